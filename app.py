@@ -1,0 +1,69 @@
+"""Router: page config, navigation, and the shared sidebar (active dataset and global settings)."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from cvm_core import formatting
+from ui import data, state
+
+st.set_page_config(page_title="Customer Value Management", page_icon=":material/diamond:", layout="wide")
+
+# Pages in menu order. A page appears once its file exists, so a page is added by adding its file.
+PAGE_SPECS = [
+    ("pages/upload.py", "Upload", ":material/upload:"),
+    ("pages/segments.py", "Segments", ":material/donut_small:"),
+    ("pages/whale_curve.py", "Profitability Whale Curve", ":material/waterfall_chart:"),
+    ("pages/clv.py", "Customer Lifetime Value", ":material/trending_up:"),
+    ("pages/retention.py", "Retention", ":material/group_remove:"),
+    ("pages/scorecard.py", "Scorecard", ":material/scoreboard:"),
+]
+HERE = Path(__file__).parent
+PAGES = [
+    st.Page(path, title=title, icon=icon, default=i == 0)
+    for i, (path, title, icon) in enumerate(PAGE_SPECS)
+    if (HERE / path).exists()
+]
+
+
+def sidebar() -> None:
+    dataset = data.active_dataset()
+    with st.sidebar:
+        st.markdown("### Active dataset")
+        if dataset is None:
+            st.caption("None yet: upload a file or load the demo data.")
+            return
+        tx = dataset.transactions
+        st.markdown(f"**{dataset.name}**")
+        st.caption(
+            f"{formatting.count(tx['customer_id'].nunique())} customers · "
+            f"{formatting.count(len(tx))} transactions · "
+            f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y}"
+        )
+        st.markdown("### Settings")
+        st.selectbox(
+            "Time unit",
+            ["day", "week", "month"],
+            index=1,
+            key=state.UNIT,
+            help="Unit for recency, customer age (T) and model periods. Weeks suit most retail data.",
+        )
+        st.date_input(
+            "Observation end",
+            value=dataset.observation_end.date(),
+            min_value=dataset.observation_start.date(),
+            max_value=dataset.observation_end.date(),
+            key=data.setting_key(state.OBSERVATION_END, dataset),
+            help="Analyses look at transactions up to this date. Default: the last date in the data.",
+        )
+        st.text_input(
+            "Currency",
+            value=dataset.currency,
+            max_chars=3,
+            key=data.setting_key(state.CURRENCY, dataset),
+            help="ISO code shown beside money, e.g. EUR, USD, CNY.",
+        )
+
+
+sidebar()
+st.navigation(PAGES).run()

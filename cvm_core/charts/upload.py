@@ -1,0 +1,36 @@
+"""Charts of the upload page."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from cvm_core.charts import MONEY_FORMAT, NEUTRAL, PALETTE, money_title
+
+
+def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerChart:
+    """Net revenue per month as bars, active customers as a line on a second axis.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        From :func:`cvm_core.summary.monthly_activity` (month, net_revenue, active_customers).
+    """
+    base = alt.Chart(monthly).encode(x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")))
+    revenue_title = money_title("Net revenue", currency)
+    bars = base.mark_bar(color=NEUTRAL, opacity=0.85).encode(
+        y=alt.Y("net_revenue:Q", title=revenue_title, axis=alt.Axis(format="~s")),
+        tooltip=[
+            alt.Tooltip("month:T", title="Month", format="%B %Y"),
+            alt.Tooltip("net_revenue:Q", title=revenue_title, format=MONEY_FORMAT),
+            alt.Tooltip("active_customers:Q", title="Active customers", format=","),
+        ],
+    )
+    line = base.mark_line(color=PALETTE[1], strokeWidth=3, point=True).encode(
+        y=alt.Y("active_customers:Q", title="Active customers", axis=alt.Axis(titleColor=PALETTE[1])),
+    )
+    return (
+        alt.layer(bars, line)
+        .resolve_scale(y="independent")
+        .properties(title="Revenue and active customers by month", height=300)
+    )

@@ -1,0 +1,234 @@
+"""The Dataset: validated transactions plus the optional customer and cost-to-serve tables.
+
+Also where a workbook's sheets are assigned to those three roles, so that the upload page, the
+command line and the demo loader all build datasets the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.io import RawTable, Workbook, read_workbook
+from cvm_core.schema import (
+    CUSTOMER_ROLES,
+    ColumnMapping,
+    clean_ids,
+    detect_currency,
+    guess_mapping,
+    parse_amounts,
+    parse_dates,
+)
+from cvm_core.validate import ValidationOptions, ValidationResult, validate_transactions
+
+DEFAULT_CURRENCY = "EUR"
+_COST_DRIVER_WORDS = re.compile(
+    r"(?i)service|call|deliver|visit|ticket|complain|terms|shipment|anruf|liefer|besuch|reklam|"
+    r"kondition|服务|配送|拜访|投诉|送货"
+)
+
+
+@dataclass(frozen=True)
+class SheetRoles:
+    """Which table of a workbook holds transactions, customer attributes and cost-to-serve drivers."""
+
+    transactions: str
+    customers: str | None = None
+    cost_to_serve: str | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the analyses need, validated.
+
+    Attributes
+    ----------
+    name : str
+        What the user calls it (file name or demo name).
+    transactions : DataFrame
+        See :class:`cvm_core.validate.ValidationResult`.
+    validation : ValidationResult
+        Rows read, rejected rows with reasons, notes.
+    customers : DataFrame, optional
+        Indexed by customer_id; role columns under role keys (acquisition_date, acquisition_cost,
+        category_spend, ...) and further attributes under their own names.
+    cost_to_serve : DataFrame, optional
+        Indexed by customer_id; one numeric column per activity driver (service calls, visits, ...).
+    currency : str
+        ISO code shown beside money.
+    mapping : ColumnMapping
+        The transaction columns' roles, as used.
+    fingerprint : str
+        Identifies source bytes + settings, for caching.
+    """
+
+    name: str
+    transactions: pd.DataFrame
+    validation: ValidationResult
+    mapping: ColumnMapping
+    customers: pd.DataFrame | None = None
+    cost_to_serve: pd.DataFrame | None = None
+    currency: str = DEFAULT_CURRENCY
+    fingerprint: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def observation_end(self) -> pd.Timestamp:
+        """The last date in the data: the default end of the observation period."""
+        return pd.Timestamp(self.transactions["date"].max())
+
+    @property
+    def observation_start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.transactions["date"].min())
+
+    def has(self, column: str) -> bool:
+        """Whether the transactions carry this canonical column with any value in it."""
+        return column in self.transactions and self.transactions[column].notna().any()
+
+
+def guess_sheet_roles(workbook: Workbook) -> SheetRoles:
+    """Pick the transactions sheet (most required roles found, then most rows) and the extra tables."""
+    scored = []
+    for name, table in workbook.tables.items():
+        mapping = guess_mapping(table.frame)
+        found = 3 - len(mapping.missing_required())
+        scored.append((found, len(table.frame), name))
+    transactions = max(scored)[2]
+    others = [n for n in workbook.tables if n != transactions]
+    customers = next((n for n in others if _looks_like_customer_table(workbook.tables[n])), None)
+    cost = next(
+        (n for n in others if n != customers and _looks_like_cost_table(workbook.tables[n])), None
+    )
+    return SheetRoles(transactions, customers, cost)
+
+
+def _looks_like_customer_table(table: RawTable) -> bool:
+    roles = guess_mapping(table.frame, CUSTOMER_ROLES).roles
+    return "customer_id" in roles and len(roles) >= 2
+
+
+def _looks_like_cost_table(table: RawTable) -> bool:
+    roles = guess_mapping(table.frame, CUSTOMER_ROLES).roles
+    drivers = [c for c in table.frame.columns if _COST_DRIVER_WORDS.search(str(c))]
+    return "customer_id" in roles and bool(drivers)
+
+
+def build_dataset(
+    workbook: Workbook,
+    sheets: SheetRoles,
+    mapping: ColumnMapping | None = None,
+    options: ValidationOptions | None = None,
+    name: str = "",
+    currency: str | None = None,
+    fingerprint: str = "",
+) -> Dataset:
+    """Validate the transactions sheet and attach the optional tables.
+
+    Parameters
+    ----------
+    mapping : ColumnMapping, optional
+        Defaults to :func:`cvm_core.schema.guess_mapping` on the transactions sheet.
+    currency : str, optional
+        Defaults to the currency written in the revenue column or its header, else EUR.
+    """
+    table = workbook.tables[sheets.transactions]
+    mapping = mapping or guess_mapping(table.frame)
+    validation = validate_transactions(table, mapping, options)
+    notes = list(workbook.notes) + list(table.notes) + list(validation.notes)
+    customers = cost = None
+    if sheets.customers:
+        customers, more = prepare_customer_table(workbook.tables[sheets.customers])
+        notes += more
+    if sheets.cost_to_serve:
+        cost, more = prepare_cost_to_serve(workbook.tables[sheets.cost_to_serve])
+        notes += more
+    revenue_column = mapping.roles.get("revenue", "")
+    detected = detect_currency(table.frame[revenue_column], revenue_column) if revenue_column else None
+    return Dataset(
+        name=name or sheets.transactions,
+        transactions=validation.transactions,
+        validation=validation,
+        mapping=mapping,
+        customers=customers,
+        cost_to_serve=cost,
+        currency=currency or detected or DEFAULT_CURRENCY,
+        fingerprint=fingerprint,
+        notes=tuple(notes),
+    )
+
+
+def load_file(
+    data: bytes,
+    filename: str,
+    mapping: ColumnMapping | None = None,
+    options: ValidationOptions | None = None,
+    sheets: SheetRoles | None = None,
+) -> Dataset:
+    """Read, map and validate a file in one call (the command line and tests use this)."""
+    workbook = read_workbook(data, filename)
+    sheets = sheets or guess_sheet_roles(workbook)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=digest)
+
+
+def dataset_from_frame(
+    frame: pd.DataFrame, name: str, mapping: ColumnMapping | None = None, currency: str | None = None
+) -> Dataset:
+    """Build a dataset from an in-memory transactions frame (demo data, tests, Parquet)."""
+    table = RawTable(frame.reset_index(drop=True), np.arange(2, len(frame) + 2), 1, name)
+    workbook = Workbook({name: table}, "frame")
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()
+    return build_dataset(workbook, SheetRoles(name), mapping, name=name, currency=currency, fingerprint=digest[:16])
+
+
+def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:
+    ids = clean_ids(table.frame[id_column])
+    notes = []
+    if ids.isna().any():
+        notes.append(f"{int(ids.isna().sum()):,} rows of '{table.name}' have no customer id and were left out.")
+    return ids, notes
+
+
+def prepare_customer_table(table: RawTable, mapping: ColumnMapping | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Customer attributes indexed by customer id, typed: dates as dates, money as numbers."""
+    mapping = mapping or guess_mapping(table.frame, CUSTOMER_ROLES)
+    ids, notes = _table_ids(table, mapping.roles["customer_id"])
+    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    for role, column in mapping.roles.items():
+        if role == "customer_id":
+            continue
+        values = table.frame[column]
+        if role == "acquisition_date":
+            out[role] = parse_dates(values, "auto", column).values
+        elif role in {"acquisition_cost", "category_spend"}:
+            out[role] = parse_amounts(values).values
+        else:
+            out[role] = values.astype(str).to_numpy()
+    for column in mapping.attributes:
+        out[column] = table.frame[column].to_numpy()
+    out = out[out.index.notna()]
+    if out.index.duplicated().any():
+        notes.append(f"'{table.name}' lists some customers twice; the first row of each was used.")
+        out = out[~out.index.duplicated()]
+    return out, notes
+
+
+def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
+    """Per-customer activity drivers: every column that reads as numbers, indexed by customer id."""
+    id_column = guess_mapping(table.frame, CUSTOMER_ROLES).roles.get("customer_id", table.frame.columns[0])
+    ids, notes = _table_ids(table, id_column)
+    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    for column in table.frame.columns:
+        if column == id_column:
+            continue
+        parsed = parse_amounts(table.frame[column])
+        if (~np.isnan(parsed.values)).mean() >= 0.9:
+            out[column] = np.nan_to_num(parsed.values)
+        else:
+            notes.append(f"Column '{column}' of '{table.name}' is not numeric; not used as a cost driver.")
+    out = out[out.index.notna()]
+    return out.groupby(level=0).sum(), notes

@@ -1,0 +1,48 @@
+"""The project's own exceptions.
+
+Every failure a user can cause is raised as a subclass of :class:`CvmError` whose message says what
+is wrong and what to do, in words a business user understands. The UI shows ``str(error)`` as it is.
+"""
+
+from __future__ import annotations
+
+
+class CvmError(Exception):
+    """Base class: a problem with the user's input or settings, with a message fit to show them."""
+
+
+class ReadError(CvmError):
+    """The file could not be read as a table (format, encoding, damage, size, security)."""
+
+
+class MappingError(CvmError):
+    """The columns could not be mapped to the roles the analysis needs."""
+
+
+class ValidationError(CvmError):
+    """No usable rows were left after validation, or a setting contradicts the data."""
+
+
+class AmbiguousDateOrderError(ValidationError):
+    """A date column reads equally well day-first and month-first; the user must choose.
+
+    Attributes
+    ----------
+    column : str
+        The source column.
+    examples : list[str]
+        A few values that can be read both ways, to show the user.
+    """
+
+    def __init__(self, column: str, examples: list[str]):
+        self.column = column
+        self.examples = examples
+        shown = ", ".join(examples[:4])
+        super().__init__(
+            f"The dates in column '{column}' can be read day-first or month-first "
+            f"(for example {shown}). Please choose which one your file uses."
+        )
+
+
+class ModelError(CvmError):
+    """A model could not be fitted to the data in a meaningful way."""

@@ -1,0 +1,70 @@
+"""Files users take away: CSV and Excel downloads that open cleanly and cannot run formulas.
+
+A cell that starts with = + - @ (or a tab / carriage return / line feed) is read by Excel and
+LibreOffice as a formula; text from an uploaded file or a customer name could carry one
+(CSV injection, OWASP). Such text is prefixed with an apostrophe. Numbers are left as numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pandas as pd
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_CELL_CHARS = 32_767  # Excel's limit; longer text corrupts the workbook
+EXCEL_MAX_ROWS = 1_048_575
+
+
+def neutralise_text(value: object) -> object:
+    """Make one text cell inert and printable; non-text values pass through."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL_CHARS.sub("", value)[:MAX_CELL_CHARS]
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and headers cannot be run as formulas."""
+    out = frame.copy()
+    out.columns = [neutralise_text(str(c)) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
+            cleaned = np.array([neutralise_text(u) for u in uniques], dtype=object)
+            out[column] = np.where(codes >= 0, cleaned[np.maximum(codes, 0)] if len(cleaned) else None, None)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
+    """UTF-8 with BOM so Excel opens umlauts and Chinese correctly; formula-safe."""
+    return neutralise_formulas(frame.reset_index() if index else frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], index: bool = False) -> bytes:
+    """An .xlsx with one sheet per frame: bold frozen header, sensible widths, no live formulas."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
+        for name, frame in sheets.items():
+            table = neutralise_formulas(frame.reset_index() if index else frame).head(EXCEL_MAX_ROWS)
+            sheet_name = re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Sheet"
+            table.to_excel(writer, sheet_name=sheet_name, index=False)
+            _format_sheet(writer, sheet_name, table)
+    return buffer.getvalue()
+
+
+def _format_sheet(writer: pd.ExcelWriter, sheet_name: str, table: pd.DataFrame) -> None:
+    sheet = writer.sheets[sheet_name]
+    sheet.freeze_panes(1, 0)
+    for j, column in enumerate(table.columns):
+        sample = table[column].head(200).astype(str)
+        width = min(max([len(str(column))] + sample.str.len().tolist()) + 2, 50)
+        fmt = None
+        if pd.api.types.is_float_dtype(table[column]):
+            fmt = writer.book.add_format({"num_format": "#,##0.00"})
+        elif pd.api.types.is_datetime64_any_dtype(table[column]):
+            fmt = writer.book.add_format({"num_format": "yyyy-mm-dd"})
+        sheet.set_column(j, j, width, fmt)

@@ -1,0 +1,301 @@
+"""Validation: every row read is kept as a transaction or rejected with a reason and its row number.
+
+Kept + rejected always equals the rows read; nothing is dropped silently. Returns are kept (as
+negative revenue), not rejected: they are part of a customer's value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.errors import ValidationError
+from cvm_core.io import RawTable
+from cvm_core.schema import (
+    TRANSACTION_ROLES,
+    ColumnMapping,
+    clean_ids,
+    parse_amounts,
+    parse_dates,
+    parse_flags,
+)
+
+# Reasons, in the order they are checked: a row gets the first that applies.
+BLANK = "blank row"
+TOTALS = "totals or subtotal row"
+MISSING_ID = "missing customer id"
+MISSING_DATE = "missing date"
+BAD_DATE = "unreadable date"
+MISSING_AMOUNT = "missing amount"
+BAD_AMOUNT = "amount is not a number"
+BAD_COST = "cost of goods is not a number"
+AFTER_END = "date after the observation end"
+DUPLICATE = "exact duplicate of an earlier row"
+
+_TOTALS = re.compile(
+    r"(?i)^\s*(grand\s*total|sub-?total|total|totals|sum|summe|gesamt|gesamtsumme|zwischensumme|"
+    r"endsumme|合计|总计|小计)\b"
+)
+_TEXT_ROLES = ("order_id", "product", "category", "channel")
+
+
+@dataclass(frozen=True)
+class ValidationOptions:
+    """Settings that decide which rows are kept.
+
+    Attributes
+    ----------
+    date_order : {"auto", "dayfirst", "monthfirst"}
+        How to read dates like 03/04/2024 (see :func:`cvm_core.schema.parse_dates`).
+    observation_end : Timestamp, optional
+        Rows after this date are rejected; default: keep all.
+    drop_duplicates : {"auto", True, False}
+        Reject rows identical in every cell to an earlier row (a copy-paste error). "auto" does so
+        only when an order id is mapped: without one, two identical rows are as likely two real
+        purchases of the same thing on the same day (CDNOW has 21 such rows).
+    """
+
+    date_order: str = "auto"
+    observation_end: pd.Timestamp | None = None
+    drop_duplicates: bool | str = "auto"
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Outcome of validation.
+
+    Attributes
+    ----------
+    transactions : DataFrame
+        Canonical columns: customer_id, date, revenue (negative for returns), is_return, source_row,
+        and where mapped: order_id, quantity, unit_price, cost, product, category, channel, then the
+        attribute columns under their own names.
+    rejected : DataFrame
+        ``Row in file``, ``Reason`` and the original cells of every rejected row.
+    rows_read : int
+    notes : tuple of str
+    """
+
+    transactions: pd.DataFrame
+    rejected: pd.DataFrame
+    rows_read: int
+    notes: tuple[str, ...] = ()
+
+    def reason_counts(self) -> pd.Series:
+        """Rejected rows per reason, most frequent first."""
+        return self.rejected["Reason"].value_counts()
+
+
+def validate_transactions(
+    table: RawTable, mapping: ColumnMapping, options: ValidationOptions | None = None
+) -> ValidationResult:
+    """Turn a raw table into canonical transactions, accounting for every row.
+
+    Raises
+    ------
+    MappingError-like ValidationError
+        When a required role has no column, or when no row survives (the message names the
+        most common reasons).
+    AmbiguousDateOrderError
+        When the date column reads equally well day-first and month-first.
+    """
+    options = options or ValidationOptions()
+    _check_required(mapping, table)
+    frame = table.frame
+    checks = _RowChecks(len(frame))
+    notes: list[str] = []
+
+    checks.reject(_blank_rows(frame), BLANK)
+    checks.reject(_totals_rows(frame, mapping), TOTALS)
+    customer_id = clean_ids(frame[mapping.roles["customer_id"]])
+    checks.reject(customer_id.isna().to_numpy(), MISSING_ID)
+
+    dates = parse_dates(frame[mapping.roles["date"]], options.date_order, mapping.roles["date"])
+    checks.reject(np.isnat(dates.values) & ~dates.invalid, MISSING_DATE)
+    checks.reject(dates.invalid, BAD_DATE)
+    if dates.note:
+        notes.append(f"Dates like 03/04/2024 were read {dates.note}.")
+
+    revenue, revenue_invalid, revenue_notes = _revenue(frame, mapping)
+    notes += revenue_notes
+    checks.reject(np.isnan(revenue) & ~revenue_invalid, MISSING_AMOUNT)
+    checks.reject(revenue_invalid, BAD_AMOUNT)
+    cost = _cost(frame, mapping, revenue)
+    checks.reject(cost.invalid, BAD_COST)
+
+    if options.observation_end is not None:
+        end = np.datetime64(pd.Timestamp(options.observation_end).normalize(), "ns")
+        checks.reject(dates.values > end, AFTER_END)
+    duplicates = _duplicate_rows(frame) & checks.kept()
+    drop = options.drop_duplicates
+    if drop is True or (drop == "auto" and "order_id" in mapping.roles):
+        checks.reject(duplicates, DUPLICATE)
+    elif duplicates.any():
+        notes.append(
+            f"{int(duplicates.sum()):,} rows are identical to an earlier row; they were kept as repeat "
+            "purchases because there is no order id to tell them from copies."
+        )
+
+    kept = checks.kept()
+    if not kept.any():
+        raise ValidationError(_nothing_kept_message(checks, len(frame)))
+    transactions = _canonical(frame, mapping, kept, customer_id, dates.values, revenue, cost.values, table.source_rows)
+    n_returns = int(transactions["is_return"].sum())
+    if n_returns:
+        notes.append(f"{n_returns:,} return rows kept as negative revenue.")
+    rejected = _rejected_rows(frame, checks, table.source_rows)
+    return ValidationResult(transactions, rejected, len(frame), tuple(notes))
+
+
+class _RowChecks:
+    """First reason wins: a row rejected as blank is not also counted as missing its id."""
+
+    def __init__(self, n: int):
+        self.reasons = np.full(n, "", dtype=object)
+
+    def reject(self, mask: np.ndarray, reason: str) -> None:
+        self.reasons[(self.reasons == "") & mask] = reason
+
+    def kept(self) -> np.ndarray:
+        return self.reasons == ""
+
+
+def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
+    missing = mapping.missing_required()
+    if missing:
+        labels = ", ".join(TRANSACTION_ROLES[m] for m in missing)
+        raise ValidationError(
+            f"No column is chosen for: {labels}. Pick the matching columns of '{table.name}' in the "
+            "column mapping (revenue can also come from quantity x unit price)."
+        )
+    unknown = [c for c in mapping.roles.values() if c not in table.frame.columns]
+    if unknown:
+        raise ValidationError(f"The mapping names columns that are not in '{table.name}': {unknown}.")
+
+
+def _blank_mask(column: pd.Series) -> np.ndarray:
+    if column.dtype != object:
+        return column.isna().to_numpy()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    blank_uniques = pd.Series(uniques, dtype=object).astype(str).str.strip().eq("").to_numpy()
+    return np.where(codes >= 0, blank_uniques[np.maximum(codes, 0)], True)
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    blank = np.ones(len(frame), bool)
+    for name in frame.columns:
+        blank &= _blank_mask(frame[name])
+    return blank
+
+
+def _totals_rows(frame: pd.DataFrame, mapping: ColumnMapping) -> np.ndarray:
+    mask = np.zeros(len(frame), bool)
+    for name in {frame.columns[0], mapping.roles["customer_id"]}:
+        column = frame[name]
+        if column.dtype != object:
+            continue
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        hits = pd.Series(uniques, dtype=object).astype(str).str.match(_TOTALS).to_numpy()
+        mask |= np.where(codes >= 0, hits[np.maximum(codes, 0)], False)
+    return mask
+
+
+def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
+    try:
+        hashes = pd.util.hash_pandas_object(frame, index=False)
+    except TypeError:  # mixed workbook cells (dates beside text) hash only as text
+        hashes = pd.util.hash_pandas_object(frame.astype(str), index=False)
+    return hashes.duplicated().to_numpy()
+
+
+def _revenue(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    notes = []
+    if "revenue" in mapping.roles:
+        parsed = parse_amounts(frame[mapping.roles["revenue"]])
+        revenue, invalid = parsed.values, parsed.invalid
+        if parsed.note:
+            notes.append(f"Amounts in '{mapping.roles['revenue']}' use a {parsed.note}.")
+    else:
+        quantity = parse_amounts(frame[mapping.roles["quantity"]])
+        price = parse_amounts(frame[mapping.roles["unit_price"]])
+        revenue = quantity.values * price.values
+        invalid = quantity.invalid | price.invalid
+        notes.append("Revenue computed as quantity x unit price (no revenue column was chosen).")
+    if "return_flag" in mapping.roles:
+        flagged = parse_flags(frame[mapping.roles["return_flag"]])
+        revenue = np.where(flagged, -np.abs(revenue), revenue)
+    return revenue, invalid, notes
+
+
+@dataclass(frozen=True)
+class _Cost:
+    values: np.ndarray
+    invalid: np.ndarray
+
+
+def _cost(frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray) -> _Cost:
+    """Cost of goods with the sign of the revenue (a return reverses its cost)."""
+    n = len(frame)
+    if "cost" in mapping.roles:
+        parsed = parse_amounts(frame[mapping.roles["cost"]])
+        return _Cost(np.abs(parsed.values) * np.sign(revenue), parsed.invalid)
+    if "margin_pct" in mapping.roles:
+        parsed = parse_amounts(frame[mapping.roles["margin_pct"]])
+        share = parsed.values / 100 if np.nanmax(np.abs(parsed.values), initial=0) > 1 else parsed.values
+        return _Cost(revenue * (1 - share), parsed.invalid)
+    return _Cost(np.full(n, np.nan), np.zeros(n, bool))
+
+
+def _canonical(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    kept: np.ndarray,
+    customer_id: pd.Series,
+    dates: np.ndarray,
+    revenue: np.ndarray,
+    cost: np.ndarray,
+    source_rows: np.ndarray,
+) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "customer_id": customer_id.to_numpy()[kept],
+            "date": dates[kept],
+            "revenue": revenue[kept],
+            "is_return": revenue[kept] < 0,
+            "source_row": source_rows[kept],
+        }
+    )
+    for role in ("quantity", "unit_price"):
+        if role in mapping.roles:
+            out[role] = parse_amounts(frame[mapping.roles[role]]).values[kept]
+    if "quantity" in out:
+        out["quantity"] = np.abs(out["quantity"]) * np.sign(out["revenue"])
+    if "cost" in mapping.roles or "margin_pct" in mapping.roles:
+        out["cost"] = cost[kept]
+    for role in _TEXT_ROLES:
+        if role in mapping.roles:
+            out[role] = clean_ids(frame[mapping.roles[role]]).to_numpy()[kept]
+    for name in mapping.attributes:
+        if name not in out.columns and name in frame.columns:
+            out[name] = frame[name].to_numpy()[kept]
+    return out
+
+
+def _rejected_rows(frame: pd.DataFrame, checks: _RowChecks, source_rows: np.ndarray) -> pd.DataFrame:
+    mask = ~checks.kept()
+    rows = frame.loc[mask].astype(str).replace({"nan": "", "None": "", "NaT": ""})
+    rows.insert(0, "Reason", checks.reasons[mask])
+    rows.insert(0, "Row in file", source_rows[mask])
+    return rows.reset_index(drop=True)
+
+
+def _nothing_kept_message(checks: _RowChecks, n: int) -> str:
+    counts = pd.Series(checks.reasons).value_counts().head(3)
+    reasons = "; ".join(f"{count:,} {reason}" for reason, count in counts.items())
+    return (
+        f"None of the {n:,} rows could be used ({reasons}). Check that the right columns are mapped "
+        "and that the right sheet is selected."
+    )

@@ -1,0 +1,89 @@
+"""Upload page: get a spreadsheet (or the demo data) in, map its columns, see what was loaded."""
+
+import dataclasses
+import logging
+
+import streamlit as st
+
+from cvm_core.errors import AmbiguousDateOrderError, CvmError
+from ui import data, loaders, state
+from ui.upload import mapping_form, show_overview
+
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
+log = logging.getLogger(__name__)
+
+st.title("Upload sales data")
+st.caption(
+    "Drop a sales export (one row per order line or order: customer, date, amount). Excel, CSV and "
+    "Parquet work; title rows, decimal commas, German and Chinese headers are handled. "
+    "The data stays on this server."
+)
+
+
+def activate(dataset) -> None:
+    data.set_dataset(dataset)
+    st.session_state.pop(state.UPLOAD_LOAD_ERROR, None)
+    st.toast(f"Loaded {dataset.name}", icon=":material/check_circle:")
+
+
+def report_failure(error: Exception, key: str) -> None:
+    """Show what went wrong and that the previous dataset is still there; never a traceback."""
+    if isinstance(error, CvmError):
+        message = str(error)
+    else:
+        log.exception("Unexpected error while loading a file")
+        message = f"Something unexpected went wrong while reading the file ({type(error).__name__}: {error})."
+    previous = data.active_dataset()
+    kept = f" The previously loaded dataset '{previous.name}' is still active." if previous else ""
+    st.session_state[state.UPLOAD_LOAD_ERROR] = (key, message + kept)
+
+
+demo_col, cdnow_col = st.columns(2)
+if demo_col.button(f"Load {loaders.DEMO_RETAIL}", type="primary", icon=":material/storefront:"):
+    activate(loaders.load_demo(loaders.DEMO_RETAIL))
+if cdnow_col.button(f"Load {loaders.DEMO_CDNOW}", icon=":material/album:"):
+    activate(loaders.load_demo(loaders.DEMO_CDNOW))
+
+upload = st.file_uploader("Upload a sales spreadsheet", type=FILE_TYPES, key="upload.file")
+if upload is not None:
+    raw = upload.getvalue()
+    key = loaders.digest(raw)
+    with st.expander("Reading options"):
+        header_row = st.number_input(
+            "Header row (0 = detect)", min_value=0, max_value=500, value=0, key=f"{key}.header",
+            help="The row number of the column headers in the file, if we picked the wrong one.",
+        )
+    try:
+        workbook = loaders.read(key, upload.name, (), raw)
+        if header_row:
+            headers = tuple((name, int(header_row)) for name in workbook.tables)
+            workbook = loaders.read(key, upload.name, headers, raw)
+        else:
+            headers = ()
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page
+        report_failure(error, key)
+    else:
+        for note in workbook.notes:
+            st.info(note)
+        needs_order = isinstance(st.session_state.get(f"{key}.ambiguous"), str)
+        choice = mapping_form(workbook, key, needs_order)
+        if st.button("Use this data", type="primary", icon=":material/check:", key=f"{key}.load"):
+            try:
+                dataset = loaders.build(key, upload.name, headers, choice.sheets, tuple(choice.mapping.roles.items()),
+                                        choice.mapping.attributes, choice.options, raw)
+            except AmbiguousDateOrderError as error:
+                st.session_state[f"{key}.ambiguous"] = str(error)
+                report_failure(error, key)
+            except Exception as error:  # noqa: BLE001
+                report_failure(error, key)
+            else:
+                activate(dataclasses.replace(dataset, name=upload.name))
+
+failure = st.session_state.get(state.UPLOAD_LOAD_ERROR)
+if failure and upload is not None and failure[0] == loaders.digest(upload.getvalue()):
+    st.error(failure[1], icon=":material/error:")
+
+active = data.active_dataset()
+if active is not None:
+    st.divider()
+    show_overview(active)

@@ -1,0 +1,35 @@
+"""AppTest fixtures: datasets built once per session, and a page runner with the dataset loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cvm_core import demo
+from cvm_core.dataset import Dataset, dataset_from_frame, load_file
+from ui import state
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def demo_dataset() -> Dataset:
+    """The committed demo workbook, read through the same pipeline as an upload."""
+    return load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+
+
+@pytest.fixture(scope="session")
+def cdnow_dataset() -> Dataset:
+    return dataset_from_frame(demo.load_cdnow_transactions(), "CDNOW sample", currency="USD")
+
+
+def run_page(page: str, dataset: Dataset | None = None, timeout: float = 120, **session) -> AppTest:
+    """Run one page file (e.g. "pages/clv.py") with a dataset active and extra session state."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
+    if dataset is not None:
+        at.session_state[state.DATASET] = dataset
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.run()

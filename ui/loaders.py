@@ -1,0 +1,60 @@
+"""Cached reading and dataset building for the Upload page.
+
+Cached as resources (shared, not copied on every hit): workbooks and datasets are large and the core
+never mutates them. Keys are the upload's digest plus every setting that changes the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import streamlit as st
+
+from cvm_core import demo
+from cvm_core.dataset import Dataset, SheetRoles, build_dataset, dataset_from_frame, load_file
+from cvm_core.io import Workbook, read_workbook
+from cvm_core.schema import ColumnMapping
+from cvm_core.validate import ValidationOptions
+
+DEMO_RETAIL = "Demo retail (4,000 customers, 3 years)"
+DEMO_CDNOW = "CDNOW sample (real, 2,357 customers, 1997-98)"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the file…")
+def read(file_digest: str, filename: str, header_rows: tuple[tuple[str, int], ...], _data: bytes) -> Workbook:
+    return read_workbook(_data, filename, dict(header_rows))
+
+
+@st.cache_resource(max_entries=4, show_spinner="Checking every row…")
+def build(
+    file_digest: str,
+    filename: str,
+    header_rows: tuple[tuple[str, int], ...],
+    sheets: SheetRoles,
+    mapping_items: tuple[tuple[str, str], ...],
+    attributes: tuple[str, ...],
+    options: ValidationOptions,
+    _data: bytes,
+) -> Dataset:
+    workbook = read(file_digest, filename, header_rows, _data)
+    mapping = ColumnMapping(dict(mapping_items), attributes)
+    fingerprint = hashlib.sha256(repr((file_digest, header_rows, sheets, mapping_items, options)).encode()).hexdigest()[:16]
+    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=fingerprint)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the demo data…")
+def load_demo(name: str) -> Dataset:
+    if name == DEMO_CDNOW:
+        return dataset_from_frame(demo.load_cdnow_transactions(), "CDNOW sample", currency="USD")
+    data = demo.DEMO_WORKBOOK_PATH.read_bytes()
+    return dataclasses.replace(load_file(data, demo.DEMO_WORKBOOK_PATH.name), name=DEMO_RETAIL)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the extra table…")
+def read_extra(file_digest: str, filename: str, _data: bytes) -> Workbook:
+    return read_workbook(_data, filename)

@@ -1,0 +1,25 @@
+"""Session-state keys, in one place so pages never disagree on a spelling."""
+
+DATASET = "cvm.dataset"
+"""The active cvm_core.dataset.Dataset; stays loaded when a later upload fails."""
+
+UNIT = "cvm.unit"
+"""Global time unit for frequency/recency/T: 'day' | 'week' | 'month'."""
+
+OBSERVATION_END = "cvm.observation_end"  # suffixed per dataset, see ui.data.setting_key
+"""Global observation end (datetime.date) or None for the last date in the data."""
+
+CURRENCY = "cvm.currency"  # suffixed per dataset
+"""Currency code shown beside money; defaults to the dataset's detected currency."""
+
+UPLOAD_DATE_ORDER = "cvm.upload.date_order"
+UPLOAD_LOAD_ERROR = "cvm.upload.error"
+
+CLV_SCENARIO = "cvm.clv.scenario"
+"""The CLV page's what-if scenario (a plain core object), for the Scorecard."""
+
+CLV_RESULT = "cvm.clv.result"
+"""The CLV page's latest per-customer predictions (P(alive), CLV, tier), for Retention and Scorecard."""
+
+WHALE_SCENARIO = "cvm.whale.scenario"
+"""The whale-curve page's what-if fixes, for the Scorecard."""
