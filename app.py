@@ -1,13 +1,16 @@
 """Router: page config, navigation, and the shared sidebar (active dataset and global settings)."""
 
+import sys
 from pathlib import Path
 
 import streamlit as st
 
 from cvm_core import formatting
-from ui import data, state
+from ui import data, loaders, state
 
-st.set_page_config(page_title="Customer Value Management", page_icon=":material/diamond:", layout="wide")
+st.set_page_config(
+    page_title="Customer Value Management", page_icon=":material/diamond:", layout="wide"
+)
 
 # Pages in menu order. A page appears once its file exists, so a page is added by adding its file.
 PAGE_SPECS = [
@@ -65,5 +68,12 @@ def sidebar() -> None:
         )
 
 
+def preload_demo() -> None:
+    """`streamlit run app.py -- --demo` opens with the demo data loaded (for workshops)."""
+    if "--demo" in sys.argv and data.active_dataset() is None:
+        data.set_dataset(loaders.load_demo(loaders.DEMO_RETAIL))
+
+
+preload_demo()
 sidebar()
 st.navigation(PAGES).run()

@@ -18,7 +18,9 @@ from cvm_core.errors import CvmError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cvm_core", description="Customer Value Management from the command line.")
+    parser = argparse.ArgumentParser(
+        prog="python -m cvm_core", description="Customer Value Management from the command line."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):

@@ -147,7 +147,9 @@ def build_dataset(
         cost, more = prepare_cost_to_serve(workbook.tables[sheets.cost_to_serve])
         notes += more
     revenue_column = mapping.roles.get("revenue", "")
-    detected = detect_currency(table.frame[revenue_column], revenue_column) if revenue_column else None
+    detected = (
+        detect_currency(table.frame[revenue_column], revenue_column) if revenue_column else None
+    )
     return Dataset(
         name=name or sheets.transactions,
         transactions=validation.transactions,
@@ -176,24 +178,35 @@ def load_file(
 
 
 def dataset_from_frame(
-    frame: pd.DataFrame, name: str, mapping: ColumnMapping | None = None, currency: str | None = None
+    frame: pd.DataFrame,
+    name: str,
+    mapping: ColumnMapping | None = None,
+    currency: str | None = None,
 ) -> Dataset:
     """Build a dataset from an in-memory transactions frame (demo data, tests, Parquet)."""
     table = RawTable(frame.reset_index(drop=True), np.arange(2, len(frame) + 2), 1, name)
     workbook = Workbook({name: table}, "frame")
-    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()
-    return build_dataset(workbook, SheetRoles(name), mapping, name=name, currency=currency, fingerprint=digest[:16])
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(frame, index=False).values.tobytes()
+    ).hexdigest()
+    return build_dataset(
+        workbook, SheetRoles(name), mapping, name=name, currency=currency, fingerprint=digest[:16]
+    )
 
 
 def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:
     ids = clean_ids(table.frame[id_column])
     notes = []
     if ids.isna().any():
-        notes.append(f"{int(ids.isna().sum()):,} rows of '{table.name}' have no customer id and were left out.")
+        notes.append(
+            f"{int(ids.isna().sum()):,} rows of '{table.name}' have no customer id and were left out."
+        )
     return ids, notes
 
 
-def prepare_customer_table(table: RawTable, mapping: ColumnMapping | None = None) -> tuple[pd.DataFrame, list[str]]:
+def prepare_customer_table(
+    table: RawTable, mapping: ColumnMapping | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Customer attributes indexed by customer id, typed: dates as dates, money as numbers."""
     mapping = mapping or guess_mapping(table.frame, CUSTOMER_ROLES)
     ids, notes = _table_ids(table, mapping.roles["customer_id"])
@@ -219,7 +232,9 @@ def prepare_customer_table(table: RawTable, mapping: ColumnMapping | None = None
 
 def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
     """Per-customer activity drivers: every column that reads as numbers, indexed by customer id."""
-    id_column = guess_mapping(table.frame, CUSTOMER_ROLES).roles.get("customer_id", table.frame.columns[0])
+    id_column = guess_mapping(table.frame, CUSTOMER_ROLES).roles.get(
+        "customer_id", table.frame.columns[0]
+    )
     ids, notes = _table_ids(table, id_column)
     out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
     for column in table.frame.columns:
@@ -229,6 +244,8 @@ def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
         if (~np.isnan(parsed.values)).mean() >= 0.9:
             out[column] = np.nan_to_num(parsed.values)
         else:
-            notes.append(f"Column '{column}' of '{table.name}' is not numeric; not used as a cost driver.")
+            notes.append(
+                f"Column '{column}' of '{table.name}' is not numeric; not used as a cost driver."
+            )
     out = out[out.index.notna()]
     return out.groupby(level=0).sum(), notes

@@ -32,24 +32,38 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out.columns = [neutralise_text(str(c)) for c in out.columns]
     for column in out.columns:
-        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+        if out[column].dtype == object or isinstance(
+            out[column].dtype, pd.StringDtype | pd.CategoricalDtype
+        ):
             codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
             cleaned = np.array([neutralise_text(u) for u in uniques], dtype=object)
-            out[column] = np.where(codes >= 0, cleaned[np.maximum(codes, 0)] if len(cleaned) else None, None)
+            out[column] = np.where(
+                codes >= 0, cleaned[np.maximum(codes, 0)] if len(cleaned) else None, None
+            )
     return out
 
 
 def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
     """UTF-8 with BOM so Excel opens umlauts and Chinese correctly; formula-safe."""
-    return neutralise_formulas(frame.reset_index() if index else frame).to_csv(index=False).encode("utf-8-sig")
+    return (
+        neutralise_formulas(frame.reset_index() if index else frame)
+        .to_csv(index=False)
+        .encode("utf-8-sig")
+    )
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], index: bool = False) -> bytes:
     """An .xlsx with one sheet per frame: bold frozen header, sensible widths, no live formulas."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as writer:
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    ) as writer:
         for name, frame in sheets.items():
-            table = neutralise_formulas(frame.reset_index() if index else frame).head(EXCEL_MAX_ROWS)
+            table = neutralise_formulas(frame.reset_index() if index else frame).head(
+                EXCEL_MAX_ROWS
+            )
             sheet_name = re.sub(r"[\[\]:*?/\\]", " ", name)[:31] or "Sheet"
             table.to_excel(writer, sheet_name=sheet_name, index=False)
             _format_sheet(writer, sheet_name, table)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ReadError
-from cvm_core.schema import header_keyword_hits
+from cvm_core.schema import factorize_column, header_keyword_hits
 
 MAX_FILE_BYTES = 200 * 1024**2
 """Largest upload accepted; matches server.maxUploadSize in .streamlit/config.toml."""
@@ -88,7 +88,9 @@ class Workbook:
     notes: list[str] = field(default_factory=list)
 
 
-def read_workbook(data: bytes, filename: str, header_rows: dict[str, int] | None = None) -> Workbook:
+def read_workbook(
+    data: bytes, filename: str, header_rows: dict[str, int] | None = None
+) -> Workbook:
     """Read every table in an uploaded file.
 
     Parameters
@@ -164,7 +166,9 @@ def _zip_kind(data: bytes, filename: str) -> str:
 
 def _check_size(data: bytes, filename: str) -> None:
     if len(data) == 0:
-        raise ReadError(f"'{filename}' is empty (0 bytes). Export the data again and upload that file.")
+        raise ReadError(
+            f"'{filename}' is empty (0 bytes). Export the data again and upload that file."
+        )
     if len(data) > MAX_FILE_BYTES:
         raise ReadError(
             f"'{filename}' is {len(data) / 1024**2:,.0f} MB; the limit is "
@@ -180,7 +184,9 @@ def _check_zip_safety(data: bytes, filename: str) -> None:
     for info in archive.infolist():
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
-        if total > MAX_UNCOMPRESSED_BYTES or (ratio > MAX_COMPRESSION_RATIO and info.file_size > 50e6):
+        if total > MAX_UNCOMPRESSED_BYTES or (
+            ratio > MAX_COMPRESSION_RATIO and info.file_size > 50e6
+        ):
             raise ReadError(
                 f"'{filename}' unpacks to far more data than a real workbook of its size "
                 "(a 'zip bomb'), so it was not opened. Save the sheet again from Excel, or as CSV."
@@ -233,21 +239,87 @@ def detect_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_text(data: bytes, filename: str, header_rows: dict[str, int], notes: list[str]) -> Workbook:
+def _read_text(
+    data: bytes, filename: str, header_rows: dict[str, int], notes: list[str]
+) -> Workbook:
     encoding = detect_encoding(data)
-    text = data.decode(encoding, errors="replace")
     if encoding not in {"utf-8", "utf-8-sig"}:
         notes.append(f"Read '{filename}' with the {encoding} encoding.")
-    if "\ufffd" in text and encoding in {"utf-8", "utf-8-sig"}:
-        notes.append("Some characters could not be decoded and show as '\ufffd'.")
-    head_lines = text[:200_000].splitlines()[:200]
+    head_text = data[:200_000].decode(encoding, errors="replace")
+    head_lines = head_text.splitlines()[:200]
     if not any(line.strip() for line in head_lines):
-        raise ReadError(f"'{filename}' has no text in it. Export the data again and upload that file.")
+        raise ReadError(
+            f"'{filename}' has no text in it. Export the data again and upload that file."
+        )
     delimiter = detect_delimiter(head_lines)
     width = max(len(r) for r in csv.reader(head_lines, delimiter=delimiter))
-    grid = _read_csv_grid(text, delimiter, width)
-    table = _table_from_grid(grid, filename, header_rows.get(filename))
+    head_grid = pd.DataFrame(
+        list(csv.reader(head_lines[:HEADER_SEARCH_ROWS], delimiter=delimiter)), dtype=object
+    )
+    header_idx = (
+        header_rows[filename] - 1 if filename in header_rows else find_header_row(head_grid)
+    )
+    header = (
+        next(csv.reader([head_lines[header_idx]], delimiter=delimiter))
+        if header_idx < len(head_lines)
+        else []
+    )
+    table = _read_body_fast(data, encoding, delimiter, header_idx, header, filename)
+    if table is None:  # ragged rows, blank lines or quoted line breaks: the tolerant reader
+        text = data.decode(encoding, errors="replace")
+        if "\ufffd" in text and encoding in {"utf-8", "utf-8-sig"}:
+            notes.append("Some characters could not be decoded and show as '\ufffd'.")
+        grid = _read_csv_grid(text, delimiter, width)
+        table = _table_from_grid(grid.astype("category"), filename, header_idx + 1)
     return Workbook({filename: table}, "csv", encoding, delimiter, notes)
+
+
+def _read_body_fast(
+    data: bytes, encoding: str, delimiter: str, header_idx: int, header: list[str], filename: str
+) -> RawTable | None:
+    """Read a well-formed CSV body with pyarrow (multi-threaded, ~4x pandas' C parser).
+
+    Columns come back dictionary-encoded (pandas categoricals): sales exports repeat the same ids,
+    dates and amounts, so every later step works on the distinct values. Returns None when the file
+    needs the tolerant reader (blank lines would shift row numbers; ragged rows fail here).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not header or b"\n\n" in data or b"\r\n\r\n" in data or b"\r\r" in data:
+        return None
+    names = _unique_names(header)
+    text_type = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(
+                skip_rows=header_idx + 1,
+                column_names=names,
+                encoding=_arrow_encoding(encoding),
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: text_type for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError):
+        return None
+    frame = table.to_pandas()
+    keep = [c for c in frame.columns if not c.startswith("column_") or _column_has_values(frame[c])]
+    frame = frame[keep]
+    notes = (
+        (
+            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
+        )
+        if header_idx
+        else ()
+    )
+    rows = np.arange(header_idx + 2, header_idx + 2 + len(frame))
+    return RawTable(frame, rows, header_idx + 1, filename, notes)
 
 
 def _read_csv_grid(text: str, delimiter: str, width: int) -> pd.DataFrame:
@@ -270,6 +342,10 @@ def _read_csv_grid(text: str, delimiter: str, width: int) -> pd.DataFrame:
                 raise ReadError(f"The file could not be read as a table: {exc}") from exc
             width = int(found.group(1))
     raise ReadError("The file's rows have too many different numbers of fields to read as a table.")
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return {"utf-8-sig": "utf8", "utf-8": "utf8"}.get(encoding, encoding)
 
 
 # --- workbooks ---------------------------------------------------------------------------------
@@ -296,7 +372,9 @@ def _read_spreadsheet(
             continue
         if not any(any(_filled(v) for v in row) for row in rows):
             continue
-        tables[name] = _table_from_grid(pd.DataFrame(rows, dtype=object), name, header_rows.get(name))
+        tables[name] = _table_from_grid(
+            pd.DataFrame(rows, dtype=object), name, header_rows.get(name)
+        )
     if not tables:
         raise ReadError(f"Every sheet in '{filename}' is empty.")
     return Workbook(tables, kind, notes=notes)
@@ -380,12 +458,16 @@ def _table_from_grid(grid: pd.DataFrame, name: str, header_row: int | None) -> R
     body.columns = _unique_names([header[j] for j in keep])
     notes = ()
     if header_idx > 0:
-        notes = (f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",)
+        notes = (
+            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
+        )
     source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
     return RawTable(body, source_rows, header_idx + 1, name, notes)
 
 
 def _column_has_values(column: pd.Series) -> bool:
-    if column.dtype == object:
-        return bool(column.map(_filled).any())
+    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = factorize_column(column)
+        used = np.unique(codes[codes >= 0])
+        return any(_filled(uniques[i]) for i in used)
     return bool(column.notna().any())

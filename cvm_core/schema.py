@@ -16,6 +16,32 @@ import pandas as pd
 
 from cvm_core.errors import AmbiguousDateOrderError
 
+# --- distinct values ---------------------------------------------------------------------------
+
+
+def factorize_column(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 for missing) and distinct values as an object array.
+
+    Free for categorical columns (the CSV reader dictionary-encodes), one hash pass otherwise. All
+    parsers work on the distinct values and map back through the codes.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(dtype=np.int64), column.cat.categories.to_numpy(
+            dtype=object
+        )
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def expand(codes: np.ndarray, per_unique: np.ndarray, missing: object) -> np.ndarray:
+    """Map values computed per distinct value back to rows (``missing`` where the code is -1)."""
+    if len(per_unique) == 0:
+        return np.full(
+            len(codes), missing, dtype=object if isinstance(missing, str | None) else None
+        )
+    return np.where(codes >= 0, per_unique[np.maximum(codes, 0)], missing)
+
+
 # --- roles -------------------------------------------------------------------------------------
 
 TRANSACTION_ROLES: dict[str, str] = {
@@ -50,66 +76,206 @@ CUSTOMER_ROLES: dict[str, str] = {
 # Headers are compared after _normalise(): lower case, units in brackets and punctuation removed.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": (
-        "customerid", "customer", "custid", "customerno", "customernumber", "customercode",
-        "clientid", "client", "clientno", "accountid", "account", "accountnumber", "memberid",
-        "userid", "buyerid", "kundennummer", "kundennr", "kunde", "kundenid", "kundencode",
-        "客户编号", "客户id", "客户", "客户代码", "客户号", "会员id", "会员编号", "用户id",
+        "customerid",
+        "customer",
+        "custid",
+        "customerno",
+        "customernumber",
+        "customercode",
+        "clientid",
+        "client",
+        "clientno",
+        "accountid",
+        "account",
+        "accountnumber",
+        "memberid",
+        "userid",
+        "buyerid",
+        "kundennummer",
+        "kundennr",
+        "kunde",
+        "kundenid",
+        "kundencode",
+        "客户编号",
+        "客户id",
+        "客户",
+        "客户代码",
+        "客户号",
+        "会员id",
+        "会员编号",
+        "用户id",
     ),
     "date": (
-        "date", "orderdate", "invoicedate", "transactiondate", "purchasedate", "salesdate",
-        "saledate", "datum", "bestelldatum", "rechnungsdatum", "belegdatum", "auftragsdatum",
-        "verkaufsdatum", "订单日期", "日期", "交易日期", "购买日期", "下单日期", "销售日期",
+        "date",
+        "orderdate",
+        "invoicedate",
+        "transactiondate",
+        "purchasedate",
+        "salesdate",
+        "saledate",
+        "datum",
+        "bestelldatum",
+        "rechnungsdatum",
+        "belegdatum",
+        "auftragsdatum",
+        "verkaufsdatum",
+        "订单日期",
+        "日期",
+        "交易日期",
+        "购买日期",
+        "下单日期",
+        "销售日期",
     ),
     "revenue": (
-        "revenue", "sales", "amount", "netsales", "salesamount", "totalamount", "netamount",
-        "netrevenue", "turnover", "linetotal", "value", "salesvalue", "umsatz", "betrag",
-        "nettobetrag", "nettoumsatz", "gesamtbetrag", "金额", "销售额", "收入", "订单金额",
-        "销售金额", "实付金额", "成交金额",
+        "revenue",
+        "sales",
+        "amount",
+        "netsales",
+        "salesamount",
+        "totalamount",
+        "netamount",
+        "netrevenue",
+        "turnover",
+        "linetotal",
+        "value",
+        "salesvalue",
+        "umsatz",
+        "betrag",
+        "nettobetrag",
+        "nettoumsatz",
+        "gesamtbetrag",
+        "金额",
+        "销售额",
+        "收入",
+        "订单金额",
+        "销售金额",
+        "实付金额",
+        "成交金额",
     ),
     "order_id": (
-        "orderid", "order", "ordernumber", "orderno", "invoice", "invoiceno", "invoicenumber",
-        "invoiceid", "transactionid", "receiptid", "bestellnummer", "auftragsnummer",
-        "rechnungsnummer", "belegnummer", "auftrag", "订单编号", "订单号", "单号", "订单id",
+        "orderid",
+        "order",
+        "ordernumber",
+        "orderno",
+        "invoice",
+        "invoiceno",
+        "invoicenumber",
+        "invoiceid",
+        "transactionid",
+        "receiptid",
+        "bestellnummer",
+        "auftragsnummer",
+        "rechnungsnummer",
+        "belegnummer",
+        "auftrag",
+        "订单编号",
+        "订单号",
+        "单号",
+        "订单id",
     ),
     "quantity": ("quantity", "qty", "units", "menge", "anzahl", "stuck", "stück", "数量", "件数"),
     "unit_price": (
-        "unitprice", "price", "priceeach", "priceperunit", "einzelpreis", "preis", "stückpreis",
-        "单价", "价格",
+        "unitprice",
+        "price",
+        "priceeach",
+        "priceperunit",
+        "einzelpreis",
+        "preis",
+        "stückpreis",
+        "单价",
+        "价格",
     ),
     "product": (
-        "product", "productname", "productid", "item", "itemname", "sku", "article", "artikel",
-        "artikelnummer", "produkt", "产品", "商品", "产品名称", "商品名称",
+        "product",
+        "productname",
+        "productid",
+        "item",
+        "itemname",
+        "sku",
+        "article",
+        "artikel",
+        "artikelnummer",
+        "produkt",
+        "产品",
+        "商品",
+        "产品名称",
+        "商品名称",
     ),
     "category": (
-        "category", "productcategory", "productgroup", "kategorie", "warengruppe",
-        "produktgruppe", "类别", "品类", "产品类别", "商品类别",
+        "category",
+        "productcategory",
+        "productgroup",
+        "kategorie",
+        "warengruppe",
+        "produktgruppe",
+        "类别",
+        "品类",
+        "产品类别",
+        "商品类别",
     ),
     "channel": ("channel", "saleschannel", "vertriebskanal", "kanal", "渠道", "销售渠道"),
     "cost": (
-        "costofgoods", "cogs", "costofgoodssold", "costofsales", "cost", "productcost",
-        "wareneinsatz", "herstellkosten", "kosten", "成本", "销售成本", "商品成本",
+        "costofgoods",
+        "cogs",
+        "costofgoodssold",
+        "costofsales",
+        "cost",
+        "productcost",
+        "wareneinsatz",
+        "herstellkosten",
+        "kosten",
+        "成本",
+        "销售成本",
+        "商品成本",
     ),
     "margin_pct": ("marginpct", "marginpercent", "grossmarginpct", "margenprozent", "毛利率"),
     "return_flag": (
-        "return", "returned", "isreturn", "returnflag", "retoure", "rücksendung", "rückgabe",
-        "退货", "是否退货",
+        "return",
+        "returned",
+        "isreturn",
+        "returnflag",
+        "retoure",
+        "rücksendung",
+        "rückgabe",
+        "退货",
+        "是否退货",
     ),
     "customer_name": ("customername", "name", "company", "kundenname", "firma", "客户名称", "名称"),
     "acquisition_date": (
-        "acquisitiondate", "firstorderdate", "signupdate", "customersince", "kundeseit",
-        "erstkaufdatum", "获客日期", "注册日期",
+        "acquisitiondate",
+        "firstorderdate",
+        "signupdate",
+        "customersince",
+        "kundeseit",
+        "erstkaufdatum",
+        "获客日期",
+        "注册日期",
     ),
     "acquisition_channel": (
-        "acquisitionchannel", "source", "leadsource", "akquisitionskanal", "获客渠道", "来源",
+        "acquisitionchannel",
+        "source",
+        "leadsource",
+        "akquisitionskanal",
+        "获客渠道",
+        "来源",
     ),
     "acquisition_cost": (
-        "acquisitioncost", "cac", "costofacquisition", "akquisitionskosten", "获客成本",
+        "acquisitioncost",
+        "cac",
+        "costofacquisition",
+        "akquisitionskosten",
+        "获客成本",
     ),
     "region": ("region", "area", "territory", "gebiet", "地区", "区域"),
     "industry": ("industry", "sector", "branche", "segment", "行业"),
     "category_spend": (
-        "categoryspend", "totalcategoryspend", "walletsize", "wallet", "kategorieausgaben",
-        "品类支出", "钱包份额",
+        "categoryspend",
+        "totalcategoryspend",
+        "walletsize",
+        "wallet",
+        "kategorieausgaben",
+        "品类支出",
+        "钱包份额",
     ),
 }
 
@@ -271,10 +437,10 @@ def parse_amounts(column: pd.Series) -> ParsedColumn:
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float)
         return ParsedColumn(values, np.zeros(len(values), bool))
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize_column(column)
     parsed, note = _parse_amount_uniques(pd.Series(uniques, dtype=object))
-    values = np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.nan)
-    filled = np.where(codes >= 0, _is_filled(uniques)[np.maximum(codes, 0)], False)
+    values = expand(codes, parsed, np.nan).astype(float)
+    filled = expand(codes, _is_filled(uniques), False).astype(bool)
     return ParsedColumn(values, filled & np.isnan(values), note)
 
 
@@ -284,25 +450,41 @@ def _is_filled(uniques: np.ndarray | pd.Index) -> np.ndarray:
 
 
 def _parse_amount_uniques(uniques: pd.Series) -> tuple[np.ndarray, str]:
-    direct = pd.to_numeric(uniques.where(uniques.map(lambda v: not isinstance(v, str))), errors="coerce")
-    text = uniques.where(uniques.map(lambda v: isinstance(v, str))).dropna().astype(str)
-    if text.empty:
-        return direct.to_numpy(dtype=float), ""
-    cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace("−", "-", regex=False)
-    negative = cleaned.str.match(r"^\(.*\)$") | cleaned.str.endswith("-") | cleaned.str.startswith("-")
-    cleaned = cleaned.str.strip("()+-")
-    decimal_comma = cleaned.str.match(_DECIMAL_COMMA_EVIDENCE).sum() > cleaned.str.match(
-        _DECIMAL_POINT_EVIDENCE
-    ).sum()
+    is_text = uniques.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    values = pd.to_numeric(uniques.where(~is_text), errors="coerce").to_numpy(dtype=float)
+    if not is_text.any():
+        return values, ""
+    text = uniques[is_text].astype(str).str.strip()
+    decimal_comma = _uses_decimal_comma(text)
     if decimal_comma:
-        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
-        cleaned = cleaned.str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(cleaned.str.rstrip("%"), errors="coerce")
-    numbers = numbers.where(~negative, -numbers)
-    values = direct.to_numpy(dtype=float).copy()
-    values[text.index.to_numpy()] = numbers.to_numpy(dtype=float)
+        plain = text.str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(plain, errors="coerce")  # fast path: most cells are plain numbers
+    messy = numbers.isna() & (text != "")
+    if messy.any():
+        numbers[messy] = _parse_messy_amounts(plain[messy])
+    values[is_text] = numbers.to_numpy(dtype=float)
     return values, "decimal comma" if decimal_comma else ""
+
+
+def _uses_decimal_comma(text: pd.Series) -> bool:
+    """One decision per column, from a sample: 1.234,50 and 12,5 say comma; 1,234.50 and 12.5 say point."""
+    sample = text.sample(min(len(text), 5000), random_state=0) if len(text) > 5000 else text
+    sample = sample.str.replace(_CURRENCY, "", regex=True).str.strip("()+-−")
+    commas = sample.str.match(_DECIMAL_COMMA_EVIDENCE).sum()
+    points = sample.str.match(_DECIMAL_POINT_EVIDENCE).sum()
+    return bool(commas > points)
+
+
+def _parse_messy_amounts(plain: pd.Series) -> pd.Series:
+    """Currency symbols and codes, (12.50) and 12.50- negatives, percent signs."""
+    cleaned = plain.str.replace(_CURRENCY, "", regex=True).str.replace("−", "-", regex=False)
+    negative = (
+        cleaned.str.match(r"^\(.*\)$") | cleaned.str.endswith("-") | cleaned.str.startswith("-")
+    )
+    numbers = pd.to_numeric(cleaned.str.strip("()+-").str.rstrip("%"), errors="coerce")
+    return numbers.where(~negative, -numbers)
 
 
 def detect_currency(column: pd.Series, header: str = "") -> str | None:
@@ -334,9 +516,19 @@ _DATE_SHAPES: list[tuple[re.Pattern[str], str]] = [
 ]
 _TIME_PART = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AaPp][Mm])?Z?)$")
 _GERMAN_MONTHS = {
-    "januar": "January", "jänner": "January", "februar": "February", "märz": "March",
-    "maerz": "March", "mai": "May", "juni": "June", "juli": "July", "oktober": "October",
-    "dezember": "December", "okt": "Oct", "dez": "Dec", "mär": "Mar",
+    "januar": "January",
+    "jänner": "January",
+    "februar": "February",
+    "märz": "March",
+    "maerz": "March",
+    "mai": "May",
+    "juni": "June",
+    "juli": "July",
+    "oktober": "October",
+    "dezember": "December",
+    "okt": "Oct",
+    "dez": "Dec",
+    "mär": "Mar",
 }
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_ORDERS = ("auto", "dayfirst", "monthfirst")
@@ -361,11 +553,13 @@ def parse_dates(column: pd.Series, order: str = "auto", column_name: str = "") -
     if pd.api.types.is_datetime64_any_dtype(column):
         values = pd.to_datetime(column).dt.tz_localize(None) if column.dt.tz else column
         return ParsedColumn(values.dt.normalize().to_numpy(), np.zeros(len(column), bool))
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize_column(column)
     parsed, note = _parse_date_uniques(pd.Series(uniques, dtype=object), order, column_name)
-    values = np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.datetime64("NaT"))
+    values = np.where(
+        codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else None, np.datetime64("NaT")
+    )
     values = values.astype("datetime64[ns]")
-    filled = np.where(codes >= 0, _is_filled(uniques)[np.maximum(codes, 0)], False)
+    filled = expand(codes, _is_filled(uniques), False).astype(bool)
     return ParsedColumn(values, filled & np.isnat(values), note)
 
 
@@ -436,9 +630,13 @@ def _parse_free_form(text: pd.Series, order: str) -> pd.Series:
     for german, english in _GERMAN_MONTHS.items():
         lowered = lowered.str.replace(rf"\b{german}\b", english, regex=True)
     lowered = lowered.str.replace(r"(\d)\.(?=\s)", r"\1", regex=True)  # "12. März" -> "12 March"
-    parsed = pd.to_datetime(lowered, format="mixed", dayfirst=order != "monthfirst", errors="coerce")
+    parsed = pd.to_datetime(
+        lowered, format="mixed", dayfirst=order != "monthfirst", errors="coerce"
+    )
     # Free-form parsing accepts bare numbers and words as dates; insist on a month or a year in them.
-    sensible = lowered.str.contains(r"[a-z]{3}", regex=True) & lowered.str.contains(r"\d", regex=True)
+    sensible = lowered.str.contains(r"[a-z]{3}", regex=True) & lowered.str.contains(
+        r"\d", regex=True
+    )
     return parsed.where(sensible)
 
 
@@ -446,31 +644,45 @@ def _parse_free_form(text: pd.Series, order: str) -> pd.Series:
 
 
 def clean_ids(column: pd.Series) -> pd.Series:
-    """Customer ids as text; 1001.0 from a workbook becomes '1001'; blanks become missing."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    """Identifiers as text; 1001.0 from a workbook becomes '1001'; blanks become missing."""
+    codes, uniques = factorize_column(column)
     cleaned = np.array([_id_text(u) for u in uniques], dtype=object)
-    values = np.where(codes >= 0, cleaned[np.maximum(codes, 0)] if len(cleaned) else None, None)
-    return pd.Series(values, index=column.index, dtype=object).where(lambda s: s.notna() & (s != ""))
+    cleaned[cleaned == ""] = None
+    return pd.Series(expand(codes, cleaned, None), index=column.index, dtype=object)
 
 
 def _id_text(value: object) -> str | None:
     if isinstance(value, float):
+        if np.isnan(value):
+            return None
         return str(int(value)) if value.is_integer() else str(value)
     return str(value).strip()
 
 
-
 # --- flags -------------------------------------------------------------------------------------
 
-_TRUE_WORDS = {"1", "1.0", "y", "yes", "true", "x", "ja", "j", "wahr", "returned", "return", "retoure", "是", "退货"}
+_TRUE_WORDS = {
+    "1",
+    "1.0",
+    "y",
+    "yes",
+    "true",
+    "x",
+    "ja",
+    "j",
+    "wahr",
+    "returned",
+    "return",
+    "retoure",
+    "是",
+    "退货",
+}
 
 
 def parse_flags(column: pd.Series) -> np.ndarray:
     """Read a yes/no column (Yes/No, Ja/Nein, 1/0, TRUE/FALSE, 是/否, x/blank) as booleans."""
     if pd.api.types.is_bool_dtype(column):
         return column.to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize_column(column)
     truthy = np.array([str(u).strip().lower() in _TRUE_WORDS or u is True for u in uniques], bool)
-    if len(truthy) == 0:
-        return np.zeros(len(column), bool)
-    return np.where(codes >= 0, truthy[np.maximum(codes, 0)], False)
+    return expand(codes, truthy, False).astype(bool)

@@ -20,8 +20,20 @@ UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 """Length of each time unit in days."""
 
 SUMMARY_COLUMNS = (
-    "first_purchase", "last_purchase", "orders", "purchase_days", "lines", "revenue", "returns",
-    "net_revenue", "cost", "margin", "frequency", "recency", "T", "monetary_value",
+    "first_purchase",
+    "last_purchase",
+    "orders",
+    "purchase_days",
+    "lines",
+    "revenue",
+    "returns",
+    "net_revenue",
+    "cost",
+    "margin",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
     "avg_order_value",
 )
 
@@ -55,7 +67,9 @@ def customer_summary(
     """
     if unit not in UNIT_DAYS:
         raise ValidationError(f"Unknown time unit '{unit}'; choose day, week or month.")
-    end = pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
+    end = (
+        pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
+    )
     tx = transactions[transactions["date"] <= end]
     if tx.empty:
         raise ValidationError(f"No transactions on or before the observation end {end:%Y-%m-%d}.")
@@ -93,8 +107,12 @@ def customer_summary(
             "frequency": frequency,
             "recency": np.where(frequency > 0, (last - first) / unit_days, 0.0),
             "T": (end_day - first) / unit_days,
-            "monetary_value": np.divide(repeat_spend, frequency, out=np.zeros(len(customers)), where=frequency > 0),
-            "avg_order_value": np.divide(gross, orders, out=np.zeros(len(customers)), where=orders > 0),
+            "monetary_value": np.divide(
+                repeat_spend, frequency, out=np.zeros(len(customers)), where=frequency > 0
+            ),
+            "avg_order_value": np.divide(
+                gross, orders, out=np.zeros(len(customers)), where=orders > 0
+            ),
         },
         index=pd.Index(customers, name="customer_id"),
     )
@@ -111,7 +129,9 @@ class _DailyPurchases:
     first_amount: np.ndarray
 
 
-def _purchase_days(codes: np.ndarray, days: np.ndarray, revenue: np.ndarray, n: int) -> _DailyPurchases:
+def _purchase_days(
+    codes: np.ndarray, days: np.ndarray, revenue: np.ndarray, n: int
+) -> _DailyPurchases:
     """Collapse purchases to (customer, day) and take each customer's first/last day and spend."""
     order = np.lexsort((days, codes))
     codes, days, revenue = codes[order], days[order], revenue[order]
@@ -136,7 +156,9 @@ def _purchase_days(codes: np.ndarray, days: np.ndarray, revenue: np.ndarray, n: 
     return _DailyPurchases(count, first_day, last_day, total, first_amount)
 
 
-def _orders(tx: pd.DataFrame, codes: np.ndarray, purchase: np.ndarray, purchase_days: np.ndarray, n: int) -> np.ndarray:
+def _orders(
+    tx: pd.DataFrame, codes: np.ndarray, purchase: np.ndarray, purchase_days: np.ndarray, n: int
+) -> np.ndarray:
     if "order_id" not in tx or tx["order_id"].isna().all():
         return purchase_days
     order_codes = pd.factorize(tx["order_id"].to_numpy()[purchase])[0]
@@ -204,7 +226,10 @@ def monthly_activity(transactions: pd.DataFrame) -> pd.DataFrame:
     month = transactions["date"].dt.to_period("M").dt.to_timestamp()
     grouped = transactions.groupby(month)
     out = pd.DataFrame(
-        {"net_revenue": grouped["revenue"].sum(), "active_customers": grouped["customer_id"].nunique()}
+        {
+            "net_revenue": grouped["revenue"].sum(),
+            "active_customers": grouped["customer_id"].nunique(),
+        }
     )
     out.index.name = "month"
     return out.reset_index()

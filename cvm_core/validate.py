@@ -18,6 +18,8 @@ from cvm_core.schema import (
     TRANSACTION_ROLES,
     ColumnMapping,
     clean_ids,
+    expand,
+    factorize_column,
     parse_amounts,
     parse_dates,
     parse_flags,
@@ -33,7 +35,7 @@ MISSING_AMOUNT = "missing amount"
 BAD_AMOUNT = "amount is not a number"
 BAD_COST = "cost of goods is not a number"
 AFTER_END = "date after the observation end"
-DUPLICATE = "exact duplicate of an earlier row"
+DUPLICATE = "duplicate of an earlier row (same values in every mapped column)"
 
 _TOTALS = re.compile(
     r"(?i)^\s*(grand\s*total|sub-?total|total|totals|sum|summe|gesamt|gesamtsumme|zwischensumme|"
@@ -108,7 +110,7 @@ def validate_transactions(
     checks = _RowChecks(len(frame))
     notes: list[str] = []
 
-    checks.reject(_blank_rows(frame), BLANK)
+    checks.reject(_blank_rows(frame, mapping), BLANK)
     checks.reject(_totals_rows(frame, mapping), TOTALS)
     customer_id = clean_ids(frame[mapping.roles["customer_id"]])
     checks.reject(customer_id.isna().to_numpy(), MISSING_ID)
@@ -129,7 +131,7 @@ def validate_transactions(
     if options.observation_end is not None:
         end = np.datetime64(pd.Timestamp(options.observation_end).normalize(), "ns")
         checks.reject(dates.values > end, AFTER_END)
-    duplicates = _duplicate_rows(frame) & checks.kept()
+    duplicates = _duplicate_rows(frame, mapping) & checks.kept()
     drop = options.drop_duplicates
     if drop is True or (drop == "auto" and "order_id" in mapping.roles):
         checks.reject(duplicates, DUPLICATE)
@@ -142,7 +144,9 @@ def validate_transactions(
     kept = checks.kept()
     if not kept.any():
         raise ValidationError(_nothing_kept_message(checks, len(frame)))
-    transactions = _canonical(frame, mapping, kept, customer_id, dates.values, revenue, cost.values, table.source_rows)
+    transactions = _canonical(
+        frame, mapping, kept, customer_id, dates.values, revenue, cost.values, table.source_rows
+    )
     n_returns = int(transactions["is_return"].sum())
     if n_returns:
         notes.append(f"{n_returns:,} return rows kept as negative revenue.")
@@ -173,21 +177,27 @@ def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
         )
     unknown = [c for c in mapping.roles.values() if c not in table.frame.columns]
     if unknown:
-        raise ValidationError(f"The mapping names columns that are not in '{table.name}': {unknown}.")
+        raise ValidationError(
+            f"The mapping names columns that are not in '{table.name}': {unknown}."
+        )
 
 
 def _blank_mask(column: pd.Series) -> np.ndarray:
-    if column.dtype != object:
+    if column.dtype != object and not isinstance(column.dtype, pd.CategoricalDtype):
         return column.isna().to_numpy()
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = factorize_column(column)
     blank_uniques = pd.Series(uniques, dtype=object).astype(str).str.strip().eq("").to_numpy()
-    return np.where(codes >= 0, blank_uniques[np.maximum(codes, 0)], True)
+    return expand(codes, blank_uniques, True).astype(bool)
 
 
-def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+def _blank_rows(frame: pd.DataFrame, mapping: ColumnMapping) -> np.ndarray:
+    """Rows with no value in any cell: checked on the required columns first, the rest only there."""
     blank = np.ones(len(frame), bool)
-    for name in frame.columns:
-        blank &= _blank_mask(frame[name])
+    for name in [c for c in mapping.roles.values() if c in frame] + list(frame.columns):
+        candidates = np.flatnonzero(blank)
+        if len(candidates) == 0:
+            break
+        blank[candidates] = _blank_mask(frame[name].iloc[candidates])
     return blank
 
 
@@ -195,23 +205,28 @@ def _totals_rows(frame: pd.DataFrame, mapping: ColumnMapping) -> np.ndarray:
     mask = np.zeros(len(frame), bool)
     for name in {frame.columns[0], mapping.roles["customer_id"]}:
         column = frame[name]
-        if column.dtype != object:
+        if column.dtype != object and not isinstance(column.dtype, pd.CategoricalDtype):
             continue
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        codes, uniques = factorize_column(column)
         hits = pd.Series(uniques, dtype=object).astype(str).str.match(_TOTALS).to_numpy()
-        mask |= np.where(codes >= 0, hits[np.maximum(codes, 0)], False)
+        mask |= expand(codes, hits, False).astype(bool)
     return mask
 
 
-def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
-    try:
-        hashes = pd.util.hash_pandas_object(frame, index=False)
-    except TypeError:  # mixed workbook cells (dates beside text) hash only as text
-        hashes = pd.util.hash_pandas_object(frame.astype(str), index=False)
-    return hashes.duplicated().to_numpy()
+def _duplicate_rows(frame: pd.DataFrame, mapping: ColumnMapping) -> np.ndarray:
+    """Rows equal to an earlier row in every mapped column (what the analyses see of a row)."""
+    key = np.zeros(len(frame), dtype=np.uint64)
+    for name in dict.fromkeys(mapping.roles.values()):
+        codes = factorize_column(frame[name])[0].astype(np.uint64)
+        key = (
+            key * np.uint64(1_000_003) ^ codes
+        )  # wrapping arithmetic: a hash, collisions negligible
+    return pd.Series(key).duplicated().to_numpy()
 
 
-def _revenue(frame: pd.DataFrame, mapping: ColumnMapping) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _revenue(
+    frame: pd.DataFrame, mapping: ColumnMapping
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     notes = []
     if "revenue" in mapping.roles:
         parsed = parse_amounts(frame[mapping.roles["revenue"]])
@@ -244,7 +259,11 @@ def _cost(frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray) -> _
         return _Cost(np.abs(parsed.values) * np.sign(revenue), parsed.invalid)
     if "margin_pct" in mapping.roles:
         parsed = parse_amounts(frame[mapping.roles["margin_pct"]])
-        share = parsed.values / 100 if np.nanmax(np.abs(parsed.values), initial=0) > 1 else parsed.values
+        share = (
+            parsed.values / 100
+            if np.nanmax(np.abs(parsed.values), initial=0) > 1
+            else parsed.values
+        )
         return _Cost(revenue * (1 - share), parsed.invalid)
     return _Cost(np.full(n, np.nan), np.zeros(n, bool))
 
@@ -284,7 +303,9 @@ def _canonical(
     return out
 
 
-def _rejected_rows(frame: pd.DataFrame, checks: _RowChecks, source_rows: np.ndarray) -> pd.DataFrame:
+def _rejected_rows(
+    frame: pd.DataFrame, checks: _RowChecks, source_rows: np.ndarray
+) -> pd.DataFrame:
     mask = ~checks.kept()
     rows = frame.loc[mask].astype(str).replace({"nan": "", "None": "", "NaT": ""})
     rows.insert(0, "Reason", checks.reasons[mask])

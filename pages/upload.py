@@ -50,7 +50,11 @@ if upload is not None:
     key = loaders.digest(raw)
     with st.expander("Reading options"):
         header_row = st.number_input(
-            "Header row (0 = detect)", min_value=0, max_value=500, value=0, key=f"{key}.header",
+            "Header row (0 = detect)",
+            min_value=0,
+            max_value=500,
+            value=0,
+            key=f"{key}.header",
             help="The row number of the column headers in the file, if we picked the wrong one.",
         )
     try:
@@ -69,8 +73,16 @@ if upload is not None:
         choice = mapping_form(workbook, key, needs_order)
         if st.button("Use this data", type="primary", icon=":material/check:", key=f"{key}.load"):
             try:
-                dataset = loaders.build(key, upload.name, headers, choice.sheets, tuple(choice.mapping.roles.items()),
-                                        choice.mapping.attributes, choice.options, raw)
+                dataset = loaders.build(
+                    key,
+                    upload.name,
+                    headers,
+                    choice.sheets,
+                    tuple(choice.mapping.roles.items()),
+                    choice.mapping.attributes,
+                    choice.options,
+                    raw,
+                )
             except AmbiguousDateOrderError as error:
                 st.session_state[f"{key}.ambiguous"] = str(error)
                 report_failure(error, key)

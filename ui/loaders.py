@@ -26,7 +26,9 @@ def digest(data: bytes) -> str:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the file…")
-def read(file_digest: str, filename: str, header_rows: tuple[tuple[str, int], ...], _data: bytes) -> Workbook:
+def read(
+    file_digest: str, filename: str, header_rows: tuple[tuple[str, int], ...], _data: bytes
+) -> Workbook:
     return read_workbook(_data, filename, dict(header_rows))
 
 
@@ -43,7 +45,9 @@ def build(
 ) -> Dataset:
     workbook = read(file_digest, filename, header_rows, _data)
     mapping = ColumnMapping(dict(mapping_items), attributes)
-    fingerprint = hashlib.sha256(repr((file_digest, header_rows, sheets, mapping_items, options)).encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha256(
+        repr((file_digest, header_rows, sheets, mapping_items, options)).encode()
+    ).hexdigest()[:16]
     return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=fingerprint)
 
 

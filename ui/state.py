@@ -23,3 +23,13 @@ CLV_RESULT = "cvm.clv.result"
 
 WHALE_SCENARIO = "cvm.whale.scenario"
 """The whale-curve page's what-if fixes, for the Scorecard."""
+
+RETENTION_RESULT = "cvm.retention.result"
+"""(dataset.fingerprint, cvm_core.retention.RetentionResult) of the Retention page's latest run, for
+the Scorecard: annual_retention, churn_by_period (churn/retention rate per period), churned_share."""
+
+SEGMENTS_RESULT = "cvm.segments.result"
+"""(dataset.fingerprint, frame) of the Segments page's latest run, for Whale Curve, Retention and
+Scorecard: frame indexed by customer_id with columns rfm_segment (ordered categorical), cluster (the
+cluster's descriptive name, ordered by value; None when clustering was not possible) and
+next_best_category (None when no category qualifies or the data has no category column)."""

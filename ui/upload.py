@@ -15,6 +15,7 @@ from cvm_core.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, gu
 from cvm_core.summary import dataset_overview, monthly_activity
 from cvm_core.validate import ValidationOptions
 from ui import data
+from ui.charts import show_chart
 
 NONE = "(none)"
 DATE_ORDER_LABELS = {
@@ -41,9 +42,15 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
     if len(names) > 1:
         st.markdown("**Sheets**")
         c1, c2, c3 = st.columns(3)
-        tx = c1.selectbox("Transactions", names, index=names.index(guessed.transactions), key=f"{key}.sheet.tx")
-        customers = _optional_select(c2, "Customer attributes", names, guessed.customers, f"{key}.sheet.cust")
-        cost = _optional_select(c3, "Cost-to-serve drivers", names, guessed.cost_to_serve, f"{key}.sheet.cts")
+        tx = c1.selectbox(
+            "Transactions", names, index=names.index(guessed.transactions), key=f"{key}.sheet.tx"
+        )
+        customers = _optional_select(
+            c2, "Customer attributes", names, guessed.customers, f"{key}.sheet.cust"
+        )
+        cost = _optional_select(
+            c3, "Cost-to-serve drivers", names, guessed.cost_to_serve, f"{key}.sheet.cts"
+        )
         sheets = SheetRoles(tx, customers, cost)
     frame = workbook.tables[sheets.transactions].frame
     guess = guess_mapping(frame)
@@ -54,12 +61,16 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
     for i, (role, label) in enumerate(TRANSACTION_ROLES.items()):
         default = guess.roles.get(role, NONE)
         shown = f"{label} *" if role in REQUIRED_ROLES else label
-        chosen = grid[i % 4].selectbox(shown, columns, index=columns.index(default), key=f"{key}.{sheets.transactions}.{role}")
+        chosen = grid[i % 4].selectbox(
+            shown, columns, index=columns.index(default), key=f"{key}.{sheets.transactions}.{role}"
+        )
         if chosen != NONE:
             roles[role] = chosen
     mapping = ColumnMapping(roles, tuple(c for c in frame.columns if c not in roles.values()))
-    st.caption("\\* required. Revenue can be left empty when quantity and unit price are mapped. "
-               "Columns not mapped are kept as attributes (e.g. region).")
+    st.caption(
+        "\\* required. Revenue can be left empty when quantity and unit price are mapped. "
+        "Columns not mapped are kept as attributes (e.g. region)."
+    )
     order = st.radio(
         "How are dates like 03/04/2024 written?",
         list(DATE_ORDER_LABELS),
@@ -69,12 +80,16 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         index=0,
     )
     if date_order_needed and order == "auto":
-        st.warning("The dates can be read either way: please choose day first or month first above.")
+        st.warning(
+            "The dates can be read either way: please choose day first or month first above."
+        )
     _preview(frame, mapping)
     return MappingChoice(sheets, mapping, ValidationOptions(date_order=order))
 
 
-def _optional_select(column, label: str, names: list[str], default: str | None, key: str) -> str | None:
+def _optional_select(
+    column, label: str, names: list[str], default: str | None, key: str
+) -> str | None:
     options = [NONE, *names]
     chosen = column.selectbox(label, options, index=options.index(default or NONE), key=key)
     return None if chosen == NONE else chosen
@@ -86,7 +101,7 @@ def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
     preview = frame[list(mapping.roles.values())].head(15).copy()
     preview.columns = [f"{TRANSACTION_ROLES[r]} ← {c}" for r, c in mapping.roles.items()]
     st.markdown("**Preview of the mapped columns** (first 15 rows, as in the file)")
-    st.dataframe(preview.astype(str), hide_index=True, use_container_width=True)
+    st.dataframe(preview.astype(str), hide_index=True)
 
 
 def show_overview(dataset: Dataset) -> None:
@@ -99,15 +114,34 @@ def show_overview(dataset: Dataset) -> None:
     cols[0].metric("Customers", formatting.count(overview.customers))
     cols[1].metric("Transactions", formatting.count(overview.transactions))
     cols[2].metric("Gross revenue", formatting.money_short(overview.revenue, money))
-    cols[3].metric("Returns", formatting.pct(overview.returns_share), help="Returned amount as a share of gross revenue.")
-    cols[4].metric("Repeat customers", formatting.pct(overview.repeat_customer_share), help="Customers who bought on more than one day.")
+    cols[3].metric(
+        "Returns",
+        formatting.pct(overview.returns_share),
+        help="Returned amount as a share of gross revenue.",
+    )
+    cols[4].metric(
+        "Repeat customers",
+        formatting.pct(overview.repeat_customer_share),
+        help="Customers who bought on more than one day.",
+    )
     if overview.margin is not None:
-        cols[5].metric("Gross margin", formatting.money_short(overview.margin, money), help="Net revenue minus cost of goods.")
+        cols[5].metric(
+            "Gross margin",
+            formatting.money_short(overview.margin, money),
+            help="Net revenue minus cost of goods.",
+        )
     else:
-        cols[5].metric("Gross margin", "–", help="Map a cost-of-goods or margin % column to see margins.")
-    st.caption(f"From {overview.first_date:%d %b %Y} to {overview.last_date:%d %b %Y} · "
-               f"{formatting.count(overview.orders)} orders · net revenue {formatting.money(overview.net_revenue, money)}")
-    st.altair_chart(monthly_activity_chart(monthly_activity(dataset.transactions), money), use_container_width=True)
+        cols[5].metric(
+            "Gross margin", "–", help="Map a cost-of-goods or margin % column to see margins."
+        )
+    st.caption(
+        f"From {overview.first_date:%d %b %Y} to {overview.last_date:%d %b %Y} · "
+        f"{formatting.count(overview.orders)} orders · net revenue {formatting.money(overview.net_revenue, money)}"
+    )
+    show_chart(
+        monthly_activity_chart(monthly_activity(dataset.transactions), money),
+        "Bars: net revenue (sales minus returns) per month. Line: customers who bought that month.",
+    )
     show_quality_report(dataset)
 
 
@@ -115,12 +149,17 @@ def show_quality_report(dataset: Dataset) -> None:
     validation = dataset.validation
     rejected = validation.rejected
     kept = len(dataset.transactions)
-    with st.expander(f"Data quality: {formatting.count(kept)} of {formatting.count(validation.rows_read)} rows kept, "
-                     f"{formatting.count(len(rejected))} set aside", expanded=len(rejected) > 0):
+    with st.expander(
+        f"Data quality: {formatting.count(kept)} of {formatting.count(validation.rows_read)} rows kept, "
+        f"{formatting.count(len(rejected))} set aside",
+        expanded=len(rejected) > 0,
+    ):
         for note in dataset.notes:
             st.markdown(f"- {note}")
         if dataset.customers is not None:
-            st.markdown(f"- Customer attributes for {formatting.count(len(dataset.customers))} customers.")
+            st.markdown(
+                f"- Customer attributes for {formatting.count(len(dataset.customers))} customers."
+            )
         if dataset.cost_to_serve is not None:
             drivers = ", ".join(dataset.cost_to_serve.columns)
             st.markdown(f"- Cost-to-serve drivers: {drivers}.")

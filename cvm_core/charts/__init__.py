@@ -23,9 +23,19 @@ def cvm_theme() -> alt.theme.ThemeConfig:
         "config": {
             "font": FONT,
             "view": {"stroke": None, "continuousWidth": 640, "continuousHeight": 320},
-            "axis": {"labelFontSize": 13, "titleFontSize": 14, "titleFontWeight": "normal", "gridColor": "#e5e8ec"},
+            "axis": {
+                "labelFontSize": 13,
+                "titleFontSize": 14,
+                "titleFontWeight": "normal",
+                "gridColor": "#e5e8ec",
+            },
             "legend": {"labelFontSize": 13, "titleFontSize": 13},
-            "title": {"fontSize": 17, "anchor": "start", "fontWeight": "bold", "subtitleFontSize": 13},
+            "title": {
+                "fontSize": 17,
+                "anchor": "start",
+                "fontWeight": "bold",
+                "subtitleFontSize": 13,
+            },
             "range": {"category": PALETTE},
         }
     }

@@ -16,7 +16,9 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
     monthly : DataFrame
         From :func:`cvm_core.summary.monthly_activity` (month, net_revenue, active_customers).
     """
-    base = alt.Chart(monthly).encode(x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y")))
+    base = alt.Chart(monthly).encode(
+        x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y"))
+    )
     revenue_title = money_title("Net revenue", currency)
     bars = base.mark_bar(color=NEUTRAL, opacity=0.85).encode(
         y=alt.Y("net_revenue:Q", title=revenue_title, axis=alt.Axis(format="~s")),
@@ -27,7 +29,9 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
         ],
     )
     line = base.mark_line(color=PALETTE[1], strokeWidth=3, point=True).encode(
-        y=alt.Y("active_customers:Q", title="Active customers", axis=alt.Axis(titleColor=PALETTE[1])),
+        y=alt.Y(
+            "active_customers:Q", title="Active customers", axis=alt.Axis(titleColor=PALETTE[1])
+        ),
     )
     return (
         alt.layer(bars, line)

@@ -13,7 +13,9 @@ from cvm_core.validate import ValidationOptions
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="Transactions file: CSV/TSV/TXT, xlsx/xls/xlsb/ods or Parquet.")
+    parser.add_argument(
+        "file", type=Path, help="Transactions file: CSV/TSV/TXT, xlsx/xls/xlsb/ods or Parquet."
+    )
     parser.add_argument("--sheet", help="Sheet holding the transactions (default: guessed).")
     parser.add_argument(
         "--map",
@@ -23,7 +25,9 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"Override a guessed column role; roles: {', '.join(TRANSACTION_ROLES)}.",
     )
     parser.add_argument("--date-order", choices=["auto", "dayfirst", "monthfirst"], default="auto")
-    parser.add_argument("--observation-end", help="Ignore transactions after this date (YYYY-MM-DD).")
+    parser.add_argument(
+        "--observation-end", help="Ignore transactions after this date (YYYY-MM-DD)."
+    )
     parser.add_argument("--unit", choices=["day", "week", "month"], default="week")
 
 
@@ -42,7 +46,9 @@ def load_from_args(args: argparse.Namespace) -> Dataset:
     for item in args.map:
         role, _, column = item.partition("=")
         if role not in TRANSACTION_ROLES or not column:
-            raise CvmError(f"--map takes ROLE=COLUMN with a role among {', '.join(TRANSACTION_ROLES)}; got '{item}'.")
+            raise CvmError(
+                f"--map takes ROLE=COLUMN with a role among {', '.join(TRANSACTION_ROLES)}; got '{item}'."
+            )
         roles = {r: c for r, c in roles.items() if c != column}
         roles[role] = column
     columns = workbook.tables[sheets.transactions].frame.columns
