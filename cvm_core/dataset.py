@@ -6,6 +6,7 @@ command line and the demo loader all build datasets the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -192,6 +193,32 @@ def dataset_from_frame(
     return build_dataset(
         workbook, SheetRoles(name), mapping, name=name, currency=currency, fingerprint=digest[:16]
     )
+
+
+def attach_tables(
+    dataset: Dataset,
+    customers: RawTable | None = None,
+    cost_to_serve: RawTable | None = None,
+    fingerprint_suffix: str = "",
+) -> Dataset:
+    """A copy of ``dataset`` with customer attributes and/or cost-to-serve drivers from separate files.
+
+    A table given here replaces one found in the transactions workbook.
+    """
+    notes = list(dataset.notes)
+    changes: dict = {}
+    if customers is not None:
+        changes["customers"], more = prepare_customer_table(customers)
+        notes += more
+    if cost_to_serve is not None:
+        changes["cost_to_serve"], more = prepare_cost_to_serve(cost_to_serve)
+        notes += more
+    if not changes:
+        return dataset
+    fingerprint = hashlib.sha256((dataset.fingerprint + fingerprint_suffix).encode()).hexdigest()[
+        :16
+    ]
+    return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=fingerprint, **changes)
 
 
 def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:

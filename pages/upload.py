@@ -71,6 +71,18 @@ if upload is not None:
             st.info(note)
         needs_order = isinstance(st.session_state.get(f"{key}.ambiguous"), str)
         choice = mapping_form(workbook, key, needs_order)
+        with st.expander(
+            "Optional: customer attributes or cost-to-serve drivers in separate files"
+        ):
+            st.caption(
+                "Customer attributes: customer id plus columns such as acquisition date, acquisition "
+                "channel, acquisition cost, region, industry, total category spend. Cost-to-serve: "
+                "customer id plus activity counts such as service calls, deliveries, sales visits."
+            )
+            extra_customers = st.file_uploader(
+                "Customer attributes file", type=FILE_TYPES, key=f"{key}.cust"
+            )
+            extra_cost = st.file_uploader("Cost-to-serve file", type=FILE_TYPES, key=f"{key}.cts")
         if st.button("Use this data", type="primary", icon=":material/check:", key=f"{key}.load"):
             try:
                 dataset = loaders.build(
@@ -83,10 +95,11 @@ if upload is not None:
                     choice.options,
                     raw,
                 )
+                dataset = loaders.with_extra_tables(dataset, extra_customers, extra_cost)
             except AmbiguousDateOrderError as error:
                 st.session_state[f"{key}.ambiguous"] = str(error)
                 report_failure(error, key)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page
                 report_failure(error, key)
             else:
                 activate(dataclasses.replace(dataset, name=upload.name))

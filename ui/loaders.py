@@ -12,8 +12,15 @@ import hashlib
 import streamlit as st
 
 from cvm_core import demo
-from cvm_core.dataset import Dataset, SheetRoles, build_dataset, dataset_from_frame, load_file
-from cvm_core.io import Workbook, read_workbook
+from cvm_core.dataset import (
+    Dataset,
+    SheetRoles,
+    attach_tables,
+    build_dataset,
+    dataset_from_frame,
+    load_file,
+)
+from cvm_core.io import RawTable, Workbook, read_workbook
 from cvm_core.schema import ColumnMapping
 from cvm_core.validate import ValidationOptions
 
@@ -60,5 +67,19 @@ def load_demo(name: str) -> Dataset:
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the extra table…")
-def read_extra(file_digest: str, filename: str, _data: bytes) -> Workbook:
-    return read_workbook(_data, filename)
+def read_extra(file_digest: str, filename: str, _data: bytes) -> RawTable:
+    """The first table of a separately uploaded customer or cost-to-serve file."""
+    return next(iter(read_workbook(_data, filename).tables.values()))
+
+
+def with_extra_tables(dataset: Dataset, customers_file, cost_file) -> Dataset:
+    """Attach separately uploaded customer-attribute and cost-to-serve files (either may be None)."""
+    if customers_file is None and cost_file is None:
+        return dataset
+    tables, suffix = {}, ""
+    for role, upload in (("customers", customers_file), ("cost_to_serve", cost_file)):
+        if upload is not None:
+            data = upload.getvalue()
+            tables[role] = read_extra(digest(data), upload.name, data)
+            suffix += digest(data)
+    return attach_tables(dataset, fingerprint_suffix=suffix, **tables)
