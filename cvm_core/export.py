@@ -82,3 +82,53 @@ def _format_sheet(writer: pd.ExcelWriter, sheet_name: str, table: pd.DataFrame) 
         elif pd.api.types.is_datetime64_any_dtype(table[column]):
             fmt = writer.book.add_format({"num_format": "yyyy-mm-dd"})
         sheet.set_column(j, j, width, fmt)
+
+
+# --- charts ------------------------------------------------------------------------------------
+
+SLIDE_CHART_WIDTH = 1000
+SLIDE_CHART_HEIGHT = 460
+"""Pixels of a chart exported for a 16:9 slide (rendered at 2x for a sharp projection)."""
+
+_FONT_DIRS = ("/usr/share/fonts",)
+_fonts_registered = False
+
+
+def _register_fonts() -> None:
+    """Let vl-convert use the machine's fonts (CJK headers and names render instead of boxes)."""
+    global _fonts_registered
+    if _fonts_registered:
+        return
+    import os
+
+    import vl_convert as vlc
+
+    for folder in _FONT_DIRS:
+        if os.path.isdir(folder):
+            vlc.register_font_directory(folder)
+    _fonts_registered = True
+
+
+def slide_sized(chart):
+    """The chart at slide size; charts made of several panels keep their own panel sizes."""
+    try:
+        return chart.properties(width=SLIDE_CHART_WIDTH, height=SLIDE_CHART_HEIGHT)
+    except Exception:  # concatenated/faceted charts don't take a top-level size
+        return chart
+
+
+def chart_png(chart, scale: float = 2.0) -> bytes:
+    """PNG of an Altair chart at slide size, white background, rendered without a browser."""
+    import vl_convert as vlc
+
+    _register_fonts()
+    spec = slide_sized(chart).configure(background="white").to_json()
+    return vlc.vegalite_to_png(spec, scale=scale)
+
+
+def chart_svg(chart) -> str:
+    """SVG of an Altair chart at slide size (editable in PowerPoint / Illustrator)."""
+    import vl_convert as vlc
+
+    _register_fonts()
+    return vlc.vegalite_to_svg(slide_sized(chart).configure(background="white").to_json())

@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
+import pandas as pd
 import streamlit as st
 
+from cvm_core import export
 
-def show_chart(chart: alt.TopLevelMixin, caption: str | None = None) -> None:
-    """Render with the project's Altair theme (not Streamlit's), so the page matches the exports."""
+
+def _file_stem(title: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_").lower()[:60] or "chart"
+
+
+def show_chart(
+    chart: alt.TopLevelMixin,
+    caption: str | None = None,
+    *,
+    name: str | None = None,
+    data: pd.DataFrame | None = None,
+) -> None:
+    """Render with the project's Altair theme (not Streamlit's), then PNG / SVG / CSV downloads.
+
+    The downloads are generated only when clicked (deferred callables), so a page with many charts
+    stays fast while sliders move.
+    """
     st.altair_chart(chart, width="stretch", theme=None)
     if caption:
         st.caption(caption)
+    stem = _file_stem(name or _title_of(chart))
+    cols = st.columns([1, 1, 1, 6])
+    cols[0].download_button(
+        "PNG", lambda: export.chart_png(chart), f"{stem}.png", "image/png",
+        key=f"png.{stem}", on_click="ignore", icon=":material/image:", help="Picture for slides (16:9).",
+    )  # fmt: skip
+    cols[1].download_button(
+        "SVG", lambda: export.chart_svg(chart), f"{stem}.svg", "image/svg+xml",
+        key=f"svg.{stem}", on_click="ignore", icon=":material/draw:", help="Vector picture, editable.",
+    )  # fmt: skip
+    if data is not None:
+        cols[2].download_button(
+            "Data", lambda: export.csv_bytes(data), f"{stem}.csv", "text/csv",
+            key=f"csv.{stem}", on_click="ignore", icon=":material/table:", help="The chart's numbers (CSV).",
+        )  # fmt: skip
+
+
+def _title_of(chart: alt.TopLevelMixin) -> str:
+    title = getattr(chart, "title", None)
+    if isinstance(title, str):
+        return title
+    text = getattr(title, "text", None)
+    return text if isinstance(text, str) else "chart"
