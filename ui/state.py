@@ -33,3 +33,7 @@ SEGMENTS_RESULT = "cvm.segments.result"
 Scorecard: frame indexed by customer_id with columns rfm_segment (ordered categorical), cluster (the
 cluster's descriptive name, ordered by value; None when clustering was not possible) and
 next_best_category (None when no category qualifies or the data has no category column)."""
+
+WHALE_RESULT = "cvm.whale.result"
+"""The whale-curve page's customer P&L for the Scorecard: (dataset fingerprint, DataFrame indexed by
+customer_id with revenue, returns, cogs, cost_to_serve, profit)."""
