@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from cvm_core import export
+from ui import state
+
+
+@dataclass(frozen=True)
+class DeckChart:
+    """A chart as it was last shown, with the takeaway its slide will carry."""
+
+    title: str
+    chart: alt.TopLevelMixin
+    takeaway: str
 
 
 def _file_stem(title: str) -> str:
@@ -21,16 +32,20 @@ def show_chart(
     *,
     name: str | None = None,
     data: pd.DataFrame | None = None,
+    takeaway: str | None = None,
 ) -> None:
     """Render with the project's Altair theme (not Streamlit's), then PNG / SVG / CSV downloads.
 
     The downloads are generated only when clicked (deferred callables), so a page with many charts
-    stays fast while sliders move.
+    stays fast while sliders move. ``takeaway`` is the one-line message computed from the data
+    ("Top 20% of customers earn 180% of profit") that the chart's slide in the deck carries; the
+    chart is remembered for the deck under state.DECK_CHARTS.
     """
     st.altair_chart(chart, width="stretch", theme=None)
     if caption:
         st.caption(caption)
     stem = _file_stem(name or _title_of(chart))
+    _remember_for_deck(stem, name or _title_of(chart), chart, takeaway or caption or "")
     cols = st.columns([1, 1, 1, 6])
     cols[0].download_button(
         "PNG", lambda: export.chart_png(chart), f"{stem}.png", "image/png",
@@ -45,6 +60,12 @@ def show_chart(
             "Data", lambda: export.csv_bytes(data), f"{stem}.csv", "text/csv",
             key=f"csv.{stem}", on_click="ignore", icon=":material/table:", help="The chart's numbers (CSV).",
         )  # fmt: skip
+
+
+def _remember_for_deck(stem: str, title: str, chart: alt.TopLevelMixin, takeaway: str) -> None:
+    """Keep the latest version of each chart shown, in order of first appearance, for the deck."""
+    charts = st.session_state.setdefault(state.DECK_CHARTS, {})
+    charts[stem] = DeckChart(title=title, chart=chart, takeaway=takeaway)
 
 
 def _title_of(chart: alt.TopLevelMixin) -> str:

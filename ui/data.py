@@ -66,5 +66,5 @@ def customer_summary(dataset: Dataset) -> pd.DataFrame:
 def set_dataset(dataset: Dataset) -> None:
     """Make a dataset active and reset settings that belong to the previous one."""
     st.session_state[state.DATASET] = dataset
-    for key in (state.CLV_RESULT, state.CLV_SCENARIO, state.WHALE_SCENARIO):
+    for key in (state.CLV_RESULT, state.CLV_SCENARIO, state.WHALE_SCENARIO, state.DECK_CHARTS):
         st.session_state.pop(key, None)

@@ -37,3 +37,7 @@ next_best_category (None when no category qualifies or the data has no category 
 WHALE_RESULT = "cvm.whale.result"
 """The whale-curve page's customer P&L for the Scorecard: (dataset fingerprint, DataFrame indexed by
 customer_id with revenue, returns, cogs, cost_to_serve, profit)."""
+
+DECK_CHARTS = "cvm.deck.charts"
+"""dict file-stem -> ui.charts.DeckChart(title, chart, takeaway): every chart shown this session, latest
+version, in order of first appearance; the "Download deck" export makes one slide of each."""

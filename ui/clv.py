@@ -1,0 +1,422 @@
+"""Widgets, cached calls and renderers of the Customer Lifetime Value page.
+
+The model fit is cached as a resource on the dataset fingerprint plus :class:`cvm_core.clv.
+FitSettings` (model, unit, calibration end, observation end): changing the horizon, margin or tiers
+never refits. Values are cached on the value settings too. The what-if section is a fragment: a
+slider move reruns only that section, which projects the cached per-tier base (milliseconds).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cvm_core import clv, export, formatting, scenario
+from cvm_core.charts import clv as charts
+from cvm_core.dataset import Dataset
+from cvm_core.errors import CvmError
+from ui import data, state
+from ui.charts import show_chart
+
+_KEY = "clv"
+UNIT_WORDS = charts.UNIT_WORDS
+FORMULA = (
+    "**CLV** = margin × expected spend per purchase × P(alive) × Σ over months m = 1…H of "
+    "(E[purchases by month m] − E[purchases by month m−1]) ÷ (1 + annual discount rate)^(m/12), "
+    "where E[…] are the purchases the fitted model expects from a customer who is still active."
+)
+WHAT_IF_FORMULA = (
+    "Per tier, the treatment changes the model's parameters from today on: **retention uplift** u "
+    "multiplies each customer's expected drop-out (BG/MBG: the posterior mean of the drop-out "
+    "probability p; Pareto/NBD: the drop-out rate) by (1 − u); **frequency uplift** f multiplies the "
+    "purchase rate λ by (1 + f); **spend uplift** s multiplies expected spend by (1 + s). Scenario CLV "
+    "re-runs the CLV formula with those parameters (P(alive) today is unchanged). Incremental value = "
+    "scenario − baseline CLV; treatment cost = cost per customer per year × customers × H/12; "
+    "**ROI** = (incremental value − cost) ÷ cost."
+)
+CUSTOMER_COLUMNS = {
+    "customer_name": "Customer",
+    "tier": "Tier",
+    "clv": "CLV",
+    "p_alive": "P(alive)",
+    "expected_purchases": "Expected purchases",
+    "expected_spend": "Expected spend per purchase",
+    "margin_rate": "Margin",
+    "frequency": "Repeat purchases",
+    "recency": "Recency",
+    "T": "Age (T)",
+    "net_revenue": "Net revenue to date",
+}
+
+
+def _key(name: str, dataset: Dataset) -> str:
+    return data.setting_key(f"{_KEY}.{name}", dataset)
+
+
+def model_key(dataset: Dataset) -> str:
+    """Session key of the model selectbox (tests and the 'use recommended' button set it)."""
+    return _key("model", dataset)
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
+    """Model and holdout choice: everything that needs a refit."""
+    end = data.observation_end(dataset)
+    start = dataset.observation_start
+    left, middle, right = st.columns([1.2, 1, 1.3])
+    model = left.selectbox(
+        "Model", list(clv.MODELS), format_func=clv.MODELS.get, key=model_key(dataset),
+        help="BG/NBD suits most retail data; the comparison under 'Validation' recommends one.",
+    )  # fmt: skip
+    holdout = middle.toggle(
+        "Validate on a holdout", value=True, key=_key("holdout", dataset),
+        help="Fit on the data up to the calibration end and check the predictions against what "
+        "customers actually bought afterwards.",
+    )  # fmt: skip
+    calibration_end = None
+    if holdout:
+        default = clv.default_calibration_end(start, end).date()
+        chosen = right.date_input(
+            "Calibration end", value=default, min_value=(start + pd.Timedelta(days=1)).date(),
+            max_value=(end - pd.Timedelta(days=1)).date(), key=_key(f"calibration_end.{end:%Y%m%d}", dataset),
+            help="Default: the last third of the period is kept back as holdout.",
+        )  # fmt: skip
+        calibration_end = pd.Timestamp(chosen)
+    return clv.FitSettings(model, data.unit(), calibration_end, end, True)
+
+
+def value_settings_form(dataset: Dataset) -> clv.ValueSettings:
+    """Horizon, discount rate, margin and tier sizes: cheap to change, no refit."""
+    c1, c2, c3 = st.columns([1.2, 1, 1.3])
+    horizon = c1.slider(
+        "CLV horizon (months)", 3, 120, clv.DEFAULT_HORIZON_MONTHS, 3, key=_key("horizon", dataset)
+    )
+    discount = c2.number_input(
+        "Annual discount rate (%)", 0.0, 50.0, clv.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=_key("discount", dataset),
+        help="Money next year is worth less than today; 8-12% is typical for a company's cost of capital.",
+    )  # fmt: skip
+    margin = _margin_input(c3, dataset)
+    with st.expander("Value tiers (customer pyramid)", icon=":material/change_history:"):
+        names = clv.tiering.DEFAULT_TIER_NAMES
+        sizes = []
+        cols = st.columns(len(names))
+        defaults = _tier_sizes(clv.tiering.DEFAULT_TIER_CUTOFFS)
+        for i, name in enumerate(names[:-1]):
+            sizes.append(cols[i].number_input(
+                f"{name}: % of customers", 0.5, 90.0, defaults[i], 0.5, key=_key(f"tier.{name}", dataset),
+            ))  # fmt: skip
+        rest = 100.0 - sum(sizes)
+        cols[-1].metric(f"{names[-1]}: % of customers", formatting.number(rest, 1) + "%")
+        st.caption("Customers are ranked by CLV; the top share is the first tier, and so on.")
+    cutoffs = tuple(round(sum(sizes[: i + 1]) / 100.0, 6) for i in range(len(sizes)))
+    return clv.ValueSettings(int(horizon), float(discount) / 100.0, margin, cutoffs, names)
+
+
+def _tier_sizes(cutoffs: tuple[float, ...]) -> list[float]:
+    edges = [0.0, *cutoffs]
+    return [round((edges[i + 1] - edges[i]) * 100, 2) for i in range(len(cutoffs))]
+
+
+def _margin_input(column, dataset: Dataset) -> float | None:
+    if dataset.has("cost"):
+        source = column.radio(
+            "Margin", ["From the cost column", "Percent of revenue"], horizontal=True, key=_key("margin_source", dataset),
+            help="From the cost column: each customer's own margin (net revenue − cost of goods) ÷ net revenue.",
+        )  # fmt: skip
+        if source == "From the cost column":
+            return None
+    value = column.number_input(
+        "Margin (% of revenue)", 0.0, 100.0, clv.DEFAULT_MARGIN * 100, 1.0, key=_key("margin", dataset),
+        help="Gross margin on revenue used to turn expected spend into value.",
+    )  # fmt: skip
+    return float(value) / 100.0
+
+
+# --- cached core calls ---------------------------------------------------------------------------
+
+
+@st.cache_resource(
+    max_entries=8,
+    show_spinner="Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…",
+)
+def _fit(
+    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, settings: clv.FitSettings
+) -> clv.CLVFit:
+    return clv.fit_clv(_dataset.transactions, settings, _summary)
+
+
+def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
+    """The cached fit (the models are read-only once fitted)."""
+    return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Valuing every customer…")
+def _values(
+    _fit: clv.CLVFit, fingerprint: str, fit_settings: clv.FitSettings, settings: clv.ValueSettings
+):
+    values = clv.customer_values(_fit, settings)
+    base = scenario.prepare(
+        values.customers,
+        _fit.model,
+        fit_settings.unit,
+        settings.horizon_months,
+        settings.discount_rate,
+    )
+    return values, base
+
+
+def values(
+    dataset: Dataset, fitted: clv.CLVFit, settings: clv.ValueSettings
+) -> tuple[clv.CLVValues, scenario.ScenarioBase]:
+    """Cached values and scenario base; the per-customer table is published for other pages."""
+    result, base = _values(fitted, dataset.fingerprint, fitted.settings, settings)
+    columns = ["p_alive", "expected_purchases", "expected_spend", "margin_rate", "clv", "tier"]
+    st.session_state[state.CLV_RESULT] = (dataset.fingerprint, result.customers[columns])
+    return result, base
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def download_pair(frame: pd.DataFrame, name: str, key: str, label: str) -> None:
+    """CSV and Excel buttons; the file is only built when clicked."""
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        f"{label} (CSV)", lambda: export.csv_bytes(frame), f"{name}.csv", "text/csv",
+        key=f"{key}.csv", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+    right.download_button(
+        f"{label} (Excel)", lambda: export.xlsx_bytes({name[:31]: frame}), f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}.xlsx", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(
+        "Chart data (CSV)", lambda: export.csv_bytes(frame), f"{name}.csv", "text/csv", key=key,
+        on_click="ignore", icon=":material/download:", type="tertiary",
+    )  # fmt: skip
+
+
+def show_notes(fitted: clv.CLVFit) -> None:
+    for note in fitted.notes:
+        st.warning(note, icon=":material/info:")
+
+
+def show_headline(result: clv.CLVValues, fitted: clv.CLVFit, currency: str) -> None:
+    horizon = result.settings.horizon_months
+    customers = result.customers
+    n = len(customers)
+    active = float((customers["p_alive"] >= 0.5).mean()) if n else 0.0
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(
+        f"Total CLV, next {horizon} months", formatting.money_short(result.total_clv, currency)
+    )
+    c2.metric("Average CLV per customer", formatting.money(result.total_clv / max(n, 1), currency))
+    c3.metric(
+        "Probably still active",
+        formatting.pct(active, 0),
+        help="Share of customers with P(alive) ≥ 50%.",
+    )
+    c4.metric(
+        f"Expected purchases, next {horizon} months", formatting.count(result.expected_purchases)
+    )
+    st.caption(
+        f"{clv.MODELS[fitted.settings.model]} + Gamma-Gamma fitted to {formatting.count(n)} customers up to "
+        f"{fitted.settings.observation_end:%d %b %Y}; margin: {result.margin_basis}; discount rate "
+        f"{formatting.pct(result.settings.discount_rate, 1)} a year."
+    )
+
+
+def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
+    unit = fitted.settings.unit
+    check = fitted.holdout
+    if check is None:
+        st.info(
+            "No holdout: switch on 'Validate on a holdout' to see how well the model predicts purchases it has not seen."
+        )
+    else:
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Holdout purchases: actual", formatting.count(check.actual))
+        c2.metric("Model", formatting.count(check.predicted), formatting.pct(check.pct_error, 1), delta_color="off",
+                  help="Total % error = (model − actual) ÷ actual, over all calibration customers.")  # fmt: skip
+        c3.metric(
+            "Mean absolute error per customer", formatting.number(check.mae, 2) + " purchases"
+        )
+        show_chart(charts.cumulative_chart(fitted.cumulative, fitted.settings.calibration_end),
+                   "Total repeat purchases so far by the customers of the calibration period; the model "
+                   "line should follow the actual one, also after the dashed line where it saw no data.")  # fmt: skip
+        csv_button(fitted.cumulative, "clv_cumulative_purchases", "clv.dl.cumulative")
+        show_chart(charts.holdout_by_frequency_chart(check.by_frequency, check.periods, unit),
+                   "Customers grouped by how often they bought before the calibration end: what the model "
+                   "expected each group to buy in the holdout vs what they bought.")  # fmt: skip
+        csv_button(check.by_frequency, "clv_holdout_by_frequency", "clv.dl.by_frequency")
+    show_comparison(fitted, dataset)
+
+
+def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
+    st.markdown("**Model comparison**")
+    table = fitted.comparison
+    shown = pd.DataFrame({
+        "Model": table["name"] + table["recommended"].map({True: " ★ recommended", False: ""}),
+        "Parameters": table["parameters"].where(table["error"] == "", "could not be fitted"),
+        "Log-likelihood": table["log_likelihood"].map(lambda v: formatting.number(v, 1)),
+        "Holdout total error": table["holdout_pct_error"].map(lambda v: formatting.pct(v, 1)),
+        "Holdout error per customer (MAE)": table["holdout_mae"].map(lambda v: formatting.number(v, 3)),
+    })  # fmt: skip
+    st.dataframe(shown, hide_index=True, width="stretch")
+    rule = (
+        "lowest holdout error per customer"
+        if fitted.holdout is not None
+        else "highest log-likelihood (all have 4 parameters)"
+    )
+    st.caption(f"Each model fitted to the calibration period. Recommended: the {rule}.")
+    recommended = fitted.recommended
+    if recommended != fitted.settings.model:
+        st.button(f"Use {clv.MODELS[recommended]}", key="clv.use_recommended", on_click=_use_model,
+                  args=(model_key(dataset), recommended), icon=":material/recommend:")  # fmt: skip
+
+
+def _use_model(key: str, model: str) -> None:
+    st.session_state[key] = model
+
+
+def show_customers(
+    result: clv.CLVValues, fitted: clv.CLVFit, dataset: Dataset, currency: str
+) -> None:
+    horizon, unit = result.settings.horizon_months, fitted.settings.unit
+    distribution = clv.clv_distribution(result.customers["clv"])
+    show_chart(charts.clv_histogram_chart(distribution, currency, horizon),
+               "How many customers are worth how much; the last bar gathers the top 1%.")  # fmt: skip
+    csv_button(distribution, "clv_distribution", "clv.dl.distribution")
+    matrix = clv.p_alive_matrix(fitted.model, fitted.summary)
+    show_chart(charts.p_alive_heatmap(matrix, unit),
+               "Frequent buyers who have not bought for a long time are probably gone (red); "
+               "recent buyers are probably still active (green).")  # fmt: skip
+    csv_button(matrix, "clv_p_alive_matrix", "clv.dl.p_alive")
+    st.markdown(f"**Top customers by CLV** (next {horizon} months)")
+    names = _names(dataset)
+    top = clv.top_customers(result.customers, 25, names)
+    st.dataframe(_customer_table(top, currency, unit), width="stretch")
+    st.caption("Download the CLV of every customer:")
+    download_pair(
+        _export_table(result.customers, names), "customer_clv", "clv.dl.customers", "Customer CLV"
+    )
+
+
+def _names(dataset: Dataset) -> pd.Series | None:
+    customers = dataset.customers
+    if customers is not None and "customer_name" in customers:
+        return customers["customer_name"]
+    return None
+
+
+def _export_table(customers: pd.DataFrame, names: pd.Series | None) -> pd.DataFrame:
+    table = customers.drop(columns=["discounted_purchases"])
+    if names is not None:
+        table.insert(0, "customer_name", names.reindex(table.index).fillna("").astype(str))
+    table["tier"] = table["tier"].astype(str)
+    return table.reset_index()
+
+
+def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame:
+    columns = [c for c in CUSTOMER_COLUMNS if c in top]
+    shown = top[columns].copy()
+    for money in ("clv", "expected_spend", "net_revenue"):
+        shown[money] = shown[money].map(lambda v: formatting.money(v, currency))
+    shown["p_alive"] = shown["p_alive"].map(lambda v: formatting.pct(v, 0))
+    shown["margin_rate"] = shown["margin_rate"].map(lambda v: formatting.pct(v, 0))
+    shown["expected_purchases"] = shown["expected_purchases"].map(lambda v: formatting.number(v, 1))
+    for time_column in ("recency", "T"):
+        shown[time_column] = shown[time_column].map(
+            lambda v: f"{formatting.number(v, 1)} {UNIT_WORDS[unit]}"
+        )
+    shown["tier"] = shown["tier"].astype(str)
+    return shown.rename(columns=CUSTOMER_COLUMNS)
+
+
+def show_tiers(result: clv.CLVValues, currency: str) -> None:
+    show_chart(charts.tier_shares_chart(result.tiers),
+               "Each tier's share of customers, of future value (CLV) and of past revenue: a small top "
+               "tier usually holds most of the future value.")  # fmt: skip
+    table = result.tiers
+    shown = pd.DataFrame({
+        "Tier": table["tier"],
+        "Customers": table["customers"].map(formatting.count),
+        "Share of customers": table["customer_share"].map(lambda v: formatting.pct(v, 1)),
+        "CLV": table["clv"].map(lambda v: formatting.money(v, currency)),
+        "Share of CLV": table["clv_share"].map(lambda v: formatting.pct(v, 1)),
+        "Average CLV": table["avg_clv"].map(lambda v: formatting.money(v, currency)),
+        "Net revenue to date": table["revenue"].map(lambda v: formatting.money(v, currency)),
+        "Share of revenue": table["revenue_share"].map(lambda v: formatting.pct(v, 1)),
+    })  # fmt: skip
+    st.dataframe(shown, hide_index=True, width="stretch")
+    download_pair(table, "clv_tiers", "clv.dl.tiers", "Tier summary")
+
+
+# --- what-if -------------------------------------------------------------------------------------
+
+
+def treatment_form(
+    base: scenario.ScenarioBase, dataset: Dataset, currency: str
+) -> scenario.Scenario:
+    """One tab per tier with the four levers."""
+    treatments = {}
+    for tab, tier in zip(st.tabs(list(base.tiers)), base.tiers, strict=True):
+        with tab:
+            c1, c2, c3, c4 = st.columns(4)
+            key = f"whatif.{tier}"
+            retention = c1.slider(f"{tier}: retention uplift (%)", 0, 50, 0, 1, key=_key(f"{key}.retention", dataset),
+                                  help="How much less customers of this tier drop out.")  # fmt: skip
+            frequency = c2.slider(f"{tier}: purchase-frequency uplift (%)", 0, 50, 0, 1, key=_key(f"{key}.frequency", dataset),
+                                  help="How much more often active customers buy.")  # fmt: skip
+            spend = c3.slider(f"{tier}: spend uplift (%)", 0, 50, 0, 1, key=_key(f"{key}.spend", dataset),
+                              help="How much more they spend per purchase.")  # fmt: skip
+            cost = c4.number_input(f"{tier}: cost per customer per year ({currency})", 0.0, 1e6, 0.0, 5.0,
+                                   key=_key(f"{key}.cost", dataset))  # fmt: skip
+            treatments[tier] = scenario.Treatment(
+                retention / 100, frequency / 100, spend / 100, float(cost)
+            )
+    return scenario.Scenario.from_dict(treatments)
+
+
+@st.fragment
+def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> None:
+    """Levers -> projection -> table and chart; reruns alone when a lever moves."""
+    chosen = treatment_form(base, dataset, currency)
+    try:
+        projection = scenario.project(base, chosen)
+    except CvmError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    st.session_state[state.CLV_SCENARIO] = (dataset.fingerprint, projection)
+    total = projection.total
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Projected CLV with treatment", formatting.money_short(total["scenario_clv"], currency),
+              formatting.money_short(total["incremental_value"], currency))  # fmt: skip
+    c2.metric("Treatment cost", formatting.money_short(total["treatment_cost"], currency))
+    c3.metric("Net value", formatting.money_short(total["net_value"], currency))
+    c4.metric(
+        "ROI",
+        formatting.pct(total["roi"], 0),
+        help="(incremental value − cost) ÷ cost; – when nothing is spent.",
+    )
+    show_chart(charts.scenario_chart(projection.by_tier, currency),
+               "Grey: what each tier is worth on today's course; green: with the treatment you set.")  # fmt: skip
+    table = projection.by_tier
+    shown = pd.DataFrame({
+        "Tier": table["tier"],
+        "Customers": table["customers"].map(formatting.count),
+        "Baseline CLV": table["baseline_clv"].map(lambda v: formatting.money(v, currency)),
+        "Scenario CLV": table["scenario_clv"].map(lambda v: formatting.money(v, currency)),
+        "Incremental value": table["incremental_value"].map(lambda v: formatting.money(v, currency)),
+        "Treatment cost": table["treatment_cost"].map(lambda v: formatting.money(v, currency)),
+        "Net value": table["net_value"].map(lambda v: formatting.money(v, currency)),
+        "ROI": table["roi"].map(lambda v: formatting.pct(v, 0)),
+    })  # fmt: skip
+    st.dataframe(shown, hide_index=True, width="stretch")
+    download_pair(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
+    st.caption(WHAT_IF_FORMULA)

@@ -1,0 +1,385 @@
+"""Widgets, cached core calls and rendering of the Retention page.
+
+Settings that sit in a tab (survival grouping, list and economics settings) are read from their
+widget keys before the one analysis call, so the page computes once per change; the widgets are
+drawn later, in their tab, with the same keys and defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cvm_core import export, formatting
+from cvm_core import retention as core
+from cvm_core.charts import retention as charts
+from cvm_core.cohorts import PERIODS
+from cvm_core.dataset import Dataset
+from cvm_core.errors import CvmError
+from ui import data, state
+from ui.charts import show_chart
+
+ROOT = Path(__file__).resolve().parent.parent
+NO_GROUPING = "(all customers)"
+HEATMAP_MAX_COHORTS = {"month": 36, "quarter": 40, "week": 52}
+HEATMAP_MAX_AGE = {"month": 36, "quarter": 40, "week": 52}
+RULE_LABELS = {
+    core.INACTIVITY: "No purchase within N days",
+    core.P_ALIVE: "P(alive) below a threshold",
+}
+KEY = "cvm.retention"
+LIST_COLUMN_LABELS = {
+    "customer_id": "Customer", "customer_name": "Name", "value": "Value", "value_rank": "Rank",
+    "orders": "Orders", "net_revenue": "Net revenue", "margin": "Gross margin",
+    "first_purchase": "First purchase", "last_purchase": "Last purchase",
+    "days_since_last": "Days since last purchase", "mean_gap_days": "Usual gap (days)",
+    "overdue_ratio": "× usual gap", "p_alive": "P(alive)", "status": "Status", "reason": "Why",
+}  # fmt: skip
+
+
+def key(name: str, dataset: Dataset) -> str:
+    return data.setting_key(f"{KEY}.{name}", dataset)
+
+
+# ------------------------------------------------------------------------------------------
+# Inputs and cached core calls
+# ------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring the gaps between purchases…")
+def _gap_profile(_dataset: Dataset, fingerprint: str, end: dt.date) -> core.GapProfile:
+    return core.gap_profile(_dataset.transactions, pd.Timestamp(end))
+
+
+def gap_profile(dataset: Dataset) -> core.GapProfile:
+    return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
+
+
+def clv_frame(dataset: Dataset) -> pd.DataFrame | None:
+    """The CLV page's per-customer result, only if it was fitted on this very dataset."""
+    stored = st.session_state.get(state.CLV_RESULT)
+    if not stored or stored[0] != dataset.fingerprint or "p_alive" not in stored[1]:
+        return None
+    return stored[1]
+
+
+def _clv_key(clv: pd.DataFrame | None) -> str:
+    """Identifies a CLV result cheaply: a full hash of a million rows would cost every rerun."""
+    if clv is None:
+        return ""
+    numbers = clv.select_dtypes("number").to_numpy(dtype=float)
+    return f"{len(clv)}:{np.nansum(numbers, axis=0).tolist()}:{clv.index[:3].tolist()}"
+
+
+@st.cache_resource(max_entries=4, show_spinner="Analysing retention…")
+def _analyse(
+    _dataset: Dataset,
+    _summary: pd.DataFrame,
+    _clv: pd.DataFrame | None,
+    fingerprint: str,
+    unit: str,
+    end: dt.date,
+    settings: core.RetentionSettings,
+    clv_key: str,
+) -> core.RetentionResult:
+    # Cached as a resource: shared, not copied per rerun; nothing on the page mutates it.
+    return core.analyse_retention(
+        _dataset.transactions, _summary, settings, _dataset.customers, _clv, pd.Timestamp(end)
+    )
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _revise(
+    _base: core.RetentionResult,
+    _dataset: Dataset,
+    _summary: pd.DataFrame,
+    _clv: pd.DataFrame | None,
+    base_key: tuple,
+    settings: core.RetentionSettings,
+) -> core.RetentionResult:
+    return core.revise_retention(_base, _summary, settings, _dataset.customers, _clv)
+
+
+def analyse(
+    dataset: Dataset, settings: core.RetentionSettings, clv: pd.DataFrame | None
+) -> core.RetentionResult:
+    """The page's analysis: the heavy part keyed on period and churn rule only, so the quick
+    settings (survival grouping, lists, discount rate) only redo their own small part."""
+    summary = data.customer_summary(dataset)
+    heavy = core.RetentionSettings(period=settings.period, rule=settings.rule)
+    key = (dataset.fingerprint, data.unit(), data.observation_end(dataset).date(), heavy, _clv_key(clv))
+    try:
+        base = _analyse(dataset, summary, clv, *key)
+        return base if settings == heavy else _revise(base, dataset, summary, clv, key, settings)
+    except CvmError as error:
+        st.error(str(error), icon=":material/error:")
+        st.stop()
+
+
+def settings_form(
+    dataset: Dataset, gaps: core.GapProfile, clv: pd.DataFrame | None
+) -> core.RetentionSettings:
+    """Period and churn rule (drawn here) plus the tab settings (read from their widget keys)."""
+    c1, c2, c3 = st.columns([1, 1.4, 1.2])
+    period = c1.segmented_control("Cohort period", list(PERIODS), default="month", key=key("period", dataset),
+                                  format_func=str.capitalize, required=True)  # fmt: skip
+    method = c2.radio("Churned means", list(RULE_LABELS), format_func=RULE_LABELS.get, key=key("method", dataset),
+                      disabled=clv is None, horizontal=True)  # fmt: skip
+    window = c2.number_input(
+        "Churn window (days without a purchase)", min_value=core.MIN_WINDOW_DAYS, max_value=3650,
+        value=gaps.suggested_window_days, step=1, key=key("window", dataset),
+        help=f"Suggested from your data: {gaps.suggested_window_days} days, the 90th percentile of the "
+             "gaps between a customer's purchases (see the Churn tab).",
+    )  # fmt: skip
+    threshold = core.DEFAULT_P_ALIVE_THRESHOLD
+    if clv is None:
+        c3.caption("Fit the model on the Customer Lifetime Value page to judge churn by P(alive) and "
+                   "rank customers by CLV.")  # fmt: skip
+        if (ROOT / "pages" / "clv.py").exists():
+            c3.page_link(
+                "pages/clv.py", label="Go to Customer Lifetime Value", icon=":material/trending_up:"
+            )
+    elif method == core.P_ALIVE:
+        threshold = (
+            c3.slider("P(alive) threshold (%)", 5, 95, 50, 5, key=key("threshold", dataset)) / 100
+        )
+    for note in [gaps.note] if gaps.note else []:
+        st.info(note)
+    rule = core.ChurnRule(int(window), method or core.INACTIVITY, threshold)
+    lists = core.ListSettings(
+        value_measure=st.session_state.get(key("measure", dataset), "net_revenue"),
+        top_share=st.session_state.get(key("top", dataset), 20) / 100,
+        overdue_factor=float(
+            st.session_state.get(key("overdue", dataset), core.DEFAULT_OVERDUE_FACTOR)
+        ),
+    )
+    grouping = st.session_state.get(key("grouping", dataset), core.ACQUISITION_YEAR)
+    return core.RetentionSettings(
+        period=period or "month",
+        rule=rule,
+        grouping=None if grouping == NO_GROUPING else grouping,
+        lists=lists,
+        discount_rate=st.session_state.get(key("discount", dataset), 10) / 100,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Rendering
+# ------------------------------------------------------------------------------------------
+
+
+def downloads(frames: dict[str, pd.DataFrame], name: str, xlsx: bool = False) -> None:
+    """CSV (of the first frame) and optionally XLSX (all frames) downloads, built when clicked."""
+    first = next(iter(frames.values()))
+    row = st.container(horizontal=True)
+    row.download_button(
+        "CSV", lambda: export.csv_bytes(first), f"{name}.csv", "text/csv",
+        icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.{name}.csv",
+    )  # fmt: skip
+    if xlsx:
+        row.download_button(
+            "Excel", lambda: export.xlsx_bytes(frames), f"{name}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.{name}.xlsx",
+        )  # fmt: skip
+
+
+def show_headline(result: core.RetentionResult) -> None:
+    counts = result.counts
+    median = result.median_lifetime_days
+    cols = st.columns(5)
+    cols[0].metric("Active customers", formatting.count(counts[core.ACTIVE]),
+                   help=f"Plus {formatting.count(counts[core.TOO_NEW])} too new to tell.")  # fmt: skip
+    cols[1].metric("Churned", formatting.pct(result.churned_share),
+                   help="Churned customers as a share of those old enough to tell.")  # fmt: skip
+    cols[2].metric(
+        "Annual retention",
+        formatting.pct(result.annual_retention),
+        help=result.annual_retention_source,
+    )
+    cols[3].metric("Median lifetime", "not reached" if median is None else f"{median:,.0f} days",
+                   help="Half of all customers have churned by this many days after their first purchase "
+                        "(Kaplan-Meier). 'Not reached': more than half are still active.")  # fmt: skip
+    cols[4].metric("At risk / win back", f"{len(result.at_risk):,} / {len(result.win_back):,}")
+    st.caption(result.settings.rule.describe())
+    for note in result.notes:
+        st.info(note)
+
+
+def show_cohorts(result: core.RetentionResult, currency: str) -> None:
+    if result.cohorts is None:
+        st.warning(result.cohort_message, icon=":material/warning:")
+        return
+    tables = result.cohorts
+    period = tables.period
+    long = tables.to_long(HEATMAP_MAX_COHORTS[period], HEATMAP_MAX_AGE[period])
+    measure = st.radio("Show", list(charts.HEATMAPS), format_func=lambda m: charts.HEATMAPS[m][0],
+                       horizontal=True, key=f"{KEY}.heatmap")  # fmt: skip
+    show_chart(charts.cohort_heatmap(long, measure, period, currency),
+               f"Rows: customers grouped by the {period} of their first purchase (cohort size in brackets). "
+               f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}).")  # fmt: skip
+    if len(tables.sizes) > HEATMAP_MAX_COHORTS[period]:
+        st.caption(f"Showing the latest {HEATMAP_MAX_COHORTS[period]} cohorts; the downloads hold all "
+                   f"{len(tables.sizes)}.")  # fmt: skip
+    frames = {"Cohort cells": tables.to_long(), "Customer retention": tables.customer_retention,
+              "Net revenue retention": tables.revenue_retention,
+              "Cumulative revenue per customer": tables.cumulative_revenue_per_customer}  # fmt: skip
+    downloads(
+        {k: v.reset_index() if k != "Cohort cells" else v for k, v in frames.items()},
+        "cohorts",
+        xlsx=True,
+    )
+
+
+def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
+    rule = result.settings.rule
+    st.markdown(f"**Churn definition.** {rule.describe()}")
+    if gaps.repeat_purchases:
+        q = gaps.quantiles
+        show_chart(charts.gap_histogram_chart(gaps.histogram, rule.window_days, gaps.suggested_window_days),
+                   f"Half of all repeat purchases come within {q[0.5]:,.0f} days of the previous one, 90% within "
+                   f"{q[0.9]:,.0f} days: a customer silent for longer than that is unlikely to be coming back.")  # fmt: skip
+        downloads({"gaps": gaps.histogram}, "purchase_gaps")
+    period = result.settings.period
+    if result.churn_by_period.empty:
+        st.info(f"No customer has lapsed yet within the data: the churn window ({rule.window_days} days) is "
+                "longer than the history allows. Shorten it to see churn by period.")  # fmt: skip
+    else:
+        show_chart(charts.churn_rate_chart(result.churn_by_period, period),
+                   f"Of the customers active at the start of each {period}, the share who passed {rule.window_days} "
+                   "days without a purchase during it (some come back later; see the tooltip).")  # fmt: skip
+        downloads({"churn": result.churn_by_period}, "churn_by_period")
+    by_group = result.churn_by_group
+    if by_group.empty:
+        return
+    grouping = st.selectbox(
+        "Churn by", list(dict.fromkeys(by_group["grouping"])), key=f"{KEY}.churn_group"
+    )
+    part = by_group[by_group["grouping"] == grouping]
+    show_chart(charts.churn_by_group_chart(part, grouping),
+               "Churned share of the customers old enough to tell, per group. Groups of older customers have "
+               "had more time to churn; the Survival tab compares them fairly, month by month.")  # fmt: skip
+    downloads({"churn_by_group": by_group}, "churn_by_group")
+
+
+def show_survival(result: core.RetentionResult, dataset: Dataset) -> None:
+    options = [NO_GROUPING, *result.group_names]
+    st.selectbox("Compare by", options, index=options.index(result.survival.grouping or NO_GROUPING),
+                 key=key("grouping", dataset))  # fmt: skip
+    survival = result.survival
+    show_chart(charts.survival_chart(survival.curves, survival.confidence),
+               "Lifetime: from the first purchase to the last one for churned customers; customers still active "
+               "count until today without an end (censored). Shaded: 95% confidence band.")  # fmt: skip
+    table = survival.groups.assign(
+        median=[
+            f"{d:,.0f} days" if pd.notna(d) else "not reached"
+            for d in survival.groups["median_days"]
+        ],
+        one_year=[formatting.pct(v) for v in survival.groups["survival_1y"]],
+    )[["group", "customers", "churned", "median", "one_year"]]
+    st.dataframe(table, hide_index=True, column_config={
+        "group": "Group", "customers": st.column_config.NumberColumn("Customers", format="%,d"),
+        "churned": st.column_config.NumberColumn("Churned", format="%,d"),
+        "median": "Median lifetime", "one_year": "Still active after 1 year"})  # fmt: skip
+    if survival.logrank_p is not None:
+        st.markdown(f"**Log-rank test.** {survival.reading}")
+    downloads(
+        {"survival_curves": survival.curves, "groups": survival.groups}, "survival", xlsx=True
+    )
+    tenure = result.tenure
+    st.subheader("Does loyalty pay?")
+    show_chart(charts.tenure_chart(tenure.table, tenure.measure, data.currency(dataset)),
+               f"{tenure.measure.capitalize()} earned in each year of a relationship, per year customers spent active "
+               "in it (until their churn window ran out), so lapsed customers don't dilute it.")  # fmt: skip
+    st.info(tenure.claim, icon=":material/fact_check:")
+    downloads({"tenure": tenure.table}, "profit_by_tenure")
+
+
+def show_lists(result: core.RetentionResult, dataset: Dataset, clv: pd.DataFrame | None) -> None:
+    measures = {m: label for m, label in core.VALUE_MEASURES.items()
+                if not (m == "clv" and (clv is None or core.clv_columns(clv)[1] is None))
+                and not (m == "margin" and not dataset.has("cost"))}  # fmt: skip
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox("Value measure", list(measures), format_func=lambda m: measures[m].capitalize(),
+                 key=key("measure", dataset))  # fmt: skip
+    c2.slider("Valuable = top % of customers", 1, 100, 20, key=key("top", dataset))
+    c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, core.DEFAULT_OVERDUE_FACTOR, 0.5,
+              key=key("overdue", dataset))  # fmt: skip
+    currency = data.currency(dataset)
+    st.markdown(f"**At risk: {len(result.at_risk):,} valuable customers** still active but overdue against their own "
+                "purchase rhythm" + (" or with a low P(alive)." if "p_alive" in result.at_risk else "."))  # fmt: skip
+    measure = result.settings.lists.value_measure
+    _list_table(result.at_risk, currency, "at_risk", measure)
+    st.markdown(f"**Win back: {len(result.win_back):,} valuable customers** who have churned.")
+    _list_table(result.win_back, currency, "win_back", measure)
+
+
+def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> None:
+    if frame.empty:
+        st.caption("Nobody on this list with the current settings.")
+        return
+    money = f"{formatting.CURRENCY_SIGNS.get(currency, currency + ' ')}%,.0f"
+    config = {c: st.column_config.NumberColumn(LIST_COLUMN_LABELS[c], format=money)
+              for c in ("value", "net_revenue", "margin")}  # fmt: skip
+    config |= {"value": st.column_config.NumberColumn(core.VALUE_MEASURES[measure].capitalize(), format=money),
+               "p_alive": st.column_config.NumberColumn("P(alive)", format="percent"),
+               "overdue_ratio": st.column_config.NumberColumn("× usual gap", format="%.1f"),
+               "mean_gap_days": st.column_config.NumberColumn("Usual gap (days)", format="%.0f"),
+               "first_purchase": st.column_config.DateColumn("First purchase"),
+               "last_purchase": st.column_config.DateColumn("Last purchase"),
+               "reason": st.column_config.TextColumn("Why", width="large")}  # fmt: skip
+    config |= {c: label for c, label in LIST_COLUMN_LABELS.items() if c in frame and c not in config}
+    # The reason right after the name; the value column already shows the chosen measure.
+    order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
+             *[c for c in ("net_revenue", "margin") if c != measure], "last_purchase", "days_since_last",
+             "mean_gap_days", "overdue_ratio", "p_alive", "first_purchase"]  # fmt: skip
+    st.dataframe(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
+                 height=min(38 + 35 * len(frame), 400))  # fmt: skip
+    export_frame = frame.rename(columns=LIST_COLUMN_LABELS | {"value": config["value"]["label"]})
+    downloads({name.replace("_", " ").capitalize(): export_frame}, name, xlsx=True)
+
+
+def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
+    st.slider(
+        "Discount rate per year (%)",
+        0,
+        30,
+        10,
+        key=key("discount", dataset),
+        help="Cost of capital.",
+    )
+    econ = result.economics
+    if econ is None:
+        st.warning(result.economics_message, icon=":material/warning:")
+        return
+    currency = data.currency(dataset)
+    st.markdown(
+        f"**Formula.** A customer who brings margin *m* at the start of each year and stays with annual "
+        f"retention *r*, discounted at *d*, is worth **{econ.formula}**. "
+        f"From your data: *r* = {formatting.pct(econ.annual_retention)} ({econ.retention_source}); "
+        f"*m* = {formatting.money(econ.value_per_customer_year, currency)} {econ.measure} per active customer-year; "
+        f"*d* = {formatting.pct(econ.discount_rate, 0)}. So a customer is worth "
+        f"{formatting.money(econ.base_clv, currency)} today. The gain of +N points is "
+        f"(CLV at *r* + N − CLV at *r*) × {formatting.count(econ.active_customers)} customers not churned."
+    )  # fmt: skip
+    show_chart(
+        charts.economics_chart(econ.table, currency),
+        "Added lifetime value of today's customer base if annual retention were higher by that many points.",
+    )
+    table = econ.table.assign(retention=[formatting.pct(r) for r in econ.table["retention"]])
+    st.dataframe(table, hide_index=True, column_config={
+        "uplift_points": st.column_config.NumberColumn("Uplift (points)", format="+%d"),
+        "retention": "Annual retention",
+        "clv_per_customer": st.column_config.NumberColumn(f"CLV per customer ({currency})", format="%,.0f"),
+        "uplift_per_customer": st.column_config.NumberColumn(f"Gain per customer ({currency})", format="%,.0f"),
+        "uplift_total": st.column_config.NumberColumn(f"Gain on the base ({currency})", format="%,.0f")})  # fmt: skip
+    downloads({"economics": econ.table}, "retention_economics")
+
+
+def remember(dataset: Dataset, result: core.RetentionResult) -> None:
+    """Leave the result for the Scorecard, tagged with the dataset it belongs to."""
+    st.session_state[state.RETENTION_RESULT] = (dataset.fingerprint, result)

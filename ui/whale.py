@@ -1,0 +1,512 @@
+"""Widgets, cached calls and renderers of the Profitability Whale Curve page.
+
+The customer P&L is cached as a resource keyed on the dataset fingerprint, the global settings and
+the cost model (activity table, small-order threshold, margin): it is read-only, and a slider move
+must not unpickle it again. The what-if section is a fragment, so moving a lever reruns only that
+section, and it only does vectorised arithmetic on the cached P&L.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from cvm_core import export, formatting, profitability, whale
+from cvm_core.charts import whale as charts
+from cvm_core.dataset import Dataset
+from cvm_core.errors import CvmError
+from ui import data, state
+from ui.charts import show_chart
+
+_KEY = "whale"
+ORDER_SIZE = "Order size (average order value)"
+
+
+# --- cost model ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """The page's settings for the P&L: hashable, so it can key the cache."""
+
+    activities: tuple[tuple, ...]
+    small_order_threshold: float
+    gross_margin: float
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.activities), columns=list(profitability.ACTIVITY_COLUMNS)).astype(
+            {c: float for c in ("cost_per_unit", "minutes_per_unit", "cost_per_minute")}
+        )
+
+
+def _rows(table: pd.DataFrame) -> tuple[tuple, ...]:
+    clean = table[list(profitability.ACTIVITY_COLUMNS)].astype(object)
+    return tuple(tuple(None if pd.isna(v) else v for v in row) for row in clean.itertuples(index=False))
+
+
+def _key(name: str, dataset: Dataset) -> str:
+    return data.setting_key(f"{_KEY}.{name}", dataset)
+
+
+def activity_table_key(dataset: Dataset) -> str:
+    """Session key of the activity table the editor starts from (tests pre-fill it)."""
+    return _key("base", dataset)
+
+
+def _activity_upload(dataset: Dataset) -> None:
+    """Replace the editor's table with one read from a file (once per file)."""
+    upload = st.file_uploader(
+        "Load an activity table (CSV or Excel)", type=["csv", "xlsx", "xls", "ods"], key=_key("upload", dataset),
+        help="Columns: Activity, Cost driver, Cost per driver unit; for time-driven costing also "
+        "Minutes per driver unit and Cost per minute. Save the table below to get a template.",
+    )  # fmt: skip
+    if upload is None:
+        return
+    raw = upload.getvalue()
+    digest = f"{upload.name}:{hash(raw)}"
+    if st.session_state.get(_key("loaded", dataset)) == digest:
+        return
+    st.session_state[_key("loaded", dataset)] = digest
+    try:
+        table = profitability.read_activity_table(raw, upload.name)
+    except CvmError as error:
+        st.error(f"Could not use '{upload.name}': {error}", icon=":material/error:")
+        return
+    _set_base(dataset, table)
+    st.toast(f"Loaded {len(table)} activities from {upload.name}", icon=":material/check_circle:")
+
+
+def _set_base(dataset: Dataset, table: pd.DataFrame) -> None:
+    st.session_state[activity_table_key(dataset)] = table
+    st.session_state[_key("valid", dataset)] = table
+    st.session_state[_key("version", dataset)] = st.session_state.get(_key("version", dataset), 0) + 1
+
+
+def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame:
+    base = st.session_state.get(activity_table_key(dataset), profitability.DEFAULT_ACTIVITIES)
+    options = list(dict.fromkeys([*drivers, *base["driver"].dropna().astype(str)]))
+    money = f"{currency} per driver unit"
+    edited = st.data_editor(
+        base,
+        key=f"{_key('editor', dataset)}.{st.session_state.get(_key('version', dataset), 0)}",
+        num_rows="dynamic",
+        hide_index=True,
+        column_config={
+            "activity": st.column_config.TextColumn("Activity", required=True, width="medium"),
+            "driver": st.column_config.SelectboxColumn("Cost driver", options=options, required=True, width="medium"),
+            "cost_per_unit": st.column_config.NumberColumn("Cost per driver unit", min_value=0.0, format="%.2f", help=money),
+            "minutes_per_unit": st.column_config.NumberColumn(
+                "Minutes per driver unit", min_value=0.0, format="%.1f",
+                help="Time-driven costing: minutes of work per driver unit (then the cost per unit is ignored).",
+            ),
+            "cost_per_minute": st.column_config.NumberColumn(
+                "Cost per minute", min_value=0.0, format="%.2f", help=f"{currency} per minute of the resource."
+            ),
+        },
+    )  # fmt: skip
+    try:
+        table = profitability.activity_table(edited)
+    except CvmError as error:
+        st.error(f"{error} Until this is fixed the last valid table is used.", icon=":material/error:")
+        return st.session_state.get(_key("valid", dataset), profitability.DEFAULT_ACTIVITIES)
+    st.session_state[_key("valid", dataset)] = table
+    return table
+
+
+def cost_model_form(dataset: Dataset) -> CostModel:
+    """Activity table editor (with load/save/reset), small-order threshold and margin setting."""
+    currency = data.currency(dataset)
+    drivers = profitability.available_drivers(dataset.transactions, dataset.cost_to_serve)
+    st.caption(
+        "Each activity's cost is its driver volume times the cost per driver unit (or, time-driven, "
+        "minutes per unit x cost per minute). Default rates are calibrated for the demo data: "
+        f"replace them with rates from your books (in {currency}). Drivers available here: "
+        f"{', '.join(drivers)}."
+    )
+    _activity_upload(dataset)
+    table = _editor(dataset, drivers, currency)
+    left, middle, right = st.columns(3)
+    threshold = left.number_input(
+        f"Small-order threshold ({currency})", min_value=0.0, value=profitability.SMALL_ORDER_THRESHOLD,
+        step=5.0, key=_key("threshold", dataset), help="Orders with a gross value below this count as 'Small orders'.",
+    )  # fmt: skip
+    has_cost = dataset.has("cost")
+    margin = middle.slider(
+        "Gross margin for cost of goods (%)", 0, 90, int(profitability.DEFAULT_GROSS_MARGIN * 100),
+        key=_key("margin", dataset), disabled=has_cost,
+        help="Used only where the data has no cost-of-goods column: cost of goods = net revenue x (1 - margin).",
+    )  # fmt: skip
+    if right.button("Reset to default rates", icon=":material/restart_alt:", key=_key("reset", dataset)):
+        _set_base(dataset, profitability.DEFAULT_ACTIVITIES)
+        st.rerun()
+    frame = profitability.activity_table_for_export(table)
+    download_pair(frame, "activity_table", "whale.activities.dl", "Save the activity table")
+    return CostModel(_rows(table), float(threshold), margin / 100)
+
+
+# --- the cached analysis -------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=6, show_spinner="Costing every customer's activities…")
+def _analysis(
+    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date, model: CostModel, currency: str
+) -> whale.WhaleAnalysis:
+    return whale.analyse(
+        _summary, _dataset.transactions, model.frame(), _dataset.cost_to_serve,
+        model.small_order_threshold, model.gross_margin, pd.Timestamp(end), currency,
+    )  # fmt: skip
+
+
+def analysis(dataset: Dataset, model: CostModel) -> whale.WhaleAnalysis:
+    """The cached P&L and whale curve; also published for the Scorecard (state.WHALE_RESULT)."""
+    summary = data.customer_summary(dataset)
+    end = data.observation_end(dataset).date()
+    result = _analysis(dataset, summary, dataset.fingerprint, data.unit(), end, model, data.currency(dataset))
+    columns = ["revenue", "returns", "cogs", "cost_to_serve", "profit"]
+    st.session_state[state.WHALE_RESULT] = (dataset.fingerprint, result.result.pnl[columns])
+    return result
+
+
+def _from_other_page(key: str | None, dataset: Dataset, column: str) -> pd.Series | None:
+    """A per-customer column another page published as (fingerprint, frame), for this dataset."""
+    stored = st.session_state.get(key) if key else None
+    if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != dataset.fingerprint:
+        return None
+    frame = stored[1]
+    if isinstance(frame, pd.DataFrame) and column in frame and frame[column].notna().any():
+        return frame[column]
+    return None
+
+
+def tiers(dataset: Dataset) -> pd.Series | None:
+    """CLV value tier per customer, when the CLV page has run on this dataset."""
+    return _from_other_page(getattr(state, "CLV_RESULT", None), dataset, "tier")
+
+
+def segments(dataset: Dataset) -> pd.Series | None:
+    """RFM segment per customer, when the Segments page has run on this dataset."""
+    return _from_other_page(getattr(state, "SEGMENTS_RESULT", None), dataset, "rfm_segment")
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+
+def download_pair(frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str, label: str) -> None:
+    """CSV and XLSX buttons; files are built only when clicked (large P&L tables take a while)."""
+
+    def table() -> pd.DataFrame:
+        return frame() if callable(frame) else frame
+
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        f"{label} (CSV)", lambda: export.csv_bytes(table()), f"{name}.csv", "text/csv",
+        key=f"{key}.csv", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+    right.download_button(
+        f"{label} (Excel)", lambda: export.xlsx_bytes({name[:31]: table()}), f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}.xlsx", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "Chart data (CSV)") -> None:
+    st.download_button(
+        label, lambda: export.csv_bytes(frame), f"{name}.csv", "text/csv", key=key,
+        on_click="ignore", icon=":material/download:", type="tertiary",
+    )  # fmt: skip
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _pct(share: float | None) -> str:
+    return formatting.pct(share, 0) if share is not None else "–"
+
+
+def show_headline(result: whale.WhaleAnalysis, currency: str) -> None:
+    """Five key figures and the one-sentence reading of the curve."""
+    s = result.curve.summary
+    money = formatting.money_short
+    cols = st.columns(5)
+    cols[0].metric("Operating profit", money(s.total_profit, currency),
+                   help="Revenue - returns - cost of goods - cost-to-serve, all customers.")  # fmt: skip
+    cols[1].metric("Peak of the curve", _pct(s.peak_pct) if s.meaningful else money(s.peak_profit, currency),
+                   help="Profit of all profitable customers, as % of total profit.")  # fmt: skip
+    cols[1].caption(f"at {_pct(s.peak_share)} of customers")
+    cols[2].metric("Unprofitable customers", _pct(s.unprofitable_share),
+                   help="Customers whose cost-to-serve exceeds their gross margin.")  # fmt: skip
+    cols[2].caption(f"{formatting.count(s.unprofitable)} of {formatting.count(s.customers)}")
+    cols[3].metric("Profit lost in the tail", money(s.tail_loss, currency),
+                   help="Sum of the losses of all loss-making customers.")  # fmt: skip
+    cols[4].metric(f"Top {_pct(s.top_share)} earn", _pct(s.top_profit_pct) if s.meaningful else money(s.top_profit, currency),
+                   help="Profit of the most profitable fifth of customers, as % of total profit.")  # fmt: skip
+    if s.meaningful:
+        st.markdown(s.explanation(currency))
+    else:
+        st.warning(s.explanation(currency), icon=":material/warning:")
+
+
+def show_curve(result: whale.WhaleAnalysis, currency: str) -> None:
+    s = result.curve.summary
+    show_chart(
+        charts.whale_chart(result.chart, result.marks, s, currency),
+        "Each point adds one more customer, most profitable first. The curve peaks where the "
+        "profitable customers end; the drop after the peak is the profit the loss-makers destroy. "
+        f"Break-even point: the top {_pct(s.break_even_share)} of customers already earn 100% of the "
+        "profit, so everyone after them breaks even as a group." if s.meaningful and not s.all_profitable
+        else "Each point adds one more customer, most profitable first.",
+    )  # fmt: skip
+    notes = result.result.notes
+    for note in notes:
+        st.info(note, icon=":material/info:")
+    csv_button(result.chart, "whale_curve", "whale.curve.dl")
+
+
+def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
+    """Activity costs (chart + table) and the overall P&L to reconcile with the books."""
+    r = result.result
+    st.markdown(
+        f"**Cost of goods** comes from the **{r.cogs_source}**"
+        + (f" ({formatting.pct(r.gross_margin_setting, 0)} gross margin)." if "margin" in r.cogs_source else ".")
+        + f" **Total cost-to-serve assigned: {formatting.money(float(r.activities['cost'].sum()), currency)}** "
+        "— compare it with the matching cost lines of your books."
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        show_chart(charts.activity_cost_chart(r.activities, currency),
+                   "Total cost assigned to customers by each activity over the period analysed.")  # fmt: skip
+    with right:
+        statement = profitability.pnl_statement(r)
+        st.dataframe(
+            statement, hide_index=True, width="stretch",
+            column_config={"line": "P&L, all customers", "amount": st.column_config.NumberColumn(
+                f"Amount ({currency})", format="localized"), "basis": "Basis"},
+        )  # fmt: skip
+    table = r.activities[["activity", "driver", "method", "rate", "volume", "cost", "share", "customers", "status"]]
+    st.dataframe(
+        table, hide_index=True, width="stretch",
+        column_config={
+            "activity": "Activity", "driver": "Cost driver", "method": "Costing",
+            "rate": st.column_config.NumberColumn(f"Cost per unit ({currency})", format="%.2f"),
+            "volume": st.column_config.NumberColumn("Driver volume", format="localized"),
+            "cost": st.column_config.NumberColumn(f"Cost assigned ({currency})", format="localized"),
+            "share": st.column_config.NumberColumn("Share", format="percent"),
+            "customers": st.column_config.NumberColumn("Customers using it", format="localized"),
+            "status": "Note",
+        },
+    )  # fmt: skip
+    download_pair(profitability.readable(table), "cost_to_serve_by_activity", "whale.activity_totals.dl", "Cost by activity")
+
+
+def show_customer_pnl_download(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
+    st.markdown("**Customer P&L** — one row per customer with every activity's cost.")
+    table = lambda: profitability.customer_pnl_table(result.result, dataset.customers)  # noqa: E731
+    download_pair(table, "customer_pnl", "whale.pnl.dl", "Customer P&L")
+
+
+def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> None:
+    r = result.result
+    table = whale.loss_makers(r, dataset.customers)
+    if table.empty:
+        st.success("No customer loses money with these rates.", icon=":material/check_circle:")
+        return
+    drivers = whale.loss_drivers(r)
+    left, right = st.columns(2)
+    with left:
+        show_chart(charts.loss_drivers_chart(drivers, currency),
+                   "Average cost-to-serve per customer: loss-makers (red) against profitable customers (green).")  # fmt: skip
+        csv_button(drivers, "loss_drivers", "whale.loss_drivers.dl")
+    with right:
+        worst = whale.worst_customers_costs(r, 15)
+        show_chart(charts.worst_customers_chart(worst, currency),
+                   "The 15 customers losing most: their cost-to-serve by activity; the black tick is their gross margin.")  # fmt: skip
+        csv_button(worst, "worst_customers", "whale.worst.dl")
+    st.markdown(f"**{formatting.count(len(table))} loss-making customers**, worst first")
+    money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format="localized") for c in r.activity_costs.columns}
+    st.dataframe(
+        table, hide_index=True, width="stretch", height=360,
+        column_config={
+            "customer_id": "Customer", "customer_name": "Name", "main_channel": "Main channel",
+            "orders": st.column_config.NumberColumn("Orders", format="localized"),
+            "net_revenue": st.column_config.NumberColumn(f"Net revenue ({currency})", format="localized"),
+            "gross_margin": st.column_config.NumberColumn(f"Gross margin ({currency})", format="localized"),
+            "cost_to_serve": st.column_config.NumberColumn(f"Cost-to-serve ({currency})", format="localized"),
+            "profit": st.column_config.NumberColumn(f"Profit ({currency})", format="localized"),
+            "biggest_cost": "Biggest cost", "biggest_cost_share": st.column_config.NumberColumn(
+                "Its share of cost-to-serve", format="percent"),
+            **money_cols,
+        },
+    )  # fmt: skip
+    download_pair(profitability.readable(table), "loss_making_customers", "whale.loss.dl", "Loss-makers")
+
+
+def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> None:
+    options = whale.grouping_options(result.result.pnl, dataset.customers, tiers(dataset), segments(dataset))
+    default = list(options).index("Main channel") if "Main channel" in options else 0
+    by = st.selectbox("Split customers by", list(options), index=default, key=_key("group_by", dataset))
+    if tiers(dataset) is None:
+        st.caption("Value tiers appear here once the CLV page has run; RFM segments once the Segments page has.")
+    curves = whale.segment_curves(result.result.pnl, options[by], currency=currency)
+    left, right = st.columns(2)
+    with left:
+        if curves.points.empty:
+            st.info("No group makes a profit, so no group's curve can be drawn as a share of its profit.")
+        else:
+            show_chart(charts.segment_chart(curves.points, by),
+                       "Each group's own whale curve: a high hump means a few customers carry the group.")  # fmt: skip
+        for note in curves.notes:
+            st.caption(note)
+    with right:
+        show_chart(charts.profit_by_chart(curves.table, by, currency),
+                   "Operating profit per group after cost-to-serve; red groups lose money.")  # fmt: skip
+    st.dataframe(
+        curves.table.fillna({"peak_pct": 0.0, "peak_share": 0.0}), hide_index=True, width="stretch",
+        column_config=_group_columns(by, currency),
+    )  # fmt: skip
+    download_pair(profitability.readable(curves.table).rename(columns={"Group": by}), "profit_by_group", "whale.groups.dl", "Profit by group")
+
+
+def _group_columns(by: str, currency: str) -> dict:
+    money = {c: st.column_config.NumberColumn(f"{label} ({currency})", format="localized") for c, label in (
+        ("net_revenue", "Net revenue"), ("gross_margin", "Gross margin"), ("cost_to_serve", "Cost-to-serve"),
+        ("profit", "Profit"), ("profit_per_customer", "Profit per customer"))}  # fmt: skip
+    percent = {c: st.column_config.NumberColumn(label, format="percent") for c, label in (
+        ("unprofitable_share", "Unprofitable"), ("profit_share", "Share of total profit"),
+        ("cost_to_serve_share", "Cost-to-serve / revenue"), ("peak_pct", "Curve peak"),
+        ("peak_share", "Peak at (% of group)"))}  # fmt: skip
+    counts = {c: st.column_config.NumberColumn(label, format="localized") for c, label in (
+        ("customers", "Customers"), ("unprofitable", "Unprofitable customers"))}  # fmt: skip
+    return {"group": by, **money, **percent, **counts}
+
+
+def show_profit_vs_revenue(result: whale.WhaleAnalysis) -> None:
+    points = result.chart
+    if "cum_profit_pct" not in points or "cum_revenue_share" not in points:
+        st.info("This view needs positive total profit and revenue.")
+        return
+    show_chart(charts.profit_revenue_chart(points),
+               "Customers ranked by profit: how much of the revenue it takes to earn the profit. Where the "
+               "curve runs right but falls, revenue is being bought at a loss.")  # fmt: skip
+    csv_button(points[["rank", "customer_share", "cum_revenue_share", "cum_profit_pct"]], "profit_vs_revenue", "whale.pvr.dl")
+
+
+# --- what-if -------------------------------------------------------------------------------------
+
+
+def _target_options(result: whale.WhaleAnalysis, tier: pd.Series | None) -> dict[str, str]:
+    s = result.curve.summary
+    options = {f"Unprofitable customers ({formatting.count(s.unprofitable)})": whale.TARGET_UNPROFITABLE,
+               f"All customers ({formatting.count(s.customers)})": whale.TARGET_ALL}  # fmt: skip
+    if tier is not None:
+        counts = tier.reindex(result.result.pnl.index).value_counts(sort=False)
+        for name, n in counts.items():
+            options[f"CLV tier {name} ({formatting.count(n)})"] = f"{whale.TIER_PREFIX}{name}"
+    return options
+
+
+def _channel_lever(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> dict:
+    costs = whale.channel_order_costs(result.result)
+    channels = list(costs["channel"])
+    if len(channels) < 2:
+        st.caption("Channel migration needs a channel column with at least two channels.")
+        return {}
+    label = {row.channel: f"{row.channel} ({formatting.money(row.cost_per_order, currency, 2)}/order)"
+             for row in costs.itertuples()}  # fmt: skip
+    source = st.selectbox("Move orders from", channels, index=0, format_func=label.get, key=_key("from", dataset))
+    rest = [c for c in channels if c != source]
+    target = st.selectbox("to", rest, index=len(rest) - 1, format_func=label.get, key=_key("to", dataset))
+    share = st.slider("Share of those orders moved (%)", 0, 100, 0, 5, key=_key("migrate", dataset))
+    return {"migrate_from": source, "migrate_to": target, "migrate_share": share / 100}
+
+
+def _small_order_lever(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> dict:
+    labels = {"none": "No change", "surcharge": "Small-order surcharge", "minimum": "Minimum order value"}
+    policy = st.radio("Small orders", list(labels), format_func=labels.get, key=_key("policy", dataset))
+    limit = st.number_input(f"Order value limit ({currency})", min_value=1.0,
+                            value=float(result.result.small_order_threshold or 50.0), step=5.0,
+                            key=_key("limit", dataset), disabled=policy == "none")  # fmt: skip
+    fee = st.slider(f"Surcharge per order below the limit ({currency})", 0.0, 25.0, 0.0, 0.5,
+                    key=_key("fee", dataset), disabled=policy != "surcharge")  # fmt: skip
+    return {"small_order_policy": policy, "order_limit": float(limit), "surcharge": float(fee)}
+
+
+def _service_lever(result: whale.WhaleAnalysis, dataset: Dataset) -> dict:
+    activities = result.result.activities
+    costly = list(activities.loc[activities["cost"] > 0, "activity"])
+    cut = st.slider("Lower service level: cost per activity (-%)", 0, 50, 0, 5, key=_key("service", dataset))
+    chosen = st.multiselect("…for these activities (none = all)", costly, key=_key("service_acts", dataset))
+    return {"service_cut": cut / 100, "service_activities": tuple(chosen)}
+
+
+def _price_levers(dataset: Dataset) -> dict:
+    price = st.slider("Price increase / discount cut (%)", 0.0, 20.0, 0.0, 0.5, key=_key("price", dataset))
+    churn = st.slider("Customers lost because of the changes (%)", 0, 50, 0, 5, key=_key("churn", dataset),
+                      help="Without this, price rises and surcharges are assumed to cost no volume.")  # fmt: skip
+    part = st.slider("Part with the least profitable (% of the group)", 0, 100, 0, 5, key=_key("part", dataset))
+    return {"price_increase": price / 100, "churn": churn / 100, "part_with": part / 100}
+
+
+def scenario_form(result: whale.WhaleAnalysis, dataset: Dataset, tier: pd.Series | None) -> whale.WhaleScenario:
+    currency = data.currency(dataset)
+    options = _target_options(result, tier)
+    label = st.selectbox("Apply the fixes to", list(options), key=_key("target", dataset))
+    cols = st.columns(4, gap="medium")
+    settings: dict = {"target": options[label]}
+    with cols[0]:
+        st.markdown("**Channel**")
+        settings |= _channel_lever(result, dataset, currency)
+    with cols[1]:
+        st.markdown("**Small orders**")
+        settings |= _small_order_lever(result, dataset, currency)
+    with cols[2]:
+        st.markdown("**Service level**")
+        settings |= _service_lever(result, dataset)
+    with cols[3]:
+        st.markdown("**Price and portfolio**")
+        settings |= _price_levers(dataset)
+    return whale.WhaleScenario(**settings)
+
+
+def show_scenario(outcome: whale.ScenarioResult, currency: str) -> None:
+    before, after = outcome.before, outcome.after
+    money = formatting.money_short
+    cols = st.columns(4)
+    cols[0].metric("Operating profit after the fixes", money(after.total_profit, currency),
+                   delta=money(after.total_profit - before.total_profit, currency))  # fmt: skip
+    peak = _pct(after.peak_pct) if after.meaningful else "–"
+    cols[1].metric("Peak of the curve", peak, delta=f"was {_pct(before.peak_pct)}", delta_color="off")
+    cols[2].metric("Unprofitable customers", formatting.count(after.unprofitable),
+                   delta=formatting.count(after.unprofitable - before.unprofitable), delta_color="inverse")  # fmt: skip
+    cols[3].metric("Customers kept", formatting.count(after.customers),
+                   delta=formatting.count(after.customers - before.customers), delta_color="off")  # fmt: skip
+    left, right = st.columns(2)
+    with left:
+        show_chart(charts.scenario_chart(outcome.curves, currency),
+                   "Cumulative profit in money, today (dashed) and after the fixes; the end of each line is total profit.")  # fmt: skip
+        csv_button(outcome.curves, "whale_scenario_curves", "whale.scenario_curves.dl")
+    with right:
+        show_chart(charts.waterfall_chart(outcome.steps, currency),
+                   "Profit today, what each lever adds or costs, and profit after the fixes.")  # fmt: skip
+        csv_button(outcome.steps, "whale_scenario_steps", "whale.scenario_steps.dl")
+    st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in outcome.assumptions))
+
+
+@st.fragment
+def what_if(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
+    """Levers -> scenario -> new curve; reruns alone when a lever moves."""
+    currency = data.currency(dataset)
+    tier = tiers(dataset)
+    scenario = scenario_form(result, dataset, tier)
+    try:
+        outcome = whale.apply_scenario(result.result, scenario, tier, currency=currency)
+    except CvmError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    st.session_state[state.WHALE_SCENARIO] = (dataset.fingerprint, scenario)
+    if outcome.target_customers == 0:
+        st.info("The chosen group has no customers, so the fixes change nothing.")
+    show_scenario(outcome, currency)
