@@ -38,14 +38,16 @@ class CostModel:
     gross_margin: float
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(list(self.activities), columns=list(profitability.ACTIVITY_COLUMNS)).astype(
-            {c: float for c in ("cost_per_unit", "minutes_per_unit", "cost_per_minute")}
-        )
+        return pd.DataFrame(
+            list(self.activities), columns=list(profitability.ACTIVITY_COLUMNS)
+        ).astype({c: float for c in ("cost_per_unit", "minutes_per_unit", "cost_per_minute")})
 
 
 def _rows(table: pd.DataFrame) -> tuple[tuple, ...]:
     clean = table[list(profitability.ACTIVITY_COLUMNS)].astype(object)
-    return tuple(tuple(None if pd.isna(v) else v for v in row) for row in clean.itertuples(index=False))
+    return tuple(
+        tuple(None if pd.isna(v) else v for v in row) for row in clean.itertuples(index=False)
+    )
 
 
 def _key(name: str, dataset: Dataset) -> str:
@@ -83,7 +85,9 @@ def _activity_upload(dataset: Dataset) -> None:
 def _set_base(dataset: Dataset, table: pd.DataFrame) -> None:
     st.session_state[activity_table_key(dataset)] = table
     st.session_state[_key("valid", dataset)] = table
-    st.session_state[_key("version", dataset)] = st.session_state.get(_key("version", dataset), 0) + 1
+    st.session_state[_key("version", dataset)] = (
+        st.session_state.get(_key("version", dataset), 0) + 1
+    )
 
 
 def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame:
@@ -111,7 +115,9 @@ def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame
     try:
         table = profitability.activity_table(edited)
     except CvmError as error:
-        st.error(f"{error} Until this is fixed the last valid table is used.", icon=":material/error:")
+        st.error(
+            f"{error} Until this is fixed the last valid table is used.", icon=":material/error:"
+        )
         return st.session_state.get(_key("valid", dataset), profitability.DEFAULT_ACTIVITIES)
     st.session_state[_key("valid", dataset)] = table
     return table
@@ -140,7 +146,9 @@ def cost_model_form(dataset: Dataset) -> CostModel:
         key=_key("margin", dataset), disabled=has_cost,
         help="Used only where the data has no cost-of-goods column: cost of goods = net revenue x (1 - margin).",
     )  # fmt: skip
-    if right.button("Reset to default rates", icon=":material/restart_alt:", key=_key("reset", dataset)):
+    if right.button(
+        "Reset to default rates", icon=":material/restart_alt:", key=_key("reset", dataset)
+    ):
         _set_base(dataset, profitability.DEFAULT_ACTIVITIES)
         st.rerun()
     frame = profitability.activity_table_for_export(table)
@@ -153,7 +161,13 @@ def cost_model_form(dataset: Dataset) -> CostModel:
 
 @st.cache_resource(max_entries=6, show_spinner="Costing every customer's activities…")
 def _analysis(
-    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date, model: CostModel, currency: str
+    _dataset: Dataset,
+    _summary: pd.DataFrame,
+    fingerprint: str,
+    unit: str,
+    end: dt.date,
+    model: CostModel,
+    currency: str,
 ) -> whale.WhaleAnalysis:
     return whale.analyse(
         _summary, _dataset.transactions, model.frame(), _dataset.cost_to_serve,
@@ -165,7 +179,9 @@ def analysis(dataset: Dataset, model: CostModel) -> whale.WhaleAnalysis:
     """The cached P&L and whale curve; also published for the Scorecard (state.WHALE_RESULT)."""
     summary = data.customer_summary(dataset)
     end = data.observation_end(dataset).date()
-    result = _analysis(dataset, summary, dataset.fingerprint, data.unit(), end, model, data.currency(dataset))
+    result = _analysis(
+        dataset, summary, dataset.fingerprint, data.unit(), end, model, data.currency(dataset)
+    )
     columns = ["revenue", "returns", "cogs", "cost_to_serve", "profit"]
     st.session_state[state.WHALE_RESULT] = (dataset.fingerprint, result.result.pnl[columns])
     return result
@@ -195,7 +211,9 @@ def segments(dataset: Dataset) -> pd.Series | None:
 # --- downloads -----------------------------------------------------------------------------------
 
 
-def download_pair(frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str, label: str) -> None:
+def download_pair(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str, label: str
+) -> None:
     """CSV and XLSX buttons; files are built only when clicked (large P&L tables take a while)."""
 
     def table() -> pd.DataFrame:
@@ -271,7 +289,11 @@ def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
     r = result.result
     st.markdown(
         f"**Cost of goods** comes from the **{r.cogs_source}**"
-        + (f" ({formatting.pct(r.gross_margin_setting, 0)} gross margin)." if "margin" in r.cogs_source else ".")
+        + (
+            f" ({formatting.pct(r.gross_margin_setting, 0)} gross margin)."
+            if "margin" in r.cogs_source
+            else "."
+        )
         + f" **Total cost-to-serve assigned: {formatting.money(float(r.activities['cost'].sum()), currency)}** "
         "— compare it with the matching cost lines of your books."
     )
@@ -286,7 +308,9 @@ def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
             column_config={"line": "P&L, all customers", "amount": st.column_config.NumberColumn(
                 f"Amount ({currency})", format="localized"), "basis": "Basis"},
         )  # fmt: skip
-    table = r.activities[["activity", "driver", "method", "rate", "volume", "cost", "share", "customers", "status"]]
+    table = r.activities[
+        ["activity", "driver", "method", "rate", "volume", "cost", "share", "customers", "status"]
+    ]
     st.dataframe(
         table, hide_index=True, width="stretch",
         column_config={
@@ -299,7 +323,12 @@ def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
             "status": "Note",
         },
     )  # fmt: skip
-    download_pair(profitability.readable(table), "cost_to_serve_by_activity", "whale.activity_totals.dl", "Cost by activity")
+    download_pair(
+        profitability.readable(table),
+        "cost_to_serve_by_activity",
+        "whale.activity_totals.dl",
+        "Cost by activity",
+    )
 
 
 def show_customer_pnl_download(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
@@ -326,7 +355,10 @@ def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: st
                    "The 15 customers losing most: their cost-to-serve by activity; the black tick is their gross margin.")  # fmt: skip
         csv_button(worst, "worst_customers", "whale.worst.dl")
     st.markdown(f"**{formatting.count(len(table))} loss-making customers**, worst first")
-    money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format="localized") for c in r.activity_costs.columns}
+    money_cols = {
+        c: st.column_config.NumberColumn(f"{c} ({currency})", format="localized")
+        for c in r.activity_costs.columns
+    }
     st.dataframe(
         table, hide_index=True, width="stretch", height=360,
         column_config={
@@ -341,20 +373,30 @@ def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: st
             **money_cols,
         },
     )  # fmt: skip
-    download_pair(profitability.readable(table), "loss_making_customers", "whale.loss.dl", "Loss-makers")
+    download_pair(
+        profitability.readable(table), "loss_making_customers", "whale.loss.dl", "Loss-makers"
+    )
 
 
 def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> None:
-    options = whale.grouping_options(result.result.pnl, dataset.customers, tiers(dataset), segments(dataset))
+    options = whale.grouping_options(
+        result.result.pnl, dataset.customers, tiers(dataset), segments(dataset)
+    )
     default = list(options).index("Main channel") if "Main channel" in options else 0
-    by = st.selectbox("Split customers by", list(options), index=default, key=_key("group_by", dataset))
+    by = st.selectbox(
+        "Split customers by", list(options), index=default, key=_key("group_by", dataset)
+    )
     if tiers(dataset) is None:
-        st.caption("Value tiers appear here once the CLV page has run; RFM segments once the Segments page has.")
+        st.caption(
+            "Value tiers appear here once the CLV page has run; RFM segments once the Segments page has."
+        )
     curves = whale.segment_curves(result.result.pnl, options[by], currency=currency)
     left, right = st.columns(2)
     with left:
         if curves.points.empty:
-            st.info("No group makes a profit, so no group's curve can be drawn as a share of its profit.")
+            st.info(
+                "No group makes a profit, so no group's curve can be drawn as a share of its profit."
+            )
         else:
             show_chart(charts.segment_chart(curves.points, by),
                        "Each group's own whale curve: a high hump means a few customers carry the group.")  # fmt: skip
@@ -367,7 +409,12 @@ def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) 
         curves.table.fillna({"peak_pct": 0.0, "peak_share": 0.0}), hide_index=True, width="stretch",
         column_config=_group_columns(by, currency),
     )  # fmt: skip
-    download_pair(profitability.readable(curves.table).rename(columns={"Group": by}), "profit_by_group", "whale.groups.dl", "Profit by group")
+    download_pair(
+        profitability.readable(curves.table).rename(columns={"Group": by}),
+        "profit_by_group",
+        "whale.groups.dl",
+        "Profit by group",
+    )
 
 
 def _group_columns(by: str, currency: str) -> dict:
@@ -391,7 +438,11 @@ def show_profit_vs_revenue(result: whale.WhaleAnalysis) -> None:
     show_chart(charts.profit_revenue_chart(points),
                "Customers ranked by profit: how much of the revenue it takes to earn the profit. Where the "
                "curve runs right but falls, revenue is being bought at a loss.")  # fmt: skip
-    csv_button(points[["rank", "customer_share", "cum_revenue_share", "cum_profit_pct"]], "profit_vs_revenue", "whale.pvr.dl")
+    csv_button(
+        points[["rank", "customer_share", "cum_revenue_share", "cum_profit_pct"]],
+        "profit_vs_revenue",
+        "whale.pvr.dl",
+    )
 
 
 # --- what-if -------------------------------------------------------------------------------------
@@ -416,16 +467,26 @@ def _channel_lever(result: whale.WhaleAnalysis, dataset: Dataset, currency: str)
         return {}
     label = {row.channel: f"{row.channel} ({formatting.money(row.cost_per_order, currency, 2)}/order)"
              for row in costs.itertuples()}  # fmt: skip
-    source = st.selectbox("Move orders from", channels, index=0, format_func=label.get, key=_key("from", dataset))
+    source = st.selectbox(
+        "Move orders from", channels, index=0, format_func=label.get, key=_key("from", dataset)
+    )
     rest = [c for c in channels if c != source]
-    target = st.selectbox("to", rest, index=len(rest) - 1, format_func=label.get, key=_key("to", dataset))
+    target = st.selectbox(
+        "to", rest, index=len(rest) - 1, format_func=label.get, key=_key("to", dataset)
+    )
     share = st.slider("Share of those orders moved (%)", 0, 100, 0, 5, key=_key("migrate", dataset))
     return {"migrate_from": source, "migrate_to": target, "migrate_share": share / 100}
 
 
 def _small_order_lever(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> dict:
-    labels = {"none": "No change", "surcharge": "Small-order surcharge", "minimum": "Minimum order value"}
-    policy = st.radio("Small orders", list(labels), format_func=labels.get, key=_key("policy", dataset))
+    labels = {
+        "none": "No change",
+        "surcharge": "Small-order surcharge",
+        "minimum": "Minimum order value",
+    }
+    policy = st.radio(
+        "Small orders", list(labels), format_func=labels.get, key=_key("policy", dataset)
+    )
     limit = st.number_input(f"Order value limit ({currency})", min_value=1.0,
                             value=float(result.result.small_order_threshold or 50.0), step=5.0,
                             key=_key("limit", dataset), disabled=policy == "none")  # fmt: skip
@@ -437,20 +498,30 @@ def _small_order_lever(result: whale.WhaleAnalysis, dataset: Dataset, currency: 
 def _service_lever(result: whale.WhaleAnalysis, dataset: Dataset) -> dict:
     activities = result.result.activities
     costly = list(activities.loc[activities["cost"] > 0, "activity"])
-    cut = st.slider("Lower service level: cost per activity (-%)", 0, 50, 0, 5, key=_key("service", dataset))
-    chosen = st.multiselect("…for these activities (none = all)", costly, key=_key("service_acts", dataset))
+    cut = st.slider(
+        "Lower service level: cost per activity (-%)", 0, 50, 0, 5, key=_key("service", dataset)
+    )
+    chosen = st.multiselect(
+        "…for these activities (none = all)", costly, key=_key("service_acts", dataset)
+    )
     return {"service_cut": cut / 100, "service_activities": tuple(chosen)}
 
 
 def _price_levers(dataset: Dataset) -> dict:
-    price = st.slider("Price increase / discount cut (%)", 0.0, 20.0, 0.0, 0.5, key=_key("price", dataset))
+    price = st.slider(
+        "Price increase / discount cut (%)", 0.0, 20.0, 0.0, 0.5, key=_key("price", dataset)
+    )
     churn = st.slider("Customers lost because of the changes (%)", 0, 50, 0, 5, key=_key("churn", dataset),
                       help="Without this, price rises and surcharges are assumed to cost no volume.")  # fmt: skip
-    part = st.slider("Part with the least profitable (% of the group)", 0, 100, 0, 5, key=_key("part", dataset))
+    part = st.slider(
+        "Part with the least profitable (% of the group)", 0, 100, 0, 5, key=_key("part", dataset)
+    )
     return {"price_increase": price / 100, "churn": churn / 100, "part_with": part / 100}
 
 
-def scenario_form(result: whale.WhaleAnalysis, dataset: Dataset, tier: pd.Series | None) -> whale.WhaleScenario:
+def scenario_form(
+    result: whale.WhaleAnalysis, dataset: Dataset, tier: pd.Series | None
+) -> whale.WhaleScenario:
     currency = data.currency(dataset)
     options = _target_options(result, tier)
     label = st.selectbox("Apply the fixes to", list(options), key=_key("target", dataset))
@@ -478,7 +549,9 @@ def show_scenario(outcome: whale.ScenarioResult, currency: str) -> None:
     cols[0].metric("Operating profit after the fixes", money(after.total_profit, currency),
                    delta=money(after.total_profit - before.total_profit, currency))  # fmt: skip
     peak = _pct(after.peak_pct) if after.meaningful else "–"
-    cols[1].metric("Peak of the curve", peak, delta=f"was {_pct(before.peak_pct)}", delta_color="off")
+    cols[1].metric(
+        "Peak of the curve", peak, delta=f"was {_pct(before.peak_pct)}", delta_color="off"
+    )
     cols[2].metric("Unprofitable customers", formatting.count(after.unprofitable),
                    delta=formatting.count(after.unprofitable - before.unprofitable), delta_color="inverse")  # fmt: skip
     cols[3].metric("Customers kept", formatting.count(after.customers),

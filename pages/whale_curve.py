@@ -1,0 +1,57 @@
+"""Profitability Whale Curve: which customers make money once the cost of serving them is counted."""
+
+import streamlit as st
+
+from cvm_core.errors import CvmError
+from ui import data
+from ui import whale as view
+
+st.title("Profitability whale curve")
+st.caption(
+    "Customer operating profit = revenue - returns - cost of goods - cost-to-serve, with "
+    "cost-to-serve assigned by activity (orders, lines, returns, deliveries, calls, visits, terms). "
+    "Ranking customers by that profit shows how much the loss-makers destroy."
+)
+
+dataset = data.require_dataset()
+currency = data.currency(dataset)
+
+top = st.container()
+with st.expander("Cost-to-serve model: activities and rates", icon=":material/tune:"):
+    model = view.cost_model_form(dataset)
+
+try:
+    result = view.analysis(dataset, model)
+except CvmError as error:
+    st.error(f"{error}", icon=":material/error:")
+    st.stop()
+
+with top:
+    view.show_headline(result, currency)
+    view.show_curve(result, currency)
+
+st.subheader("Drill down")
+loss_tab, group_tab, revenue_tab, cost_tab = st.tabs(
+    [
+        "Loss-making customers",
+        "By channel, segment, order size",
+        "Profit vs revenue",
+        "Cost-to-serve & P&L",
+    ]
+)
+with loss_tab:
+    view.show_loss_makers(result, dataset, currency)
+with group_tab:
+    view.show_segments(result, dataset, currency)
+with revenue_tab:
+    view.show_profit_vs_revenue(result)
+with cost_tab:
+    view.show_cost_model_summary(result, currency)
+    view.show_customer_pnl_download(result, dataset)
+
+st.subheader("What if: fixing the tail")
+st.caption(
+    "Pick who the fixes apply to and move the levers: the new curve is drawn over today's, and the "
+    "waterfall shows what each lever is worth. Assumptions are listed below the charts."
+)
+view.what_if(result, dataset)

@@ -1,0 +1,136 @@
+"""AppTest of the Profitability Whale Curve page: the hand-computed shop, levers, a total loss, a
+bad rate, and the demo data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from cvm_core import formatting, whale
+from cvm_core.dataset import dataset_from_frame
+from cvm_core.summary import customer_summary
+from tests.app.conftest import run_page
+from tests.unit.test_profitability import shop_activities, shop_service, shop_transactions
+from ui import state
+from ui.whale import activity_table_key
+
+PAGE = "pages/whale_curve.py"
+
+
+def shop_dataset():
+    """The three-customer shop of tests/unit/test_profitability.py, through the upload pipeline."""
+    frame = shop_transactions().drop(columns=["is_return"]).rename(
+        columns={"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "cost": "Cost of goods",
+                 "quantity": "Quantity", "order_id": "Order ID", "channel": "Channel"}
+    )  # fmt: skip
+    dataset = dataset_from_frame(frame, "shop", currency="EUR")
+    return dataclasses.replace(dataset, cost_to_serve=shop_service())
+
+
+def run_shop(activities=None, **session):
+    dataset = shop_dataset()
+    table = shop_activities() if activities is None else activities
+    return dataset, run_page(PAGE, dataset, **{activity_table_key(dataset): table}, **session)
+
+
+def metrics(at) -> dict[str, str]:
+    """The five headline figures."""
+    return {m.label: m.value for m in at.metric[:5]}
+
+
+def scenario_metrics(at) -> dict[str, str]:
+    """The what-if section's figures (some labels repeat the headline's)."""
+    return {m.label: m.value for m in at.metric[5:]}
+
+
+def lever(at, name: str, dataset):
+    return at.slider(key=f"whale.{name}.{dataset.fingerprint}")
+
+
+def test_shop_headline_matches_the_hand_calculation():
+    # A 28.5, B 97.5, C -19 -> total 107; peak (97.5 + 28.5) / 107 = 117.8% at 2 of 3 customers.
+    dataset, at = run_shop()
+    assert not at.exception and not at.error
+    shown = metrics(at)
+    assert shown["Operating profit"] == "€107"
+    assert shown["Peak of the curve"] == "118%"
+    assert shown["Unprofitable customers"] == "33%"
+    assert shown["Profit lost in the tail"] == "€19"
+    assert shown["Top 33% earn"] == "91%"  # the top fifth of 3 customers is B alone: 97.5 / 107
+    notes = " ".join(i.value for i in at.info)
+    assert "Pallets (Pallets)" in notes  # the activity with an unknown driver is explained
+    fingerprint, pnl = at.session_state[state.WHALE_RESULT]
+    assert fingerprint == dataset.fingerprint
+    assert list(pnl.columns) == ["revenue", "returns", "cogs", "cost_to_serve", "profit"]
+    assert pnl["profit"].to_dict() == {"A": 28.5, "B": 97.5, "C": -19.0}
+
+
+def test_moving_a_lever_updates_profit_and_the_scenario():
+    dataset, at = run_shop()
+    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value("All customers (3)")
+    lever(at, "price", dataset).set_value(10.0)
+    at.run()
+    assert not at.exception and not at.error
+    # +10% on net revenue of 705 = +70.5 -> 177.5.
+    assert scenario_metrics(at)["Operating profit after the fixes"] == formatting.money_short(177.5)
+    fingerprint, scenario = at.session_state[state.WHALE_SCENARIO]
+    assert fingerprint == dataset.fingerprint
+    assert scenario.target == whale.TARGET_ALL and scenario.price_increase == pytest.approx(0.10)
+    assert any("same volumes" in m.value for m in at.markdown)  # the assumption is stated
+
+
+def test_parting_with_the_loss_makers():
+    dataset, at = run_shop()
+    lever(at, "part", dataset).set_value(100)
+    at.run()
+    shown = scenario_metrics(at)
+    assert shown["Operating profit after the fixes"] == "€126"
+    assert shown["Customers kept"] == "2"
+    assert shown["Unprofitable customers"] == "0"
+
+
+def test_total_loss_is_explained_in_words():
+    activities = shop_activities()
+    activities.loc[activities["activity"] == "Visits", "cost_per_unit"] = (
+        1000.0  # B now loses 702.5
+    )
+    _, at = run_shop(activities)
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "lose money" in warning and "in EUR instead" in warning
+    assert metrics(at)["Top 33% earn"].startswith("€")  # money, not a meaningless percentage
+
+
+def test_an_invalid_activity_table_edit_is_reported():
+    activities = shop_activities()
+    activities.loc[0, "cost_per_unit"] = -5.0
+    _, at = run_shop(activities)
+    assert not at.exception
+    assert any("negative" in e.value for e in at.error)
+    assert metrics(at)["Operating profit"]  # the page still renders with the last valid table
+
+
+def test_demo_data_page_and_a_lever(demo_dataset):
+    at = run_page(PAGE, demo_dataset)
+    assert not at.exception and not at.error
+    tx = demo_dataset.transactions
+    expected = whale.analyse(
+        customer_summary(tx), tx, None, demo_dataset.cost_to_serve
+    ).curve.summary
+    shown = metrics(at)
+    assert shown["Peak of the curve"] == formatting.pct(expected.peak_pct, 0)
+    assert shown["Unprofitable customers"] == formatting.pct(expected.unprofitable_share, 0)
+    assert len(at.get("vega_lite_chart")) >= 6
+    labels = [b.label for b in at.download_button]
+    for name in ("Customer P&L", "Save the activity table", "Loss-makers"):
+        assert f"{name} (CSV)" in labels and f"{name} (Excel)" in labels
+    lever(at, "migrate", demo_dataset).set_value(100)
+    lever(at, "part", demo_dataset).set_value(100)
+    at.run()
+    assert not at.exception and not at.error
+    _, scenario = at.session_state[state.WHALE_SCENARIO]
+    assert scenario.migrate_share == 1.0 and scenario.migrate_from != scenario.migrate_to
+    after = scenario_metrics(at)
+    assert after["Customers kept"] == formatting.count(expected.customers - expected.unprofitable)
+    assert after["Unprofitable customers"] == "0"
