@@ -1,0 +1,32 @@
+"""Segments page: RFM segments, behavioural clusters, contribution by segment and cross-sell."""
+
+import streamlit as st
+
+from ui import data
+from ui import segments as view
+
+st.title("Segments")
+st.caption(
+    "Who your customers are by behaviour, how much each group contributes, and what else each "
+    "group is likely to buy."
+)
+
+dataset = data.require_dataset()
+settings = view.settings_form(dataset)
+result = view.analyse(dataset, settings)
+view.show_headline(result)
+
+currency = data.currency(dataset)
+rfm, clusters, contribution, cross_sell, downloads = st.tabs(
+    ["RFM segments", "Clusters", "Contribution", "Cross-sell", "Download lists"]
+)
+with rfm:
+    view.show_rfm(result, currency)
+with clusters:
+    view.show_clusters(result, currency)
+with contribution:
+    view.show_contribution(result, dataset, currency)
+with cross_sell:
+    view.show_cross_sell(result, dataset)
+with downloads:
+    view.show_downloads(result, dataset, currency)

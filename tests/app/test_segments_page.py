@@ -1,0 +1,109 @@
+"""AppTest of the Segments page: demo data, a chosen k, no category column, too few customers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cvm_core import segments
+from cvm_core.dataset import dataset_from_frame
+from tests.app.conftest import run_page
+from ui import state
+
+PAGE = "pages/segments.py"
+
+
+def _charts(at) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+@pytest.fixture(scope="module")
+def demo_page(demo_dataset):
+    return run_page(PAGE, demo_dataset)
+
+
+def test_demo_data_shows_every_section(demo_page, demo_dataset):
+    at = demo_page
+    assert not at.exception
+    assert not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Customers"] == "4,000"
+    assert metrics["Champions"].endswith("%")
+    assert [t.label for t in at.tabs] == [
+        "RFM segments",
+        "Clusters",
+        "Contribution",
+        "Cross-sell",
+        "Download lists",
+    ]
+    # Map, cluster bubbles, silhouette, contribution, lift heatmap, categories per customer,
+    # next-best offers.
+    assert _charts(at) == 7
+    labels = [b.label for b in at.download_button]
+    for name in ("Segment membership", "Next-best offers"):
+        assert f"{name} (CSV)" in labels and f"{name} (Excel)" in labels
+    rfm_table = at.tabs[0].dataframe[0].value
+    assert list(rfm_table["segment"]) == list(segments.RFM_SEGMENT_ORDER)
+    assert rfm_table["customers"].sum() == 4000
+
+
+def test_segments_are_shared_with_other_pages(demo_page, demo_dataset):
+    fingerprint, frame = demo_page.session_state[state.SEGMENTS_RESULT]
+    assert fingerprint == demo_dataset.fingerprint
+    assert list(frame.columns) == ["rfm_segment", "cluster", "next_best_category"]
+    assert frame.index.name == "customer_id"
+    assert len(frame) == demo_dataset.transactions["customer_id"].nunique()
+    assert frame["cluster"].notna().all()
+    assert set(frame["next_best_category"].dropna()) <= set(demo_dataset.transactions["category"])
+
+
+def test_choosing_k_and_breakdowns_reruns_without_errors(demo_dataset):
+    at = run_page(PAGE, demo_dataset)
+    at.selectbox(key=f"cvm.segments.k.{demo_dataset.fingerprint}").set_value(4).run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Clusters"] == "4"
+    _, frame = at.session_state[state.SEGMENTS_RESULT]
+    assert frame["cluster"].nunique() == 4
+    assert frame["cluster"].str.contains("value").all()  # descriptive names, not label numbers
+    at.selectbox(key=f"cvm.segments.dimension.{demo_dataset.fingerprint}").set_value("Region").run()
+    scope = at.selectbox(key=f"cvm.segments.scope.{demo_dataset.fingerprint}")
+    scope.set_value("RFM: Champions").run()
+    assert not at.exception and not at.error
+    contribution, cross_sell = at.tabs[2], at.tabs[3]
+    assert "North" in set(contribution.dataframe[0].value["segment"])
+    assert (cross_sell.dataframe[0].value["lift"] > 0).all()
+
+
+def _small_dataset(n_customers: int, with_category: bool):
+    rows = []
+    for i in range(n_customers):
+        for j in range(1 + i % 3):
+            rows.append(
+                {
+                    "Customer ID": f"K{i:03d}",
+                    "Date": f"2024-{1 + (i + j) % 12:02d}-10",
+                    "Revenue": 20.0 + 7 * i + j,
+                    **(
+                        {"Category": ["Tea", "Coffee", "Cups"][(i + j) % 3]}
+                        if with_category
+                        else {}
+                    ),
+                }
+            )
+    return dataset_from_frame(pd.DataFrame(rows), f"small-{n_customers}-{with_category}")
+
+
+def test_without_a_category_column_the_page_says_so():
+    at = run_page(PAGE, _small_dataset(30, with_category=False))
+    assert not at.exception and not at.error
+    messages = [i.value for i in at.info]
+    assert any("no product category column" in m for m in messages)
+    assert "Next-best offers (CSV)" not in [b.label for b in at.download_button]
+
+
+def test_too_few_customers_for_clusters_is_a_warning_not_a_crash():
+    at = run_page(PAGE, _small_dataset(2, with_category=True))
+    assert not at.exception and not at.error
+    assert any("at least 3 customers" in w.value for w in at.warning)
+    assert any("Only 2 customers" in i.value for i in at.info)
+    assert {m.label: m.value for m in at.metric}["Clusters"] == "–"
