@@ -111,7 +111,13 @@ def analyse(
     settings (survival grouping, lists, discount rate) only redo their own small part."""
     summary = data.customer_summary(dataset)
     heavy = core.RetentionSettings(period=settings.period, rule=settings.rule)
-    key = (dataset.fingerprint, data.unit(), data.observation_end(dataset).date(), heavy, _clv_key(clv))
+    key = (
+        dataset.fingerprint,
+        data.unit(),
+        data.observation_end(dataset).date(),
+        heavy,
+        _clv_key(clv),
+    )
     try:
         base = _analyse(dataset, summary, clv, *key)
         return base if settings == heavy else _revise(base, dataset, summary, clv, key, settings)
@@ -332,7 +338,9 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
                "first_purchase": st.column_config.DateColumn("First purchase"),
                "last_purchase": st.column_config.DateColumn("Last purchase"),
                "reason": st.column_config.TextColumn("Why", width="large")}  # fmt: skip
-    config |= {c: label for c, label in LIST_COLUMN_LABELS.items() if c in frame and c not in config}
+    config |= {
+        c: label for c, label in LIST_COLUMN_LABELS.items() if c in frame and c not in config
+    }
     # The reason right after the name; the value column already shows the chosen measure.
     order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
              *[c for c in ("net_revenue", "margin") if c != measure], "last_purchase", "days_since_last",

@@ -1,0 +1,35 @@
+"""Retention page: cohorts, churn, survival, at-risk and win-back lists, retention economics."""
+
+import streamlit as st
+
+from ui import data
+from ui import retention as view
+
+st.title("Retention")
+st.caption(
+    "How each group of new customers holds up, how long customers stay, who is slipping away now "
+    "and which valuable customers to win back."
+)
+
+dataset = data.require_dataset()
+gaps = view.gap_profile(dataset)
+clv = view.clv_frame(dataset)
+settings = view.settings_form(dataset, gaps, clv)
+result = view.analyse(dataset, settings, clv)
+view.remember(dataset, result)
+view.show_headline(result)
+
+currency = data.currency(dataset)
+cohorts, churn, survival, lists, economics = st.tabs(
+    ["Cohorts", "Churn", "Survival", "At risk & win back", "Retention economics"]
+)
+with cohorts:
+    view.show_cohorts(result, currency)
+with churn:
+    view.show_churn(result, gaps)
+with survival:
+    view.show_survival(result, dataset)
+with lists:
+    view.show_lists(result, dataset, clv)
+with economics:
+    view.show_economics(result, dataset)

@@ -1,0 +1,185 @@
+"""AppTest of the Retention page: renders on demo-like data, reacts to its settings, explains
+what it cannot show, and leaves its result for the Scorecard."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cvm_core import demo
+from cvm_core import retention as core
+from cvm_core.dataset import Dataset, build_dataset, dataset_from_frame, guess_sheet_roles
+from cvm_core.io import RawTable, Workbook
+from cvm_core.summary import customer_summary
+from tests.app.conftest import ROOT
+from ui import state
+
+PAGE = "pages/retention.py"
+
+
+def run_page(page: str, dataset: Dataset | None = None, **session) -> AppTest:
+    """Open the page through app.py, as a user would: page links (to Upload, to the CLV page)
+    only resolve inside the app's navigation."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if dataset is not None:
+        at.session_state[state.DATASET] = dataset
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.switch_page(page).run()
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    """A smaller demo business (transactions, customers, service sheets), built in memory."""
+    tables = demo.generate_demo_tables(n_customers=800, seed=5)
+    workbook = Workbook(
+        {
+            name: RawTable(frame, np.arange(2, len(frame) + 2), 1, name)
+            for name, frame in tables.items()
+        },
+        "xlsx",
+    )
+    return build_dataset(
+        workbook, guess_sheet_roles(workbook), name="demo-800", fingerprint="ret-800"
+    )
+
+
+def expected(
+    dataset: Dataset, window: int, clv: pd.DataFrame | None = None, **rule
+) -> core.RetentionResult:
+    """What the page should show, computed straight from the core with the page's defaults."""
+    summary = customer_summary(dataset.transactions, "week", dataset.observation_end)
+    settings = core.RetentionSettings(rule=core.ChurnRule(window, **rule))
+    return core.analyse_retention(
+        dataset.transactions, summary, settings, dataset.customers, clv, dataset.observation_end
+    )
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_page_shows_the_analysis_of_the_demo_data(dataset):
+    at = run_page(PAGE, dataset)
+    assert not at.exception
+    assert not at.error
+    window = core.gap_profile(dataset.transactions).suggested_window_days
+    assert at.number_input[0].value == window
+    result = expected(dataset, window)
+    shown = metrics(at)
+    assert shown["Active customers"] == f"{result.counts[core.ACTIVE]:,}"
+    assert shown["Annual retention"] == f"{result.annual_retention * 100:.1f}%"
+    assert shown["Median lifetime"] == f"{result.median_lifetime_days:,.0f} days"
+    assert shown["At risk / win back"] == f"{len(result.at_risk):,} / {len(result.win_back):,}"
+    assert [t.label for t in at.tabs] == [
+        "Cohorts", "Churn", "Survival", "At risk & win back", "Retention economics",
+    ]  # fmt: skip
+    captions = " ".join(c.value for c in at.caption)
+    assert f"no purchase in the last {window} days" in captions
+    assert "Fit the model on the Customer Lifetime Value page" in captions
+    # Survival compares acquisition years by default and reads the log-rank test in words.
+    assert any("Log-rank test" in m.value for m in at.markdown)
+    assert any("Rule of thumb" in i.value for i in at.info)
+    # The lists are tables the user can act on, with the reason on every row.
+    lists = [df.value for df in at.dataframe if "reason" in df.value]
+    assert len(lists) == 2
+    assert lists[0]["reason"].str.len().min() > 10
+    fingerprint, stored = at.session_state[state.RETENTION_RESULT]
+    assert fingerprint == dataset.fingerprint
+    assert stored.annual_retention == pytest.approx(result.annual_retention)
+
+
+def test_changing_the_churn_window_recomputes(dataset):
+    at = run_page(PAGE, dataset)
+    at.number_input[0].set_value(30).run()
+    assert not at.exception
+    result = expected(dataset, 30)
+    assert metrics(at)["Active customers"] == f"{result.counts[core.ACTIVE]:,}"
+    assert any("no purchase in the last 30 days" in c.value for c in at.caption)
+
+
+def test_week_cohorts(dataset):
+    at = run_page(PAGE, dataset)
+    at.segmented_control[0].set_value("week").run()
+    assert not at.exception
+    assert any("Showing the latest 52 cohorts" in c.value for c in at.caption)
+    assert any("week of their first purchase" in c.value for c in at.caption)
+
+
+def test_p_alive_rule_once_the_clv_model_is_fitted(dataset):
+    customers = customer_summary(dataset.transactions).index
+    p_alive = pd.DataFrame({"p_alive": np.linspace(0.01, 0.99, len(customers))}, index=customers)
+    stale = run_page(PAGE, dataset, **{state.CLV_RESULT: ("another-dataset", p_alive)})
+    assert stale.radio[0].disabled  # fitted on other data: not used
+
+    at = run_page(PAGE, dataset, **{state.CLV_RESULT: (dataset.fingerprint, p_alive)})
+    assert not at.radio[0].disabled
+    at.radio[0].set_value(core.P_ALIVE).run()
+    assert not at.exception
+    window = at.number_input[0].value
+    result = expected(dataset, window, p_alive, method=core.P_ALIVE, p_alive_threshold=0.5)
+    assert metrics(at)["Active customers"] == f"{result.counts[core.ACTIVE]:,}"
+    assert any("P(alive), is below 50%" in c.value for c in at.caption)
+
+
+def test_single_cohort_data_gets_a_message_not_a_crash():
+    frame = pd.DataFrame(
+        {
+            "Customer": ["A", "B", "A", "B", "C"],
+            "Date": pd.to_datetime(
+                ["2024-01-03", "2024-01-09", "2024-02-05", "2024-03-01", "2024-01-20"]
+            ),
+            "Revenue": [10.0, 20.0, 15.0, 5.0, 8.0],
+        }
+    )
+    at = run_page(PAGE, dataset_from_frame(frame, "one cohort"))
+    assert not at.exception
+    assert any("only one cohort" in w.value for w in at.warning)
+
+
+def test_without_data_the_page_points_to_upload():
+    at = run_page(PAGE)
+    assert not at.exception
+    assert "No data is loaded yet" in at.info[0].value
+
+
+def test_quick_settings_do_not_redo_the_heavy_analysis(dataset, monkeypatch):
+    """Grouping, list and discount settings only redo their own small part (two-stage cache)."""
+    calls = {"analyse": 0, "revise": 0}
+    analyse, revise = core.analyse_retention, core.revise_retention
+
+    def counting(name, fn):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(core, "analyse_retention", counting("analyse", analyse))
+    monkeypatch.setattr(core, "revise_retention", counting("revise", revise))
+    fresh = dataclasses.replace(dataset, fingerprint="ret-800-cache")  # nothing cached yet
+    at = run_page(PAGE, fresh)
+    assert calls == {"analyse": 1, "revise": 1}  # the full run revises once for the defaults
+    at.slider(key=f"cvm.retention.top.{fresh.fingerprint}").set_value(40).run()
+    at.slider(key=f"cvm.retention.discount.{fresh.fingerprint}").set_value(15).run()
+    at.selectbox(key=f"cvm.retention.grouping.{fresh.fingerprint}").set_value(
+        "(all customers)"
+    ).run()
+    assert not at.exception
+    assert calls == {"analyse": 1, "revise": 4}
+    stored = at.session_state[state.RETENTION_RESULT][1]
+    assert stored.settings.lists.top_share == 0.4
+    assert stored.settings.discount_rate == 0.15
+    assert stored.survival.grouping is None
+    # A new combination is revised once; going back to one seen before is served from the cache.
+    at.slider(key=f"cvm.retention.top.{fresh.fingerprint}").set_value(20).run()
+    assert calls == {"analyse": 1, "revise": 5}
+    at.slider(key=f"cvm.retention.top.{fresh.fingerprint}").set_value(40).run()
+    assert calls == {"analyse": 1, "revise": 5}
+    # The churn window is a heavy setting: the whole analysis runs again.
+    at.number_input[0].set_value(45).run()
+    assert calls["analyse"] == 2
