@@ -246,25 +246,27 @@ def _read_text(
     if encoding not in {"utf-8", "utf-8-sig"}:
         notes.append(f"Read '{filename}' with the {encoding} encoding.")
     head_text = data[:200_000].decode(encoding, errors="replace")
-    head_lines = head_text.splitlines()[:200]
+    # Only CR and LF end a line in a CSV file; str.splitlines() would also split on U+2028, form
+    # feeds and other separators that may sit inside a cell, shifting every row number after them.
+    head_lines = io.StringIO(head_text, newline="").readlines()[:200]
     if not any(line.strip() for line in head_lines):
         raise ReadError(
             f"'{filename}' has no text in it. Export the data again and upload that file."
         )
     delimiter = detect_delimiter(head_lines)
-    width = max(len(r) for r in csv.reader(head_lines, delimiter=delimiter))
-    head_grid = pd.DataFrame(
-        list(csv.reader(head_lines[:HEADER_SEARCH_ROWS], delimiter=delimiter)), dtype=object
-    )
+    # Records, not lines: a quoted title cell may hold a line break (Excel's Alt+Enter).
+    records, ends = _head_records(head_lines, delimiter)
+    width = max((len(r) for r in records), default=1)
+    head_grid = pd.DataFrame(records[:HEADER_SEARCH_ROWS], dtype=object)
     header_idx = (
         header_rows[filename] - 1 if filename in header_rows else find_header_row(head_grid)
     )
-    header = (
-        next(csv.reader([head_lines[header_idx]], delimiter=delimiter))
-        if header_idx < len(head_lines)
-        else []
-    )
-    table = _read_body_fast(data, encoding, delimiter, header_idx, header, filename)
+    table = None
+    if header_idx < len(records) and "\ufffd" not in head_text[: ends[header_idx]]:
+        body_start = len(head_text[: ends[header_idx]].encode(encoding))
+        table = _read_body_fast(
+            data, body_start, encoding, delimiter, header_idx, records[header_idx], filename
+        )
     if table is None:  # ragged rows, blank lines or quoted line breaks: the tolerant reader
         text = data.decode(encoding, errors="replace")
         if "\ufffd" in text and encoding in {"utf-8", "utf-8-sig"}:
@@ -274,14 +276,42 @@ def _read_text(
     return Workbook({filename: table}, "csv", encoding, delimiter, notes)
 
 
+def _head_records(lines: list[str], delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The CSV records in ``lines`` and, for each, how many characters of text end with it."""
+    consumed = 0
+
+    def counted():
+        nonlocal consumed
+        for line in lines:
+            consumed += len(line)
+            yield line
+
+    records, ends = [], []
+    try:
+        for record in csv.reader(counted(), delimiter=delimiter):
+            records.append(record)
+            ends.append(consumed)
+    except csv.Error:  # an unterminated quote at the cut-off of the sample: stop there
+        pass
+    return records, ends
+
+
 def _read_body_fast(
-    data: bytes, encoding: str, delimiter: str, header_idx: int, header: list[str], filename: str
+    data: bytes,
+    body_start: int,
+    encoding: str,
+    delimiter: str,
+    header_idx: int,
+    header: list[str],
+    filename: str,
 ) -> RawTable | None:
     """Read a well-formed CSV body with pyarrow (multi-threaded, ~4x pandas' C parser).
 
-    Columns come back dictionary-encoded (pandas categoricals): sales exports repeat the same ids,
-    dates and amounts, so every later step works on the distinct values. Returns None when the file
-    needs the tolerant reader (blank lines would shift row numbers; ragged rows fail here).
+    ``body_start`` is the byte offset just after the header record: pyarrow's own ``skip_rows``
+    counts physical lines, which a quoted line break in a title would throw off. Columns come back
+    dictionary-encoded (pandas categoricals): sales exports repeat the same ids, dates and amounts,
+    so every later step works on the distinct values. Returns None when the file needs the
+    tolerant reader (blank lines would shift row numbers; ragged rows fail here).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -292,11 +322,10 @@ def _read_body_fast(
     text_type = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(data),
+            pa.py_buffer(memoryview(data)[body_start:]),
             read_options=pacsv.ReadOptions(
-                skip_rows=header_idx + 1,
                 column_names=names,
-                encoding=_arrow_encoding(encoding),
+                encoding=_arrow_encoding(encoding, data),
                 block_size=1 << 24,
             ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
@@ -344,7 +373,9 @@ def _read_csv_grid(text: str, delimiter: str, width: int) -> pd.DataFrame:
     raise ReadError("The file's rows have too many different numbers of fields to read as a table.")
 
 
-def _arrow_encoding(encoding: str) -> str:
+def _arrow_encoding(encoding: str, data: bytes) -> str:
+    if encoding == "utf-16":  # the body is read without the byte-order mark, so name the order
+        return "utf-16-be" if data.startswith(b"\xfe\xff") else "utf-16-le"
     return {"utf-8-sig": "utf8", "utf-8": "utf8"}.get(encoding, encoding)
 
 
