@@ -80,6 +80,8 @@ SKIPPED_CUSTOMER_COLUMNS = {
 }
 MAIN_CHANNEL = "Main channel"
 ACQUISITION_YEAR = "Acquisition year"
+LABELLED_GROUPINGS = {"rfm_segment": "RFM segment", "cluster": "Cluster", "tier": "CLV tier"}
+"""Columns of the Segments page's and the CLV model's per-customer results used as groupings."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,13 +487,16 @@ def customer_groups(
     summary: pd.DataFrame,
     customers: pd.DataFrame | None = None,
     max_levels: int = MAX_GROUP_LEVELS,
+    labelled: tuple[pd.DataFrame | None, ...] = (),
 ) -> pd.DataFrame:
     """Groupings to compare churn and survival by, one column each, indexed like ``summary``.
 
     Acquisition year (of the first purchase); main channel (the channel with the most purchase
-    revenue per customer) when the transactions carry a channel; and the customer table's
+    revenue per customer) when the transactions carry a channel; the customer table's
     categorical columns (acquisition channel, region, industry, other attributes with at most 50
-    distinct values). Each keeps its ``max_levels - 1`` largest levels plus 'Other'.
+    distinct values); and, from the frames in ``labelled`` (the Segments page's and the CLV
+    model's results, by customer_id), the columns of :data:`LABELLED_GROUPINGS` (RFM segment,
+    cluster, CLV tier). Each keeps its ``max_levels - 1`` largest levels plus 'Other'.
     """
     out = pd.DataFrame(index=summary.index)
     out[ACQUISITION_YEAR] = summary["first_purchase"].dt.year.astype(str)
@@ -506,6 +511,10 @@ def customer_groups(
             values = customers[column].reindex(summary.index)
             if 2 <= values.nunique() <= 50:
                 out[GROUP_COLUMNS.get(column, str(column).replace("_", " ").capitalize())] = values
+    for frame in labelled:
+        for column, name in LABELLED_GROUPINGS.items():
+            if frame is not None and column in frame and frame[column].notna().any():
+                out[name] = frame[column].reindex(summary.index)
     return out.apply(lambda col: _lump(col, max_levels))
 
 
@@ -1173,6 +1182,7 @@ def analyse_retention(
     customers: pd.DataFrame | None = None,
     clv: pd.DataFrame | None = None,
     observation_end: pd.Timestamp | str | None = None,
+    segments: pd.DataFrame | None = None,
 ) -> RetentionResult:
     """Cohorts, churn, survival, tenure profit, action lists and economics in one call.
 
@@ -1185,7 +1195,9 @@ def analyse_retention(
     customers : DataFrame, optional
         The dataset's customer table (groupings, names).
     clv : DataFrame, optional
-        The CLV model's per-customer result: 'p_alive' and optionally a 'clv' column.
+        The CLV model's per-customer result: 'p_alive' and optionally 'clv' and 'tier' columns.
+    segments : DataFrame, optional
+        The Segments page's per-customer result ('rfm_segment', 'cluster'), as groupings.
 
     See Also
     --------
@@ -1204,7 +1216,7 @@ def analyse_retention(
     status = churn_status(summary, rule, end, p_alive)
     cohorts, cohort_message = _cohorts_or_message(transactions, summary, settings.period, end)
     spells = activity_spells(transactions, rule.window_days, end, summary.index)
-    groups = customer_groups(transactions, summary, customers)
+    groups = customer_groups(transactions, summary, customers, labelled=(segments, clv))
     tenure = profit_by_tenure(transactions, status, rule.window_days, end)
     rate, source = annual_retention(spells, status, end)
     base = RetentionResult(

@@ -495,3 +495,38 @@ def test_revising_the_quick_settings_equals_a_full_analysis():
     assert len(revised.win_back) > len(first.win_back)
     with pytest.raises(ValidationError, match="run the whole analysis"):
         R.revise_retention(first, summary, R.RetentionSettings(rule=R.ChurnRule(40)))
+
+
+def test_segments_and_clv_tiers_become_groupings():
+    summary = customer_summary(CHURN_TX, "day", pd.Timestamp("2024-03-31"))
+    segments = pd.DataFrame(
+        {"rfm_segment": pd.Categorical(["Champions", "At risk", "Champions"]), "cluster": None},
+        index=pd.Index(["A", "B", "C"], name="customer_id"),
+    )
+    clv = pd.DataFrame({"p_alive": [0.9, 0.2], "tier": ["Gold", "Iron"]}, index=["A", "D"])
+    groups = R.customer_groups(CHURN_TX, summary, labelled=(segments, clv))
+    assert groups["RFM segment"].tolist() == ["Champions", "At risk", "Champions", "Unknown"]
+    assert groups["CLV tier"].tolist() == ["Gold", "Unknown", "Unknown", "Iron"]
+    assert "Cluster" not in groups  # no cluster was found: not offered
+    status = R.churn_status(summary, R.ChurnRule(30), pd.Timestamp("2024-03-31"))
+    table = R.churn_by_group(status, groups)
+    rfm = table[table["grouping"] == "RFM segment"].set_index("group")
+    # A churned, C too new (not counted), B active, D churned.
+    assert rfm.loc["Champions", ["customers", "churned"]].tolist() == [1, 1]
+    assert rfm.loc["At risk", ["customers", "churned"]].tolist() == [1, 0]
+    assert rfm.loc["Unknown", ["customers", "churned"]].tolist() == [1, 1]
+
+
+def test_a_customer_acquired_on_the_last_day_is_censored_not_churned():
+    tx = pd.concat([CHURN_TX, transactions([("NEW", "2024-03-31", 10.0)])], ignore_index=True)
+    summary = customer_summary(tx, "day", pd.Timestamp("2024-03-31"))
+    result = R.analyse_retention(
+        tx, summary, R.RetentionSettings(rule=R.ChurnRule(30)), observation_end="2024-03-31"
+    )
+    new = result.status.loc["NEW"]
+    assert new["status"] == R.TOO_NEW and not new["churned"] and not new["event"]
+    assert new["lifetime_days"] == 0.0  # censored at the end: survival does not drop for it
+    assert result.counts == {R.ACTIVE: 1, R.CHURNED: 2, R.TOO_NEW: 2}
+    assert result.churned_share == pytest.approx(2 / 3)  # of A, B, D: the new ones don't count
+    curve = result.survival.curves.set_index("days")["survival"]
+    assert curve.loc[0.0] == pytest.approx(4 / 5)  # only D's lifetime of 0 days ends at day 0
