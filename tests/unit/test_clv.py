@@ -1,0 +1,405 @@
+"""Tests for cvm_core.clv: published CDNOW estimates from raw transactions, agreement with lifetimes,
+hand-checked spend and CLV figures, and the user-facing failures (too little data, non-convergence).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import check_grad
+
+from cvm_core import clv
+from cvm_core.__main__ import main
+from cvm_core.dataset import dataset_from_frame
+from cvm_core.demo import load_cdnow_transactions
+from cvm_core.errors import ModelError, ValidationError
+from cvm_core.summary import customer_summary
+
+CAL_END = pd.Timestamp("1997-09-30")
+OBS_END = pd.Timestamp("1998-06-30")
+
+
+@pytest.fixture(scope="module")
+def cdnow_tx() -> pd.DataFrame:
+    """CDNOW transactions read through the same intake pipeline as an upload."""
+    return dataset_from_frame(load_cdnow_transactions(), "CDNOW", currency="USD").transactions
+
+
+@pytest.fixture(scope="module")
+def cdnow_fit(cdnow_tx) -> clv.CLVFit:
+    settings = clv.FitSettings("bgnbd", "week", CAL_END, OBS_END, compare=True)
+    return clv.fit_clv(cdnow_tx, settings)
+
+
+@pytest.fixture(scope="module")
+def calibration(cdnow_tx) -> pd.DataFrame:
+    return customer_summary(cdnow_tx[cdnow_tx["date"] <= CAL_END], "week", CAL_END)
+
+
+def _rounded(series: pd.Series, digits: int) -> dict[str, float]:
+    return {name: round(float(value), digits) for name, value in series.items()}
+
+
+# --- published CDNOW estimates (weekly unit, calibration 1997-01-01 .. 1997-09-30) -------------
+
+
+def test_cdnow_calibration_summary_matches_the_paper(calibration):
+    # Fader, Hardie & Lee (2005): 2,357 customers, 1,411 of them with no repeat purchase.
+    assert len(calibration) == 2357
+    assert int((calibration["frequency"] == 0).sum()) == 1411
+
+
+def test_bgnbd_matches_fader_hardie_lee_2005(cdnow_fit):
+    model = cdnow_fit.calibration_model
+    assert _rounded(model.params_, 3) == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert model.log_likelihood_ == pytest.approx(-9582.4, abs=0.05)  # the paper's LL
+    assert model.penalizer_coef_ == 0.0 and model.notes_ == ()
+
+
+def test_pareto_nbd_matches_published_estimates(cdnow_fit, calibration):
+    row = cdnow_fit.comparison.set_index("model").loc["pareto"]
+    assert row["parameters"] == "r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669"
+    model = clv.TransactionModel("pareto").fit(calibration)
+    assert _rounded(model.params_, 3) == {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.05)
+
+
+def test_gamma_gamma_matches_fader_hardie_2013(cdnow_fit):
+    spend = cdnow_fit.calibration_spend
+    assert _rounded(spend.params_, 2) == {"p": 6.25, "q": 3.74, "gamma": 15.44}
+    assert spend.n_customers_ == 946 and spend.excluded_ == 0
+
+
+def test_cdnow_holdout_figures(cdnow_fit):
+    check = cdnow_fit.holdout
+    assert check.periods == pytest.approx(273 / 7)  # 1997-10-01 .. 1998-06-30: 39 weeks
+    assert check.actual == float(cdnow_holdout_days())  # distinct purchase days in the holdout
+    assert check.pct_error == pytest.approx((check.predicted - check.actual) / check.actual)
+    assert list(check.by_frequency["frequency"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert check.by_frequency["customers"].sum() == 2357
+    assert check.by_frequency["customers"].iloc[0] == 1411
+    # The model under-predicts the holdout a little on CDNOW, as the paper's figure 3 shows.
+    assert -0.2 < check.pct_error < 0.0
+
+
+def cdnow_holdout_days() -> int:
+    raw = load_cdnow_transactions()
+    window = raw[(raw["Date"] > CAL_END) & (raw["Date"] <= OBS_END)]
+    return len(window[["Customer ID", "Date"]].drop_duplicates())
+
+
+def test_recommended_model_has_the_lowest_holdout_error(cdnow_fit):
+    table = cdnow_fit.comparison
+    assert list(table["model"]) == ["bgnbd", "pareto", "mbgnbd"]
+    assert table["recommended"].sum() == 1
+    best = table.loc[table["holdout_mae"].idxmin(), "model"]
+    assert cdnow_fit.recommended == best
+
+
+def test_cumulative_curve_is_monotone_and_ends_at_the_holdout_total(cdnow_fit, calibration):
+    cumulative = cdnow_fit.cumulative
+    assert len(cumulative) <= clv.MAX_CHART_POINTS + 2
+    assert cumulative["actual"].is_monotonic_increasing
+    assert cumulative["predicted"].is_monotonic_increasing
+    at_cal = cumulative.loc[cumulative["date"] == CAL_END, "actual"].iloc[0]
+    assert at_cal == calibration["frequency"].sum()  # all repeat purchases of the calibration
+    assert cumulative["actual"].iloc[-1] == at_cal + cdnow_fit.holdout.actual
+    assert set(cumulative["phase"]) == {"calibration", "holdout"}
+
+
+# --- agreement with lifetimes (the reference implementation) ----------------------------------
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
+def test_weighted_likelihood_equals_the_per_customer_sum(model, calibration):
+    lt = clv._lifetimes()
+    rows = clv.collapse_histories(calibration)
+    scale = 1.0 / rows.T.max()
+    params = {
+        "bgnbd": [0.3, 0.1, 0.8, 2.4],
+        "mbgnbd": [0.5, 0.15, 0.9, 1.6],
+        "pareto": [0.55, 0.2, 0.6, 0.25],
+    }[model]
+    ours = clv._loglik(model, np.array(params), clv._Scaled.from_rows(rows, scale))
+    x = calibration["frequency"].to_numpy(float)
+    tx = calibration["recency"].to_numpy(float) * scale
+    age = calibration["T"].to_numpy(float) * scale
+    if model == "pareto":
+        theirs = lt.ParetoNBDFitter._conditional_log_likelihood(np.array(params), x, tx, age).sum()
+    else:
+        fitter = lt.BetaGeoFitter if model == "bgnbd" else lt.ModifiedBetaGeoFitter
+        theirs = -fitter._negative_log_likelihood(
+            np.log(params), x, tx, age, np.ones(len(x)), 0.0
+        ) * len(x)
+    assert ours == pytest.approx(theirs, rel=1e-10)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
+def test_analytic_gradient_is_right(model, calibration):
+    rows = clv.collapse_histories(calibration)
+    data = clv._Scaled.from_rows(rows, 1.0 / rows.T.max())
+    objective, _ = clv._objective(model, data, 0.01)
+    theta = np.log([0.3, 0.1, 0.8, 2.4])
+    error = check_grad(lambda t: objective(t)[0], lambda t: objective(t)[1], theta)
+    assert error < 1e-5
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
+def test_predictions_equal_lifetimes(model, cdnow_fit, calibration):
+    lt = clv._lifetimes()
+    fitted = clv.TransactionModel(model).fit(calibration)
+    reference = {
+        "bgnbd": lt.BetaGeoFitter,
+        "mbgnbd": lt.ModifiedBetaGeoFitter,
+        "pareto": lt.ParetoNBDFitter,
+    }[model]()
+    reference.params_ = fitted.params_.copy()
+    x, tx, age = (calibration[c] for c in ("frequency", "recency", "T"))
+    if model != "pareto":  # lifetimes' Pareto/NBD P(alive) overflows on the unscaled data
+        expected_alive = reference.conditional_probability_alive(x, tx, age)
+        np.testing.assert_allclose(fitted.p_alive(calibration), expected_alive, rtol=1e-8)
+    expected = reference.conditional_expected_number_of_purchases_up_to_time(39, x, tx, age)
+    np.testing.assert_allclose(
+        fitted.expected_purchases(calibration, 39), expected, rtol=1e-6, atol=1e-9
+    )
+
+
+def test_clv_equals_lifetimes_customer_lifetime_value(cdnow_tx):
+    """Monthly unit: lifetimes steps one month at a time with a monthly discount rate."""
+    summary = customer_summary(cdnow_tx, "month", OBS_END)
+    model = clv.TransactionModel("bgnbd").fit(summary)
+    spend = clv.SpendModel().fit(summary)
+    annual = 0.10
+    ours = clv.predict_customer_value(summary, model, spend, "month", 12, annual, margin=1.0)
+    lt = clv._lifetimes()
+    bg, gg = lt.BetaGeoFitter(), lt.GammaGammaFitter()
+    bg.params_ = model.params_.copy()
+    bg.predict = bg.conditional_expected_number_of_purchases_up_to_time  # set by lifetimes' fit
+    gg.params_ = pd.Series(spend.params_.to_numpy(), index=["p", "q", "v"])
+    repeat = summary[summary["frequency"] > 0]
+    theirs = gg.customer_lifetime_value(
+        bg, repeat["frequency"], repeat["recency"], repeat["T"], repeat["monetary_value"],
+        time=12, discount_rate=(1 + annual) ** (1 / 12) - 1, freq="M",
+    )  # fmt: skip
+    np.testing.assert_allclose(ours.loc[repeat.index, "clv"], theirs, rtol=1e-6)
+
+
+# --- spend model ---------------------------------------------------------------------------------
+
+
+def test_expected_spend_by_hand():
+    spend = clv.SpendModel()
+    spend.params_ = pd.Series([6.0, 4.0, 15.0], index=list(clv.SPEND_PARAMETER_NAMES))
+    summary = pd.DataFrame({"frequency": [2, 0, 3], "monetary_value": [40.0, 0.0, -5.0]})
+    # population mean p*gamma/(q-1) = 30; weight on own mean p*x / (p*x + q - 1):
+    # x=2: 12/15 = 0.8 -> 0.2*30 + 0.8*40 = 38; x=0: 30; x=3, mean clipped to 0: 3/21*30 = 4.2857
+    expected = [38.0, 30.0, 30.0 * 3.0 / 21.0]
+    np.testing.assert_allclose(spend.expected_spend(summary), expected)
+
+
+def test_non_positive_spend_is_left_out_with_a_note(calibration):
+    summary = calibration.copy()
+    repeaters = summary.index[summary["frequency"] > 0][:3]
+    summary.loc[repeaters, "monetary_value"] = [0.0, -12.5, -0.01]
+    spend = clv.SpendModel().fit(summary)
+    assert spend.excluded_ == 3
+    assert spend.n_customers_ == 946 - 3
+    assert any("3 repeat buyers were left out of the spend model" in n for n in spend.notes_)
+    predicted = spend.expected_spend(summary)
+    assert (predicted >= 0).all() and np.isfinite(predicted).all()
+    assert spend.params_["q"] > 1.0  # population mean spend p*gamma/(q-1) exists
+
+
+def test_spend_model_needs_positive_spenders():
+    summary = pd.DataFrame({"frequency": [1] * 12, "monetary_value": [0.0] * 12})
+    with pytest.raises(ModelError, match="Only 0 repeat buyers have a positive spend"):
+        clv.SpendModel().fit(summary)
+
+
+# --- too little data, non-convergence ------------------------------------------------------------
+
+
+def _summary(frequency, recency, age) -> pd.DataFrame:
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": age}, dtype=float)
+
+
+def test_too_few_customers_gets_a_clear_message():
+    summary = _summary([1, 2, 0] * 20, [3, 5, 0] * 20, [10] * 60)
+    with pytest.raises(ModelError, match=r"Only 60 customers to learn from; .* at least 100"):
+        clv.TransactionModel().fit(summary)
+
+
+def test_everyone_buying_once_gets_a_clear_message():
+    summary = _summary([0] * 500, [0] * 500, np.linspace(1, 50, 500))
+    with pytest.raises(ModelError, match="No customer bought more than once"):
+        clv.TransactionModel().fit(summary)
+
+
+def test_fit_clv_names_the_calibration_period_in_errors(cdnow_tx):
+    early = pd.Timestamp("1997-01-10")  # 217 customers by then, only 6 of them bought again
+    with pytest.raises(ModelError, match="^In the calibration period: Only 6 customers bought"):
+        clv.fit_clv(cdnow_tx, clv.FitSettings("bgnbd", "week", early, OBS_END, compare=False))
+
+
+def test_calibration_end_outside_the_data_is_refused(cdnow_tx):
+    with pytest.raises(ValidationError, match="leaves no holdout period"):
+        clv.fit_clv(cdnow_tx, clv.FitSettings("bgnbd", "week", OBS_END, OBS_END))
+    with pytest.raises(ValidationError, match="before the first transaction"):
+        clv.fit_clv(cdnow_tx, clv.FitSettings("bgnbd", "week", pd.Timestamp("1996-12-01"), OBS_END))
+
+
+def test_failed_optimisation_is_retried_with_a_penalty(monkeypatch, calibration):
+    real = clv.TransactionModel._optimise
+    tried = []
+
+    def fails_without_penalty(self, rows, scale, penalizer):
+        tried.append(penalizer)
+        return None if penalizer < 0.01 else real(self, rows, scale, penalizer)
+
+    monkeypatch.setattr(clv.TransactionModel, "_optimise", fails_without_penalty)
+    model = clv.TransactionModel("bgnbd").fit(calibration)
+    assert tried == [0.0, 0.001, 0.01]
+    assert model.penalizer_coef_ == 0.01
+    assert model.notes_ and "penalty of 0.01" in model.notes_[0]
+    # The penalty shrinks the (time-scaled) parameters: the fit still describes the data.
+    assert 0.1 < model.params_["r"] < 0.5
+
+
+def test_no_drop_out_at_all_fails_with_advice():
+    # Every customer bought every week up to today: drop-out cannot be estimated (a -> 0).
+    age = np.arange(10, 210) % 42 + 10.0
+    summary = _summary(age, age, age)
+    with pytest.raises(ModelError, match="could not be fitted .* even with a penalty"):
+        clv.TransactionModel("bgnbd").fit(summary)
+
+
+# --- distinct histories, values, settings -------------------------------------------------------
+
+
+def test_collapse_histories_counts_customers():
+    summary = _summary([0, 1, 1, 0, 1], [0, 2, 2, 0, 3], [5, 5, 5, 5, 5])
+    rows = clv.collapse_histories(summary)
+    assert rows.n_customers == 5 and len(rows.weights) == 3
+    restored = np.c_[rows.frequency, rows.recency, rows.T][rows.inverse]
+    np.testing.assert_array_equal(restored, summary.to_numpy())
+    assert sorted(rows.weights) == [1.0, 2.0, 2.0]
+
+
+def test_recency_beyond_age_is_refused():
+    with pytest.raises(ValidationError, match="Recency must lie between 0"):
+        clv.collapse_histories(_summary([1], [6], [5]))
+
+
+def test_discount_factors_by_hand():
+    factors = clv.discount_factors(24, 0.10)
+    assert factors[11] == pytest.approx(1 / 1.1)
+    assert factors[23] == pytest.approx(1 / 1.21)
+    assert factors[0] == pytest.approx(1.1 ** (-1 / 12))
+
+
+def test_clv_formula_on_a_hand_checked_pareto_customer():
+    """Pareto/NBD r=1, alpha=1, s=2, beta=11; a customer with x=1, T=1 month: posterior purchase
+    rate (r+x)/(alpha+T) = 1 a month, drop-out Gamma(2, 12), so E_m = 12 m / (12 + m)."""
+    model = clv.TransactionModel("pareto")
+    model.params_ = pd.Series([1.0, 1.0, 2.0, 11.0], index=clv.PARAMETER_NAMES["pareto"])
+    spend = clv.SpendModel()
+    spend.params_ = pd.Series([1.0, 2.0, 50.0], index=list(clv.SPEND_PARAMETER_NAMES))
+    summary = pd.DataFrame(
+        {"frequency": [1.0], "recency": [0.5], "T": [1.0], "monetary_value": [50.0],
+         "net_revenue": [100.0]},
+        index=pd.Index(["A"], name="customer_id"),
+    )  # fmt: skip
+    # spend: own weight p*x/(p*x+q-1) = 1/2, population mean p*gamma/(q-1) = 50 -> 50.
+    out = clv.predict_customer_value(summary, model, spend, "month", 12, 0.10, margin=0.3)
+    alive = out["p_alive"].iloc[0]
+    months = np.arange(1, 13)
+    path = 12 * np.r_[0, months] / (12 + np.r_[0, months])
+    discounted = sum(np.diff(path)[m - 1] / 1.1 ** (m / 12) for m in months)
+    assert out["expected_purchases"].iloc[0] == pytest.approx(alive * 6.0)
+    assert out["expected_spend"].iloc[0] == pytest.approx(50.0)
+    assert out["clv"].iloc[0] == pytest.approx(0.3 * 50.0 * alive * discounted)
+    assert 0 < alive < 1
+
+
+def test_customer_values_are_finite_and_tiered(cdnow_fit):
+    values = clv.customer_values(cdnow_fit, clv.ValueSettings())
+    frame = values.customers
+    numeric = frame.select_dtypes("number").to_numpy()
+    assert np.isfinite(numeric).all()
+    assert (frame["clv"] >= 0).all() and frame["p_alive"].between(0, 1).all()
+    # Bounds 5/20/50% of 2,357 rounded half up: 118, 471, 1179.
+    assert list(values.tiers["customers"]) == [118, 353, 708, 1178]
+    assert values.total_clv == pytest.approx(frame["clv"].sum())
+    platinum = frame.loc[frame["tier"] == "Platinum", "clv"].min()
+    gold = frame.loc[frame["tier"] == "Gold", "clv"].max()
+    assert platinum >= gold
+
+
+def test_margin_from_the_cost_column_by_hand():
+    summary = pd.DataFrame(
+        {"net_revenue": [100.0, 200.0, 50.0, 0.0], "cost": [60.0, 250.0, np.nan, 10.0]}
+    )
+    rates, basis = clv.margin_rates(summary, None)
+    # known: rows 0 and 1 -> overall (300 - 310) / 300 < 0, clipped to 0; own 40%, -25% -> 0%
+    np.testing.assert_allclose(rates, [0.4, 0.0, 0.0, 0.0])
+    assert "cost column" in basis
+    with pytest.raises(ValidationError, match="between 0% and 100%"):
+        clv.margin_rates(summary, 1.5)
+
+
+def test_value_settings_are_checked(cdnow_fit):
+    with pytest.raises(ValidationError, match="horizon must be between 1 and 240"):
+        clv.customer_values(cdnow_fit, clv.ValueSettings(horizon_months=0))
+    with pytest.raises(ValidationError, match="discount rate"):
+        clv.customer_values(cdnow_fit, clv.ValueSettings(discount_rate=1.5))
+
+
+def test_clv_distribution_and_p_alive_matrix_are_chart_sized(cdnow_fit):
+    values = clv.customer_values(cdnow_fit, clv.ValueSettings())
+    dist = clv.clv_distribution(values.customers["clv"], bins=40)
+    assert len(dist) == 40 and dist["customers"].sum() == 2357
+    assert dist["share"].sum() == pytest.approx(1.0)
+    matrix = clv.p_alive_matrix(cdnow_fit.model, cdnow_fit.summary)
+    assert len(matrix) <= 21 * 25 and matrix["p_alive"].between(0, 1).all()
+    # More recent last purchase -> more likely alive, at equal frequency.
+    five = matrix[matrix["frequency"] == 5].sort_values("recency")
+    assert five["p_alive"].is_monotonic_increasing
+
+
+# --- command line --------------------------------------------------------------------------------
+
+
+def test_command_line_prints_the_published_estimates(tmp_path, capsys):
+    path = tmp_path / "cdnow.csv"
+    load_cdnow_transactions().to_csv(path, index=False)
+    code = main(
+        ["clv", str(path), "--calibration-end", "1997-09-30", "--observation-end", "1998-06-30",
+         "--model", "pareto", "--margin", "25", "--horizon-months", "12", "--json"]
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["model"] == "Pareto/NBD"
+    assert {k: round(v, 3) for k, v in result["parameters"].items()} == {
+        "r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669,
+    }  # fmt: skip
+    assert {k: round(v, 2) for k, v in result["spend_parameters"].items()} == {
+        "p": 6.25, "q": 3.74, "gamma": 15.44,
+    }  # fmt: skip
+    assert result["holdout"]["periods"] == 39.0
+    assert result["comparison"]["BG/NBD"]["log_likelihood"] == pytest.approx(-9582.43, abs=0.01)
+    assert result["clv"]["margin"] == "25% of revenue for every customer"
+    assert sum(result["tiers"].values()) == 2357
+
+
+def test_command_line_help_and_bad_date(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["clv", "--help"])
+    assert exit_info.value.code == 0
+    assert "else 30%)" in capsys.readouterr().out
+    path = tmp_path / "cdnow.csv"
+    load_cdnow_transactions().to_csv(path, index=False)
+    assert main(["clv", str(path), "--calibration-end", "soon"]) == 2
+    assert "--calibration-end takes a date like 1997-09-30" in capsys.readouterr().err
