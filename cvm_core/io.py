@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,11 @@ MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 """A workbook whose parts unpack to more than this is refused (zip bomb guard)."""
 
 MAX_COMPRESSION_RATIO = 200
-"""Genuine xlsx parts compress 5-20x; a part packed much tighter than this is a bomb."""
+"""Genuine xlsx parts compress 5-20x; parts packed much tighter than this are suspicious."""
+
+MAX_TIGHTLY_PACKED_BYTES = 50 * 1024**2
+"""A workbook whose parts packed tighter than MAX_COMPRESSION_RATIO unpack to more than this, in
+total, is a bomb (however many parts it is split into)."""
 
 HEADER_SEARCH_ROWS = 30
 """How far below the top we look for the header row (title rows, logos, notes above it)."""
@@ -151,7 +156,10 @@ def _zip_kind(data: bytes, filename: str) -> str:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except zipfile.BadZipFile as exc:
-        raise ReadError(f"'{filename}' looks like a workbook but is damaged: {exc}.") from exc
+        raise ReadError(
+            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            "save a copy, and upload that; or export the sheet as CSV."
+        ) from exc
     if "mimetype" in names and any(n == "content.xml" for n in names):
         return "ods"
     if "xl/workbook.bin" in names:
@@ -178,27 +186,67 @@ def _check_size(data: bytes, filename: str) -> None:
 
 
 def _check_zip_safety(data: bytes, filename: str) -> None:
-    """Refuse zip bombs and XML entity declarations before a parser expands them."""
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    total = 0
-    for info in archive.infolist():
+    """Refuse zip bombs, XML entity declarations and damaged archives before a parser sees them."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+        _check_unpacked_size(infos, filename)
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels")):
+                _check_no_entities(archive, info, filename)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+        # Bad checksums, encrypted members, unknown compression: zipfile's own errors.
+        raise ReadError(
+            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            "save a copy, and upload that; or export the sheet as CSV."
+        ) from exc
+
+
+def _check_unpacked_size(infos: list[zipfile.ZipInfo], filename: str) -> None:
+    """Too much data in total, or too much of it packed far tighter than real workbook parts.
+
+    Tightly packed parts are summed, so a bomb split into many parts below any per-part
+    threshold is caught as well as one big part.
+    """
+    total = tight = 0
+    for info in infos:
         total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if total > MAX_UNCOMPRESSED_BYTES or (
-            ratio > MAX_COMPRESSION_RATIO and info.file_size > 50e6
-        ):
-            raise ReadError(
-                f"'{filename}' unpacks to far more data than a real workbook of its size "
-                "(a 'zip bomb'), so it was not opened. Save the sheet again from Excel, or as CSV."
-            )
-        if info.filename.endswith((".xml", ".rels")):
-            with archive.open(info) as part:
-                head = part.read(4096).upper()
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        if info.file_size / max(info.compress_size, 1) > MAX_COMPRESSION_RATIO:
+            tight += info.file_size
+    if total > MAX_UNCOMPRESSED_BYTES or tight > MAX_TIGHTLY_PACKED_BYTES:
+        raise ReadError(
+            f"'{filename}' unpacks to far more data than a real workbook of its size "
+            "(a 'zip bomb'), so it was not opened. Save the sheet again from Excel, or as CSV."
+        )
+
+
+_PROLOG_ITEMS = re.compile(rb"(?:\s|\xef\xbb\xbf|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+MAX_PROLOG_BYTES = 1024**2
+"""Excel writes a one-line prolog; a part whose root element starts later than this is refused."""
+
+
+def _check_no_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str) -> None:
+    """Refuse a DOCTYPE (entity declarations) anywhere in the prolog, however long its comments."""
+    head = b""
+    with archive.open(info) as part:
+        while True:
+            chunk = part.read(max(4096, len(head)))  # doubling reads: linear in the prolog length
+            head += chunk
+            rest = head[_PROLOG_ITEMS.match(head).end() :]
+            if rest[:9].upper() == b"<!DOCTYPE" or b"<!ENTITY" in rest[:4096].upper():
                 raise ReadError(
                     f"'{filename}' contains XML entity declarations, which Excel never writes and "
                     "which can be used to attack the reader, so it was not opened. Save it again "
                     "from Excel or export it as CSV."
+                )
+            unfinished = rest.startswith((b"<!--", b"<?")) or len(rest) < 9
+            if not unfinished or not chunk:
+                return  # the root element (or not XML at all: the workbook reader will say so)
+            if len(head) > MAX_PROLOG_BYTES:
+                raise ReadError(
+                    f"'{filename}' holds an XML part with over 1 MB of comments before its content, "
+                    "which Excel never writes, so it was not opened. Save it again from Excel or "
+                    "export it as CSV."
                 )
 
 
@@ -407,7 +455,10 @@ def _read_spreadsheet(
             pd.DataFrame(rows, dtype=object), name, header_rows.get(name)
         )
     if not tables:
-        raise ReadError(f"Every sheet in '{filename}' is empty.")
+        raise ReadError(
+            f"Every sheet in '{filename}' is empty. Open it in Excel, check that the sales data "
+            "is in this file, save, and upload again."
+        )
     return Workbook(tables, kind, notes=notes)
 
 
@@ -415,9 +466,14 @@ def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
     try:
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:
-        raise ReadError(f"'{filename}' could not be read as Parquet ({exc}).") from exc
+        raise ReadError(
+            f"'{filename}' could not be read as Parquet ({exc}). Export it again, or save the "
+            "data as CSV and upload that."
+        ) from exc
     if frame.empty:
-        raise ReadError(f"'{filename}' holds no rows.")
+        raise ReadError(
+            f"'{filename}' holds no rows. Export the data again with its rows and upload that file."
+        )
     frame = frame.reset_index(drop=frame.index.name is None)
     frame.columns = _unique_names([str(c) for c in frame.columns])
     rows = np.arange(2, len(frame) + 2)
