@@ -391,7 +391,8 @@ def _guess_from_content(frame: pd.DataFrame, chosen: dict[str, str]) -> None:
             chosen["revenue"] = max(money, key=lambda c: np.nansum(np.abs(numeric[c])))
             free.remove(chosen["revenue"])
     if "customer_id" not in chosen:
-        for col in free:
+        # Names, e-mails and addresses repeat like ids but are never the id (same rule as headers).
+        for col in [c for c in free if not _NOT_AN_ID.search(str(c).lower())]:
             distinct = sample[col].nunique()
             if 1 < distinct < 0.7 * len(sample) and sample[col].map(_looks_like_id).mean() > 0.9:
                 chosen["customer_id"] = col
@@ -412,9 +413,23 @@ def _share_parsed(values: np.ndarray, raw: pd.Series) -> float:
 
 # --- amounts -----------------------------------------------------------------------------------
 
-_CURRENCY = re.compile(r"(?i)[€$£¥₹\s\u00a0']|\b(?:eur|usd|gbp|chf|cny|rmb|jpy)\b|元")
-_DECIMAL_COMMA_EVIDENCE = re.compile(r"^\d{1,3}(?:\.\d{3})*,\d+$|^\d+,\d{1,2}$|^\d+,\d{4,}$")
-_DECIMAL_POINT_EVIDENCE = re.compile(r"^\d{1,3}(?:,\d{3})*\.\d+$|^\d+\.\d{1,2}$|^\d+\.\d{4,}$")
+_CURRENCY = re.compile(r"(?i)[€$£¥₹\s\u00a0']|\b(?:euros?|eur|usd|gbp|chf|cny|rmb|jpy)\b|元")
+# Unambiguous evidence only. "1.500" and "1,234" (one separator, three digits after it, at most
+# three before) read either way and count for neither side, so whole thousands cannot outvote
+# the cents of "12,50". Two of the same separator mark thousands ("1.234.567": the decimal is
+# the comma); both separators mean the last one is the decimal.
+_DECIMAL_COMMA_EVIDENCE = re.compile(
+    r"^\d{1,3}(?:\.\d{3})+,\d*$"  # 1.234,5
+    r"|^\d{1,3}(?:\.\d{3}){2,}$"  # 1.234.567
+    r"|^\d*,(?:\d{1,2}|\d{4,})$"  # 12,5  12,50  0,1234  ,5
+    r"|^(?:\d{4,}|0),\d{3}$"  # 1234,567  0,500
+)
+_DECIMAL_POINT_EVIDENCE = re.compile(
+    r"^\d{1,3}(?:,\d{3})+\.\d*$"
+    r"|^\d{1,3}(?:,\d{3}){2,}$"
+    r"|^\d*\.(?:\d{1,2}|\d{4,})$"
+    r"|^(?:\d{4,}|0)\.\d{3}$"
+)
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "CNY", "₹": "INR"}
 
 
@@ -435,10 +450,13 @@ def parse_amounts(column: pd.Series) -> ParsedColumn:
     (``12,50-``) and parentheses for negatives (``(12.50)``).
     """
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        values = column.to_numpy(dtype=float)
-        return ParsedColumn(values, np.zeros(len(values), bool))
+        values = column.to_numpy(dtype=float, copy=True)
+        infinite = np.isinf(values)
+        values[infinite] = np.nan  # no inf may reach a sum or the screen
+        return ParsedColumn(values, infinite)
     codes, uniques = factorize_column(column)
     parsed, note = _parse_amount_uniques(pd.Series(uniques, dtype=object))
+    parsed[~np.isfinite(parsed)] = np.nan  # "inf", "Infinity", "1e999" are not amounts
     values = expand(codes, parsed, np.nan).astype(float)
     filled = expand(codes, _is_filled(uniques), False).astype(bool)
     return ParsedColumn(values, filled & np.isnan(values), note)
@@ -471,7 +489,7 @@ def _parse_amount_uniques(uniques: pd.Series) -> tuple[np.ndarray, str]:
 def _uses_decimal_comma(text: pd.Series) -> bool:
     """One decision per column, from a sample: 1.234,50 and 12,5 say comma; 1,234.50 and 12.5 say point."""
     sample = text.sample(min(len(text), 5000), random_state=0) if len(text) > 5000 else text
-    sample = sample.str.replace(_CURRENCY, "", regex=True).str.strip("()+-−")
+    sample = sample.str.replace(_CURRENCY, "", regex=True).str.strip("()+-−%")
     commas = sample.str.match(_DECIMAL_COMMA_EVIDENCE).sum()
     points = sample.str.match(_DECIMAL_POINT_EVIDENCE).sum()
     return bool(commas > points)
@@ -493,9 +511,10 @@ def detect_currency(column: pd.Series, header: str = "") -> str | None:
     for symbol, code in CURRENCY_SYMBOLS.items():
         if symbol in head:
             return code
-    found = re.search(r"(?i)\b(EUR|USD|GBP|CHF|CNY|RMB|JPY)\b", head)
+    found = re.search(r"(?i)\b(EUR|EUROS?|USD|GBP|CHF|CNY|RMB|JPY)\b", head)
     if found:
-        return {"RMB": "CNY"}.get(found.group(1).upper(), found.group(1).upper())
+        code = found.group(1).upper()
+        return {"RMB": "CNY", "EURO": "EUR", "EUROS": "EUR"}.get(code, code)
     return None
 
 
@@ -515,20 +534,21 @@ _DATE_SHAPES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\d{5}(?:\.\d+)?$"), "serial"),
 ]
 _TIME_PART = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AaPp][Mm])?Z?)$")
+# Lower case on purpose: the free-form parser's sanity check looks for three lower-case letters.
 _GERMAN_MONTHS = {
-    "januar": "January",
-    "jänner": "January",
-    "februar": "February",
-    "märz": "March",
-    "maerz": "March",
-    "mai": "May",
-    "juni": "June",
-    "juli": "July",
-    "oktober": "October",
-    "dezember": "December",
-    "okt": "Oct",
-    "dez": "Dec",
-    "mär": "Mar",
+    "januar": "january",
+    "jänner": "january",
+    "februar": "february",
+    "märz": "march",
+    "maerz": "march",
+    "mai": "may",
+    "juni": "june",
+    "juli": "july",
+    "oktober": "october",
+    "dezember": "december",
+    "okt": "oct",
+    "dez": "dec",
+    "mär": "mar",
 }
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_ORDERS = ("auto", "dayfirst", "monthfirst")

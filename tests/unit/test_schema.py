@@ -31,7 +31,10 @@ def iso(parsed) -> list[str | None]:
 
 
 def amounts(values) -> list[float | None]:
-    return [None if np.isnan(v) else round(float(v), 6) for v in parse_amounts(text_column(values)).values]
+    return [
+        None if np.isnan(v) else round(float(v), 6)
+        for v in parse_amounts(text_column(values)).values
+    ]
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -52,7 +55,12 @@ def amounts(values) -> list[float | None]:
             ["2023-03-12", "2023-03-12", "2023-03-05", "2023-12-05", "2023-10-03"],
         ),
         (
-            ["2023-03-12 14:35:00", "2023-03-12T23:59", "12.03.2023 08:00", "2023-03-13 00:00:00.5"],
+            [
+                "2023-03-12 14:35:00",
+                "2023-03-12T23:59",
+                "12.03.2023 08:00",
+                "2023-03-13 00:00:00.5",
+            ],
             ["2023-03-12", "2023-03-12", "2023-03-12", "2023-03-13"],
         ),
         # Mixed spellings in one column (ISO beside German beside a workbook date).
@@ -107,16 +115,12 @@ def test_unreadable_dates_are_invalid_and_blanks_are_missing():
 
 
 def test_timezone_aware_datetimes_keep_their_local_day():
-    column = pd.Series(pd.to_datetime(["2023-03-12 23:30", "2023-03-13 00:30"]).tz_localize("Europe/Berlin"))
+    column = pd.Series(
+        pd.to_datetime(["2023-03-12 23:30", "2023-03-13 00:30"]).tz_localize("Europe/Berlin")
+    )
     assert iso(parse_dates(column)) == ["2023-03-12", "2023-03-13"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: German months that translate to 3-letter English names (Mai->May, Mär->Mar, "
-    "Okt->Oct, Dez->Dec) fail the '[a-z]{3}' sanity check because the replacement is capitalised",
-    raises=AssertionError,
-)
 def test_german_month_abbreviations_and_mai():
     parsed = parse_dates(text_column(["1. Mai 2023", "3 Mär 2023", "7 Okt 2023", "24 Dez 2023"]))
     assert iso(parsed) == ["2023-05-01", "2023-03-03", "2023-10-07", "2023-12-24"]
@@ -171,50 +175,30 @@ def test_decimal_comma_decision_is_reported():
     assert parse_amounts(text_column(["1,234.56", "12.50"])).note == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the percent sign hides the decimal-comma evidence, so '25,5 %' reads as 255 "
-    "(a German margin % column then gives negative cost of goods)",
-    raises=AssertionError,
-)
 def test_german_percentages():
     assert amounts(["25,5 %", "30,0 %", "12 %"]) == [25.5, 30.0, 12.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: ambiguous 3-digit groups (1.500) count as much as unambiguous evidence (12,50; "
-    "1.234.567), so whole thousands outvote the cents and 12,50 becomes 1250",
-    raises=AssertionError,
-)
 @pytest.mark.parametrize(
     ("cells", "expected"),
     [
         (["1.500", "2.000", "12,50"], [1500.0, 2000.0, 12.5]),
         (["1.234.567", "12"], [1234567.0, 12.0]),
         (["1,234", "12,345", "1,234,567"], [1234.0, 12345.0, 1234567.0]),
+        # A leading zero or four leading digits cannot be a thousands group: these are decimals.
+        (["0,500", "1.000"], [0.5, 1000.0]),
+        (["1234,567", "2.000"], [1234.567, 2000.0]),
     ],
 )
 def test_thousands_groups_with_unambiguous_evidence(cells, expected):
     assert amounts(cells) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: 'inf' / 'Infinity' text is read as an infinite amount and kept; it should be "
-    "'amount is not a number' (no inf may reach the page)",
-    raises=AssertionError,
-)
 def test_infinite_amounts_are_invalid():
     parsed = parse_amounts(text_column(["inf", "-Infinity", "12"]))
     assert parsed.invalid.tolist() == [True, True, False]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (minor): the word 'Euro' is not stripped like EUR/€",
-    raises=AssertionError,
-)
 def test_euro_spelled_out():
     assert amounts(["3,50 Euro", "12 Euro"]) == [3.5, 12.0]
 
@@ -224,7 +208,22 @@ def test_euro_spelled_out():
 
 def test_return_flags():
     cells = ["Ja", "Nein", "Yes", "no", "1", "0", "X", "", None, "TRUE", "false", "是", "否", "y"]
-    expected = [True, False, True, False, True, False, True, False, False, True, False, True, False, True]
+    expected = [
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
     assert parse_flags(text_column(cells)).tolist() == expected
     assert parse_flags(pd.Series([1.0, 0.0, np.nan])).tolist() == [True, False, False]
     assert parse_flags(pd.Series([True, False])).tolist() == [True, False]
@@ -244,6 +243,7 @@ def test_clean_ids():
         (["RMB 5"], "金额", "CNY"),
         (["¥5"], "金额", "CNY"),
         (["£5"], "Sales", "GBP"),
+        (["3,50 Euro"], "Betrag", "EUR"),
         (["5.00"], "Sales", None),
     ],
 )
@@ -299,7 +299,19 @@ def test_german_headers():
 
 
 def test_chinese_headers():
-    columns = ["客户编号", "客户名称", "订单日期", "金额", "订单号", "数量", "单价", "类别", "渠道", "成本", "是否退货"]
+    columns = [
+        "客户编号",
+        "客户名称",
+        "订单日期",
+        "金额",
+        "订单号",
+        "数量",
+        "单价",
+        "类别",
+        "渠道",
+        "成本",
+        "是否退货",
+    ]
     assert roles_of(columns) == {
         "customer_id": "客户编号",
         "date": "订单日期",
@@ -324,22 +336,20 @@ def test_headers_with_units_and_margin_percent():
 
 
 def test_customer_name_is_never_the_customer_id_by_header():
-    assert roles_of(["Customer Name", "Customer ID", "Date", "Sales"])["customer_id"] == "Customer ID"
+    assert (
+        roles_of(["Customer Name", "Customer ID", "Date", "Sales"])["customer_id"] == "Customer ID"
+    )
     assert roles_of(["Account Name", "Account Number", "Date", "Amount"])["customer_id"] == (
         "Account Number"
     )
     assert "customer_id" not in roles_of(["Customer Name", "Customer Email", "Date", "Revenue"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the content fallback ignores the 'never an id' header rule and maps "
-    "'Customer Name' as the customer id, even beside a column of real ids",
-    raises=AssertionError,
-)
 def test_customer_name_is_never_the_customer_id_by_content():
     names = ["Anna Schmidt", "Bob Lee", "Chen Wei"]
-    rows = [[names[i % 3], f"K{i % 3}", f"2023-01-{i + 1:02d}", f"{i * 1.5:.2f}"] for i in range(20)]
+    rows = [
+        [names[i % 3], f"K{i % 3}", f"2023-01-{i + 1:02d}", f"{i * 1.5:.2f}"] for i in range(20)
+    ]
     roles = roles_of(["Customer Name", "Kd", "Date", "Amount"], rows)
     assert roles["customer_id"] == "Kd"
     rows = [[names[i % 3], f"2023-01-{i + 1:02d}", f"{i * 1.5:.2f}"] for i in range(20)]
@@ -370,7 +380,15 @@ def test_roles_guessed_from_content_when_headers_mean_nothing():
 
 
 def test_german_dates_and_amounts_guessed_from_content():
-    rows = [[str(i), f"{(i * 13.37) % 100:.2f}".replace(".", ","), f"K{i % 5}", f"{i % 28 + 1:02d}.01.2023"] for i in range(40)]
+    rows = [
+        [
+            str(i),
+            f"{(i * 13.37) % 100:.2f}".replace(".", ","),
+            f"K{i % 5}",
+            f"{i % 28 + 1:02d}.01.2023",
+        ]
+        for i in range(40)
+    ]
     mapping = guess_mapping(pd.DataFrame(rows, columns=["a", "b", "c", "d"]))
     assert mapping.roles == {"customer_id": "c", "date": "d", "revenue": "b"}
 
