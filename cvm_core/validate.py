@@ -35,12 +35,15 @@ MISSING_AMOUNT = "missing amount"
 BAD_AMOUNT = "amount is not a number"
 BAD_COST = "cost of goods is not a number"
 AFTER_END = "date after the observation end"
-DUPLICATE = "duplicate of an earlier row (same values in every mapped column)"
+DUPLICATE = "duplicate of an earlier row (same values in every column)"
 
-_TOTALS = re.compile(
-    r"(?i)^\s*(grand\s*total|sub-?total|total|totals|sum|summe|gesamt|gesamtsumme|zwischensumme|"
-    r"endsumme|合计|总计|小计)\b"
+_TOTALS_WORDS = (
+    r"(?:grand\s*total|sub-?total|total|totals|sum|summe|gesamt|gesamtsumme|zwischensumme|"
+    r"endsumme|合计|总计|小计)"
 )
+_TOTALS = re.compile(rf"(?i)^\s*{_TOTALS_WORDS}\b")
+# The label alone (perhaps with a colon): "Summe", "Total:", "合计". "Total Energies SE" is a name.
+_TOTALS_ONLY = re.compile(rf"(?i)^\s*{_TOTALS_WORDS}\s*:?\s*$")
 _TEXT_ROLES = ("order_id", "product", "category", "channel")
 
 
@@ -110,12 +113,17 @@ def validate_transactions(
     checks = _RowChecks(len(frame))
     notes: list[str] = []
 
+    if frame.empty:
+        raise ValidationError(
+            f"'{table.name}' has only a header row and no data rows below it. Export the data "
+            "again with its rows, or pick the sheet that holds the transactions."
+        )
+    dates = parse_dates(frame[mapping.roles["date"]], options.date_order, mapping.roles["date"])
     checks.reject(_blank_rows(frame, mapping), BLANK)
-    checks.reject(_totals_rows(frame, mapping), TOTALS)
+    checks.reject(_totals_rows(frame, mapping, np.isnat(dates.values)), TOTALS)
     customer_id = clean_ids(frame[mapping.roles["customer_id"]])
     checks.reject(customer_id.isna().to_numpy(), MISSING_ID)
 
-    dates = parse_dates(frame[mapping.roles["date"]], options.date_order, mapping.roles["date"])
     checks.reject(np.isnat(dates.values) & ~dates.invalid, MISSING_DATE)
     checks.reject(dates.invalid, BAD_DATE)
     if dates.note:
@@ -131,7 +139,7 @@ def validate_transactions(
     if options.observation_end is not None:
         end = np.datetime64(pd.Timestamp(options.observation_end).normalize(), "ns")
         checks.reject(dates.values > end, AFTER_END)
-    duplicates = _duplicate_rows(frame, mapping) & checks.kept()
+    duplicates = _duplicate_rows(frame) & checks.kept()
     drop = options.drop_duplicates
     if drop is True or (drop == "auto" and "order_id" in mapping.roles):
         checks.reject(duplicates, DUPLICATE)
@@ -201,27 +209,35 @@ def _blank_rows(frame: pd.DataFrame, mapping: ColumnMapping) -> np.ndarray:
     return blank
 
 
-def _totals_rows(frame: pd.DataFrame, mapping: ColumnMapping) -> np.ndarray:
+def _totals_rows(frame: pd.DataFrame, mapping: ColumnMapping, no_date: np.ndarray) -> np.ndarray:
+    """Rows labelled Total / Summe / 合计 ... in the first column or the customer-id column.
+
+    A label that starts with a totals word but says more ("Total Energies SE") is only a totals
+    row when the row has no date: a dated row with a name in it is a real purchase.
+    """
     mask = np.zeros(len(frame), bool)
     for name in {frame.columns[0], mapping.roles["customer_id"]}:
         column = frame[name]
         if column.dtype != object and not isinstance(column.dtype, pd.CategoricalDtype):
             continue
         codes, uniques = factorize_column(column)
-        hits = pd.Series(uniques, dtype=object).astype(str).str.match(_TOTALS).to_numpy()
-        mask |= expand(codes, hits, False).astype(bool)
+        text = pd.Series(uniques, dtype=object).astype(str)
+        starts = expand(codes, text.str.match(_TOTALS).to_numpy(), False).astype(bool)
+        label_only = expand(codes, text.str.match(_TOTALS_ONLY).to_numpy(), False).astype(bool)
+        mask |= label_only | (starts & no_date)
     return mask
 
 
-def _duplicate_rows(frame: pd.DataFrame, mapping: ColumnMapping) -> np.ndarray:
-    """Rows equal to an earlier row in every mapped column (what the analyses see of a row)."""
-    key = np.zeros(len(frame), dtype=np.uint64)
-    for name in dict.fromkeys(mapping.roles.values()):
-        codes = factorize_column(frame[name])[0].astype(np.uint64)
-        key = (
-            key * np.uint64(1_000_003) ^ codes
-        )  # wrapping arithmetic: a hash, collisions negligible
-    return pd.Series(key).duplicated().to_numpy()
+def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows equal to an earlier row in every column of the file.
+
+    Every column, not only the mapped ones: two order lines that differ only in a line number or
+    a product code the user did not map are two real lines, not a copy.
+    """
+    codes = pd.DataFrame(
+        {i: factorize_column(frame[name])[0] for i, name in enumerate(frame.columns)}
+    )
+    return codes.duplicated().to_numpy()
 
 
 def _revenue(

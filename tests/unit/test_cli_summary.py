@@ -62,7 +62,7 @@ def test_summary_json_of_the_messy_export(cli_runs):
         "rows_rejected": 5,
         "rejected_by_reason": {
             "blank row": 1,
-            "duplicate of an earlier row (same values in every mapped column)": 1,
+            "duplicate of an earlier row (same values in every column)": 1,
             "unreadable date": 1,
             "missing customer id": 1,
             "totals or subtotal row": 1,
@@ -103,7 +103,7 @@ def test_observation_end_and_map_override(capsys, tmp_path):
     # Rows 10, 11 and 12 (20 and 29 Feb) fall after the end; row 12 is no longer "a duplicate".
     assert validation["rows_kept"] == 4
     assert validation["rejected_by_reason"]["date after the observation end"] == 3
-    assert "duplicate of an earlier row (same values in every mapped column)" not in validation[
+    assert "duplicate of an earlier row (same values in every column)" not in validation[
         "rejected_by_reason"
     ]
 
