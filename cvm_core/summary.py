@@ -59,8 +59,8 @@ def customer_summary(
     DataFrame
         Indexed by customer_id (sorted), with columns :data:`SUMMARY_COLUMNS`:
         first_purchase/last_purchase (dates of the first and last purchase; a customer with only
-        returns gets their first and last transaction), orders (distinct order ids, or purchase days
-        without an order column), purchase_days, lines (purchase rows), revenue (gross sales),
+        returns gets their first and last transaction), orders (distinct order ids, plus one per
+        purchase day for rows without an order id), purchase_days, lines (purchase rows), revenue (gross sales),
         returns (positive amount returned), net_revenue, cost (cost of goods net of returns; NaN when
         unknown), margin (net_revenue - cost), frequency (purchase_days - 1), recency, T,
         monetary_value (mean spend per repeat purchase day; 0 without repeats), avg_order_value.
@@ -159,10 +159,20 @@ def _purchase_days(
 def _orders(
     tx: pd.DataFrame, codes: np.ndarray, purchase: np.ndarray, purchase_days: np.ndarray, n: int
 ) -> np.ndarray:
+    """Distinct order ids per customer; purchase rows without an order id count once per day."""
     if "order_id" not in tx or tx["order_id"].isna().all():
         return purchase_days
     order_codes = pd.factorize(tx["order_id"].to_numpy()[purchase])[0]
-    pairs = pd.DataFrame({"c": codes[purchase], "o": order_codes}).drop_duplicates()
+    days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)[purchase]
+    has_id = order_codes >= 0
+    # Key (order code, 0) for an order; (-1, day) for a purchase day without an order id.
+    pairs = pd.DataFrame(
+        {
+            "c": codes[purchase],
+            "o": order_codes,
+            "d": np.where(has_id, 0, days),
+        }
+    ).drop_duplicates()
     return np.bincount(pairs["c"].to_numpy(), minlength=n)
 
 

@@ -126,12 +126,6 @@ def test_summary_does_not_change_its_input(tx):
     pdt.assert_frame_equal(tx, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: rows whose order id is blank are all counted as ONE order per customer (the "
-    "missing-value code is treated as an order id); they should count as purchase days",
-    raises=AssertionError,
-)
 def test_blank_order_ids_count_as_separate_purchases():
     frame = pd.DataFrame(
         {
