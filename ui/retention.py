@@ -16,6 +16,7 @@ import streamlit as st
 
 from cvm_core import export, formatting
 from cvm_core import retention as core
+from cvm_core import retention_takeaways as takeaways
 from cvm_core.charts import retention as charts
 from cvm_core.cohorts import PERIODS
 from cvm_core.dataset import Dataset
@@ -32,6 +33,9 @@ RULE_LABELS = {
     core.P_ALIVE: "P(alive) below a threshold",
 }
 KEY = "cvm.retention"
+CLV_KEY_MEMO = f"{KEY}.clv_key"
+"""(CLV result frame, its content hash): see _frame_key."""
+SEGMENTS_KEY_MEMO = f"{KEY}.segments_key"
 LIST_COLUMN_LABELS = {
     "customer_id": "Customer", "customer_name": "Name", "value": "Value", "value_rank": "Rank",
     "orders": "Orders", "net_revenue": "Net revenue", "margin": "Gross margin",
@@ -67,12 +71,29 @@ def clv_frame(dataset: Dataset) -> pd.DataFrame | None:
     return stored[1]
 
 
-def _clv_key(clv: pd.DataFrame | None) -> str:
-    """Identifies a CLV result cheaply: a full hash of a million rows would cost every rerun."""
-    if clv is None:
+def segments_frame(dataset: Dataset) -> pd.DataFrame | None:
+    """The Segments page's per-customer result (RFM segment, cluster), if made on this dataset."""
+    stored = st.session_state.get(state.SEGMENTS_RESULT)
+    if not stored or stored[0] != dataset.fingerprint:
+        return None
+    return stored[1]
+
+
+def _frame_key(frame: pd.DataFrame | None, memo: str) -> str:
+    """A content hash of another page's result, computed once per object.
+
+    Hashing a million rows costs ~0.1 s, too much for every rerun, so the key is kept next to
+    the frame it belongs to; holding the frame keeps ``is`` an exact identity test.
+    """
+    if frame is None:
         return ""
-    numbers = clv.select_dtypes("number").to_numpy(dtype=float)
-    return f"{len(clv)}:{np.nansum(numbers, axis=0).tolist()}:{clv.index[:3].tolist()}"
+    known = st.session_state.get(memo)
+    if known is not None and known[0] is frame:
+        return known[1]
+    digest = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    key = f"{len(frame)}:{int(digest.sum(dtype=np.uint64))}:{int(np.bitwise_xor.reduce(digest))}"
+    st.session_state[memo] = (frame, key)
+    return key
 
 
 @st.cache_resource(max_entries=4, show_spinner="Analysing retention…")
@@ -80,16 +101,19 @@ def _analyse(
     _dataset: Dataset,
     _summary: pd.DataFrame,
     _clv: pd.DataFrame | None,
+    _segments: pd.DataFrame | None,
     fingerprint: str,
     unit: str,
     end: dt.date,
     settings: core.RetentionSettings,
-    clv_key: str,
+    other_pages: tuple[str, str],
 ) -> core.RetentionResult:
-    # Cached as a resource: shared, not copied per rerun; nothing on the page mutates it.
+    # Cached as a resource: shared, not copied per rerun (a copy of the per-customer tables
+    # would cost more than a slider move may); nothing on the page mutates the result.
     return core.analyse_retention(
-        _dataset.transactions, _summary, settings, _dataset.customers, _clv, pd.Timestamp(end)
-    )
+        _dataset.transactions, _summary, settings, _dataset.customers, _clv, pd.Timestamp(end),
+        _segments,
+    )  # fmt: skip
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -107,19 +131,17 @@ def _revise(
 def analyse(
     dataset: Dataset, settings: core.RetentionSettings, clv: pd.DataFrame | None
 ) -> core.RetentionResult:
-    """The page's analysis: the heavy part keyed on period and churn rule only, so the quick
-    settings (survival grouping, lists, discount rate) only redo their own small part."""
+    """The page's analysis in two cached stages: the heavy one keyed on the period and the churn
+    rule only, so the quick settings (survival grouping, lists, discount rate) redo only their
+    own small part."""
     summary = data.customer_summary(dataset)
+    segments = segments_frame(dataset)
     heavy = core.RetentionSettings(period=settings.period, rule=settings.rule)
-    key = (
-        dataset.fingerprint,
-        data.unit(),
-        data.observation_end(dataset).date(),
-        heavy,
-        _clv_key(clv),
-    )
+    other_pages = (_frame_key(clv, CLV_KEY_MEMO), _frame_key(segments, SEGMENTS_KEY_MEMO))
+    end = data.observation_end(dataset).date()
+    key = (dataset.fingerprint, data.unit(), end, heavy, other_pages)
     try:
-        base = _analyse(dataset, summary, clv, *key)
+        base = _analyse(dataset, summary, clv, segments, *key)
         return base if settings == heavy else _revise(base, dataset, summary, clv, key, settings)
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
@@ -227,7 +249,9 @@ def show_cohorts(result: core.RetentionResult, currency: str) -> None:
                        horizontal=True, key=f"{KEY}.heatmap")  # fmt: skip
     show_chart(charts.cohort_heatmap(long, measure, period, currency),
                f"Rows: customers grouped by the {period} of their first purchase (cohort size in brackets). "
-               f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}).")  # fmt: skip
+               f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}).",
+               name=charts.HEATMAPS[measure][0] + " by cohort", data=long,
+               takeaway=takeaways.cohort_takeaway(tables, measure, currency))  # fmt: skip
     if len(tables.sizes) > HEATMAP_MAX_COHORTS[period]:
         st.caption(f"Showing the latest {HEATMAP_MAX_COHORTS[period]} cohorts; the downloads hold all "
                    f"{len(tables.sizes)}.")  # fmt: skip
@@ -248,8 +272,10 @@ def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
         q = gaps.quantiles
         show_chart(charts.gap_histogram_chart(gaps.histogram, rule.window_days, gaps.suggested_window_days),
                    f"Half of all repeat purchases come within {q[0.5]:,.0f} days of the previous one, 90% within "
-                   f"{q[0.9]:,.0f} days: a customer silent for longer than that is unlikely to be coming back.")  # fmt: skip
-        downloads({"gaps": gaps.histogram}, "purchase_gaps")
+                   f"{q[0.9]:,.0f} days: a customer silent for longer than that is unlikely to be coming back. "
+                   f"The suggested churn window is the 90th percentile, {gaps.suggested_window_days} days.",
+                   name="Days between purchases", data=gaps.histogram,
+                   takeaway=takeaways.gaps_takeaway(q, rule.window_days))  # fmt: skip
     period = result.settings.period
     if result.churn_by_period.empty:
         st.info(f"No customer has lapsed yet within the data: the churn window ({rule.window_days} days) is "
@@ -257,8 +283,9 @@ def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
     else:
         show_chart(charts.churn_rate_chart(result.churn_by_period, period),
                    f"Of the customers active at the start of each {period}, the share who passed {rule.window_days} "
-                   "days without a purchase during it (some come back later; see the tooltip).")  # fmt: skip
-        downloads({"churn": result.churn_by_period}, "churn_by_period")
+                   "days without a purchase during it (some come back later; see the tooltip).",
+                   name=f"Churn rate per {period}", data=result.churn_by_period,
+                   takeaway=takeaways.churn_period_takeaway(result.churn_by_period, period))  # fmt: skip
     by_group = result.churn_by_group
     if by_group.empty:
         return
@@ -268,8 +295,9 @@ def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
     part = by_group[by_group["grouping"] == grouping]
     show_chart(charts.churn_by_group_chart(part, grouping),
                "Churned share of the customers old enough to tell, per group. Groups of older customers have "
-               "had more time to churn; the Survival tab compares them fairly, month by month.")  # fmt: skip
-    downloads({"churn_by_group": by_group}, "churn_by_group")
+               "had more time to churn; the Survival tab compares them fairly, month by month.",
+               name="Churn by group", data=part,
+               takeaway=takeaways.churn_group_takeaway(part, grouping))  # fmt: skip
 
 
 def show_survival(result: core.RetentionResult, dataset: Dataset) -> None:
@@ -279,7 +307,9 @@ def show_survival(result: core.RetentionResult, dataset: Dataset) -> None:
     survival = result.survival
     show_chart(charts.survival_chart(survival.curves, survival.confidence),
                "Lifetime: from the first purchase to the last one for churned customers; customers still active "
-               "count until today without an end (censored). Shaded: 95% confidence band.")  # fmt: skip
+               f"count until today without an end (censored). Shaded: {survival.confidence:.0%} confidence band.",
+               name="Customer survival", data=survival.curves,
+               takeaway=takeaways.survival_takeaway(survival, result.median_lifetime_days))  # fmt: skip
     table = survival.groups.assign(
         median=[
             f"{d:,.0f} days" if pd.notna(d) else "not reached"
@@ -294,15 +324,17 @@ def show_survival(result: core.RetentionResult, dataset: Dataset) -> None:
     if survival.logrank_p is not None:
         st.markdown(f"**Log-rank test.** {survival.reading}")
     downloads(
-        {"survival_curves": survival.curves, "groups": survival.groups}, "survival", xlsx=True
+        {"Survival curves": survival.curves, "Groups": survival.groups}, "survival", xlsx=True
     )
     tenure = result.tenure
     st.subheader("Does loyalty pay?")
-    show_chart(charts.tenure_chart(tenure.table, tenure.measure, data.currency(dataset)),
+    currency = data.currency(dataset)
+    show_chart(charts.tenure_chart(tenure.table, tenure.measure, currency),
                f"{tenure.measure.capitalize()} earned in each year of a relationship, per year customers spent active "
-               "in it (until their churn window ran out), so lapsed customers don't dilute it.")  # fmt: skip
+               "in it (until their churn window ran out), so lapsed customers don't dilute it.",
+               name="Value by year of the relationship", data=tenure.table,
+               takeaway=takeaways.tenure_takeaway(tenure, currency))  # fmt: skip
     st.info(tenure.claim, icon=":material/fact_check:")
-    downloads({"tenure": tenure.table}, "profit_by_tenure")
 
 
 def show_lists(result: core.RetentionResult, dataset: Dataset, clv: pd.DataFrame | None) -> None:
@@ -377,6 +409,9 @@ def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
     show_chart(
         charts.economics_chart(econ.table, currency),
         "Added lifetime value of today's customer base if annual retention were higher by that many points.",
+        name="What more retention is worth",
+        data=econ.table,
+        takeaway=takeaways.economics_takeaway(econ, currency),
     )
     table = econ.table.assign(retention=[formatting.pct(r) for r in econ.table["retention"]])
     st.dataframe(table, hide_index=True, column_config={
@@ -385,7 +420,6 @@ def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
         "clv_per_customer": st.column_config.NumberColumn(f"CLV per customer ({currency})", format="%,.0f"),
         "uplift_per_customer": st.column_config.NumberColumn(f"Gain per customer ({currency})", format="%,.0f"),
         "uplift_total": st.column_config.NumberColumn(f"Gain on the base ({currency})", format="%,.0f")})  # fmt: skip
-    downloads({"economics": econ.table}, "retention_economics")
 
 
 def remember(dataset: Dataset, result: core.RetentionResult) -> None:

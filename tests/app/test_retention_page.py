@@ -183,3 +183,33 @@ def test_quick_settings_do_not_redo_the_heavy_analysis(dataset, monkeypatch):
     # The churn window is a heavy setting: the whole analysis runs again.
     at.number_input[0].set_value(45).run()
     assert calls["analyse"] == 2
+
+
+def test_charts_carry_data_driven_takeaways_and_segments_become_groupings(dataset):
+    customers = customer_summary(dataset.transactions).index
+    rfm = np.where(np.arange(len(customers)) % 3 == 0, "Champions", "Hibernating")
+    segments = pd.DataFrame({"rfm_segment": rfm, "cluster": None}, index=customers)
+    at = run_page(PAGE, dataset, **{state.SEGMENTS_RESULT: (dataset.fingerprint, segments)})
+    assert not at.exception
+    assert (
+        "RFM segment" in at.selectbox(key=f"cvm.retention.grouping.{dataset.fingerprint}").options
+    )
+    deck = at.session_state[state.DECK_CHARTS]
+    result = expected(dataset, at.number_input[0].value)
+    cohorts = result.cohorts
+    takeaways = {chart.title: chart.takeaway for chart in deck.values()}
+    assert set(takeaways) >= {
+        "Customer retention by cohort", "Days between purchases", "Churn rate per month",
+        "Churn by group", "Customer survival", "Value by year of the relationship",
+        "What more retention is worth",
+    }  # fmt: skip
+    month_1 = (
+        cohorts.active_customers[1].sum() / cohorts.sizes[cohorts.active_customers[1].notna()].sum()
+    )
+    assert (
+        f"On average {month_1:.0%} of a cohort buy again"
+        in takeaways["Customer retention by cohort"]
+    )
+    assert f"{result.median_lifetime_days:,.0f} days" in takeaways["Customer survival"]
+    for text in takeaways.values():
+        assert "nan" not in text.lower() and "–" not in text and len(text) > 30
