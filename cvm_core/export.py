@@ -23,8 +23,10 @@ def neutralise_text(value: object) -> object:
     """Make one text cell inert and printable; non-text values pass through."""
     if not isinstance(value, str):
         return value
-    value = _CONTROL_CHARS.sub("", value)[:MAX_CELL_CHARS]
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    value = _CONTROL_CHARS.sub("", value)
+    if value.startswith(_FORMULA_START):  # room for the apostrophe within Excel's limit
+        return "'" + value[: MAX_CELL_CHARS - 1]
+    return value[:MAX_CELL_CHARS]
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -44,10 +46,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
-    """UTF-8 with BOM so Excel opens umlauts and Chinese correctly; formula-safe."""
+    """UTF-8 with BOM so Excel opens umlauts and Chinese correctly; CRLF rows; formula-safe."""
     return (
         neutralise_formulas(frame.reset_index() if index else frame)
-        .to_csv(index=False)
+        # CRLF, as Excel writes: the csv writer then quotes any cell holding a lone CR or LF.
+        .to_csv(index=False, lineterminator="\r\n")
         .encode("utf-8-sig")
     )
 

@@ -10,7 +10,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cvm_core.export import MAX_CELL_CHARS, csv_bytes, neutralise_formulas, neutralise_text, xlsx_bytes
+from cvm_core.export import (
+    MAX_CELL_CHARS,
+    csv_bytes,
+    neutralise_formulas,
+    neutralise_text,
+    xlsx_bytes,
+)
 
 DANGEROUS = ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "\n=1+1"]
 
@@ -71,15 +77,22 @@ def test_categorical_text_is_neutralised():
 
 
 def test_csv_neutralises_text_and_keeps_numbers():
-    # The "\r=1+1" row is left out here: a lone CR splits the CSV row (see the xfail below).
-    frame = frame_with_dangerous_text().drop(index=5).reset_index(drop=True)
-    rows = read_csv_cells(csv_bytes(frame))
+    rows = read_csv_cells(csv_bytes(frame_with_dangerous_text()))
     assert rows[0] == ["Customer", "Revenue", "Orders"]
-    expected = ["'" + t for t in DANGEROUS if not t.startswith("\r")] + ["Müller GmbH", ""]
-    assert [r[0] for r in rows[1:]] == expected
+    assert [r[0] for r in rows[1:]] == ["'" + t for t in DANGEROUS] + ["Müller GmbH", ""]
     # Numbers, negative ones included, are written as plain numbers, not neutralised text.
-    assert [r[1] for r in rows[1:]] == ["1.5", "-2.0", "3.0", "4.0", "5.0", "7.0", "8.25", ""]
-    assert [r[2] for r in rows[1:]] == ["-4", "-3", "-2", "-1", "0", "2", "3", "4"]
+    assert [r[1] for r in rows[1:]] == [
+        "1.5",
+        "-2.0",
+        "3.0",
+        "4.0",
+        "5.0",
+        "6.0",
+        "7.0",
+        "8.25",
+        "",
+    ]
+    assert [r[2] for r in rows[1:]] == ["-4", "-3", "-2", "-1", "0", "1", "2", "3", "4"]
 
 
 def test_csv_with_index():
@@ -87,12 +100,6 @@ def test_csv_with_index():
     assert read_csv_cells(csv_bytes(frame, index=True)) == [["customer_id", "v"], ["'=evil", "1"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (minor): a lone carriage return inside a cell is written unquoted (pandas' "
-    "line terminator is \\n), so Excel and csv readers split the row; use lineterminator='\\r\\n'",
-    raises=AssertionError,
-)
 def test_csv_cell_with_a_carriage_return_stays_one_row():
     frame = pd.DataFrame({"note": ["first\rsecond", "ok"], "n": [1, 2]})
     rows = read_csv_cells(csv_bytes(frame))
@@ -100,7 +107,9 @@ def test_csv_cell_with_a_carriage_return_stays_one_row():
 
 
 def test_xlsx_has_no_formula_cells_and_numbers_stay_numbers():
-    data = xlsx_bytes({"Rows set aside": frame_with_dangerous_text(), "Second": pd.DataFrame({"=x": ["+y"]})})
+    data = xlsx_bytes(
+        {"Rows set aside": frame_with_dangerous_text(), "Second": pd.DataFrame({"=x": ["+y"]})}
+    )
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Rows set aside", "Second"]
     for sheet in book.worksheets:
@@ -141,11 +150,5 @@ def test_long_text_is_truncated_to_the_excel_limit():
     assert sheet["A2"].value == "x" * MAX_CELL_CHARS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (minor): text is truncated before the apostrophe is added, so a long formula-like "
-    "cell ends up 32,768 characters long, one over Excel's limit",
-    raises=AssertionError,
-)
 def test_long_formula_like_text_stays_within_the_excel_limit():
     assert len(neutralise_text("=" + "x" * 40_000)) <= MAX_CELL_CHARS
