@@ -1,0 +1,156 @@
+"""Saved workspaces (cvm_core.workspace): round trips, and clear messages for bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cvm_core import workspace
+from cvm_core.dataset import dataset_from_frame
+from cvm_core.workspace import WorkspaceError, load_workspace, save_workspace
+
+ACTIVITIES = pd.DataFrame(
+    {"activity": ["Order handling", "Returns"], "driver": ["orders", "returns"],
+     "cost_per_unit": [4.5, 12.0], "minutes_per_unit": [np.nan, 6.0],
+     "cost_per_minute": [np.nan, 0.9]}
+)  # fmt: skip
+SETTINGS = {
+    "cvm.unit": "month",
+    "cvm.currency": "USD",
+    "cvm.observation_end": dt.date(2024, 6, 30),
+    "whale.base": ACTIVITIES,
+    "whale.margin": np.int64(35),
+    "whale.service_acts": ["Returns"],
+    "clv.tier.Platinum": 2.5,
+    "clv.holdout": False,
+    "scorecard.targets": {"churn_rate": 0.2, "satisfaction": None},
+}
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    frame = pd.DataFrame(
+        {"Customer": ["A", "A", "B", "C"],
+         "Date": ["2024-01-03", "2024-02-10", "2024-01-20", "2024-03-01"],
+         "Amount": [10.0, 20.5, 7.25, -3.0], "Region": ["Nord", "Nord", 1, None]}
+    )  # fmt: skip
+    return dataset_from_frame(frame, "tiny sales", currency="USD")
+
+
+def test_settings_round_trip_as_json(dataset):
+    data = save_workspace({**SETTINGS, "cvm.clv.result": object()}, dataset)
+    document = json.loads(data)
+    assert document["format"] == "cvm-workspace" and document["version"] == 1
+    assert document["settings"]["cvm.observation_end"] == {"$date": "2024-06-30"}
+    assert "cvm.clv.result" not in document["settings"]  # not a setting: recomputed
+    loaded = load_workspace(data)
+    assert loaded.dataset is None
+    assert loaded.dataset_name == "tiny sales" and loaded.currency == "USD"
+    assert loaded.fingerprint == dataset.fingerprint
+    assert loaded.mapping.roles == dataset.mapping.roles
+    assert loaded.mapping.attributes == dataset.mapping.attributes
+    settings = dict(loaded.settings)
+    pd.testing.assert_frame_equal(settings.pop("whale.base"), ACTIVITIES)
+    expected = {k: v for k, v in SETTINGS.items() if k != "whale.base"}
+    assert settings == expected
+    assert type(settings["whale.margin"]) is int
+
+
+def test_data_round_trip_in_a_zip(dataset):
+    data = save_workspace(SETTINGS, dataset, include_data=True)
+    assert data[:2] == b"PK"
+    loaded = load_workspace(data)
+    restored = loaded.dataset
+    # an attribute column mixing numbers and text is kept as text (Parquet columns have one type)
+    assert restored.transactions["Region"].tolist() == ["Nord", "Nord", "1", None]
+    pd.testing.assert_frame_equal(
+        restored.transactions.drop(columns="Region"), dataset.transactions.drop(columns="Region")
+    )
+    assert restored.customers is None and restored.cost_to_serve is None
+    assert restored.name == "tiny sales" and restored.currency == "USD"
+    assert restored.fingerprint == dataset.fingerprint
+    assert restored.validation.rows_read == dataset.validation.rows_read
+    assert restored.mapping.roles == dataset.mapping.roles
+    assert loaded.settings["cvm.unit"] == "month"
+
+
+def test_including_data_needs_a_dataset():
+    with pytest.raises(WorkspaceError, match="load a dataset first"):
+        save_workspace({}, None, include_data=True)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, payload in members.items():
+            archive.writestr(name, payload)
+    return buffer.getvalue()
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n not a workspace", "not a workspace saved by this app"),
+        (b'{"format": "something-else", "version": 1}', "not a workspace saved by this app"),
+        (b"[1, 2, 3]", "not a workspace saved by this app"),
+        (b'{"format": "cvm-workspace", "version": 99, "settings": {}}', "newer version"),
+        (b'{"format": "cvm-workspace", "version": "1"}', "no valid version"),
+        (b'{"format": "cvm-workspace", "version": 1, "settings": [1]}', "settings are not"),
+        (b'{"format": "cvm-workspace", "version": 1, "settings": {"x": {"$date": "soon"}}}',
+         "a setting is unreadable"),
+        (_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
+         "not a workspace saved by this app"),
+    ],
+)  # fmt: skip
+def test_damaged_or_foreign_files_get_a_clear_message(data, message):
+    with pytest.raises(WorkspaceError, match=message):
+        load_workspace(data)
+
+
+def test_truncated_zip_is_damaged(dataset):
+    data = save_workspace(SETTINGS, dataset, include_data=True)
+    with pytest.raises(WorkspaceError, match="damaged"):
+        load_workspace(data[: len(data) // 2])
+
+
+def test_changed_table_fails_its_checksum(dataset):
+    members = _members(save_workspace(SETTINGS, dataset, include_data=True))
+    other = dataset.transactions.assign(revenue=dataset.transactions["revenue"] * 2, Region="x")
+    members["data/transactions.parquet"] = other.to_parquet()
+    with pytest.raises(WorkspaceError, match="transactions table does not match its checksum"):
+        load_workspace(_zip(members))
+
+
+def test_unknown_table_is_refused(dataset):
+    members = _members(save_workspace(SETTINGS, dataset, include_data=True))
+    document = json.loads(members["workspace.json"])
+    document["data"]["files"]["../../etc/passwd"] = "0" * 64
+    members["workspace.json"] = json.dumps(document).encode()
+    with pytest.raises(WorkspaceError, match="unknown table"):
+        load_workspace(_zip(members))
+
+
+def test_zip_bomb_is_refused_before_unpacking(monkeypatch, dataset):
+    monkeypatch.setattr(workspace, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(WorkspaceError, match="unpack to more than"):
+        load_workspace(_zip({"workspace.json": b"{}", "data/transactions.parquet": b"0" * 5000}))
+
+
+def test_values_that_are_not_settings_are_left_out():
+    encoded, skipped = workspace.encode_settings(
+        {"ok": 1.5, "inf": float("inf"), "model": object(), "keys": {1: "x"}}
+    )
+    assert encoded == {"ok": 1.5}
+    assert sorted(skipped) == ["inf", "keys", "model"]
