@@ -1,0 +1,390 @@
+"""Widgets, cached calls and rendering of the Scorecard page.
+
+The scorecard reads what the other pages published in session state (each tagged with the
+fingerprint of the dataset it was computed on; a result for another dataset is ignored). Where a
+page has not run yet, its model is computed here with that page's default settings, cached, and the
+page says so with a link to the page where the settings can be tuned.
+
+Targets and typed-in values live in session state under :data:`TARGETS` and :data:`TYPED` (measure
+key -> value in the measure's unit, shares as fractions), so they survive page changes and a saved
+workspace can carry them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+
+import pandas as pd
+import streamlit as st
+
+from cvm_core import export, formatting, profitability, whale
+from cvm_core import scorecard as core
+from cvm_core.charts import scorecard as charts
+from cvm_core.dataset import Dataset
+from cvm_core.errors import CvmError
+from cvm_core.scenario import Treatment
+from ui import data, state
+from ui.charts import show_chart
+
+KEY = "cvm.scorecard"
+TARGETS = f"{KEY}.targets"
+"""dict measure key -> target (measure's unit; shares as fractions)."""
+TYPED = f"{KEY}.typed"
+"""dict measure key -> value the user typed in for a measure the data cannot support."""
+FREQUENCY = f"{KEY}.frequency"
+WATCH_BAND = f"{KEY}.watch_band"
+_VERSION = f"{KEY}.editor_version"
+PAGES = {
+    "pnl": ("pages/whale_curve.py", "Profitability Whale Curve", "the default activity rates"),
+    "clv": ("pages/clv.py", "Customer Lifetime Value", "the default CLV model and tiers"),
+    "segments": ("pages/segments.py", "Segments", "the default RFM grid"),
+    "retention": ("pages/retention.py", "Retention", "the default churn rule"),
+}
+STATUS_MARKS = {
+    core.ON_TARGET: "🟢 on target", core.WATCH: "🟡 watch", core.OFF_TARGET: "🔴 off target",
+    core.NO_TARGET: "⚪ no target", core.NO_VALUE: "– no value",
+}  # fmt: skip
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def settings_form(dataset: Dataset) -> core.ScorecardSettings:
+    """Period length, period and watch band; targets and typed values from session state."""
+    start, end = dataset.observation_start, data.observation_end(dataset)
+    left, middle, right = st.columns([1, 1, 2])
+    frequency = left.radio(
+        "Period", list(core.FREQUENCIES), format_func=core.FREQUENCIES.get, horizontal=True,
+        key=FREQUENCY, help="Compare quarters or months.",
+    )  # fmt: skip
+    labels = core.period_labels(start, end, frequency)
+    default = core.default_period(start, end, frequency)
+    period = middle.selectbox(
+        "Show period", labels[::-1], index=labels[::-1].index(default),
+        key=data.setting_key(f"{KEY}.period.{frequency}", dataset),
+        help="Default: the latest complete period. It is compared with the period before it.",
+    )  # fmt: skip
+    band = right.slider(
+        "Watch band (% of target)", 0, 25, int(core.DEFAULT_WATCH_BAND * 100), key=WATCH_BAND,
+        help="A measure this close to its target (but not there) shows 'watch' instead of 'off target'.",
+    )  # fmt: skip
+    targets = tuple(sorted(st.session_state.get(TARGETS, {}).items()))
+    typed = tuple(sorted(st.session_state.get(TYPED, {}).items()))
+    return core.ScorecardSettings(frequency, period, targets, typed, band / 100)
+
+
+# --- the other pages' results --------------------------------------------------------------------
+
+
+def _stored(key: str, dataset: Dataset):
+    """A (fingerprint, payload) another page published, if it belongs to this dataset."""
+    stored = st.session_state.get(key)
+    if not stored or stored[0] != dataset.fingerprint:
+        return None
+    return stored[1]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Costing every customer with the default rates…")
+def _default_pnl(
+    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
+) -> profitability.CustomerPnL:
+    return profitability.customer_pnl(
+        _summary, _dataset.transactions, cost_to_serve=_dataset.cost_to_serve, observation_end=pd.Timestamp(end)
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=4, show_spinner="Fitting the CLV model with default settings…")
+def _default_clv(
+    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
+) -> tuple[pd.DataFrame | None, str]:
+    try:
+        return core.default_clv(_dataset.transactions, _summary, unit, pd.Timestamp(end)), ""
+    except CvmError as error:
+        return None, str(error)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Scoring RFM segments and retention…")
+def _default_segments_retention(
+    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
+) -> tuple[pd.Series | None, float | None, str]:
+    try:
+        segments = core.default_segments(_summary, pd.Timestamp(end))
+        tx = _dataset.transactions[_dataset.transactions["date"] <= pd.Timestamp(end)]
+        return segments, core.default_retention(tx, _summary, _dataset.customers), ""
+    except CvmError as error:
+        return None, None, str(error)
+
+
+def models(dataset: Dataset) -> tuple[core.ModelInputs, profitability.CustomerPnL, dict[str, str]]:
+    """The other pages' results for this dataset, or their defaults; plus what fell back and why."""
+    summary = data.customer_summary(dataset)
+    args = (
+        dataset,
+        summary,
+        dataset.fingerprint,
+        data.unit(),
+        data.observation_end(dataset).date(),
+    )
+    defaults, sources = {}, {}
+    pnl_result = _default_pnl(*args)
+    pnl = _stored(state.WHALE_RESULT, dataset)
+    if pnl is None:
+        pnl, defaults["pnl"] = pnl_result.pnl, ""
+    clv = _stored(state.CLV_RESULT, dataset)
+    if clv is None:
+        clv, defaults["clv"] = _default_clv(*args)
+    segments_frame = _stored(state.SEGMENTS_RESULT, dataset)
+    retention = _stored(state.RETENTION_RESULT, dataset)
+    segments = segments_frame["rfm_segment"] if segments_frame is not None else None
+    annual = retention.annual_retention if retention is not None else None
+    if segments is None or retention is None:
+        default_segments, default_annual, message = _default_segments_retention(*args)
+        if segments is None:
+            segments, defaults["segments"] = default_segments, message
+        if retention is None:
+            annual, defaults["retention"] = default_annual, message
+    for name, (_, title, default) in PAGES.items():
+        sources[name] = f"{title} page" if name not in defaults else default
+    inputs = core.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
+    return inputs, pnl_result, defaults
+
+
+def scenarios(
+    dataset: Dataset, inputs: core.ModelInputs, pnl_result: profitability.CustomerPnL
+) -> core.Scenarios:
+    """The Whale Curve page's fixes replayed on the P&L, and the CLV page's treatments' value."""
+    whale_pnl, whale_label = None, ""
+    fixes = _stored(state.WHALE_SCENARIO, dataset)
+    if fixes is not None and inputs.pnl is not None:
+        tiers = inputs.clv["tier"] if inputs.clv is not None and "tier" in inputs.clv else None
+        try:
+            outcome = whale.apply_scenario(pnl_result, fixes, tiers)
+        except CvmError:
+            outcome = None
+        levers = outcome.steps[outcome.steps["kind"] == "lever"]["step"].tolist() if outcome else []
+        if levers:
+            whale_pnl = core.replay_pnl(inputs.pnl, pnl_result.pnl, outcome.pnl)
+            whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {outcome.target_customers:,} customers"
+    clv_increment, clv_label = None, ""
+    projection = _stored(state.CLV_SCENARIO, dataset)
+    if projection is not None and inputs.clv is not None:
+        treated = [tier for tier, t in projection.scenario.treatments if t != Treatment()]
+        if treated:
+            clv_increment = float(projection.total["incremental_value"])
+            clv_label = f"CLV treatments for {', '.join(treated)}"
+    return core.Scenarios(whale_pnl, whale_label, clv_increment, clv_label)
+
+
+def _digest(*parts: object) -> str:
+    """A content hash of frames and values, so the cached scorecard follows the other pages."""
+    h = hashlib.sha1()
+    for part in parts:
+        if isinstance(part, pd.DataFrame | pd.Series):
+            h.update(
+                pd.util.hash_pandas_object(
+                    part.astype(str) if isinstance(part, pd.Series) else part
+                )
+                .to_numpy()
+                .tobytes()
+            )
+        else:
+            h.update(repr(part).encode())
+    return h.hexdigest()
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring the period…")
+def _build(
+    _dataset: Dataset, _summary: pd.DataFrame, _inputs: core.ModelInputs, _scenarios: core.Scenarios,
+    key: str, settings: core.ScorecardSettings, end: dt.date, currency: str,
+) -> core.Scorecard:  # fmt: skip
+    return core.build_scorecard(
+        _dataset.transactions, _summary, _dataset.customers, _inputs, settings, _scenarios, pd.Timestamp(end), currency
+    )  # fmt: skip
+
+
+def scorecard(
+    dataset: Dataset, settings: core.ScorecardSettings
+) -> tuple[core.Scorecard, dict[str, str]]:
+    """The cached scorecard, and which pages' models fell back to defaults (with any error)."""
+    inputs, pnl_result, defaults = models(dataset)
+    what_if = scenarios(dataset, inputs, pnl_result)
+    clv_part = inputs.clv[["clv", "tier"]] if inputs.clv is not None else None
+    key = _digest(
+        dataset.fingerprint, data.unit(), inputs.pnl, clv_part, inputs.segments, inputs.annual_retention,
+        inputs.sources, what_if.whale_pnl, what_if.whale_label, what_if.clv_incremental, what_if.clv_label,
+    )  # fmt: skip
+    end = data.observation_end(dataset).date()
+    summary = data.customer_summary(dataset)
+    result = _build(dataset, summary, inputs, what_if, key, settings, end, data.currency(dataset))
+    return result, defaults
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def show_sources(defaults: dict[str, str]) -> None:
+    """Which measures use another page's defaults, with links to tune them there."""
+    if not defaults:
+        return
+    with st.expander(
+        f"{len(defaults)} model(s) use default settings: open their pages to tune them",
+        icon=":material/info:",
+    ):
+        for name, message in defaults.items():
+            path, title, default = PAGES[name]
+            text = f"Measures from the {title} page use {default}."
+            if message:
+                text = f"The {title} model could not be computed here: {message}"
+            st.markdown(text)
+            st.page_link(path, label=f"Open the {title} page", icon=":material/arrow_forward:")
+
+
+def show_period(result: core.Scorecard) -> None:
+    span = f"{result.period_start:%d %b %Y} – {result.period_end:%d %b %Y}"
+    partial = " (partial: cut off by the observation end)" if result.partial else ""
+    versus = f", compared with {result.previous_period}" if result.previous_period else ""
+    st.caption(f"**{result.period}**: {span}{partial}{versus}.")
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
+    if result.scenario_labels:
+        st.info(
+            "Scenario column: projected values with " + "; ".join(result.scenario_labels) + ".",
+            icon=":material/science:",
+        )
+
+
+HEADLINE = ("revenue_per_customer", "profit_per_customer", "retention_rate", "new_customers")
+
+
+def show_headline(result: core.Scorecard) -> None:
+    table = result.table.set_index("key")
+    for column, key in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
+        row = table.loc[key]
+        delta = core.format_change(row["change"], row["change_pct"], row["unit"], result.currency)
+        column.metric(
+            row["measure"], core.format_value(row["value"], row["unit"], result.currency),
+            None if delta == "–" else delta, delta_color="normal" if row["better"] == core.HIGHER else "inverse",
+            help=row["definition"],
+        )  # fmt: skip
+
+
+def _editor_key() -> str:
+    return f"{KEY}.editor.{st.session_state.get(_VERSION, 0)}"
+
+
+def _save_edits(
+    editor_key: str, store: str, column: str, keys: list[str], units: list[str]
+) -> None:
+    """Fold the editor's changes into the stored targets / typed values (in the measure's unit)."""
+    values = dict(st.session_state.get(store, {}))
+    for row, change in st.session_state[editor_key]["edited_rows"].items():
+        if column not in change:
+            continue
+        key, value = keys[int(row)], change[column]
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            values.pop(key, None)
+        else:
+            values[key] = float(value) / core.DISPLAY_SCALE.get(units[int(row)], 1.0)
+    st.session_state[store] = values
+    st.session_state[_VERSION] = st.session_state.get(_VERSION, 0) + 1
+
+
+def _display(value: float, unit: str) -> float | None:
+    return value * core.DISPLAY_SCALE.get(unit, 1.0) if math.isfinite(value) else None
+
+
+def show_scorecard(result: core.Scorecard) -> None:
+    """The scorecard as an editable table: everything read-only except the targets."""
+    t, cur = result.table, result.currency
+    trends = result.trends.groupby("key")["value"].apply(list)
+    frame = pd.DataFrame({
+        "Perspective": t["perspective"], "Measure": t["measure"],
+        "Value": [core.format_value(v, u, cur) for v, u in zip(t["value"], t["unit"], strict=True)],
+        "Previous": ["snapshot" if s else core.format_value(v, u, cur) for v, u, s in zip(t["previous"], t["unit"], t["snapshot"], strict=True)],
+        "Change": [core.format_change(c, p, u, cur) for c, p, u in zip(t["change"], t["change_pct"], t["unit"], strict=True)],
+        "Trend": [trends.get(k, []) for k in t["key"]],
+        "Target": [_display(v, u) for v, u in zip(t["target"], t["unit"], strict=True)],
+        "Status": [STATUS_MARKS[s] for s in t["status"]],
+        "Scenario": [core.format_value(v, u, cur) for v, u in zip(t["projected"], t["unit"], strict=True)],
+        "Definition": [d if not n else f"{d} Needs {n}." for d, n in zip(t["definition"], t["needs"], strict=True)],
+    })  # fmt: skip
+    if not result.scenario_labels:
+        frame = frame.drop(columns=["Scenario"])
+    key = _editor_key()
+    st.data_editor(
+        frame, key=key, hide_index=True, height=36 * (len(frame) + 1) + 3,
+        disabled=[c for c in frame.columns if c != "Target"],
+        column_config={
+            "Trend": st.column_config.LineChartColumn("Trend", width="small", help=f"Up to {core.TREND_PERIODS} periods to {result.period}"),
+            "Target": st.column_config.NumberColumn("Target ✎", help="Type a target in the measure's unit; percentages as numbers (35 = 35%). Clear it to remove.", format="%.6g"),
+            "Previous": st.column_config.TextColumn(f"Previous ({result.previous_period or '–'})"),
+            "Value": st.column_config.TextColumn(f"Value ({result.period})"),
+            "Definition": st.column_config.TextColumn("Definition", width="large"),
+        },
+        on_change=_save_edits, args=(key, TARGETS, "Target", list(t["key"]), list(t["unit"])),
+    )  # fmt: skip
+
+
+def show_typed_inputs(result: core.Scorecard) -> None:
+    """Measures the data cannot support: what would enable each, and a value the user types in."""
+    t = result.table
+    rows = t[(t["needs"] != "") | (t["source"] == "typed in")]
+    if rows.empty:
+        st.caption("Every measure is computed from the data.")
+        return
+    frame = pd.DataFrame({
+        "Measure": rows["measure"], "Would be computed from": rows["needs"].str.capitalize(),
+        "Your value": [_display(v, u) if s == "typed in" else None for v, u, s in zip(rows["value"], rows["unit"], rows["source"], strict=True)],
+        "Unit": ["%" if u == core.SHARE else result.currency if u == core.MONEY else u for u in rows["unit"]],
+    })  # fmt: skip
+    key = f"{_editor_key()}.typed"
+    st.data_editor(
+        frame, key=key, hide_index=True, disabled=["Measure", "Would be computed from", "Unit"],
+        column_config={"Your value": st.column_config.NumberColumn("Your value ✎", help="From a survey or your CRM; percentages as numbers (72 = 72%).", format="%.6g"),
+                       "Would be computed from": st.column_config.TextColumn(width="large")},
+        on_change=_save_edits, args=(key, TYPED, "Your value", list(rows["key"]), list(rows["unit"])),
+    )  # fmt: skip
+
+
+def show_trends(result: core.Scorecard) -> None:
+    if result.trends.empty:
+        st.info("No measure has values to chart yet.")
+        return
+    chart = charts.trend_chart(result.trends, result.currency, result.frequency)
+    show_chart(chart, "Each panel has its own scale; hover a point for its value.", name="Scorecard trends",
+               data=result.trends, takeaway=core.takeaway(result))  # fmt: skip
+
+
+def show_breakdowns(result: core.Scorecard) -> None:
+    channel, segment = result.breakdowns.get("channel"), result.breakdowns.get("segment")
+    left, right = st.columns(2)
+    if channel is not None and not channel.empty:
+        with left:
+            show_chart(charts.channel_chart(channel, result.currency), f"Cost-to-serve in {result.period} by main channel.",
+                       name="Cost-to-serve by channel", data=channel, takeaway=core.channel_takeaway(channel, result.period))  # fmt: skip
+    if segment is not None and not segment.empty:
+        with right:
+            show_chart(charts.segment_chart(segment, result.currency), f"Operating profit in {result.period} by RFM segment.",
+                       name="Profit contribution by segment", data=segment,
+                       takeaway=core.segment_takeaway(segment, result.period, result.currency))  # fmt: skip
+
+
+def show_downloads(result: core.Scorecard) -> None:
+    table = core.scorecard_table(result)
+    numbers = core.scorecard_table(result, formatted=False)
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        "Scorecard (CSV)", lambda: export.csv_bytes(table), "scorecard.csv", "text/csv",
+        key=f"{KEY}.csv", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+    right.download_button(
+        "Scorecard (Excel)", lambda: export.xlsx_bytes({"Scorecard": numbers}), "scorecard.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{KEY}.xlsx", on_click="ignore", icon=":material/download:",
+    )  # fmt: skip
+    st.caption(
+        formatting.count(len(table))
+        + " measures; the deck and workbook exports include this table."
+    )
