@@ -194,13 +194,6 @@ def download_pair(frame: pd.DataFrame, name: str, key: str, label: str) -> None:
     )  # fmt: skip
 
 
-def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(
-        "Chart data (CSV)", lambda: export.csv_bytes(frame), f"{name}.csv", "text/csv", key=key,
-        on_click="ignore", icon=":material/download:", type="tertiary",
-    )  # fmt: skip
-
-
 def show_notes(fitted: clv.CLVFit) -> None:
     for note in fitted.notes:
         st.warning(note, icon=":material/info:")
@@ -241,19 +234,21 @@ def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
     else:
         c1, c2, c3 = st.columns(3)
         c1.metric("Holdout purchases: actual", formatting.count(check.actual))
-        c2.metric("Model", formatting.count(check.predicted), formatting.pct(check.pct_error, 1), delta_color="off",
+        c2.metric("Holdout purchases: model", formatting.count(check.predicted), formatting.pct(check.pct_error, 1), delta_color="off",
                   help="Total % error = (model − actual) ÷ actual, over all calibration customers.")  # fmt: skip
         c3.metric(
             "Mean absolute error per customer", formatting.number(check.mae, 2) + " purchases"
         )
         show_chart(charts.cumulative_chart(fitted.cumulative, fitted.settings.calibration_end),
                    "Total repeat purchases so far by the customers of the calibration period; the model "
-                   "line should follow the actual one, also after the dashed line where it saw no data.")  # fmt: skip
-        csv_button(fitted.cumulative, "clv_cumulative_purchases", "clv.dl.cumulative")
+                   "line should follow the actual one, also after the dashed line where it saw no data.",
+                   name="CLV repeat purchases actual vs model", data=fitted.cumulative,
+                   takeaway=_holdout_takeaway(check, fitted))  # fmt: skip
         show_chart(charts.holdout_by_frequency_chart(check.by_frequency, check.periods, unit),
                    "Customers grouped by how often they bought before the calibration end: what the model "
-                   "expected each group to buy in the holdout vs what they bought.")  # fmt: skip
-        csv_button(check.by_frequency, "clv_holdout_by_frequency", "clv.dl.by_frequency")
+                   "expected each group to buy in the holdout vs what they bought.",
+                   name="CLV holdout purchases by past frequency", data=check.by_frequency,
+                   takeaway=_frequency_takeaway(check.by_frequency))  # fmt: skip
     show_comparison(fitted, dataset)
 
 
@@ -273,7 +268,10 @@ def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
         if fitted.holdout is not None
         else "highest log-likelihood (all have 4 parameters)"
     )
-    st.caption(f"Each model fitted to the calibration period. Recommended: the {rule}.")
+    st.caption(
+        f"Each model fitted to the calibration period; alpha and beta are in "
+        f"{UNIT_WORDS[fitted.settings.unit]}. Recommended: the {rule}."
+    )
     recommended = fitted.recommended
     if recommended != fitted.settings.model:
         st.button(f"Use {clv.MODELS[recommended]}", key="clv.use_recommended", on_click=_use_model,
@@ -288,15 +286,17 @@ def show_customers(
     result: clv.CLVValues, fitted: clv.CLVFit, dataset: Dataset, currency: str
 ) -> None:
     horizon, unit = result.settings.horizon_months, fitted.settings.unit
-    distribution = clv.clv_distribution(result.customers["clv"])
+    distribution = clv.clv_distribution(result.customers["clv"], upper_quantile=0.95)
     show_chart(charts.clv_histogram_chart(distribution, currency, horizon),
-               "How many customers are worth how much; the last bar gathers the top 1%.")  # fmt: skip
-    csv_button(distribution, "clv_distribution", "clv.dl.distribution")
+               "How many customers are worth how much; the last bar gathers the most valuable 5%.",
+               name="CLV distribution", data=distribution,
+               takeaway=_distribution_takeaway(result.customers["clv"], currency, horizon))  # fmt: skip
     matrix = clv.p_alive_matrix(fitted.model, fitted.summary)
     show_chart(charts.p_alive_heatmap(matrix, unit),
                "Frequent buyers who have not bought for a long time are probably gone (red); "
-               "recent buyers are probably still active (green).")  # fmt: skip
-    csv_button(matrix, "clv_p_alive_matrix", "clv.dl.p_alive")
+               "recent buyers are probably still active (green).",
+               name="CLV probability still active", data=matrix,
+               takeaway=_p_alive_takeaway(result.customers["p_alive"]))  # fmt: skip
     st.markdown(f"**Top customers by CLV** (next {horizon} months)")
     names = _names(dataset)
     top = clv.top_customers(result.customers, 25, names)
@@ -335,13 +335,16 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
             lambda v: f"{formatting.number(v, 1)} {UNIT_WORDS[unit]}"
         )
     shown["tier"] = shown["tier"].astype(str)
+    shown.index.name = "Customer ID"
     return shown.rename(columns=CUSTOMER_COLUMNS)
 
 
 def show_tiers(result: clv.CLVValues, currency: str) -> None:
     show_chart(charts.tier_shares_chart(result.tiers),
                "Each tier's share of customers, of future value (CLV) and of past revenue: a small top "
-               "tier usually holds most of the future value.")  # fmt: skip
+               "tier usually holds most of the future value.",
+               name="CLV customer pyramid", data=result.tiers,
+               takeaway=_tier_takeaway(result.tiers))  # fmt: skip
     table = result.tiers
     shown = pd.DataFrame({
         "Tier": table["tier"],
@@ -405,7 +408,9 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
         help="(incremental value − cost) ÷ cost; – when nothing is spent.",
     )
     show_chart(charts.scenario_chart(projection.by_tier, currency),
-               "Grey: what each tier is worth on today's course; green: with the treatment you set.")  # fmt: skip
+               "Grey: what each tier is worth on today's course; green: with the treatment you set.",
+               name="CLV what-if by tier", data=projection.by_tier,
+               takeaway=_scenario_takeaway(total, currency))  # fmt: skip
     table = projection.by_tier
     shown = pd.DataFrame({
         "Tier": table["tier"],
@@ -420,3 +425,56 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
     st.dataframe(shown, hide_index=True, width="stretch")
     download_pair(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
     st.caption(WHAT_IF_FORMULA)
+
+
+# --- one-line takeaways for the deck, computed from the data --------------------------------------
+
+
+def _holdout_takeaway(check: clv.HoldoutCheck, fitted: clv.CLVFit) -> str:
+    return (
+        f"In the holdout the model expected {formatting.count(check.predicted)} repeat purchases; "
+        f"customers made {formatting.count(check.actual)} ({formatting.pct(check.pct_error, 1)} "
+        f"error, {clv.MODELS[fitted.settings.model]})."
+    )
+
+
+def _frequency_takeaway(by_frequency: pd.DataFrame) -> str:
+    top = by_frequency.iloc[-1]
+    return (
+        f"Customers with {top['frequency']} repeat purchases bought "
+        f"{formatting.number(top['actual'], 1)} times each in the holdout; the model expected "
+        f"{formatting.number(top['predicted'], 1)}."
+    )
+
+
+def _distribution_takeaway(values: pd.Series, currency: str, horizon: int) -> str:
+    return (
+        f"Half the customers are worth less than {formatting.money(values.median(), currency)} over "
+        f"{horizon} months; the average is {formatting.money(values.mean(), currency)}."
+    )
+
+
+def _p_alive_takeaway(p_alive: pd.Series) -> str:
+    gone = float((p_alive < 0.5).mean()) if len(p_alive) else 0.0
+    return (
+        f"{formatting.pct(gone, 0)} of customers have probably stopped buying (P(alive) below 50%)."
+    )
+
+
+def _tier_takeaway(tiers: pd.DataFrame) -> str:
+    top = tiers.iloc[0]
+    return (
+        f"{top['tier']}: {formatting.pct(top['customer_share'], 0)} of customers hold "
+        f"{formatting.pct(top['clv_share'], 0)} of future value and "
+        f"{formatting.pct(top['revenue_share'], 0)} of past revenue."
+    )
+
+
+def _scenario_takeaway(total: pd.Series, currency: str) -> str:
+    if total["treatment_cost"] <= 0 and total["incremental_value"] == 0:
+        return "No treatment set: projected CLV equals today's course."
+    return (
+        f"The treatments add {formatting.money_short(total['incremental_value'], currency)} of CLV "
+        f"for {formatting.money_short(total['treatment_cost'], currency)} of cost: net "
+        f"{formatting.money_short(total['net_value'], currency)}, ROI {formatting.pct(total['roi'], 0)}."
+    )

@@ -37,7 +37,15 @@ def cumulative_chart(cumulative: pd.DataFrame, calibration_end: pd.Timestamp) ->
         alt.Chart(long)
         .mark_line(strokeWidth=3)
         .encode(
-            x=alt.X("date:T", title="Date", axis=alt.Axis(format="%b %Y")),
+            x=alt.X(
+                "date:T",
+                title="Date",
+                axis=alt.Axis(
+                    format="%b %Y",
+                    labelOverlap="greedy",
+                    tickCount={"interval": "month", "step": 3},
+                ),
+            ),
             y=alt.Y("purchases:Q", title="Cumulative repeat purchases", axis=alt.Axis(format="~s")),
             color=alt.Color(
                 "series:N", scale=_SERIES, title=None, legend=alt.Legend(orient="bottom")
@@ -102,7 +110,7 @@ def holdout_by_frequency_chart(by_frequency: pd.DataFrame, periods: float, unit:
             xOffset=alt.XOffset("series:N", sort=[ACTUAL, PREDICTED]),
             y=alt.Y(
                 "mean:Q",
-                title=f"Purchases per customer in the holdout ({periods:,.0f} {UNIT_WORDS[unit]})",
+                title="Purchases per customer",
             ),
             color=alt.Color(
                 "series:N", scale=_SERIES, title=None, legend=alt.Legend(orient="bottom")
@@ -114,7 +122,14 @@ def holdout_by_frequency_chart(by_frequency: pd.DataFrame, periods: float, unit:
                 alt.Tooltip("customers:Q", title="Customers", format=","),
             ],
         )
-        .properties(title="Holdout purchases by past frequency: actual vs model", height=300)
+        .properties(
+            title=alt.Title(
+                "Holdout purchases by past frequency: actual vs model",
+                subtitle=f"Mean purchases per customer in the {periods:,.0f}-{UNIT_WORDS[unit][:-1]} "
+                "holdout, by repeat purchases before it",
+            ),
+            height=300,
+        )
     )
 
 

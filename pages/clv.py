@@ -1,0 +1,48 @@
+"""Customer Lifetime Value: who is worth what over the coming months, who is probably gone, which
+customers form the top tiers, and what a tiered treatment would be worth."""
+
+import streamlit as st
+
+from cvm_core.errors import CvmError
+from ui import clv as view
+from ui import data
+
+st.title("Customer lifetime value")
+st.caption(
+    "Buy-till-you-die models (BG/NBD, Pareto/NBD, MBG/NBD) learn from each customer's number of "
+    "repeat purchases, the time of the last one and their age how often customers buy and how likely "
+    "they are to have left; Gamma-Gamma learns how much they spend. Checked on a holdout period."
+)
+st.caption(view.FORMULA)
+
+dataset = data.require_dataset()
+currency = data.currency(dataset)
+
+with st.container(border=True):
+    fit_settings = view.fit_settings_form(dataset)
+    value_settings = view.value_settings_form(dataset)
+
+try:
+    fitted = view.fit(dataset, fit_settings)
+    values, base = view.values(dataset, fitted, value_settings)
+except CvmError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
+
+view.show_notes(fitted)
+view.show_headline(values, fitted, currency)
+
+validation_tab, customers_tab, tiers_tab = st.tabs(["Validation", "Customers", "Value tiers"])
+with validation_tab:
+    view.show_validation(fitted, dataset)
+with customers_tab:
+    view.show_customers(values, fitted, dataset, currency)
+with tiers_tab:
+    view.show_tiers(values, currency)
+
+st.subheader("What if: treat tiers differently")
+st.caption(
+    "Set per tier what a treatment (better service, a loyalty offer, a win-back campaign) would "
+    "change and cost; the projection runs through the fitted model."
+)
+view.what_if(base, dataset, currency)
