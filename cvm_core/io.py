@@ -267,8 +267,18 @@ def detect_encoding(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     # Exports from European Excel are cp1252; Chinese ones GB18030 (a superset of GBK).
-    best = from_bytes(data[:400_000], cp_isolation=["cp1252", "gb18030", "latin_1"]).best()
-    return best.encoding if best is not None else "cp1252"
+    candidates = ["cp1252", "gb18030", "latin_1"]
+    best = from_bytes(data[:400_000], cp_isolation=candidates).best()
+    # The guess comes from a sample; take the first candidate that decodes the whole file.
+    # latin_1 decodes any bytes, so one always does.
+    ordered = ([best.encoding] if best is not None else []) + candidates
+    for encoding in ordered:
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin_1"
 
 
 def detect_delimiter(lines: list[str]) -> str:
@@ -317,7 +327,7 @@ def _read_text(
         )
     if table is None:  # ragged rows, blank lines or quoted line breaks: the tolerant reader
         text = data.decode(encoding, errors="replace")
-        if "\ufffd" in text and encoding in {"utf-8", "utf-8-sig"}:
+        if "\ufffd" in text:
             notes.append("Some characters could not be decoded and show as '\ufffd'.")
         grid = _read_csv_grid(text, delimiter, width)
         table = _table_from_grid(grid.astype("category"), filename, header_idx + 1)
@@ -383,7 +393,7 @@ def _read_body_fast(
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError, UnicodeDecodeError):
         return None
     frame = table.to_pandas()
     keep = [c for c in frame.columns if not c.startswith("column_") or _column_has_values(frame[c])]
