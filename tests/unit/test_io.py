@@ -95,6 +95,16 @@ def test_gb18030_chinese_headers_and_values():
     assert cells(table)[3] == ["合计", "", "1,588.50", "", ""]
 
 
+def test_encoding_guess_is_checked_on_the_whole_file():
+    # A short GB18030 file that the statistical guess takes for cp1252, in which byte 0x90 is
+    # undefined: the reader must fall back to an encoding that decodes it, not crash.
+    data = "Customer ID,Date,Revenue\r\n\x08\U000103d6,2023-01-01,1\r\n".encode("gb18030")
+    assert b"\x90" in data
+    workbook = read_workbook(data, "short.csv")
+    assert workbook.encoding != "cp1252"
+    assert cells(only_table(workbook))[0][1:] == ["2023-01-01", "1"]
+
+
 def test_utf16_with_bom():
     data = "Kunde\tDatum\tBetrag\nA\t01.01.2023\t5\n".encode("utf-16")
     table = only_table(read_workbook(data, "utf16.txt"))
