@@ -31,6 +31,12 @@ MIN_PAIR_CUSTOMERS = 5
 MIN_LIFT = 1.0
 """A next-best category must have a lift above this with something the customer bought."""
 
+MIN_CONFIDENCE = 0.2
+"""...and at least this share of the buyers of that something must also have bought it. Without it a
+rare category wins everywhere: its few buyers are heavy buyers of everything, so its lift with every
+other category is high even though few customers ever buy it (the minimum-support/confidence rule of
+association-rule mining)."""
+
 PAIR_COLUMNS = (
     "antecedent", "consequent", "customers_both", "antecedent_customers", "consequent_customers",
     "support", "confidence", "lift",
@@ -264,11 +270,13 @@ def next_best_categories(
     baskets: CategoryBaskets,
     min_customers: int = MIN_PAIR_CUSTOMERS,
     min_lift: float = MIN_LIFT,
+    min_confidence: float = MIN_CONFIDENCE,
 ) -> pd.DataFrame:
     """Each customer's next-best category: the highest-lift category they have not bought yet.
 
     For a customer who bought the set S, a category j outside S scores max over i in S of
-    lift(i, j), counting only pairs at least ``min_customers`` customers bought together. The
+    lift(i, j), counting only rules i -> j that at least ``min_customers`` customers followed and
+    whose confidence (share of i's buyers who also bought j) is at least ``min_confidence``. The
     best-scoring j is recommended when its lift exceeds ``min_lift``; equal lifts go to the more
     widely bought category.
 
@@ -284,19 +292,22 @@ def next_best_categories(
         index=np.arange(len(baskets.sets)),
     )
     if k >= 2:
-        per_set = _best_per_set(baskets, min_customers, min_lift)
+        per_set = _best_per_set(baskets, min_customers, min_lift, min_confidence)
     out = per_set.iloc[baskets.set_of_customer].set_axis(baskets.customers)
     out.index.name = "customer_id"
     return out
 
 
-def _best_per_set(baskets: CategoryBaskets, min_customers: int, min_lift: float) -> pd.DataFrame:
+def _best_per_set(
+    baskets: CategoryBaskets, min_customers: int, min_lift: float, min_confidence: float
+) -> pd.DataFrame:
     c = _counts(baskets, None)
     k = len(baskets.categories)
     with np.errstate(divide="ignore", invalid="ignore"):
         lift = c.both * c.n / np.outer(c.buyers, c.buyers)
         confidence = c.both / c.buyers[:, None]
     usable = (c.both >= max(min_customers, 1)) & ~np.eye(k, dtype=bool) & (lift > min_lift)
+    usable &= np.nan_to_num(confidence) >= min_confidence
     lift = np.where(usable, lift, -np.inf)
     best = np.full(baskets.sets.shape, -np.inf)
     source = np.zeros(baskets.sets.shape, dtype=np.int64)
@@ -333,4 +344,46 @@ def recommendation_counts(next_best: pd.DataFrame) -> pd.DataFrame:
             "customers": counts.to_numpy(),
             "share": counts.to_numpy() / max(len(chosen), 1),
         }
+    )
+
+
+# --- one-line takeaways (the message a chart's slide carries) ---------------------------------
+
+
+def lift_takeaway(pairs: pd.DataFrame) -> str:
+    """The strongest pair in words, e.g. 'Buyers of Tea are 1.40x as likely ... (62% do).'"""
+    top = top_pairs(pairs, 1)
+    if top.empty:
+        return "No category pair was bought together often enough to measure its lift."
+    p = top.iloc[0]
+    return (
+        f"Buyers of {p['antecedent']} are {p['lift']:.2f}x as likely as the average customer to "
+        f"also buy {p['consequent']} ({p['confidence'] * 100:.0f}% of them do)."
+    )
+
+
+def categories_takeaway(distribution: pd.DataFrame) -> str:
+    """Mean categories per buying customer and the share who bought from one category only."""
+    buyers = distribution[distribution["categories"] > 0]
+    total = int(buyers["customers"].sum())
+    if total == 0:
+        return "No customer in this group bought from a product category."
+    mean = float((buyers["categories"] * buyers["customers"]).sum()) / total
+    single = int(buyers.loc[buyers["categories"] == 1, "customers"].sum())
+    return (
+        f"Customers bought from {mean:.1f} categories on average; {single / total * 100:.0f}% "
+        "bought from only one, the first cross-sell target."
+    )
+
+
+def next_best_takeaway(counts: pd.DataFrame) -> str:
+    """The most offered next-best category and how many customers have no qualifying offer."""
+    offered = counts[counts["category"] != "(none)"]
+    none = int(counts.loc[counts["category"] == "(none)", "customers"].sum())
+    if offered.empty:
+        return "No category passes the lift and confidence thresholds for any customer."
+    top = offered.iloc[0]
+    return (
+        f"{top['category']} is the next-best offer for {int(top['customers']):,} customers "
+        f"({top['share'] * 100:.0f}%); {none:,} have no offer that qualifies."
     )

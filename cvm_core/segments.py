@@ -135,6 +135,33 @@ def _check_grid(grid: Mapping[int, Sequence[str]]) -> None:
         raise ValidationError(
             "The RFM segment map must name a segment for every R score 1-5 and FM score 1-5."
         )
+    for r in range(N_SCORES, 0, -1):
+        for fm, name in enumerate(grid[r], start=1):
+            if not isinstance(name, str) or not name.strip():
+                raise ValidationError(
+                    f"The RFM segment map has no segment name for R = {r}, FM = {fm}. Type a name "
+                    "into that cell, or reset the map to the default."
+                )
+
+
+def grid_from_frame(frame: pd.DataFrame) -> dict[int, tuple[str, ...]]:
+    """Read a segment map edited in the layout of :func:`segment_grid_frame` (rows R = 5..1,
+    columns FM = 1..5) back into a grid; names are stripped of surrounding spaces.
+
+    Raises
+    ------
+    ValidationError
+        When the table is not 5 x 5 or a cell is empty.
+    """
+    if frame.shape != (N_SCORES, N_SCORES):
+        raise ValidationError("The RFM segment map must have 5 rows (R = 5..1) and 5 columns (FM).")
+    cells = frame.to_numpy(dtype=object)
+    grid = {
+        N_SCORES - i: tuple(str(v).strip() if isinstance(v, str) else "" for v in cells[i])
+        for i in range(N_SCORES)
+    }
+    _check_grid(grid)
+    return grid
 
 
 def segment_order(
@@ -188,6 +215,12 @@ def rfm_scores(
         raise ValidationError(f"The customer summary lacks {', '.join(sorted(missing))}.")
     if summary.empty:
         raise ValidationError("There are no customers to score.")
+    if not (summary[frequency] > 0).any():
+        raise ValidationError(
+            "Every transaction up to the observation end is a return, so there are no purchases "
+            "to segment. Check the return flag or revenue sign mapping on the Upload page, or move "
+            "the observation end."
+        )
     _check_grid(grid)
     end = (
         pd.Timestamp(observation_end)
@@ -252,11 +285,18 @@ def _rfm_notes(table: pd.DataFrame, frequency: str) -> list[str]:
                 f"{pct(top / n, 0)} of customers have the same {label} ({shown}); they are ordered "
                 f"by {tiebreak} so that each {letter} score still holds about a fifth of customers."
             )
-    non_positive = int((table["monetary"] <= 0).sum())
+    only_returns = int((table["frequency"] == 0).sum())
+    if only_returns:
+        notes.append(
+            f"{count(only_returns)} customer{'s' if only_returns != 1 else ''} only returned goods in "
+            "this period (no purchase): they get the lowest F and M scores. Their purchases may lie "
+            "before the data starts; check the return flag if this looks wrong."
+        )
+    non_positive = int(((table["monetary"] <= 0) & (table["frequency"] > 0)).sum())
     if non_positive:
         notes.append(
-            f"{count(non_positive)} customer{'s have' if non_positive != 1 else ' has'} net revenue "
-            "of zero or less (only returns, or returns above purchases) and get the lowest M scores."
+            f"{count(non_positive)} customer{'s' if non_positive != 1 else ''} returned as much as "
+            "they bought or more (net revenue of zero or less) and get the lowest M scores."
         )
     return notes
 
@@ -798,6 +838,14 @@ class SegmentSettings:
     cluster_attributes: tuple[str, ...] = ()
     random_state: int = 0
     min_pair_customers: int = affinity.MIN_PAIR_CUSTOMERS
+    min_confidence: float = affinity.MIN_CONFIDENCE
+    grid: tuple[tuple[str, ...], ...] = tuple(RFM_SEGMENT_GRID[r] for r in range(1, N_SCORES + 1))
+    """The RFM segment map as rows R = 1..5 of FM = 1..5 names (a tuple, so settings hash)."""
+
+    @property
+    def segment_grid(self) -> dict[int, tuple[str, ...]]:
+        """``grid`` as the mapping R score -> names that :func:`rfm_scores` takes."""
+        return {r: tuple(row) for r, row in enumerate(self.grid, start=1)}
 
 
 @dataclass(frozen=True)
@@ -880,7 +928,7 @@ def analyse_segments(
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
     tx = transactions[transactions["date"] <= end]
-    rfm = rfm_scores(summary, end, settings.frequency)
+    rfm = rfm_scores(summary, end, settings.frequency, settings.segment_grid)
     features = rfm.table[list(RFM_FEATURES)]
     clusters, cluster_message, features = _clusters(
         features, customers_table, cost_to_serve, settings
@@ -900,7 +948,7 @@ def analyse_segments(
     }
     if clusters is not None:
         scopes |= {f"Cluster: {c}": (clusters.labels_ == c).to_numpy() for c in clusters.order_}
-    cross = _affinity(tx, summary.index, scopes, settings.min_pair_customers)
+    cross = _affinity(tx, summary.index, scopes, settings)
     membership = _membership(rfm, clusters, cross.next_best, customers_table)
     return SegmentAnalysis(
         rfm=rfm,
@@ -970,8 +1018,9 @@ class _Affinity:
 
 
 def _affinity(
-    tx: pd.DataFrame, index: pd.Index, scopes: dict[str, np.ndarray], min_customers: int
+    tx: pd.DataFrame, index: pd.Index, scopes: dict[str, np.ndarray], settings: SegmentSettings
 ) -> _Affinity:
+    min_customers = settings.min_pair_customers
     try:
         baskets = affinity.category_baskets(tx, index)
     except ValidationError as error:
@@ -979,9 +1028,16 @@ def _affinity(
     everyone = {ALL_CUSTOMERS: None} | {k: m for k, m in scopes.items() if m.any()}
     pairs = {k: affinity.pair_affinity(baskets, m, min_customers) for k, m in everyone.items()}
     per_customer = {k: affinity.categories_per_customer(baskets, m) for k, m in everyone.items()}
-    next_best = affinity.next_best_categories(baskets, min_customers)
+    next_best = affinity.next_best_categories(
+        baskets, min_customers, min_confidence=settings.min_confidence
+    )
     message = None
-    if len(baskets.categories) < 2:
+    if len(baskets.categories) == 0:
+        message = (
+            "No purchase line has a product category (only returns do), so cross-sell affinity "
+            "cannot be computed. Check the category column mapping on the Upload page."
+        )
+    elif len(baskets.categories) < 2:
         message = (
             f"Only one product category ({baskets.categories[0]}) was bought, so there are no "
             "category pairs to compare. Map a more detailed category column to see cross-sell."
@@ -999,12 +1055,90 @@ def _affinity(
     return _Affinity(baskets, pairs, per_customer, next_best, message)
 
 
+# --- one-line takeaways (the message a chart's slide carries) ---------------------------------
+
+
+def contribution_takeaway(table: pd.DataFrame, dimension: str) -> str:
+    """The group with the largest share of net revenue, against its share of customers.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`segment_contribution`.
+    dimension : str
+        What the groups are, in lower case for the sentence ("RFM segment", "cluster", "region").
+    """
+    known = table[(table["segment"] != NOT_RECORDED) & table["revenue_share"].notna()]
+    if known.empty:
+        return f"Net revenue is zero or negative in total, so no {dimension} has a share of it."
+    top = known.loc[known["revenue_share"].idxmax()]
+    text = (
+        f"{dimension[:1].upper()}{dimension[1:]} '{top['segment']}': {pct(top['customer_share'], 0)} of "
+        f"customers bring {pct(top['revenue_share'], 0)} of net revenue"
+    )
+    if "margin_share" in top and np.isfinite(top["margin_share"]):
+        text += f" and {pct(top['margin_share'], 0)} of margin"
+    return text + "."
+
+
+def silhouette_takeaway(model: CustomerClusters) -> str:
+    """Which k separates customers best, and whether the user overrode it."""
+    scores = model.silhouette_
+    if scores.empty:
+        return f"{model.n_clusters_} clusters, as chosen."
+    best = int(scores.idxmax())
+    if model.n_clusters is not None and model.n_clusters_ != best:
+        yours = (
+            f" against {scores[model.n_clusters_]:.2f}" if model.n_clusters_ in scores.index else ""
+        )
+        return (
+            f"You chose {model.n_clusters_} clusters; {best} would separate customers best "
+            f"(silhouette {scores[best]:.2f}{yours})."
+        )
+    return (
+        f"{best} clusters separate customers best (silhouette {scores[best]:.2f}, judged on "
+        f"{count(model.sample_size_)} customers)."
+    )
+
+
 # --- campaign lists ---------------------------------------------------------------------------
 
 
-def membership_export(analysis: SegmentAnalysis, currency: str) -> pd.DataFrame:
-    """Segment membership per customer, with readable headers, ready for a campaign tool."""
+def _in_segments(analysis: SegmentAnalysis, segments: Sequence[str]) -> np.ndarray:
+    """Customers in any of the RFM ``segments`` (everyone when none are given)."""
     m = analysis.membership
+    if not segments:
+        return np.ones(len(m), dtype=bool)
+    return m["rfm_segment"].isin(list(segments)).to_numpy()
+
+
+@dataclass(frozen=True)
+class ExportSizes:
+    members: int
+    offers: int
+
+
+def export_sizes(analysis: SegmentAnalysis, segments: Sequence[str] = ()) -> ExportSizes:
+    """Rows of the two campaign lists for the chosen RFM segments (all when none are chosen)."""
+    keep = _in_segments(analysis, segments)
+    has_offer = analysis.membership["next_best_category"].notna().to_numpy()
+    return ExportSizes(members=int(keep.sum()), offers=int((keep & has_offer).sum()))
+
+
+def membership_export(
+    analysis: SegmentAnalysis, currency: str, segments: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Segment membership per customer, with readable headers, ready for a campaign tool.
+
+    Parameters
+    ----------
+    analysis : SegmentAnalysis
+    currency : str
+        Shown in the net revenue header.
+    segments : sequence of str
+        Only customers in these RFM segments; default everyone.
+    """
+    m = analysis.membership[_in_segments(analysis, segments)]
     frequency = FREQUENCY_MEASURES[analysis.rfm.frequency].capitalize()
     out = pd.DataFrame({"Customer ID": m.index.astype(str)})
     if "customer_name" in m:
@@ -1022,15 +1156,18 @@ def membership_export(analysis: SegmentAnalysis, currency: str) -> pd.DataFrame:
     return out
 
 
-def next_best_export(analysis: SegmentAnalysis, currency: str) -> pd.DataFrame:
-    """Customers with a next-best category, strongest lift first, with why it was chosen."""
+def next_best_export(
+    analysis: SegmentAnalysis, currency: str, segments: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Customers with a next-best category, strongest lift first, with why it was chosen (only
+    those in the RFM ``segments`` when given)."""
     columns = ["Customer ID", "Customer name", "RFM segment", "Cluster", "Next-best category",
                "Because they bought", "Lift", "Confidence (%)", f"Net revenue ({currency})"]  # fmt: skip
     if analysis.next_best is None:
         return pd.DataFrame(columns=columns)
     m = analysis.membership
     nb = analysis.next_best
-    has = nb["next_best_category"].notna().to_numpy()
+    has = nb["next_best_category"].notna().to_numpy() & _in_segments(analysis, segments)
     out = pd.DataFrame(
         {
             "Customer ID": m.index[has].astype(str),

@@ -132,9 +132,15 @@ def silhouette_chart(silhouette: pd.Series, chosen_k: int) -> alt.LayerChart:
     """Mean silhouette per number of clusters, the chosen k marked."""
     data = pd.DataFrame({"k": silhouette.index.astype(int), "silhouette": silhouette.to_numpy()})
     data["chosen"] = data["k"] == chosen_k
+    top = float(data["silhouette"].max()) if len(data) else 1.0
     base = alt.Chart(data).encode(
         x=alt.X("k:O", title="Number of clusters (k)", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("silhouette:Q", title="Mean silhouette"),
+        # Headroom above the best k so its marker is not cut by the plot edge.
+        y=alt.Y(
+            "silhouette:Q",
+            title="Mean silhouette (higher = better separated)",
+            scale=alt.Scale(domain=[min(0.0, float(data["silhouette"].min())), top * 1.2]),
+        ),
         tooltip=[
             alt.Tooltip("k:O", title="k"),
             alt.Tooltip("silhouette:Q", title="Silhouette", format=".3f"),
@@ -149,7 +155,7 @@ def silhouette_chart(silhouette: pd.Series, chosen_k: int) -> alt.LayerChart:
     )
 
 
-def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.Chart:
+def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.LayerChart:
     """Clusters as bubbles: days since last purchase vs net revenue per customer, size = customers.
 
     Parameters
@@ -159,38 +165,50 @@ def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.Chart:
         avg_frequency (the cluster profile), highest value first.
     """
     revenue = money_title("Net revenue per customer", currency)
-    data = profile[profile["segment"] != "(not recorded)"]
-    return (
-        alt.Chart(data)
-        .mark_circle(opacity=0.8, stroke="white")
-        .encode(
-            x=alt.X(
-                "avg_recency_days:Q",
-                title="Average days since last purchase",
-                scale=alt.Scale(zero=True),
-                axis=alt.Axis(tickCount=8),
-            ),
-            y=alt.Y("revenue_per_customer:Q", title=revenue, axis=alt.Axis(format="~s")),
-            size=alt.Size("customers:Q", title="Customers", scale=alt.Scale(range=[100, 2500])),
-            color=alt.Color(
-                "segment:N",
-                title="Cluster",
-                sort=list(data["segment"]),
-                legend=alt.Legend(labelLimit=400),
-            ),
-            tooltip=[
-                alt.Tooltip("segment:N", title="Cluster"),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
-                alt.Tooltip("customer_share:Q", title="Share of customers", format=".1%"),
-                alt.Tooltip("revenue_per_customer:Q", title=revenue, format=MONEY_FORMAT),
-                alt.Tooltip("avg_frequency:Q", title="Average orders", format=".1f"),
-                alt.Tooltip(
-                    "avg_recency_days:Q", title="Average days since last purchase", format=".0f"
-                ),
-            ],
-        )
-        .properties(title="Clusters by recency and value", height=340)
+    data = profile[profile["segment"] != "(not recorded)"].assign(
+        label=lambda d: d["customer_share"].map(lambda s: f"{s:.0%} of customers")
     )
+    # Room around the extremes so the largest bubbles are not cut by the plot edge.
+    x_max = float(data["avg_recency_days"].max()) * 1.15 + 10
+    low, high = float(data["revenue_per_customer"].min()), float(data["revenue_per_customer"].max())
+    y_domain = [min(0.0, low * 1.15), high * 1.2 + 1]
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "avg_recency_days:Q",
+            title="Average days since last purchase",
+            scale=alt.Scale(domain=[0, x_max], nice=False),
+            axis=alt.Axis(tickCount=8),
+        ),
+        y=alt.Y(
+            "revenue_per_customer:Q",
+            title=revenue,
+            scale=alt.Scale(domain=y_domain, nice=False),
+            axis=alt.Axis(format=MONEY_FORMAT),
+        ),
+        tooltip=[
+            alt.Tooltip("segment:N", title="Cluster"),
+            alt.Tooltip("customers:Q", title="Customers", format=","),
+            alt.Tooltip("customer_share:Q", title="Share of customers", format=".1%"),
+            alt.Tooltip("revenue_share:Q", title="Share of net revenue", format=".1%"),
+            alt.Tooltip("revenue_per_customer:Q", title=revenue, format=MONEY_FORMAT),
+            alt.Tooltip("avg_frequency:Q", title="Average orders", format=".1f"),
+            alt.Tooltip(
+                "avg_recency_days:Q", title="Average days since last purchase", format=".0f"
+            ),
+        ],
+    )
+    bubbles = base.mark_circle(opacity=0.85, stroke="white").encode(
+        size=alt.Size("customers:Q", scale=alt.Scale(range=[150, 3000]), legend=None),
+        color=alt.Color(
+            "segment:N",
+            title="Cluster (biggest bubble = most customers)",
+            sort=list(data["segment"]),
+            scale=alt.Scale(range=PALETTE),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=400, titleLimit=400),
+        ),
+    )
+    labels = base.mark_text(dy=-30, fontSize=11, color="#333333").encode(text="label:N")
+    return alt.layer(bubbles, labels).properties(title="Clusters by recency and value", height=360)
 
 
 def categories_per_customer_chart(distribution: pd.DataFrame) -> alt.Chart:
@@ -256,19 +274,26 @@ def lift_heatmap(pairs: pd.DataFrame, categories: list[str]) -> alt.LayerChart:
     )
 
 
-def next_best_chart(counts: pd.DataFrame) -> alt.Chart:
-    """How many customers each category is the next-best offer for."""
-    return (
-        alt.Chart(counts)
-        .mark_bar(color=PALETTE[2])
-        .encode(
-            y=alt.Y("category:N", sort="-x", title="Next-best category"),
-            x=alt.X("customers:Q", title="Customers"),
-            tooltip=[
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
-                alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
-            ],
-        )
-        .properties(title="Next-best category: how many customers each would be offered to")
+def next_best_chart(counts: pd.DataFrame) -> alt.LayerChart:
+    """How many customers each category is the next-best offer for ("(none)" last, in grey)."""
+    order = [c for c in counts["category"] if c != "(none)"] + ["(none)"]
+    data = counts.assign(
+        label=counts["share"].map(lambda s: f"{s:.0%}"), offered=counts["category"] != "(none)"
+    )
+    base = alt.Chart(data).encode(
+        y=alt.Y("category:N", sort=order, title="Next-best category"),
+        x=alt.X("customers:Q", title="Customers", axis=alt.Axis(format=",.0f")),
+        tooltip=[
+            alt.Tooltip("category:N", title="Category"),
+            alt.Tooltip("customers:Q", title="Customers", format=","),
+            alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.condition(alt.datum.offered, alt.value(PALETTE[2]), alt.value("#b3b3b3"))
+    )
+    labels = base.mark_text(align="left", dx=3, fontSize=11, color="#333333").encode(text="label:N")
+    return alt.layer(bars, labels).properties(
+        title="Next-best category: how many customers each would be offered to",
+        height=alt.Step(26),
     )

@@ -189,3 +189,45 @@ def test_recommendation_counts(baskets):
         "A": 1,
     }
     assert counts["share"].sum() == pytest.approx(1.0)
+
+
+def test_next_best_needs_enough_confidence(baskets):
+    # Every usable rule in the fixture has confidence 2/3 (A -> B, B -> C, C -> B, B -> A, ...).
+    kept = affinity.next_best_categories(baskets, min_customers=1, min_confidence=2 / 3)
+    assert kept["next_best_category"].notna().sum() == 4
+    none = affinity.next_best_categories(baskets, min_customers=1, min_confidence=0.7)
+    assert none["next_best_category"].isna().all()
+
+
+def test_a_rare_category_of_heavy_buyers_does_not_win_everywhere():
+    # 20 customers buy A only, 20 buy A and B, 2 heavy buyers buy A, B and R.
+    # n = 42; lift(B, R) = 2 * 42 / (22 * 2) = 1.91 but confidence(B -> R) = 2/22 = 9%;
+    # lift(A, B) = 22 * 42 / (42 * 22) = 1 (not above 1). So A-only buyers get no offer and
+    # A+B buyers are not all sent R.
+    rows = [(f"a{i}", "A") for i in range(20)]
+    rows += [(f"b{i}", c) for i in range(20) for c in "AB"]
+    rows += [(f"h{i}", c) for i in range(2) for c in "ABR"]
+    tx = pd.DataFrame(rows, columns=["customer_id", "category"]).assign(is_return=False)
+    baskets = affinity.category_baskets(tx)
+    without = affinity.next_best_categories(baskets, min_customers=2, min_confidence=0.0)
+    assert (without.loc[[f"b{i}" for i in range(20)], "next_best_category"] == "R").all()
+    assert without.loc["b0", "lift"] == pytest.approx(2 * 42 / (22 * 2))
+    default = affinity.next_best_categories(baskets, min_customers=2)
+    assert default["next_best_category"].isna().all()
+
+
+def test_takeaways_say_what_the_tiny_fixture_shows(baskets):
+    pairs = affinity.pair_affinity(baskets, min_customers=1)
+    assert affinity.lift_takeaway(pairs) == (
+        "Buyers of A are 1.11x as likely as the average customer to also buy B (67% of them do)."
+    )
+    # Buyers: 2 bought one category, 2 bought two, 1 bought three: mean 9 / 5 = 1.8.
+    assert affinity.categories_takeaway(affinity.categories_per_customer(baskets)) == (
+        "Customers bought from 1.8 categories on average; 40% bought from only one, the first "
+        "cross-sell target."
+    )
+    counts = affinity.recommendation_counts(affinity.next_best_categories(baskets, min_customers=1))
+    assert affinity.next_best_takeaway(counts) == (
+        "B is the next-best offer for 2 customers (33%); 2 have no offer that qualifies."
+    )
+    assert "No category pair" in affinity.lift_takeaway(pairs.head(0))

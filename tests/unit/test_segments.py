@@ -112,7 +112,71 @@ def test_rfm_scores_match_the_hand_computation(five):
 def test_rfm_notes_explain_ties_and_returns(five):
     notes = segments.rfm_scores(customer_summary(five, "day", END), END).notes
     assert any("40% of customers have the same orders (1)" in n for n in notes)
-    assert any(n.startswith("1 customer has net revenue of zero or less") for n in notes)
+    assert any(n.startswith("1 customer returned as much as they bought or more") for n in notes)
+    assert not any("only returned goods" in n for n in notes)
+
+
+def test_a_customer_with_only_returns_is_scored_last_on_f_and_m_and_explained(five):
+    # F only returned 25 on 2023-12-01: recency 61, orders 0, net revenue -25. Six customers:
+    # rank p scores (2p + 1) * 5 // 12 + 1 = 1, 2, 3, 3, 4, 5.
+    # R: E 365, D 152, C 91, F 61, B 6, A 1 -> E 1, D 2, C 3, F 3, B 4, A 5.
+    # F: F 0, then E and C (1 order; E spent less), B 2, A 3, D 4 -> F 1, E 2, C 3, B 3, A 4, D 5.
+    # M: F -25, E -10, D 80, B 100, A 600, C 1000 -> F 1, E 2, D 3, B 3, A 4, C 5.
+    tx = pd.concat([five, _transactions([("F", "2023-12-01", -25.0)])], ignore_index=True)
+    rfm = segments.rfm_scores(customer_summary(tx, "day", END), END)
+    t = rfm.table
+    assert t["rfm_code"].to_dict() == {
+        "A": "544", "B": "433", "C": "335", "D": "253", "E": "122", "F": "311",
+    }  # fmt: skip
+    assert t.loc["F", "fm_score"] == 1 and t.loc["F", "rfm_segment"] == "About to sleep"
+    assert any(n.startswith("1 customer only returned goods in this period") for n in rfm.notes)
+
+
+def test_only_returns_in_the_data_is_a_clear_error():
+    tx = _transactions([("a", "2024-01-02", -10.0), ("b", "2024-01-03", -5.0)])
+    with pytest.raises(ValidationError, match="Every transaction up to the observation end"):
+        segments.rfm_scores(customer_summary(tx, "day", END), END)
+
+
+def test_an_edited_segment_map_is_read_back_and_checked():
+    frame = segments.segment_grid_frame()
+    frame.iloc[0, 0] = "  Fresh  "  # R = 5, FM = 1
+    grid = segments.grid_from_frame(frame)
+    assert grid[5][0] == "Fresh" and grid[1] == segments.RFM_SEGMENT_GRID[1]
+    frame.iloc[2, 3] = " "
+    with pytest.raises(ValidationError, match="no segment name for R = 3, FM = 4"):
+        segments.grid_from_frame(frame)
+    with pytest.raises(ValidationError, match="5 rows"):
+        segments.grid_from_frame(frame.iloc[:4])
+
+
+def test_the_analysis_uses_the_chosen_segment_map(five):
+    # Everyone with R >= 4 is "Active", the rest "Dormant": A (R 5) and B (R 4) are active.
+    grid = tuple(("Active",) * 5 if r >= 4 else ("Dormant",) * 5 for r in range(1, 6))
+    settings = segments.SegmentSettings(grid=grid)
+    result = segments.analyse_segments(customer_summary(five, "day", END), five, settings=settings)
+    table = result.contribution["RFM segment"].set_index("segment")
+    assert table["customers"].to_dict() == {"Active": 2, "Dormant": 3}
+    assert table.loc["Active", "revenue_share"] == pytest.approx(700 / 1770)
+
+
+def test_takeaways_are_computed_from_the_data(five):
+    summary = customer_summary(five, "day", END)
+    table = segments.segment_contribution(
+        summary, segments.rfm_scores(summary, END).table["rfm_segment"]
+    )
+    # Loyal is C alone: 1 of 5 customers, 1000 of 1770 net revenue = 56.5%.
+    assert segments.contribution_takeaway(table, "RFM segment") == (
+        "RFM segment 'Loyal': 20% of customers bring 56% of net revenue."
+    )
+    negative = table.assign(revenue_share=np.nan)
+    assert "zero or negative in total" in segments.contribution_takeaway(negative, "region")
+    model = segments.CustomerClusters(n_clusters=4, random_state=0).fit(_three_groups())
+    best = model.silhouette_.idxmax()
+    assert segments.silhouette_takeaway(model).startswith(
+        f"You chose 4 clusters; {best} would separate customers best (silhouette "
+        f"{model.silhouette_[best]:.2f} against {model.silhouette_[4]:.2f})"
+    )
 
 
 def test_segment_map_is_a_parameter(five):
@@ -416,6 +480,17 @@ def test_analysis_scopes_and_exports():
     offers = segments.next_best_export(result, "EUR")
     assert offers["Lift"].is_monotonic_decreasing
     assert (offers["Lift"] > 1).all()
+    # A campaign for two segments only: both lists keep just those customers.
+    chosen = ("Champions", "Lost")
+    in_chosen = result.membership["rfm_segment"].isin(chosen)
+    picked = segments.membership_export(result, "EUR", chosen)
+    assert len(picked) == in_chosen.sum() > 0
+    assert set(picked["RFM segment"]) <= set(chosen)
+    picked_offers = segments.next_best_export(result, "EUR", chosen)
+    assert set(picked_offers["RFM segment"]) <= set(chosen)
+    sizes = segments.export_sizes(result, chosen)
+    assert (sizes.members, sizes.offers) == (len(picked), len(picked_offers))
+    assert segments.export_sizes(result).members == 40
 
 
 def test_command_line_without_categories(tmp_path, capsys):
