@@ -67,7 +67,43 @@ def settings_form(dataset: Dataset) -> core.SegmentSettings:
         frequency=frequency,
         n_clusters=None if k == AUTO_K else int(k),
         cluster_attributes=tuple(attributes),
+        grid=_segment_map(dataset),
     )
+
+
+def _reset_map(editor_key: str) -> None:
+    st.session_state.pop(editor_key, None)
+
+
+def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
+    """The RFM segment map, shown and editable; an invalid edit falls back to the default map."""
+    editor_key = key("grid", dataset)
+    default = core.segment_grid_frame()
+    with st.expander("RFM segment map: which scores make which segment (editable)"):
+        st.caption(
+            "Rows: recency score R (5 = bought most recently). Columns: FM, the rounded-up mean of "
+            "the frequency and monetary scores (5 = buys most often and spends most). Type a new "
+            "name into any cell to regroup customers; your own names are allowed."
+        )
+        edited = st.data_editor(
+            default,
+            key=editor_key,
+            column_config={c: st.column_config.TextColumn(c, required=True) for c in default},
+            disabled=["Recency score"],
+        )
+        st.button(
+            "Reset to the default map",
+            on_click=_reset_map,
+            args=(editor_key,),
+            icon=":material/restart_alt:",
+            key=f"{editor_key}.reset",
+        )
+        try:
+            grid = core.grid_from_frame(edited)
+        except CvmError as error:
+            st.error(f"{error} Using the default map until then.", icon=":material/error:")
+            grid = core.RFM_SEGMENT_GRID
+    return tuple(tuple(grid[r]) for r in range(1, core.N_SCORES + 1))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -109,19 +145,18 @@ def analyse(dataset: Dataset, settings: core.SegmentSettings) -> core.SegmentAna
 
 
 def _column_config(currency: str, dimension: str) -> dict:
-    money = st.column_config.NumberColumn
+    number = st.column_config.NumberColumn
     return {
         "segment": st.column_config.TextColumn(dimension),
-        "description": st.column_config.TextColumn("What it means", width="large"),
-        "customers": money("Customers", format="localized"),
-        "customer_share": money("Share of customers", format="percent"),
-        "net_revenue": money(f"Net revenue ({currency})", format="localized"),
-        "revenue_share": money("Share of revenue", format="percent"),
-        "revenue_per_customer": money(f"Revenue per customer ({currency})", format="localized"),
-        "margin": money(f"Margin ({currency})", format="localized"),
-        "margin_share": money("Share of margin", format="percent"),
-        "avg_recency_days": money("Avg days since last purchase", format="%.0f"),
-        "avg_frequency": money("Avg orders", format="%.1f"),
+        "customers": number("Customers", format="localized"),
+        "customer_share": number("% of customers", format="percent"),
+        "net_revenue": number(f"Net revenue ({currency})", format="localized"),
+        "revenue_share": number("% of revenue", format="percent"),
+        "revenue_per_customer": number(f"Revenue / customer ({currency})", format="localized"),
+        "margin": number(f"Margin ({currency})", format="localized"),
+        "margin_share": number("% of margin", format="percent"),
+        "avg_recency_days": number("Avg days since last buy", format="%.0f"),
+        "avg_frequency": number("Avg orders", format="%.1f"),
         "avg_monetary": None,
     }
 
@@ -155,7 +190,8 @@ def show_headline(result: core.SegmentAnalysis) -> None:
             col.metric(
                 name,
                 formatting.pct(row["customer_share"]),
-                help=f"Share of customers; they bring {formatting.pct(row['revenue_share'])} of net revenue.",
+                help=f"Share of customers; they bring {formatting.pct(row['revenue_share'])} of "
+                "net revenue.",
             )
     clusters = result.clusters
     cols[3].metric("Clusters", formatting.count(clusters.n_clusters_) if clusters else "–")
@@ -166,27 +202,31 @@ def show_rfm(result: core.SegmentAnalysis, currency: str) -> None:
         st.info(note, icon=":material/info:")
     cells = core.grid_cells(result.rfm)
     order = list(result.rfm.table["rfm_segment"].cat.categories)
+    table = result.contribution["RFM segment"]
     show_chart(
         charts.rfm_map_chart(cells, order),
         "Each customer scores 1-5 on recency (R) and on frequency and spend combined (FM), by "
-        "fifths of your customer base; the cell decides the segment. Percentages: share of customers.",
+        "fifths of your customer base; the cell decides the segment (edit the map above). "
+        "Percentages: share of customers.",
+        name="RFM segment map",
         data=cells,
+        takeaway=core.contribution_takeaway(table, "RFM segment"),
     )
-    table = result.contribution["RFM segment"]
     _table(table.drop(columns=["avg_monetary"]), currency, "RFM segment")
-    with st.expander("The segment map: which scores make which segment, and what to do"):
-        st.dataframe(core.segment_grid_frame(result.rfm.grid))
+    with st.expander("What each segment means, and what to do"):
         meaning = pd.DataFrame(
             {
                 "Segment": order,
-                "What it means": [core.RFM_SEGMENT_DESCRIPTIONS.get(s, "") for s in order],
+                "What it means": [
+                    core.RFM_SEGMENT_DESCRIPTIONS.get(s, "Your own segment (from the edited map).")
+                    for s in order
+                ],
             }
         )
         st.dataframe(meaning, hide_index=True, height=35 * (len(meaning) + 1) + 3)
         st.caption(
-            "R = recency score, FM = the rounded-up mean of the frequency and monetary scores. "
             "Scores are quintiles: 5 = the best fifth of customers. Equal values are ordered by "
-            "the other measures so each score holds a fifth."
+            "the other measures so each score still holds a fifth."
         )
 
 
@@ -206,12 +246,19 @@ def show_clusters(result: core.SegmentAnalysis, currency: str) -> None:
         f"k was judged on a random sample of {formatting.count(clusters.sample_size_)} customers; "
         f"the final model is {clusters.algorithm_} on all customers."
     )
+    if clusters.n_clusters is None and clusters.n_clusters_ == 2:
+        st.caption(
+            "Two clusters split customers most cleanly; choose a larger number of clusters above "
+            "for finer groups."
+        )
     profile = result.cluster_profile
     show_chart(
         charts.cluster_map_chart(profile, currency),
         "Each bubble is a cluster: further left = bought more recently, higher = more net revenue "
         "per customer, bigger = more customers. Names describe the cluster's typical customer.",
+        name="Clusters by recency and value",
         data=profile,
+        takeaway=core.contribution_takeaway(profile, "cluster"),
     )
     _table(profile.drop(columns=["avg_monetary"]), currency, "Cluster")
     if len(clusters.silhouette_) > 1:
@@ -219,7 +266,9 @@ def show_clusters(result: core.SegmentAnalysis, currency: str) -> None:
             charts.silhouette_chart(clusters.silhouette_, clusters.n_clusters_),
             "Silhouette: how much closer customers are to their own cluster than to the next one "
             "(1 = perfectly separated, 0 = overlapping). The orange dot is the k used.",
+            name="Cluster separation by k",
             data=clusters.silhouette_.reset_index(),
+            takeaway=core.silhouette_takeaway(clusters),
         )
 
 
@@ -233,7 +282,9 @@ def show_contribution(result: core.SegmentAnalysis, dataset: Dataset, currency: 
         "Grey: share of customers; blue: share of net revenue"
         + ("; green: share of gross margin" if result.has_margin else "")
         + ". A blue bar far longer than the grey one marks a group worth more than its size.",
+        name=f"Contribution by {dimension}",
         data=table,
+        takeaway=core.contribution_takeaway(table, dimension),
     )
     if not result.has_margin:
         st.caption(
@@ -242,71 +293,101 @@ def show_contribution(result: core.SegmentAnalysis, dataset: Dataset, currency: 
     _table(table, currency, dimension)
 
 
+_PAIR_COLUMNS = {
+    "antecedent": "Bought",
+    "consequent": "Also bought",
+    "customers_both": st.column_config.NumberColumn("Customers with both", format="localized"),
+    "antecedent_customers": st.column_config.NumberColumn("Bought the first", format="localized"),
+    "consequent_customers": st.column_config.NumberColumn("Bought the second", format="localized"),
+    "support": st.column_config.NumberColumn("Support", format="%.1f%%"),
+    "confidence": st.column_config.NumberColumn("Confidence", format="%.1f%%"),
+    "lift": st.column_config.NumberColumn("Lift", format="%.2f"),
+}
+
+
 def show_cross_sell(result: core.SegmentAnalysis, dataset: Dataset) -> None:
-    if result.baskets is None:
-        st.info(result.affinity_message, icon=":material/info:")
-        return
     if result.affinity_message:
         st.info(result.affinity_message, icon=":material/info:")
-    scope = st.selectbox("Customers", list(result.affinity), key=key("scope", dataset))
+    if result.baskets is None or len(result.baskets.categories) < 2:
+        return
+    scope = st.selectbox(
+        "Customers",
+        list(result.affinity),
+        key=key("scope", dataset),
+        help="Lift within a segment compares its customers with each other, not with everyone.",
+    )
     pairs = result.affinity[scope]
     if pairs.empty:
         st.info(
-            f"No category pair was bought by at least {affinity.MIN_PAIR_CUSTOMERS} customers in this group."
+            f"No category pair was bought by at least {affinity.MIN_PAIR_CUSTOMERS} customers in "
+            "this group; choose a larger group.",
+            icon=":material/info:",
         )
     else:
         show_chart(
             charts.lift_heatmap(pairs, list(result.baskets.categories)),
             "Lift: how many times more likely buyers of the row category are to also buy the "
             "column category than customers in general. Blue: bought together more than chance.",
+            name="Lift between categories",
             data=pairs,
+            takeaway=affinity.lift_takeaway(pairs),
         )
         top = affinity.top_pairs(pairs, 15)
+        # Percent columns as 0-100 so the table shows one decimal throughout.
+        top = top.assign(support=top["support"] * 100, confidence=top["confidence"] * 100)
         st.dataframe(
-            top, hide_index=True, height=35 * (len(top) + 1) + 3,
-            column_config={
-                "antecedent": "Bought", "consequent": "Also bought",
-                "customers_both": st.column_config.NumberColumn("Customers with both", format="localized"),
-                "antecedent_customers": st.column_config.NumberColumn("Bought the first", format="localized"),
-                "consequent_customers": st.column_config.NumberColumn("Bought the second", format="localized"),
-                "support": st.column_config.NumberColumn("Support", format="percent"),
-                "confidence": st.column_config.NumberColumn("Confidence", format="percent"),
-                "lift": st.column_config.NumberColumn("Lift", format="%.2f"),
-            },
-        )  # fmt: skip
+            top, hide_index=True, height=35 * (len(top) + 1) + 3, column_config=_PAIR_COLUMNS
+        )
+    spread = result.categories_per_customer[scope]
     show_chart(
-        charts.categories_per_customer_chart(result.categories_per_customer[scope]),
+        charts.categories_per_customer_chart(spread),
         "Products per customer: how many different categories each customer has bought.",
-        data=result.categories_per_customer[scope],
+        name="Products per customer",
+        data=spread,
+        takeaway=affinity.categories_takeaway(spread),
     )
     counts = affinity.recommendation_counts(result.next_best)
     show_chart(
         charts.next_best_chart(counts),
         "For each customer, the not-yet-bought category with the highest lift to something they "
-        "bought (only lifts above 1). The full list is under Download lists.",
+        f"bought (lift above 1, and at least {affinity.MIN_CONFIDENCE:.0%} of those buyers also "
+        "bought it). The full list is under Download lists.",
+        name="Next-best category",
         data=counts,
+        takeaway=affinity.next_best_takeaway(counts),
     )
 
 
 def show_downloads(result: core.SegmentAnalysis, dataset: Dataset, currency: str) -> None:
-    st.markdown(
-        "**Segment membership**: every customer with RFM segment, cluster, scores and next-best category."
+    order = list(result.rfm.table["rfm_segment"].cat.categories)
+    chosen = st.multiselect(
+        "Only customers in these RFM segments",
+        order,
+        key=key("export_segments", dataset),
+        placeholder="All segments",
+        help="Leave empty for every customer.",
     )
-    members = partial(core.membership_export, result, currency)
+    members = partial(core.membership_export, result, currency, tuple(chosen))
+    offers = partial(core.next_best_export, result, currency, tuple(chosen))
+    sizes = core.export_sizes(result, tuple(chosen))
+    st.markdown(
+        f"**Segment membership** ({formatting.count(sizes.members)} customers): RFM segment, "
+        "cluster, scores and next-best category."
+    )
     _downloads(members, "Segment membership", "segment_membership", "seg.members")
     st.markdown(
-        "**Next-best offers**: customers with a recommended category, strongest lift first."
+        f"**Next-best offers** ({formatting.count(sizes.offers)} customers with an offer): "
+        "strongest lift first, with the category that triggered it."
     )
     if result.next_best is None:
         st.info(result.affinity_message, icon=":material/info:")
         return
-    offers = partial(core.next_best_export, result, currency)
     _downloads(offers, "Next-best offers", "next_best_offers", "seg.offers")
     st.caption("Files are safe to open in Excel: cells that could run as formulas are neutralised.")
 
 
 def _downloads(build, title: str, name: str, key_: str) -> None:
-    left, right = st.columns(2)
+    left, right, _ = st.columns([1, 1, 2])
     # Built only when clicked: a million-row workbook takes a while and most visits download nothing.
     left.download_button(
         f"{title} (CSV)", lambda: export.csv_bytes(build()), file_name=f"{name}.csv", mime="text/csv",

@@ -107,3 +107,40 @@ def test_too_few_customers_for_clusters_is_a_warning_not_a_crash():
     assert any("at least 3 customers" in w.value for w in at.warning)
     assert any("Only 2 customers" in i.value for i in at.info)
     assert {m.label: m.value for m in at.metric}["Clusters"] == "–"
+
+
+def test_every_chart_goes_to_the_deck_with_a_takeaway_from_the_data(demo_page):
+    deck = demo_page.session_state[state.DECK_CHARTS]
+    names = {stem: chart.title for stem, chart in deck.items()}
+    assert {
+        "rfm_segment_map",
+        "clusters_by_recency_and_value",
+        "cluster_separation_by_k",
+        "contribution_by_rfm_segment",
+        "lift_between_categories",
+        "products_per_customer",
+        "next_best_category",
+    } <= set(names)
+    table = demo_page.tabs[0].dataframe[0].value.set_index("segment")
+    top = table["revenue_share"].idxmax()
+    assert deck["rfm_segment_map"].takeaway == (
+        f"RFM segment '{top}': {table.loc[top, 'customer_share']:.0%} of customers bring "
+        f"{table.loc[top, 'revenue_share']:.0%} of net revenue and "
+        f"{table.loc[top, 'margin_share']:.0%} of margin."
+    )
+    assert deck["lift_between_categories"].takeaway.startswith("Buyers of ")
+    assert "next-best offer for" in deck["next_best_category"].takeaway
+
+
+def test_one_category_and_returns_only_customers_are_explained():
+    rows = [
+        {"Customer ID": f"K{i:03d}", "Date": f"2024-{1 + i % 12:02d}-10", "Revenue": 10.0 + i,
+         "Category": "Tea"}
+        for i in range(30)
+    ] + [{"Customer ID": "R1", "Date": "2024-06-01", "Revenue": -15.0, "Category": "Tea"}]  # fmt: skip
+    at = run_page(PAGE, dataset_from_frame(pd.DataFrame(rows), "one-category"))
+    assert not at.exception and not at.error
+    infos = [i.value for i in at.info]
+    assert any(m.startswith("Only one product category (Tea)") for m in infos)
+    assert any(m.startswith("1 customer only returned goods") for m in infos)
+    assert {m.label: m.value for m in at.metric}["Customers"] == "31"
