@@ -26,13 +26,15 @@ from ui.charts import show_chart
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_GROUPING = "(all customers)"
-HEATMAP_MAX_COHORTS = {"month": 36, "quarter": 40, "week": 52}
-HEATMAP_MAX_AGE = {"month": 36, "quarter": 40, "week": 52}
+HEATMAP_MAX_COHORTS = {"month": 36, "quarter": 24, "week": 52}
+HEATMAP_MAX_AGE = {"month": 24, "quarter": 12, "week": 26}
+"""Beyond ~25 columns the cell labels no longer fit the page's width; the Excel file has all."""
 RULE_LABELS = {
     core.INACTIVITY: "No purchase within N days",
     core.P_ALIVE: "P(alive) below a threshold",
 }
 KEY = "cvm.retention"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CLV_KEY_MEMO = f"{KEY}.clv_key"
 """(CLV result frame, its content hash): see _frame_key."""
 SEGMENTS_KEY_MEMO = f"{KEY}.segments_key"
@@ -173,7 +175,10 @@ def settings_form(
             )
     elif method == core.P_ALIVE:
         threshold = (
-            c3.slider("P(alive) threshold (%)", 5, 95, 50, 5, key=key("threshold", dataset)) / 100
+            c3.slider(
+                "P(alive) threshold", 5, 95, 50, 5, format="%d%%", key=key("threshold", dataset)
+            )
+            / 100
         )
     for note in [gaps.note] if gaps.note else []:
         st.info(note)
@@ -210,8 +215,7 @@ def downloads(frames: dict[str, pd.DataFrame], name: str, xlsx: bool = False) ->
     )  # fmt: skip
     if xlsx:
         row.download_button(
-            "Excel", lambda: export.xlsx_bytes(frames), f"{name}.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Excel", lambda: export.xlsx_bytes(frames), f"{name}.xlsx", XLSX_MIME,
             icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.{name}.xlsx",
         )  # fmt: skip
 
@@ -252,22 +256,29 @@ def show_cohorts(result: core.RetentionResult, currency: str) -> None:
                f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}).",
                name=charts.HEATMAPS[measure][0] + " by cohort", data=long,
                takeaway=takeaways.cohort_takeaway(tables, measure, currency))  # fmt: skip
+    hidden = []
     if len(tables.sizes) > HEATMAP_MAX_COHORTS[period]:
-        st.caption(f"Showing the latest {HEATMAP_MAX_COHORTS[period]} cohorts; the downloads hold all "
-                   f"{len(tables.sizes)}.")  # fmt: skip
-    frames = {"Cohort cells": tables.to_long(), "Customer retention": tables.customer_retention,
-              "Net revenue retention": tables.revenue_retention,
-              "Cumulative revenue per customer": tables.cumulative_revenue_per_customer}  # fmt: skip
-    downloads(
-        {k: v.reset_index() if k != "Cohort cells" else v for k, v in frames.items()},
-        "cohorts",
-        xlsx=True,
-    )
+        hidden.append(f"the latest {HEATMAP_MAX_COHORTS[period]} of {len(tables.sizes)} cohorts")
+    if tables.customer_retention.columns.max() > HEATMAP_MAX_AGE[period]:
+        hidden.append(f"the first {HEATMAP_MAX_AGE[period]} {period}s after acquisition")
+    if hidden:
+        st.caption(f"Showing {' and '.join(hidden)}; the Excel download holds them all.")
+    sheets = {"Cohort cells": tables.to_long(), "Cohort sizes": tables.sizes.reset_index()}
+    for measure_name, (title, _, _) in charts.HEATMAPS.items():
+        sheets[title[:31]] = getattr(tables, measure_name).reset_index()
+    st.download_button(
+        "All cohorts (Excel)", lambda: export.xlsx_bytes(sheets), "cohorts.xlsx", XLSX_MIME,
+        icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.cohorts.xlsx",
+    )  # fmt: skip
 
 
 def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
     rule = result.settings.rule
-    st.markdown(f"**Churn definition.** {rule.describe()}")
+    if rule.method == core.INACTIVITY:
+        st.markdown(
+            f"**Churn window: {rule.window_days} days** without a purchase (change it above). The data "
+            f"suggests {gaps.suggested_window_days} days: the 90th percentile of the gaps below."
+        )  # fmt: skip
     if gaps.repeat_purchases:
         q = gaps.quantiles
         show_chart(charts.gap_histogram_chart(gaps.histogram, rule.window_days, gaps.suggested_window_days),
@@ -344,9 +355,9 @@ def show_lists(result: core.RetentionResult, dataset: Dataset, clv: pd.DataFrame
     c1, c2, c3 = st.columns(3)
     c1.selectbox("Value measure", list(measures), format_func=lambda m: measures[m].capitalize(),
                  key=key("measure", dataset))  # fmt: skip
-    c2.slider("Valuable = top % of customers", 1, 100, 20, key=key("top", dataset))
+    c2.slider("Valuable = top % of customers", 1, 100, 20, format="%d%%", key=key("top", dataset))
     c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, core.DEFAULT_OVERDUE_FACTOR, 0.5,
-              key=key("overdue", dataset))  # fmt: skip
+              format="%.1f×", key=key("overdue", dataset))  # fmt: skip
     currency = data.currency(dataset)
     st.markdown(f"**At risk: {len(result.at_risk):,} valuable customers** still active but overdue against their own "
                 "purchase rhythm" + (" or with a low P(alive)." if "p_alive" in result.at_risk else "."))  # fmt: skip
@@ -385,13 +396,9 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
 
 def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
     st.slider(
-        "Discount rate per year (%)",
-        0,
-        30,
-        10,
-        key=key("discount", dataset),
-        help="Cost of capital.",
-    )
+        "Discount rate per year", 1, 30, 10, format="%d%%", key=key("discount", dataset),
+        help="Your cost of capital: money a year from now is worth this much less than today.",
+    )  # fmt: skip
     econ = result.economics
     if econ is None:
         st.warning(result.economics_message, icon=":material/warning:")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.charts import MAX_CHART_ROWS, MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, money_title
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -45,7 +46,9 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
     if measure == "cumulative_revenue_per_customer":
         legend = money_title(legend, currency)
     data = long.assign(
-        row=long["cohort"] + "  (" + long["cohort_size"].map("{:,}".format) + ")"
+        row=long["cohort"] + "  (" + long["cohort_size"].map("{:,}".format) + ")",
+        money_label=[formatting.money_short(v, currency) for v in long[measure]]
+        if fmt == MONEY_FORMAT else "",
     )  # fmt: skip
     rows = list(dict.fromkeys(data.sort_values("cohort_order")["row"]))
     n_ages = int(data["age"].max()) + 1 if len(data) else 1
@@ -87,16 +90,17 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
     )
     layers = [cells]
     if n_ages <= HEATMAP_TEXT_MAX_COLUMNS:
-        text_format = ".0%" if fmt == ".0%" else ",.0f"
+        # Money short, with its currency ("€1.2k"): a full "€12,345" overflows the cell.
+        text = alt.Text(f"{measure}:Q", format=".0%") if fmt == ".0%" else alt.Text("money_label:N")
         layers.append(
-            base.mark_text(fontSize=10 if n_ages > 18 else 12).encode(
-                text=alt.Text(f"{measure}:Q", format=text_format),
+            base.mark_text(fontSize=11 if n_ages > 18 else 12).encode(
+                text=text,
                 color=alt.condition(
                     alt.datum[measure] > 0.55 * domain[1], alt.value("white"), alt.value("#1b2631")
                 ),
             )
         )
-    cell_width = 30 if n_ages > 18 else 48
+    cell_width = 36 if n_ages > 18 else 48
     return alt.layer(*layers).properties(
         title=alt.Title(title, subtitle=_heatmap_subtitle(measure)),
         width=alt.Step(cell_width),
@@ -127,7 +131,12 @@ def gap_histogram_chart(
         alt.Chart(histogram.assign(bin=labels))
         .mark_bar(color=NEUTRAL, opacity=0.85)
         .encode(
-            x=alt.X("gap_from:Q", title="Days between consecutive purchases", bin="binned"),
+            x=alt.X(
+                "gap_from:Q",
+                title="Days between consecutive purchases",
+                bin="binned",
+                axis=alt.Axis(labelOverlap="greedy", labelSeparation=8),
+            ),
             x2="gap_to:Q",
             y=alt.Y("repeat_purchases:Q", title="Repeat purchases"),
             tooltip=[
@@ -140,6 +149,10 @@ def gap_histogram_chart(
     marks = pd.DataFrame(
         {"days": [window_days, quantile_days], "label": ["Churn window", "Suggested (90th pct)"]}
     )
+    if window_days == quantile_days:  # one line, so one legend entry
+        marks = pd.DataFrame(
+            {"days": [window_days], "label": ["Churn window = suggested (90th pct)"]}
+        )
     rules = (
         alt.Chart(marks)
         .mark_rule(strokeWidth=2, strokeDash=[6, 4])
@@ -149,7 +162,7 @@ def gap_histogram_chart(
                 "label:N",
                 title=None,
                 scale=alt.Scale(domain=list(marks["label"]), range=[NEGATIVE, PALETTE[1]]),
-                legend=alt.Legend(orient="top-right"),
+                legend=alt.Legend(orient="top-right", labelLimit=400),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title=" "),

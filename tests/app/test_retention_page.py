@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from cvm_core import demo
 from cvm_core import retention as core
+from cvm_core.cohorts import cohort_tables
 from cvm_core.dataset import Dataset, build_dataset, dataset_from_frame, guess_sheet_roles
 from cvm_core.io import RawTable, Workbook
 from cvm_core.summary import customer_summary
@@ -106,7 +107,17 @@ def test_week_cohorts(dataset):
     at = run_page(PAGE, dataset)
     at.segmented_control[0].set_value("week").run()
     assert not at.exception
-    assert any("Showing the latest 52 cohorts" in c.value for c in at.caption)
+    weekly = cohort_tables(
+        dataset.transactions,
+        customer_summary(dataset.transactions, "week", dataset.observation_end),
+        "week",
+        dataset.observation_end,
+    )
+    shown = (
+        f"Showing the latest 52 of {len(weekly.sizes)} cohorts and the first 26 weeks after "
+        "acquisition; the Excel download holds them all."
+    )
+    assert shown in [c.value for c in at.caption]
     assert any("week of their first purchase" in c.value for c in at.caption)
 
 

@@ -1,0 +1,69 @@
+"""Retention charts: valid Vega-Lite from the core's frames, titled axes with units, labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cvm_core import retention as R
+from cvm_core.charts import retention as charts
+from tests.unit.test_cohorts import TINY, tables
+from tests.unit.test_retention import CHURN_TX, SPELL_END, SPELL_TX, status_of
+
+
+def chart_rows(spec: dict) -> list[dict]:
+    """The rows embedded in a chart spec (one dataset per chart here)."""
+    return list(spec["datasets"].values())[0]
+
+
+@pytest.mark.parametrize("measure", list(charts.HEATMAPS))
+def test_cohort_heatmap_labels_every_observed_cell(measure):
+    long = tables(TINY, end="2024-03-31").to_long()
+    spec = charts.cohort_heatmap(long, measure, "month", "EUR").to_dict()
+    rows = chart_rows(spec)
+    assert len(rows) == 6  # the observed cells of the 3 x 3 triangle
+    assert {r["row"] for r in rows} == {"Jan 2024  (2)", "Feb 2024  (2)", "Mar 2024  (1)"}
+    cells, text = spec["layer"]
+    assert cells["encoding"]["x"]["title"] == "Months since acquisition"
+    if measure == "cumulative_revenue_per_customer":
+        # Money labels carry the currency: Jan cohort after 2 months 230, Feb after 1 month 120.
+        labels = {(r["cohort"], r["age"]): r["money_label"] for r in rows}
+        assert labels[("Jan 2024", 2)] == "€230" and labels[("Feb 2024", 1)] == "€120"
+        assert "(EUR)" in cells["encoding"]["color"]["title"]
+    else:
+        assert text["encoding"]["text"]["format"] == ".0%"
+
+
+def test_gap_histogram_marks_one_line_when_window_equals_suggestion():
+    profile = R.gap_profile(SPELL_TX)
+    same = charts.gap_histogram_chart(profile.histogram, 30, 30).to_dict()
+    assert chart_rows(same)  # bars present
+    rules = same["layer"][1]["encoding"]["color"]["scale"]["domain"]
+    assert rules == ["Churn window = suggested (90th pct)"]
+    differ = charts.gap_histogram_chart(profile.histogram, 20, 30).to_dict()
+    assert differ["layer"][1]["encoding"]["color"]["scale"]["domain"] == [
+        "Churn window",
+        "Suggested (90th pct)",
+    ]
+
+
+def test_other_charts_build_with_titled_axes():
+    spells = R.activity_spells(SPELL_TX, 30, SPELL_END)
+    churn = R.churn_by_period(spells, "month", SPELL_END)
+    spec = charts.churn_rate_chart(churn, "month").to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Churn rate"
+    status = status_of(CHURN_TX, R.ChurnRule(30), "2024-03-31")
+    groups = pd.DataFrame({"Region": ["N", "N", "S", "S"]}, index=status.index)
+    by_group = R.churn_by_group(status, groups)
+    assert charts.churn_by_group_chart(by_group, "Region").to_dict()["encoding"]["y"]["title"] == (
+        "Region"
+    )
+    survival = R.survival_analysis(status, groups["Region"])
+    spec = charts.survival_chart(survival.curves, survival.confidence).to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Share of customers still active"
+    econ = R.retention_economics(0.8, 100.0, 1000, 0.1, (1, 5))
+    spec = charts.economics_chart(econ.table, "USD").to_dict()
+    assert spec["encoding"]["y"]["title"] == "Added value (USD)"
+    too_big = pd.DataFrame({"group": ["a"] * 6000, "churn_rate": 0.1})
+    with pytest.raises(ValueError, match="aggregate"):
+        charts.churn_by_group_chart(too_big, "Region")
