@@ -1171,3 +1171,30 @@ def segment_takeaway(table: pd.DataFrame, period: str, currency: str = "EUR") ->
         return text + "; every segment is profitable."
     lost = formatting.money_short(float(losing["profit"].sum()), currency)
     return text + f"; {len(losing)} segment{'s' if len(losing) > 1 else ''} lose money ({lost})."
+
+
+def parse_value(text: object, unit: str) -> float | None:
+    """A target or typed-in value as people write it ('€1,200', '35%', '35', '4.5 days').
+
+    Shares are read as percentages ('35' and '35%' both mean 0.35). Empty text means no value.
+
+    Raises
+    ------
+    ValidationError
+        When the text holds no number.
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    if isinstance(text, int | float):
+        number = float(text)
+    else:
+        cleaned = re.sub(r"[^0-9.\-]", "", str(text).replace(",", ""))
+        if not str(text).strip():
+            return None
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise ValidationError(
+                f"'{text}' is not a number. Type a plain number such as 1200, or 35 for 35%."
+            ) from None
+    return number / DISPLAY_SCALE.get(unit, 1.0)

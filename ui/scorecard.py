@@ -255,16 +255,19 @@ def show_period(result: core.Scorecard) -> None:
         )
 
 
-HEADLINE = ("revenue_per_customer", "profit_per_customer", "retention_rate", "new_customers")
+HEADLINE = {
+    "revenue_per_customer": "Revenue per customer", "profit_per_customer": "Profit per customer",
+    "retention_rate": "Customer retention", "new_customers": "New customers",
+}  # fmt: skip
 
 
 def show_headline(result: core.Scorecard) -> None:
     table = result.table.set_index("key")
-    for column, key in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
+    for column, (key, label) in zip(st.columns(len(HEADLINE)), HEADLINE.items(), strict=True):
         row = table.loc[key]
         delta = core.format_change(row["change"], row["change_pct"], row["unit"], result.currency)
         column.metric(
-            row["measure"], core.format_value(row["value"], row["unit"], result.currency),
+            label, core.format_value(row["value"], row["unit"], result.currency),
             None if delta == "–" else delta, delta_color="normal" if row["better"] == core.HIGHER else "inverse",
             help=row["definition"],
         )  # fmt: skip
@@ -272,6 +275,9 @@ def show_headline(result: core.Scorecard) -> None:
 
 def _editor_key() -> str:
     return f"{KEY}.editor.{st.session_state.get(_VERSION, 0)}"
+
+
+_EDIT_ERROR = f"{KEY}.edit_error"
 
 
 def _save_edits(
@@ -282,67 +288,93 @@ def _save_edits(
     for row, change in st.session_state[editor_key]["edited_rows"].items():
         if column not in change:
             continue
-        key, value = keys[int(row)], change[column]
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        key = keys[int(row)]
+        try:
+            value = core.parse_value(change[column], units[int(row)])
+        except CvmError as error:
+            st.session_state[_EDIT_ERROR] = str(error)
+            continue
+        if value is None:
             values.pop(key, None)
         else:
-            values[key] = float(value) / core.DISPLAY_SCALE.get(units[int(row)], 1.0)
+            values[key] = value
     st.session_state[store] = values
     st.session_state[_VERSION] = st.session_state.get(_VERSION, 0) + 1
 
 
-def _display(value: float, unit: str) -> float | None:
-    return value * core.DISPLAY_SCALE.get(unit, 1.0) if math.isfinite(value) else None
+def _shown(value: float, unit: str, currency: str) -> str:
+    """A stored value as the editor shows it ('' when none), readable back by parse_value."""
+    return core.format_value(value, unit, currency) if math.isfinite(value) else ""
+
+
+def show_edit_error() -> None:
+    message = st.session_state.pop(_EDIT_ERROR, None)
+    if message:
+        st.error(message, icon=":material/error:")
+
+
+def _scorecard_frame(result: core.Scorecard) -> pd.DataFrame:
+    t, cur = result.table, result.currency
+    trends = result.trends.groupby("key")["value"].apply(list)
+    units = t["unit"].tolist()
+    frame = pd.DataFrame({
+        "Measure": t["measure"],
+        "Value": [core.format_value(v, u, cur) for v, u in zip(t["value"], units, strict=True)],
+        "Previous": ["snapshot" if s else core.format_value(v, u, cur) for v, u, s in zip(t["previous"], units, t["snapshot"], strict=True)],
+        "Change": [core.format_change(c, p, u, cur) for c, p, u in zip(t["change"], t["change_pct"], units, strict=True)],
+        "Trend": [trends.get(k, []) for k in t["key"]],
+        "Target": [_shown(v, u, cur) for v, u in zip(t["target"], units, strict=True)],
+        "Status": [STATUS_MARKS[s] for s in t["status"]],
+        "Scenario": [core.format_value(v, u, cur) for v, u in zip(t["projected"], units, strict=True)],
+        "Definition": [d if not n else f"{d} Needs {n}." for d, n in zip(t["definition"], t["needs"], strict=True)],
+    })  # fmt: skip
+    return frame if result.scenario_labels else frame.drop(columns=["Scenario"])
 
 
 def show_scorecard(result: core.Scorecard) -> None:
-    """The scorecard as an editable table: everything read-only except the targets."""
-    t, cur = result.table, result.currency
-    trends = result.trends.groupby("key")["value"].apply(list)
-    frame = pd.DataFrame({
-        "Perspective": t["perspective"], "Measure": t["measure"],
-        "Value": [core.format_value(v, u, cur) for v, u in zip(t["value"], t["unit"], strict=True)],
-        "Previous": ["snapshot" if s else core.format_value(v, u, cur) for v, u, s in zip(t["previous"], t["unit"], t["snapshot"], strict=True)],
-        "Change": [core.format_change(c, p, u, cur) for c, p, u in zip(t["change"], t["change_pct"], t["unit"], strict=True)],
-        "Trend": [trends.get(k, []) for k in t["key"]],
-        "Target": [_display(v, u) for v, u in zip(t["target"], t["unit"], strict=True)],
-        "Status": [STATUS_MARKS[s] for s in t["status"]],
-        "Scenario": [core.format_value(v, u, cur) for v, u in zip(t["projected"], t["unit"], strict=True)],
-        "Definition": [d if not n else f"{d} Needs {n}." for d, n in zip(t["definition"], t["needs"], strict=True)],
-    })  # fmt: skip
-    if not result.scenario_labels:
-        frame = frame.drop(columns=["Scenario"])
-    key = _editor_key()
-    st.data_editor(
-        frame, key=key, hide_index=True, height=36 * (len(frame) + 1) + 3,
-        disabled=[c for c in frame.columns if c != "Target"],
-        column_config={
-            "Trend": st.column_config.LineChartColumn("Trend", width="small", help=f"Up to {core.TREND_PERIODS} periods to {result.period}"),
-            "Target": st.column_config.NumberColumn("Target ✎", help="Type a target in the measure's unit; percentages as numbers (35 = 35%). Clear it to remove.", format="%.6g"),
-            "Previous": st.column_config.TextColumn(f"Previous ({result.previous_period or '–'})"),
-            "Value": st.column_config.TextColumn(f"Value ({result.period})"),
-            "Definition": st.column_config.TextColumn("Definition", width="large"),
-        },
-        on_change=_save_edits, args=(key, TARGETS, "Target", list(t["key"]), list(t["unit"])),
-    )  # fmt: skip
+    """One editable table per perspective: everything read-only except the targets."""
+    show_edit_error()
+    frame, t = _scorecard_frame(result), result.table
+    config = {
+        "Measure": st.column_config.TextColumn("Measure", width=290),
+        "Value": st.column_config.TextColumn(result.period, width=95, help="Value in the chosen period"),
+        "Previous": st.column_config.TextColumn(result.previous_period or "Previous", width=95, help="Value in the previous period"),
+        "Change": st.column_config.TextColumn("Change", width=85, help="Percentage points for shares, percent otherwise"),
+        "Trend": st.column_config.LineChartColumn("Trend", width=80, help=f"Up to {core.TREND_PERIODS} periods to {result.period}"),
+        "Target": st.column_config.TextColumn("Target ✎", width=95, help="Type a target in the measure's unit: 1200, €1,200, 35% (or 35 for 35%). Clear it to remove."),
+        "Status": st.column_config.TextColumn("Status", width=115),
+        "Scenario": st.column_config.TextColumn("Scenario", width=95, help="Projected value with the what-if treatments"),
+        "Definition": st.column_config.TextColumn("Definition", width="large"),
+    }  # fmt: skip
+    for perspective in core.PERSPECTIVES:
+        rows = (t["perspective"] == perspective).to_numpy()
+        part = frame[rows].reset_index(drop=True)
+        key = f"{_editor_key()}.{perspective}"
+        st.markdown(f"**{perspective}**")
+        st.data_editor(
+            part, key=key, hide_index=True, height=35 * (len(part) + 1) + 3, column_config=config,
+            disabled=[c for c in part.columns if c != "Target"],
+            on_change=_save_edits, args=(key, TARGETS, "Target", list(t["key"][rows]), list(t["unit"][rows])),
+        )  # fmt: skip
 
 
 def show_typed_inputs(result: core.Scorecard) -> None:
     """Measures the data cannot support: what would enable each, and a value the user types in."""
     t = result.table
+    show_edit_error()
     rows = t[(t["needs"] != "") | (t["source"] == "typed in")]
     if rows.empty:
         st.caption("Every measure is computed from the data.")
         return
     frame = pd.DataFrame({
         "Measure": rows["measure"], "Would be computed from": rows["needs"].str.capitalize(),
-        "Your value": [_display(v, u) if s == "typed in" else None for v, u, s in zip(rows["value"], rows["unit"], rows["source"], strict=True)],
+        "Your value": [_shown(v, u, result.currency) if s == "typed in" else "" for v, u, s in zip(rows["value"], rows["unit"], rows["source"], strict=True)],
         "Unit": ["%" if u == core.SHARE else result.currency if u == core.MONEY else u for u in rows["unit"]],
     })  # fmt: skip
     key = f"{_editor_key()}.typed"
     st.data_editor(
         frame, key=key, hide_index=True, disabled=["Measure", "Would be computed from", "Unit"],
-        column_config={"Your value": st.column_config.NumberColumn("Your value ✎", help="From a survey or your CRM; percentages as numbers (72 = 72%).", format="%.6g"),
+        column_config={"Your value": st.column_config.TextColumn("Your value ✎", help="From a survey or your CRM: 72% (or 72), 4.5 days. Clear it to remove."),
                        "Would be computed from": st.column_config.TextColumn(width="large")},
         on_change=_save_edits, args=(key, TYPED, "Your value", list(rows["key"]), list(rows["unit"])),
     )  # fmt: skip

@@ -13,7 +13,7 @@ from cvm_core.charts import MONEY_FORMAT, NEGATIVE, NEUTRAL, POSITIVE, money_tit
 from cvm_core.scorecard import COUNT, MONEY, NUMBER, SHARE, format_value
 
 _AXIS_FORMAT = {MONEY: "~s", SHARE: ".0%", COUNT: ",.0f", NUMBER: ".1f"}
-_COLUMNS = 4
+_COLUMNS = 3
 
 
 def trend_chart(trends: pd.DataFrame, currency: str, frequency: str = "Q") -> alt.ConcatChart:
@@ -66,7 +66,7 @@ def trend_chart(trends: pd.DataFrame, currency: str, frequency: str = "Q") -> al
                     alt.Tooltip("shown:N", title="Value"),
                 ],
             )  # fmt: skip
-            .properties(title=alt.TitleParams(title, fontSize=13), width=220, height=110)
+            .properties(title=alt.TitleParams(title, fontSize=13), width=215, height=110)
         )
         panels.append(panel)
     if not panels:
