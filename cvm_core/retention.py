@@ -1062,7 +1062,9 @@ def lifetime_value(margin: float, retention: float, discount_rate: float) -> flo
     if not 0 <= retention <= 1:
         raise ValidationError("Annual retention must be between 0% and 100%.")
     if discount_rate <= 0:
-        raise ValidationError("The discount rate must be positive.")
+        raise ValidationError(
+            "The discount rate must be above 0%: set it to your cost of capital, e.g. 10%."
+        )
     return margin * (1 + discount_rate) / (1 + discount_rate - retention)
 
 
@@ -1310,9 +1312,18 @@ def _economics_or_message(
             f"The customers' {tenure.measure} is not positive, so keeping them adds no value.",
         )
     active = int((status["status"] != CHURNED).sum())
-    economics = retention_economics(
-        rate, value, active, settings.discount_rate, settings.uplift_points, tenure.measure, source
-    )
+    try:
+        economics = retention_economics(
+            rate,
+            value,
+            active,
+            settings.discount_rate,
+            settings.uplift_points,
+            tenure.measure,
+            source,
+        )
+    except CvmError as error:  # a setting out of range must not take the rest of the page down
+        return None, str(error)
     return economics, None
 
 

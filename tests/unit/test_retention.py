@@ -530,3 +530,15 @@ def test_a_customer_acquired_on_the_last_day_is_censored_not_churned():
     assert result.churned_share == pytest.approx(2 / 3)  # of A, B, D: the new ones don't count
     curve = result.survival.curves.set_index("days")["survival"]
     assert curve.loc[0.0] == pytest.approx(4 / 5)  # only D's lifetime of 0 days ends at day 0
+
+
+def test_economics_explains_a_bad_discount_rate_instead_of_failing():
+    summary = customer_summary(SPELL_TX, "day", SPELL_END)
+    settings = R.RetentionSettings(rule=R.ChurnRule(30), discount_rate=0.0)
+    result = R.analyse_retention(SPELL_TX, summary, settings, observation_end=SPELL_END)
+    assert result.economics is None
+    assert (
+        result.economics_message
+        == "The discount rate must be above 0%: set it to your cost of capital, e.g. 10%."
+    )
+    assert result.cohorts is not None  # the rest of the analysis is there
