@@ -99,6 +99,7 @@ if upload is not None:
             except AmbiguousDateOrderError as error:
                 st.session_state[f"{key}.ambiguous"] = str(error)
                 report_failure(error, key)
+                st.rerun()  # so the date-order question shows its warning at once
             except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page
                 report_failure(error, key)
             else:

@@ -1,0 +1,242 @@
+"""AppTest of the Upload page: the demo button, real files through ``file_uploader`` (the messy
+German export, ambiguous dates), and bad files that must leave the previous dataset loaded."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cvm_core import formatting
+from tests.app.conftest import run_page
+from tests.unit.conftest import MINIMAL_ROWS, add_zip_parts, entity_bomb, xlsxwriter_bytes
+from ui import loaders, state
+
+PAGE = "pages/upload.py"
+FILES = Path(__file__).resolve().parents[1] / "files"
+MESSY = (FILES / "messy_de_cp1252.csv").read_bytes()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload(at, name: str, data: bytes, mime: str = "text/csv"):
+    at.file_uploader(key="upload.file").set_value((name, data, mime))
+    return at.run()
+
+
+def button(at, label_start: str):
+    return next(b for b in at.button if b.label.startswith(label_start))
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_demo_button_loads_the_demo_with_its_headline_figures(demo_dataset):
+    at = run_page(PAGE)
+    assert not at.exception
+    assert state.DATASET not in at.session_state
+    button(at, f"Load {loaders.DEMO_RETAIL}").click()
+    at.run()
+    assert not at.exception and not at.error
+    dataset = at.session_state[state.DATASET]
+    assert dataset.name == loaders.DEMO_RETAIL
+    # The same file through the same pipeline as the fixture: the same customers and rows.
+    assert len(dataset.transactions) == len(demo_dataset.transactions)
+    customers = demo_dataset.transactions["customer_id"].nunique()
+    shown = metrics(at)
+    assert shown["Customers"] == formatting.count(customers)
+    assert shown["Transactions"] == formatting.count(len(demo_dataset.transactions))
+    assert shown["Gross margin"].startswith("€")  # the demo has cost of goods
+    assert at.subheader[0].value == f"Loaded: {loaders.DEMO_RETAIL}"
+
+
+def test_messy_german_export_through_the_uploader():
+    at = upload(run_page(PAGE), "messy.csv", MESSY)
+    assert not at.exception and not at.error
+    key = loaders.digest(MESSY)
+    infos = [i.value for i in at.info]
+    assert "Read 'messy.csv' with the cp1252 encoding." in infos
+    # The guessed mapping is shown in the selectboxes, ready to be corrected.
+    guessed = {
+        role: at.selectbox(key=f"{key}.messy.csv.{role}").value
+        for role in ("customer_id", "date", "revenue", "order_id", "return_flag", "quantity")
+    }
+    assert guessed == {
+        "customer_id": "Kundennummer",
+        "date": "Bestelldatum",
+        "revenue": "Umsatz",
+        "order_id": "Bestellnummer",
+        "return_flag": "Retoure",
+        "quantity": "(none)",
+    }
+    preview = at.dataframe[0].value
+    assert list(preview.columns[:3]) == [
+        "Customer ID ← Kundennummer",
+        "Date ← Bestelldatum",
+        "Revenue ← Umsatz",
+    ]
+    assert preview.iloc[0, :3].tolist() == ["K-1001", "31.12.2023", "1.234,50 €"]
+    assert state.DATASET not in at.session_state  # nothing is loaded before "Use this data"
+
+    at.button(key=f"{key}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    dataset = at.session_state[state.DATASET]
+    assert dataset.name == "messy.csv"
+    assert dataset.transactions["revenue"].tolist() == [1234.5, 89.9, -12.5, -45.0, -310.0, 2000.0]
+    shown = metrics(at)
+    assert shown["Customers"] == "3"
+    assert shown["Transactions"] == "6"
+    # Gross 1,234.50 + 89.90 + 2,000.00 = 3,324.40; returns 12.50 + 45 + 310 = 367.50 = 11.1 %.
+    assert shown["Returns"] == "11.1%"
+    quality = [e.label for e in at.expander if e.label.startswith("Data quality")]
+    assert quality == ["Data quality: 6 of 11 rows kept, 5 set aside"]
+    reasons = at.dataframe[-1].value
+    assert dict(zip(reasons["Reason"], reasons["Rows"], strict=True)) == {
+        "blank row": 1,
+        "duplicate of an earlier row (same values in every column)": 1,
+        "unreadable date": 1,
+        "missing customer id": 1,
+        "totals or subtotal row": 1,
+    }
+
+
+def test_ambiguous_dates_ask_and_load_once_the_order_is_chosen():
+    data = b"Customer ID,Date,Revenue\nA,03/04/2024,10\nB,05/06/2024,20\n"
+    at = upload(run_page(PAGE), "us.csv", data)
+    key = loaders.digest(data)
+    at.button(key=f"{key}.load").click()
+    at.run()
+    assert not at.exception
+    assert state.DATASET not in at.session_state
+    assert any("day-first or month-first" in e for e in errors(at))
+    assert any("please choose day first or month first" in w.value for w in at.warning)
+    at.radio(key=f"{key}.date_order").set_value("monthfirst")
+    at.button(key=f"{key}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    dates = at.session_state[state.DATASET].transactions["date"].dt.strftime("%Y-%m-%d")
+    assert dates.tolist() == ["2024-03-04", "2024-05-06"]
+
+
+def encrypted_workbook() -> bytes:
+    import msoffcrypto.format.ooxml
+
+    book = openpyxl.Workbook()
+    book.active.append(["Customer ID", "Date", "Revenue"])
+    plain = io.BytesIO()
+    book.save(plain)
+    plain.seek(0)
+    out = io.BytesIO()
+    msoffcrypto.format.ooxml.OOXMLFile(plain).encrypt("secret", out)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A real workbook plus two 30 MB parts of zeros: about 120 kB on disk."""
+    blob = b"\0" * 30_000_000
+    return add_zip_parts(xlsxwriter_bytes(MINIMAL_ROWS), {"xl/media/a.bin": blob, "xl/b.bin": blob})
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("empty.csv", lambda: b"", "'empty.csv' is empty (0 bytes). Export the data again"),
+        ("locked.xlsx", encrypted_workbook, "'locked.xlsx' is password-protected."),
+        ("photo.xlsx", lambda: bytes(range(256)) * 8, "not a spreadsheet or text file we can read"),
+        ("bomb.xlsx", zip_bomb, "(a 'zip bomb'), so it was not opened"),
+        (
+            "laughs.xlsx",
+            lambda: entity_bomb(xlsxwriter_bytes(MINIMAL_ROWS)),
+            "contains XML entity declarations",
+        ),
+    ],
+)
+def test_unreadable_file_shows_the_error_and_keeps_the_previous_dataset(
+    demo_dataset, name, make, message
+):
+    at = upload(run_page(PAGE, demo_dataset), name, make())
+    assert not at.exception
+    shown = errors(at)
+    assert len(shown) == 1 and message in shown[0]
+    assert f"The previously loaded dataset '{demo_dataset.name}' is still active." in shown[0]
+    assert at.session_state[state.DATASET] is demo_dataset
+    assert at.subheader[0].value == f"Loaded: {demo_dataset.name}"  # its overview still shows
+
+
+def test_header_only_file_fails_on_use_and_keeps_the_previous_dataset(demo_dataset):
+    data = b"Customer ID,Date,Revenue\n"
+    at = upload(run_page(PAGE, demo_dataset), "header_only.csv", data)
+    assert not at.exception and not at.error
+    at.button(key=f"{loaders.digest(data)}.load").click()
+    at.run()
+    assert not at.exception
+    shown = errors(at)
+    assert len(shown) == 1 and "only a header row and no data rows" in shown[0]
+    assert at.session_state[state.DATASET] is demo_dataset
+
+
+def test_csv_named_xlsx_is_read_with_a_note():
+    data = b"Customer ID,Date,Revenue\nA,2023-01-01,1\nA,2023-02-01,2\n"
+    at = upload(run_page(PAGE), "really_a_csv.xlsx", data)
+    assert not at.exception and not at.error
+    infos = [i.value for i in at.info]
+    assert (
+        "'really_a_csv.xlsx' is named like a workbook but holds plain text; read it as CSV."
+        in infos
+    )
+    at.button(key=f"{loaders.digest(data)}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Repeat customers"] == "100.0%"
+
+
+def test_no_recognisable_columns_says_which_roles_to_pick(demo_dataset):
+    data = b"foo,bar\nx,y\nz,w\n"
+    at = upload(run_page(PAGE, demo_dataset), "odd.csv", data)
+    at.button(key=f"{loaders.digest(data)}.load").click()
+    at.run()
+    assert not at.exception
+    shown = errors(at)
+    assert len(shown) == 1 and "No column is chosen for: Customer ID, Date, Revenue." in shown[0]
+    assert at.session_state[state.DATASET] is demo_dataset
+
+
+def test_single_customer_buying_once_loads_with_zero_repeat_share():
+    data = b"Customer ID,Date,Revenue\nA,2023-01-01,10\n"
+    at = upload(run_page(PAGE), "one.csv", data)
+    at.button(key=f"{loaders.digest(data)}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    shown = metrics(at)
+    assert (shown["Customers"], shown["Transactions"], shown["Repeat customers"]) == (
+        "1",
+        "1",
+        "0.0%",
+    )
+    assert shown["Gross revenue"] == "€10"
+
+
+def test_demo_workbook_through_the_uploader_finds_its_three_sheets():
+    from cvm_core import demo
+
+    data = demo.DEMO_WORKBOOK_PATH.read_bytes()
+    at = upload(run_page(PAGE), "demo_retail.xlsx", data, XLSX)
+    assert not at.exception and not at.error
+    key = loaders.digest(data)
+    sheets = [at.selectbox(key=f"{key}.sheet.{k}").value for k in ("tx", "cust", "cts")]
+    assert sheets == ["Transactions", "Customers", "Service"]
+    at.button(key=f"{key}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    dataset = at.session_state[state.DATASET]
+    assert dataset.customers is not None and dataset.cost_to_serve is not None
+    assert metrics(at)["Customers"] == formatting.count(
+        dataset.transactions["customer_id"].nunique()
+    )
