@@ -1,0 +1,134 @@
+"""`python -m cvm_core report FILE [--workspace W] --deck out.pptx --workbook out.xlsx [--json]`.
+
+One run goes through a real subprocess (what a user types); the others call ``main(argv)``.
+Outputs are reopened with python-pptx and openpyxl.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pptx import Presentation
+
+from cvm_core import demo, scorecard, workspace
+from cvm_core.__main__ import main
+from cvm_core.dataset import load_file
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = demo.DEMO_WORKBOOK_PATH
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    deck, book = out / "deck.pptx", out / "results.xlsx"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cvm_core", "report", str(DEMO), "--deck", str(deck),
+         "--workbook", str(book), "--client", "Acme GmbH", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    return proc, deck, book
+
+
+def test_report_writes_a_deck_and_a_workbook_and_prints_the_scorecard(cli_run):
+    proc, deck_path, book_path = cli_run
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    card = result["scorecard"]
+    assert card["period"] == "Q4 2024" and card["previous_period"] == "Q3 2024"
+    assert [m["key"] for m in card["measures"]] == [m.key for m in scorecard.MEASURES]
+    assert result["notes"] == []
+
+    prs = Presentation(str(deck_path))
+    slides = list(prs.slides)
+    measures = len(scorecard.MEASURES)
+    charts = result["deck"]["charts"]
+    assert charts == [
+        "Revenue and active customers by month",
+        "Whale curve: cumulative profit by customer, most profitable first",
+        "Customer pyramid: customers, future value and past revenue by tier",
+        "Churn rate by month",
+    ]
+    assert len(slides) == result["deck"]["slides"] == 1 + 4 + math.ceil(measures / 9)
+    assert slides[0].shapes.title.text == "Customer value review: Acme GmbH"
+    assert [s.shapes.title.text for s in slides[1:5]] == charts
+    for slide in slides[1:5]:
+        assert sum(sh.shape_type == 13 for sh in slide.shapes) == 1  # one picture
+    tables = [sh.table for s in slides[5:] for sh in s.shapes if sh.has_table]
+    measure_cells = [t.cell(i, 1).text for t in tables for i in range(1, len(t.rows))]
+    assert measure_cells == [m["measure"] for m in card["measures"]]
+
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames == [
+        "About", "Customers", "Segments", "Cohort retention", "Cohort revenue retention",
+        "Churn by period", "Scorecard",
+    ]  # fmt: skip
+    customers = book["Customers"]
+    assert customers.max_row == 4001  # header + 4,000 demo customers
+    headers = [c.value for c in customers[1]]
+    for header in ("RFM segment", "Operating profit (EUR)", "CLV (EUR)", "Value tier", "P(alive)"):
+        assert header in headers
+    for sheet in book:
+        for row in sheet.iter_rows():
+            assert all(c.data_type != "f" for c in row)
+
+
+def test_workspace_settings_and_mapping_are_used(tmp_path):
+    dataset = load_file(DEMO.read_bytes(), DEMO.name)
+    settings = {
+        "cvm.unit": "month",
+        "clv.tier.Platinum": 10.0,  # 10% / 20% / 30% / rest 40% of 4,000 customers
+        "clv.tier.Gold": 20.0,
+        "clv.tier.Iron": 30.0,
+        "whale.margin": 35,
+    }
+    saved = tmp_path / "workshop.json"
+    saved.write_bytes(workspace.save_workspace(settings, dataset))
+    book_path = tmp_path / "out.xlsx"
+    argv = ["report", str(DEMO), "--workspace", str(saved), "--workbook", str(book_path)]
+    assert main(argv) == 0
+    customers = openpyxl.load_workbook(book_path)["Customers"]
+    headers = [c.value for c in customers[1]]
+    j = headers.index("Value tier") + 1
+    tiers = [customers.cell(i, j).value for i in range(2, customers.max_row + 1)]
+    assert {t: tiers.count(t) for t in set(tiers)} == {
+        "Platinum": 400, "Gold": 800, "Iron": 1200, "Lead": 1600
+    }  # fmt: skip
+
+
+def test_workspace_with_data_can_be_the_input(tmp_path, capsys):
+    dataset = load_file(DEMO.read_bytes(), DEMO.name)
+    saved = tmp_path / "workshop.zip"
+    saved.write_bytes(workspace.save_workspace({}, dataset, include_data=True))
+    book_path = tmp_path / "out.xlsx"
+    assert main(["report", str(saved), "--workbook", str(book_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == "demo_retail.xlsx"
+    assert openpyxl.load_workbook(io.BytesIO(book_path.read_bytes()))["Customers"].max_row == 4001
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--deck", "out.ppt"], "should end in .pptx"),
+        (["--workbook", "/no/such/folder/out.xlsx"], "does not exist"),
+        (["--workspace", "missing.json"], "No such workspace file"),
+    ],
+)
+def test_bad_options_are_explained(argv, message, capsys):
+    assert main(["report", str(DEMO), *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_workspace_without_data_is_not_a_data_file(tmp_path, capsys):
+    saved = tmp_path / "settings.json"
+    saved.write_bytes(workspace.save_workspace({"cvm.unit": "week"}))
+    assert main(["report", str(saved)]) == 2
+    assert "workspace without data" in capsys.readouterr().err
