@@ -985,6 +985,17 @@ def _list_base(
     return pd.DataFrame(columns, index=summary.index)
 
 
+def p_alive_text(p: float, threshold: float) -> str:
+    """P(alive) as a percentage that reads as below the threshold it fell under ('49.6%', not
+    '50%' against a 50% threshold) and never as a flat '0%' for a small positive chance."""
+    if 0 < p < 0.005:
+        return "under 1%"
+    for decimals in (0, 1, 2):
+        if round(p * 100, decimals) < threshold * 100:
+            return formatting.pct(p, decimals)
+    return formatting.pct(p, 3)
+
+
 def _top(rank: int, n: int) -> str:
     """'top 1%' for the very best too (never 'top 0%')."""
     return f"top {max(math.ceil(100 * rank / max(n, 1)), 1)}%"
@@ -1003,7 +1014,7 @@ def _at_risk_reasons(
             )
         p = getattr(r, "p_alive", np.nan)
         if isinstance(p, float) and math.isfinite(p) and p < rule.p_alive_threshold:
-            parts.append(f"P(alive) only {formatting.pct(p, 0)}")
+            parts.append(f"P(alive) only {p_alive_text(p, rule.p_alive_threshold)}")
         reasons.append("; ".join(parts) + ".")
     return reasons
 
@@ -1013,7 +1024,8 @@ def _win_back_reasons(rows: pd.DataFrame, measure: str, n: int, rule: ChurnRule)
     for r in rows.itertuples():
         p = getattr(r, "p_alive", np.nan)
         why = (
-            f"P(alive) {formatting.pct(p, 0)}, {r.days_since_last:,} days since the last purchase"
+            f"P(alive) {p_alive_text(p, rule.p_alive_threshold)}, {r.days_since_last:,} days since "
+            "the last purchase"
             if rule.method == P_ALIVE and isinstance(p, float) and math.isfinite(p)
             else f"no purchase for {r.days_since_last:,} days (churn window {rule.window_days})"
         )
@@ -1160,6 +1172,11 @@ class RetentionResult:
         """Customers by status."""
         counts = self.status["status"].value_counts()
         return {s: int(counts.get(s, 0)) for s in (ACTIVE, CHURNED, TOO_NEW)}
+
+    @property
+    def longest_lifetime_days(self) -> float:
+        """The longest lifetime followed (a median 'not reached' is beyond it)."""
+        return float(self.status["lifetime_days"].max()) if len(self.status) else 0.0
 
     @property
     def churned_share(self) -> float | None:

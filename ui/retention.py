@@ -233,9 +233,11 @@ def show_headline(result: core.RetentionResult) -> None:
         formatting.pct(result.annual_retention),
         help=result.annual_retention_source,
     )
-    cols[3].metric("Median lifetime", "not reached" if median is None else f"{median:,.0f} days",
+    longest = result.longest_lifetime_days
+    cols[3].metric("Median lifetime", f"> {longest:,.0f} days" if median is None else f"{median:,.0f} days",
                    help="Half of all customers have churned by this many days after their first purchase "
-                        "(Kaplan-Meier). 'Not reached': more than half are still active.")  # fmt: skip
+                        f"(Kaplan-Meier). '> {longest:,.0f} days': more than half are still active after the "
+                        "longest lifetime the data follows, so the median is not reached yet.")  # fmt: skip
     cols[4].metric("At risk / win back", f"{len(result.at_risk):,} / {len(result.win_back):,}")
     st.caption(result.settings.rule.describe())
     for note in result.notes:
@@ -274,7 +276,13 @@ def show_cohorts(result: core.RetentionResult, currency: str) -> None:
 
 def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
     rule = result.settings.rule
-    if rule.method == core.INACTIVITY:
+    if rule.method == core.P_ALIVE:
+        st.markdown(
+            f"**Churned today: P(alive) below {formatting.pct(rule.p_alive_threshold, 0)}.** The churn rates "
+            f"per {result.settings.period} below use the inactivity window ({rule.window_days} days), because "
+            "the model's P(alive) is known for today only, not for each past period."
+        )  # fmt: skip
+    else:
         st.markdown(
             f"**Churn window: {rule.window_days} days** without a purchase (change it above). The data "
             f"suggests {gaps.suggested_window_days} days: the 90th percentile of the gaps below."

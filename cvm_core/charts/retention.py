@@ -226,7 +226,9 @@ def survival_chart(curves: pd.DataFrame, confidence: float) -> alt.LayerChart:
     color = alt.Color(
         "group:N", title="Group", legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3)
     )
-    base = alt.Chart(data).encode(x=alt.X("months:Q", title="Months since first purchase"))
+    base = alt.Chart(data).encode(
+        x=alt.X("months:Q", title="Months since first purchase", scale=alt.Scale(nice=False))
+    )
     band = base.mark_area(opacity=0.18, interpolate="step-after").encode(
         y=alt.Y("lower:Q", title="Share of customers still active", axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),

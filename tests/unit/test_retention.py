@@ -542,3 +542,10 @@ def test_economics_explains_a_bad_discount_rate_instead_of_failing():
         == "The discount rate must be above 0%: set it to your cost of capital, e.g. 10%."
     )
     assert result.cohorts is not None  # the rest of the analysis is there
+
+
+def test_p_alive_reads_as_below_the_threshold_it_fell_under():
+    assert R.p_alive_text(0.2, 0.5) == "20%"
+    assert R.p_alive_text(0.496, 0.5) == "49.6%"  # not "50%" against a 50% threshold
+    assert R.p_alive_text(0.4996, 0.5) == "49.96%"
+    assert R.p_alive_text(0.003, 0.5) == "under 1%"
