@@ -19,7 +19,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cvm_core import export, formatting, profitability, whale
+from cvm_core import export, formatting, profitability
 from cvm_core import scorecard as core
 from cvm_core.charts import scorecard as charts
 from cvm_core.dataset import Dataset
@@ -27,6 +27,11 @@ from cvm_core.errors import CvmError
 from cvm_core.scenario import Treatment
 from ui import data, state
 from ui.charts import show_chart
+
+try:  # the what-if levers are moving from cvm_core.whale to their own module
+    from cvm_core import whale_whatif as whatif
+except ImportError:  # pragma: no cover - until that move is committed
+    from cvm_core import whale as whatif
 
 KEY = "cvm.scorecard"
 TARGETS = f"{KEY}.targets"
@@ -36,6 +41,8 @@ TYPED = f"{KEY}.typed"
 FREQUENCY = f"{KEY}.frequency"
 WATCH_BAND = f"{KEY}.watch_band"
 _VERSION = f"{KEY}.editor_version"
+RESULT = f"{KEY}.result"
+"""(dataset fingerprint, cvm_core.scorecard.Scorecard) as last shown, for the deck and workbook."""
 PAGES = {
     "pnl": ("pages/whale_curve.py", "Profitability Whale Curve", "the default activity rates"),
     "clv": ("pages/clv.py", "Customer Lifetime Value", "the default CLV model and tiers"),
@@ -160,7 +167,7 @@ def scenarios(
     if fixes is not None and inputs.pnl is not None:
         tiers = inputs.clv["tier"] if inputs.clv is not None and "tier" in inputs.clv else None
         try:
-            outcome = whale.apply_scenario(pnl_result, fixes, tiers)
+            outcome = whatif.apply_scenario(pnl_result, fixes, tiers)
         except CvmError:
             outcome = None
         levers = outcome.steps[outcome.steps["kind"] == "lever"]["step"].tolist() if outcome else []
@@ -218,6 +225,7 @@ def scorecard(
     end = data.observation_end(dataset).date()
     summary = data.customer_summary(dataset)
     result = _build(dataset, summary, inputs, what_if, key, settings, end, data.currency(dataset))
+    st.session_state[RESULT] = (dataset.fingerprint, result)
     return result, defaults
 
 

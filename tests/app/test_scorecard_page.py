@@ -1,0 +1,168 @@
+"""AppTest of the Scorecard page: the demo data against the core, targets and typed values from
+session state, other pages' results and what-if scenarios, monthly periods, and a dataset too small
+for a CLV model."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cvm_core import scorecard as core
+from cvm_core.dataset import Dataset, dataset_from_frame
+from cvm_core.summary import customer_summary
+from tests.app.conftest import ROOT
+from tests.unit.test_scorecard import shop
+from ui import scorecard as view
+from ui import state
+
+PAGE = "pages/scorecard.py"
+
+
+def open_page(dataset: Dataset, **session) -> AppTest:
+    """Through app.py, as a user would: the page links to other pages only resolve there."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state[state.DATASET] = dataset
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.switch_page(PAGE).run()
+
+
+def headline(at: AppTest) -> dict[str, tuple[str, str | None]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def table(at: AppTest, perspective: str) -> pd.DataFrame:
+    """The editor of one perspective (they come in PERSPECTIVES order, then the typed-in one)."""
+    return at.dataframe[core.PERSPECTIVES.index(perspective)].value.set_index("Measure")
+
+
+def expected(dataset: Dataset, **settings) -> core.Scorecard:
+    """The page's defaults computed straight from the core."""
+    summary = customer_summary(dataset.transactions, "week", dataset.observation_end)
+    models = core.ModelInputs(
+        core.default_pnl(summary, dataset.transactions, dataset.cost_to_serve),
+        core.default_clv(dataset.transactions, summary, "week"),
+        core.default_segments(summary),
+        core.default_retention(dataset.transactions, summary, dataset.customers),
+    )
+    return core.build_scorecard(
+        dataset.transactions, summary, dataset.customers, models,
+        core.ScorecardSettings(**settings), currency=dataset.currency,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_card(demo_dataset) -> core.Scorecard:
+    return expected(demo_dataset)
+
+
+def test_demo_scorecard_matches_the_core(demo_dataset, demo_card):
+    at = open_page(demo_dataset)
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Customer management scorecard"
+    row = demo_card.row("revenue_per_customer")
+    shown = headline(at)["Revenue per customer"]
+    assert shown[0] == core.format_value(row["value"], "money")
+    assert shown[1] == core.format_change(row["change"], row["change_pct"], "money")
+    assert len(at.dataframe) == len(core.PERSPECTIVES) + 1  # plus the typed-in values
+    for perspective in core.PERSPECTIVES:
+        part = table(at, perspective)
+        rows = demo_card.table[demo_card.table["perspective"] == perspective]
+        assert list(part.index) == list(rows["measure"])
+        assert list(part["Value"]) == [
+            core.format_value(v, u, "EUR") for v, u in zip(rows["value"], rows["unit"], strict=True)
+        ]
+    assert len(at.get("vega_lite_chart")) == 3  # trends, channel, segment
+    # Models of pages not visited are computed with defaults, with links to tune them there.
+    assert any("use default settings" in e.label for e in at.expander)
+    assert "Scenario" not in table(at, "Financial").columns  # no what-if set
+
+
+def test_targets_and_typed_values_from_session_state(demo_dataset, demo_card):
+    new = demo_card.row("new_customers")["value"]
+    targets = {
+        "new_customers": new,
+        "churn_rate": 0.10,
+        "revenue_per_customer": demo_card.row("revenue_per_customer")["value"] * 1.02,
+    }
+    at = open_page(demo_dataset, **{view.TARGETS: targets, view.TYPED: {"satisfaction": 0.72}})
+    assert not at.exception
+    assert table(at, "Acquisition").loc["New customers", "Status"] == "🟢 on target"
+    assert table(at, "Acquisition").loc["New customers", "Target"] == core.format_value(
+        new, "count"
+    )
+    assert table(at, "Retention").loc["Churn rate (period on period)", "Status"] == "🔴 off target"
+    assert table(at, "Financial").loc["Revenue per customer", "Status"] == "🟡 watch"
+    assert table(at, "Customer outcomes").loc["Customers highly satisfied", "Value"] == "72.0%"
+    typed = at.dataframe[-1].value.set_index("Measure")
+    assert typed.loc["Customers highly satisfied", "Your value"] == "72.0%"
+    assert "Complaint resolution time" in typed.index
+
+
+def test_other_pages_results_and_scenarios(demo_dataset, demo_card):
+    fingerprint = demo_dataset.fingerprint
+    pnl = core.default_pnl(
+        customer_summary(demo_dataset.transactions, "week"),
+        demo_dataset.transactions,
+        demo_dataset.cost_to_serve,
+    )
+    stale = ("another dataset", pnl.assign(profit=0.0))
+    fixes = view.whatif.WhaleScenario(target=view.whatif.TARGET_UNPROFITABLE, price_increase=0.05)
+    at = open_page(
+        demo_dataset,
+        **{state.WHALE_RESULT: stale, state.WHALE_SCENARIO: (fingerprint, fixes)},
+    )
+    assert not at.exception and not at.error
+    financial = table(at, "Financial")
+    # The stale P&L (another fingerprint) is ignored: profit is the default P&L's.
+    baseline = demo_card.row("profit_per_customer")["value"]
+    assert financial.loc["Profit per customer", "Value"] == core.format_value(baseline, "money")
+    projected = float(
+        financial.loc["Profit per customer", "Scenario"].replace("€", "").replace(",", "")
+    )
+    assert projected > baseline  # a price rise for the loss-makers
+    assert financial.loc["Revenue from new customers", "Scenario"] == "–"
+    assert any("Whale Curve fixes (price increase)" in i.value for i in at.info)
+    # The Whale Curve page's own P&L for this dataset is used when present.
+    own = (
+        fingerprint,
+        pnl.assign(
+            cost_to_serve=pnl["cost_to_serve"] * 0, profit=pnl["profit"] + pnl["cost_to_serve"]
+        ),
+    )
+    at = open_page(demo_dataset, **{state.WHALE_RESULT: own})
+    assert table(at, "Financial").loc["Cost-to-serve (% of net revenue)", "Value"] == "0.0%"
+
+
+def test_monthly_periods_and_period_choice(demo_dataset):
+    at = open_page(demo_dataset)
+    at.radio(key=view.FREQUENCY).set_value("M").run()
+    assert not at.exception
+    monthly = expected(demo_dataset, frequency="M")
+    assert headline(at)["New customers"][0] == core.format_value(
+        monthly.row("new_customers")["value"], "count"
+    )
+    at.selectbox(key=f"{view.KEY}.period.M.{demo_dataset.fingerprint}").set_value("Mar 2023").run()
+    march = expected(demo_dataset, frequency="M", period="Mar 2023")
+    assert headline(at)["New customers"][0] == core.format_value(
+        march.row("new_customers")["value"], "count"
+    )
+    assert any("Mar 2023" in c.value and "compared with Feb 2023" in c.value for c in at.caption)
+
+
+def test_a_shop_too_small_for_clv_still_gets_a_scorecard():
+    frame = shop().drop(columns=["is_return"])
+    frame.columns = ["Customer ID", "Date", "Order ID", "Revenue", "Category"]
+    dataset = dataset_from_frame(frame, "shop", currency="EUR")
+    at = open_page(dataset)
+    assert not at.exception and not at.error
+    assert headline(at)["Revenue per customer"] == ("€60", "-60.0%")
+    assert table(at, "Retention").loc["Average customer lifetime value", "Value"] == "–"
+    assert any("could not be computed here" in m.value for m in at.markdown)
+
+
+def test_no_dataset_points_to_upload():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page(PAGE).run()
+    assert not at.exception
+    assert "No data is loaded yet" in at.info[0].value
