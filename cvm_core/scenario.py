@@ -26,7 +26,7 @@ frozen objects, so other pages (the Scorecard) can show them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,9 @@ UPLIFT_LIMITS = {
     "spend_uplift": (0.0, 2.0),
 }
 """Allowed range of each uplift (shares): 0.9 = 90% less drop-out at most."""
+
+MEMO_ENTRIES = 64
+"""Lever pairs remembered per scenario base (each holds one array per distinct tier history)."""
 
 PROJECTION_COLUMNS = (
     "tier", "customers", "baseline_clv", "scenario_clv", "incremental_value", "treatment_cost",
@@ -120,6 +123,10 @@ class ScenarioBase:
     horizon_months: int
     discount_rate: float
     groups: tuple[_TierGroup, ...]
+    # Each tier's discounted purchases per (retention, frequency) lever pair already projected: a
+    # slider move then recomputes only the tier whose lever moved (~0.1 s at 1M customers, not
+    # ~0.35 s for all four). Not part of the value: equal bases compare equal.
+    _memo: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     @property
     def tiers(self) -> tuple[str, ...]:
@@ -251,10 +258,16 @@ def project(base: ScenarioBase, scenario: Scenario) -> ScenarioProjection:
 def _project_tier(base: ScenarioBase, group: _TierGroup, treatment: Treatment) -> list:
     baseline = float(group.weight @ group.baseline)
     if treatment.changes_behaviour:
-        changed = _discounted(
-            base.model, base.params, group.frequency, group.age, base.unit,
-            base.horizon_months, base.discount_rate, treatment,
-        )  # fmt: skip
+        key = (group.tier, treatment.retention_uplift, treatment.frequency_uplift)
+        changed = base._memo.get(key)
+        if changed is None:
+            changed = _discounted(
+                base.model, base.params, group.frequency, group.age, base.unit,
+                base.horizon_months, base.discount_rate, treatment,
+            )  # fmt: skip
+            if len(base._memo) >= MEMO_ENTRIES:
+                base._memo.clear()
+            base._memo[key] = changed
     else:
         changed = group.baseline
     projected = (1.0 + treatment.spend_uplift) * float(group.weight @ changed)

@@ -162,3 +162,16 @@ def test_unknown_tier_is_refused(base):
 def test_prepare_names_missing_columns():
     with pytest.raises(ValidationError, match="lacks p_alive"):
         scenario.prepare(customers().drop(columns="p_alive"), pareto_model(), "month", 12, 0.0)
+
+
+def test_remembered_projections_are_not_stale(base):
+    def gold(retention: float) -> float:
+        plan = scenario.Scenario.from_dict({"Gold": scenario.Treatment(retention_uplift=retention)})
+        return scenario.project(base, plan).by_tier.set_index("tier").loc["Gold", "scenario_clv"]
+
+    assert gold(0.5) == pytest.approx(120.0)  # 15 * 8, computed
+    assert gold(0.0) == pytest.approx(90.0)
+    assert gold(0.5) == pytest.approx(120.0)  # remembered
+    # 20% less drop-out: Gamma(2, 15), E(12) = 15 * 12 / 27 = 6.667.
+    assert gold(0.2) == pytest.approx(15 * 15 * 12 / 27)
+    assert len(base._memo) == 2  # (Gold, 0.5) and (Gold, 0.2); no treatment needs none
