@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -35,17 +36,16 @@ from cvm_core.errors import ValidationError
 from cvm_core.profitability import (
     CHANNEL_PREFIX,
     DEFAULT_GROSS_MARGIN,
-    ORDERS,
     SMALL_ORDER_THRESHOLD,
-    SMALL_ORDERS,
     UNKNOWN_CHANNEL,
     CustomerPnL,
     channel_order_counts,
     customer_pnl,
-    operating_profit,
     profit_by,
-    row_costs,
 )
+
+if TYPE_CHECKING:
+    from cvm_core.whale_whatif import ScenarioBase
 
 TOP_SHARE = 0.2
 """The top slice of customers whose profit share is reported (the top 20%)."""
@@ -101,16 +101,7 @@ class WhaleSummary:
         """One or two sentences saying what the curve shows (or why it is drawn in money)."""
         money, pct = formatting.money_short, _pct
         if not self.meaningful:
-            what = "lose money" if self.total_profit < 0 else "break exactly even"
-            return (
-                f"Total operating profit is {money(self.total_profit, currency)}: taken together the "
-                f"customers {what} once cost-to-serve is counted, so a share of 'total profit' "
-                "means nothing (it would divide by zero or a negative number). The chart shows "
-                f"cumulative profit in {currency} instead: it rises to "
-                f"{money(self.peak_profit, currency)} over the first "
-                f"{pct(self.peak_share)} of customers, then the loss-makers' "
-                f"{money(self.tail_loss, currency)} pull it down."
-            )
+            return self._money_explanation(currency)
         if self.all_profitable:
             return (
                 "Every customer is profitable: the curve rises steadily to 100% and never goes "
@@ -123,6 +114,45 @@ class WhaleSummary:
             f"{money(self.tail_loss, currency)} and bring it back down to 100%. The top "
             f"{pct(self.break_even_share)} alone already earn everything: the "
             "customers after them break even as a group."
+        )
+
+    def _money_explanation(self, currency: str) -> str:
+        money, pct = formatting.money_short, _pct
+        what = "lose money" if self.total_profit < 0 else "break exactly even"
+        why = (
+            f"Total operating profit is {money(self.total_profit, currency)}: taken together the "
+            f"customers {what} once cost-to-serve is counted, so a share of 'total profit' means "
+            "nothing (it would divide by zero or a negative number). The chart shows cumulative "
+            f"profit in {currency} instead: "
+        )
+        if self.peak_profit <= 0:
+            return why + (
+                "no customer makes a profit, so it only falls. Check the cost-to-serve rates, "
+                "then the loss-making customers tab for the activities behind the losses."
+            )
+        return why + (
+            f"it rises to {money(self.peak_profit, currency)} over the first "
+            f"{pct(self.peak_share)} of customers, then the loss-makers' "
+            f"{money(self.tail_loss, currency)} pull it down."
+        )
+
+    def takeaway(self, currency: str = "EUR") -> str:
+        """The curve's message in one line (chart caption in the deck)."""
+        money, pct = formatting.money_short, _pct
+        if not self.meaningful and self.peak_profit <= 0:
+            return f"Every customer loses money after cost-to-serve: {money(self.total_profit, currency)} in total"
+        if not self.meaningful:
+            return (
+                f"The profitable {pct(self.peak_share)} of customers earn "
+                f"{money(self.peak_profit, currency)}, but the other {pct(1 - self.peak_share)} lose "
+                f"{money(self.tail_loss, currency)}: {money(self.total_profit, currency)} in total"
+            )
+        top = f"Top {pct(self.top_share)} of customers earn {pct(self.top_profit_pct)} of profit"
+        if self.all_profitable:
+            return f"{top}; every customer is profitable"
+        return (
+            f"{top}; the {pct(self.unprofitable_share)} who are unprofitable lose "
+            f"{money(self.tail_loss, currency)}"
         )
 
 
@@ -274,37 +304,54 @@ def chart_points(curve: WhaleCurve, max_points: int = MAX_CHART_POINTS) -> pd.Da
 
 
 def key_point_marks(curve: WhaleCurve, currency: str = "EUR") -> pd.DataFrame:
-    """The labelled points of the chart: peak, break-even, top 20%, where profit turns negative.
+    """The labelled points of the chart: peak, break-even, top 20%, the loss in the tail.
 
     Returns
     -------
     DataFrame
-        key, label, customer_share, cum_profit, cum_profit_pct (when meaningful).
+        key, label, align ("left": the label starts right of the point, "right": it ends left of
+        it, so labels near the right edge stay inside the chart), customer_share, cum_profit,
+        cum_profit_pct (when meaningful).
     """
     s = curve.summary
     points = curve.points
     marks = []
 
-    def add(key: str, label: str) -> None:
+    def add(key: str, label: str, align: str = "left") -> None:
         if key in curve.key_ranks:
             row = points.iloc[curve.key_ranks[key]]
-            marks.append({"key": key, "label": label, "customer_share": row["customer_share"],
-                          "cum_profit": row["cum_profit"],
+            marks.append({"key": key, "label": label, "align": align,
+                          "customer_share": row["customer_share"], "cum_profit": row["cum_profit"],
                           "cum_profit_pct": row.get("cum_profit_pct", np.nan)})  # fmt: skip
 
     pct, money = _pct, formatting.money_short
+    # Labels of points in the right half end left of the point, so none runs off the chart.
+    side = {
+        key: "right" if rank > 0.55 * s.customers else "left"
+        for key, rank in curve.key_ranks.items()
+    }
     if s.meaningful and not s.all_profitable:
-        add("peak", f"Peak {pct(s.peak_pct)} at {pct(s.peak_share)} of customers")
+        add("peak", f"Peak {pct(s.peak_pct)} at {pct(s.peak_share)} of customers", side["peak"])
         add("break_even", f"100% reached at {pct(s.break_even_share)} of customers")
+        add(
+            "end",
+            f"{pct(s.unprofitable_share)} unprofitable: -{money(s.tail_loss, currency)}",
+            "right",
+        )
     elif s.meaningful:
-        add("end", "100%: every customer is profitable")
+        add("end", "100%: every customer is profitable", "right")
     else:
-        add("peak", f"Peak {money(s.peak_profit, currency)} at {pct(s.peak_share)} of customers")
+        if s.peak_profit > 0:
+            add(
+                "peak",
+                f"Peak {money(s.peak_profit, currency)} at {pct(s.peak_share)} of customers",
+                side["peak"],
+            )
+        add("end", f"Total {money(s.total_profit, currency)}", "right")
     if s.meaningful:
-        add("top", f"Top {pct(s.top_share)} earn {pct(s.top_profit_pct)}")
-    frame = pd.DataFrame(
-        marks, columns=["key", "label", "customer_share", "cum_profit", "cum_profit_pct"]
-    )
+        add("top", f"Top {pct(s.top_share)} earn {pct(s.top_profit_pct)}", side["top"])
+    columns = ["key", "label", "align", "customer_share", "cum_profit", "cum_profit_pct"]
+    frame = pd.DataFrame(marks, columns=columns)
     return frame if s.meaningful else frame.drop(columns=["cum_profit_pct"])
 
 
@@ -313,12 +360,17 @@ def key_point_marks(curve: WhaleCurve, currency: str = "EUR") -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class WhaleAnalysis:
-    """Customer P&L plus its whale curve: what the page computes once per cost model."""
+    """Customer P&L plus its whale curve: what the page computes once per cost model.
+
+    ``what_if`` is the P&L prepared for the what-if levers (:func:`cvm_core.whale_whatif.prepare`),
+    so that a slider move only does arithmetic.
+    """
 
     result: CustomerPnL
     curve: WhaleCurve
     chart: pd.DataFrame
     marks: pd.DataFrame
+    what_if: ScenarioBase
 
 
 def analyse(
@@ -341,10 +393,12 @@ def analyse(
         summary, transactions, activities, cost_to_serve, small_order_threshold, gross_margin,
         observation_end,
     )  # fmt: skip
+    # Imported here: the what-if module builds on this one's curve functions.
+    from cvm_core.whale_whatif import prepare
+
     curve = whale_curve(result.pnl["profit"], result.pnl["net_revenue"])
-    return WhaleAnalysis(
-        result, curve, chart_points(curve, max_points), key_point_marks(curve, currency)
-    )
+    chart = chart_points(curve, max_points)
+    return WhaleAnalysis(result, curve, chart, key_point_marks(curve, currency), prepare(result))
 
 
 # --- segments ------------------------------------------------------------------------------------
@@ -554,408 +608,80 @@ def channel_order_costs(result: CustomerPnL) -> pd.DataFrame:
     return out.sort_values("cost_per_order", ascending=False, kind="stable").reset_index(drop=True)
 
 
-# --- what-if -------------------------------------------------------------------------------------
-
-TARGET_UNPROFITABLE = "unprofitable"
-TARGET_ALL = "all"
-TIER_PREFIX = "tier:"
-
-SMALL_ORDER_POLICIES = ("none", "surcharge", "minimum")
+# --- one-line takeaways (chart captions in the deck) ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class WhaleScenario:
-    """What-if fixes, applied to one group of customers (``target``).
-
-    Attributes
-    ----------
-    target : str
-        "unprofitable" (customers losing money today), "all", or "tier:<name>" (a CLV tier).
-    migrate_share, migrate_from, migrate_to
-        Share (0-1) of the target's orders moved from one ordering channel to another.
-    small_order_policy : {"none", "surcharge", "minimum"}
-        A surcharge per order below ``order_limit``, or a minimum order value of ``order_limit``.
-    order_limit, surcharge : float
-        Money in the data's currency.
-    service_cut : float
-        Cut (0-1) in the cost per driver unit of ``service_activities`` (all when empty).
-    price_increase : float
-        Price increase or discount cut (0-1) on the target's revenue.
-    churn : float
-        Share (0-1) of the target expected to leave because of the changes.
-    part_with : float
-        Share (0-1) of the target, least profitable first, the business parts with.
-    """
-
-    target: str = TARGET_UNPROFITABLE
-    migrate_share: float = 0.0
-    migrate_from: str | None = None
-    migrate_to: str | None = None
-    small_order_policy: str = "none"
-    order_limit: float = SMALL_ORDER_THRESHOLD
-    surcharge: float = 0.0
-    service_cut: float = 0.0
-    service_activities: tuple[str, ...] = ()
-    price_increase: float = 0.0
-    churn: float = 0.0
-    part_with: float = 0.0
-
-    def check(self) -> None:
-        """Raise ValidationError for shares outside 0-100%, a bad policy or a negative amount."""
-        for name in ("migrate_share", "service_cut", "churn", "part_with"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValidationError(f"'{name.replace('_', ' ')}' must be between 0% and 100%.")
-        if not 0.0 <= self.price_increase <= 1.0:
-            raise ValidationError("The price increase must be between 0% and 100%.")
-        if self.small_order_policy not in SMALL_ORDER_POLICIES:
-            raise ValidationError(f"Unknown small-order policy '{self.small_order_policy}'.")
-        if self.order_limit < 0 or self.surcharge < 0:
-            raise ValidationError("Order values and surcharges must be zero or more.")
-
-
-def target_mask(pnl: pd.DataFrame, target: str, tiers: pd.Series | None = None) -> np.ndarray:
-    """Which customers a scenario applies to.
-
-    Raises
-    ------
-    ValidationError
-        For a tier target without tiers, or an unknown target.
-    """
-    if target == TARGET_UNPROFITABLE:
-        return pnl["profit"].to_numpy() < 0
-    if target == TARGET_ALL:
-        return np.ones(len(pnl), bool)
-    if target.startswith(TIER_PREFIX):
-        if tiers is None:
-            raise ValidationError(
-                "Value tiers come from the CLV page: run it first, or choose another group."
-            )
-        return (tiers.reindex(pnl.index).astype(str) == target[len(TIER_PREFIX) :]).to_numpy()
-    raise ValidationError(f"Unknown customer group '{target}'.")
-
-
-@dataclass
-class _Working:
-    """Mutable per-customer arrays while levers are applied one after another (internal)."""
-
-    revenue: np.ndarray
-    returns: np.ndarray
-    cogs: np.ndarray
-    volumes: np.ndarray  # customers x activities
-    rate_factor: np.ndarray  # customers x activities
-    weight: np.ndarray  # expected share of the customer that stays
-    kept: np.ndarray
-
-    def cost_to_serve(self, rates: np.ndarray) -> np.ndarray:
-        return row_costs(self.volumes * self.rate_factor, rates)
-
-    def profit(self, rates: np.ndarray) -> np.ndarray:
-        gross = self.revenue - self.returns - self.cogs
-        profit = operating_profit(gross, self.cost_to_serve(rates))
-        return np.where(self.kept, self.weight * profit, 0.0)
-
-
-@dataclass(frozen=True)
-class ScenarioResult:
-    """A scenario's effect.
-
-    Attributes
-    ----------
-    pnl : DataFrame
-        Per customer after the fixes: revenue, returns, cogs, cost_to_serve, profit (expected),
-        baseline_profit, target, kept.
-    steps : DataFrame
-        Waterfall: step, delta, start, end, kind ("total" or "lever").
-    before, after : WhaleSummary
-        Key points of the curve today and after the fixes (kept customers only).
-    curves : DataFrame
-        curve ("Today" / "After the fixes"), customer_share (of today's customers),
-        cum_profit (money), downsampled.
-    target_customers : int
-    assumptions : tuple of str
-    """
-
-    pnl: pd.DataFrame
-    steps: pd.DataFrame
-    before: WhaleSummary
-    after: WhaleSummary
-    curves: pd.DataFrame
-    target_customers: int
-    assumptions: tuple[str, ...]
-
-    @property
-    def profit_before(self) -> float:
-        return self.before.total_profit
-
-    @property
-    def profit_after(self) -> float:
-        return self.after.total_profit
-
-
-def _columns_with(result: CustomerPnL, driver: str) -> np.ndarray:
-    return np.flatnonzero(result.activities["driver"].to_numpy() == driver)
-
-
-def _migrate(w: _Working, result: CustomerPnL, s: WhaleScenario, target: np.ndarray) -> None:
-    channels = result.orders.channels
-    if not s.migrate_share or s.migrate_from == s.migrate_to or s.migrate_from not in channels:
-        return
-    counts = channel_order_counts(result.orders, len(target))
-    moved = s.migrate_share * counts[:, channels.index(s.migrate_from)] * target
-    for j in _columns_with(result, f"{CHANNEL_PREFIX}{s.migrate_from}"):
-        w.volumes[:, j] -= moved
-    for j in _columns_with(result, f"{CHANNEL_PREFIX}{s.migrate_to}"):
-        w.volumes[:, j] += moved
-
-
-def _small_orders(w: _Working, result: CustomerPnL, s: WhaleScenario, target: np.ndarray) -> None:
-    if s.small_order_policy == "none" or s.order_limit <= 0:
-        return
-    orders, n = result.orders, len(target)
-    below = orders.value < s.order_limit
-    count = np.bincount(orders.customer, below, minlength=n) * target
-    if s.small_order_policy == "surcharge":
-        w.revenue += s.surcharge * count
-        return
-    # Minimum order value: small orders are bundled into orders of the minimum value.
-    bundled = np.bincount(orders.customer, orders.value * below, minlength=n) / s.order_limit
-    removed = np.where(target, count - bundled * target, 0.0)
-    order_cols = _columns_with(result, ORDERS)
-    before = np.bincount(orders.customer, minlength=n).astype(float)
-    after = before - removed
-    scale = np.divide(after, before, out=np.ones(n), where=before > 0)
-    for j in order_cols:
-        w.volumes[:, j] -= removed
-    for channel in orders.channels:
-        for j in _columns_with(result, f"{CHANNEL_PREFIX}{channel}"):
-            w.volumes[:, j] *= scale
-    threshold = result.small_order_threshold
-    still_small = (orders.value >= s.order_limit) & (orders.value < threshold)
-    small_after = np.bincount(orders.customer, still_small, minlength=n).astype(float)
-    small_after += bundled if s.order_limit < threshold else 0.0
-    for j in _columns_with(result, SMALL_ORDERS):
-        w.volumes[:, j] = np.where(target, small_after, w.volumes[:, j])
-
-
-def _service(w: _Working, result: CustomerPnL, s: WhaleScenario, target: np.ndarray) -> None:
-    if not s.service_cut:
-        return
-    names = result.activities["activity"].to_numpy()
-    chosen = (
-        np.isin(names, s.service_activities) if s.service_activities else np.ones(len(names), bool)
+def revenue_takeaway(curve: WhaleCurve) -> str:
+    """What share of revenue the profitable customers bring, against their share of profit."""
+    s = curve.summary
+    if not s.meaningful or "cum_revenue_share" not in curve.points:
+        return "Profit against revenue needs positive total profit and revenue"
+    revenue = float(curve.points["cum_revenue_share"].iloc[curve.key_ranks["peak"]])
+    who = (
+        "All customers" if s.all_profitable else f"The profitable {_pct(s.peak_share)} of customers"
     )
-    w.rate_factor[np.ix_(target, chosen)] *= 1.0 - s.service_cut
+    return f"{who} bring {_pct(revenue)} of revenue and {_pct(s.peak_pct)} of profit"
 
 
-def _price(w: _Working, result: CustomerPnL, s: WhaleScenario, target: np.ndarray) -> None:
-    factor = np.where(target, 1.0 + s.price_increase, 1.0)
-    w.revenue *= factor
-    w.returns *= factor
+def group_takeaway(table: pd.DataFrame, group_title: str, currency: str = "EUR") -> str:
+    """The best and the worst group by operating profit (table: :func:`profit_by`)."""
+    money = formatting.money_short
+    best = table.loc[table["profit"].idxmax()]
+    worst = table.loc[table["profit"].idxmin()]
+    title = group_title.lower()
+    if worst["profit"] < 0:
+        return (
+            f"{worst['group']} ({title}) loses {money(-worst['profit'], currency)} after "
+            f"cost-to-serve; {best['group']} earns the most, {money(best['profit'], currency)}"
+        )
+    return f"Every {title} group is profitable; {best['group']} earns the most, {money(best['profit'], currency)}"
 
 
-def _churn(w: _Working, result: CustomerPnL, s: WhaleScenario, target: np.ndarray) -> None:
-    w.weight *= np.where(target, 1.0 - s.churn, 1.0)
-
-
-def _part_with(w: _Working, result: CustomerPnL, s: WhaleScenario, target: np.ndarray) -> None:
-    count = int(round(s.part_with * target.sum()))
-    if count <= 0:
-        return
-    profit = result.pnl["profit"].to_numpy()
-    candidates = np.flatnonzero(target)
-    worst = candidates[np.argsort(profit[candidates], kind="stable")[:count]]
-    w.kept[worst] = False
-
-
-_LEVERS = (
-    ("Channel migration", "migrate_share", _migrate),
-    ("Small-order policy", "small_order_policy", _small_orders),
-    ("Lower service level", "service_cut", _service),
-    ("Price increase", "price_increase", _price),
-    ("Customers lost", "churn", _churn),
-    ("Parting with the worst", "part_with", _part_with),
-)
-"""Levers in the order they are applied; each contribution is measured after the ones before."""
-
-
-def _lever_active(scenario: WhaleScenario, attribute: str) -> bool:
-    value = getattr(scenario, attribute)
-    if attribute == "small_order_policy":
-        return value == "minimum" or (value == "surcharge" and scenario.surcharge > 0)
-    return bool(value)
-
-
-def apply_scenario(
-    result: CustomerPnL,
-    scenario: WhaleScenario,
-    tiers: pd.Series | None = None,
-    max_points: int = MAX_CHART_POINTS,
-    currency: str = "EUR",
-) -> ScenarioResult:
-    """Apply what-if fixes to the target customers and recompute profit and the whale curve.
-
-    Pure arithmetic on the customer P&L's arrays (no pass over transactions beyond the order table
-    for the small-order lever), so a slider move takes milliseconds.
-
-    Parameters
-    ----------
-    result : CustomerPnL
-        Today's P&L.
-    scenario : WhaleScenario
-    tiers : Series, optional
-        CLV tier per customer, for "tier:<name>" targets.
-    max_points : int
-        Points per curve in ``curves``.
-    currency : str
-        For the amounts in the assumptions.
-
-    Returns
-    -------
-    ScenarioResult
-    """
-    scenario.check()
-    target = target_mask(result.pnl, scenario.target, tiers)
-    pnl = result.pnl
-    n = len(pnl)
-    rates = result.activities["rate"].to_numpy(dtype=float)
-    w = _Working(
-        revenue=pnl["revenue"].to_numpy(dtype=float).copy(),
-        returns=pnl["returns"].to_numpy(dtype=float).copy(),
-        cogs=pnl["cogs"].to_numpy(dtype=float).copy(),
-        volumes=result.driver_volumes.to_numpy(dtype=float).copy(),
-        rate_factor=np.ones((n, len(rates))),
-        weight=np.ones(n),
-        kept=np.ones(n, bool),
-    )
-    before = float(pnl["profit"].sum())
-    steps = [("Profit today", before, 0.0, before, "total")]
-    running = before
-    for label, attribute, lever in _LEVERS:
-        if not _lever_active(scenario, attribute):
-            continue
-        lever(w, result, scenario, target)
-        now = float(w.profit(rates).sum())
-        steps.append((label, now - running, running, now, "lever"))
-        running = now
-    steps.append(("Profit after the fixes", running, 0.0, running, "total"))
-    return _scenario_result(result, scenario, w, rates, target, steps, max_points, currency)
-
-
-def _scenario_result(
-    result: CustomerPnL,
-    scenario: WhaleScenario,
-    w: _Working,
-    rates: np.ndarray,
-    target: np.ndarray,
-    steps: list[tuple],
-    max_points: int,
-    currency: str,
-) -> ScenarioResult:
-    pnl = result.pnl
-    cts = w.cost_to_serve(rates)
-    after = pd.DataFrame(
-        {
-            "revenue": w.revenue * w.weight,
-            "returns": w.returns * w.weight,
-            "cogs": w.cogs * w.weight,
-            "cost_to_serve": cts * w.weight,
-            "profit": w.profit(rates),
-            "baseline_profit": pnl["profit"].to_numpy(),
-            "target": target,
-            "kept": w.kept,
-        },
-        index=pnl.index,
-    )
-    after.loc[~w.kept, ["revenue", "returns", "cogs", "cost_to_serve"]] = 0.0
-    base_curve = whale_curve(pnl["profit"])
-    kept = after.loc[w.kept, "profit"]
-    new_curve = whale_curve(kept) if len(kept) else None
-    curves = _overlay(base_curve, new_curve, len(pnl), max_points)
-    frame = pd.DataFrame(steps, columns=["step", "delta", "start", "end", "kind"])
-    empty = WhaleSummary(
-        0, 0.0, 0.0, 0.0, None, None, 0.0, 0, 0.0, 0.0, 0.0, 0.0, None, True, False
-    )
-    return ScenarioResult(
-        pnl=after,
-        steps=frame,
-        before=base_curve.summary,
-        after=new_curve.summary if new_curve else empty,
-        curves=curves,
-        target_customers=int(target.sum()),
-        assumptions=tuple(scenario_assumptions(scenario, currency)),
+def segment_curve_takeaway(table: pd.DataFrame) -> str:
+    """The group whose own whale curve has the highest hump (table: :attr:`SegmentCurves.table`)."""
+    peaks = table.dropna(subset=["peak_pct"])
+    if peaks.empty:
+        return "No group makes a profit, so no group's curve can be drawn"
+    top = peaks.loc[peaks["peak_pct"].idxmax()]
+    return (
+        f"{top['group']} has the highest hump: its profitable customers earn "
+        f"{_pct(top['peak_pct'])} of the group's profit"
     )
 
 
-def _overlay(
-    base: WhaleCurve, new: WhaleCurve | None, n_base: int, max_points: int
-) -> pd.DataFrame:
-    """Both curves in money against the share of today's customers (parting shortens the new one).
-
-    A quarter of ``max_points`` per curve: two smooth lines need no more, and a slider move
-    re-sends this chart.
-    """
-    frames = []
-    for name, curve in (("Today", base), ("After the fixes", new)):
-        if curve is None:
-            continue
-        n = len(curve.points) - 1
-        ranks = downsample_ranks(n, list(curve.key_ranks.values()), max_points // 4)
-        part = curve.points.iloc[ranks][["rank", "cum_profit"]]
-        frames.append(part.assign(curve=name, customer_share=part["rank"] / n_base))
-    return pd.concat(frames, ignore_index=True)[["curve", "rank", "customer_share", "cum_profit"]]
+def activity_takeaway(activities: pd.DataFrame, currency: str = "EUR") -> str:
+    """The largest activity's share of the cost-to-serve (activities: CustomerPnL.activities)."""
+    money = formatting.money_short
+    total = float(activities["cost"].sum())
+    if total <= 0:
+        return "No cost-to-serve is assigned with these rates"
+    top = activities.loc[activities["cost"].idxmax()]
+    return (
+        f"{top['activity']} is {_pct(top['share'])} of cost-to-serve "
+        f"({money(top['cost'], currency)} of {money(total, currency)})"
+    )
 
 
-def scenario_assumptions(scenario: WhaleScenario, currency: str = "EUR") -> list[str]:
-    """The assumptions behind the active levers, in words, for the page."""
-    s, money = scenario, formatting.money
-    out = [
-        "Activity costs are treated as variable: when customers order, call or buy less, that "
-        "cost goes away with them (in practice some capacity cost stays until it is cut)."
-    ]
-    if _lever_active(s, "migrate_share"):
-        out.append(
-            f"{s.migrate_share:.0%} of the chosen customers' {s.migrate_from} orders move to "
-            f"{s.migrate_to} with the same value and lines; only the per-channel order costs change "
-            "(deliveries and service counts stay as they are)."
-        )
-    if s.small_order_policy == "surcharge" and s.surcharge > 0:
-        out.append(
-            f"A surcharge of {money(s.surcharge, currency, 2)} on every order below "
-            f"{money(s.order_limit, currency)} is paid in full; nobody orders less because of it "
-            "unless you set customers lost below."
-        )
-    if s.small_order_policy == "minimum":
-        out.append(
-            f"With a minimum order value of {money(s.order_limit, currency)}, customers bundle their "
-            "smaller orders into orders of that value with the same total spend: fewer orders, the "
-            "same goods. Per-order costs fall with the number of orders; deliveries and service "
-            "counts from the cost-to-serve table stay as they are."
-        )
-    if s.service_cut:
-        which = ", ".join(s.service_activities) if s.service_activities else "every activity"
-        out.append(
-            f"A lower service level cuts the cost per driver unit of {which} by {s.service_cut:.0%} "
-            "for the chosen customers, without losing sales."
-        )
-    if s.price_increase:
-        out.append(
-            f"Prices rise (or discounts shrink) by {s.price_increase:.0%} for the chosen customers "
-            "with the same volumes and cost of goods: no volume loss unless you set customers lost."
-        )
-    if s.churn:
-        out.append(
-            f"{s.churn:.0%} of the chosen customers leave because of the changes: each one's "
-            f"revenue and costs count at {1 - s.churn:.0%} (an expected value, not a list of who "
-            "leaves)."
-        )
-    if s.part_with:
-        out.append(
-            f"Parting with the least profitable {s.part_with:.0%} of the chosen customers removes "
-            "their revenue, cost of goods and cost-to-serve entirely."
-        )
-    if sum(_lever_active(s, a) for _, a, _ in _LEVERS) > 1:
-        out.append(
-            "Each lever's contribution is measured after the levers before it (in the order shown), "
-            "so the contributions add up to the total change."
-        )
-    return out
+def loss_driver_takeaway(drivers: pd.DataFrame, currency: str = "EUR") -> str:
+    """The activity costing the loss-makers most, per customer against profitable customers."""
+    if drivers.empty or drivers["loss_makers_cost"].iloc[0] <= 0:
+        return "No activity cost falls on loss-making customers"
+    top = drivers.iloc[0]
+    money = formatting.money
+    return (
+        f"{top['activity']} costs {money(top['per_loss_maker'], currency)} per loss-making customer, "
+        f"against {money(top['per_profitable_customer'], currency)} per profitable one"
+    )
+
+
+def worst_customers_takeaway(long: pd.DataFrame, currency: str = "EUR") -> str:
+    """How much the worst customers lose and their largest cost (long: worst_customers_costs)."""
+    if long.empty:
+        return "No customer loses money"
+    money = formatting.money_short
+    customers = long.drop_duplicates("customer_id")
+    biggest = long.groupby("activity")["cost"].sum().idxmax()
+    return (
+        f"The {len(customers)} biggest loss-makers lose {money(-customers['profit'].sum(), currency)} "
+        f"together; their largest cost is {biggest}"
+    )

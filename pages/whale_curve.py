@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cvm_core.errors import CvmError
-from ui import data
+from ui import data, whale_whatif
 from ui import whale as view
 
 st.title("Profitability whale curve")
@@ -54,4 +54,4 @@ st.caption(
     "Pick who the fixes apply to and move the levers: the new curve is drawn over today's, and the "
     "waterfall shows what each lever is worth. Assumptions are listed below the charts."
 )
-view.what_if(result, dataset)
+whale_whatif.what_if(result, dataset)

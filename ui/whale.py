@@ -23,6 +23,11 @@ from ui import data, state
 from ui.charts import show_chart
 
 _KEY = "whale"
+MONEY = "%,.2f"
+"""Money in tables: thousands separators and cents, the currency in the column header."""
+COUNT = "%,.0f"
+PERCENT = "%.1f%%"
+"""Shares in tables, after :func:`as_percent` (Streamlit's "percent" varies the decimals)."""
 ORDER_SIZE = "Order size (average order value)"
 
 
@@ -99,6 +104,7 @@ def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame
         key=f"{_key('editor', dataset)}.{st.session_state.get(_key('version', dataset), 0)}",
         num_rows="dynamic",
         hide_index=True,
+        height=35 * (len(base) + 2) + 3,  # every activity visible, plus the row for a new one
         column_config={
             "activity": st.column_config.TextColumn("Activity", required=True, width="medium"),
             "driver": st.column_config.SelectboxColumn("Cost driver", options=options, required=True, width="medium"),
@@ -219,22 +225,15 @@ def download_pair(
     def table() -> pd.DataFrame:
         return frame() if callable(frame) else frame
 
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button(
+    row = st.container(horizontal=True)  # buttons as wide as their labels, side by side
+    row.download_button(
         f"{label} (CSV)", lambda: export.csv_bytes(table()), f"{name}.csv", "text/csv",
         key=f"{key}.csv", on_click="ignore", icon=":material/download:",
     )  # fmt: skip
-    right.download_button(
+    row.download_button(
         f"{label} (Excel)", lambda: export.xlsx_bytes({name[:31]: table()}), f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}.xlsx", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
-
-
-def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "Chart data (CSV)") -> None:
-    st.download_button(
-        label, lambda: export.csv_bytes(frame), f"{name}.csv", "text/csv", key=key,
-        on_click="ignore", icon=":material/download:", type="tertiary",
     )  # fmt: skip
 
 
@@ -243,6 +242,12 @@ def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "Chart dat
 
 def _pct(share: float | None) -> str:
     return formatting.pct(share, 0) if share is not None else "–"
+
+
+def as_percent(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy with shares (0.25) as percentages (25.0) for a :data:`PERCENT` column."""
+    present = [c for c in columns if c in frame]
+    return frame.assign(**{c: frame[c] * 100 for c in present})
 
 
 def show_headline(result: whale.WhaleAnalysis, currency: str) -> None:
@@ -270,69 +275,80 @@ def show_headline(result: whale.WhaleAnalysis, currency: str) -> None:
 
 def show_curve(result: whale.WhaleAnalysis, currency: str) -> None:
     s = result.curve.summary
+    caption = "Each point adds one more customer, most profitable first."
+    if s.meaningful and not s.all_profitable:
+        caption += (
+            " The curve peaks where the profitable customers end; the drop after the peak is the "
+            f"profit the loss-makers destroy. The top {_pct(s.break_even_share)} of customers "
+            "already earn 100% of the profit: everyone after them breaks even as a group."
+        )
     show_chart(
-        charts.whale_chart(result.chart, result.marks, s, currency),
-        "Each point adds one more customer, most profitable first. The curve peaks where the "
-        "profitable customers end; the drop after the peak is the profit the loss-makers destroy. "
-        f"Break-even point: the top {_pct(s.break_even_share)} of customers already earn 100% of the "
-        "profit, so everyone after them breaks even as a group." if s.meaningful and not s.all_profitable
-        else "Each point adds one more customer, most profitable first.",
+        charts.whale_chart(result.chart, result.marks, s, currency), caption,
+        name="Whale curve", data=result.chart, takeaway=s.takeaway(currency),
     )  # fmt: skip
-    notes = result.result.notes
-    for note in notes:
+    for note in result.result.notes:
         st.info(note, icon=":material/info:")
-    csv_button(result.chart, "whale_curve", "whale.curve.dl")
 
 
 def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
     """Activity costs (chart + table) and the overall P&L to reconcile with the books."""
     r = result.result
-    st.markdown(
-        f"**Cost of goods** comes from the **{r.cogs_source}**"
-        + (
-            f" ({formatting.pct(r.gross_margin_setting, 0)} gross margin)."
-            if "margin" in r.cogs_source
-            else "."
-        )
-        + f" **Total cost-to-serve assigned: {formatting.money(float(r.activities['cost'].sum()), currency)}** "
-        "— compare it with the matching cost lines of your books."
+    margin = (
+        f" ({formatting.pct(r.gross_margin_setting, 0)} gross margin)"
+        if "margin" in r.cogs_source
+        else ""
     )
-    left, right = st.columns([3, 2])
+    total = formatting.money(float(r.activities["cost"].sum()), currency)
+    st.markdown(
+        f"**Cost of goods** comes from the **{r.cogs_source}**{margin}. **Total cost-to-serve "
+        f"assigned: {total}**. Compare it with the matching cost lines of your books."
+    )  # fmt: skip
+    left, right = st.columns([1, 1])
     with left:
-        show_chart(charts.activity_cost_chart(r.activities, currency),
-                   "Total cost assigned to customers by each activity over the period analysed.")  # fmt: skip
+        show_chart(
+            charts.activity_cost_chart(r.activities, currency),
+            "Total cost assigned to customers by each activity over the period analysed.",
+            name="Cost-to-serve by activity", data=profitability.readable(r.activities),
+            takeaway=whale.activity_takeaway(r.activities, currency),
+        )  # fmt: skip
+    columns = [
+        "activity",
+        "driver",
+        "method",
+        "rate",
+        "volume",
+        "cost",
+        "share",
+        "customers",
+        "status",
+    ]
+    table = r.activities[columns]
     with right:
+        st.markdown("**The P&L of all customers**, to reconcile with your books")
         statement = profitability.pnl_statement(r)
         st.dataframe(
-            statement, hide_index=True, width="stretch",
-            column_config={"line": "P&L, all customers", "amount": st.column_config.NumberColumn(
-                f"Amount ({currency})", format="localized"), "basis": "Basis"},
+            statement, hide_index=True, width="stretch", height=35 * (len(statement) + 1) + 3,
+            column_config={"line": "Line", "amount": st.column_config.NumberColumn(
+                f"Amount ({currency})", format=MONEY), "basis": "Basis"},
         )  # fmt: skip
-    table = r.activities[
-        ["activity", "driver", "method", "rate", "volume", "cost", "share", "customers", "status"]
-    ]
     st.dataframe(
-        table, hide_index=True, width="stretch",
+        as_percent(table, ["share"]), hide_index=True, width="stretch",
         column_config={
             "activity": "Activity", "driver": "Cost driver", "method": "Costing",
             "rate": st.column_config.NumberColumn(f"Cost per unit ({currency})", format="%.2f"),
-            "volume": st.column_config.NumberColumn("Driver volume", format="localized"),
-            "cost": st.column_config.NumberColumn(f"Cost assigned ({currency})", format="localized"),
-            "share": st.column_config.NumberColumn("Share", format="percent"),
-            "customers": st.column_config.NumberColumn("Customers using it", format="localized"),
+            "volume": st.column_config.NumberColumn("Driver volume", format=COUNT),
+            "cost": st.column_config.NumberColumn(f"Cost assigned ({currency})", format=MONEY),
+            "share": st.column_config.NumberColumn("Share", format=PERCENT),
+            "customers": st.column_config.NumberColumn("Customers using it", format=COUNT),
             "status": "Note",
         },
     )  # fmt: skip
-    download_pair(
-        profitability.readable(table),
-        "cost_to_serve_by_activity",
-        "whale.activity_totals.dl",
-        "Cost by activity",
-    )
+    download_pair(profitability.readable(table), "cost_to_serve_by_activity",
+                  "whale.activity_totals.dl", "Cost by activity")  # fmt: skip
 
 
 def show_customer_pnl_download(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
-    st.markdown("**Customer P&L** — one row per customer with every activity's cost.")
+    st.markdown("**Customer P&L**: one row per customer with every activity's cost.")
     table = lambda: profitability.customer_pnl_table(result.result, dataset.customers)  # noqa: E731
     download_pair(table, "customer_pnl", "whale.pnl.dl", "Customer P&L")
 
@@ -344,32 +360,36 @@ def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: st
         st.success("No customer loses money with these rates.", icon=":material/check_circle:")
         return
     drivers = whale.loss_drivers(r)
+    worst = whale.worst_customers_costs(r, 15)
     left, right = st.columns(2)
     with left:
-        show_chart(charts.loss_drivers_chart(drivers, currency),
-                   "Average cost-to-serve per customer: loss-makers (red) against profitable customers (green).")  # fmt: skip
-        csv_button(drivers, "loss_drivers", "whale.loss_drivers.dl")
+        show_chart(
+            charts.loss_drivers_chart(drivers, currency),
+            "Average cost-to-serve per customer: loss-makers (red) against profitable customers (green).",
+            name="Cost per customer by activity", data=drivers,
+            takeaway=whale.loss_driver_takeaway(drivers, currency),
+        )  # fmt: skip
     with right:
-        worst = whale.worst_customers_costs(r, 15)
-        show_chart(charts.worst_customers_chart(worst, currency),
-                   "The 15 customers losing most: their cost-to-serve by activity; the black tick is their gross margin.")  # fmt: skip
-        csv_button(worst, "worst_customers", "whale.worst.dl")
+        show_chart(
+            charts.worst_customers_chart(worst, currency),
+            "The customers losing most: their cost-to-serve by activity; the black tick is their gross margin.",
+            name="Biggest loss-makers", data=worst,
+            takeaway=whale.worst_customers_takeaway(worst, currency),
+        )  # fmt: skip
     st.markdown(f"**{formatting.count(len(table))} loss-making customers**, worst first")
-    money_cols = {
-        c: st.column_config.NumberColumn(f"{c} ({currency})", format="localized")
-        for c in r.activity_costs.columns
-    }
+    money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format=MONEY)
+                  for c in r.activity_costs.columns}  # fmt: skip
     st.dataframe(
-        table, hide_index=True, width="stretch", height=360,
+        as_percent(table, ["biggest_cost_share"]), hide_index=True, width="stretch", height=360,
         column_config={
             "customer_id": "Customer", "customer_name": "Name", "main_channel": "Main channel",
-            "orders": st.column_config.NumberColumn("Orders", format="localized"),
-            "net_revenue": st.column_config.NumberColumn(f"Net revenue ({currency})", format="localized"),
-            "gross_margin": st.column_config.NumberColumn(f"Gross margin ({currency})", format="localized"),
-            "cost_to_serve": st.column_config.NumberColumn(f"Cost-to-serve ({currency})", format="localized"),
-            "profit": st.column_config.NumberColumn(f"Profit ({currency})", format="localized"),
+            "orders": st.column_config.NumberColumn("Orders", format=COUNT),
+            "net_revenue": st.column_config.NumberColumn(f"Net revenue ({currency})", format=MONEY),
+            "gross_margin": st.column_config.NumberColumn(f"Gross margin ({currency})", format=MONEY),
+            "cost_to_serve": st.column_config.NumberColumn(f"Cost-to-serve ({currency})", format=MONEY),
+            "profit": st.column_config.NumberColumn(f"Profit ({currency})", format=MONEY),
             "biggest_cost": "Biggest cost", "biggest_cost_share": st.column_config.NumberColumn(
-                "Its share of cost-to-serve", format="percent"),
+                "Its share of cost-to-serve", format=PERCENT),
             **money_cols,
         },
     )  # fmt: skip
@@ -379,14 +399,13 @@ def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: st
 
 
 def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> None:
-    options = whale.grouping_options(
-        result.result.pnl, dataset.customers, tiers(dataset), segments(dataset)
-    )
+    tier, segment = tiers(dataset), segments(dataset)
+    options = whale.grouping_options(result.result.pnl, dataset.customers, tier, segment)
     default = list(options).index("Main channel") if "Main channel" in options else 0
     by = st.selectbox(
         "Split customers by", list(options), index=default, key=_key("group_by", dataset)
     )
-    if tiers(dataset) is None:
+    if tier is None or segment is None:
         st.caption(
             "Value tiers appear here once the CLV page has run; RFM segments once the Segments page has."
         )
@@ -398,188 +417,58 @@ def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) 
                 "No group makes a profit, so no group's curve can be drawn as a share of its profit."
             )
         else:
-            show_chart(charts.segment_chart(curves.points, by),
-                       "Each group's own whale curve: a high hump means a few customers carry the group.")  # fmt: skip
+            show_chart(
+                charts.segment_chart(curves.points, by),
+                "Each group's own whale curve: a high hump means a few customers carry the group.",
+                name=f"Whale curves by {by}", data=curves.points,
+                takeaway=whale.segment_curve_takeaway(curves.table),
+            )  # fmt: skip
         for note in curves.notes:
             st.caption(note)
     with right:
-        show_chart(charts.profit_by_chart(curves.table, by, currency),
-                   "Operating profit per group after cost-to-serve; red groups lose money.")  # fmt: skip
-    st.dataframe(
-        curves.table.fillna({"peak_pct": 0.0, "peak_share": 0.0}), hide_index=True, width="stretch",
-        column_config=_group_columns(by, currency),
-    )  # fmt: skip
-    download_pair(
-        profitability.readable(curves.table).rename(columns={"Group": by}),
-        "profit_by_group",
-        "whale.groups.dl",
-        "Profit by group",
+        show_chart(
+            charts.profit_by_chart(curves.table, by, currency),
+            "Operating profit per group after cost-to-serve; red groups lose money.",
+            name=f"Operating profit by {by}", data=profitability.readable(curves.table),
+            takeaway=whale.group_takeaway(curves.table, by, currency),
+        )  # fmt: skip
+    # Groups whose curve is not drawn have no peak: shown as "–", never as 0% or NaN.
+    shown = curves.table.assign(
+        **{c: curves.table[c].map(_pct) for c in ("peak_pct", "peak_share")}
     )
+    st.dataframe(
+        shown, hide_index=True, width="stretch", column_config=_group_columns(by, currency)
+    )
+    download_pair(profitability.readable(curves.table).rename(columns={"Group": by}),
+                  "profit_by_group", "whale.groups.dl", "Profit by group")  # fmt: skip
 
 
 def _group_columns(by: str, currency: str) -> dict:
-    money = {c: st.column_config.NumberColumn(f"{label} ({currency})", format="localized") for c, label in (
+    money = {c: st.column_config.NumberColumn(f"{label} ({currency})", format=MONEY) for c, label in (
         ("net_revenue", "Net revenue"), ("gross_margin", "Gross margin"), ("cost_to_serve", "Cost-to-serve"),
         ("profit", "Profit"), ("profit_per_customer", "Profit per customer"))}  # fmt: skip
-    percent = {c: st.column_config.NumberColumn(label, format="percent") for c, label in (
+    percent = {c: st.column_config.NumberColumn(label, format=PERCENT) for c, label in (
         ("unprofitable_share", "Unprofitable"), ("profit_share", "Share of total profit"),
-        ("cost_to_serve_share", "Cost-to-serve / revenue"), ("peak_pct", "Curve peak"),
-        ("peak_share", "Peak at (% of group)"))}  # fmt: skip
-    counts = {c: st.column_config.NumberColumn(label, format="localized") for c, label in (
+        ("cost_to_serve_share", "Cost-to-serve / revenue"))}  # fmt: skip
+    counts = {c: st.column_config.NumberColumn(label, format=COUNT) for c, label in (
         ("customers", "Customers"), ("unprofitable", "Unprofitable customers"))}  # fmt: skip
-    return {"group": by, **money, **percent, **counts}
+    peaks = {"peak_pct": "Curve peak (% of group profit)", "peak_share": "Peak at (% of group)"}
+    return {"group": by, **money, **percent, **counts, **peaks}
 
 
 def show_profit_vs_revenue(result: whale.WhaleAnalysis) -> None:
     points = result.chart
     if "cum_profit_pct" not in points or "cum_revenue_share" not in points:
-        st.info("This view needs positive total profit and revenue.")
+        st.info(
+            "This view needs positive total profit and revenue: with a total loss, a share of "
+            "profit has no meaning. The whale curve above shows the profit in money instead."
+        )
         return
-    show_chart(charts.profit_revenue_chart(points),
-               "Customers ranked by profit: how much of the revenue it takes to earn the profit. Where the "
-               "curve runs right but falls, revenue is being bought at a loss.")  # fmt: skip
-    csv_button(
-        points[["rank", "customer_share", "cum_revenue_share", "cum_profit_pct"]],
-        "profit_vs_revenue",
-        "whale.pvr.dl",
-    )
-
-
-# --- what-if -------------------------------------------------------------------------------------
-
-
-def _target_options(result: whale.WhaleAnalysis, tier: pd.Series | None) -> dict[str, str]:
-    s = result.curve.summary
-    options = {f"Unprofitable customers ({formatting.count(s.unprofitable)})": whale.TARGET_UNPROFITABLE,
-               f"All customers ({formatting.count(s.customers)})": whale.TARGET_ALL}  # fmt: skip
-    if tier is not None:
-        counts = tier.reindex(result.result.pnl.index).value_counts(sort=False)
-        for name, n in counts.items():
-            options[f"CLV tier {name} ({formatting.count(n)})"] = f"{whale.TIER_PREFIX}{name}"
-    return options
-
-
-def _channel_lever(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> dict:
-    costs = whale.channel_order_costs(result.result)
-    channels = list(costs["channel"])
-    if len(channels) < 2:
-        st.caption("Channel migration needs a channel column with at least two channels.")
-        return {}
-    label = {row.channel: f"{row.channel} ({formatting.money(row.cost_per_order, currency, 2)}/order)"
-             for row in costs.itertuples()}  # fmt: skip
-    source = st.selectbox(
-        "Move orders from", channels, index=0, format_func=label.get, key=_key("from", dataset)
-    )
-    rest = [c for c in channels if c != source]
-    target = st.selectbox(
-        "to", rest, index=len(rest) - 1, format_func=label.get, key=_key("to", dataset)
-    )
-    share = st.slider("Share of those orders moved (%)", 0, 100, 0, 5, key=_key("migrate", dataset))
-    return {"migrate_from": source, "migrate_to": target, "migrate_share": share / 100}
-
-
-def _small_order_lever(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> dict:
-    labels = {
-        "none": "No change",
-        "surcharge": "Small-order surcharge",
-        "minimum": "Minimum order value",
-    }
-    policy = st.radio(
-        "Small orders", list(labels), format_func=labels.get, key=_key("policy", dataset)
-    )
-    limit = st.number_input(f"Order value limit ({currency})", min_value=1.0,
-                            value=float(result.result.small_order_threshold or 50.0), step=5.0,
-                            key=_key("limit", dataset), disabled=policy == "none")  # fmt: skip
-    fee = st.slider(f"Surcharge per order below the limit ({currency})", 0.0, 25.0, 0.0, 0.5,
-                    key=_key("fee", dataset), disabled=policy != "surcharge")  # fmt: skip
-    return {"small_order_policy": policy, "order_limit": float(limit), "surcharge": float(fee)}
-
-
-def _service_lever(result: whale.WhaleAnalysis, dataset: Dataset) -> dict:
-    activities = result.result.activities
-    costly = list(activities.loc[activities["cost"] > 0, "activity"])
-    cut = st.slider(
-        "Lower service level: cost per activity (-%)", 0, 50, 0, 5, key=_key("service", dataset)
-    )
-    chosen = st.multiselect(
-        "…for these activities (none = all)", costly, key=_key("service_acts", dataset)
-    )
-    return {"service_cut": cut / 100, "service_activities": tuple(chosen)}
-
-
-def _price_levers(dataset: Dataset) -> dict:
-    price = st.slider(
-        "Price increase / discount cut (%)", 0.0, 20.0, 0.0, 0.5, key=_key("price", dataset)
-    )
-    churn = st.slider("Customers lost because of the changes (%)", 0, 50, 0, 5, key=_key("churn", dataset),
-                      help="Without this, price rises and surcharges are assumed to cost no volume.")  # fmt: skip
-    part = st.slider(
-        "Part with the least profitable (% of the group)", 0, 100, 0, 5, key=_key("part", dataset)
-    )
-    return {"price_increase": price / 100, "churn": churn / 100, "part_with": part / 100}
-
-
-def scenario_form(
-    result: whale.WhaleAnalysis, dataset: Dataset, tier: pd.Series | None
-) -> whale.WhaleScenario:
-    currency = data.currency(dataset)
-    options = _target_options(result, tier)
-    label = st.selectbox("Apply the fixes to", list(options), key=_key("target", dataset))
-    cols = st.columns(4, gap="medium")
-    settings: dict = {"target": options[label]}
-    with cols[0]:
-        st.markdown("**Channel**")
-        settings |= _channel_lever(result, dataset, currency)
-    with cols[1]:
-        st.markdown("**Small orders**")
-        settings |= _small_order_lever(result, dataset, currency)
-    with cols[2]:
-        st.markdown("**Service level**")
-        settings |= _service_lever(result, dataset)
-    with cols[3]:
-        st.markdown("**Price and portfolio**")
-        settings |= _price_levers(dataset)
-    return whale.WhaleScenario(**settings)
-
-
-def show_scenario(outcome: whale.ScenarioResult, currency: str) -> None:
-    before, after = outcome.before, outcome.after
-    money = formatting.money_short
-    cols = st.columns(4)
-    cols[0].metric("Operating profit after the fixes", money(after.total_profit, currency),
-                   delta=money(after.total_profit - before.total_profit, currency))  # fmt: skip
-    peak = _pct(after.peak_pct) if after.meaningful else "–"
-    cols[1].metric(
-        "Peak of the curve", peak, delta=f"was {_pct(before.peak_pct)}", delta_color="off"
-    )
-    cols[2].metric("Unprofitable customers", formatting.count(after.unprofitable),
-                   delta=formatting.count(after.unprofitable - before.unprofitable), delta_color="inverse")  # fmt: skip
-    cols[3].metric("Customers kept", formatting.count(after.customers),
-                   delta=formatting.count(after.customers - before.customers), delta_color="off")  # fmt: skip
-    left, right = st.columns(2)
-    with left:
-        show_chart(charts.scenario_chart(outcome.curves, currency),
-                   "Cumulative profit in money, today (dashed) and after the fixes; the end of each line is total profit.")  # fmt: skip
-        csv_button(outcome.curves, "whale_scenario_curves", "whale.scenario_curves.dl")
-    with right:
-        show_chart(charts.waterfall_chart(outcome.steps, currency),
-                   "Profit today, what each lever adds or costs, and profit after the fixes.")  # fmt: skip
-        csv_button(outcome.steps, "whale_scenario_steps", "whale.scenario_steps.dl")
-    st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in outcome.assumptions))
-
-
-@st.fragment
-def what_if(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
-    """Levers -> scenario -> new curve; reruns alone when a lever moves."""
-    currency = data.currency(dataset)
-    tier = tiers(dataset)
-    scenario = scenario_form(result, dataset, tier)
-    try:
-        outcome = whale.apply_scenario(result.result, scenario, tier, currency=currency)
-    except CvmError as error:
-        st.error(str(error), icon=":material/error:")
-        return
-    st.session_state[state.WHALE_SCENARIO] = (dataset.fingerprint, scenario)
-    if outcome.target_customers == 0:
-        st.info("The chosen group has no customers, so the fixes change nothing.")
-    show_scenario(outcome, currency)
+    show_chart(
+        charts.profit_revenue_chart(points),
+        "Customers ranked by profit: how much of the revenue it takes to earn the profit. Where "
+        "the curve moves right but falls, revenue is being bought at a loss.",
+        name="Profit against revenue",
+        data=points[["rank", "customer_share", "cum_revenue_share", "cum_profit_pct"]],
+        takeaway=whale.revenue_takeaway(result.curve),
+    )  # fmt: skip

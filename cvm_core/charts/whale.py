@@ -64,15 +64,28 @@ def whale_chart(
         tooltip.insert(
             2, alt.Tooltip("cum_profit_pct:Q", title="Cumulative profit (% of total)", format=".1%")
         )
-    # Area and line share one inline dataset (given to the layer once, not per mark).
-    curve = alt.layer(
+    # Area and line share one inline dataset, given to the layer once (not per mark); the other
+    # layers bring their own small data. Rounded for the browser only (a third of the payload).
+    data = points[columns].round(
+        {"customer_share": 5, "cum_profit_pct": 5, "cum_profit": 2, "profit": 2}
+    )
+    area = (
         alt.Chart()
         .mark_area(opacity=0.12)
         .encode(
             x=_share_x(),
-            y=alt.Y(f"{y_field}:Q", title=y_title, axis=y_axis),
+            # stack=None: the seam row is in both zones and must not be added up.
+            y=alt.Y(
+                f"{y_field}:Q",
+                title=y_title,
+                axis=y_axis,
+                stack=None,
+                scale=_headroom(points[y_field]),
+            ),
             color=alt.Color("zone:N", scale=_ZONES, legend=None),
-        ),
+        )
+    )
+    line = (
         alt.Chart()
         .mark_line(strokeWidth=3.5)
         .encode(
@@ -80,23 +93,26 @@ def whale_chart(
             y=f"{y_field}:Q",
             color=alt.Color("zone:N", scale=_ZONES, title=None, legend=alt.Legend(orient="bottom")),
             tooltip=tooltip,
-        ),
-        # Rounded for the browser only (a third of the payload); the core's points stay exact.
-        data=points[columns].round(
-            {"customer_share": 5, "cum_profit_pct": 5, "cum_profit": 2, "profit": 2}
-        ),
+        )
     )
     reference = (
         alt.Chart(pd.DataFrame({"y": [1.0 if percent else 0.0]}))
         .mark_rule(color=GREY, strokeDash=[6, 4], strokeWidth=1.5)
         .encode(y="y:Q")
     )
-    layers = [curve, reference, *_mark_layers(marks, y_field, currency, percent)]
+    layers = [area, line, reference, *_mark_layers(marks, y_field, percent)]
     title = alt.Title(
         "Whale curve: cumulative profit by customer, most profitable first",
         subtitle=_subtitle(summary),
     )
-    return alt.layer(*layers).properties(title=title, height=420)
+    return alt.layer(*layers, data=data).properties(title=title, height=420)
+
+
+def _headroom(values: pd.Series) -> alt.Scale:
+    """Room above the curve for the peak's label (and below it for a label at a low end)."""
+    low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
+    span = (high - low) or 1.0
+    return alt.Scale(domain=[low - 0.06 * span if low < 0 else 0.0, high + 0.1 * span], nice=False)
 
 
 def _subtitle(summary: WhaleSummary) -> str:
@@ -110,19 +126,33 @@ def _subtitle(summary: WhaleSummary) -> str:
     )
 
 
-def _mark_layers(
-    marks: pd.DataFrame, y_field: str, currency: str, percent: bool
-) -> list[alt.Chart]:
+_BELOW = {"break_even", "top", "end"}
+"""Key points whose label goes below the point: on the rising part of the curve and at the end the
+curve runs above-right or above-left of them, so a label above would cross the line."""
+
+
+def _mark_layers(marks: pd.DataFrame, y_field: str, percent: bool) -> list[alt.Chart]:
     if marks.empty:
         return []
     base = alt.Chart(marks).encode(x="customer_share:Q", y=f"{y_field}:Q")
     tooltip = [alt.Tooltip("label:N", title="Point")]
-    dots = base.mark_point(filled=True, size=110, color="#2c3e50").encode(tooltip=tooltip)
-    labels = base.mark_text(
-        align="left", dx=9, dy=-10, fontSize=13, fontWeight="bold", color="#2c3e50"
-    ).encode(text="label:N")
+    layers = [base.mark_point(filled=True, size=110, color="#2c3e50").encode(tooltip=tooltip)]
+    # In money the end is the lowest point: a label below it would leave the chart.
+    below = _BELOW if percent else _BELOW - {"end"}
+    for align in ("left", "right"):
+        for under in (False, True):
+            rows = marks[(marks["align"] == align) & marks["key"].isin(below).eq(under)]
+            if rows.empty:
+                continue
+            layers.append(
+                alt.Chart(rows)
+                .mark_text(
+                    align=align, dx=9 if align == "left" else -9, dy=16 if under else -12,
+                    fontSize=13, fontWeight="bold", color="#2c3e50",
+                )
+                .encode(x="customer_share:Q", y=f"{y_field}:Q", text="label:N")
+            )  # fmt: skip
     peak = marks[marks["key"] == "peak"]
-    layers = [dots, labels]
     if not peak.empty:
         drop = (
             alt.Chart(peak)
@@ -276,8 +306,8 @@ def loss_drivers_chart(drivers: pd.DataFrame, currency: str) -> alt.Chart:
     )
     long["who"] = long["who"].map(
         {
-            "per_loss_maker": "Loss-making customers",
-            "per_profitable_customer": "Profitable customers",
+            "per_loss_maker": "Loss-makers",
+            "per_profitable_customer": "Profitable",
         }
     )
     return (
@@ -291,7 +321,7 @@ def loss_drivers_chart(drivers: pd.DataFrame, currency: str) -> alt.Chart:
                 "who:N",
                 title=None,
                 scale=alt.Scale(
-                    domain=["Loss-making customers", "Profitable customers"],
+                    domain=["Loss-makers", "Profitable"],
                     range=[NEGATIVE, POSITIVE],
                 ),
                 legend=alt.Legend(orient="bottom"),

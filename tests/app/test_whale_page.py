@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from cvm_core import formatting, whale
+from cvm_core import formatting, whale, whale_whatif
 from cvm_core.dataset import dataset_from_frame
 from cvm_core.summary import customer_summary
 from tests.app.conftest import run_page
@@ -68,7 +68,7 @@ def test_shop_headline_matches_the_hand_calculation():
 
 def test_moving_a_lever_updates_profit_and_the_scenario():
     dataset, at = run_shop()
-    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value("All customers (3)")
+    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value(whale_whatif.TARGET_ALL)
     lever(at, "price", dataset).set_value(10.0)
     at.run()
     assert not at.exception and not at.error
@@ -76,7 +76,9 @@ def test_moving_a_lever_updates_profit_and_the_scenario():
     assert scenario_metrics(at)["Operating profit after the fixes"] == formatting.money_short(177.5)
     fingerprint, scenario = at.session_state[state.WHALE_SCENARIO]
     assert fingerprint == dataset.fingerprint
-    assert scenario.target == whale.TARGET_ALL and scenario.price_increase == pytest.approx(0.10)
+    assert scenario.target == whale_whatif.TARGET_ALL and scenario.price_increase == pytest.approx(
+        0.10
+    )
     assert any("same volumes" in m.value for m in at.markdown)  # the assumption is stated
 
 

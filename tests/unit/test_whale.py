@@ -18,7 +18,8 @@ from cvm_core.__main__ import main
 from cvm_core.errors import ValidationError
 from cvm_core.profitability import customer_pnl
 from cvm_core.summary import customer_summary
-from cvm_core.whale import WhaleScenario, apply_scenario, whale_curve
+from cvm_core.whale import whale_curve
+from cvm_core.whale_whatif import WhaleScenario, apply_scenario
 from tests.unit.test_profitability import shop_activities, shop_service, shop_transactions
 
 

@@ -1,0 +1,179 @@
+"""The what-if section of the Profitability Whale Curve page: levers, new curve, waterfall.
+
+It runs as a fragment, so moving a lever reruns only this section, and the only work it does is
+:func:`cvm_core.whale_whatif.apply_scenario` on the P&L prepared once and cached with it
+(``WhaleAnalysis.what_if``): arithmetic on arrays, no pass over the transactions.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cvm_core import formatting, whale, whale_whatif
+from cvm_core.charts import whale as charts
+from cvm_core.dataset import Dataset
+from cvm_core.errors import CvmError
+from cvm_core.whale_whatif import ScenarioBase, ScenarioResult, WhaleScenario
+from ui import data, state
+from ui.charts import show_chart
+from ui.whale import tiers
+
+
+def _key(name: str, dataset: Dataset) -> str:
+    return data.setting_key(f"whale.{name}", dataset)
+
+
+def _pct(share: float | None) -> str:
+    return formatting.pct(share, 0) if share is not None else "–"
+
+
+def _target_options(base: ScenarioBase, tier: pd.Series | None) -> dict[str, str]:
+    """Target code -> label with the number of customers in it (codes keep the choice stable)."""
+    count = formatting.count
+    options = {
+        whale_whatif.TARGET_UNPROFITABLE: f"Unprofitable customers ({count(base.today.unprofitable)})",
+        whale_whatif.TARGET_ALL: f"All customers ({count(base.customers)})",
+    }
+    if tier is not None:
+        counts = tier.reindex(base.index).value_counts(sort=False)
+        for name, n in counts.items():
+            if n:
+                options[f"{whale_whatif.TIER_PREFIX}{name}"] = f"CLV tier {name} ({count(n)})"
+    return options
+
+
+def _channel_lever(base: ScenarioBase, dataset: Dataset, currency: str) -> dict:
+    costs = base.channel_costs
+    channels = list(costs["channel"])
+    if len(channels) < 2:
+        st.caption("Channel migration needs a channel column with at least two channels.")
+        return {}
+    label = {row.channel: f"{row.channel} ({formatting.money(row.cost_per_order, currency, 2)}/order)"
+             for row in costs.itertuples()}  # fmt: skip
+    source = st.selectbox(
+        "Move orders from", channels, index=0, format_func=label.get, key=_key("from", dataset)
+    )
+    rest = [c for c in channels if c != source]
+    target = st.selectbox(
+        "to", rest, index=len(rest) - 1, format_func=label.get, key=_key("to", dataset)
+    )
+    share = st.slider(
+        "Share of those orders moved", 0, 100, 0, 5, format="%d%%", key=_key("migrate", dataset)
+    )
+    return {"migrate_from": source, "migrate_to": target, "migrate_share": share / 100}
+
+
+def _small_order_lever(base: ScenarioBase, dataset: Dataset, currency: str) -> dict:
+    labels = {
+        "none": "No change",
+        "surcharge": "Small-order surcharge",
+        "minimum": "Minimum order value",
+    }
+    policy = st.radio(
+        "Small orders", list(labels), format_func=labels.get, key=_key("policy", dataset)
+    )
+    limit = st.number_input(f"Order value limit ({currency})", min_value=1.0,
+                            value=float(base.small_order_threshold or 50.0), step=5.0,
+                            key=_key("limit", dataset), disabled=policy == "none")  # fmt: skip
+    fee = st.slider(f"Surcharge per order below the limit ({currency})", 0.0, 25.0, 0.0, 0.5, format="%.2f",
+                    key=_key("fee", dataset), disabled=policy != "surcharge")  # fmt: skip
+    return {"small_order_policy": policy, "order_limit": float(limit), "surcharge": float(fee)}
+
+
+def _service_lever(base: ScenarioBase, dataset: Dataset) -> dict:
+    costly = [
+        a for a, cost in zip(base.activities, base.costs.sum(axis=1), strict=True) if cost > 0
+    ]
+    cut = st.slider("Lower service level: cut in cost per driver unit", 0, 50, 0, 5, format="%d%%",
+                    key=_key("service", dataset))  # fmt: skip
+    chosen = st.multiselect(
+        "…for these activities (none = all)", costly, key=_key("service_acts", dataset)
+    )
+    return {"service_cut": cut / 100, "service_activities": tuple(chosen)}
+
+
+def _price_levers(dataset: Dataset) -> dict:
+    price = st.slider("Price increase / discount cut", 0.0, 20.0, 0.0, 0.5, format="%.1f%%",
+                      key=_key("price", dataset))  # fmt: skip
+    churn = st.slider("Customers lost because of the changes", 0, 50, 0, 5, format="%d%%", key=_key("churn", dataset),
+                      help="Without this, price rises and surcharges are assumed to cost no volume.")  # fmt: skip
+    part = st.slider("Part with the least profitable (share of the group)", 0, 100, 0, 5, format="%d%%",
+                     key=_key("part", dataset),
+                     help="Ranked by today's profit; their revenue and all their costs go.")  # fmt: skip
+    return {"price_increase": price / 100, "churn": churn / 100, "part_with": part / 100}
+
+
+def scenario_form(base: ScenarioBase, dataset: Dataset, tier: pd.Series | None) -> WhaleScenario:
+    currency = data.currency(dataset)
+    options = _target_options(base, tier)
+    target = st.selectbox("Apply the fixes to", list(options), format_func=options.get, key=_key("target", dataset),
+                          help="Value tiers appear once the CLV page has run on this dataset.")  # fmt: skip
+    cols = st.columns(4, gap="medium")
+    settings: dict = {"target": target}
+    with cols[0]:
+        st.markdown("**Channel**")
+        settings |= _channel_lever(base, dataset, currency)
+    with cols[1]:
+        st.markdown("**Small orders**")
+        settings |= _small_order_lever(base, dataset, currency)
+    with cols[2]:
+        st.markdown("**Service level**")
+        settings |= _service_lever(base, dataset)
+    with cols[3]:
+        st.markdown("**Price and portfolio**")
+        settings |= _price_levers(dataset)
+    return WhaleScenario(**settings)
+
+
+def show_scenario(outcome: ScenarioResult, currency: str) -> None:
+    before, after = outcome.before, outcome.after
+    money = formatting.money_short
+    change = after.total_profit - before.total_profit
+    cols = st.columns(4)
+    cols[0].metric("Operating profit after the fixes", money(after.total_profit, currency),
+                   delta=("+" if change > 0 else "") + money(change, currency) if change else None)  # fmt: skip
+    peak = _pct(after.peak_pct) if after.meaningful else "–"
+    cols[1].metric("Peak of the curve", peak, delta=f"today {_pct(before.peak_pct)}", delta_color="off",
+                   delta_arrow="off", help="'–' when total profit after the fixes is not positive.")  # fmt: skip
+    cols[2].metric("Unprofitable customers", formatting.count(after.unprofitable),
+                   delta=formatting.count(after.unprofitable - before.unprofitable), delta_color="inverse")  # fmt: skip
+    cols[3].metric("Customers kept", formatting.count(after.customers),
+                   delta=formatting.count(after.customers - before.customers), delta_color="off")  # fmt: skip
+    left, right = st.columns(2)
+    with left:
+        show_chart(
+            charts.scenario_chart(outcome.curves, currency),
+            "Cumulative profit in money, today (dashed) and after the fixes; the end of each line is total profit.",
+            name="Whale curve today and after the fixes", data=outcome.curves,
+            takeaway=whale_whatif.scenario_takeaway(outcome, currency),
+        )  # fmt: skip
+    with right:
+        show_chart(
+            charts.waterfall_chart(outcome.steps, currency),
+            "Profit today, what each lever adds or costs, and profit after the fixes.",
+            name="Where the change in profit comes from", data=outcome.steps,
+            takeaway=whale_whatif.waterfall_takeaway(outcome.steps, currency),
+        )  # fmt: skip
+    st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in outcome.assumptions))
+
+
+@st.fragment
+def what_if(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
+    """Levers -> scenario -> new curve; reruns alone when a lever moves."""
+    currency = data.currency(dataset)
+    tier = tiers(dataset)
+    scenario = scenario_form(result.what_if, dataset, tier)
+    try:
+        outcome = whale_whatif.apply_scenario(result.what_if, scenario, tier, currency=currency)
+    except CvmError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    st.session_state[state.WHALE_SCENARIO] = (dataset.fingerprint, scenario)
+    if outcome.target_customers == 0:
+        st.info(
+            "The chosen group has no customers (with these rates nobody loses money, for example), "
+            "so the fixes change nothing. Choose all customers or a value tier.",
+            icon=":material/info:",
+        )
+    show_scenario(outcome, currency)
