@@ -12,7 +12,7 @@ from cvm_core.charts.upload import monthly_activity_chart
 from cvm_core.dataset import Dataset, SheetRoles, guess_sheet_roles
 from cvm_core.io import Workbook
 from cvm_core.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
-from cvm_core.summary import dataset_overview, monthly_activity
+from cvm_core.summary import dataset_overview, monthly_activity, monthly_takeaway
 from cvm_core.validate import ValidationOptions
 from ui import data
 from ui.charts import show_chart
@@ -104,6 +104,11 @@ def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
     st.dataframe(preview.astype(str), hide_index=True)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _monthly_activity(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
+    return monthly_activity(_dataset.transactions)
+
+
 def show_overview(dataset: Dataset) -> None:
     """Headline figures, the monthly chart and the data-quality report for the active dataset."""
     summary = data.customer_summary(dataset)
@@ -138,9 +143,19 @@ def show_overview(dataset: Dataset) -> None:
         f"From {overview.first_date:%d %b %Y} to {overview.last_date:%d %b %Y} · "
         f"{formatting.count(overview.orders)} orders · net revenue {formatting.money(overview.net_revenue, money)}"
     )
+    monthly = _monthly_activity(dataset, dataset.fingerprint)
     show_chart(
-        monthly_activity_chart(monthly_activity(dataset.transactions), money),
+        monthly_activity_chart(monthly, money),
         "Bars: net revenue (sales minus returns) per month. Line: customers who bought that month.",
+        name="Revenue and active customers by month",
+        data=monthly.rename(
+            columns={
+                "month": "Month",
+                "net_revenue": f"Net revenue ({money})",
+                "active_customers": "Active customers",
+            }
+        ),
+        takeaway=monthly_takeaway(monthly, money),
     )
     show_quality_report(dataset)
 

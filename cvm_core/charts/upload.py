@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -16,11 +18,18 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
     monthly : DataFrame
         From :func:`cvm_core.summary.monthly_activity` (month, net_revenue, active_customers).
     """
-    base = alt.Chart(monthly).encode(
-        x=alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y"))
+    # One tick per month, or per quarter/half-year on longer data: without an explicit interval,
+    # a few months of data get ticks every week, each labelled with the same month name.
+    step = max(1, math.ceil(len(monthly) / 12))
+    axis = alt.Axis(
+        format="%b %Y",
+        tickCount=alt.TickCount(interval="month", step=step),
+        labelAngle=0 if len(monthly) <= 12 else -40,
     )
+    base = alt.Chart(monthly)
     revenue_title = money_title("Net revenue", currency)
-    bars = base.mark_bar(color=NEUTRAL, opacity=0.85).encode(
+    bars = base.mark_bar(color=NEUTRAL, opacity=0.85, width=alt.RelativeBandSize(0.8)).encode(
+        x=alt.X("yearmonth(month):T", title="Month", axis=axis),
         y=alt.Y("net_revenue:Q", title=revenue_title, axis=alt.Axis(format="~s")),
         tooltip=[
             alt.Tooltip("month:T", title="Month", format="%B %Y"),
@@ -28,7 +37,10 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
             alt.Tooltip("active_customers:Q", title="Active customers", format=","),
         ],
     )
-    line = base.mark_line(color=PALETTE[1], strokeWidth=3, point=True).encode(
+    line = base.mark_line(
+        color=PALETTE[1], strokeWidth=3, point=alt.OverlayMarkDef(color=PALETTE[1])
+    ).encode(
+        x=alt.X("yearmonth(month):T", bandPosition=0.5),  # the middle of each month's bar
         y=alt.Y(
             "active_customers:Q", title="Active customers", axis=alt.Axis(titleColor=PALETTE[1])
         ),

@@ -38,7 +38,9 @@ TRANSACTIONS = [
 
 @pytest.fixture
 def tx() -> pd.DataFrame:
-    frame = pd.DataFrame(TRANSACTIONS, columns=["customer_id", "date", "revenue", "order_id", "cost"])
+    frame = pd.DataFrame(
+        TRANSACTIONS, columns=["customer_id", "date", "revenue", "order_id", "cost"]
+    )
     frame["date"] = pd.to_datetime(frame["date"])
     frame["is_return"] = frame["revenue"] < 0
     return frame
@@ -95,7 +97,9 @@ def test_summary_in_days_and_months(tx):
     assert days["T"].tolist() == [56.0, 49.0, 37.0, 28.0]
     months = customer_summary(tx, unit="month")
     month = 365.25 / 12
-    np.testing.assert_allclose(months["T"].to_numpy(), [56 / month, 49 / month, 37 / month, 28 / month])
+    np.testing.assert_allclose(
+        months["T"].to_numpy(), [56 / month, 49 / month, 37 / month, 28 / month]
+    )
 
 
 def test_observation_end_cuts_later_rows_and_sets_T(tx):
@@ -109,9 +113,16 @@ def test_observation_end_cuts_later_rows_and_sets_T(tx):
 
 def test_observation_end_before_all_data():
     frame = pd.DataFrame(
-        {"customer_id": ["A"], "date": pd.to_datetime(["2023-05-01"]), "revenue": [1.0], "is_return": [False]}
+        {
+            "customer_id": ["A"],
+            "date": pd.to_datetime(["2023-05-01"]),
+            "revenue": [1.0],
+            "is_return": [False],
+        }
     )
-    with pytest.raises(ValidationError, match="No transactions on or before the observation end 2023-01-01"):
+    with pytest.raises(
+        ValidationError, match="No transactions on or before the observation end 2023-01-01"
+    ):
         customer_summary(frame, observation_end="2023-01-01")
 
 
@@ -224,7 +235,11 @@ def cdnow_calibration() -> pd.DataFrame:
     # The published files number customers 1..2357 (2nd column of CDNOW_sample.txt); the
     # transactions carry the master id (1st column).
     raw = pd.read_csv(
-        lifetimes_datasets() / "CDNOW_sample.txt", sep=r"\s+", header=None, dtype=str, usecols=[0, 1]
+        lifetimes_datasets() / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        dtype=str,
+        usecols=[0, 1],
     )
     number = dict(zip(raw[0], raw[1].astype(int), strict=False))
     summary.index = summary.index.map(number)
@@ -245,13 +260,21 @@ def test_cdnow_matches_the_published_summary(cdnow_calibration):
     assert (ours["recency"].round(2).to_numpy() == published["t_x"].to_numpy()).all()
     assert (ours["T"].round(2).to_numpy() == published["T"].to_numpy()).all()
     # zbar: mean spend per repeat transaction (0 without repeats), also rounded to cents.
-    np.testing.assert_allclose(ours["monetary_value"].to_numpy(), published["zbar"].to_numpy(), atol=0.005 + 1e-9)
+    np.testing.assert_allclose(
+        ours["monetary_value"].to_numpy(), published["zbar"].to_numpy(), atol=0.005 + 1e-9
+    )
 
 
 def test_cdnow_matches_lifetimes_plain_summary_file(cdnow_calibration):
-    published = pd.read_csv(lifetimes_datasets() / "cdnow_customers_summary.csv").set_index("ID").sort_index()
+    published = (
+        pd.read_csv(lifetimes_datasets() / "cdnow_customers_summary.csv")
+        .set_index("ID")
+        .sort_index()
+    )
     assert (cdnow_calibration["frequency"].to_numpy() == published["frequency"].to_numpy()).all()
-    assert (cdnow_calibration["recency"].round(2).to_numpy() == published["recency"].to_numpy()).all()
+    assert (
+        cdnow_calibration["recency"].round(2).to_numpy() == published["recency"].to_numpy()
+    ).all()
 
 
 def test_cdnow_bg_nbd_reproduces_fader_hardie_lee(cdnow_calibration):
@@ -268,3 +291,14 @@ def test_cdnow_bg_nbd_reproduces_fader_hardie_lee(cdnow_calibration):
     assert params["alpha"] == pytest.approx(4.414, abs=0.001)
     assert params["a"] == pytest.approx(0.793, abs=0.001)
     assert params["b"] == pytest.approx(2.426, abs=0.001)
+
+
+def test_monthly_takeaway_by_hand(tx):
+    # January: 120 + 50 (A) + 200 (B) - 25 (C) + 40 (D) = 385, 4 buyers; February: 30 - 10 + 60 = 80,
+    # 2 buyers (A, D). Total 465; 3 customers a month on average.
+    from cvm_core.summary import monthly_takeaway
+
+    assert monthly_takeaway(monthly_activity(tx), "EUR") == (
+        "€465 net revenue over 2 months; best month Jan 2023 (€385); "
+        "on average 3 customers buy each month."
+    )
