@@ -2,7 +2,9 @@
 
 The model fit is cached as a resource on the dataset fingerprint plus :class:`cvm_core.clv.
 FitSettings` (model, unit, calibration end, observation end): changing the horizon, margin or tiers
-never refits. Values are cached on the value settings too. The what-if section is a fragment: a
+never refits. Values are cached on the value settings too. Both use ``st.cache_resource``, not
+``cache_data``, on purpose: the fitted models and per-customer frames are read-only, and cache_data
+would unpickle a fresh copy of a 1M-row frame on every rerun. The what-if section is a fragment: a
 slider move reruns only that section, which projects the cached per-tier base (milliseconds).
 """
 
