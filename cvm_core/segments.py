@@ -121,11 +121,42 @@ def quantile_scores(keys: Sequence[np.ndarray], n_scores: int = N_SCORES) -> np.
         return np.zeros(0, dtype=np.int64)
     if np.all(primary == primary[0]):
         return np.full(n, (n_scores + 1) // 2, dtype=np.int64)
-    order = np.lexsort([np.asarray(k) for k in reversed(keys)])
+    order = _sort_order([np.asarray(k) for k in keys])
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     # Integer arithmetic: (2p + 1) * n_scores / (2n) never lands exactly on a bin edge.
     return (2 * rank + 1) * n_scores // (2 * n) + 1
+
+
+_SMALL_RANGE = 1 << 22
+
+
+def _ordinal_codes(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integers in the same order as ``key`` (equal values equal), and how many values they span.
+
+    Whole numbers with a small range (days, orders) are just shifted, which costs no sort; other
+    keys (money) get dense ranks from one sort.
+    """
+    if key.dtype.kind in "iub":
+        low, high = int(key.min()), int(key.max())
+        if high - low < _SMALL_RANGE:
+            return key.astype(np.int64) - low, high - low + 1
+    _, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    return inverse, int(inverse.max()) + 1
+
+
+def _sort_order(keys: list[np.ndarray]) -> np.ndarray:
+    """The order of np.lexsort (primary key first here; remaining ties by position), computed as
+    one stable sort of a combined integer key when it fits in 63 bits: several times faster than
+    lexsort over three keys of a million customers."""
+    coded = [_ordinal_codes(key) for key in keys]
+    if np.prod([float(size) for _, size in coded]) >= 2.0**62:
+        return np.lexsort(list(reversed(keys)))
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for code, size in coded:  # mixed radix: primary key in the highest digits
+        combined = combined * size + code
+    return np.argsort(combined, kind="stable")
 
 
 def _check_grid(grid: Mapping[int, Sequence[str]]) -> None:
@@ -231,12 +262,16 @@ def rfm_scores(
     recency = np.maximum((np.datetime64(end, "D") - last).astype(np.int64), 0)
     freq = summary[frequency].to_numpy(dtype=np.int64)
     money = summary["net_revenue"].to_numpy(dtype=float)
-    r = quantile_scores([-recency, freq, money])
-    f = quantile_scores([freq, money, -recency])
-    m = quantile_scores([money, freq, -recency])
+    # Spend ranked once (equal amounts equal) so the three scores below need no further sort of it.
+    money_rank = _ordinal_codes(money)[0]
+    r = quantile_scores([-recency, freq, money_rank])
+    f = quantile_scores([freq, money_rank, -recency])
+    m = quantile_scores([money_rank, freq, -recency])
     fm = (f + m + 1) // 2
-    lookup = np.array([list(grid[s]) for s in range(1, N_SCORES + 1)], dtype=object)
     names = segment_order(grid, order)
+    # Categorical codes straight from the 25 cells and 125 score triples: no per-customer strings.
+    cell_code = np.array([[names.index(grid[r][c]) for c in range(N_SCORES)] for r in range(1, 6)])
+    triples = [f"{a}{b}{c}" for a in range(1, 6) for b in range(1, 6) for c in range(1, 6)]
     table = pd.DataFrame(
         {
             "recency_days": recency,
@@ -246,8 +281,12 @@ def rfm_scores(
             "f_score": f,
             "m_score": m,
             "fm_score": fm,
-            "rfm_code": [f"{a}{b}{c}" for a, b, c in zip(r, f, m, strict=True)],
-            "rfm_segment": pd.Categorical(lookup[r - 1, fm - 1], categories=names, ordered=True),
+            "rfm_code": pd.Categorical.from_codes(
+                (r - 1) * 25 + (f - 1) * 5 + (m - 1), categories=triples
+            ),
+            "rfm_segment": pd.Categorical.from_codes(
+                cell_code[r - 1, fm - 1], categories=names, ordered=True
+            ),
         },
         index=summary.index,
     )
@@ -268,14 +307,11 @@ def _rfm_notes(table: pd.DataFrame, frequency: str) -> list[str]:
         "monetary": ("net revenue", "M", FREQUENCY_MEASURES[frequency]),
     }
     for column, (label, letter, tiebreak) in words.items():
-        values = table[column]
-        top = values.value_counts().iloc[0]
-        shown = (
-            count(float(values.mode().iloc[0]))
-            if column != "monetary"
-            else f"{values.mode().iloc[0]:,.2f}"
-        )
-        if values.nunique() == 1 and n > 1:
+        counts = table[column].value_counts()
+        top = int(counts.iloc[0])
+        mode = float(counts.index[counts.to_numpy() == top].min())
+        shown = count(mode) if column != "monetary" else f"{mode:,.2f}"
+        if len(counts) == 1 and n > 1:
             notes.append(
                 f"All customers have the same {label} ({shown}): it cannot tell them apart, so "
                 f"everyone gets {letter} = 3."

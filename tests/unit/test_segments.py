@@ -85,6 +85,22 @@ def test_ties_are_broken_by_the_next_key_so_scores_stay_balanced():
     assert np.bincount(scores)[1:].tolist() == [2, 2, 2, 2, 2]
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_fast_ordering_is_exactly_lexsort(seed):
+    rng = np.random.default_rng(seed)
+    n = 2000
+    days = rng.integers(-50, 400, n)  # ties, negatives
+    orders = rng.geometric(0.5, n)
+    money = np.round(rng.normal(100, 80, n), 0)  # float with ties
+    huge = rng.integers(0, 2**40, n)  # too wide to shift: ranked instead
+    wide = rng.integers(0, 2**22 - 1, n)  # shifted; three of them overflow 62 bits -> lexsort
+    wide[:2] = [0, 2**22 - 2]
+    for keys in ([days, orders, money], [money, orders, days], [huge, huge[::-1], days],
+                 [wide, wide[::-1], wide]):  # fmt: skip
+        expected = np.lexsort(list(reversed(keys)))
+        np.testing.assert_array_equal(segments._sort_order(keys), expected)
+
+
 def test_everyone_equal_gets_the_middle_score():
     assert list(segments.quantile_scores([np.array([4, 4, 4, 4, 4, 4])])) == [3] * 6
 
