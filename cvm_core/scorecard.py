@@ -394,7 +394,8 @@ def _distinct(group: np.ndarray, item: np.ndarray, n: int) -> np.ndarray:
     if not len(group):
         return np.zeros(n)
     width = int(item.max()) + 1
-    unique = np.unique(group.astype(np.int64) * width + item)
+    # pandas' hash table: several times faster than np.unique on a million rows
+    unique = pd.unique(group.astype(np.int64) * width + item)
     return np.bincount(unique // width, minlength=n).astype(float)
 
 
@@ -425,8 +426,7 @@ def _activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: _Periods) -> _Ac
             "summary with the same observation end."
         )
     key = cust.astype(np.int64) * n_periods + periods.codes
-    pairs, pair_of_row = np.unique(key, return_inverse=True)
-    pair_of_row = pair_of_row.reshape(-1)
+    pair_of_row, pairs = pd.factorize(key)
     revenue = tx["revenue"].to_numpy(dtype=float)
     buy = ~tx["is_return"].to_numpy(dtype=bool)
     m = len(pairs)
@@ -499,9 +499,9 @@ def _cross_sell(tx: pd.DataFrame, act: _Activity, periods: _Periods) -> np.ndarr
         return None
     buy = ~tx["is_return"].to_numpy(dtype=bool) & (items >= 0)
     width = int(items.max()) + 1
-    unique, inverse = np.unique(act.row_customer[buy] * width + items[buy], return_inverse=True)
+    inverse, unique = pd.factorize(act.row_customer[buy] * width + items[buy])
     first = np.full(len(unique), act.n_periods, dtype=np.int64)
-    np.minimum.at(first, inverse.reshape(-1), periods.codes[buy])
+    np.minimum.at(first, inverse, periods.codes[buy])
     owner = unique // width
     new_to_them = first > act.first_period[owner]
     crossed = _distinct(first[new_to_them], owner[new_to_them], act.n_periods)
@@ -767,7 +767,8 @@ def build_scorecard(
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
-    tx = transactions[transactions["date"] <= end]
+    later = transactions["date"] > end
+    tx = transactions[~later] if later.any() else transactions  # no copy when nothing is later
     if tx.empty:
         raise ValidationError(
             f"No transactions on or before {end:%d %b %Y}: choose a later observation end."
@@ -836,8 +837,9 @@ def _add_pnl(
     measures = _pnl_measures(act, pairs)
     for key in ("profit_per_customer", "unprofitable_share", "cost_to_serve_share"):
         values.series[key] = measures[key]
-    channels = main_channel(tx, summary.index)
-    values.breakdowns["channel"] = _group_table(act, pairs, channels, selected)
+    if "channel" in tx and tx["channel"].notna().any():
+        channels = main_channel(tx, summary.index)
+        values.breakdowns["channel"] = _group_table(act, pairs, channels, selected)
     if models.segments is None:
         return
     segments = models.segments.reindex(summary.index)

@@ -153,7 +153,7 @@ def test_monthly_periods_and_period_choice(demo_dataset):
 
 def test_a_shop_too_small_for_clv_still_gets_a_scorecard():
     frame = shop().drop(columns=["is_return"])
-    frame.columns = ["Customer ID", "Date", "Order ID", "Revenue", "Category"]
+    frame.columns = ["Customer ID", "Date", "Order ID", "Revenue", "Category", "Channel"]
     dataset = dataset_from_frame(frame, "shop", currency="EUR")
     at = open_page(dataset)
     assert not at.exception and not at.error

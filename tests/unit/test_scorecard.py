@@ -36,15 +36,16 @@ from cvm_core.summary import customer_summary
 
 def shop() -> pd.DataFrame:
     rows = [
-        ("A", "2024-01-10", "a1", 100.0, "X"),
-        ("B", "2024-02-01", "b1", 200.0, "X"),
-        ("A", "2024-04-05", "a2", 50.0, "Y"),
-        ("A", "2024-05-01", "a3", -20.0, "Y"),
-        ("C", "2024-04-20", "c1", 80.0, "X"),
-        ("C", "2024-04-20", "c1", 40.0, "Z"),
-        ("D", "2024-06-30", "d1", 30.0, "X"),
+        ("A", "2024-01-10", "a1", 100.0, "X", "Online"),
+        ("B", "2024-02-01", "b1", 200.0, "X", "Phone"),
+        ("A", "2024-04-05", "a2", 50.0, "Y", "Online"),
+        ("A", "2024-05-01", "a3", -20.0, "Y", "Online"),
+        ("C", "2024-04-20", "c1", 80.0, "X", "Phone"),
+        ("C", "2024-04-20", "c1", 40.0, "Z", "Phone"),
+        ("D", "2024-06-30", "d1", 30.0, "X", "Online"),
     ]
-    tx = pd.DataFrame(rows, columns=["customer_id", "date", "order_id", "revenue", "category"])
+    columns = ["customer_id", "date", "order_id", "revenue", "category", "channel"]
+    tx = pd.DataFrame(rows, columns=columns)
     tx["date"] = pd.to_datetime(tx["date"])
     tx["is_return"] = tx["revenue"] < 0
     return tx
@@ -259,8 +260,16 @@ def test_segment_contribution_and_breakdowns(card):
     segments = card.breakdowns["segment"].set_index("group")
     assert segments.loc["Champions", "profit"] == pytest.approx(-5 / 3)
     assert segments.loc["Lost", "customers"] == 1
-    channel = card.breakdowns["channel"]
-    assert channel["cost_to_serve"].sum() == pytest.approx(75.0)
+    # Main channels: A and D Online, B and C Phone. Q2 cost-to-serve: A 20 + D 5 on 30 + 30 net
+    # revenue, C 50 on 120.
+    channel = card.breakdowns["channel"].set_index("group")
+    assert channel.loc["Online", "cost_to_serve"] == pytest.approx(25.0)
+    assert channel.loc["Online", "cost_to_serve_share"] == pytest.approx(25 / 60)
+    assert channel.loc["Phone", "cost_to_serve_share"] == pytest.approx(50 / 120)
+    shares = pd.DataFrame({"group": ["Store", "Field"], "cost_to_serve_share": [0.062, 0.682]})
+    assert sc.channel_takeaway(shares, "Q2 2024") == (
+        "Field customers cost 68.2% of their net revenue to serve in Q2 2024, Store 6.2%."
+    )
 
 
 def test_clv_measures(card):
@@ -418,7 +427,7 @@ def test_monthly_periods():
 
 def test_command_line_json(tmp_path, capsys):
     frame = shop().drop(columns=["is_return"])
-    frame.columns = ["Customer ID", "Date", "Order ID", "Revenue", "Category"]
+    frame.columns = ["Customer ID", "Date", "Order ID", "Revenue", "Category", "Channel"]
     path = tmp_path / "shop.csv"
     frame.to_csv(path, index=False)
     code = main(
