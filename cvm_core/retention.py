@@ -921,6 +921,32 @@ LIST_COLUMNS = [
 ]  # fmt: skip
 
 
+LIST_COLUMN_LABELS = {
+    "customer_id": "Customer", "customer_name": "Name", "reason": "Why", "value": "Value",
+    "value_rank": "Rank", "orders": "Orders", "net_revenue": "Net revenue", "margin": "Gross margin",
+    "first_purchase": "First purchase", "last_purchase": "Last purchase",
+    "days_since_last": "Days since last purchase", "mean_gap_days": "Usual gap (days)",
+    "overdue_ratio": "× usual gap", "p_alive": "P(alive)", "status": "Status",
+}  # fmt: skip
+"""Column headings of the lists as people read them (screen and downloads)."""
+
+
+def list_for_export(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """An at-risk or win-back list with readable headings, ready for CSV / Excel.
+
+    The value column is named after the measure ('Net revenue'); the measure's own column, the
+    same numbers under the same name, is left out rather than repeated. The reason comes right
+    after the customer, as on screen.
+    """
+    if measure not in VALUE_MEASURES:
+        raise ValidationError(
+            f"Unknown value measure '{measure}'; choose {', '.join(VALUE_MEASURES)}."
+        )
+    columns = [c for c in LIST_COLUMN_LABELS if c in frame.columns and c != measure]
+    labels = LIST_COLUMN_LABELS | {"value": VALUE_MEASURES[measure].capitalize()}
+    return frame[columns].rename(columns=labels)
+
+
 def action_lists(
     summary: pd.DataFrame,
     status: pd.DataFrame,

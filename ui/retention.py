@@ -38,13 +38,6 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CLV_KEY_MEMO = f"{KEY}.clv_key"
 """(CLV result frame, its content hash): see _frame_key."""
 SEGMENTS_KEY_MEMO = f"{KEY}.segments_key"
-LIST_COLUMN_LABELS = {
-    "customer_id": "Customer", "customer_name": "Name", "value": "Value", "value_rank": "Rank",
-    "orders": "Orders", "net_revenue": "Net revenue", "margin": "Gross margin",
-    "first_purchase": "First purchase", "last_purchase": "Last purchase",
-    "days_since_last": "Days since last purchase", "mean_gap_days": "Usual gap (days)",
-    "overdue_ratio": "× usual gap", "p_alive": "P(alive)", "status": "Status", "reason": "Why",
-}  # fmt: skip
 
 
 def key(name: str, dataset: Dataset) -> str:
@@ -380,7 +373,7 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
         st.caption("Nobody on this list with the current settings.")
         return
     money = f"{formatting.CURRENCY_SIGNS.get(currency, currency + ' ')}%,.0f"
-    config = {c: st.column_config.NumberColumn(LIST_COLUMN_LABELS[c], format=money)
+    config = {c: st.column_config.NumberColumn(core.LIST_COLUMN_LABELS[c], format=money)
               for c in ("value", "net_revenue", "margin")}  # fmt: skip
     config |= {"value": st.column_config.NumberColumn(core.VALUE_MEASURES[measure].capitalize(), format=money),
                "p_alive": st.column_config.NumberColumn("P(alive)", format="percent"),
@@ -390,7 +383,7 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
                "last_purchase": st.column_config.DateColumn("Last purchase"),
                "reason": st.column_config.TextColumn("Why", width="large")}  # fmt: skip
     config |= {
-        c: label for c, label in LIST_COLUMN_LABELS.items() if c in frame and c not in config
+        c: label for c, label in core.LIST_COLUMN_LABELS.items() if c in frame and c not in config
     }
     # The reason right after the name; the value column already shows the chosen measure.
     order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
@@ -398,7 +391,7 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
              "mean_gap_days", "overdue_ratio", "p_alive", "first_purchase"]  # fmt: skip
     st.dataframe(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
                  height=min(38 + 35 * len(frame), 400))  # fmt: skip
-    export_frame = frame.rename(columns=LIST_COLUMN_LABELS | {"value": config["value"]["label"]})
+    export_frame = core.list_for_export(frame, measure)
     downloads({name.replace("_", " ").capitalize(): export_frame}, name, xlsx=True)
 
 

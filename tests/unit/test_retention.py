@@ -8,6 +8,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
+from cvm_core import export
 from cvm_core import retention as R
 from cvm_core.errors import ValidationError
 from cvm_core.summary import customer_summary
@@ -549,3 +550,22 @@ def test_p_alive_reads_as_below_the_threshold_it_fell_under():
     assert R.p_alive_text(0.496, 0.5) == "49.6%"  # not "50%" against a 50% threshold
     assert R.p_alive_text(0.4996, 0.5) == "49.96%"
     assert R.p_alive_text(0.003, 0.5) == "under 1%"
+
+
+def test_lists_export_with_readable_unique_headings():
+    end = pd.Timestamp("2024-03-21")
+    summary = customer_summary(LIST_TX, "day", end)
+    rule = R.ChurnRule(60)
+    status = R.churn_status(summary, rule, end)
+    at_risk, _ = R.action_lists(summary, status, rule, R.ListSettings("net_revenue", 0.5, 2.0))
+    out = R.list_for_export(at_risk, "net_revenue")
+    assert out.columns.is_unique  # 'value' is the net revenue: not repeated under the same name
+    assert out.columns.tolist()[:4] == ["Customer", "Why", "Net revenue", "Rank"]
+    assert out["Net revenue"].tolist() == [2500.0]
+    assert out["Why"].iloc[0].startswith("Top 17% by net revenue")
+    assert (
+        export.csv_bytes(out)
+        .decode("utf-8-sig")
+        .splitlines()[0]
+        .startswith("Customer,Why,Net revenue,Rank")
+    )
