@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from cvm_core import formatting
-from ui import data, loaders, state
+from ui import data, exports, loaders, state
 
 st.set_page_config(
     page_title="Customer Value Management", page_icon=":material/diamond:", layout="wide"
@@ -35,6 +35,7 @@ def sidebar() -> None:
         st.markdown("### Active dataset")
         if dataset is None:
             st.caption("None yet: upload a file or load the demo data.")
+            exports.workspace_section(None)
             return
         tx = dataset.transactions
         st.markdown(f"**{dataset.name}**")
@@ -66,6 +67,8 @@ def sidebar() -> None:
             key=data.setting_key(state.CURRENCY, dataset),
             help="ISO code shown beside money, e.g. EUR, USD, CNY.",
         )
+        exports.export_section(dataset)
+        exports.workspace_section(dataset)
 
 
 def preload_demo() -> None:
@@ -75,5 +78,6 @@ def preload_demo() -> None:
 
 
 preload_demo()
+exports.apply_pending()
 sidebar()
 st.navigation(PAGES).run()

@@ -30,6 +30,19 @@ from cvm_core.retention_takeaways import churn_period_takeaway
 from cvm_core.summary import customer_summary, monthly_activity
 from cvm_core.tiers import DEFAULT_TIER_NAMES
 
+MONTHLY_TITLE = "Revenue and active customers by month"
+WHALE_TITLE = "Whale curve: cumulative profit by customer, most profitable first"
+WHALE_TITLES = frozenset({"whale curve", WHALE_TITLE.lower()})
+"""Titles the whale curve carries on the page ("Whale curve") and in the core-built deck."""
+
+
+def opening_rank(title: str) -> int:
+    """0 for revenue by month, 1 for the whale curve, 2 for any other chart (deck order)."""
+    title = title.lower()
+    if title == MONTHLY_TITLE.lower():
+        return 0
+    return 1 if title in WHALE_TITLES else 2
+
 
 def monthly_takeaway(monthly: pd.DataFrame, currency: str) -> str:
     """Total net revenue over the months shown, and the last 12 months against the 12 before."""
@@ -93,11 +106,7 @@ def overview_slide(dataset: Dataset, currency: str) -> ChartSlide:
 def whale_slide(analysis: whale.WhaleAnalysis, currency: str) -> ChartSlide:
     s = analysis.curve.summary
     chart = whale_charts.whale_chart(analysis.chart, analysis.marks, s, currency)
-    return ChartSlide(
-        "Whale curve: cumulative profit by customer, most profitable first",
-        whale_takeaway(s, currency),
-        chart,
-    )
+    return ChartSlide(WHALE_TITLE, whale_takeaway(s, currency), chart)
 
 
 def key_chart_slides(
@@ -110,9 +119,9 @@ def key_chart_slides(
     come from the pages, with the user's own settings.
     """
     slides = []
-    if "revenue and active customers by month" not in skip_titles:
+    if MONTHLY_TITLE.lower() not in skip_titles:
         slides.append(overview_slide(dataset, currency))
-    if not any(t.startswith("whale curve") for t in skip_titles):
+    if not WHALE_TITLES & skip_titles:
         summary = customer_summary(dataset.transactions, unit, observation_end)
         analysis = whale.analyse(
             summary, dataset.transactions, None, dataset.cost_to_serve,

@@ -1,0 +1,205 @@
+"""AppTest of the sidebar's Export and Workspace sections.
+
+The download buttons build their files only when clicked (deferred callables registered with
+Streamlit's media file manager); the tests record those callables as the app registers them and
+run them, so the files checked are exactly what a click would download.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import openpyxl
+import pytest
+from pptx import Presentation
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from cvm_core import scorecard, workspace
+from tests.app.conftest import ROOT
+from ui import exports, state
+from ui import scorecard as scorecard_ui
+
+WHALE_PAGE = "pages/whale_curve.py"
+SCORECARD_PAGES = math.ceil(len(scorecard.MEASURES) / 9)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """file name -> the callable its download button would run when clicked (latest run)."""
+    registered: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        registered[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return registered
+
+
+def app(dataset=None, page: str | None = None, **session) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    if dataset is not None:
+        at.session_state[state.DATASET] = dataset
+    for key, value in session.items():
+        at.session_state[key] = value
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def again(at, *keys: str) -> AppTest:
+    """A fresh run of the app with ``keys`` of ``at``'s session state.
+
+    AppTest draws app.py's sidebar on the first run only (later runs, and switch_page, run the
+    page alone), so what the sidebar shows after an interaction is checked on a fresh run.
+    """
+    return app(**{k: at.session_state[k] for k in keys if k in at.session_state})
+
+
+def sidebar_buttons(at) -> list[str]:
+    return [b.label for b in at.sidebar.get("download_button")]
+
+
+def built(downloads: dict, prefix: str) -> bytes:
+    name = next(n for n in downloads if n.startswith(prefix))
+    return downloads[name]()
+
+
+def test_sidebar_offers_deck_workbook_and_workspace(demo_dataset, downloads):
+    at = app(demo_dataset, **{exports.CLIENT: "Acme GmbH"})
+    assert not at.exception
+    assert sidebar_buttons(at) == ["Download deck", "Download workbook", "Save workspace"]
+    assert any(
+        c.value.startswith("Slides: revenue by month, the whale curve") for c in at.sidebar.caption
+    )
+    assert at.sidebar.text_input(key=exports.CLIENT).value == "Acme GmbH"
+    today = [n for n in downloads if n.startswith("demo_retail_deck_")]
+    assert len(today) == 1 and today[0].endswith(".pptx")
+
+    # Right after loading: the Upload page's chart plus the whale curve built from the core.
+    prs = Presentation(io.BytesIO(built(downloads, "demo_retail_deck_")))
+    titles = [s.shapes.title.text for s in prs.slides]
+    assert titles[:3] == [
+        "Customer value review: Acme GmbH",
+        "Revenue and active customers by month",
+        "Whale curve: cumulative profit by customer, most profitable first (default cost-to-serve rates)",
+    ]
+    assert len(titles) == 3 + SCORECARD_PAGES
+    tables = [sh.table for s in prs.slides for sh in s.shapes if sh.has_table]
+    measures = [t.cell(i, 1).text for t in tables for i in range(1, len(t.rows))]
+    assert len(measures) == len(scorecard.MEASURES)
+    for shown, spec in zip(measures, scorecard.MEASURES, strict=True):
+        assert shown.startswith(spec.name)  # e.g. "Contribution of the top segment (Champions)"
+
+
+def test_deck_and_workbook_follow_the_pages_opened(demo_dataset, downloads):
+    # AppTest runs a page alone (no sidebar) after switch_page: visit the whale page, then carry
+    # its session over to the app, as a user coming back to the sidebar would have it.
+    visit = app(demo_dataset, page=WHALE_PAGE)
+    assert not visit.exception
+    carried = {k: visit.session_state[k] for k in (state.DECK_CHARTS, state.WHALE_RESULT)}
+    whale_charts = len(carried[state.DECK_CHARTS])
+    assert whale_charts >= 6
+    others = [c for c in carried[state.DECK_CHARTS].values() if c.title != "Whale curve"]
+    at = app(demo_dataset, **carried)
+    assert not at.exception
+    charts = at.session_state[state.DECK_CHARTS]  # plus the Upload page's monthly chart
+    assert len(charts) == whale_charts + 1
+    caption = f"{len(others)} more charts from the pages you opened"
+    assert any(caption in c.value for c in at.sidebar.caption)
+    prs = Presentation(io.BytesIO(built(downloads, "demo_retail_deck_")))
+    titles = [s.shapes.title.text for s in prs.slides]
+    # every chart shown, opening with revenue and the page's own whale curve (no core-built copy)
+    assert len(titles) == 1 + len(charts) + SCORECARD_PAGES
+    assert titles[1:3] == ["Revenue and active customers by month", "Whale curve"]
+    assert sorted(titles[1 : 1 + len(charts)]) == sorted(c.title for c in charts.values())
+    takeaways = {c.title: c.takeaway for c in charts.values()}
+    for slide in list(prs.slides)[1 : 1 + len(charts)]:
+        texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+        assert takeaways[slide.shapes.title.text] in texts
+
+    book = openpyxl.load_workbook(io.BytesIO(built(downloads, "demo_retail_results_")))
+    assert book.sheetnames == ["About", "Customers", "Scorecard"]
+    customers = book["Customers"]
+    headers = [c.value for c in customers[1]]
+    assert "Operating profit (EUR)" in headers and "CLV (EUR)" not in headers
+    j = headers.index("Operating profit (EUR)") + 1
+    fingerprint, pnl = at.session_state[state.WHALE_RESULT]
+    first_id = customers.cell(2, 1).value
+    assert customers.cell(2, j).value == pytest.approx(pnl.loc[first_id, "profit"])
+    notes = [r[1] for r in book["About"].iter_rows(values_only=True)]
+    assert (
+        "Not included - CLV, value tiers and P(alive): open the Customer Lifetime Value page, then "
+        "download again" in notes
+    )
+
+
+def test_workspace_saved_and_opened_in_a_new_session(demo_dataset, downloads):
+    fp = demo_dataset.fingerprint
+    targets = {"churn_rate": 0.1}
+    at = app(
+        demo_dataset,
+        **{state.UNIT: "month", f"{state.CURRENCY}.{fp}": "USD", f"whale.margin.{fp}": 40,
+           scorecard_ui.TARGETS: targets},
+    )  # fmt: skip
+    assert not at.exception
+    saved = built(downloads, "demo_retail_workspace.json")
+    document = json.loads(saved)
+    assert document["settings"]["cvm.currency"] == "USD"
+    assert document["settings"]["whale.margin"] == 40
+    assert document["settings"][scorecard_ui.TARGETS] == targets
+    assert document["dataset"]["mapping"]["roles"] == demo_dataset.mapping.roles
+
+    fresh = app(demo_dataset)
+    assert fresh.session_state[f"{state.CURRENCY}.{fp}"] == demo_dataset.currency
+    fresh.sidebar.file_uploader(key=exports.WS_UPLOAD).set_value(
+        ("workshop.json", saved, "application/json")
+    )
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.session_state[state.UNIT] == "month"
+    assert fresh.session_state[f"{state.CURRENCY}.{fp}"] == "USD"
+    assert fresh.session_state[f"whale.margin.{fp}"] == 40
+    assert fresh.session_state[scorecard_ui.TARGETS] == targets
+    kind, text = fresh.session_state[exports.WS_MESSAGE]
+    assert kind == "success" and text.startswith("Workspace opened:")
+    shown = again(fresh, state.DATASET, state.UNIT, f"{state.CURRENCY}.{fp}", exports.WS_MESSAGE)
+    assert shown.sidebar.text_input(key=f"{state.CURRENCY}.{fp}").value == "USD"
+    assert shown.sidebar.selectbox(key=state.UNIT).value == "month"
+    assert [m.value for m in shown.sidebar.success] == [text]
+
+
+def test_damaged_workspace_gets_a_message_and_changes_nothing(demo_dataset):
+    at = app(demo_dataset)
+    at.sidebar.file_uploader(key=exports.WS_UPLOAD).set_value(
+        ("workshop.json", b'{"format": "cvm-workspace", "version": 7}', "application/json")
+    )
+    at.run()
+    assert not at.exception
+    shown = again(at, state.DATASET, exports.WS_MESSAGE)
+    assert [e.value for e in shown.sidebar.error] == [
+        "Could not open 'workshop.json': This workspace was saved by a newer version of the app "
+        "(format 7; this app reads up to 1). Update the app, or save the workspace again from this one."
+    ]
+    assert at.session_state[state.DATASET] is demo_dataset
+
+
+def test_workspace_with_data_loads_the_data_without_an_upload(demo_dataset):
+    saved = workspace.save_workspace({"cvm.unit": "day"}, demo_dataset, include_data=True)
+    at = app()
+    assert state.DATASET not in at.session_state
+    assert sidebar_buttons(at) == []  # nothing to export yet; the workspace can still be opened
+    at.sidebar.file_uploader(key=exports.WS_UPLOAD).set_value(("w.zip", saved, "application/zip"))
+    at.run()
+    assert not at.exception
+    loaded = at.session_state[state.DATASET]
+    assert loaded.name == demo_dataset.name and len(loaded.transactions) == len(
+        demo_dataset.transactions
+    )
+    assert at.session_state[state.UNIT] == "day"
+    shown = again(at, state.DATASET, state.UNIT)
+    assert sidebar_buttons(shown) == ["Download deck", "Download workbook", "Save workspace"]

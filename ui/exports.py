@@ -1,0 +1,375 @@
+"""The sidebar's Export and Workspace sections: the deck, the results workbook, saved workspaces.
+
+Files are built only when a button is clicked (deferred download callables): everything the
+callable needs is copied from session state while the script runs, because the callable runs
+outside the script and cannot read session state or draw anything.
+
+Workspaces. Saved: every per-dataset setting (session keys ending in ``.<dataset fingerprint>``,
+written without that suffix, e.g. ``cvm.currency``, ``cvm.observation_end``, ``whale.margin``,
+``whale.threshold``, the what-if levers ``whale.price`` ..., ``clv.model``, ``clv.horizon``,
+``clv.discount``, ``clv.margin``, ``clv.tier.<tier>``, the CLV what-if sliders
+``clv.whatif.<tier>.*``, ``cvm.segments.*``, ``cvm.retention.*``, ``cvm.scorecard.period.*``), the
+activity-rate table as last edited (``whale.valid`` saved as ``whale.base``) and the global keys in
+:data:`GLOBAL_KEYS` (time unit, scorecard targets, typed-in values, period length and watch band,
+the deck's client name). Not saved: buttons, file uploads, table-editor deltas, results and models
+(recomputed). Loading writes the same keys back for the active dataset (a workspace saved with
+its data first makes that data active), then bumps the activity-table and scorecard editor
+versions so their tables show the restored values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from cvm_core import deck, report, workbook, workspace
+from cvm_core import scorecard as scorecard_core
+from cvm_core.dataset import Dataset
+from cvm_core.errors import CvmError
+from cvm_core.summary import customer_summary
+from ui import data, state
+from ui import scorecard as scorecard_ui
+
+CLIENT = "cvm.export.client"
+"""Client name typed for the deck's title slide."""
+WS_UPLOAD = "cvm.workspace.upload"
+WS_INCLUDE_DATA = "cvm.workspace.include_data"
+WS_MESSAGE = "cvm.workspace.message"
+"""(kind, text) of the last workspace load: 'success' | 'warning' | 'error'."""
+WS_PENDING = "cvm.workspace.pending"
+"""A loaded workspace without data, waiting for a dataset to apply its settings to."""
+GLOBAL_KEYS = (
+    state.UNIT,
+    CLIENT,
+    scorecard_ui.TARGETS,
+    scorecard_ui.TYPED,
+    scorecard_ui.FREQUENCY,
+    scorecard_ui.WATCH_BAND,
+)
+"""Settings that are not per dataset."""
+_NOT_SETTINGS = re.compile(
+    r"(^|\.)(upload|editor|editor_version|reset|loaded|version|valid|dl|csv|xlsx|use_recommended|"
+    r"load|file|cust|cts|header|ambiguous)(\.|$)"
+)
+"""Session keys of buttons, uploads, table-editor deltas and bookkeeping: not restorable."""
+_ACTIVITY_VERSION = "whale.version"
+_SCORECARD_VERSION = getattr(scorecard_ui, "_VERSION", f"{scorecard_ui.KEY}.editor_version")
+
+
+# --- workspace settings <-> session state ------------------------------------------------------
+
+
+def collect_settings(session: dict[str, Any], dataset: Dataset | None) -> dict[str, Any]:
+    """The saveable settings in ``session`` for ``dataset``, under their stable names."""
+    settings = {k: session[k] for k in GLOBAL_KEYS if k in session and session[k] is not None}
+    if dataset is None:
+        return settings
+    suffix = f".{dataset.fingerprint}"
+    for key in sorted(session):
+        if not isinstance(key, str) or not key.endswith(suffix):
+            continue
+        name = key[: -len(suffix)]
+        if name == "whale.valid":  # the activity table as last edited and checked
+            settings["whale.base"] = session[key]
+        elif not _NOT_SETTINGS.search(name) and name not in settings:
+            settings[name] = session[key]
+    return settings
+
+
+def apply_settings(session, settings: dict[str, Any], dataset: Dataset) -> list[str]:
+    """Write ``settings`` into ``session`` for ``dataset``; returns the names restored."""
+    restored = []
+    for name, value in settings.items():
+        if _NOT_SETTINGS.search(name):
+            continue
+        key = name if name in GLOBAL_KEYS else data.setting_key(name, dataset)
+        session[key] = value
+        restored.append(name)
+    if isinstance(settings.get("whale.base"), pd.DataFrame):
+        session[data.setting_key("whale.valid", dataset)] = settings["whale.base"]
+        _bump(session, data.setting_key(_ACTIVITY_VERSION, dataset))
+    if scorecard_ui.TARGETS in settings or scorecard_ui.TYPED in settings:
+        _bump(session, _SCORECARD_VERSION)
+    return restored
+
+
+def _bump(session, key: str) -> None:
+    """A new editor key, so a table editor starts from the restored table, not old edits."""
+    session[key] = int(session.get(key, 0) or 0) + 1
+
+
+def _on_workspace_upload() -> None:
+    """Runs before the script (a widget callback), so restored widget values take effect."""
+    upload = st.session_state.get(WS_UPLOAD)
+    if upload is None:
+        return
+    try:
+        loaded = workspace.load_workspace(upload.getvalue())
+    except CvmError as error:
+        st.session_state[WS_MESSAGE] = ("error", f"Could not open '{upload.name}': {error}")
+        return
+    if loaded.dataset is not None:
+        data.set_dataset(loaded.dataset)
+    dataset = data.active_dataset()
+    if dataset is None:
+        st.session_state[WS_PENDING] = loaded
+        st.session_state[WS_MESSAGE] = (
+            "warning",
+            f"Workspace opened. Its settings apply as soon as data is loaded (it was saved for "
+            f"'{loaded.dataset_name or 'unknown data'}').",
+        )
+        return
+    st.session_state[WS_MESSAGE] = _applied(loaded, dataset)
+
+
+def _applied(loaded: workspace.Workspace, dataset: Dataset) -> tuple[str, str]:
+    restored = apply_settings(st.session_state, loaded.settings, dataset)
+    text = f"Workspace opened: {len(restored)} settings restored for '{dataset.name}'."
+    if loaded.dataset is None and loaded.fingerprint and loaded.fingerprint != dataset.fingerprint:
+        return "warning", (
+            f"{text} They were saved for '{loaded.dataset_name}', which is not the data loaded now: "
+            "check the settings, or load that data and open the workspace again."
+        )
+    return "success", text
+
+
+def apply_pending() -> None:
+    """Apply a workspace opened before any data was loaded, once data is there (call early)."""
+    pending = st.session_state.get(WS_PENDING)
+    dataset = data.active_dataset()
+    if pending is None or dataset is None:
+        return
+    st.session_state.pop(WS_PENDING)
+    st.session_state[WS_MESSAGE] = _applied(pending, dataset)
+
+
+# --- snapshot for the deferred downloads -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportInputs:
+    """What the deck and the workbook are built from, copied out of session state."""
+
+    dataset: Dataset
+    unit: str
+    end: pd.Timestamp
+    currency: str
+    client: str
+    charts: dict = field(default_factory=dict)
+    """state.DECK_CHARTS itself, not a copy: the page drawn after the sidebar adds its charts."""
+    segments: pd.DataFrame | None = None
+    clv: pd.DataFrame | None = None
+    pnl: pd.DataFrame | None = None
+    retention: Any = None
+    scorecard: Any = None
+    scorecard_settings: scorecard_core.ScorecardSettings = field(
+        default_factory=scorecard_core.ScorecardSettings
+    )
+
+
+def _stored(key: str, dataset: Dataset):
+    """A (fingerprint, payload) another page published, if it belongs to ``dataset``."""
+    stored = st.session_state.get(key)
+    if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != dataset.fingerprint:
+        return None
+    return stored[1]
+
+
+def _scorecard_settings(dataset: Dataset) -> scorecard_core.ScorecardSettings:
+    """The Scorecard page's settings as it last had them (defaults if it has not run)."""
+    get = st.session_state.get
+    frequency = get(scorecard_ui.FREQUENCY) or scorecard_core.DEFAULT_FREQUENCY
+    period = get(data.setting_key(f"{scorecard_ui.KEY}.period.{frequency}", dataset))
+    band = get(scorecard_ui.WATCH_BAND)
+    return scorecard_core.ScorecardSettings(
+        frequency,
+        period,
+        tuple(sorted((get(scorecard_ui.TARGETS) or {}).items())),
+        tuple(sorted((get(scorecard_ui.TYPED) or {}).items())),
+        band / 100 if isinstance(band, int | float) else scorecard_core.DEFAULT_WATCH_BAND,
+    )
+
+
+def snapshot(dataset: Dataset) -> ExportInputs:
+    """Everything the downloads need, read from session state now (cheap: references only)."""
+    published = getattr(scorecard_ui, "RESULT", None)
+    return ExportInputs(
+        dataset=dataset,
+        unit=data.unit(),
+        end=data.observation_end(dataset),
+        currency=data.currency(dataset),
+        client=st.session_state.get(CLIENT) or "",
+        charts=st.session_state.setdefault(state.DECK_CHARTS, {}),
+        segments=_stored(state.SEGMENTS_RESULT, dataset),
+        clv=_stored(state.CLV_RESULT, dataset),
+        pnl=_stored(state.WHALE_RESULT, dataset),
+        retention=_stored(state.RETENTION_RESULT, dataset),
+        scorecard=_stored(published, dataset) if published else None,
+        scorecard_settings=_scorecard_settings(dataset),
+    )
+
+
+# --- building the files (no st.* below: runs outside the script) --------------------------------
+
+
+def chart_slides(inputs: ExportInputs) -> list[deck.ChartSlide]:
+    """Charts viewed this session, plus the opening charts built from the core if not viewed.
+
+    Order: revenue by month, the whale curve, then the other charts in the order first shown."""
+    shown = list(inputs.charts.values())
+    viewed = [deck.ChartSlide(c.title, c.takeaway, c.chart) for c in shown]
+    seen = frozenset(c.title.lower() for c in shown)
+    extra = report.key_chart_slides(inputs.dataset, inputs.unit, inputs.end, inputs.currency, seen)
+    return sorted(extra + viewed, key=lambda s: report.opening_rank(s.title))
+
+
+def build_scorecard(inputs: ExportInputs, summary: pd.DataFrame) -> scorecard_core.Scorecard:
+    """The Scorecard page's result if published; else the same computation from the core, with
+    the other pages' results where they ran and their default models where not."""
+    if inputs.scorecard is not None:
+        return inputs.scorecard
+    ds, end = inputs.dataset, inputs.end
+    tx = ds.transactions[ds.transactions["date"] <= end]
+    pnl = (
+        inputs.pnl
+        if inputs.pnl is not None
+        else scorecard_core.default_pnl(summary, ds.transactions, ds.cost_to_serve, end)
+    )
+    clv = inputs.clv
+    if clv is None:
+        try:
+            clv = scorecard_core.default_clv(ds.transactions, summary, inputs.unit, end)
+        except CvmError:
+            clv = None
+    segments = (
+        inputs.segments["rfm_segment"]
+        if inputs.segments is not None
+        else scorecard_core.default_segments(summary, end)
+    )
+    retention = inputs.retention
+    annual = (
+        retention.annual_retention
+        if retention is not None
+        else scorecard_core.default_retention(tx, summary, ds.customers)
+    )
+    models = scorecard_core.ModelInputs(pnl, clv, segments, annual)
+    return scorecard_core.build_scorecard(
+        ds.transactions, summary, ds.customers, models, inputs.scorecard_settings,
+        observation_end=end, currency=inputs.currency,
+    )  # fmt: skip
+
+
+def deck_bytes(inputs: ExportInputs) -> bytes:
+    """The deck: title slide, one slide per chart, the scorecard as native tables."""
+    summary = customer_summary(inputs.dataset.transactions, inputs.unit, inputs.end)
+    try:
+        table = scorecard_core.scorecard_table(build_scorecard(inputs, summary))
+    except CvmError:
+        table = None
+    return deck.build_deck(inputs.client, inputs.dataset.name, chart_slides(inputs), table)
+
+
+MISSING_HINTS = {
+    "RFM segments and clusters": "open the Segments page, then download again",
+    "CLV, value tiers and P(alive)": "open the Customer Lifetime Value page, then download again",
+    "Cost-to-serve and operating profit": "open the Profitability Whale Curve page, then download again",
+    "Cohorts and churn": "open the Retention page, then download again",
+}
+
+
+def workbook_bytes(inputs: ExportInputs) -> bytes:
+    """Every result table of this session's pages, with the scorecard."""
+    ds = inputs.dataset
+    summary = customer_summary(ds.transactions, inputs.unit, inputs.end)
+    try:
+        numbers = scorecard_core.scorecard_table(build_scorecard(inputs, summary), formatted=False)
+    except CvmError:
+        numbers = None
+    present = {
+        "RFM segments and clusters": inputs.segments,
+        "CLV, value tiers and P(alive)": inputs.clv,
+        "Cost-to-serve and operating profit": inputs.pnl,
+        "Cohorts and churn": inputs.retention,
+    }
+    missing = {part: MISSING_HINTS[part] for part, value in present.items() if value is None}
+    names = None
+    if ds.customers is not None and "customer_name" in ds.customers:
+        names = ds.customers["customer_name"]
+    return workbook.build_workbook(
+        ds.name, summary, segments=inputs.segments, clv=inputs.clv, pnl=inputs.pnl,
+        retention=inputs.retention, scorecard=numbers, names=names, currency=inputs.currency,
+        missing=missing,
+    )  # fmt: skip
+
+
+# --- sidebar sections --------------------------------------------------------------------------
+
+
+def _file_stem(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", name.rsplit(".", 1)[0]).strip("_").lower()
+    return stem[:40] or "data"
+
+
+def export_section(dataset: Dataset) -> None:
+    """Client name, Download deck, Download workbook, and a line on what the deck holds."""
+    st.markdown("### Export")
+    st.text_input(
+        "Client name (title slide)", key=CLIENT, max_chars=80, placeholder="e.g. Acme GmbH"
+    )
+    inputs = snapshot(dataset)
+    stem, today = _file_stem(dataset.name), f"{dt.date.today():%Y%m%d}"
+    st.download_button(
+        "Download deck", lambda: deck_bytes(inputs), f"{stem}_deck_{today}.pptx", deck.DECK_MIME,
+        key="cvm.export.deck", on_click="ignore", icon=":material/slideshow:", width="stretch",
+        help="PowerPoint: title slide, one slide per chart with its takeaway, the scorecard as an "
+        "editable table. Takes a few seconds.",
+    )  # fmt: skip
+    others = sum(report.opening_rank(c.title) == 2 for c in inputs.charts.values())
+    st.caption(
+        f"Slides: revenue by month, the whale curve, {others} more chart"
+        f"{'s' if others != 1 else ''} from the pages you opened, and the scorecard."
+        if others
+        else "Slides: revenue by month, the whale curve and the scorecard; open more pages to add "
+        "their charts."
+    )
+    st.download_button(
+        "Download workbook", lambda: workbook_bytes(inputs), f"{stem}_results_{today}.xlsx",
+        workbook.WORKBOOK_MIME, key="cvm.export.workbook", on_click="ignore",
+        icon=":material/table_view:", width="stretch",
+        help="Excel: customers with segment, CLV, tier, P(alive) and profit; segments; cohorts; "
+        "scorecard. Results of pages not opened yet are listed as missing on the About sheet.",
+    )  # fmt: skip
+
+
+def workspace_section(dataset: Dataset | None) -> None:
+    """Save the settings (optionally with the data) and open a saved workspace."""
+    with st.expander("Workspace", icon=":material/save:"):
+        if dataset is not None:
+            include = st.checkbox(
+                "Include the data", key=WS_INCLUDE_DATA,
+                help="Off: only the settings (a small .json; load the same data file, then open "
+                "it). On: a .zip with the data too, so the workshop needs nothing else.",
+            )  # fmt: skip
+            settings = collect_settings(dict(st.session_state), dataset)
+            suffix = "zip" if include else "json"
+            st.download_button(
+                "Save workspace", lambda: workspace.save_workspace(settings, dataset, include),
+                f"{_file_stem(dataset.name)}_workspace.{suffix}",
+                "application/zip" if include else "application/json",
+                key="cvm.workspace.save", on_click="ignore", icon=":material/download:",
+                width="stretch",
+                help="Column mapping, settings, activity rates, tier sizes, targets and what-if levers.",
+            )  # fmt: skip
+        st.file_uploader(
+            "Open a workspace", type=["json", "zip"], key=WS_UPLOAD, on_change=_on_workspace_upload,
+            help="A .json or .zip saved with 'Save workspace'.",
+        )  # fmt: skip
+        message = st.session_state.get(WS_MESSAGE)
+        if message:
+            kind, text = message
+            {"success": st.success, "warning": st.warning}.get(kind, st.error)(text)
