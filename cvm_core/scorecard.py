@@ -257,8 +257,10 @@ class Scorecard:
         projected (value under the what-if scenarios, for affected measures), source (where the
         value comes from), needs (what would enable a measure without a value).
     trends : DataFrame
-        Long: key, measure, unit, period, period_start, value (up to :data:`TREND_PERIODS`
-        periods ending with the chosen one; measures with values only).
+        Long, :data:`TREND_COLUMNS`: key, measure, unit, better, period, period_start, value,
+        label (compact, with unit) and score (standard deviations from the measure's own mean,
+        positive = better, clipped to +-2), for up to :data:`TREND_PERIODS` periods ending with
+        the chosen one; measures with values only.
     breakdowns : dict of DataFrame
         "channel": cost-to-serve by main channel; "segment": profit contribution by segment (for
         the chosen period), when the inputs allow.
@@ -798,7 +800,7 @@ def build_scorecard(
     period = index[selected]
     return Scorecard(
         table=_table(values, selected, settings, dict(models.sources)),
-        trends=_trends(values, index, selected),
+        trends=_trends(values, index, selected, currency),
         breakdowns=values.breakdowns,
         frequency=settings.frequency,
         period=period_label(period),
@@ -921,7 +923,7 @@ def _table(
     return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))
 
 
-def _trends(values: _Values, index: pd.PeriodIndex, selected: int) -> pd.DataFrame:
+def _trends(values: _Values, index: pd.PeriodIndex, selected: int, currency: str) -> pd.DataFrame:
     first = max(0, selected - TREND_PERIODS + 1)
     window = index[first : selected + 1]
     frames = []
@@ -931,12 +933,33 @@ def _trends(values: _Values, index: pd.PeriodIndex, selected: int) -> pd.DataFra
             continue
         frame = pd.DataFrame({
             "key": spec.key, "measure": values.names.get(spec.key, spec.name), "unit": spec.unit,
-            "period": [period_label(p) for p in window], "period_start": window.start_time,
-            "value": series[first : selected + 1],
+            "better": spec.better, "period": [period_label(p) for p in window],
+            "period_start": window.start_time, "value": series[first : selected + 1],
         })  # fmt: skip
-        frames.append(frame[np.isfinite(frame["value"].to_numpy(dtype=float))])
-    columns = ["key", "measure", "unit", "period", "period_start", "value"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        frame = frame[np.isfinite(frame["value"].to_numpy(dtype=float))]
+        frames.append(frame.assign(score=_scores(frame["value"].to_numpy(), spec.better)))
+    if not frames:
+        return pd.DataFrame(columns=TREND_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    out["label"] = [
+        short_value(v, u, currency) for v, u in zip(out["value"], out["unit"], strict=True)
+    ]
+    return out[list(TREND_COLUMNS)]
+
+
+TREND_COLUMNS = (
+    "key", "measure", "unit", "better", "period", "period_start", "value", "label", "score",
+)  # fmt: skip
+
+
+def _scores(values: np.ndarray, better: str) -> np.ndarray:
+    """How good each period was against the measure's own average: standard deviations from the
+    mean, positive when better (for the trend heatmap's colour), clipped to +-2."""
+    spread = float(np.std(values)) if len(values) else 0.0
+    if spread <= 0:
+        return np.zeros(len(values))
+    sign = 1.0 if better == HIGHER else -1.0
+    return np.clip(sign * (values - values.mean()) / spread, -2.0, 2.0)
 
 
 # --- presenting ----------------------------------------------------------------------------------
@@ -957,6 +980,21 @@ def format_value(value: float | None, unit: str, currency: str = "EUR") -> str:
         DAYS: lambda v: f"{formatting.number(v, 1)} days",
     }
     return formats[unit](float(value))
+
+
+def short_value(value: float | None, unit: str, currency: str = "EUR") -> str:
+    """Compact form for chart labels: '€79k', '65%', '204', '6.2'."""
+    if not _finite(value):
+        return "–"
+    if unit == MONEY:
+        return formatting.money_short(float(value), currency)
+    if unit == SHARE:
+        return formatting.pct(float(value), 0)
+    return (
+        format_value(value, unit, currency).replace(" days", "d")
+        if unit != NUMBER
+        else formatting.number(value, 1)
+    )
 
 
 def format_change(

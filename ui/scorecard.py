@@ -392,8 +392,8 @@ def show_trends(result: core.Scorecard) -> None:
     if result.trends.empty:
         st.info("No measure has values to chart yet.")
         return
-    chart = charts.trend_chart(result.trends, result.currency, result.frequency)
-    show_chart(chart, "Each panel has its own scale; hover a point for its value.", name="Scorecard trends",
+    chart = charts.trend_heatmap(result.trends)
+    show_chart(chart, "Colour compares each period with the measure's own average over the periods shown.", name="Scorecard trends",
                data=result.trends, takeaway=core.takeaway(result))  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Charts of the Scorecard page: small-multiple trends and the two breakdowns.
+"""Charts of the Scorecard page: the trend heatmap and the two breakdowns.
 
 Inputs are the scorecard's own small frames (a dozen periods per measure, a handful of channels or
 segments), so nothing here aggregates.
@@ -10,71 +10,47 @@ import altair as alt
 import pandas as pd
 
 from cvm_core.charts import MONEY_FORMAT, NEGATIVE, NEUTRAL, POSITIVE, money_title
-from cvm_core.scorecard import COUNT, MONEY, NUMBER, SHARE, format_value
 
-_AXIS_FORMAT = {MONEY: "~s", SHARE: ".0%", COUNT: ",.0f", NUMBER: ".1f"}
-_COLUMNS = 3
+_BETTER = "#7cc492"  # a light shade of the project's positive green
+_WORSE = "#e3867a"  # and of its negative red
 
 
-def trend_chart(trends: pd.DataFrame, currency: str, frequency: str = "Q") -> alt.ConcatChart:
-    """One small line chart per measure, four to a row, each with its own scale and unit.
+def trend_heatmap(trends: pd.DataFrame) -> alt.LayerChart:
+    """Every measure (rows) by period (columns): the value written in each cell, coloured by how
+    good the period was against the measure's own average (green better, red worse).
+
+    One chart rather than a panel per measure, so it fits a slide and exports as one picture.
 
     Parameters
     ----------
     trends : DataFrame
-        :attr:`cvm_core.scorecard.Scorecard.trends` (key, measure, unit, period, period_start,
-        value).
-    currency : str
-    frequency : {"Q", "M"}
-        For the time axis labels.
+        :attr:`cvm_core.scorecard.Scorecard.trends` (measure, period, period_start, label, score).
     """
-    data = trends.assign(
-        shown=[
-            format_value(v, u, currency)
-            for v, u in zip(trends["value"], trends["unit"], strict=True)
-        ]
-    )[["key", "measure", "unit", "period", "period_start", "value", "shown"]]
-    base = alt.Chart(data)
-    time_format = "Q%q %y" if frequency == "Q" else "%b %y"
-    panels = []
-    for key, rows in data.groupby("key", sort=False):
-        unit = rows["unit"].iloc[0]
-        title = rows["measure"].iloc[0]
-        y_title = (
-            currency
-            if unit == MONEY
-            else {SHARE: "%", COUNT: "customers", NUMBER: "per customer"}.get(unit, "")
+    data = trends[["measure", "period", "period_start", "label", "score"]]
+    rows = list(dict.fromkeys(data["measure"]))
+    periods = list(dict.fromkeys(data.sort_values("period_start")["period"]))
+    base = alt.Chart(data).encode(
+        x=alt.X("period:O", title=None, sort=periods, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("measure:N", title=None, sort=rows, axis=alt.Axis(labelLimit=320)),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("period:N", title="Period"),
+                 alt.Tooltip("label:N", title="Value"),
+                 alt.Tooltip("score:Q", title="Against its average (std. dev., + = better)", format="+.1f")],
+    )  # fmt: skip
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(
+            "score:Q", title="Against the measure's average", legend=None,
+            # Light ends keep the black figures readable; straight RGB blending avoids purple tints.
+            scale=alt.Scale(domain=[-2, 0, 2], range=[_WORSE, "#f4f6f8", _BETTER], interpolate="rgb"),
         )
-        y = alt.Y(
-            "value:Q",
-            title=y_title,
-            axis=alt.Axis(format=_AXIS_FORMAT.get(unit, ",.1f"), tickCount=3),
-        )
-        panel = (
-            base.transform_filter(alt.datum.key == key)
-            .mark_line(point=alt.OverlayMarkDef(size=28), color=NEUTRAL, strokeWidth=2)
-            .encode(
-                x=alt.X(
-                    "period_start:T",
-                    title=None,
-                    axis=alt.Axis(format=time_format, labelAngle=0, tickCount=4),
-                ),
-                y=y,
-                tooltip=[
-                    alt.Tooltip("measure:N", title="Measure"),
-                    alt.Tooltip("period:N", title="Period"),
-                    alt.Tooltip("shown:N", title="Value"),
-                ],
-            )  # fmt: skip
-            .properties(title=alt.TitleParams(title, fontSize=13), width=215, height=110)
-        )
-        panels.append(panel)
-    if not panels:
-        panels = [base.mark_text().encode()]
-    return alt.concat(*panels, columns=_COLUMNS).properties(
+    )  # fmt: skip
+    text = base.mark_text(fontSize=12).encode(text="label:N")
+    return (cells + text).properties(
         title=alt.TitleParams(
-            "Scorecard trends", subtitle="Each measure by period, up to the chosen one"
-        )
+            "Scorecard trends",
+            subtitle="Each measure by period; green: better than its own average, red: worse",
+        ),
+        width=alt.Step(62),
+        height=alt.Step(24),
     )
 
 

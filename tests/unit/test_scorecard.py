@@ -407,6 +407,10 @@ def test_trends_and_takeaway(card):
     trend = card.trends[card.trends["key"] == "revenue_per_customer"]
     assert trend["period"].tolist() == ["Q1 2024", "Q2 2024"]
     assert trend["value"].tolist() == pytest.approx([150.0, 60.0])
+    assert trend["label"].tolist() == ["€150", "€60"]
+    assert trend["score"].tolist() == pytest.approx([1.0, -1.0])  # higher is better: Q2 worse
+    churn = card.trends[card.trends["key"] == "churn_rate"]
+    assert churn["score"].tolist() == [0.0]  # one period: no spread
     assert np.isfinite(card.trends["value"]).all()
     text = sc.takeaway(card)
     assert "improved on Q1 2024" in text and "biggest move" in text
@@ -465,9 +469,9 @@ def test_command_line_refuses_an_unknown_measure(tmp_path, capsys):
 def test_charts_build_from_the_scorecard(card):
     from cvm_core.charts import scorecard as charts
 
-    spec = charts.trend_chart(card.trends, "EUR").to_dict()
-    assert len(spec["concat"]) == card.trends["key"].nunique()
-    assert spec["concat"][0]["title"]["text"] == "Revenue from new customers"
+    spec = charts.trend_heatmap(card.trends).to_dict()
+    assert spec["layer"][0]["mark"]["type"] == "rect"
+    assert spec["layer"][1]["encoding"]["text"]["field"] == "label"
     channel = charts.channel_chart(card.breakdowns["channel"], "EUR").to_dict()
     assert channel["layer"][0]["encoding"]["x"]["axis"]["format"] == "%"
     segment = charts.segment_chart(card.breakdowns["segment"], "EUR").to_dict()
