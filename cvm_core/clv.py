@@ -67,6 +67,11 @@ PENALIZER_STEPS: tuple[float, ...] = (0.0, 0.001, 0.01, 0.1, 1.0)
 SUBSAMPLE_ABOVE = 100_000
 """Distinct rows above which a subsample fit provides the starting point."""
 SUBSAMPLE_SIZE = 50_000
+COMPARE_SAMPLE = 50_000
+"""Above this many calibration customers, the models other than the chosen one are fitted to a
+random sample of this size for the comparison table (and scored on every customer): Pareto/NBD has
+no analytic gradient and takes about 40 s on 1M customers, too long to make the user wait for a
+model they did not pick."""
 SPEND_Q_MIN = 1.01
 """Lower bound of the Gamma-Gamma q: the population mean spend p*gamma/(q-1) needs q > 1."""
 DEFAULT_HORIZON_MONTHS = 36
@@ -494,6 +499,20 @@ class TransactionModel:
             _, _, a, b = self._params()
             values = values * b / (a + b)
         return values.reshape(t.shape)
+
+
+def log_likelihood(model: TransactionModel, summary: pd.DataFrame) -> float:
+    """Total log-likelihood of a customer summary under a fitted model (in the data's time unit),
+    e.g. to score a model fitted on a sample against every customer."""
+    rows = collapse_histories(summary)
+    scale = 1.0 / float(rows.T.max())
+    scaled = model._params().copy()
+    scaled[1] *= scale
+    if model.model == "pareto":
+        scaled[3] *= scale
+    with np.errstate(all="ignore"):
+        value = _loglik(model.model, scaled, _Scaled.from_rows(rows, scale))
+    return value + float(rows.weights @ rows.frequency) * np.log(scale)
 
 
 def _check_enough_data(rows: HistoryRows) -> None:
@@ -1084,8 +1103,9 @@ class CLVFit:
     cumulative : DataFrame or None
         See :func:`cumulative_repeat_purchases`.
     comparison : DataFrame
-        One row per model: model, name, parameters, log_likelihood, holdout_pct_error,
-        holdout_mae, penalizer, recommended, error.
+        One row per model: model, name, parameters, log_likelihood (on every calibration
+        customer), holdout_pct_error, holdout_mae, penalizer, fitted_customers (fewer than the
+        calibration's when fitted to a sample, see :data:`COMPARE_SAMPLE`), recommended, error.
     recommended : str
         Model key with the lowest holdout MAE (without holdout: the highest log-likelihood).
     notes : tuple of str
@@ -1195,8 +1215,11 @@ def _compare(
     keys = list(MODELS) if settings.compare else [settings.model]
     fits, rows = {}, []
     for key in keys:
+        data = calibration
+        if key != settings.model and len(calibration) > COMPARE_SAMPLE:
+            data = calibration.sample(COMPARE_SAMPLE, random_state=0)
         try:
-            fitted = TransactionModel(key).fit(calibration)
+            fitted = TransactionModel(key).fit(data)
         except ModelError as error:
             if key == settings.model:
                 raise ModelError(where + str(error)) from error
@@ -1211,6 +1234,7 @@ def _compare(
         "holdout_pct_error",
         "holdout_mae",
         "penalizer",
+        "fitted_customers",
         "error",
     ):
         if column not in table:
@@ -1223,19 +1247,21 @@ def _compare(
     table["parameters"] = table["parameters"].fillna("")
     return fits, table[
         ["model", "name", "parameters", "log_likelihood", "holdout_pct_error", "holdout_mae",
-         "penalizer", "recommended", "error"]
+         "penalizer", "fitted_customers", "recommended", "error"]
     ]  # fmt: skip
 
 
 def _score(
     fitted: TransactionModel, calibration: pd.DataFrame, actual: pd.Series | None, periods: float
 ) -> dict:
+    whole = fitted.n_customers_ == len(calibration)
     row = {
         "model": fitted.model,
         "name": fitted.name,
         "parameters": ", ".join(f"{k} = {v:.3f}" for k, v in fitted.params_.items()),
-        "log_likelihood": fitted.log_likelihood_,
+        "log_likelihood": fitted.log_likelihood_ if whole else log_likelihood(fitted, calibration),
         "penalizer": fitted.penalizer_coef_,
+        "fitted_customers": fitted.n_customers_,
         "error": "",
     }
     if actual is not None:

@@ -270,9 +270,17 @@ def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
         if fitted.holdout is not None
         else "highest log-likelihood (all have 4 parameters)"
     )
+    customers = fitted.calibration_model.n_customers_
+    sampled = table["fitted_customers"].fillna(customers) < customers
+    sample = (
+        f" The other models were fitted to a random {formatting.count(clv.COMPARE_SAMPLE)} of the "
+        f"{formatting.count(customers)} customers (to save time) and scored on all of them."
+        if sampled.any()
+        else ""
+    )
     st.caption(
         f"Each model fitted to the calibration period; alpha and beta are in "
-        f"{UNIT_WORDS[fitted.settings.unit]}. Recommended: the {rule}."
+        f"{UNIT_WORDS[fitted.settings.unit]}. Recommended: the {rule}.{sample}"
     )
     recommended = fitted.recommended
     if recommended != fitted.settings.model:

@@ -403,3 +403,26 @@ def test_command_line_help_and_bad_date(tmp_path, capsys):
     load_cdnow_transactions().to_csv(path, index=False)
     assert main(["clv", str(path), "--calibration-end", "soon"]) == 2
     assert "--calibration-end takes a date like 1997-09-30" in capsys.readouterr().err
+
+
+# --- model comparison on large data --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "pareto", "mbgnbd"])
+def test_log_likelihood_of_a_summary_equals_the_fitted_one(model, calibration):
+    fitted = clv.TransactionModel(model).fit(calibration)
+    assert clv.log_likelihood(fitted, calibration) == pytest.approx(fitted.log_likelihood_)
+
+
+def test_large_data_compares_the_other_models_on_a_sample(monkeypatch, cdnow_tx, cdnow_fit):
+    monkeypatch.setattr(clv, "COMPARE_SAMPLE", 1000)
+    settings = clv.FitSettings("bgnbd", "week", CAL_END, OBS_END, compare=True)
+    sampled = clv.fit_clv(cdnow_tx, settings).comparison.set_index("model")
+    full = cdnow_fit.comparison.set_index("model")
+    assert sampled["fitted_customers"].to_dict() == {"bgnbd": 2357, "pareto": 1000, "mbgnbd": 1000}
+    # The chosen model is fitted to everyone; the others are scored on everyone, so a sample's
+    # parameters can only do worse on the whole calibration than the full maximum-likelihood fit.
+    assert sampled.loc["bgnbd", "log_likelihood"] == full.loc["bgnbd", "log_likelihood"]
+    for other in ("pareto", "mbgnbd"):
+        assert sampled.loc[other, "log_likelihood"] < full.loc[other, "log_likelihood"]
+        assert sampled.loc[other, "log_likelihood"] > full.loc[other, "log_likelihood"] - 50
