@@ -149,12 +149,12 @@ def _column_config(currency: str, dimension: str) -> dict:
     return {
         "segment": st.column_config.TextColumn(dimension),
         "customers": number("Customers", format="localized"),
-        "customer_share": number("% of customers", format="percent"),
+        "customer_share": number("% of customers", format="%.1f%%"),
         "net_revenue": number(f"Net revenue ({currency})", format="localized"),
-        "revenue_share": number("% of revenue", format="percent"),
+        "revenue_share": number("% of revenue", format="%.1f%%"),
         "revenue_per_customer": number(f"Revenue / customer ({currency})", format="localized"),
         "margin": number(f"Margin ({currency})", format="localized"),
-        "margin_share": number("% of margin", format="percent"),
+        "margin_share": number("% of margin", format="%.1f%%"),
         "avg_recency_days": number("Avg days since last buy", format="%.0f"),
         "avg_frequency": number("Avg orders", format="%.1f"),
         "avg_monetary": None,
@@ -166,7 +166,9 @@ def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
     shown = frame.dropna(axis=1, how="all")
     shares = [c for c in shown.columns if c.endswith("_share")]
     amounts = [c for c in shown.select_dtypes("number").columns if c not in shares]
-    shown = shown.round({**dict.fromkeys(amounts, 0), **dict.fromkeys(shares, 4)})
+    # Shares as 0-100 with one decimal, so every row reads alike ("15.4%", "62.0%").
+    shown = shown.assign(**{c: shown[c] * 100 for c in shares})
+    shown = shown.round({**dict.fromkeys(amounts, 0), **dict.fromkeys(shares, 1)})
     config = _column_config(currency, dimension)
     for column in shown.columns:
         if column.startswith("avg_") and column not in config:

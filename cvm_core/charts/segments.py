@@ -138,7 +138,7 @@ def silhouette_chart(silhouette: pd.Series, chosen_k: int) -> alt.LayerChart:
         # Headroom above the best k so its marker is not cut by the plot edge.
         y=alt.Y(
             "silhouette:Q",
-            title="Mean silhouette (higher = better separated)",
+            title="Mean silhouette",
             scale=alt.Scale(domain=[min(0.0, float(data["silhouette"].min())), top * 1.2]),
         ),
         tooltip=[

@@ -121,7 +121,8 @@ def test_every_chart_goes_to_the_deck_with_a_takeaway_from_the_data(demo_page):
         "products_per_customer",
         "next_best_category",
     } <= set(names)
-    table = demo_page.tabs[0].dataframe[0].value.set_index("segment")
+    shown = demo_page.tabs[0].dataframe[0].value.set_index("segment")
+    table = shown.filter(like="_share") / 100  # shown as percentages with one decimal
     top = table["revenue_share"].idxmax()
     assert deck["rfm_segment_map"].takeaway == (
         f"RFM segment '{top}': {table.loc[top, 'customer_share']:.0%} of customers bring "

@@ -47,4 +47,19 @@ def test_segments_page_on_the_demo_data(page, app_server):
     ]
     assert len(rows) == 1 + 4000
     assert len({r[3] for r in rows[1:]}) == 4
+    champions = sum(r[2] == "Champions" for r in rows[1:])
+
+    # A campaign for Champions only: the offers list keeps just them.
+    with expect_rerun(page, timeout_ms=120_000):
+        page.get_by_test_id("stMultiSelect").filter(has_text="Only customers in these").click()
+        page.get_by_role("option", name="Champions", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_text(f"Segment membership ({champions:,} customers)")).to_be_visible()
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Next-best offers (CSV)").click()
+    with open(info.value.path(), encoding="utf-8-sig") as f:
+        offers = list(csv.reader(io.StringIO(f.read())))
+    assert offers[0][:3] == ["Customer ID", "Customer name", "RFM segment"]
+    assert 0 < len(offers) - 1 <= champions
+    assert {r[2] for r in offers[1:]} == {"Champions"}
     screenshot(page, "segments_demo")
