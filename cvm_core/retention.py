@@ -56,6 +56,8 @@ TENURE_YEARS = 4
 """Relationship years shown separately; the last one collects that year and later (4+)."""
 MIN_TENURE_CUSTOMER_YEARS = 5.0
 """A relationship year with less exposure than this is reported as not enough data."""
+MIN_RETENTION_HORIZON_DAYS = 56
+"""Annual retention is measured over at least this many days (8 weeks) before annualising."""
 MAX_GROUP_LEVELS = 8
 """Groupings keep their largest levels and lump the rest into 'Other'."""
 MAX_CURVE_POINTS = 4000
@@ -547,8 +549,9 @@ def annual_retention(
 ) -> tuple[float | None, str]:
     """Annual customer retention r: of the customers active a year ago, the share active today.
 
-    With less than a year of history the same share is measured over the second half of the
-    history (h days) and annualised as share^(365 / h).
+    With less than two years of history the same share is measured over the second half of the
+    history (h days) and annualised as share^(365 / h); below MIN_RETENTION_HORIZON_DAYS of
+    look-back that extrapolation says more about chance than about customers, so none is given.
 
     Parameters
     ----------
@@ -566,8 +569,9 @@ def annual_retention(
     since = observation_end - pd.Timedelta(days=horizon)
     covering = (spells["start"] <= since) & ~(spells["lapse"] <= since)
     on_books = distinct(spells.loc[covering, "customer"].to_numpy())
-    if horizon < 1 or on_books.size == 0:
-        return None, "not measurable: the history is too short"
+    if horizon < MIN_RETENTION_HORIZON_DAYS or on_books.size == 0:
+        weeks = 2 * MIN_RETENTION_HORIZON_DAYS // 7
+        return None, f"not measurable: it needs at least {weeks} weeks of history"
     kept = int((status["status"].to_numpy()[on_books] != CHURNED).sum()) / on_books.size
     how = (
         f"of the {formatting.count(int(on_books.size))} customers active on {since:%d %b %Y}, the "
@@ -1187,6 +1191,7 @@ class RetentionResult:
     economics: RetentionEconomics | None = None
     economics_message: str | None = None
     notes: tuple[str, ...] = ()
+    churn_by_period_message: str | None = None
 
     @property
     def group_names(self) -> tuple[str, ...]:
@@ -1264,6 +1269,7 @@ def analyse_retention(
     groups = customer_groups(transactions, summary, customers, labelled=(segments, clv))
     tenure = profit_by_tenure(transactions, status, rule.window_days, end)
     rate, source = annual_retention(spells, status, end)
+    by_period = churn_by_period(spells, settings.period, end)
     base = RetentionResult(
         settings=replace(settings, rule=rule, grouping=None),
         observation_end=end,
@@ -1271,7 +1277,8 @@ def analyse_retention(
         groups=groups,
         cohorts=cohorts,
         cohort_message=cohort_message,
-        churn_by_period=churn_by_period(spells, settings.period, end),
+        churn_by_period=by_period,
+        churn_by_period_message=_churn_period_message(by_period, spells, rule, settings.period),
         churn_by_group=churn_by_group(status, groups),
         survival=survival_analysis(status),
         median_lifetime_days=median_lifetime(status),
@@ -1326,6 +1333,25 @@ def revise_retention(
         )
     revised = replace(settings, rule=old.rule, grouping=grouping)
     return replace(result, settings=revised, **changes)
+
+
+def _churn_period_message(
+    table: pd.DataFrame, spells: pd.DataFrame, rule: ChurnRule, period: str
+) -> str | None:
+    """Why there are no churn rates per period, in words that say what to change."""
+    if not table.empty:
+        return None
+    if spells["lapse"].notna().any():
+        first = pd.Timestamp(spells["lapse"].min())
+        return (
+            f"Customers first lapsed on {first:%d %b %Y}, and no complete {period} of data follows "
+            f"the first {period} with a lapse. Choose a shorter period (e.g. week) or load a "
+            "longer history."
+        )
+    return (
+        f"No customer has gone {rule.window_days} days without a purchase within the data, so "
+        "nobody has lapsed yet. Shorten the churn window to see churn by period."
+    )
 
 
 def _cohorts_or_message(

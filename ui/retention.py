@@ -290,8 +290,7 @@ def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
                    takeaway=takeaways.gaps_takeaway(q, rule.window_days))  # fmt: skip
     period = result.settings.period
     if result.churn_by_period.empty:
-        st.info(f"No customer has lapsed yet within the data: the churn window ({rule.window_days} days) is "
-                "longer than the history allows. Shorten it to see churn by period.")  # fmt: skip
+        st.info(result.churn_by_period_message, icon=":material/info:")
     else:
         show_chart(charts.churn_rate_chart(result.churn_by_period, period),
                    f"Of the customers active at the start of each {period}, the share who passed {rule.window_days} "
@@ -360,12 +359,16 @@ def show_lists(result: core.RetentionResult, dataset: Dataset, clv: pd.DataFrame
     c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, core.DEFAULT_OVERDUE_FACTOR, 0.5,
               format="%.1f×", key=key("overdue", dataset))  # fmt: skip
     currency = data.currency(dataset)
-    st.markdown(f"**At risk: {len(result.at_risk):,} valuable customers** still active but overdue against their own "
+    st.markdown(f"**At risk: {_customers(len(result.at_risk))}** still active but overdue against their own "
                 "purchase rhythm" + (" or with a low P(alive)." if "p_alive" in result.at_risk else "."))  # fmt: skip
     measure = result.settings.lists.value_measure
     _list_table(result.at_risk, currency, "at_risk", measure)
-    st.markdown(f"**Win back: {len(result.win_back):,} valuable customers** who have churned.")
+    st.markdown(f"**Win back: {_customers(len(result.win_back))}** who have churned.")
     _list_table(result.win_back, currency, "win_back", measure)
+
+
+def _customers(n: int) -> str:
+    return f"{n:,} valuable customer{'' if n == 1 else 's'}"
 
 
 def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> None:

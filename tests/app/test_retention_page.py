@@ -224,3 +224,24 @@ def test_charts_carry_data_driven_takeaways_and_segments_become_groupings(datase
     assert f"{result.median_lifetime_days:,.0f} days" in takeaways["Customer survival"]
     for text in takeaways.values():
         assert "nan" not in text.lower() and "–" not in text and len(text) > 30
+
+
+def test_a_history_shorter_than_two_periods_is_explained_in_every_tab():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "Customer": rng.choice([f"C{i}" for i in range(30)], 200),
+            "Date": pd.Timestamp("2024-03-04") + pd.to_timedelta(rng.integers(0, 20, 200), "D"),
+            "Revenue": rng.uniform(5, 50, 200).round(2),
+        }
+    )
+    at = run_page(PAGE, dataset_from_frame(frame, "three weeks"))
+    assert not at.exception and not at.error
+    warnings = " ".join(w.value for w in at.warning)
+    assert "less than two complete months" in warnings  # the cohorts
+    assert "Choose a shorter period (e.g. week)" in warnings
+    infos = " ".join(i.value for i in at.info)
+    assert "no complete month of data follows the first month with a lapse" in infos
+    assert "needs at least 16 weeks of history" in " ".join(w.value for w in at.warning)
+    shown = " ".join(m.value for m in at.metric)
+    assert "nan" not in shown.lower() and "inf" not in shown.lower()

@@ -481,14 +481,16 @@ def test_analyse_retention_end_to_end_and_messages():
 
 
 def test_revising_the_quick_settings_equals_a_full_analysis():
-    summary = customer_summary(LIST_TX, "day")
+    end = pd.Timestamp("2024-04-30")  # 120 days: long enough to measure annual retention
+    summary = customer_summary(LIST_TX, "day", end)
     base = R.RetentionSettings(rule=R.ChurnRule(20))
-    first = R.analyse_retention(LIST_TX, summary, base)
+    first = R.analyse_retention(LIST_TX, summary, base, observation_end=end)
     changed = R.RetentionSettings(
         rule=R.ChurnRule(20), grouping=None, lists=R.ListSettings(top_share=1.0), discount_rate=0.2
     )
     revised = R.revise_retention(first, summary, changed)
-    full = R.analyse_retention(LIST_TX, summary, changed)
+    full = R.analyse_retention(LIST_TX, summary, changed, observation_end=end)
+    assert revised.economics is not None
     pd.testing.assert_frame_equal(revised.at_risk, full.at_risk)
     pd.testing.assert_frame_equal(revised.win_back, full.win_back)
     pd.testing.assert_frame_equal(revised.economics.table, full.economics.table)
@@ -568,4 +570,28 @@ def test_lists_export_with_readable_unique_headings():
         .decode("utf-8-sig")
         .splitlines()[0]
         .startswith("Customer,Why,Net revenue,Rank")
+    )
+
+
+def test_too_short_a_history_gives_reasons_not_numbers():
+    tx = transactions(
+        [("A", "2024-03-04", 1.0), ("A", "2024-03-06", 1.0), ("B", "2024-03-05", 1.0)]
+    )
+    end = pd.Timestamp("2024-03-31")
+    summary = customer_summary(tx, "day", end)
+    result = R.analyse_retention(
+        tx, summary, R.RetentionSettings(rule=R.ChurnRule(7)), None, None, end
+    )
+    # 27 days of history: annual retention would extrapolate 13 days to a year.
+    assert result.annual_retention is None
+    assert result.annual_retention_source == "not measurable: it needs at least 16 weeks of history"
+    assert "not measurable" in result.economics_message
+    # Both lapsed in March (B on 13 Mar, A on 14 Mar), but March is the last, incomplete month.
+    assert result.churn_by_period.empty
+    assert result.churn_by_period_message.startswith("Customers first lapsed on 13 Mar 2024")
+    quiet = R.analyse_retention(
+        tx, summary, R.RetentionSettings(rule=R.ChurnRule(60)), None, None, end
+    )
+    assert quiet.churn_by_period_message.startswith(
+        "No customer has gone 60 days without a purchase"
     )
