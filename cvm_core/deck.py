@@ -31,8 +31,10 @@ TITLE_PT = 30
 TAKEAWAY_PT = 20
 TABLE_PT = 14
 FOOTER_PT = 11
-TABLE_ROWS_PER_SLIDE = 9
-"""Scorecard rows per slide: 9 rows of 14 pt text fill a 16:9 slide without shrinking the font."""
+TABLE_ROWS_PER_SLIDE = 8
+"""Scorecard rows per slide: 8 rows of 14 pt text (two lines each at most) fill a 16:9 slide."""
+SLIDE_DROPPED_COLUMNS = ("Definition", "Source / how to enable")
+"""Scorecard columns left off the slides (too long to read projected; the workbook has them)."""
 MAX_TITLE_CHARS = 120
 MAX_TAKEAWAY_CHARS = 300
 MAX_CELL_CHARS = 160
@@ -215,11 +217,32 @@ def _fill_cell(cell, text: str, header: bool = False) -> None:
         cell.fill.fore_color.rgb = _HEADER_FILL
 
 
+def scorecard_for_slides(table: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as it reads best projected: long text columns left out, and a Scenario
+    column only when a what-if treatment gives some measure a projected value."""
+    out = table.drop(columns=[c for c in SLIDE_DROPPED_COLUMNS if c in table])
+    if "Scenario" in out:
+        text = out["Scenario"].fillna("").astype(str).str.strip()
+        if text.isin(["", "–"]).all():
+            out = out.drop(columns="Scenario")
+    return out.reset_index(drop=True)
+
+
+def _name_groups_once(page: pd.DataFrame) -> pd.DataFrame:
+    """Each perspective named on its first row of the slide only (a grouped table reads faster)."""
+    if "Perspective" not in page:
+        return page
+    page = page.copy()
+    repeated = page["Perspective"].eq(page["Perspective"].shift())
+    page["Perspective"] = page["Perspective"].where(~repeated, "")
+    return page
+
+
 def scorecard_pages(table: pd.DataFrame, rows: int = TABLE_ROWS_PER_SLIDE) -> list[pd.DataFrame]:
     """The scorecard split into slide-sized pieces (a 25-row table at 14 pt does not fit one)."""
     if table.empty:
         return []
-    return [table.iloc[i : i + rows] for i in range(0, len(table), rows)]
+    return [_name_groups_once(table.iloc[i : i + rows]) for i in range(0, len(table), rows)]
 
 
 def build_deck(
@@ -244,7 +267,8 @@ def build_deck(
         One slide each, in this order. A slide with ``image`` uses that PNG; otherwise ``chart`` is
         rendered with ``render`` (default :func:`cvm_core.export.chart_png`, 16:9 at 2x).
     scorecard : DataFrame, optional
-        The scorecard as shown (one row per measure); becomes native, editable table slides.
+        The scorecard as shown (one row per measure, e.g. :func:`cvm_core.scorecard.
+        scorecard_table`); becomes native, editable table slides (:func:`scorecard_for_slides`).
     made_on : date, optional
         Date on the title slide; default today.
     progress : callable, optional
@@ -259,7 +283,7 @@ def build_deck(
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     footer = f"{clean_text(dataset_name, 80)} · {made_on:%d %b %Y}"
-    pages = scorecard_pages(scorecard) if scorecard is not None else []
+    pages = scorecard_pages(scorecard_for_slides(scorecard)) if scorecard is not None else []
     total = 1 + len(charts) + len(pages)
     _title_slide(prs, client, dataset_name, made_on)
     _report(progress, 1, total, "title slide")

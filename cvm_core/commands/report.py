@@ -83,7 +83,7 @@ def _write_deck(args: argparse.Namespace, dataset: Dataset, result: report.Repor
     table = scorecard.scorecard_table(result.scorecard) if result.scorecard is not None else None
     data = deck.build_deck(args.client, dataset.name, result.charts, table)
     args.deck.write_bytes(data)
-    pages = deck.scorecard_pages(table) if table is not None else []
+    pages = deck.scorecard_pages(deck.scorecard_for_slides(table)) if table is not None else []
     return {
         "path": str(args.deck),
         "slides": 1 + len(result.charts) + len(pages),

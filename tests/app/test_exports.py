@@ -17,13 +17,13 @@ from pptx import Presentation
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import scorecard, workspace
+from cvm_core import deck, scorecard, workspace
 from tests.app.conftest import ROOT
 from ui import exports, state
 from ui import scorecard as scorecard_ui
 
 WHALE_PAGE = "pages/whale_curve.py"
-SCORECARD_PAGES = math.ceil(len(scorecard.MEASURES) / 9)
+SCORECARD_PAGES = math.ceil(len(scorecard.MEASURES) / deck.TABLE_ROWS_PER_SLIDE)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from pptx import Presentation
 
-from cvm_core import demo, scorecard, workspace
+from cvm_core import deck, demo, scorecard, workspace
 from cvm_core.__main__ import main
 from cvm_core.dataset import load_file
 
@@ -56,7 +56,11 @@ def test_report_writes_a_deck_and_a_workbook_and_prints_the_scorecard(cli_run):
         "Customer pyramid: customers, future value and past revenue by tier",
         "Churn rate by month",
     ]
-    assert len(slides) == result["deck"]["slides"] == 1 + 4 + math.ceil(measures / 9)
+    assert (
+        len(slides)
+        == result["deck"]["slides"]
+        == 1 + 4 + math.ceil(measures / deck.TABLE_ROWS_PER_SLIDE)
+    )
     assert slides[0].shapes.title.text == "Customer value review: Acme GmbH"
     assert [s.shapes.title.text for s in slides[1:5]] == charts
     for slide in slides[1:5]:

@@ -76,7 +76,7 @@ def test_title_chart_and_scorecard_slides(small_chart, small_png):
     )  # fmt: skip
     prs = reopen(data)
     slides = list(prs.slides)
-    # title + 2 charts + 11 scorecard rows over two slides (9 + 2)
+    # title + 2 charts + 11 scorecard rows over two slides (8 + 3)
     assert len(slides) == 5
     assert calls == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
     assert prs.slide_width == Inches(13.333) and prs.slide_height == Inches(7.5)
@@ -156,5 +156,32 @@ def test_deck_without_scorecard_has_only_chart_slides(small_png):
 
 
 def test_scorecard_pages_split_by_rows():
-    assert [len(p) for p in deck.scorecard_pages(scorecard(20))] == [9, 9, 2]
+    assert [len(p) for p in deck.scorecard_pages(scorecard(20))] == [8, 8, 4]
     assert deck.scorecard_pages(scorecard(0)) == []
+
+
+def test_scorecard_slides_leave_out_long_text_and_name_each_perspective_once():
+    table = pd.DataFrame(
+        {
+            "Perspective": ["Financial"] * 3 + ["Retention"] * 7,
+            "Measure": [f"M{i}" for i in range(10)],
+            "Definition": ["A long definition that would not fit a projected table."] * 10,
+            "Value (Q4 2024)": [f"{i}%" for i in range(10)],
+            "Scenario": ["–"] * 10,
+            "Source / how to enable": ["transactions"] * 10,
+        }
+    )
+    prs = reopen(deck.build_deck("", "d", [], table, made_on=MADE_ON))
+    grids = [sh.table for slide in list(prs.slides)[1:] for sh in slide.shapes if sh.has_table]
+    assert len(grids) == 2
+    cells = [[[g.cell(i, j).text for j in range(3)] for i in range(len(g.rows))] for g in grids]
+    assert cells[0][0] == ["Perspective", "Measure", "Value (Q4 2024)"]  # no scenario set
+    assert [row[0] for row in cells[0][1:]] == ["Financial", "", "", "Retention", "", "", "", ""]
+    # the second slide names its perspective again on its first row
+    assert [row[0] for row in cells[1][1:]] == ["Retention", ""]
+    assert len(grids[0].columns) == 3
+
+
+def test_scenario_column_kept_when_a_treatment_is_set():
+    table = pd.DataFrame({"Measure": ["A", "B"], "Scenario": ["–", "€1,200"]})
+    assert list(deck.scorecard_for_slides(table).columns) == ["Measure", "Scenario"]
