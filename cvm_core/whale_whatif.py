@@ -274,11 +274,13 @@ class _Working:
     """The target customers' numbers while the levers are applied one after another (internal).
 
     Per-customer arrays hold the target customers only (positions ``idx`` of the P&L). Volumes are
-    copied on first change, per activity; the cost-to-serve is today's plus the changes.
+    copied on first change, per activity; the cost-to-serve is today's plus the changes. When the
+    target is everyone, today's arrays are read as they are (no gather of a million positions).
     """
 
     idx: np.ndarray
     target: np.ndarray  # all customers, boolean
+    everyone: bool
     revenue: np.ndarray
     returns: np.ndarray
     cogs: np.ndarray
@@ -293,21 +295,24 @@ class _Working:
     @classmethod
     def start(cls, base: ScenarioBase, target: np.ndarray) -> _Working:
         idx = np.flatnonzero(target)
-        return cls(
-            idx=idx,
-            target=target,
-            revenue=base.revenue[idx],
-            returns=base.returns[idx],
-            cogs=base.cogs[idx],
-            weight=np.ones(idx.size),
-            kept=np.ones(idx.size, bool),
-        )
+        w = cls(idx, target, idx.size == base.customers, *(np.empty(0),) * 3, np.ones(idx.size),
+                np.ones(idx.size, bool))  # fmt: skip
+        w.revenue, w.returns, w.cogs = (w.take(a) for a in (base.revenue, base.returns, base.cogs))
+        return w
+
+    def view(self, values: np.ndarray) -> np.ndarray:
+        """The target customers' values, to read only (today's array itself for everyone)."""
+        return values if self.everyone else values[self.idx]
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """The target customers' values as a new array, to change."""
+        return values.copy() if self.everyone else values[self.idx]
 
     def volume(self, base: ScenarioBase, j: int) -> np.ndarray:
         """Activity ``j``'s volumes of the target customers, to change in place."""
         self._cts = None
         if j not in self.volumes:
-            self.base_volumes[j] = base.volumes[j, self.idx]
+            self.base_volumes[j] = self.view(base.volumes[j])
             self.volumes[j] = self.base_volumes[j].copy()
         return self.volumes[j]
 
@@ -317,7 +322,7 @@ class _Working:
     def cost_to_serve(self, base: ScenarioBase) -> np.ndarray:
         # Price, churn and parting do not change it: computed again only after a change.
         if self._cts is None:
-            cts = base.cost_to_serve[self.idx]
+            cts = self.take(base.cost_to_serve)
             for j, volume in self.volumes.items():
                 cts += (volume - self.base_volumes[j]) * base.rates[j]
             if self.service_cut:
@@ -334,20 +339,33 @@ class _Working:
             if j in self.volumes:
                 chosen += self.volumes[j] * base.rates[j]
             else:
-                chosen += base.costs[j, self.idx]
+                chosen += self.view(base.costs[j])
         return chosen
+
+    def _factor(self) -> np.ndarray | None:
+        """Expected share of each target customer that stays (None: all of everyone)."""
+        if self.kept.all() and (self.weight == 1.0).all():
+            return None
+        return np.where(self.kept, self.weight, 0.0)
+
+    def total(self, base: ScenarioBase) -> float:
+        """The target's expected operating profit in total (between levers: a sum is enough)."""
+        margin = self.revenue - self.returns - self.cogs - self.cost_to_serve(base)
+        factor = self._factor()
+        return float(margin.sum() if factor is None else np.dot(factor, margin))
 
     def profit(self, base: ScenarioBase) -> np.ndarray:
         """Expected operating profit of each target customer (0 for those parted with)."""
         gross = self.revenue - self.returns - self.cogs
         profit = operating_profit(gross, self.cost_to_serve(base))
-        return np.where(self.kept, self.weight * profit, 0.0)
+        factor = self._factor()
+        return profit if factor is None else factor * profit
 
 
 def _migrate(w: _Working, base: ScenarioBase, s: WhaleScenario) -> None:
     if s.migrate_from == s.migrate_to or s.migrate_from not in base.channels:
         return
-    moved = s.migrate_share * base.channel_orders[base.channels.index(s.migrate_from), w.idx]
+    moved = s.migrate_share * w.view(base.channel_orders[base.channels.index(s.migrate_from)])
     for j in base.columns_with(f"{CHANNEL_PREFIX}{s.migrate_from}"):
         w.volume(base, j)[:] -= moved
     for j in base.columns_with(f"{CHANNEL_PREFIX}{s.migrate_to}"):
@@ -356,16 +374,16 @@ def _migrate(w: _Working, base: ScenarioBase, s: WhaleScenario) -> None:
 
 def _small_orders(w: _Working, base: ScenarioBase, s: WhaleScenario) -> None:
     counts, values = base.below(s.order_limit)
-    count = counts[w.idx]
+    count = w.view(counts)
     if s.small_order_policy == "surcharge":
         w.revenue += s.surcharge * count
         return
     # Minimum order value: small orders are bundled into orders of the minimum value, same spend.
-    bundled = values[w.idx] / s.order_limit
+    bundled = w.view(values) / s.order_limit
     removed = count - bundled
     for j in base.columns_with(ORDERS):
         w.volume(base, j)[:] -= removed
-    before = base.order_count[w.idx]
+    before = w.view(base.order_count)
     scale = np.divide(before - removed, before, out=np.ones(w.idx.size), where=before > 0)
     for channel in base.channels:
         for j in base.columns_with(f"{CHANNEL_PREFIX}{channel}"):
@@ -373,7 +391,7 @@ def _small_orders(w: _Working, base: ScenarioBase, s: WhaleScenario) -> None:
     small_after = np.zeros(w.idx.size)
     if s.order_limit < base.small_order_threshold:
         # Orders between the limit and the threshold stay small, and so do the bundles.
-        still_small = base.below(base.small_order_threshold)[0][w.idx] - count
+        still_small = w.view(base.below(base.small_order_threshold)[0]) - count
         small_after = still_small + bundled
     for j in base.columns_with(SMALL_ORDERS):
         w.volume(base, j)[:] = small_after
@@ -399,6 +417,9 @@ def _part_with(w: _Working, base: ScenarioBase, s: WhaleScenario) -> None:
     if count <= 0:
         return
     # Today's ranking, lowest profit first, restricted to the target: no sort per slider move.
+    if w.everyone:
+        w.kept[base.worst_first[:count]] = False
+        return
     worst = base.worst_first[w.target[base.worst_first]][:count]
     kept = np.ones(base.customers, bool)
     kept[worst] = False
@@ -527,21 +548,25 @@ def apply_scenario(
     scenario.check()
     base = base if isinstance(base, ScenarioBase) else prepare(base)
     w = _Working.start(base, target_mask(base, scenario.target, tiers))
-    today_part = base.profit[w.idx]
-    today_sum = float(today_part.sum())
+    today_sum = float(w.view(base.profit).sum())
     before = base.total_profit
     steps = [("Profit today", before, 0.0, before, "total")]
-    profit, running, moved = today_part, before, False
-    for label, attribute, lever in _LEVERS:
-        if not _lever_active(scenario, attribute) or not w.idx.size:
-            continue
+    active = [(label, lever) for label, attribute, lever in _LEVERS
+              if _lever_active(scenario, attribute) and w.idx.size]  # fmt: skip
+    profit, running = w.view(base.profit), before
+    for i, (label, lever) in enumerate(active):
         lever(w, base, scenario)
-        profit = w.profit(base)
-        # Customers outside the target do not change: only the target's sum is recomputed.
-        now = before + (float(profit.sum()) - today_sum)
+        # Customers outside the target do not change: only the target's sum is recomputed. The
+        # last step uses the rounded profits the new curve is drawn from, so the steps add up to it.
+        if i == len(active) - 1:
+            profit = w.profit(base)
+            now = before + (float(profit.sum()) - today_sum)
+        else:
+            now = before + (w.total(base) - today_sum)
         steps.append((label, now - running, running, now, "lever"))
-        running, moved = now, True
+        running = now
     steps.append(("Profit after the fixes", running, 0.0, running, "total"))
+    moved = bool(active)
     after, after_cum, after_ranks = _after_curve(base, w, profit, moved)
     curves = pd.concat(
         [
@@ -572,12 +597,15 @@ def _after_curve(
     """Key points and cumulative profit of the kept customers after the fixes."""
     if not moved:
         return base.today, base.today_cum, base.today_ranks
-    values = base.profit.copy()
-    values[w.idx] = profit
-    if not w.kept.all():
-        keep = np.ones(base.customers, bool)
-        keep[w.idx] = w.kept
-        values = values[keep]
+    if w.everyone:
+        values = profit if w.kept.all() else profit[w.kept]
+    else:
+        values = base.profit.copy()
+        values[w.idx] = profit
+        if not w.kept.all():
+            keep = np.ones(base.customers, bool)
+            keep[w.idx] = w.kept
+            values = values[keep]
     if not values.size:
         return _NOBODY, np.zeros(1), {"start": 0, "end": 0}
     ranked = np.sort(values)[::-1]  # no customer ids needed: the values alone draw the curve

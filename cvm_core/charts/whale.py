@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.charts import MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, money_title
 from cvm_core.whale import LOSS_ZONE, PROFITABLE_ZONE, WhaleSummary
 
@@ -439,13 +440,21 @@ def waterfall_chart(steps: pd.DataFrame, currency: str) -> alt.LayerChart:
             "Total" if k == "total" else ("Adds profit" if d >= 0 else "Costs profit")
             for k, d in zip(steps["kind"], steps["delta"], strict=True)
         ],
-    )
+        # Levers are changes (+/-), totals are levels: the label says which.
+        label=[
+            formatting.money_short(d, currency) if k == "total"
+            else ("+" if d >= 0 else "") + formatting.money_short(d, currency)
+            for k, d in zip(steps["kind"], steps["delta"], strict=True)
+        ],
+    )  # fmt: skip
     base = alt.Chart(frame).encode(
         y=alt.Y("step:N", title=None, sort=list(frame["step"]), axis=alt.Axis(labelLimit=220))
     )
     bars = base.mark_bar(height=alt.RelativeBandSize(0.7)).encode(
         x=alt.X(
-            "low:Q", title=money_title("Operating profit", currency), axis=alt.Axis(format="~s")
+            "low:Q",
+            title=money_title("Operating profit", currency),
+            axis=alt.Axis(format="~s", tickCount=5, labelOverlap=True),
         ),
         x2="high:Q",
         color=alt.Color(
@@ -466,9 +475,7 @@ def waterfall_chart(steps: pd.DataFrame, currency: str) -> alt.LayerChart:
             ),
         ],
     )
-    text = base.mark_text(align="left", dx=5, fontSize=12).encode(
-        x="high:Q", text=alt.Text("delta:Q", format=",.3~s")
-    )
+    text = base.mark_text(align="left", dx=5, fontSize=12).encode(x="high:Q", text="label:N")
     return alt.layer(bars, text).properties(
         title="Where the change in profit comes from", height=alt.Step(34)
     )

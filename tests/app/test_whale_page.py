@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
-from cvm_core import formatting, whale, whale_whatif
+from cvm_core import export, formatting, profitability, whale, whale_whatif
 from cvm_core.dataset import dataset_from_frame
 from cvm_core.summary import customer_summary
 from tests.app.conftest import run_page
@@ -136,3 +137,89 @@ def test_demo_data_page_and_a_lever(demo_dataset):
     after = scenario_metrics(at)
     assert after["Customers kept"] == formatting.count(expected.customers - expected.unprofitable)
     assert after["Unprofitable customers"] == "0"
+
+
+def test_loading_an_activity_table_from_a_file():
+    dataset, at = run_shop()
+    rates = shop_activities()
+    rates.loc[rates["activity"] == "Visits", "cost_per_unit"] = 50.0  # B's visit costs 50 less
+    data = export.csv_bytes(profitability.activity_table_for_export(rates))
+    at.file_uploader(key=f"whale.upload.{dataset.fingerprint}").set_value(
+        ("rates.csv", data, "text/csv")
+    )
+    at.run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Operating profit"] == "€157"  # 107 + 50
+    assert any("Loaded 9 activities" in t.value for t in at.toast)
+
+
+def test_a_bad_activity_file_is_explained_and_the_table_kept():
+    dataset, at = run_shop()
+    bad = b"Activity,Cost driver,Cost per driver unit\nOrders,Orders,-2\n"
+    at.file_uploader(key=f"whale.upload.{dataset.fingerprint}").set_value(
+        ("rates.csv", bad, "text/csv")
+    )
+    at.run()
+    assert not at.exception
+    assert any("rates.csv" in e.value and "negative" in e.value for e in at.error)
+    assert metrics(at)["Operating profit"] == "€107"
+
+
+def test_editing_a_rate_in_the_table():
+    dataset, at = run_shop()
+    # Calls (row 6) to 10 minutes at 0.8 per minute: 8 per call instead of 4; 7 calls -> -28.
+    editor = f"whale.editor.{dataset.fingerprint}.0"
+    at.session_state[editor] = {
+        "edited_rows": {6: {"minutes_per_unit": 10.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception and not at.error
+    assert metrics(at)["Operating profit"] == "€79"
+
+
+def test_fixes_for_a_clv_value_tier():
+    dataset = shop_dataset()
+    tiers = pd.DataFrame(
+        {"tier": pd.Categorical(["Gold", "Gold", "Lead"], categories=["Gold", "Lead"])},
+        index=pd.Index(["A", "B", "C"], name="customer_id"),
+    )
+    at = run_page(
+        PAGE, dataset, **{activity_table_key(dataset): shop_activities()},
+        **{state.CLV_RESULT: (dataset.fingerprint, tiers)},
+    )  # fmt: skip
+    target = at.selectbox(key=f"whale.target.{dataset.fingerprint}")
+    assert "CLV tier Gold (2)" in target.options
+    target.set_value("tier:Gold")
+    lever(at, "price", dataset).set_value(10.0)
+    at.run()
+    assert not at.exception and not at.error
+    # A and B: +10% of (150 + 500) = +65 -> 172.
+    assert scenario_metrics(at)["Operating profit after the fixes"] == "€172"
+    assert at.session_state[state.WHALE_SCENARIO][1].target == "tier:Gold"
+
+
+def test_every_customer_unprofitable():
+    activities = shop_activities()
+    activities.loc[activities["activity"] == "Order processing", "cost_per_unit"] = 200.0
+    _, at = run_shop(activities)
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "no customer makes a profit" in warning
+    assert metrics(at)["Unprofitable customers"] == "100%"
+    assert any("needs positive total profit" in i.value for i in at.info)
+
+
+def test_every_chart_is_registered_for_the_deck_with_a_takeaway():
+    _, at = run_shop()
+    deck = at.session_state[state.DECK_CHARTS]
+    assert deck["whale_curve"].takeaway == (
+        "Top 33% of customers earn 91% of profit; the 33% who are unprofitable lose €19"
+    )
+    assert (
+        deck["cost_to_serve_by_activity"].takeaway
+        == "Visits is 58% of cost-to-serve (€100 of €173)"
+    )
+    assert all(chart.takeaway for chart in deck.values())
+    assert len(deck) >= 7

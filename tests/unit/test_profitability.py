@@ -299,3 +299,31 @@ def test_customer_pnl_table_for_download(shop):
     assert table["Operating profit"].sum() == pytest.approx(107.0)
     # The download path neutralises the formula-like name.
     assert b"'=cmd" in export.csv_bytes(table)
+
+
+def test_totals_reconcile_exactly(shop):
+    # Every amount of the shop is a multiple of 0.5, so the sums are exact in floating point: the
+    # customers' profits add up to the P&L's totals with no rounding at all.
+    totals = shop.reconciliation()
+    assert (totals["revenue"], totals["returns"], totals["cogs"]) == (725.0, 20.0, 425.0)
+    assert totals["cost_to_serve"] == 173.0 == shop.pnl["cost_to_serve"].sum()
+    assert shop.pnl["profit"].sum() == 107.0 == totals["profit"]
+    lines = profitability.pnl_statement(shop).set_index("line")["amount"]
+    assert lines.loc["Operating profit"] == 725.0 - 20.0 - 425.0 - 173.0
+
+
+def test_totals_reconcile_to_the_cent_on_the_demo_data():
+    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    tx = dataset.transactions
+    result = customer_pnl(customer_summary(tx), tx, None, dataset.cost_to_serve)
+    t = result.reconciliation()
+    books = t["revenue"] - t["returns"] - t["cogs"] - t["cost_to_serve"]
+    # Each profit is rounded to a millionth (so break-even is not noise): 4,000 of them stay
+    # far below half a cent in total.
+    assert abs(result.pnl["profit"].sum() - books) < 0.005
+    assert abs(result.activity_costs.to_numpy().sum() - t["cost_to_serve"]) < 0.005
+    # The revenue and cost of goods are the transactions' own totals.
+    purchases = tx[~tx["is_return"]]
+    assert abs(t["revenue"] - purchases["revenue"].sum()) < 0.005
+    assert abs(t["returns"] + tx.loc[tx["is_return"], "revenue"].sum()) < 0.005
+    assert abs(t["cogs"] - tx["cost"].sum()) < 0.005

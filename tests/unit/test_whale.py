@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cvm_core import whale
+from cvm_core import whale, whale_whatif
 from cvm_core.__main__ import main
 from cvm_core.errors import ValidationError
 from cvm_core.profitability import customer_pnl
 from cvm_core.summary import customer_summary
 from cvm_core.whale import whale_curve
 from cvm_core.whale_whatif import WhaleScenario, apply_scenario
-from tests.unit.test_profitability import shop_activities, shop_service, shop_transactions
+from tests.unit.test_profitability import NAN, shop_activities, shop_service, shop_transactions
 
 
 def curve_of(values: list[float], ids: list[str] | None = None) -> whale.WhaleCurve:
@@ -407,3 +407,121 @@ def test_command_line_reports_a_bad_activity_file(tmp_path, capsys):
     rates.write_text("Activity,Cost driver,Cost per driver unit\nOrders,Orders,-2\n")
     assert main(["whale", str(sales), "--activities", str(rates)]) == 2
     assert "negative" in capsys.readouterr().err
+
+
+# --- edge cases and takeaways --------------------------------------------------------------------
+
+
+def test_every_customer_unprofitable_is_explained():
+    curve = curve_of([-10, -30, -5])
+    s = curve.summary
+    assert not s.meaningful and s.unprofitable == 3 and s.peak_profit == 0.0
+    text = s.explanation("EUR")
+    assert "-€45" in text and "no customer makes a profit" in text
+    assert s.takeaway("EUR") == "Every customer loses money after cost-to-serve: -€45 in total"
+    marks = whale.key_point_marks(curve)
+    assert list(marks["key"]) == ["end"]  # no peak to mark: the curve only falls
+    assert marks.loc[0, "label"] == "Total -€45" and marks.loc[0, "cum_profit"] == -45
+
+
+def test_a_single_customer():
+    s = curve_of([12.0]).summary
+    assert s.meaningful and s.all_profitable and s.peak_pct == 1.0 and s.top_profit_pct == 1.0
+
+
+def test_takeaways_by_hand(shop):
+    curve = whale_curve(shop.pnl["profit"], shop.pnl["net_revenue"])
+    # Top fifth of 3 customers = B alone: 97.5 / 107 = 91%; C (1 of 3) loses 19.
+    assert curve.summary.takeaway("EUR") == (
+        "Top 33% of customers earn 91% of profit; the 33% who are unprofitable lose €19"
+    )
+    # The profitable two (B, A) bring (500 + 150) / 705 = 92% of net revenue, 126 / 107 = 118%.
+    assert whale.revenue_takeaway(curve) == (
+        "The profitable 67% of customers bring 92% of revenue and 118% of profit"
+    )
+    table = whale.segment_curves(shop.pnl, shop.pnl["main_channel"]).table
+    assert whale.group_takeaway(table, "Main channel", "EUR") == (
+        "Phone (main channel) loses €19 after cost-to-serve; Field sales earns the most, €98"
+    )
+    assert whale.activity_takeaway(shop.activities, "EUR") == (
+        "Visits is 58% of cost-to-serve (€100 of €173)"
+    )
+    drivers = whale.loss_drivers(shop)  # C's largest cost is calls: 20 against 4 per other one
+    assert whale.loss_driver_takeaway(drivers, "EUR") == (
+        "Calls costs €20 per loss-making customer, against €4 per profitable one"
+    )
+    worst = whale.worst_customers_costs(shop)
+    assert whale.worst_customers_takeaway(worst, "EUR") == (
+        "The 1 biggest loss-makers lose €19 together; their largest cost is Calls"
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2_001, 30_000),
+    st.floats(0.05, 0.95),
+    st.integers(0, 2**31 - 1),
+)
+def test_downsampled_chart_keeps_peak_and_ends_for_any_curve(n, profitable, seed):
+    rng = np.random.default_rng(seed)
+    k = int(n * profitable)
+    profit = np.concatenate([rng.gamma(0.8, 300.0, k), -rng.gamma(0.8, 100.0, n - k)])
+    curve = curve_of(list(profit))
+    chart = whale.chart_points(curve, max_points=2000)
+    assert len(chart) <= 2000
+    full = curve.points["cum_profit"].to_numpy()
+    assert chart["cum_profit"].max() == full.max()  # the peak, exactly
+    assert chart["cum_profit"].iloc[0] == 0.0 and chart["rank"].iloc[-1] == n
+    assert chart["cum_profit"].iloc[-1] == full[-1]
+    if curve.summary.meaningful:
+        assert chart["cum_profit_pct"].iloc[-1] == 1.0
+
+
+def test_tier_target_with_categorical_tiers_and_customers_without_a_tier(shop):
+    # Tiers as the CLV page publishes them: ordered categories; A has no tier.
+    tiers = pd.Series(
+        pd.Categorical(["Gold", "Lead"], categories=["Platinum", "Gold", "Lead"], ordered=True),
+        index=["B", "C"],
+    )
+    outcome = apply_scenario(shop, WhaleScenario(target="tier:Gold", price_increase=0.1), tiers)
+    assert outcome.target_customers == 1  # B only: +10% of 500
+    assert outcome.profit_after == pytest.approx(157.0)
+    empty = apply_scenario(shop, WhaleScenario(target="tier:Platinum", price_increase=0.1), tiers)
+    assert empty.target_customers == 0 and empty.profit_after == 107.0
+
+
+def test_no_loss_makers_leaves_the_default_target_empty():
+    tx = shop_transactions()
+    activities = shop_activities()
+    activities.loc[activities["activity"] == "Calls", ["minutes_per_unit", "cost_per_unit"]] = [
+        NAN,
+        0.0,
+    ]
+    result = customer_pnl(customer_summary(tx), tx, activities, shop_service())
+    assert (result.pnl["profit"] >= 0).all()  # C: 20 - (4 + 1 + 6 + 8) = 1
+    outcome = apply_scenario(result, WhaleScenario(price_increase=0.1, part_with=0.5))
+    assert outcome.target_customers == 0
+    assert outcome.profit_after == outcome.profit_before
+    assert list(outcome.steps["kind"]) == ["total", "total"]
+
+
+def test_prepared_base_gives_the_same_result_as_the_pnl(shop):
+    base = whale_whatif.prepare(shop)
+    scenario = WhaleScenario(target="all", small_order_policy="minimum", order_limit=50, churn=0.2)
+    np.testing.assert_array_equal(
+        apply_scenario(base, scenario).pnl["profit"], apply_scenario(shop, scenario).pnl["profit"]
+    )
+    assert base.today == whale_curve(shop.pnl["profit"]).summary
+    np.testing.assert_array_equal(
+        base.today_cum, whale_curve(shop.pnl["profit"]).points["cum_profit"]
+    )
+
+
+def test_scenario_takeaways(shop):
+    outcome = apply_scenario(shop, WhaleScenario(target="all", price_increase=0.10, churn=0.5))
+    assert whale_whatif.scenario_takeaway(outcome, "EUR") == (
+        "Profit €107 today, €89 after the fixes (-€18)"
+    )  # 177.5 x 0.5 = 88.75
+    assert whale_whatif.waterfall_takeaway(outcome.steps, "EUR") == (
+        "Biggest lever: customers lost, -€89"
+    )
