@@ -174,6 +174,10 @@ def scenarios(
         if levers:
             whale_pnl = core.replay_pnl(inputs.pnl, pnl_result.pnl, outcome.pnl)
             whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {outcome.target_customers:,} customers"
+            if not inputs.pnl["profit"].equals(pnl_result.pnl["profit"]):
+                # The page's own rates are not published; its fixes are replayed on the default
+                # rates and their effect added to the page's P&L (see core.replay_pnl).
+                whale_label += " (effect measured with the default activity rates)"
     clv_increment, clv_label = None, ""
     projection = _stored(state.CLV_SCENARIO, dataset)
     if projection is not None and inputs.clv is not None:
@@ -393,8 +397,9 @@ def show_trends(result: core.Scorecard) -> None:
         st.info("No measure has values to chart yet.")
         return
     chart = charts.trend_heatmap(result.trends)
-    show_chart(chart, "Colour compares each period with the measure's own average over the periods shown.", name="Scorecard trends",
-               data=result.trends, takeaway=core.takeaway(result))  # fmt: skip
+    takeaway = core.takeaway(result)
+    show_chart(chart, f"{takeaway} Colour compares each period with the measure's own average over the periods shown.",
+               name="Scorecard trends", data=result.trends, takeaway=takeaway)  # fmt: skip
 
 
 def show_breakdowns(result: core.Scorecard) -> None:
@@ -402,13 +407,14 @@ def show_breakdowns(result: core.Scorecard) -> None:
     left, right = st.columns(2)
     if channel is not None and not channel.empty:
         with left:
-            show_chart(charts.channel_chart(channel, result.currency), f"Cost-to-serve in {result.period} by main channel.",
-                       name="Cost-to-serve by channel", data=channel, takeaway=core.channel_takeaway(channel, result.period))  # fmt: skip
+            takeaway = core.channel_takeaway(channel, result.period)
+            show_chart(charts.channel_chart(channel, result.currency), takeaway,
+                       name="Cost-to-serve by channel", data=channel, takeaway=takeaway)  # fmt: skip
     if segment is not None and not segment.empty:
         with right:
-            show_chart(charts.segment_chart(segment, result.currency), f"Operating profit in {result.period} by RFM segment.",
-                       name="Profit contribution by segment", data=segment,
-                       takeaway=core.segment_takeaway(segment, result.period, result.currency))  # fmt: skip
+            takeaway = core.segment_takeaway(segment, result.period, result.currency)
+            show_chart(charts.segment_chart(segment, result.currency), takeaway,
+                       name="Profit contribution by segment", data=segment, takeaway=takeaway)  # fmt: skip
 
 
 def show_downloads(result: core.Scorecard) -> None:
