@@ -4,6 +4,8 @@ for a CLV model."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -166,3 +168,33 @@ def test_no_dataset_points_to_upload():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page(PAGE).run()
     assert not at.exception
     assert "No data is loaded yet" in at.info[0].value
+
+
+def test_clv_treatments_project_the_average_clv(demo_dataset, demo_card):
+    from cvm_core.scenario import PROJECTION_COLUMNS, Scenario, ScenarioProjection, Treatment
+
+    # The CLV page's projection: treatments add 40,000 of CLV over the 4,000 customers.
+    total = dict.fromkeys(PROJECTION_COLUMNS, 0.0) | {
+        "tier": "Total",
+        "customers": 4000,
+        "incremental_value": 40_000.0,
+    }
+    projection = ScenarioProjection(
+        Scenario.from_dict({"Gold": Treatment(retention_uplift=0.1)}),
+        pd.DataFrame([total]),
+        36,
+        0.1,
+    )
+    at = open_page(demo_dataset, **{state.CLV_SCENARIO: (demo_dataset.fingerprint, projection)})
+    assert not at.exception and not at.error
+    retention = table(at, "Retention")
+    base = demo_card.row("average_clv")["value"]
+    assert retention.loc["Average customer lifetime value", "Scenario"] == core.format_value(
+        base + 10.0, "money"
+    )
+    assert retention.loc["Premium customers", "Scenario"] == "–"
+    assert any("CLV treatments for Gold" in i.value for i in at.info)
+    # A projection with no treatment set is not a scenario.
+    idle = dataclasses.replace(projection, scenario=Scenario.from_dict({"Gold": Treatment()}))
+    at = open_page(demo_dataset, **{state.CLV_SCENARIO: (demo_dataset.fingerprint, idle)})
+    assert "Scenario" not in table(at, "Retention").columns
