@@ -1,0 +1,81 @@
+"""Browser test of the sidebar exports: load the demo data, name the client, download the deck and
+the workbook, save the workspace and open it again; every file is reopened and checked."""
+
+import io
+import json
+
+import openpyxl
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from tests.browser.helpers import expect_rerun, screenshot, wait_for_app
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def download(page, label: str):
+    sidebar = page.get_by_test_id("stSidebar")
+    with page.expect_download(timeout=180_000) as info:
+        sidebar.get_by_role("button", name=label).click()
+    return info.value
+
+
+def test_deck_workbook_and_workspace_from_the_sidebar(page, app_server):
+    page.goto(app_server)
+    wait_for_app(page)
+    with expect_rerun(page, timeout_ms=120_000):
+        page.get_by_role("button", name="Load Demo retail").click()
+    # The sidebar is drawn before the page loads the data, so it shows the data from the next run
+    # on (see the report); opening a page is that next run.
+    sidebar = page.get_by_test_id("stSidebar")
+    with expect_rerun(page, timeout_ms=120_000):
+        sidebar.get_by_test_id("stSidebarNav").get_by_role("link", name="Upload").click()
+    expect(sidebar.get_by_role("button", name="Download deck")).to_be_visible()
+    client = sidebar.get_by_label("Client name (title slide)")
+    with expect_rerun(page):
+        client.fill("Acme GmbH")
+        client.press("Enter")
+
+    deck = download(page, "Download deck")
+    assert deck.suggested_filename.endswith(".pptx")
+    with open(deck.path(), "rb") as f:
+        prs = Presentation(io.BytesIO(f.read()))
+    slides = list(prs.slides)
+    titles = [s.shapes.title.text for s in slides]
+    assert titles[0] == "Customer value review: Acme GmbH"
+    assert titles[1] == "Revenue and active customers by month"
+    assert titles[2].startswith("Whale curve: cumulative profit by customer")
+    assert titles[-1].startswith("Customer management scorecard")
+    for slide in slides[1:3]:
+        assert sum(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in slide.shapes) == 1
+    assert any(sh.has_table for sh in slides[-1].shapes)
+
+    book = download(page, "Download workbook")
+    assert book.suggested_filename.endswith(".xlsx")
+    with open(book.path(), "rb") as f:
+        workbook = openpyxl.load_workbook(io.BytesIO(f.read()))
+    assert workbook.sheetnames[:2] == ["About", "Customers"]
+    assert workbook["Customers"].max_row == 4001
+
+    sidebar.get_by_text("Workspace", exact=True).click()
+    saved = download(page, "Save workspace")
+    assert saved.suggested_filename.endswith("_workspace.json")
+    with open(saved.path(), "rb") as f:
+        content = f.read()
+    document = json.loads(content)
+    assert document["format"] == "cvm-workspace"
+    assert document["settings"]["cvm.export.client"] == "Acme GmbH"
+
+    # Open it again: the settings come back and the sidebar says so.
+    with expect_rerun(page):
+        client.fill("Someone else")
+        client.press("Enter")
+    uploader = sidebar.get_by_test_id("stFileUploader")
+    with expect_rerun(page, timeout_ms=120_000):
+        uploader.locator('input[type="file"]').set_input_files(
+            {"name": "workshop.json", "mimeType": "application/json", "buffer": content}
+        )
+    expect(sidebar.get_by_test_id("stAlert").filter(has_text="Workspace opened")).to_be_visible()
+    expect(client).to_have_value("Acme GmbH")
+    screenshot(page, "exports_sidebar")
