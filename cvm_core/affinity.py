@@ -83,6 +83,7 @@ def category_baskets(
     transactions: pd.DataFrame,
     customers: pd.Index | None = None,
     max_categories: int = MAX_CATEGORIES,
+    customer_codes: np.ndarray | None = None,
 ) -> CategoryBaskets:
     """Build the customer x category purchase sets.
 
@@ -95,6 +96,9 @@ def category_baskets(
         ``transactions``. Customers without a categorised purchase hold the empty set.
     max_categories : int
         Keep at most this many categories, the ones most customers bought.
+    customer_codes : ndarray of int, optional
+        Position of each transaction's customer in ``customers`` (-1 if absent), when the caller
+        has it already: looking up a million string ids is the slowest step here.
 
     Returns
     -------
@@ -112,27 +116,17 @@ def category_baskets(
         )
     if customers is None:
         customers = pd.Index(pd.unique(transactions["customer_id"]), name="customer_id")
-    lines = transactions.loc[
-        ~transactions["is_return"].to_numpy() & transactions["category"].notna().to_numpy(),
-        ["customer_id", "category"],
-    ]
-    cust = customers.get_indexer(lines["customer_id"])
-    cat_codes, cat_names = pd.factorize(lines["category"].astype(str))
+    selected = ~transactions["is_return"].to_numpy() & transactions["category"].notna().to_numpy()
+    if customer_codes is None:
+        cust = customers.get_indexer(transactions["customer_id"].to_numpy()[selected])
+    else:
+        cust = np.asarray(customer_codes)[selected]
+    cat_codes, cat_names = pd.factorize(transactions["category"][selected].astype(str))
     keep = cust >= 0
-    cust, cat_codes = cust[keep], cat_codes[keep]
-    # One (customer, category) pair per buyer, so counts below are customers, not lines.
-    pairs = np.unique(cust.astype(np.int64) * len(cat_names) + cat_codes)
-    pair_cust, pair_cat = np.divmod(pairs, len(cat_names)) if len(cat_names) else (pairs, pairs)
-    buyers = np.bincount(pair_cat, minlength=len(cat_names))
-    # Most bought first; equal counts by name, so the order is the same on every run.
-    order = np.lexsort((np.asarray(cat_names, dtype=str), -buyers))
-    kept = order[:max_categories]
-    rank = np.full(len(cat_names), -1)
-    rank[kept] = np.arange(len(kept))
-    new_cat = rank[pair_cat]
-    inside = new_cat >= 0
-    matrix = np.zeros((len(customers), len(kept)), dtype=bool)
-    matrix[pair_cust[inside], new_cat[inside]] = True
+    cust, cat_codes = cust[keep].astype(np.int64), cat_codes[keep]
+    matrix, kept = _bought_matrix(
+        cust, cat_codes, np.asarray(cat_names), len(customers), max_categories
+    )
     sets, set_of_customer = _distinct_rows(matrix)
     return CategoryBaskets(
         customers=customers,
@@ -143,9 +137,50 @@ def category_baskets(
     )
 
 
+_DENSE_CELLS = 100_000_000
+"""Customer x category cells up to which the bought-matrix is filled directly (100 MB of booleans)."""
+
+
+def _bought_matrix(
+    cust: np.ndarray, cat: np.ndarray, names: np.ndarray, n: int, max_categories: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Customer x kept-category booleans, and the kept category codes, most bought first (equal
+    counts by name, so the order is the same on every run)."""
+    k = len(names)
+    if n * k <= _DENSE_CELLS:
+        # Writing True twice is harmless, so repeat purchases need no de-duplication pass.
+        full = np.zeros((n, k), dtype=bool)
+        full[cust, cat] = True
+        buyers = full.sum(axis=0)
+        order = np.lexsort((names.astype(str), -buyers))
+        kept = order[:max_categories]
+        return full[:, kept], kept
+    # Many categories: one (customer, category) pair per buyer, so counts are customers.
+    pairs = np.unique(cust * k + cat)
+    pair_cust, pair_cat = np.divmod(pairs, k)
+    buyers = np.bincount(pair_cat, minlength=k)
+    order = np.lexsort((names.astype(str), -buyers))
+    kept = order[:max_categories]
+    rank = np.full(k, -1)
+    rank[kept] = np.arange(len(kept))
+    new_cat = rank[pair_cat]
+    inside = new_cat >= 0
+    matrix = np.zeros((n, len(kept)), dtype=bool)
+    matrix[pair_cust[inside], new_cat[inside]] = True
+    return matrix, kept
+
+
 def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of a boolean matrix and each row's position among them."""
     n, k = matrix.shape
+    if k <= 20:
+        # Each row as a number below 2^20: counting instead of sorting a million rows.
+        code = matrix.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
+        present = np.flatnonzero(np.bincount(code, minlength=1 << k))
+        lookup = np.empty(1 << k, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        sets = ((present[:, None] >> np.arange(k)) & 1).astype(bool)
+        return sets, lookup[code]
     packed = np.packbits(matrix, axis=1)
     width = -(-packed.shape[1] // 8) * 8
     padded = np.zeros((n, max(width, 8)), dtype=np.uint8)

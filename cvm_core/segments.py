@@ -505,12 +505,12 @@ class CustomerClusters:
         frame = _check_features(features)
         self.notes_ = []
         self.features_ = self._usable(frame)
+        # The median imputer (for attributes some customers lack) sorts every column: at a million
+        # customers that is most of the preparation time, so it joins only when a value is missing.
+        missing = bool(frame[self.features_].isna().to_numpy().any())
         prep = Pipeline(
-            [
-                ("impute", SimpleImputer(strategy="median")),
-                ("log", FunctionTransformer(signed_log1p)),
-                ("scale", StandardScaler()),
-            ]
+            [("impute", SimpleImputer(strategy="median"))] * missing
+            + [("log", FunctionTransformer(signed_log1p)), ("scale", StandardScaler())]
         )
         # Small k-means fits lose more to thread start-up and contention than they gain from
         # threads; on this shared 2-core machine single-threaded was 15-30x faster.
@@ -769,8 +769,19 @@ def _share(values: pd.Series) -> pd.Series:
     return values / total if total > 0 else values * np.nan
 
 
-def main_channel(transactions: pd.DataFrame, customers: pd.Index) -> pd.Series:
+def main_channel(
+    transactions: pd.DataFrame, customers: pd.Index, customer_codes: np.ndarray | None = None
+) -> pd.Series:
     """Each customer's main channel: the one with the most gross purchase revenue (ties: by name).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (customer_id, revenue, is_return, channel).
+    customers : Index
+        The customers to report on.
+    customer_codes : ndarray of int, optional
+        Position of each transaction's customer in ``customers`` (-1 if absent), if known.
 
     Returns
     -------
@@ -780,22 +791,40 @@ def main_channel(transactions: pd.DataFrame, customers: pd.Index) -> pd.Series:
     out = pd.Series(NOT_RECORDED, index=customers, name="main_channel", dtype=object)
     if "channel" not in transactions:
         return out
-    lines = transactions[
-        ~transactions["is_return"].to_numpy() & transactions["channel"].notna().to_numpy()
-    ]
-    cust = customers.get_indexer(lines["customer_id"])
-    channel, names = pd.factorize(lines["channel"].astype(str), sort=True)
+    selected = ~transactions["is_return"].to_numpy() & transactions["channel"].notna().to_numpy()
+    if customer_codes is None:
+        cust = customers.get_indexer(transactions["customer_id"].to_numpy()[selected])
+    else:
+        cust = np.asarray(customer_codes)[selected]
+    channel, names = pd.factorize(transactions["channel"][selected].astype(str), sort=True)
     keep = cust >= 0
     if not keep.any():
         return out
     key = cust[keep].astype(np.int64) * len(names) + channel[keep]
-    unique, inverse = np.unique(key, return_inverse=True)
-    revenue = np.bincount(inverse.reshape(-1), weights=lines["revenue"].to_numpy(float)[keep])
-    who, which = np.divmod(unique, len(names))
-    order = np.lexsort((which, -revenue, who))
-    first = order[np.r_[True, who[order][1:] != who[order][:-1]]]
-    out.iloc[who[first]] = np.asarray(names, dtype=object)[which[first]]
+    revenue = transactions["revenue"].to_numpy(float)[selected][keep]
+    who, which = _top_channel(key, revenue, len(customers), len(names))
+    out.iloc[who] = np.asarray(names, dtype=object)[which]
     return out
+
+
+def _top_channel(
+    key: np.ndarray, revenue: np.ndarray, n: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Customers with a channel and the index of their top channel by revenue (channel index order
+    breaks ties). ``key`` is customer * k + channel per line."""
+    if n * k <= 10_000_000:
+        # Few channels: a dense customer x channel table by counting, no sort.
+        lines = np.bincount(key, minlength=n * k).reshape(-1, k)
+        totals = np.bincount(key, weights=revenue, minlength=n * k).reshape(-1, k)
+        totals[lines == 0] = -np.inf
+        who = np.flatnonzero(lines.any(axis=1))
+        return who, totals[who].argmax(axis=1)
+    unique, inverse = np.unique(key, return_inverse=True)
+    totals = np.bincount(inverse.reshape(-1), weights=revenue)
+    who, which = np.divmod(unique, k)
+    order = np.lexsort((which, -totals, who))
+    first = order[np.r_[True, who[order][1:] != who[order][:-1]]]
+    return who[first], which[first]
 
 
 def attribute_label(column: str) -> str:
@@ -804,7 +833,10 @@ def attribute_label(column: str) -> str:
 
 
 def customer_groups(
-    transactions: pd.DataFrame, customers_table: pd.DataFrame | None, index: pd.Index
+    transactions: pd.DataFrame,
+    customers_table: pd.DataFrame | None,
+    index: pd.Index,
+    customer_codes: np.ndarray | None = None,
 ) -> dict[str, pd.Series]:
     """Categorical breakdowns of customers: main channel and the customer table's categories.
 
@@ -816,7 +848,7 @@ def customer_groups(
     """
     groups: dict[str, pd.Series] = {}
     if "channel" in transactions and transactions["channel"].notna().any():
-        groups["Main channel"] = main_channel(transactions, index)
+        groups["Main channel"] = main_channel(transactions, index, customer_codes)
     if customers_table is None:
         return groups
     table = customers_table[~customers_table.index.duplicated()]
@@ -964,6 +996,8 @@ def analyse_segments(
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
     tx = transactions[transactions["date"] <= end]
+    # Each line's customer position, looked up once for the breakdowns and the baskets below.
+    codes = summary.index.get_indexer(tx["customer_id"].to_numpy())
     rfm = rfm_scores(summary, end, settings.frequency, settings.segment_grid)
     features = rfm.table[list(RFM_FEATURES)]
     clusters, cluster_message, features = _clusters(
@@ -976,7 +1010,7 @@ def analyse_segments(
     if clusters is not None:
         cluster_profile = segment_contribution(summary, clusters.labels_, features)
         contribution["Cluster"] = cluster_profile
-    for label, groups in customer_groups(tx, customers_table, summary.index).items():
+    for label, groups in customer_groups(tx, customers_table, summary.index, codes).items():
         contribution[label] = segment_contribution(summary, groups, features)
     scopes = {
         f"RFM: {s}": (rfm.table["rfm_segment"] == s).to_numpy()
@@ -984,7 +1018,7 @@ def analyse_segments(
     }
     if clusters is not None:
         scopes |= {f"Cluster: {c}": (clusters.labels_ == c).to_numpy() for c in clusters.order_}
-    cross = _affinity(tx, summary.index, scopes, settings)
+    cross = _affinity(tx, summary.index, codes, scopes, settings)
     membership = _membership(rfm, clusters, cross.next_best, customers_table)
     return SegmentAnalysis(
         rfm=rfm,
@@ -1054,11 +1088,15 @@ class _Affinity:
 
 
 def _affinity(
-    tx: pd.DataFrame, index: pd.Index, scopes: dict[str, np.ndarray], settings: SegmentSettings
+    tx: pd.DataFrame,
+    index: pd.Index,
+    codes: np.ndarray,
+    scopes: dict[str, np.ndarray],
+    settings: SegmentSettings,
 ) -> _Affinity:
     min_customers = settings.min_pair_customers
     try:
-        baskets = affinity.category_baskets(tx, index)
+        baskets = affinity.category_baskets(tx, index, customer_codes=codes)
     except ValidationError as error:
         return _Affinity(message=str(error))
     everyone = {ALL_CUSTOMERS: None} | {k: m for k, m in scopes.items() if m.any()}

@@ -151,8 +151,11 @@ def _random_lines(n_customers: int, n_categories: int, n_lines: int, seed: int) 
     )
 
 
-@pytest.mark.parametrize("n_categories", [6, 70])  # one 64-bit word, and more than one
-def test_matrix_and_lift_agree_with_a_plain_pandas_computation(n_categories):
+@pytest.mark.parametrize("dense", [True, False])  # filled directly, or from distinct pairs
+@pytest.mark.parametrize("n_categories", [6, 30, 70])  # counted rows, one 64-bit word, two
+def test_matrix_and_lift_agree_with_a_plain_pandas_computation(n_categories, dense, monkeypatch):
+    if not dense:
+        monkeypatch.setattr(affinity, "_DENSE_CELLS", 0)
     tx = _random_lines(300, n_categories, 3000, seed=n_categories)
     baskets = affinity.category_baskets(tx)
     bought = (
@@ -171,7 +174,10 @@ def test_matrix_and_lift_agree_with_a_plain_pandas_computation(n_categories):
         assert row.lift == pytest.approx((a & b).sum() * n / (a.sum() * b.sum()))
 
 
-def test_too_many_categories_keeps_the_most_bought():
+@pytest.mark.parametrize("dense", [True, False])
+def test_too_many_categories_keeps_the_most_bought(dense, monkeypatch):
+    if not dense:
+        monkeypatch.setattr(affinity, "_DENSE_CELLS", 0)
     tx = _random_lines(200, 30, 2000, seed=3)
     baskets = affinity.category_baskets(tx, max_categories=5)
     buyers = tx[~tx["is_return"]].groupby("category")["customer_id"].nunique()

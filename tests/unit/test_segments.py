@@ -330,6 +330,19 @@ def test_clusters_with_the_same_profile_get_unique_qualified_names():
     assert "High value, frequent, recent (lower acquisition cost)" in model.order_
 
 
+def test_an_attribute_missing_for_some_customers_is_imputed_with_the_median():
+    features = _three_groups()
+    cost = pd.Series(np.where(features.index.str.startswith("g0"), 500.0, 50.0), features.index)
+    cost.iloc[::7] = np.nan
+    model = segments.CustomerClusters(n_clusters=3, random_state=0).fit(
+        features.assign(acquisition_cost=cost)
+    )
+    assert "impute" in model.pipeline_.named_steps
+    assert model.labels_.notna().all()
+    plain = segments.CustomerClusters(n_clusters=3, random_state=0).fit(features)
+    assert "impute" not in plain.pipeline_.named_steps  # nothing missing: no median pass
+
+
 def test_predict_gives_the_training_labels():
     features = _three_groups()
     model = segments.CustomerClusters(random_state=0).fit(features)
