@@ -206,7 +206,7 @@ def prepare(result: CustomerPnL) -> ScenarioBase:
     ranked = profit[worst_first][::-1]
     cum = np.concatenate(([0.0], np.cumsum(ranked)))
     today, ranks = _key_points(ranked, cum)
-    return ScenarioBase(
+    base = ScenarioBase(
         index=pnl.index,
         revenue=pnl["revenue"].to_numpy(dtype=float),
         returns=pnl["returns"].to_numpy(dtype=float),
@@ -230,6 +230,10 @@ def prepare(result: CustomerPnL) -> ScenarioBase:
         today=today,
         today_ranks=ranks,
     )
+    # The minimum-order lever needs the orders below the small-order threshold whatever limit is
+    # chosen: counted now, so that the first move of that lever counts only its own limit.
+    base.below(result.small_order_threshold)
+    return base
 
 
 def target_mask(base: ScenarioBase, target: str, tiers: pd.Series | None = None) -> np.ndarray:

@@ -101,7 +101,11 @@ def whale_chart(
         .mark_rule(color=GREY, strokeDash=[6, 4], strokeWidth=1.5)
         .encode(y="y:Q")
     )
-    layers = [area, line, reference, *_mark_layers(marks, y_field, percent)]
+    # The end label goes below the end when the curve falls into it from above (loss-makers in
+    # the tail), above it when the curve rises into it (every customer profitable) or it is the
+    # lowest point (a total loss in money).
+    end_below = percent and not summary.all_profitable
+    layers = [area, line, reference, *_mark_layers(marks, y_field, percent, end_below)]
     title = alt.Title(
         "Whale curve: cumulative profit by customer, most profitable first",
         subtitle=_subtitle(summary),
@@ -128,18 +132,19 @@ def _subtitle(summary: WhaleSummary) -> str:
 
 
 _BELOW = {"break_even", "top", "end"}
-"""Key points whose label goes below the point: on the rising part of the curve and at the end the
-curve runs above-right or above-left of them, so a label above would cross the line."""
+"""Key points whose label goes below the point: on the rising part of the curve and at a falling
+end the curve runs above-right or above-left of them, so a label above would cross the line."""
 
 
-def _mark_layers(marks: pd.DataFrame, y_field: str, percent: bool) -> list[alt.Chart]:
+def _mark_layers(
+    marks: pd.DataFrame, y_field: str, percent: bool, end_below: bool
+) -> list[alt.Chart]:
     if marks.empty:
         return []
     base = alt.Chart(marks).encode(x="customer_share:Q", y=f"{y_field}:Q")
     tooltip = [alt.Tooltip("label:N", title="Point")]
     layers = [base.mark_point(filled=True, size=110, color="#2c3e50").encode(tooltip=tooltip)]
-    # In money the end is the lowest point: a label below it would leave the chart.
-    below = _BELOW if percent else _BELOW - {"end"}
+    below = _BELOW if end_below else _BELOW - {"end"}
     for align in ("left", "right"):
         for under in (False, True):
             rows = marks[(marks["align"] == align) & marks["key"].isin(below).eq(under)]

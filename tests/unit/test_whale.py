@@ -525,3 +525,21 @@ def test_scenario_takeaways(shop):
     assert whale_whatif.waterfall_takeaway(outcome.steps, "EUR") == (
         "Biggest lever: customers lost, -€89"
     )
+
+
+def test_command_line_on_a_total_loss_prints_no_percentages(tmp_path, capsys):
+    tx = shop_transactions().drop(columns=["is_return"])
+    sales = tmp_path / "sales.csv"
+    tx.to_csv(sales, index=False)
+    rates = tmp_path / "rates.csv"
+    # 200 per order: A 2 orders, B 1, C 2 -> 1,000 of cost-to-serve against 280 of gross margin.
+    rates.write_text("Activity,Cost driver,Cost per driver unit\nOrder handling,Orders,200\n")
+    assert main(["whale", str(sales), "--activities", str(rates), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["total_profit"] == 280.0 - 1000.0
+    assert out["peak_pct"] is None and out["break_even_pct"] is None
+    assert out["top_20_profit_pct"] is None
+    # B's margin of 200 pays exactly its one order: it breaks even and is not loss-making.
+    assert out["unprofitable_pct"] == round(200 / 3, 2)
+    assert "no customer makes a profit" in out["explanation"]
+    assert out["cost_to_serve_by_activity"] == {"Order handling": 1000.0}
