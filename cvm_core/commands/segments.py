@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import math
+from pathlib import Path
 
 import pandas as pd
 
 from cvm_core import affinity
 from cvm_core import segments as core
 from cvm_core.commands import load_from_args
+from cvm_core.errors import ValidationError
 from cvm_core.summary import customer_summary
 
 HELP = (
@@ -40,6 +44,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--top", type=int, default=10, help="Category pairs to list (default %(default)s)."
     )
+    parser.add_argument(
+        "--segment-map",
+        type=Path,
+        metavar="JSON",
+        help='Own RFM segment map: a JSON file {"5": [names for FM 1..5], ..., "1": [...]} '
+        "keyed by recency score (default: the standard 11-segment map).",
+    )
+
+
+def read_segment_map(path: Path) -> tuple[tuple[str, ...], ...]:
+    """The segment map in a JSON file, as SegmentSettings.grid (rows R = 1..5)."""
+    example = '{"5": ["New", "Potential loyalists", ...5 names for FM 1-5], ..., "1": [...]}'
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        rows = [list(raw[str(r)]) for r in range(core.N_SCORES, 0, -1)]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValidationError(
+            f"Could not read the segment map {path} ({error}). Give a JSON file like {example}."
+        ) from error
+    grid = core.grid_from_frame(pd.DataFrame(rows))
+    return tuple(grid[r] for r in range(1, core.N_SCORES + 1))
 
 
 def _number(value: float, digits: int = 2) -> float | None:
@@ -127,6 +152,8 @@ def run(args: argparse.Namespace) -> dict:
     settings = core.SegmentSettings(
         frequency=args.frequency, n_clusters=args.k, cluster_attributes=tuple(args.attribute)
     )
+    if args.segment_map is not None:
+        settings = dataclasses.replace(settings, grid=read_segment_map(args.segment_map))
     result = core.analyse_segments(
         summary, dataset.transactions, dataset.customers, dataset.cost_to_serve, settings, end
     )
@@ -136,6 +163,7 @@ def run(args: argparse.Namespace) -> dict:
         "customers": len(summary),
         "observation_end": f"{end:%Y-%m-%d}",
         "frequency": args.frequency,
+        "segment_map": {f"R={r}": list(result.rfm.grid[r]) for r in range(5, 0, -1)},
         "rfm_notes": list(result.rfm.notes),
         "rfm_segments": _groups(result.contribution["RFM segment"]),
         "clusters": _clusters(result),

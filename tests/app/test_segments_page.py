@@ -145,3 +145,17 @@ def test_one_category_and_returns_only_customers_are_explained():
     assert any(m.startswith("Only one product category (Tea)") for m in infos)
     assert any(m.startswith("1 customer only returned goods") for m in infos)
     assert {m.label: m.value for m in at.metric}["Customers"] == "31"
+
+
+def test_ticked_customer_attributes_join_the_clustering(demo_dataset):
+    at = run_page(PAGE, demo_dataset)
+    fp = demo_dataset.fingerprint
+    at.multiselect(key=f"cvm.segments.attributes.{fp}").select("acquisition_cost").run()
+    at.selectbox(key=f"cvm.segments.k.{fp}").set_value(3).run()
+    assert not at.exception and not at.error
+    text = " ".join(m.value for m in at.tabs[1].markdown)
+    assert "acquisition cost" in text.lower()
+    profile = at.tabs[1].dataframe[0].value
+    assert len(profile) == 3 and "avg_acquisition_cost" in profile.columns
+    dimensions = at.selectbox(key=f"cvm.segments.dimension.{fp}").options
+    assert {"RFM segment", "Cluster", "Region", "Industry", "Main channel"} <= set(dimensions)

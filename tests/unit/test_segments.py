@@ -533,3 +533,22 @@ def test_command_line_without_categories(tmp_path, capsys):
     assert len(out["clusters"]["profiles"]) == 3
     assert out["affinity"]["available"] is False
     assert "no product category" in out["affinity"]["message"]
+
+
+def test_command_line_with_an_own_segment_map(tmp_path, capsys):
+    sales = tmp_path / "sales.csv"
+    _shop().drop(columns="is_return").to_csv(sales, index=False)
+    active = ["Active"] * 5
+    rows = {"5": active, "4": active, "3": ["Dormant"] * 5, "2": ["Dormant"] * 5, "1": ["Gone"] * 5}
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    assert main(["segments", str(sales), "--segment-map", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # R scores are quintiles of 40 customers: 8 per score, so 16 active, 16 dormant, 8 gone.
+    assert {k: v["customers"] for k, v in out["rfm_segments"].items()} == {
+        "Active": 16, "Dormant": 16, "Gone": 8,
+    }  # fmt: skip
+    assert out["segment_map"]["R=1"] == ["Gone"] * 5
+    path.write_text(json.dumps({"5": active}), encoding="utf-8")
+    assert main(["segments", str(sales), "--segment-map", str(path)]) == 2
+    assert "Could not read the segment map" in capsys.readouterr().err
