@@ -29,7 +29,7 @@ import streamlit as st
 
 from cvm_core import deck, report, workbook, workspace
 from cvm_core import scorecard as scorecard_core
-from cvm_core.dataset import Dataset
+from cvm_core.dataset import Dataset, load_file
 from cvm_core.errors import CvmError
 from cvm_core.summary import customer_summary
 from ui import data, state
@@ -43,6 +43,10 @@ WS_MESSAGE = "cvm.workspace.message"
 """(kind, text) of the last workspace load: 'success' | 'warning' | 'error'."""
 WS_PENDING = "cvm.workspace.pending"
 """A loaded workspace without data, waiting for a dataset to apply its settings to."""
+WS_OPENED = "cvm.workspace.opened"
+"""The last workspace opened without data: its column mapping can read the sales file."""
+WS_DATA_UPLOAD = "cvm.workspace.data_upload"
+DATA_FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
 GLOBAL_KEYS = (
     state.UNIT,
     CLIENT,
@@ -115,6 +119,8 @@ def _on_workspace_upload() -> None:
         return
     if loaded.dataset is not None:
         data.set_dataset(loaded.dataset)
+    elif loaded.mapping is not None and loaded.mapping.roles:
+        st.session_state[WS_OPENED] = loaded
     dataset = data.active_dataset()
     if dataset is None:
         st.session_state[WS_PENDING] = loaded
@@ -127,10 +133,33 @@ def _on_workspace_upload() -> None:
     st.session_state[WS_MESSAGE] = _applied(loaded, dataset)
 
 
-def _applied(loaded: workspace.Workspace, dataset: Dataset) -> tuple[str, str]:
+def _on_data_upload() -> None:
+    """Read the sales file with the opened workspace's column mapping, then apply its settings."""
+    upload, loaded = st.session_state.get(WS_DATA_UPLOAD), st.session_state.get(WS_OPENED)
+    if upload is None or loaded is None:
+        return
+    try:
+        dataset = load_file(upload.getvalue(), upload.name, loaded.mapping)
+    except CvmError as error:
+        st.session_state[WS_MESSAGE] = (
+            "error",
+            f"Could not read '{upload.name}' with the workspace's column mapping: {error} "
+            "Load it on the Upload page instead, then open the workspace again.",
+        )
+        return
+    data.set_dataset(dataset)
+    st.session_state.pop(WS_PENDING, None)
+    st.session_state.pop(WS_OPENED, None)
+    st.session_state[WS_MESSAGE] = _applied(loaded, dataset, same_data=True)
+
+
+def _applied(
+    loaded: workspace.Workspace, dataset: Dataset, same_data: bool = False
+) -> tuple[str, str]:
     restored = apply_settings(st.session_state, loaded.settings, dataset)
     text = f"Workspace opened: {len(restored)} settings restored for '{dataset.name}'."
-    if loaded.dataset is None and loaded.fingerprint and loaded.fingerprint != dataset.fingerprint:
+    other = loaded.fingerprint and loaded.fingerprint != dataset.fingerprint
+    if loaded.dataset is None and other and not same_data:
         return "warning", (
             f"{text} They were saved for '{loaded.dataset_name}', which is not the data loaded now: "
             "check the settings, or load that data and open the workspace again."
@@ -369,6 +398,14 @@ def workspace_section(dataset: Dataset | None) -> None:
             "Open a workspace", type=["json", "zip"], key=WS_UPLOAD, on_change=_on_workspace_upload,
             help="A .json or .zip saved with 'Save workspace'.",
         )  # fmt: skip
+        opened = st.session_state.get(WS_OPENED)
+        if opened is not None and (dataset is None or dataset.fingerprint != opened.fingerprint):
+            st.file_uploader(
+                f"Sales file for it ('{opened.dataset_name}')", type=DATA_FILE_TYPES,
+                key=WS_DATA_UPLOAD, on_change=_on_data_upload,
+                help="Read with the column mapping saved in the workspace: "
+                + ", ".join(f"{role} ← {column}" for role, column in opened.mapping.roles.items()),
+            )  # fmt: skip
         message = st.session_state.get(WS_MESSAGE)
         if message:
             kind, text = message

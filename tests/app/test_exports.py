@@ -17,7 +17,7 @@ from pptx import Presentation
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import deck, scorecard, workspace
+from cvm_core import deck, demo, scorecard, workspace
 from tests.app.conftest import ROOT
 from ui import exports, state
 from ui import scorecard as scorecard_ui
@@ -203,3 +203,62 @@ def test_workspace_with_data_loads_the_data_without_an_upload(demo_dataset):
     assert at.session_state[state.UNIT] == "day"
     shown = again(at, state.DATASET, state.UNIT)
     assert sidebar_buttons(shown) == ["Download deck", "Download workbook", "Save workspace"]
+
+
+def test_settings_only_workspace_reads_the_sales_file_with_its_mapping(demo_dataset):
+    fp = demo_dataset.fingerprint
+    session = {f"{state.CURRENCY}.{fp}": "CHF", f"whale.threshold.{fp}": 25.0}
+    saved = workspace.save_workspace(exports.collect_settings(session, demo_dataset), demo_dataset)
+    at = app()
+    at.sidebar.file_uploader(key=exports.WS_UPLOAD).set_value(("w.json", saved, "application/json"))
+    at.run()
+    kind, text = at.session_state[exports.WS_MESSAGE]
+    assert kind == "warning" and "apply as soon as data is loaded" in text
+    shown = again(at, exports.WS_OPENED, exports.WS_PENDING)
+    uploader = shown.sidebar.file_uploader(key=exports.WS_DATA_UPLOAD)
+    assert uploader.label == "Sales file for it ('demo_retail.xlsx')"
+    uploader.set_value((demo.DEMO_WORKBOOK_PATH.name, demo.DEMO_WORKBOOK_PATH.read_bytes(), "x"))
+    shown.run()
+    assert not shown.exception
+    loaded = shown.session_state[state.DATASET]
+    assert loaded.fingerprint == fp  # the same bytes read with the same mapping
+    assert loaded.mapping.roles == demo_dataset.mapping.roles
+    assert shown.session_state[f"{state.CURRENCY}.{fp}"] == "CHF"
+    assert shown.session_state[f"whale.threshold.{fp}"] == 25.0
+    assert exports.WS_OPENED not in shown.session_state
+    assert shown.session_state[exports.WS_MESSAGE][0] == "success"
+
+
+def test_collect_and_apply_settings_by_stable_name(demo_dataset):
+    fp = demo_dataset.fingerprint
+    table = workspace.decode_value(
+        {"$table": {"columns": ["activity", "driver"], "rows": [["Orders", "orders"]]}}
+    )
+    session = {
+        state.UNIT: "day",
+        exports.CLIENT: "Acme",
+        f"cvm.currency.{fp}": "USD",
+        f"whale.valid.{fp}": table,  # the activity table as last edited
+        f"whale.reset.{fp}": False,  # a button: not a setting
+        f"whale.editor.{fp}.3": {"edited_rows": {}},  # editor deltas: not a setting
+        f"whale.version.{fp}": 3,
+        "cvm.currency.otherdataset": "GBP",  # another dataset's
+        f"cvm.segments.k.{fp}": 4,
+    }
+    settings = exports.collect_settings(session, demo_dataset)
+    assert set(settings) == {
+        state.UNIT,
+        exports.CLIENT,
+        "cvm.currency",
+        "whale.base",
+        "cvm.segments.k",
+    }
+    assert settings["whale.base"] is table
+
+    fresh = {f"whale.version.{fp}": 7}
+    restored = exports.apply_settings(fresh, settings, demo_dataset)
+    assert sorted(restored) == sorted(settings)
+    assert fresh[state.UNIT] == "day" and fresh[f"cvm.currency.{fp}"] == "USD"
+    assert fresh[f"whale.base.{fp}"] is table and fresh[f"whale.valid.{fp}"] is table
+    assert fresh[f"whale.version.{fp}"] == 8  # the editor starts again from the restored table
+    assert fresh[f"cvm.segments.k.{fp}"] == 4
