@@ -1152,10 +1152,15 @@ def retention_economics(
 
 @dataclass(frozen=True)
 class RetentionSettings:
-    """The Retention page's settings."""
+    """The Retention page's settings.
+
+    ``rule`` None (the default) means inactivity with the window the data suggests
+    (:func:`gap_profile`), as the page starts: callers that don't choose a rule (the Scorecard,
+    the report command) then get the same churn and annual retention as the page shows.
+    """
 
     period: str = DEFAULT_PERIOD
-    rule: ChurnRule = field(default_factory=ChurnRule)
+    rule: ChurnRule | None = None
     grouping: str | None = ACQUISITION_YEAR
     lists: ListSettings = field(default_factory=ListSettings)
     discount_rate: float = DEFAULT_DISCOUNT_RATE
@@ -1259,7 +1264,7 @@ def analyse_retention(
     )
     p_alive, _ = clv_columns(clv)
     notes = []
-    rule = settings.rule
+    rule = settings.rule or ChurnRule(gap_profile(transactions, end).suggested_window_days)
     if rule.method == P_ALIVE and p_alive is None:
         notes.append("P(alive) is not available (fit the CLV model first); churn uses inactivity.")
         rule = replace(rule, method=INACTIVITY)
@@ -1305,6 +1310,7 @@ def revise_retention(
     ``result`` was computed with (else call :func:`analyse_retention`).
     """
     old = result.settings
+    settings = replace(settings, rule=settings.rule or old.rule)  # None: the rule in use
     same_rule = (settings.rule.window_days, settings.rule.p_alive_threshold) == (
         old.rule.window_days, old.rule.p_alive_threshold,
     ) and (settings.rule.method == old.rule.method or "p_alive" not in result.status)  # fmt: skip

@@ -595,3 +595,12 @@ def test_too_short_a_history_gives_reasons_not_numbers():
     assert quiet.churn_by_period_message.startswith(
         "No customer has gone 60 days without a purchase"
     )
+
+
+def test_without_a_rule_the_window_comes_from_the_data_as_on_the_page():
+    # Gaps 15, 17, 24, 24, 26, 27, 75, 94 days: 90th percentile 80.7, so 81 days.
+    summary = customer_summary(SPELL_TX, "day", SPELL_END)
+    result = R.analyse_retention(SPELL_TX, summary, observation_end=SPELL_END)
+    assert result.settings.rule == R.ChurnRule(81)
+    revised = R.revise_retention(result, summary, R.RetentionSettings(discount_rate=0.2))
+    assert revised.settings.rule == R.ChurnRule(81) and revised.settings.discount_rate == 0.2
