@@ -149,14 +149,16 @@ class ReportSettings:
     gross_margin: float = profitability.DEFAULT_GROSS_MARGIN
     clv_model: str = clv.DEFAULT_MODEL
     value: clv.ValueSettings = field(default_factory=clv.ValueSettings)
-    targets: tuple[tuple[str, float], ...] = ()
+    scorecard: scorecard.ScorecardSettings = field(default_factory=scorecard.ScorecardSettings)
 
     @classmethod
     def from_workspace(cls, settings: Mapping[str, Any], **overrides) -> ReportSettings:
         """Read: cvm.unit, cvm.observation_end, cvm.currency, whale.base (activity table),
         whale.threshold, whale.margin (%), clv.model, clv.horizon, clv.discount (%), clv.margin
-        (%), clv.margin_source, clv.tier.<name> (% of customers), scorecard targets
-        (``scorecard.target.<measure key>``). Anything else is ignored."""
+        (%), clv.margin_source, clv.tier.<name> (% of customers), and the Scorecard page's
+        cvm.scorecard.frequency, cvm.scorecard.period.<frequency>, cvm.scorecard.targets and
+        cvm.scorecard.typed (measure key -> value), cvm.scorecard.watch_band (%). Anything else
+        is ignored."""
         get = settings.get
         end = get("cvm.observation_end")
         activities = get("whale.base")
@@ -169,7 +171,7 @@ class ReportSettings:
             gross_margin=float(get("whale.margin", profitability.DEFAULT_GROSS_MARGIN * 100)) / 100,
             clv_model=get("clv.model", clv.DEFAULT_MODEL),
             value=_value_settings(settings),
-            targets=_targets(settings),
+            scorecard=_scorecard_settings(settings),
         )  # fmt: skip
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -193,14 +195,31 @@ def _value_settings(settings: Mapping[str, Any]) -> clv.ValueSettings:
     )
 
 
-def _targets(settings: Mapping[str, Any]) -> tuple[tuple[str, float], ...]:
-    prefix = "scorecard.target."
+SCORECARD_KEY = "cvm.scorecard"  # the Scorecard page's settings prefix (ui/scorecard.py)
+
+
+def _scorecard_settings(settings: Mapping[str, Any]) -> scorecard.ScorecardSettings:
+    frequency = settings.get(f"{SCORECARD_KEY}.frequency") or scorecard.DEFAULT_FREQUENCY
+    band = settings.get(f"{SCORECARD_KEY}.watch_band")
+    return scorecard.ScorecardSettings(
+        frequency=frequency,
+        period=settings.get(f"{SCORECARD_KEY}.period.{frequency}"),
+        targets=_measure_values(settings.get(f"{SCORECARD_KEY}.targets")),
+        typed=_measure_values(settings.get(f"{SCORECARD_KEY}.typed")),
+        watch_band=band / 100 if _is_number(band) else scorecard.DEFAULT_WATCH_BAND,
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _measure_values(raw: object) -> tuple[tuple[str, float], ...]:
+    """Measure key -> number, from a saved dict; keys the scorecard does not know are dropped."""
+    if not isinstance(raw, Mapping):
+        return ()
     return tuple(
-        (name[len(prefix) :], float(value))
-        for name, value in settings.items()
-        if name.startswith(prefix)
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
+        sorted((str(k), float(v)) for k, v in raw.items() if k in scorecard.SPECS and _is_number(v))
     )
 
 
@@ -305,7 +324,7 @@ def _scorecard(dataset, summary, settings, currency, rfm, pnl, clv_frame, retent
     try:
         return scorecard.build_scorecard(
             dataset.transactions, summary, dataset.customers, models,
-            scorecard.ScorecardSettings(targets=settings.targets), observation_end=settings.observation_end,
+            settings.scorecard, observation_end=settings.observation_end,
             currency=currency,
         )  # fmt: skip
     except CvmError as error:

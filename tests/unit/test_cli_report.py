@@ -84,7 +84,7 @@ def test_report_writes_a_deck_and_a_workbook_and_prints_the_scorecard(cli_run):
             assert all(c.data_type != "f" for c in row)
 
 
-def test_workspace_settings_and_mapping_are_used(tmp_path):
+def test_workspace_settings_and_mapping_are_used(tmp_path, capsys):
     dataset = load_file(DEMO.read_bytes(), DEMO.name)
     settings = {
         "cvm.unit": "month",
@@ -92,12 +92,22 @@ def test_workspace_settings_and_mapping_are_used(tmp_path):
         "clv.tier.Gold": 20.0,
         "clv.tier.Iron": 30.0,
         "whale.margin": 35,
+        "cvm.scorecard.frequency": "M",
+        "cvm.scorecard.targets": {"churn_rate": 0.1, "not_a_measure": 5.0},
+        "cvm.scorecard.typed": {"satisfaction": 0.72},
     }
     saved = tmp_path / "workshop.json"
     saved.write_bytes(workspace.save_workspace(settings, dataset))
     book_path = tmp_path / "out.xlsx"
-    argv = ["report", str(DEMO), "--workspace", str(saved), "--workbook", str(book_path)]
+    argv = ["report", str(DEMO), "--workspace", str(saved), "--workbook", str(book_path), "--json"]
     assert main(argv) == 0
+    card = json.loads(capsys.readouterr().out)["scorecard"]
+    assert card["period"] == "Dec 2024"  # months, as the workspace says
+    measures = {m["key"]: m for m in card["measures"]}
+    assert measures["churn_rate"]["target"] == 0.1
+    assert measures["churn_rate"]["status"] in {"on target", "watch", "off target"}
+    assert measures["satisfaction"]["value"] == 0.72
+    assert measures["satisfaction"]["source"] == "typed in"
     customers = openpyxl.load_workbook(book_path)["Customers"]
     headers = [c.value for c in customers[1]]
     j = headers.index("Value tier") + 1
