@@ -159,3 +159,28 @@ def test_ticked_customer_attributes_join_the_clustering(demo_dataset):
     assert len(profile) == 3 and "avg_acquisition_cost" in profile.columns
     dimensions = at.selectbox(key=f"cvm.segments.dimension.{fp}").options
     assert {"RFM segment", "Cluster", "Region", "Industry", "Main channel"} <= set(dimensions)
+
+
+def test_data_with_only_returns_is_an_error_message_not_a_traceback():
+    rows = [
+        {"Customer ID": f"K{i}", "Date": f"2024-03-{i + 1:02d}", "Revenue": -10.0 - i}
+        for i in range(5)
+    ]
+    at = run_page(PAGE, dataset_from_frame(pd.DataFrame(rows), "returns-only"))
+    assert not at.exception
+    assert any(
+        "Every transaction up to the observation end is a return" in e.value for e in at.error
+    )
+    assert not at.tabs
+
+
+def test_asking_for_more_clusters_than_customers_says_how_many_are_possible():
+    dataset = _small_dataset(5, with_category=True)
+    at = run_page(PAGE, dataset)
+    at.selectbox(key=f"cvm.segments.k.{dataset.fingerprint}").set_value(8).run()
+    assert not at.exception and not at.error
+    assert any(
+        "only 5 customers, fewer than the 8 clusters asked for. Choose at most 5" in w.value
+        for w in at.warning
+    )
+    assert {m.label: m.value for m in at.metric}["Clusters"] == "–"
