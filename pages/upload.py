@@ -7,7 +7,7 @@ import streamlit as st
 
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
 from ui import data, loaders, state
-from ui.upload import mapping_form, show_overview
+from ui.upload import JUST_LOADED, mapping_form, show_overview
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
 log = logging.getLogger(__name__)
@@ -21,9 +21,15 @@ st.caption(
 
 
 def activate(dataset) -> None:
+    """Make the dataset active and run again, so the sidebar (drawn before this page) shows it."""
     data.set_dataset(dataset)
     st.session_state.pop(state.UPLOAD_LOAD_ERROR, None)
-    st.toast(f"Loaded {dataset.name}", icon=":material/check_circle:")
+    st.session_state[JUST_LOADED] = dataset.name
+    st.rerun()
+
+
+if loaded := st.session_state.pop(JUST_LOADED, None):
+    st.toast(f"Loaded {loaded}", icon=":material/check_circle:")
 
 
 def report_failure(error: Exception, key: str) -> None:
@@ -38,10 +44,10 @@ def report_failure(error: Exception, key: str) -> None:
     st.session_state[state.UPLOAD_LOAD_ERROR] = (key, message + kept)
 
 
-demo_col, cdnow_col = st.columns(2)
-if demo_col.button(f"Load {loaders.DEMO_RETAIL}", type="primary", icon=":material/storefront:"):
+demos = st.container(horizontal=True)  # the two buttons side by side
+if demos.button(f"Load {loaders.DEMO_RETAIL}", type="primary", icon=":material/storefront:"):
     activate(loaders.load_demo(loaders.DEMO_RETAIL))
-if cdnow_col.button(f"Load {loaders.DEMO_CDNOW}", icon=":material/album:"):
+if demos.button(f"Load {loaders.DEMO_CDNOW}", icon=":material/album:"):
     activate(loaders.load_demo(loaders.DEMO_CDNOW))
 
 upload = st.file_uploader("Upload a sales spreadsheet", type=FILE_TYPES, key="upload.file")
@@ -111,5 +117,4 @@ if failure and upload is not None and failure[0] == loaders.digest(upload.getval
 
 active = data.active_dataset()
 if active is not None:
-    st.divider()
     show_overview(active)

@@ -18,6 +18,8 @@ from ui import data
 from ui.charts import show_chart
 
 NONE = "(none)"
+JUST_LOADED = "cvm.upload.just_loaded"
+"""Name of the dataset made active in the previous run, announced once with a toast."""
 DATE_ORDER_LABELS = {
     "auto": "Detect from the data",
     "dayfirst": "Day first (31/12/2024)",

@@ -24,7 +24,8 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
     axis = alt.Axis(
         format="%b %Y",
         tickCount=alt.TickCount(interval="month", step=step),
-        labelAngle=0 if len(monthly) <= 12 else -40,
+        labelAngle=0,
+        labelOverlap="greedy",  # on a narrow screen, drop labels rather than overprint them
     )
     base = alt.Chart(monthly)
     revenue_title = money_title("Net revenue", currency)
@@ -48,5 +49,5 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
     return (
         alt.layer(bars, line)
         .resolve_scale(y="independent")
-        .properties(title="Revenue and active customers by month", height=300)
+        .properties(title="Revenue and active customers by month", height=260)
     )
