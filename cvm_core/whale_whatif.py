@@ -132,6 +132,7 @@ class ScenarioBase:
     rates: np.ndarray
     activities: tuple[str, ...]
     drivers: tuple[str, ...]
+    activity_totals: np.ndarray  # cost assigned per activity, all customers
     channels: tuple[str, ...]
     channel_orders: np.ndarray  # channels x customers
     channel_costs: pd.DataFrame
@@ -218,6 +219,7 @@ def prepare(result: CustomerPnL) -> ScenarioBase:
         rates=result.activities["rate"].to_numpy(dtype=float),
         activities=tuple(result.activities["activity"]),
         drivers=tuple(result.activities["driver"]),
+        activity_totals=result.activities["cost"].to_numpy(dtype=float),
         channels=orders.channels,
         channel_orders=np.ascontiguousarray(channel_order_counts(orders, n).T),
         channel_costs=channel_order_costs(result),

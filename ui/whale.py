@@ -206,12 +206,12 @@ def _from_other_page(key: str | None, dataset: Dataset, column: str) -> pd.Serie
 
 def tiers(dataset: Dataset) -> pd.Series | None:
     """CLV value tier per customer, when the CLV page has run on this dataset."""
-    return _from_other_page(getattr(state, "CLV_RESULT", None), dataset, "tier")
+    return _from_other_page(state.CLV_RESULT, dataset, "tier")
 
 
 def segments(dataset: Dataset) -> pd.Series | None:
     """RFM segment per customer, when the Segments page has run on this dataset."""
-    return _from_other_page(getattr(state, "SEGMENTS_RESULT", None), dataset, "rfm_segment")
+    return _from_other_page(state.SEGMENTS_RESULT, dataset, "rfm_segment")
 
 
 # --- downloads -----------------------------------------------------------------------------------

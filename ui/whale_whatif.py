@@ -82,9 +82,7 @@ def _small_order_lever(base: ScenarioBase, dataset: Dataset, currency: str) -> d
 
 
 def _service_lever(base: ScenarioBase, dataset: Dataset) -> dict:
-    costly = [
-        a for a, cost in zip(base.activities, base.costs.sum(axis=1), strict=True) if cost > 0
-    ]
+    costly = [a for a, cost in zip(base.activities, base.activity_totals, strict=True) if cost > 0]
     cut = st.slider("Lower service level: cut in cost per driver unit", 0, 50, 0, 5, format="%d%%",
                     key=_key("service", dataset))  # fmt: skip
     chosen = st.multiselect(

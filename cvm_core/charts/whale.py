@@ -393,7 +393,7 @@ def worst_customers_chart(long: pd.DataFrame, currency: str) -> alt.LayerChart:
         )
     )
     return alt.layer(bars, ticks).properties(
-        title="The 15 biggest loss-makers", height=alt.Step(24)
+        title=f"The {len(order)} biggest loss-makers", height=alt.Step(24)
     )
 
 
