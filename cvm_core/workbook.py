@@ -46,6 +46,10 @@ class Sheet:
     frame: pd.DataFrame
     formats: dict[str, str] = field(default_factory=dict)
     freeze_columns: int = 0
+    row_kinds: tuple[str, ...] | None = None
+    """Per row, a number format kind for the columns in ``row_kind_columns`` (a table whose rows
+    carry different units, like the scorecard: money, shares, counts)."""
+    row_kind_columns: tuple[str, ...] = ()
 
 
 # --- result tables ----------------------------------------------------------------------------
@@ -255,6 +259,27 @@ def churn_sheet(churn_by_period: pd.DataFrame) -> Sheet:
     return Sheet("Churn by period", table, {name: kind for name, kind in present.values()})
 
 
+UNIT_KINDS = {"share": PCT, "count": COUNT, "number": NUMBER, "days": NUMBER}
+"""Scorecard units -> number format; the currency code (money) -> MONEY."""
+
+
+def scorecard_sheet(table: pd.DataFrame, currency: str = "EUR") -> Sheet:
+    """The scorecard with numbers (see :func:`cvm_core.scorecard.scorecard_table`,
+    ``formatted=False``): each row's Value, Previous, Change, Target and Scenario cells carry the
+    number format of the row's unit (money, %, count), since one column mixes units."""
+    table = table.reset_index(drop=True)
+    if "Unit" not in table:
+        return Sheet("Scorecard", table)
+    kinds = tuple(
+        MONEY if unit == currency else UNIT_KINDS.get(str(unit), NUMBER) for unit in table["Unit"]
+    )
+    numeric = tuple(
+        c for c in table.columns
+        if c.startswith(("Value", "Previous")) or c in ("Change", "Target", "Scenario")
+    )  # fmt: skip
+    return Sheet("Scorecard", table, {"Definition": TEXT}, 2, kinds, numeric)
+
+
 def about_sheet(dataset_name: str, currency: str, made_on: dt.date, lines: list[str]) -> Sheet:
     """A first sheet that says where the numbers come from and what is (not yet) included."""
     rows = [
@@ -336,9 +361,15 @@ def _write_sheet(book, sheet: Sheet, name: str, header, formats: dict) -> None:
     worksheet = book.add_worksheet(name)
     declared = {export.neutralise_text(str(k)): v for k, v in sheet.formats.items()}
     table = export.neutralise_formulas(sheet.frame).head(export.EXCEL_MAX_ROWS)
+    by_row = {export.neutralise_text(str(c)) for c in sheet.row_kind_columns}
     for j, column in enumerate(table.columns):
         kind = _kind(table[column], declared.get(column))
         worksheet.write_string(0, j, str(column), header)
+        if column in by_row and sheet.row_kinds is not None:
+            row_formats = [formats[k] for k in sheet.row_kinds]
+            _write_column(worksheet, table[column], j, kind, None, row_formats)
+            worksheet.set_column(j, j, _width(table[column], str(column), NUMBER))
+            continue
         _write_column(worksheet, table[column], j, kind, formats[kind])
         worksheet.set_column(j, j, _width(table[column], str(column), kind), formats[kind])
     worksheet.freeze_panes(1, sheet.freeze_columns)
@@ -347,11 +378,15 @@ def _write_sheet(book, sheet: Sheet, name: str, header, formats: dict) -> None:
         worksheet.set_row(0, 32)
 
 
-def _write_column(worksheet, values: pd.Series, j: int, kind: str, fmt) -> None:
+def _write_column(
+    worksheet, values: pd.Series, j: int, kind: str, fmt, row_formats: list | None = None
+) -> None:
     for i, value in enumerate(values.tolist(), start=1):
         value = _cell(value)
         if value is None:
             continue
+        if row_formats is not None:
+            fmt = row_formats[i - 1]
         if isinstance(value, str):
             worksheet.write_string(i, j, value, fmt)
         elif isinstance(value, bool):
@@ -432,7 +467,7 @@ def build_workbook(
         if churn is not None and not churn.empty:
             sheets.append(churn_sheet(churn))
     if scorecard is not None:
-        sheets.append(Sheet("Scorecard", scorecard.reset_index(drop=True)))
+        sheets.append(scorecard_sheet(scorecard, currency))
     lines = [f"Sheets: {', '.join(s.name for s in sheets)}."]
     lines += [f"Not included - {part}: {how}" for part, how in missing.items()]
     lines.append("Percentages are stored as shares (0.25) and shown as 25.0%.")

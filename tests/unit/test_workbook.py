@@ -211,3 +211,26 @@ def test_sheet_names_are_made_legal_and_unique():
     assert workbook.sheet_name("Profit/loss [2024]: all?", taken) == "Profit loss  2024   all"
     assert workbook.sheet_name("Profit/loss [2024]: all?", taken) == "Profit loss  2024   all 2"
     assert len(workbook.sheet_name("x" * 40, taken)) == 31
+
+
+def test_scorecard_cells_take_the_number_format_of_their_row_unit(summary):
+    table = pd.DataFrame(
+        {
+            "Perspective": ["Financial", "Retention", "Selection"],
+            "Measure": ["Revenue per customer", "Churn rate", "Strategic accounts"],
+            "Definition": ["Net revenue / buyers", "Lapsed / active at start", "Top tier"],
+            "Unit": ["USD", "share", "count"],
+            "Value (Q4 2024)": [718.68, 0.192, 200.0],
+            "Previous (Q3 2024)": [695.61, 0.176, 190.0],
+            "Change": [23.07, 0.016, 10.0],
+            "Target": [750.0, 0.15, None],
+            "Status": ["off target", "off target", "no target set"],
+            "Scenario": [None, None, None],
+        }
+    )
+    book = reopen(workbook.build_workbook("d", summary, scorecard=table, currency="USD"))
+    sheet = book["Scorecard"]
+    formats = [[sheet.cell(r, c).number_format for c in (5, 6, 7, 8)] for r in (2, 3, 4)]
+    assert formats == [["#,##0.00"] * 4, ["0.0%"] * 4, ["#,##0"] * 3 + ["General"]]
+    assert [sheet.cell(r, 5).value for r in (2, 3, 4)] == [718.68, 0.192, 200]
+    assert sheet.freeze_panes == "C2"
