@@ -242,11 +242,17 @@ def show_clusters(result: core.SegmentAnalysis, currency: str) -> None:
     for note in clusters.notes_:
         st.info(note, icon=":material/info:")
     how = "chosen by you" if clusters.n_clusters is not None else "the best-separated k from 2 to 8"
+    everyone = clusters.sample_size_ >= len(result.membership)
+    judged = (
+        f"k was judged on all {formatting.count(clusters.sample_size_)} customers"
+        if everyone
+        else f"k was judged on a random sample of {formatting.count(clusters.sample_size_)} customers"
+    )
     st.markdown(
         f"**{clusters.n_clusters_} clusters** ({how}) from k-means on log-scaled, standardised "
         f"{', '.join(core.attribute_label(f).lower() for f in clusters.features_)}. "
-        f"k was judged on a random sample of {formatting.count(clusters.sample_size_)} customers; "
-        f"the final model is {clusters.algorithm_} on all customers."
+        + judged
+        + f"; the final model is {clusters.algorithm_} on all customers."
     )
     if clusters.n_clusters is None and clusters.n_clusters_ == 2:
         st.caption(
