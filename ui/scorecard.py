@@ -386,8 +386,12 @@ def show_typed_inputs(result: core.Scorecard) -> None:
     key = f"{_editor_key()}.typed"
     st.data_editor(
         frame, key=key, hide_index=True, disabled=["Measure", "Would be computed from", "Unit"],
-        column_config={"Your value": st.column_config.TextColumn("Your value ✎", help="From a survey or your CRM: 72% (or 72), 4.5 days. Clear it to remove."),
-                       "Would be computed from": st.column_config.TextColumn(width="large")},
+        column_config={
+            "Measure": st.column_config.TextColumn(width=290),
+            "Would be computed from": st.column_config.TextColumn(width=420),
+            "Your value": st.column_config.TextColumn("Your value ✎", width=110, help="From a survey or your CRM: 72% (or 72), 4.5 days. Clear it to remove."),
+            "Unit": st.column_config.TextColumn(width=70),
+        },
         on_change=_save_edits, args=(key, TYPED, "Your value", list(rows["key"]), list(rows["unit"])),
     )  # fmt: skip
 
