@@ -158,7 +158,7 @@ MEASURES: tuple[MeasureSpec, ...] = (
                 needs=_CATEGORY_NEEDS),
     MeasureSpec("share_of_wallet", "Growth", "Share of wallet",
                 "The period's net revenue, annualised, as a share of the buying customers' annual "
-                "category spend.", SHARE,
+                "category spend across all suppliers.", SHARE,
                 needs="a 'Category spend' (wallet size) column in the customer table"),
 )  # fmt: skip
 """Every measure, in display order."""
@@ -522,32 +522,44 @@ def _customer_column(
 def _customer_table_measures(
     customers: pd.DataFrame | None, summary: pd.DataFrame, act: _Activity, days: np.ndarray
 ) -> dict[str, np.ndarray]:
+    """Measures that need a column of the customer table; each only when that column has values."""
+    builders = (
+        ("cost_per_new_customer", "acquisition_cost", _acquisition_cost),
+        ("share_of_wallet", "category_spend", lambda a, c: _share_of_wallet(a, c, days)),
+        ("referral_revenue_share", "acquisition_channel", _referral_share),
+    )
     out = {}
-    cost = _customer_column(customers, "acquisition_cost", summary.index)
-    if cost is not None:
-        known = cost.notna().to_numpy()
-        values = np.nan_to_num(cost.to_numpy(dtype=float))
-        first = act.first_period
-        spent = np.bincount(first[known], values[known], minlength=act.n_periods)
-        out["cost_per_new_customer"] = _ratio(
-            spent, np.bincount(first[known], minlength=act.n_periods).astype(float)
-        )
-    wallet = _customer_column(customers, "category_spend", summary.index)
-    if wallet is not None:
-        size = np.nan_to_num(wallet.to_numpy(dtype=float))[act.customer]
-        has = act.active & (size > 0)
-        annualised = act.per_period(act.net, has) * 365.25 / days
-        out["share_of_wallet"] = _ratio(annualised, act.per_period(size, has))
-    channel = _customer_column(customers, "acquisition_channel", summary.index)
-    if channel is not None:
-        text = channel.astype("string")
-        referred = text.str.contains(_REFERRAL, na=False).to_numpy()
-        if referred.any():
-            known = text.notna().to_numpy()[act.customer]
-            out["referral_revenue_share"] = _ratio(
-                act.per_period(act.net, referred[act.customer]), act.per_period(act.net, known)
-            )
+    for key, column, build in builders:
+        values = _customer_column(customers, column, summary.index)
+        result = build(act, values) if values is not None else None
+        if result is not None:
+            out[key] = result
     return out
+
+
+def _acquisition_cost(act: _Activity, cost: pd.Series) -> np.ndarray:
+    known = cost.notna().to_numpy()
+    first = act.first_period[known]
+    spent = np.bincount(first, cost.to_numpy(dtype=float)[known], minlength=act.n_periods)
+    return _ratio(spent, np.bincount(first, minlength=act.n_periods).astype(float))
+
+
+def _share_of_wallet(act: _Activity, wallet: pd.Series, days: np.ndarray) -> np.ndarray:
+    """Net revenue of buyers with a known wallet, scaled to a year, over their annual wallets."""
+    size = np.nan_to_num(wallet.to_numpy(dtype=float))[act.customer]
+    has = act.active & (size > 0)
+    annualised = act.per_period(act.net, has) * 365.25 / days
+    return _ratio(annualised, act.per_period(size, has))
+
+
+def _referral_share(act: _Activity, channel: pd.Series) -> np.ndarray | None:
+    """Net revenue share of customers acquired through referrals (None: no referral channel)."""
+    text = channel.astype("string")
+    referred = text.str.contains(_REFERRAL, na=False).to_numpy()
+    if not referred.any():
+        return None
+    known = text.notna().to_numpy()[act.customer]
+    return _ratio(act.per_period(act.net, referred[act.customer]), act.per_period(act.net, known))
 
 
 def _clv_measures(clv: pd.DataFrame | None, summary: pd.DataFrame, act: _Activity) -> dict:
@@ -647,16 +659,13 @@ def _group_table(
         }
     )
     out = frame.groupby("group", sort=False).sum()
-    order = (
-        [str(c) for c in groups.cat.categories]
-        if isinstance(groups.dtype, pd.CategoricalDtype)
-        else None
-    )
-    out = (
-        out.reindex([c for c in order if c in out.index] + [c for c in out.index if c not in order])
-        if order
-        else out.sort_values("profit", ascending=False)
-    )
+    if isinstance(groups.dtype, pd.CategoricalDtype):  # e.g. RFM segments, best first
+        order = [str(c) for c in groups.cat.categories]
+        out = out.reindex(
+            [c for c in order if c in out.index] + [c for c in out.index if c not in order]
+        )
+    else:
+        out = out.sort_values("profit", ascending=False)
     total = float(out["profit"].sum())
     out["profit_share"] = out["profit"] / total if total > 0 else np.nan
     out["cost_to_serve_share"] = _ratio(
@@ -668,11 +677,10 @@ def _group_table(
 def _segment_trend(
     act: _Activity, pairs: pd.DataFrame, segments: pd.Series, top: str
 ) -> np.ndarray:
+    """The ``top`` segment's share of each period's operating profit (NaN where it is not positive)."""
     mine = (segments.astype(str).to_numpy() == top)[act.customer]
     profit = pairs["profit"].to_numpy()
-    total = act.per_period(profit)
-    share = _ratio(act.per_period(profit, mine), total)
-    return share
+    return _ratio(act.per_period(profit, mine), act.per_period(profit))
 
 
 # --- assembling the scorecard --------------------------------------------------------------------
