@@ -54,7 +54,10 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
             c3, "Cost-to-serve drivers", names, guessed.cost_to_serve, f"{key}.sheet.cts"
         )
         sheets = SheetRoles(tx, customers, cost)
-    frame = workbook.tables[sheets.transactions].frame
+    table = workbook.tables[sheets.transactions]
+    for note in table.notes:  # e.g. title rows skipped above the header
+        st.info(note)
+    frame = table.frame
     guess = guess_mapping(frame)
     st.markdown("**Columns** — we guessed each column's meaning; correct anything that is wrong.")
     columns = [NONE, *frame.columns]

@@ -62,6 +62,7 @@ def test_messy_german_export_through_the_uploader():
     key = loaders.digest(MESSY)
     infos = [i.value for i in at.info]
     assert "Read 'messy.csv' with the cp1252 encoding." in infos
+    assert "Found the header in row 4; the 3 row(s) above it were skipped as titles." in infos
     # The guessed mapping is shown in the selectboxes, ready to be corrected.
     guessed = {
         role: at.selectbox(key=f"{key}.messy.csv.{role}").value
