@@ -26,11 +26,7 @@ def test_deck_workbook_and_workspace_from_the_sidebar(page, app_server):
     wait_for_app(page)
     with expect_rerun(page, timeout_ms=120_000):
         page.get_by_role("button", name="Load Demo retail").click()
-    # The sidebar is drawn before the page loads the data, so it shows the data from the next run
-    # on (see the report); opening a page is that next run.
     sidebar = page.get_by_test_id("stSidebar")
-    with expect_rerun(page, timeout_ms=120_000):
-        sidebar.get_by_test_id("stSidebarNav").get_by_role("link", name="Upload").click()
     expect(sidebar.get_by_role("button", name="Download deck")).to_be_visible()
     client = sidebar.get_by_label("Client name (title slide)")
     with expect_rerun(page):
