@@ -18,6 +18,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from cvm_core import deck, demo, scorecard, workspace
+from cvm_core.summary import customer_summary
 from tests.app.conftest import ROOT
 from ui import exports, state
 from ui import scorecard as scorecard_ui
@@ -262,3 +263,24 @@ def test_collect_and_apply_settings_by_stable_name(demo_dataset):
     assert fresh[f"whale.base.{fp}"] is table and fresh[f"whale.valid.{fp}"] is table
     assert fresh[f"whale.version.{fp}"] == 8  # the editor starts again from the restored table
     assert fresh[f"cvm.segments.k.{fp}"] == 4
+
+
+def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset, downloads):
+    summary = customer_summary(demo_dataset.transactions, "week")
+    shown = scorecard.build_scorecard(
+        demo_dataset.transactions, summary, demo_dataset.customers,
+        settings=scorecard.ScorecardSettings(targets=(("churn_rate", 0.1),)),
+    )  # fmt: skip
+    at = app(demo_dataset, **{scorecard_ui.RESULT: (demo_dataset.fingerprint, shown)})
+    assert not at.exception
+    prs = Presentation(io.BytesIO(built(downloads, "demo_retail_deck_")))
+    tables = [sh.table for s in prs.slides for sh in s.shapes if sh.has_table]
+    header = [tables[0].cell(0, j).text for j in range(len(tables[0].columns))]
+    rows = {t.cell(i, 1).text: t for t in tables for i in range(1, len(t.rows))}
+    expected = scorecard.scorecard_table(shown).set_index("Measure")
+    churn = "Churn rate (period on period)"
+    table = rows[churn]
+    i = next(i for i in range(1, len(table.rows)) if table.cell(i, 1).text == churn)
+    assert table.cell(i, header.index("Target")).text == expected.loc[churn, "Target"]
+    assert table.cell(i, header.index("Status")).text == expected.loc[churn, "Status"]
+    assert expected.loc[churn, "Status"] != "no target set"
