@@ -226,7 +226,6 @@ def _scorecard_settings(dataset: Dataset) -> scorecard_core.ScorecardSettings:
 
 def snapshot(dataset: Dataset) -> ExportInputs:
     """Everything the downloads need, read from session state now (cheap: references only)."""
-    published = getattr(scorecard_ui, "RESULT", None)
     return ExportInputs(
         dataset=dataset,
         unit=data.unit(),
@@ -238,7 +237,7 @@ def snapshot(dataset: Dataset) -> ExportInputs:
         clv=_stored(state.CLV_RESULT, dataset),
         pnl=_stored(state.WHALE_RESULT, dataset),
         retention=_stored(state.RETENTION_RESULT, dataset),
-        scorecard=_stored(published, dataset) if published else None,
+        scorecard=_stored(scorecard_ui.RESULT, dataset),
         scorecard_settings=_scorecard_settings(dataset),
     )
 
