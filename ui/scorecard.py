@@ -283,6 +283,10 @@ def show_headline(result: core.Scorecard) -> None:
             None if delta == "–" else delta, delta_color="normal" if row["better"] == core.HIGHER else "inverse",
             help=row["definition"],
         )  # fmt: skip
+        if math.isfinite(row["projected"]):
+            column.caption(
+                f"Scenario: {core.format_value(row['projected'], row['unit'], result.currency)}"
+            )
 
 
 def _editor_key() -> str:

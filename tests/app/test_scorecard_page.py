@@ -126,6 +126,9 @@ def test_other_pages_results_and_scenarios(demo_dataset, demo_card):
     assert projected > baseline  # a price rise for the loss-makers
     assert financial.loc["Revenue from new customers", "Scenario"] == "–"
     assert any("Whale Curve fixes (price increase)" in i.value for i in at.info)
+    assert f"Scenario: {financial.loc['Profit per customer', 'Scenario']}" in [
+        c.value for c in at.caption
+    ]
     # The Whale Curve page's own P&L for this dataset is used when present.
     own = (
         fingerprint,
