@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 
+import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -113,11 +114,14 @@ def _register_fonts() -> None:
 
 
 def slide_sized(chart):
-    """The chart at slide size; charts made of several panels keep their own panel sizes."""
-    try:
+    """The chart at slide size; charts made of several panels keep their own panel sizes.
+
+    Only single and layered charts take a top-level size: Altair accepts one on a concatenated or
+    faceted chart too but fails later, when the spec is written, so check the type up front.
+    """
+    if isinstance(chart, alt.Chart | alt.LayerChart):
         return chart.properties(width=SLIDE_CHART_WIDTH, height=SLIDE_CHART_HEIGHT)
-    except Exception:  # concatenated/faceted charts don't take a top-level size
-        return chart
+    return chart
 
 
 def chart_png(chart, scale: float = 2.0) -> bytes:
