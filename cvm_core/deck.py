@@ -179,8 +179,10 @@ def _column_widths(table: pd.DataFrame, total: int) -> list[int]:
     """Share the width by each column's longest text (bounded), so definitions get room."""
     lengths = []
     for column in table.columns:
-        texts = [str(column), *table[column].head(50).astype(str)]
-        lengths.append(min(max(len(t) for t in texts), 60) + 4)
+        cells = max((len(t) for t in table[column].head(50).astype(str)), default=0)
+        # Headers are bold: their longest word gets ~40% more room, so "Target" never breaks.
+        header = max(len(word) for word in str(column).split()) * 1.4
+        lengths.append(min(max(cells, header), 60) + 4)
     scale = total / sum(lengths)
     widths = [int(n * scale) for n in lengths]
     widths[-1] += total - sum(widths)
