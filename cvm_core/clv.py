@@ -1132,7 +1132,9 @@ def fit_clv(
     Parameters
     ----------
     transactions : DataFrame
-        Canonical transactions (customer_id, date, revenue, is_return, ...).
+        Canonical transactions (customer_id, date, revenue, is_return, ...). May be empty when
+        ``summary`` is a precomputed customer summary (a summary file): the models are then fitted
+        to the whole period, without holdout, and ``settings.observation_end`` must be given.
     settings : FitSettings
     summary : DataFrame, optional
         The customer summary for ``settings.unit`` up to the observation end, if already computed.
@@ -1144,6 +1146,8 @@ def fit_clv(
     """
     if settings.model not in MODELS:
         raise ValidationError(f"Unknown model '{settings.model}'; choose {', '.join(MODELS)}.")
+    if transactions.empty:
+        _check_summary_only(settings, summary)
     end = pd.Timestamp(settings.observation_end or transactions["date"].max())
     settings = FitSettings(
         settings.model, settings.unit, settings.calibration_end, end, settings.compare
@@ -1178,6 +1182,21 @@ def fit_clv(
         settings, summary, model, spend, chosen, calibration_spend, holdout, cumulative,
         comparison, recommended, notes,
     )  # fmt: skip
+
+
+def _check_summary_only(settings: FitSettings, summary: pd.DataFrame | None) -> None:
+    """Without transactions only the precomputed summary can be fitted, and only without holdout:
+    the holdout's actual purchases are single transactions after the calibration end."""
+    if summary is None or settings.observation_end is None:
+        raise ValidationError(
+            "There are no transactions to fit; upload the transactions or a customer summary file."
+        )
+    if settings.calibration_end is not None:
+        raise ValidationError(
+            "Holdout validation needs the transactions (the purchases after the calibration end); "
+            "this dataset is a customer summary. Switch the holdout off, or upload the "
+            "transactions file."
+        )
 
 
 def _with_context(build: Callable, prefix: str):

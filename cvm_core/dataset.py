@@ -2,6 +2,10 @@
 
 Also where a workbook's sheets are assigned to those three roles, so that the upload page, the
 command line and the demo loader all build datasets the same way.
+
+A dataset can also be a precomputed customer summary without transactions (a file written by
+``python -m cvm_core summarize`` over data too large for one machine): the summary is then the
+only table, its transactions frame is empty, and pages that need single transactions say so.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cvm_core.errors import ValidationError
 from cvm_core.io import RawTable, Workbook, read_workbook
 from cvm_core.schema import (
     CUSTOMER_ROLES,
@@ -24,6 +29,7 @@ from cvm_core.schema import (
     parse_amounts,
     parse_dates,
 )
+from cvm_core.summary import SUMMARY_COLUMNS, UNIT_DAYS
 from cvm_core.validate import ValidationOptions, ValidationResult, validate_transactions
 
 DEFAULT_CURRENCY = "EUR"
@@ -40,6 +46,26 @@ class SheetRoles:
     transactions: str
     customers: str | None = None
     cost_to_serve: str | None = None
+
+
+@dataclass(frozen=True)
+class SummaryInfo:
+    """How a precomputed customer summary was made (from its file's metadata).
+
+    Attributes
+    ----------
+    unit : str
+        Unit of its recency and T ("day", "week" or "month").
+    observation_end : Timestamp, optional
+        End of its observation period (from the metadata, else from the customers' ages).
+    engine, source : str
+        The engine that computed it and what it read, for the overview.
+    """
+
+    unit: str = "week"
+    observation_end: pd.Timestamp | None = None
+    engine: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +91,11 @@ class Dataset:
         The transaction columns' roles, as used.
     fingerprint : str
         Identifies source bytes + settings, for caching.
+    summary : DataFrame, optional
+        A precomputed customer summary (columns :data:`cvm_core.summary.SUMMARY_COLUMNS`) when the
+        dataset is only that; ``transactions`` is then empty. See :func:`dataset_from_summary`.
+    summary_info : SummaryInfo, optional
+        Unit and observation end of ``summary``.
     """
 
     name: str
@@ -76,19 +107,38 @@ class Dataset:
     currency: str = DEFAULT_CURRENCY
     fingerprint: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    summary: pd.DataFrame | None = None
+    summary_info: SummaryInfo | None = None
+
+    @property
+    def has_transactions(self) -> bool:
+        """False for a dataset that is only a precomputed customer summary."""
+        return self.summary is None or len(self.transactions) > 0
 
     @property
     def observation_end(self) -> pd.Timestamp:
-        """The last date in the data: the default end of the observation period."""
+        """The last date in the data: the default end of the observation period.
+
+        For a summary file: the end it was computed to.
+        """
+        if not self.has_transactions:
+            info = self.summary_info or SummaryInfo()
+            if info.observation_end is not None:
+                return pd.Timestamp(info.observation_end)
+            return pd.Timestamp(self.summary["last_purchase"].max())
         return pd.Timestamp(self.transactions["date"].max())
 
     @property
     def observation_start(self) -> pd.Timestamp:
+        if not self.has_transactions:
+            return pd.Timestamp(self.summary["first_purchase"].min())
         return pd.Timestamp(self.transactions["date"].min())
 
     def has(self, column: str) -> bool:
-        """Whether the transactions carry this canonical column with any value in it."""
-        return column in self.transactions and self.transactions[column].notna().any()
+        """Whether the transactions (for a summary file: the summary) carry this column with any
+        value in it."""
+        table = self.transactions if self.has_transactions else self.summary
+        return bool(column in table and table[column].notna().any())
 
 
 def guess_sheet_roles(workbook: Workbook) -> SheetRoles:
@@ -276,3 +326,112 @@ def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
             )
     out = out[out.index.notna()]
     return out.groupby(level=0).sum(), notes
+
+
+def empty_transactions() -> pd.DataFrame:
+    """Canonical transactions without rows, with the dtypes validation produces."""
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(dtype=object),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "revenue": pd.Series(dtype=float),
+            "is_return": pd.Series(dtype=bool),
+            "source_row": pd.Series(dtype=np.int64),
+        }
+    )
+
+
+def dataset_from_summary(
+    summary: pd.DataFrame,
+    settings: dict,
+    name: str,
+    fingerprint: str = "",
+    currency: str | None = None,
+) -> Dataset:
+    """A dataset that is only a precomputed customer summary (no transactions).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Indexed by customer_id with the columns :data:`cvm_core.summary.SUMMARY_COLUMNS`, as
+        :func:`cvm_core.engines.read_summary` returns it.
+    settings : dict
+        The file's metadata: unit (required), observation_end, engine, source.
+    name, fingerprint, currency
+        As for :class:`Dataset`; currency defaults to the metadata's, else EUR.
+
+    Raises
+    ------
+    ValidationError
+        When columns are missing, the unit is unknown, or the summary has no customers.
+    """
+    missing = [c for c in SUMMARY_COLUMNS if c not in summary]
+    if missing:
+        raise ValidationError(
+            f"The summary file lacks the columns {', '.join(missing)}; write it again with "
+            "`python -m cvm_core summarize`."
+        )
+    unit = str(settings.get("unit", ""))
+    if unit not in UNIT_DAYS:
+        raise ValidationError(
+            f"The summary file's time unit '{unit}' is not day, week or month; write it again "
+            "with `python -m cvm_core summarize --unit week`."
+        )
+    if summary.empty:
+        raise ValidationError("The summary file has no customers; summarise a period with sales.")
+    end = settings.get("observation_end")
+    info = SummaryInfo(
+        unit=unit,
+        observation_end=pd.Timestamp(end).normalize() if end else _end_from_ages(summary, unit),
+        engine=str(settings.get("engine") or ""),
+        source=str(settings.get("source") or ""),
+    )
+    frame = summary[list(SUMMARY_COLUMNS)]
+    frame.index = frame.index.astype(str).rename("customer_id")
+    validation = ValidationResult(
+        empty_transactions(), pd.DataFrame(columns=["Row in file", "Reason"]), len(frame)
+    )
+    note = (
+        f"A customer summary of {len(frame):,} customers made by the {info.engine or 'unknown'} "
+        "engine; pages that need single transactions say so."
+    )
+    return Dataset(
+        name=name,
+        transactions=validation.transactions,
+        validation=validation,
+        mapping=ColumnMapping({}),
+        currency=currency or str(settings.get("currency") or "") or DEFAULT_CURRENCY,
+        fingerprint=fingerprint,
+        notes=(note,),
+        summary=frame,
+        summary_info=info,
+    )
+
+
+def _end_from_ages(summary: pd.DataFrame, unit: str) -> pd.Timestamp:
+    """The observation end a summary was computed to, from T = (end - first purchase) / unit.
+
+    Used when the file does not record it (summarised "up to the last date in the data"): the last
+    purchase would miss a later return, every customer's first purchase plus their age does not.
+    """
+    days = np.round(summary["T"].to_numpy(dtype=float) * UNIT_DAYS[unit])
+    ends = pd.to_datetime(summary["first_purchase"]) + pd.to_timedelta(days, unit="D")
+    return pd.Timestamp(ends.max()).normalize()
+
+
+def summary_in_unit(summary: pd.DataFrame, from_unit: str, to_unit: str) -> pd.DataFrame:
+    """A summary's recency and T re-expressed in another time unit (days = value x unit length).
+
+    The summary itself when the units agree; otherwise a copy, the input is never changed.
+    """
+    for unit in (from_unit, to_unit):
+        if unit not in UNIT_DAYS:
+            raise ValidationError(f"Unknown time unit '{unit}'; choose day, week or month.")
+    if from_unit == to_unit:
+        return summary
+    out = summary.copy()
+    for column in ("recency", "T"):
+        out[column] = (
+            summary[column].to_numpy(dtype=float) * UNIT_DAYS[from_unit] / UNIT_DAYS[to_unit]
+        )
+    return out

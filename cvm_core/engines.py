@@ -312,17 +312,47 @@ def write_summary(summary: pd.DataFrame, path: str | Path, **settings: object) -
     pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
-def read_summary(path: str | Path) -> tuple[pd.DataFrame, dict]:
-    """Read a summary file written by :func:`write_summary`: (summary, settings)."""
+def _parquet_source(source: str | Path | bytes):
+    """What pyarrow reads: a path, or an in-memory buffer for uploaded bytes."""
+    return pa.BufferReader(source) if isinstance(source, bytes) else source
+
+
+def is_summary_file(source: str | Path | bytes) -> bool:
+    """Whether ``source`` is a Parquet file carrying the summary metadata (reads only the footer)."""
     try:
-        table = pq.read_table(path)
+        schema = pq.read_schema(_parquet_source(source))
+    except (OSError, pa.ArrowInvalid, pa.ArrowException):
+        return False
+    return SUMMARY_METADATA_KEY in (schema.metadata or {})
+
+
+def read_summary(source: str | Path | bytes, name: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read a summary file written by :func:`write_summary`: (summary, settings).
+
+    Parameters
+    ----------
+    source : path or bytes
+        The file, or its bytes (an upload).
+    name : str, optional
+        The file name used in messages (default: the path's name, or "The file").
+    """
+    name = name or (Path(source).name if not isinstance(source, bytes) else "The file")
+    try:
+        table = pq.read_table(_parquet_source(source))
     except (OSError, pa.ArrowInvalid) as error:
-        raise ReadError(f"{Path(path).name} is not a readable Parquet file: {error}") from error
+        raise ReadError(f"{name} is not a readable Parquet file: {error}") from error
     raw = (table.schema.metadata or {}).get(SUMMARY_METADATA_KEY)
     if raw is None or "customer_id" not in table.column_names:
         raise ReadError(
-            f"{Path(path).name} is not a customer summary written by "
+            f"{name} is not a customer summary written by "
             "`python -m cvm_core summarize`; upload the transactions instead."
         )
+    try:
+        settings = json.loads(raw)
+    except ValueError as error:
+        raise ReadError(
+            f"{name} has unreadable summary metadata; write it again with "
+            "`python -m cvm_core summarize`."
+        ) from error
     frame = table.to_pandas().set_index("customer_id")
-    return frame, json.loads(raw)
+    return frame, settings
