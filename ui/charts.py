@@ -46,20 +46,22 @@ def show_chart(
         st.caption(caption)
     stem = _file_stem(name or _title_of(chart))
     _remember_for_deck(stem, name or _title_of(chart), chart, takeaway or caption or "")
-    cols = st.columns([1, 1, 1, 6])
-    cols[0].download_button(
-        "PNG", lambda: export.chart_png(chart), f"{stem}.png", "image/png",
-        key=f"png.{stem}", on_click="ignore", icon=":material/image:", help="Picture for slides (16:9).",
-    )  # fmt: skip
-    cols[1].download_button(
-        "SVG", lambda: export.chart_svg(chart), f"{stem}.svg", "image/svg+xml",
-        key=f"svg.{stem}", on_click="ignore", icon=":material/draw:", help="Vector picture, editable.",
-    )  # fmt: skip
-    if data is not None:
-        cols[2].download_button(
-            "Data", lambda: export.csv_bytes(data), f"{stem}.csv", "text/csv",
-            key=f"csv.{stem}", on_click="ignore", icon=":material/table:", help="The chart's numbers (CSV).",
+    # A horizontal container sizes each button to its label; fixed columns squeezed the labels
+    # away in two-column layouts.
+    with st.container(horizontal=True):
+        st.download_button(
+            "PNG", lambda: export.chart_png(chart), f"{stem}.png", "image/png",
+            key=f"png.{stem}", on_click="ignore", icon=":material/image:", help="Picture for slides (16:9).",
         )  # fmt: skip
+        st.download_button(
+            "SVG", lambda: export.chart_svg(chart), f"{stem}.svg", "image/svg+xml",
+            key=f"svg.{stem}", on_click="ignore", icon=":material/draw:", help="Vector picture, editable.",
+        )  # fmt: skip
+        if data is not None:
+            st.download_button(
+                "Data", lambda: export.csv_bytes(data), f"{stem}.csv", "text/csv",
+                key=f"csv.{stem}", on_click="ignore", icon=":material/table:", help="The chart's numbers (CSV).",
+            )  # fmt: skip
 
 
 def _remember_for_deck(stem: str, title: str, chart: alt.TopLevelMixin, takeaway: str) -> None:
