@@ -15,7 +15,7 @@ st.caption(
 )
 st.caption(view.FORMULA)
 
-dataset = data.require_dataset()
+dataset = data.require_dataset(needs_transactions=False)  # works from a summary file too
 currency = data.currency(dataset)
 
 with st.container(border=True):

@@ -7,7 +7,7 @@ import streamlit as st
 
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
 from ui import data, loaders, state
-from ui.upload import JUST_LOADED, mapping_form, show_overview
+from ui.upload import JUST_LOADED, mapping_form, show_overview, summary_file_form
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
 log = logging.getLogger(__name__)
@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 st.title("Upload sales data")
 st.caption(
     "Drop a sales export (one row per order line or order: customer, date, amount). Excel, CSV and "
-    "Parquet work; title rows, decimal commas, German and Chinese headers are handled. "
+    "Parquet work; title rows, decimal commas, German and Chinese headers are handled. A customer "
+    "summary written by `python -m cvm_core summarize` (Parquet) loads directly. "
     "The data stays on this server."
 )
 
@@ -51,9 +52,17 @@ if demos.button(f"Load {loaders.DEMO_CDNOW}", icon=":material/album:"):
     activate(loaders.load_demo(loaders.DEMO_CDNOW))
 
 upload = st.file_uploader("Upload a sales spreadsheet", type=FILE_TYPES, key="upload.file")
-if upload is not None:
-    raw = upload.getvalue()
-    key = loaders.digest(raw)
+raw = upload.getvalue() if upload is not None else b""
+key = loaders.digest(raw)
+if upload is not None and loaders.is_summary_file(upload.name, raw):
+    try:  # a customer summary file: nothing to map, the whole file is the dataset
+        summary_dataset = loaders.load_summary(key, upload.name, raw)
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page
+        report_failure(error, key)
+    else:
+        if summary_file_form(summary_dataset, key):
+            activate(summary_dataset)
+elif upload is not None:
     with st.expander("Reading options"):
         header_row = st.number_input(
             "Header row (0 = detect)",

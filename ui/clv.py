@@ -36,6 +36,11 @@ WHAT_IF_FORMULA = (
     "scenario − baseline CLV; treatment cost = cost per customer per year × customers × H/12; "
     "**ROI** = (incremental value − cost) ÷ cost."
 )
+SUMMARY_NO_HOLDOUT = (
+    "Holdout validation needs the transactions (each customer's purchases after a calibration "
+    "end); this dataset is a customer summary made by `python -m cvm_core summarize`, so the "
+    "models are fitted to the whole period. Upload the transactions file to validate them."
+)
 CUSTOMER_COLUMNS = {
     "customer_name": "Customer",
     "tier": "Tier",
@@ -72,6 +77,10 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
         "Model", list(clv.MODELS), format_func=clv.MODELS.get, key=model_key(dataset),
         help="BG/NBD suits most retail data; the comparison under 'Validation' recommends one.",
     )  # fmt: skip
+    if not dataset.has_transactions:  # a summary file: fitted on the whole period
+        middle.toggle("Validate on a holdout", value=False, disabled=True, key=_key("holdout", dataset),
+                      help=SUMMARY_NO_HOLDOUT)  # fmt: skip
+        return clv.FitSettings(model, data.unit(), None, end, True)
     holdout = middle.toggle(
         "Validate on a holdout", value=True, key=_key("holdout", dataset),
         help="Fit on the data up to the calibration end and check the predictions against what "
@@ -229,7 +238,9 @@ def show_headline(result: clv.CLVValues, fitted: clv.CLVFit, currency: str) -> N
 def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
     unit = fitted.settings.unit
     check = fitted.holdout
-    if check is None:
+    if check is None and not dataset.has_transactions:
+        st.info(SUMMARY_NO_HOLDOUT, icon=":material/info:")
+    elif check is None:
         st.info(
             "No holdout: switch on 'Validate on a holdout' to see how well the model predicts purchases it has not seen."
         )

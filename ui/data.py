@@ -8,27 +8,63 @@ The leading underscore on ``_dataset`` tells Streamlit not to hash that argument
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from cvm_core import summary
-from cvm_core.dataset import Dataset
+from cvm_core.dataset import Dataset, summary_in_unit
 from ui import state
+
+NEEDS_TRANSACTIONS: dict[str, str] = {
+    "segments": "The segments need the transactions (the channel and category of each purchase, "
+    "for cross-sell and the channel breakdowns)",
+    "whale_curve": "The whale curve needs the transactions (orders, lines, channels)",
+    "retention": "Retention needs the transactions (every purchase date, for cohorts, the gaps "
+    "between purchases and survival)",
+    "scorecard": "The scorecard needs the transactions (sales, orders and customers per period)",
+}
+"""Per page file (stem): what it needs that a customer summary file does not have."""
 
 
 def active_dataset() -> Dataset | None:
     return st.session_state.get(state.DATASET)
 
 
-def require_dataset() -> Dataset:
-    """The page guard: stop with a pointer to the Upload page when nothing is loaded."""
+def require_dataset(needs_transactions: bool = True) -> Dataset:
+    """The page guard: stop with a pointer to the Upload page when nothing is loaded.
+
+    With ``needs_transactions`` (the default) a customer summary file is not enough either: the
+    page says what it needs and stops. Pages that work from the summary alone pass False.
+    """
     dataset = active_dataset()
     if dataset is None:
         st.info("No data is loaded yet. Upload a sales spreadsheet, or load the demo data, first.")
         st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload:")
         st.stop()
+    if needs_transactions and not dataset.has_transactions:
+        st.info(
+            f"{_what_the_page_needs()}; this dataset is a customer summary made by "
+            "`python -m cvm_core summarize`. Upload the transactions file to see it."
+        )
+        st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload:")
+        st.stop()
     return dataset
+
+
+def _what_the_page_needs() -> str:
+    """The calling page's sentence from :data:`NEEDS_TRANSACTIONS`.
+
+    Streamlit runs each page file with ``__file__`` set to its path; reading it from the caller's
+    frame keeps the guard a one-line call in every page.
+    """
+    frame = sys._getframe(2)  # 0: here, 1: require_dataset, 2: the page
+    stem = Path(str(frame.f_globals.get("__file__", ""))).stem
+    return NEEDS_TRANSACTIONS.get(
+        stem, "This page needs the transactions (one row per order line or order)"
+    )
 
 
 def unit() -> str:
@@ -47,7 +83,7 @@ def currency(dataset: Dataset) -> str:
 def observation_end(dataset: Dataset) -> pd.Timestamp:
     """The global observation end, clipped to the data's range."""
     chosen = st.session_state.get(setting_key(state.OBSERVATION_END, dataset))
-    if chosen is None:
+    if chosen is None or not dataset.has_transactions:  # a summary file is fixed at its own end
         return dataset.observation_end
     chosen = pd.Timestamp(chosen)
     return min(max(chosen, dataset.observation_start), dataset.observation_end)
@@ -59,7 +95,12 @@ def _cached_summary(_dataset: Dataset, fingerprint: str, unit: str, end: dt.date
 
 
 def customer_summary(dataset: Dataset) -> pd.DataFrame:
-    """The one customer-summary table for the active dataset and global settings."""
+    """The one customer-summary table for the active dataset and global settings.
+
+    A summary file is returned as stored, with recency and T converted to the chosen unit.
+    """
+    if not dataset.has_transactions:
+        return summary_in_unit(dataset.summary, dataset.summary_info.unit, unit())
     return _cached_summary(dataset, dataset.fingerprint, unit(), observation_end(dataset).date())
 
 

@@ -11,13 +11,14 @@ import hashlib
 
 import streamlit as st
 
-from cvm_core import demo
+from cvm_core import demo, engines
 from cvm_core.dataset import (
     Dataset,
     SheetRoles,
     attach_tables,
     build_dataset,
     dataset_from_frame,
+    dataset_from_summary,
     load_file,
 )
 from cvm_core.io import RawTable, Workbook, read_workbook
@@ -56,6 +57,20 @@ def build(
         repr((file_digest, header_rows, sheets, mapping_items, options)).encode()
     ).hexdigest()[:16]
     return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=fingerprint)
+
+
+def is_summary_file(filename: str, data: bytes) -> bool:
+    """Whether an upload is a customer summary written by ``python -m cvm_core summarize``:
+    a Parquet file whose metadata carries the summary's settings (a plain Parquet file of
+    transactions has none and goes through the column mapping)."""
+    return filename.lower().endswith(".parquet") and engines.is_summary_file(data)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the customer summary…")
+def load_summary(file_digest: str, filename: str, _data: bytes) -> Dataset:
+    """A summary-only dataset from an uploaded summary file."""
+    frame, settings = engines.read_summary(_data, filename)
+    return dataset_from_summary(frame, settings, filename, fingerprint=f"summary-{file_digest}")
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the demo data…")

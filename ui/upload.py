@@ -114,8 +114,53 @@ def _monthly_activity(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
     return monthly_activity(_dataset.transactions)
 
 
+def summary_file_form(dataset: Dataset, key: str) -> bool:
+    """What an uploaded customer summary file holds, and a button to use it (True when clicked)."""
+    info = dataset.summary_info
+    st.info(
+        f"This is a customer summary made by `python -m cvm_core summarize` "
+        f"({info.engine or 'engine not recorded'} engine): "
+        f"{formatting.count(len(dataset.summary))} customers up to "
+        f"{dataset.observation_end:%d %b %Y}, recency and age in {info.unit}s. No column mapping is "
+        "needed. Customer Lifetime Value works from it; the pages that need single transactions "
+        "(segments, whale curve, retention, scorecard) say so.",
+        icon=":material/summarize:",
+    )
+    return st.button("Use this summary", type="primary", icon=":material/check:", key=f"{key}.load")
+
+
+def show_summary_overview(dataset: Dataset) -> None:
+    """Headline figures of a summary-only dataset: customers, net revenue, period, engine."""
+    summary, info, money = dataset.summary, dataset.summary_info, data.currency(dataset)
+    st.subheader(f"Loaded: {dataset.name} (customer summary)")
+    cols = st.columns(4)
+    cols[0].metric("Customers", formatting.count(len(summary)))
+    cols[1].metric(
+        "Net revenue",
+        formatting.money_short(float(summary["net_revenue"].sum()), money),
+        help="Sales minus returns over the period, summed over the file's customers.",
+    )
+    cols[2].metric(
+        "Period",
+        f"{dataset.observation_start:%b %Y} – {dataset.observation_end:%b %Y}",
+        help="From the first customer's first purchase to the end the summary was computed to.",
+    )
+    cols[3].metric("Engine", info.engine or "–", help="What computed the summary.")
+    source = f" from {info.source}" if info.source else ""
+    st.caption(
+        f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y} · "
+        f"{formatting.count(int(summary['orders'].sum()))} orders · repeat customers "
+        f"{formatting.pct(float((summary['frequency'] > 0).mean()))} · summarised{source}. "
+        "Only the customer summary was loaded: no transactions, so no monthly chart or row report."
+    )
+    st.page_link("pages/clv.py", label="Customer Lifetime Value", icon=":material/trending_up:")
+
+
 def show_overview(dataset: Dataset) -> None:
     """Headline figures, the monthly chart and the data-quality report for the active dataset."""
+    if not dataset.has_transactions:
+        show_summary_overview(dataset)
+        return
     summary = data.customer_summary(dataset)
     overview = dataset_overview(dataset.transactions, summary)
     money = data.currency(dataset)
