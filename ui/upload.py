@@ -18,6 +18,7 @@ from ui import data
 from ui.charts import show_chart
 
 NONE = "(none)"
+DAYS_PER_MONTH = 365.25 / 12
 JUST_LOADED = "cvm.upload.just_loaded"
 """Name of the dataset made active in the previous run, announced once with a toast."""
 DATE_ORDER_LABELS = {
@@ -126,6 +127,9 @@ def summary_file_form(dataset: Dataset, key: str) -> bool:
         "(segments, whale curve, retention, scorecard) say so.",
         icon=":material/summarize:",
     )
+    active = data.active_dataset()
+    if active is not None and active.fingerprint == dataset.fingerprint:
+        return False  # already the active dataset: its overview follows
     return st.button("Use this summary", type="primary", icon=":material/check:", key=f"{key}.load")
 
 
@@ -140,10 +144,12 @@ def show_summary_overview(dataset: Dataset) -> None:
         formatting.money_short(float(summary["net_revenue"].sum()), money),
         help="Sales minus returns over the period, summed over the file's customers.",
     )
+    days = (dataset.observation_end - dataset.observation_start).days
     cols[2].metric(
         "Period",
-        f"{dataset.observation_start:%b %Y} – {dataset.observation_end:%b %Y}",
-        help="From the first customer's first purchase to the end the summary was computed to.",
+        f"{formatting.number(days / DAYS_PER_MONTH, 0)} months",
+        help=f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y}: from the "
+        "first customer's first purchase to the end the summary was computed to.",
     )
     cols[3].metric("Engine", info.engine or "–", help="What computed the summary.")
     source = f" from {info.source}" if info.source else ""

@@ -83,6 +83,7 @@ def test_upload_page_loads_a_summary_file_without_mapping(summary_bytes, summary
         in at.info[0].value
     )
     assert not at.selectbox  # no column mapping for a summary
+    assert at.button(key=f"{key}.load").label == "Use this summary"
     assert at.session_state[state.DATASET] is demo_dataset  # nothing replaced before the click
 
     at.button(key=f"{key}.load").click()
@@ -96,9 +97,8 @@ def test_upload_page_loads_a_summary_file_without_mapping(summary_bytes, summary
     assert shown["Net revenue"] == formatting.money_short(
         float(summary["net_revenue"].sum()), "EUR"
     )
-    assert shown["Period"] == (
-        f"{summary['first_purchase'].min():%b %Y} – {demo_dataset.observation_end:%b %Y}"
-    )
+    assert shown["Period"] == "36 months"  # 1 Jan 2022 - 31 Dec 2024: 1,095 days / 30.44
+    assert [b.label for b in at.button if b.label == "Use this summary"] == []  # loaded already
     assert shown["Engine"] == "duckdb"
 
 
