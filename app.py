@@ -29,6 +29,16 @@ PAGES = [
 ]
 
 
+def _counts(dataset) -> str:
+    if not dataset.has_transactions:
+        return f"{formatting.count(len(dataset.summary))} customers (summary file)"
+    tx = dataset.transactions
+    return (
+        f"{formatting.count(tx['customer_id'].nunique())} customers · "
+        f"{formatting.count(len(tx))} transactions"
+    )
+
+
 def sidebar() -> None:
     dataset = data.active_dataset()
     with st.sidebar:
@@ -37,11 +47,9 @@ def sidebar() -> None:
             st.caption("None yet: upload a file or load the demo data.")
             exports.workspace_section(None)
             return
-        tx = dataset.transactions
         st.markdown(f"**{dataset.name}**")
         st.caption(
-            f"{formatting.count(tx['customer_id'].nunique())} customers · "
-            f"{formatting.count(len(tx))} transactions · "
+            f"{_counts(dataset)} · "
             f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y}"
         )
         st.markdown("### Settings")
@@ -58,6 +66,7 @@ def sidebar() -> None:
             min_value=dataset.observation_start.date(),
             max_value=dataset.observation_end.date(),
             key=data.setting_key(state.OBSERVATION_END, dataset),
+            disabled=not dataset.has_transactions,  # a summary file is fixed at its own end
             help="Analyses look at transactions up to this date. Default: the last date in the data.",
         )
         st.text_input(

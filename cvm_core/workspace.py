@@ -30,8 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from cvm_core.dataset import Dataset
-from cvm_core.errors import CvmError
+from cvm_core.dataset import Dataset, dataset_from_summary
+from cvm_core.errors import CvmError, ValidationError
 from cvm_core.schema import ColumnMapping
 from cvm_core.validate import ValidationResult
 
@@ -43,7 +43,7 @@ MAX_UNPACKED_BYTES = 2 * 1024**3
 """Refuse zips that would unpack to more than this (a zip bomb), before reading a byte of them."""
 MAX_TABLE_ROWS = 5_000
 """Tables kept as settings (activity rates, targets) are small; bigger ones are not settings."""
-DATA_TABLES = ("transactions", "customers", "cost_to_serve", "rejected")
+DATA_TABLES = ("transactions", "customers", "cost_to_serve", "rejected", "summary")
 _SCALARS = (str, bool, int, float, type(None))
 
 
@@ -197,12 +197,23 @@ def save_workspace(
             "validation_notes": list(dataset.validation.notes),
             "notes": list(dataset.notes),
         }
+        if not dataset.has_transactions:
+            info = dataset.summary_info
+            document["data"]["summary_info"] = {
+                "unit": info.unit,
+                "observation_end": f"{info.observation_end:%Y-%m-%d}",
+                "engine": info.engine,
+                "source": info.source,
+            }
         archive.writestr(JSON_NAME, json.dumps(document, ensure_ascii=False, indent=1))
     return buffer.getvalue()
 
 
 def _data_tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
-    tables = {"transactions": dataset.transactions, "rejected": dataset.validation.rejected}
+    if dataset.has_transactions:
+        tables = {"transactions": dataset.transactions, "rejected": dataset.validation.rejected}
+    else:  # a customer-summary dataset: the summary is its data
+        tables = {"summary": dataset.summary}
     if dataset.customers is not None:
         tables["customers"] = dataset.customers
     if dataset.cost_to_serve is not None:
@@ -329,6 +340,23 @@ def _load_zip(data: bytes) -> Workspace:
     return _from_document(document, dataset)
 
 
+def _content_hash(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()[:16]
+
+
+def _summary_dataset(tables: dict, meta: dict, info: dict) -> Dataset:
+    try:
+        return dataset_from_summary(
+            tables["summary"],
+            meta.get("summary_info") or {},
+            name=str(info.get("name", "workspace data")),
+            fingerprint=str(info.get("fingerprint") or _content_hash(tables["summary"])),
+            currency=str(info.get("currency") or "EUR"),
+        )
+    except ValidationError as error:
+        raise WorkspaceError(f"The workspace file is damaged: {error}") from error
+
+
 def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
     meta = document.get("data")
     if not isinstance(meta, dict) or not isinstance(meta.get("files"), dict):
@@ -351,9 +379,11 @@ def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
             raise WorkspaceError(
                 f"The workspace file is damaged: its {name} table is unreadable."
             ) from error
+    info = document.get("dataset") or {}
+    if "transactions" not in tables and "summary" in tables:
+        return _summary_dataset(tables, meta, info)
     if "transactions" not in tables:
         raise WorkspaceError("The workspace file is damaged: it has no transactions table.")
-    info = document.get("dataset") or {}
     mapping = _mapping(info.get("mapping")) or ColumnMapping()
     rejected = tables.get("rejected", pd.DataFrame(columns=["Row in file", "Reason"]))
     validation = ValidationResult(

@@ -31,7 +31,6 @@ from cvm_core import deck, report, workbook, workspace
 from cvm_core import scorecard as scorecard_core
 from cvm_core.dataset import Dataset, load_file
 from cvm_core.errors import CvmError
-from cvm_core.summary import customer_summary
 from ui import data, state
 from ui import scorecard as scorecard_ui
 
@@ -189,6 +188,8 @@ class ExportInputs:
     end: pd.Timestamp
     currency: str
     client: str
+    summary: pd.DataFrame
+    """The customer summary of the active settings (the stored one for a summary-only dataset)."""
     charts: dict = field(default_factory=dict)
     """state.DECK_CHARTS itself, not a copy: the page drawn after the sidebar adds its charts."""
     segments: pd.DataFrame | None = None
@@ -232,6 +233,7 @@ def snapshot(dataset: Dataset) -> ExportInputs:
         end=data.observation_end(dataset),
         currency=data.currency(dataset),
         client=st.session_state.get(CLIENT) or "",
+        summary=data.customer_summary(dataset),
         charts=st.session_state.setdefault(state.DECK_CHARTS, {}),
         segments=_stored(state.SEGMENTS_RESULT, dataset),
         clv=_stored(state.CLV_RESULT, dataset),
@@ -251,17 +253,22 @@ def chart_slides(inputs: ExportInputs) -> list[deck.ChartSlide]:
     Order: revenue by month, the whale curve, then the other charts in the order first shown."""
     shown = list(inputs.charts.values())
     viewed = [deck.ChartSlide(c.title, c.takeaway, c.chart) for c in shown]
+    if not inputs.dataset.has_transactions:  # the opening charts need transactions
+        return viewed
     seen = frozenset(c.title.lower() for c in shown)
     extra = report.key_chart_slides(inputs.dataset, inputs.unit, inputs.end, inputs.currency, seen)
     return sorted(extra + viewed, key=lambda s: report.opening_rank(s.title))
 
 
-def build_scorecard(inputs: ExportInputs, summary: pd.DataFrame) -> scorecard_core.Scorecard:
+def build_scorecard(inputs: ExportInputs) -> scorecard_core.Scorecard | None:
     """The Scorecard page's result if published; else the same computation from the core, with
-    the other pages' results where they ran and their default models where not."""
+    the other pages' results where they ran and their default models where not. None for a
+    summary-only dataset: the scorecard's measures are per period and need transactions."""
     if inputs.scorecard is not None:
         return inputs.scorecard
-    ds, end = inputs.dataset, inputs.end
+    if not inputs.dataset.has_transactions:
+        return None
+    ds, end, summary = inputs.dataset, inputs.end, inputs.summary
     tx = ds.transactions[ds.transactions["date"] <= end]
     pnl = (
         inputs.pnl
@@ -294,9 +301,9 @@ def build_scorecard(inputs: ExportInputs, summary: pd.DataFrame) -> scorecard_co
 
 def deck_bytes(inputs: ExportInputs) -> bytes:
     """The deck: title slide, one slide per chart, the scorecard as native tables."""
-    summary = customer_summary(inputs.dataset.transactions, inputs.unit, inputs.end)
     try:
-        table = scorecard_core.scorecard_table(build_scorecard(inputs, summary))
+        scorecard = build_scorecard(inputs)
+        table = scorecard_core.scorecard_table(scorecard) if scorecard is not None else None
     except CvmError:
         table = None
     return deck.build_deck(inputs.client, inputs.dataset.name, chart_slides(inputs), table)
@@ -312,10 +319,10 @@ MISSING_HINTS = {
 
 def workbook_bytes(inputs: ExportInputs) -> bytes:
     """Every result table of this session's pages, with the scorecard."""
-    ds = inputs.dataset
-    summary = customer_summary(ds.transactions, inputs.unit, inputs.end)
+    ds, summary = inputs.dataset, inputs.summary
     try:
-        numbers = scorecard_core.scorecard_table(build_scorecard(inputs, summary), formatted=False)
+        scorecard = build_scorecard(inputs)
+        numbers = scorecard_core.scorecard_table(scorecard, formatted=False) if scorecard else None
     except CvmError:
         numbers = None
     present = {

@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from cvm_core import clv, engines, formatting
 from cvm_core.dataset import Dataset, dataset_from_summary, empty_transactions, summary_in_unit
-from cvm_core.errors import ValidationError
 from cvm_core.summary import customer_summary
 from tests.app.conftest import ROOT
 from ui import data, loaders, state
@@ -208,23 +207,11 @@ def test_sidebar_draws_for_a_summary_dataset(summary_dataset):
     assert metrics(at)["Customers"] == "4,000"  # the Upload page's summary overview
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app.py's sidebar counts customers in dataset.transactions (0 for a summary file); "
-    "the replacement text is in the issue-8 report for the lead to apply",
-)
 def test_sidebar_counts_the_customers_of_a_summary_file(summary_dataset):
     at = app(None, summary_dataset)
     assert any(c.value.startswith("4,000 customers (summary file)") for c in at.sidebar.caption)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="ui/exports.py builds the deck and workbook from dataset.transactions (empty for a "
-    "summary file): ValidationError 'No transactions on or before the observation end'",
-)
 @pytest.mark.parametrize("prefix", ["demo_summary_deck", "demo_summary_results"])
 def test_sidebar_exports_build_for_a_summary_dataset(prefix, summary_dataset, downloads):
     app(None, summary_dataset)

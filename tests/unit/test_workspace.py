@@ -80,6 +80,21 @@ def test_data_round_trip_in_a_zip(dataset):
     assert loaded.settings["cvm.unit"] == "month"
 
 
+def test_a_summary_only_dataset_round_trips_with_its_summary(dataset):
+    from cvm_core.dataset import dataset_from_summary
+    from cvm_core.summary import customer_summary
+
+    summary = customer_summary(dataset.transactions, "week")
+    summary.index = summary.index.astype(str)
+    settings = {"unit": "week", "observation_end": "2024-03-01", "engine": "duckdb"}
+    original = dataset_from_summary(summary, settings, "big sales", fingerprint="f1")
+    restored = load_workspace(save_workspace(SETTINGS, original, include_data=True)).dataset
+    assert not restored.has_transactions
+    pd.testing.assert_frame_equal(restored.summary, original.summary)
+    assert restored.summary_info == original.summary_info
+    assert (restored.name, restored.fingerprint) == ("big sales", "f1")
+
+
 def test_including_data_needs_a_dataset():
     with pytest.raises(WorkspaceError, match="load a dataset first"):
         save_workspace({}, None, include_data=True)
