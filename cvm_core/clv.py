@@ -818,6 +818,13 @@ def _gg_objective(d: _SpendData, penalizer: float) -> Callable:
 # ---------------------------------------------------------------------------------------------
 
 
+def default_margin(summary: pd.DataFrame) -> float | None:
+    """The CLV page's default margin: each customer's own (None) when the summary has cost of goods,
+    else :data:`DEFAULT_MARGIN`. Shared so the Scorecard and the report value customers alike."""
+    known = "cost" in summary and bool(summary["cost"].notna().any())
+    return None if known else DEFAULT_MARGIN
+
+
 def margin_rates(summary: pd.DataFrame, margin: float | None) -> tuple[np.ndarray, str]:
     """Margin on revenue per customer, and how it was obtained.
 

@@ -11,6 +11,7 @@ Settings come from a saved workspace (:mod:`cvm_core.workspace`) by their stable
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,9 +180,12 @@ class ReportSettings:
 
 def _value_settings(settings: Mapping[str, Any]) -> clv.ValueSettings:
     get = settings.get
-    margin: float | None = float(get("clv.margin", clv.DEFAULT_MARGIN * 100)) / 100
-    if get("clv.margin_source") == "From the cost column":
-        margin = None
+    # As on the CLV page: each customer's own margin unless a percentage was chosen (or the data
+    # has no cost column, where the page only offers the percentage; see _clv).
+    source = get("clv.margin_source")
+    margin: float | None = None
+    if source == "Percent of revenue" or (source is None and "clv.margin" in settings):
+        margin = float(get("clv.margin", clv.DEFAULT_MARGIN * 100)) / 100
     sizes = [get(f"clv.tier.{name}") for name in DEFAULT_TIER_NAMES[:-1]]
     cutoffs = clv.ValueSettings().tier_cutoffs
     if all(isinstance(s, int | float) for s in sizes):
@@ -295,7 +299,10 @@ def _clv(dataset, summary, settings: ReportSettings, notes: list[str]):
             ),
             summary,
         )
-        return clv.customer_values(fit, settings.value)
+        value = settings.value
+        if value.margin is None:
+            value = dataclasses.replace(value, margin=clv.default_margin(summary))
+        return clv.customer_values(fit, value)
     except CvmError as error:
         notes.append(f"CLV left out: {error}")
         return None

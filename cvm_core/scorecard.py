@@ -1143,7 +1143,8 @@ def default_clv(
     fit = clv.fit_clv(
         transactions, clv.FitSettings(unit=unit, observation_end=end, compare=False), summary
     )
-    return clv.customer_values(fit, clv.ValueSettings()).customers[["p_alive", "clv", "tier"]]
+    values = clv.customer_values(fit, clv.ValueSettings(margin=clv.default_margin(summary)))
+    return values.customers[["p_alive", "clv", "tier"]]
 
 
 def default_segments(summary: pd.DataFrame, observation_end=None) -> pd.Series:
