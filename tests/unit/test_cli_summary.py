@@ -103,9 +103,10 @@ def test_observation_end_and_map_override(capsys, tmp_path):
     # Rows 10, 11 and 12 (20 and 29 Feb) fall after the end; row 12 is no longer "a duplicate".
     assert validation["rows_kept"] == 4
     assert validation["rejected_by_reason"]["date after the observation end"] == 3
-    assert "duplicate of an earlier row (same values in every column)" not in validation[
-        "rejected_by_reason"
-    ]
+    assert (
+        "duplicate of an earlier row (same values in every column)"
+        not in validation["rejected_by_reason"]
+    )
 
     # Unmapping the return flag by mapping its column elsewhere: 310,00 is then a purchase.
     code, out, err = in_process(capsys, str(MESSY), "--map", "product=Retoure", "--json")
@@ -121,7 +122,8 @@ def test_sheet_option_on_a_workbook(capsys, tmp_path, build):
     path.write_bytes(
         build.xlsx(
             {
-                "Big": [["Customer ID", "Date", "Revenue"]] + [["A", dt.datetime(2023, 1, d), 1.0] for d in range(1, 11)],
+                "Big": [["Customer ID", "Date", "Revenue"]]
+                + [["A", dt.datetime(2023, 1, d), 1.0] for d in range(1, 11)],
                 "Small": [["Customer ID", "Date", "Revenue"], ["B", dt.datetime(2023, 2, 1), 2.0]],
             }
         )

@@ -19,7 +19,9 @@ BASIC = ["Customer ID", "Date", "Revenue"]
 
 def validate(build, columns, rows, roles=None, **options):
     table = build.raw_table(columns, rows)
-    mapping = build.mapping(columns, **(roles or dict(zip(("customer_id", "date", "revenue"), columns, strict=False))))
+    mapping = build.mapping(
+        columns, **(roles or dict(zip(("customer_id", "date", "revenue"), columns, strict=False)))
+    )
     return validate_transactions(table, mapping, ValidationOptions(**options))
 
 
@@ -29,7 +31,9 @@ def rejected_pairs(result) -> list[list]:
 
 def assert_accounts_for_every_row(result):
     assert len(result.transactions) + len(result.rejected) == result.rows_read
-    rows = sorted(result.transactions["source_row"].tolist() + result.rejected["Row in file"].tolist())
+    rows = sorted(
+        result.transactions["source_row"].tolist() + result.rejected["Row in file"].tolist()
+    )
     assert rows == sorted(set(rows)), "a row was both kept and rejected, or counted twice"
 
 
@@ -51,7 +55,14 @@ def test_messy_export_keeps_the_right_rows(messy):
         "return_flag": "Retoure",
     }
     assert tx["source_row"].tolist() == [5, 6, 7, 8, 10, 11]
-    assert tx["customer_id"].tolist() == ["K-1001", "K-1002", "K-1003", "K-1001", "K-1002", "K-1001"]
+    assert tx["customer_id"].tolist() == [
+        "K-1001",
+        "K-1002",
+        "K-1003",
+        "K-1001",
+        "K-1002",
+        "K-1001",
+    ]
     assert tx["date"].dt.strftime("%d.%m.%Y").tolist() == [
         "31.12.2023", "02.01.2024", "02.01.2024", "15.01.2024", "20.02.2024", "29.02.2024",
     ]  # fmt: skip
@@ -93,7 +104,9 @@ def test_chinese_export_with_totals_row():
     assert dataset.currency == "CNY"
 
 
-@pytest.mark.parametrize("label", ["Total", "Grand Total", "Subtotal", "Summe", "Gesamtsumme", "合计", "总计", "小计"])
+@pytest.mark.parametrize(
+    "label", ["Total", "Grand Total", "Subtotal", "Summe", "Gesamtsumme", "合计", "总计", "小计"]
+)
 def test_totals_labels(build, label):
     result = validate(build, BASIC, [["A", "2023-01-01", "5"], [label, "", "5"]])
     assert rejected_pairs(result) == [[3, "totals or subtotal row"]]
@@ -102,14 +115,27 @@ def test_totals_labels(build, label):
 def test_totals_label_in_the_first_column_when_ids_are_elsewhere(build):
     columns = ["Region", "Customer ID", "Date", "Revenue"]
     rows = [["Nord", "A", "2023-01-01", "5"], ["Total", "", "", "5"]]
-    result = validate(build, columns, rows, roles={"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue"})
+    result = validate(
+        build,
+        columns,
+        rows,
+        roles={"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue"},
+    )
     assert rejected_pairs(result) == [[3, "totals or subtotal row"]]
 
 
 def test_customer_named_total_is_not_a_totals_row(build):
     columns = ["Customer Name", "Customer ID", "Date", "Revenue"]
-    rows = [["Total Energies SE", "C1", "2023-01-01", "10"], ["Summit Ltd", "C2", "2023-01-01", "5"]]
-    result = validate(build, columns, rows, roles={"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue"})
+    rows = [
+        ["Total Energies SE", "C1", "2023-01-01", "10"],
+        ["Summit Ltd", "C2", "2023-01-01", "5"],
+    ]
+    result = validate(
+        build,
+        columns,
+        rows,
+        roles={"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue"},
+    )
     assert result.transactions["customer_id"].tolist() == ["C1", "C2"]
 
 
@@ -166,7 +192,9 @@ def test_first_reason_wins(build):
 
 def test_source_rows_follow_a_header_lower_down(build):
     table = build.raw_table(BASIC, [["A", "2023-01-01", "1"], ["B", "x", "1"]], first_row=7)
-    result = validate_transactions(table, build.mapping(BASIC, customer_id="Customer ID", date="Date", revenue="Revenue"))
+    result = validate_transactions(
+        table, build.mapping(BASIC, customer_id="Customer ID", date="Date", revenue="Revenue")
+    )
     assert result.transactions["source_row"].tolist() == [7]
     assert rejected_pairs(result) == [[8, "unreadable date"]]
 
@@ -182,10 +210,17 @@ DUP_ROWS = [
 
 
 def test_exact_duplicates_rejected_when_an_order_id_is_mapped(build):
-    roles = {"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "order_id": "Order ID"}
+    roles = {
+        "customer_id": "Customer ID",
+        "date": "Date",
+        "revenue": "Revenue",
+        "order_id": "Order ID",
+    }
     result = validate(build, DUP_COLUMNS, DUP_ROWS, roles=roles)
     assert result.transactions["source_row"].tolist() == [2, 4]
-    assert rejected_pairs(result) == [[3, "duplicate of an earlier row (same values in every column)"]]
+    assert rejected_pairs(result) == [
+        [3, "duplicate of an earlier row (same values in every column)"]
+    ]
 
 
 def test_identical_rows_kept_without_an_order_id(build):
@@ -199,14 +234,27 @@ def test_identical_rows_kept_without_an_order_id(build):
 def test_duplicates_can_be_forced_either_way(build):
     rows = [r[:3] for r in DUP_ROWS]
     assert len(validate(build, BASIC, rows, drop_duplicates=True).transactions) == 1
-    roles = {"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "order_id": "Order ID"}
-    assert len(validate(build, DUP_COLUMNS, DUP_ROWS, roles=roles, drop_duplicates=False).transactions) == 3
+    roles = {
+        "customer_id": "Customer ID",
+        "date": "Date",
+        "revenue": "Revenue",
+        "order_id": "Order ID",
+    }
+    assert (
+        len(validate(build, DUP_COLUMNS, DUP_ROWS, roles=roles, drop_duplicates=False).transactions)
+        == 3
+    )
 
 
 def test_rows_differing_in_an_unmapped_column_are_not_duplicates(build):
     columns = ["Customer ID", "Date", "Revenue", "Order ID", "Line"]
     rows = [["A", "2023-01-01", "5", "O1", "1"], ["A", "2023-01-01", "5", "O1", "2"]]
-    roles = {"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "order_id": "Order ID"}
+    roles = {
+        "customer_id": "Customer ID",
+        "date": "Date",
+        "revenue": "Revenue",
+        "order_id": "Order ID",
+    }
     result = validate(build, columns, rows, roles=roles)
     assert result.transactions["revenue"].sum() == 10.0
 
@@ -217,8 +265,17 @@ def test_rows_differing_in_an_unmapped_column_are_not_duplicates(build):
 @pytest.mark.parametrize("yes", ["Ja", "Yes", "1", "x", "TRUE", "是"])
 def test_return_flag_turns_amounts_negative(build, yes):
     columns = ["Customer ID", "Date", "Revenue", "Return"]
-    rows = [["A", "2023-01-01", "10", "Nein"], ["A", "2023-01-02", "4", yes], ["A", "2023-01-03", "-3", yes]]
-    roles = {"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "return_flag": "Return"}
+    rows = [
+        ["A", "2023-01-01", "10", "Nein"],
+        ["A", "2023-01-02", "4", yes],
+        ["A", "2023-01-03", "-3", yes],
+    ]
+    roles = {
+        "customer_id": "Customer ID",
+        "date": "Date",
+        "revenue": "Revenue",
+        "return_flag": "Return",
+    }
     tx = validate(build, columns, rows, roles=roles).transactions
     # A flagged amount is a return whether it was written positive or already negative.
     assert tx["revenue"].tolist() == [10.0, -4.0, -3.0]
@@ -232,7 +289,12 @@ def test_margin_percent_gives_cost_of_goods(build):
         ["A", "2023-01-02", "-50", "40"],  # a return reverses its cost: -30
         ["B", "2023-01-03", "10", "25.5"],  # 10 x 0.745 = 7.45
     ]
-    roles = {"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "margin_pct": "Margin %"}
+    roles = {
+        "customer_id": "Customer ID",
+        "date": "Date",
+        "revenue": "Revenue",
+        "margin_pct": "Margin %",
+    }
     tx = validate(build, columns, rows, roles=roles).transactions
     np.testing.assert_allclose(tx["cost"].to_numpy(), [60.0, -30.0, 7.45])
 
@@ -240,14 +302,23 @@ def test_margin_percent_gives_cost_of_goods(build):
 def test_margin_as_a_share(build):
     columns = ["Customer ID", "Date", "Revenue", "Margin %"]
     rows = [["A", "2023-01-01", "200", "0.25"], ["A", "2023-01-02", "80", "0.5"]]
-    roles = {"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "margin_pct": "Margin %"}
+    roles = {
+        "customer_id": "Customer ID",
+        "date": "Date",
+        "revenue": "Revenue",
+        "margin_pct": "Margin %",
+    }
     tx = validate(build, columns, rows, roles=roles).transactions
     np.testing.assert_allclose(tx["cost"].to_numpy(), [150.0, 40.0])
 
 
 def test_cost_column_follows_the_sign_of_revenue(build):
     columns = ["Customer ID", "Date", "Revenue", "Cost"]
-    rows = [["A", "2023-01-01", "100", "60"], ["A", "2023-01-02", "-100", "60"], ["A", "2023-01-03", "100", "n/a"]]
+    rows = [
+        ["A", "2023-01-01", "100", "60"],
+        ["A", "2023-01-02", "-100", "60"],
+        ["A", "2023-01-03", "100", "n/a"],
+    ]
     roles = {"customer_id": "Customer ID", "date": "Date", "revenue": "Revenue", "cost": "Cost"}
     result = validate(build, columns, rows, roles=roles)
     assert result.transactions["cost"].tolist() == [60.0, -60.0]
@@ -263,7 +334,11 @@ def test_observation_end_rejects_later_rows(build):
 
 def test_revenue_from_quantity_times_unit_price(build):
     columns = ["cust_id", "date", "qty", "price"]
-    rows = [["A", "2023-01-01", "3", "2,50"], ["A", "2023-01-02", "-1", "2,50"], ["B", "2023-01-02", "2", "x"]]
+    rows = [
+        ["A", "2023-01-01", "3", "2,50"],
+        ["A", "2023-01-02", "-1", "2,50"],
+        ["B", "2023-01-02", "2", "x"],
+    ]
     roles = {"customer_id": "cust_id", "date": "date", "quantity": "qty", "unit_price": "price"}
     result = validate(build, columns, rows, roles=roles)
     tx = result.transactions
@@ -271,12 +346,18 @@ def test_revenue_from_quantity_times_unit_price(build):
     assert tx["quantity"].tolist() == [3.0, -1.0]
     assert tx["unit_price"].tolist() == [2.5, 2.5]
     assert rejected_pairs(result) == [[4, "amount is not a number"]]
-    assert "Revenue computed as quantity x unit price (no revenue column was chosen)." in result.notes
+    assert (
+        "Revenue computed as quantity x unit price (no revenue column was chosen)." in result.notes
+    )
 
 
 def test_attribute_columns_travel_with_the_rows(build):
     columns = ["Customer ID", "Date", "Revenue", "Region"]
-    rows = [["A", "2023-01-01", "1", "Nord"], ["B", "bad", "1", "Süd"], ["C", "2023-01-02", "1", "Ost"]]
+    rows = [
+        ["A", "2023-01-01", "1", "Nord"],
+        ["B", "bad", "1", "Süd"],
+        ["C", "2023-01-02", "1", "Ost"],
+    ]
     tx = validate(build, columns, rows).transactions
     assert tx["Region"].tolist() == ["Nord", "Ost"]
 
@@ -344,5 +425,7 @@ def test_ambiguous_dates_raise_until_the_user_chooses(build):
 def test_input_table_is_not_changed(build):
     table = build.raw_table(BASIC, [["A", "2023-01-01", "1,5"], ["", "", ""]])
     before = table.frame.copy()
-    validate_transactions(table, build.mapping(BASIC, customer_id="Customer ID", date="Date", revenue="Revenue"))
+    validate_transactions(
+        table, build.mapping(BASIC, customer_id="Customer ID", date="Date", revenue="Revenue")
+    )
     pd.testing.assert_frame_equal(table.frame, before)
