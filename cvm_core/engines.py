@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cvm_core.errors import CvmError, ReadError
+from cvm_core.io import check_parquet_size
 from cvm_core.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
 
 ENGINES = ("pandas", "duckdb", "spark")
@@ -337,6 +338,8 @@ def read_summary(source: str | Path | bytes, name: str | None = None) -> tuple[p
         The file name used in messages (default: the path's name, or "The file").
     """
     name = name or (Path(source).name if not isinstance(source, bytes) else "The file")
+    if isinstance(source, bytes):  # an upload: refuse a Parquet bomb before unpacking it
+        check_parquet_size(source, name)
     try:
         table = pq.read_table(_parquet_source(source))
     except (OSError, pa.ArrowInvalid) as error:

@@ -126,7 +126,9 @@ def read_workbook(
         return _read_text(data, filename, header_rows or {}, notes)
     if kind == "parquet":
         return _read_parquet(data, filename, notes)
-    if kind in {"xlsx", "ods"}:
+    if data.startswith(_ZIP_MAGIC):
+        # Every zip-based workbook, xlsb included: an xlsx with a stray xl/workbook.bin would
+        # otherwise pass as xlsb unchecked while the reader still unpacks its XML parts.
         _check_zip_safety(data, filename)
     return _read_spreadsheet(data, filename, kind, header_rows or {}, notes)
 
@@ -472,7 +474,32 @@ def _read_spreadsheet(
     return Workbook(tables, kind, notes=notes)
 
 
+def check_parquet_size(data: bytes, filename: str) -> None:
+    """Refuse Parquet that unpacks to far more than fits: its footer says how much, before reading."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    except Exception:  # noqa: BLE001 - damaged files get their message from the reader below
+        return
+    encoded = sum(
+        meta.row_group(i).column(j).total_uncompressed_size
+        for i in range(meta.num_row_groups)
+        for j in range(meta.num_columns)
+    )
+    # Dictionary and run-length encoding hide repeated values from the sizes above, so also
+    # count at least 8 bytes per cell: what the cells take once they are in memory.
+    unpacked = max(encoded, meta.num_rows * meta.num_columns * 8)
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        raise ReadError(
+            f"'{filename}' unpacks to about {unpacked / 1024**2:,.0f} MB, more than this app reads "
+            "at once. Upload its customer summary instead, made with `python -m cvm_core "
+            "summarize FILE summary.parquet --engine duckdb`."
+        )
+
+
 def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
+    check_parquet_size(data, filename)
     try:
         frame = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:

@@ -422,6 +422,22 @@ def test_zip_bomb_split_into_parts_below_50_mb(minimal_xlsx, build):
     assert "zip bomb" in read_error(data, "bomb.xlsx")
 
 
+def test_zip_bomb_dressed_as_xlsb_is_still_refused(minimal_xlsx, build):
+    # An empty xl/workbook.bin makes the file look like xlsb; the safety check must still run.
+    parts = {"xl/workbook.bin": b"", "xl/worksheets/sheet2.xml": b"\0" * 60_000_000}
+    data = build.add_zip_parts(minimal_xlsx, parts)
+    assert "zip bomb" in read_error(data, "bomb.xlsx")
+
+
+def test_parquet_that_unpacks_beyond_the_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(cio, "MAX_UNCOMPRESSED_BYTES", 1024**2)
+    frame = pd.DataFrame({"customer": ["A"] * 100_000, "amount": [0.0] * 100_000})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    assert len(buffer.getvalue()) < 100_000  # small on disk, 1.6 MB as cells
+    assert "customer summary instead" in read_error(buffer.getvalue(), "big.parquet")
+
+
 def test_xml_entity_bomb_in_shared_strings(build):
     data = build.entity_bomb(build.xlsxwriter(build.minimal_rows))
     assert "<!ENTITY" in zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml").decode()
