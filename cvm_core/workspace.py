@@ -28,6 +28,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cvm_core.dataset import Dataset, dataset_from_summary
@@ -340,8 +341,29 @@ def _load_zip(data: bytes) -> Workspace:
     return _from_document(document, dataset)
 
 
-def _content_hash(frame: pd.DataFrame) -> str:
-    return hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()[:16]
+def _data_fingerprint(files: dict[str, str], mapping: ColumnMapping) -> str:
+    """The dataset's cache key, derived from the verified table checksums, never taken from the
+    file: a hand-edited fingerprint could otherwise fetch another dataset's cached results."""
+    text = json.dumps([sorted(files.items()), sorted(mapping.roles.items())])
+    return "ws-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _check_transactions(frame: pd.DataFrame) -> None:
+    """The restored transactions have the validated shape the pages rely on."""
+    problems = [c for c in ("customer_id", "date", "revenue", "is_return") if c not in frame]
+    if not problems:
+        if not pd.api.types.is_datetime64_any_dtype(frame["date"]):
+            problems.append("date (not dates)")
+        revenue = pd.to_numeric(frame["revenue"], errors="coerce")
+        if not np.isfinite(revenue.to_numpy(dtype=float)).all():
+            problems.append("revenue (not finite numbers)")
+        if frame["customer_id"].isna().any() or frame["date"].isna().any():
+            problems.append("customer_id/date (blanks)")
+    if problems:
+        raise WorkspaceError(
+            f"The workspace file is damaged: its transactions table has bad columns "
+            f"({', '.join(problems)}). Save the workspace again, or open the sales file instead."
+        )
 
 
 def _summary_dataset(tables: dict, meta: dict, info: dict) -> Dataset:
@@ -350,7 +372,7 @@ def _summary_dataset(tables: dict, meta: dict, info: dict) -> Dataset:
             tables["summary"],
             meta.get("summary_info") or {},
             name=str(info.get("name", "workspace data")),
-            fingerprint=str(info.get("fingerprint") or _content_hash(tables["summary"])),
+            fingerprint=_data_fingerprint(meta["files"], ColumnMapping()),
             currency=str(info.get("currency") or "EUR"),
         )
     except ValidationError as error:
@@ -384,6 +406,7 @@ def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
         return _summary_dataset(tables, meta, info)
     if "transactions" not in tables:
         raise WorkspaceError("The workspace file is damaged: it has no transactions table.")
+    _check_transactions(tables["transactions"])
     mapping = _mapping(info.get("mapping")) or ColumnMapping()
     rejected = tables.get("rejected", pd.DataFrame(columns=["Row in file", "Reason"]))
     validation = ValidationResult(
@@ -398,8 +421,6 @@ def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
         customers=tables.get("customers"),
         cost_to_serve=tables.get("cost_to_serve"),
         currency=str(info.get("currency") or "EUR"),
-        fingerprint=str(
-            info.get("fingerprint") or hashlib.sha256(archive.read(JSON_NAME)).hexdigest()[:16]
-        ),
+        fingerprint=_data_fingerprint(meta["files"], mapping),
         notes=tuple(map(str, meta.get("notes", []))),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
@@ -74,7 +75,9 @@ def test_data_round_trip_in_a_zip(dataset):
     )
     assert restored.customers is None and restored.cost_to_serve is None
     assert restored.name == "tiny sales" and restored.currency == "USD"
-    assert restored.fingerprint == dataset.fingerprint
+    # The cache key comes from the verified data, not from what the file claims.
+    assert restored.fingerprint.startswith("ws-") and restored.fingerprint != dataset.fingerprint
+    assert load_workspace(data).dataset.fingerprint == restored.fingerprint
     assert restored.validation.rows_read == dataset.validation.rows_read
     assert restored.mapping.roles == dataset.mapping.roles
     assert loaded.settings["cvm.unit"] == "month"
@@ -92,7 +95,42 @@ def test_a_summary_only_dataset_round_trips_with_its_summary(dataset):
     assert not restored.has_transactions
     pd.testing.assert_frame_equal(restored.summary, original.summary)
     assert restored.summary_info == original.summary_info
-    assert (restored.name, restored.fingerprint) == ("big sales", "f1")
+    assert restored.name == "big sales" and restored.fingerprint.startswith("ws-")
+
+
+def _rewrite(data: bytes, change, parts: dict[str, bytes] | None = None) -> bytes:
+    """The zip with its JSON document changed by ``change`` and ``parts`` replaced."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            payload = (parts or {}).get(info.filename) or source.read(info)
+            if info.filename == workspace.JSON_NAME:
+                document = json.loads(payload)
+                change(document)
+                payload = json.dumps(document).encode()
+            target.writestr(info, payload)
+    return out.getvalue()
+
+
+def test_a_claimed_fingerprint_cannot_borrow_another_datasets_cache(dataset):
+    data = save_workspace(SETTINGS, dataset, include_data=True)
+    honest = load_workspace(data).dataset.fingerprint
+    forged = _rewrite(data, lambda d: d["dataset"].update(fingerprint="someone-elses"))
+    assert load_workspace(forged).dataset.fingerprint == honest
+
+
+def test_transactions_without_the_validated_columns_are_refused(dataset):
+    # A consistent but hand-made file: right checksum, wrong table.
+    payload = workspace._parquet(dataset.transactions.drop(columns="revenue"))
+    digest = hashlib.sha256(payload).hexdigest()
+    data = _rewrite(
+        save_workspace(SETTINGS, dataset, include_data=True),
+        lambda d: d["data"]["files"].update(transactions=digest),
+        {"data/transactions.parquet": payload},
+    )
+    with pytest.raises(WorkspaceError, match=r"bad columns \(revenue"):
+        load_workspace(data)
 
 
 def test_including_data_needs_a_dataset():
