@@ -47,7 +47,7 @@ def sidebar() -> None:
             st.caption("None yet: upload a file or load the demo data.")
             exports.workspace_section(None)
             return
-        st.markdown(f"**{dataset.name}**")
+        st.markdown(f"**{formatting.escape_markdown(dataset.name)}**")
         st.caption(
             f"{_counts(dataset)} · "
             f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y}"

@@ -4,12 +4,15 @@ line, chart titles and slide takeaways format exactly like the pages do."""
 from __future__ import annotations
 
 import math
+import numbers
+import re
 
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "CNY": "¥", "JPY": "¥", "INR": "₹"}
 
 
 def _finite(value: float | None) -> bool:
-    return value is not None and isinstance(value, int | float) and math.isfinite(value)
+    # numbers.Real takes numpy integers and float32 too (a count from numpy must not read '–').
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def money(value: float | None, currency: str = "EUR", decimals: int = 0) -> str:
@@ -50,3 +53,13 @@ def number(value: float | None, decimals: int = 2) -> str:
     if not _finite(value):
         return "–"
     return f"{value:,.{decimals}f}"
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|:#])")
+"""Emphasis, code, links, HTML, maths, tables, Streamlit's :icon: / :color[...] and headings."""
+
+
+def escape_markdown(text: str) -> str:
+    """User text (file, sheet and column names) shown in Markdown as typed, never as markup or
+    links: 'Q1_**final**.xlsx' stays literal."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))

@@ -121,7 +121,7 @@ elif upload is not None:
                 activate(dataclasses.replace(dataset, name=upload.name))
 
 failure = st.session_state.get(state.UPLOAD_LOAD_ERROR)
-if failure and upload is not None and failure[0] == loaders.digest(upload.getvalue()):
+if failure and upload is not None and failure[0] == key:
     st.error(failure[1], icon=":material/error:")
 
 active = data.active_dataset()

@@ -107,7 +107,8 @@ def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
     preview = frame[list(mapping.roles.values())].head(15).copy()
     preview.columns = [f"{TRANSACTION_ROLES[r]} ← {c}" for r, c in mapping.roles.items()]
     st.markdown("**Preview of the mapped columns** (first 15 rows, as in the file)")
-    st.dataframe(preview.astype(str), hide_index=True)
+    # As text (as in the file), with blanks shown blank rather than as 'nan' / 'None' / 'NaT'.
+    st.dataframe(preview.astype(object).where(preview.notna(), "").astype(str), hide_index=True)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -136,7 +137,7 @@ def summary_file_form(dataset: Dataset, key: str) -> bool:
 def show_summary_overview(dataset: Dataset) -> None:
     """Headline figures of a summary-only dataset: customers, net revenue, period, engine."""
     summary, info, money = dataset.summary, dataset.summary_info, data.currency(dataset)
-    st.subheader(f"Loaded: {dataset.name} (customer summary)")
+    st.subheader(f"Loaded: {formatting.escape_markdown(dataset.name)} (customer summary)")
     cols = st.columns(4)
     cols[0].metric("Customers", formatting.count(len(summary)))
     cols[1].metric(
@@ -170,7 +171,7 @@ def show_overview(dataset: Dataset) -> None:
     summary = data.customer_summary(dataset)
     overview = dataset_overview(dataset.transactions, summary)
     money = data.currency(dataset)
-    st.subheader(f"Loaded: {dataset.name}")
+    st.subheader(f"Loaded: {formatting.escape_markdown(dataset.name)}")
     cols = st.columns(6)
     cols[0].metric("Customers", formatting.count(overview.customers))
     cols[1].metric("Transactions", formatting.count(overview.transactions))
@@ -226,13 +227,13 @@ def show_quality_report(dataset: Dataset) -> None:
         expanded=len(rejected) > 0,
     ):
         for note in dataset.notes:
-            st.markdown(f"- {note}")
+            st.markdown(f"- {formatting.escape_markdown(note)}")
         if dataset.customers is not None:
             st.markdown(
                 f"- Customer attributes for {formatting.count(len(dataset.customers))} customers."
             )
         if dataset.cost_to_serve is not None:
-            drivers = ", ".join(dataset.cost_to_serve.columns)
+            drivers = formatting.escape_markdown(", ".join(map(str, dataset.cost_to_serve.columns)))
             st.markdown(f"- Cost-to-serve drivers: {drivers}.")
         if rejected.empty:
             st.success("Every row was used.")
@@ -241,8 +242,9 @@ def show_quality_report(dataset: Dataset) -> None:
         st.dataframe(counts, hide_index=True)
         st.download_button(
             "Download the rows set aside (CSV)",
-            export.csv_bytes(rejected),
+            lambda: export.csv_bytes(rejected),  # built when clicked, not on every rerun
             file_name="rows_set_aside.csv",
             mime="text/csv",
             icon=":material/download:",
+            on_click="ignore",
         )

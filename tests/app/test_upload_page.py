@@ -53,7 +53,7 @@ def test_demo_button_loads_the_demo_with_its_headline_figures(demo_dataset):
     assert shown["Customers"] == formatting.count(customers)
     assert shown["Transactions"] == formatting.count(len(demo_dataset.transactions))
     assert shown["Gross margin"].startswith("€")  # the demo has cost of goods
-    assert at.subheader[0].value == f"Loaded: {loaders.DEMO_RETAIL}"
+    assert at.subheader[0].value == f"Loaded: {formatting.escape_markdown(loaders.DEMO_RETAIL)}"
 
 
 def test_messy_german_export_through_the_uploader():
@@ -168,7 +168,9 @@ def test_unreadable_file_shows_the_error_and_keeps_the_previous_dataset(
     assert len(shown) == 1 and message in shown[0]
     assert f"The previously loaded dataset '{demo_dataset.name}' is still active." in shown[0]
     assert at.session_state[state.DATASET] is demo_dataset
-    assert at.subheader[0].value == f"Loaded: {demo_dataset.name}"  # its overview still shows
+    assert (
+        at.subheader[0].value == f"Loaded: {formatting.escape_markdown(demo_dataset.name)}"
+    )  # still shown
 
 
 def test_header_only_file_fails_on_use_and_keeps_the_previous_dataset(demo_dataset):
