@@ -52,6 +52,9 @@ def _skip_reason() -> str | None:
 
 def pytest_collection_modifyitems(config, items):
     reason = _skip_reason()
+    if reason and os.environ.get("CI"):
+        # In CI a missing browser is a broken set-up, not a reason to pass without browser tests.
+        raise pytest.UsageError(f"CI needs the browser tests: {reason}")
     for item in items:
         if BROWSER_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
