@@ -37,13 +37,33 @@ BAD_COST = "cost of goods is not a number"
 AFTER_END = "date after the observation end"
 DUPLICATE = "duplicate of an earlier row (same values in every column)"
 
-_TOTALS_WORDS = (
-    r"(?:grand\s*total|sub-?total|total|totals|sum|summe|gesamt|gesamtsumme|zwischensumme|"
-    r"endsumme|合计|总计|小计)"
+_TOTALS_WORD_LIST = (
+    r"grand\s*total",
+    r"sub-?total",
+    "total",
+    "totals",
+    "sum",
+    "summe",
+    "gesamt",
+    "gesamtsumme",
+    "zwischensumme",
+    "endsumme",
+    "合计",
+    "总计",
+    "小计",
 )
+_TOTALS_WORDS = "(?:" + "|".join(_TOTALS_WORD_LIST) + ")"
 _TOTALS = re.compile(rf"(?i)^\s*{_TOTALS_WORDS}\b")
 # The label alone (perhaps with a colon): "Summe", "Total:", "合计". "Total Energies SE" is a name.
 _TOTALS_ONLY = re.compile(rf"(?i)^\s*{_TOTALS_WORDS}\s*:?\s*$")
+# Every totals word starts with two literal letters, so a label whose first character is not a space
+# can only match when its first two characters match one of these (same case folding as above).
+# Millions of order ids ("SO-000001") are ruled out by their first two characters without a regex.
+_TOTALS_PREFIXES = tuple(sorted({word[:2] for word in _TOTALS_WORD_LIST}))
+assert all(prefix.isalpha() for prefix in _TOTALS_PREFIXES), (
+    "a totals word must start with 2 letters"
+)
+_TOTALS_PREFIX = re.compile("(?i)(?:" + "|".join(_TOTALS_PREFIXES) + ")")
 _TEXT_ROLES = ("order_id", "product", "category", "channel")
 
 
@@ -221,11 +241,52 @@ def _totals_rows(frame: pd.DataFrame, mapping: ColumnMapping, no_date: np.ndarra
         if column.dtype != object and not isinstance(column.dtype, pd.CategoricalDtype):
             continue
         codes, uniques = factorize_column(column)
-        text = pd.Series(uniques, dtype=object).astype(str)
-        starts = expand(codes, text.str.match(_TOTALS).to_numpy(), False).astype(bool)
-        label_only = expand(codes, text.str.match(_TOTALS_ONLY).to_numpy(), False).astype(bool)
-        mask |= label_only | (starts & no_date)
+        starts, label_only = _totals_labels(uniques)
+        if starts.any() or label_only.any():
+            mask |= expand(codes, label_only, False).astype(bool)
+            mask |= expand(codes, starts, False).astype(bool) & no_date
     return mask
+
+
+def _totals_labels(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct value: starts with a totals word; is a totals word alone.
+
+    The regexes run only on the values whose first two characters could begin a totals word: the
+    first column is often an order id with millions of distinct values, none of them a label.
+    """
+    text = (
+        uniques
+        if pd.api.types.infer_dtype(uniques, skipna=False) == "string"
+        else pd.Series(uniques, dtype=object).astype(str).to_numpy(dtype=object)
+    )
+    starts = np.zeros(len(text), bool)
+    label_only = np.zeros(len(text), bool)
+    candidates = np.flatnonzero(_may_be_totals_label(text))
+    if len(candidates):
+        labels = pd.Series(text[candidates], dtype=object)
+        starts[candidates] = labels.str.match(_TOTALS).to_numpy(dtype=bool)
+        label_only[candidates] = labels.str.match(_TOTALS_ONLY).to_numpy(dtype=bool)
+    return starts, label_only
+
+
+def _may_be_totals_label(text: np.ndarray) -> np.ndarray:
+    """False only for strings that cannot match ``_TOTALS``: the regex is run on the rest.
+
+    Vectorised over the first two characters (as UCS-4 code points); the few distinct two-character
+    prefixes are then checked in Python. A prefix that starts with a space, or a string shorter
+    than two characters, stays a candidate.
+    """
+    if len(text) == 0:
+        return np.zeros(0, bool)
+    pairs = np.asarray(text).astype("U2").view(np.uint32).reshape(-1, 2).astype(np.uint64)
+    prefix_codes, prefixes = pd.factorize((pairs[:, 0] << np.uint64(32)) | pairs[:, 1])
+    keep = np.array([_prefix_may_start_label(int(p)) for p in prefixes], dtype=bool)
+    return keep[prefix_codes]
+
+
+def _prefix_may_start_label(packed: int) -> bool:
+    prefix = "".join(chr(c) for c in (packed >> 32, packed & 0xFFFFFFFF) if c)
+    return len(prefix) < 2 or prefix[0].isspace() or _TOTALS_PREFIX.match(prefix) is not None
 
 
 def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -233,11 +294,35 @@ def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
 
     Every column, not only the mapped ones: two order lines that differ only in a line number or
     a product code the user did not map are two real lines, not a copy.
+
+    The columns' codes are packed into one int64 key per row (mixed radix: key * n_values + code),
+    renumbered densely whenever the next column would overflow it, so that one hash pass over one
+    integer column finds the copies (DataFrame.duplicated re-hashes every column).
     """
-    codes = pd.DataFrame(
-        {i: factorize_column(frame[name])[0] for i, name in enumerate(frame.columns)}
-    )
-    return codes.duplicated().to_numpy()
+    n = len(frame)
+    key = np.zeros(n, np.int64)
+    size = 1  # the key is in [0, size)
+    for name in frame.columns:
+        codes, uniques = factorize_column(frame[name])
+        radix = len(uniques) + 1  # code -1 (missing) becomes 0
+        if size * radix > _KEY_LIMIT:
+            key, size = _renumber(key)
+            if size == n:  # every row already differs from every other
+                return np.zeros(n, bool)
+        key *= radix
+        key += codes
+        key += 1
+        size *= radix
+    return pd.Series(key, copy=False).duplicated().to_numpy()
+
+
+_KEY_LIMIT = 2**63 - 1
+
+
+def _renumber(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense codes 0..k-1 for the distinct keys (equal keys stay equal), and k."""
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64, copy=False), len(uniques)
 
 
 def _revenue(

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cvm_core import validate as V
 from cvm_core.dataset import load_file
 from cvm_core.errors import CvmError, ValidationError
 from cvm_core.validate import ValidationOptions, validate_transactions
@@ -429,3 +432,122 @@ def test_input_table_is_not_changed(build):
         table, build.mapping(BASIC, customer_id="Customer ID", date="Date", revenue="Revenue")
     )
     pd.testing.assert_frame_equal(table.frame, before)
+
+
+# --- the fast paths equal the plain definitions -------------------------------------------------
+# _duplicate_rows packs all columns into one integer key and _totals_labels skips the regex for
+# values whose first two characters cannot begin a totals word (both for 10M-row files). These
+# tests hold them to pandas' DataFrame.duplicated and to the regex run on every value.
+
+
+def random_frame(rng: np.random.Generator, rows: int, columns: int, values: int) -> pd.DataFrame:
+    """Columns of every kind an upload produces: categorical text, object text with blanks,
+    floats with NaN, mixed objects (a workbook column holding numbers and text)."""
+    out = {}
+    for j in range(columns):
+        draw = rng.integers(0, values, rows)
+        kind = j % 4
+        if kind == 0:
+            out[f"c{j}"] = pd.Categorical([f"v{x}" for x in draw])
+        elif kind == 1:
+            out[f"c{j}"] = pd.Series([None if x == 0 else f"t{x}" for x in draw], dtype=object)
+        elif kind == 2:
+            out[f"c{j}"] = np.where(draw == 0, np.nan, draw / 4)
+        else:
+            out[f"c{j}"] = pd.Series([x if x % 2 else f"{x}" for x in draw], dtype=object)
+    return pd.DataFrame(out)
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns", "values"),
+    [
+        (400, 40, 3),  # 4^40 key values: the key is renumbered several times, copies remain
+        (400, 3, 4),  # small key, many copies
+        (300, 30, 200),  # every row distinct long before the last column (early exit)
+        (1, 5, 2),
+    ],
+)
+def test_duplicate_rows_equal_pandas_duplicated(rows, columns, values):
+    rng = np.random.default_rng(rows * 1000 + columns)
+    frame = random_frame(rng, rows, columns, values)
+    if rows > 1:  # plant exact copies of earlier rows so that there is something to find
+        copies = rng.integers(0, rows, rows // 5)
+        frame = pd.concat([frame, frame.iloc[copies]], ignore_index=True)
+        frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    expected = frame.duplicated().to_numpy()
+    assert np.array_equal(V._duplicate_rows(frame), expected)
+    if rows > 1:
+        assert expected.sum() >= rows // 10  # planted copies found (repeats may hit one row)
+
+
+def test_rows_differing_only_in_the_first_of_many_columns_are_not_duplicates():
+    # 40 columns with 3 values each multiply the key by 4^40 = 2^80: without renumbering, the
+    # first column's difference would be shifted out of 64 bits and row 1 called a copy of row 0.
+    first = ["x", "y", "z", "z", "z"]
+    rest = {f"c{j}": ["a", "a", "a", "b", "c"] for j in range(40)}
+    frame = pd.DataFrame({"first": first, **rest})
+    assert V._duplicate_rows(frame).tolist() == [False, False, False, False, False]
+    frame.loc[5] = frame.loc[0]
+    assert V._duplicate_rows(frame).tolist() == [False] * 5 + [True]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda width: st.lists(
+            st.lists(st.sampled_from([None, "a", "b", 1, 1.5, ""]), min_size=width, max_size=width),
+            min_size=1,
+            max_size=30,
+        )
+    )
+)
+def test_duplicate_rows_equal_pandas_duplicated_on_any_cells(rows):
+    frame = pd.DataFrame(rows, dtype=object)
+    assert np.array_equal(V._duplicate_rows(frame), frame.duplicated().to_numpy())
+
+
+def regex_labels(values) -> tuple[np.ndarray, np.ndarray]:
+    """The definition: both regexes on every value's text."""
+    text = pd.Series(values, dtype=object).astype(str)
+    return text.str.match(V._TOTALS).to_numpy(bool), text.str.match(V._TOTALS_ONLY).to_numpy(bool)
+
+
+TRICKY_LABELS = [
+    "Total", " total:", "\u3000合计", "\tSumme", "TOTALS", "Totalitarian", "Total Energies SE",
+    "ſum", "ſumme:", "SO-000001", "Sub-Total", "subtotal", "Grand  Total", "grandtotal", "S", "",
+    "  ", "合", "总计 ", "小计:", "zwischensumme", "Endsumme", "GESAMT", "Gesamtsumme x", "su",
+    "tO", "sum2", "s\x00um", "\x00Total", "C00042", 12.0, 3,
+]  # fmt: skip
+
+
+def test_totals_labels_equal_the_regex_on_every_value():
+    values = np.array(TRICKY_LABELS, dtype=object)
+    starts, label_only = V._totals_labels(values)
+    expected_starts, expected_only = regex_labels(values)
+    assert np.array_equal(starts, expected_starts)
+    assert np.array_equal(label_only, expected_only)
+    assert starts.sum() >= 15  # the list is not all misses
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=" \t\u3000sSuUmMtToOaAlLgGrRſ:-合计x0", max_size=8), max_size=20))
+def test_totals_labels_equal_the_regex_on_any_text(values):
+    values = np.array(values, dtype=object)
+    starts, label_only = V._totals_labels(values)
+    expected_starts, expected_only = regex_labels(values)
+    assert np.array_equal(starts, expected_starts)
+    assert np.array_equal(label_only, expected_only)
+
+
+def test_totals_prefix_filter_keeps_every_character_that_folds_to_a_totals_word():
+    # Case-insensitive matching is not only ASCII (ſ matches s): swap each of the first two
+    # characters of every word for every character of the Basic Multilingual Plane.
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    labels = []
+    for word in ("grand total", "sub-total", "total", "sum", "gesamt", "zwischensumme"):
+        labels += [c + word[1:] for c in chars] + [word[0] + c + word[2:] for c in chars]
+    labels += [c + "计" for c in chars]
+    values = np.array(labels, dtype=object)
+    matches = pd.Series(values).str.match(V._TOTALS).to_numpy(bool)
+    assert matches.sum() > 12  # the plain spellings at least
+    assert not (matches & ~V._may_be_totals_label(values)).any()
