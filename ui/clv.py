@@ -13,11 +13,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cvm_core import clv, export, formatting, scenario
+from cvm_core import clv, formatting, scenario
 from cvm_core.charts import clv as charts
 from cvm_core.dataset import Dataset
 from cvm_core.errors import CvmError
-from ui import data, state
+from ui import data, downloads, state
 from ui.charts import show_chart
 
 _KEY = "clv"
@@ -191,20 +191,6 @@ def values(
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def download_pair(frame: pd.DataFrame, name: str, key: str, label: str) -> None:
-    """CSV and Excel buttons; the file is only built when clicked."""
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button(
-        f"{label} (CSV)", lambda: export.csv_bytes(frame), f"{name}.csv", "text/csv",
-        key=f"{key}.csv", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
-    right.download_button(
-        f"{label} (Excel)", lambda: export.xlsx_bytes({name[:31]: frame}), f"{name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}.xlsx", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
-
-
 def show_notes(fitted: clv.CLVFit) -> None:
     for note in fitted.notes:
         st.warning(note, icon=":material/info:")
@@ -323,7 +309,7 @@ def show_customers(
     top = clv.top_customers(result.customers, 25, names)
     st.dataframe(_customer_table(top, currency, unit), width="stretch")
     st.caption("Download the CLV of every customer:")
-    download_pair(
+    downloads.csv_and_excel(
         _export_table(result.customers, names), "customer_clv", "clv.dl.customers", "Customer CLV"
     )
 
@@ -378,7 +364,7 @@ def show_tiers(result: clv.CLVValues, currency: str) -> None:
         "Share of revenue": table["revenue_share"].map(lambda v: formatting.pct(v, 1)),
     })  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch")
-    download_pair(table, "clv_tiers", "clv.dl.tiers", "Tier summary")
+    downloads.csv_and_excel(table, "clv_tiers", "clv.dl.tiers", "Tier summary")
 
 
 # --- what-if -------------------------------------------------------------------------------------
@@ -444,7 +430,7 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
         "ROI": table["roi"].map(lambda v: formatting.pct(v, 0)),
     })  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch")
-    download_pair(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
+    downloads.csv_and_excel(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
     st.caption(WHAT_IF_FORMULA)
 
 

@@ -8,12 +8,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from cvm_core import affinity, export, formatting
+from cvm_core import affinity, formatting
 from cvm_core import segments as core
 from cvm_core.charts import segments as charts
 from cvm_core.dataset import Dataset
 from cvm_core.errors import CvmError
-from ui import data, state
+from ui import data, downloads, state
 from ui.charts import show_chart
 
 KEY = "cvm.segments"
@@ -382,7 +382,13 @@ def show_downloads(result: core.SegmentAnalysis, dataset: Dataset, currency: str
         f"**Segment membership** ({formatting.count(sizes.members)} customers): RFM segment, "
         "cluster, scores and next-best category."
     )
-    _downloads(members, "Segment membership", "segment_membership", "seg.members")
+    downloads.csv_and_excel(
+        members,
+        "segment_membership",
+        "seg.members",
+        "Segment membership",
+        sheet="Segment membership",
+    )
     st.markdown(
         f"**Next-best offers** ({formatting.count(sizes.offers)} customers with an offer): "
         "strongest lift first, with the category that triggered it."
@@ -390,19 +396,7 @@ def show_downloads(result: core.SegmentAnalysis, dataset: Dataset, currency: str
     if result.next_best is None:
         st.info(result.affinity_message, icon=":material/info:")
         return
-    _downloads(offers, "Next-best offers", "next_best_offers", "seg.offers")
+    downloads.csv_and_excel(
+        offers, "next_best_offers", "seg.offers", "Next-best offers", sheet="Next-best offers"
+    )
     st.caption("Files are safe to open in Excel: cells that could run as formulas are neutralised.")
-
-
-def _downloads(build, title: str, name: str, key_: str) -> None:
-    left, right, _ = st.columns([1, 1, 2])
-    # Built only when clicked: a million-row workbook takes a while and most visits download nothing.
-    left.download_button(
-        f"{title} (CSV)", lambda: export.csv_bytes(build()), file_name=f"{name}.csv", mime="text/csv",
-        icon=":material/download:", key=f"{key_}.csv", on_click="ignore",
-    )  # fmt: skip
-    right.download_button(
-        f"{title} (Excel)", lambda: export.xlsx_bytes({title: build()}), file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:", key=f"{key_}.xlsx", on_click="ignore",
-    )  # fmt: skip

@@ -9,17 +9,16 @@ section, and it only does vectorised arithmetic on the cached P&L.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from cvm_core import export, formatting, profitability, whale
+from cvm_core import formatting, profitability, whale
 from cvm_core.charts import whale as charts
 from cvm_core.dataset import Dataset
 from cvm_core.errors import CvmError
-from ui import data, state
+from ui import data, downloads, state
 from ui.charts import show_chart
 
 _KEY = "whale"
@@ -158,7 +157,9 @@ def cost_model_form(dataset: Dataset) -> CostModel:
         _set_base(dataset, profitability.DEFAULT_ACTIVITIES)
         st.rerun()
     frame = profitability.activity_table_for_export(table)
-    download_pair(frame, "activity_table", "whale.activities.dl", "Save the activity table")
+    downloads.csv_and_excel(
+        frame, "activity_table", "whale.activities.dl", "Save the activity table"
+    )
     return CostModel(_rows(table), float(threshold), margin / 100)
 
 
@@ -215,26 +216,6 @@ def segments(dataset: Dataset) -> pd.Series | None:
 
 
 # --- downloads -----------------------------------------------------------------------------------
-
-
-def download_pair(
-    frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, key: str, label: str
-) -> None:
-    """CSV and XLSX buttons; files are built only when clicked (large P&L tables take a while)."""
-
-    def table() -> pd.DataFrame:
-        return frame() if callable(frame) else frame
-
-    row = st.container(horizontal=True)  # buttons as wide as their labels, side by side
-    row.download_button(
-        f"{label} (CSV)", lambda: export.csv_bytes(table()), f"{name}.csv", "text/csv",
-        key=f"{key}.csv", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
-    row.download_button(
-        f"{label} (Excel)", lambda: export.xlsx_bytes({name[:31]: table()}), f"{name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}.xlsx", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -343,14 +324,14 @@ def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
             "status": "Note",
         },
     )  # fmt: skip
-    download_pair(profitability.readable(table), "cost_to_serve_by_activity",
+    downloads.csv_and_excel(profitability.readable(table), "cost_to_serve_by_activity",
                   "whale.activity_totals.dl", "Cost by activity")  # fmt: skip
 
 
 def show_customer_pnl_download(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
     st.markdown("**Customer P&L**: one row per customer with every activity's cost.")
     table = lambda: profitability.customer_pnl_table(result.result, dataset.customers)  # noqa: E731
-    download_pair(table, "customer_pnl", "whale.pnl.dl", "Customer P&L")
+    downloads.csv_and_excel(table, "customer_pnl", "whale.pnl.dl", "Customer P&L")
 
 
 def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> None:
@@ -393,7 +374,7 @@ def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: st
             **money_cols,
         },
     )  # fmt: skip
-    download_pair(
+    downloads.csv_and_excel(
         profitability.readable(table), "loss_making_customers", "whale.loss.dl", "Loss-makers"
     )
 
@@ -439,7 +420,7 @@ def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) 
     st.dataframe(
         shown, hide_index=True, width="stretch", column_config=_group_columns(by, currency)
     )
-    download_pair(profitability.readable(curves.table).rename(columns={"Group": by}),
+    downloads.csv_and_excel(profitability.readable(curves.table).rename(columns={"Group": by}),
                   "profit_by_group", "whale.groups.dl", "Profit by group")  # fmt: skip
 
 
