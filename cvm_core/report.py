@@ -20,6 +20,7 @@ import pandas as pd
 
 from cvm_core import clv, formatting, profitability, scorecard, segments, whale
 from cvm_core import retention as retention_core
+from cvm_core import tiers as tiering
 from cvm_core.charts import clv as clv_charts
 from cvm_core.charts import retention as retention_charts
 from cvm_core.charts import whale as whale_charts
@@ -83,15 +84,6 @@ def whale_takeaway(summary: whale.WhaleSummary, currency: str) -> str:
     return (
         f"{text}; the least profitable {formatting.pct(1 - summary.loss_start_share, 0)} lose "
         f"{formatting.money_short(summary.tail_loss, currency)}."
-    )
-
-
-def tier_takeaway(tiers: pd.DataFrame) -> str:
-    """How much of the future value the top tier holds."""
-    top = tiers.iloc[0]
-    return (
-        f"{top['tier']} ({formatting.pct(top['customer_share'], 0)} of customers) hold "
-        f"{formatting.pct(top['clv_share'], 0)} of future value (CLV)."
     )
 
 
@@ -274,7 +266,7 @@ def build_report(
     if values is not None:
         charts.append(
             ChartSlide("Customer pyramid: customers, future value and past revenue by tier",
-                       tier_takeaway(values.tiers), clv_charts.tier_shares_chart(values.tiers))
+                       tiering.tier_takeaway(values.tiers), clv_charts.tier_shares_chart(values.tiers))
         )  # fmt: skip
     say("retention")
     retention = _retention(dataset, summary, values, end, notes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.errors import ValidationError
 
 DEFAULT_TIER_NAMES: tuple[str, ...] = ("Platinum", "Gold", "Iron", "Lead")
@@ -123,3 +124,14 @@ def tier_summary(
 def _share(column: pd.Series) -> pd.Series:
     total = float(column.sum())
     return column / total if total > 0 else column * np.nan
+
+
+def tier_takeaway(tiers: pd.DataFrame) -> str:
+    """The pyramid's message in one line, for the page and the deck alike: how much of the future
+    value (and of past revenue) the top tier holds."""
+    top = tiers.iloc[0]
+    return (
+        f"{top['tier']}: {formatting.pct(top['customer_share'], 0)} of customers hold "
+        f"{formatting.pct(top['clv_share'], 0)} of future value and "
+        f"{formatting.pct(top['revenue_share'], 0)} of past revenue."
+    )

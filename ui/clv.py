@@ -351,7 +351,7 @@ def show_tiers(result: clv.CLVValues, currency: str) -> None:
                "Each tier's share of customers, of future value (CLV) and of past revenue: a small top "
                "tier usually holds most of the future value.",
                name="CLV customer pyramid", data=result.tiers,
-               takeaway=_tier_takeaway(result.tiers))  # fmt: skip
+               takeaway=clv.tiering.tier_takeaway(result.tiers))  # fmt: skip
     table = result.tiers
     shown = pd.DataFrame({
         "Tier": table["tier"],
@@ -465,15 +465,6 @@ def _p_alive_takeaway(p_alive: pd.Series) -> str:
     gone = float((p_alive < 0.5).mean()) if len(p_alive) else 0.0
     return (
         f"{formatting.pct(gone, 0)} of customers have probably stopped buying (P(alive) below 50%)."
-    )
-
-
-def _tier_takeaway(tiers: pd.DataFrame) -> str:
-    top = tiers.iloc[0]
-    return (
-        f"{top['tier']}: {formatting.pct(top['customer_share'], 0)} of customers hold "
-        f"{formatting.pct(top['clv_share'], 0)} of future value and "
-        f"{formatting.pct(top['revenue_share'], 0)} of past revenue."
     )
 
 

@@ -108,3 +108,13 @@ def test_bad_tiers_are_refused(cutoffs, names, message):
 def test_missing_column_is_named():
     with pytest.raises(ValidationError, match="no 'tier' column"):
         tiers.tier_summary(pd.DataFrame({"clv": [1.0], "net_revenue": [1.0]}))
+
+
+def test_tier_takeaway_names_the_top_tier_and_its_shares():
+    table = pd.DataFrame(
+        {"tier": ["Platinum", "Gold"], "customer_share": [0.05, 0.95],
+         "clv_share": [0.584, 0.416], "revenue_share": [0.3949, 0.6051]}
+    )  # fmt: skip
+    assert tiers.tier_takeaway(table) == (
+        "Platinum: 5% of customers hold 58% of future value and 39% of past revenue."
+    )
