@@ -265,6 +265,12 @@ def test_collect_and_apply_settings_by_stable_name(demo_dataset):
     assert fresh[f"cvm.segments.k.{fp}"] == 4
 
 
+def test_a_time_unit_the_app_does_not_offer_is_not_restored(demo_dataset):
+    fresh = {}
+    restored = exports.apply_settings(fresh, {state.UNIT: "fortnight"}, demo_dataset)
+    assert restored == [] and state.UNIT not in fresh
+
+
 def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset, downloads):
     summary = customer_summary(demo_dataset.transactions, "week")
     shown = scorecard.build_scorecard(
