@@ -295,17 +295,58 @@ def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
     Every column, not only the mapped ones: two order lines that differ only in a line number or
     a product code the user did not map are two real lines, not a copy.
 
-    The columns' codes are packed into one int64 key per row (mixed radix: key * n_values + code),
-    renumbered densely whenever the next column would overflow it, so that one hash pass over one
-    integer column finds the copies (DataFrame.duplicated re-hashes every column).
+    One integer key per row stands for all its cells, so that one hash pass over one column finds
+    the copies (DataFrame.duplicated hashes every column again; 7x slower at 10M rows). While the
+    columns' codes fit into 64 bits the key is exact; beyond that it is a hash, and the rows whose
+    hash repeats are compared cell by cell.
     """
+    key, exact = _row_keys(frame)
+    keys = pd.Series(key, copy=False)
+    if exact:
+        return keys.duplicated().to_numpy()
+    candidates = np.flatnonzero(keys.duplicated(keep=False).to_numpy())
+    duplicate = np.zeros(len(frame), bool)
+    if len(candidates):  # every copy and the row it copies are among them, in file order
+        duplicate[candidates] = _exact_duplicate_rows(frame.iloc[candidates])
+    return duplicate
+
+
+_KEY_LIMIT = 2**64
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, so each step keeps every bit in play
+
+
+def _row_keys(frame: pd.DataFrame) -> tuple[np.ndarray, bool]:
+    """A uint64 key per row and whether it is exact (equal keys if and only if equal rows).
+
+    Exact while the product of the columns' sizes fits: key * n_values + code (mixed radix, the
+    code of a missing cell is 0). From the first column that does not fit on, the key is
+    multiplied by a large odd number (wrapping around) instead: equal rows still get equal keys.
+    """
+    key = np.zeros(len(frame), np.uint64)
+    size = 1  # while exact, the key is in [0, size)
+    for name in frame.columns:
+        codes, uniques = factorize_column(frame[name])
+        radix = len(uniques) + 1
+        if size and size * radix <= _KEY_LIMIT:
+            size *= radix
+            key *= np.uint64(radix)
+        else:
+            size = 0
+            key *= _HASH_MULTIPLIER
+        key += (codes + 1).astype(np.uint64)
+    return key, size > 0
+
+
+def _exact_duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The same as :func:`_duplicate_rows`, exactly: the mixed-radix key is renumbered densely
+    whenever the next column would overflow it."""
     n = len(frame)
     key = np.zeros(n, np.int64)
     size = 1  # the key is in [0, size)
     for name in frame.columns:
         codes, uniques = factorize_column(frame[name])
         radix = len(uniques) + 1  # code -1 (missing) becomes 0
-        if size * radix > _KEY_LIMIT:
+        if size * radix >= 2**63:
             key, size = _renumber(key)
             if size == n:  # every row already differs from every other
                 return np.zeros(n, bool)
@@ -314,9 +355,6 @@ def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
         key += 1
         size *= radix
     return pd.Series(key, copy=False).duplicated().to_numpy()
-
-
-_KEY_LIMIT = 2**63 - 1
 
 
 def _renumber(key: np.ndarray) -> tuple[np.ndarray, int]:

@@ -476,6 +476,7 @@ def test_duplicate_rows_equal_pandas_duplicated(rows, columns, values):
         frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     expected = frame.duplicated().to_numpy()
     assert np.array_equal(V._duplicate_rows(frame), expected)
+    assert np.array_equal(V._exact_duplicate_rows(frame), expected)  # what hash repeats go to
     if rows > 1:
         assert expected.sum() >= rows // 10  # planted copies found (repeats may hit one row)
 
@@ -489,6 +490,20 @@ def test_rows_differing_only_in_the_first_of_many_columns_are_not_duplicates():
     assert V._duplicate_rows(frame).tolist() == [False, False, False, False, False]
     frame.loc[5] = frame.loc[0]
     assert V._duplicate_rows(frame).tolist() == [False] * 5 + [True]
+    assert V._exact_duplicate_rows(frame).tolist() == [False] * 5 + [True]
+
+
+@pytest.mark.parametrize("multiplier", [0, 1, 2**63])
+def test_duplicates_stay_exact_when_the_row_hash_collides(monkeypatch, multiplier):
+    # A hash that ignores the earlier columns (x 0, x 2^63) or mixes poorly (x 1): rows with equal
+    # hashes are compared cell by cell, so the answer does not depend on the hash.
+    monkeypatch.setattr(V, "_HASH_MULTIPLIER", np.uint64(multiplier))
+    rng = np.random.default_rng(7)
+    frame = random_frame(rng, 300, 40, 3)
+    frame = pd.concat([frame, frame.iloc[rng.integers(0, 300, 60)]], ignore_index=True)
+    expected = frame.duplicated().to_numpy()
+    assert expected.sum() >= 30
+    assert np.array_equal(V._duplicate_rows(frame), expected)
 
 
 @settings(max_examples=80, deadline=None)
