@@ -28,6 +28,7 @@ from cvm_core.io import check_parquet_size
 from cvm_core.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
 
 ENGINES = ("pandas", "duckdb", "spark")
+_SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 REQUIRED_COLUMNS = ("customer_id", "date", "revenue")
 OPTIONAL_COLUMNS = ("is_return", "order_id", "cost")
 SUMMARY_METADATA_KEY = b"cvm.summary"
@@ -174,6 +175,11 @@ def summarize(
     if isinstance(source, pd.DataFrame):
         raise CvmError(f"The {engine} engine reads files; write the table to Parquet first.")
     path = str(source)
+    if path.lower().endswith(_SPREADSHEET_SUFFIXES):
+        raise CvmError(
+            f"The {engine} engine reads Parquet or CSV files of cleaned transactions, not "
+            "spreadsheets. Use --engine pandas for a spreadsheet (it maps and validates it)."
+        )
     if engine == "duckdb":
         return _summarize_duckdb(path, unit, observation_end, columns or {}, memory_limit)
     return _summarize_spark(path, unit, observation_end, columns or {})

@@ -140,6 +140,11 @@ def test_missing_required_column_says_which_and_how_to_map(tmp_path):
         engines.summarize(path, "duckdb")
 
 
+def test_a_spreadsheet_is_sent_to_the_pandas_engine():
+    with pytest.raises(CvmError, match="not spreadsheets. Use --engine pandas"):
+        engines.summarize("data/demo_retail.xlsx", "duckdb")
+
+
 def test_unknown_engine_and_unreadable_file(tmp_path):
     with pytest.raises(CvmError, match="Unknown engine 'polars'"):
         engines.summarize("x.parquet", "polars")
