@@ -183,16 +183,28 @@ def validate_transactions(
 
 
 class _RowChecks:
-    """First reason wins: a row rejected as blank is not also counted as missing its id."""
+    """First reason wins: a row rejected as blank is not also counted as missing its id.
+
+    Reasons are kept as small integer codes (0 = kept): comparing an object array of strings on
+    every check cost about 0.5 s at 10M rows.
+    """
 
     def __init__(self, n: int):
-        self.reasons = np.full(n, "", dtype=object)
+        self.codes = np.zeros(n, np.uint8)
+        self.names = [""]
 
     def reject(self, mask: np.ndarray, reason: str) -> None:
-        self.reasons[(self.reasons == "") & mask] = reason
+        if reason not in self.names:
+            self.names.append(reason)
+        self.codes[(self.codes == 0) & mask] = self.names.index(reason)
 
     def kept(self) -> np.ndarray:
-        return self.reasons == ""
+        return self.codes == 0
+
+    def reasons(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """The reason of each row ("" when kept), for the rows in ``mask`` (default: all)."""
+        codes = self.codes if mask is None else self.codes[mask]
+        return np.array(self.names, dtype=object)[codes]
 
 
 def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
@@ -301,14 +313,30 @@ def _duplicate_rows(frame: pd.DataFrame) -> np.ndarray:
     hash repeats are compared cell by cell.
     """
     key, exact = _row_keys(frame)
-    keys = pd.Series(key, copy=False)
-    if exact:
-        return keys.duplicated().to_numpy()
-    candidates = np.flatnonzero(keys.duplicated(keep=False).to_numpy())
+    candidates = _rows_with_repeated_key(key)
     duplicate = np.zeros(len(frame), bool)
-    if len(candidates):  # every copy and the row it copies are among them, in file order
-        duplicate[candidates] = _exact_duplicate_rows(frame.iloc[candidates])
+    if len(candidates) == 0:
+        return duplicate
+    # Every copy and the row it copies are among the candidates, in file order.
+    duplicate[candidates] = (
+        pd.Series(key[candidates]).duplicated().to_numpy()
+        if exact
+        else _exact_duplicate_rows(frame.iloc[candidates])
+    )
     return duplicate
+
+
+def _rows_with_repeated_key(key: np.ndarray) -> np.ndarray:
+    """Positions of the rows whose key occurs more than once, ascending.
+
+    A sort of the bare keys (SIMD, about 10x faster than hashing 10M distinct keys) shows which
+    keys repeat; clean files have none and stop there.
+    """
+    ordered = np.sort(key)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if len(repeated) == 0:
+        return np.zeros(0, np.intp)
+    return np.flatnonzero(pd.Series(key, copy=False).isin(np.unique(repeated)).to_numpy())
 
 
 _KEY_LIMIT = 2**64
@@ -447,13 +475,13 @@ def _rejected_rows(
 ) -> pd.DataFrame:
     mask = ~checks.kept()
     rows = frame.loc[mask].astype(str).replace({"nan": "", "None": "", "NaT": ""})
-    rows.insert(0, "Reason", checks.reasons[mask])
+    rows.insert(0, "Reason", checks.reasons(mask))
     rows.insert(0, "Row in file", source_rows[mask])
     return rows.reset_index(drop=True)
 
 
 def _nothing_kept_message(checks: _RowChecks, n: int) -> str:
-    counts = pd.Series(checks.reasons).value_counts().head(3)
+    counts = pd.Series(checks.reasons()).value_counts().head(3)
     reasons = "; ".join(f"{count:,} {reason}" for reason, count in counts.items())
     return (
         f"None of the {n:,} rows could be used ({reasons}). Check that the right columns are mapped "
