@@ -33,19 +33,24 @@ def show_chart(
     name: str | None = None,
     data: pd.DataFrame | None = None,
     takeaway: str | None = None,
+    for_deck: bool = True,
 ) -> None:
     """Render with the project's Altair theme (not Streamlit's), then PNG / SVG / CSV downloads.
 
     The downloads are generated only when clicked (deferred callables), so a page with many charts
     stays fast while sliders move. ``takeaway`` is the one-line message computed from the data
     ("Top 20% of customers earn 180% of profit") that the chart's slide in the deck carries; the
-    chart is remembered for the deck under state.DECK_CHARTS.
+    chart is remembered for the deck under state.DECK_CHARTS; ``for_deck=False`` (a what-if chart
+    with nothing moved) keeps it, or takes it back, out of the deck.
     """
     st.altair_chart(chart, width="stretch", theme=None)
     if caption:
         st.caption(caption)
     stem = _file_stem(name or _title_of(chart))
-    _remember_for_deck(stem, name or _title_of(chart), chart, takeaway or caption or "")
+    if for_deck:
+        _remember_for_deck(stem, name or _title_of(chart), chart, takeaway or caption or "")
+    else:
+        st.session_state.get(state.DECK_CHARTS, {}).pop(stem, None)
     # A horizontal container sizes each button to its label; fixed columns squeezed the labels
     # away in two-column layouts.
     with st.container(horizontal=True):

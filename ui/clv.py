@@ -405,8 +405,10 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
     st.session_state[state.CLV_SCENARIO] = (dataset.fingerprint, projection)
     total = projection.total
     c1, c2, c3, c4 = st.columns(4)
+    incremental = total["incremental_value"]
+    treated = bool(incremental) or bool(total["treatment_cost"])  # else nothing for the deck
     c1.metric("Projected CLV with treatment", formatting.money_short(total["scenario_clv"], currency),
-              formatting.money_short(total["incremental_value"], currency))  # fmt: skip
+              formatting.money_short(incremental, currency) if incremental else None)  # fmt: skip
     c2.metric("Treatment cost", formatting.money_short(total["treatment_cost"], currency))
     c3.metric("Net value", formatting.money_short(total["net_value"], currency))
     c4.metric(
@@ -417,7 +419,7 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
     show_chart(charts.scenario_chart(projection.by_tier, currency),
                "Grey: what each tier is worth on today's course; green: with the treatment you set.",
                name="CLV what-if by tier", data=projection.by_tier,
-               takeaway=_scenario_takeaway(total, currency))  # fmt: skip
+               takeaway=_scenario_takeaway(total, currency), for_deck=treated)  # fmt: skip
     table = projection.by_tier
     shown = pd.DataFrame({
         "Tier": table["tier"],

@@ -138,20 +138,21 @@ def show_scenario(outcome: ScenarioResult, currency: str) -> None:
                    delta=formatting.count(after.unprofitable - before.unprofitable), delta_color="inverse")  # fmt: skip
     cols[3].metric("Customers kept", formatting.count(after.customers),
                    delta=formatting.count(after.customers - before.customers), delta_color="off")  # fmt: skip
+    moved = bool(change) or after.customers != before.customers  # else nothing for the deck
     left, right = st.columns(2)
     with left:
         show_chart(
             charts.scenario_chart(outcome.curves, currency),
             "Cumulative profit in money, today (dashed) and after the fixes; the end of each line is total profit.",
             name="Whale curve today and after the fixes", data=outcome.curves,
-            takeaway=whale_whatif.scenario_takeaway(outcome, currency),
+            takeaway=whale_whatif.scenario_takeaway(outcome, currency), for_deck=moved,
         )  # fmt: skip
     with right:
         show_chart(
             charts.waterfall_chart(outcome.steps, currency),
             "Profit today, what each lever adds or costs, and profit after the fixes.",
             name="Where the change in profit comes from", data=outcome.steps,
-            takeaway=whale_whatif.waterfall_takeaway(outcome.steps, currency),
+            takeaway=whale_whatif.waterfall_takeaway(outcome.steps, currency), for_deck=moved,
         )  # fmt: skip
     st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in outcome.assumptions))
 

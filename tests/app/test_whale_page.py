@@ -223,3 +223,16 @@ def test_every_chart_is_registered_for_the_deck_with_a_takeaway():
     )
     assert all(chart.takeaway for chart in deck.values())
     assert len(deck) >= 7
+
+
+def test_what_if_charts_join_the_deck_only_once_a_lever_moves():
+    dataset, at = run_shop()
+    what_if = {"whale_curve_today_and_after_the_fixes", "where_the_change_in_profit_comes_from"}
+    assert not what_if & set(at.session_state[state.DECK_CHARTS])  # "no lever moved" slides
+    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value(whale_whatif.TARGET_ALL)
+    lever(at, "price", dataset).set_value(10.0)
+    at.run()
+    assert what_if <= set(at.session_state[state.DECK_CHARTS])
+    lever(at, "price", dataset).set_value(0.0)
+    at.run()
+    assert not what_if & set(at.session_state[state.DECK_CHARTS])  # taken back out
