@@ -60,6 +60,16 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         st.info(note)
     frame = table.frame
     guess = guess_mapping(frame)
+    if not guess.roles:
+        # Nothing looks like a customer, a date or an amount: say so now, not after the click.
+        shown = ", ".join(f"'{c}'" for c in list(frame.columns)[:6])
+        st.warning(
+            f"This doesn't look like a table of sales: none of its {len(frame.columns)} column(s) "
+            f"({formatting.escape_markdown(shown)}) reads as a customer, a date or an amount. "
+            "Check that this is the sales export (one row per order or order line), or pick the "
+            "columns below if the headers are unusual.",
+            icon=":material/warning:",
+        )
     st.markdown("**Columns** — we guessed each column's meaning; correct anything that is wrong.")
     columns = [NONE, *frame.columns]
     roles: dict[str, str] = {}

@@ -203,6 +203,8 @@ def test_csv_named_xlsx_is_read_with_a_note():
 def test_no_recognisable_columns_says_which_roles_to_pick(demo_dataset):
     data = b"foo,bar\nx,y\nz,w\n"
     at = upload(run_page(PAGE, demo_dataset), "odd.csv", data)
+    # Said at once, before anyone clicks "Use this data":
+    assert any("doesn't look like a table of sales" in w.value for w in at.warning)
     at.button(key=f"{loaders.digest(data)}.load").click()
     at.run()
     assert not at.exception
