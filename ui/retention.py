@@ -398,6 +398,15 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
     downloads({name.replace("_", " ").capitalize(): export_frame}, name, xlsx=True)
 
 
+def _not_churned_parts(result: core.RetentionResult) -> str:
+    """Ties the economics' customer count to the headline's 'Active customers'."""
+    counts = result.counts
+    return (
+        f"the {formatting.count(counts[core.ACTIVE])} active customers of the headline plus "
+        f"{formatting.count(counts[core.TOO_NEW])} too new to tell"
+    )
+
+
 def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
     st.slider(
         "Discount rate per year", 1, 30, 10, format="%d%%", key=key("discount", dataset),
@@ -415,7 +424,8 @@ def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
         f"*m* = {formatting.money(econ.value_per_customer_year, currency)} {econ.measure} per active customer-year; "
         f"*d* = {formatting.pct(econ.discount_rate, 0)}. So a customer is worth "
         f"{formatting.money(econ.base_clv, currency)} today. The gain of +N points is "
-        f"(CLV at *r* + N − CLV at *r*) × {formatting.count(econ.active_customers)} customers not churned."
+        f"(CLV at *r* + N − CLV at *r*) × {formatting.count(econ.active_customers)} customers not churned "
+        f"today ({_not_churned_parts(result)})."
     )  # fmt: skip
     show_chart(
         charts.economics_chart(econ.table, currency),
