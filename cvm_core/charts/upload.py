@@ -23,6 +23,12 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
     step = max(1, math.ceil(len(monthly) / 12))
     axis = alt.Axis(
         format="%b %Y",
+        # The year only on January (and the first label): "Jan 2023 Feb Mar ..." never runs
+        # "Jan 2023Feb 2023" together when every month has a label.
+        labelExpr=(
+            "month(datum.value) == 0 || datum.index == 0 ? timeFormat(datum.value, '%b %Y') "
+            ": timeFormat(datum.value, '%b')"
+        ),
         tickCount=alt.TickCount(interval="month", step=step),
         labelAngle=0,
         labelOverlap="greedy",  # on a narrow screen, drop labels rather than overprint them
