@@ -359,6 +359,29 @@ def _file_stem(name: str) -> str:
     return stem[:40] or "data"
 
 
+def _deck_contents(inputs: ExportInputs) -> str:
+    """What the deck will hold, as promised beside the button."""
+    if not inputs.dataset.has_transactions:  # a summary file: only the charts of pages opened
+        n = len(inputs.charts)
+        return (
+            f"Slides: the {n} chart{'s' if n != 1 else ''} of the pages you opened (a summary file "
+            "has no monthly chart, whale curve or scorecard)."
+            if n
+            else "Slides: open the CLV page to add its charts (a summary file has no monthly "
+            "chart, whale curve or scorecard)."
+        )
+    others = sum(report.opening_rank(c.title) == 2 for c in inputs.charts.values())
+    if others:
+        return (
+            f"Slides: revenue by month, the whale curve, {others} more chart"
+            f"{'s' if others != 1 else ''} from the pages you opened, and the scorecard."
+        )
+    return (
+        "Slides: revenue by month, the whale curve and the scorecard; open more pages to add "
+        "their charts."
+    )
+
+
 def export_section(dataset: Dataset) -> None:
     """Client name, Download deck, Download workbook, and a line on what the deck holds."""
     st.markdown("### Export")
@@ -373,14 +396,7 @@ def export_section(dataset: Dataset) -> None:
         help="PowerPoint: title slide, one slide per chart with its takeaway, the scorecard as an "
         "editable table. Takes a few seconds.",
     )  # fmt: skip
-    others = sum(report.opening_rank(c.title) == 2 for c in inputs.charts.values())
-    st.caption(
-        f"Slides: revenue by month, the whale curve, {others} more chart"
-        f"{'s' if others != 1 else ''} from the pages you opened, and the scorecard."
-        if others
-        else "Slides: revenue by month, the whale curve and the scorecard; open more pages to add "
-        "their charts."
-    )
+    st.caption(_deck_contents(inputs))
     st.download_button(
         "Download workbook", lambda: workbook_bytes(inputs), f"{stem}_results_{today}.xlsx",
         workbook.WORKBOOK_MIME, key="cvm.export.workbook", on_click="ignore",

@@ -210,6 +210,8 @@ def test_sidebar_draws_for_a_summary_dataset(summary_dataset):
 def test_sidebar_counts_the_customers_of_a_summary_file(summary_dataset):
     at = app(None, summary_dataset)
     assert any(c.value.startswith("4,000 customers (summary file)") for c in at.sidebar.caption)
+    # The deck promises only what a summary can give.
+    assert any("open the CLV page" in c.value for c in at.sidebar.caption)
 
 
 @pytest.mark.parametrize("prefix", ["demo_summary_deck", "demo_summary_results"])
