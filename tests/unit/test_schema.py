@@ -15,6 +15,7 @@ from cvm_core.errors import AmbiguousDateOrderError, ValidationError
 from cvm_core.schema import (
     clean_ids,
     detect_currency,
+    expand,
     guess_mapping,
     parse_amounts,
     parse_dates,
@@ -397,3 +398,31 @@ def test_every_column_is_used_at_most_once():
     roles = roles_of(["Customer", "Date", "Amount", "Value", "Sales"])
     assert len(set(roles.values())) == len(roles)
     assert roles["revenue"] in {"Amount", "Value", "Sales"}
+
+
+# --- expand: values per distinct value back to rows ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("per_unique", "missing"),
+    [
+        (np.array(["a", " b", None], dtype=object), None),
+        (np.array([True, False, True]), False),
+        (np.array([False, False, True]), True),
+        (np.array([1.5, -2.0, 3.0]), np.nan),
+        (np.array([1, 2, 3]), np.nan),
+        (np.array([1.5, 2.5, 3.5], dtype=np.float32), np.nan),
+        (np.array([1, 2, 3]), None),
+        (np.array(["x", "yy", "zzz"]), ""),
+    ],
+)
+def test_expand_equals_the_where_definition(per_unique, missing):
+    for codes in (np.array([2, -1, 0, 0, 1, -1, 2]), np.array([-3, 1]), np.array([], int)):
+        expected = np.where(codes >= 0, per_unique[np.maximum(codes, 0)], missing)
+        got = expand(codes, per_unique, missing)
+        assert got.dtype == expected.dtype
+        assert pd.Series(got).equals(pd.Series(expected))
+    # By hand: code -1 is the missing value, the others index the distinct values.
+    got = expand(np.array([1, -1]), per_unique, missing).tolist()
+    assert got[0] == per_unique.tolist()[1]
+    assert got[1] is None if missing is None else (got[1] == missing or np.isnan(got[1]))
