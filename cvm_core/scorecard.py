@@ -34,6 +34,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.errors import ValidationError
+from cvm_core.profitability import factorize_ids, index_positions
 
 PERSPECTIVES = (
     "Financial", "Customer outcomes", "Selection", "Acquisition", "Retention", "Growth",
@@ -318,6 +319,11 @@ class _Periods:
 
 def _period_numbers(dates: pd.Series, freq: str) -> np.ndarray:
     """Quarter or month number since year 0 (fast on a million rows, unlike to_period)."""
+    values = dates.to_numpy()
+    if values.dtype.kind == "M" and not np.isnat(values).any():
+        # months since 1970 from the datetime64 values directly (no year and month columns)
+        month = values.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+        return month // 3 if freq.startswith("Q") else month
     year = dates.dt.year.to_numpy(dtype=np.int64)
     month = dates.dt.month.to_numpy(dtype=np.int64) - 1
     return year * 4 + month // 3 if freq.startswith("Q") else year * 12 + month
@@ -391,44 +397,67 @@ class _Activity:
         return np.bincount(self.period[mask], minlength=self.n_periods).astype(float)
 
 
+_TABLE_BYTES_PER_ROW = 8  # memory per transaction allowed for a table indexed by (group, item)
+
+
 def _distinct(group: np.ndarray, item: np.ndarray, n: int) -> np.ndarray:
-    """Distinct items per group (both non-negative integer codes)."""
+    """Distinct items per group (both non-negative integer codes).
+
+    Hash tables of millions of keys outgrow the CPU cache and slow down more than linearly, so
+    they are avoided where the codes allow: a table of flags when groups x items is small, else
+    each item is counted once in one group that has it (any such group will do) and only the
+    rows of its other groups are hashed; with order ids, which rarely span groups, that is few.
+    """
     if not len(group):
         return np.zeros(n)
+    group = group.astype(np.int64)
     width = int(item.max()) + 1
-    # pandas' hash table: several times faster than np.unique on a million rows
-    unique = pd.unique(group.astype(np.int64) * width + item)
-    return np.bincount(unique // width, minlength=n).astype(float)
+    if n * width <= _TABLE_BYTES_PER_ROW * len(group):  # one byte per flag
+        seen = np.zeros(n * width, bool)
+        seen[group * width + item] = True
+        return np.count_nonzero(seen.reshape(n, width), axis=1).astype(float)
+    owner = np.full(width, -1, np.int64)
+    owner[item] = group  # one of the groups that has the item
+    counts = np.bincount(owner[owner >= 0], minlength=n)
+    other = owner[item] != group
+    if other.any():
+        unique = pd.unique(group[other] * width + item[other])
+        counts += np.bincount(unique // width, minlength=n)
+    return counts.astype(float)
 
 
 def _documents(tx: pd.DataFrame) -> np.ndarray:
     """Order id codes; the day number where there is no order id (one order per customer-day)."""
     days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     days = days - days.min(initial=0)
-    if "order_id" not in tx or tx["order_id"].isna().all():
+    if "order_id" not in tx:
         return days
-    codes = pd.factorize(tx["order_id"].to_numpy())[0].astype(np.int64)
+    codes = factorize_ids(tx["order_id"])[0]
+    if (codes < 0).all():  # no order ids at all
+        return days
     return np.where(codes >= 0, codes, codes.max(initial=0) + 1 + days)
 
 
 def _item_codes(tx: pd.DataFrame, prefer: tuple[str, ...]) -> np.ndarray | None:
     """Codes of the first of ``prefer`` columns the transactions have values in (-1 = missing)."""
     for column in prefer:
-        if column in tx and tx[column].notna().any():
-            return pd.factorize(tx[column].to_numpy())[0].astype(np.int64)
+        if column in tx:
+            codes = pd.factorize(tx[column].to_numpy())[0].astype(np.int64)
+            if (codes >= 0).any():  # the codes tell missing values apart: no second pass
+                return codes
     return None
 
 
 def _activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: _Periods) -> _Activity:
     n, n_periods = len(summary), len(periods.index)
-    cust = summary.index.get_indexer(tx["customer_id"])
+    cust = index_positions(summary.index, tx["customer_id"])
     if (cust < 0).any():
         raise ValidationError(
             "The transactions contain customers the customer summary does not know; recompute the "
             "summary with the same observation end."
         )
     key = cust.astype(np.int64) * n_periods + periods.codes
-    pair_of_row, pairs = pd.factorize(key)
+    pair_of_row, pairs = factorize_ids(key)
     revenue = tx["revenue"].to_numpy(dtype=float)
     buy = ~tx["is_return"].to_numpy(dtype=bool)
     m = len(pairs)
@@ -501,14 +530,32 @@ def _cross_sell(tx: pd.DataFrame, act: _Activity, periods: _Periods) -> np.ndarr
         return None
     buy = ~tx["is_return"].to_numpy(dtype=bool) & (items >= 0)
     width = int(items.max()) + 1
-    inverse, unique = pd.factorize(act.row_customer[buy] * width + items[buy])
-    first = np.full(len(unique), act.n_periods, dtype=np.int64)
-    np.minimum.at(first, inverse, periods.codes[buy])
-    owner = unique // width
+    owner, first = _first_purchase_periods(act, buy, items, width, periods.codes)
     new_to_them = first > act.first_period[owner]
     crossed = _distinct(first[new_to_them], owner[new_to_them], act.n_periods)
     returning = act.count(act.active & (act.period > act.first_period[act.customer]))
     return _ratio(crossed, returning)
+
+
+def _first_purchase_periods(
+    act: _Activity, buy: np.ndarray, items: np.ndarray, width: int, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Customer and first period of each (customer, item) bought (order does not matter).
+
+    A cell per customer and item when that table is small (no hash table over millions of
+    combinations), else the combinations are hashed.
+    """
+    combo = act.row_customer[buy] * width + items[buy]
+    small = np.min_scalar_type(act.n_periods)  # period codes are below n_periods
+    if act.n * width * small.itemsize <= _TABLE_BYTES_PER_ROW * len(combo):
+        first = np.full(act.n * width, act.n_periods, dtype=small)
+        np.minimum.at(first, combo, codes[buy].astype(small))
+        cells = np.flatnonzero(first < act.n_periods)  # every bought cell has a period code
+        return cells // width, first[cells].astype(np.int64)
+    inverse, unique = factorize_ids(combo)
+    first = np.full(len(unique), act.n_periods, dtype=np.int64)
+    np.minimum.at(first, inverse, codes[buy])
+    return unique // width, first
 
 
 def _customer_column(
@@ -848,7 +895,7 @@ def _add_pnl(
     for key in ("profit_per_customer", "unprofitable_share", "cost_to_serve_share"):
         values.series[key] = measures[key]
     if "channel" in tx and tx["channel"].notna().any():
-        channels = main_channel(tx, summary.index)
+        channels = main_channel(tx, summary.index, act.row_customer)
         values.breakdowns["channel"] = _group_table(act, pairs, channels, selected)
     if models.segments is None:
         return

@@ -327,3 +327,79 @@ def test_totals_reconcile_to_the_cent_on_the_demo_data():
     assert abs(t["revenue"] - purchases["revenue"].sum()) < 0.005
     assert abs(t["returns"] + tx.loc[tx["is_return"], "revenue"].sum()) < 0.005
     assert abs(t["cogs"] - tx["cost"].sum()) < 0.005
+
+
+# --- the fast grouping used at millions of rows (issue 8) ----------------------------------------
+
+_IDS = {
+    "runs of text": np.array(["b", "b", "a", "b", "c", "c", "a"], dtype=object),
+    "missing values": np.array(["x", None, None, "x", NAN, NAN, "y", None], dtype=object),
+    "pd.NA (not comparable: pandas decides)": np.array(["x", pd.NA, "x", "y"], dtype=object),
+    "numbers and text": np.array([1, "1", 1, 1.0, "1", 2], dtype=object),
+    "bytes and text": np.array([b"a", "a", b"a", "a"], dtype=object),
+    "integers": np.array([7, 7, 3, 7, 3, 3, 9]),
+    "floats": np.array([0.5, NAN, 0.5, 2.0]),
+    "empty": np.array([], dtype=object),
+}
+
+
+@pytest.mark.parametrize("values", _IDS.values(), ids=_IDS.keys())
+def test_factorize_ids_is_exactly_pandas_factorize(values):
+    codes, uniques = profitability.factorize_ids(values)
+    expected_codes, expected_uniques = pd.factorize(values)
+    assert codes.dtype == np.int64
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert list(uniques) == list(expected_uniques)
+
+
+def test_factorize_ids_numbers_by_first_appearance_by_hand():
+    codes, uniques = profitability.factorize_ids(_IDS["runs of text"])
+    assert codes.tolist() == [0, 0, 1, 0, 2, 2, 1]
+    assert list(uniques) == ["b", "a", "c"]
+
+
+@pytest.mark.parametrize("values", _IDS.values(), ids=_IDS.keys())
+def test_index_positions_is_exactly_get_indexer(values):
+    index = pd.Index(["c", "x", "b", "a", 7, 3])
+    expected = index.get_indexer(values)
+    np.testing.assert_array_equal(profitability.index_positions(index, values), expected)
+
+
+@pytest.mark.parametrize("offset", [0, 10**9], ids=["dense order codes", "sparse keys (hashed)"])
+def test_pair_codes_keep_an_order_id_of_two_customers_apart(offset):
+    # Rows: (customer, key) = (0,5) (0,5) (1,5) (0,6) (1,5) (2,5): key 5 is used by customers 0,
+    # 1 and 2, so it makes three orders; numbered by first appearance: 0 0 1 2 1 3.
+    customer = np.array([0, 0, 1, 0, 1, 2])
+    key = np.array([5, 5, 5, 6, 5, 5]) + np.array([0, 0, 0, offset, 0, 0])
+    code, first = profitability._pair_codes(customer, key)
+    assert code.tolist() == [0, 0, 1, 2, 1, 3]
+    assert first.tolist() == [0, 2, 3, 5]
+
+
+def test_whale_curve_on_the_demo_data_is_unchanged_by_the_fast_grouping():
+    """Numbers written down from the code before the grouping was made linear (commit aa0b876):
+    the P&L, the orders and the curve must not move."""
+    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    tx = dataset.transactions
+    result = whale.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
+    pnl, orders = result.result.pnl, result.result.orders
+    assert pnl["profit"].sum() == 988179.34
+    assert result.curve.summary.peak_pct == 1.6936364000485904
+    assert result.curve.summary.unprofitable_share == 0.28925
+    assert result.result.driver_volumes.sum().to_dict() == {
+        "Order processing": 35212.0, "Picking and packing": 90165.0,
+        "Small-order handling": 9381.0, "Returns processing": 3970.0,
+        "Phone order taking": 7131.0, "Store order handling": 7644.0,
+        "Web shop (per order)": 16356.0, "Field-sales order entry": 4081.0, "Deliveries": 28932.0,
+        "Customer service calls": 26721.0, "Sales visits": 4770.0,
+        "Special terms administration": 626.0,
+    }  # fmt: skip
+    assert len(orders.value) == 35212
+    assert orders.value.sum() == 7256233.04
+    assert orders.channels == ("Field sales", "Online", "Phone", "Store")
+    assert np.bincount(orders.channel).tolist() == [4081, 16356, 7131, 7644]
+    assert orders.customer[:5].tolist() == [0, 1, 2, 3, 6]
+    assert orders.value[:5].tolist() == [23.88, 41.5, 55.6, 1661.39, 97.8]
+    assert pnl["main_channel"].value_counts().to_dict() == {
+        "Online": 1928, "Store": 754, "Phone": 727, "Field sales": 591,
+    }  # fmt: skip

@@ -479,3 +479,53 @@ def test_charts_build_from_the_scorecard(card):
     assert "Lost earn 120% of operating profit in Q2 2024" in sc.segment_takeaway(
         card.breakdowns["segment"], card.period
     )
+
+
+# --- the fast counting used at millions of rows (issue 8) ----------------------------------------
+
+
+@pytest.mark.parametrize("cells", [0, 8], ids=["hashed", "table of flags"])
+def test_distinct_items_per_group_by_hand(monkeypatch, cells):
+    # Group 0 has items 4, 4, 2 (2 distinct); group 1 has 4, 4 (1); group 2 has 2, 7, 7 (2);
+    # group 3 has none. Item 4 spans groups 0 and 1, item 2 groups 0 and 2.
+    monkeypatch.setattr(sc, "_TABLE_BYTES_PER_ROW", cells)
+    group = np.array([0, 0, 1, 2, 0, 1, 2, 2])
+    item = np.array([4, 4, 4, 2, 2, 4, 7, 7])
+    assert sc._distinct(group, item, 4).tolist() == [2.0, 1.0, 2.0, 0.0]
+    assert sc._distinct(group[:0], item[:0], 3).tolist() == [0.0, 0.0, 0.0]
+
+
+_DEMO_Q4_2024 = {  # written down from the code before the counting was made linear (aa0b876)
+    "new_customer_revenue": (79055.08999999997, 133581.92999999996),
+    "revenue_per_customer": (718.6793078324241, 695.6112000000021),
+    "profit_per_customer": (108.8462645810566, 115.89082771911112),
+    "cost_to_serve_share": (0.19235986526621413, 0.17618950486093632),
+    "repeat_revenue_share": (0.8998173866483591, 0.8293019242166703),
+    "referral_revenue_share": (0.22420048776983967, 0.2340086531096676),
+    "unprofitable_share": (0.2887067395264117, 0.2773333333333333),
+    "new_customers": (204.0, 247.0),
+    "cost_per_new_customer": (178.6175490196078, 156.0216194331984),
+    "retention_rate": (0.6506666666666666, 0.644901610017889),
+    "churn_rate": (0.3493333333333334, 0.35509838998211096),
+    "products_per_customer": (6.2076502732240435, 6.091555555555556),
+    "cross_sell_rate": (0.26174496644295303, 0.2835990888382688),
+    "share_of_wallet": (0.2706756687645095, 0.24336709738139),
+}
+
+
+@pytest.mark.parametrize("table_bytes", [0, 8], ids=["hashed", "tables indexed by code"])
+def test_scorecard_on_the_demo_data_is_unchanged_by_the_fast_counting(monkeypatch, table_bytes):
+    from cvm_core import demo, whale
+    from cvm_core.dataset import load_file
+
+    monkeypatch.setattr(sc, "_TABLE_BYTES_PER_ROW", table_bytes)
+    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    tx = dataset.transactions
+    summary = customer_summary(tx)
+    pnl = whale.analyse(summary, tx, None, dataset.cost_to_serve).result.pnl
+    models = sc.ModelInputs(pnl[["revenue", "returns", "cogs", "cost_to_serve", "profit"]])
+    card = sc.build_scorecard(tx, summary, dataset.customers, models)
+    assert card.period == "Q4 2024"
+    table = card.table.set_index("key")
+    measured = table.loc[table["value"].notna(), ["value", "previous"]]
+    assert {k: tuple(v) for k, v in measured.iterrows()} == _DEMO_Q4_2024
