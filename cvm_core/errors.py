@@ -20,7 +20,18 @@ class MappingError(CvmError):
 
 
 class ValidationError(CvmError):
-    """No usable rows were left after validation, or a setting contradicts the data."""
+    """No usable rows were left after validation, or a setting contradicts the data.
+
+    Attributes
+    ----------
+    rejected : DataFrame or None
+        When no row could be used: every row with its reason and row number in the file, so the
+        user can download them and see what is wrong (nothing is lost, even in failure).
+    """
+
+    def __init__(self, message: str, rejected=None) -> None:
+        super().__init__(message)
+        self.rejected = rejected
 
 
 class AmbiguousDateOrderError(ValidationError):

@@ -171,7 +171,10 @@ def validate_transactions(
 
     kept = checks.kept()
     if not kept.any():
-        raise ValidationError(_nothing_kept_message(checks, len(frame)))
+        raise ValidationError(
+            _nothing_kept_message(checks, len(frame), table),
+            rejected=_rejected_rows(frame, checks, table.source_rows),
+        )
     transactions = _canonical(
         frame, mapping, kept, customer_id, dates.values, revenue, cost.values, table.source_rows
     )
@@ -480,10 +483,15 @@ def _rejected_rows(
     return rows.reset_index(drop=True)
 
 
-def _nothing_kept_message(checks: _RowChecks, n: int) -> str:
+def _nothing_kept_message(checks: _RowChecks, n: int, table: RawTable) -> str:
     counts = pd.Series(checks.reasons()).value_counts().head(3)
-    reasons = "; ".join(f"{count:,} {reason}" for reason, count in counts.items())
+    reasons = "; ".join(
+        f"{count:,} row{'s' if count != 1 else ''}: {reason}" for reason, count in counts.items()
+    )
+    where = "the right columns are mapped"
+    if not table.name.lower().endswith((".csv", ".tsv", ".txt", ".parquet")):  # a sheet name
+        where += " and the right sheet is chosen"
     return (
-        f"None of the {n:,} rows could be used ({reasons}). Check that the right columns are mapped "
-        "and that the right sheet is selected."
+        f"None of the {n:,} rows could be used ({reasons}). Check that {where}; the rows set "
+        "aside, each with its reason, are in the download below."
     )

@@ -7,7 +7,13 @@ import streamlit as st
 
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
 from ui import data, loaders, state
-from ui.upload import JUST_LOADED, mapping_form, show_overview, summary_file_form
+from ui.upload import (
+    JUST_LOADED,
+    mapping_form,
+    rows_set_aside_download,
+    show_overview,
+    summary_file_form,
+)
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
 log = logging.getLogger(__name__)
@@ -42,7 +48,8 @@ def report_failure(error: Exception, key: str) -> None:
         message = f"Something unexpected went wrong while reading the file ({type(error).__name__}: {error})."
     previous = data.active_dataset()
     kept = f" The previously loaded dataset '{previous.name}' is still active." if previous else ""
-    st.session_state[state.UPLOAD_LOAD_ERROR] = (key, message + kept)
+    rejected = getattr(error, "rejected", None)  # every row set aside, when none could be used
+    st.session_state[state.UPLOAD_LOAD_ERROR] = (key, message + kept, rejected)
 
 
 demos = st.container(horizontal=True)  # the two buttons side by side
@@ -123,6 +130,8 @@ elif upload is not None:
 failure = st.session_state.get(state.UPLOAD_LOAD_ERROR)
 if failure and upload is not None and failure[0] == key:
     st.error(failure[1], icon=":material/error:")
+    if failure[2] is not None:
+        rows_set_aside_download(failure[2])
 
 active = data.active_dataset()
 if active is not None:

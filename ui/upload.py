@@ -250,11 +250,16 @@ def show_quality_report(dataset: Dataset) -> None:
             return
         counts = validation.reason_counts().rename_axis("Reason").reset_index(name="Rows")
         st.dataframe(counts, hide_index=True)
-        st.download_button(
-            "Download the rows set aside (CSV)",
-            lambda: export.csv_bytes(rejected),  # built when clicked, not on every rerun
-            file_name="rows_set_aside.csv",
-            mime="text/csv",
-            icon=":material/download:",
-            on_click="ignore",
-        )
+        rows_set_aside_download(rejected)
+
+
+def rows_set_aside_download(rejected: pd.DataFrame) -> None:
+    """The rows not used, each with its reason and row number in the file (built when clicked)."""
+    st.download_button(
+        "Download the rows set aside (CSV)",
+        lambda: export.csv_bytes(rejected),
+        file_name="rows_set_aside.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -245,3 +245,19 @@ def test_demo_workbook_through_the_uploader_finds_its_three_sheets():
     assert metrics(at)["Customers"] == formatting.count(
         dataset.transactions["customer_id"].nunique()
     )
+
+
+def test_when_no_row_is_usable_the_rows_and_reasons_are_still_downloadable(demo_dataset):
+    data = b"Customer ID,Date,Revenue\nA,someday,10\nB,never,20\n"
+    at = upload(run_page(PAGE, demo_dataset), "bad_dates.csv", data)
+    at.button(key=f"{loaders.digest(data)}.load").click()
+    at.run()
+    assert not at.exception
+    shown = errors(at)
+    assert (
+        len(shown) == 1 and "None of the 2 rows could be used (2 rows: unreadable date)" in shown[0]
+    )
+    assert "sheet" not in shown[0]  # a CSV has no sheets to choose
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the rows set aside (CSV)" in labels
+    assert at.session_state[state.DATASET] is demo_dataset

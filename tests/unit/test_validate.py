@@ -374,14 +374,18 @@ def test_nothing_usable_names_the_top_reasons(build):
         validate(build, BASIC, rows)
     message = str(info.value)
     assert "None of the 4 rows could be used" in message
-    assert "2 unreadable date" in message
-    assert "1 missing customer id" in message
-    assert "1 amount is not a number" in message
+    assert "2 rows: unreadable date" in message
+    assert "1 row: missing customer id" in message
+    assert "1 row: amount is not a number" in message
     assert "Check that the right columns are mapped" in message
+    # Nothing is lost: every row comes with the error, with its reason, to download.
+    rejected = info.value.rejected
+    assert rejected["Row in file"].tolist() == [2, 3, 4, 5]
+    assert rejected["Reason"].tolist()[:2] == ["unreadable date", "unreadable date"]
 
 
 def test_text_in_the_amount_column(build):
-    with pytest.raises(ValidationError, match=r"2 amount is not a number"):
+    with pytest.raises(ValidationError, match=r"2 rows: amount is not a number"):
         validate(build, BASIC, [["A", "2023-01-01", "abc"], ["B", "2023-01-02", "n/a"]])
 
 
