@@ -635,6 +635,10 @@ def _parse_date_text(text: pd.Series, order: str, column_name: str) -> tuple[pd.
             values = values.str.replace("-", "/", regex=False)
             year = "%Y" if fmt == "slash4" else "%y"
             fmt = f"%d/%m/{year}" if day_first else f"%m/%d/{year}"
+        elif fmt.startswith("%d.%m") and not note:
+            # Dotted dates are day-first wherever they are written (31.12.2024); say so rather
+            # than ask, since a month-first dotted date is not a convention anywhere.
+            note = "day-first (dates with dots, like 03.04.2024, are written day-first)"
         out[matches] = pd.to_datetime(values, format=fmt, errors="coerce")
     if remaining.any():  # text months and other free forms
         out[remaining] = _parse_free_form(text[remaining], order)

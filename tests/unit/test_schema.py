@@ -89,6 +89,12 @@ def test_day_first_is_detected_when_a_first_part_exceeds_12():
     assert parsed.note == "day-first"
 
 
+def test_dotted_dates_are_read_day_first_and_the_user_is_told():
+    parsed = parse_dates(text_column(["01.02.2024", "03.04.2024"]))
+    assert iso(parsed) == ["2024-02-01", "2024-04-03"]
+    assert parsed.note.startswith("day-first (dates with dots")
+
+
 def test_ambiguous_slash_dates_ask_the_user_then_read_both_ways():
     column = text_column(["03/04/2024", "05/06/2024", "03/04/2024"])
     with pytest.raises(AmbiguousDateOrderError) as info:
