@@ -300,7 +300,7 @@ def _spread(starts: np.ndarray, head_values: np.ndarray, n: int) -> np.ndarray:
     return np.repeat(head_values, np.diff(np.r_[starts, n]))
 
 
-def _encode_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _encode_text(values: np.ndarray, uniques: bool) -> tuple[np.ndarray, np.ndarray | None] | None:
     """pd.factorize of an object array of str through Arrow (None if the values are not all str).
 
     Arrow's hash table keeps the strings in one buffer; the object hash table follows a pointer to
@@ -314,7 +314,8 @@ def _encode_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     except (pa.ArrowException, TypeError, ValueError):
         return None
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
+    # Millions of unique ids back as Python strings cost a tenth of a second: only on request.
+    return codes, encoded.dictionary.to_numpy(zero_copy_only=False) if uniques else None
 
 
 def factorize_ids(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -335,13 +336,25 @@ def factorize_ids(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarra
         Position of each value in ``uniques``, numbered by first appearance.
     uniques : ndarray
     """
+    codes, uniques = _factorize_ids(values, uniques=True)
+    return codes, np.asarray(uniques)
+
+
+def id_codes(values: np.ndarray | pd.Series) -> np.ndarray:
+    """The codes of :func:`factorize_ids` alone (the distinct values are not materialised)."""
+    return _factorize_ids(values, uniques=False)[0]
+
+
+def _factorize_ids(
+    values: np.ndarray | pd.Series, uniques: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
     values = np.asarray(values)
     starts = _run_starts(values) if values.dtype.kind in "Oiub" else None
     if starts is None:
         codes, uniques = pd.factorize(values)
         return codes.astype(np.int64), np.asarray(uniques)
     heads = values[starts]
-    encoded = _encode_text(heads) if heads.dtype == object else None
+    encoded = _encode_text(heads, uniques) if heads.dtype == object else None
     if encoded is None:
         head_codes, uniques = pd.factorize(heads)
         encoded = head_codes.astype(np.int64), np.asarray(uniques)
@@ -375,7 +388,7 @@ def _pair_codes(customer: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.n
     if width <= _DENSE_KEYS_PER_ROW * len(key):
         code = _first_appearance_codes(_dense_pair_labels(customer, key, width))
     else:
-        code = factorize_ids(customer.astype(np.int64) * width + key)[0]
+        code = id_codes(customer.astype(np.int64) * width + key)
     # codes number groups in order of first appearance, so a group starts where the running
     # maximum of the codes goes up.
     running = np.maximum.accumulate(code) if len(code) else code
@@ -400,8 +413,21 @@ def _dense_pair_labels(customer: np.ndarray, key: np.ndarray, width: int) -> np.
     other = owner[key] != customer
     labels = key.astype(np.int64)
     if other.any():
-        labels[other] = width + factorize_ids(customer[other] * width + key[other])[0]
+        labels[other] = width + id_codes(customer[other] * width + key[other])
     return labels
+
+
+def factorize_small_ints(values: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exactly ``pd.factorize`` of non-negative integers below ``limit``, without a hash table
+    (None if some value is not below ``limit``). For keys such as customer x period codes, whose
+    range is known and small next to the number of rows."""
+    values = np.asarray(values, dtype=np.int64)
+    if len(values) and (values.min() < 0 or values.max() >= limit):
+        return None
+    codes = _first_appearance_codes(values)
+    uniques = np.zeros(int(codes.max(initial=-1)) + 1, np.int64)
+    uniques[codes] = values  # every row of a code holds the same value
+    return codes, uniques
 
 
 def _first_appearance_codes(labels: np.ndarray) -> np.ndarray:
@@ -423,7 +449,7 @@ def _document_keys(tx: pd.DataFrame) -> np.ndarray:
     days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     if "order_id" not in tx:
         return days
-    ids = factorize_ids(tx["order_id"])[0]
+    ids = id_codes(tx["order_id"])
     if (ids < 0).all():  # no order ids at all
         return days
     # Rows without an order id count as one order per customer and day (negative keys so they

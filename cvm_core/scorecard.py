@@ -34,7 +34,12 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.errors import ValidationError
-from cvm_core.profitability import factorize_ids, index_positions
+from cvm_core.profitability import (
+    factorize_ids,
+    factorize_small_ints,
+    id_codes,
+    index_positions,
+)
 
 PERSPECTIVES = (
     "Financial", "Customer outcomes", "Selection", "Acquisition", "Retention", "Growth",
@@ -432,7 +437,7 @@ def _documents(tx: pd.DataFrame) -> np.ndarray:
     days = days - days.min(initial=0)
     if "order_id" not in tx:
         return days
-    codes = factorize_ids(tx["order_id"])[0]
+    codes = id_codes(tx["order_id"])
     if (codes < 0).all():  # no order ids at all
         return days
     return np.where(codes >= 0, codes, codes.max(initial=0) + 1 + days)
@@ -457,7 +462,10 @@ def _activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: _Periods) -> _Ac
             "summary with the same observation end."
         )
     key = cust.astype(np.int64) * n_periods + periods.codes
-    pair_of_row, pairs = factorize_ids(key)
+    # int64 per (customer, period) in the hash-free path: up to twice the usual table allowance
+    dense = n * n_periods * 8 <= 2 * _TABLE_BYTES_PER_ROW * len(key)
+    found = factorize_small_ints(key, n * n_periods) if dense else None
+    pair_of_row, pairs = found if found is not None else factorize_ids(key)
     revenue = tx["revenue"].to_numpy(dtype=float)
     buy = ~tx["is_return"].to_numpy(dtype=bool)
     m = len(pairs)

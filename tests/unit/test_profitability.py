@@ -350,6 +350,7 @@ def test_factorize_ids_is_exactly_pandas_factorize(values):
     assert codes.dtype == np.int64
     np.testing.assert_array_equal(codes, expected_codes)
     assert list(uniques) == list(expected_uniques)
+    np.testing.assert_array_equal(profitability.id_codes(values), expected_codes)
 
 
 def test_factorize_ids_numbers_by_first_appearance_by_hand():
