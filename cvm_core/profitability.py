@@ -20,7 +20,6 @@ Drivers come from two places:
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
@@ -247,13 +246,6 @@ def read_activity_table(data: bytes, filename: str) -> pd.DataFrame:
 def activity_table_for_export(table: pd.DataFrame) -> pd.DataFrame:
     """The activity table with readable headers, as saved to CSV/XLSX (and read back)."""
     return table[list(ACTIVITY_COLUMNS)].rename(columns=ACTIVITY_LABELS)
-
-
-def activity_csv_text(table: pd.DataFrame) -> str:
-    """Plain CSV text of an activity table (for the command line and tests)."""
-    buffer = io.StringIO()
-    activity_table_for_export(table).to_csv(buffer, index=False)
-    return buffer.getvalue()
 
 
 # --- drivers from the data -----------------------------------------------------------------------

@@ -1210,12 +1210,16 @@ def default_segments(summary: pd.DataFrame, observation_end=None) -> pd.Series:
 
 
 def default_retention(
-    transactions: pd.DataFrame, summary: pd.DataFrame, customers=None
+    transactions: pd.DataFrame, summary: pd.DataFrame, customers=None, observation_end=None
 ) -> float | None:
-    """Annual retention with the Retention page's default settings."""
+    """Annual retention with the Retention page's default settings, measured to the observation
+    end (not to the last transaction before it, which may be days earlier)."""
     from cvm_core import retention
 
-    return retention.analyse_retention(transactions, summary, customers=customers).annual_retention
+    result = retention.analyse_retention(
+        transactions, summary, customers=customers, observation_end=observation_end
+    )
+    return result.annual_retention
 
 
 def default_period(start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> str:

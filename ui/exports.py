@@ -299,7 +299,7 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_core.Scorecard | None:
     annual = (
         retention.annual_retention
         if retention is not None
-        else scorecard_core.default_retention(tx, summary, ds.customers)
+        else scorecard_core.default_retention(tx, summary, ds.customers, end)
     )
     models = scorecard_core.ModelInputs(pnl, clv, segments, annual)
     return scorecard_core.build_scorecard(

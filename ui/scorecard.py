@@ -119,7 +119,11 @@ def _default_segments_retention(
     try:
         segments = core.default_segments(_summary, pd.Timestamp(end))
         tx = _dataset.transactions[_dataset.transactions["date"] <= pd.Timestamp(end)]
-        return segments, core.default_retention(tx, _summary, _dataset.customers), ""
+        return (
+            segments,
+            core.default_retention(tx, _summary, _dataset.customers, pd.Timestamp(end)),
+            "",
+        )
     except CvmError as error:
         return None, None, str(error)
 

@@ -68,7 +68,7 @@ def _models(dataset, summary: pd.DataFrame, unit: str, end) -> tuple[scorecard.M
         clv = None
         notes.append(f"CLV measures left out: {error}")
     segments = scorecard.default_segments(summary, end)
-    annual = scorecard.default_retention(tx, summary, dataset.customers)
+    annual = scorecard.default_retention(tx, summary, dataset.customers, end)
     sources += [("segments", scorecard.DEFAULT_SOURCE), ("retention", scorecard.DEFAULT_SOURCE)]
     return scorecard.ModelInputs(pnl, clv, segments, annual, tuple(sources)), notes
 

@@ -529,3 +529,22 @@ def test_scorecard_on_the_demo_data_is_unchanged_by_the_fast_counting(monkeypatc
     table = card.table.set_index("key")
     measured = table.loc[table["value"].notna(), ["value", "previous"]]
     assert {k: tuple(v) for k, v in measured.iterrows()} == _DEMO_Q4_2024
+
+
+def test_default_retention_is_measured_to_the_observation_end():
+    # Two customers buying monthly through March 2024; the end is three months later. Measured
+    # to the end, nobody has bought within the churn window, so nobody active a year earlier is
+    # retained; measured to the last purchase (the old behaviour) both were.
+    dates = pd.date_range("2023-01-15", "2024-03-15", freq="MS") + pd.Timedelta(days=14)
+    tx = pd.DataFrame(
+        {
+            "customer_id": np.repeat(["A", "B"], len(dates)),
+            "date": np.tile(dates, 2),
+            "revenue": 10.0,
+            "is_return": False,
+        }
+    )
+    end = pd.Timestamp("2024-06-30")
+    summary = customer_summary(tx, "week", end)
+    assert sc.default_retention(tx, summary, observation_end=end) == 0.0
+    assert sc.default_retention(tx, customer_summary(tx, "week")) == 1.0
