@@ -33,3 +33,19 @@ def run_page(page: str, dataset: Dataset | None = None, timeout: float = 120, **
     for key, value in session.items():
         at.session_state[key] = value
     return at.run()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """file name -> the callable its deferred download button would run when clicked (latest run)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    registered: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        registered[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return registered

@@ -14,7 +14,6 @@ import math
 import openpyxl
 import pytest
 from pptx import Presentation
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from cvm_core import deck, demo, scorecard, workspace
@@ -25,20 +24,6 @@ from ui import scorecard as scorecard_ui
 
 WHALE_PAGE = "pages/whale_curve.py"
 SCORECARD_PAGES = math.ceil(len(scorecard.MEASURES) / deck.TABLE_ROWS_PER_SLIDE)
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """file name -> the callable its download button would run when clicked (latest run)."""
-    registered: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        registered[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return registered
 
 
 def app(dataset=None, page: str | None = None, **session) -> AppTest:

@@ -11,7 +11,6 @@ import io
 
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from cvm_core import clv, engines, formatting
@@ -181,20 +180,6 @@ def test_whale_page_message_is_the_one_asked_for(summary_dataset):
         "customer summary made by `python -m cvm_core summarize`. Upload the transactions file "
         "to see it."
     )
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """file name -> the callable its download button would run when clicked."""
-    registered: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        registered[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return registered
 
 
 def test_sidebar_draws_for_a_summary_dataset(summary_dataset):
