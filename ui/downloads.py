@@ -18,11 +18,13 @@ def csv_and_excel(
     key: str,
     label: str,
     sheet: str | None = None,
+    excel: pd.DataFrame | None = None,
 ) -> None:
     """'<label> (CSV)' and '<label> (Excel)' buttons for one table (formula-injection safe).
 
     ``frame`` may be a callable: large tables (a million-row P&L) are then only built when a button
-    is clicked, not on every rerun.
+    is clicked, not on every rerun. ``excel``: a different table for the workbook (numbers with
+    formats where the CSV carries the text shown on the page).
     """
 
     def table() -> pd.DataFrame:
@@ -34,6 +36,6 @@ def csv_and_excel(
         key=f"{key}.csv", on_click="ignore", icon=":material/download:",
     )  # fmt: skip
     row.download_button(
-        f"{label} (Excel)", lambda: export.xlsx_bytes({(sheet or name)[:31]: table()}),
+        f"{label} (Excel)", lambda: export.xlsx_bytes({(sheet or name)[:31]: table() if excel is None else excel}),
         f"{name}.xlsx", XLSX_MIME, key=f"{key}.xlsx", on_click="ignore", icon=":material/download:",
     )  # fmt: skip

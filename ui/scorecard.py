@@ -19,13 +19,13 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cvm_core import export, formatting, profitability
+from cvm_core import formatting, profitability
 from cvm_core import scorecard as core
 from cvm_core.charts import scorecard as charts
 from cvm_core.dataset import Dataset
 from cvm_core.errors import CvmError
 from cvm_core.scenario import Treatment
-from ui import data, state
+from ui import data, downloads, state
 from ui.charts import show_chart
 
 try:  # the what-if levers are moving from cvm_core.whale to their own module
@@ -432,16 +432,7 @@ def show_breakdowns(result: core.Scorecard) -> None:
 def show_downloads(result: core.Scorecard) -> None:
     table = core.scorecard_table(result)
     numbers = core.scorecard_table(result, formatted=False)
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button(
-        "Scorecard (CSV)", lambda: export.csv_bytes(table), "scorecard.csv", "text/csv",
-        key=f"{KEY}.csv", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
-    right.download_button(
-        "Scorecard (Excel)", lambda: export.xlsx_bytes({"Scorecard": numbers}), "scorecard.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{KEY}.xlsx", on_click="ignore", icon=":material/download:",
-    )  # fmt: skip
+    downloads.csv_and_excel(table, "scorecard", KEY, "Scorecard", sheet="Scorecard", excel=numbers)
     st.caption(
         formatting.count(len(table))
         + " measures; the deck and workbook exports include this table."
