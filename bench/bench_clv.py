@@ -8,7 +8,7 @@ customers join over a year and are observed for two, with purchase dates in whol
 number of distinct (frequency, recency, T) histories is what daily data gives. For each size both
 paths start from the same transactions and end with the same CLV per customer:
 
-- ours: cvm_core.summary.customer_summary, then TransactionModel (BG/NBD) + SpendModel
+- ours: cvm_core.intake.summary.customer_summary, then TransactionModel (BG/NBD) + SpendModel
   (Gamma-Gamma) fitted on the distinct histories with weights, then predict_customer_value
   (P(alive), expected purchases, CLV over the horizon) on the distinct rows, broadcast back.
 - naive: lifetimes' summary_data_from_transaction_data (daily dates, freq_multiplier 7 so the
@@ -34,8 +34,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cvm_core import clv, scenario, tiers  # noqa: E402
-from cvm_core.summary import customer_summary  # noqa: E402
+from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import (
+    scenario,
+    tiers,  # noqa: E402
+)
+from cvm_core.intake.summary import customer_summary  # noqa: E402
 
 BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}

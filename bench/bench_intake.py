@@ -3,8 +3,8 @@
 Run: python3 bench/bench_intake.py [--sizes 100000 1000000] [--xlsx-sizes 100000] [--repeat 2]
 
 Measures, side by side in one run on the same files (made by the seeded demo generator):
-- Reading xlsx: cvm_core.io.read_workbook (python-calamine) vs pandas.read_excel (openpyxl).
-- Reading CSV: cvm_core.io.read_workbook (pyarrow, detection of encoding/delimiter/header) vs
+- Reading xlsx: cvm_core.intake.io.read_workbook (python-calamine) vs pandas.read_excel (openpyxl).
+- Reading CSV: cvm_core.intake.io.read_workbook (pyarrow, detection of encoding/delimiter/header) vs
   pandas.read_csv told the delimiter and decimal comma.
 - The whole intake of the CSV: read + map + validate every row + customer summary (ours) vs
   pandas.read_csv + to_datetime(format="mixed") + lifetimes' summary_data_from_transaction_data.
@@ -31,10 +31,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cvm_core import demo  # noqa: E402
-from cvm_core.dataset import load_file  # noqa: E402
-from cvm_core.io import read_workbook  # noqa: E402
-from cvm_core.summary import customer_summary  # noqa: E402
+from cvm_core.intake import demo  # noqa: E402
+from cvm_core.intake.dataset import load_file  # noqa: E402
+from cvm_core.intake.io import read_workbook  # noqa: E402
+from cvm_core.intake.summary import customer_summary  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 ROWS_PER_CUSTOMER = 25  # the demo generator's average, to size the customer count
@@ -113,8 +113,8 @@ def bench_csv(rows: int, repeat: int) -> list[Row]:
 _MEMORY_PROBE = """
 import sys
 sys.path.insert(0, {root!r})
-from cvm_core.dataset import load_file
-from cvm_core.summary import customer_summary
+from cvm_core.intake.dataset import load_file
+from cvm_core.intake.summary import customer_summary
 
 
 def peak_mb():

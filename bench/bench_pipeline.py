@@ -3,12 +3,12 @@
 Run: python3 bench/bench_pipeline.py [--sizes 100000 1000000 10000000] [--naive-cap 180]
 
 For each size a transactions CSV is generated once with the seeded demo generator
-(cvm_core.demo.generate_demo_tables, customers sized so the rows come close to the target, made in
+(cvm_core.intake.demo.generate_demo_tables, customers sized so the rows come close to the target, made in
 chunks of customers with different seeds above 100,000 customers) and cached under
 /tmp/cvm_bench/, never in the repository. Then, each in a fresh subprocess so that memory is
 measured without anything left over from another size:
 
-- ours: read (cvm_core.io.read_workbook), validate (guess_sheet_roles + build_dataset), customer
+- ours: read (cvm_core.intake.io.read_workbook), validate (guess_sheet_roles + build_dataset), customer
   summary, the Upload page's overview and monthly activity, RFM scores, clustering, the Segments
   page's whole analysis, CLV fit (three models, holdout check, comparison, as the page does), CLV
   predict (values, tiers, what-if base), whale curve (P&L + curve + what-if base), gap profile,
@@ -101,7 +101,7 @@ def csv_path(rows: int) -> Path:
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
-    from cvm_core import demo
+    from cvm_core.intake import demo
 
     customers = max(round(rows / ROWS_PER_CUSTOMER), 50)
     partial = path.with_suffix(".part")
@@ -216,11 +216,17 @@ def emit(**record: object) -> None:
 
 
 def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ()) -> None:
-    from cvm_core import clv, cohorts, scenario, scorecard, segments, summary, whale
-    from cvm_core import io as cvm_io
-    from cvm_core import retention as R
-    from cvm_core.dataset import build_dataset, guess_sheet_roles
-    from cvm_core.io import read_workbook
+    from cvm_core.analyses.clv import fit as clv
+    from cvm_core.analyses.clv import scenario
+    from cvm_core.analyses.profitability import whale
+    from cvm_core.analyses.retention import churn as R
+    from cvm_core.analyses.retention import cohorts
+    from cvm_core.analyses.scorecard import measures as scorecard
+    from cvm_core.analyses.segments import rfm as segments
+    from cvm_core.intake import io as cvm_io
+    from cvm_core.intake import summary
+    from cvm_core.intake.dataset import build_dataset, guess_sheet_roles
+    from cvm_core.intake.io import read_workbook
 
     rec = Recorder(repeat)
     data = path.read_bytes()
@@ -328,9 +334,10 @@ def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ())
 def run_sliders(rec: Recorder, wh, base) -> None:
     """One what-if slider move on each page that has them: the recompute plus its charts' specs
     (budget: 200 ms of server time). Not part of the page total: it happens after the page."""
-    from cvm_core import scenario, whale_whatif
-    from cvm_core.charts import clv as clv_charts
-    from cvm_core.charts import whale as whale_charts
+    from cvm_core.analyses.clv import charts as clv_charts
+    from cvm_core.analyses.clv import scenario
+    from cvm_core.analyses.profitability import charts as whale_charts
+    from cvm_core.analyses.profitability import whatif as whale_whatif
 
     if base is not None:
         move = scenario.Scenario.from_dict({"Gold": scenario.Treatment(0.1, 0.1, 0.1, 5.0)})
@@ -353,14 +360,15 @@ def run_sliders(rec: Recorder, wh, base) -> None:
 
 def build_charts(c: dict) -> list[tuple[str, str, object]]:
     """The main charts of each page, built the way the pages build them (errors as strings)."""
-    from cvm_core import clv, summary
-    from cvm_core.charts import clv as clv_charts
-    from cvm_core.charts import retention as ret_charts
-    from cvm_core.charts import scorecard as card_charts
-    from cvm_core.charts import segments as seg_charts
-    from cvm_core.charts import whale as whale_charts
-    from cvm_core.charts.upload import monthly_activity_chart
-    from cvm_core.segments import grid_cells
+    from cvm_core.analyses.clv import charts as clv_charts
+    from cvm_core.analyses.clv import fit as clv
+    from cvm_core.analyses.overview.charts import monthly_activity_chart
+    from cvm_core.analyses.profitability import charts as whale_charts
+    from cvm_core.analyses.retention import charts as ret_charts
+    from cvm_core.analyses.scorecard import charts as card_charts
+    from cvm_core.analyses.segments import charts as seg_charts
+    from cvm_core.analyses.segments.rfm import grid_cells
+    from cvm_core.intake import summary
 
     seg, fit, values, wh, ret = c["seg"], c["fit"], c["values"], c["whale"], c["retention"]
     specs: list[tuple[str, str, Callable[[], object]]] = [
@@ -403,7 +411,8 @@ def build_charts(c: dict) -> list[tuple[str, str, object]]:
 
 
 def deck_bytes(charts: list[tuple[str, str, object]], card) -> bytes:
-    from cvm_core import deck, scorecard
+    from cvm_core.analyses.scorecard import measures as scorecard
+    from cvm_core.outputs import deck
 
     wanted = ("Whale curve", "CLV distribution", "Customer retention by cohort", "RFM map")
     slides = [
@@ -481,7 +490,7 @@ def _run_naive(path: Path, skip: set[str]) -> None:
 
 
 def run_xlsx(path: Path) -> None:
-    from cvm_core.io import read_workbook
+    from cvm_core.intake.io import read_workbook
 
     data = path.read_bytes()
     start = time.perf_counter()

@@ -4,10 +4,10 @@ Run: python3 bench/bench_retention.py [--rows 1000000]
 
 Measures, side by side in one run on the same generated demo transactions:
 - cohort matrices (customer retention, net revenue retention, cumulative revenue per customer):
-  cvm_core.cohorts.cohort_tables (one pass, bincount) vs a loop over cohorts with pandas groupby;
+  cvm_core.analyses.retention.cohorts.cohort_tables (one pass, bincount) vs a loop over cohorts with pandas groupby;
 - gaps between purchases: ours (one sort of (customer, day) keys) vs groupby + diff;
 - Kaplan-Meier: lifelines on (duration, event) counts with weights vs one row per customer;
-- the whole page analysis (cvm_core.retention.analyse_retention), once, for the budget, and a
+- the whole page analysis (cvm_core.analyses.retention.churn.analyse_retention), once, for the budget, and a
   quick settings change (revise_retention: valuable share and discount rate), the page's second
   cache stage.
 Both sides of each pair are checked to give the same numbers before their times are printed.
@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lifelines import KaplanMeierFitter  # noqa: E402
 
-from cvm_core import demo  # noqa: E402
-from cvm_core import retention as R  # noqa: E402
-from cvm_core.cohorts import cohort_tables  # noqa: E402
-from cvm_core.dataset import build_dataset, guess_sheet_roles  # noqa: E402
-from cvm_core.io import RawTable, Workbook  # noqa: E402
-from cvm_core.summary import customer_summary  # noqa: E402
+from cvm_core.analyses.retention import churn as R  # noqa: E402
+from cvm_core.analyses.retention.cohorts import cohort_tables  # noqa: E402
+from cvm_core.intake import demo  # noqa: E402
+from cvm_core.intake.dataset import build_dataset, guess_sheet_roles  # noqa: E402
+from cvm_core.intake.io import RawTable, Workbook  # noqa: E402
+from cvm_core.intake.summary import customer_summary  # noqa: E402
 
 ROWS_PER_CUSTOMER = 22  # under the demo generator's ~24 a customer, so about --rows are kept
 

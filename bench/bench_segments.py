@@ -6,7 +6,7 @@ Both sides start from the same customer summary (last purchase, orders, net reve
 produce RFM scores 1-5, a named RFM segment per customer, a k chosen by silhouette over 2-8 and a
 cluster label for every customer.
 
-- Ours: cvm_core.segments.rfm_scores (integer rank arithmetic, one lexsort per score) and
+- Ours: cvm_core.analyses.segments.rfm.rfm_scores (integer rank arithmetic, one lexsort per score) and
   CustomerClusters (log + scaling + k-means; k searched on a random SAMPLE of 10,000 customers:
   k-means with k = 2..8 fitted on the sample and all seven silhouettes computed exactly on that
   sample from one shared distance pass; the final model is mini-batch k-means on all customers,
@@ -35,7 +35,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cvm_core import segments  # noqa: E402
+from cvm_core.analyses.segments import rfm as segments  # noqa: E402
 
 END = pd.Timestamp("2024-12-31")
 

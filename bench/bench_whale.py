@@ -4,10 +4,10 @@ Run: python3 bench/bench_whale.py [--rows 1000000] [--customers 1000000] [--repe
 
 Measures, side by side in one run:
 - Customer P&L with activity-based cost-to-serve + whale curve of ~1M transactions (the demo
-  generator, ~40k customers, with its cost-to-serve table): ``cvm_core.whale.analyse`` (which also
+  generator, ~40k customers, with its cost-to-serve table): ``cvm_core.analyses.profitability.whale.analyse`` (which also
   prepares the what-if base) against pandas ``groupby(customer).apply`` computing each customer's
   drivers, costs and profit, then ``sort_values`` + ``cumsum``. Both give the same profits (checked).
-- A what-if recompute at 1M customers: ``cvm_core.whale_whatif.apply_scenario`` on the prepared
+- A what-if recompute at 1M customers: ``cvm_core.analyses.profitability.whatif.apply_scenario`` on the prepared
   base, against a per-customer Python loop applying the same levers (same profits, checked). The
   1M-customer P&L is the ~40k-customer one repeated 25 times, each copy's money scaled by a random
   factor per customer (0.9-1.1), with its orders repeated too.
@@ -35,13 +35,18 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cvm_core import demo, profitability, whale, whale_whatif  # noqa: E402
-from cvm_core.charts import whale as charts  # noqa: E402
-from cvm_core.dataset import attach_tables, dataset_from_frame  # noqa: E402
-from cvm_core.io import RawTable  # noqa: E402
-from cvm_core.profitability import CustomerPnL, OrderTable  # noqa: E402
-from cvm_core.summary import customer_summary  # noqa: E402
-from cvm_core.whale_whatif import WhaleScenario  # noqa: E402
+from cvm_core.analyses.profitability import (
+    charts,  # noqa: E402
+    whale,
+)
+from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.profitability import whatif as whale_whatif  # noqa: E402
+from cvm_core.analyses.profitability.pnl import CustomerPnL, OrderTable  # noqa: E402
+from cvm_core.analyses.profitability.whatif import WhaleScenario  # noqa: E402
+from cvm_core.intake import demo
+from cvm_core.intake.dataset import attach_tables, dataset_from_frame  # noqa: E402
+from cvm_core.intake.io import RawTable  # noqa: E402
+from cvm_core.intake.summary import customer_summary  # noqa: E402
 from ui import state  # noqa: E402
 
 ROWS_PER_CUSTOMER = 23.3  # the demo generator's average, to size the customer count
@@ -256,7 +261,7 @@ def fragment_rest(outcome: whale_whatif.ScenarioResult) -> None:
 
 def _with_a_new_limit(base: whale_whatif.ScenarioBase, scenario: WhaleScenario) -> object:
     """A recompute right after the order-value limit changed: its orders are counted afresh
-    (the threshold's stay known from :func:`cvm_core.whale_whatif.prepare`)."""
+    (the threshold's stay known from :func:`cvm_core.analyses.profitability.whatif.prepare`)."""
     for limit in [k for k in base._below if k != base.small_order_threshold]:
         base._below.pop(limit)
     return whale_whatif.apply_scenario(base, scenario)
@@ -310,8 +315,9 @@ import dataclasses, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 import streamlit as st
 from bench_whale import demo_dataset, repeated
-from cvm_core import whale, whale_whatif
-from cvm_core.summary import customer_summary
+from cvm_core.analyses.profitability import whale
+from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.intake.summary import customer_summary
 from ui import state, whale_whatif as view
 
 @st.cache_resource

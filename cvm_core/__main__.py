@@ -13,7 +13,7 @@ import json
 import pkgutil
 import sys
 
-from cvm_core import commands
+from cvm_core import cli as commands
 from cvm_core.errors import CvmError
 
 
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"cvm_core.commands.{info.name}")
+        module = importlib.import_module(f"cvm_core.cli.{info.name}")
         command = sub.add_parser(info.name, help=module.HELP, description=module.HELP)
         commands.add_input_arguments(command)
         module.add_arguments(command)

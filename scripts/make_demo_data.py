@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     python scripts/make_demo_data.py
 
-The workbook is fully determined by the defaults of ``cvm_core.demo.generate_demo_tables``
+The workbook is fully determined by the defaults of ``cvm_core.intake.demo.generate_demo_tables``
 (4,000 customers, 2022-2024, seed 7), so running this twice gives the same data.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 # Run as a plain script from a checkout: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cvm_core.demo import DEMO_WORKBOOK_PATH, generate_demo_tables, write_demo_workbook  # noqa: E402
+from cvm_core.intake.demo import DEMO_WORKBOOK_PATH, generate_demo_tables, write_demo_workbook  # noqa: E402
 
 
 def main() -> None:

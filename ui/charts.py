@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cvm_core import export
+from cvm_core.outputs import export
 from ui import state
 
 

@@ -1,6 +1,6 @@
 """Widgets, cached calls and renderers of the Customer Lifetime Value page.
 
-The model fit is cached as a resource on the dataset fingerprint plus :class:`cvm_core.clv.
+The model fit is cached as a resource on the dataset fingerprint plus :class:`cvm_core.analyses.clv.fit.
 FitSettings` (model, unit, calibration end, observation end): changing the horizon, margin or tiers
 never refits. Values are cached on the value settings too. Both use ``st.cache_resource``, not
 ``cache_data``, on purpose: the fitted models and per-customer frames are read-only, and cache_data
@@ -13,10 +13,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cvm_core import clv, formatting, scenario
-from cvm_core.charts import clv as charts
-from cvm_core.dataset import Dataset
+from cvm_core import formatting
+from cvm_core.analyses.clv import charts, scenario
+from cvm_core.analyses.clv import fit as clv
 from cvm_core.errors import CvmError
+from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, state
 from ui.charts import show_chart
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cvm_core import summary
-from cvm_core.dataset import Dataset, summary_in_unit
+from cvm_core.intake import summary
+from cvm_core.intake.dataset import Dataset, summary_in_unit
 from ui import state
 
 NEEDS_TRANSACTIONS: dict[str, str] = {

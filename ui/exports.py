@@ -27,10 +27,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cvm_core import deck, report, workbook, workspace
-from cvm_core import scorecard as scorecard_core
-from cvm_core.dataset import Dataset, load_file
+from cvm_core.analyses.scorecard import measures as scorecard_core
 from cvm_core.errors import CvmError
+from cvm_core.intake.dataset import Dataset, load_file
+from cvm_core.outputs import deck, report, workbook, workspace
 from ui import data, state
 from ui import scorecard as scorecard_ui
 

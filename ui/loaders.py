@@ -11,8 +11,8 @@ import hashlib
 
 import streamlit as st
 
-from cvm_core import demo, engines
-from cvm_core.dataset import (
+from cvm_core.intake import demo, engines
+from cvm_core.intake.dataset import (
     Dataset,
     SheetRoles,
     attach_tables,
@@ -21,9 +21,9 @@ from cvm_core.dataset import (
     dataset_from_summary,
     load_file,
 )
-from cvm_core.io import RawTable, Workbook, read_workbook
-from cvm_core.schema import ColumnMapping
-from cvm_core.validate import ValidationOptions
+from cvm_core.intake.io import RawTable, Workbook, read_workbook
+from cvm_core.intake.schema import ColumnMapping
+from cvm_core.intake.validate import ValidationOptions
 
 DEMO_RETAIL = "Demo retail (4,000 customers, 3 years)"
 DEMO_CDNOW = "CDNOW sample (real, 2,357 customers, 1997-98)"

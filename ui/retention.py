@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cvm_core import export, formatting
-from cvm_core import retention as core
-from cvm_core import retention_takeaways as takeaways
-from cvm_core.charts import retention as charts
-from cvm_core.cohorts import PERIODS
-from cvm_core.dataset import Dataset
+from cvm_core import formatting
+from cvm_core.analyses.retention import charts, takeaways
+from cvm_core.analyses.retention import churn as core
+from cvm_core.analyses.retention.cohorts import PERIODS
 from cvm_core.errors import CvmError
+from cvm_core.intake.dataset import Dataset
+from cvm_core.outputs import export
 from ui import data, state
 from ui.charts import show_chart
 

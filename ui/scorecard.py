@@ -19,19 +19,20 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting, profitability
-from cvm_core import scorecard as core
-from cvm_core.charts import scorecard as charts
-from cvm_core.dataset import Dataset
+from cvm_core import formatting
+from cvm_core.analyses.clv.scenario import Treatment
+from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.scorecard import charts
+from cvm_core.analyses.scorecard import measures as core
 from cvm_core.errors import CvmError
-from cvm_core.scenario import Treatment
+from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, state
 from ui.charts import show_chart
 
-try:  # the what-if levers are moving from cvm_core.whale to their own module
-    from cvm_core import whale_whatif as whatif
+try:  # the what-if levers are moving from cvm_core.analyses.profitability.whale to their own module
+    from cvm_core.analyses.profitability import whatif
 except ImportError:  # pragma: no cover - until that move is committed
-    from cvm_core import whale as whatif
+    from cvm_core.analyses.profitability import whale as whatif
 
 KEY = "cvm.scorecard"
 TARGETS = f"{KEY}.targets"
@@ -42,7 +43,7 @@ FREQUENCY = f"{KEY}.frequency"
 WATCH_BAND = f"{KEY}.watch_band"
 _VERSION = f"{KEY}.editor_version"
 RESULT = f"{KEY}.result"
-"""(dataset fingerprint, cvm_core.scorecard.Scorecard) as last shown, for the deck and workbook."""
+"""(dataset fingerprint, cvm_core.analyses.scorecard.measures.Scorecard) as last shown, for the deck and workbook."""
 PAGES = {
     "pnl": ("pages/whale_curve.py", "Profitability Whale Curve", "the default activity rates"),
     "clv": ("pages/clv.py", "Customer Lifetime Value", "the default CLV model and tiers"),

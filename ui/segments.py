@@ -8,11 +8,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from cvm_core import affinity, formatting
-from cvm_core import segments as core
-from cvm_core.charts import segments as charts
-from cvm_core.dataset import Dataset
+from cvm_core import formatting
+from cvm_core.analyses.segments import affinity, charts
+from cvm_core.analyses.segments import rfm as core
 from cvm_core.errors import CvmError
+from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, state
 from ui.charts import show_chart
 

@@ -1,7 +1,7 @@
 """Session-state keys, in one place so pages never disagree on a spelling."""
 
 DATASET = "cvm.dataset"
-"""The active cvm_core.dataset.Dataset; stays loaded when a later upload fails."""
+"""The active cvm_core.intake.dataset.Dataset; stays loaded when a later upload fails."""
 
 UNIT = "cvm.unit"
 """Global time unit for frequency/recency/T: 'day' | 'week' | 'month'."""
@@ -25,7 +25,7 @@ WHALE_SCENARIO = "cvm.whale.scenario"
 """The whale-curve page's what-if fixes, for the Scorecard."""
 
 RETENTION_RESULT = "cvm.retention.result"
-"""(dataset.fingerprint, cvm_core.retention.RetentionResult) of the Retention page's latest run, for
+"""(dataset.fingerprint, cvm_core.analyses.retention.churn.RetentionResult) of the Retention page's latest run, for
 the Scorecard: annual_retention, churn_by_period (churn/retention rate per period), churned_share."""
 
 SEGMENTS_RESULT = "cvm.segments.result"

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from cvm_core import export, formatting
-from cvm_core.charts.upload import monthly_activity_chart
-from cvm_core.dataset import Dataset, SheetRoles, guess_sheet_roles
-from cvm_core.io import Workbook
-from cvm_core.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
-from cvm_core.summary import dataset_overview, monthly_activity, monthly_takeaway
-from cvm_core.validate import ValidationOptions
+from cvm_core import formatting
+from cvm_core.analyses.overview.charts import monthly_activity_chart
+from cvm_core.intake.dataset import Dataset, SheetRoles, guess_sheet_roles
+from cvm_core.intake.io import Workbook
+from cvm_core.intake.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
+from cvm_core.intake.summary import dataset_overview, monthly_activity, monthly_takeaway
+from cvm_core.intake.validate import ValidationOptions
+from cvm_core.outputs import export
 from ui import data
 from ui.charts import show_chart
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting, profitability, whale
-from cvm_core.charts import whale as charts
-from cvm_core.dataset import Dataset
+from cvm_core import formatting
+from cvm_core.analyses.profitability import charts, whale
+from cvm_core.analyses.profitability import pnl as profitability
 from cvm_core.errors import CvmError
+from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, state
 from ui.charts import show_chart
 

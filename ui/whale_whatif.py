@@ -1,7 +1,7 @@
 """The what-if section of the Profitability Whale Curve page: levers, new curve, waterfall.
 
 It runs as a fragment, so moving a lever reruns only this section, and the only work it does is
-:func:`cvm_core.whale_whatif.apply_scenario` on the P&L prepared once and cached with it
+:func:`cvm_core.analyses.profitability.whatif.apply_scenario` on the P&L prepared once and cached with it
 (``WhaleAnalysis.what_if``): arithmetic on arrays, no pass over the transactions.
 """
 
@@ -10,11 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting, whale, whale_whatif
-from cvm_core.charts import whale as charts
-from cvm_core.dataset import Dataset
+from cvm_core import formatting
+from cvm_core.analyses.profitability import charts, whale
+from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.analyses.profitability.whatif import ScenarioBase, ScenarioResult, WhaleScenario
 from cvm_core.errors import CvmError
-from cvm_core.whale_whatif import ScenarioBase, ScenarioResult, WhaleScenario
+from cvm_core.intake.dataset import Dataset
 from ui import data, state
 from ui.charts import show_chart
 from ui.whale import tiers

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import demo
-from cvm_core.dataset import Dataset, dataset_from_frame, load_file
+from cvm_core.intake import demo
+from cvm_core.intake.dataset import Dataset, dataset_from_frame, load_file
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[2]

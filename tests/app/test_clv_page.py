@@ -8,7 +8,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from cvm_core import clv, formatting, scenario
+from cvm_core import formatting
+from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import scenario
 from tests.app.conftest import run_page
 from ui import state
 from ui.clv import model_key

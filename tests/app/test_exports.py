@@ -16,8 +16,10 @@ import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import deck, demo, scorecard, workspace
-from cvm_core.summary import customer_summary
+from cvm_core.analyses.scorecard import measures as scorecard
+from cvm_core.intake import demo
+from cvm_core.intake.summary import customer_summary
+from cvm_core.outputs import deck, workspace
 from tests.app.conftest import ROOT
 from ui import exports, state
 from ui import scorecard as scorecard_ui

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import demo
-from cvm_core import retention as core
-from cvm_core.cohorts import cohort_tables
-from cvm_core.dataset import Dataset, build_dataset, dataset_from_frame, guess_sheet_roles
-from cvm_core.io import RawTable, Workbook
-from cvm_core.summary import customer_summary
+from cvm_core.analyses.retention import churn as core
+from cvm_core.analyses.retention.cohorts import cohort_tables
+from cvm_core.intake import demo
+from cvm_core.intake.dataset import Dataset, build_dataset, dataset_from_frame, guess_sheet_roles
+from cvm_core.intake.io import RawTable, Workbook
+from cvm_core.intake.summary import customer_summary
 from tests.app.conftest import ROOT
 from ui import state
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import scorecard as core
-from cvm_core.dataset import Dataset, dataset_from_frame
-from cvm_core.summary import customer_summary
+from cvm_core.analyses.scorecard import measures as core
+from cvm_core.intake.dataset import Dataset, dataset_from_frame
+from cvm_core.intake.summary import customer_summary
 from tests.app.conftest import ROOT
 from tests.unit.test_scorecard import shop
 from ui import scorecard as view
@@ -174,7 +174,12 @@ def test_no_dataset_points_to_upload():
 
 
 def test_clv_treatments_project_the_average_clv(demo_dataset, demo_card):
-    from cvm_core.scenario import PROJECTION_COLUMNS, Scenario, ScenarioProjection, Treatment
+    from cvm_core.analyses.clv.scenario import (
+        PROJECTION_COLUMNS,
+        Scenario,
+        ScenarioProjection,
+        Treatment,
+    )
 
     # The CLV page's projection: treatments add 40,000 of CLV over the 4,000 customers.
     total = dict.fromkeys(PROJECTION_COLUMNS, 0.0) | {

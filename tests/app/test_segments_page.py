@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cvm_core import segments
-from cvm_core.dataset import dataset_from_frame
+from cvm_core.analyses.segments import rfm as segments
+from cvm_core.intake.dataset import dataset_from_frame
 from tests.app.conftest import run_page
 from ui import state
 

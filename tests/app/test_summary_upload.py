@@ -13,9 +13,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import clv, engines, formatting
-from cvm_core.dataset import Dataset, dataset_from_summary, empty_transactions, summary_in_unit
-from cvm_core.summary import customer_summary
+from cvm_core import formatting
+from cvm_core.analyses.clv import fit as clv
+from cvm_core.intake import engines
+from cvm_core.intake.dataset import (
+    Dataset,
+    dataset_from_summary,
+    empty_transactions,
+    summary_in_unit,
+)
+from cvm_core.intake.summary import customer_summary
 from tests.app.conftest import ROOT
 from ui import data, loaders, state
 

@@ -8,9 +8,13 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from cvm_core import export, formatting, profitability, whale, whale_whatif
-from cvm_core.dataset import dataset_from_frame
-from cvm_core.summary import customer_summary
+from cvm_core import formatting
+from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.profitability import whale
+from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.intake.dataset import dataset_from_frame
+from cvm_core.intake.summary import customer_summary
+from cvm_core.outputs import export
 from tests.app.conftest import run_page
 from tests.unit.test_profitability import shop_activities, shop_service, shop_transactions
 from ui import state

@@ -7,10 +7,10 @@ import io
 
 import pytest
 
-from cvm_core import demo
-from cvm_core import retention as core
-from cvm_core.dataset import load_file
-from cvm_core.summary import customer_summary
+from cvm_core.analyses.retention import churn as core
+from cvm_core.intake import demo
+from cvm_core.intake.dataset import load_file
+from cvm_core.intake.summary import customer_summary
 from tests.browser.helpers import expect_rerun, screenshot, wait_for_app
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -17,8 +17,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cvm_core.io import RawTable
-from cvm_core.schema import ColumnMapping
+from cvm_core.intake.io import RawTable
+from cvm_core.intake.schema import ColumnMapping
 
 FILES_DIR = Path(__file__).resolve().parents[1] / "files"
 

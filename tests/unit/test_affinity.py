@@ -1,4 +1,4 @@
-"""Tests for cvm_core.affinity: category co-purchase support, confidence, lift and next-best offers.
+"""Tests for cvm_core.analyses.segments.affinity: category co-purchase support, confidence, lift and next-best offers.
 
 The tiny fixture (six customers, three categories) is worked out by hand:
 
@@ -18,7 +18,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from cvm_core import affinity
+from cvm_core.analyses.segments import affinity
 from cvm_core.errors import ValidationError
 
 

@@ -17,9 +17,11 @@ import openpyxl
 import pytest
 from pptx import Presentation
 
-from cvm_core import deck, demo, scorecard, workspace
 from cvm_core.__main__ import main
-from cvm_core.dataset import load_file
+from cvm_core.analyses.scorecard import measures as scorecard
+from cvm_core.intake import demo
+from cvm_core.intake.dataset import load_file
+from cvm_core.outputs import deck, workspace
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = demo.DEMO_WORKBOOK_PATH

@@ -1,4 +1,4 @@
-"""Tests for cvm_core.clv: published CDNOW estimates from raw transactions, agreement with lifetimes,
+"""Tests for cvm_core.analyses.clv.fit: published CDNOW estimates from raw transactions, agreement with lifetimes,
 hand-checked spend and CLV figures, and the user-facing failures (too little data, non-convergence).
 """
 
@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from scipy.optimize import check_grad
 
-from cvm_core import clv
 from cvm_core.__main__ import main
-from cvm_core.dataset import dataset_from_frame
-from cvm_core.demo import load_cdnow_transactions
+from cvm_core.analyses.clv import fit as clv
 from cvm_core.errors import ModelError, ValidationError
-from cvm_core.summary import customer_summary
+from cvm_core.intake.dataset import dataset_from_frame
+from cvm_core.intake.demo import load_cdnow_transactions
+from cvm_core.intake.summary import customer_summary
 
 CAL_END = pd.Timestamp("1997-09-30")
 OBS_END = pd.Timestamp("1998-06-30")

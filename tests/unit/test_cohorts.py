@@ -8,9 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cvm_core.cohorts import cohort_tables, last_complete_ordinal, period_labels, period_ordinals
+from cvm_core.analyses.retention.cohorts import (
+    cohort_tables,
+    last_complete_ordinal,
+    period_labels,
+    period_ordinals,
+)
 from cvm_core.errors import ValidationError
-from cvm_core.summary import customer_summary
+from cvm_core.intake.summary import customer_summary
 
 
 def transactions(rows: list[tuple[str, str, float]]) -> pd.DataFrame:

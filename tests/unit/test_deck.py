@@ -1,4 +1,4 @@
-"""The workshop deck (cvm_core.deck): reopened with python-pptx and checked slide by slide."""
+"""The workshop deck (cvm_core.outputs.deck): reopened with python-pptx and checked slide by slide."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
-from cvm_core import deck, export
+from cvm_core.outputs import deck, export
 
 MADE_ON = dt.date(2026, 11, 23)
 

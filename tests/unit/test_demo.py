@@ -1,4 +1,4 @@
-"""Tests for cvm_core.demo: the synthetic retail generator, the demo workbook and CDNOW."""
+"""Tests for cvm_core.intake.demo: the synthetic retail generator, the demo workbook and CDNOW."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas.testing as pdt
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cvm_core.demo import (
+from cvm_core.intake.demo import (
     CATALOG,
     DEMO_WORKBOOK_PATH,
     generate_demo_tables,

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core import engines
 from cvm_core.__main__ import main
 from cvm_core.errors import CvmError, ReadError
-from cvm_core.summary import customer_summary
+from cvm_core.intake import engines
+from cvm_core.intake.summary import customer_summary
 
 NAN = np.nan
 
@@ -108,8 +108,8 @@ def test_engines_equal_pandas_on_the_demo_data(engine, demo_transactions_file):
 
 @pytest.fixture(scope="module")
 def demo_transactions_file(tmp_path_factory):
-    from cvm_core.dataset import load_file
-    from cvm_core.demo import DEMO_WORKBOOK_PATH
+    from cvm_core.intake.dataset import load_file
+    from cvm_core.intake.demo import DEMO_WORKBOOK_PATH
 
     dataset = load_file(DEMO_WORKBOOK_PATH.read_bytes(), DEMO_WORKBOOK_PATH.name)
     columns = ["customer_id", "date", "revenue", "is_return", "order_id", "cost"]

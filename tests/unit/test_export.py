@@ -1,4 +1,4 @@
-"""Downloads (cvm_core.export): CSV and XLSX that open cleanly and cannot run formulas."""
+"""Downloads (cvm_core.outputs.export): CSV and XLSX that open cleanly and cannot run formulas."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cvm_core.export import (
+from cvm_core.outputs.export import (
     MAX_CELL_CHARS,
     csv_bytes,
     neutralise_formulas,

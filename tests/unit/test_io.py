@@ -1,4 +1,4 @@
-"""Reading files (cvm_core.io): formats, encodings, delimiters, header rows, and bad files.
+"""Reading files (cvm_core.intake.io): formats, encodings, delimiters, header rows, and bad files.
 
 Expected values are written out by hand from the file contents in each test.
 """
@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cvm_core import io as cio
-from cvm_core.dataset import guess_sheet_roles, load_file
 from cvm_core.errors import CvmError, ReadError
-from cvm_core.io import detect_delimiter, find_header_row, read_workbook, sniff_format
+from cvm_core.intake import io as cio
+from cvm_core.intake.dataset import guess_sheet_roles, load_file
+from cvm_core.intake.io import detect_delimiter, find_header_row, read_workbook, sniff_format
 
 FILES_DIR = Path(__file__).resolve().parents[1] / "files"
 

@@ -10,11 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core import demo, export, profitability, whale
-from cvm_core.dataset import load_file
+from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.profitability import whale
+from cvm_core.analyses.profitability.pnl import (
+    activity_table,
+    customer_pnl,
+    profit_by,
+    read_activity_table,
+)
 from cvm_core.errors import ValidationError
-from cvm_core.profitability import activity_table, customer_pnl, profit_by, read_activity_table
-from cvm_core.summary import customer_summary
+from cvm_core.intake import demo
+from cvm_core.intake.dataset import load_file
+from cvm_core.intake.summary import customer_summary
+from cvm_core.outputs import export
 
 NAN = float("nan")
 

@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cvm_core.dataset import load_file
 from cvm_core.errors import CvmError
-from cvm_core.io import read_workbook
-from cvm_core.schema import parse_amounts, parse_dates
-from cvm_core.summary import customer_summary
+from cvm_core.intake.dataset import load_file
+from cvm_core.intake.io import read_workbook
+from cvm_core.intake.schema import parse_amounts, parse_dates
+from cvm_core.intake.summary import customer_summary
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,10 +8,10 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
-from cvm_core import export
-from cvm_core import retention as R
+from cvm_core.analyses.retention import churn as R
 from cvm_core.errors import ValidationError
-from cvm_core.summary import customer_summary
+from cvm_core.intake.summary import customer_summary
+from cvm_core.outputs import export
 
 
 def transactions(rows: list[tuple], with_cost: bool = False) -> pd.DataFrame:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cvm_core import retention as R
-from cvm_core.charts import retention as charts
+from cvm_core.analyses.retention import charts
+from cvm_core.analyses.retention import churn as R
 from tests.unit.test_cohorts import TINY, tables
 from tests.unit.test_retention import CHURN_TX, SPELL_END, SPELL_TX, status_of
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core import retention as R
-from cvm_core import retention_takeaways as T
+from cvm_core.analyses.retention import churn as R
+from cvm_core.analyses.retention import takeaways as T
 from tests.unit.test_cohorts import TINY, tables
 from tests.unit.test_retention import CHURN_TX, SPELL_END, SPELL_TX, status_of
 

@@ -1,4 +1,4 @@
-"""Tests for cvm_core.scenario: the what-if projection on customers whose figures are worked out by
+"""Tests for cvm_core.analyses.clv.scenario: the what-if projection on customers whose figures are worked out by
 hand with the Pareto/NBD closed form, and the BG/NBD drop-out lever."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core import clv, scenario
+from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import scenario
 from cvm_core.errors import ValidationError
 
 

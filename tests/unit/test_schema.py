@@ -1,4 +1,4 @@
-"""Parsing cells and guessing column roles (cvm_core.schema).
+"""Parsing cells and guessing column roles (cvm_core.intake.schema).
 
 Every expected value is written out by hand next to its input.
 """
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.errors import AmbiguousDateOrderError, ValidationError
-from cvm_core.schema import (
+from cvm_core.intake.schema import (
     clean_ids,
     detect_currency,
     expand,

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core import scorecard as sc
 from cvm_core.__main__ import main
+from cvm_core.analyses.scorecard import measures as sc
 from cvm_core.errors import ValidationError
-from cvm_core.summary import customer_summary
+from cvm_core.intake.summary import customer_summary
 
 
 def shop() -> pd.DataFrame:
@@ -467,7 +467,7 @@ def test_command_line_refuses_an_unknown_measure(tmp_path, capsys):
 
 
 def test_charts_build_from_the_scorecard(card):
-    from cvm_core.charts import scorecard as charts
+    from cvm_core.analyses.scorecard import charts
 
     spec = charts.trend_heatmap(card.trends).to_dict()
     assert spec["layer"][0]["mark"]["type"] == "rect"
@@ -515,8 +515,9 @@ _DEMO_Q4_2024 = {  # written down from the code before the counting was made lin
 
 @pytest.mark.parametrize("table_bytes", [0, 8], ids=["hashed", "tables indexed by code"])
 def test_scorecard_on_the_demo_data_is_unchanged_by_the_fast_counting(monkeypatch, table_bytes):
-    from cvm_core import demo, whale
-    from cvm_core.dataset import load_file
+    from cvm_core.analyses.profitability import whale
+    from cvm_core.intake import demo
+    from cvm_core.intake.dataset import load_file
 
     monkeypatch.setattr(sc, "_TABLE_BYTES_PER_ROW", table_bytes)
     dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)

@@ -1,4 +1,4 @@
-"""Tests for cvm_core.segments: RFM scores and segments, clusters and their names, contribution.
+"""Tests for cvm_core.analyses.segments.rfm: RFM scores and segments, clusters and their names, contribution.
 
 The five-customer fixture, observation end 2024-01-31 (no order column, so orders = purchase days):
 
@@ -28,10 +28,10 @@ import pandas.testing as pdt
 import pytest
 from sklearn.metrics import silhouette_score
 
-from cvm_core import segments
 from cvm_core.__main__ import main
+from cvm_core.analyses.segments import rfm as segments
 from cvm_core.errors import ModelError, ValidationError
-from cvm_core.summary import customer_summary
+from cvm_core.intake.summary import customer_summary
 
 END = pd.Timestamp("2024-01-31")
 

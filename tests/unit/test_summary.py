@@ -1,4 +1,4 @@
-"""The customer summary (cvm_core.summary) on a hand-built fixture and against the published
+"""The customer summary (cvm_core.intake.summary) on a hand-built fixture and against the published
 CDNOW summary that ships with lifetimes."""
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from cvm_core.dataset import dataset_from_frame
 from cvm_core.errors import ValidationError
-from cvm_core.summary import SUMMARY_COLUMNS, customer_summary, dataset_overview, monthly_activity
+from cvm_core.intake.dataset import dataset_from_frame
+from cvm_core.intake.summary import (
+    SUMMARY_COLUMNS,
+    customer_summary,
+    dataset_overview,
+    monthly_activity,
+)
 
 # Four customers, observation end 26 Feb 2023 (the last date), unit: week.
 #   A: 1 Jan two orders (O1 with two lines 60+40, O2 20) -> one purchase day worth 120;
@@ -228,7 +233,7 @@ def lifetimes_datasets() -> Path:
 @pytest.fixture(scope="module")
 def cdnow_calibration() -> pd.DataFrame:
     """Our summary of CDNOW to 30 Sep 1997 in weeks, indexed by the sample's customer number 1..2357."""
-    from cvm_core.demo import load_cdnow_transactions
+    from cvm_core.intake.demo import load_cdnow_transactions
 
     dataset = dataset_from_frame(load_cdnow_transactions(), "CDNOW", currency="USD")
     summary = customer_summary(dataset.transactions, unit="week", observation_end="1997-09-30")
@@ -296,7 +301,7 @@ def test_cdnow_bg_nbd_reproduces_fader_hardie_lee(cdnow_calibration):
 def test_monthly_takeaway_by_hand(tx):
     # January: 120 + 50 (A) + 200 (B) - 25 (C) + 40 (D) = 385, 4 buyers; February: 30 - 10 + 60 = 80,
     # 2 buyers (A, D). Total 465; 3 customers a month on average.
-    from cvm_core.summary import monthly_takeaway
+    from cvm_core.intake.summary import monthly_takeaway
 
     assert monthly_takeaway(monthly_activity(tx), "EUR") == (
         "€465 net revenue over 2 months; best month Jan 2023 (€385); "

@@ -6,15 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core import clv, demo, engines
-from cvm_core.dataset import (
+from cvm_core.analyses.clv import fit as clv
+from cvm_core.errors import ReadError, ValidationError
+from cvm_core.intake import demo, engines
+from cvm_core.intake.dataset import (
     dataset_from_frame,
     dataset_from_summary,
     empty_transactions,
     summary_in_unit,
 )
-from cvm_core.errors import ReadError, ValidationError
-from cvm_core.summary import SUMMARY_COLUMNS
+from cvm_core.intake.summary import SUMMARY_COLUMNS
 
 # Two customers, weekly unit, summarised up to 29 Jan 2024 (see tests/unit/test_engines.py):
 # A first bought 1 Jan (T = 28 days = 4 weeks), last 15 Jan (recency 14 days = 2 weeks);

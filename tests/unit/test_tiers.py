@@ -1,4 +1,4 @@
-"""Tests for cvm_core.tiers: the customer pyramid on a ten-customer fixture computed by hand."""
+"""Tests for cvm_core.analyses.clv.tiers: the customer pyramid on a ten-customer fixture computed by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from cvm_core import tiers
+from cvm_core.analyses.clv import tiers
 from cvm_core.errors import ValidationError
 
 NAMES = ("Platinum", "Gold", "Iron", "Lead")

@@ -1,4 +1,4 @@
-"""Validation (cvm_core.validate) and whole files through load_file: every row kept or rejected
+"""Validation (cvm_core.intake.validate) and whole files through load_file: every row kept or rejected
 with a reason and its row number in the source file."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cvm_core import validate as V
-from cvm_core.dataset import load_file
 from cvm_core.errors import CvmError, ValidationError
-from cvm_core.validate import ValidationOptions, validate_transactions
+from cvm_core.intake import validate as V
+from cvm_core.intake.dataset import load_file
+from cvm_core.intake.validate import ValidationOptions, validate_transactions
 
 FILES_DIR = Path(__file__).resolve().parents[1] / "files"
 BASIC = ["Customer ID", "Date", "Revenue"]

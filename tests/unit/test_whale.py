@@ -13,13 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cvm_core import whale, whale_whatif
 from cvm_core.__main__ import main
+from cvm_core.analyses.profitability import whale
+from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.analyses.profitability.pnl import customer_pnl
+from cvm_core.analyses.profitability.whale import whale_curve
+from cvm_core.analyses.profitability.whatif import WhaleScenario, apply_scenario
 from cvm_core.errors import ValidationError
-from cvm_core.profitability import customer_pnl
-from cvm_core.summary import customer_summary
-from cvm_core.whale import whale_curve
-from cvm_core.whale_whatif import WhaleScenario, apply_scenario
+from cvm_core.intake.summary import customer_summary
 from tests.unit.test_profitability import NAN, shop_activities, shop_service, shop_transactions
 
 

@@ -1,4 +1,4 @@
-"""The results workbook (cvm_core.workbook): reopened with openpyxl, values computed by hand."""
+"""The results workbook (cvm_core.outputs.workbook): reopened with openpyxl, values computed by hand."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cvm_core import workbook
-from cvm_core.export import MAX_CELL_CHARS
+from cvm_core.outputs import workbook
+from cvm_core.outputs.export import MAX_CELL_CHARS
 
 MADE_ON = dt.date(2026, 11, 23)
 IDS = pd.Index(["A", "B", "C"], name="customer_id")

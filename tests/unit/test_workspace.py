@@ -1,4 +1,4 @@
-"""Saved workspaces (cvm_core.workspace): round trips, and clear messages for bad files."""
+"""Saved workspaces (cvm_core.outputs.workspace): round trips, and clear messages for bad files."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core import workspace
-from cvm_core.dataset import dataset_from_frame
-from cvm_core.workspace import WorkspaceError, load_workspace, save_workspace
+from cvm_core.intake.dataset import dataset_from_frame
+from cvm_core.outputs import workspace
+from cvm_core.outputs.workspace import WorkspaceError, load_workspace, save_workspace
 
 ACTIVITIES = pd.DataFrame(
     {"activity": ["Order handling", "Returns"], "driver": ["orders", "returns"],
@@ -84,8 +84,8 @@ def test_data_round_trip_in_a_zip(dataset):
 
 
 def test_a_summary_only_dataset_round_trips_with_its_summary(dataset):
-    from cvm_core.dataset import dataset_from_summary
-    from cvm_core.summary import customer_summary
+    from cvm_core.intake.dataset import dataset_from_summary
+    from cvm_core.intake.summary import customer_summary
 
     summary = customer_summary(dataset.transactions, "week")
     summary.index = summary.index.astype(str)

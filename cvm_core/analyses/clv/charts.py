@@ -1,0 +1,299 @@
+"""Charts of the Customer Lifetime Value page.
+
+Every function takes a frame the core has already aggregated (:mod:`cvm_core.analyses.clv.fit`,
+:mod:`cvm_core.analyses.clv.tiers`, :mod:`cvm_core.analyses.clv.scenario`; a few hundred rows at most) and returns an Altair
+chart. Nothing here fits or predicts.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, money_title
+
+ACTUAL, PREDICTED = "Actual", "Model"
+_SERIES = alt.Scale(domain=[ACTUAL, PREDICTED], range=[PALETTE[0], PALETTE[1]])
+TIER_COLORS = ["#8e9eab", "#d4ac0d", "#7f8c8d", "#34495e", "#16a085", "#c0392b"]
+UNIT_WORDS = {"day": "days", "week": "weeks", "month": "months"}
+
+
+def cumulative_chart(cumulative: pd.DataFrame, calibration_end: pd.Timestamp) -> alt.LayerChart:
+    """Cumulative repeat purchases, actual vs model, with the calibration end marked.
+
+    Parameters
+    ----------
+    cumulative : DataFrame
+        :func:`cvm_core.analyses.clv.fit.cumulative_repeat_purchases` (date, actual, predicted, phase).
+    """
+    long = cumulative.melt(
+        id_vars=["date", "phase"],
+        value_vars=["actual", "predicted"],
+        var_name="series",
+        value_name="purchases",
+    )
+    long["series"] = long["series"].map({"actual": ACTUAL, "predicted": PREDICTED})
+    lines = (
+        alt.Chart(long)
+        .mark_line(strokeWidth=3)
+        .encode(
+            x=alt.X(
+                "date:T",
+                title="Date",
+                axis=alt.Axis(
+                    format="%b %Y",
+                    labelOverlap="greedy",
+                    tickCount={"interval": "month", "step": 3},
+                ),
+            ),
+            y=alt.Y("purchases:Q", title="Cumulative repeat purchases", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "series:N", scale=_SERIES, title=None, legend=alt.Legend(orient="bottom")
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=[ACTUAL, PREDICTED], range=[[1, 0], [7, 4]]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("purchases:Q", title="Repeat purchases", format=",.0f"),
+                alt.Tooltip("phase:N", title="Period"),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(
+            pd.DataFrame({"date": [pd.Timestamp(calibration_end)], "label": ["calibration end"]})
+        )
+        .mark_rule(color="#7f8c8d", strokeDash=[4, 4], strokeWidth=1.5)
+        .encode(
+            x="date:T", tooltip=[alt.Tooltip("date:T", title="Calibration end", format="%d %b %Y")]
+        )
+    )
+    return alt.layer(lines, rule).properties(
+        title=alt.Title(
+            "Repeat purchases: actual vs model",
+            subtitle="Left of the dashed line the model saw the data; right of it, it did not.",
+        ),
+        height=320,
+    )
+
+
+def holdout_by_frequency_chart(by_frequency: pd.DataFrame, periods: float, unit: str) -> alt.Chart:
+    """Mean holdout purchases per customer by the number of repeat purchases in calibration.
+
+    Parameters
+    ----------
+    by_frequency : DataFrame
+        :attr:`cvm_core.analyses.clv.fit.HoldoutCheck.by_frequency` (frequency, customers, actual, predicted).
+    """
+    long = by_frequency.melt(
+        id_vars=["frequency", "customers"],
+        value_vars=["actual", "predicted"],
+        var_name="series",
+        value_name="mean",
+    )
+    long["series"] = long["series"].map({"actual": ACTUAL, "predicted": PREDICTED})
+    order = list(by_frequency["frequency"])
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "frequency:N",
+                title="Repeat purchases in the calibration period",
+                sort=order,
+                axis=alt.Axis(labelAngle=0),
+            ),
+            xOffset=alt.XOffset("series:N", sort=[ACTUAL, PREDICTED]),
+            y=alt.Y(
+                "mean:Q",
+                title="Purchases per customer",
+            ),
+            color=alt.Color(
+                "series:N", scale=_SERIES, title=None, legend=alt.Legend(orient="bottom")
+            ),
+            tooltip=[
+                alt.Tooltip("frequency:N", title="Calibration repeat purchases"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("mean:Q", title="Mean holdout purchases", format=".2f"),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+            ],
+        )
+        .properties(
+            title=alt.Title(
+                "Holdout purchases by past frequency: actual vs model",
+                subtitle=f"Mean purchases per customer in the {periods:,.0f}-{UNIT_WORDS[unit][:-1]} "
+                "holdout, by repeat purchases before it",
+            ),
+            height=300,
+        )
+    )
+
+
+def clv_histogram_chart(
+    distribution: pd.DataFrame, currency: str, horizon_months: int
+) -> alt.Chart:
+    """How many customers fall in each CLV band.
+
+    Parameters
+    ----------
+    distribution : DataFrame
+        :func:`cvm_core.analyses.clv.fit.clv_distribution` (lower, upper, customers, share).
+    """
+    title = money_title(f"CLV over {horizon_months} months", currency)
+    return (
+        alt.Chart(distribution)
+        .mark_bar(color=NEUTRAL, binSpacing=1)
+        .encode(
+            x=alt.X("lower:Q", bin="binned", title=title, axis=alt.Axis(format="~s")),
+            x2="upper:Q",
+            y=alt.Y("customers:Q", title="Customers"),
+            tooltip=[
+                alt.Tooltip("lower:Q", title=money_title("From", currency), format=MONEY_FORMAT),
+                alt.Tooltip("upper:Q", title=money_title("To", currency), format=MONEY_FORMAT),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+                alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
+            ],
+        )
+        .properties(title="Distribution of customer lifetime value", height=300)
+    )
+
+
+def p_alive_heatmap(matrix: pd.DataFrame, unit: str) -> alt.Chart:
+    """P(alive) by frequency and recency for a customer of typical age.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        :func:`cvm_core.analyses.clv.fit.p_alive_matrix` (frequency, recency, T, p_alive).
+    """
+    words = UNIT_WORDS[unit]
+    age = float(matrix["T"].iloc[0]) if len(matrix) else 0.0
+    frame = matrix.assign(recency=matrix["recency"].round(2), p_alive=matrix["p_alive"].round(4))
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "recency:O",
+                title=f"Time from first to last purchase ({words})",
+                axis=alt.Axis(format=".0f", labelAngle=0, labelOverlap=True),
+            ),
+            y=alt.Y("frequency:O", title="Repeat purchases", sort="descending"),
+            color=alt.Color(
+                "p_alive:Q",
+                title="P(alive)",
+                scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
+                legend=alt.Legend(format="%"),
+            ),
+            tooltip=[
+                alt.Tooltip("frequency:O", title="Repeat purchases"),
+                alt.Tooltip("recency:Q", title=f"Last purchase after ({words})", format=".1f"),
+                alt.Tooltip("p_alive:Q", title="P(alive)", format=".1%"),
+            ],
+        )
+        .properties(
+            title=alt.Title(
+                "Probability a customer is still active",
+                subtitle=f"For a customer who first bought {age:,.0f} {words} ago",
+            ),
+            height=340,
+        )
+    )
+
+
+def tier_shares_chart(tiers: pd.DataFrame) -> alt.Chart:
+    """Share of customers, CLV and past revenue per tier.
+
+    Parameters
+    ----------
+    tiers : DataFrame
+        :func:`cvm_core.analyses.clv.tiers.tier_summary`.
+    """
+    labels = {
+        "customer_share": "Customers",
+        "clv_share": "Future value (CLV)",
+        "revenue_share": "Past revenue",
+    }
+    long = tiers.melt(
+        id_vars=["tier"], value_vars=list(labels), var_name="measure", value_name="share"
+    )
+    long["measure"] = long["measure"].map(labels)
+    long["share"] = long["share"].fillna(0.0)
+    order = list(tiers["tier"])
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("tier:N", title=None, sort=order),
+            yOffset=alt.YOffset("measure:N", sort=list(labels.values())),
+            x=alt.X("share:Q", title="Share of the total (%)", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                sort=list(labels.values()),
+                scale=alt.Scale(range=PALETTE[:3]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .properties(
+            title="Customer pyramid: customers, future value and past revenue by tier", height=320
+        )
+    )
+
+
+def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
+    """Baseline vs scenario CLV per tier (the Total row left out).
+
+    Parameters
+    ----------
+    by_tier : DataFrame
+        :attr:`cvm_core.analyses.clv.scenario.ScenarioProjection.by_tier`.
+    """
+    rows = by_tier[by_tier["tier"] != "Total"]
+    labels = {"baseline_clv": "Today's course", "scenario_clv": "With treatment"}
+    long = rows.melt(
+        id_vars=["tier", "treatment_cost"],
+        value_vars=list(labels),
+        var_name="case",
+        value_name="clv",
+    )
+    long["case"] = long["case"].map(labels)
+    title = money_title("Projected CLV", currency)
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("tier:N", title=None, sort=list(rows["tier"]), axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("case:N", sort=list(labels.values())),
+            y=alt.Y("clv:Q", title=title, axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "case:N",
+                title=None,
+                sort=list(labels.values()),
+                scale=alt.Scale(range=[PALETTE[5], PALETTE[2]]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("tier:N", title="Tier"),
+                alt.Tooltip("case:N", title="Case"),
+                alt.Tooltip("clv:Q", title=title, format=MONEY_FORMAT),
+                alt.Tooltip(
+                    "treatment_cost:Q",
+                    title=money_title("Treatment cost", currency),
+                    format=MONEY_FORMAT,
+                ),
+            ],
+        )
+        .properties(
+            title="What-if: projected CLV per tier, today's course vs with treatment", height=320
+        )
+    )

@@ -1,0 +1,142 @@
+"""`clv`: fit the lifetime-value models, validate them on a holdout and value every customer."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.analyses.clv import fit as clv
+from cvm_core.cli import load_from_args
+from cvm_core.errors import CvmError
+from cvm_core.intake.summary import customer_summary
+
+HELP = (
+    "Fit BG/NBD, Pareto/NBD or MBG/NBD with Gamma-Gamma spend on a calibration period, check them "
+    "on the holdout, and print parameters, holdout errors, CLV and value-tier counts."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", choices=list(clv.MODELS), default=clv.DEFAULT_MODEL)
+    parser.add_argument(
+        "--calibration-end",
+        default="auto",
+        help="Last day of the calibration period (YYYY-MM-DD); 'auto' keeps the last third of the "
+        "period as holdout, 'none' fits on everything without holdout.",
+    )
+    parser.add_argument("--horizon-months", type=int, default=clv.DEFAULT_HORIZON_MONTHS)
+    parser.add_argument(
+        "--margin",
+        type=float,
+        help="Margin in percent of revenue (default: from the cost column when mapped, else "
+        f"{clv.DEFAULT_MARGIN * 100:.0f}%%).",  # %% : argparse %-formats help
+    )
+    parser.add_argument(
+        "--discount-rate",
+        type=float,
+        default=clv.DEFAULT_DISCOUNT_RATE * 100,
+        help="Annual discount rate in percent.",
+    )
+    parser.add_argument(
+        "--no-compare", action="store_true", help="Fit only the chosen model (faster)."
+    )
+
+
+def _calibration_end(
+    text: str, transactions: pd.DataFrame, end: pd.Timestamp
+) -> pd.Timestamp | None:
+    if text.lower() == "none":
+        return None
+    if text.lower() == "auto":
+        return clv.default_calibration_end(transactions["date"].min(), end)
+    try:
+        return pd.Timestamp(text)
+    except ValueError as error:
+        raise CvmError(
+            f"--calibration-end takes a date like 1997-09-30, 'auto' or 'none'; got '{text}'."
+        ) from error
+
+
+def run(args: argparse.Namespace) -> dict:
+    dataset = load_from_args(args)
+    tx = dataset.transactions
+    end = pd.Timestamp(args.observation_end) if args.observation_end else dataset.observation_end
+    settings = clv.FitSettings(
+        model=args.model,
+        unit=args.unit,
+        calibration_end=_calibration_end(args.calibration_end, tx, end),
+        observation_end=end,
+        compare=not args.no_compare,
+    )
+    fit = clv.fit_clv(tx, settings, customer_summary(tx, args.unit, end))
+    margin = (
+        None
+        if args.margin is None and dataset.has("cost")
+        else (clv.DEFAULT_MARGIN if args.margin is None else args.margin / 100)
+    )
+    values = clv.customer_values(
+        fit, clv.ValueSettings(args.horizon_months, args.discount_rate / 100, margin)
+    )
+    return _report(dataset.name, fit, values)
+
+
+def _number(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _params(series: pd.Series) -> dict:
+    return {name: _number(value) for name, value in series.items()}
+
+
+def _report(name: str, fit: clv.CLVFit, values: clv.CLVValues) -> dict:
+    settings = fit.settings
+    calibration = fit.calibration_model
+    result = {
+        "dataset": name,
+        "model": clv.MODELS[settings.model],
+        "unit": settings.unit,
+        "calibration_end": None
+        if settings.calibration_end is None
+        else f"{settings.calibration_end:%Y-%m-%d}",
+        "observation_end": f"{settings.observation_end:%Y-%m-%d}",
+        "parameters": _params(calibration.params_),
+        "log_likelihood": _number(calibration.log_likelihood_, 3),
+        "penalizer": calibration.penalizer_coef_,
+        "customers": calibration.n_customers_,
+        "spend_parameters": _params(fit.calibration_spend.params_),
+        "spend_customers_excluded": fit.calibration_spend.excluded_,
+    }
+    if fit.holdout is not None:
+        check = fit.holdout
+        result["holdout"] = {
+            "periods": _number(check.periods, 3),
+            "actual_purchases": check.actual,
+            "predicted_purchases": _number(check.predicted, 2),
+            "total_pct_error": _number(check.pct_error * 100, 2),
+            "mae_per_customer": _number(check.mae, 4),
+        }
+        result["prediction_parameters"] = _params(fit.model.params_)
+    result["comparison"] = {
+        row.name: {
+            "log_likelihood": _number(row.log_likelihood, 3),
+            "holdout_pct_error": _number(row.holdout_pct_error * 100, 2),
+            "holdout_mae": _number(row.holdout_mae, 4),
+            "recommended": bool(row.recommended),
+            **({"error": row.error} if row.error else {}),
+        }
+        for row in fit.comparison.itertuples()
+    }
+    result["recommended"] = clv.MODELS[fit.recommended]
+    result["clv"] = {
+        "horizon_months": values.settings.horizon_months,
+        "discount_rate_pct": values.settings.discount_rate * 100,
+        "margin": values.margin_basis,
+        "total": _number(values.total_clv, 2),
+        "mean_per_customer": _number(values.total_clv / max(len(values.customers), 1), 2),
+        "mean_p_alive": _number(values.mean_p_alive, 4),
+    }
+    result["tiers"] = {row.tier: int(row.customers) for row in values.tiers.itertuples()}
+    result["notes"] = list(fit.notes)
+    return result

@@ -1,0 +1,107 @@
+"""`retention`: cohort retention matrix, churn rate by period, median lifetime and list sizes."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import pandas as pd
+
+from cvm_core.analyses.retention import churn as retention
+from cvm_core.analyses.retention.cohorts import DEFAULT_PERIOD, PERIODS
+from cvm_core.cli import load_from_args
+from cvm_core.intake.summary import customer_summary
+
+HELP = (
+    "Retention: cohort retention matrix, churn rate by period, median customer lifetime and the "
+    "sizes of the at-risk and win-back lists."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--period", choices=list(PERIODS), default=DEFAULT_PERIOD, help="Cohort period."
+    )
+    parser.add_argument(
+        "--churn-days",
+        type=int,
+        help="Churned after this many days without a purchase (default: the 90th percentile of "
+        "the gaps between a customer's purchases).",
+    )
+    parser.add_argument(
+        "--top-share",
+        type=float,
+        default=retention.DEFAULT_TOP_SHARE,
+        help="Valuable customers: this top share by net revenue (default 0.2).",
+    )
+    parser.add_argument(
+        "--overdue-factor",
+        type=float,
+        default=retention.DEFAULT_OVERDUE_FACTOR,
+        help="At risk when days since the last purchase exceed this multiple of the usual gap.",
+    )
+
+
+def _share(value: float) -> float | None:
+    """A share rounded for print; None (JSON null) for an empty cell."""
+    return round(float(value), 4) if value is not None and math.isfinite(value) else None
+
+
+def run(args: argparse.Namespace) -> dict:
+    dataset = load_from_args(args)
+    end = dataset.observation_end
+    summary = customer_summary(dataset.transactions, args.unit, end)
+    gaps = retention.gap_profile(dataset.transactions, end)
+    window = args.churn_days or gaps.suggested_window_days
+    settings = retention.RetentionSettings(
+        period=args.period,
+        rule=retention.ChurnRule(window),
+        grouping=None,
+        lists=retention.ListSettings(top_share=args.top_share, overdue_factor=args.overdue_factor),
+    )
+    result = retention.analyse_retention(
+        dataset.transactions, summary, settings, dataset.customers, None, end
+    )
+    return {
+        "dataset": dataset.name,
+        "observation_end": end.strftime("%Y-%m-%d"),
+        "churn_rule": result.settings.rule.describe(),
+        "churn_window_days": window,
+        "suggested_churn_window_days": gaps.suggested_window_days,
+        "customers": result.counts,
+        "churned_share": _share(result.churned_share) if result.churned_share is not None else None,
+        "annual_retention": _share(result.annual_retention)
+        if result.annual_retention is not None
+        else None,
+        "median_lifetime_days": result.median_lifetime_days,
+        "median_lifetime": "not reached"
+        if result.median_lifetime_days is None
+        else f"{result.median_lifetime_days:,.0f} days",
+        "cohorts": _cohorts(result),
+        "churn_by_period": [
+            {
+                "period": row.period,
+                "customers_at_start": int(row.customers_at_start),
+                "churned": int(row.churned),
+                "churn_rate": _share(row.churn_rate),
+            }
+            for row in result.churn_by_period.itertuples()
+        ],
+        "at_risk_customers": len(result.at_risk),
+        "win_back_customers": len(result.win_back),
+    }
+
+
+def _cohorts(result: retention.RetentionResult) -> dict:
+    if result.cohorts is None:
+        return {"message": result.cohort_message}
+    tables = result.cohorts
+    matrix: pd.DataFrame = tables.customer_retention
+    return {
+        "period": tables.period,
+        "sizes": {label: int(size) for label, size in tables.sizes.items()},
+        "customer_retention": {
+            label: [_share(v) for v in row]
+            for label, row in zip(matrix.index, matrix.to_numpy(), strict=True)
+        },
+    }

@@ -1,0 +1,90 @@
+"""`whale`: customer profitability after cost-to-serve, and the whale curve's key points."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.profitability import whale
+from cvm_core.cli import load_from_args
+from cvm_core.errors import CvmError
+from cvm_core.intake.summary import customer_summary
+
+HELP = (
+    "Customer P&L with activity-based cost-to-serve: total profit, whale-curve peak, break-even "
+    "point, share of unprofitable customers and cost-to-serve by activity."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--activities",
+        type=Path,
+        help="Activity table (CSV or spreadsheet: Activity, Cost driver, Cost per driver unit, "
+        "optionally Minutes per driver unit and Cost per minute). Default: the built-in rates.",
+    )
+    parser.add_argument(
+        "--small-order",
+        type=float,
+        default=profitability.SMALL_ORDER_THRESHOLD,
+        help="Orders below this gross value count as small orders (default %(default)s).",
+    )
+    parser.add_argument(
+        "--margin",
+        type=float,
+        default=profitability.DEFAULT_GROSS_MARGIN * 100,
+        help="Gross margin %% for the cost of goods when the file has no cost column "
+        "(default %(default)s).",
+    )
+
+
+def _percent(share: float | None) -> float | None:
+    """A share as a percentage number (1.612 -> 161.2); None when undefined (total profit <= 0)."""
+    return None if share is None else round(float(share) * 100, 2)
+
+
+def run(args: argparse.Namespace) -> dict:
+    dataset = load_from_args(args)
+    activities = None
+    if args.activities:
+        if not args.activities.exists():
+            raise CvmError(f"No such activity file: {args.activities}")
+        activities = profitability.read_activity_table(
+            args.activities.read_bytes(), args.activities.name
+        )
+    summary = customer_summary(dataset.transactions, args.unit, args.observation_end)
+    analysis = whale.analyse(
+        summary,
+        dataset.transactions,
+        activities,
+        dataset.cost_to_serve,
+        small_order_threshold=args.small_order,
+        gross_margin=args.margin / 100,
+        observation_end=args.observation_end,
+        currency=dataset.currency,
+    )
+    s = analysis.curve.summary
+    result = analysis.result
+    totals = result.reconciliation()
+    return {
+        "dataset": dataset.name,
+        "currency": dataset.currency,
+        "customers": s.customers,
+        "cost_of_goods_from": result.cogs_source,
+        "total_profit": round(s.total_profit, 2),
+        "peak_pct": _percent(s.peak_pct),
+        "customers_at_peak_pct": _percent(s.peak_share),
+        "break_even_pct": _percent(s.break_even_share),
+        "unprofitable_pct": _percent(s.unprofitable_share),
+        "unprofitable_customers": s.unprofitable,
+        "top_20_profit_pct": _percent(s.top_profit_pct),
+        "profit_lost_in_tail": round(s.tail_loss, 2),
+        "totals": {k: round(v, 2) for k, v in totals.items()},
+        "cost_to_serve_by_activity": {
+            row.activity: round(float(row.cost), 2)
+            for row in result.activities.itertuples(index=False)
+        },
+        "explanation": s.explanation(dataset.currency),
+        "notes": list(result.notes),
+    }

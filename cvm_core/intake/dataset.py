@@ -1,0 +1,437 @@
+"""The Dataset: validated transactions plus the optional customer and cost-to-serve tables.
+
+Also where a workbook's sheets are assigned to those three roles, so that the upload page, the
+command line and the demo loader all build datasets the same way.
+
+A dataset can also be a precomputed customer summary without transactions (a file written by
+``python -m cvm_core summarize`` over data too large for one machine): the summary is then the
+only table, its transactions frame is empty, and pages that need single transactions say so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.errors import ValidationError
+from cvm_core.intake.io import RawTable, Workbook, read_workbook
+from cvm_core.intake.schema import (
+    CUSTOMER_ROLES,
+    ColumnMapping,
+    clean_ids,
+    detect_currency,
+    guess_mapping,
+    parse_amounts,
+    parse_dates,
+)
+from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS
+from cvm_core.intake.validate import ValidationOptions, ValidationResult, validate_transactions
+
+DEFAULT_CURRENCY = "EUR"
+_COST_DRIVER_WORDS = re.compile(
+    r"(?i)service|call|deliver|visit|ticket|complain|terms|shipment|anruf|liefer|besuch|reklam|"
+    r"kondition|服务|配送|拜访|投诉|送货"
+)
+
+
+@dataclass(frozen=True)
+class SheetRoles:
+    """Which table of a workbook holds transactions, customer attributes and cost-to-serve drivers."""
+
+    transactions: str
+    customers: str | None = None
+    cost_to_serve: str | None = None
+
+
+@dataclass(frozen=True)
+class SummaryInfo:
+    """How a precomputed customer summary was made (from its file's metadata).
+
+    Attributes
+    ----------
+    unit : str
+        Unit of its recency and T ("day", "week" or "month").
+    observation_end : Timestamp, optional
+        End of its observation period (from the metadata, else from the customers' ages).
+    engine, source : str
+        The engine that computed it and what it read, for the overview.
+    """
+
+    unit: str = "week"
+    observation_end: pd.Timestamp | None = None
+    engine: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the analyses need, validated.
+
+    Attributes
+    ----------
+    name : str
+        What the user calls it (file name or demo name).
+    transactions : DataFrame
+        See :class:`cvm_core.intake.validate.ValidationResult`.
+    validation : ValidationResult
+        Rows read, rejected rows with reasons, notes.
+    customers : DataFrame, optional
+        Indexed by customer_id; role columns under role keys (acquisition_date, acquisition_cost,
+        category_spend, ...) and further attributes under their own names.
+    cost_to_serve : DataFrame, optional
+        Indexed by customer_id; one numeric column per activity driver (service calls, visits, ...).
+    currency : str
+        ISO code shown beside money.
+    mapping : ColumnMapping
+        The transaction columns' roles, as used.
+    fingerprint : str
+        Identifies source bytes + settings, for caching.
+    summary : DataFrame, optional
+        A precomputed customer summary (columns :data:`cvm_core.intake.summary.SUMMARY_COLUMNS`) when the
+        dataset is only that; ``transactions`` is then empty. See :func:`dataset_from_summary`.
+    summary_info : SummaryInfo, optional
+        Unit and observation end of ``summary``.
+    """
+
+    name: str
+    transactions: pd.DataFrame
+    validation: ValidationResult
+    mapping: ColumnMapping
+    customers: pd.DataFrame | None = None
+    cost_to_serve: pd.DataFrame | None = None
+    currency: str = DEFAULT_CURRENCY
+    fingerprint: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    summary: pd.DataFrame | None = None
+    summary_info: SummaryInfo | None = None
+
+    @property
+    def has_transactions(self) -> bool:
+        """False for a dataset that is only a precomputed customer summary."""
+        return self.summary is None or len(self.transactions) > 0
+
+    @property
+    def observation_end(self) -> pd.Timestamp:
+        """The last date in the data: the default end of the observation period.
+
+        For a summary file: the end it was computed to.
+        """
+        if not self.has_transactions:
+            info = self.summary_info or SummaryInfo()
+            if info.observation_end is not None:
+                return pd.Timestamp(info.observation_end)
+            return pd.Timestamp(self.summary["last_purchase"].max())
+        return pd.Timestamp(self.transactions["date"].max())
+
+    @property
+    def observation_start(self) -> pd.Timestamp:
+        if not self.has_transactions:
+            return pd.Timestamp(self.summary["first_purchase"].min())
+        return pd.Timestamp(self.transactions["date"].min())
+
+    def has(self, column: str) -> bool:
+        """Whether the transactions (for a summary file: the summary) carry this column with any
+        value in it."""
+        table = self.transactions if self.has_transactions else self.summary
+        return bool(column in table and table[column].notna().any())
+
+
+def guess_sheet_roles(workbook: Workbook) -> SheetRoles:
+    """Pick the transactions sheet (most required roles found, then most rows) and the extra tables."""
+    scored = []
+    for name, table in workbook.tables.items():
+        mapping = guess_mapping(table.frame)
+        found = 3 - len(mapping.missing_required())
+        scored.append((found, len(table.frame), name))
+    transactions = max(scored)[2]
+    others = [n for n in workbook.tables if n != transactions]
+    customers = next((n for n in others if _looks_like_customer_table(workbook.tables[n])), None)
+    cost = next(
+        (n for n in others if n != customers and _looks_like_cost_table(workbook.tables[n])), None
+    )
+    return SheetRoles(transactions, customers, cost)
+
+
+def _looks_like_customer_table(table: RawTable) -> bool:
+    roles = guess_mapping(table.frame, CUSTOMER_ROLES).roles
+    return "customer_id" in roles and len(roles) >= 2
+
+
+def _looks_like_cost_table(table: RawTable) -> bool:
+    roles = guess_mapping(table.frame, CUSTOMER_ROLES).roles
+    drivers = [c for c in table.frame.columns if _COST_DRIVER_WORDS.search(str(c))]
+    return "customer_id" in roles and bool(drivers)
+
+
+def build_dataset(
+    workbook: Workbook,
+    sheets: SheetRoles,
+    mapping: ColumnMapping | None = None,
+    options: ValidationOptions | None = None,
+    name: str = "",
+    currency: str | None = None,
+    fingerprint: str = "",
+) -> Dataset:
+    """Validate the transactions sheet and attach the optional tables.
+
+    Parameters
+    ----------
+    mapping : ColumnMapping, optional
+        Defaults to :func:`cvm_core.intake.schema.guess_mapping` on the transactions sheet.
+    currency : str, optional
+        Defaults to the currency written in the revenue column or its header, else EUR.
+    """
+    table = workbook.tables[sheets.transactions]
+    mapping = mapping or guess_mapping(table.frame)
+    validation = validate_transactions(table, mapping, options)
+    notes = list(workbook.notes) + list(table.notes) + list(validation.notes)
+    customers = cost = None
+    if sheets.customers:
+        customers, more = prepare_customer_table(workbook.tables[sheets.customers])
+        notes += more
+    if sheets.cost_to_serve:
+        cost, more = prepare_cost_to_serve(workbook.tables[sheets.cost_to_serve])
+        notes += more
+    revenue_column = mapping.roles.get("revenue", "")
+    detected = (
+        detect_currency(table.frame[revenue_column], revenue_column) if revenue_column else None
+    )
+    return Dataset(
+        name=name or sheets.transactions,
+        transactions=validation.transactions,
+        validation=validation,
+        mapping=mapping,
+        customers=customers,
+        cost_to_serve=cost,
+        currency=currency or detected or DEFAULT_CURRENCY,
+        fingerprint=fingerprint,
+        notes=tuple(notes),
+    )
+
+
+def load_file(
+    data: bytes,
+    filename: str,
+    mapping: ColumnMapping | None = None,
+    options: ValidationOptions | None = None,
+    sheets: SheetRoles | None = None,
+) -> Dataset:
+    """Read, map and validate a file in one call (the command line and tests use this)."""
+    workbook = read_workbook(data, filename)
+    sheets = sheets or guess_sheet_roles(workbook)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=digest)
+
+
+def dataset_from_frame(
+    frame: pd.DataFrame,
+    name: str,
+    mapping: ColumnMapping | None = None,
+    currency: str | None = None,
+) -> Dataset:
+    """Build a dataset from an in-memory transactions frame (demo data, tests, Parquet)."""
+    table = RawTable(frame.reset_index(drop=True), np.arange(2, len(frame) + 2), 1, name)
+    workbook = Workbook({name: table}, "frame")
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(frame, index=False).values.tobytes()
+    ).hexdigest()
+    return build_dataset(
+        workbook, SheetRoles(name), mapping, name=name, currency=currency, fingerprint=digest[:16]
+    )
+
+
+def attach_tables(
+    dataset: Dataset,
+    customers: RawTable | None = None,
+    cost_to_serve: RawTable | None = None,
+    fingerprint_suffix: str = "",
+) -> Dataset:
+    """A copy of ``dataset`` with customer attributes and/or cost-to-serve drivers from separate files.
+
+    A table given here replaces one found in the transactions workbook.
+    """
+    notes = list(dataset.notes)
+    changes: dict = {}
+    if customers is not None:
+        changes["customers"], more = prepare_customer_table(customers)
+        notes += more
+    if cost_to_serve is not None:
+        changes["cost_to_serve"], more = prepare_cost_to_serve(cost_to_serve)
+        notes += more
+    if not changes:
+        return dataset
+    fingerprint = hashlib.sha256((dataset.fingerprint + fingerprint_suffix).encode()).hexdigest()[
+        :16
+    ]
+    return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=fingerprint, **changes)
+
+
+def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:
+    ids = clean_ids(table.frame[id_column])
+    notes = []
+    if ids.isna().any():
+        notes.append(
+            f"{int(ids.isna().sum()):,} rows of '{table.name}' have no customer id and were left out."
+        )
+    return ids, notes
+
+
+def prepare_customer_table(
+    table: RawTable, mapping: ColumnMapping | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Customer attributes indexed by customer id, typed: dates as dates, money as numbers."""
+    mapping = mapping or guess_mapping(table.frame, CUSTOMER_ROLES)
+    ids, notes = _table_ids(table, mapping.roles["customer_id"])
+    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    for role, column in mapping.roles.items():
+        if role == "customer_id":
+            continue
+        values = table.frame[column]
+        if role == "acquisition_date":
+            out[role] = parse_dates(values, "auto", column).values
+        elif role in {"acquisition_cost", "category_spend"}:
+            out[role] = parse_amounts(values).values
+        else:
+            out[role] = values.astype(str).to_numpy()
+    for column in mapping.attributes:
+        out[column] = table.frame[column].to_numpy()
+    out = out[out.index.notna()]
+    if out.index.duplicated().any():
+        notes.append(f"'{table.name}' lists some customers twice; the first row of each was used.")
+        out = out[~out.index.duplicated()]
+    return out, notes
+
+
+def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
+    """Per-customer activity drivers: every column that reads as numbers, indexed by customer id."""
+    id_column = guess_mapping(table.frame, CUSTOMER_ROLES).roles.get(
+        "customer_id", table.frame.columns[0]
+    )
+    ids, notes = _table_ids(table, id_column)
+    out = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    for column in table.frame.columns:
+        if column == id_column:
+            continue
+        parsed = parse_amounts(table.frame[column])
+        if (~np.isnan(parsed.values)).mean() >= 0.9:
+            out[column] = np.nan_to_num(parsed.values)
+        else:
+            notes.append(
+                f"Column '{column}' of '{table.name}' is not numeric; not used as a cost driver."
+            )
+    out = out[out.index.notna()]
+    return out.groupby(level=0).sum(), notes
+
+
+def empty_transactions() -> pd.DataFrame:
+    """Canonical transactions without rows, with the dtypes validation produces."""
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(dtype=object),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "revenue": pd.Series(dtype=float),
+            "is_return": pd.Series(dtype=bool),
+            "source_row": pd.Series(dtype=np.int64),
+        }
+    )
+
+
+def dataset_from_summary(
+    summary: pd.DataFrame,
+    settings: dict,
+    name: str,
+    fingerprint: str = "",
+    currency: str | None = None,
+) -> Dataset:
+    """A dataset that is only a precomputed customer summary (no transactions).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Indexed by customer_id with the columns :data:`cvm_core.intake.summary.SUMMARY_COLUMNS`, as
+        :func:`cvm_core.intake.engines.read_summary` returns it.
+    settings : dict
+        The file's metadata: unit (required), observation_end, engine, source.
+    name, fingerprint, currency
+        As for :class:`Dataset`; currency defaults to the metadata's, else EUR.
+
+    Raises
+    ------
+    ValidationError
+        When columns are missing, the unit is unknown, or the summary has no customers.
+    """
+    missing = [c for c in SUMMARY_COLUMNS if c not in summary]
+    if missing:
+        raise ValidationError(
+            f"The summary file lacks the columns {', '.join(missing)}; write it again with "
+            "`python -m cvm_core summarize`."
+        )
+    unit = str(settings.get("unit", ""))
+    if unit not in UNIT_DAYS:
+        raise ValidationError(
+            f"The summary file's time unit '{unit}' is not day, week or month; write it again "
+            "with `python -m cvm_core summarize --unit week`."
+        )
+    if summary.empty:
+        raise ValidationError("The summary file has no customers; summarise a period with sales.")
+    end = settings.get("observation_end")
+    info = SummaryInfo(
+        unit=unit,
+        observation_end=pd.Timestamp(end).normalize() if end else _end_from_ages(summary, unit),
+        engine=str(settings.get("engine") or ""),
+        source=str(settings.get("source") or ""),
+    )
+    frame = summary[list(SUMMARY_COLUMNS)]
+    frame.index = frame.index.astype(str).rename("customer_id")
+    validation = ValidationResult(
+        empty_transactions(), pd.DataFrame(columns=["Row in file", "Reason"]), len(frame)
+    )
+    note = (
+        f"A customer summary of {len(frame):,} customers made by the {info.engine or 'unknown'} "
+        "engine; pages that need single transactions say so."
+    )
+    return Dataset(
+        name=name,
+        transactions=validation.transactions,
+        validation=validation,
+        mapping=ColumnMapping({}),
+        currency=currency or str(settings.get("currency") or "") or DEFAULT_CURRENCY,
+        fingerprint=fingerprint,
+        notes=(note,),
+        summary=frame,
+        summary_info=info,
+    )
+
+
+def _end_from_ages(summary: pd.DataFrame, unit: str) -> pd.Timestamp:
+    """The observation end a summary was computed to, from T = (end - first purchase) / unit.
+
+    Used when the file does not record it (summarised "up to the last date in the data"): the last
+    purchase would miss a later return, every customer's first purchase plus their age does not.
+    """
+    days = np.round(summary["T"].to_numpy(dtype=float) * UNIT_DAYS[unit])
+    ends = pd.to_datetime(summary["first_purchase"]) + pd.to_timedelta(days, unit="D")
+    return pd.Timestamp(ends.max()).normalize()
+
+
+def summary_in_unit(summary: pd.DataFrame, from_unit: str, to_unit: str) -> pd.DataFrame:
+    """A summary's recency and T re-expressed in another time unit (days = value x unit length).
+
+    The summary itself when the units agree; otherwise a copy, the input is never changed.
+    """
+    for unit in (from_unit, to_unit):
+        if unit not in UNIT_DAYS:
+            raise ValidationError(f"Unknown time unit '{unit}'; choose day, week or month.")
+    if from_unit == to_unit:
+        return summary
+    out = summary.copy()
+    for column in ("recency", "T"):
+        out[column] = (
+            summary[column].to_numpy(dtype=float) * UNIT_DAYS[from_unit] / UNIT_DAYS[to_unit]
+        )
+    return out

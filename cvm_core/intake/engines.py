@@ -1,0 +1,367 @@
+"""The customer summary beyond one machine's memory: the same table from DuckDB or Apache Spark.
+
+The customer summary is the only step whose cost grows with the number of transactions; everything
+after it works on one row per customer. So for data too large for pandas (or living in a cluster)
+only this step has to move: DuckDB streams Parquet/CSV files larger than memory from disk, Spark runs
+where the data lives. Both run one SQL query, written once below, that reproduces
+:func:`cvm_core.intake.summary.customer_summary` column for column (tests assert equality with pandas).
+
+The engines read *canonical* transactions, the shape a data warehouse export has after cleaning:
+one row per line with customer_id, date, revenue (negative for returns) and optionally is_return,
+order_id and cost (other column names via ``columns``). Messy spreadsheets go through the app's
+intake instead, which then uses the pandas engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cvm_core.errors import CvmError, ReadError
+from cvm_core.intake.io import check_parquet_size
+from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
+
+ENGINES = ("pandas", "duckdb", "spark")
+_SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+REQUIRED_COLUMNS = ("customer_id", "date", "revenue")
+OPTIONAL_COLUMNS = ("is_return", "order_id", "cost")
+SUMMARY_METADATA_KEY = b"cvm.summary"
+"""Parquet key-value metadata of a summary file: unit, observation end and engine, as JSON."""
+
+_INSTALL_HINT = {
+    "duckdb": "pip install duckdb==1.5.6",
+    "spark": "pip install pyspark==4.1.4 (and Java 17+)",
+}
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """What differs between the engines' SQL: only how to count days between two dates."""
+
+    day_diff: str  # format string with {start} and {end}
+    text_type: str
+
+
+_DUCKDB = _Dialect(day_diff="date_diff('day', {start}, {end})", text_type="VARCHAR")
+_SPARK = _Dialect(day_diff="datediff({end}, {start})", text_type="STRING")
+
+
+def summary_sql(
+    table: str,
+    present: Mapping[str, str],
+    unit: str,
+    observation_end: str | None,
+    dialect: _Dialect,
+) -> str:
+    """The customer summary as one SQL query over ``table``.
+
+    ``present`` maps the canonical roles found in the table to its column names. Semantics follow
+    customer_summary: purchases on one day count once; a customer with only returns gets the dates
+    of their first and last transaction; orders are distinct order ids plus, for lines without an
+    order id, distinct purchase days.
+    """
+    if unit not in UNIT_DAYS:
+        raise CvmError(f"Unknown time unit '{unit}'; choose day, week or month.")
+
+    def col(role: str) -> str:
+        return f'"{present[role]}"' if dialect is _DUCKDB else f"`{present[role]}`"
+
+    is_return = (
+        f"CAST({col('is_return')} AS BOOLEAN)"
+        if "is_return" in present
+        else f"({col('revenue')} < 0)"
+    )
+    order_id = (
+        f"CAST({col('order_id')} AS {dialect.text_type})" if "order_id" in present else "NULL"
+    )
+    cost = f"CAST({col('cost')} AS DOUBLE)" if "cost" in present else "CAST(NULL AS DOUBLE)"
+    # One row either way: a literal end needs no FROM (with one it would repeat per transaction).
+    end = (
+        f"DATE '{pd.Timestamp(observation_end):%Y-%m-%d}' AS end_day"
+        if observation_end
+        else "MAX(day) AS end_day FROM tx"
+    )
+    days = 1.0 / UNIT_DAYS[unit]
+    diff = dialect.day_diff.format
+    return f"""
+WITH tx AS (
+    SELECT CAST({col("customer_id")} AS {dialect.text_type}) AS customer_id,
+           CAST({col("date")} AS DATE) AS day,
+           CAST({col("revenue")} AS DOUBLE) AS revenue,
+           {is_return} AS is_return, {order_id} AS order_id, {cost} AS cost
+    FROM {table}
+    WHERE {col("customer_id")} IS NOT NULL AND {col("date")} IS NOT NULL
+      AND {col("revenue")} IS NOT NULL
+),
+bounds AS (SELECT {end}),
+kept AS (SELECT tx.* FROM tx CROSS JOIN bounds WHERE tx.day <= bounds.end_day),
+daily AS (
+    SELECT customer_id, day, SUM(revenue) AS value,
+           ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY day) AS nth_day
+    FROM kept WHERE NOT is_return GROUP BY customer_id, day
+),
+per_day AS (
+    SELECT customer_id, COUNT(*) AS purchase_days, MIN(day) AS first_day, MAX(day) AS last_day,
+           SUM(value) AS total, SUM(CASE WHEN nth_day = 1 THEN value ELSE 0 END) AS first_amount
+    FROM daily GROUP BY customer_id
+),
+per_line AS (
+    SELECT customer_id, MIN(day) AS any_first, MAX(day) AS any_last,
+           SUM(CASE WHEN is_return THEN 0 ELSE 1 END) AS lines,
+           SUM(CASE WHEN is_return THEN 0.0 ELSE revenue END) AS revenue,
+           SUM(CASE WHEN is_return THEN -revenue ELSE 0.0 END) AS returns,
+           SUM(cost) AS cost,
+           COUNT(DISTINCT CASE WHEN NOT is_return THEN order_id END)
+             + COUNT(DISTINCT CASE WHEN NOT is_return AND order_id IS NULL THEN day END) AS orders
+    FROM kept GROUP BY customer_id
+),
+joined AS (
+    SELECT l.customer_id, COALESCE(d.first_day, l.any_first) AS first_purchase,
+           COALESCE(d.last_day, l.any_last) AS last_purchase, l.orders,
+           COALESCE(d.purchase_days, 0) AS purchase_days, l.lines, l.revenue, l.returns, l.cost,
+           GREATEST(COALESCE(d.purchase_days, 0) - 1, 0) AS frequency,
+           COALESCE(d.total - d.first_amount, 0.0) AS repeat_spend, b.end_day
+    FROM per_line l LEFT JOIN per_day d ON l.customer_id = d.customer_id CROSS JOIN bounds b
+)
+SELECT customer_id, first_purchase, last_purchase, orders, purchase_days, lines, revenue, returns,
+       revenue - returns AS net_revenue, cost, revenue - returns - cost AS margin, frequency,
+       CASE WHEN frequency > 0 THEN {diff(start="first_purchase", end="last_purchase")} * {days!r}
+            ELSE 0.0 END AS recency,
+       {diff(start="first_purchase", end="end_day")} * {days!r} AS T,
+       CASE WHEN frequency > 0 THEN repeat_spend / frequency ELSE 0.0 END AS monetary_value,
+       CASE WHEN orders > 0 THEN revenue / orders ELSE 0.0 END AS avg_order_value
+FROM joined ORDER BY customer_id
+"""
+
+
+def summarize(
+    source: str | Path | pd.DataFrame,
+    engine: str = "pandas",
+    unit: str = "week",
+    observation_end: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    memory_limit: str = "2GB",
+) -> pd.DataFrame:
+    """The customer summary of canonical transactions with the chosen engine.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A Parquet file, a folder of Parquet files, a glob ("sales/*.parquet") or a CSV file;
+        DataFrames only for the pandas engine.
+    engine : {"pandas", "duckdb", "spark"}
+    unit, observation_end
+        As for :func:`cvm_core.intake.summary.customer_summary`.
+    columns : mapping, optional
+        Canonical role -> column name in the source, for sources with other names.
+    memory_limit : str
+        DuckDB's memory cap; beyond it DuckDB spills to a temporary folder instead of failing.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer_id (text, sorted), columns :data:`cvm_core.intake.summary.SUMMARY_COLUMNS`.
+    """
+    if engine not in ENGINES:
+        raise CvmError(f"Unknown engine '{engine}'; choose one of {', '.join(ENGINES)}.")
+    if engine == "pandas":
+        return _summarize_pandas(source, unit, observation_end, columns or {})
+    if isinstance(source, pd.DataFrame):
+        raise CvmError(f"The {engine} engine reads files; write the table to Parquet first.")
+    path = str(source)
+    if path.lower().endswith(_SPREADSHEET_SUFFIXES):
+        raise CvmError(
+            f"The {engine} engine reads Parquet or CSV files of cleaned transactions, not "
+            "spreadsheets. Use --engine pandas for a spreadsheet (it maps and validates it)."
+        )
+    if engine == "duckdb":
+        return _summarize_duckdb(path, unit, observation_end, columns or {}, memory_limit)
+    return _summarize_spark(path, unit, observation_end, columns or {})
+
+
+def _present_roles(available: list[str], columns: Mapping[str, str]) -> dict[str, str]:
+    """Canonical role -> source column, checking that the required ones exist."""
+    names = {role: columns.get(role, role) for role in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+    missing = [
+        f"{role} ('{names[role]}')" for role in REQUIRED_COLUMNS if names[role] not in available
+    ]
+    if missing:
+        raise CvmError(
+            f"The source has no column for {', '.join(missing)}; it has: {', '.join(available)}. "
+            "Name the columns with --map ROLE=COLUMN."
+        )
+    return {role: name for role, name in names.items() if name in available}
+
+
+def _summarize_pandas(
+    source: str | Path | pd.DataFrame, unit: str, end: str | None, columns: Mapping[str, str]
+) -> pd.DataFrame:
+    frame = source if isinstance(source, pd.DataFrame) else _read_canonical(Path(source))
+    present = _present_roles(list(frame.columns), columns)
+    tx = frame[list(present.values())].rename(columns={v: k for k, v in present.items()})
+    tx = tx.dropna(subset=list(REQUIRED_COLUMNS))
+    tx["customer_id"] = tx["customer_id"].astype(str)
+    tx["date"] = pd.to_datetime(tx["date"]).dt.floor("D")
+    tx["revenue"] = tx["revenue"].astype(float)
+    tx["is_return"] = tx["is_return"].astype(bool) if "is_return" in tx else tx["revenue"] < 0
+    if "order_id" in tx:
+        tx["order_id"] = tx["order_id"].astype("string")
+    summary = customer_summary(tx, unit, end)
+    summary.index = summary.index.astype(str)
+    return summary
+
+
+def _read_canonical(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise ReadError(f"No such file or folder: {path}")
+    if path.suffix.lower() in (".csv", ".txt"):
+        return pd.read_csv(path)
+    return pd.read_parquet(path)
+
+
+def _summarize_duckdb(
+    path: str, unit: str, end: str | None, columns: Mapping[str, str], memory_limit: str
+) -> pd.DataFrame:
+    duckdb = _import_engine("duckdb")
+    reader = "read_csv_auto" if path.lower().endswith((".csv", ".txt")) else "read_parquet"
+    source = f"{reader}('{path.replace(chr(39), chr(39) * 2)}')"
+    with duckdb.connect() as con:
+        # Larger-than-memory input: cap memory and let DuckDB spill sorted/hashed runs to disk.
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        try:
+            available = [
+                row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+            ]
+        except duckdb.Error as error:
+            raise ReadError(f"DuckDB could not read {path}: {error}") from error
+        sql = summary_sql(source, _present_roles(available, columns), unit, end, _DUCKDB)
+        return _tidy(con.execute(sql).fetch_df())
+
+
+def _summarize_spark(
+    path: str, unit: str, end: str | None, columns: Mapping[str, str]
+) -> pd.DataFrame:
+    _import_engine("spark")
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession() or (
+        SparkSession.builder.master("local[2]")
+        .appName("cvm-summary")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    from pyspark.errors import AnalysisException
+
+    try:
+        if path.lower().endswith((".csv", ".txt")):
+            frame = spark.read.csv(path, header=True, inferSchema=True)
+        else:
+            frame = spark.read.parquet(path)
+    except AnalysisException as error:
+        hint = (
+            " Spark cannot read nanosecond timestamps (pandas' default): write the file with "
+            "to_parquet(..., coerce_timestamps='us', allow_truncated_timestamps=True)."
+            if "TIMESTAMP(NANOS" in str(error)
+            else ""
+        )
+        raise ReadError(f"Spark could not read {path}.{hint}") from error
+    frame.createOrReplaceTempView("cvm_transactions")
+    sql = summary_sql("cvm_transactions", _present_roles(frame.columns, columns), unit, end, _SPARK)
+    return _tidy(spark.sql(sql).toPandas())
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Same dtypes and index as the pandas engine's table."""
+    out = frame.set_index("customer_id")
+    out.index = out.index.astype(str)
+    for name in ("first_purchase", "last_purchase"):
+        out[name] = pd.to_datetime(out[name]).astype("datetime64[ns]")
+    for name in ("orders", "purchase_days", "lines", "frequency"):
+        out[name] = out[name].astype("int64")
+    return out[list(SUMMARY_COLUMNS)].astype({c: float for c in _FLOAT_COLUMNS})
+
+
+_FLOAT_COLUMNS = (
+    "revenue", "returns", "net_revenue", "cost", "margin", "recency", "T", "monetary_value",
+    "avg_order_value",
+)  # fmt: skip
+
+
+def _import_engine(engine: str):
+    try:
+        if engine == "duckdb":
+            import duckdb
+
+            return duckdb
+        import pyspark
+
+        return pyspark
+    except ImportError as error:
+        raise CvmError(
+            f"The {engine} engine is not installed. Install it with: {_INSTALL_HINT[engine]}"
+        ) from error
+
+
+def write_summary(summary: pd.DataFrame, path: str | Path, **settings: object) -> None:
+    """Write a summary as Parquet with its settings (unit, observation end, engine) as metadata."""
+    table = pa.Table.from_pandas(summary.reset_index(), preserve_index=False)
+    metadata = dict(table.schema.metadata or {})
+    metadata[SUMMARY_METADATA_KEY] = json.dumps(settings, default=str).encode()
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+def _parquet_source(source: str | Path | bytes):
+    """What pyarrow reads: a path, or an in-memory buffer for uploaded bytes."""
+    return pa.BufferReader(source) if isinstance(source, bytes) else source
+
+
+def is_summary_file(source: str | Path | bytes) -> bool:
+    """Whether ``source`` is a Parquet file carrying the summary metadata (reads only the footer)."""
+    try:
+        schema = pq.read_schema(_parquet_source(source))
+    except (OSError, pa.ArrowInvalid, pa.ArrowException):
+        return False
+    return SUMMARY_METADATA_KEY in (schema.metadata or {})
+
+
+def read_summary(source: str | Path | bytes, name: str | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read a summary file written by :func:`write_summary`: (summary, settings).
+
+    Parameters
+    ----------
+    source : path or bytes
+        The file, or its bytes (an upload).
+    name : str, optional
+        The file name used in messages (default: the path's name, or "The file").
+    """
+    name = name or (Path(source).name if not isinstance(source, bytes) else "The file")
+    if isinstance(source, bytes):  # an upload: refuse a Parquet bomb before unpacking it
+        check_parquet_size(source, name)
+    try:
+        table = pq.read_table(_parquet_source(source))
+    except (OSError, pa.ArrowInvalid) as error:
+        raise ReadError(f"{name} is not a readable Parquet file: {error}") from error
+    raw = (table.schema.metadata or {}).get(SUMMARY_METADATA_KEY)
+    if raw is None or "customer_id" not in table.column_names:
+        raise ReadError(
+            f"{name} is not a customer summary written by "
+            "`python -m cvm_core summarize`; upload the transactions instead."
+        )
+    try:
+        settings = json.loads(raw)
+    except ValueError as error:
+        raise ReadError(
+            f"{name} has unreadable summary metadata; write it again with "
+            "`python -m cvm_core summarize`."
+        ) from error
+    frame = table.to_pandas().set_index("customer_id")
+    return frame, settings

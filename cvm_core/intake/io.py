@@ -1,0 +1,597 @@
+"""Reading uploaded files into raw tables.
+
+A raw table is what the user's file holds below its header row, with every data row kept (blank and
+totals rows too: validation accounts for them) and each row's number in the source file, so that a
+rejected row can be found again in Excel. Nothing is interpreted here beyond finding the table:
+parsing dates and amounts is the schema's job.
+
+Formats are recognised by their bytes, not their names, because users rename files. Workbooks are read
+with python-calamine (Rust, many times faster than openpyxl); zip archives are checked for bombs and
+XML entity declarations before any parser sees them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.errors import ReadError
+from cvm_core.intake.schema import factorize_column, header_keyword_hits
+
+MAX_FILE_BYTES = 200 * 1024**2
+"""Largest upload accepted; matches server.maxUploadSize in .streamlit/config.toml."""
+
+MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
+"""A workbook whose parts unpack to more than this is refused (zip bomb guard)."""
+
+MAX_COMPRESSION_RATIO = 200
+"""Genuine xlsx parts compress 5-20x; parts packed much tighter than this are suspicious."""
+
+MAX_TIGHTLY_PACKED_BYTES = 50 * 1024**2
+"""A workbook whose parts packed tighter than MAX_COMPRESSION_RATIO unpack to more than this, in
+total, is a bomb (however many parts it is split into)."""
+
+HEADER_SEARCH_ROWS = 30
+"""How far below the top we look for the header row (title rows, logos, notes above it)."""
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_PARQUET_MAGIC = b"PAR1"
+_ENCRYPTED_OOXML_MARK = "EncryptionInfo".encode("utf-16-le")
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table found in a file: the rows below the header, untouched.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One column per header cell (names made unique and never empty). CSV cells are strings;
+        workbook cells keep the type the workbook gave them (float, datetime, str, ...).
+    source_rows : ndarray of int
+        The 1-based row (line) number of each frame row in the source sheet or file.
+    header_row : int
+        The 1-based row number of the header; rows above it were titles or notes.
+    name : str
+        Sheet name, or the file name for single-table formats.
+    """
+
+    frame: pd.DataFrame
+    source_rows: np.ndarray
+    header_row: int
+    name: str
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """Every table in an uploaded file, in file order.
+
+    Attributes
+    ----------
+    tables : dict[str, RawTable]
+        Sheet name (or file name) to table. Empty sheets are left out.
+    file_format : str
+        What the bytes turned out to be: csv, xlsx, xls, xlsb, ods or parquet.
+    notes : list[str]
+        Things the user should know about how the file was read.
+    """
+
+    tables: dict[str, RawTable]
+    file_format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_workbook(
+    data: bytes, filename: str, header_rows: dict[str, int] | None = None
+) -> Workbook:
+    """Read every table in an uploaded file.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's content.
+    filename : str
+        The name the user gave it; used only for messages and as a hint.
+    header_rows : dict, optional
+        Sheet name to 1-based header row, overriding the detected one.
+
+    Returns
+    -------
+    Workbook
+
+    Raises
+    ------
+    ReadError
+        Empty, too large, damaged, password-protected or unsafe files, with a message saying what to do.
+    """
+    _check_size(data, filename)
+    kind = sniff_format(data, filename)
+    notes: list[str] = []
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if kind == "csv" and suffix in {"xlsx", "xlsm", "xls", "xlsb", "ods"}:
+        notes.append(f"'{filename}' is named like a workbook but holds plain text; read it as CSV.")
+    if kind == "csv":
+        return _read_text(data, filename, header_rows or {}, notes)
+    if kind == "parquet":
+        return _read_parquet(data, filename, notes)
+    if data.startswith(_ZIP_MAGIC):
+        # Every zip-based workbook, xlsb included: an xlsx with a stray xl/workbook.bin would
+        # otherwise pass as xlsb unchecked while the reader still unpacks its XML parts.
+        _check_zip_safety(data, filename)
+    return _read_spreadsheet(data, filename, kind, header_rows or {}, notes)
+
+
+def sniff_format(data: bytes, filename: str) -> str:
+    """Tell the file format from its first bytes (names lie; bytes don't)."""
+    if data.startswith(_PARQUET_MAGIC):
+        return "parquet"
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_OOXML_MARK in data[:1_000_000] or _ENCRYPTED_OOXML_MARK in data:
+            raise ReadError(
+                f"'{filename}' is password-protected. Open it in Excel, remove the password "
+                "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, and upload again."
+            )
+        return "xls"
+    if data.startswith(_ZIP_MAGIC):
+        return _zip_kind(data, filename)
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ReadError(
+            f"'{filename}' is not a spreadsheet or text file we can read. "
+            "Upload CSV, TSV, TXT, Excel (xlsx, xlsm, xls, xlsb), OpenDocument (ods) or Parquet."
+        )
+    return "csv"
+
+
+def _zip_kind(data: bytes, filename: str) -> str:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile as exc:
+        raise ReadError(
+            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            "save a copy, and upload that; or export the sheet as CSV."
+        ) from exc
+    if "mimetype" in names and any(n == "content.xml" for n in names):
+        return "ods"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    raise ReadError(
+        f"'{filename}' is a zip archive but not an Excel or OpenDocument workbook. "
+        "Unzip it and upload the spreadsheet inside."
+    )
+
+
+def _check_size(data: bytes, filename: str) -> None:
+    if len(data) == 0:
+        raise ReadError(
+            f"'{filename}' is empty (0 bytes). Export the data again and upload that file."
+        )
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError(
+            f"'{filename}' is {len(data) / 1024**2:,.0f} MB; the limit is "
+            f"{MAX_FILE_BYTES / 1024**2:,.0f} MB. Save it as CSV or Parquet (much smaller), "
+            "or summarise it first with `python -m cvm_core summary`."
+        )
+
+
+def _check_zip_safety(data: bytes, filename: str) -> None:
+    """Refuse zip bombs, XML entity declarations and damaged archives before a parser sees them."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+        _check_unpacked_size(infos, filename)
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels")):
+                _check_no_entities(archive, info, filename)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+        # Bad checksums, encrypted members, unknown compression: zipfile's own errors.
+        raise ReadError(
+            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            "save a copy, and upload that; or export the sheet as CSV."
+        ) from exc
+
+
+def _check_unpacked_size(infos: list[zipfile.ZipInfo], filename: str) -> None:
+    """Too much data in total, or too much of it packed far tighter than real workbook parts.
+
+    Tightly packed parts are summed, so a bomb split into many parts below any per-part
+    threshold is caught as well as one big part.
+    """
+    total = tight = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size / max(info.compress_size, 1) > MAX_COMPRESSION_RATIO:
+            tight += info.file_size
+    if total > MAX_UNCOMPRESSED_BYTES or tight > MAX_TIGHTLY_PACKED_BYTES:
+        raise ReadError(
+            f"'{filename}' unpacks to far more data than a real workbook of its size "
+            "(a 'zip bomb'), so it was not opened. Save the sheet again from Excel, or as CSV."
+        )
+
+
+_PROLOG_ITEMS = re.compile(rb"(?:\s|\xef\xbb\xbf|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+MAX_PROLOG_BYTES = 1024**2
+"""Excel writes a one-line prolog; a part whose root element starts later than this is refused."""
+
+
+def _check_no_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo, filename: str) -> None:
+    """Refuse a DOCTYPE (entity declarations) anywhere in the prolog, however long its comments."""
+    head = b""
+    with archive.open(info) as part:
+        while True:
+            chunk = part.read(max(4096, len(head)))  # doubling reads: linear in the prolog length
+            head += chunk
+            rest = head[_PROLOG_ITEMS.match(head).end() :]
+            if rest[:9].upper() == b"<!DOCTYPE" or b"<!ENTITY" in rest[:4096].upper():
+                raise ReadError(
+                    f"'{filename}' contains XML entity declarations, which Excel never writes and "
+                    "which can be used to attack the reader, so it was not opened. Save it again "
+                    "from Excel or export it as CSV."
+                )
+            unfinished = rest.startswith((b"<!--", b"<?")) or len(rest) < 9
+            if not unfinished or not chunk:
+                return  # the root element (or not XML at all: the workbook reader will say so)
+            if len(head) > MAX_PROLOG_BYTES:
+                raise ReadError(
+                    f"'{filename}' holds an XML part with over 1 MB of comments before its content, "
+                    "which Excel never writes, so it was not opened. Save it again from Excel or "
+                    "export it as CSV."
+                )
+
+
+# --- text files --------------------------------------------------------------------------------
+
+
+def detect_encoding(data: bytes) -> str:
+    """Pick the text encoding: BOMs first, then strict UTF-8, then a statistical guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    # Exports from European Excel are cp1252; Chinese ones GB18030 (a superset of GBK).
+    candidates = ["cp1252", "gb18030", "latin_1"]
+    best = from_bytes(data[:400_000], cp_isolation=candidates).best()
+    # The guess comes from a sample; take the first candidate that decodes the whole file.
+    # latin_1 decodes any bytes, so one always does.
+    ordered = ([best.encoding] if best is not None else []) + candidates
+    for encoding in ordered:
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin_1"
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """Pick the delimiter that splits the most lines into the same number (>1) of fields."""
+    best, best_score = ",", (-1.0, 0)
+    sample = [line for line in lines if line.strip()]
+    for delimiter in _DELIMITERS:
+        counts = [len(row) for row in csv.reader(sample, delimiter=delimiter)]
+        multi = [c for c in counts if c > 1]
+        if not multi:
+            continue
+        mode = max(set(multi), key=multi.count)
+        score = (sum(c == mode for c in counts) / len(counts), mode)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_text(
+    data: bytes, filename: str, header_rows: dict[str, int], notes: list[str]
+) -> Workbook:
+    encoding = detect_encoding(data)
+    if encoding not in {"utf-8", "utf-8-sig"}:
+        notes.append(f"Read '{filename}' with the {encoding} encoding.")
+    head_text = data[:200_000].decode(encoding, errors="replace")
+    # Only CR and LF end a line in a CSV file; str.splitlines() would also split on U+2028, form
+    # feeds and other separators that may sit inside a cell, shifting every row number after them.
+    head_lines = io.StringIO(head_text, newline="").readlines()[:200]
+    if not any(line.strip() for line in head_lines):
+        raise ReadError(
+            f"'{filename}' has no text in it. Export the data again and upload that file."
+        )
+    delimiter = detect_delimiter(head_lines)
+    # Records, not lines: a quoted title cell may hold a line break (Excel's Alt+Enter).
+    records, ends = _head_records(head_lines, delimiter)
+    width = max((len(r) for r in records), default=1)
+    head_grid = pd.DataFrame(records[:HEADER_SEARCH_ROWS], dtype=object)
+    header_idx = (
+        header_rows[filename] - 1 if filename in header_rows else find_header_row(head_grid)
+    )
+    table = None
+    if header_idx < len(records) and "\ufffd" not in head_text[: ends[header_idx]]:
+        body_start = len(head_text[: ends[header_idx]].encode(encoding))
+        table = _read_body_fast(
+            data, body_start, encoding, delimiter, header_idx, records[header_idx], filename
+        )
+    if table is None:  # ragged rows, blank lines or quoted line breaks: the tolerant reader
+        text = data.decode(encoding, errors="replace")
+        if "\ufffd" in text:
+            notes.append("Some characters could not be decoded and show as '\ufffd'.")
+        grid = _read_csv_grid(text, delimiter, width)
+        table = _table_from_grid(grid.astype("category"), filename, header_idx + 1)
+    return Workbook({filename: table}, "csv", encoding, delimiter, notes)
+
+
+def _head_records(lines: list[str], delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The CSV records in ``lines`` and, for each, how many characters of text end with it."""
+    consumed = 0
+
+    def counted():
+        nonlocal consumed
+        for line in lines:
+            consumed += len(line)
+            yield line
+
+    records, ends = [], []
+    try:
+        for record in csv.reader(counted(), delimiter=delimiter):
+            records.append(record)
+            ends.append(consumed)
+    except csv.Error:  # an unterminated quote at the cut-off of the sample: stop there
+        pass
+    return records, ends
+
+
+def _read_body_fast(
+    data: bytes,
+    body_start: int,
+    encoding: str,
+    delimiter: str,
+    header_idx: int,
+    header: list[str],
+    filename: str,
+) -> RawTable | None:
+    """Read a well-formed CSV body with pyarrow (multi-threaded, ~4x pandas' C parser).
+
+    ``body_start`` is the byte offset just after the header record: pyarrow's own ``skip_rows``
+    counts physical lines, which a quoted line break in a title would throw off. Columns come back
+    dictionary-encoded (pandas categoricals): sales exports repeat the same ids, dates and amounts,
+    so every later step works on the distinct values. Returns None when the file needs the
+    tolerant reader (blank lines would shift row numbers; ragged rows fail here).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not header or b"\n\n" in data or b"\r\n\r\n" in data or b"\r\r" in data:
+        return None
+    names = _unique_names(header)
+    text_type = pa.dictionary(pa.int32(), pa.string())
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(memoryview(data)[body_start:]),
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                encoding=_arrow_encoding(encoding, data),
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: text_type for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError, UnicodeDecodeError):
+        return None
+    frame = table.to_pandas()
+    keep = [c for c in frame.columns if not c.startswith("column_") or _column_has_values(frame[c])]
+    frame = frame[keep]
+    notes = (
+        (
+            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
+        )
+        if header_idx
+        else ()
+    )
+    rows = np.arange(header_idx + 2, header_idx + 2 + len(frame))
+    return RawTable(frame, rows, header_idx + 1, filename, notes)
+
+
+def _read_csv_grid(text: str, delimiter: str, width: int) -> pd.DataFrame:
+    """Read all lines as strings, widening when a later line has more fields than the sample."""
+    for _ in range(10):
+        try:
+            return pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                header=None,
+                names=range(width),
+                dtype=str,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+            )
+        except pd.errors.ParserError as exc:
+            found = re.search(r"saw (\d+)", str(exc))
+            if not found:
+                raise ReadError(f"The file could not be read as a table: {exc}") from exc
+            width = int(found.group(1))
+    raise ReadError("The file's rows have too many different numbers of fields to read as a table.")
+
+
+def _arrow_encoding(encoding: str, data: bytes) -> str:
+    if encoding == "utf-16":  # the body is read without the byte-order mark, so name the order
+        return "utf-16-be" if data.startswith(b"\xfe\xff") else "utf-16-le"
+    return {"utf-8-sig": "utf8", "utf-8": "utf8"}.get(encoding, encoding)
+
+
+# --- workbooks ---------------------------------------------------------------------------------
+
+
+def _read_spreadsheet(
+    data: bytes, filename: str, kind: str, header_rows: dict[str, int], notes: list[str]
+) -> Workbook:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several internal types for damaged files
+        raise ReadError(
+            f"'{filename}' could not be opened as a {kind} workbook ({exc}). "
+            "It may be damaged or password-protected: open it in Excel, save a copy, and upload that."
+        ) from exc
+    tables: dict[str, RawTable] = {}
+    for name in book.sheet_names:
+        try:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:  # a chart sheet or a damaged sheet: say so, read the rest
+            notes.append(f"Sheet '{name}' could not be read ({exc}); skipped.")
+            continue
+        if not any(any(_filled(v) for v in row) for row in rows):
+            continue
+        tables[name] = _table_from_grid(
+            pd.DataFrame(rows, dtype=object), name, header_rows.get(name)
+        )
+    if not tables:
+        raise ReadError(
+            f"Every sheet in '{filename}' is empty. Open it in Excel, check that the sales data "
+            "is in this file, save, and upload again."
+        )
+    return Workbook(tables, kind, notes=notes)
+
+
+def check_parquet_size(data: bytes, filename: str) -> None:
+    """Refuse Parquet that unpacks to far more than fits: its footer says how much, before reading."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    except Exception:  # noqa: BLE001 - damaged files get their message from the reader below
+        return
+    encoded = sum(
+        meta.row_group(i).column(j).total_uncompressed_size
+        for i in range(meta.num_row_groups)
+        for j in range(meta.num_columns)
+    )
+    # Dictionary and run-length encoding hide repeated values from the sizes above, so also
+    # count at least 8 bytes per cell: what the cells take once they are in memory.
+    unpacked = max(encoded, meta.num_rows * meta.num_columns * 8)
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        raise ReadError(
+            f"'{filename}' unpacks to about {unpacked / 1024**2:,.0f} MB, more than this app reads "
+            "at once. Upload its customer summary instead, made with `python -m cvm_core "
+            "summarize FILE summary.parquet --engine duckdb`."
+        )
+
+
+def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
+    check_parquet_size(data, filename)
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:
+        raise ReadError(
+            f"'{filename}' could not be read as Parquet ({exc}). Export it again, or save the "
+            "data as CSV and upload that."
+        ) from exc
+    if frame.empty:
+        raise ReadError(
+            f"'{filename}' holds no rows. Export the data again with its rows and upload that file."
+        )
+    frame = frame.reset_index(drop=frame.index.name is None)
+    frame.columns = _unique_names([str(c) for c in frame.columns])
+    rows = np.arange(2, len(frame) + 2)
+    return Workbook({filename: RawTable(frame, rows, 1, filename)}, "parquet", notes=notes)
+
+
+# --- finding the table in a grid ---------------------------------------------------------------
+
+
+def _filled(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and np.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _is_label(value: object) -> bool:
+    """A header cell is text that doesn't read as a number or a date."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    stripped = value.strip()
+    return not re.fullmatch(r"[-+(]?[\d.,\s%€$£¥)]+", stripped) and not re.fullmatch(
+        r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}.*", stripped
+    )
+
+
+def find_header_row(top: pd.DataFrame) -> int:
+    """Index (0-based) of the header row among the first rows of a grid.
+
+    The header is the row with the most label cells, weighted towards words we know as column
+    names, among rows at least half as wide as the widest; title rows above it are narrower.
+    """
+    filled = top.map(_filled)
+    width = int(filled.sum(axis=1).max()) if len(top) else 0
+    best, best_score = 0, -1.0
+    for i in range(len(top)):
+        values = top.iloc[i].tolist()
+        labels = sum(_is_label(v) for v in values)
+        if labels < min(2, width) or filled.iloc[i].sum() < width / 2:
+            continue
+        score = labels + 3 * header_keyword_hits([str(v) for v in values if _filled(v)])
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, raw in enumerate(names):
+        name = " ".join(str(raw).split()) or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _table_from_grid(grid: pd.DataFrame, name: str, header_row: int | None) -> RawTable:
+    """Cut a grid into header + data rows, dropping columns that are empty all the way down."""
+    header_idx = header_row - 1 if header_row else find_header_row(grid.head(HEADER_SEARCH_ROWS))
+    header = ["" if not _filled(v) else str(v) for v in grid.iloc[header_idx].tolist()]
+    body = grid.iloc[header_idx + 1 :]
+    keep = [j for j, h in enumerate(header) if h or _column_has_values(body.iloc[:, j])]
+    body = body.iloc[:, keep].reset_index(drop=True)
+    body.columns = _unique_names([header[j] for j in keep])
+    notes = ()
+    if header_idx > 0:
+        notes = (
+            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
+        )
+    source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
+    return RawTable(body, source_rows, header_idx + 1, name, notes)
+
+
+def _column_has_values(column: pd.Series) -> bool:
+    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
+        codes, uniques = factorize_column(column)
+        used = np.unique(codes[codes >= 0])
+        return any(_filled(uniques[i]) for i in used)
+    return bool(column.notna().any())

@@ -1,0 +1,308 @@
+"""The workshop deck: a PowerPoint file (python-pptx) made from the charts and the scorecard.
+
+A title slide (client, dataset, date), one slide per chart (title, a one-line takeaway computed from
+the data, the chart as a 16:9 picture) and the scorecard as a native PowerPoint table, so a
+consultant can edit numbers and wording in the meeting. Slides are 16:9 (13.33 x 7.5 in); text
+sizes are chosen to stay readable on a projector (titles 30 pt, takeaways 20 pt, tables 14 pt).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pptx import Presentation
+from pptx.dml.color import RGBColor
+from pptx.util import Emu, Inches, Pt
+
+from cvm_core import formatting
+from cvm_core.outputs import export
+
+SLIDE_WIDTH = Inches(13.333)
+SLIDE_HEIGHT = Inches(7.5)
+MARGIN = Inches(0.5)
+TITLE_PT = 30
+TAKEAWAY_PT = 20
+TABLE_PT = 14
+FOOTER_PT = 11
+TABLE_ROWS_PER_SLIDE = 8
+"""Scorecard rows per slide: 8 rows of 14 pt text (two lines each at most) fill a 16:9 slide."""
+SLIDE_DROPPED_COLUMNS = ("Definition", "Source / how to enable")
+"""Scorecard columns left off the slides (too long to read projected; the workbook has them)."""
+MAX_TITLE_CHARS = 120
+MAX_TAKEAWAY_CHARS = 300
+MAX_CELL_CHARS = 160
+SCORECARD_TITLE = "Customer management scorecard"
+DECK_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+_DARK = RGBColor(0x1F, 0x2D, 0x3D)
+_MUTED = RGBColor(0x5D, 0x6D, 0x7E)
+_HEADER_FILL = RGBColor(0x1F, 0x4E, 0x79)
+_WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+# XML 1.0 forbids these; python-pptx refuses strings that hold them.
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_TITLE_LAYOUT, _TITLE_ONLY_LAYOUT = 0, 5
+
+
+@dataclass(frozen=True)
+class ChartSlide:
+    """One chart slide: the chart (an Altair chart) or an already rendered PNG, with its texts."""
+
+    title: str
+    takeaway: str
+    chart: Any = None
+    image: bytes | None = None
+
+
+ProgressCallback = Callable[[int, int, str], None]
+"""Called as ``progress(done, total, what)`` while slides are built (for a progress bar)."""
+
+
+def clean_text(value: object, limit: int = MAX_CELL_CHARS) -> str:
+    """Text fit for a slide: no control characters, at most ``limit`` characters (with an ellipsis).
+
+    No apostrophe is added in front of ``=`` or ``-``: PowerPoint never evaluates formulas, and a
+    scorecard change such as "-3.2%" must read as it is.
+    """
+    text = _XML_UNSAFE.sub("", str(value))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if value is pd.NA or value is pd.NaT:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return formatting.count(value)
+    if isinstance(value, float):
+        return formatting.number(value, 0 if abs(value) >= 100 else 2)
+    if isinstance(value, pd.Timestamp | dt.date):
+        return f"{value:%d %b %Y}"
+    return clean_text(value)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's header (IHDR), without decoding the picture."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        raise ValueError("not a PNG picture")
+    return struct.unpack(">II", png[16:24])
+
+
+def _textbox(slide, left, top, width, height, text: str, size: int, *, bold=False, color=_DARK):
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    paragraph = frame.paragraphs[0]
+    run = paragraph.add_run()
+    run.text = text
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.color.rgb = color
+    return box
+
+
+def _set_title(slide, text: str) -> None:
+    """Fill the layout's title placeholder (kept, so the outline view lists every slide)."""
+    title = slide.shapes.title
+    title.left, title.top = MARGIN, Inches(0.3)
+    title.width, title.height = SLIDE_WIDTH - 2 * MARGIN, Inches(0.9)
+    title.text_frame.word_wrap = True
+    title.text_frame.text = clean_text(text, MAX_TITLE_CHARS)
+    for paragraph in title.text_frame.paragraphs:
+        paragraph.alignment = 1  # left
+        for run in paragraph.runs:
+            run.font.size = Pt(TITLE_PT)
+            run.font.bold = True
+            run.font.color.rgb = _DARK
+
+
+def _footer(slide, text: str) -> None:
+    _textbox(
+        slide, MARGIN, SLIDE_HEIGHT - Inches(0.45), SLIDE_WIDTH - 2 * MARGIN, Inches(0.35),
+        clean_text(text), FOOTER_PT, color=_MUTED,
+    )  # fmt: skip
+
+
+def _title_slide(prs, client: str, dataset_name: str, made_on: dt.date) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_LAYOUT])
+    title, subtitle = slide.shapes.title, slide.placeholders[1]
+    title.left, title.top = MARGIN, Inches(2.2)
+    title.width, title.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.6)
+    subtitle.left, subtitle.top = MARGIN, Inches(4.0)
+    subtitle.width, subtitle.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.4)
+    heading = f"Customer value review: {client}" if client.strip() else "Customer value review"
+    title.text_frame.text = clean_text(heading, MAX_TITLE_CHARS)
+    subtitle.text_frame.text = f"Data: {clean_text(dataset_name)}\n{made_on:%d %B %Y}"
+    for shape, size in ((title, 40), (subtitle, 22)):
+        for paragraph in shape.text_frame.paragraphs:
+            for run in paragraph.runs:
+                run.font.size = Pt(size)
+
+
+def _fit_picture(png: bytes, top: int, max_height: int) -> tuple[int, int, int, int]:
+    """Left, top, width, height of the picture: as large as fits, aspect kept, centred."""
+    width_px, height_px = png_size(png)
+    max_width = SLIDE_WIDTH - 2 * MARGIN
+    width = max_width
+    height = int(width * height_px / width_px)
+    if height > max_height:
+        height = max_height
+        width = int(height * width_px / height_px)
+    return int((SLIDE_WIDTH - width) / 2), top, width, height
+
+
+def _chart_slide(prs, item: ChartSlide, png: bytes, footer: str) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY_LAYOUT])
+    _set_title(slide, item.title)
+    takeaway = clean_text(item.takeaway, MAX_TAKEAWAY_CHARS)
+    _textbox(
+        slide, MARGIN, Inches(1.2), SLIDE_WIDTH - 2 * MARGIN, Inches(0.8), takeaway, TAKEAWAY_PT,
+        color=_DARK,
+    )  # fmt: skip
+    top = Inches(2.05)
+    left, top, width, height = _fit_picture(png, top, SLIDE_HEIGHT - top - Inches(0.55))
+    slide.shapes.add_picture(io.BytesIO(png), left, top, width, height)
+    _footer(slide, footer)
+
+
+def _column_widths(table: pd.DataFrame, total: int) -> list[int]:
+    """Share the width by each column's longest text (bounded), so definitions get room."""
+    lengths = []
+    for column in table.columns:
+        cells = max((len(t) for t in table[column].head(50).astype(str)), default=0)
+        # Headers are bold: their longest word gets ~40% more room, so "Target" never breaks.
+        header = max(len(word) for word in str(column).split()) * 1.4
+        lengths.append(min(max(cells, header), 60) + 4)
+    scale = total / sum(lengths)
+    widths = [int(n * scale) for n in lengths]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def _table_slide(prs, title: str, table: pd.DataFrame, footer: str) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY_LAYOUT])
+    _set_title(slide, title)
+    rows, cols = len(table) + 1, len(table.columns)
+    width = SLIDE_WIDTH - 2 * MARGIN
+    shape = slide.shapes.add_table(rows, cols, MARGIN, Inches(1.3), width, Inches(0.45) * rows)
+    grid = shape.table
+    for j, column_width in enumerate(_column_widths(table, width)):
+        grid.columns[j].width = Emu(column_width)
+    for j, column in enumerate(table.columns):
+        _fill_cell(grid.cell(0, j), clean_text(column), header=True)
+    for i, row in enumerate(table.itertuples(index=False), start=1):
+        for j, value in enumerate(row):
+            _fill_cell(grid.cell(i, j), _cell_text(value))
+    _footer(slide, footer)
+
+
+def _fill_cell(cell, text: str, header: bool = False) -> None:
+    cell.text = text
+    for paragraph in cell.text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(TABLE_PT)
+            run.font.bold = header
+            if header:
+                run.font.color.rgb = _WHITE
+    if header:
+        cell.fill.solid()
+        cell.fill.fore_color.rgb = _HEADER_FILL
+
+
+def scorecard_for_slides(table: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as it reads best projected: long text columns left out, and a Scenario
+    column only when a what-if treatment gives some measure a projected value."""
+    out = table.drop(columns=[c for c in SLIDE_DROPPED_COLUMNS if c in table])
+    if "Scenario" in out:
+        text = out["Scenario"].fillna("").astype(str).str.strip()
+        if text.isin(["", "–"]).all():
+            out = out.drop(columns="Scenario")
+    return out.reset_index(drop=True)
+
+
+def _name_groups_once(page: pd.DataFrame) -> pd.DataFrame:
+    """Each perspective named on its first row of the slide only (a grouped table reads faster)."""
+    if "Perspective" not in page:
+        return page
+    page = page.copy()
+    repeated = page["Perspective"].eq(page["Perspective"].shift())
+    page["Perspective"] = page["Perspective"].where(~repeated, "")
+    return page
+
+
+def scorecard_pages(table: pd.DataFrame, rows: int = TABLE_ROWS_PER_SLIDE) -> list[pd.DataFrame]:
+    """The scorecard split into slide-sized pieces (a 25-row table at 14 pt does not fit one)."""
+    if table.empty:
+        return []
+    return [_name_groups_once(table.iloc[i : i + rows]) for i in range(0, len(table), rows)]
+
+
+def build_deck(
+    client: str,
+    dataset_name: str,
+    charts: Sequence[ChartSlide],
+    scorecard: pd.DataFrame | None = None,
+    *,
+    made_on: dt.date | None = None,
+    render: Callable[[Any], bytes] = export.chart_png,
+    progress: ProgressCallback | None = None,
+) -> bytes:
+    """The deck as .pptx bytes.
+
+    Parameters
+    ----------
+    client : str
+        Client name typed by the user, on the title slide (may be empty).
+    dataset_name : str
+        The data the numbers come from, on the title slide and every footer.
+    charts : sequence of ChartSlide
+        One slide each, in this order. A slide with ``image`` uses that PNG; otherwise ``chart`` is
+        rendered with ``render`` (default :func:`cvm_core.outputs.export.chart_png`, 16:9 at 2x).
+    scorecard : DataFrame, optional
+        The scorecard as shown (one row per measure, e.g. :func:`cvm_core.analyses.scorecard.measures.
+        scorecard_table`); becomes native, editable table slides (:func:`scorecard_for_slides`).
+    made_on : date, optional
+        Date on the title slide; default today.
+    progress : callable, optional
+        ``progress(done, total, what)`` after each slide.
+
+    Returns
+    -------
+    bytes
+        The .pptx file.
+    """
+    made_on = made_on or dt.date.today()
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
+    footer = f"{clean_text(dataset_name, 80)} · {made_on:%d %b %Y}"
+    pages = scorecard_pages(scorecard_for_slides(scorecard)) if scorecard is not None else []
+    total = 1 + len(charts) + len(pages)
+    _title_slide(prs, client, dataset_name, made_on)
+    _report(progress, 1, total, "title slide")
+    for n, item in enumerate(charts, start=2):
+        png = item.image if item.image is not None else render(item.chart)
+        _chart_slide(prs, item, png, footer)
+        _report(progress, n, total, item.title)
+    for k, page in enumerate(pages, start=1):
+        suffix = f" ({k}/{len(pages)})" if len(pages) > 1 else ""
+        _table_slide(prs, SCORECARD_TITLE + suffix, page, footer)
+        _report(progress, 1 + len(charts) + k, total, SCORECARD_TITLE)
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()
+
+
+def _report(progress: ProgressCallback | None, done: int, total: int, what: str) -> None:
+    if progress is not None:
+        progress(done, total, what)
