@@ -34,11 +34,14 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import (
+    backend,
     scenario,
+    spend_model,
     tiers,  # noqa: E402
+    transaction_model,
 )
+from cvm_core.analyses.clv import values as clv_values
 from cvm_core.intake.summary import customer_summary  # noqa: E402
 
 BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -90,9 +93,9 @@ def ours(tx: pd.DataFrame, end: pd.Timestamp, horizon: int) -> dict:
     t0 = time.perf_counter()
     summary = customer_summary(tx, "week", end)
     t1 = time.perf_counter()
-    model = clv.TransactionModel("bgnbd").fit(summary)
-    spend = clv.SpendModel().fit(summary)
-    values = clv.predict_customer_value(
+    model = transaction_model.TransactionModel("bgnbd").fit(summary)
+    spend = spend_model.SpendModel().fit(summary)
+    values = clv_values.predict_customer_value(
         summary, model, spend, "week", horizon, ANNUAL_DISCOUNT, 1.0, model.histories_
     )
     t2 = time.perf_counter()
@@ -115,7 +118,7 @@ def ours(tx: pd.DataFrame, end: pd.Timestamp, horizon: int) -> dict:
 
 
 def naive(tx: pd.DataFrame, end: pd.Timestamp, horizon: int) -> dict:
-    lt = clv._lifetimes()
+    lt = backend._lifetimes()
     from lifetimes.utils import summary_data_from_transaction_data
 
     with warnings.catch_warnings():
@@ -171,7 +174,7 @@ def main() -> None:
         help="Runs of our path; the fastest is reported (the machine is shared, lifetimes runs once).",
     )  # fmt: skip
     args = parser.parse_args()
-    clv._lifetimes()  # import once before timing, for both paths
+    backend._lifetimes()  # import once before timing, for both paths
     lines = [
         "| customers | transactions | distinct histories | ours: summary | ours: fit + CLV "
         "| lifetimes: summary | lifetimes: fit + CLV | fit + CLV speed-up | end-to-end speed-up | what-if move |",

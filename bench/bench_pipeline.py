@@ -217,11 +217,19 @@ def emit(**record: object) -> None:
 
 def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ()) -> None:
     from cvm_core.analyses.clv import fit as clv
+    from cvm_core.analyses.clv import holdout as clv_holdout
     from cvm_core.analyses.clv import scenario
-    from cvm_core.analyses.profitability import whale
-    from cvm_core.analyses.retention import churn as R
+    from cvm_core.analyses.clv import values as clv_values
+    from cvm_core.analyses.profitability import analysis as profitability_analysis
+    from cvm_core.analyses.retention import analysis as retention_analysis
     from cvm_core.analyses.retention import cohorts
-    from cvm_core.analyses.scorecard import measures as scorecard
+    from cvm_core.analyses.retention import gaps as retention_gaps
+    from cvm_core.analyses.retention import survival as retention_survival
+    from cvm_core.analyses.scorecard import build as scorecard_build
+    from cvm_core.analyses.scorecard import inputs as scorecard_inputs
+    from cvm_core.analyses.segments import analysis as segments_analysis
+    from cvm_core.analyses.segments import clustering as segments_clustering
+    from cvm_core.analyses.segments import defaults
     from cvm_core.analyses.segments import rfm as segments
     from cvm_core.intake import io as cvm_io
     from cvm_core.intake import summary
@@ -256,25 +264,27 @@ def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ())
         lambda: (summary.dataset_overview(tx, summ), summary.monthly_activity(tx)),
     )
     rfm = rec.run("  RFM scores", lambda: segments.rfm_scores(summ, end))
-    features = rfm.table[list(segments.RFM_FEATURES)]
-    rec.run("  clustering", lambda: segments.CustomerClusters(random_state=0).fit(features))
+    features = rfm.table[list(defaults.RFM_FEATURES)]
+    rec.run(
+        "  clustering", lambda: segments_clustering.CustomerClusters(random_state=0).fit(features)
+    )
     seg = rec.run(
         "Segments page (RFM + clusters + contribution + cross-sell)",
-        lambda: segments.analyse_segments(summ, tx, ds.customers, ds.cost_to_serve, observation_end=end),
+        lambda: segments_analysis.analyse_segments(summ, tx, ds.customers, ds.cost_to_serve, observation_end=end),
     )  # fmt: skip
     settings = clv.FitSettings(
         unit="week",
-        calibration_end=clv.default_calibration_end(ds.observation_start, end),
+        calibration_end=clv_holdout.default_calibration_end(ds.observation_start, end),
         observation_end=end,
         compare=True,
     )
     fit = rec.run(
         "CLV fit (3 models, holdout, comparison)", lambda: clv.fit_clv(tx, settings, summ)
     )
-    value_settings = clv.ValueSettings()
+    value_settings = clv_values.ValueSettings()
 
     def predict():
-        values = clv.customer_values(fit, value_settings)
+        values = clv_values.customer_values(fit, value_settings)
         base = scenario.prepare(
             values.customers, fit.model, "week", value_settings.horizon_months,
             value_settings.discount_rate,
@@ -284,24 +294,26 @@ def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ())
     values, base = rec.run("CLV predict (values, tiers, what-if base)", predict) or (None, None)
     wh = rec.run(
         "whale curve (P&L + curve + what-if base)",
-        lambda: whale.analyse(summ, tx, None, ds.cost_to_serve, observation_end=end, currency=CURRENCY),
+        lambda: profitability_analysis.analyse(summ, tx, None, ds.cost_to_serve, observation_end=end, currency=CURRENCY),
     )  # fmt: skip
-    gaps = rec.run("Retention: gap profile", lambda: R.gap_profile(tx, end))
+    gaps = rec.run("Retention: gap profile", lambda: retention_gaps.gap_profile(tx, end))
     window = gaps.suggested_window_days
     rec.run("  cohorts", lambda: cohorts.cohort_tables(tx, summ, "month", end))
     rec.run(
         "  survival (churn status + Kaplan-Meier)",
-        lambda: R.survival_analysis(R.churn_status(summ, R.ChurnRule(window), end)),
+        lambda: retention_survival.survival_analysis(
+            retention_gaps.churn_status(summ, retention_gaps.ChurnRule(window), end)
+        ),
     )
     clv_frame = values.customers if values is not None else None
     seg_frame = seg.segment_frame() if seg is not None else None
-    ret_settings = R.RetentionSettings(rule=R.ChurnRule(window))
+    ret_settings = retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(window))
     ret = rec.run(
         "Retention page (cohorts, churn, survival, tenure, lists)",
-        lambda: R.analyse_retention(tx, summ, ret_settings, ds.customers, clv_frame, end, seg_frame),
+        lambda: retention_analysis.analyse_retention(tx, summ, ret_settings, ds.customers, clv_frame, end, seg_frame),
     )  # fmt: skip
     pnl_cols = ["revenue", "returns", "cogs", "cost_to_serve", "profit"]
-    inputs = scorecard.ModelInputs(
+    inputs = scorecard_inputs.ModelInputs(
         wh.result.pnl[pnl_cols] if wh is not None else None,
         clv_frame[["p_alive", "clv", "tier"]] if clv_frame is not None else None,
         seg_frame["rfm_segment"] if seg_frame is not None else None,
@@ -309,8 +321,8 @@ def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ())
     )
     card = rec.run(
         "scorecard",
-        lambda: scorecard.build_scorecard(
-            tx, summ, ds.customers, inputs, scorecard.ScorecardSettings(), scorecard.Scenarios(),
+        lambda: scorecard_build.build_scorecard(
+            tx, summ, ds.customers, inputs, scorecard_inputs.ScorecardSettings(), scorecard_inputs.Scenarios(),
             end, CURRENCY,
         ),
     )  # fmt: skip
@@ -338,6 +350,7 @@ def run_sliders(rec: Recorder, wh, base) -> None:
     from cvm_core.analyses.clv import scenario
     from cvm_core.analyses.profitability import charts as whale_charts
     from cvm_core.analyses.profitability import whatif as whale_whatif
+    from cvm_core.analyses.profitability import whatif_settings
 
     if base is not None:
         move = scenario.Scenario.from_dict({"Gold": scenario.Treatment(0.1, 0.1, 0.1, 5.0)})
@@ -348,7 +361,7 @@ def run_sliders(rec: Recorder, wh, base) -> None:
 
         rec.run(SLIDERS[0], clv_move)
     if wh is not None:
-        fixes = whale_whatif.WhaleScenario(price_increase=0.05, service_cut=0.1)
+        fixes = whatif_settings.WhaleScenario(price_increase=0.05, service_cut=0.1)
 
         def whale_move():
             outcome = whale_whatif.apply_scenario(wh.what_if, fixes, currency=CURRENCY)
@@ -361,7 +374,7 @@ def run_sliders(rec: Recorder, wh, base) -> None:
 def build_charts(c: dict) -> list[tuple[str, str, object]]:
     """The main charts of each page, built the way the pages build them (errors as strings)."""
     from cvm_core.analyses.clv import charts as clv_charts
-    from cvm_core.analyses.clv import fit as clv
+    from cvm_core.analyses.clv import values as clv_values
     from cvm_core.analyses.overview.charts import monthly_activity_chart
     from cvm_core.analyses.profitability import charts as whale_charts
     from cvm_core.analyses.retention import charts as ret_charts
@@ -388,10 +401,10 @@ def build_charts(c: dict) -> list[tuple[str, str, object]]:
         ("CLV", "Repeat purchases actual vs model", lambda: clv_charts.cumulative_chart(
             fit.cumulative, fit.settings.calibration_end)),
         ("CLV", "CLV distribution", lambda: clv_charts.clv_histogram_chart(
-            clv.clv_distribution(values.customers["clv"], upper_quantile=0.95), CURRENCY,
-            clv.ValueSettings().horizon_months)),
+            clv_values.clv_distribution(values.customers["clv"], upper_quantile=0.95), CURRENCY,
+            clv_values.ValueSettings().horizon_months)),
         ("CLV", "Probability still active", lambda: clv_charts.p_alive_heatmap(
-            clv.p_alive_matrix(fit.model, fit.summary), "week")),
+            clv_values.p_alive_matrix(fit.model, fit.summary), "week")),
         ("CLV", "Customer pyramid", lambda: clv_charts.tier_shares_chart(values.tiers)),
         ("Retention", "Customer retention by cohort", lambda: ret_charts.cohort_heatmap(
             ret.cohorts.to_long(36, 24), next(iter(ret_charts.HEATMAPS)), ret.cohorts.period, CURRENCY)),
@@ -411,7 +424,7 @@ def build_charts(c: dict) -> list[tuple[str, str, object]]:
 
 
 def deck_bytes(charts: list[tuple[str, str, object]], card) -> bytes:
-    from cvm_core.analyses.scorecard import measures as scorecard
+    from cvm_core.analyses.scorecard import presenting
     from cvm_core.outputs import deck
 
     wanted = ("Whale curve", "CLV distribution", "Customer retention by cohort", "RFM map")
@@ -420,7 +433,7 @@ def deck_bytes(charts: list[tuple[str, str, object]], card) -> bytes:
         for page, name, chart in charts
         if name in wanted and not isinstance(chart, str)
     ]
-    table = scorecard.scorecard_table(card) if card is not None else None
+    table = presenting.scorecard_table(card) if card is not None else None
     return deck.build_deck("Benchmark", "transactions.csv", slides, table)
 
 

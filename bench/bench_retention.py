@@ -27,7 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lifelines import KaplanMeierFitter  # noqa: E402
 
-from cvm_core.analyses.retention import churn as R  # noqa: E402
+from cvm_core.analyses.retention import analysis as retention_analysis
+from cvm_core.analyses.retention import gaps as retention_gaps
+from cvm_core.analyses.retention import lists as retention_lists
+from cvm_core.analyses.retention import survival
 from cvm_core.analyses.retention.cohorts import cohort_tables  # noqa: E402
 from cvm_core.intake import demo  # noqa: E402
 from cvm_core.intake.dataset import build_dataset, guess_sheet_roles  # noqa: E402
@@ -112,14 +115,18 @@ def main() -> None:
     )
     results.append(("cohort matrices, monthly (ours vs loop over cohorts)", ours_t, naive_t))
 
-    ours_t, gaps = timed(lambda: R.inter_purchase_gaps(tx, end), repeat=3)
+    ours_t, gaps = timed(lambda: retention_gaps.inter_purchase_gaps(tx, end), repeat=3)
     naive_t, slow_gaps = timed(lambda: naive_gaps(tx))
     assert np.array_equal(np.sort(gaps), np.sort(slow_gaps))
     results.append(("gaps between purchases (ours vs groupby diff)", ours_t, naive_t))
 
-    status = R.churn_status(summary, R.ChurnRule(R.gap_profile(tx, end).suggested_window_days), end)
+    status = retention_gaps.churn_status(
+        summary,
+        retention_gaps.ChurnRule(retention_gaps.gap_profile(tx, end).suggested_window_days),
+        end,
+    )
     ours_t, kmf = timed(
-        lambda: R.fit_kaplan_meier(status["lifetime_days"], status["event"]), repeat=3
+        lambda: survival.fit_kaplan_meier(status["lifetime_days"], status["event"]), repeat=3
     )
     raw = KaplanMeierFitter()
     naive_t, _ = timed(lambda: raw.fit(status["lifetime_days"], status["event"]))
@@ -130,22 +137,28 @@ def main() -> None:
     many = pd.DataFrame(
         {"d": rng.integers(0, 1100, 1_000_000).astype(float), "e": rng.random(1_000_000) < 0.7}
     )
-    ours_t, kmf = timed(lambda: R.fit_kaplan_meier(many["d"], many["e"]), repeat=3)
+    ours_t, kmf = timed(lambda: survival.fit_kaplan_meier(many["d"], many["e"]), repeat=3)
     naive_t, _ = timed(lambda: raw.fit(many["d"], many["e"]))
     np.testing.assert_allclose(kmf.survival_function_.to_numpy(), raw.survival_function_.to_numpy())
     results.append(("Kaplan-Meier, 1,000,000 synthetic customers", ours_t, naive_t))
 
-    window = R.gap_profile(tx, end).suggested_window_days
-    settings = R.RetentionSettings(rule=R.ChurnRule(window))
+    window = retention_gaps.gap_profile(tx, end).suggested_window_days
+    settings = retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(window))
     whole_t, _ = timed(
-        lambda: R.analyse_retention(tx, summary, settings, data.customers, None, end)
+        lambda: retention_analysis.analyse_retention(
+            tx, summary, settings, data.customers, None, end
+        )
     )
 
-    result = R.analyse_retention(tx, summary, settings, data.customers, None, end)
-    quick = R.RetentionSettings(
-        rule=R.ChurnRule(window), lists=R.ListSettings(top_share=0.3), discount_rate=0.12
+    result = retention_analysis.analyse_retention(tx, summary, settings, data.customers, None, end)
+    quick = retention_analysis.RetentionSettings(
+        rule=retention_gaps.ChurnRule(window),
+        lists=retention_lists.ListSettings(top_share=0.3),
+        discount_rate=0.12,
     )
-    revise_t, _ = timed(lambda: R.revise_retention(result, summary, quick, data.customers), 3)
+    revise_t, _ = timed(
+        lambda: retention_analysis.revise_retention(result, summary, quick, data.customers), 3
+    )
 
     width = max(len(r[0]) for r in results)
     print(f"{'step':<{width}}  {'ours (s)':>9}  {'naive (s)':>9}  {'speed-up':>8}")

@@ -35,6 +35,8 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cvm_core.analyses.segments import clustering as segments_clustering
+from cvm_core.analyses.segments import defaults
 from cvm_core.analyses.segments import rfm as segments  # noqa: E402
 
 END = pd.Timestamp("2024-12-31")
@@ -61,13 +63,15 @@ def customer_summary(n: int, seed: int = 5) -> pd.DataFrame:
     )
 
 
-def ours(summary: pd.DataFrame) -> tuple[pd.DataFrame, segments.CustomerClusters, dict]:
+def ours(summary: pd.DataFrame) -> tuple[pd.DataFrame, segments_clustering.CustomerClusters, dict]:
     times = {}
     start = time.perf_counter()
     rfm = segments.rfm_scores(summary, END)
     times["RFM scores + segments"] = time.perf_counter() - start
     start = time.perf_counter()
-    model = segments.CustomerClusters(random_state=0).fit(rfm.table[list(segments.RFM_FEATURES)])
+    model = segments_clustering.CustomerClusters(random_state=0).fit(
+        rfm.table[list(defaults.RFM_FEATURES)]
+    )
     times["k search (2-8) + final clustering"] = time.perf_counter() - start
     return rfm.table, model, times
 
@@ -76,7 +80,7 @@ def _naive_segment_map() -> dict[str, str]:
     """The tutorial's regex map, one pattern per (R, FM) cell of the same grid."""
     return {
         rf"^{r}{fm + 1}$": name
-        for r, names in segments.RFM_SEGMENT_GRID.items()
+        for r, names in defaults.RFM_SEGMENT_GRID.items()
         for fm, name in enumerate(names)
     }
 
@@ -99,7 +103,10 @@ def naive(summary: pd.DataFrame, sample: int) -> tuple[pd.DataFrame, int, dict]:
 
     start = time.perf_counter()
     pipeline = Pipeline(
-        [("log", FunctionTransformer(segments.signed_log1p)), ("scale", StandardScaler())]
+        [
+            ("log", FunctionTransformer(segments_clustering.signed_log1p)),
+            ("scale", StandardScaler()),
+        ]
     )
     z = pipeline.fit_transform(rfm[["recency_days", "frequency", "monetary"]].to_numpy(float))
     scores, fits = {}, {}
@@ -118,13 +125,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="Runs of ours; the best is shown.")
     args = parser.parse_args()
     summary = customer_summary(args.customers)
-    print(f"{args.customers:,} customers; silhouette sample {segments.SILHOUETTE_SAMPLE:,}\n")
+    print(
+        f"{args.customers:,} customers; silhouette sample {segments_clustering.SILHOUETTE_SAMPLE:,}\n"
+    )
 
     runs = [ours(summary) for _ in range(max(args.repeat, 1))]
     table, model, ours_times = min(runs, key=lambda r: sum(r[2].values()))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        naive_table, naive_k, naive_times = naive(summary, segments.SILHOUETTE_SAMPLE)
+        naive_table, naive_k, naive_times = naive(summary, segments_clustering.SILHOUETTE_SAMPLE)
 
     ours_times["Total"] = sum(ours_times.values())
     naive_times["Total"] = sum(naive_times.values())

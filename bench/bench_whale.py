@@ -4,7 +4,7 @@ Run: python3 bench/bench_whale.py [--rows 1000000] [--customers 1000000] [--repe
 
 Measures, side by side in one run:
 - Customer P&L with activity-based cost-to-serve + whale curve of ~1M transactions (the demo
-  generator, ~40k customers, with its cost-to-serve table): ``cvm_core.analyses.profitability.whale.analyse`` (which also
+  generator, ~40k customers, with its cost-to-serve table): ``cvm_core.analyses.profitability.analysis.analyse`` (which also
   prepares the what-if base) against pandas ``groupby(customer).apply`` computing each customer's
   drivers, costs and profit, then ``sort_values`` + ``cumsum``. Both give the same profits (checked).
 - A what-if recompute at 1M customers: ``cvm_core.analyses.profitability.whatif.apply_scenario`` on the prepared
@@ -35,14 +35,17 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cvm_core.analyses.profitability import activities as profitability_activities
+from cvm_core.analyses.profitability import analysis as profitability_analysis
 from cvm_core.analyses.profitability import (
     charts,  # noqa: E402
-    whale,
+    scenario_base,
 )
 from cvm_core.analyses.profitability import pnl as profitability
 from cvm_core.analyses.profitability import whatif as whale_whatif  # noqa: E402
-from cvm_core.analyses.profitability.pnl import CustomerPnL, OrderTable  # noqa: E402
-from cvm_core.analyses.profitability.whatif import WhaleScenario  # noqa: E402
+from cvm_core.analyses.profitability.drivers import OrderTable
+from cvm_core.analyses.profitability.pnl import CustomerPnL
+from cvm_core.analyses.profitability.whatif_settings import WhaleScenario  # noqa: E402
 from cvm_core.intake import demo
 from cvm_core.intake.dataset import attach_tables, dataset_from_frame  # noqa: E402
 from cvm_core.intake.io import RawTable  # noqa: E402
@@ -85,20 +88,20 @@ def demo_dataset(rows: int):
 
 def naive_pnl(tx: pd.DataFrame, service: pd.DataFrame, threshold: float) -> pd.Series:
     """Profit per customer the way one would write it first: one pandas group per customer."""
-    table = profitability.activity_table(profitability.DEFAULT_ACTIVITIES)
-    rates = profitability.effective_rates(table)
+    table = profitability_activities.activity_table(profitability_activities.DEFAULT_ACTIVITIES)
+    rates = profitability_activities.effective_rates(table)
 
     def per_customer(g: pd.DataFrame) -> pd.Series:
         buy, back = g[~g["is_return"]], g[g["is_return"]]
         orders = buy.groupby("order_id").agg(value=("revenue", "sum"), channel=("channel", "first"))
         drivers = {
-            profitability.ORDERS: len(orders),
-            profitability.ORDER_LINES: len(buy),
-            profitability.RETURNS: back["order_id"].nunique(),
-            profitability.SMALL_ORDERS: int((orders["value"] < threshold).sum()),
+            profitability_activities.ORDERS: len(orders),
+            profitability_activities.ORDER_LINES: len(buy),
+            profitability_activities.RETURNS: back["order_id"].nunique(),
+            profitability_activities.SMALL_ORDERS: int((orders["value"] < threshold).sum()),
         }
         for channel, n in orders["channel"].value_counts().items():
-            drivers[f"{profitability.CHANNEL_PREFIX}{channel}"] = n
+            drivers[f"{profitability_activities.CHANNEL_PREFIX}{channel}"] = n
         return pd.Series(
             {"revenue": buy["revenue"].sum(), "returns": -back["revenue"].sum(),
              "cogs": g["cost"].sum(), **drivers}
@@ -121,13 +124,17 @@ def bench_pnl(rows: int, naive_customers: int, repeat: int) -> list[Row]:
     dataset = demo_dataset(rows)
     tx, service = dataset.transactions, dataset.cost_to_serve
     summary_s, summary = timed(lambda: customer_summary(tx), repeat)
-    ours_s, analysis = timed(lambda: whale.analyse(summary, tx, None, service), repeat)
+    ours_s, analysis = timed(
+        lambda: profitability_analysis.analyse(summary, tx, None, service), repeat
+    )
     first = summary.index[:naive_customers]
     sub_tx = tx[tx["customer_id"].isin(first)]
     sub_summary = customer_summary(sub_tx)
-    sub_s, sub = timed(lambda: whale.analyse(sub_summary, sub_tx, None, service), repeat)
+    sub_s, sub = timed(
+        lambda: profitability_analysis.analyse(sub_summary, sub_tx, None, service), repeat
+    )
     naive_s, naive = timed(
-        lambda: naive_pnl(sub_tx, service, profitability.SMALL_ORDER_THRESHOLD), 1
+        lambda: naive_pnl(sub_tx, service, profitability_activities.SMALL_ORDER_THRESHOLD), 1
     )
     ours = sub.result.pnl["profit"]
     gap = float(np.abs(naive.reindex(ours.index).to_numpy() - ours.to_numpy()).max())
@@ -259,7 +266,7 @@ def fragment_rest(outcome: whale_whatif.ScenarioResult) -> None:
     whale_whatif.waterfall_takeaway(outcome.steps)
 
 
-def _with_a_new_limit(base: whale_whatif.ScenarioBase, scenario: WhaleScenario) -> object:
+def _with_a_new_limit(base: scenario_base.ScenarioBase, scenario: WhaleScenario) -> object:
     """A recompute right after the order-value limit changed: its orders are counted afresh
     (the threshold's stay known from :func:`cvm_core.analyses.profitability.whatif.prepare`)."""
     for limit in [k for k in base._below if k != base.small_order_threshold]:
@@ -273,12 +280,14 @@ def bench_what_if(
     """Ours at ``customers``; the naive loop at ``naive_customers`` (same scenario), extrapolated."""
     dataset = demo_dataset(rows)
     tx = dataset.transactions
-    small = whale.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve).result
+    small = profitability_analysis.analyse(
+        customer_summary(tx), tx, None, dataset.cost_to_serve
+    ).result
     big = repeated(small, max(round(customers / len(small.pnl)), 1))
     sample = repeated(small, max(round(naive_customers / len(small.pnl)), 1))
     n = len(big.pnl)
-    prepare_s, base = timed(lambda: whale_whatif.prepare(big), 1)
-    sample_base = whale_whatif.prepare(sample)
+    prepare_s, base = timed(lambda: scenario_base.prepare(big), 1)
+    sample_base = scenario_base.prepare(sample)
     out: list[Row] = [
         (f"prepare the what-if base once per cost model, {n:,} customers", prepare_s, None)
     ]
@@ -315,8 +324,9 @@ import dataclasses, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 import streamlit as st
 from bench_whale import demo_dataset, repeated
-from cvm_core.analyses.profitability import whale
+from cvm_core.analyses.profitability import analysis as profitability_analysis
 from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.analyses.profitability import scenario_base
 from cvm_core.intake.summary import customer_summary
 from ui import state, whale_whatif as view
 
@@ -324,9 +334,9 @@ from ui import state, whale_whatif as view
 def prepared():
     dataset = demo_dataset({rows})
     tx = dataset.transactions
-    analysis = whale.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
+    analysis = profitability_analysis.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
     big = repeated(analysis.result, {copies})
-    return dataset, dataclasses.replace(analysis, result=big, what_if=whale_whatif.prepare(big))
+    return dataset, dataclasses.replace(analysis, result=big, what_if=scenario_base.prepare(big))
 
 dataset, analysis = prepared()
 st.session_state.setdefault(state.DATASET, dataset)

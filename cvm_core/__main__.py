@@ -1,8 +1,9 @@
 """Command line: ``python -m cvm_core COMMAND FILE [options]``.
 
-Each command is a module in cvm_core/commands/ with ``HELP``, ``add_arguments(parser)`` and
-``run(args) -> dict``; the dict is printed as JSON with --json, or as readable lines otherwise.
-Adding a command means adding a module: nothing here changes.
+Commands are listed in :data:`cvm_core.cli.COMMANDS`; each module has ``add_arguments(parser)``
+and ``run(args) -> dict``, and the dict is printed as JSON with --json, or as readable lines
+otherwise. Only the chosen command's module is imported: the others appear in ``--help`` from the
+table alone, so a ``clv`` run does not pay for scikit-learn, python-pptx or lifelines.
 """
 
 from __future__ import annotations
@@ -10,32 +11,48 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import pkgutil
 import sys
 
-from cvm_core import cli as commands
+from cvm_core.cli import COMMANDS
 from cvm_core.errors import CvmError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def chosen_command(argv: list[str]) -> str | None:
+    """The first argument that names a command (options come after it), if any."""
+    return next((arg for arg in argv if arg in COMMANDS), None)
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with the full options of ``chosen`` only (None: every command's).
+
+    Building every command's options imports every command module; the CLI passes the one it
+    is about to run, tests and documentation may ask for all.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m cvm_core", description="Customer Value Management from the command line."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"cvm_core.cli.{info.name}")
-        command = sub.add_parser(info.name, help=module.HELP, description=module.HELP)
-        commands.add_input_arguments(command)
-        module.add_arguments(command)
-        command.add_argument("--json", action="store_true", help="Print the result as JSON.")
-        command.set_defaults(run=module.run)
+    for name, command in COMMANDS.items():
+        subparser = sub.add_parser(name, help=command.help, description=command.help)
+        if chosen is None or name == chosen:
+            _add_options(subparser, command.module)
     return parser
 
 
+def _add_options(parser: argparse.ArgumentParser, module_name: str) -> None:
+    from cvm_core.cli import inputs  # reads files: pandas and the readers, not needed for --help
+
+    module = importlib.import_module(module_name)
+    inputs.add_input_arguments(parser)
+    module.add_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+    parser.set_defaults(run=module.run)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = chosen_command(argv)
+    args = build_parser(chosen if chosen is not None else "").parse_args(argv)
     try:
         result = args.run(args)
     except CvmError as error:
@@ -44,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     else:
-        commands.print_readable(result)
+        from cvm_core.cli.inputs import print_readable
+
+        print_readable(result)
     return 0
 
 

@@ -14,11 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.clv import charts, scenario
+from cvm_core.analyses.clv import charts, constants, scenario, tiers
 from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import holdout as clv_holdout
+from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import data, downloads, state
+from ui import data, downloads, session
 from ui.charts import show_chart
 
 _KEY = "clv"
@@ -75,7 +77,7 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     start = dataset.observation_start
     left, middle, right = st.columns([1.2, 1, 1.3])
     model = left.selectbox(
-        "Model", list(clv.MODELS), format_func=clv.MODELS.get, key=model_key(dataset),
+        "Model", list(constants.MODELS), format_func=constants.MODELS.get, key=model_key(dataset),
         help="BG/NBD suits most retail data; the comparison under 'Validation' recommends one.",
     )  # fmt: skip
     if not dataset.has_transactions:  # a summary file: fitted on the whole period
@@ -89,7 +91,7 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     )  # fmt: skip
     calibration_end = None
     if holdout:
-        default = clv.default_calibration_end(start, end).date()
+        default = clv_holdout.default_calibration_end(start, end).date()
         chosen = right.date_input(
             "Calibration end", value=default, min_value=(start + pd.Timedelta(days=1)).date(),
             max_value=(end - pd.Timedelta(days=1)).date(), key=_key(f"calibration_end.{end:%Y%m%d}", dataset),
@@ -99,22 +101,27 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     return clv.FitSettings(model, data.unit(), calibration_end, end, True)
 
 
-def value_settings_form(dataset: Dataset) -> clv.ValueSettings:
+def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
     """Horizon, discount rate, margin and tier sizes: cheap to change, no refit."""
     c1, c2, c3 = st.columns([1.2, 1, 1.3])
     horizon = c1.slider(
-        "CLV horizon (months)", 3, 120, clv.DEFAULT_HORIZON_MONTHS, 3, key=_key("horizon", dataset)
+        "CLV horizon (months)",
+        3,
+        120,
+        clv_values.DEFAULT_HORIZON_MONTHS,
+        3,
+        key=_key("horizon", dataset),
     )
     discount = c2.number_input(
-        "Annual discount rate (%)", 0.0, 50.0, clv.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=_key("discount", dataset),
+        "Annual discount rate (%)", 0.0, 50.0, clv_values.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=_key("discount", dataset),
         help="Money next year is worth less than today; 8-12% is typical for a company's cost of capital.",
     )  # fmt: skip
     margin = _margin_input(c3, dataset)
     with st.expander("Value tiers (customer pyramid)", icon=":material/change_history:"):
-        names = clv.tiering.DEFAULT_TIER_NAMES
+        names = tiers.DEFAULT_TIER_NAMES
         sizes = []
         cols = st.columns(len(names))
-        defaults = _tier_sizes(clv.tiering.DEFAULT_TIER_CUTOFFS)
+        defaults = _tier_sizes(tiers.DEFAULT_TIER_CUTOFFS)
         for i, name in enumerate(names[:-1]):
             sizes.append(cols[i].number_input(
                 f"{name}: % of customers", 0.5, 90.0, defaults[i], 0.5, key=_key(f"tier.{name}", dataset),
@@ -123,7 +130,7 @@ def value_settings_form(dataset: Dataset) -> clv.ValueSettings:
         cols[-1].metric(f"{names[-1]}: % of customers", formatting.number(rest, 1) + "%")
         st.caption("Customers are ranked by CLV; the top share is the first tier, and so on.")
     cutoffs = tuple(round(sum(sizes[: i + 1]) / 100.0, 6) for i in range(len(sizes)))
-    return clv.ValueSettings(int(horizon), float(discount) / 100.0, margin, cutoffs, names)
+    return clv_values.ValueSettings(int(horizon), float(discount) / 100.0, margin, cutoffs, names)
 
 
 def _tier_sizes(cutoffs: tuple[float, ...]) -> list[float]:
@@ -140,7 +147,7 @@ def _margin_input(column, dataset: Dataset) -> float | None:
         if source == "From the cost column":
             return None
     value = column.number_input(
-        "Margin (% of revenue)", 0.0, 100.0, clv.DEFAULT_MARGIN * 100, 1.0, key=_key("margin", dataset),
+        "Margin (% of revenue)", 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=_key("margin", dataset),
         help="Gross margin on revenue used to turn expected spend into value.",
     )  # fmt: skip
     return float(value) / 100.0
@@ -166,9 +173,12 @@ def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
 
 @st.cache_resource(max_entries=16, show_spinner="Valuing every customer…")
 def _values(
-    _fit: clv.CLVFit, fingerprint: str, fit_settings: clv.FitSettings, settings: clv.ValueSettings
+    _fit: clv.CLVFit,
+    fingerprint: str,
+    fit_settings: clv.FitSettings,
+    settings: clv_values.ValueSettings,
 ):
-    values = clv.customer_values(_fit, settings)
+    values = clv_values.customer_values(_fit, settings)
     base = scenario.prepare(
         values.customers,
         _fit.model,
@@ -180,12 +190,12 @@ def _values(
 
 
 def values(
-    dataset: Dataset, fitted: clv.CLVFit, settings: clv.ValueSettings
-) -> tuple[clv.CLVValues, scenario.ScenarioBase]:
+    dataset: Dataset, fitted: clv.CLVFit, settings: clv_values.ValueSettings
+) -> tuple[clv_values.CLVValues, scenario.ScenarioBase]:
     """Cached values and scenario base; the per-customer table is published for other pages."""
     result, base = _values(fitted, dataset.fingerprint, fitted.settings, settings)
     columns = ["p_alive", "expected_purchases", "expected_spend", "margin_rate", "clv", "tier"]
-    st.session_state[state.CLV_RESULT] = (dataset.fingerprint, result.customers[columns])
+    session.publish(session.CLV_CUSTOMERS, dataset, result.customers[columns])
     return result, base
 
 
@@ -197,7 +207,7 @@ def show_notes(fitted: clv.CLVFit) -> None:
         st.warning(note, icon=":material/info:")
 
 
-def show_headline(result: clv.CLVValues, fitted: clv.CLVFit, currency: str) -> None:
+def show_headline(result: clv_values.CLVValues, fitted: clv.CLVFit, currency: str) -> None:
     horizon = result.settings.horizon_months
     customers = result.customers
     n = len(customers)
@@ -216,7 +226,7 @@ def show_headline(result: clv.CLVValues, fitted: clv.CLVFit, currency: str) -> N
         f"Expected purchases, next {horizon} months", formatting.count(result.expected_purchases)
     )
     st.caption(
-        f"{clv.MODELS[fitted.settings.model]} + Gamma-Gamma fitted to {formatting.count(n)} customers up to "
+        f"{constants.MODELS[fitted.settings.model]} + Gamma-Gamma fitted to {formatting.count(n)} customers up to "
         f"{fitted.settings.observation_end:%d %b %Y}; margin: {result.margin_basis}; discount rate "
         f"{formatting.pct(result.settings.discount_rate, 1)} a year."
     )
@@ -282,7 +292,7 @@ def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
     )
     recommended = fitted.recommended
     if recommended != fitted.settings.model:
-        st.button(f"Use {clv.MODELS[recommended]}", key="clv.use_recommended", on_click=_use_model,
+        st.button(f"Use {constants.MODELS[recommended]}", key="clv.use_recommended", on_click=_use_model,
                   args=(model_key(dataset), recommended), icon=":material/recommend:")  # fmt: skip
 
 
@@ -291,15 +301,15 @@ def _use_model(key: str, model: str) -> None:
 
 
 def show_customers(
-    result: clv.CLVValues, fitted: clv.CLVFit, dataset: Dataset, currency: str
+    result: clv_values.CLVValues, fitted: clv.CLVFit, dataset: Dataset, currency: str
 ) -> None:
     horizon, unit = result.settings.horizon_months, fitted.settings.unit
-    distribution = clv.clv_distribution(result.customers["clv"], upper_quantile=0.95)
+    distribution = clv_values.clv_distribution(result.customers["clv"], upper_quantile=0.95)
     show_chart(charts.clv_histogram_chart(distribution, currency, horizon),
                "How many customers are worth how much; the last bar gathers the most valuable 5%.",
                name="CLV distribution", data=distribution,
                takeaway=_distribution_takeaway(result.customers["clv"], currency, horizon))  # fmt: skip
-    matrix = clv.p_alive_matrix(fitted.model, fitted.summary)
+    matrix = clv_values.p_alive_matrix(fitted.model, fitted.summary)
     show_chart(charts.p_alive_heatmap(matrix, unit),
                "Frequent buyers who have not bought for a long time are probably gone (red); "
                "recent buyers are probably still active (green).",
@@ -307,7 +317,7 @@ def show_customers(
                takeaway=_p_alive_takeaway(result.customers["p_alive"]))  # fmt: skip
     st.markdown(f"**Top customers by CLV** (next {horizon} months)")
     names = _names(dataset)
-    top = clv.top_customers(result.customers, 25, names)
+    top = clv_values.top_customers(result.customers, 25, names)
     st.dataframe(_customer_table(top, currency, unit), width="stretch")
     st.caption("Download the CLV of every customer:")
     downloads.csv_and_excel(
@@ -347,12 +357,12 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
     return shown.rename(columns=CUSTOMER_COLUMNS)
 
 
-def show_tiers(result: clv.CLVValues, currency: str) -> None:
+def show_tiers(result: clv_values.CLVValues, currency: str) -> None:
     show_chart(charts.tier_shares_chart(result.tiers),
                "Each tier's share of customers, of future value (CLV) and of past revenue: a small top "
                "tier usually holds most of the future value.",
                name="CLV customer pyramid", data=result.tiers,
-               takeaway=clv.tiering.tier_takeaway(result.tiers))  # fmt: skip
+               takeaway=tiers.tier_takeaway(result.tiers))  # fmt: skip
     table = result.tiers
     shown = pd.DataFrame({
         "Tier": table["tier"],
@@ -403,7 +413,7 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         return
-    st.session_state[state.CLV_SCENARIO] = (dataset.fingerprint, projection)
+    session.publish(session.CLV_SCENARIO, dataset, projection)
     total = projection.total
     c1, c2, c3, c4 = st.columns(4)
     incremental = total["incremental_value"]
@@ -440,11 +450,11 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
 # --- one-line takeaways for the deck, computed from the data --------------------------------------
 
 
-def _holdout_takeaway(check: clv.HoldoutCheck, fitted: clv.CLVFit) -> str:
+def _holdout_takeaway(check: clv_holdout.HoldoutCheck, fitted: clv.CLVFit) -> str:
     return (
         f"In the holdout the model expected {formatting.count(check.predicted)} repeat purchases; "
         f"customers made {formatting.count(check.actual)} ({formatting.pct(check.pct_error, 1)} "
-        f"error, {clv.MODELS[fitted.settings.model]})."
+        f"error, {constants.MODELS[fitted.settings.model]})."
     )
 
 

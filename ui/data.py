@@ -16,7 +16,7 @@ import streamlit as st
 
 from cvm_core.intake import summary
 from cvm_core.intake.dataset import Dataset, summary_in_unit
-from ui import state
+from ui import session, state
 
 NEEDS_TRANSACTIONS: dict[str, str] = {
     "segments": "The segments need the transactions (the channel and category of each purchase, "
@@ -107,5 +107,5 @@ def customer_summary(dataset: Dataset) -> pd.DataFrame:
 def set_dataset(dataset: Dataset) -> None:
     """Make a dataset active and reset settings that belong to the previous one."""
     st.session_state[state.DATASET] = dataset
-    for key in (state.CLV_RESULT, state.CLV_SCENARIO, state.WHALE_SCENARIO, state.DECK_CHARTS):
-        st.session_state.pop(key, None)
+    session.forget_all()
+    st.session_state.pop(state.DECK_CHARTS, None)

@@ -27,11 +27,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cvm_core.analyses.scorecard import measures as scorecard_core
+from cvm_core.analyses.scorecard import build, presenting, specs
+from cvm_core.analyses.scorecard import defaults as scorecard_defaults
+from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import deck, report, workbook, workspace
-from ui import data, state
+from ui import data, session, state
 from ui import scorecard as scorecard_ui
 
 CLIENT = "cvm.export.client"
@@ -206,31 +208,23 @@ class ExportInputs:
     pnl: pd.DataFrame | None = None
     retention: Any = None
     scorecard: Any = None
-    scorecard_settings: scorecard_core.ScorecardSettings = field(
-        default_factory=scorecard_core.ScorecardSettings
+    scorecard_settings: scorecard_inputs.ScorecardSettings = field(
+        default_factory=scorecard_inputs.ScorecardSettings
     )
 
 
-def _stored(key: str, dataset: Dataset):
-    """A (fingerprint, payload) another page published, if it belongs to ``dataset``."""
-    stored = st.session_state.get(key)
-    if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != dataset.fingerprint:
-        return None
-    return stored[1]
-
-
-def _scorecard_settings(dataset: Dataset) -> scorecard_core.ScorecardSettings:
+def _scorecard_settings(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     """The Scorecard page's settings as it last had them (defaults if it has not run)."""
     get = st.session_state.get
-    frequency = get(scorecard_ui.FREQUENCY) or scorecard_core.DEFAULT_FREQUENCY
+    frequency = get(scorecard_ui.FREQUENCY) or specs.DEFAULT_FREQUENCY
     period = get(data.setting_key(f"{scorecard_ui.KEY}.period.{frequency}", dataset))
     band = get(scorecard_ui.WATCH_BAND)
-    return scorecard_core.ScorecardSettings(
+    return scorecard_inputs.ScorecardSettings(
         frequency,
         period,
         tuple(sorted((get(scorecard_ui.TARGETS) or {}).items())),
         tuple(sorted((get(scorecard_ui.TYPED) or {}).items())),
-        band / 100 if isinstance(band, int | float) else scorecard_core.DEFAULT_WATCH_BAND,
+        band / 100 if isinstance(band, int | float) else specs.DEFAULT_WATCH_BAND,
     )
 
 
@@ -244,11 +238,11 @@ def snapshot(dataset: Dataset) -> ExportInputs:
         client=st.session_state.get(CLIENT) or "",
         summary=data.customer_summary(dataset),
         charts=st.session_state.setdefault(state.DECK_CHARTS, {}),
-        segments=_stored(state.SEGMENTS_RESULT, dataset),
-        clv=_stored(state.CLV_RESULT, dataset),
-        pnl=_stored(state.WHALE_RESULT, dataset),
-        retention=_stored(state.RETENTION_RESULT, dataset),
-        scorecard=_stored(scorecard_ui.RESULT, dataset),
+        segments=session.read(session.SEGMENTS, dataset),
+        clv=session.read(session.CLV_CUSTOMERS, dataset),
+        pnl=session.read(session.WHALE_PNL, dataset),
+        retention=session.read(session.RETENTION, dataset),
+        scorecard=session.read(session.SCORECARD, dataset),
         scorecard_settings=_scorecard_settings(dataset),
     )
 
@@ -269,7 +263,7 @@ def chart_slides(inputs: ExportInputs) -> list[deck.ChartSlide]:
     return sorted(extra + viewed, key=lambda s: report.opening_rank(s.title))
 
 
-def build_scorecard(inputs: ExportInputs) -> scorecard_core.Scorecard | None:
+def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
     """The Scorecard page's result if published; else the same computation from the core, with
     the other pages' results where they ran and their default models where not. None for a
     summary-only dataset: the scorecard's measures are per period and need transactions."""
@@ -282,27 +276,27 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_core.Scorecard | None:
     pnl = (
         inputs.pnl
         if inputs.pnl is not None
-        else scorecard_core.default_pnl(summary, ds.transactions, ds.cost_to_serve, end)
+        else scorecard_defaults.default_pnl(summary, ds.transactions, ds.cost_to_serve, end)
     )
     clv = inputs.clv
     if clv is None:
         try:
-            clv = scorecard_core.default_clv(ds.transactions, summary, inputs.unit, end)
+            clv = scorecard_defaults.default_clv(ds.transactions, summary, inputs.unit, end)
         except CvmError:
             clv = None
     segments = (
         inputs.segments["rfm_segment"]
         if inputs.segments is not None
-        else scorecard_core.default_segments(summary, end)
+        else scorecard_defaults.default_segments(summary, end)
     )
     retention = inputs.retention
     annual = (
         retention.annual_retention
         if retention is not None
-        else scorecard_core.default_retention(tx, summary, ds.customers, end)
+        else scorecard_defaults.default_retention(tx, summary, ds.customers, end)
     )
-    models = scorecard_core.ModelInputs(pnl, clv, segments, annual)
-    return scorecard_core.build_scorecard(
+    models = scorecard_inputs.ModelInputs(pnl, clv, segments, annual)
+    return build.build_scorecard(
         ds.transactions, summary, ds.customers, models, inputs.scorecard_settings,
         observation_end=end, currency=inputs.currency,
     )  # fmt: skip
@@ -312,7 +306,7 @@ def deck_bytes(inputs: ExportInputs) -> bytes:
     """The deck: title slide, one slide per chart, the scorecard as native tables."""
     try:
         scorecard = build_scorecard(inputs)
-        table = scorecard_core.scorecard_table(scorecard) if scorecard is not None else None
+        table = presenting.scorecard_table(scorecard) if scorecard is not None else None
     except CvmError:
         table = None
     return deck.build_deck(inputs.client, inputs.dataset.name, chart_slides(inputs), table)
@@ -331,7 +325,7 @@ def workbook_bytes(inputs: ExportInputs) -> bytes:
     ds, summary = inputs.dataset, inputs.summary
     try:
         scorecard = build_scorecard(inputs)
-        numbers = scorecard_core.scorecard_table(scorecard, formatted=False) if scorecard else None
+        numbers = presenting.scorecard_table(scorecard, formatted=False) if scorecard else None
     except CvmError:
         numbers = None
     present = {

@@ -15,13 +15,16 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
+from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import charts, takeaways
-from cvm_core.analyses.retention import churn as core
+from cvm_core.analyses.retention import defaults as retention_defaults
+from cvm_core.analyses.retention import gaps as retention_gaps
+from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.analyses.retention.cohorts import PERIODS
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import export
-from ui import data, state
+from ui import data, session
 from ui.charts import show_chart
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,8 +33,8 @@ HEATMAP_MAX_COHORTS = {"month": 36, "quarter": 24, "week": 52}
 HEATMAP_MAX_AGE = {"month": 24, "quarter": 12, "week": 26}
 """Beyond ~25 columns the cell labels no longer fit the page's width; the Excel file has all."""
 RULE_LABELS = {
-    core.INACTIVITY: "No purchase within N days",
-    core.P_ALIVE: "P(alive) below a threshold",
+    retention_defaults.INACTIVITY: "No purchase within N days",
+    retention_defaults.P_ALIVE: "P(alive) below a threshold",
 }
 KEY = "cvm.retention"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,28 +53,22 @@ def key(name: str, dataset: Dataset) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner="Measuring the gaps between purchases…")
-def _gap_profile(_dataset: Dataset, fingerprint: str, end: dt.date) -> core.GapProfile:
-    return core.gap_profile(_dataset.transactions, pd.Timestamp(end))
+def _gap_profile(_dataset: Dataset, fingerprint: str, end: dt.date) -> retention_gaps.GapProfile:
+    return retention_gaps.gap_profile(_dataset.transactions, pd.Timestamp(end))
 
 
-def gap_profile(dataset: Dataset) -> core.GapProfile:
+def gap_profile(dataset: Dataset) -> retention_gaps.GapProfile:
     return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
 
 
 def clv_frame(dataset: Dataset) -> pd.DataFrame | None:
     """The CLV page's per-customer result, only if it was fitted on this very dataset."""
-    stored = st.session_state.get(state.CLV_RESULT)
-    if not stored or stored[0] != dataset.fingerprint or "p_alive" not in stored[1]:
-        return None
-    return stored[1]
+    return session.read(session.CLV_CUSTOMERS, dataset, ["p_alive"])
 
 
 def segments_frame(dataset: Dataset) -> pd.DataFrame | None:
     """The Segments page's per-customer result (RFM segment, cluster), if made on this dataset."""
-    stored = st.session_state.get(state.SEGMENTS_RESULT)
-    if not stored or stored[0] != dataset.fingerprint:
-        return None
-    return stored[1]
+    return session.read(session.SEGMENTS, dataset)
 
 
 def _frame_key(frame: pd.DataFrame | None, memo: str) -> str:
@@ -100,12 +97,12 @@ def _analyse(
     fingerprint: str,
     unit: str,
     end: dt.date,
-    settings: core.RetentionSettings,
+    settings: retention_analysis.RetentionSettings,
     other_pages: tuple[str, str],
-) -> core.RetentionResult:
+) -> retention_analysis.RetentionResult:
     # Cached as a resource: shared, not copied per rerun (a copy of the per-customer tables
     # would cost more than a slider move may); nothing on the page mutates the result.
-    return core.analyse_retention(
+    return retention_analysis.analyse_retention(
         _dataset.transactions, _summary, settings, _dataset.customers, _clv, pd.Timestamp(end),
         _segments,
     )  # fmt: skip
@@ -113,25 +110,25 @@ def _analyse(
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _revise(
-    _base: core.RetentionResult,
+    _base: retention_analysis.RetentionResult,
     _dataset: Dataset,
     _summary: pd.DataFrame,
     _clv: pd.DataFrame | None,
     base_key: tuple,
-    settings: core.RetentionSettings,
-) -> core.RetentionResult:
-    return core.revise_retention(_base, _summary, settings, _dataset.customers, _clv)
+    settings: retention_analysis.RetentionSettings,
+) -> retention_analysis.RetentionResult:
+    return retention_analysis.revise_retention(_base, _summary, settings, _dataset.customers, _clv)
 
 
 def analyse(
-    dataset: Dataset, settings: core.RetentionSettings, clv: pd.DataFrame | None
-) -> core.RetentionResult:
+    dataset: Dataset, settings: retention_analysis.RetentionSettings, clv: pd.DataFrame | None
+) -> retention_analysis.RetentionResult:
     """The page's analysis in two cached stages: the heavy one keyed on the period and the churn
     rule only, so the quick settings (survival grouping, lists, discount rate) redo only their
     own small part."""
     summary = data.customer_summary(dataset)
     segments = segments_frame(dataset)
-    heavy = core.RetentionSettings(period=settings.period, rule=settings.rule)
+    heavy = retention_analysis.RetentionSettings(period=settings.period, rule=settings.rule)
     other_pages = (_frame_key(clv, CLV_KEY_MEMO), _frame_key(segments, SEGMENTS_KEY_MEMO))
     end = data.observation_end(dataset).date()
     key = (dataset.fingerprint, data.unit(), end, heavy, other_pages)
@@ -144,8 +141,8 @@ def analyse(
 
 
 def settings_form(
-    dataset: Dataset, gaps: core.GapProfile, clv: pd.DataFrame | None
-) -> core.RetentionSettings:
+    dataset: Dataset, gaps: retention_gaps.GapProfile, clv: pd.DataFrame | None
+) -> retention_analysis.RetentionSettings:
     """Period and churn rule (drawn here) plus the tab settings (read from their widget keys)."""
     c1, c2, c3 = st.columns([1, 1.4, 1.2])
     period = c1.segmented_control("Cohort period", list(PERIODS), default="month", key=key("period", dataset),
@@ -153,12 +150,12 @@ def settings_form(
     method = c2.radio("Churned means", list(RULE_LABELS), format_func=RULE_LABELS.get, key=key("method", dataset),
                       disabled=clv is None, horizontal=True)  # fmt: skip
     window = c2.number_input(
-        "Churn window (days without a purchase)", min_value=core.MIN_WINDOW_DAYS, max_value=3650,
+        "Churn window (days without a purchase)", min_value=retention_gaps.MIN_WINDOW_DAYS, max_value=3650,
         value=gaps.suggested_window_days, step=1, key=key("window", dataset),
         help=f"Suggested from your data: {gaps.suggested_window_days} days, the 90th percentile of the "
              "gaps between a customer's purchases (see the Churn tab).",
     )  # fmt: skip
-    threshold = core.DEFAULT_P_ALIVE_THRESHOLD
+    threshold = retention_gaps.DEFAULT_P_ALIVE_THRESHOLD
     if clv is None:
         c3.caption("Fit the model on the Customer Lifetime Value page to judge churn by P(alive) and "
                    "rank customers by CLV.")  # fmt: skip
@@ -166,7 +163,7 @@ def settings_form(
             c3.page_link(
                 "pages/clv.py", label="Go to Customer Lifetime Value", icon=":material/trending_up:"
             )
-    elif method == core.P_ALIVE:
+    elif method == retention_defaults.P_ALIVE:
         threshold = (
             c3.slider(
                 "P(alive) threshold", 5, 95, 50, 5, format="%d%%", key=key("threshold", dataset)
@@ -175,16 +172,16 @@ def settings_form(
         )
     for note in [gaps.note] if gaps.note else []:
         st.info(note)
-    rule = core.ChurnRule(int(window), method or core.INACTIVITY, threshold)
-    lists = core.ListSettings(
+    rule = retention_gaps.ChurnRule(int(window), method or retention_defaults.INACTIVITY, threshold)
+    lists = retention_lists.ListSettings(
         value_measure=st.session_state.get(key("measure", dataset), "net_revenue"),
         top_share=st.session_state.get(key("top", dataset), 20) / 100,
         overdue_factor=float(
-            st.session_state.get(key("overdue", dataset), core.DEFAULT_OVERDUE_FACTOR)
+            st.session_state.get(key("overdue", dataset), retention_lists.DEFAULT_OVERDUE_FACTOR)
         ),
     )
-    grouping = st.session_state.get(key("grouping", dataset), core.ACQUISITION_YEAR)
-    return core.RetentionSettings(
+    grouping = st.session_state.get(key("grouping", dataset), retention_defaults.ACQUISITION_YEAR)
+    return retention_analysis.RetentionSettings(
         period=period or "month",
         rule=rule,
         grouping=None if grouping == NO_GROUPING else grouping,
@@ -213,12 +210,12 @@ def downloads(frames: dict[str, pd.DataFrame], name: str, xlsx: bool = False) ->
         )  # fmt: skip
 
 
-def show_headline(result: core.RetentionResult) -> None:
+def show_headline(result: retention_analysis.RetentionResult) -> None:
     counts = result.counts
     median = result.median_lifetime_days
     cols = st.columns(5)
-    cols[0].metric("Active customers", formatting.count(counts[core.ACTIVE]),
-                   help=f"Plus {formatting.count(counts[core.TOO_NEW])} too new to tell.")  # fmt: skip
+    cols[0].metric("Active customers", formatting.count(counts[retention_defaults.ACTIVE]),
+                   help=f"Plus {formatting.count(counts[retention_defaults.TOO_NEW])} too new to tell.")  # fmt: skip
     cols[1].metric("Churned", formatting.pct(result.churned_share),
                    help="Churned customers as a share of those old enough to tell.")  # fmt: skip
     cols[2].metric(
@@ -237,7 +234,7 @@ def show_headline(result: core.RetentionResult) -> None:
         st.info(note)
 
 
-def show_cohorts(result: core.RetentionResult, currency: str) -> None:
+def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> None:
     if result.cohorts is None:
         st.warning(result.cohort_message, icon=":material/warning:")
         return
@@ -267,9 +264,9 @@ def show_cohorts(result: core.RetentionResult, currency: str) -> None:
     )  # fmt: skip
 
 
-def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
+def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.GapProfile) -> None:
     rule = result.settings.rule
-    if rule.method == core.P_ALIVE:
+    if rule.method == retention_defaults.P_ALIVE:
         st.markdown(
             f"**Churned today: P(alive) below {formatting.pct(rule.p_alive_threshold, 0)}.** The churn rates "
             f"per {result.settings.period} below use the inactivity window ({rule.window_days} days), because "
@@ -311,7 +308,7 @@ def show_churn(result: core.RetentionResult, gaps: core.GapProfile) -> None:
                takeaway=takeaways.churn_group_takeaway(part, grouping))  # fmt: skip
 
 
-def show_survival(result: core.RetentionResult, dataset: Dataset) -> None:
+def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) -> None:
     options = [NO_GROUPING, *result.group_names]
     st.selectbox("Compare by", options, index=options.index(result.survival.grouping or NO_GROUPING),
                  key=key("grouping", dataset))  # fmt: skip
@@ -348,15 +345,17 @@ def show_survival(result: core.RetentionResult, dataset: Dataset) -> None:
     st.info(tenure.claim, icon=":material/fact_check:")
 
 
-def show_lists(result: core.RetentionResult, dataset: Dataset, clv: pd.DataFrame | None) -> None:
-    measures = {m: label for m, label in core.VALUE_MEASURES.items()
-                if not (m == "clv" and (clv is None or core.clv_columns(clv)[1] is None))
+def show_lists(
+    result: retention_analysis.RetentionResult, dataset: Dataset, clv: pd.DataFrame | None
+) -> None:
+    measures = {m: label for m, label in retention_lists.VALUE_MEASURES.items()
+                if not (m == "clv" and (clv is None or retention_analysis.clv_columns(clv)[1] is None))
                 and not (m == "margin" and not dataset.has("cost"))}  # fmt: skip
     c1, c2, c3 = st.columns(3)
     c1.selectbox("Value measure", list(measures), format_func=lambda m: measures[m].capitalize(),
                  key=key("measure", dataset))  # fmt: skip
     c2.slider("Valuable = top % of customers", 1, 100, 20, format="%d%%", key=key("top", dataset))
-    c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, core.DEFAULT_OVERDUE_FACTOR, 0.5,
+    c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, retention_lists.DEFAULT_OVERDUE_FACTOR, 0.5,
               format="%.1f×", key=key("overdue", dataset))  # fmt: skip
     currency = data.currency(dataset)
     st.markdown(f"**At risk: {_customers(len(result.at_risk))}** still active but overdue against their own "
@@ -376,9 +375,9 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
         st.caption("Nobody on this list with the current settings.")
         return
     money = f"{formatting.CURRENCY_SIGNS.get(currency, currency + ' ')}%,.0f"
-    config = {c: st.column_config.NumberColumn(core.LIST_COLUMN_LABELS[c], format=money)
+    config = {c: st.column_config.NumberColumn(retention_lists.LIST_COLUMN_LABELS[c], format=money)
               for c in ("value", "net_revenue", "margin")}  # fmt: skip
-    config |= {"value": st.column_config.NumberColumn(core.VALUE_MEASURES[measure].capitalize(), format=money),
+    config |= {"value": st.column_config.NumberColumn(retention_lists.VALUE_MEASURES[measure].capitalize(), format=money),
                "p_alive": st.column_config.NumberColumn("P(alive)", format="percent"),
                "overdue_ratio": st.column_config.NumberColumn("× usual gap", format="%.1f"),
                "mean_gap_days": st.column_config.NumberColumn("Usual gap (days)", format="%.0f"),
@@ -386,7 +385,9 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
                "last_purchase": st.column_config.DateColumn("Last purchase"),
                "reason": st.column_config.TextColumn("Why", width="large")}  # fmt: skip
     config |= {
-        c: label for c, label in core.LIST_COLUMN_LABELS.items() if c in frame and c not in config
+        c: label
+        for c, label in retention_lists.LIST_COLUMN_LABELS.items()
+        if c in frame and c not in config
     }
     # The reason right after the name; the value column already shows the chosen measure.
     order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
@@ -394,20 +395,20 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
              "mean_gap_days", "overdue_ratio", "p_alive", "first_purchase"]  # fmt: skip
     st.dataframe(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
                  height=min(38 + 35 * len(frame), 400))  # fmt: skip
-    export_frame = core.list_for_export(frame, measure)
+    export_frame = retention_lists.list_for_export(frame, measure)
     downloads({name.replace("_", " ").capitalize(): export_frame}, name, xlsx=True)
 
 
-def _not_churned_parts(result: core.RetentionResult) -> str:
+def _not_churned_parts(result: retention_analysis.RetentionResult) -> str:
     """Ties the economics' customer count to the headline's 'Active customers'."""
     counts = result.counts
     return (
-        f"the {formatting.count(counts[core.ACTIVE])} active customers of the headline plus "
-        f"{formatting.count(counts[core.TOO_NEW])} too new to tell"
+        f"the {formatting.count(counts[retention_defaults.ACTIVE])} active customers of the headline plus "
+        f"{formatting.count(counts[retention_defaults.TOO_NEW])} too new to tell"
     )
 
 
-def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
+def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset) -> None:
     st.slider(
         "Discount rate per year", 1, 30, 10, format="%d%%", key=key("discount", dataset),
         help="Your cost of capital: money a year from now is worth this much less than today.",
@@ -443,6 +444,6 @@ def show_economics(result: core.RetentionResult, dataset: Dataset) -> None:
         "uplift_total": st.column_config.NumberColumn(f"Gain on the base ({currency})", format="%,.0f")})  # fmt: skip
 
 
-def remember(dataset: Dataset, result: core.RetentionResult) -> None:
+def remember(dataset: Dataset, result: retention_analysis.RetentionResult) -> None:
     """Leave the result for the Scorecard, tagged with the dataset it belongs to."""
-    st.session_state[state.RETENTION_RESULT] = (dataset.fingerprint, result)
+    session.publish(session.RETENTION, dataset, result)

@@ -22,17 +22,23 @@ import streamlit as st
 from cvm_core import formatting
 from cvm_core.analyses.clv.scenario import Treatment
 from cvm_core.analyses.profitability import pnl as profitability
-from cvm_core.analyses.scorecard import charts
-from cvm_core.analyses.scorecard import measures as core
+from cvm_core.analyses.profitability import whatif
+from cvm_core.analyses.scorecard import (
+    build,
+    charts,
+    formats,
+    pnl_measures,
+    presenting,
+    specs,
+    takeaways,
+)
+from cvm_core.analyses.scorecard import defaults as scorecard_defaults
+from cvm_core.analyses.scorecard import inputs as scorecard_inputs
+from cvm_core.analyses.scorecard import periods as scorecard_periods
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import data, downloads, state
+from ui import data, downloads, session
 from ui.charts import show_chart
-
-try:  # the what-if levers are moving from cvm_core.analyses.profitability.whale to their own module
-    from cvm_core.analyses.profitability import whatif
-except ImportError:  # pragma: no cover - until that move is committed
-    from cvm_core.analyses.profitability import whale as whatif
 
 KEY = "cvm.scorecard"
 TARGETS = f"{KEY}.targets"
@@ -42,8 +48,7 @@ TYPED = f"{KEY}.typed"
 FREQUENCY = f"{KEY}.frequency"
 WATCH_BAND = f"{KEY}.watch_band"
 _VERSION = f"{KEY}.editor_version"
-RESULT = f"{KEY}.result"
-"""(dataset fingerprint, cvm_core.analyses.scorecard.measures.Scorecard) as last shown, for the deck and workbook."""
+"""(dataset fingerprint, cvm_core.analyses.scorecard.inputs.Scorecard) as last shown, for the deck and workbook."""
 PAGES = {
     "pnl": ("pages/whale_curve.py", "Profitability Whale Curve", "the default activity rates"),
     "clv": ("pages/clv.py", "Customer Lifetime Value", "the default CLV model and tiers"),
@@ -51,47 +56,36 @@ PAGES = {
     "retention": ("pages/retention.py", "Retention", "the default churn rule"),
 }
 STATUS_MARKS = {
-    core.ON_TARGET: "🟢 on target", core.WATCH: "🟡 watch", core.OFF_TARGET: "🔴 off target",
-    core.NO_TARGET: "⚪ no target", core.NO_VALUE: "– no value",
+    specs.ON_TARGET: "🟢 on target", specs.WATCH: "🟡 watch", specs.OFF_TARGET: "🔴 off target",
+    specs.NO_TARGET: "⚪ no target", specs.NO_VALUE: "– no value",
 }  # fmt: skip
 
 
 # --- settings ------------------------------------------------------------------------------------
 
 
-def settings_form(dataset: Dataset) -> core.ScorecardSettings:
+def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     """Period length, period and watch band; targets and typed values from session state."""
     start, end = dataset.observation_start, data.observation_end(dataset)
     left, middle, right = st.columns([1, 1, 2])
     frequency = left.radio(
-        "Period", list(core.FREQUENCIES), format_func=core.FREQUENCIES.get, horizontal=True,
+        "Period", list(specs.FREQUENCIES), format_func=specs.FREQUENCIES.get, horizontal=True,
         key=FREQUENCY, help="Compare quarters or months.",
     )  # fmt: skip
-    labels = core.period_labels(start, end, frequency)
-    default = core.default_period(start, end, frequency)
+    labels = scorecard_periods.period_labels(start, end, frequency)
+    default = scorecard_periods.default_period(start, end, frequency)
     period = middle.selectbox(
         "Show period", labels[::-1], index=labels[::-1].index(default),
         key=data.setting_key(f"{KEY}.period.{frequency}", dataset),
         help="Default: the latest complete period. It is compared with the period before it.",
     )  # fmt: skip
     band = right.slider(
-        "Watch band (% of target)", 0, 25, int(core.DEFAULT_WATCH_BAND * 100), key=WATCH_BAND,
+        "Watch band (% of target)", 0, 25, int(specs.DEFAULT_WATCH_BAND * 100), key=WATCH_BAND,
         help="A measure this close to its target (but not there) shows 'watch' instead of 'off target'.",
     )  # fmt: skip
     targets = tuple(sorted(st.session_state.get(TARGETS, {}).items()))
     typed = tuple(sorted(st.session_state.get(TYPED, {}).items()))
-    return core.ScorecardSettings(frequency, period, targets, typed, band / 100)
-
-
-# --- the other pages' results --------------------------------------------------------------------
-
-
-def _stored(key: str, dataset: Dataset):
-    """A (fingerprint, payload) another page published, if it belongs to this dataset."""
-    stored = st.session_state.get(key)
-    if not stored or stored[0] != dataset.fingerprint:
-        return None
-    return stored[1]
+    return scorecard_inputs.ScorecardSettings(frequency, period, targets, typed, band / 100)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Costing every customer with the default rates…")
@@ -108,7 +102,9 @@ def _default_clv(
     _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.DataFrame | None, str]:
     try:
-        return core.default_clv(_dataset.transactions, _summary, unit, pd.Timestamp(end)), ""
+        return scorecard_defaults.default_clv(
+            _dataset.transactions, _summary, unit, pd.Timestamp(end)
+        ), ""
     except CvmError as error:
         return None, str(error)
 
@@ -118,18 +114,22 @@ def _default_segments_retention(
     _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.Series | None, float | None, str]:
     try:
-        segments = core.default_segments(_summary, pd.Timestamp(end))
+        segments = scorecard_defaults.default_segments(_summary, pd.Timestamp(end))
         tx = _dataset.transactions[_dataset.transactions["date"] <= pd.Timestamp(end)]
         return (
             segments,
-            core.default_retention(tx, _summary, _dataset.customers, pd.Timestamp(end)),
+            scorecard_defaults.default_retention(
+                tx, _summary, _dataset.customers, pd.Timestamp(end)
+            ),
             "",
         )
     except CvmError as error:
         return None, None, str(error)
 
 
-def models(dataset: Dataset) -> tuple[core.ModelInputs, profitability.CustomerPnL, dict[str, str]]:
+def models(
+    dataset: Dataset,
+) -> tuple[scorecard_inputs.ModelInputs, profitability.CustomerPnL, dict[str, str]]:
     """The other pages' results for this dataset, or their defaults; plus what fell back and why."""
     summary = data.customer_summary(dataset)
     args = (
@@ -141,14 +141,14 @@ def models(dataset: Dataset) -> tuple[core.ModelInputs, profitability.CustomerPn
     )
     defaults, sources = {}, {}
     pnl_result = _default_pnl(*args)
-    pnl = _stored(state.WHALE_RESULT, dataset)
+    pnl = session.read(session.WHALE_PNL, dataset)
     if pnl is None:
         pnl, defaults["pnl"] = pnl_result.pnl, ""
-    clv = _stored(state.CLV_RESULT, dataset)
+    clv = session.read(session.CLV_CUSTOMERS, dataset)
     if clv is None:
         clv, defaults["clv"] = _default_clv(*args)
-    segments_frame = _stored(state.SEGMENTS_RESULT, dataset)
-    retention = _stored(state.RETENTION_RESULT, dataset)
+    segments_frame = session.read(session.SEGMENTS, dataset)
+    retention = session.read(session.RETENTION, dataset)
     segments = segments_frame["rfm_segment"] if segments_frame is not None else None
     annual = retention.annual_retention if retention is not None else None
     if segments is None or retention is None:
@@ -159,16 +159,16 @@ def models(dataset: Dataset) -> tuple[core.ModelInputs, profitability.CustomerPn
             annual, defaults["retention"] = default_annual, message
     for name, (_, title, default) in PAGES.items():
         sources[name] = f"{title} page" if name not in defaults else default
-    inputs = core.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
+    inputs = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
     return inputs, pnl_result, defaults
 
 
 def scenarios(
-    dataset: Dataset, inputs: core.ModelInputs, pnl_result: profitability.CustomerPnL
-) -> core.Scenarios:
+    dataset: Dataset, inputs: scorecard_inputs.ModelInputs, pnl_result: profitability.CustomerPnL
+) -> scorecard_inputs.Scenarios:
     """The Whale Curve page's fixes replayed on the P&L, and the CLV page's treatments' value."""
     whale_pnl, whale_label = None, ""
-    fixes = _stored(state.WHALE_SCENARIO, dataset)
+    fixes = session.read(session.WHALE_SCENARIO, dataset)
     if fixes is not None and inputs.pnl is not None:
         tiers = inputs.clv["tier"] if inputs.clv is not None and "tier" in inputs.clv else None
         try:
@@ -177,20 +177,20 @@ def scenarios(
             outcome = None
         levers = outcome.steps[outcome.steps["kind"] == "lever"]["step"].tolist() if outcome else []
         if levers:
-            whale_pnl = core.replay_pnl(inputs.pnl, pnl_result.pnl, outcome.pnl)
+            whale_pnl = pnl_measures.replay_pnl(inputs.pnl, pnl_result.pnl, outcome.pnl)
             whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {outcome.target_customers:,} customers"
             if not inputs.pnl["profit"].equals(pnl_result.pnl["profit"]):
                 # The page's own rates are not published; its fixes are replayed on the default
-                # rates and their effect added to the page's P&L (see core.replay_pnl).
+                # rates and their effect added to the page's P&L (see pnl_measures.replay_pnl).
                 whale_label += " (effect measured with the default activity rates)"
     clv_increment, clv_label = None, ""
-    projection = _stored(state.CLV_SCENARIO, dataset)
+    projection = session.read(session.CLV_SCENARIO, dataset)
     if projection is not None and inputs.clv is not None:
         treated = [tier for tier, t in projection.scenario.treatments if t != Treatment()]
         if treated:
             clv_increment = float(projection.total["incremental_value"])
             clv_label = f"CLV treatments for {', '.join(treated)}"
-    return core.Scenarios(whale_pnl, whale_label, clv_increment, clv_label)
+    return scorecard_inputs.Scenarios(whale_pnl, whale_label, clv_increment, clv_label)
 
 
 def _digest(*parts: object) -> str:
@@ -212,17 +212,17 @@ def _digest(*parts: object) -> str:
 
 @st.cache_data(max_entries=16, show_spinner="Scoring the period…")
 def _build(
-    _dataset: Dataset, _summary: pd.DataFrame, _inputs: core.ModelInputs, _scenarios: core.Scenarios,
-    key: str, settings: core.ScorecardSettings, end: dt.date, currency: str,
-) -> core.Scorecard:  # fmt: skip
-    return core.build_scorecard(
+    _dataset: Dataset, _summary: pd.DataFrame, _inputs: scorecard_inputs.ModelInputs, _scenarios: scorecard_inputs.Scenarios,
+    key: str, settings: scorecard_inputs.ScorecardSettings, end: dt.date, currency: str,
+) -> scorecard_inputs.Scorecard:  # fmt: skip
+    return build.build_scorecard(
         _dataset.transactions, _summary, _dataset.customers, _inputs, settings, _scenarios, pd.Timestamp(end), currency
     )  # fmt: skip
 
 
 def scorecard(
-    dataset: Dataset, settings: core.ScorecardSettings
-) -> tuple[core.Scorecard, dict[str, str]]:
+    dataset: Dataset, settings: scorecard_inputs.ScorecardSettings
+) -> tuple[scorecard_inputs.Scorecard, dict[str, str]]:
     """The cached scorecard, and which pages' models fell back to defaults (with any error)."""
     inputs, pnl_result, defaults = models(dataset)
     what_if = scenarios(dataset, inputs, pnl_result)
@@ -234,7 +234,7 @@ def scorecard(
     end = data.observation_end(dataset).date()
     summary = data.customer_summary(dataset)
     result = _build(dataset, summary, inputs, what_if, key, settings, end, data.currency(dataset))
-    st.session_state[RESULT] = (dataset.fingerprint, result)
+    session.publish(session.SCORECARD, dataset, result)
     return result, defaults
 
 
@@ -258,7 +258,7 @@ def show_sources(defaults: dict[str, str]) -> None:
             st.page_link(path, label=f"Open the {title} page", icon=":material/arrow_forward:")
 
 
-def show_period(result: core.Scorecard) -> None:
+def show_period(result: scorecard_inputs.Scorecard) -> None:
     span = f"{result.period_start:%d %b %Y} – {result.period_end:%d %b %Y}"
     partial = " (partial: cut off by the observation end)" if result.partial else ""
     versus = f", compared with {result.previous_period}" if result.previous_period else ""
@@ -278,19 +278,21 @@ HEADLINE = {
 }  # fmt: skip
 
 
-def show_headline(result: core.Scorecard) -> None:
+def show_headline(result: scorecard_inputs.Scorecard) -> None:
     table = result.table.set_index("key")
     for column, (key, label) in zip(st.columns(len(HEADLINE)), HEADLINE.items(), strict=True):
         row = table.loc[key]
-        delta = core.format_change(row["change"], row["change_pct"], row["unit"], result.currency)
+        delta = formats.format_change(
+            row["change"], row["change_pct"], row["unit"], result.currency
+        )
         column.metric(
-            label, core.format_value(row["value"], row["unit"], result.currency),
-            None if delta == "–" else delta, delta_color="normal" if row["better"] == core.HIGHER else "inverse",
+            label, formats.format_value(row["value"], row["unit"], result.currency),
+            None if delta == "–" else delta, delta_color="normal" if row["better"] == specs.HIGHER else "inverse",
             help=row["definition"],
         )  # fmt: skip
         if math.isfinite(row["projected"]):
             column.caption(
-                f"Scenario: {core.format_value(row['projected'], row['unit'], result.currency)}"
+                f"Scenario: {formats.format_value(row['projected'], row['unit'], result.currency)}"
             )
 
 
@@ -311,7 +313,7 @@ def _save_edits(
             continue
         key = keys[int(row)]
         try:
-            value = core.parse_value(change[column], units[int(row)])
+            value = presenting.parse_value(change[column], units[int(row)])
         except CvmError as error:
             st.session_state[_EDIT_ERROR] = str(error)
             continue
@@ -325,7 +327,7 @@ def _save_edits(
 
 def _shown(value: float, unit: str, currency: str) -> str:
     """A stored value as the editor shows it ('' when none), readable back by parse_value."""
-    return core.format_value(value, unit, currency) if math.isfinite(value) else ""
+    return formats.format_value(value, unit, currency) if math.isfinite(value) else ""
 
 
 def show_edit_error() -> None:
@@ -334,25 +336,25 @@ def show_edit_error() -> None:
         st.error(message, icon=":material/error:")
 
 
-def _scorecard_frame(result: core.Scorecard) -> pd.DataFrame:
+def _scorecard_frame(result: scorecard_inputs.Scorecard) -> pd.DataFrame:
     t, cur = result.table, result.currency
     trends = result.trends.groupby("key")["value"].apply(list)
     units = t["unit"].tolist()
     frame = pd.DataFrame({
         "Measure": t["measure"],
-        "Value": [core.format_value(v, u, cur) for v, u in zip(t["value"], units, strict=True)],
-        "Previous": ["snapshot" if s else core.format_value(v, u, cur) for v, u, s in zip(t["previous"], units, t["snapshot"], strict=True)],
-        "Change": [core.format_change(c, p, u, cur) for c, p, u in zip(t["change"], t["change_pct"], units, strict=True)],
+        "Value": [formats.format_value(v, u, cur) for v, u in zip(t["value"], units, strict=True)],
+        "Previous": ["snapshot" if s else formats.format_value(v, u, cur) for v, u, s in zip(t["previous"], units, t["snapshot"], strict=True)],
+        "Change": [formats.format_change(c, p, u, cur) for c, p, u in zip(t["change"], t["change_pct"], units, strict=True)],
         "Trend": [trends.get(k, []) for k in t["key"]],
         "Target": [_shown(v, u, cur) for v, u in zip(t["target"], units, strict=True)],
         "Status": [STATUS_MARKS[s] for s in t["status"]],
-        "Scenario": [core.format_value(v, u, cur) for v, u in zip(t["projected"], units, strict=True)],
+        "Scenario": [formats.format_value(v, u, cur) for v, u in zip(t["projected"], units, strict=True)],
         "Definition": [d if not n else f"{d} Needs {n}." for d, n in zip(t["definition"], t["needs"], strict=True)],
     })  # fmt: skip
     return frame if result.scenario_labels else frame.drop(columns=["Scenario"])
 
 
-def show_scorecard(result: core.Scorecard) -> None:
+def show_scorecard(result: scorecard_inputs.Scorecard) -> None:
     """One editable table per perspective: everything read-only except the targets."""
     show_edit_error()
     frame, t = _scorecard_frame(result), result.table
@@ -361,13 +363,13 @@ def show_scorecard(result: core.Scorecard) -> None:
         "Value": st.column_config.TextColumn(result.period, width=95, help="Value in the chosen period"),
         "Previous": st.column_config.TextColumn(result.previous_period or "Previous", width=95, help="Value in the previous period"),
         "Change": st.column_config.TextColumn("Change", width=85, help="Percentage points for shares, percent otherwise"),
-        "Trend": st.column_config.LineChartColumn("Trend", width=80, help=f"Up to {core.TREND_PERIODS} periods to {result.period}"),
+        "Trend": st.column_config.LineChartColumn("Trend", width=80, help=f"Up to {specs.TREND_PERIODS} periods to {result.period}"),
         "Target": st.column_config.TextColumn("Target ✎", width=95, help="Type a target in the measure's unit: 1200, €1,200, 35% (or 35 for 35%). Clear it to remove."),
         "Status": st.column_config.TextColumn("Status", width=115),
         "Scenario": st.column_config.TextColumn("Scenario", width=95, help="Projected value with the what-if treatments"),
         "Definition": st.column_config.TextColumn("Definition", width="large"),
     }  # fmt: skip
-    for perspective in core.PERSPECTIVES:
+    for perspective in specs.PERSPECTIVES:
         rows = (t["perspective"] == perspective).to_numpy()
         part = frame[rows].reset_index(drop=True)
         key = f"{_editor_key()}.{perspective}"
@@ -379,7 +381,7 @@ def show_scorecard(result: core.Scorecard) -> None:
         )  # fmt: skip
 
 
-def show_typed_inputs(result: core.Scorecard) -> None:
+def show_typed_inputs(result: scorecard_inputs.Scorecard) -> None:
     """Measures the data cannot support: what would enable each, and a value the user types in."""
     t = result.table
     show_edit_error()
@@ -390,7 +392,7 @@ def show_typed_inputs(result: core.Scorecard) -> None:
     frame = pd.DataFrame({
         "Measure": rows["measure"], "Would be computed from": rows["needs"].str.capitalize(),
         "Your value": [_shown(v, u, result.currency) if s == "typed in" else "" for v, u, s in zip(rows["value"], rows["unit"], rows["source"], strict=True)],
-        "Unit": ["%" if u == core.SHARE else result.currency if u == core.MONEY else u for u in rows["unit"]],
+        "Unit": ["%" if u == specs.SHARE else result.currency if u == specs.MONEY else u for u in rows["unit"]],
     })  # fmt: skip
     key = f"{_editor_key()}.typed"
     st.data_editor(
@@ -405,34 +407,34 @@ def show_typed_inputs(result: core.Scorecard) -> None:
     )  # fmt: skip
 
 
-def show_trends(result: core.Scorecard) -> None:
+def show_trends(result: scorecard_inputs.Scorecard) -> None:
     if result.trends.empty:
         st.info("No measure has values to chart yet.")
         return
     chart = charts.trend_heatmap(result.trends)
-    takeaway = core.takeaway(result)
+    takeaway = takeaways.takeaway(result)
     show_chart(chart, f"{takeaway} Colour compares each period with the measure's own average over the periods shown.",
                name="Scorecard trends", data=result.trends, takeaway=takeaway)  # fmt: skip
 
 
-def show_breakdowns(result: core.Scorecard) -> None:
+def show_breakdowns(result: scorecard_inputs.Scorecard) -> None:
     channel, segment = result.breakdowns.get("channel"), result.breakdowns.get("segment")
     left, right = st.columns(2)
     if channel is not None and not channel.empty:
         with left:
-            takeaway = core.channel_takeaway(channel, result.period)
+            takeaway = takeaways.channel_takeaway(channel, result.period)
             show_chart(charts.channel_chart(channel, result.currency), takeaway,
                        name="Cost-to-serve by channel", data=channel, takeaway=takeaway)  # fmt: skip
     if segment is not None and not segment.empty:
         with right:
-            takeaway = core.segment_takeaway(segment, result.period, result.currency)
+            takeaway = takeaways.segment_takeaway(segment, result.period, result.currency)
             show_chart(charts.segment_chart(segment, result.currency), takeaway,
                        name="Profit contribution by segment", data=segment, takeaway=takeaway)  # fmt: skip
 
 
-def show_downloads(result: core.Scorecard) -> None:
-    table = core.scorecard_table(result)
-    numbers = core.scorecard_table(result, formatted=False)
+def show_downloads(result: scorecard_inputs.Scorecard) -> None:
+    table = presenting.scorecard_table(result)
+    numbers = presenting.scorecard_table(result, formatted=False)
     downloads.csv_and_excel(table, "scorecard", KEY, "Scorecard", sheet="Scorecard", excel=numbers)
     st.caption(
         formatting.count(len(table))

@@ -9,16 +9,19 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.segments import affinity, charts
+from cvm_core.analyses.segments import affinity, campaigns, charts, defaults, takeaways
+from cvm_core.analyses.segments import analysis as segments_analysis
+from cvm_core.analyses.segments import clustering as segments_clustering
+from cvm_core.analyses.segments import contribution as segments_contribution
 from cvm_core.analyses.segments import rfm as core
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import data, downloads, state
+from ui import data, downloads, session
 from ui.charts import show_chart
 
 KEY = "cvm.segments"
 AUTO_K = "Auto (best silhouette)"
-K_CHOICES = [AUTO_K, *range(core.K_RANGE[0], core.K_RANGE[1] + 1)]
+K_CHOICES = [AUTO_K, *range(segments_clustering.K_RANGE[0], segments_clustering.K_RANGE[1] + 1)]
 
 
 def key(name: str, dataset: Dataset) -> str:
@@ -30,16 +33,18 @@ def key(name: str, dataset: Dataset) -> str:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _numeric_attributes(_dataset: Dataset, fingerprint: str) -> list[str]:
-    return list(core.numeric_attributes(_dataset.customers, _dataset.cost_to_serve).columns)
+    return list(
+        segments_contribution.numeric_attributes(_dataset.customers, _dataset.cost_to_serve).columns
+    )
 
 
-def settings_form(dataset: Dataset) -> core.SegmentSettings:
+def settings_form(dataset: Dataset) -> segments_analysis.SegmentSettings:
     """Frequency measure, number of clusters and extra clustering attributes."""
     left, middle, right = st.columns([1, 1, 2])
     frequency = left.radio(
         "Frequency counts",
-        list(core.FREQUENCY_MEASURES),
-        format_func=lambda f: core.FREQUENCY_MEASURES[f].capitalize(),
+        list(defaults.FREQUENCY_MEASURES),
+        format_func=lambda f: defaults.FREQUENCY_MEASURES[f].capitalize(),
         key=key("frequency", dataset),
         help="Orders: distinct order numbers (purchase days when no order column is mapped). "
         "Purchase days: days with at least one purchase.",
@@ -54,7 +59,7 @@ def settings_form(dataset: Dataset) -> core.SegmentSettings:
     attributes = right.multiselect(
         "Also cluster on",
         options,
-        format_func=core.attribute_label,
+        format_func=segments_contribution.attribute_label,
         key=key("attributes", dataset),
         placeholder="Recency, frequency and net revenue only"
         if options
@@ -63,7 +68,7 @@ def settings_form(dataset: Dataset) -> core.SegmentSettings:
         help="Numeric customer attributes (customer table, cost-to-serve drivers). Customers "
         "without a value get the median.",
     )
-    return core.SegmentSettings(
+    return segments_analysis.SegmentSettings(
         frequency=frequency,
         n_clusters=None if k == AUTO_K else int(k),
         cluster_attributes=tuple(attributes),
@@ -102,8 +107,8 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
             grid = core.grid_from_frame(edited)
         except CvmError as error:
             st.error(f"{error} Using the default map until then.", icon=":material/error:")
-            grid = core.RFM_SEGMENT_GRID
-    return tuple(tuple(grid[r]) for r in range(1, core.N_SCORES + 1))
+            grid = defaults.RFM_SEGMENT_GRID
+    return tuple(tuple(grid[r]) for r in range(1, defaults.N_SCORES + 1))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -113,9 +118,9 @@ def _analyse(
     fingerprint: str,
     unit: str,
     end: dt.date,
-    settings: core.SegmentSettings,
-) -> core.SegmentAnalysis:
-    return core.analyse_segments(
+    settings: segments_analysis.SegmentSettings,
+) -> segments_analysis.SegmentAnalysis:
+    return segments_analysis.analyse_segments(
         _summary,
         _dataset.transactions,
         _dataset.customers,
@@ -125,7 +130,9 @@ def _analyse(
     )
 
 
-def analyse(dataset: Dataset, settings: core.SegmentSettings) -> core.SegmentAnalysis:
+def analyse(
+    dataset: Dataset, settings: segments_analysis.SegmentSettings
+) -> segments_analysis.SegmentAnalysis:
     """Run (or fetch) the analysis; stop the page with a message if the data cannot be segmented."""
     summary = data.customer_summary(dataset)
     end = data.observation_end(dataset)
@@ -137,7 +144,7 @@ def analyse(dataset: Dataset, settings: core.SegmentSettings) -> core.SegmentAna
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()
-    st.session_state[state.SEGMENTS_RESULT] = (dataset.fingerprint, result.segment_frame())
+    session.publish(session.SEGMENTS, dataset, result.segment_frame())
     return result
 
 
@@ -173,7 +180,8 @@ def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
     for column in shown.columns:
         if column.startswith("avg_") and column not in config:
             config[column] = st.column_config.NumberColumn(
-                f"Avg {core.attribute_label(column[4:]).lower()}", format="localized"
+                f"Avg {segments_contribution.attribute_label(column[4:]).lower()}",
+                format="localized",
             )
     height = 35 * (len(shown) + 1) + 3 if len(shown) <= 30 else "auto"
     st.dataframe(shown, hide_index=True, column_config=config, height=height)
@@ -182,7 +190,7 @@ def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
 # --- tabs -------------------------------------------------------------------------------------
 
 
-def show_headline(result: core.SegmentAnalysis) -> None:
+def show_headline(result: segments_analysis.SegmentAnalysis) -> None:
     table = result.contribution["RFM segment"].set_index("segment")
     cols = st.columns(4)
     cols[0].metric("Customers", formatting.count(int(table["customers"].sum())))
@@ -199,7 +207,7 @@ def show_headline(result: core.SegmentAnalysis) -> None:
     cols[3].metric("Clusters", formatting.count(clusters.n_clusters_) if clusters else "–")
 
 
-def show_rfm(result: core.SegmentAnalysis, currency: str) -> None:
+def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
     for note in result.rfm.notes:
         st.info(note, icon=":material/info:")
     cells = core.grid_cells(result.rfm)
@@ -212,7 +220,7 @@ def show_rfm(result: core.SegmentAnalysis, currency: str) -> None:
         "Percentages: share of customers.",
         name="RFM segment map",
         data=cells,
-        takeaway=core.contribution_takeaway(table, "RFM segment"),
+        takeaway=takeaways.contribution_takeaway(table, "RFM segment"),
     )
     _table(table.drop(columns=["avg_monetary"]), currency, "RFM segment")
     with st.expander("What each segment means, and what to do"):
@@ -220,7 +228,9 @@ def show_rfm(result: core.SegmentAnalysis, currency: str) -> None:
             {
                 "Segment": order,
                 "What it means": [
-                    core.RFM_SEGMENT_DESCRIPTIONS.get(s, "Your own segment (from the edited map).")
+                    defaults.RFM_SEGMENT_DESCRIPTIONS.get(
+                        s, "Your own segment (from the edited map)."
+                    )
                     for s in order
                 ],
             }
@@ -232,7 +242,7 @@ def show_rfm(result: core.SegmentAnalysis, currency: str) -> None:
         )
 
 
-def show_clusters(result: core.SegmentAnalysis, currency: str) -> None:
+def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
     clusters = result.clusters
     if clusters is None:
         st.warning(
@@ -250,7 +260,7 @@ def show_clusters(result: core.SegmentAnalysis, currency: str) -> None:
     )
     st.markdown(
         f"**{clusters.n_clusters_} clusters** ({how}) from k-means on log-scaled, standardised "
-        f"{', '.join(core.attribute_label(f).lower() for f in clusters.features_)}. "
+        f"{', '.join(segments_contribution.attribute_label(f).lower() for f in clusters.features_)}. "
         + judged
         + f"; the final model is {clusters.algorithm_} on all customers."
     )
@@ -266,7 +276,7 @@ def show_clusters(result: core.SegmentAnalysis, currency: str) -> None:
         "per customer, bigger = more customers. Names describe the cluster's typical customer.",
         name="Clusters by recency and value",
         data=profile,
-        takeaway=core.contribution_takeaway(profile, "cluster"),
+        takeaway=takeaways.contribution_takeaway(profile, "cluster"),
     )
     _table(profile.drop(columns=["avg_monetary"]), currency, "Cluster")
     if len(clusters.silhouette_) > 1:
@@ -276,11 +286,13 @@ def show_clusters(result: core.SegmentAnalysis, currency: str) -> None:
             "(1 = perfectly separated, 0 = overlapping). The orange dot is the k used.",
             name="Cluster separation by k",
             data=clusters.silhouette_.reset_index(),
-            takeaway=core.silhouette_takeaway(clusters),
+            takeaway=takeaways.silhouette_takeaway(clusters),
         )
 
 
-def show_contribution(result: core.SegmentAnalysis, dataset: Dataset, currency: str) -> None:
+def show_contribution(
+    result: segments_analysis.SegmentAnalysis, dataset: Dataset, currency: str
+) -> None:
     dimension = st.selectbox(
         "Break down by", list(result.contribution), key=key("dimension", dataset)
     )
@@ -292,7 +304,7 @@ def show_contribution(result: core.SegmentAnalysis, dataset: Dataset, currency: 
         + ". A blue bar far longer than the grey one marks a group worth more than its size.",
         name=f"Contribution by {dimension}",
         data=table,
-        takeaway=core.contribution_takeaway(table, dimension),
+        takeaway=takeaways.contribution_takeaway(table, dimension),
     )
     if not result.has_margin:
         st.caption(
@@ -313,7 +325,7 @@ _PAIR_COLUMNS = {
 }
 
 
-def show_cross_sell(result: core.SegmentAnalysis, dataset: Dataset) -> None:
+def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset) -> None:
     if result.affinity_message:
         st.info(result.affinity_message, icon=":material/info:")
     if result.baskets is None or len(result.baskets.categories) < 2:
@@ -366,7 +378,9 @@ def show_cross_sell(result: core.SegmentAnalysis, dataset: Dataset) -> None:
     )
 
 
-def show_downloads(result: core.SegmentAnalysis, dataset: Dataset, currency: str) -> None:
+def show_downloads(
+    result: segments_analysis.SegmentAnalysis, dataset: Dataset, currency: str
+) -> None:
     order = list(result.rfm.table["rfm_segment"].cat.categories)
     chosen = st.multiselect(
         "Only customers in these RFM segments",
@@ -375,9 +389,9 @@ def show_downloads(result: core.SegmentAnalysis, dataset: Dataset, currency: str
         placeholder="All segments",
         help="Leave empty for every customer.",
     )
-    members = partial(core.membership_export, result, currency, tuple(chosen))
-    offers = partial(core.next_best_export, result, currency, tuple(chosen))
-    sizes = core.export_sizes(result, tuple(chosen))
+    members = partial(campaigns.membership_export, result, currency, tuple(chosen))
+    offers = partial(campaigns.next_best_export, result, currency, tuple(chosen))
+    sizes = campaigns.export_sizes(result, tuple(chosen))
     st.markdown(
         f"**Segment membership** ({formatting.count(sizes.members)} customers): RFM segment, "
         "cluster, scores and next-best category."

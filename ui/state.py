@@ -15,28 +15,8 @@ CURRENCY = "cvm.currency"  # suffixed per dataset
 UPLOAD_DATE_ORDER = "cvm.upload.date_order"
 UPLOAD_LOAD_ERROR = "cvm.upload.error"
 
-CLV_SCENARIO = "cvm.clv.scenario"
-"""The CLV page's what-if scenario (a plain core object), for the Scorecard."""
-
-CLV_RESULT = "cvm.clv.result"
-"""The CLV page's latest per-customer predictions (P(alive), CLV, tier), for Retention and Scorecard."""
-
-WHALE_SCENARIO = "cvm.whale.scenario"
-"""The whale-curve page's what-if fixes, for the Scorecard."""
-
-RETENTION_RESULT = "cvm.retention.result"
-"""(dataset.fingerprint, cvm_core.analyses.retention.churn.RetentionResult) of the Retention page's latest run, for
-the Scorecard: annual_retention, churn_by_period (churn/retention rate per period), churned_share."""
-
-SEGMENTS_RESULT = "cvm.segments.result"
-"""(dataset.fingerprint, frame) of the Segments page's latest run, for Whale Curve, Retention and
-Scorecard: frame indexed by customer_id with columns rfm_segment (ordered categorical), cluster (the
-cluster's descriptive name, ordered by value; None when clustering was not possible) and
-next_best_category (None when no category qualifies or the data has no category column)."""
-
-WHALE_RESULT = "cvm.whale.result"
-"""The whale-curve page's customer P&L for the Scorecard: (dataset fingerprint, DataFrame indexed by
-customer_id with revenue, returns, cogs, cost_to_serve, profit)."""
+# Results pages share (CLV values, segments, the P&L, retention, scorecard, what-ifs) are not
+# plain keys: they live in ui/session.py, published and read per dataset.
 
 DECK_CHARTS = "cvm.deck.charts"
 """dict file-stem -> ui.charts.DeckChart(title, chart, takeaway): every chart shown this session, latest

@@ -15,11 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.profitability import charts, whale
+from cvm_core.analyses.profitability import activities as profitability_activities
+from cvm_core.analyses.profitability import analysis as profitability_analysis
+from cvm_core.analyses.profitability import charts, drilldown, takeaways
+from cvm_core.analyses.profitability import drivers as profitability_drivers
 from cvm_core.analyses.profitability import pnl as profitability
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import data, downloads, state
+from ui import data, downloads, session
 from ui.charts import show_chart
 
 _KEY = "whale"
@@ -44,12 +47,12 @@ class CostModel:
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            list(self.activities), columns=list(profitability.ACTIVITY_COLUMNS)
+            list(self.activities), columns=list(profitability_activities.ACTIVITY_COLUMNS)
         ).astype({c: float for c in ("cost_per_unit", "minutes_per_unit", "cost_per_minute")})
 
 
 def _rows(table: pd.DataFrame) -> tuple[tuple, ...]:
-    clean = table[list(profitability.ACTIVITY_COLUMNS)].astype(object)
+    clean = table[list(profitability_activities.ACTIVITY_COLUMNS)].astype(object)
     return tuple(
         tuple(None if pd.isna(v) else v for v in row) for row in clean.itertuples(index=False)
     )
@@ -79,7 +82,7 @@ def _activity_upload(dataset: Dataset) -> None:
         return
     st.session_state[_key("loaded", dataset)] = digest
     try:
-        table = profitability.read_activity_table(raw, upload.name)
+        table = profitability_activities.read_activity_table(raw, upload.name)
     except CvmError as error:
         st.error(f"Could not use '{upload.name}': {error}", icon=":material/error:")
         return
@@ -96,7 +99,9 @@ def _set_base(dataset: Dataset, table: pd.DataFrame) -> None:
 
 
 def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame:
-    base = st.session_state.get(activity_table_key(dataset), profitability.DEFAULT_ACTIVITIES)
+    base = st.session_state.get(
+        activity_table_key(dataset), profitability_activities.DEFAULT_ACTIVITIES
+    )
     options = list(dict.fromkeys([*drivers, *base["driver"].dropna().astype(str)]))
     money = f"{currency} per driver unit"
     edited = st.data_editor(
@@ -119,12 +124,14 @@ def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame
         },
     )  # fmt: skip
     try:
-        table = profitability.activity_table(edited)
+        table = profitability_activities.activity_table(edited)
     except CvmError as error:
         st.error(
             f"{error} Until this is fixed the last valid table is used.", icon=":material/error:"
         )
-        return st.session_state.get(_key("valid", dataset), profitability.DEFAULT_ACTIVITIES)
+        return st.session_state.get(
+            _key("valid", dataset), profitability_activities.DEFAULT_ACTIVITIES
+        )
     st.session_state[_key("valid", dataset)] = table
     return table
 
@@ -132,7 +139,7 @@ def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame
 def cost_model_form(dataset: Dataset) -> CostModel:
     """Activity table editor (with load/save/reset), small-order threshold and margin setting."""
     currency = data.currency(dataset)
-    drivers = profitability.available_drivers(dataset.transactions, dataset.cost_to_serve)
+    drivers = profitability_drivers.available_drivers(dataset.transactions, dataset.cost_to_serve)
     st.caption(
         "Each activity's cost is its driver volume times the cost per driver unit (or, time-driven, "
         "minutes per unit x cost per minute). Default rates are calibrated for the demo data: "
@@ -143,21 +150,21 @@ def cost_model_form(dataset: Dataset) -> CostModel:
     table = _editor(dataset, drivers, currency)
     left, middle, right = st.columns(3)
     threshold = left.number_input(
-        f"Small-order threshold ({currency})", min_value=0.0, value=profitability.SMALL_ORDER_THRESHOLD,
+        f"Small-order threshold ({currency})", min_value=0.0, value=profitability_activities.SMALL_ORDER_THRESHOLD,
         step=5.0, key=_key("threshold", dataset), help="Orders with a gross value below this count as 'Small orders'.",
     )  # fmt: skip
     has_cost = dataset.has("cost")
     margin = middle.slider(
-        "Gross margin for cost of goods (%)", 0, 90, int(profitability.DEFAULT_GROSS_MARGIN * 100),
+        "Gross margin for cost of goods (%)", 0, 90, int(profitability_activities.DEFAULT_GROSS_MARGIN * 100),
         key=_key("margin", dataset), disabled=has_cost,
         help="Used only where the data has no cost-of-goods column: cost of goods = net revenue x (1 - margin).",
     )  # fmt: skip
     if right.button(
         "Reset to default rates", icon=":material/restart_alt:", key=_key("reset", dataset)
     ):
-        _set_base(dataset, profitability.DEFAULT_ACTIVITIES)
+        _set_base(dataset, profitability_activities.DEFAULT_ACTIVITIES)
         st.rerun()
-    frame = profitability.activity_table_for_export(table)
+    frame = profitability_activities.activity_table_for_export(table)
     downloads.csv_and_excel(
         frame, "activity_table", "whale.activities.dl", "Save the activity table"
     )
@@ -176,44 +183,33 @@ def _analysis(
     end: dt.date,
     model: CostModel,
     currency: str,
-) -> whale.WhaleAnalysis:
-    return whale.analyse(
+) -> profitability_analysis.WhaleAnalysis:
+    return profitability_analysis.analyse(
         _summary, _dataset.transactions, model.frame(), _dataset.cost_to_serve,
         model.small_order_threshold, model.gross_margin, pd.Timestamp(end), currency,
     )  # fmt: skip
 
 
-def analysis(dataset: Dataset, model: CostModel) -> whale.WhaleAnalysis:
-    """The cached P&L and whale curve; also published for the Scorecard (state.WHALE_RESULT)."""
+def analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
+    """The cached P&L and whale curve; also published for the Scorecard (session.WHALE_PNL)."""
     summary = data.customer_summary(dataset)
     end = data.observation_end(dataset).date()
     result = _analysis(
         dataset, summary, dataset.fingerprint, data.unit(), end, model, data.currency(dataset)
     )
     columns = ["revenue", "returns", "cogs", "cost_to_serve", "profit"]
-    st.session_state[state.WHALE_RESULT] = (dataset.fingerprint, result.result.pnl[columns])
+    session.publish(session.WHALE_PNL, dataset, result.result.pnl[columns])
     return result
-
-
-def _from_other_page(key: str | None, dataset: Dataset, column: str) -> pd.Series | None:
-    """A per-customer column another page published as (fingerprint, frame), for this dataset."""
-    stored = st.session_state.get(key) if key else None
-    if not isinstance(stored, tuple) or len(stored) != 2 or stored[0] != dataset.fingerprint:
-        return None
-    frame = stored[1]
-    if isinstance(frame, pd.DataFrame) and column in frame and frame[column].notna().any():
-        return frame[column]
-    return None
 
 
 def tiers(dataset: Dataset) -> pd.Series | None:
     """CLV value tier per customer, when the CLV page has run on this dataset."""
-    return _from_other_page(state.CLV_RESULT, dataset, "tier")
+    return session.read_column(session.CLV_CUSTOMERS, dataset, "tier")
 
 
 def segments(dataset: Dataset) -> pd.Series | None:
     """RFM segment per customer, when the Segments page has run on this dataset."""
-    return _from_other_page(state.SEGMENTS_RESULT, dataset, "rfm_segment")
+    return session.read_column(session.SEGMENTS, dataset, "rfm_segment")
 
 
 # --- downloads -----------------------------------------------------------------------------------
@@ -232,7 +228,7 @@ def as_percent(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**{c: frame[c] * 100 for c in present})
 
 
-def show_headline(result: whale.WhaleAnalysis, currency: str) -> None:
+def show_headline(result: profitability_analysis.WhaleAnalysis, currency: str) -> None:
     """Five key figures and the one-sentence reading of the curve."""
     s = result.curve.summary
     money = formatting.money_short
@@ -255,7 +251,7 @@ def show_headline(result: whale.WhaleAnalysis, currency: str) -> None:
         st.warning(s.explanation(currency), icon=":material/warning:")
 
 
-def show_curve(result: whale.WhaleAnalysis, currency: str) -> None:
+def show_curve(result: profitability_analysis.WhaleAnalysis, currency: str) -> None:
     s = result.curve.summary
     caption = "Each point adds one more customer, most profitable first."
     if s.meaningful and not s.all_profitable:
@@ -272,7 +268,7 @@ def show_curve(result: whale.WhaleAnalysis, currency: str) -> None:
         st.info(note, icon=":material/info:")
 
 
-def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
+def show_cost_model_summary(result: profitability_analysis.WhaleAnalysis, currency: str) -> None:
     """Activity costs (chart + table) and the overall P&L to reconcile with the books."""
     r = result.result
     margin = (
@@ -291,7 +287,7 @@ def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
             charts.activity_cost_chart(r.activities, currency),
             "Total cost assigned to customers by each activity over the period analysed.",
             name="Cost-to-serve by activity", data=profitability.readable(r.activities),
-            takeaway=whale.activity_takeaway(r.activities, currency),
+            takeaway=takeaways.activity_takeaway(r.activities, currency),
         )  # fmt: skip
     columns = [
         "activity",
@@ -329,34 +325,38 @@ def show_cost_model_summary(result: whale.WhaleAnalysis, currency: str) -> None:
                   "whale.activity_totals.dl", "Cost by activity")  # fmt: skip
 
 
-def show_customer_pnl_download(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
+def show_customer_pnl_download(
+    result: profitability_analysis.WhaleAnalysis, dataset: Dataset
+) -> None:
     st.markdown("**Customer P&L**: one row per customer with every activity's cost.")
     table = lambda: profitability.customer_pnl_table(result.result, dataset.customers)  # noqa: E731
     downloads.csv_and_excel(table, "customer_pnl", "whale.pnl.dl", "Customer P&L")
 
 
-def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> None:
+def show_loss_makers(
+    result: profitability_analysis.WhaleAnalysis, dataset: Dataset, currency: str
+) -> None:
     r = result.result
-    table = whale.loss_makers(r, dataset.customers)
+    table = drilldown.loss_makers(r, dataset.customers)
     if table.empty:
         st.success("No customer loses money with these rates.", icon=":material/check_circle:")
         return
-    drivers = whale.loss_drivers(r)
-    worst = whale.worst_customers_costs(r, 15)
+    drivers = drilldown.loss_drivers(r)
+    worst = drilldown.worst_customers_costs(r, 15)
     left, right = st.columns(2)
     with left:
         show_chart(
             charts.loss_drivers_chart(drivers, currency),
             "Average cost-to-serve per customer: loss-makers (red) against profitable customers (green).",
             name="Cost per customer by activity", data=drivers,
-            takeaway=whale.loss_driver_takeaway(drivers, currency),
+            takeaway=takeaways.loss_driver_takeaway(drivers, currency),
         )  # fmt: skip
     with right:
         show_chart(
             charts.worst_customers_chart(worst, currency),
             "The customers losing most: their cost-to-serve by activity; the black tick is their gross margin.",
             name="Biggest loss-makers", data=worst,
-            takeaway=whale.worst_customers_takeaway(worst, currency),
+            takeaway=takeaways.worst_customers_takeaway(worst, currency),
         )  # fmt: skip
     st.markdown(f"**{formatting.count(len(table))} loss-making customers**, worst first")
     money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format=MONEY)
@@ -380,9 +380,11 @@ def show_loss_makers(result: whale.WhaleAnalysis, dataset: Dataset, currency: st
     )
 
 
-def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) -> None:
+def show_segments(
+    result: profitability_analysis.WhaleAnalysis, dataset: Dataset, currency: str
+) -> None:
     tier, segment = tiers(dataset), segments(dataset)
-    options = whale.grouping_options(result.result.pnl, dataset.customers, tier, segment)
+    options = drilldown.grouping_options(result.result.pnl, dataset.customers, tier, segment)
     default = list(options).index("Main channel") if "Main channel" in options else 0
     by = st.selectbox(
         "Split customers by", list(options), index=default, key=_key("group_by", dataset)
@@ -391,7 +393,7 @@ def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) 
         st.caption(
             "Value tiers appear here once the CLV page has run; RFM segments once the Segments page has."
         )
-    curves = whale.segment_curves(result.result.pnl, options[by], currency=currency)
+    curves = drilldown.segment_curves(result.result.pnl, options[by], currency=currency)
     left, right = st.columns(2)
     with left:
         if curves.points.empty:
@@ -403,7 +405,7 @@ def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) 
                 charts.segment_chart(curves.points, by),
                 "Each group's own whale curve: a high hump means a few customers carry the group.",
                 name=f"Whale curves by {by}", data=curves.points,
-                takeaway=whale.segment_curve_takeaway(curves.table),
+                takeaway=takeaways.segment_curve_takeaway(curves.table),
             )  # fmt: skip
         for note in curves.notes:
             st.caption(note)
@@ -412,7 +414,7 @@ def show_segments(result: whale.WhaleAnalysis, dataset: Dataset, currency: str) 
             charts.profit_by_chart(curves.table, by, currency),
             "Operating profit per group after cost-to-serve; red groups lose money.",
             name=f"Operating profit by {by}", data=profitability.readable(curves.table),
-            takeaway=whale.group_takeaway(curves.table, by, currency),
+            takeaway=takeaways.group_takeaway(curves.table, by, currency),
         )  # fmt: skip
     # Groups whose curve is not drawn have no peak: shown as "–", never as 0% or NaN.
     shown = curves.table.assign(
@@ -438,7 +440,7 @@ def _group_columns(by: str, currency: str) -> dict:
     return {"group": by, **money, **percent, **counts, **peaks}
 
 
-def show_profit_vs_revenue(result: whale.WhaleAnalysis) -> None:
+def show_profit_vs_revenue(result: profitability_analysis.WhaleAnalysis) -> None:
     points = result.chart
     if "cum_profit_pct" not in points or "cum_revenue_share" not in points:
         st.info(
@@ -452,5 +454,5 @@ def show_profit_vs_revenue(result: whale.WhaleAnalysis) -> None:
         "the curve moves right but falls, revenue is being bought at a loss.",
         name="Profit against revenue",
         data=points[["rank", "customer_share", "cum_revenue_share", "cum_profit_pct"]],
-        takeaway=whale.revenue_takeaway(result.curve),
+        takeaway=takeaways.revenue_takeaway(result.curve),
     )  # fmt: skip

@@ -11,12 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.profitability import charts, whale
+from cvm_core.analyses.profitability import analysis, charts, whatif_settings
 from cvm_core.analyses.profitability import whatif as whale_whatif
-from cvm_core.analyses.profitability.whatif import ScenarioBase, ScenarioResult, WhaleScenario
+from cvm_core.analyses.profitability.scenario_base import ScenarioBase
+from cvm_core.analyses.profitability.whatif import ScenarioResult
+from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import data, state
+from ui import data, session
 from ui.charts import show_chart
 from ui.whale import tiers
 
@@ -33,14 +35,14 @@ def _target_options(base: ScenarioBase, tier: pd.Series | None) -> dict[str, str
     """Target code -> label with the number of customers in it (codes keep the choice stable)."""
     count = formatting.count
     options = {
-        whale_whatif.TARGET_UNPROFITABLE: f"Unprofitable customers ({count(base.today.unprofitable)})",
-        whale_whatif.TARGET_ALL: f"All customers ({count(base.customers)})",
+        whatif_settings.TARGET_UNPROFITABLE: f"Unprofitable customers ({count(base.today.unprofitable)})",
+        whatif_settings.TARGET_ALL: f"All customers ({count(base.customers)})",
     }
     if tier is not None:
         counts = tier.reindex(base.index).value_counts(sort=False)
         for name, n in counts.items():
             if n:
-                options[f"{whale_whatif.TIER_PREFIX}{name}"] = f"CLV tier {name} ({count(n)})"
+                options[f"{whatif_settings.TIER_PREFIX}{name}"] = f"CLV tier {name} ({count(n)})"
     return options
 
 
@@ -159,7 +161,7 @@ def show_scenario(outcome: ScenarioResult, currency: str) -> None:
 
 
 @st.fragment
-def what_if(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
+def what_if(result: analysis.WhaleAnalysis, dataset: Dataset) -> None:
     """Levers -> scenario -> new curve; reruns alone when a lever moves."""
     currency = data.currency(dataset)
     tier = tiers(dataset)
@@ -169,7 +171,7 @@ def what_if(result: whale.WhaleAnalysis, dataset: Dataset) -> None:
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         return
-    st.session_state[state.WHALE_SCENARIO] = (dataset.fingerprint, scenario)
+    session.publish(session.WHALE_SCENARIO, dataset, scenario)
     if outcome.target_customers == 0:
         st.info(
             "The chosen group has no customers (with these rates nobody loses money, for example), "

@@ -1,66 +1,39 @@
-"""Command-line commands; shared input options (file, sheet, column mapping)."""
+"""Command-line commands: one per analysis in the registry, plus the data and report commands.
+
+:data:`COMMANDS` maps each command to its one-line help and its module. Modules are imported only
+when their command runs (see ``cvm_core.__main__``): ``clv`` never loads scikit-learn or
+python-pptx, and ``--help`` loads nothing heavy at all.
+"""
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+from dataclasses import dataclass
 
-from cvm_core.errors import CvmError
-from cvm_core.intake.dataset import Dataset, guess_sheet_roles, load_file
-from cvm_core.intake.io import read_workbook
-from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, guess_mapping
-from cvm_core.intake.validate import ValidationOptions
+from cvm_core.analyses.registry import ANALYSES
 
 
-def add_input_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "file", type=Path, help="Transactions file: CSV/TSV/TXT, xlsx/xls/xlsb/ods or Parquet."
-    )
-    parser.add_argument("--sheet", help="Sheet holding the transactions (default: guessed).")
-    parser.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar="ROLE=COLUMN",
-        help=f"Override a guessed column role; roles: {', '.join(TRANSACTION_ROLES)}.",
-    )
-    parser.add_argument("--date-order", choices=["auto", "dayfirst", "monthfirst"], default="auto")
-    parser.add_argument(
-        "--observation-end", help="Ignore transactions after this date (YYYY-MM-DD)."
-    )
-    parser.add_argument("--unit", choices=["day", "week", "month"], default="week")
+@dataclass(frozen=True)
+class Command:
+    help: str
+    module: str
 
 
-def load_from_args(args: argparse.Namespace) -> Dataset:
-    """Read and validate the file named on the command line, applying --sheet and --map."""
-    if not args.file.exists():
-        raise CvmError(f"No such file: {args.file}")
-    data = args.file.read_bytes()
-    workbook = read_workbook(data, args.file.name)
-    sheets = guess_sheet_roles(workbook)
-    if args.sheet:
-        if args.sheet not in workbook.tables:
-            raise CvmError(f"No sheet '{args.sheet}'; the file has: {', '.join(workbook.tables)}.")
-        sheets = type(sheets)(args.sheet, sheets.customers, sheets.cost_to_serve)
-    roles = dict(guess_mapping(workbook.tables[sheets.transactions].frame).roles)
-    for item in args.map:
-        role, _, column = item.partition("=")
-        if role not in TRANSACTION_ROLES or not column:
-            raise CvmError(
-                f"--map takes ROLE=COLUMN with a role among {', '.join(TRANSACTION_ROLES)}; got '{item}'."
-            )
-        roles = {r: c for r, c in roles.items() if c != column}
-        roles[role] = column
-    columns = workbook.tables[sheets.transactions].frame.columns
-    mapping = ColumnMapping(roles, tuple(c for c in columns if c not in roles.values()))
-    options = ValidationOptions(date_order=args.date_order, observation_end=args.observation_end)
-    return load_file(data, args.file.name, mapping, options, sheets)
-
-
-def print_readable(result: dict, indent: str = "") -> None:
-    for key, value in result.items():
-        if isinstance(value, dict):
-            print(f"{indent}{key}:")
-            print_readable(value, indent + "  ")
-        else:
-            print(f"{indent}{key}: {value}")
+COMMANDS: dict[str, Command] = {
+    "summary": Command(
+        "Read a sales file and print dataset statistics and validation counts.",
+        "cvm_core.cli.summary",
+    ),
+    "summarize": Command(
+        "Write the customer summary (one row per customer: frequency, recency, T, revenue, ...) "
+        "to a Parquet file the app's Upload page accepts. --engine duckdb reads Parquet/CSV "
+        "larger than memory; --engine spark runs on Apache Spark; pandas (default) reads any "
+        "spreadsheet.",
+        "cvm_core.cli.summarize",
+    ),
+    **{spec.command: Command(spec.help, spec.command_module) for spec in ANALYSES},
+    "report": Command(
+        "Run every analysis (segments, customer P&L and whale curve, CLV, retention, scorecard) "
+        "and write the PowerPoint deck and the Excel workbook; prints the scorecard.",
+        "cvm_core.cli.report",
+    ),
+}

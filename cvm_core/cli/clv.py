@@ -7,36 +7,34 @@ import argparse
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.clv import constants
 from cvm_core.analyses.clv import fit as clv
-from cvm_core.cli import load_from_args
+from cvm_core.analyses.clv import holdout as clv_holdout
+from cvm_core.analyses.clv import values as clv_values
+from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
 from cvm_core.intake.summary import customer_summary
 
-HELP = (
-    "Fit BG/NBD, Pareto/NBD or MBG/NBD with Gamma-Gamma spend on a calibration period, check them "
-    "on the holdout, and print parameters, holdout errors, CLV and value-tier counts."
-)
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=list(clv.MODELS), default=clv.DEFAULT_MODEL)
+    parser.add_argument("--model", choices=list(constants.MODELS), default=constants.DEFAULT_MODEL)
     parser.add_argument(
         "--calibration-end",
         default="auto",
         help="Last day of the calibration period (YYYY-MM-DD); 'auto' keeps the last third of the "
         "period as holdout, 'none' fits on everything without holdout.",
     )
-    parser.add_argument("--horizon-months", type=int, default=clv.DEFAULT_HORIZON_MONTHS)
+    parser.add_argument("--horizon-months", type=int, default=clv_values.DEFAULT_HORIZON_MONTHS)
     parser.add_argument(
         "--margin",
         type=float,
         help="Margin in percent of revenue (default: from the cost column when mapped, else "
-        f"{clv.DEFAULT_MARGIN * 100:.0f}%%).",  # %% : argparse %-formats help
+        f"{clv_values.DEFAULT_MARGIN * 100:.0f}%%).",  # %% : argparse %-formats help
     )
     parser.add_argument(
         "--discount-rate",
         type=float,
-        default=clv.DEFAULT_DISCOUNT_RATE * 100,
+        default=clv_values.DEFAULT_DISCOUNT_RATE * 100,
         help="Annual discount rate in percent.",
     )
     parser.add_argument(
@@ -50,7 +48,7 @@ def _calibration_end(
     if text.lower() == "none":
         return None
     if text.lower() == "auto":
-        return clv.default_calibration_end(transactions["date"].min(), end)
+        return clv_holdout.default_calibration_end(transactions["date"].min(), end)
     try:
         return pd.Timestamp(text)
     except ValueError as error:
@@ -74,10 +72,10 @@ def run(args: argparse.Namespace) -> dict:
     margin = (
         None
         if args.margin is None and dataset.has("cost")
-        else (clv.DEFAULT_MARGIN if args.margin is None else args.margin / 100)
+        else (clv_values.DEFAULT_MARGIN if args.margin is None else args.margin / 100)
     )
-    values = clv.customer_values(
-        fit, clv.ValueSettings(args.horizon_months, args.discount_rate / 100, margin)
+    values = clv_values.customer_values(
+        fit, clv_values.ValueSettings(args.horizon_months, args.discount_rate / 100, margin)
     )
     return _report(dataset.name, fit, values)
 
@@ -90,12 +88,12 @@ def _params(series: pd.Series) -> dict:
     return {name: _number(value) for name, value in series.items()}
 
 
-def _report(name: str, fit: clv.CLVFit, values: clv.CLVValues) -> dict:
+def _report(name: str, fit: clv.CLVFit, values: clv_values.CLVValues) -> dict:
     settings = fit.settings
     calibration = fit.calibration_model
     result = {
         "dataset": name,
-        "model": clv.MODELS[settings.model],
+        "model": constants.MODELS[settings.model],
         "unit": settings.unit,
         "calibration_end": None
         if settings.calibration_end is None
@@ -128,7 +126,7 @@ def _report(name: str, fit: clv.CLVFit, values: clv.CLVValues) -> dict:
         }
         for row in fit.comparison.itertuples()
     }
-    result["recommended"] = clv.MODELS[fit.recommended]
+    result["recommended"] = constants.MODELS[fit.recommended]
     result["clv"] = {
         "horizon_months": values.settings.horizon_months,
         "discount_rate_pct": values.settings.discount_rate * 100,

@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from cvm_core.analyses.scorecard import measures as scorecard
-from cvm_core.cli import load_from_args
+from cvm_core.analyses.scorecard import presenting
+from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import deck, report, workbook, workspace
 
-HELP = (
-    "Run every analysis (segments, customer P&L and whale curve, CLV, retention, scorecard) and "
-    "write the PowerPoint deck and the Excel workbook; prints the scorecard."
-)
 WORKSPACE_SUFFIXES = (".json", ".zip")
 
 
@@ -81,7 +77,7 @@ def _settings(args: argparse.Namespace, saved: workspace.Workspace | None) -> re
 
 
 def _write_deck(args: argparse.Namespace, dataset: Dataset, result: report.Report) -> dict:
-    table = scorecard.scorecard_table(result.scorecard) if result.scorecard is not None else None
+    table = presenting.scorecard_table(result.scorecard) if result.scorecard is not None else None
     data = deck.build_deck(args.client, dataset.name, result.charts, table)
     args.deck.write_bytes(data)
     pages = deck.scorecard_pages(deck.scorecard_for_slides(table)) if table is not None else []
@@ -95,7 +91,7 @@ def _write_deck(args: argparse.Namespace, dataset: Dataset, result: report.Repor
 def _write_workbook(args: argparse.Namespace, dataset: Dataset, result: report.Report) -> str:
     numbers = None
     if result.scorecard is not None:
-        numbers = scorecard.scorecard_table(result.scorecard, formatted=False)
+        numbers = presenting.scorecard_table(result.scorecard, formatted=False)
     customers = dataset.customers
     names = (
         customers["customer_name"]
@@ -121,6 +117,8 @@ def run(args: argparse.Namespace) -> dict:
         out["deck"] = _write_deck(args, dataset, result)
     if args.workbook is not None:
         out["workbook"] = _write_workbook(args, dataset, result)
-    out["scorecard"] = scorecard.as_dict(result.scorecard) if result.scorecard is not None else None
+    out["scorecard"] = (
+        presenting.as_dict(result.scorecard) if result.scorecard is not None else None
+    )
     out["notes"] = list(result.notes)
     return out

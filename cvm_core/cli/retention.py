@@ -7,15 +7,12 @@ import math
 
 import pandas as pd
 
-from cvm_core.analyses.retention import churn as retention
+from cvm_core.analyses.retention import analysis
+from cvm_core.analyses.retention import gaps as retention_gaps
+from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.analyses.retention.cohorts import DEFAULT_PERIOD, PERIODS
-from cvm_core.cli import load_from_args
+from cvm_core.cli.inputs import load_from_args
 from cvm_core.intake.summary import customer_summary
-
-HELP = (
-    "Retention: cohort retention matrix, churn rate by period, median customer lifetime and the "
-    "sizes of the at-risk and win-back lists."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,13 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--top-share",
         type=float,
-        default=retention.DEFAULT_TOP_SHARE,
+        default=retention_lists.DEFAULT_TOP_SHARE,
         help="Valuable customers: this top share by net revenue (default 0.2).",
     )
     parser.add_argument(
         "--overdue-factor",
         type=float,
-        default=retention.DEFAULT_OVERDUE_FACTOR,
+        default=retention_lists.DEFAULT_OVERDUE_FACTOR,
         help="At risk when days since the last purchase exceed this multiple of the usual gap.",
     )
 
@@ -51,15 +48,17 @@ def run(args: argparse.Namespace) -> dict:
     dataset = load_from_args(args)
     end = dataset.observation_end
     summary = customer_summary(dataset.transactions, args.unit, end)
-    gaps = retention.gap_profile(dataset.transactions, end)
+    gaps = retention_gaps.gap_profile(dataset.transactions, end)
     window = args.churn_days or gaps.suggested_window_days
-    settings = retention.RetentionSettings(
+    settings = analysis.RetentionSettings(
         period=args.period,
-        rule=retention.ChurnRule(window),
+        rule=retention_gaps.ChurnRule(window),
         grouping=None,
-        lists=retention.ListSettings(top_share=args.top_share, overdue_factor=args.overdue_factor),
+        lists=retention_lists.ListSettings(
+            top_share=args.top_share, overdue_factor=args.overdue_factor
+        ),
     )
-    result = retention.analyse_retention(
+    result = analysis.analyse_retention(
         dataset.transactions, summary, settings, dataset.customers, None, end
     )
     return {
@@ -92,7 +91,7 @@ def run(args: argparse.Namespace) -> dict:
     }
 
 
-def _cohorts(result: retention.RetentionResult) -> dict:
+def _cohorts(result: analysis.RetentionResult) -> dict:
     if result.cohorts is None:
         return {"message": result.cohort_message}
     tables = result.cohorts

@@ -10,27 +10,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from cvm_core.analyses.segments import affinity
+from cvm_core.analyses.segments import affinity, analysis, clustering, defaults
 from cvm_core.analyses.segments import rfm as core
-from cvm_core.cli import load_from_args
+from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import ValidationError
 from cvm_core.intake.summary import customer_summary
-
-HELP = (
-    "Customer segments: RFM segment sizes and shares of revenue, k-means cluster profiles and the "
-    "category pairs most often bought together."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--k",
         type=int,
-        help=f"Number of clusters (default: best silhouette over {core.K_RANGE[0]}-{core.K_RANGE[1]}).",
+        help=f"Number of clusters (default: best silhouette over {clustering.K_RANGE[0]}-{clustering.K_RANGE[1]}).",
     )
     parser.add_argument(
         "--frequency",
-        choices=list(core.FREQUENCY_MEASURES),
+        choices=list(defaults.FREQUENCY_MEASURES),
         default="orders",
         help="What counts as a purchase for the F score (default %(default)s).",
     )
@@ -58,13 +53,13 @@ def read_segment_map(path: Path) -> tuple[tuple[str, ...], ...]:
     example = '{"5": ["New", "Potential loyalists", ...5 names for FM 1-5], ..., "1": [...]}'
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        rows = [list(raw[str(r)]) for r in range(core.N_SCORES, 0, -1)]
+        rows = [list(raw[str(r)]) for r in range(defaults.N_SCORES, 0, -1)]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValidationError(
             f"Could not read the segment map {path} ({error}). Give a JSON file like {example}."
         ) from error
     grid = core.grid_from_frame(pd.DataFrame(rows))
-    return tuple(grid[r] for r in range(1, core.N_SCORES + 1))
+    return tuple(grid[r] for r in range(1, defaults.N_SCORES + 1))
 
 
 def _number(value: float, digits: int = 2) -> float | None:
@@ -97,7 +92,7 @@ def _groups(table: pd.DataFrame) -> dict[str, dict]:
     return rows
 
 
-def _clusters(result: core.SegmentAnalysis) -> dict:
+def _clusters(result: analysis.SegmentAnalysis) -> dict:
     model = result.clusters
     if model is None:
         return {"available": False, "message": result.cluster_message}
@@ -114,11 +109,11 @@ def _clusters(result: core.SegmentAnalysis) -> dict:
     }
 
 
-def _affinity(result: core.SegmentAnalysis, top: int) -> dict:
+def _affinity(result: analysis.SegmentAnalysis, top: int) -> dict:
     if result.baskets is None:
         return {"available": False, "message": result.affinity_message}
-    pairs = affinity.top_pairs(result.affinity[core.ALL_CUSTOMERS], top)
-    spread = result.categories_per_customer[core.ALL_CUSTOMERS]
+    pairs = affinity.top_pairs(result.affinity[analysis.ALL_CUSTOMERS], top)
+    spread = result.categories_per_customer[analysis.ALL_CUSTOMERS]
     total = spread["customers"].sum()
     return {
         "available": True,
@@ -149,12 +144,12 @@ def run(args: argparse.Namespace) -> dict:
     dataset = load_from_args(args)
     end = pd.Timestamp(args.observation_end) if args.observation_end else dataset.observation_end
     summary = customer_summary(dataset.transactions, args.unit, end)
-    settings = core.SegmentSettings(
+    settings = analysis.SegmentSettings(
         frequency=args.frequency, n_clusters=args.k, cluster_attributes=tuple(args.attribute)
     )
     if args.segment_map is not None:
         settings = dataclasses.replace(settings, grid=read_segment_map(args.segment_map))
-    result = core.analyse_segments(
+    result = analysis.analyse_segments(
         summary, dataset.transactions, dataset.customers, dataset.cost_to_serve, settings, end
     )
     return {

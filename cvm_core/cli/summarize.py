@@ -6,16 +6,10 @@ import argparse
 import time
 from pathlib import Path
 
-from cvm_core.cli import load_from_args
+from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
 from cvm_core.intake import engines
 from cvm_core.intake.summary import customer_summary
-
-HELP = (
-    "Write the customer summary (one row per customer: frequency, recency, T, revenue, ...) to a "
-    "Parquet file the app's Upload page accepts. --engine duckdb reads Parquet/CSV larger than "
-    "memory; --engine spark runs on Apache Spark; pandas (default) reads any spreadsheet."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cvm_core.cli import load_from_args
+from cvm_core.cli.inputs import load_from_args
 from cvm_core.intake.summary import customer_summary, dataset_overview
-
-HELP = "Read a sales file and print dataset statistics and validation counts."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,16 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cvm_core.analyses.profitability import pnl as profitability
-from cvm_core.analyses.profitability import whale
-from cvm_core.cli import load_from_args
+from cvm_core.analyses.profitability import activities as profitability_activities
+from cvm_core.analyses.profitability import analysis as profitability_analysis
+from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
 from cvm_core.intake.summary import customer_summary
-
-HELP = (
-    "Customer P&L with activity-based cost-to-serve: total profit, whale-curve peak, break-even "
-    "point, share of unprofitable customers and cost-to-serve by activity."
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,13 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--small-order",
         type=float,
-        default=profitability.SMALL_ORDER_THRESHOLD,
+        default=profitability_activities.SMALL_ORDER_THRESHOLD,
         help="Orders below this gross value count as small orders (default %(default)s).",
     )
     parser.add_argument(
         "--margin",
         type=float,
-        default=profitability.DEFAULT_GROSS_MARGIN * 100,
+        default=profitability_activities.DEFAULT_GROSS_MARGIN * 100,
         help="Gross margin %% for the cost of goods when the file has no cost column "
         "(default %(default)s).",
     )
@@ -50,11 +45,11 @@ def run(args: argparse.Namespace) -> dict:
     if args.activities:
         if not args.activities.exists():
             raise CvmError(f"No such activity file: {args.activities}")
-        activities = profitability.read_activity_table(
+        activities = profitability_activities.read_activity_table(
             args.activities.read_bytes(), args.activities.name
         )
     summary = customer_summary(dataset.transactions, args.unit, args.observation_end)
-    analysis = whale.analyse(
+    analysis = profitability_analysis.analyse(
         summary,
         dataset.transactions,
         activities,

@@ -270,7 +270,7 @@ def build_deck(
         One slide each, in this order. A slide with ``image`` uses that PNG; otherwise ``chart`` is
         rendered with ``render`` (default :func:`cvm_core.outputs.export.chart_png`, 16:9 at 2x).
     scorecard : DataFrame, optional
-        The scorecard as shown (one row per measure, e.g. :func:`cvm_core.analyses.scorecard.measures.
+        The scorecard as shown (one row per measure, e.g. :func:`cvm_core.analyses.scorecard.presenting.
         scorecard_table`); becomes native, editable table slides (:func:`scorecard_for_slides`).
     made_on : date, optional
         Date on the title slide; default today.

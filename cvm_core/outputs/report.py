@@ -20,17 +20,20 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.analyses.clv import charts as clv_charts
+from cvm_core.analyses.clv import constants
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import tiers as tiering
+from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.tiers import DEFAULT_TIER_NAMES
 from cvm_core.analyses.overview.charts import monthly_activity_chart
+from cvm_core.analyses.profitability import activities as profitability_activities
+from cvm_core.analyses.profitability import analysis as profitability_analysis
 from cvm_core.analyses.profitability import charts as whale_charts
-from cvm_core.analyses.profitability import pnl as profitability
-from cvm_core.analyses.profitability import whale
+from cvm_core.analyses.profitability import curve as profitability_curve
+from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import charts as retention_charts
-from cvm_core.analyses.retention import churn as retention_core
 from cvm_core.analyses.retention.takeaways import churn_period_takeaway
-from cvm_core.analyses.scorecard import measures as scorecard
+from cvm_core.analyses.scorecard import build, inputs, specs
 from cvm_core.analyses.segments import rfm as segments
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
@@ -74,7 +77,7 @@ def _signed_pct(share: float) -> str:
     return ("+" if share >= 0 else "") + formatting.pct(share, 1)
 
 
-def whale_takeaway(summary: whale.WhaleSummary, currency: str) -> str:
+def whale_takeaway(summary: profitability_curve.WhaleSummary, currency: str) -> str:
     """'Top 20% of customers earn 147% of profit; 29% lose €93k' (or the money reading)."""
     if not summary.meaningful:
         return (
@@ -101,7 +104,7 @@ def overview_slide(dataset: Dataset, currency: str) -> ChartSlide:
     )
 
 
-def whale_slide(analysis: whale.WhaleAnalysis, currency: str) -> ChartSlide:
+def whale_slide(analysis: profitability_analysis.WhaleAnalysis, currency: str) -> ChartSlide:
     s = analysis.curve.summary
     chart = whale_charts.whale_chart(analysis.chart, analysis.marks, s, currency)
     return ChartSlide(WHALE_TITLE, whale_takeaway(s, currency), chart)
@@ -121,7 +124,7 @@ def key_chart_slides(
         slides.append(overview_slide(dataset, currency))
     if not WHALE_TITLES & skip_titles:
         summary = customer_summary(dataset.transactions, unit, observation_end)
-        analysis = whale.analyse(
+        analysis = profitability_analysis.analyse(
             summary, dataset.transactions, None, dataset.cost_to_serve,
             observation_end=observation_end, currency=currency,
         )  # fmt: skip
@@ -143,11 +146,11 @@ class ReportSettings:
     observation_end: pd.Timestamp | None = None
     currency: str | None = None
     activities: pd.DataFrame | None = field(default=None, compare=False)
-    small_order_threshold: float = profitability.SMALL_ORDER_THRESHOLD
-    gross_margin: float = profitability.DEFAULT_GROSS_MARGIN
-    clv_model: str = clv.DEFAULT_MODEL
-    value: clv.ValueSettings = field(default_factory=clv.ValueSettings)
-    scorecard: scorecard.ScorecardSettings = field(default_factory=scorecard.ScorecardSettings)
+    small_order_threshold: float = profitability_activities.SMALL_ORDER_THRESHOLD
+    gross_margin: float = profitability_activities.DEFAULT_GROSS_MARGIN
+    clv_model: str = constants.DEFAULT_MODEL
+    value: clv_values.ValueSettings = field(default_factory=clv_values.ValueSettings)
+    scorecard: inputs.ScorecardSettings = field(default_factory=inputs.ScorecardSettings)
 
     @classmethod
     def from_workspace(cls, settings: Mapping[str, Any], **overrides) -> ReportSettings:
@@ -164,10 +167,10 @@ class ReportSettings:
             unit=get("cvm.unit", "week"),
             observation_end=pd.Timestamp(end) if end else None,
             currency=get("cvm.currency") or None,
-            activities=profitability.activity_table(activities) if isinstance(activities, pd.DataFrame) else None,
-            small_order_threshold=float(get("whale.threshold", profitability.SMALL_ORDER_THRESHOLD)),
-            gross_margin=float(get("whale.margin", profitability.DEFAULT_GROSS_MARGIN * 100)) / 100,
-            clv_model=get("clv.model", clv.DEFAULT_MODEL),
+            activities=profitability_activities.activity_table(activities) if isinstance(activities, pd.DataFrame) else None,
+            small_order_threshold=float(get("whale.threshold", profitability_activities.SMALL_ORDER_THRESHOLD)),
+            gross_margin=float(get("whale.margin", profitability_activities.DEFAULT_GROSS_MARGIN * 100)) / 100,
+            clv_model=get("clv.model", constants.DEFAULT_MODEL),
             value=_value_settings(settings),
             scorecard=_scorecard_settings(settings),
         )  # fmt: skip
@@ -175,21 +178,21 @@ class ReportSettings:
         return cls(**values)
 
 
-def _value_settings(settings: Mapping[str, Any]) -> clv.ValueSettings:
+def _value_settings(settings: Mapping[str, Any]) -> clv_values.ValueSettings:
     get = settings.get
     # As on the CLV page: each customer's own margin unless a percentage was chosen (or the data
     # has no cost column, where the page only offers the percentage; see _clv).
     source = get("clv.margin_source")
     margin: float | None = None
     if source == "Percent of revenue" or (source is None and "clv.margin" in settings):
-        margin = float(get("clv.margin", clv.DEFAULT_MARGIN * 100)) / 100
+        margin = float(get("clv.margin", clv_values.DEFAULT_MARGIN * 100)) / 100
     sizes = [get(f"clv.tier.{name}") for name in DEFAULT_TIER_NAMES[:-1]]
-    cutoffs = clv.ValueSettings().tier_cutoffs
+    cutoffs = clv_values.ValueSettings().tier_cutoffs
     if all(isinstance(s, int | float) for s in sizes):
         cutoffs = tuple(round(sum(sizes[: i + 1]) / 100.0, 6) for i in range(len(sizes)))
-    return clv.ValueSettings(
-        int(get("clv.horizon", clv.DEFAULT_HORIZON_MONTHS)),
-        float(get("clv.discount", clv.DEFAULT_DISCOUNT_RATE * 100)) / 100,
+    return clv_values.ValueSettings(
+        int(get("clv.horizon", clv_values.DEFAULT_HORIZON_MONTHS)),
+        float(get("clv.discount", clv_values.DEFAULT_DISCOUNT_RATE * 100)) / 100,
         margin,
         cutoffs,
         DEFAULT_TIER_NAMES,
@@ -199,15 +202,15 @@ def _value_settings(settings: Mapping[str, Any]) -> clv.ValueSettings:
 SCORECARD_KEY = "cvm.scorecard"  # the Scorecard page's settings prefix (ui/scorecard.py)
 
 
-def _scorecard_settings(settings: Mapping[str, Any]) -> scorecard.ScorecardSettings:
-    frequency = settings.get(f"{SCORECARD_KEY}.frequency") or scorecard.DEFAULT_FREQUENCY
+def _scorecard_settings(settings: Mapping[str, Any]) -> inputs.ScorecardSettings:
+    frequency = settings.get(f"{SCORECARD_KEY}.frequency") or specs.DEFAULT_FREQUENCY
     band = settings.get(f"{SCORECARD_KEY}.watch_band")
-    return scorecard.ScorecardSettings(
+    return inputs.ScorecardSettings(
         frequency=frequency,
         period=settings.get(f"{SCORECARD_KEY}.period.{frequency}"),
         targets=_measure_values(settings.get(f"{SCORECARD_KEY}.targets")),
         typed=_measure_values(settings.get(f"{SCORECARD_KEY}.typed")),
-        watch_band=band / 100 if _is_number(band) else scorecard.DEFAULT_WATCH_BAND,
+        watch_band=band / 100 if _is_number(band) else specs.DEFAULT_WATCH_BAND,
     )
 
 
@@ -220,7 +223,7 @@ def _measure_values(raw: object) -> tuple[tuple[str, float], ...]:
     if not isinstance(raw, Mapping):
         return ()
     return tuple(
-        sorted((str(k), float(v)) for k, v in raw.items() if k in scorecard.SPECS and _is_number(v))
+        sorted((str(k), float(v)) for k, v in raw.items() if k in specs.SPECS and _is_number(v))
     )
 
 
@@ -236,7 +239,7 @@ class Report:
     clv: pd.DataFrame | None
     pnl: pd.DataFrame | None
     retention: Any
-    scorecard: scorecard.Scorecard | None
+    scorecard: inputs.Scorecard | None
     charts: list[ChartSlide]
     currency: str
     notes: tuple[str, ...] = ()
@@ -260,7 +263,7 @@ def build_report(
     say("segments")
     rfm = segments.rfm_scores(summary, end).table[["rfm_segment"]]
     say("customer P&L and whale curve")
-    analysis = whale.analyse(
+    analysis = profitability_analysis.analyse(
         summary, tx, settings.activities, dataset.cost_to_serve, settings.small_order_threshold,
         settings.gross_margin, end, currency,
     )  # fmt: skip
@@ -298,8 +301,8 @@ def _clv(dataset, summary, settings: ReportSettings, notes: list[str]):
         )
         value = settings.value
         if value.margin is None:
-            value = dataclasses.replace(value, margin=clv.default_margin(summary))
-        return clv.customer_values(fit, value)
+            value = dataclasses.replace(value, margin=clv_values.default_margin(summary))
+        return clv_values.customer_values(fit, value)
     except CvmError as error:
         notes.append(f"CLV left out: {error}")
         return None
@@ -308,7 +311,7 @@ def _clv(dataset, summary, settings: ReportSettings, notes: list[str]):
 def _retention(dataset, summary, values, end, notes: list[str]):
     try:
         clv_frame = values.customers if values is not None else None
-        return retention_core.analyse_retention(
+        return retention_analysis.analyse_retention(
             dataset.transactions, summary, customers=dataset.customers, clv=clv_frame,
             observation_end=end,
         )  # fmt: skip
@@ -318,7 +321,7 @@ def _retention(dataset, summary, values, end, notes: list[str]):
 
 
 def _scorecard(dataset, summary, settings, currency, rfm, pnl, clv_frame, retention, notes):
-    models = scorecard.ModelInputs(
+    models = inputs.ModelInputs(
         pnl=pnl,
         clv=clv_frame,
         segments=rfm["rfm_segment"],
@@ -326,7 +329,7 @@ def _scorecard(dataset, summary, settings, currency, rfm, pnl, clv_frame, retent
         sources=(("pnl", "report settings"), ("clv", "report settings")),
     )
     try:
-        return scorecard.build_scorecard(
+        return build.build_scorecard(
             dataset.transactions, summary, dataset.customers, models,
             settings.scorecard, observation_end=settings.observation_end,
             currency=currency,

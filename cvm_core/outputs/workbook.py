@@ -264,7 +264,7 @@ UNIT_KINDS = {"share": PCT, "count": COUNT, "number": NUMBER, "days": NUMBER}
 
 
 def scorecard_sheet(table: pd.DataFrame, currency: str = "EUR") -> Sheet:
-    """The scorecard with numbers (see :func:`cvm_core.analyses.scorecard.measures.scorecard_table`,
+    """The scorecard with numbers (see :func:`cvm_core.analyses.scorecard.presenting.scorecard_table`,
     ``formatted=False``): each row's Value, Previous, Change, Target and Scenario cells carry the
     number format of the row's unit (money, %, count), since one column mixes units."""
     table = table.reset_index(drop=True)

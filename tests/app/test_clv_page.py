@@ -10,9 +10,11 @@ import pytest
 
 from cvm_core import formatting
 from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import scenario
+from cvm_core.analyses.clv import values as clv_values
 from tests.app.conftest import run_page
-from ui import state
+from ui import session
 from ui.clv import model_key
 
 PAGE = "pages/clv.py"
@@ -46,13 +48,13 @@ def test_demo_page_renders_the_headline(demo_run, demo_dataset):
         clv.FitSettings(
             "bgnbd",
             "week",
-            clv.default_calibration_end(
+            clv_holdout.default_calibration_end(
                 demo_dataset.observation_start, demo_dataset.observation_end
             ),
             demo_dataset.observation_end,
         ),
     )
-    values = clv.customer_values(fit, clv.ValueSettings(margin=None))
+    values = clv_values.customer_values(fit, clv_values.ValueSettings(margin=None))
     n = len(values.customers)
     assert shown["Total CLV, next 36 months"] == formatting.money_short(values.total_clv, "EUR")
     assert shown["Average CLV per customer"] == formatting.money(values.total_clv / n, "EUR")
@@ -66,13 +68,13 @@ def test_demo_page_renders_the_headline(demo_run, demo_dataset):
 
 
 def test_demo_page_publishes_its_results(demo_run, demo_dataset):
-    fingerprint, frame = demo_run.session_state[state.CLV_RESULT]
+    fingerprint, frame = demo_run.session_state[session.CLV_CUSTOMERS.key]
     assert fingerprint == demo_dataset.fingerprint
     assert {"p_alive", "clv", "tier"} <= set(frame.columns)
     assert len(frame) == demo_dataset.transactions["customer_id"].nunique()
     assert np.isfinite(frame[["p_alive", "clv"]].to_numpy()).all()
     assert list(frame["tier"].cat.categories) == ["Platinum", "Gold", "Iron", "Lead"]
-    fingerprint, projection = demo_run.session_state[state.CLV_SCENARIO]
+    fingerprint, projection = demo_run.session_state[session.CLV_SCENARIO.key]
     assert fingerprint == demo_dataset.fingerprint
     assert isinstance(projection, scenario.ScenarioProjection)
     assert projection.total["incremental_value"] == 0.0  # no lever moved yet
@@ -80,13 +82,13 @@ def test_demo_page_publishes_its_results(demo_run, demo_dataset):
 
 def test_moving_a_what_if_slider_changes_the_scenario(demo_dataset):
     at = run_page(PAGE, demo_dataset)
-    _, before = at.session_state[state.CLV_SCENARIO]
+    _, before = at.session_state[session.CLV_SCENARIO.key]
     baseline = before.total["baseline_clv"]
     whatif_slider(at, "Gold", "frequency", demo_dataset).set_value(20)
     at.number_input(key=f"clv.whatif.Gold.cost.{demo_dataset.fingerprint}").set_value(10.0)
     at.run()
     assert not at.exception and not at.error
-    _, after = at.session_state[state.CLV_SCENARIO]
+    _, after = at.session_state[session.CLV_SCENARIO.key]
     gold = after.by_tier.set_index("tier").loc["Gold"]
     assert after.scenario.treatment("Gold").frequency_uplift == pytest.approx(0.20)
     assert gold["incremental_value"] > 0

@@ -16,16 +16,17 @@ import pytest
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from cvm_core.analyses.scorecard import measures as scorecard
+from cvm_core.analyses.scorecard import build as scorecard_build
+from cvm_core.analyses.scorecard import inputs, presenting, specs
 from cvm_core.intake import demo
 from cvm_core.intake.summary import customer_summary
 from cvm_core.outputs import deck, workspace
 from tests.app.conftest import ROOT
-from ui import exports, state
+from ui import exports, session, state
 from ui import scorecard as scorecard_ui
 
 WHALE_PAGE = "pages/whale_curve.py"
-SCORECARD_PAGES = math.ceil(len(scorecard.MEASURES) / deck.TABLE_ROWS_PER_SLIDE)
+SCORECARD_PAGES = math.ceil(len(specs.MEASURES) / deck.TABLE_ROWS_PER_SLIDE)
 
 
 def app(dataset=None, page: str | None = None, **session) -> AppTest:
@@ -79,8 +80,8 @@ def test_sidebar_offers_deck_workbook_and_workspace(demo_dataset, downloads):
     assert len(titles) == 3 + SCORECARD_PAGES
     tables = [sh.table for s in prs.slides for sh in s.shapes if sh.has_table]
     measures = [t.cell(i, 1).text for t in tables for i in range(1, len(t.rows))]
-    assert len(measures) == len(scorecard.MEASURES)
-    for shown, spec in zip(measures, scorecard.MEASURES, strict=True):
+    assert len(measures) == len(specs.MEASURES)
+    for shown, spec in zip(measures, specs.MEASURES, strict=True):
         assert shown.startswith(spec.name)  # e.g. "Contribution of the top segment (Champions)"
 
 
@@ -89,7 +90,7 @@ def test_deck_and_workbook_follow_the_pages_opened(demo_dataset, downloads):
     # its session over to the app, as a user coming back to the sidebar would have it.
     visit = app(demo_dataset, page=WHALE_PAGE)
     assert not visit.exception
-    carried = {k: visit.session_state[k] for k in (state.DECK_CHARTS, state.WHALE_RESULT)}
+    carried = {k: visit.session_state[k] for k in (state.DECK_CHARTS, session.WHALE_PNL.key)}
     whale_charts = len(carried[state.DECK_CHARTS])
     assert whale_charts >= 6
     others = [c for c in carried[state.DECK_CHARTS].values() if c.title != "Whale curve"]
@@ -116,7 +117,7 @@ def test_deck_and_workbook_follow_the_pages_opened(demo_dataset, downloads):
     headers = [c.value for c in customers[1]]
     assert "Operating profit (EUR)" in headers and "CLV (EUR)" not in headers
     j = headers.index("Operating profit (EUR)") + 1
-    fingerprint, pnl = at.session_state[state.WHALE_RESULT]
+    fingerprint, pnl = at.session_state[session.WHALE_PNL.key]
     first_id = customers.cell(2, 1).value
     assert customers.cell(2, j).value == pytest.approx(pnl.loc[first_id, "profit"])
     notes = [r[1] for r in book["About"].iter_rows(values_only=True)]
@@ -260,17 +261,17 @@ def test_a_time_unit_the_app_does_not_offer_is_not_restored(demo_dataset):
 
 def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset, downloads):
     summary = customer_summary(demo_dataset.transactions, "week")
-    shown = scorecard.build_scorecard(
+    shown = scorecard_build.build_scorecard(
         demo_dataset.transactions, summary, demo_dataset.customers,
-        settings=scorecard.ScorecardSettings(targets=(("churn_rate", 0.1),)),
+        settings=inputs.ScorecardSettings(targets=(("churn_rate", 0.1),)),
     )  # fmt: skip
-    at = app(demo_dataset, **{scorecard_ui.RESULT: (demo_dataset.fingerprint, shown)})
+    at = app(demo_dataset, **{session.SCORECARD.key: (demo_dataset.fingerprint, shown)})
     assert not at.exception
     prs = Presentation(io.BytesIO(built(downloads, "demo_retail_deck_")))
     tables = [sh.table for s in prs.slides for sh in s.shapes if sh.has_table]
     header = [tables[0].cell(0, j).text for j in range(len(tables[0].columns))]
     rows = {t.cell(i, 1).text: t for t in tables for i in range(1, len(t.rows))}
-    expected = scorecard.scorecard_table(shown).set_index("Measure")
+    expected = presenting.scorecard_table(shown).set_index("Measure")
     churn = "Churn rate (period on period)"
     table = rows[churn]
     i = next(i for i in range(1, len(table.rows)) if table.cell(i, 1).text == churn)

@@ -10,14 +10,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core.analyses.retention import churn as core
+from cvm_core.analyses.retention import analysis as retention_analysis
+from cvm_core.analyses.retention import defaults as retention_defaults
+from cvm_core.analyses.retention import gaps
 from cvm_core.analyses.retention.cohorts import cohort_tables
 from cvm_core.intake import demo
 from cvm_core.intake.dataset import Dataset, build_dataset, dataset_from_frame, guess_sheet_roles
 from cvm_core.intake.io import RawTable, Workbook
 from cvm_core.intake.summary import customer_summary
 from tests.app.conftest import ROOT
-from ui import state
+from ui import session, state
 
 PAGE = "pages/retention.py"
 
@@ -51,11 +53,11 @@ def dataset() -> Dataset:
 
 def expected(
     dataset: Dataset, window: int, clv: pd.DataFrame | None = None, **rule
-) -> core.RetentionResult:
+) -> retention_analysis.RetentionResult:
     """What the page should show, computed straight from the core with the page's defaults."""
     summary = customer_summary(dataset.transactions, "week", dataset.observation_end)
-    settings = core.RetentionSettings(rule=core.ChurnRule(window, **rule))
-    return core.analyse_retention(
+    settings = retention_analysis.RetentionSettings(rule=gaps.ChurnRule(window, **rule))
+    return retention_analysis.analyse_retention(
         dataset.transactions, summary, settings, dataset.customers, clv, dataset.observation_end
     )
 
@@ -68,11 +70,11 @@ def test_page_shows_the_analysis_of_the_demo_data(dataset):
     at = run_page(PAGE, dataset)
     assert not at.exception
     assert not at.error
-    window = core.gap_profile(dataset.transactions).suggested_window_days
+    window = gaps.gap_profile(dataset.transactions).suggested_window_days
     assert at.number_input[0].value == window
     result = expected(dataset, window)
     shown = metrics(at)
-    assert shown["Active customers"] == f"{result.counts[core.ACTIVE]:,}"
+    assert shown["Active customers"] == f"{result.counts[retention_defaults.ACTIVE]:,}"
     assert shown["Annual retention"] == f"{result.annual_retention * 100:.1f}%"
     assert shown["Median lifetime"] == f"{result.median_lifetime_days:,.0f} days"
     assert shown["At risk / win back"] == f"{len(result.at_risk):,} / {len(result.win_back):,}"
@@ -89,7 +91,7 @@ def test_page_shows_the_analysis_of_the_demo_data(dataset):
     lists = [df.value for df in at.dataframe if "reason" in df.value]
     assert len(lists) == 2
     assert lists[0]["reason"].str.len().min() > 10
-    fingerprint, stored = at.session_state[state.RETENTION_RESULT]
+    fingerprint, stored = at.session_state[session.RETENTION.key]
     assert fingerprint == dataset.fingerprint
     assert stored.annual_retention == pytest.approx(result.annual_retention)
 
@@ -99,7 +101,7 @@ def test_changing_the_churn_window_recomputes(dataset):
     at.number_input[0].set_value(30).run()
     assert not at.exception
     result = expected(dataset, 30)
-    assert metrics(at)["Active customers"] == f"{result.counts[core.ACTIVE]:,}"
+    assert metrics(at)["Active customers"] == f"{result.counts[retention_defaults.ACTIVE]:,}"
     assert any("no purchase in the last 30 days" in c.value for c in at.caption)
 
 
@@ -124,16 +126,18 @@ def test_week_cohorts(dataset):
 def test_p_alive_rule_once_the_clv_model_is_fitted(dataset):
     customers = customer_summary(dataset.transactions).index
     p_alive = pd.DataFrame({"p_alive": np.linspace(0.01, 0.99, len(customers))}, index=customers)
-    stale = run_page(PAGE, dataset, **{state.CLV_RESULT: ("another-dataset", p_alive)})
+    stale = run_page(PAGE, dataset, **{session.CLV_CUSTOMERS.key: ("another-dataset", p_alive)})
     assert stale.radio[0].disabled  # fitted on other data: not used
 
-    at = run_page(PAGE, dataset, **{state.CLV_RESULT: (dataset.fingerprint, p_alive)})
+    at = run_page(PAGE, dataset, **{session.CLV_CUSTOMERS.key: (dataset.fingerprint, p_alive)})
     assert not at.radio[0].disabled
-    at.radio[0].set_value(core.P_ALIVE).run()
+    at.radio[0].set_value(retention_defaults.P_ALIVE).run()
     assert not at.exception
     window = at.number_input[0].value
-    result = expected(dataset, window, p_alive, method=core.P_ALIVE, p_alive_threshold=0.5)
-    assert metrics(at)["Active customers"] == f"{result.counts[core.ACTIVE]:,}"
+    result = expected(
+        dataset, window, p_alive, method=retention_defaults.P_ALIVE, p_alive_threshold=0.5
+    )
+    assert metrics(at)["Active customers"] == f"{result.counts[retention_defaults.ACTIVE]:,}"
     assert any("P(alive), is below 50%" in c.value for c in at.caption)
 
 
@@ -161,7 +165,7 @@ def test_without_data_the_page_points_to_upload():
 def test_quick_settings_do_not_redo_the_heavy_analysis(dataset, monkeypatch):
     """Grouping, list and discount settings only redo their own small part (two-stage cache)."""
     calls = {"analyse": 0, "revise": 0}
-    analyse, revise = core.analyse_retention, core.revise_retention
+    analyse, revise = retention_analysis.analyse_retention, retention_analysis.revise_retention
 
     def counting(name, fn):
         def wrapper(*args, **kwargs):
@@ -170,8 +174,8 @@ def test_quick_settings_do_not_redo_the_heavy_analysis(dataset, monkeypatch):
 
         return wrapper
 
-    monkeypatch.setattr(core, "analyse_retention", counting("analyse", analyse))
-    monkeypatch.setattr(core, "revise_retention", counting("revise", revise))
+    monkeypatch.setattr(retention_analysis, "analyse_retention", counting("analyse", analyse))
+    monkeypatch.setattr(retention_analysis, "revise_retention", counting("revise", revise))
     fresh = dataclasses.replace(dataset, fingerprint="ret-800-cache")  # nothing cached yet
     at = run_page(PAGE, fresh)
     assert calls == {"analyse": 1, "revise": 1}  # the full run revises once for the defaults
@@ -182,7 +186,7 @@ def test_quick_settings_do_not_redo_the_heavy_analysis(dataset, monkeypatch):
     ).run()
     assert not at.exception
     assert calls == {"analyse": 1, "revise": 4}
-    stored = at.session_state[state.RETENTION_RESULT][1]
+    stored = at.session_state[session.RETENTION.key][1]
     assert stored.settings.lists.top_share == 0.4
     assert stored.settings.discount_rate == 0.15
     assert stored.survival.grouping is None
@@ -200,7 +204,7 @@ def test_charts_carry_data_driven_takeaways_and_segments_become_groupings(datase
     customers = customer_summary(dataset.transactions).index
     rfm = np.where(np.arange(len(customers)) % 3 == 0, "Champions", "Hibernating")
     segments = pd.DataFrame({"rfm_segment": rfm, "cluster": None}, index=customers)
-    at = run_page(PAGE, dataset, **{state.SEGMENTS_RESULT: (dataset.fingerprint, segments)})
+    at = run_page(PAGE, dataset, **{session.SEGMENTS.key: (dataset.fingerprint, segments)})
     assert not at.exception
     assert (
         "RFM segment" in at.selectbox(key=f"cvm.retention.grouping.{dataset.fingerprint}").options

@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core.analyses.scorecard import measures as core
+from cvm_core.analyses.profitability import whatif_settings
+from cvm_core.analyses.scorecard import build, formats, inputs, specs
+from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.intake.dataset import Dataset, dataset_from_frame
 from cvm_core.intake.summary import customer_summary
 from tests.app.conftest import ROOT
 from tests.unit.test_scorecard import shop
 from ui import scorecard as view
-from ui import state
+from ui import session, state
 
 PAGE = "pages/scorecard.py"
 
@@ -36,26 +38,26 @@ def headline(at: AppTest) -> dict[str, tuple[str, str | None]]:
 
 def table(at: AppTest, perspective: str) -> pd.DataFrame:
     """The editor of one perspective (they come in PERSPECTIVES order, then the typed-in one)."""
-    return at.dataframe[core.PERSPECTIVES.index(perspective)].value.set_index("Measure")
+    return at.dataframe[specs.PERSPECTIVES.index(perspective)].value.set_index("Measure")
 
 
-def expected(dataset: Dataset, **settings) -> core.Scorecard:
+def expected(dataset: Dataset, **settings) -> inputs.Scorecard:
     """The page's defaults computed straight from the core."""
     summary = customer_summary(dataset.transactions, "week", dataset.observation_end)
-    models = core.ModelInputs(
-        core.default_pnl(summary, dataset.transactions, dataset.cost_to_serve),
-        core.default_clv(dataset.transactions, summary, "week"),
-        core.default_segments(summary),
-        core.default_retention(dataset.transactions, summary, dataset.customers),
+    models = inputs.ModelInputs(
+        scorecard_defaults.default_pnl(summary, dataset.transactions, dataset.cost_to_serve),
+        scorecard_defaults.default_clv(dataset.transactions, summary, "week"),
+        scorecard_defaults.default_segments(summary),
+        scorecard_defaults.default_retention(dataset.transactions, summary, dataset.customers),
     )
-    return core.build_scorecard(
+    return build.build_scorecard(
         dataset.transactions, summary, dataset.customers, models,
-        core.ScorecardSettings(**settings), currency=dataset.currency,
+        inputs.ScorecardSettings(**settings), currency=dataset.currency,
     )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def demo_card(demo_dataset) -> core.Scorecard:
+def demo_card(demo_dataset) -> inputs.Scorecard:
     return expected(demo_dataset)
 
 
@@ -65,15 +67,16 @@ def test_demo_scorecard_matches_the_core(demo_dataset, demo_card):
     assert at.title[0].value == "Customer management scorecard"
     row = demo_card.row("revenue_per_customer")
     shown = headline(at)["Revenue per customer"]
-    assert shown[0] == core.format_value(row["value"], "money")
-    assert shown[1] == core.format_change(row["change"], row["change_pct"], "money")
-    assert len(at.dataframe) == len(core.PERSPECTIVES) + 1  # plus the typed-in values
-    for perspective in core.PERSPECTIVES:
+    assert shown[0] == formats.format_value(row["value"], "money")
+    assert shown[1] == formats.format_change(row["change"], row["change_pct"], "money")
+    assert len(at.dataframe) == len(specs.PERSPECTIVES) + 1  # plus the typed-in values
+    for perspective in specs.PERSPECTIVES:
         part = table(at, perspective)
         rows = demo_card.table[demo_card.table["perspective"] == perspective]
         assert list(part.index) == list(rows["measure"])
         assert list(part["Value"]) == [
-            core.format_value(v, u, "EUR") for v, u in zip(rows["value"], rows["unit"], strict=True)
+            formats.format_value(v, u, "EUR")
+            for v, u in zip(rows["value"], rows["unit"], strict=True)
         ]
     assert len(at.get("vega_lite_chart")) == 3  # trends, channel, segment
     # Models of pages not visited are computed with defaults, with links to tune them there.
@@ -91,7 +94,7 @@ def test_targets_and_typed_values_from_session_state(demo_dataset, demo_card):
     at = open_page(demo_dataset, **{view.TARGETS: targets, view.TYPED: {"satisfaction": 0.72}})
     assert not at.exception
     assert table(at, "Acquisition").loc["New customers", "Status"] == "🟢 on target"
-    assert table(at, "Acquisition").loc["New customers", "Target"] == core.format_value(
+    assert table(at, "Acquisition").loc["New customers", "Target"] == formats.format_value(
         new, "count"
     )
     assert table(at, "Retention").loc["Churn rate (period on period)", "Status"] == "🔴 off target"
@@ -104,22 +107,24 @@ def test_targets_and_typed_values_from_session_state(demo_dataset, demo_card):
 
 def test_other_pages_results_and_scenarios(demo_dataset, demo_card):
     fingerprint = demo_dataset.fingerprint
-    pnl = core.default_pnl(
+    pnl = scorecard_defaults.default_pnl(
         customer_summary(demo_dataset.transactions, "week"),
         demo_dataset.transactions,
         demo_dataset.cost_to_serve,
     )
     stale = ("another dataset", pnl.assign(profit=0.0))
-    fixes = view.whatif.WhaleScenario(target=view.whatif.TARGET_UNPROFITABLE, price_increase=0.05)
+    fixes = whatif_settings.WhaleScenario(
+        target=whatif_settings.TARGET_UNPROFITABLE, price_increase=0.05
+    )
     at = open_page(
         demo_dataset,
-        **{state.WHALE_RESULT: stale, state.WHALE_SCENARIO: (fingerprint, fixes)},
+        **{session.WHALE_PNL.key: stale, session.WHALE_SCENARIO.key: (fingerprint, fixes)},
     )
     assert not at.exception and not at.error
     financial = table(at, "Financial")
     # The stale P&L (another fingerprint) is ignored: profit is the default P&L's.
     baseline = demo_card.row("profit_per_customer")["value"]
-    assert financial.loc["Profit per customer", "Value"] == core.format_value(baseline, "money")
+    assert financial.loc["Profit per customer", "Value"] == formats.format_value(baseline, "money")
     projected = float(
         financial.loc["Profit per customer", "Scenario"].replace("€", "").replace(",", "")
     )
@@ -136,7 +141,7 @@ def test_other_pages_results_and_scenarios(demo_dataset, demo_card):
             cost_to_serve=pnl["cost_to_serve"] * 0, profit=pnl["profit"] + pnl["cost_to_serve"]
         ),
     )
-    at = open_page(demo_dataset, **{state.WHALE_RESULT: own})
+    at = open_page(demo_dataset, **{session.WHALE_PNL.key: own})
     assert table(at, "Financial").loc["Cost-to-serve (% of net revenue)", "Value"] == "0.0%"
 
 
@@ -145,12 +150,12 @@ def test_monthly_periods_and_period_choice(demo_dataset):
     at.radio(key=view.FREQUENCY).set_value("M").run()
     assert not at.exception
     monthly = expected(demo_dataset, frequency="M")
-    assert headline(at)["New customers"][0] == core.format_value(
+    assert headline(at)["New customers"][0] == formats.format_value(
         monthly.row("new_customers")["value"], "count"
     )
     at.selectbox(key=f"{view.KEY}.period.M.{demo_dataset.fingerprint}").set_value("Mar 2023").run()
     march = expected(demo_dataset, frequency="M", period="Mar 2023")
-    assert headline(at)["New customers"][0] == core.format_value(
+    assert headline(at)["New customers"][0] == formats.format_value(
         march.row("new_customers")["value"], "count"
     )
     assert any("Mar 2023" in c.value and "compared with Feb 2023" in c.value for c in at.caption)
@@ -193,16 +198,18 @@ def test_clv_treatments_project_the_average_clv(demo_dataset, demo_card):
         36,
         0.1,
     )
-    at = open_page(demo_dataset, **{state.CLV_SCENARIO: (demo_dataset.fingerprint, projection)})
+    at = open_page(
+        demo_dataset, **{session.CLV_SCENARIO.key: (demo_dataset.fingerprint, projection)}
+    )
     assert not at.exception and not at.error
     retention = table(at, "Retention")
     base = demo_card.row("average_clv")["value"]
-    assert retention.loc["Average customer lifetime value", "Scenario"] == core.format_value(
+    assert retention.loc["Average customer lifetime value", "Scenario"] == formats.format_value(
         base + 10.0, "money"
     )
     assert retention.loc["Premium customers", "Scenario"] == "–"
     assert any("CLV treatments for Gold" in i.value for i in at.info)
     # A projection with no treatment set is not a scenario.
     idle = dataclasses.replace(projection, scenario=Scenario.from_dict({"Gold": Treatment()}))
-    at = open_page(demo_dataset, **{state.CLV_SCENARIO: (demo_dataset.fingerprint, idle)})
+    at = open_page(demo_dataset, **{session.CLV_SCENARIO.key: (demo_dataset.fingerprint, idle)})
     assert "Scenario" not in table(at, "Retention").columns

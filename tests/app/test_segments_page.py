@@ -8,7 +8,7 @@ import pytest
 from cvm_core.analyses.segments import rfm as segments
 from cvm_core.intake.dataset import dataset_from_frame
 from tests.app.conftest import run_page
-from ui import state
+from ui import session, state
 
 PAGE = "pages/segments.py"
 
@@ -48,7 +48,7 @@ def test_demo_data_shows_every_section(demo_page, demo_dataset):
 
 
 def test_segments_are_shared_with_other_pages(demo_page, demo_dataset):
-    fingerprint, frame = demo_page.session_state[state.SEGMENTS_RESULT]
+    fingerprint, frame = demo_page.session_state[session.SEGMENTS.key]
     assert fingerprint == demo_dataset.fingerprint
     assert list(frame.columns) == ["rfm_segment", "cluster", "next_best_category"]
     assert frame.index.name == "customer_id"
@@ -62,7 +62,7 @@ def test_choosing_k_and_breakdowns_reruns_without_errors(demo_dataset):
     at.selectbox(key=f"cvm.segments.k.{demo_dataset.fingerprint}").set_value(4).run()
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Clusters"] == "4"
-    _, frame = at.session_state[state.SEGMENTS_RESULT]
+    _, frame = at.session_state[session.SEGMENTS.key]
     assert frame["cluster"].nunique() == 4
     assert frame["cluster"].str.contains("value").all()  # descriptive names, not label numbers
     at.selectbox(key=f"cvm.segments.dimension.{demo_dataset.fingerprint}").set_value("Region").run()

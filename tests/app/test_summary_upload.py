@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from cvm_core import formatting
 from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import values as clv_values
 from cvm_core.intake import engines
 from cvm_core.intake.dataset import (
     Dataset,
@@ -24,7 +25,7 @@ from cvm_core.intake.dataset import (
 )
 from cvm_core.intake.summary import customer_summary
 from tests.app.conftest import ROOT
-from ui import data, loaders, state
+from ui import data, loaders, session, state
 
 PARQUET = "application/octet-stream"
 TRANSACTION_PAGES = {
@@ -126,12 +127,12 @@ def test_a_plain_parquet_of_transactions_still_goes_through_the_mapping(demo_dat
     assert dataset.has_transactions and len(dataset.transactions) == 500
 
 
-def expected_values(dataset: Dataset, unit: str, margin: float | None) -> clv.CLVValues:
+def expected_values(dataset: Dataset, unit: str, margin: float | None) -> clv_values.CLVValues:
     """The core's CLV from the same summary, with the page's defaults (BG/NBD, no holdout)."""
     summary = summary_in_unit(dataset.summary, "week", unit)
     settings = clv.FitSettings("bgnbd", unit, None, dataset.observation_end)
     fit = clv.fit_clv(empty_transactions(), settings, summary)
-    return clv.customer_values(fit, clv.ValueSettings(margin=margin))
+    return clv_values.customer_values(fit, clv_values.ValueSettings(margin=margin))
 
 
 def test_clv_page_values_customers_from_the_summary(summary_dataset):
@@ -149,7 +150,7 @@ def test_clv_page_values_customers_from_the_summary(summary_dataset):
     assert any("Holdout validation needs the transactions" in i.value for i in at.info)
     toggle = at.toggle(key=f"clv.holdout.{summary_dataset.fingerprint}")
     assert toggle.value is False and toggle.disabled
-    published = at.session_state[state.CLV_RESULT]
+    published = at.session_state[session.CLV_CUSTOMERS.key]
     assert published[0] == "sum-demo"
     pd.testing.assert_series_equal(published[1]["clv"], values.customers["clv"])
 

@@ -9,15 +9,14 @@ import pandas as pd
 import pytest
 
 from cvm_core import formatting
-from cvm_core.analyses.profitability import pnl as profitability
-from cvm_core.analyses.profitability import whale
-from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.analyses.profitability import activities as profitability_activities
+from cvm_core.analyses.profitability import analysis, whatif_settings
 from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.summary import customer_summary
 from cvm_core.outputs import export
 from tests.app.conftest import run_page
 from tests.unit.test_profitability import shop_activities, shop_service, shop_transactions
-from ui import state
+from ui import session, state
 from ui.whale import activity_table_key
 
 PAGE = "pages/whale_curve.py"
@@ -65,7 +64,7 @@ def test_shop_headline_matches_the_hand_calculation():
     assert shown["Top 33% earn"] == "91%"  # the top fifth of 3 customers is B alone: 97.5 / 107
     notes = " ".join(i.value for i in at.info)
     assert "Pallets (Pallets)" in notes  # the activity with an unknown driver is explained
-    fingerprint, pnl = at.session_state[state.WHALE_RESULT]
+    fingerprint, pnl = at.session_state[session.WHALE_PNL.key]
     assert fingerprint == dataset.fingerprint
     assert list(pnl.columns) == ["revenue", "returns", "cogs", "cost_to_serve", "profit"]
     assert pnl["profit"].to_dict() == {"A": 28.5, "B": 97.5, "C": -19.0}
@@ -73,16 +72,17 @@ def test_shop_headline_matches_the_hand_calculation():
 
 def test_moving_a_lever_updates_profit_and_the_scenario():
     dataset, at = run_shop()
-    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value(whale_whatif.TARGET_ALL)
+    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value(whatif_settings.TARGET_ALL)
     lever(at, "price", dataset).set_value(10.0)
     at.run()
     assert not at.exception and not at.error
     # +10% on net revenue of 705 = +70.5 -> 177.5.
     assert scenario_metrics(at)["Operating profit after the fixes"] == formatting.money_short(177.5)
-    fingerprint, scenario = at.session_state[state.WHALE_SCENARIO]
+    fingerprint, scenario = at.session_state[session.WHALE_SCENARIO.key]
     assert fingerprint == dataset.fingerprint
-    assert scenario.target == whale_whatif.TARGET_ALL and scenario.price_increase == pytest.approx(
-        0.10
+    assert (
+        scenario.target == whatif_settings.TARGET_ALL
+        and scenario.price_increase == pytest.approx(0.10)
     )
     assert any("same volumes" in m.value for m in at.markdown)  # the assumption is stated
 
@@ -122,7 +122,7 @@ def test_demo_data_page_and_a_lever(demo_dataset):
     at = run_page(PAGE, demo_dataset)
     assert not at.exception and not at.error
     tx = demo_dataset.transactions
-    expected = whale.analyse(
+    expected = analysis.analyse(
         customer_summary(tx), tx, None, demo_dataset.cost_to_serve
     ).curve.summary
     shown = metrics(at)
@@ -136,7 +136,7 @@ def test_demo_data_page_and_a_lever(demo_dataset):
     lever(at, "part", demo_dataset).set_value(100)
     at.run()
     assert not at.exception and not at.error
-    _, scenario = at.session_state[state.WHALE_SCENARIO]
+    _, scenario = at.session_state[session.WHALE_SCENARIO.key]
     assert scenario.migrate_share == 1.0 and scenario.migrate_from != scenario.migrate_to
     after = scenario_metrics(at)
     assert after["Customers kept"] == formatting.count(expected.customers - expected.unprofitable)
@@ -147,7 +147,7 @@ def test_loading_an_activity_table_from_a_file():
     dataset, at = run_shop()
     rates = shop_activities()
     rates.loc[rates["activity"] == "Visits", "cost_per_unit"] = 50.0  # B's visit costs 50 less
-    data = export.csv_bytes(profitability.activity_table_for_export(rates))
+    data = export.csv_bytes(profitability_activities.activity_table_for_export(rates))
     at.file_uploader(key=f"whale.upload.{dataset.fingerprint}").set_value(
         ("rates.csv", data, "text/csv")
     )
@@ -191,7 +191,7 @@ def test_fixes_for_a_clv_value_tier():
     )
     at = run_page(
         PAGE, dataset, **{activity_table_key(dataset): shop_activities()},
-        **{state.CLV_RESULT: (dataset.fingerprint, tiers)},
+        **{session.CLV_CUSTOMERS.key: (dataset.fingerprint, tiers)},
     )  # fmt: skip
     target = at.selectbox(key=f"whale.target.{dataset.fingerprint}")
     assert "CLV tier Gold (2)" in target.options
@@ -201,7 +201,7 @@ def test_fixes_for_a_clv_value_tier():
     assert not at.exception and not at.error
     # A and B: +10% of (150 + 500) = +65 -> 172.
     assert scenario_metrics(at)["Operating profit after the fixes"] == "€172"
-    assert at.session_state[state.WHALE_SCENARIO][1].target == "tier:Gold"
+    assert at.session_state[session.WHALE_SCENARIO.key][1].target == "tier:Gold"
 
 
 def test_every_customer_unprofitable():
@@ -233,7 +233,7 @@ def test_what_if_charts_join_the_deck_only_once_a_lever_moves():
     dataset, at = run_shop()
     what_if = {"whale_curve_today_and_after_the_fixes", "where_the_change_in_profit_comes_from"}
     assert not what_if & set(at.session_state[state.DECK_CHARTS])  # "no lever moved" slides
-    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value(whale_whatif.TARGET_ALL)
+    at.selectbox(key=f"whale.target.{dataset.fingerprint}").set_value(whatif_settings.TARGET_ALL)
     lever(at, "price", dataset).set_value(10.0)
     at.run()
     assert what_if <= set(at.session_state[state.DECK_CHARTS])

@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from cvm_core.analyses.retention import churn as core
+from cvm_core.analyses.retention import analysis, defaults, gaps
+from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.intake import demo
 from cvm_core.intake.dataset import load_file
 from cvm_core.intake.summary import customer_summary
@@ -17,15 +18,19 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 
 @pytest.fixture(scope="module")
-def expected() -> dict[str, core.RetentionResult]:
+def expected() -> dict[str, analysis.RetentionResult]:
     dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
     tx, end = dataset.transactions, dataset.observation_end
     summary = customer_summary(tx, "week", end)
-    rule = core.ChurnRule(core.gap_profile(tx, end).suggested_window_days)
+    rule = gaps.ChurnRule(gaps.gap_profile(tx, end).suggested_window_days)
     results = {}
     for top in (20, 25):
-        settings = core.RetentionSettings(rule=rule, lists=core.ListSettings(top_share=top / 100))
-        results[top] = core.analyse_retention(tx, summary, settings, dataset.customers, None, end)
+        settings = analysis.RetentionSettings(
+            rule=rule, lists=retention_lists.ListSettings(top_share=top / 100)
+        )
+        results[top] = analysis.analyse_retention(
+            tx, summary, settings, dataset.customers, None, end
+        )
     return results
 
 
@@ -48,7 +53,7 @@ def test_retention_page_on_the_demo_data(page, app_server, expected):
     def metric(label: str):
         return metrics.filter(has_text=label).first.get_by_test_id("stMetricValue")
 
-    expect(metric("Active customers")).to_have_text(f"{base.counts[core.ACTIVE]:,}")
+    expect(metric("Active customers")).to_have_text(f"{base.counts[defaults.ACTIVE]:,}")
     expect(metric("Median lifetime")).to_have_text(f"{base.median_lifetime_days:,.0f} days")
     expect(metric("At risk / win back")).to_have_text(
         f"{len(base.at_risk):,} / {len(base.win_back):,}"

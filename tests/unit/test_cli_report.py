@@ -18,7 +18,7 @@ import pytest
 from pptx import Presentation
 
 from cvm_core.__main__ import main
-from cvm_core.analyses.scorecard import measures as scorecard
+from cvm_core.analyses.scorecard import specs
 from cvm_core.intake import demo
 from cvm_core.intake.dataset import load_file
 from cvm_core.outputs import deck, workspace
@@ -45,12 +45,12 @@ def test_report_writes_a_deck_and_a_workbook_and_prints_the_scorecard(cli_run):
     result = json.loads(proc.stdout)
     card = result["scorecard"]
     assert card["period"] == "Q4 2024" and card["previous_period"] == "Q3 2024"
-    assert [m["key"] for m in card["measures"]] == [m.key for m in scorecard.MEASURES]
+    assert [m["key"] for m in card["measures"]] == [m.key for m in specs.MEASURES]
     assert result["notes"] == []
 
     prs = Presentation(str(deck_path))
     slides = list(prs.slides)
-    measures = len(scorecard.MEASURES)
+    measures = len(specs.MEASURES)
     charts = result["deck"]["charts"]
     assert charts == [
         "Revenue and active customers by month",

@@ -12,7 +12,11 @@ import pytest
 from scipy.optimize import check_grad
 
 from cvm_core.__main__ import main
+from cvm_core.analyses.clv import backend, likelihoods, spend_model, transaction_model
 from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import histories as clv_histories
+from cvm_core.analyses.clv import holdout as clv_holdout
+from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.demo import load_cdnow_transactions
@@ -62,7 +66,7 @@ def test_bgnbd_matches_fader_hardie_lee_2005(cdnow_fit):
 def test_pareto_nbd_matches_published_estimates(cdnow_fit, calibration):
     row = cdnow_fit.comparison.set_index("model").loc["pareto"]
     assert row["parameters"] == "r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669"
-    model = clv.TransactionModel("pareto").fit(calibration)
+    model = transaction_model.TransactionModel("pareto").fit(calibration)
     assert _rounded(model.params_, 3) == {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
     assert model.log_likelihood_ == pytest.approx(-9595.0, abs=0.05)
 
@@ -101,7 +105,7 @@ def test_recommended_model_has_the_lowest_holdout_error(cdnow_fit):
 
 def test_cumulative_curve_is_monotone_and_ends_at_the_holdout_total(cdnow_fit, calibration):
     cumulative = cdnow_fit.cumulative
-    assert len(cumulative) <= clv.MAX_CHART_POINTS + 2
+    assert len(cumulative) <= clv_holdout.MAX_CHART_POINTS + 2
     assert cumulative["actual"].is_monotonic_increasing
     assert cumulative["predicted"].is_monotonic_increasing
     at_cal = cumulative.loc[cumulative["date"] == CAL_END, "actual"].iloc[0]
@@ -115,15 +119,15 @@ def test_cumulative_curve_is_monotone_and_ends_at_the_holdout_total(cdnow_fit, c
 
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
 def test_weighted_likelihood_equals_the_per_customer_sum(model, calibration):
-    lt = clv._lifetimes()
-    rows = clv.collapse_histories(calibration)
+    lt = backend._lifetimes()
+    rows = clv_histories.collapse_histories(calibration)
     scale = 1.0 / rows.T.max()
     params = {
         "bgnbd": [0.3, 0.1, 0.8, 2.4],
         "mbgnbd": [0.5, 0.15, 0.9, 1.6],
         "pareto": [0.55, 0.2, 0.6, 0.25],
     }[model]
-    ours = clv._loglik(model, np.array(params), clv._Scaled.from_rows(rows, scale))
+    ours = likelihoods._loglik(model, np.array(params), likelihoods._Scaled.from_rows(rows, scale))
     x = calibration["frequency"].to_numpy(float)
     tx = calibration["recency"].to_numpy(float) * scale
     age = calibration["T"].to_numpy(float) * scale
@@ -139,9 +143,9 @@ def test_weighted_likelihood_equals_the_per_customer_sum(model, calibration):
 
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
 def test_analytic_gradient_is_right(model, calibration):
-    rows = clv.collapse_histories(calibration)
-    data = clv._Scaled.from_rows(rows, 1.0 / rows.T.max())
-    objective, _ = clv._objective(model, data, 0.01)
+    rows = clv_histories.collapse_histories(calibration)
+    data = likelihoods._Scaled.from_rows(rows, 1.0 / rows.T.max())
+    objective, _ = likelihoods._objective(model, data, 0.01)
     theta = np.log([0.3, 0.1, 0.8, 2.4])
     error = check_grad(lambda t: objective(t)[0], lambda t: objective(t)[1], theta)
     assert error < 1e-5
@@ -149,8 +153,8 @@ def test_analytic_gradient_is_right(model, calibration):
 
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
 def test_predictions_equal_lifetimes(model, cdnow_fit, calibration):
-    lt = clv._lifetimes()
-    fitted = clv.TransactionModel(model).fit(calibration)
+    lt = backend._lifetimes()
+    fitted = transaction_model.TransactionModel(model).fit(calibration)
     reference = {
         "bgnbd": lt.BetaGeoFitter,
         "mbgnbd": lt.ModifiedBetaGeoFitter,
@@ -170,11 +174,11 @@ def test_predictions_equal_lifetimes(model, cdnow_fit, calibration):
 def test_clv_equals_lifetimes_customer_lifetime_value(cdnow_tx):
     """Monthly unit: lifetimes steps one month at a time with a monthly discount rate."""
     summary = customer_summary(cdnow_tx, "month", OBS_END)
-    model = clv.TransactionModel("bgnbd").fit(summary)
-    spend = clv.SpendModel().fit(summary)
+    model = transaction_model.TransactionModel("bgnbd").fit(summary)
+    spend = spend_model.SpendModel().fit(summary)
     annual = 0.10
-    ours = clv.predict_customer_value(summary, model, spend, "month", 12, annual, margin=1.0)
-    lt = clv._lifetimes()
+    ours = clv_values.predict_customer_value(summary, model, spend, "month", 12, annual, margin=1.0)
+    lt = backend._lifetimes()
     bg, gg = lt.BetaGeoFitter(), lt.GammaGammaFitter()
     bg.params_ = model.params_.copy()
     bg.predict = bg.conditional_expected_number_of_purchases_up_to_time  # set by lifetimes' fit
@@ -191,8 +195,8 @@ def test_clv_equals_lifetimes_customer_lifetime_value(cdnow_tx):
 
 
 def test_expected_spend_by_hand():
-    spend = clv.SpendModel()
-    spend.params_ = pd.Series([6.0, 4.0, 15.0], index=list(clv.SPEND_PARAMETER_NAMES))
+    spend = spend_model.SpendModel()
+    spend.params_ = pd.Series([6.0, 4.0, 15.0], index=list(spend_model.SPEND_PARAMETER_NAMES))
     summary = pd.DataFrame({"frequency": [2, 0, 3], "monetary_value": [40.0, 0.0, -5.0]})
     # population mean p*gamma/(q-1) = 30; weight on own mean p*x / (p*x + q - 1):
     # x=2: 12/15 = 0.8 -> 0.2*30 + 0.8*40 = 38; x=0: 30; x=3, mean clipped to 0: 3/21*30 = 4.2857
@@ -204,7 +208,7 @@ def test_non_positive_spend_is_left_out_with_a_note(calibration):
     summary = calibration.copy()
     repeaters = summary.index[summary["frequency"] > 0][:3]
     summary.loc[repeaters, "monetary_value"] = [0.0, -12.5, -0.01]
-    spend = clv.SpendModel().fit(summary)
+    spend = spend_model.SpendModel().fit(summary)
     assert spend.excluded_ == 3
     assert spend.n_customers_ == 946 - 3
     assert any("3 repeat buyers were left out of the spend model" in n for n in spend.notes_)
@@ -216,7 +220,7 @@ def test_non_positive_spend_is_left_out_with_a_note(calibration):
 def test_spend_model_needs_positive_spenders():
     summary = pd.DataFrame({"frequency": [1] * 12, "monetary_value": [0.0] * 12})
     with pytest.raises(ModelError, match="Only 0 repeat buyers have a positive spend"):
-        clv.SpendModel().fit(summary)
+        spend_model.SpendModel().fit(summary)
 
 
 # --- too little data, non-convergence ------------------------------------------------------------
@@ -229,13 +233,13 @@ def _summary(frequency, recency, age) -> pd.DataFrame:
 def test_too_few_customers_gets_a_clear_message():
     summary = _summary([1, 2, 0] * 20, [3, 5, 0] * 20, [10] * 60)
     with pytest.raises(ModelError, match=r"Only 60 customers to learn from; .* at least 100"):
-        clv.TransactionModel().fit(summary)
+        transaction_model.TransactionModel().fit(summary)
 
 
 def test_everyone_buying_once_gets_a_clear_message():
     summary = _summary([0] * 500, [0] * 500, np.linspace(1, 50, 500))
     with pytest.raises(ModelError, match="No customer bought more than once"):
-        clv.TransactionModel().fit(summary)
+        transaction_model.TransactionModel().fit(summary)
 
 
 def test_fit_clv_names_the_calibration_period_in_errors(cdnow_tx):
@@ -252,15 +256,15 @@ def test_calibration_end_outside_the_data_is_refused(cdnow_tx):
 
 
 def test_failed_optimisation_is_retried_with_a_penalty(monkeypatch, calibration):
-    real = clv.TransactionModel._optimise
+    real = transaction_model.TransactionModel._optimise
     tried = []
 
     def fails_without_penalty(self, rows, scale, penalizer):
         tried.append(penalizer)
         return None if penalizer < 0.01 else real(self, rows, scale, penalizer)
 
-    monkeypatch.setattr(clv.TransactionModel, "_optimise", fails_without_penalty)
-    model = clv.TransactionModel("bgnbd").fit(calibration)
+    monkeypatch.setattr(transaction_model.TransactionModel, "_optimise", fails_without_penalty)
+    model = transaction_model.TransactionModel("bgnbd").fit(calibration)
     assert tried == [0.0, 0.001, 0.01]
     assert model.penalizer_coef_ == 0.01
     assert model.notes_ and "penalty of 0.01" in model.notes_[0]
@@ -273,7 +277,7 @@ def test_no_drop_out_at_all_fails_with_advice():
     age = np.arange(10, 210) % 42 + 10.0
     summary = _summary(age, age, age)
     with pytest.raises(ModelError, match="could not be fitted .* even with a penalty"):
-        clv.TransactionModel("bgnbd").fit(summary)
+        transaction_model.TransactionModel("bgnbd").fit(summary)
 
 
 # --- distinct histories, values, settings -------------------------------------------------------
@@ -281,7 +285,7 @@ def test_no_drop_out_at_all_fails_with_advice():
 
 def test_collapse_histories_counts_customers():
     summary = _summary([0, 1, 1, 0, 1], [0, 2, 2, 0, 3], [5, 5, 5, 5, 5])
-    rows = clv.collapse_histories(summary)
+    rows = clv_histories.collapse_histories(summary)
     assert rows.n_customers == 5 and len(rows.weights) == 3
     restored = np.c_[rows.frequency, rows.recency, rows.T][rows.inverse]
     np.testing.assert_array_equal(restored, summary.to_numpy())
@@ -290,11 +294,11 @@ def test_collapse_histories_counts_customers():
 
 def test_recency_beyond_age_is_refused():
     with pytest.raises(ValidationError, match="Recency must lie between 0"):
-        clv.collapse_histories(_summary([1], [6], [5]))
+        clv_histories.collapse_histories(_summary([1], [6], [5]))
 
 
 def test_discount_factors_by_hand():
-    factors = clv.discount_factors(24, 0.10)
+    factors = transaction_model.discount_factors(24, 0.10)
     assert factors[11] == pytest.approx(1 / 1.1)
     assert factors[23] == pytest.approx(1 / 1.21)
     assert factors[0] == pytest.approx(1.1 ** (-1 / 12))
@@ -303,17 +307,19 @@ def test_discount_factors_by_hand():
 def test_clv_formula_on_a_hand_checked_pareto_customer():
     """Pareto/NBD r=1, alpha=1, s=2, beta=11; a customer with x=1, T=1 month: posterior purchase
     rate (r+x)/(alpha+T) = 1 a month, drop-out Gamma(2, 12), so E_m = 12 m / (12 + m)."""
-    model = clv.TransactionModel("pareto")
-    model.params_ = pd.Series([1.0, 1.0, 2.0, 11.0], index=clv.PARAMETER_NAMES["pareto"])
-    spend = clv.SpendModel()
-    spend.params_ = pd.Series([1.0, 2.0, 50.0], index=list(clv.SPEND_PARAMETER_NAMES))
+    model = transaction_model.TransactionModel("pareto")
+    model.params_ = pd.Series(
+        [1.0, 1.0, 2.0, 11.0], index=transaction_model.PARAMETER_NAMES["pareto"]
+    )
+    spend = spend_model.SpendModel()
+    spend.params_ = pd.Series([1.0, 2.0, 50.0], index=list(spend_model.SPEND_PARAMETER_NAMES))
     summary = pd.DataFrame(
         {"frequency": [1.0], "recency": [0.5], "T": [1.0], "monetary_value": [50.0],
          "net_revenue": [100.0]},
         index=pd.Index(["A"], name="customer_id"),
     )  # fmt: skip
     # spend: own weight p*x/(p*x+q-1) = 1/2, population mean p*gamma/(q-1) = 50 -> 50.
-    out = clv.predict_customer_value(summary, model, spend, "month", 12, 0.10, margin=0.3)
+    out = clv_values.predict_customer_value(summary, model, spend, "month", 12, 0.10, margin=0.3)
     alive = out["p_alive"].iloc[0]
     months = np.arange(1, 13)
     path = 12 * np.r_[0, months] / (12 + np.r_[0, months])
@@ -325,7 +331,7 @@ def test_clv_formula_on_a_hand_checked_pareto_customer():
 
 
 def test_customer_values_are_finite_and_tiered(cdnow_fit):
-    values = clv.customer_values(cdnow_fit, clv.ValueSettings())
+    values = clv_values.customer_values(cdnow_fit, clv_values.ValueSettings())
     frame = values.customers
     numeric = frame.select_dtypes("number").to_numpy()
     assert np.isfinite(numeric).all()
@@ -342,27 +348,27 @@ def test_margin_from_the_cost_column_by_hand():
     summary = pd.DataFrame(
         {"net_revenue": [100.0, 200.0, 50.0, 0.0], "cost": [60.0, 250.0, np.nan, 10.0]}
     )
-    rates, basis = clv.margin_rates(summary, None)
+    rates, basis = clv_values.margin_rates(summary, None)
     # known: rows 0 and 1 -> overall (300 - 310) / 300 < 0, clipped to 0; own 40%, -25% -> 0%
     np.testing.assert_allclose(rates, [0.4, 0.0, 0.0, 0.0])
     assert "cost column" in basis
     with pytest.raises(ValidationError, match="between 0% and 100%"):
-        clv.margin_rates(summary, 1.5)
+        clv_values.margin_rates(summary, 1.5)
 
 
 def test_value_settings_are_checked(cdnow_fit):
     with pytest.raises(ValidationError, match="horizon must be between 1 and 240"):
-        clv.customer_values(cdnow_fit, clv.ValueSettings(horizon_months=0))
+        clv_values.customer_values(cdnow_fit, clv_values.ValueSettings(horizon_months=0))
     with pytest.raises(ValidationError, match="discount rate"):
-        clv.customer_values(cdnow_fit, clv.ValueSettings(discount_rate=1.5))
+        clv_values.customer_values(cdnow_fit, clv_values.ValueSettings(discount_rate=1.5))
 
 
 def test_clv_distribution_and_p_alive_matrix_are_chart_sized(cdnow_fit):
-    values = clv.customer_values(cdnow_fit, clv.ValueSettings())
-    dist = clv.clv_distribution(values.customers["clv"], bins=40)
+    values = clv_values.customer_values(cdnow_fit, clv_values.ValueSettings())
+    dist = clv_values.clv_distribution(values.customers["clv"], bins=40)
     assert len(dist) == 40 and dist["customers"].sum() == 2357
     assert dist["share"].sum() == pytest.approx(1.0)
-    matrix = clv.p_alive_matrix(cdnow_fit.model, cdnow_fit.summary)
+    matrix = clv_values.p_alive_matrix(cdnow_fit.model, cdnow_fit.summary)
     assert len(matrix) <= 21 * 25 and matrix["p_alive"].between(0, 1).all()
     # More recent last purchase -> more likely alive, at equal frequency.
     five = matrix[matrix["frequency"] == 5].sort_values("recency")
@@ -410,8 +416,10 @@ def test_command_line_help_and_bad_date(tmp_path, capsys):
 
 @pytest.mark.parametrize("model", ["bgnbd", "pareto", "mbgnbd"])
 def test_log_likelihood_of_a_summary_equals_the_fitted_one(model, calibration):
-    fitted = clv.TransactionModel(model).fit(calibration)
-    assert clv.log_likelihood(fitted, calibration) == pytest.approx(fitted.log_likelihood_)
+    fitted = transaction_model.TransactionModel(model).fit(calibration)
+    assert transaction_model.log_likelihood(fitted, calibration) == pytest.approx(
+        fitted.log_likelihood_
+    )
 
 
 def test_large_data_compares_the_other_models_on_a_sample(monkeypatch, cdnow_tx, cdnow_fit):

@@ -10,14 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cvm_core.analyses.profitability import activities as profitability_activities
+from cvm_core.analyses.profitability import analysis
+from cvm_core.analyses.profitability import drivers as profitability_drivers
 from cvm_core.analyses.profitability import pnl as profitability
-from cvm_core.analyses.profitability import whale
-from cvm_core.analyses.profitability.pnl import (
-    activity_table,
-    customer_pnl,
-    profit_by,
-    read_activity_table,
-)
+from cvm_core.analyses.profitability.activities import activity_table, read_activity_table
+from cvm_core.analyses.profitability.pnl import customer_pnl, profit_by
 from cvm_core.errors import ValidationError
 from cvm_core.intake import demo
 from cvm_core.intake.dataset import load_file
@@ -69,7 +67,7 @@ def shop_activities() -> pd.DataFrame:
             ("Visits", "Sales Visits", 100.0, NAN, NAN),
             ("Pallets", "Pallets", 7.0, NAN, NAN),  # no such driver in the data
         ],
-        columns=list(profitability.ACTIVITY_COLUMNS),
+        columns=list(profitability_activities.ACTIVITY_COLUMNS),
     )
 
 
@@ -177,7 +175,7 @@ def test_partly_missing_cost_uses_the_margin_for_those_customers():
 
 def test_orders_are_purchase_days_without_order_ids():
     tx = shop_transactions().drop(columns=["order_id"])
-    drivers, orders = profitability.transaction_drivers(tx, customer_summary(tx))
+    drivers, orders = profitability_drivers.transaction_drivers(tx, customer_summary(tx))
     # A bought on two days (O1 on 2 Jan, O2 on 1 Feb) and returned on a third: 2 orders, 1 return.
     assert drivers.loc["A", "Orders"] == 2.0
     assert drivers.loc["A", "Returns"] == 1.0
@@ -187,7 +185,7 @@ def test_orders_are_purchase_days_without_order_ids():
 
 def test_small_order_threshold_is_a_parameter():
     tx = shop_transactions()
-    drivers, _ = profitability.transaction_drivers(
+    drivers, _ = profitability_drivers.transaction_drivers(
         tx, customer_summary(tx), small_order_threshold=26.0
     )
     assert drivers["Small orders"].to_dict() == {"A": 1.0, "B": 0.0, "C": 1.0}  # 20 and 25
@@ -209,7 +207,7 @@ def test_activity_table_reads_labels_and_german_headers():
     )
     table = activity_table(frame)
     assert table.loc[0, "cost_per_unit"] == 2.5
-    assert profitability.effective_rates(table).to_dict() == {"Auftrag": 2.5}
+    assert profitability_activities.effective_rates(table).to_dict() == {"Auftrag": 2.5}
 
 
 @pytest.mark.parametrize(
@@ -224,7 +222,7 @@ def test_activity_table_reads_labels_and_german_headers():
 )
 def test_bad_activity_tables_are_explained(rows, message):
     with pytest.raises(ValidationError, match=message):
-        activity_table(pd.DataFrame(rows, columns=list(profitability.ACTIVITY_COLUMNS)))
+        activity_table(pd.DataFrame(rows, columns=list(profitability_activities.ACTIVITY_COLUMNS)))
 
 
 def test_activity_table_without_driver_column_is_explained():
@@ -235,7 +233,7 @@ def test_activity_table_without_driver_column_is_explained():
 def test_blank_editor_rows_are_dropped_and_unpriced_rows_noted():
     frame = pd.concat(
         [shop_activities(), pd.DataFrame([(None, None, NAN, NAN, NAN), ("New", "Orders", NAN, NAN, NAN)],
-                                         columns=list(profitability.ACTIVITY_COLUMNS))],
+                                         columns=list(profitability_activities.ACTIVITY_COLUMNS))],
         ignore_index=True,
     )  # fmt: skip
     tx = shop_transactions()
@@ -247,7 +245,7 @@ def test_blank_editor_rows_are_dropped_and_unpriced_rows_noted():
 
 def test_activity_table_round_trips_through_csv_and_xlsx():
     table = activity_table(shop_activities())
-    exported = profitability.activity_table_for_export(table)
+    exported = profitability_activities.activity_table_for_export(table)
     from_csv = read_activity_table(export.csv_bytes(exported), "rates.csv")
     from_xlsx = read_activity_table(export.xlsx_bytes({"Activities": exported}), "rates.xlsx")
     pd.testing.assert_frame_equal(from_csv, table)
@@ -283,7 +281,7 @@ def test_default_rates_give_a_whale_curve_on_the_demo_data():
     """The calibration the brief asks for: 10-30% unprofitable, peak between 130% and 250%."""
     dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
     tx = dataset.transactions
-    result = whale.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
+    result = analysis.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
     summary = result.curve.summary
     assert 0.10 <= summary.unprofitable_share <= 0.30
     assert 1.30 <= summary.peak_pct <= 2.50
@@ -353,16 +351,16 @@ _IDS = {
 
 @pytest.mark.parametrize("values", _IDS.values(), ids=_IDS.keys())
 def test_factorize_ids_is_exactly_pandas_factorize(values):
-    codes, uniques = profitability.factorize_ids(values)
+    codes, uniques = profitability_drivers.factorize_ids(values)
     expected_codes, expected_uniques = pd.factorize(values)
     assert codes.dtype == np.int64
     np.testing.assert_array_equal(codes, expected_codes)
     assert list(uniques) == list(expected_uniques)
-    np.testing.assert_array_equal(profitability.id_codes(values), expected_codes)
+    np.testing.assert_array_equal(profitability_drivers.id_codes(values), expected_codes)
 
 
 def test_factorize_ids_numbers_by_first_appearance_by_hand():
-    codes, uniques = profitability.factorize_ids(_IDS["runs of text"])
+    codes, uniques = profitability_drivers.factorize_ids(_IDS["runs of text"])
     assert codes.tolist() == [0, 0, 1, 0, 2, 2, 1]
     assert list(uniques) == ["b", "a", "c"]
 
@@ -371,7 +369,7 @@ def test_factorize_ids_numbers_by_first_appearance_by_hand():
 def test_index_positions_is_exactly_get_indexer(values):
     index = pd.Index(["c", "x", "b", "a", 7, 3])
     expected = index.get_indexer(values)
-    np.testing.assert_array_equal(profitability.index_positions(index, values), expected)
+    np.testing.assert_array_equal(profitability_drivers.index_positions(index, values), expected)
 
 
 @pytest.mark.parametrize("offset", [0, 10**9], ids=["dense order codes", "sparse keys (hashed)"])
@@ -380,7 +378,7 @@ def test_pair_codes_keep_an_order_id_of_two_customers_apart(offset):
     # 1 and 2, so it makes three orders; numbered by first appearance: 0 0 1 2 1 3.
     customer = np.array([0, 0, 1, 0, 1, 2])
     key = np.array([5, 5, 5, 6, 5, 5]) + np.array([0, 0, 0, offset, 0, 0])
-    code, first = profitability._pair_codes(customer, key)
+    code, first = profitability_drivers._pair_codes(customer, key)
     assert code.tolist() == [0, 0, 1, 2, 1, 3]
     assert first.tolist() == [0, 2, 3, 5]
 
@@ -390,7 +388,7 @@ def test_whale_curve_on_the_demo_data_is_unchanged_by_the_fast_grouping():
     the P&L, the orders and the curve must not move."""
     dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
     tx = dataset.transactions
-    result = whale.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
+    result = analysis.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
     pnl, orders = result.result.pnl, result.result.orders
     assert pnl["profit"].sum() == 988179.34
     assert result.curve.summary.peak_pct == 1.6936364000485904

@@ -8,7 +8,14 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
+from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import churn as R
+from cvm_core.analyses.retention import defaults
+from cvm_core.analyses.retention import economics as retention_economics
+from cvm_core.analyses.retention import gaps as retention_gaps
+from cvm_core.analyses.retention import lists as retention_lists
+from cvm_core.analyses.retention import survival as retention_survival
+from cvm_core.analyses.retention import tenure as retention_tenure
 from cvm_core.errors import ValidationError
 from cvm_core.intake.summary import customer_summary
 from cvm_core.outputs import export
@@ -23,9 +30,11 @@ def transactions(rows: list[tuple], with_cost: bool = False) -> pd.DataFrame:
     return frame
 
 
-def status_of(tx: pd.DataFrame, rule: R.ChurnRule, end: str, p_alive=None) -> pd.DataFrame:
+def status_of(
+    tx: pd.DataFrame, rule: retention_gaps.ChurnRule, end: str, p_alive=None
+) -> pd.DataFrame:
     summary = customer_summary(tx, "day", pd.Timestamp(end))
-    return R.churn_status(summary, rule, pd.Timestamp(end), p_alive)
+    return retention_gaps.churn_status(summary, rule, pd.Timestamp(end), p_alive)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,7 +55,7 @@ def test_gaps_count_purchase_days_once_and_ignore_returns():
             ("C", "2024-01-05", 10.0),
         ]
     )
-    assert sorted(R.inter_purchase_gaps(tx).tolist()) == [2, 3, 10]
+    assert sorted(retention_gaps.inter_purchase_gaps(tx).tolist()) == [2, 3, 10]
 
 
 def test_suggested_window_is_the_90th_percentile_of_gaps():
@@ -55,7 +64,7 @@ def test_suggested_window_is_the_90th_percentile_of_gaps():
     tx = transactions(
         [("A", pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(d)), 1.0) for d in days]
     )
-    profile = R.gap_profile(tx)
+    profile = retention_gaps.gap_profile(tx)
     assert profile.repeat_purchases == 11
     assert profile.suggested_window_days == 10
     assert profile.quantiles[0.5] == 6.0
@@ -64,8 +73,10 @@ def test_suggested_window_is_the_90th_percentile_of_gaps():
 
 
 def test_no_repeat_purchases_falls_back_with_a_note():
-    profile = R.gap_profile(transactions([("A", "2024-01-01", 1.0), ("B", "2024-02-01", 1.0)]))
-    assert profile.suggested_window_days == R.FALLBACK_WINDOW_DAYS
+    profile = retention_gaps.gap_profile(
+        transactions([("A", "2024-01-01", 1.0), ("B", "2024-02-01", 1.0)])
+    )
+    assert profile.suggested_window_days == retention_gaps.FALLBACK_WINDOW_DAYS
     assert "cannot suggest" in profile.note
 
 
@@ -82,12 +93,12 @@ CHURN_TX = transactions(
 
 
 def test_inactivity_churn_status_and_lifetimes():
-    status = status_of(CHURN_TX, R.ChurnRule(30), "2024-03-31")
+    status = status_of(CHURN_TX, retention_gaps.ChurnRule(30), "2024-03-31")
     assert status["status"].to_dict() == {
-        "A": R.CHURNED,
-        "B": R.ACTIVE,
-        "C": R.TOO_NEW,
-        "D": R.CHURNED,
+        "A": defaults.CHURNED,
+        "B": defaults.ACTIVE,
+        "C": defaults.TOO_NEW,
+        "D": defaults.CHURNED,
     }
     assert status["days_since_last"].tolist() == [45, 11, 21, 81]
     # Churned: lifetime from first to last purchase, observed. Others: censored at the end.
@@ -101,24 +112,26 @@ def test_inactivity_churn_status_and_lifetimes():
 
 def test_p_alive_rule_never_churns_customers_acquired_at_the_end():
     p_alive = pd.Series({"A": 0.8, "B": 0.3, "C": 0.1})  # D unknown: judged by inactivity
-    status = status_of(CHURN_TX, R.ChurnRule(30, R.P_ALIVE, 0.5), "2024-03-31", p_alive)
+    status = status_of(
+        CHURN_TX, retention_gaps.ChurnRule(30, defaults.P_ALIVE, 0.5), "2024-03-31", p_alive
+    )
     assert status["status"].to_dict() == {
-        "A": R.ACTIVE,
-        "B": R.CHURNED,
-        "C": R.TOO_NEW,
-        "D": R.CHURNED,
+        "A": defaults.ACTIVE,
+        "B": defaults.CHURNED,
+        "C": defaults.TOO_NEW,
+        "D": defaults.CHURNED,
     }
     assert status.loc["B", "lifetime_days"] == 79.0  # 1 Jan to 20 Mar
     with pytest.raises(ValidationError, match="CLV"):
-        status_of(CHURN_TX, R.ChurnRule(30, R.P_ALIVE), "2024-03-31")
+        status_of(CHURN_TX, retention_gaps.ChurnRule(30, defaults.P_ALIVE), "2024-03-31")
 
 
 def test_rule_checks_its_settings():
     with pytest.raises(ValidationError, match="churn window"):
-        R.ChurnRule(0)
+        retention_gaps.ChurnRule(0)
     with pytest.raises(ValidationError, match="threshold"):
-        R.ChurnRule(30, R.P_ALIVE, 1.5)
-    assert "90 days" in R.ChurnRule(90).describe()
+        retention_gaps.ChurnRule(30, defaults.P_ALIVE, 1.5)
+    assert "90 days" in retention_gaps.ChurnRule(90).describe()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,7 +158,7 @@ SPELL_END = pd.Timestamp("2024-04-30")
 
 
 def test_activity_spells():
-    spells = R.activity_spells(SPELL_TX, 30, SPELL_END)
+    spells = retention_gaps.activity_spells(SPELL_TX, 30, SPELL_END)
     got = [
         (c, s.strftime("%m-%d"), None if pd.isna(lapse) else lapse.strftime("%m-%d"), r)
         for c, s, lapse, r in spells.itertuples(index=False)
@@ -162,7 +175,7 @@ def test_activity_spells():
 
 
 def test_churn_by_period_hand_computed():
-    spells = R.activity_spells(SPELL_TX, 30, SPELL_END)
+    spells = retention_gaps.activity_spells(SPELL_TX, 30, SPELL_END)
     table = R.churn_by_period(spells, "month", SPELL_END)
     assert table["period"].tolist() == ["Feb 2024", "Mar 2024", "Apr 2024"]
     # Feb: W, X, Y active on 1 Feb; X and Y lapse. Mar: W, Z; Z lapses. Apr: W, X; X lapses.
@@ -175,8 +188,8 @@ def test_churn_by_period_hand_computed():
 
 def test_annual_retention_annualises_a_short_history():
     summary = customer_summary(SPELL_TX, "day", SPELL_END)
-    status = R.churn_status(summary, R.ChurnRule(30), SPELL_END)
-    spells = R.activity_spells(SPELL_TX, 30, SPELL_END, summary.index)
+    status = retention_gaps.churn_status(summary, retention_gaps.ChurnRule(30), SPELL_END)
+    spells = retention_gaps.activity_spells(SPELL_TX, 30, SPELL_END, summary.index)
     rate, how = R.annual_retention(spells, status, SPELL_END)
     # History 5 Jan - 30 Apr = 116 days: measured over 58 days from 3 Mar, when Z and W were
     # active; W still is, Z churned. 1/2 over 58 days = 0.5 ** (365 / 58) a year.
@@ -198,8 +211,8 @@ def test_annual_retention_over_a_full_year():
     )
     end = pd.Timestamp("2024-01-02")
     summary = customer_summary(tx, "day", end)
-    status = R.churn_status(summary, R.ChurnRule(30), end)
-    spells = R.activity_spells(tx, 30, end, summary.index)
+    status = retention_gaps.churn_status(summary, retention_gaps.ChurnRule(30), end)
+    spells = retention_gaps.activity_spells(tx, 30, end, summary.index)
     rate, how = R.annual_retention(spells, status, end)
     assert rate == 0.5
     assert "of the 2 customers active on 02 Jan 2023, the share still active a year later" == how
@@ -211,23 +224,23 @@ def test_annual_retention_over_a_full_year():
 
 
 def test_kaplan_meier_hand_computed_and_median():
-    status = status_of(CHURN_TX, R.ChurnRule(30), "2024-03-31")
-    result = R.survival_analysis(status)
+    status = status_of(CHURN_TX, retention_gaps.ChurnRule(30), "2024-03-31")
+    result = retention_survival.survival_analysis(status)
     curve = result.curves.set_index("days")["survival"]
     # Lifetimes 45 (event), 90 (censored), 21 (censored), 0 (event):
     # S(0) = 3/4; at 21 one is censored; S(45) = 3/4 * (1 - 1/2) = 3/8.
     assert curve.loc[0.0] == pytest.approx(0.75)
     assert curve.loc[45.0] == pytest.approx(0.375)
     assert result.groups["median_days"].iloc[0] == 45.0
-    assert R.median_lifetime(status) == 45.0
+    assert retention_survival.median_lifetime(status) == 45.0
 
 
 def test_median_not_reached_when_survival_stays_above_half():
     status = pd.DataFrame(
         {"lifetime_days": [10.0, 50, 60, 70], "event": [True, False, False, False]}
     )
-    assert R.median_lifetime(status) is None
-    result = R.survival_analysis(status)
+    assert retention_survival.median_lifetime(status) is None
+    result = retention_survival.survival_analysis(status)
     assert np.isnan(result.groups["median_days"].iloc[0])
 
 
@@ -242,7 +255,7 @@ def test_survival_matches_lifelines_on_the_same_durations():
         index=[f"C{i}" for i in range(n)],
     )
     groups = pd.Series(rng.choice(["North", "South"], n), index=status.index, name="Region")
-    result = R.survival_analysis(status, groups)
+    result = retention_survival.survival_analysis(status, groups)
     for name in ["North", "South"]:
         members = status[groups == name]
         kmf = KaplanMeierFitter().fit(members["lifetime_days"], members["event"])
@@ -261,18 +274,18 @@ def test_survival_matches_lifelines_on_the_same_durations():
 
 
 def test_logrank_reading_in_plain_words():
-    assert "clearly differ" in R.logrank_reading(0.0001, 3)
-    assert "p < 0.001" in R.logrank_reading(0.0001, 3)
-    assert "probably differ" in R.logrank_reading(0.03, 2)
-    assert "No clear difference" in R.logrank_reading(0.4, 2)
-    assert "Choose a grouping" in R.logrank_reading(None, 1)
+    assert "clearly differ" in retention_survival.logrank_reading(0.0001, 3)
+    assert "p < 0.001" in retention_survival.logrank_reading(0.0001, 3)
+    assert "probably differ" in retention_survival.logrank_reading(0.03, 2)
+    assert "No clear difference" in retention_survival.logrank_reading(0.4, 2)
+    assert "Choose a grouping" in retention_survival.logrank_reading(None, 1)
 
 
 def test_long_curves_are_thinned_for_charts():
     n = 5000
     status = pd.DataFrame({"lifetime_days": np.arange(n, dtype=float), "event": np.ones(n, bool)})
-    curves = R.survival_analysis(status).curves
-    assert len(curves) <= R.MAX_CURVE_POINTS
+    curves = retention_survival.survival_analysis(status).curves
+    assert len(curves) <= retention_survival.MAX_CURVE_POINTS
     assert curves["days"].iloc[0] == 0 and curves["days"].iloc[-1] == n - 1
 
 
@@ -296,13 +309,13 @@ def test_customer_groups_main_channel_and_lumping():
     assert groups.loc["B", R.MAIN_CHANNEL] == "Phone"
     assert groups["Region"].tolist() == ["North", "South"]
     assert "customer_name" not in groups and "Customer name" not in groups
-    assert groups[R.ACQUISITION_YEAR].tolist() == ["2024", "2024"]
+    assert groups[defaults.ACQUISITION_YEAR].tolist() == ["2024", "2024"]
     lumped = R._lump(pd.Series(list("aaabbcd")), 3)
     assert lumped.tolist() == list("aaabb") + ["Other", "Other"]
 
 
 def test_churn_by_group_counts_only_customers_old_enough():
-    status = status_of(CHURN_TX, R.ChurnRule(30), "2024-03-31")
+    status = status_of(CHURN_TX, retention_gaps.ChurnRule(30), "2024-03-31")
     groups = pd.DataFrame({"Region": ["N", "N", "S", "S"]}, index=status.index)
     table = R.churn_by_group(status, groups).set_index("group")
     assert table.loc["N", "customers"] == 2 and table.loc["N", "churned"] == 1
@@ -320,8 +333,10 @@ def test_profit_by_tenure_hand_computed():
         with_cost=True,
     )
     end = pd.Timestamp("2025-06-30")
-    status = status_of(tx, R.ChurnRule(30), "2025-06-30")
-    result = R.profit_by_tenure(tx, status, 30, end, max_year=2, min_customer_years=0)
+    status = status_of(tx, retention_gaps.ChurnRule(30), "2025-06-30")
+    result = retention_tenure.profit_by_tenure(
+        tx, status, 30, end, max_year=2, min_customer_years=0
+    )
     table = result.table
     assert result.measure == "gross margin"
     # P is active 1 Jan 2024 - 9 Feb 2025 (last purchase + 30 days): 405 days, 365 of them in
@@ -332,7 +347,7 @@ def test_profit_by_tenure_hand_computed():
     assert table["value_per_customer_year"].tolist() == pytest.approx([100 / (395 / 365), 912.5])
     assert table["ratio_to_year1"].iloc[1] == pytest.approx(912.5 / (100 / (395 / 365)))
     assert "checked in part" in result.claim
-    without_cost = R.profit_by_tenure(tx.drop(columns="cost"), status, 30, end, 2, 0)
+    without_cost = retention_tenure.profit_by_tenure(tx.drop(columns="cost"), status, 30, end, 2, 0)
     assert without_cost.measure == "net revenue"
     assert without_cost.table["value"].tolist() == [250.0, 200.0]
 
@@ -346,11 +361,11 @@ def test_claim_text_is_honest_about_the_rule_of_thumb():
             "ratio_to_year1": [1.0, 1.5, 2.2, 3.1],
         }
     )
-    assert "in line with the rule of thumb" in R._claim_text(table, "gross margin")
+    assert "in line with the rule of thumb" in retention_tenure._claim_text(table, "gross margin")
     low = table.assign(ratio_to_year1=[1.0, 0.9, 0.9, 1.1])
-    assert "well below the rule of thumb" in R._claim_text(low, "gross margin")
+    assert "well below the rule of thumb" in retention_tenure._claim_text(low, "gross margin")
     short = table.assign(value_per_customer_year=[100.0, np.nan, np.nan, np.nan])
-    assert "cannot be checked" in R._claim_text(short, "gross margin")
+    assert "cannot be checked" in retention_tenure._claim_text(short, "gross margin")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,10 +394,10 @@ LIST_TX = transactions(
 def test_at_risk_and_win_back_lists_with_reasons():
     end = pd.Timestamp("2024-03-21")
     summary = customer_summary(LIST_TX, "day", end)
-    rule = R.ChurnRule(60)
-    status = R.churn_status(summary, rule, end)
-    at_risk, win_back = R.action_lists(
-        summary, status, rule, R.ListSettings("net_revenue", 0.5, 2.0)
+    rule = retention_gaps.ChurnRule(60)
+    status = retention_gaps.churn_status(summary, rule, end)
+    at_risk, win_back = retention_lists.action_lists(
+        summary, status, rule, retention_lists.ListSettings("net_revenue", 0.5, 2.0)
     )
     assert at_risk["customer_id"].tolist() == ["BIG"]
     assert at_risk["overdue_ratio"].iloc[0] == pytest.approx(4.0)  # 40 days / mean gap 10
@@ -402,20 +417,20 @@ def test_p_alive_puts_low_probability_customers_on_the_lists():
     summary = customer_summary(LIST_TX, "day", end)
     p_alive = pd.Series(0.9, index=summary.index)
     p_alive["STEADY"] = 0.2
-    settings = R.ListSettings("net_revenue", 0.5, 5.0)
+    settings = retention_lists.ListSettings("net_revenue", 0.5, 5.0)
     # Churn by inactivity: STEADY bought recently, but the model gives it little chance: at risk.
-    rule = R.ChurnRule(60, R.INACTIVITY, 0.5)
-    status = R.churn_status(summary, rule, end, p_alive)
-    at_risk, win_back = R.action_lists(summary, status, rule, settings)
+    rule = retention_gaps.ChurnRule(60, defaults.INACTIVITY, 0.5)
+    status = retention_gaps.churn_status(summary, rule, end, p_alive)
+    at_risk, win_back = retention_lists.action_lists(summary, status, rule, settings)
     assert at_risk["customer_id"].tolist() == ["STEADY"]
     assert at_risk["reason"].iloc[0] == "Top 50% by net revenue; P(alive) only 20%."
     assert at_risk["p_alive"].iloc[0] == 0.2
     assert win_back["customer_id"].tolist() == ["GONE"]
     # Churn by P(alive): STEADY counts as churned; GONE is alive by the model but 79x overdue
     # against its one-day rhythm.
-    rule = R.ChurnRule(60, R.P_ALIVE, 0.5)
-    status = R.churn_status(summary, rule, end, p_alive)
-    at_risk, win_back = R.action_lists(summary, status, rule, settings)
+    rule = retention_gaps.ChurnRule(60, defaults.P_ALIVE, 0.5)
+    status = retention_gaps.churn_status(summary, rule, end, p_alive)
+    at_risk, win_back = retention_lists.action_lists(summary, status, rule, settings)
     assert at_risk["customer_id"].tolist() == ["GONE"]
     assert win_back["customer_id"].tolist() == ["STEADY"]
     assert win_back["reason"].iloc[0] == (
@@ -427,9 +442,9 @@ def test_p_alive_puts_low_probability_customers_on_the_lists():
 def test_value_measure_needs_its_data():
     summary = customer_summary(LIST_TX, "day")
     with pytest.raises(ValidationError, match="cost-of-goods"):
-        R.customer_value(summary, "margin")
+        retention_lists.customer_value(summary, "margin")
     with pytest.raises(ValidationError, match="CLV"):
-        R.customer_value(summary, "clv")
+        retention_lists.customer_value(summary, "clv")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,15 +454,15 @@ def test_value_measure_needs_its_data():
 
 def test_lifetime_value_formula():
     # m (1 + d) / (1 + d - r) = 100 * 1.1 / 0.3
-    assert R.lifetime_value(100, 0.8, 0.1) == pytest.approx(366.6667, rel=1e-6)
+    assert retention_economics.lifetime_value(100, 0.8, 0.1) == pytest.approx(366.6667, rel=1e-6)
     # Equals the discounted sum of m r^t / (1 + d)^t.
-    assert R.lifetime_value(100, 0.8, 0.1) == pytest.approx(
+    assert retention_economics.lifetime_value(100, 0.8, 0.1) == pytest.approx(
         sum(100 * (0.8 / 1.1) ** t for t in range(2000))
     )
 
 
 def test_retention_economics_hand_computed():
-    econ = R.retention_economics(0.8, 100.0, 1000, 0.1, (5, 30))
+    econ = retention_economics.retention_economics(0.8, 100.0, 1000, 0.1, (5, 30))
     row = econ.table.iloc[0]
     assert row["retention"] == pytest.approx(0.85)
     assert row["clv_per_customer"] == pytest.approx(440.0)  # 110 / 0.25
@@ -461,35 +476,40 @@ def test_retention_economics_hand_computed():
 def test_analyse_retention_end_to_end_and_messages():
     tx = SPELL_TX
     summary = customer_summary(tx, "day", SPELL_END)
-    settings = R.RetentionSettings(rule=R.ChurnRule(30))
-    result = R.analyse_retention(tx, summary, settings, observation_end=SPELL_END)
+    settings = retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(30))
+    result = retention_analysis.analyse_retention(tx, summary, settings, observation_end=SPELL_END)
     assert result.cohorts is not None
     assert result.churn_by_period["churned"].tolist() == [2, 1, 1]
-    assert result.counts == {R.ACTIVE: 2, R.CHURNED: 2, R.TOO_NEW: 0}
+    assert result.counts == {defaults.ACTIVE: 2, defaults.CHURNED: 2, defaults.TOO_NEW: 0}
     assert result.annual_retention == pytest.approx(0.5 ** (365 / 58))
     one_cohort = transactions(
         [("A", "2024-01-05", 1.0), ("B", "2024-01-06", 1.0), ("A", "2024-03-02", 1.0)]
     )
-    short = R.analyse_retention(
-        one_cohort, customer_summary(one_cohort, "day"), R.RetentionSettings()
+    short = retention_analysis.analyse_retention(
+        one_cohort, customer_summary(one_cohort, "day"), retention_analysis.RetentionSettings()
     )
     assert short.cohorts is None and "only one cohort" in short.cohort_message
-    asked = R.RetentionSettings(rule=R.ChurnRule(30, R.P_ALIVE))
-    fallback = R.analyse_retention(tx, summary, asked, observation_end=SPELL_END)
-    assert fallback.settings.rule.method == R.INACTIVITY
+    asked = retention_analysis.RetentionSettings(
+        rule=retention_gaps.ChurnRule(30, defaults.P_ALIVE)
+    )
+    fallback = retention_analysis.analyse_retention(tx, summary, asked, observation_end=SPELL_END)
+    assert fallback.settings.rule.method == defaults.INACTIVITY
     assert "fit the CLV model" in fallback.notes[0]
 
 
 def test_revising_the_quick_settings_equals_a_full_analysis():
     end = pd.Timestamp("2024-04-30")  # 120 days: long enough to measure annual retention
     summary = customer_summary(LIST_TX, "day", end)
-    base = R.RetentionSettings(rule=R.ChurnRule(20))
-    first = R.analyse_retention(LIST_TX, summary, base, observation_end=end)
-    changed = R.RetentionSettings(
-        rule=R.ChurnRule(20), grouping=None, lists=R.ListSettings(top_share=1.0), discount_rate=0.2
+    base = retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(20))
+    first = retention_analysis.analyse_retention(LIST_TX, summary, base, observation_end=end)
+    changed = retention_analysis.RetentionSettings(
+        rule=retention_gaps.ChurnRule(20),
+        grouping=None,
+        lists=retention_lists.ListSettings(top_share=1.0),
+        discount_rate=0.2,
     )
-    revised = R.revise_retention(first, summary, changed)
-    full = R.analyse_retention(LIST_TX, summary, changed, observation_end=end)
+    revised = retention_analysis.revise_retention(first, summary, changed)
+    full = retention_analysis.analyse_retention(LIST_TX, summary, changed, observation_end=end)
     assert revised.economics is not None
     pd.testing.assert_frame_equal(revised.at_risk, full.at_risk)
     pd.testing.assert_frame_equal(revised.win_back, full.win_back)
@@ -497,7 +517,9 @@ def test_revising_the_quick_settings_equals_a_full_analysis():
     pd.testing.assert_frame_equal(revised.survival.curves, full.survival.curves)
     assert len(revised.win_back) > len(first.win_back)
     with pytest.raises(ValidationError, match="run the whole analysis"):
-        R.revise_retention(first, summary, R.RetentionSettings(rule=R.ChurnRule(40)))
+        retention_analysis.revise_retention(
+            first, summary, retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(40))
+        )
 
 
 def test_segments_and_clv_tiers_become_groupings():
@@ -511,7 +533,9 @@ def test_segments_and_clv_tiers_become_groupings():
     assert groups["RFM segment"].tolist() == ["Champions", "At risk", "Champions", "Unknown"]
     assert groups["CLV tier"].tolist() == ["Gold", "Unknown", "Unknown", "Iron"]
     assert "Cluster" not in groups  # no cluster was found: not offered
-    status = R.churn_status(summary, R.ChurnRule(30), pd.Timestamp("2024-03-31"))
+    status = retention_gaps.churn_status(
+        summary, retention_gaps.ChurnRule(30), pd.Timestamp("2024-03-31")
+    )
     table = R.churn_by_group(status, groups)
     rfm = table[table["grouping"] == "RFM segment"].set_index("group")
     # A churned, C too new (not counted), B active, D churned.
@@ -523,13 +547,16 @@ def test_segments_and_clv_tiers_become_groupings():
 def test_a_customer_acquired_on_the_last_day_is_censored_not_churned():
     tx = pd.concat([CHURN_TX, transactions([("NEW", "2024-03-31", 10.0)])], ignore_index=True)
     summary = customer_summary(tx, "day", pd.Timestamp("2024-03-31"))
-    result = R.analyse_retention(
-        tx, summary, R.RetentionSettings(rule=R.ChurnRule(30)), observation_end="2024-03-31"
+    result = retention_analysis.analyse_retention(
+        tx,
+        summary,
+        retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(30)),
+        observation_end="2024-03-31",
     )
     new = result.status.loc["NEW"]
-    assert new["status"] == R.TOO_NEW and not new["churned"] and not new["event"]
+    assert new["status"] == defaults.TOO_NEW and not new["churned"] and not new["event"]
     assert new["lifetime_days"] == 0.0  # censored at the end: survival does not drop for it
-    assert result.counts == {R.ACTIVE: 1, R.CHURNED: 2, R.TOO_NEW: 2}
+    assert result.counts == {defaults.ACTIVE: 1, defaults.CHURNED: 2, defaults.TOO_NEW: 2}
     assert result.churned_share == pytest.approx(2 / 3)  # of A, B, D: the new ones don't count
     curve = result.survival.curves.set_index("days")["survival"]
     assert curve.loc[0.0] == pytest.approx(4 / 5)  # only D's lifetime of 0 days ends at day 0
@@ -537,8 +564,12 @@ def test_a_customer_acquired_on_the_last_day_is_censored_not_churned():
 
 def test_economics_explains_a_bad_discount_rate_instead_of_failing():
     summary = customer_summary(SPELL_TX, "day", SPELL_END)
-    settings = R.RetentionSettings(rule=R.ChurnRule(30), discount_rate=0.0)
-    result = R.analyse_retention(SPELL_TX, summary, settings, observation_end=SPELL_END)
+    settings = retention_analysis.RetentionSettings(
+        rule=retention_gaps.ChurnRule(30), discount_rate=0.0
+    )
+    result = retention_analysis.analyse_retention(
+        SPELL_TX, summary, settings, observation_end=SPELL_END
+    )
     assert result.economics is None
     assert (
         result.economics_message
@@ -548,19 +579,21 @@ def test_economics_explains_a_bad_discount_rate_instead_of_failing():
 
 
 def test_p_alive_reads_as_below_the_threshold_it_fell_under():
-    assert R.p_alive_text(0.2, 0.5) == "20%"
-    assert R.p_alive_text(0.496, 0.5) == "49.6%"  # not "50%" against a 50% threshold
-    assert R.p_alive_text(0.4996, 0.5) == "49.96%"
-    assert R.p_alive_text(0.003, 0.5) == "under 1%"
+    assert retention_lists.p_alive_text(0.2, 0.5) == "20%"
+    assert retention_lists.p_alive_text(0.496, 0.5) == "49.6%"  # not "50%" against a 50% threshold
+    assert retention_lists.p_alive_text(0.4996, 0.5) == "49.96%"
+    assert retention_lists.p_alive_text(0.003, 0.5) == "under 1%"
 
 
 def test_lists_export_with_readable_unique_headings():
     end = pd.Timestamp("2024-03-21")
     summary = customer_summary(LIST_TX, "day", end)
-    rule = R.ChurnRule(60)
-    status = R.churn_status(summary, rule, end)
-    at_risk, _ = R.action_lists(summary, status, rule, R.ListSettings("net_revenue", 0.5, 2.0))
-    out = R.list_for_export(at_risk, "net_revenue")
+    rule = retention_gaps.ChurnRule(60)
+    status = retention_gaps.churn_status(summary, rule, end)
+    at_risk, _ = retention_lists.action_lists(
+        summary, status, rule, retention_lists.ListSettings("net_revenue", 0.5, 2.0)
+    )
+    out = retention_lists.list_for_export(at_risk, "net_revenue")
     assert out.columns.is_unique  # 'value' is the net revenue: not repeated under the same name
     assert out.columns.tolist()[:4] == ["Customer", "Why", "Net revenue", "Rank"]
     assert out["Net revenue"].tolist() == [2500.0]
@@ -579,8 +612,13 @@ def test_too_short_a_history_gives_reasons_not_numbers():
     )
     end = pd.Timestamp("2024-03-31")
     summary = customer_summary(tx, "day", end)
-    result = R.analyse_retention(
-        tx, summary, R.RetentionSettings(rule=R.ChurnRule(7)), None, None, end
+    result = retention_analysis.analyse_retention(
+        tx,
+        summary,
+        retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(7)),
+        None,
+        None,
+        end,
     )
     # 27 days of history: annual retention would extrapolate 13 days to a year.
     assert result.annual_retention is None
@@ -589,8 +627,13 @@ def test_too_short_a_history_gives_reasons_not_numbers():
     # Both lapsed in March (B on 13 Mar, A on 14 Mar), but March is the last, incomplete month.
     assert result.churn_by_period.empty
     assert result.churn_by_period_message.startswith("Customers first lapsed on 13 Mar 2024")
-    quiet = R.analyse_retention(
-        tx, summary, R.RetentionSettings(rule=R.ChurnRule(60)), None, None, end
+    quiet = retention_analysis.analyse_retention(
+        tx,
+        summary,
+        retention_analysis.RetentionSettings(rule=retention_gaps.ChurnRule(60)),
+        None,
+        None,
+        end,
     )
     assert quiet.churn_by_period_message.startswith(
         "No customer has gone 60 days without a purchase"
@@ -600,7 +643,12 @@ def test_too_short_a_history_gives_reasons_not_numbers():
 def test_without_a_rule_the_window_comes_from_the_data_as_on_the_page():
     # Gaps 15, 17, 24, 24, 26, 27, 75, 94 days: 90th percentile 80.7, so 81 days.
     summary = customer_summary(SPELL_TX, "day", SPELL_END)
-    result = R.analyse_retention(SPELL_TX, summary, observation_end=SPELL_END)
-    assert result.settings.rule == R.ChurnRule(81)
-    revised = R.revise_retention(result, summary, R.RetentionSettings(discount_rate=0.2))
-    assert revised.settings.rule == R.ChurnRule(81) and revised.settings.discount_rate == 0.2
+    result = retention_analysis.analyse_retention(SPELL_TX, summary, observation_end=SPELL_END)
+    assert result.settings.rule == retention_gaps.ChurnRule(81)
+    revised = retention_analysis.revise_retention(
+        result, summary, retention_analysis.RetentionSettings(discount_rate=0.2)
+    )
+    assert (
+        revised.settings.rule == retention_gaps.ChurnRule(81)
+        and revised.settings.discount_rate == 0.2
+    )

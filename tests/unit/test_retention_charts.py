@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cvm_core.analyses.retention import charts
+from cvm_core.analyses.retention import charts, economics, gaps
 from cvm_core.analyses.retention import churn as R
+from cvm_core.analyses.retention import survival as retention_survival
 from tests.unit.test_cohorts import TINY, tables
 from tests.unit.test_retention import CHURN_TX, SPELL_END, SPELL_TX, status_of
 
@@ -35,7 +36,7 @@ def test_cohort_heatmap_labels_every_observed_cell(measure):
 
 
 def test_gap_histogram_marks_one_line_when_window_equals_suggestion():
-    profile = R.gap_profile(SPELL_TX)
+    profile = gaps.gap_profile(SPELL_TX)
     same = charts.gap_histogram_chart(profile.histogram, 30, 30).to_dict()
     assert chart_rows(same)  # bars present
     rules = same["layer"][1]["encoding"]["color"]["scale"]["domain"]
@@ -48,20 +49,20 @@ def test_gap_histogram_marks_one_line_when_window_equals_suggestion():
 
 
 def test_other_charts_build_with_titled_axes():
-    spells = R.activity_spells(SPELL_TX, 30, SPELL_END)
+    spells = gaps.activity_spells(SPELL_TX, 30, SPELL_END)
     churn = R.churn_by_period(spells, "month", SPELL_END)
     spec = charts.churn_rate_chart(churn, "month").to_dict()
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Churn rate"
-    status = status_of(CHURN_TX, R.ChurnRule(30), "2024-03-31")
+    status = status_of(CHURN_TX, gaps.ChurnRule(30), "2024-03-31")
     groups = pd.DataFrame({"Region": ["N", "N", "S", "S"]}, index=status.index)
     by_group = R.churn_by_group(status, groups)
     assert charts.churn_by_group_chart(by_group, "Region").to_dict()["encoding"]["y"]["title"] == (
         "Region"
     )
-    survival = R.survival_analysis(status, groups["Region"])
+    survival = retention_survival.survival_analysis(status, groups["Region"])
     spec = charts.survival_chart(survival.curves, survival.confidence).to_dict()
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Share of customers still active"
-    econ = R.retention_economics(0.8, 100.0, 1000, 0.1, (1, 5))
+    econ = economics.retention_economics(0.8, 100.0, 1000, 0.1, (1, 5))
     spec = charts.economics_chart(econ.table, "USD").to_dict()
     assert spec["encoding"]["y"]["title"] == "Added value (USD)"
     too_big = pd.DataFrame({"group": ["a"] * 6000, "churn_rate": 0.1})

@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from cvm_core.analyses.retention import churn as R
+from cvm_core.analyses.retention import economics, gaps
+from cvm_core.analyses.retention import survival as retention_survival
 from cvm_core.analyses.retention import takeaways as T
+from cvm_core.analyses.retention import tenure as retention_tenure
 from tests.unit.test_cohorts import TINY, tables
 from tests.unit.test_retention import CHURN_TX, SPELL_END, SPELL_TX, status_of
 
@@ -36,7 +39,7 @@ def test_cohort_averages_are_weighted_by_cohort_size():
 
 
 def test_churn_takeaways():
-    spells = R.activity_spells(SPELL_TX, 30, SPELL_END)
+    spells = gaps.activity_spells(SPELL_TX, 30, SPELL_END)
     table = R.churn_by_period(spells, "month", SPELL_END)
     # Churned 2 + 1 + 1 of 3 + 2 + 2 active at the starts; April: 1 of 2.
     assert T.churn_period_takeaway(table, "month") == (
@@ -56,13 +59,13 @@ def test_churn_takeaways():
 
 
 def test_survival_tenure_and_economics_takeaways():
-    status = status_of(CHURN_TX, R.ChurnRule(30), "2024-03-31")
-    survival = R.survival_analysis(status)
+    status = status_of(CHURN_TX, gaps.ChurnRule(30), "2024-03-31")
+    survival = retention_survival.survival_analysis(status)
     assert T.survival_takeaway(survival, 45.0) == (
         "Half of all customers have churned 45 days after their first purchase."
     )
     assert "median lifetime not reached" in T.survival_takeaway(survival, None)
-    tenure = R.TenureProfit(
+    tenure = retention_tenure.TenureProfit(
         "gross margin",
         pd.DataFrame(
             {
@@ -77,7 +80,7 @@ def test_survival_tenure_and_economics_takeaways():
         "A kept customer in year 2 yields 2.5× the yearly gross margin of a first-year customer "
         "(€250 vs €100)."
     )
-    econ = R.retention_economics(0.8, 100.0, 1000, 0.1, (1, 5))
+    econ = economics.retention_economics(0.8, 100.0, 1000, 0.1, (1, 5))
     # (110 / 0.25 - 110 / 0.3) x 1,000 = 73,333.
     assert T.economics_takeaway(econ, "EUR") == (
         "+5 points of annual retention (80.0% → 85.0%) are worth €73.3k on today's 1,000 customers."

@@ -7,17 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cvm_core.analyses.clv import fit as clv
-from cvm_core.analyses.clv import scenario
+from cvm_core.analyses.clv import scenario, transaction_model
 from cvm_core.errors import ValidationError
 
 
-def pareto_model() -> clv.TransactionModel:
+def pareto_model() -> transaction_model.TransactionModel:
     """r=1, alpha=1, s=2, beta=11. A customer with x=1 and T=1 month has purchase rate
     (r+x)/(alpha+T) = 1 a month and drop-out rate ~ Gamma(s=2, beta+T=12): while alive they are
     expected to buy E(t) = 1 * 12 t / (12 + t) times in t months, 6 in 12 months."""
-    model = clv.TransactionModel("pareto")
-    model.params_ = pd.Series([1.0, 1.0, 2.0, 11.0], index=clv.PARAMETER_NAMES["pareto"])
+    model = transaction_model.TransactionModel("pareto")
+    model.params_ = pd.Series(
+        [1.0, 1.0, 2.0, 11.0], index=transaction_model.PARAMETER_NAMES["pareto"]
+    )
     return model
 
 
@@ -125,18 +126,18 @@ def test_bgnbd_retention_lever_scales_the_posterior_drop_out_mean():
     # Beta(1, 9), the same as a customer with b = 8.
     params = np.array([0.5, 2.0, 1.0, 3.0])
     x, age, t = np.array([1.0]), np.array([10.0]), np.array([5.0, 20.0])
-    treated = clv.alive_purchases("bgnbd", params, x, age, t, dropout_factor=0.5)
-    same = clv.alive_purchases("bgnbd", np.array([0.5, 2.0, 1.0, 8.0]), x, age, t)
+    treated = transaction_model.alive_purchases("bgnbd", params, x, age, t, dropout_factor=0.5)
+    same = transaction_model.alive_purchases("bgnbd", np.array([0.5, 2.0, 1.0, 8.0]), x, age, t)
     np.testing.assert_allclose(treated, same)
-    assert (treated > clv.alive_purchases("bgnbd", params, x, age, t)).all()
+    assert (treated > transaction_model.alive_purchases("bgnbd", params, x, age, t)).all()
 
 
 def test_frequency_lever_scales_the_purchase_rate():
     # lambda ~ Gamma(r + x, alpha + T); +100% frequency = Gamma(r + x, (alpha + T) / 2).
     params = np.array([0.5, 2.0, 1.0, 3.0])
     x, age, t = np.array([2.0]), np.array([10.0]), np.array([8.0])
-    doubled = clv.alive_purchases("bgnbd", params, x, age, t, rate_factor=2.0)
-    by_hand = clv.alive_purchases("bgnbd", np.array([0.5, -4.0, 1.0, 3.0]), x, age, t)
+    doubled = transaction_model.alive_purchases("bgnbd", params, x, age, t, rate_factor=2.0)
+    by_hand = transaction_model.alive_purchases("bgnbd", np.array([0.5, -4.0, 1.0, 3.0]), x, age, t)
     np.testing.assert_allclose(doubled, by_hand)  # alpha + T = 6 = 12 / 2
 
 

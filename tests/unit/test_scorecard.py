@@ -29,7 +29,18 @@ import pandas as pd
 import pytest
 
 from cvm_core.__main__ import main
-from cvm_core.analyses.scorecard import measures as sc
+from cvm_core.analyses.scorecard import (
+    activity,
+    defaults,
+    formats,
+    inputs,
+    pnl_measures,
+    specs,
+    takeaways,
+)
+from cvm_core.analyses.scorecard import build as scorecard_build
+from cvm_core.analyses.scorecard import periods as scorecard_periods
+from cvm_core.analyses.scorecard import presenting as scorecard_presenting
 from cvm_core.errors import ValidationError
 from cvm_core.intake.summary import customer_summary
 
@@ -87,29 +98,31 @@ def shop_segments() -> pd.Series:
     return pd.Series(["Champions", "Loyal", "Champions", "Lost"], index=list("ABCD"))
 
 
-def build(settings: sc.ScorecardSettings | None = None, full: bool = True, **kw) -> sc.Scorecard:
-    settings = settings or sc.ScorecardSettings()
+def build(
+    settings: inputs.ScorecardSettings | None = None, full: bool = True, **kw
+) -> inputs.Scorecard:
+    settings = settings or inputs.ScorecardSettings()
     tx = kw.pop("tx", shop())
     summary = customer_summary(tx, "week")
     models = (
-        sc.ModelInputs(shop_pnl(), shop_clv(), shop_segments(), 0.55, (("pnl", "test P&L"),))
+        inputs.ModelInputs(shop_pnl(), shop_clv(), shop_segments(), 0.55, (("pnl", "test P&L"),))
         if full
-        else sc.ModelInputs()
+        else inputs.ModelInputs()
     )
     customers = shop_customers() if full else None
-    return sc.build_scorecard(tx, summary, customers, models, settings, **kw)
+    return scorecard_build.build_scorecard(tx, summary, customers, models, settings, **kw)
 
 
 @pytest.fixture(scope="module")
-def card() -> sc.Scorecard:
+def card() -> inputs.Scorecard:
     return build()
 
 
-def value(card: sc.Scorecard, key: str) -> float:
+def value(card: inputs.Scorecard, key: str) -> float:
     return float(card.row(key)["value"])
 
 
-def previous(card: sc.Scorecard, key: str) -> float:
+def previous(card: inputs.Scorecard, key: str) -> float:
     return float(card.row(key)["previous"])
 
 
@@ -128,9 +141,12 @@ def test_a_cut_off_quarter_is_not_the_default():
     cut = build(observation_end="2024-05-15")
     assert cut.period == "Q1 2024" and cut.previous_period is None
     assert (
-        sc.default_period(pd.Timestamp("2024-01-10"), pd.Timestamp("2024-05-15"), "Q") == "Q1 2024"
+        scorecard_periods.default_period(
+            pd.Timestamp("2024-01-10"), pd.Timestamp("2024-05-15"), "Q"
+        )
+        == "Q1 2024"
     )
-    chosen = build(sc.ScorecardSettings(period="Q2 2024"), observation_end="2024-05-15")
+    chosen = build(inputs.ScorecardSettings(period="Q2 2024"), observation_end="2024-05-15")
     assert chosen.partial and chosen.period_end == pd.Timestamp("2024-05-15")
     # Only A (50, return on 1 May) and C (120) bought by 15 May.
     assert value(chosen, "revenue_per_customer") == pytest.approx((50 - 20 + 120) / 2)
@@ -138,9 +154,9 @@ def test_a_cut_off_quarter_is_not_the_default():
 
 def test_unknown_period_or_length_is_refused_with_the_choices():
     with pytest.raises(ValidationError, match="no period 'Q3 2025'.*Q1 2024 to Q2 2024"):
-        build(sc.ScorecardSettings(period="Q3 2025"))
+        build(inputs.ScorecardSettings(period="Q3 2025"))
     with pytest.raises(ValidationError, match="choose Q .quarter. or M .month."):
-        build(sc.ScorecardSettings(frequency="W"))
+        build(inputs.ScorecardSettings(frequency="W"))
 
 
 # --- measures from the transactions --------------------------------------------------------------
@@ -179,9 +195,9 @@ def test_previous_period_change(card):
     row = card.row("revenue_per_customer")
     assert row["change"] == pytest.approx(-90.0)
     assert row["change_pct"] == pytest.approx(-0.6)
-    assert sc.format_change(row["change"], row["change_pct"], "money") == "-60.0%"
+    assert formats.format_change(row["change"], row["change_pct"], "money") == "-60.0%"
     share = card.row("repeat_revenue_share")
-    assert sc.format_change(share["change"], share["change_pct"], "share") == "+16.7 pts"
+    assert formats.format_change(share["change"], share["change_pct"], "share") == "+16.7 pts"
 
 
 # --- measures from the customer table ------------------------------------------------------------
@@ -209,9 +225,9 @@ def test_unsupported_measures_name_the_enabling_column():
     assert "Customer Lifetime Value page" in needs["average_clv"]
     for key in ("cost_per_new_customer", "share_of_wallet", "products_per_customer", "average_clv"):
         assert math.isnan(value(bare, key))
-        assert bare.row(key)["status"] == sc.NO_VALUE
+        assert bare.row(key)["status"] == specs.NO_VALUE
     assert needs["revenue_per_customer"] == ""
-    table = sc.scorecard_table(bare)
+    table = scorecard_presenting.scorecard_table(bare)
     row = table[table["Measure"] == "Share of wallet"].iloc[0]
     assert row["Value (Q2 2024)"] == "–"
     assert row["Source / how to enable"].startswith("Needs a 'Category spend'")
@@ -219,7 +235,7 @@ def test_unsupported_measures_name_the_enabling_column():
 
 def test_typed_value_is_used_only_where_the_data_has_none():
     typed = build(
-        sc.ScorecardSettings(typed=(("satisfaction", 0.72), ("revenue_per_customer", 1.0)))
+        inputs.ScorecardSettings(typed=(("satisfaction", 0.72), ("revenue_per_customer", 1.0)))
     )
     assert value(typed, "satisfaction") == pytest.approx(0.72)
     assert typed.row("satisfaction")["source"] == "typed in"
@@ -246,9 +262,13 @@ def test_period_profit_adds_up_to_the_pnl():
     summary = customer_summary(tx, "week")
     start = tx["date"].min()
     index = pd.period_range(start, tx["date"].max(), freq="Q")
-    codes = sc._period_numbers(tx["date"], "Q") - sc._period_number(index[0])
-    act = sc._activity(tx, summary, sc._Periods(codes, index, start, tx["date"].max()))
-    pairs = sc.period_pnl(act, shop_pnl(), summary.index)
+    codes = scorecard_periods._period_numbers(tx["date"], "Q") - scorecard_periods._period_number(
+        index[0]
+    )
+    act = activity._activity(
+        tx, summary, scorecard_periods._Periods(codes, index, start, tx["date"].max())
+    )
+    pairs = pnl_measures.period_pnl(act, shop_pnl(), summary.index)
     assert pairs["profit"].sum() == pytest.approx(shop_pnl()["profit"].sum())
     assert pairs["net_revenue"].sum() == pytest.approx(480.0)  # 500 sales - 20 returned
 
@@ -267,7 +287,7 @@ def test_segment_contribution_and_breakdowns(card):
     assert channel.loc["Online", "cost_to_serve_share"] == pytest.approx(25 / 60)
     assert channel.loc["Phone", "cost_to_serve_share"] == pytest.approx(50 / 120)
     shares = pd.DataFrame({"group": ["Store", "Field"], "cost_to_serve_share": [0.062, 0.682]})
-    assert sc.channel_takeaway(shares, "Q2 2024") == (
+    assert takeaways.channel_takeaway(shares, "Q2 2024") == (
         "Field customers cost 68.2% of their net revenue to serve in Q2 2024, Store 6.2%."
     )
 
@@ -294,32 +314,32 @@ def test_sources_say_where_numbers_come_from(card):
 @pytest.mark.parametrize(
     ("value_", "target", "better", "expected"),
     [
-        (100.0, 100.0, "higher", sc.ON_TARGET),
-        (96.0, 100.0, "higher", sc.WATCH),
-        (95.0, 100.0, "higher", sc.WATCH),  # exactly at the 5% band
-        (94.0, 100.0, "higher", sc.OFF_TARGET),
-        (0.20, 0.25, "lower", sc.ON_TARGET),
-        (0.26, 0.25, "lower", sc.WATCH),  # within 5% of 0.25 = 0.0125
-        (0.27, 0.25, "lower", sc.OFF_TARGET),
-        (-4.0, -5.0, "higher", sc.ON_TARGET),
-        (-5.2, -5.0, "higher", sc.WATCH),
-        (50.0, math.nan, "higher", sc.NO_TARGET),
-        (math.nan, 10.0, "higher", sc.NO_VALUE),
+        (100.0, 100.0, "higher", specs.ON_TARGET),
+        (96.0, 100.0, "higher", specs.WATCH),
+        (95.0, 100.0, "higher", specs.WATCH),  # exactly at the 5% band
+        (94.0, 100.0, "higher", specs.OFF_TARGET),
+        (0.20, 0.25, "lower", specs.ON_TARGET),
+        (0.26, 0.25, "lower", specs.WATCH),  # within 5% of 0.25 = 0.0125
+        (0.27, 0.25, "lower", specs.OFF_TARGET),
+        (-4.0, -5.0, "higher", specs.ON_TARGET),
+        (-5.2, -5.0, "higher", specs.WATCH),
+        (50.0, math.nan, "higher", specs.NO_TARGET),
+        (math.nan, 10.0, "higher", specs.NO_VALUE),
     ],
 )
 def test_status_logic(value_, target, better, expected):
-    assert sc.measure_status(value_, target, better, 0.05) == expected
+    assert scorecard_build.measure_status(value_, target, better, 0.05) == expected
 
 
 def test_targets_give_statuses_in_the_table():
     targets = (("revenue_per_customer", 62.0), ("churn_rate", 0.5), ("new_customers", 3.0))
-    card = build(sc.ScorecardSettings(targets=targets))
-    assert card.row("revenue_per_customer")["status"] == sc.WATCH  # 60 vs 62, within 3.1
-    assert card.row("churn_rate")["status"] == sc.ON_TARGET  # lower is better, 0.5 <= 0.5
-    assert card.row("new_customers")["status"] == sc.OFF_TARGET  # 2 < 3 * 0.95
-    assert card.row("profit_per_customer")["status"] == sc.NO_TARGET
-    wide = build(sc.ScorecardSettings(targets=targets, watch_band=0.5))
-    assert wide.row("new_customers")["status"] == sc.WATCH
+    card = build(inputs.ScorecardSettings(targets=targets))
+    assert card.row("revenue_per_customer")["status"] == specs.WATCH  # 60 vs 62, within 3.1
+    assert card.row("churn_rate")["status"] == specs.ON_TARGET  # lower is better, 0.5 <= 0.5
+    assert card.row("new_customers")["status"] == specs.OFF_TARGET  # 2 < 3 * 0.95
+    assert card.row("profit_per_customer")["status"] == specs.NO_TARGET
+    wide = build(inputs.ScorecardSettings(targets=targets, watch_band=0.5))
+    assert wide.row("new_customers")["status"] == specs.WATCH
 
 
 @pytest.mark.parametrize(
@@ -328,12 +348,14 @@ def test_targets_give_statuses_in_the_table():
      ("4.5 days", "days", 4.5), ("-3", "money", -3.0), ("", "money", None), (None, "share", None)],
 )  # fmt: skip
 def test_parse_value(text, unit, expected):
-    assert sc.parse_value(text, unit) == (pytest.approx(expected) if expected is not None else None)
+    assert scorecard_presenting.parse_value(text, unit) == (
+        pytest.approx(expected) if expected is not None else None
+    )
 
 
 def test_parse_value_refuses_text_without_a_number():
     with pytest.raises(ValidationError, match="'lots' is not a number"):
-        sc.parse_value("lots", "money")
+        scorecard_presenting.parse_value("lots", "money")
 
 
 # --- scenarios -----------------------------------------------------------------------------------
@@ -343,7 +365,7 @@ def test_scenarios_project_affected_measures():
     # The fixes cut C's cost-to-serve from 50 to 0 (profit 10 -> 60); the CLV treatments add 40.
     after = shop_pnl().assign(kept=True)
     after.loc["C", ["cost_to_serve", "profit"]] = [0.0, 60.0]
-    what_if = sc.Scenarios(
+    what_if = inputs.Scenarios(
         whale_pnl=after, whale_label="fixes", clv_incremental=40.0, clv_label="t"
     )
     card = build(scenarios=what_if)
@@ -360,7 +382,7 @@ def test_parting_with_customers_drops_them_from_the_projection():
     after = shop_pnl().assign(kept=True)
     after.loc["A", ["revenue", "returns", "cogs", "cost_to_serve", "profit"]] = 0.0
     after.loc["A", "kept"] = False
-    card = build(scenarios=sc.Scenarios(whale_pnl=after))
+    card = build(scenarios=inputs.Scenarios(whale_pnl=after))
     assert card.row("profit_per_customer")["projected"] == pytest.approx(20 / 2)  # C 10, D 10
     assert card.row("unprofitable_share")["projected"] == pytest.approx(0.0)
 
@@ -369,23 +391,23 @@ def test_replay_pnl_adds_the_change_to_the_pages_pnl():
     base = shop_pnl().assign(cost_to_serve=lambda f: f["cost_to_serve"] * 2)  # edited rates
     before = shop_pnl()
     after = before.assign(profit=before["profit"] + 5.0, kept=[True, True, False, True])
-    replayed = sc.replay_pnl(base, before, after)
+    replayed = pnl_measures.replay_pnl(base, before, after)
     assert replayed["profit"].tolist() == pytest.approx((before["profit"] + 5.0).tolist())
     assert replayed["cost_to_serve"].tolist() == base["cost_to_serve"].tolist()
     assert replayed["kept"].tolist() == [True, True, False, True]
-    assert sc.replay_pnl(before, before, after)["profit"].equals(after["profit"])
+    assert pnl_measures.replay_pnl(before, before, after)["profit"].equals(after["profit"])
 
 
 # --- presenting ----------------------------------------------------------------------------------
 
 
 def test_scorecard_table_for_slides_and_workbooks(card):
-    table = sc.scorecard_table(card)
+    table = scorecard_presenting.scorecard_table(card)
     assert list(table.columns) == [
         "Perspective", "Measure", "Definition", "Value (Q2 2024)", "Previous (Q1 2024)", "Change",
         "Target", "Status", "Scenario", "Source / how to enable",
     ]  # fmt: skip
-    assert len(table) == len(sc.MEASURES)
+    assert len(table) == len(specs.MEASURES)
     row = table.set_index("Measure").loc["Revenue per customer"]
     assert (row["Value (Q2 2024)"], row["Previous (Q1 2024)"], row["Change"]) == (
         "€60",
@@ -397,7 +419,7 @@ def test_scorecard_table_for_slides_and_workbooks(card):
         == "snapshot"
     )
     assert not table.astype(str).apply(lambda c: c.str.contains(r"\bnan\b|\binf\b")).any().any()
-    numbers = sc.scorecard_table(card, formatted=False).set_index("Measure")
+    numbers = scorecard_presenting.scorecard_table(card, formatted=False).set_index("Measure")
     assert numbers.loc["Revenue per customer", "Value (Q2 2024)"] == pytest.approx(60.0)
     assert numbers.loc["Revenue per customer", "Unit"] == "EUR"
     assert numbers.loc["Customers highly satisfied", "Value (Q2 2024)"] is None
@@ -412,12 +434,12 @@ def test_trends_and_takeaway(card):
     churn = card.trends[card.trends["key"] == "churn_rate"]
     assert churn["score"].tolist() == [0.0]  # one period: no spread
     assert np.isfinite(card.trends["value"]).all()
-    text = sc.takeaway(card)
+    text = takeaways.takeaway(card)
     assert "improved on Q1 2024" in text and "biggest move" in text
 
 
 def test_monthly_periods():
-    monthly = build(sc.ScorecardSettings(frequency="M"))
+    monthly = build(inputs.ScorecardSettings(frequency="M"))
     assert monthly.period == "Jun 2024" and monthly.previous_period == "May 2024"
     assert value(monthly, "revenue_per_customer") == pytest.approx(30.0)  # D only
     # May has only A's return and no buyer: no revenue per customer, no one to retain in June.
@@ -451,7 +473,7 @@ def test_command_line_json(tmp_path, capsys):
     rows = {m["key"]: m for m in out["measures"]}
     assert rows["revenue_per_customer"]["value"] == pytest.approx(60.0)
     assert rows["retention_rate"]["target"] == pytest.approx(0.4)
-    assert rows["retention_rate"]["status"] == sc.ON_TARGET
+    assert rows["retention_rate"]["status"] == specs.ON_TARGET
     assert rows["satisfaction"]["value"] == pytest.approx(0.72)
     assert rows["satisfaction"]["source"] == "typed in"
     assert rows["cost_per_new_customer"]["value"] is None
@@ -476,7 +498,7 @@ def test_charts_build_from_the_scorecard(card):
     assert channel["layer"][0]["encoding"]["x"]["axis"]["format"] == "%"
     segment = charts.segment_chart(card.breakdowns["segment"], "EUR").to_dict()
     assert segment["encoding"]["x"]["title"] == "Operating profit in the period (EUR)"
-    assert "Lost earn 120% of operating profit in Q2 2024" in sc.segment_takeaway(
+    assert "Lost earn 120% of operating profit in Q2 2024" in takeaways.segment_takeaway(
         card.breakdowns["segment"], card.period
     )
 
@@ -488,11 +510,11 @@ def test_charts_build_from_the_scorecard(card):
 def test_distinct_items_per_group_by_hand(monkeypatch, cells):
     # Group 0 has items 4, 4, 2 (2 distinct); group 1 has 4, 4 (1); group 2 has 2, 7, 7 (2);
     # group 3 has none. Item 4 spans groups 0 and 1, item 2 groups 0 and 2.
-    monkeypatch.setattr(sc, "_TABLE_BYTES_PER_ROW", cells)
+    monkeypatch.setattr(activity, "_TABLE_BYTES_PER_ROW", cells)
     group = np.array([0, 0, 1, 2, 0, 1, 2, 2])
     item = np.array([4, 4, 4, 2, 2, 4, 7, 7])
-    assert sc._distinct(group, item, 4).tolist() == [2.0, 1.0, 2.0, 0.0]
-    assert sc._distinct(group[:0], item[:0], 3).tolist() == [0.0, 0.0, 0.0]
+    assert activity._distinct(group, item, 4).tolist() == [2.0, 1.0, 2.0, 0.0]
+    assert activity._distinct(group[:0], item[:0], 3).tolist() == [0.0, 0.0, 0.0]
 
 
 _DEMO_Q4_2024 = {  # written down from the code before the counting was made linear (aa0b876)
@@ -515,17 +537,17 @@ _DEMO_Q4_2024 = {  # written down from the code before the counting was made lin
 
 @pytest.mark.parametrize("table_bytes", [0, 8], ids=["hashed", "tables indexed by code"])
 def test_scorecard_on_the_demo_data_is_unchanged_by_the_fast_counting(monkeypatch, table_bytes):
-    from cvm_core.analyses.profitability import whale
+    from cvm_core.analyses.profitability import analysis
     from cvm_core.intake import demo
     from cvm_core.intake.dataset import load_file
 
-    monkeypatch.setattr(sc, "_TABLE_BYTES_PER_ROW", table_bytes)
+    monkeypatch.setattr(activity, "_TABLE_BYTES_PER_ROW", table_bytes)
     dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
     tx = dataset.transactions
     summary = customer_summary(tx)
-    pnl = whale.analyse(summary, tx, None, dataset.cost_to_serve).result.pnl
-    models = sc.ModelInputs(pnl[["revenue", "returns", "cogs", "cost_to_serve", "profit"]])
-    card = sc.build_scorecard(tx, summary, dataset.customers, models)
+    pnl = analysis.analyse(summary, tx, None, dataset.cost_to_serve).result.pnl
+    models = inputs.ModelInputs(pnl[["revenue", "returns", "cogs", "cost_to_serve", "profit"]])
+    card = scorecard_build.build_scorecard(tx, summary, dataset.customers, models)
     assert card.period == "Q4 2024"
     table = card.table.set_index("key")
     measured = table.loc[table["value"].notna(), ["value", "previous"]]
@@ -547,5 +569,5 @@ def test_default_retention_is_measured_to_the_observation_end():
     )
     end = pd.Timestamp("2024-06-30")
     summary = customer_summary(tx, "week", end)
-    assert sc.default_retention(tx, summary, observation_end=end) == 0.0
-    assert sc.default_retention(tx, customer_summary(tx, "week")) == 1.0
+    assert defaults.default_retention(tx, summary, observation_end=end) == 0.0
+    assert defaults.default_retention(tx, customer_summary(tx, "week")) == 1.0

@@ -29,6 +29,10 @@ import pytest
 from sklearn.metrics import silhouette_score
 
 from cvm_core.__main__ import main
+from cvm_core.analyses.segments import analysis as segments_analysis
+from cvm_core.analyses.segments import campaigns, defaults, takeaways
+from cvm_core.analyses.segments import clustering as segments_clustering
+from cvm_core.analyses.segments import contribution as segments_contribution
 from cvm_core.analyses.segments import rfm as segments
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.intake.summary import customer_summary
@@ -158,7 +162,7 @@ def test_an_edited_segment_map_is_read_back_and_checked():
     frame = segments.segment_grid_frame()
     frame.iloc[0, 0] = "  Fresh  "  # R = 5, FM = 1
     grid = segments.grid_from_frame(frame)
-    assert grid[5][0] == "Fresh" and grid[1] == segments.RFM_SEGMENT_GRID[1]
+    assert grid[5][0] == "Fresh" and grid[1] == defaults.RFM_SEGMENT_GRID[1]
     frame.iloc[2, 3] = " "
     with pytest.raises(ValidationError, match="no segment name for R = 3, FM = 4"):
         segments.grid_from_frame(frame)
@@ -169,8 +173,10 @@ def test_an_edited_segment_map_is_read_back_and_checked():
 def test_the_analysis_uses_the_chosen_segment_map(five):
     # Everyone with R >= 4 is "Active", the rest "Dormant": A (R 5) and B (R 4) are active.
     grid = tuple(("Active",) * 5 if r >= 4 else ("Dormant",) * 5 for r in range(1, 6))
-    settings = segments.SegmentSettings(grid=grid)
-    result = segments.analyse_segments(customer_summary(five, "day", END), five, settings=settings)
+    settings = segments_analysis.SegmentSettings(grid=grid)
+    result = segments_analysis.analyse_segments(
+        customer_summary(five, "day", END), five, settings=settings
+    )
     table = result.contribution["RFM segment"].set_index("segment")
     assert table["customers"].to_dict() == {"Active": 2, "Dormant": 3}
     assert table.loc["Active", "revenue_share"] == pytest.approx(700 / 1770)
@@ -178,18 +184,18 @@ def test_the_analysis_uses_the_chosen_segment_map(five):
 
 def test_takeaways_are_computed_from_the_data(five):
     summary = customer_summary(five, "day", END)
-    table = segments.segment_contribution(
+    table = segments_contribution.segment_contribution(
         summary, segments.rfm_scores(summary, END).table["rfm_segment"]
     )
     # Loyal is C alone: 1 of 5 customers, 1000 of 1770 net revenue = 56.5%.
-    assert segments.contribution_takeaway(table, "RFM segment") == (
+    assert takeaways.contribution_takeaway(table, "RFM segment") == (
         "RFM segment 'Loyal': 20% of customers bring 56% of net revenue."
     )
     negative = table.assign(revenue_share=np.nan)
-    assert "zero or negative in total" in segments.contribution_takeaway(negative, "region")
-    model = segments.CustomerClusters(n_clusters=4, random_state=0).fit(_three_groups())
+    assert "zero or negative in total" in takeaways.contribution_takeaway(negative, "region")
+    model = segments_clustering.CustomerClusters(n_clusters=4, random_state=0).fit(_three_groups())
     best = model.silhouette_.idxmax()
-    assert segments.silhouette_takeaway(model).startswith(
+    assert takeaways.silhouette_takeaway(model).startswith(
         f"You chose 4 clusters; {best} would separate customers best (silhouette "
         f"{model.silhouette_[best]:.2f} against {model.silhouette_[4]:.2f})"
     )
@@ -210,7 +216,7 @@ def test_default_map_names_all_eleven_segments_and_fills_every_cell():
     assert grid.loc["R = 5", "FM = 5"] == "Champions"
     assert grid.loc["R = 1", "FM = 1"] == "Lost"
     assert grid.loc["R = 1", "FM = 5"] == "Can't lose them"
-    assert set(segments.RFM_SEGMENT_DESCRIPTIONS) == set(segments.RFM_SEGMENT_ORDER)
+    assert set(defaults.RFM_SEGMENT_DESCRIPTIONS) == set(segments.RFM_SEGMENT_ORDER)
 
 
 def test_a_single_customer_is_scored_and_explained():
@@ -253,7 +259,7 @@ def test_silhouette_matches_scikit_learn():
     rng = np.random.default_rng(0)
     z = rng.normal(size=(300, 3))
     labels = {2: (z[:, 0] > 0).astype(int), 3: np.digitize(z[:, 1], [-0.5, 0.5])}
-    ours = segments.silhouette_by_k(z, labels)
+    ours = segments_clustering.silhouette_by_k(z, labels)
     for k, lab in labels.items():
         assert ours[k] == pytest.approx(silhouette_score(z, lab), abs=1e-10)
 
@@ -284,7 +290,7 @@ def _three_groups(seed: int = 0, n: int = 60) -> pd.DataFrame:
 
 
 def test_clusters_are_named_by_profile_and_sorted_by_value():
-    model = segments.CustomerClusters(random_state=0).fit(_three_groups())
+    model = segments_clustering.CustomerClusters(random_state=0).fit(_three_groups())
     assert model.n_clusters_ == 3
     assert model.order_ == [
         "High value, frequent, recent",
@@ -307,11 +313,15 @@ def test_clusters_are_named_by_profile_and_sorted_by_value():
 
 def test_cluster_names_are_stable_across_runs_seeds_and_row_order():
     features = _three_groups()
-    first = segments.CustomerClusters(random_state=0).fit(features).labels_.astype(str)
-    again = segments.CustomerClusters(random_state=0).fit(features).labels_.astype(str)
-    other_seed = segments.CustomerClusters(random_state=42).fit(features).labels_.astype(str)
+    first = segments_clustering.CustomerClusters(random_state=0).fit(features).labels_.astype(str)
+    again = segments_clustering.CustomerClusters(random_state=0).fit(features).labels_.astype(str)
+    other_seed = (
+        segments_clustering.CustomerClusters(random_state=42).fit(features).labels_.astype(str)
+    )
     shuffled = features.sample(frac=1.0, random_state=7)
-    reordered = segments.CustomerClusters(random_state=0).fit(shuffled).labels_.astype(str)
+    reordered = (
+        segments_clustering.CustomerClusters(random_state=0).fit(shuffled).labels_.astype(str)
+    )
     pdt.assert_series_equal(first, again)
     pdt.assert_series_equal(first, other_seed)
     pdt.assert_series_equal(first, reordered.reindex(first.index))
@@ -322,7 +332,7 @@ def test_clusters_with_the_same_profile_get_unique_qualified_names():
     # The top group splits in two on acquisition cost: same R/F/M words, told apart by cost.
     cost = np.where(features.index.str.startswith("g0"), 50.0, 200.0)
     cost[features.index.str.startswith("g0") & (np.arange(len(features)) % 2 == 0)] = 5000.0
-    model = segments.CustomerClusters(n_clusters=4, random_state=0).fit(
+    model = segments_clustering.CustomerClusters(n_clusters=4, random_state=0).fit(
         features.assign(acquisition_cost=cost)
     )
     assert len(set(model.order_)) == 4
@@ -334,26 +344,26 @@ def test_an_attribute_missing_for_some_customers_is_imputed_with_the_median():
     features = _three_groups()
     cost = pd.Series(np.where(features.index.str.startswith("g0"), 500.0, 50.0), features.index)
     cost.iloc[::7] = np.nan
-    model = segments.CustomerClusters(n_clusters=3, random_state=0).fit(
+    model = segments_clustering.CustomerClusters(n_clusters=3, random_state=0).fit(
         features.assign(acquisition_cost=cost)
     )
     assert "impute" in model.pipeline_.named_steps
     assert model.labels_.notna().all()
-    plain = segments.CustomerClusters(n_clusters=3, random_state=0).fit(features)
+    plain = segments_clustering.CustomerClusters(n_clusters=3, random_state=0).fit(features)
     assert "impute" not in plain.pipeline_.named_steps  # nothing missing: no median pass
 
 
 def test_predict_gives_the_training_labels():
     features = _three_groups()
-    model = segments.CustomerClusters(random_state=0).fit(features)
+    model = segments_clustering.CustomerClusters(random_state=0).fit(features)
     pdt.assert_series_equal(model.predict(features), model.labels_)
 
 
 def test_large_data_uses_mini_batch_kmeans_from_the_sample():
     features = _three_groups(n=400)
-    model = segments.CustomerClusters(sample_size=300, minibatch_above=500, random_state=0).fit(
-        features
-    )
+    model = segments_clustering.CustomerClusters(
+        sample_size=300, minibatch_above=500, random_state=0
+    ).fit(features)
     assert model.algorithm_ == "mini-batch k-means"
     assert model.sample_size_ == 300
     assert model.order_[0] == "High value, frequent, recent"
@@ -363,20 +373,20 @@ def test_large_data_uses_mini_batch_kmeans_from_the_sample():
 def test_fewer_customers_than_clusters_is_a_clear_error():
     features = _three_groups(n=2)
     with pytest.raises(ModelError, match="only 6 customers, fewer than the 7 clusters"):
-        segments.CustomerClusters(n_clusters=7).fit(features)
+        segments_clustering.CustomerClusters(n_clusters=7).fit(features)
     with pytest.raises(ModelError, match="at least 3 customers"):
-        segments.CustomerClusters().fit(features.head(2))
+        segments_clustering.CustomerClusters().fit(features.head(2))
 
 
 def test_identical_customers_cannot_be_clustered():
     same = pd.DataFrame({"recency_days": [3] * 5, "frequency": [2] * 5, "monetary": [10.0] * 5})
     with pytest.raises(ModelError, match="look the same on every measure"):
-        segments.CustomerClusters().fit(same)
+        segments_clustering.CustomerClusters().fit(same)
 
 
 def test_a_constant_dimension_is_left_out_and_said():
     features = _three_groups().assign(frequency=1)
-    model = segments.CustomerClusters(random_state=0).fit(features)
+    model = segments_clustering.CustomerClusters(random_state=0).fit(features)
     assert model.features_ == ["recency_days", "monetary"]
     assert any("same orders" in n for n in model.notes_)
 
@@ -387,7 +397,7 @@ def test_a_constant_dimension_is_left_out_and_said():
 def test_contribution_shares_by_hand(five):
     summary = customer_summary(five, "day", END)
     groups = pd.Series({"A": "North", "B": "North", "C": "South", "D": None}, name="region")
-    table = segments.segment_contribution(summary, groups).set_index("segment")
+    table = segments_contribution.segment_contribution(summary, groups).set_index("segment")
     # Net revenue: North 700, South 1000, not recorded (D, E) 70; total 1770.
     assert list(table.index) == ["South", "North", "(not recorded)"]
     assert table["customers"].to_dict() == {"South": 1, "North": 2, "(not recorded)": 2}
@@ -400,7 +410,9 @@ def test_contribution_shares_by_hand(five):
 def test_contribution_with_cost_and_ordered_groups(five):
     summary = customer_summary(five.assign(cost=five["revenue"] * 0.5), "day", END)
     rfm = segments.rfm_scores(summary, END)
-    table = segments.segment_contribution(summary, rfm.table["rfm_segment"]).set_index("segment")
+    table = segments_contribution.segment_contribution(summary, rfm.table["rfm_segment"]).set_index(
+        "segment"
+    )
     assert list(table.index) == ["Champions", "Loyal", "Potential loyalists", "At risk", "Lost"]
     assert table.loc["Champions", "margin"] == pytest.approx(300.0)
     assert table.loc["Lost", "margin"] == pytest.approx(-5.0)
@@ -412,7 +424,7 @@ def test_main_channel_is_the_channel_with_most_purchase_revenue():
         [("a", "2024-01-01", 100.0), ("a", "2024-01-02", 150.0), ("a", "2024-01-03", -500.0),
          ("b", "2024-01-01", 80.0), ("b", "2024-01-02", 80.0), ("c", "2024-01-01", 10.0)]
     ).assign(channel=["Online", "Store", "Online", "Phone", "Online", None])  # fmt: skip
-    channel = segments.main_channel(tx, pd.Index(["a", "b", "c", "d"]))
+    channel = segments_contribution.main_channel(tx, pd.Index(["a", "b", "c", "d"]))
     # a: returns do not count, Store 150 > Online 100; b: tie, by name; c, d: nothing recorded.
     assert channel.to_dict() == {
         "a": "Store",
@@ -447,7 +459,7 @@ def _shop(n: int = 40, with_category: bool = True) -> pd.DataFrame:
 
 def test_analysis_without_a_category_column_says_so_and_still_segments():
     tx = _shop(with_category=False)
-    result = segments.analyse_segments(customer_summary(tx, "day"), tx)
+    result = segments_analysis.analyse_segments(customer_summary(tx, "day"), tx)
     assert result.baskets is None and result.next_best is None
     assert "no product category" in result.affinity_message
     assert result.clusters is not None
@@ -458,14 +470,14 @@ def test_analysis_without_a_category_column_says_so_and_still_segments():
 
 def test_analysis_with_one_category_explains_why_there_is_no_cross_sell():
     tx = _shop().assign(category="Coffee")
-    result = segments.analyse_segments(customer_summary(tx, "day"), tx)
+    result = segments_analysis.analyse_segments(customer_summary(tx, "day"), tx)
     assert result.affinity_message.startswith("Only one product category (Coffee)")
     assert result.affinity["All customers"].empty
 
 
 def test_analysis_keeps_rfm_when_clustering_is_impossible():
     tx = _shop(n=2)
-    result = segments.analyse_segments(customer_summary(tx, "day"), tx)
+    result = segments_analysis.analyse_segments(customer_summary(tx, "day"), tx)
     assert result.clusters is None
     assert "at least 3 customers" in result.cluster_message
     assert result.membership["cluster"].isna().all()
@@ -474,9 +486,9 @@ def test_analysis_keeps_rfm_when_clustering_is_impossible():
 
 def test_analysis_rejects_unknown_attributes():
     tx = _shop()
-    settings = segments.SegmentSettings(cluster_attributes=("wallet",))
+    settings = segments_analysis.SegmentSettings(cluster_attributes=("wallet",))
     with pytest.raises(ValidationError, match="Unknown customer attribute"):
-        segments.analyse_segments(customer_summary(tx, "day"), tx, settings=settings)
+        segments_analysis.analyse_segments(customer_summary(tx, "day"), tx, settings=settings)
 
 
 def test_analysis_scopes_and_exports():
@@ -486,10 +498,10 @@ def test_analysis_scopes_and_exports():
          "acquisition_cost": np.arange(40.0)},
         index=pd.Index([f"c{i:02d}" for i in range(40)], name="customer_id"),
     )  # fmt: skip
-    settings = segments.SegmentSettings(
+    settings = segments_analysis.SegmentSettings(
         n_clusters=3, cluster_attributes=("acquisition_cost",), min_pair_customers=1
     )
-    result = segments.analyse_segments(
+    result = segments_analysis.analyse_segments(
         customer_summary(tx, "day"), tx, customers, settings=settings
     )
     assert result.clusters.n_clusters_ == 3
@@ -497,7 +509,7 @@ def test_analysis_scopes_and_exports():
     assert {"RFM segment", "Cluster", "Region"} <= set(result.contribution)
     assert "All customers" in result.affinity
     assert any(k.startswith("Cluster: ") for k in result.affinity)
-    members = segments.membership_export(result, "EUR")
+    members = campaigns.membership_export(result, "EUR")
     assert list(members.columns[:5]) == [
         "Customer ID",
         "Customer name",
@@ -506,20 +518,20 @@ def test_analysis_scopes_and_exports():
         "Next-best category",
     ]
     assert len(members) == 40
-    offers = segments.next_best_export(result, "EUR")
+    offers = campaigns.next_best_export(result, "EUR")
     assert offers["Lift"].is_monotonic_decreasing
     assert (offers["Lift"] > 1).all()
     # A campaign for two segments only: both lists keep just those customers.
     chosen = ("Champions", "Lost")
     in_chosen = result.membership["rfm_segment"].isin(chosen)
-    picked = segments.membership_export(result, "EUR", chosen)
+    picked = campaigns.membership_export(result, "EUR", chosen)
     assert len(picked) == in_chosen.sum() > 0
     assert set(picked["RFM segment"]) <= set(chosen)
-    picked_offers = segments.next_best_export(result, "EUR", chosen)
+    picked_offers = campaigns.next_best_export(result, "EUR", chosen)
     assert set(picked_offers["RFM segment"]) <= set(chosen)
-    sizes = segments.export_sizes(result, chosen)
+    sizes = campaigns.export_sizes(result, chosen)
     assert (sizes.members, sizes.offers) == (len(picked), len(picked_offers))
-    assert segments.export_sizes(result).members == 40
+    assert campaigns.export_sizes(result).members == 40
 
 
 def test_command_line_without_categories(tmp_path, capsys):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import ReadError, ValidationError
 from cvm_core.intake import demo, engines
 from cvm_core.intake.dataset import (
@@ -148,8 +149,8 @@ def test_clv_fit_from_the_summary_alone_equals_the_fit_from_the_transactions(cdn
     from_summary = clv.fit_clv(empty_transactions(), settings, summary)
     pd.testing.assert_series_equal(from_summary.model.params_, from_tx.model.params_)
     assert from_summary.holdout is None and from_summary.cumulative is None
-    values = clv.customer_values(from_summary, clv.ValueSettings(margin=0.3))
-    expected = clv.customer_values(from_tx, clv.ValueSettings(margin=0.3))
+    values = clv_values.customer_values(from_summary, clv_values.ValueSettings(margin=0.3))
+    expected = clv_values.customer_values(from_tx, clv_values.ValueSettings(margin=0.3))
     assert values.total_clv == pytest.approx(expected.total_clv, rel=1e-12)
     # CDNOW's published BG/NBD fit (Fader, Hardie & Lee 2005, calibration to 30 Sep 1997).
     assert from_summary.model.params_["r"] == pytest.approx(0.243, abs=1e-3)

@@ -14,17 +14,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cvm_core.__main__ import main
-from cvm_core.analyses.profitability import whale
+from cvm_core.analyses.profitability import curve as profitability_curve
+from cvm_core.analyses.profitability import drilldown, scenario_base
+from cvm_core.analyses.profitability import takeaways as profitability_takeaways
 from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.analyses.profitability.curve import whale_curve
 from cvm_core.analyses.profitability.pnl import customer_pnl
-from cvm_core.analyses.profitability.whale import whale_curve
-from cvm_core.analyses.profitability.whatif import WhaleScenario, apply_scenario
+from cvm_core.analyses.profitability.whatif import apply_scenario
+from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
 from cvm_core.errors import ValidationError
 from cvm_core.intake.summary import customer_summary
 from tests.unit.test_profitability import NAN, shop_activities, shop_service, shop_transactions
 
 
-def curve_of(values: list[float], ids: list[str] | None = None) -> whale.WhaleCurve:
+def curve_of(values: list[float], ids: list[str] | None = None) -> profitability_curve.WhaleCurve:
     ids = ids or [f"c{i}" for i in range(len(values))]
     return whale_curve(pd.Series(values, index=ids, dtype=float))
 
@@ -96,7 +99,7 @@ def test_all_profitable_is_said_in_words():
     curve = curve_of([5, 3, 2])
     assert curve.summary.all_profitable
     assert "never goes above" in curve.summary.explanation()
-    marks = whale.key_point_marks(curve)
+    marks = profitability_curve.key_point_marks(curve)
     assert list(marks["key"]) == ["end", "top"]
 
 
@@ -108,7 +111,7 @@ def test_total_loss_is_explained_not_drawn_as_percentages():
     assert "cum_profit_pct" not in curve.points
     text = s.explanation("EUR")
     assert "-€20" in text and "lose money" in text and "in EUR instead" in text
-    marks = whale.key_point_marks(curve)
+    marks = profitability_curve.key_point_marks(curve)
     assert "cum_profit_pct" not in marks and marks.loc[0, "cum_profit"] == 10
 
 
@@ -117,7 +120,7 @@ def test_zero_total_profit_does_not_divide_by_zero(values):
     curve = curve_of(values)
     assert not curve.summary.meaningful
     assert "break exactly even" in curve.summary.explanation()
-    chart = whale.chart_points(curve)
+    chart = profitability_curve.chart_points(curve)
     assert np.isfinite(chart["cum_profit"]).all()
 
 
@@ -143,7 +146,7 @@ def test_downsampling_keeps_peak_zero_crossing_and_ends_exactly():
     rng = np.random.default_rng(11)
     profit = np.concatenate([rng.gamma(1.0, 400.0, 30_000), -rng.gamma(1.0, 150.0, 9_000)])
     curve = curve_of(list(profit))
-    chart = whale.chart_points(curve, max_points=2000)
+    chart = profitability_curve.chart_points(curve, max_points=2000)
     assert len(chart) <= 2000
     full = curve.points.set_index("rank")
     for key in ("start", "end", "peak", "loss_start", "break_even", "top"):
@@ -155,19 +158,19 @@ def test_downsampling_keeps_peak_zero_crossing_and_ends_exactly():
     assert chart["cum_profit_pct"].iloc[-1] == 1.0 and chart["customer_share"].iloc[-1] == 1.0
     # The seam between the green and red parts is in both zones.
     seam = chart[chart["rank"] == curve.key_ranks["loss_start"]]
-    assert set(seam["zone"]) == {whale.PROFITABLE_ZONE, whale.LOSS_ZONE}
+    assert set(seam["zone"]) == {profitability_curve.PROFITABLE_ZONE, profitability_curve.LOSS_ZONE}
 
 
 def test_downsampling_keeps_where_cumulative_profit_turns_negative():
     curve = curve_of([100.0] * 10 + [-1.0] * 5000)
     crossing = curve.key_ranks["zero_crossing"]
     assert crossing == 1011  # 10 x 100 of profit; the 1,001st loss of 1 takes it below zero
-    ranks = whale.downsample_ranks(5010, list(curve.key_ranks.values()), 300)
+    ranks = profitability_curve.downsample_ranks(5010, list(curve.key_ranks.values()), 300)
     assert crossing in ranks and len(ranks) <= 300
 
 
 def test_small_curves_are_not_downsampled():
-    assert list(whale.downsample_ranks(4, [2], 2000)) == [0, 1, 2, 3, 4]
+    assert list(profitability_curve.downsample_ranks(4, [2], 2000)) == [0, 1, 2, 3, 4]
 
 
 # --- segments and drill-down ---------------------------------------------------------------------
@@ -180,7 +183,7 @@ def shop():
 
 
 def test_segment_curves_by_channel(shop):
-    curves = whale.segment_curves(shop.pnl, shop.pnl["main_channel"])
+    curves = drilldown.segment_curves(shop.pnl, shop.pnl["main_channel"])
     # Phone (only C, -19) loses money: it is left out of the chart with a note, kept in the table.
     assert set(curves.points["group"]) == {"Field sales", "Online"}
     assert any("'Phone' is not drawn" in note for note in curves.notes)
@@ -192,7 +195,7 @@ def test_segment_curves_by_channel(shop):
 
 def test_small_groups_are_combined_into_other(shop):
     groups = pd.Series(["x", "y", "z"], index=shop.pnl.index)
-    curves = whale.segment_curves(shop.pnl, groups, max_groups=2)
+    curves = drilldown.segment_curves(shop.pnl, groups, max_groups=2)
     assert set(curves.table["group"]) == {"x", "Other"}
 
 
@@ -206,7 +209,7 @@ def test_grouping_options_use_attributes_tiers_and_segments(shop):
         index=pd.Index(["A", "B", "C"], name="customer_id"),
     )
     tiers = pd.Series(["Gold", "Gold", "Lead"], index=["A", "B", "C"])
-    options = whale.grouping_options(shop.pnl, customers, tiers=tiers)
+    options = drilldown.grouping_options(shop.pnl, customers, tiers=tiers)
     assert list(options) == [
         "Main channel",
         "Order size (average order value)",
@@ -216,13 +219,13 @@ def test_grouping_options_use_attributes_tiers_and_segments(shop):
 
 
 def test_loss_makers_show_what_makes_them_unprofitable(shop):
-    table = whale.loss_makers(shop)
+    table = drilldown.loss_makers(shop)
     assert list(table["customer_id"]) == ["C"]
     row = table.iloc[0]
     assert row["biggest_cost"] == "Calls"
     assert row["biggest_cost_share"] == pytest.approx(20 / 39)
     assert row["Small orders"] == 6.0
-    drivers = whale.loss_drivers(shop).set_index("activity")
+    drivers = drilldown.loss_drivers(shop).set_index("activity")
     # Calls: C 20 for one loss-maker; A 8 + B 0 over two profitable customers = 4 each.
     assert drivers.loc["Calls", "per_loss_maker"] == 20.0
     assert drivers.loc["Calls", "per_profitable_customer"] == 4.0
@@ -231,14 +234,14 @@ def test_loss_makers_show_what_makes_them_unprofitable(shop):
 
 
 def test_worst_customers_long_frame(shop):
-    long = whale.worst_customers_costs(shop, count=5)
+    long = drilldown.worst_customers_costs(shop, count=5)
     assert set(long["customer_id"]) == {"C"}
     assert long["cost"].sum() == 39.0
     assert (long["gross_margin"] == 20.0).all()
 
 
 def test_channel_order_costs(shop):
-    costs = whale.channel_order_costs(shop).set_index("channel")
+    costs = drilldown.channel_order_costs(shop).set_index("channel")
     assert costs["cost_per_order"].to_dict() == {"Phone": 4.0, "Online": 1.0, "Field sales": 0.0}
     assert costs.loc["Phone", "orders"] == 3.0
 
@@ -420,7 +423,7 @@ def test_every_customer_unprofitable_is_explained():
     text = s.explanation("EUR")
     assert "-€45" in text and "no customer makes a profit" in text
     assert s.takeaway("EUR") == "Every customer loses money after cost-to-serve: -€45 in total"
-    marks = whale.key_point_marks(curve)
+    marks = profitability_curve.key_point_marks(curve)
     assert list(marks["key"]) == ["end"]  # no peak to mark: the curve only falls
     assert marks.loc[0, "label"] == "Total -€45" and marks.loc[0, "cum_profit"] == -45
 
@@ -437,22 +440,22 @@ def test_takeaways_by_hand(shop):
         "Top 33% of customers earn 91% of profit; the 33% who are unprofitable lose €19"
     )
     # The profitable two (B, A) bring (500 + 150) / 705 = 92% of net revenue, 126 / 107 = 118%.
-    assert whale.revenue_takeaway(curve) == (
+    assert profitability_takeaways.revenue_takeaway(curve) == (
         "The profitable 67% of customers bring 92% of revenue and 118% of profit"
     )
-    table = whale.segment_curves(shop.pnl, shop.pnl["main_channel"]).table
-    assert whale.group_takeaway(table, "Main channel", "EUR") == (
+    table = drilldown.segment_curves(shop.pnl, shop.pnl["main_channel"]).table
+    assert profitability_takeaways.group_takeaway(table, "Main channel", "EUR") == (
         "Phone (main channel) loses €19 after cost-to-serve; Field sales earns the most, €98"
     )
-    assert whale.activity_takeaway(shop.activities, "EUR") == (
+    assert profitability_takeaways.activity_takeaway(shop.activities, "EUR") == (
         "Visits is 58% of cost-to-serve (€100 of €173)"
     )
-    drivers = whale.loss_drivers(shop)  # C's largest cost is calls: 20 against 4 per other one
-    assert whale.loss_driver_takeaway(drivers, "EUR") == (
+    drivers = drilldown.loss_drivers(shop)  # C's largest cost is calls: 20 against 4 per other one
+    assert profitability_takeaways.loss_driver_takeaway(drivers, "EUR") == (
         "Calls costs €20 per loss-making customer, against €4 per profitable one"
     )
-    worst = whale.worst_customers_costs(shop)
-    assert whale.worst_customers_takeaway(worst, "EUR") == (
+    worst = drilldown.worst_customers_costs(shop)
+    assert profitability_takeaways.worst_customers_takeaway(worst, "EUR") == (
         "The 1 biggest loss-makers lose €19 together; their largest cost is Calls"
     )
 
@@ -468,7 +471,7 @@ def test_downsampled_chart_keeps_peak_and_ends_for_any_curve(n, profitable, seed
     k = int(n * profitable)
     profit = np.concatenate([rng.gamma(0.8, 300.0, k), -rng.gamma(0.8, 100.0, n - k)])
     curve = curve_of(list(profit))
-    chart = whale.chart_points(curve, max_points=2000)
+    chart = profitability_curve.chart_points(curve, max_points=2000)
     assert len(chart) <= 2000
     full = curve.points["cum_profit"].to_numpy()
     assert chart["cum_profit"].max() == full.max()  # the peak, exactly
@@ -507,7 +510,7 @@ def test_no_loss_makers_leaves_the_default_target_empty():
 
 
 def test_prepared_base_gives_the_same_result_as_the_pnl(shop):
-    base = whale_whatif.prepare(shop)
+    base = scenario_base.prepare(shop)
     scenario = WhaleScenario(target="all", small_order_policy="minimum", order_limit=50, churn=0.2)
     np.testing.assert_array_equal(
         apply_scenario(base, scenario).pnl["profit"], apply_scenario(shop, scenario).pnl["profit"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.clv import fit as clv
+from cvm_core.analyses.clv import histories, transaction_model
 from cvm_core.errors import ValidationError
 
 UPLIFT_LIMITS = {
@@ -135,7 +135,7 @@ class ScenarioBase:
 
 def prepare(
     customers: pd.DataFrame,
-    model: clv.TransactionModel,
+    model: transaction_model.TransactionModel,
     unit: str,
     horizon_months: int,
     discount_rate: float,
@@ -180,7 +180,9 @@ def prepare(
 def _group(name, frame, value, model, unit, horizon_months, discount_rate) -> _TierGroup:
     x = frame["frequency"].to_numpy(dtype=float)
     age = frame["T"].to_numpy(dtype=float)
-    codes, (ux, uage) = clv._factorize_rows(x, age) if len(x) else (np.empty(0, int), [x, age])
+    codes, (ux, uage) = (
+        histories._factorize_rows(x, age) if len(x) else (np.empty(0, int), [x, age])
+    )
     weight = np.bincount(codes, weights=value, minlength=len(ux)) if len(x) else np.empty(0)
     baseline = _discounted(
         model.model, model.params_.to_numpy(), ux, uage, unit, horizon_months, discount_rate
@@ -197,7 +199,7 @@ def _discounted(
         return np.empty(0)
     rate = 1.0 + (treatment.frequency_uplift if treatment else 0.0)
     dropout = 1.0 - (treatment.retention_uplift if treatment else 0.0)
-    discounted, _ = clv.discounted_alive_purchases(
+    discounted, _ = transaction_model.discounted_alive_purchases(
         model, np.asarray(params, float), x, age, horizon_months, discount_rate, unit, rate, dropout
     )
     return discounted

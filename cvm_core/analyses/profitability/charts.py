@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from cvm_core import formatting
-from cvm_core.analyses.profitability.whale import LOSS_ZONE, PROFITABLE_ZONE, WhaleSummary
+from cvm_core.analyses.profitability.curve import LOSS_ZONE, PROFITABLE_ZONE, WhaleSummary
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, money_title
 
 GREY = "#7f8c8d"
@@ -34,9 +34,9 @@ def whale_chart(
     Parameters
     ----------
     points : DataFrame
-        :func:`cvm_core.analyses.profitability.whale.chart_points` (customer_share, cum_profit, cum_profit_pct, zone, rank).
+        :func:`cvm_core.analyses.profitability.curve.chart_points` (customer_share, cum_profit, cum_profit_pct, zone, rank).
     marks : DataFrame
-        :func:`cvm_core.analyses.profitability.whale.key_point_marks` (labelled key points).
+        :func:`cvm_core.analyses.profitability.curve.key_point_marks` (labelled key points).
     summary : WhaleSummary
     currency : str
     """

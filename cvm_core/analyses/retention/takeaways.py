@@ -13,8 +13,10 @@ import numpy as np
 import pandas as pd
 
 from cvm_core import formatting
-from cvm_core.analyses.retention.churn import RetentionEconomics, SurvivalResult, TenureProfit
 from cvm_core.analyses.retention.cohorts import CohortTables
+from cvm_core.analyses.retention.economics import RetentionEconomics
+from cvm_core.analyses.retention.survival import SurvivalResult
+from cvm_core.analyses.retention.tenure import TenureProfit
 
 YEAR_AGE = {"month": 12, "quarter": 4, "week": 52}
 """Periods since acquisition that make one year, per cohort period."""

@@ -24,7 +24,7 @@ def trend_heatmap(trends: pd.DataFrame) -> alt.LayerChart:
     Parameters
     ----------
     trends : DataFrame
-        :attr:`cvm_core.analyses.scorecard.measures.Scorecard.trends` (measure, period, period_start, label, score).
+        :attr:`cvm_core.analyses.scorecard.inputs.Scorecard.trends` (measure, period, period_start, label, score).
     """
     data = trends[["measure", "period", "period_start", "label", "score"]]
     rows = list(dict.fromkeys(data["measure"]))

@@ -1,0 +1,163 @@
+"""Holdout validation: the calibration/holdout split, purchases in the holdout per customer, the
+error figures, and cumulative repeat purchases (actual vs model) for the tracking chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.analyses.clv.transaction_model import TransactionModel
+from cvm_core.intake.summary import UNIT_DAYS
+
+HOLDOUT_SHARE = 1 / 3
+"""Default holdout: the last third of the observation period."""
+FREQUENCY_BUCKETS = 7
+"""Validation by calibration frequency shows 0, 1, ..., 6 and 7+."""
+MAX_CHART_POINTS = 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Holdout validation
+# ---------------------------------------------------------------------------------------------
+
+
+def default_calibration_end(start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
+    """The calibration end that leaves the last :data:`HOLDOUT_SHARE` of the period as holdout."""
+    days = (pd.Timestamp(end) - pd.Timestamp(start)).days
+    return pd.Timestamp(start) + pd.Timedelta(days=int(round(days * (1 - HOLDOUT_SHARE))))
+
+
+def holdout_purchases(
+    transactions: pd.DataFrame,
+    customers: pd.Index,
+    calibration_end: pd.Timestamp,
+    observation_end: pd.Timestamp,
+) -> pd.Series:
+    """Distinct purchase days of each calibration customer in (calibration_end, observation_end]."""
+    tx = transactions
+    window = (tx["date"] > calibration_end) & (tx["date"] <= observation_end) & ~tx["is_return"]
+    days = tx.loc[window, ["customer_id", "date"]].drop_duplicates()
+    counts = days["customer_id"].value_counts()
+    return counts.reindex(customers, fill_value=0).astype(float).rename("holdout_purchases")
+
+
+@dataclass(frozen=True)
+class HoldoutCheck:
+    """How well a model fitted on the calibration period predicts the holdout period.
+
+    Attributes
+    ----------
+    by_frequency : DataFrame
+        Columns frequency ("0" .. "7+"), customers, actual, predicted (mean holdout purchases).
+    actual, predicted : float
+        Total holdout purchases of the calibration customers.
+    pct_error : float
+        (predicted - actual) / actual.
+    mae : float
+        Mean absolute error per customer.
+    periods : float
+        Holdout length in the time unit.
+    """
+
+    by_frequency: pd.DataFrame
+    actual: float
+    predicted: float
+    pct_error: float
+    mae: float
+    periods: float
+
+
+def check_holdout(
+    model: TransactionModel, calibration: pd.DataFrame, actual: pd.Series, periods: float
+) -> HoldoutCheck:
+    """Compare conditional expected holdout purchases with what customers actually bought."""
+    predicted = model.expected_purchases(calibration, periods).to_numpy()
+    observed = actual.reindex(calibration.index, fill_value=0).to_numpy(dtype=float)
+    bucket = np.minimum(calibration["frequency"].to_numpy(dtype=int), FREQUENCY_BUCKETS)
+    counts = np.bincount(bucket, minlength=FREQUENCY_BUCKETS + 1)
+    safe = np.maximum(counts, 1)
+    labels = [str(k) for k in range(FREQUENCY_BUCKETS)] + [f"{FREQUENCY_BUCKETS}+"]
+    by_frequency = pd.DataFrame(
+        {
+            "frequency": labels,
+            "customers": counts,
+            "actual": np.bincount(bucket, observed, FREQUENCY_BUCKETS + 1) / safe,
+            "predicted": np.bincount(bucket, predicted, FREQUENCY_BUCKETS + 1) / safe,
+        }
+    )
+    total_actual, total_predicted = float(observed.sum()), float(predicted.sum())
+    return HoldoutCheck(
+        by_frequency=by_frequency[by_frequency["customers"] > 0].reset_index(drop=True),
+        actual=total_actual,
+        predicted=total_predicted,
+        pct_error=(total_predicted - total_actual) / total_actual if total_actual > 0 else np.nan,
+        mae=float(np.abs(predicted - observed).mean()),
+        periods=float(periods),
+    )
+
+
+def cumulative_repeat_purchases(
+    transactions: pd.DataFrame,
+    model: TransactionModel,
+    calibration: pd.DataFrame,
+    unit: str,
+    calibration_end: pd.Timestamp,
+    observation_end: pd.Timestamp,
+    max_points: int = MAX_CHART_POINTS,
+) -> pd.DataFrame:
+    """Cumulative repeat purchases of the calibration customers: actual vs the model's expectation.
+
+    The expectation sums, over customers, the expected repeat purchases of a new customer within
+    the time since their first purchase (the model's unconditional curve).
+
+    Returns
+    -------
+    DataFrame
+        Columns date, actual, predicted, phase ("calibration" / "holdout"); at most
+        ``max_points`` + 2 rows.
+    """
+    unit_days = UNIT_DAYS[unit]
+    first = calibration["first_purchase"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    start, cal_day = int(first.min()), _day(calibration_end)
+    end_day = _day(observation_end)
+    step = max(unit_days, unit_days * np.ceil((end_day - start) / unit_days / max_points))
+    grid = np.unique(
+        np.r_[np.arange(start + step, end_day, step).round(), cal_day, end_day]
+    ).astype(np.int64)
+
+    repeat_days = _repeat_purchase_days(transactions, calibration, observation_end) - start
+    per_day = np.bincount(repeat_days, minlength=end_day - start + 1)
+    actual = np.cumsum(per_day)[grid - start]
+
+    births, counts = np.unique(first, return_counts=True)
+    elapsed = np.clip(grid[:, None] - births[None, :], 0, None) / unit_days
+    predicted = model.population_purchases(elapsed) @ counts
+    return pd.DataFrame(
+        {
+            "date": grid.astype("datetime64[D]").astype("datetime64[ns]"),
+            "actual": actual.astype(float),
+            "predicted": predicted,
+            "phase": np.where(grid <= cal_day, "calibration", "holdout"),
+        }
+    )
+
+
+def _day(value: pd.Timestamp) -> int:
+    return int(np.datetime64(pd.Timestamp(value), "D").astype(np.int64))
+
+
+def _repeat_purchase_days(
+    transactions: pd.DataFrame, calibration: pd.DataFrame, observation_end: pd.Timestamp
+) -> np.ndarray:
+    """Day numbers of every repeat purchase day (not a customer's first) up to observation end."""
+    tx = transactions
+    keep = (tx["date"] <= observation_end) & ~tx["is_return"]
+    days = tx.loc[keep, ["customer_id", "date"]].drop_duplicates()
+    first = calibration["first_purchase"].reindex(days["customer_id"]).to_numpy()
+    mask = ~pd.isna(first)
+    dates = days["date"].to_numpy()[mask]
+    repeat = dates > first[mask].astype("datetime64[ns]")
+    return dates[repeat].astype("datetime64[D]").astype(np.int64)

@@ -1,0 +1,347 @@
+"""The transaction model (BG/NBD, Pareto/NBD, MBG/NBD): fitting with penalizer retries, P(alive) and
+expected purchases of customers known to be alive, discounted over a horizon.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.special import hyp2f1
+
+from cvm_core.analyses.clv.backend import _lifetimes, _single_blas_thread
+from cvm_core.analyses.clv.constants import DEFAULT_MODEL, MODELS, PENALIZER_STEPS
+from cvm_core.analyses.clv.histories import HistoryRows, _factorize_rows, collapse_histories
+from cvm_core.analyses.clv.likelihoods import (
+    _converged,
+    _loglik,
+    _minimise,
+    _objective,
+    _Scaled,
+    _subsample,
+)
+from cvm_core.errors import ModelError, ValidationError
+from cvm_core.intake.summary import UNIT_DAYS
+
+PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
+    "bgnbd": ("r", "alpha", "a", "b"),
+    "pareto": ("r", "alpha", "s", "beta"),
+    "mbgnbd": ("r", "alpha", "a", "b"),
+}
+MIN_CUSTOMERS = 100
+"""Fewer customers than this give no meaningful population estimates."""
+MIN_REPEAT_CUSTOMERS = 20
+"""Repeat buyers needed to estimate purchase rates and drop-out."""
+SUBSAMPLE_ABOVE = 100_000
+"""Distinct rows above which a subsample fit provides the starting point."""
+SUBSAMPLE_SIZE = 50_000
+DAYS_PER_MONTH = 365.25 / 12
+
+
+# ---------------------------------------------------------------------------------------------
+# Transaction model
+# ---------------------------------------------------------------------------------------------
+
+
+class TransactionModel:
+    """A "buy till you die" model of repeat purchases: BG/NBD, Pareto/NBD or MBG/NBD.
+
+    Parameters
+    ----------
+    model : {"bgnbd", "pareto", "mbgnbd"}
+    penalizer_coef : float
+        L2 penalty on the time-scaled parameters (lifetimes' convention). When the optimiser fails,
+        :meth:`fit` retries with the larger values of :data:`PENALIZER_STEPS`.
+    random_state : int, optional
+        Seed of the subsample that gives the starting point on large data.
+
+    Attributes
+    ----------
+    params_ : Series
+        Fitted parameters under their conventional names (r, alpha, a, b / r, alpha, s, beta), in
+        the time unit of the data.
+    histories_ : HistoryRows
+        The distinct histories fitted (reused by :func:`predict_customer_value` on the same
+        summary).
+    log_likelihood_ : float
+        Total log-likelihood of the data at ``params_`` (without penalty).
+    penalizer_coef_ : float
+        The penalty that was used.
+    n_customers_, n_rows_ : int
+        Customers, and distinct (frequency, recency, T) histories, fitted.
+    notes_ : tuple of str
+        What the user should know about the fit (retries with a penalty).
+    """
+
+    def __init__(
+        self, model: str = DEFAULT_MODEL, penalizer_coef: float = 0.0, random_state: int | None = 0
+    ):
+        self.model = model
+        self.penalizer_coef = penalizer_coef
+        self.random_state = random_state
+
+    @property
+    def name(self) -> str:
+        return MODELS[self.model]
+
+    def fit(self, summary: pd.DataFrame) -> TransactionModel:
+        """Fit to a customer summary (columns frequency, recency, T).
+
+        Raises
+        ------
+        ModelError
+            Too few customers or repeat buyers, or no convergence even with a penalty.
+        """
+        if self.model not in MODELS:
+            raise ValidationError(f"Unknown model '{self.model}'; choose {', '.join(MODELS)}.")
+        rows = collapse_histories(summary)
+        _check_enough_data(rows)
+        scale = 1.0 / float(rows.T.max())
+        steps = [p for p in PENALIZER_STEPS if p > self.penalizer_coef]
+        for penalizer in [self.penalizer_coef, *steps]:
+            with _single_blas_thread():
+                theta = self._optimise(rows, scale, penalizer)
+            if theta is not None:
+                break
+        else:
+            raise ModelError(
+                f"The {self.name} model could not be fitted to this data, even with a penalty on "
+                "its parameters. Try another model, another time unit or a longer history."
+            )
+        scaled = np.exp(theta)
+        self.params_ = pd.Series(
+            _unscale(self.model, scaled, scale), index=PARAMETER_NAMES[self.model]
+        )
+        data = _Scaled.from_rows(rows, scale)
+        # The likelihood was evaluated on scaled time; each purchase contributes log(scale) when
+        # going back to the data's time unit (the density of purchase times scales with 1/scale).
+        self.log_likelihood_ = _loglik(self.model, scaled, data) + float(
+            rows.weights @ rows.frequency
+        ) * np.log(scale)
+        self.penalizer_coef_ = penalizer
+        self.n_customers_, self.n_rows_ = rows.n_customers, len(rows.weights)
+        self.histories_ = rows
+        self.notes_ = ()
+        if penalizer > self.penalizer_coef:
+            self.notes_ = (
+                f"The {self.name} optimiser did not converge on its own, so it was refitted with "
+                f"a penalty of {penalizer:g} on the parameters (this shrinks them slightly). "
+                "Read its figures with some care.",
+            )
+        return self
+
+    def _optimise(self, rows: HistoryRows, scale: float, penalizer: float) -> np.ndarray | None:
+        start = np.zeros(4)
+        if len(rows.weights) > SUBSAMPLE_ABOVE:
+            sample = _subsample(rows, SUBSAMPLE_SIZE, self.random_state)
+            function, jac = _objective(self.model, _Scaled.from_rows(sample, scale), penalizer)
+            first = _minimise(function, start, jac)
+            if _converged(first):
+                start = first.x
+        function, jac = _objective(self.model, _Scaled.from_rows(rows, scale), penalizer)
+        result = _minimise(function, start, jac)
+        return result.x if _converged(result) else None
+
+    # -- predictions ----------------------------------------------------------------------------
+
+    def _params(self) -> np.ndarray:
+        if not hasattr(self, "params_"):
+            raise ModelError("The model has not been fitted yet.")
+        return self.params_.to_numpy(dtype=float)
+
+    def p_alive(self, summary: pd.DataFrame) -> pd.Series:
+        """Probability that each customer is still active at the end of their observation."""
+        rows = collapse_histories(summary)
+        values = p_alive(self.model, self._params(), rows.frequency, rows.recency, rows.T)
+        return pd.Series(values[rows.inverse], index=summary.index, name="p_alive")
+
+    def expected_purchases(self, summary: pd.DataFrame, t: float) -> pd.Series:
+        """Expected repeat purchases of each customer in the next ``t`` periods (conditional)."""
+        rows = collapse_histories(summary)
+        alive = p_alive(self.model, self._params(), rows.frequency, rows.recency, rows.T)
+        later = alive_purchases(self.model, self._params(), rows.frequency, rows.T, np.array([t]))
+        return pd.Series((alive * later[:, 0])[rows.inverse], index=summary.index)
+
+    def population_purchases(self, t: np.ndarray) -> np.ndarray:
+        """Expected repeat purchases of a new customer within ``t`` periods of their first one."""
+        t = np.asarray(t, dtype=float)
+        zero = np.zeros(1)
+        values = alive_purchases(self.model, self._params(), zero, zero, t.ravel())[0]
+        if self.model == "mbgnbd":
+            # MBG/NBD customers may leave right after their first purchase.
+            _, _, a, b = self._params()
+            values = values * b / (a + b)
+        return values.reshape(t.shape)
+
+
+def log_likelihood(model: TransactionModel, summary: pd.DataFrame) -> float:
+    """Total log-likelihood of a customer summary under a fitted model (in the data's time unit),
+    e.g. to score a model fitted on a sample against every customer."""
+    rows = collapse_histories(summary)
+    scale = 1.0 / float(rows.T.max())
+    scaled = model._params().copy()
+    scaled[1] *= scale
+    if model.model == "pareto":
+        scaled[3] *= scale
+    with np.errstate(all="ignore"):
+        value = _loglik(model.model, scaled, _Scaled.from_rows(rows, scale))
+    return value + float(rows.weights @ rows.frequency) * np.log(scale)
+
+
+def _check_enough_data(rows: HistoryRows) -> None:
+    n = rows.n_customers
+    repeaters = int(rows.weights[rows.frequency > 0].sum())
+    if n < MIN_CUSTOMERS:
+        raise ModelError(
+            f"Only {n:,} customers to learn from; lifetime-value models need at least "
+            f"{MIN_CUSTOMERS} to estimate how customers buy and leave. Use a longer period or more "
+            "data."
+        )
+    if repeaters < MIN_REPEAT_CUSTOMERS:
+        who = "No customer" if repeaters == 0 else f"Only {repeaters:,} customers"
+        raise ModelError(
+            f"{who} bought more than once (on different days). The models learn purchase rates "
+            "and drop-out from repeat purchases and need at least "
+            f"{MIN_REPEAT_CUSTOMERS} repeat buyers: use a longer period, a later calibration end, "
+            "or check that the customer id column identifies customers across orders."
+        )
+
+
+def _unscale(model: str, scaled: np.ndarray, scale: float) -> np.ndarray:
+    """Back from time scaled to [0, 1] to the data's unit: alpha (and Pareto's beta) are times."""
+    params = scaled.astype(float).copy()
+    params[1] /= scale
+    if model == "pareto":
+        params[3] /= scale
+    return params
+
+
+def p_alive(
+    model: str, params: np.ndarray, x: np.ndarray, tx: np.ndarray, age: np.ndarray
+) -> np.ndarray:
+    """P(alive) by lifetimes' formulas. Pareto/NBD is evaluated on time scaled to [0, 1]
+    (the probability does not depend on the unit), where its hypergeometric terms stay finite."""
+    lt = _lifetimes()
+    fitter = {
+        "bgnbd": lt.BetaGeoFitter,
+        "pareto": lt.ParetoNBDFitter,
+        "mbgnbd": lt.ModifiedBetaGeoFitter,
+    }
+    instance = fitter[model]()
+    scale = 1.0 / max(float(np.max(age, initial=1.0)), 1e-12) if model == "pareto" else 1.0
+    scaled = params.astype(float).copy()
+    if model == "pareto":
+        scaled[1] *= scale
+        scaled[3] *= scale
+    instance.params_ = pd.Series(scaled, index=PARAMETER_NAMES[model])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        values = instance.conditional_probability_alive(
+            np.asarray(x, dtype=float), np.asarray(tx) * scale, np.asarray(age) * scale
+        )
+    return np.clip(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0), 0.0, 1.0)
+
+
+def alive_purchases(
+    model: str,
+    params: np.ndarray,
+    x: np.ndarray,
+    age: np.ndarray,
+    t: np.ndarray,
+    rate_factor: float = 1.0,
+    dropout_factor: float = 1.0,
+) -> np.ndarray:
+    """Expected purchases in the next ``t`` periods of customers known to be alive.
+
+    Parameters
+    ----------
+    x, age : ndarray, shape (n,)
+        Frequency and age T of each customer.
+    t : ndarray, shape (k,)
+        Horizons, in the data's time unit.
+    rate_factor : float
+        Multiplies every purchase rate lambda (a frequency uplift of 10% is 1.1).
+    dropout_factor : float
+        Multiplies the expected drop-out (BG/MBG: the mean of the posterior drop-out probability
+        p; Pareto/NBD: the drop-out rate mu). 0.9 means 10% less drop-out.
+
+    Returns
+    -------
+    ndarray, shape (n, k)
+    """
+    x = np.asarray(x, dtype=float)[:, None]
+    age = np.asarray(age, dtype=float)[:, None]
+    t = np.asarray(t, dtype=float)[None, :]
+    r, alpha, third, fourth = params
+    shape, rate = r + x, (alpha + age) / rate_factor
+    with np.errstate(all="ignore"):
+        if model == "pareto":
+            return _pareto_alive(shape, rate, third, (fourth + age) / dropout_factor, t)
+        b_post = fourth + x + (1.0 if model == "mbgnbd" else 0.0)
+        if dropout_factor != 1.0:
+            # Keep a, move b so that the posterior mean a / (a + b) is scaled by dropout_factor.
+            b_post = (third + b_post) / dropout_factor - third
+        return _bg_alive(shape, rate, third, b_post, t)
+
+
+def _bg_alive(shape, rate, a, b, t) -> np.ndarray:
+    """(a+b-1)/(a-1) * (1 - (rate/(rate+t))^shape * 2F1(shape, b; a+b-1; t/(rate+t))).
+
+    Evaluated through Euler's transformation, (1-z)^shape 2F1(shape, b; c; z) =
+    (1-z)^(a-1) 2F1(c-shape, a-1; c; z) with c = a+b-1: its first two arguments do not grow with
+    the customer's frequency, so the series stays small and fast where the direct form overflows
+    (lifetimes switches forms only after an overflow). The direct form is the fallback.
+    """
+    a = a if abs(a - 1.0) > 1e-7 else 1.0 + 1e-7  # removable singularity at a = 1
+    c = a + b - 1.0
+    z = t / (rate + t)
+    term = (1.0 - z) ** (a - 1.0) * hyp2f1(c - shape, a - 1.0, c, z)
+    bad = ~np.isfinite(term)
+    if bad.any():
+        direct = np.exp(shape * np.log1p(-z)) * hyp2f1(shape, b, c, z)
+        term = np.where(bad, direct, term)
+    return np.nan_to_num(c / (a - 1.0) * (1.0 - term), nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _pareto_alive(shape, rate, s, beta, t) -> np.ndarray:
+    """(shape/rate) * beta/(s-1) * (1 - (beta/(beta+t))^(s-1)); the limit beta*log(...) at s=1."""
+    if abs(s - 1.0) < 1e-9:
+        values = shape / rate * beta * np.log1p(t / beta)
+    else:
+        values = shape / rate * beta / (s - 1.0) * (1.0 - (beta / (beta + t)) ** (s - 1.0))
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def month_grid(horizon_months: int, unit: str) -> np.ndarray:
+    """Times 0, 1, ..., H months in the data's time unit."""
+    return np.arange(horizon_months + 1) * DAYS_PER_MONTH / UNIT_DAYS[unit]
+
+
+def discount_factors(horizon_months: int, discount_rate: float) -> np.ndarray:
+    """1 / (1 + d)^(m/12) for months m = 1..H."""
+    return (1.0 + discount_rate) ** (-np.arange(1, horizon_months + 1) / 12.0)
+
+
+def discounted_alive_purchases(
+    model: str,
+    params: np.ndarray,
+    x: np.ndarray,
+    age: np.ndarray,
+    horizon_months: int,
+    discount_rate: float,
+    unit: str,
+    rate_factor: float = 1.0,
+    dropout_factor: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Alive customers' purchases over the horizon: (discounted sum of monthly increments, total).
+
+    Evaluated on the distinct (frequency, T) pairs: recency only enters through P(alive).
+    """
+    codes, (ux, uage) = _factorize_rows(np.asarray(x, dtype=float), np.asarray(age, dtype=float))
+    path = alive_purchases(
+        model, params, ux, uage, month_grid(horizon_months, unit), rate_factor, dropout_factor
+    )
+    increments = np.diff(path, axis=1)
+    discounted = increments @ discount_factors(horizon_months, discount_rate)
+    return discounted[codes], path[:, -1][codes]

@@ -1,0 +1,11 @@
+"""Lever: a share of the target customers lost because of the changes."""
+
+from __future__ import annotations
+
+from cvm_core.analyses.profitability.levers.working import Working
+from cvm_core.analyses.profitability.scenario_base import ScenarioBase
+from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
+
+
+def apply(w: Working, base: ScenarioBase, s: WhaleScenario) -> None:
+    w.weight *= 1.0 - s.churn

@@ -1,0 +1,71 @@
+"""The Whale Curve what-if settings: which levers are moved, how far, and for which customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cvm_core.analyses.profitability.activities import (
+    SMALL_ORDER_THRESHOLD,
+)
+from cvm_core.errors import ValidationError
+
+TARGET_UNPROFITABLE = "unprofitable"
+TARGET_ALL = "all"
+TIER_PREFIX = "tier:"
+SMALL_ORDER_POLICIES = ("none", "surcharge", "minimum")
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WhaleScenario:
+    """What-if fixes, applied to one group of customers (``target``).
+
+    Attributes
+    ----------
+    target : str
+        "unprofitable" (customers losing money today), "all", or "tier:<name>" (a CLV tier).
+    migrate_share, migrate_from, migrate_to
+        Share (0-1) of the target's orders moved from one ordering channel to another.
+    small_order_policy : {"none", "surcharge", "minimum"}
+        A surcharge per order below ``order_limit``, or a minimum order value of ``order_limit``.
+    order_limit, surcharge : float
+        Money in the data's currency.
+    service_cut : float
+        Cut (0-1) in the cost per driver unit of ``service_activities`` (all when empty).
+    price_increase : float
+        Price increase or discount cut (0-1) on the target's revenue.
+    churn : float
+        Share (0-1) of the target expected to leave because of the changes.
+    part_with : float
+        Share (0-1) of the target, least profitable first, the business parts with.
+    """
+
+    target: str = TARGET_UNPROFITABLE
+    migrate_share: float = 0.0
+    migrate_from: str | None = None
+    migrate_to: str | None = None
+    small_order_policy: str = "none"
+    order_limit: float = SMALL_ORDER_THRESHOLD
+    surcharge: float = 0.0
+    service_cut: float = 0.0
+    service_activities: tuple[str, ...] = ()
+    price_increase: float = 0.0
+    churn: float = 0.0
+    part_with: float = 0.0
+
+    def check(self) -> None:
+        """Raise ValidationError for shares outside 0-100%, a bad policy or a negative amount."""
+        for name in ("migrate_share", "service_cut", "churn", "part_with", "price_increase"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValidationError(
+                    f"'{name.replace('_', ' ').capitalize()}' must be between 0% and 100%."
+                )
+        if self.small_order_policy not in SMALL_ORDER_POLICIES:
+            raise ValidationError(
+                f"Unknown small-order policy '{self.small_order_policy}'; choose one of "
+                f"{', '.join(SMALL_ORDER_POLICIES)}."
+            )
+        if self.order_limit < 0 or self.surcharge < 0:
+            raise ValidationError("Order values and surcharges must be zero or more.")

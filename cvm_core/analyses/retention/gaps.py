@@ -1,0 +1,330 @@
+"""The gaps between purchases and the churn rule built on them.
+
+Non-contractual customers leave silently, so "churned" is a rule, stated and changeable:
+
+* inactivity (default): no purchase within ``window_days`` of the observation end. The default
+  window comes from the data: the 90th percentile of the gaps between a customer's consecutive
+  purchase days, so nine in ten repeat purchases come sooner than that.
+* P(alive): the CLV model's probability that the customer is still active is below a threshold.
+
+Either way, a customer first seen less than ``window_days`` before the observation end is "too new
+to tell" and never counted as churned: nobody could have seen them stay away that long.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cvm_core import formatting
+from cvm_core.analyses.retention.cohorts import (
+    customer_positions,
+    distinct,
+)
+from cvm_core.analyses.retention.days import _dates, _day, _days, _end_of, _require
+from cvm_core.analyses.retention.defaults import ACTIVE, CHURNED, INACTIVITY, P_ALIVE, TOO_NEW
+from cvm_core.errors import ValidationError
+
+DEFAULT_GAP_QUANTILE = 0.9
+"""The churn window suggested from the data: this quantile of the inter-purchase gaps."""
+FALLBACK_WINDOW_DAYS = 90
+"""Churn window used when the data has no repeat purchases to learn one from."""
+MIN_WINDOW_DAYS = 7
+DEFAULT_P_ALIVE_THRESHOLD = 0.5
+
+
+# --------------------------------------------------------------------------------------------
+# Inter-purchase gaps and the churn rule
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapProfile:
+    """The distribution of gaps between consecutive purchase days, and the window it suggests.
+
+    Attributes
+    ----------
+    repeat_purchases : int
+        Number of gaps (purchase days after a customer's first).
+    quantiles : dict[float, float]
+        Gap in days at the 50th, 75th, 90th and 95th percentile (empty without repeats).
+    suggested_window_days : int
+        The ``quantile`` percentile of the gaps, rounded up; the fallback without repeats.
+    quantile : float
+    histogram : DataFrame
+        gap_from, gap_to (days; gap_from <= gap < gap_to), repeat_purchases, open_ended (the last
+        bin, from about the 99th percentile on, holds every longer gap too), share,
+        cumulative_share. Empty bins are left out.
+    note : str
+    """
+
+    repeat_purchases: int
+    quantiles: dict[float, float]
+    suggested_window_days: int
+    quantile: float
+    histogram: pd.DataFrame
+    note: str = ""
+
+
+def purchase_day_pairs(
+    transactions: pd.DataFrame,
+    observation_end: pd.Timestamp | str | None = None,
+    index: pd.Index | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (customer, purchase day) pairs, sorted by customer then day (returns ignored).
+
+    Returns
+    -------
+    (customer, day) : int64 arrays; customer is the position in ``index`` (customers missing from
+    it are dropped) or, without an index, a code per distinct customer id; day counts days since
+    1970-01-01.
+    """
+    keep = ~transactions["is_return"].to_numpy()
+    if observation_end is not None:
+        keep &= (transactions["date"] <= pd.Timestamp(observation_end)).to_numpy()
+    ids = transactions["customer_id"].to_numpy()[keep]
+    codes = (pd.factorize(ids)[0] if index is None else customer_positions(index, ids)).astype(
+        np.int64
+    )
+    days = _days(transactions["date"])[keep]
+    codes, days = codes[codes >= 0], days[codes >= 0]
+    if days.size == 0:
+        return codes, days
+    low = days.min()
+    # One sort of (customer, day) keys; same-day purchases collapse to one purchase day.
+    key = distinct(codes * (1 << 32) + (days - low))
+    return key >> 32, (key & ((1 << 32) - 1)) + low
+
+
+def inter_purchase_gaps(
+    transactions: pd.DataFrame, observation_end: pd.Timestamp | str | None = None
+) -> np.ndarray:
+    """Days between each customer's consecutive purchase days (returns and same-day buys ignored).
+
+    Returns
+    -------
+    ndarray of int64, one value per repeat purchase day.
+    """
+    customer, day = purchase_day_pairs(transactions, observation_end)
+    return np.diff(day)[customer[1:] == customer[:-1]]
+
+
+def activity_spells(
+    transactions: pd.DataFrame,
+    window_days: int,
+    observation_end: pd.Timestamp | str | None = None,
+    index: pd.Index | None = None,
+) -> pd.DataFrame:
+    """Spells of activity: from a (re)starting purchase until ``window_days`` pass without one.
+
+    A customer lapses on the first day with more than ``window_days`` days since their last
+    purchase (last purchase + window + 1 day); a later purchase starts a new spell. Judged only on
+    what was known at each date, so every period is treated alike (a customer who lapsed and
+    returned after the observation end still lapsed).
+
+    Returns
+    -------
+    DataFrame
+        customer (position in ``index``, or a code per customer id), start, lapse (Timestamp; NaT
+        while the spell is still open at the observation end), returning (not the customer's
+        first spell: a reactivation). Sorted by customer and start.
+    """
+    end = _end_of(transactions, observation_end)
+    customer, day = purchase_day_pairs(transactions, end, index)
+    new_customer = np.ones(customer.size, bool)
+    new_customer[1:] = customer[1:] != customer[:-1]
+    gap_ok = np.zeros(customer.size, bool)
+    gap_ok[1:] = (day[1:] - day[:-1]) <= window_days
+    starts = new_customer | ~gap_ok
+    spell_end = np.append(starts[1:], True)  # the last purchase day of each spell
+    lapse = day[spell_end] + window_days + 1
+    open_ = lapse > _day(end)
+    return pd.DataFrame(
+        {
+            "customer": customer[starts],
+            "start": _dates(day[starts]),
+            "lapse": pd.Series(_dates(lapse)).where(~open_).to_numpy(),
+            "returning": ~new_customer[starts],
+        }
+    )
+
+
+def gap_profile(
+    transactions: pd.DataFrame,
+    observation_end: pd.Timestamp | str | None = None,
+    quantile: float = DEFAULT_GAP_QUANTILE,
+    bins: int = 40,
+) -> GapProfile:
+    """Summarise inter-purchase gaps and suggest a churn window (see :func:`inter_purchase_gaps`).
+
+    Parameters
+    ----------
+    quantile : float, default 0.9
+        The suggested window is this quantile of the gaps.
+    bins : int
+        Histogram bins up to the 99th percentile.
+    """
+    if not 0 < quantile < 1:
+        raise ValidationError("The gap percentile for the churn window must be between 0 and 1.")
+    gaps = inter_purchase_gaps(transactions, observation_end)
+    if gaps.size == 0:
+        empty = pd.DataFrame(
+            columns=[
+                "gap_from",
+                "gap_to",
+                "repeat_purchases",
+                "open_ended",
+                "share",
+                "cumulative_share",
+            ]
+        )
+        note = (
+            "No customer bought on two different days, so the data cannot suggest a churn window; "
+            f"{FALLBACK_WINDOW_DAYS} days is used. Set one that suits your business."
+        )
+        return GapProfile(0, {}, FALLBACK_WINDOW_DAYS, quantile, empty, note)
+    levels = (0.5, 0.75, 0.9, 0.95)
+    values = np.quantile(gaps, levels)
+    suggested = max(int(math.ceil(np.quantile(gaps, quantile))), MIN_WINDOW_DAYS)
+    return GapProfile(
+        repeat_purchases=int(gaps.size),
+        quantiles={q: float(v) for q, v in zip(levels, values, strict=True)},
+        suggested_window_days=suggested,
+        quantile=quantile,
+        histogram=_gap_histogram(gaps, bins),
+    )
+
+
+def _gap_histogram(gaps: np.ndarray, bins: int) -> pd.DataFrame:
+    top = max(float(np.quantile(gaps, 0.99)), 1.0)
+    width = max(int(math.ceil(top / bins)), 1)
+    edges = np.arange(0, top + width, width, dtype=float)
+    counts = np.bincount(np.minimum(gaps // width, len(edges) - 1).astype(np.int64))
+    counts = np.pad(counts, (0, max(len(edges) - len(counts), 0)))[: len(edges)]
+    out = pd.DataFrame(
+        {
+            "gap_from": edges,
+            "gap_to": edges + width,
+            "repeat_purchases": counts.astype(np.int64),
+            "open_ended": np.arange(len(edges)) == len(edges) - 1,  # collects the longest gaps
+        }
+    )
+    out["share"] = out["repeat_purchases"] / gaps.size
+    out["cumulative_share"] = out["share"].cumsum()
+    return out[out["repeat_purchases"] > 0].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ChurnRule:
+    """When a customer counts as churned.
+
+    Parameters
+    ----------
+    window_days : int
+        Inactivity window: churned after this many days without a purchase. Also the minimum age
+        before any customer can be called churned (under either method).
+    method : {"inactivity", "p_alive"}
+    p_alive_threshold : float
+        With method "p_alive": churned when P(alive) is below this.
+    """
+
+    window_days: int = FALLBACK_WINDOW_DAYS
+    method: str = INACTIVITY
+    p_alive_threshold: float = DEFAULT_P_ALIVE_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if self.method not in (INACTIVITY, P_ALIVE):
+            raise ValidationError(f"Unknown churn method '{self.method}'.")
+        if not (isinstance(self.window_days, int | np.integer) and self.window_days >= 1):
+            raise ValidationError("The churn window must be a whole number of days, at least 1.")
+        if not 0 < self.p_alive_threshold < 1:
+            raise ValidationError("The P(alive) threshold must be between 0% and 100%.")
+
+    def describe(self) -> str:
+        """The rule in one sentence, for the page and exports."""
+        young = (
+            f"Customers whose first purchase is less than {self.window_days} days before the "
+            "observation end are too new to tell and never counted as churned."
+        )
+        if self.method == P_ALIVE:
+            return (
+                "Churned: the CLV model's probability that the customer is still active, P(alive), "
+                f"is below {formatting.pct(self.p_alive_threshold, 0)}. {young}"
+            )
+        return f"Churned: no purchase in the last {self.window_days} days. {young}"
+
+
+def churn_status(
+    summary: pd.DataFrame,
+    rule: ChurnRule,
+    observation_end: pd.Timestamp | str | None = None,
+    p_alive: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Each customer's status under the rule, and their lifetime for survival analysis.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`cvm_core.intake.summary.customer_summary` (first_purchase, last_purchase, purchase_days).
+    rule : ChurnRule
+    observation_end : Timestamp or str, optional
+        Default: the latest last_purchase.
+    p_alive : Series, optional
+        P(alive) by customer_id; required with ``rule.method == "p_alive"``, where customers it
+        lacks are judged by inactivity. Kept as a column either way (the at-risk list uses it).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``summary``: first_purchase, last_purchase, days_since_last, tenure_days,
+        mean_gap_days (NaN with one purchase day), old_enough, churned, status, churn_date (the
+        first day without a purchase for more than the window, for inactivity churners; else NaT),
+        lifetime_days, event (lifetime ended, i.e. churned), p_alive (when given).
+    """
+    _require(summary, ("first_purchase", "last_purchase", "purchase_days"), "customer summary")
+    end = (
+        pd.Timestamp(observation_end)
+        if observation_end is not None
+        else summary["last_purchase"].max()
+    )
+    if rule.method == P_ALIVE and p_alive is None:
+        raise ValidationError(
+            "Churn by P(alive) needs the CLV model: fit it on the Customer Lifetime Value page."
+        )
+    first, last = summary["first_purchase"], summary["last_purchase"]
+    since_last = (end - last).dt.days.to_numpy()
+    tenure = (end - first).dt.days.to_numpy()
+    old_enough = tenure >= rule.window_days
+    inactive = old_enough & (since_last > rule.window_days)
+    span = (last - first).dt.days.to_numpy().astype(float)
+    repeats = summary["purchase_days"].to_numpy() - 1
+    columns: dict[str, object] = {
+        "first_purchase": first,
+        "last_purchase": last,
+        "days_since_last": since_last,
+        "tenure_days": tenure,
+        "mean_gap_days": np.divide(
+            span, repeats, out=np.full(len(span), np.nan), where=repeats > 0
+        ),
+    }
+    churned = inactive
+    if p_alive is not None:
+        prob = p_alive.reindex(summary.index).to_numpy(dtype=float)
+        columns["p_alive"] = prob
+        if rule.method == P_ALIVE:
+            churned = np.where(
+                np.isnan(prob), inactive, old_enough & (prob < rule.p_alive_threshold)
+            )
+    flagged = last + pd.Timedelta(days=rule.window_days + 1)
+    columns |= {
+        "old_enough": old_enough,
+        "churned": churned,
+        "status": np.where(churned, CHURNED, np.where(old_enough, ACTIVE, TOO_NEW)),
+        "churn_date": flagged.where(pd.Series(inactive, index=summary.index)),
+        "lifetime_days": np.where(churned, span, tenure.astype(float)),
+        "event": churned,
+    }
+    return pd.DataFrame(columns, index=summary.index)

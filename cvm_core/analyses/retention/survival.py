@@ -1,0 +1,184 @@
+"""Survival: Kaplan-Meier curves of customer lifetimes (lifelines), overall and per group, with the
+log-rank test.
+
+A churned customer's lifetime ends at their last purchase (an observed event); an active or
+too-new customer is still alive at the observation end (censored there).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
+
+from cvm_core.analyses.retention.days import _require
+from cvm_core.errors import ValidationError
+
+MAX_CURVE_POINTS = 4000
+CONFIDENCE = 0.95
+
+
+# --------------------------------------------------------------------------------------------
+# Survival
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurvivalResult:
+    """Kaplan-Meier survival of customer lifetimes, overall or by group.
+
+    Attributes
+    ----------
+    grouping : str or None
+    curves : DataFrame
+        group, days, survival, lower, upper (confidence band), at most MAX_CURVE_POINTS rows.
+    groups : DataFrame
+        group, customers, churned, median_days (NaN when survival stays above 50%),
+        survival_1y (survival at 365 days; NaN beyond the longest lifetime observed).
+    logrank_statistic, logrank_p : float or None
+        Multivariate log-rank test across groups (None with one group).
+    reading : str
+        The p-value in plain words.
+    """
+
+    grouping: str | None
+    curves: pd.DataFrame
+    groups: pd.DataFrame
+    logrank_statistic: float | None
+    logrank_p: float | None
+    reading: str
+    confidence: float = CONFIDENCE
+
+
+def fit_kaplan_meier(
+    durations: np.ndarray | pd.Series,
+    events: np.ndarray | pd.Series,
+    alpha: float = 1 - CONFIDENCE,
+    label: str = "All customers",
+) -> KaplanMeierFitter:
+    """lifelines' Kaplan-Meier fit on (duration, event) counts instead of one row per customer.
+
+    Identical estimates and Greenwood confidence bands, much less work at a million customers.
+    """
+    frame = pd.DataFrame({"d": np.asarray(durations, float), "e": np.asarray(events, bool)})
+    counts = frame.value_counts().reset_index()
+    return KaplanMeierFitter(alpha=alpha, label=label).fit(
+        counts["d"], counts["e"], weights=counts["count"]
+    )
+
+
+def survival_analysis(
+    status: pd.DataFrame, groups: pd.Series | None = None, confidence: float = CONFIDENCE
+) -> SurvivalResult:
+    """Kaplan-Meier curves (with confidence bands), medians and a log-rank test between groups.
+
+    Parameters
+    ----------
+    status : DataFrame
+        From :func:`churn_status` (lifetime_days, event).
+    groups : Series, optional
+        A grouping by customer_id (a column of :func:`customer_groups`).
+    """
+    _require(status, ("lifetime_days", "event"), "churn status")
+    if status.empty:
+        raise ValidationError("No customers to follow: the survival curve needs customers.")
+    labels = (
+        pd.Series("All customers", index=status.index)
+        if groups is None
+        else groups.reindex(status.index).fillna("Unknown").astype(str)
+    )
+    curves, rows = [], []
+    for name, members in status.groupby(labels, sort=True):
+        kmf = fit_kaplan_meier(members["lifetime_days"], members["event"], 1 - confidence, name)
+        curves.append(_curve_frame(kmf, name))
+        rows.append(_group_row(kmf, name, members))
+    table = pd.DataFrame(rows)
+    statistic = p_value = None
+    if len(table) > 1:
+        counts = (
+            pd.DataFrame({"d": status["lifetime_days"], "g": labels, "e": status["event"]})
+            .value_counts()
+            .reset_index()
+        )
+        test = multivariate_logrank_test(
+            counts["d"], counts["g"], counts["e"], weights=counts["count"]
+        )
+        statistic, p_value = float(test.test_statistic), float(test.p_value)
+    curve = _thin(pd.concat(curves, ignore_index=True), MAX_CURVE_POINTS // max(len(table), 1))
+    return SurvivalResult(
+        grouping=None if groups is None else str(groups.name),
+        curves=curve,
+        groups=table,
+        logrank_statistic=statistic,
+        logrank_p=p_value,
+        reading=logrank_reading(p_value, len(table)),
+        confidence=confidence,
+    )
+
+
+def median_lifetime(status: pd.DataFrame) -> float | None:
+    """Kaplan-Meier median lifetime in days over all customers; None when not reached."""
+    median = float(fit_kaplan_meier(status["lifetime_days"], status["event"]).median_survival_time_)
+    return median if math.isfinite(median) else None
+
+
+def _curve_frame(kmf: KaplanMeierFitter, name: str) -> pd.DataFrame:
+    band = kmf.confidence_interval_survival_function_
+    return pd.DataFrame(
+        {
+            "group": name,
+            "days": kmf.survival_function_.index.to_numpy(dtype=float),
+            "survival": kmf.survival_function_.iloc[:, 0].to_numpy(),
+            "lower": band.iloc[:, 0].to_numpy(),
+            "upper": band.iloc[:, 1].to_numpy(),
+        }
+    )
+
+
+def _group_row(kmf: KaplanMeierFitter, name: str, members: pd.DataFrame) -> dict:
+    median = float(kmf.median_survival_time_)
+    longest = float(members["lifetime_days"].max())
+    return {
+        "group": name,
+        "customers": len(members),
+        "churned": int(members["event"].sum()),
+        "median_days": median if math.isfinite(median) else np.nan,
+        "survival_1y": float(kmf.predict(365.0)) if longest >= 365 else np.nan,
+    }
+
+
+def _thin(curves: pd.DataFrame, per_group: int) -> pd.DataFrame:
+    """Keep at most ``per_group`` steps per curve (evenly spaced, first and last always kept)."""
+    parts = []
+    for _, curve in curves.groupby("group", sort=False):
+        if len(curve) > per_group:
+            picks = np.unique(np.linspace(0, len(curve) - 1, max(per_group, 2)).round().astype(int))
+            curve = curve.iloc[picks]
+        parts.append(curve)
+    return pd.concat(parts, ignore_index=True)
+
+
+def logrank_reading(p_value: float | None, n_groups: int) -> str:
+    """What a log-rank p-value means, in words a business user can act on."""
+    if p_value is None or n_groups < 2:
+        return "Choose a grouping to compare how long different kinds of customers stay."
+    shown = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+    if p_value < 0.01:
+        return (
+            f"The groups clearly differ in how long customers stay ({shown}): a difference this "
+            "large would almost never arise by chance. With many customers even small differences "
+            "are detected, so judge the size of the gap between the curves too."
+        )
+    if p_value < 0.05:
+        return (
+            f"The groups probably differ in how long customers stay ({shown}): a difference this "
+            "large would arise by chance less than one time in twenty."
+        )
+    return (
+        f"No clear difference between the groups ({shown}): the gaps between the curves could "
+        "well be chance. Don't treat these groups differently on this evidence alone."
+    )

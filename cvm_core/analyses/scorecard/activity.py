@@ -1,0 +1,148 @@
+"""What each customer did in each period (sales, orders, items), counted without hash tables so it
+scales to 10M transactions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.analyses.profitability.drivers import (
+    factorize_ids,
+    factorize_small_ints,
+    id_codes,
+    index_positions,
+)
+from cvm_core.analyses.scorecard.periods import _Periods
+from cvm_core.errors import ValidationError
+
+# --- per customer and period ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """Transactions collapsed to (customer, period) pairs; customers in the summary's order."""
+
+    n: int
+    n_periods: int
+    customer: np.ndarray  # per pair
+    period: np.ndarray  # per pair
+    gross: np.ndarray
+    returns: np.ndarray
+    orders: np.ndarray
+    rows: np.ndarray
+    items: np.ndarray | None  # distinct products (or categories) bought
+    first_period: np.ndarray  # per customer
+    row_customer: np.ndarray  # customer code of each transaction
+
+    @property
+    def net(self) -> np.ndarray:
+        return self.gross - self.returns
+
+    @property
+    def active(self) -> np.ndarray:
+        return self.orders > 0
+
+    def per_period(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        weights = values if mask is None else np.where(mask, values, 0.0)
+        return np.bincount(self.period, weights, minlength=self.n_periods)
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.period[mask], minlength=self.n_periods).astype(float)
+
+
+_TABLE_BYTES_PER_ROW = 8  # memory per transaction allowed for a table indexed by (group, item)
+
+
+def _distinct(group: np.ndarray, item: np.ndarray, n: int) -> np.ndarray:
+    """Distinct items per group (both non-negative integer codes).
+
+    Hash tables of millions of keys outgrow the CPU cache and slow down more than linearly, so
+    they are avoided where the codes allow: a table of flags when groups x items is small, else
+    each item is counted once in one group that has it (any such group will do) and only the
+    rows of its other groups are hashed; with order ids, which rarely span groups, that is few.
+    """
+    if not len(group):
+        return np.zeros(n)
+    group = group.astype(np.int64)
+    width = int(item.max()) + 1
+    if n * width <= _TABLE_BYTES_PER_ROW * len(group):  # one byte per flag
+        seen = np.zeros(n * width, bool)
+        seen[group * width + item] = True
+        return np.count_nonzero(seen.reshape(n, width), axis=1).astype(float)
+    owner = np.full(width, -1, np.int64)
+    owner[item] = group  # one of the groups that has the item
+    counts = np.bincount(owner[owner >= 0], minlength=n)
+    other = owner[item] != group
+    if other.any():
+        unique = pd.unique(group[other] * width + item[other])
+        counts += np.bincount(unique // width, minlength=n)
+    return counts.astype(float)
+
+
+def _documents(tx: pd.DataFrame) -> np.ndarray:
+    """Order id codes; the day number where there is no order id (one order per customer-day)."""
+    days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    days = days - days.min(initial=0)
+    if "order_id" not in tx:
+        return days
+    codes = id_codes(tx["order_id"])
+    if (codes < 0).all():  # no order ids at all
+        return days
+    return np.where(codes >= 0, codes, codes.max(initial=0) + 1 + days)
+
+
+def _item_codes(tx: pd.DataFrame, prefer: tuple[str, ...]) -> np.ndarray | None:
+    """Codes of the first of ``prefer`` columns the transactions have values in (-1 = missing)."""
+    for column in prefer:
+        if column in tx:
+            codes = pd.factorize(tx[column].to_numpy())[0].astype(np.int64)
+            if (codes >= 0).any():  # the codes tell missing values apart: no second pass
+                return codes
+    return None
+
+
+def _activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: _Periods) -> _Activity:
+    n, n_periods = len(summary), len(periods.index)
+    cust = index_positions(summary.index, tx["customer_id"])
+    if (cust < 0).any():
+        raise ValidationError(
+            "The transactions contain customers the customer summary does not know; recompute the "
+            "summary with the same observation end."
+        )
+    key = cust.astype(np.int64) * n_periods + periods.codes
+    # int64 per (customer, period) in the hash-free path: up to twice the usual table allowance
+    dense = n * n_periods * 8 <= 2 * _TABLE_BYTES_PER_ROW * len(key)
+    found = factorize_small_ints(key, n * n_periods) if dense else None
+    pair_of_row, pairs = found if found is not None else factorize_ids(key)
+    revenue = tx["revenue"].to_numpy(dtype=float)
+    buy = ~tx["is_return"].to_numpy(dtype=bool)
+    m = len(pairs)
+    items = _item_codes(tx, ("product", "category"))
+    bought = None
+    if items is not None:
+        rows = buy & (items >= 0)
+        bought = _distinct(pair_of_row[rows], items[rows], m)
+    orders = _distinct(pair_of_row[buy], _documents(tx)[buy], m)
+    return _Activity(
+        n=n,
+        n_periods=n_periods,
+        customer=pairs // n_periods,
+        period=pairs % n_periods,
+        gross=np.bincount(pair_of_row, np.where(buy, revenue, 0.0), m),
+        returns=np.bincount(pair_of_row, np.where(buy, 0.0, -revenue), m),
+        orders=orders,
+        rows=np.bincount(pair_of_row, minlength=m).astype(float),
+        items=bought,
+        first_period=periods.code_of(summary["first_purchase"]),
+        row_customer=cust.astype(np.int64),
+    )
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Elementwise ratio, NaN where the denominator is not positive."""
+    out = np.full(len(numerator), np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out

@@ -1,0 +1,71 @@
+"""Input options every command shares (file, sheet, column mapping, dates) and readable output."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from pathlib import Path
+
+from cvm_core.errors import CvmError
+from cvm_core.intake.dataset import Dataset, build_dataset, guess_sheet_roles
+from cvm_core.intake.io import read_workbook
+from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, guess_mapping
+from cvm_core.intake.validate import ValidationOptions
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", type=Path, help="Transactions file: CSV/TSV/TXT, xlsx/xls/xlsb/ods or Parquet."
+    )
+    parser.add_argument("--sheet", help="Sheet holding the transactions (default: guessed).")
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help=f"Override a guessed column role; roles: {', '.join(TRANSACTION_ROLES)}.",
+    )
+    parser.add_argument("--date-order", choices=["auto", "dayfirst", "monthfirst"], default="auto")
+    parser.add_argument(
+        "--observation-end", help="Ignore transactions after this date (YYYY-MM-DD)."
+    )
+    parser.add_argument("--unit", choices=["day", "week", "month"], default="week")
+
+
+def load_from_args(args: argparse.Namespace) -> Dataset:
+    """Read and validate the file named on the command line, applying --sheet and --map."""
+    if not args.file.exists():
+        raise CvmError(f"No such file: {args.file}")
+    data = args.file.read_bytes()
+    workbook = read_workbook(data, args.file.name)
+    sheets = guess_sheet_roles(workbook)
+    if args.sheet:
+        if args.sheet not in workbook.tables:
+            raise CvmError(f"No sheet '{args.sheet}'; the file has: {', '.join(workbook.tables)}.")
+        sheets = type(sheets)(args.sheet, sheets.customers, sheets.cost_to_serve)
+    roles = dict(guess_mapping(workbook.tables[sheets.transactions].frame).roles)
+    for item in args.map:
+        role, _, column = item.partition("=")
+        if role not in TRANSACTION_ROLES or not column:
+            raise CvmError(
+                f"--map takes ROLE=COLUMN with a role among {', '.join(TRANSACTION_ROLES)}; got '{item}'."
+            )
+        roles = {r: c for r, c in roles.items() if c != column}
+        roles[role] = column
+    columns = workbook.tables[sheets.transactions].frame.columns
+    mapping = ColumnMapping(roles, tuple(c for c in columns if c not in roles.values()))
+    options = ValidationOptions(date_order=args.date_order, observation_end=args.observation_end)
+    # The workbook is already read: validate it rather than reading the file a second time.
+    fingerprint = hashlib.sha256(data).hexdigest()[:16]
+    return build_dataset(
+        workbook, sheets, mapping, options, args.file.name, fingerprint=fingerprint
+    )
+
+
+def print_readable(result: dict, indent: str = "") -> None:
+    for key, value in result.items():
+        if isinstance(value, dict):
+            print(f"{indent}{key}:")
+            print_readable(value, indent + "  ")
+        else:
+            print(f"{indent}{key}: {value}")
