@@ -17,7 +17,8 @@ from pathlib import Path
 # Run as a plain script from a checkout: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cvm_core.intake.demo import DEMO_WORKBOOK_PATH, generate_demo_tables, write_demo_workbook  # noqa: E402
+from cvm_core.intake.demo import generate_demo_tables  # noqa: E402
+from cvm_core.intake.demo_workbook import DEMO_WORKBOOK_PATH, write_demo_workbook  # noqa: E402
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import hashlib
 
 import streamlit as st
 
-from cvm_core.intake import demo, engines
+from cvm_core.intake import cdnow, demo_workbook, engines
 from cvm_core.intake.dataset import (
     Dataset,
     SheetRoles,
@@ -76,9 +76,11 @@ def load_summary(file_digest: str, filename: str, _data: bytes) -> Dataset:
 @st.cache_resource(max_entries=2, show_spinner="Loading the demo data…")
 def load_demo(name: str) -> Dataset:
     if name == DEMO_CDNOW:
-        return dataset_from_frame(demo.load_cdnow_transactions(), "CDNOW sample", currency="USD")
-    data = demo.DEMO_WORKBOOK_PATH.read_bytes()
-    return dataclasses.replace(load_file(data, demo.DEMO_WORKBOOK_PATH.name), name=DEMO_RETAIL)
+        return dataset_from_frame(cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD")
+    data = demo_workbook.DEMO_WORKBOOK_PATH.read_bytes()
+    return dataclasses.replace(
+        load_file(data, demo_workbook.DEMO_WORKBOOK_PATH.name), name=DEMO_RETAIL
+    )
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the extra table…")

@@ -19,16 +19,10 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.intake.amounts import detect_currency, parse_amounts
+from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
-from cvm_core.intake.schema import (
-    CUSTOMER_ROLES,
-    ColumnMapping,
-    clean_ids,
-    detect_currency,
-    guess_mapping,
-    parse_amounts,
-    parse_dates,
-)
+from cvm_core.intake.schema import CUSTOMER_ROLES, ColumnMapping, clean_ids, guess_mapping
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS
 from cvm_core.intake.validate import ValidationOptions, ValidationResult, validate_transactions
 

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ReadError
-from cvm_core.intake.schema import factorize_column, header_keyword_hits
+from cvm_core.intake.distinct import factorize_column
+from cvm_core.intake.schema import header_keyword_hits
 
 MAX_FILE_BYTES = 200 * 1024**2
 """Largest upload accepted; matches server.maxUploadSize in .streamlit/config.toml."""

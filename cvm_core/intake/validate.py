@@ -13,17 +13,11 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.intake.amounts import parse_amounts
+from cvm_core.intake.dates import parse_dates
+from cvm_core.intake.distinct import expand, factorize_column
 from cvm_core.intake.io import RawTable
-from cvm_core.intake.schema import (
-    TRANSACTION_ROLES,
-    ColumnMapping,
-    clean_ids,
-    expand,
-    factorize_column,
-    parse_amounts,
-    parse_dates,
-    parse_flags,
-)
+from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, clean_ids, parse_flags
 
 # Reasons, in the order they are checked: a row gets the first that applies.
 BLANK = "blank row"

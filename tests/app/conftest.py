@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core.intake import demo
+from cvm_core.intake import cdnow, demo_workbook
 from cvm_core.intake.dataset import Dataset, dataset_from_frame, load_file
 from ui import state
 
@@ -17,12 +17,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def demo_dataset() -> Dataset:
     """The committed demo workbook, read through the same pipeline as an upload."""
-    return load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    return load_file(
+        demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), demo_workbook.DEMO_WORKBOOK_PATH.name
+    )
 
 
 @pytest.fixture(scope="session")
 def cdnow_dataset() -> Dataset:
-    return dataset_from_frame(demo.load_cdnow_transactions(), "CDNOW sample", currency="USD")
+    return dataset_from_frame(cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD")
 
 
 def run_page(page: str, dataset: Dataset | None = None, timeout: float = 120, **session) -> AppTest:

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from cvm_core.analyses.scorecard import build as scorecard_build
 from cvm_core.analyses.scorecard import inputs, presenting, specs
-from cvm_core.intake import demo
+from cvm_core.intake import demo_workbook
 from cvm_core.intake.summary import customer_summary
 from cvm_core.outputs import deck, workspace
 from tests.app.conftest import ROOT
@@ -206,7 +206,9 @@ def test_settings_only_workspace_reads_the_sales_file_with_its_mapping(demo_data
     shown = again(at, exports.WS_OPENED, exports.WS_PENDING)
     uploader = shown.sidebar.file_uploader(key=exports.WS_DATA_UPLOAD)
     assert uploader.label == "Sales file for it ('demo_retail.xlsx')"
-    uploader.set_value((demo.DEMO_WORKBOOK_PATH.name, demo.DEMO_WORKBOOK_PATH.read_bytes(), "x"))
+    uploader.set_value(
+        (demo_workbook.DEMO_WORKBOOK_PATH.name, demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), "x")
+    )
     shown.run()
     assert not shown.exception
     loaded = shown.session_state[state.DATASET]

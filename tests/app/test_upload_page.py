@@ -229,9 +229,9 @@ def test_single_customer_buying_once_loads_with_zero_repeat_share():
 
 
 def test_demo_workbook_through_the_uploader_finds_its_three_sheets():
-    from cvm_core.intake import demo
+    from cvm_core.intake import demo_workbook
 
-    data = demo.DEMO_WORKBOOK_PATH.read_bytes()
+    data = demo_workbook.DEMO_WORKBOOK_PATH.read_bytes()
     at = upload(run_page(PAGE), "demo_retail.xlsx", data, XLSX)
     assert not at.exception and not at.error
     key = loaders.digest(data)

@@ -9,7 +9,7 @@ import pytest
 
 from cvm_core.analyses.retention import analysis, defaults, gaps
 from cvm_core.analyses.retention import lists as retention_lists
-from cvm_core.intake import demo
+from cvm_core.intake import demo_workbook
 from cvm_core.intake.dataset import load_file
 from cvm_core.intake.summary import customer_summary
 from tests.browser.helpers import expect_rerun, screenshot, wait_for_app
@@ -19,7 +19,9 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 @pytest.fixture(scope="module")
 def expected() -> dict[str, analysis.RetentionResult]:
-    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    dataset = load_file(
+        demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), demo_workbook.DEMO_WORKBOOK_PATH.name
+    )
     tx, end = dataset.transactions, dataset.observation_end
     summary = customer_summary(tx, "week", end)
     rule = gaps.ChurnRule(gaps.gap_profile(tx, end).suggested_window_days)

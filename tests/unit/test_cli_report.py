@@ -19,12 +19,12 @@ from pptx import Presentation
 
 from cvm_core.__main__ import main
 from cvm_core.analyses.scorecard import specs
-from cvm_core.intake import demo
+from cvm_core.intake import demo_workbook
 from cvm_core.intake.dataset import load_file
 from cvm_core.outputs import deck, workspace
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO = demo.DEMO_WORKBOOK_PATH
+DEMO = demo_workbook.DEMO_WORKBOOK_PATH
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from cvm_core.analyses.clv import histories as clv_histories
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import ModelError, ValidationError
+from cvm_core.intake.cdnow import load_cdnow_transactions
 from cvm_core.intake.dataset import dataset_from_frame
-from cvm_core.intake.demo import load_cdnow_transactions
 from cvm_core.intake.summary import customer_summary
 
 CAL_END = pd.Timestamp("1997-09-30")

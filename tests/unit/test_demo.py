@@ -12,13 +12,10 @@ import pandas.testing as pdt
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cvm_core.intake.demo import (
-    CATALOG,
-    DEMO_WORKBOOK_PATH,
-    generate_demo_tables,
-    load_cdnow_transactions,
-    write_demo_workbook,
-)
+from cvm_core.intake.cdnow import load_cdnow_transactions
+from cvm_core.intake.demo import generate_demo_tables
+from cvm_core.intake.demo_workbook import DEMO_WORKBOOK_PATH, write_demo_workbook
+from cvm_core.intake.demo_world import CATALOG
 
 TRANSACTION_COLUMNS = [
     "Order ID", "Order Date", "Customer ID", "Product", "Category", "Channel", "Quantity",

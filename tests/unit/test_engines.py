@@ -109,7 +109,7 @@ def test_engines_equal_pandas_on_the_demo_data(engine, demo_transactions_file):
 @pytest.fixture(scope="module")
 def demo_transactions_file(tmp_path_factory):
     from cvm_core.intake.dataset import load_file
-    from cvm_core.intake.demo import DEMO_WORKBOOK_PATH
+    from cvm_core.intake.demo_workbook import DEMO_WORKBOOK_PATH
 
     dataset = load_file(DEMO_WORKBOOK_PATH.read_bytes(), DEMO_WORKBOOK_PATH.name)
     columns = ["customer_id", "date", "revenue", "is_return", "order_id", "cost"]

@@ -17,7 +17,7 @@ from cvm_core.analyses.profitability import pnl as profitability
 from cvm_core.analyses.profitability.activities import activity_table, read_activity_table
 from cvm_core.analyses.profitability.pnl import customer_pnl, profit_by
 from cvm_core.errors import ValidationError
-from cvm_core.intake import demo
+from cvm_core.intake import demo_workbook
 from cvm_core.intake.dataset import load_file
 from cvm_core.intake.summary import customer_summary
 from cvm_core.outputs import export
@@ -279,7 +279,9 @@ def test_pnl_statement_adds_up(shop):
 
 def test_default_rates_give_a_whale_curve_on_the_demo_data():
     """The calibration the brief asks for: 10-30% unprofitable, peak between 130% and 250%."""
-    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    dataset = load_file(
+        demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), demo_workbook.DEMO_WORKBOOK_PATH.name
+    )
     tx = dataset.transactions
     result = analysis.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
     summary = result.curve.summary
@@ -319,7 +321,9 @@ def test_totals_reconcile_exactly(shop):
 
 
 def test_totals_reconcile_to_the_cent_on_the_demo_data():
-    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    dataset = load_file(
+        demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), demo_workbook.DEMO_WORKBOOK_PATH.name
+    )
     tx = dataset.transactions
     result = customer_pnl(customer_summary(tx), tx, None, dataset.cost_to_serve)
     t = result.reconciliation()
@@ -386,7 +390,9 @@ def test_pair_codes_keep_an_order_id_of_two_customers_apart(offset):
 def test_whale_curve_on_the_demo_data_is_unchanged_by_the_fast_grouping():
     """Numbers written down from the code before the grouping was made linear (commit aa0b876):
     the P&L, the orders and the curve must not move."""
-    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    dataset = load_file(
+        demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), demo_workbook.DEMO_WORKBOOK_PATH.name
+    )
     tx = dataset.transactions
     result = analysis.analyse(customer_summary(tx), tx, None, dataset.cost_to_serve)
     pnl, orders = result.result.pnl, result.result.orders

@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cvm_core.errors import CvmError
+from cvm_core.intake.amounts import parse_amounts
 from cvm_core.intake.dataset import load_file
+from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.io import read_workbook
-from cvm_core.intake.schema import parse_amounts, parse_dates
 from cvm_core.intake.summary import customer_summary
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

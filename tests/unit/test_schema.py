@@ -12,15 +12,10 @@ import pandas as pd
 import pytest
 
 from cvm_core.errors import AmbiguousDateOrderError, ValidationError
-from cvm_core.intake.schema import (
-    clean_ids,
-    detect_currency,
-    expand,
-    guess_mapping,
-    parse_amounts,
-    parse_dates,
-    parse_flags,
-)
+from cvm_core.intake.amounts import detect_currency, parse_amounts
+from cvm_core.intake.dates import parse_dates
+from cvm_core.intake.distinct import expand
+from cvm_core.intake.schema import clean_ids, guess_mapping, parse_flags
 
 
 def text_column(values) -> pd.Series:

@@ -538,11 +538,13 @@ _DEMO_Q4_2024 = {  # written down from the code before the counting was made lin
 @pytest.mark.parametrize("table_bytes", [0, 8], ids=["hashed", "tables indexed by code"])
 def test_scorecard_on_the_demo_data_is_unchanged_by_the_fast_counting(monkeypatch, table_bytes):
     from cvm_core.analyses.profitability import analysis
-    from cvm_core.intake import demo
+    from cvm_core.intake import demo_workbook
     from cvm_core.intake.dataset import load_file
 
     monkeypatch.setattr(activity, "_TABLE_BYTES_PER_ROW", table_bytes)
-    dataset = load_file(demo.DEMO_WORKBOOK_PATH.read_bytes(), demo.DEMO_WORKBOOK_PATH.name)
+    dataset = load_file(
+        demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), demo_workbook.DEMO_WORKBOOK_PATH.name
+    )
     tx = dataset.transactions
     summary = customer_summary(tx)
     pnl = analysis.analyse(summary, tx, None, dataset.cost_to_serve).result.pnl

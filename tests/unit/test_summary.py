@@ -233,7 +233,7 @@ def lifetimes_datasets() -> Path:
 @pytest.fixture(scope="module")
 def cdnow_calibration() -> pd.DataFrame:
     """Our summary of CDNOW to 30 Sep 1997 in weeks, indexed by the sample's customer number 1..2357."""
-    from cvm_core.intake.demo import load_cdnow_transactions
+    from cvm_core.intake.cdnow import load_cdnow_transactions
 
     dataset = dataset_from_frame(load_cdnow_transactions(), "CDNOW", currency="USD")
     summary = customer_summary(dataset.transactions, unit="week", observation_end="1997-09-30")

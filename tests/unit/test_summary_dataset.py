@@ -9,7 +9,8 @@ import pytest
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import ReadError, ValidationError
-from cvm_core.intake import demo, engines
+from cvm_core.intake import cdnow as intake_cdnow
+from cvm_core.intake import engines
 from cvm_core.intake.dataset import (
     dataset_from_frame,
     dataset_from_summary,
@@ -136,7 +137,7 @@ def test_summary_file_recognised_from_bytes_by_its_metadata(tmp_path):
 @pytest.fixture(scope="module")
 def cdnow():
     """CDNOW summarised up to 30 Sep 1997: the calibration period of the published fit."""
-    tx = dataset_from_frame(demo.load_cdnow_transactions(), "CDNOW").transactions
+    tx = dataset_from_frame(intake_cdnow.load_cdnow_transactions(), "CDNOW").transactions
     end = pd.Timestamp("1997-09-30")
     summary = engines.summarize(tx, "pandas", "week", str(end.date()))
     return tx, summary, end

@@ -1,0 +1,108 @@
+"""The shape of the code base that issue 12 set: small modules, no import cycles, a lean CLI."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "cvm_core"
+MAX_MODULE_LINES = 600
+
+
+def _module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def _core_import_graph() -> dict[str, set[str]]:
+    """Module -> the cvm_core modules it imports at module level (imports inside functions are
+    deliberate late imports and cannot form a cycle at import time)."""
+    modules = {_module_name(p): p for p in CORE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cvm_core"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    targets.add(full if full in modules else node.module)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target] if target in path else [node, target]
+            if target not in state and (cycle := visit(target, [*path, target])):
+                return cycle
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (cycle := visit(start, [start])):
+            return cycle
+    return None
+
+
+def test_no_core_module_is_over_the_size_limit():
+    sizes = {p.relative_to(ROOT): len(p.read_text().splitlines()) for p in CORE.rglob("*.py")}
+    too_big = {str(p): n for p, n in sizes.items() if n > MAX_MODULE_LINES}
+    assert too_big == {}
+
+
+def test_cycle_finder_finds_a_planted_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}
+    assert _find_cycle(graph) == ["a", "b", "c", "a"]
+    assert _find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_core_has_no_import_cycle():
+    assert _find_cycle(_core_import_graph()) is None
+
+
+def test_help_imports_no_analysis():
+    """``python -m cvm_core --help`` reads the command table only: no pandas, no analysis."""
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['cvm_core', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('cvm_core', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.startswith(('pandas', 'sklearn', 'lifelines',"
+        " 'pptx', 'cvm_core.analyses.clv', 'cvm_core.intake')))\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "HEAVY []" in done.stdout
+
+
+def test_a_command_imports_only_what_it_needs():
+    """``clv`` loads the CLV analysis but not scikit-learn, python-pptx or lifelines."""
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['cvm_core', 'clv', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('cvm_core', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LOADED', sorted({m.split('.')[0] for m in sys.modules}))\n"
+        "print('CLV', 'cvm_core.analyses.clv.fit' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = done.stdout.split("LOADED", 1)[1]
+    assert "CLV True" in done.stdout
+    for heavy in ("'sklearn'", "'pptx'", "'lifelines'", "'altair'"):
+        assert heavy not in loaded
