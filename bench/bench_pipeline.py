@@ -426,10 +426,11 @@ def build_charts(c: dict) -> list[tuple[str, str, object]]:
 def deck_bytes(charts: list[tuple[str, str, object]], card) -> bytes:
     from cvm_core.analyses.scorecard import presenting
     from cvm_core.outputs import deck
+    from cvm_core.slides import ChartSlide
 
     wanted = ("Whale curve", "CLV distribution", "Customer retention by cohort", "RFM map")
     slides = [
-        deck.ChartSlide(name, f"{page} page", chart)
+        ChartSlide(name, f"{page} page", chart)
         for page, name, chart in charts
         if name in wanted and not isinstance(chart, str)
     ]

@@ -17,6 +17,8 @@ from cvm_core import formatting
 from cvm_core.analyses.clv import charts, constants, scenario, tiers
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
+from cvm_core.analyses.clv import run as clv_run
+from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
@@ -163,7 +165,7 @@ def _margin_input(column, dataset: Dataset) -> float | None:
 def _fit(
     _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, settings: clv.FitSettings
 ) -> clv.CLVFit:
-    return clv.fit_clv(_dataset.transactions, settings, _summary)
+    return clv_run.fit(_dataset.transactions, _summary, settings)
 
 
 def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
@@ -178,7 +180,7 @@ def _values(
     fit_settings: clv.FitSettings,
     settings: clv_values.ValueSettings,
 ):
-    values = clv_values.customer_values(_fit, settings)
+    values = clv_run.value(_fit, settings)
     base = scenario.prepare(
         values.customers,
         _fit.model,
@@ -358,11 +360,11 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
 
 
 def show_tiers(result: clv_values.CLVValues, currency: str) -> None:
-    show_chart(charts.tier_shares_chart(result.tiers),
+    slide = clv_slides.pyramid_slide(result.tiers)
+    show_chart(slide.chart,
                "Each tier's share of customers, of future value (CLV) and of past revenue: a small top "
                "tier usually holds most of the future value.",
-               name="CLV customer pyramid", data=result.tiers,
-               takeaway=tiers.tier_takeaway(result.tiers))  # fmt: skip
+               name=slide.title, data=result.tiers, takeaway=slide.takeaway)  # fmt: skip
     table = result.tiers
     shown = pd.DataFrame({
         "Tier": table["tier"],

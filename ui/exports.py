@@ -33,6 +33,7 @@ from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import deck, report, workbook, workspace
+from cvm_core.slides import ChartSlide
 from ui import data, session, state
 from ui import scorecard as scorecard_ui
 
@@ -250,12 +251,12 @@ def snapshot(dataset: Dataset) -> ExportInputs:
 # --- building the files (no st.* below: runs outside the script) --------------------------------
 
 
-def chart_slides(inputs: ExportInputs) -> list[deck.ChartSlide]:
+def chart_slides(inputs: ExportInputs) -> list[ChartSlide]:
     """Charts viewed this session, plus the opening charts built from the core if not viewed.
 
     Order: revenue by month, the whale curve, then the other charts in the order first shown."""
     shown = list(inputs.charts.values())
-    viewed = [deck.ChartSlide(c.title, c.takeaway, c.chart) for c in shown]
+    viewed = [ChartSlide(c.title, c.takeaway, c.chart) for c in shown]
     if not inputs.dataset.has_transactions:  # the opening charts need transactions
         return viewed
     seen = frozenset(c.title.lower() for c in shown)

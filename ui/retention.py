@@ -20,6 +20,7 @@ from cvm_core.analyses.retention import charts, takeaways
 from cvm_core.analyses.retention import defaults as retention_defaults
 from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.analyses.retention import lists as retention_lists
+from cvm_core.analyses.retention import slides as retention_slides
 from cvm_core.analyses.retention.cohorts import PERIODS
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
@@ -289,11 +290,11 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
     if result.churn_by_period.empty:
         st.info(result.churn_by_period_message, icon=":material/info:")
     else:
-        show_chart(charts.churn_rate_chart(result.churn_by_period, period),
+        slide = retention_slides.churn_period_slide(result.churn_by_period, period)
+        show_chart(slide.chart,
                    f"Of the customers active at the start of each {period}, the share who passed {rule.window_days} "
                    "days without a purchase during it (some come back later; see the tooltip).",
-                   name=f"Churn rate per {period}", data=result.churn_by_period,
-                   takeaway=takeaways.churn_period_takeaway(result.churn_by_period, period))  # fmt: skip
+                   name=slide.title, data=result.churn_by_period, takeaway=slide.takeaway)  # fmt: skip
     by_group = result.churn_by_group
     if by_group.empty:
         return

@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.overview.charts import monthly_activity_chart
+from cvm_core.analyses.overview.slides import monthly_slide
 from cvm_core.intake.dataset import Dataset, SheetRoles, guess_sheet_roles
 from cvm_core.intake.io import Workbook
 from cvm_core.intake.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
-from cvm_core.intake.summary import dataset_overview, monthly_activity, monthly_takeaway
+from cvm_core.intake.summary import dataset_overview, monthly_activity
 from cvm_core.intake.validate import ValidationOptions
 from cvm_core.outputs import export
 from ui import data
@@ -212,10 +212,11 @@ def show_overview(dataset: Dataset) -> None:
         f"{formatting.count(overview.orders)} orders · net revenue {formatting.money(overview.net_revenue, money)}"
     )
     monthly = _monthly_activity(dataset, dataset.fingerprint)
+    slide = monthly_slide(monthly, money)
     show_chart(
-        monthly_activity_chart(monthly, money),
+        slide.chart,
         "Bars: net revenue (sales minus returns) per month. Line: customers who bought that month.",
-        name="Revenue and active customers by month",
+        name=slide.title,
         data=monthly.rename(
             columns={
                 "month": "Month",
@@ -223,7 +224,7 @@ def show_overview(dataset: Dataset) -> None:
                 "active_customers": "Active customers",
             }
         ),
-        takeaway=monthly_takeaway(monthly, money),
+        takeaway=slide.takeaway,
     )
     show_quality_report(dataset)
 

@@ -20,6 +20,7 @@ from cvm_core.analyses.profitability import analysis as profitability_analysis
 from cvm_core.analyses.profitability import charts, drilldown, takeaways
 from cvm_core.analyses.profitability import drivers as profitability_drivers
 from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.profitability import slides as profitability_slides
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
@@ -260,10 +261,8 @@ def show_curve(result: profitability_analysis.WhaleAnalysis, currency: str) -> N
             f"profit the loss-makers destroy. The top {_pct(s.break_even_share)} of customers "
             "already earn 100% of the profit: everyone after them breaks even as a group."
         )
-    show_chart(
-        charts.whale_chart(result.chart, result.marks, s, currency), caption,
-        name="Whale curve", data=result.chart, takeaway=s.takeaway(currency),
-    )  # fmt: skip
+    slide = profitability_slides.whale_slide(result, currency)
+    show_chart(slide.chart, caption, name=slide.title, data=result.chart, takeaway=slide.takeaway)
     for note in result.result.notes:
         st.info(note, icon=":material/info:")
 

@@ -10,6 +10,7 @@ import pandas as pd
 from cvm_core.analyses.clv import constants
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
+from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
@@ -68,14 +69,12 @@ def run(args: argparse.Namespace) -> dict:
         observation_end=end,
         compare=not args.no_compare,
     )
-    fit = clv.fit_clv(tx, settings, customer_summary(tx, args.unit, end))
-    margin = (
-        None
-        if args.margin is None and dataset.has("cost")
-        else (clv_values.DEFAULT_MARGIN if args.margin is None else args.margin / 100)
-    )
-    values = clv_values.customer_values(
-        fit, clv_values.ValueSettings(args.horizon_months, args.discount_rate / 100, margin)
+    margin = None if args.margin is None else args.margin / 100  # None: as the page defaults
+    fit, values = clv_run.run(
+        tx,
+        customer_summary(tx, args.unit, end),
+        settings,
+        clv_values.ValueSettings(args.horizon_months, args.discount_rate / 100, margin),
     )
     return _report(dataset.name, fit, values)
 

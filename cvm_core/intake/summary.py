@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cvm_core import formatting
 from cvm_core.errors import ValidationError
 
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
@@ -244,25 +243,3 @@ def monthly_activity(transactions: pd.DataFrame) -> pd.DataFrame:
     )
     out.index.name = "month"
     return out.reset_index()
-
-
-def monthly_takeaway(monthly: pd.DataFrame, currency: str) -> str:
-    """One line on the monthly activity, for the chart's slide: total, best month, buyers a month.
-
-    Parameters
-    ----------
-    monthly : DataFrame
-        From :func:`monthly_activity`.
-    currency : str
-        ISO code for the money shown.
-    """
-    if monthly.empty:
-        return "No transactions in the period."
-    best = monthly.loc[monthly["net_revenue"].idxmax()]
-    months = len(monthly)
-    return (
-        f"{formatting.money_short(float(monthly['net_revenue'].sum()), currency)} net revenue over "
-        f"{months} month{'s' if months != 1 else ''}; best month {best['month']:%b %Y} "
-        f"({formatting.money_short(float(best['net_revenue']), currency)}); on average "
-        f"{formatting.count(float(monthly['active_customers'].mean()))} customers buy each month."
-    )

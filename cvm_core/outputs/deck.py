@@ -14,7 +14,6 @@ import math
 import re
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,6 +23,7 @@ from pptx.util import Emu, Inches, Pt
 
 from cvm_core import formatting
 from cvm_core.outputs import export
+from cvm_core.slides import ChartSlide
 
 SLIDE_WIDTH = Inches(13.333)
 SLIDE_HEIGHT = Inches(7.5)
@@ -49,16 +49,6 @@ _WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 # XML 1.0 forbids these; python-pptx refuses strings that hold them.
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TITLE_LAYOUT, _TITLE_ONLY_LAYOUT = 0, 5
-
-
-@dataclass(frozen=True)
-class ChartSlide:
-    """One chart slide: the chart (an Altair chart) or an already rendered PNG, with its texts."""
-
-    title: str
-    takeaway: str
-    chart: Any = None
-    image: bytes | None = None
 
 
 ProgressCallback = Callable[[int, int, str], None]

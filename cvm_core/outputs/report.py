@@ -11,39 +11,33 @@ Settings come from a saved workspace (:mod:`cvm_core.outputs.workspace`) by thei
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from cvm_core import formatting
-from cvm_core.analyses.clv import charts as clv_charts
 from cvm_core.analyses.clv import constants
 from cvm_core.analyses.clv import fit as clv
-from cvm_core.analyses.clv import tiers as tiering
+from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.clv.slides import pyramid_slide
 from cvm_core.analyses.clv.tiers import DEFAULT_TIER_NAMES
-from cvm_core.analyses.overview.charts import monthly_activity_chart
+from cvm_core.analyses.overview.slides import MONTHLY_TITLE, monthly_slide
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import analysis as profitability_analysis
-from cvm_core.analyses.profitability import charts as whale_charts
-from cvm_core.analyses.profitability import curve as profitability_curve
+from cvm_core.analyses.profitability.slides import WHALE_TITLE, whale_slide
 from cvm_core.analyses.retention import analysis as retention_analysis
-from cvm_core.analyses.retention import charts as retention_charts
-from cvm_core.analyses.retention.takeaways import churn_period_takeaway
+from cvm_core.analyses.retention.slides import churn_period_slide
 from cvm_core.analyses.scorecard import build, inputs, specs
 from cvm_core.analyses.segments import rfm as segments
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.intake.summary import customer_summary, monthly_activity
-from cvm_core.outputs.deck import ChartSlide
+from cvm_core.slides import ChartSlide
 
-MONTHLY_TITLE = "Revenue and active customers by month"
-WHALE_TITLE = "Whale curve: cumulative profit by customer, most profitable first"
-WHALE_TITLES = frozenset({"whale curve", WHALE_TITLE.lower()})
-"""Titles the whale curve carries on the page ("Whale curve") and in the core-built deck."""
+DEFAULT_RATES_WHALE_TITLE = f"{WHALE_TITLE} (default cost-to-serve rates)"
+"""The whale curve the app's deck adds when the Whale Curve page was not opened."""
 
 
 def opening_rank(title: str) -> int:
@@ -51,63 +45,12 @@ def opening_rank(title: str) -> int:
     title = title.lower()
     if title == MONTHLY_TITLE.lower():
         return 0
-    return 1 if title in WHALE_TITLES else 2
-
-
-def monthly_takeaway(monthly: pd.DataFrame, currency: str) -> str:
-    """Total net revenue over the months shown, and the last 12 months against the 12 before."""
-    if monthly.empty:
-        return "No revenue in the period."
-    total = float(monthly["net_revenue"].sum())
-    text = (
-        f"{formatting.money_short(total, currency)} net revenue over {len(monthly)} months; "
-        f"{formatting.count(int(monthly['active_customers'].iloc[-1]))} customers bought in the last one."
-    )
-    if len(monthly) >= 24:
-        last, before = (
-            monthly["net_revenue"].iloc[-12:].sum(),
-            monthly["net_revenue"].iloc[-24:-12].sum(),
-        )
-        if before > 0:
-            text += f" Last 12 months vs the 12 before: {_signed_pct(last / before - 1)}."
-    return text
-
-
-def _signed_pct(share: float) -> str:
-    return ("+" if share >= 0 else "") + formatting.pct(share, 1)
-
-
-def whale_takeaway(summary: profitability_curve.WhaleSummary, currency: str) -> str:
-    """'Top 20% of customers earn 147% of profit; 29% lose €93k' (or the money reading)."""
-    if not summary.meaningful:
-        return (
-            f"Total operating profit is {formatting.money_short(summary.total_profit, currency)}."
-        )
-    text = (
-        f"Top {formatting.pct(summary.top_share, 0)} of customers earn "
-        f"{formatting.pct(summary.top_profit_pct, 0)} of profit"
-    )
-    if summary.all_profitable:
-        return text + "; every customer is profitable."
-    return (
-        f"{text}; the least profitable {formatting.pct(1 - summary.loss_start_share, 0)} lose "
-        f"{formatting.money_short(summary.tail_loss, currency)}."
-    )
+    return 1 if title in (WHALE_TITLE.lower(), DEFAULT_RATES_WHALE_TITLE.lower()) else 2
 
 
 def overview_slide(dataset: Dataset, currency: str) -> ChartSlide:
     """Net revenue and active customers by month (the Upload page's chart)."""
-    monthly = monthly_activity(dataset.transactions)
-    chart = monthly_activity_chart(monthly, currency)
-    return ChartSlide(
-        "Revenue and active customers by month", monthly_takeaway(monthly, currency), chart
-    )
-
-
-def whale_slide(analysis: profitability_analysis.WhaleAnalysis, currency: str) -> ChartSlide:
-    s = analysis.curve.summary
-    chart = whale_charts.whale_chart(analysis.chart, analysis.marks, s, currency)
-    return ChartSlide(WHALE_TITLE, whale_takeaway(s, currency), chart)
+    return monthly_slide(monthly_activity(dataset.transactions), currency)
 
 
 def key_chart_slides(
@@ -122,16 +65,14 @@ def key_chart_slides(
     slides = []
     if MONTHLY_TITLE.lower() not in skip_titles:
         slides.append(overview_slide(dataset, currency))
-    if not WHALE_TITLES & skip_titles:
+    if WHALE_TITLE.lower() not in skip_titles:
         summary = customer_summary(dataset.transactions, unit, observation_end)
         analysis = profitability_analysis.analyse(
             summary, dataset.transactions, None, dataset.cost_to_serve,
             observation_end=observation_end, currency=currency,
         )  # fmt: skip
         slide = whale_slide(analysis, currency)
-        slides.append(
-            ChartSlide(slide.title + " (default cost-to-serve rates)", slide.takeaway, slide.chart)
-        )
+        slides.append(ChartSlide(DEFAULT_RATES_WHALE_TITLE, slide.takeaway, slide.chart))
     return slides
 
 
@@ -272,18 +213,12 @@ def build_report(
     say("customer lifetime value")
     values = _clv(dataset, summary, settings, notes)
     if values is not None:
-        charts.append(
-            ChartSlide("Customer pyramid: customers, future value and past revenue by tier",
-                       tiering.tier_takeaway(values.tiers), clv_charts.tier_shares_chart(values.tiers))
-        )  # fmt: skip
+        charts.append(pyramid_slide(values.tiers))
     say("retention")
     retention = _retention(dataset, summary, values, end, notes)
     if retention is not None and not retention.churn_by_period.empty:
         period = retention.settings.period
-        charts.append(
-            ChartSlide(f"Churn rate by {period}", churn_period_takeaway(retention.churn_by_period, period),
-                       retention_charts.churn_rate_chart(retention.churn_by_period, period))
-        )  # fmt: skip
+        charts.append(churn_period_slide(retention.churn_by_period, period))
     say("scorecard")
     clv_frame = values.customers if values is not None else None
     card = _scorecard(dataset, summary, settings, currency, rfm, pnl, clv_frame, retention, notes)
@@ -292,17 +227,10 @@ def build_report(
 
 def _clv(dataset, summary, settings: ReportSettings, notes: list[str]):
     try:
-        fit = clv.fit_clv(
-            dataset.transactions,
-            clv.FitSettings(
-                settings.clv_model, settings.unit, None, settings.observation_end, False
-            ),
-            summary,
+        fit_settings = clv.FitSettings(
+            settings.clv_model, settings.unit, None, settings.observation_end, False
         )
-        value = settings.value
-        if value.margin is None:
-            value = dataclasses.replace(value, margin=clv_values.default_margin(summary))
-        return clv_values.customer_values(fit, value)
+        return clv_run.run(dataset.transactions, summary, fit_settings, settings.value)[1]
     except CvmError as error:
         notes.append(f"CLV left out: {error}")
         return None

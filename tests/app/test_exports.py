@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import math
+import subprocess
+import sys
 
 import openpyxl
 import pytest
@@ -75,7 +77,7 @@ def test_sidebar_offers_deck_workbook_and_workspace(demo_dataset, downloads):
     assert titles[:3] == [
         "Customer value review: Acme GmbH",
         "Revenue and active customers by month",
-        "Whale curve: cumulative profit by customer, most profitable first (default cost-to-serve rates)",
+        "Whale curve (default cost-to-serve rates)",
     ]
     assert len(titles) == 3 + SCORECARD_PAGES
     tables = [sh.table for s in prs.slides for sh in s.shapes if sh.has_table]
@@ -125,6 +127,40 @@ def test_deck_and_workbook_follow_the_pages_opened(demo_dataset, downloads):
         "Not included - CLV, value tiers and P(alive): open the Customer Lifetime Value page, then "
         "download again" in notes
     )
+
+
+SHARED_SLIDES = {
+    "Revenue and active customers by month",
+    "Whale curve",
+    "CLV customer pyramid",
+    "Churn rate per month",
+}
+
+
+def test_the_app_and_the_command_line_decks_tell_the_same_story(demo_dataset, tmp_path):
+    """Every chart both decks carry has the same title and the same takeaway (issue 12)."""
+    deck_path = tmp_path / "cli.pptx"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cvm_core", "report", str(demo_workbook.DEMO_WORKBOOK_PATH),
+         "--deck", str(deck_path), "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    cli = {}
+    for slide in Presentation(str(deck_path)).slides:
+        title = slide.shapes.title.text
+        cli[title] = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+
+    shown = dict(app(demo_dataset).session_state[state.DECK_CHARTS])  # the Upload page
+    for page in (WHALE_PAGE, "pages/clv.py", "pages/retention.py"):
+        visit = app(demo_dataset, page=page)
+        assert not visit.exception
+        shown.update(visit.session_state[state.DECK_CHARTS])
+    in_app = {c.title: c.takeaway for c in shown.values()}
+
+    assert set(in_app) & set(cli) == SHARED_SLIDES
+    for title in SHARED_SLIDES:
+        assert in_app[title] in cli[title], title
 
 
 def test_workspace_saved_and_opened_in_a_new_session(demo_dataset, downloads):

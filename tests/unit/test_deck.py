@@ -13,6 +13,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
 from cvm_core.outputs import deck, export
+from cvm_core.slides import ChartSlide
 
 MADE_ON = dt.date(2026, 11, 23)
 
@@ -65,9 +66,9 @@ def test_png_size_refuses_other_bytes():
 
 def test_title_chart_and_scorecard_slides(small_chart, small_png):
     charts = [
-        deck.ChartSlide("Profitability whale curve", "Top 20% of customers earn 180% of profit",
+        ChartSlide("Profitability whale curve", "Top 20% of customers earn 180% of profit",
                         chart=small_chart),
-        deck.ChartSlide("Monthly revenue", "Revenue grew 12% a year", image=small_png),
+        ChartSlide("Monthly revenue", "Revenue grew 12% a year", image=small_png),
     ]  # fmt: skip
     calls = []
     data = deck.build_deck(
@@ -134,7 +135,7 @@ def test_missing_values_and_odd_text_survive(small_png):
             "Count": [1234, 5],
         }
     )
-    charts = [deck.ChartSlide("Title\x1b with escape", "=cmd|' /C calc'!A0 " + "y" * 400,
+    charts = [ChartSlide("Title\x1b with escape", "=cmd|' /C calc'!A0 " + "y" * 400,
                               image=small_png)]  # fmt: skip
     prs = reopen(deck.build_deck("Client\x0c", "d", charts, odd, made_on=MADE_ON))
     slides = list(prs.slides)
@@ -149,7 +150,7 @@ def test_missing_values_and_odd_text_survive(small_png):
 
 
 def test_deck_without_scorecard_has_only_chart_slides(small_png):
-    charts = [deck.ChartSlide(f"Chart {i}", f"Takeaway {i}", image=small_png) for i in range(3)]
+    charts = [ChartSlide(f"Chart {i}", f"Takeaway {i}", image=small_png) for i in range(3)]
     prs = reopen(deck.build_deck("A", "d", charts, None, made_on=MADE_ON))
     assert len(prs.slides) == 4
     assert not any(s.has_table for slide in prs.slides for s in slide.shapes)

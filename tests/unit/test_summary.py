@@ -301,7 +301,7 @@ def test_cdnow_bg_nbd_reproduces_fader_hardie_lee(cdnow_calibration):
 def test_monthly_takeaway_by_hand(tx):
     # January: 120 + 50 (A) + 200 (B) - 25 (C) + 40 (D) = 385, 4 buyers; February: 30 - 10 + 60 = 80,
     # 2 buyers (A, D). Total 465; 3 customers a month on average.
-    from cvm_core.intake.summary import monthly_takeaway
+    from cvm_core.analyses.overview.slides import monthly_takeaway
 
     assert monthly_takeaway(monthly_activity(tx), "EUR") == (
         "€465 net revenue over 2 months; best month Jan 2023 (€385); "

@@ -34,16 +34,13 @@ def default_clv(
     CvmError
         When the data cannot support a CLV model (too few customers or repeat buyers).
     """
-    from cvm_core.analyses.clv import fit as clv
-    from cvm_core.analyses.clv import values as clv_values
+    from cvm_core.analyses.clv import run as clv_run
+    from cvm_core.analyses.clv.fit import FitSettings
+    from cvm_core.analyses.clv.values import ValueSettings
 
     end = pd.Timestamp(observation_end) if observation_end is not None else None
-    fit = clv.fit_clv(
-        transactions, clv.FitSettings(unit=unit, observation_end=end, compare=False), summary
-    )
-    values = clv_values.customer_values(
-        fit, clv_values.ValueSettings(margin=clv_values.default_margin(summary))
-    )
+    fit_settings = FitSettings(unit=unit, observation_end=end, compare=False)
+    _, values = clv_run.run(transactions, summary, fit_settings, ValueSettings(margin=None))
     return values.customers[["p_alive", "clv", "tier"]]
 
 

@@ -1,0 +1,21 @@
+"""Churn by period as the Retention page and the deck both show it: one title, one takeaway."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cvm_core.analyses.retention.charts import churn_rate_chart
+from cvm_core.analyses.retention.takeaways import churn_period_takeaway
+from cvm_core.slides import ChartSlide
+
+
+def churn_period_title(period: str) -> str:
+    return f"Churn rate per {period}"
+
+
+def churn_period_slide(churn_by_period: pd.DataFrame, period: str) -> ChartSlide:
+    return ChartSlide(
+        churn_period_title(period),
+        churn_period_takeaway(churn_by_period, period),
+        churn_rate_chart(churn_by_period, period),
+    )
