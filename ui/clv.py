@@ -22,6 +22,7 @@ from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
+from cvm_core.outputs import workspace_settings
 from ui import data, downloads, session
 from ui.charts import show_chart
 
@@ -143,10 +144,10 @@ def _tier_sizes(cutoffs: tuple[float, ...]) -> list[float]:
 def _margin_input(column, dataset: Dataset) -> float | None:
     if dataset.has("cost"):
         source = column.radio(
-            "Margin", ["From the cost column", "Percent of revenue"], horizontal=True, key=_key("margin_source", dataset),
+            "Margin", list(workspace_settings.MARGIN_SOURCES), horizontal=True, key=_key("margin_source", dataset),
             help="From the cost column: each customer's own margin (net revenue − cost of goods) ÷ net revenue.",
         )  # fmt: skip
-        if source == "From the cost column":
+        if source == workspace_settings.MARGIN_FROM_COST:
             return None
     value = column.number_input(
         "Margin (% of revenue)", 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=_key("margin", dataset),

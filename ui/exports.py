@@ -91,7 +91,7 @@ def apply_settings(session, settings: dict[str, Any], dataset: Dataset) -> list[
     """Write ``settings`` into ``session`` for ``dataset``; returns the names restored."""
     restored = []
     for name, value in settings.items():
-        if _NOT_SETTINGS.search(name) or not _plausible(name, value):
+        if _NOT_SETTINGS.search(name):  # values were checked when the file was read
             continue
         key = name if name in GLOBAL_KEYS else data.setting_key(name, dataset)
         session[key] = value
@@ -102,15 +102,6 @@ def apply_settings(session, settings: dict[str, Any], dataset: Dataset) -> list[
     if scorecard_ui.TARGETS in settings or scorecard_ui.TYPED in settings:
         _bump(session, _SCORECARD_VERSION)
     return restored
-
-
-_CHOICES = {state.UNIT: ("day", "week", "month")}
-"""Settings whose widget accepts only these values: anything else (a hand-edited file) is skipped
-rather than breaking the widget."""
-
-
-def _plausible(name: str, value: Any) -> bool:
-    return name not in _CHOICES or value in _CHOICES[name]
 
 
 def _bump(session, key: str) -> None:

@@ -16,11 +16,12 @@ from cvm_core.analyses.segments import contribution as segments_contribution
 from cvm_core.analyses.segments import rfm as core
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
+from cvm_core.outputs import workspace_settings
 from ui import data, downloads, session
 from ui.charts import show_chart
 
 KEY = "cvm.segments"
-AUTO_K = "Auto (best silhouette)"
+AUTO_K = workspace_settings.AUTO_CLUSTERS  # the label is stored in workspaces
 K_CHOICES = [AUTO_K, *range(segments_clustering.K_RANGE[0], segments_clustering.K_RANGE[1] + 1)]
 
 

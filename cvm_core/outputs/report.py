@@ -22,18 +22,18 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.slides import pyramid_slide
-from cvm_core.analyses.clv.tiers import DEFAULT_TIER_NAMES
 from cvm_core.analyses.overview.slides import MONTHLY_TITLE, monthly_slide
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import analysis as profitability_analysis
 from cvm_core.analyses.profitability.slides import WHALE_TITLE, whale_slide
 from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention.slides import churn_period_slide
-from cvm_core.analyses.scorecard import build, inputs, specs
+from cvm_core.analyses.scorecard import build, inputs
 from cvm_core.analyses.segments import rfm as segments
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.intake.summary import customer_summary, monthly_activity
+from cvm_core.outputs import workspace_settings
 from cvm_core.slides import ChartSlide
 
 DEFAULT_RATES_WHALE_TITLE = f"{WHALE_TITLE} (default cost-to-serve rates)"
@@ -95,77 +95,25 @@ class ReportSettings:
 
     @classmethod
     def from_workspace(cls, settings: Mapping[str, Any], **overrides) -> ReportSettings:
-        """Read: cvm.unit, cvm.observation_end, cvm.currency, whale.base (activity table),
-        whale.threshold, whale.margin (%), clv.model, clv.horizon, clv.discount (%), clv.margin
-        (%), clv.margin_source, clv.tier.<name> (% of customers), and the Scorecard page's
-        cvm.scorecard.frequency, cvm.scorecard.period.<frequency>, cvm.scorecard.targets and
-        cvm.scorecard.typed (measure key -> value), cvm.scorecard.watch_band (%). Anything else
-        is ignored."""
-        get = settings.get
-        end = get("cvm.observation_end")
-        activities = get("whale.base")
+        """From a workspace's checked settings (:mod:`cvm_core.outputs.workspace_settings` reads
+        them); ``overrides`` that are not None (the command line's options) win."""
+        read = workspace_settings.analysis_settings(settings)
+        activities = settings.get(workspace_settings.ACTIVITY_TABLE)
         values = dict(
-            unit=get("cvm.unit", "week"),
-            observation_end=pd.Timestamp(end) if end else None,
-            currency=get("cvm.currency") or None,
-            activities=profitability_activities.activity_table(activities) if isinstance(activities, pd.DataFrame) else None,
-            small_order_threshold=float(get("whale.threshold", profitability_activities.SMALL_ORDER_THRESHOLD)),
-            gross_margin=float(get("whale.margin", profitability_activities.DEFAULT_GROSS_MARGIN * 100)) / 100,
-            clv_model=get("clv.model", constants.DEFAULT_MODEL),
-            value=_value_settings(settings),
-            scorecard=_scorecard_settings(settings),
-        )  # fmt: skip
+            unit=read.view.unit,
+            observation_end=read.view.observation_end,
+            currency=read.view.currency or None,
+            activities=profitability_activities.activity_table(activities)
+            if isinstance(activities, pd.DataFrame)
+            else None,
+            small_order_threshold=read.cost_model.small_order_threshold,
+            gross_margin=read.cost_model.gross_margin,
+            clv_model=read.clv_fit.model,
+            value=read.clv_value,
+            scorecard=read.scorecard,
+        )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
-
-
-def _value_settings(settings: Mapping[str, Any]) -> clv_values.ValueSettings:
-    get = settings.get
-    # As on the CLV page: each customer's own margin unless a percentage was chosen (or the data
-    # has no cost column, where the page only offers the percentage; see _clv).
-    source = get("clv.margin_source")
-    margin: float | None = None
-    if source == "Percent of revenue" or (source is None and "clv.margin" in settings):
-        margin = float(get("clv.margin", clv_values.DEFAULT_MARGIN * 100)) / 100
-    sizes = [get(f"clv.tier.{name}") for name in DEFAULT_TIER_NAMES[:-1]]
-    cutoffs = clv_values.ValueSettings().tier_cutoffs
-    if all(isinstance(s, int | float) for s in sizes):
-        cutoffs = tuple(round(sum(sizes[: i + 1]) / 100.0, 6) for i in range(len(sizes)))
-    return clv_values.ValueSettings(
-        int(get("clv.horizon", clv_values.DEFAULT_HORIZON_MONTHS)),
-        float(get("clv.discount", clv_values.DEFAULT_DISCOUNT_RATE * 100)) / 100,
-        margin,
-        cutoffs,
-        DEFAULT_TIER_NAMES,
-    )
-
-
-SCORECARD_KEY = "cvm.scorecard"  # the Scorecard page's settings prefix (ui/scorecard.py)
-
-
-def _scorecard_settings(settings: Mapping[str, Any]) -> inputs.ScorecardSettings:
-    frequency = settings.get(f"{SCORECARD_KEY}.frequency") or specs.DEFAULT_FREQUENCY
-    band = settings.get(f"{SCORECARD_KEY}.watch_band")
-    return inputs.ScorecardSettings(
-        frequency=frequency,
-        period=settings.get(f"{SCORECARD_KEY}.period.{frequency}"),
-        targets=_measure_values(settings.get(f"{SCORECARD_KEY}.targets")),
-        typed=_measure_values(settings.get(f"{SCORECARD_KEY}.typed")),
-        watch_band=band / 100 if _is_number(band) else specs.DEFAULT_WATCH_BAND,
-    )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _measure_values(raw: object) -> tuple[tuple[str, float], ...]:
-    """Measure key -> number, from a saved dict; keys the scorecard does not know are dropped."""
-    if not isinstance(raw, Mapping):
-        return ()
-    return tuple(
-        sorted((str(k), float(v)) for k, v in raw.items() if k in specs.SPECS and _is_number(v))
-    )
 
 
 # --- the whole report --------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from cvm_core.errors import CvmError, ValidationError
 from cvm_core.intake.dataset import Dataset, dataset_from_summary
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationResult
+from cvm_core.outputs.workspace_settings import SettingError, check_settings
 
 FORMAT = "cvm-workspace"
 VERSION = 1
@@ -272,6 +273,8 @@ def _parse_json(data: bytes) -> dict:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WorkspaceError(f"{_FOREIGN} (It is not readable JSON: {error}.)") from error
+    except RecursionError as error:  # thousands of nested brackets: no workspace looks like that
+        raise WorkspaceError(f"{_FOREIGN} (It nests too deeply to be one.)") from error
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise WorkspaceError(_FOREIGN)
     version = document.get("version")
@@ -293,6 +296,13 @@ def _from_document(document: dict, dataset: Dataset | None) -> Workspace:
     except (ValueError, TypeError) as error:
         raise WorkspaceError(
             f"The workspace file is damaged: a setting is unreadable ({error})."
+        ) from error
+    try:  # before anything reaches a page: a hand-edited value must not break one later
+        check_settings(settings)
+    except SettingError as error:
+        raise WorkspaceError(
+            f"The workspace cannot be opened: {error} Correct or remove it in the file, or save "
+            "the workspace again from the app."
         ) from error
     info = document.get("dataset") or {}
     if not isinstance(info, dict):

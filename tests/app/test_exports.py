@@ -291,10 +291,22 @@ def test_collect_and_apply_settings_by_stable_name(demo_dataset):
     assert fresh[f"cvm.segments.k.{fp}"] == 4
 
 
-def test_a_time_unit_the_app_does_not_offer_is_not_restored(demo_dataset):
-    fresh = {}
-    restored = exports.apply_settings(fresh, {state.UNIT: "fortnight"}, demo_dataset)
-    assert restored == [] and state.UNIT not in fresh
+def test_a_hand_edited_setting_is_refused_in_the_page_and_nothing_is_restored(demo_dataset):
+    document = json.loads(workspace.save_workspace({"cvm.unit": "month"}, demo_dataset))
+    document["settings"].update({"cvm.unit": "fortnight", "clv.horizon": 36})
+    at = app(demo_dataset)
+    at.sidebar.file_uploader(key=exports.WS_UPLOAD).set_value(
+        ("workshop.json", json.dumps(document).encode(), "application/json")
+    )
+    at.run()
+    assert not at.exception
+    shown = again(at, state.DATASET, exports.WS_MESSAGE)
+    [message] = [e.value for e in shown.sidebar.error]
+    assert message.startswith(
+        "Could not open 'workshop.json': The workspace cannot be opened: Setting 'cvm.unit' "
+        "(time unit) = 'fortnight': unit 'fortnight' is not one of 'day', 'week', 'month'."
+    )
+    assert state.UNIT not in at.session_state  # nothing from the file was applied
 
 
 def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset, downloads):

@@ -207,3 +207,64 @@ def test_values_that_are_not_settings_are_left_out():
     )
     assert encoded == {"ok": 1.5}
     assert sorted(skipped) == ["inf", "keys", "model"]
+
+
+# --- hand-edited settings are checked against the analyses' Settings (issue 12) ----------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "clv.horizon",
+            100000,
+            r"'clv.horizon' \(CLV horizon \(months\)\) = 100000: "
+            r"horizon_months 100000 is outside the allowed range 1 to 120",
+        ),
+        (
+            "whale.margin",
+            "ten",
+            r"'whale.margin' \(gross margin \(%\)\) = 'ten': gross_margin "
+            r"expected a number, got 'ten'",
+        ),
+        ("cvm.scorecard.watch_band", "x", r"'cvm.scorecard.watch_band' .* expected a number"),
+        ("cvm.scorecard.watch_band", 40, r"watch_band 0.4 is outside the allowed range 0 to 0.25"),
+        ("clv.model", "gamma", r"model 'gamma' is not one of 'bgnbd', 'pareto', 'mbgnbd'"),
+        ("cvm.unit", "fortnight", r"'cvm.unit' \(time unit\) = 'fortnight'"),
+        ("cvm.retention.window", 0, r"window_days 0 is outside the allowed range 1 to 3650"),
+        ("cvm.retention.threshold", True, r"p_alive_threshold expected a number, got True"),
+        (
+            "clv.whatif.Gold.retention",
+            300,
+            r"retention_uplift 3 is outside the allowed range 0 to 0.9",
+        ),
+        ("cvm.scorecard.targets", {"churn_rate": "low"}, r"targets\[0\]\[1\] expected a number"),
+        ("clv.margin_source", "Guess", r"'clv.margin_source' = 'Guess': not one of"),
+        ("clv.holdout", "yes", r"'clv.holdout' = 'yes': expected true or false"),
+    ],
+)
+def test_a_hand_edited_setting_is_refused_naming_it(dataset, name, value, message):
+    data = json.loads(save_workspace(SETTINGS, dataset))
+    data["settings"][name] = value
+    with pytest.raises(WorkspaceError, match=message):
+        load_workspace(json.dumps(data).encode())
+
+
+def test_every_setting_the_app_saves_passes_the_check(dataset):
+    """The values the pages' widgets hold, at their limits, are accepted."""
+    settings = {
+        **SETTINGS,
+        "clv.model": "mbgnbd", "clv.horizon": 120, "clv.discount": 50.0, "clv.margin": 0.0,
+        "clv.margin_source": "Percent of revenue", "clv.tier.Platinum": 90.0,
+        "clv.whatif.Gold.retention": 50, "clv.whatif.Gold.cost": 1e6,
+        "cvm.segments.k": "Auto (best silhouette)", "cvm.retention.window": 3650,
+        "cvm.retention.threshold": 95, "cvm.retention.overdue": 6.0, "whale.part": 100,
+        "whale.price": 20.0, "cvm.scorecard.watch_band": 25, "cvm.scorecard.period.Q": "Q4 2024",
+    }  # fmt: skip
+    loaded = load_workspace(save_workspace(settings, dataset))
+    assert loaded.settings["clv.horizon"] == 120
+
+
+def test_deeply_nested_json_is_refused_with_a_message():
+    with pytest.raises(WorkspaceError, match="nests too deeply"):
+        load_workspace(b"[" * 100_000)

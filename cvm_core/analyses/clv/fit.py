@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.clv.constants import DEFAULT_MODEL, MODELS
 from cvm_core.analyses.clv.holdout import (
     HoldoutCheck,
@@ -35,11 +36,11 @@ model they did not pick."""
 
 
 @dataclass(frozen=True)
-class FitSettings:
+class FitSettings(Settings):
     """What to fit: model, time unit, calibration end (None: no holdout), observation end."""
 
-    model: str = DEFAULT_MODEL
-    unit: str = "week"
+    model: str = setting(DEFAULT_MODEL, choices=tuple(MODELS))
+    unit: str = setting("week", choices=tuple(UNIT_DAYS))
     calibration_end: pd.Timestamp | None = None
     observation_end: pd.Timestamp | None = None
     compare: bool = True

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.clv import histories, transaction_model
 from cvm_core.errors import ValidationError
 
@@ -51,7 +52,7 @@ PROJECTION_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Treatment:
+class Treatment(Settings):
     """What a tier's customers get, as changes to the model's assumptions.
 
     Attributes
@@ -66,10 +67,10 @@ class Treatment:
         Cost of the treatment per customer of the tier per year, in the dataset's currency.
     """
 
-    retention_uplift: float = 0.0
-    frequency_uplift: float = 0.0
-    spend_uplift: float = 0.0
-    cost_per_customer_year: float = 0.0
+    retention_uplift: float = setting(0.0, low=0.0, high=UPLIFT_LIMITS["retention_uplift"][1])
+    frequency_uplift: float = setting(0.0, low=0.0, high=UPLIFT_LIMITS["frequency_uplift"][1])
+    spend_uplift: float = setting(0.0, low=0.0, high=UPLIFT_LIMITS["spend_uplift"][1])
+    cost_per_customer_year: float = setting(0.0, low=0.0)
 
     def __post_init__(self) -> None:
         for name, (low, high) in UPLIFT_LIMITS.items():

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.clv import tiers as tiering
 from cvm_core.analyses.clv.backend import _single_blas_thread
 from cvm_core.analyses.clv.fit import CLVFit
@@ -157,13 +158,17 @@ def _check_value_settings(horizon_months: int, discount_rate: float, unit: str) 
 
 
 @dataclass(frozen=True)
-class ValueSettings:
-    """How to turn predictions into money: horizon, discount rate, margin and tier cut-offs."""
+class ValueSettings(Settings):
+    """How to turn predictions into money: horizon, discount rate, margin and tier cut-offs.
 
-    horizon_months: int = DEFAULT_HORIZON_MONTHS
-    discount_rate: float = DEFAULT_DISCOUNT_RATE
-    margin: float | None = DEFAULT_MARGIN
-    tier_cutoffs: tuple[float, ...] = tiering.DEFAULT_TIER_CUTOFFS
+    ``margin`` None: each customer's own margin from the cost column (see
+    :mod:`cvm_core.analyses.clv.run` for the default when the data has none).
+    """
+
+    horizon_months: int = setting(DEFAULT_HORIZON_MONTHS, low=1, high=120)
+    discount_rate: float = setting(DEFAULT_DISCOUNT_RATE, low=0.0, high=0.5)
+    margin: float | None = setting(DEFAULT_MARGIN, low=0.0, high=1.0)
+    tier_cutoffs: tuple[float, ...] = setting(tiering.DEFAULT_TIER_CUTOFFS, low=0.0, high=1.0)
     tier_names: tuple[str, ...] = tiering.DEFAULT_TIER_NAMES
 
 

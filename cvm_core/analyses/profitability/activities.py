@@ -10,10 +10,12 @@ reconcile with the books exactly when the rates are right.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.errors import ValidationError
 
 # --- drivers -------------------------------------------------------------------------------------
@@ -233,3 +235,12 @@ def read_activity_table(data: bytes, filename: str) -> pd.DataFrame:
 def activity_table_for_export(table: pd.DataFrame) -> pd.DataFrame:
     """The activity table with readable headers, as saved to CSV/XLSX (and read back)."""
     return table[list(ACTIVITY_COLUMNS)].rename(columns=ACTIVITY_LABELS)
+
+
+@dataclass(frozen=True)
+class CostModelSettings(Settings):
+    """The cost model's settings beside the activity table: what counts as a small order, and the
+    gross margin that stands in for cost of goods when the data has no cost column."""
+
+    small_order_threshold: float = setting(SMALL_ORDER_THRESHOLD, low=0.0)
+    gross_margin: float = setting(DEFAULT_GROSS_MARGIN, low=0.0, high=1.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.profitability.activities import (
     SMALL_ORDER_THRESHOLD,
 )
@@ -19,7 +20,7 @@ SMALL_ORDER_POLICIES = ("none", "surcharge", "minimum")
 
 
 @dataclass(frozen=True)
-class WhaleScenario:
+class WhaleScenario(Settings):
     """What-if fixes, applied to one group of customers (``target``).
 
     Attributes
@@ -43,17 +44,17 @@ class WhaleScenario:
     """
 
     target: str = TARGET_UNPROFITABLE
-    migrate_share: float = 0.0
+    migrate_share: float = setting(0.0, low=0.0, high=1.0)
     migrate_from: str | None = None
     migrate_to: str | None = None
-    small_order_policy: str = "none"
-    order_limit: float = SMALL_ORDER_THRESHOLD
-    surcharge: float = 0.0
-    service_cut: float = 0.0
+    small_order_policy: str = setting("none", choices=SMALL_ORDER_POLICIES)
+    order_limit: float = setting(SMALL_ORDER_THRESHOLD, low=0.0)
+    surcharge: float = setting(0.0, low=0.0)
+    service_cut: float = setting(0.0, low=0.0, high=1.0)
     service_activities: tuple[str, ...] = ()
-    price_increase: float = 0.0
-    churn: float = 0.0
-    part_with: float = 0.0
+    price_increase: float = setting(0.0, low=0.0, high=1.0)
+    churn: float = setting(0.0, low=0.0, high=1.0)
+    part_with: float = setting(0.0, low=0.0, high=1.0)
 
     def check(self) -> None:
         """Raise ValidationError for shares outside 0-100%, a bad policy or a negative amount."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.retention.churn import (
     annual_retention,
     churn_by_group,
@@ -17,6 +18,7 @@ from cvm_core.analyses.retention.churn import (
 )
 from cvm_core.analyses.retention.cohorts import (
     DEFAULT_PERIOD,
+    PERIODS,
     CohortTables,
     cohort_tables,
 )
@@ -44,7 +46,7 @@ from cvm_core.errors import CvmError, ValidationError
 
 
 @dataclass(frozen=True)
-class RetentionSettings:
+class RetentionSettings(Settings):
     """The Retention page's settings.
 
     ``rule`` None (the default) means inactivity with the window the data suggests
@@ -52,12 +54,12 @@ class RetentionSettings:
     the report command) then get the same churn and annual retention as the page shows.
     """
 
-    period: str = DEFAULT_PERIOD
+    period: str = setting(DEFAULT_PERIOD, choices=tuple(PERIODS))
     rule: ChurnRule | None = None
     grouping: str | None = ACQUISITION_YEAR
-    lists: ListSettings = field(default_factory=ListSettings)
-    discount_rate: float = DEFAULT_DISCOUNT_RATE
-    uplift_points: tuple[int, ...] = DEFAULT_UPLIFT_POINTS
+    lists: ListSettings = setting(default_factory=ListSettings)
+    discount_rate: float = setting(DEFAULT_DISCOUNT_RATE, low=0.0, high=0.5)
+    uplift_points: tuple[int, ...] = setting(DEFAULT_UPLIFT_POINTS, low=0, high=50)
 
 
 @dataclass(frozen=True)

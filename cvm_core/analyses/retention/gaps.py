@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core import formatting
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.retention.cohorts import (
     customer_positions,
     distinct,
@@ -218,7 +219,7 @@ def _gap_histogram(gaps: np.ndarray, bins: int) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class ChurnRule:
+class ChurnRule(Settings):
     """When a customer counts as churned.
 
     Parameters
@@ -231,9 +232,9 @@ class ChurnRule:
         With method "p_alive": churned when P(alive) is below this.
     """
 
-    window_days: int = FALLBACK_WINDOW_DAYS
-    method: str = INACTIVITY
-    p_alive_threshold: float = DEFAULT_P_ALIVE_THRESHOLD
+    window_days: int = setting(FALLBACK_WINDOW_DAYS, low=1, high=3650)
+    method: str = setting(INACTIVITY, choices=(INACTIVITY, P_ALIVE))
+    p_alive_threshold: float = setting(DEFAULT_P_ALIVE_THRESHOLD, low=0.01, high=0.99)
 
     def __post_init__(self) -> None:
         if self.method not in (INACTIVITY, P_ALIVE):

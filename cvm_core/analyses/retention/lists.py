@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core import formatting
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.retention.defaults import CHURNED, P_ALIVE
 from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.errors import ValidationError
@@ -48,7 +49,7 @@ def customer_value(
 
 
 @dataclass(frozen=True)
-class ListSettings:
+class ListSettings(Settings):
     """Who is valuable and who is at risk.
 
     Parameters
@@ -60,9 +61,9 @@ class ListSettings:
         Overdue = days since last purchase > factor x the customer's mean gap between purchases.
     """
 
-    value_measure: str = "net_revenue"
-    top_share: float = DEFAULT_TOP_SHARE
-    overdue_factor: float = DEFAULT_OVERDUE_FACTOR
+    value_measure: str = setting("net_revenue", choices=tuple(VALUE_MEASURES))
+    top_share: float = setting(DEFAULT_TOP_SHARE, low=0.01, high=1.0)
+    overdue_factor: float = setting(DEFAULT_OVERDUE_FACTOR, low=0.1, high=20.0)
 
     def __post_init__(self) -> None:
         if not 0 < self.top_share <= 1:

@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.scorecard.specs import (
     DEFAULT_FREQUENCY,
     DEFAULT_WATCH_BAND,
+    FREQUENCIES,
 )
 
 # --- settings and inputs -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ScorecardSettings:
+class ScorecardSettings(Settings):
     """What the user chose: period length, period, targets, typed-in values, watch band.
 
     Attributes
@@ -32,11 +34,11 @@ class ScorecardSettings:
         Relative distance to the target (0.05 = 5%) that counts as "watch".
     """
 
-    frequency: str = DEFAULT_FREQUENCY
+    frequency: str = setting(DEFAULT_FREQUENCY, choices=tuple(FREQUENCIES))
     period: str | None = None
     targets: tuple[tuple[str, float], ...] = ()
     typed: tuple[tuple[str, float], ...] = ()
-    watch_band: float = DEFAULT_WATCH_BAND
+    watch_band: float = setting(DEFAULT_WATCH_BAND, low=0.0, high=0.25)
 
 
 @dataclass(frozen=True)

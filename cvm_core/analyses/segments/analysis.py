@@ -9,14 +9,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.segments import affinity
-from cvm_core.analyses.segments.clustering import CustomerClusters
+from cvm_core.analyses.segments.clustering import K_RANGE, CustomerClusters
 from cvm_core.analyses.segments.contribution import (
     customer_groups,
     numeric_attributes,
     segment_contribution,
 )
-from cvm_core.analyses.segments.defaults import N_SCORES, RFM_FEATURES, RFM_SEGMENT_GRID
+from cvm_core.analyses.segments.defaults import (
+    FREQUENCY_MEASURES,
+    N_SCORES,
+    RFM_FEATURES,
+    RFM_SEGMENT_GRID,
+)
 from cvm_core.analyses.segments.rfm import RFMResult, rfm_scores
 from cvm_core.errors import ModelError, ValidationError
 
@@ -24,15 +30,15 @@ from cvm_core.errors import ModelError, ValidationError
 
 
 @dataclass(frozen=True)
-class SegmentSettings:
+class SegmentSettings(Settings):
     """What the user chose on the Segments page (or the command line)."""
 
-    frequency: str = "orders"
-    n_clusters: int | None = None
+    frequency: str = setting("orders", choices=tuple(FREQUENCY_MEASURES))
+    n_clusters: int | None = setting(None, low=K_RANGE[0], high=K_RANGE[1])
     cluster_attributes: tuple[str, ...] = ()
     random_state: int = 0
-    min_pair_customers: int = affinity.MIN_PAIR_CUSTOMERS
-    min_confidence: float = affinity.MIN_CONFIDENCE
+    min_pair_customers: int = setting(affinity.MIN_PAIR_CUSTOMERS, low=1)
+    min_confidence: float = setting(affinity.MIN_CONFIDENCE, low=0.0, high=1.0)
     grid: tuple[tuple[str, ...], ...] = tuple(RFM_SEGMENT_GRID[r] for r in range(1, N_SCORES + 1))
     """The RFM segment map as rows R = 1..5 of FM = 1..5 names (a tuple, so settings hash)."""
 
