@@ -17,6 +17,8 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import histories as clv_histories
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.clv.models import MODEL_SPECS
+from cvm_core.analyses.clv.models.bgnbd import BGNBD
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.intake.cdnow import load_cdnow_transactions
 from cvm_core.intake.dataset import dataset_from_frame
@@ -112,6 +114,25 @@ def test_cumulative_curve_is_monotone_and_ends_at_the_holdout_total(cdnow_fit, c
     assert at_cal == calibration["frequency"].sum()  # all repeat purchases of the calibration
     assert cumulative["actual"].iloc[-1] == at_cal + cdnow_fit.holdout.actual
     assert set(cumulative["phase"]) == {"calibration", "holdout"}
+
+
+def test_a_new_model_is_one_class_and_one_registry_line(monkeypatch, calibration):
+    """The shared machinery calls only the ModelSpec interface: a class registered under a new
+    key (here BG/NBD's formulas under another name) is fitted, scored and predicts like it."""
+
+    class Clone(BGNBD):
+        key, label = "clone", "BG/NBD clone"
+
+    monkeypatch.setitem(MODEL_SPECS, Clone.key, Clone)
+    clone = transaction_model.TransactionModel("clone").fit(calibration)
+    original = transaction_model.TransactionModel("bgnbd").fit(calibration)
+    assert clone.name == "BG/NBD clone"
+    assert list(clone.params_.index) == ["r", "alpha", "a", "b"]
+    np.testing.assert_allclose(clone.params_, original.params_)
+    assert clone.log_likelihood_ == pytest.approx(original.log_likelihood_)
+    np.testing.assert_allclose(clone.p_alive(calibration), original.p_alive(calibration))
+    with pytest.raises(ValidationError, match="Unknown model 'gamma'; choose bgnbd, pareto"):
+        transaction_model.TransactionModel("gamma").fit(calibration)
 
 
 # --- agreement with lifetimes (the reference implementation) ----------------------------------

@@ -4,18 +4,17 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import digamma, gammaln
 
-from cvm_core.analyses.clv.backend import _lifetimes
-from cvm_core.analyses.clv.constants import _LOG_BOUND
 from cvm_core.analyses.clv.histories import HistoryRows
+from cvm_core.analyses.clv.models import MODEL_SPECS
+
+_LOG_BOUND = 15.0  # log-parameters beyond +-15 mean the optimiser ran off to 0 or infinity
 
 # ---------------------------------------------------------------------------------------------
 # Likelihoods (on time scaled so the oldest customer has T = 1, as lifetimes does)
@@ -55,94 +54,34 @@ class _Scaled:
         )  # fmt: skip
 
 
-def _bg_loglik(params: np.ndarray, d: _Scaled, modified: bool) -> tuple[float, np.ndarray]:
-    """Weighted BG/NBD (``modified``: MBG/NBD) log-likelihood and its gradient in the parameters.
-
-    Per row: A3 = -(r+x) log(alpha+T) and, for the "left after the last purchase" branch,
-    A4 - A3 = c(x) + (r+x) (log(alpha+T) - log(alpha+t_x)), with c(x) = log a - log(b+x-1)
-    (BG/NBD, only x > 0) or log a - log(b+x) (MBG/NBD, where leaving is also possible right after
-    the first purchase). The row log-likelihood is A3 + softplus(A4 - A3) plus terms in x alone.
-    """
-    r, alpha, a, b = params
-    ux, wx, extra = d.ux, d.wx, 1.0 if modified else 0.0
-    per_x = (
-        gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + gammaln(a + b)
-        + gammaln(b + ux + extra) - gammaln(b) - gammaln(a + b + ux + extra)
-    )  # fmt: skip
-    grad = np.array(
-        [
-            wx @ (digamma(r + ux) - digamma(r) + np.log(alpha)),
-            wx.sum() * r / alpha,
-            wx @ (digamma(a + b) - digamma(a + b + ux + extra)),
-            wx
-            @ (digamma(a + b) + digamma(b + ux + extra) - digamma(b) - digamma(a + b + ux + extra)),
-        ]
-    )
-    b_x = b + ux - (0.0 if modified else 1.0)  # b+x-1 (BG) or b+x (MBG)
-    if modified:
-        c = np.log(a) - np.log(b_x)
-    else:
-        c = np.where(ux > 0, np.log(a) - np.log(np.where(ux > 0, b_x, 1.0)), -np.inf)
-    log_T, log_tx = np.log(alpha + d.uT)[d.T_code], np.log(alpha + d.utx)[d.tx_code]
-    inv_T, inv_tx = (1.0 / (alpha + d.uT))[d.T_code], (1.0 / (alpha + d.utx))[d.tx_code]
-    gap = log_T - log_tx
-    rx = r + d.x
-    diff = c[d.x_code] + rx * gap
-    e = np.exp(-np.abs(diff))
-    softplus = np.maximum(diff, 0.0) + np.log1p(e)
-    share = np.where(diff > 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    w, ws = d.w, d.w * share
-    w_rx = r * d.w + d.wx_rows
-    ws_rx = ws * rx
-    total = wx @ per_x - w_rx @ log_T + w @ softplus
-    grad += np.array(
-        [
-            -(w @ log_T) + ws @ gap,
-            -(w_rx @ inv_T) + ws_rx @ (inv_T - inv_tx),
-            ws.sum() / a,
-            -(np.bincount(d.x_code, ws, len(ux)) @ (1.0 / np.where(b_x > 0, b_x, 1.0))),
-        ]
-    )
-    return float(total), grad
-
-
-def _pareto_loglik(params: np.ndarray, d: _Scaled) -> float:
-    """Weighted Pareto/NBD log-likelihood, by lifetimes' own formula."""
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        rows = _lifetimes().ParetoNBDFitter._conditional_log_likelihood(params, d.x, d.tx, d.T)
-    return float(d.w @ rows)
-
-
 def _loglik(model: str, params: np.ndarray, d: _Scaled) -> float:
-    if model == "pareto":
-        return _pareto_loglik(params, d)
-    return float(_bg_loglik(params, d, model == "mbgnbd")[0])
+    return float(MODEL_SPECS[model].loglik(params, d))
 
 
 def _objective(model: str, d: _Scaled, penalizer: float) -> tuple[Callable, bool]:
     """Mean negative log-likelihood (plus lifetimes' L2 penalty) in log-parameters."""
     total_weight = d.w.sum()
-    if model == "pareto":
+    spec = MODEL_SPECS[model]
+    if not spec.analytic_gradient:
 
-        def pareto(theta: np.ndarray) -> float:
+        def numeric(theta: np.ndarray) -> float:
             params = np.exp(theta)
-            value = -_pareto_loglik(params, d) / total_weight + penalizer * (params**2).sum()
+            value = -spec.loglik(params, d) / total_weight + penalizer * (params**2).sum()
             return value if np.isfinite(value) else 1e10
 
-        return pareto, False
+        return numeric, False
 
-    def bg(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def analytic(theta: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(theta)
         with np.errstate(all="ignore"):
-            value, grad = _bg_loglik(params, d, model == "mbgnbd")
+            value, grad = spec.loglik_and_gradient(params, d)
         value = -value / total_weight + penalizer * (params**2).sum()
         grad = (-grad / total_weight + 2 * penalizer * params) * params
         if not np.isfinite(value) or not np.isfinite(grad).all():
             return 1e10, np.zeros_like(theta)
         return value, grad
 
-    return bg, True
+    return analytic, True
 
 
 def _minimise(function: Callable, start: np.ndarray, jac: bool, bounds: list | None = None):

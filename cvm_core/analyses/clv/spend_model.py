@@ -12,8 +12,8 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from cvm_core.analyses.clv.backend import _single_blas_thread
-from cvm_core.analyses.clv.constants import _LOG_BOUND, PENALIZER_STEPS
-from cvm_core.analyses.clv.likelihoods import _minimise
+from cvm_core.analyses.clv.constants import PENALIZER_STEPS
+from cvm_core.analyses.clv.likelihoods import _LOG_BOUND, _minimise
 from cvm_core.errors import ModelError
 
 SPEND_PARAMETER_NAMES = ("p", "q", "gamma")

@@ -8,10 +8,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.special import hyp2f1
 
 from cvm_core.analyses.clv.backend import _lifetimes, _single_blas_thread
-from cvm_core.analyses.clv.constants import DEFAULT_MODEL, MODELS, PENALIZER_STEPS
+from cvm_core.analyses.clv.constants import DEFAULT_MODEL, PENALIZER_STEPS
 from cvm_core.analyses.clv.histories import HistoryRows, _factorize_rows, collapse_histories
 from cvm_core.analyses.clv.likelihoods import (
     _converged,
@@ -21,14 +20,14 @@ from cvm_core.analyses.clv.likelihoods import (
     _Scaled,
     _subsample,
 )
+from cvm_core.analyses.clv.models import MODEL_SPECS
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.intake.summary import UNIT_DAYS
 
 PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
-    "bgnbd": ("r", "alpha", "a", "b"),
-    "pareto": ("r", "alpha", "s", "beta"),
-    "mbgnbd": ("r", "alpha", "a", "b"),
+    key: spec.parameter_names for key, spec in MODEL_SPECS.items()
 }
+"""Parameter names by model, for readers; the code asks the model's spec."""
 MIN_CUSTOMERS = 100
 """Fewer customers than this give no meaningful population estimates."""
 MIN_REPEAT_CUSTOMERS = 20
@@ -83,7 +82,7 @@ class TransactionModel:
 
     @property
     def name(self) -> str:
-        return MODELS[self.model]
+        return MODEL_SPECS[self.model].label
 
     def fit(self, summary: pd.DataFrame) -> TransactionModel:
         """Fit to a customer summary (columns frequency, recency, T).
@@ -93,8 +92,8 @@ class TransactionModel:
         ModelError
             Too few customers or repeat buyers, or no convergence even with a penalty.
         """
-        if self.model not in MODELS:
-            raise ValidationError(f"Unknown model '{self.model}'; choose {', '.join(MODELS)}.")
+        if self.model not in MODEL_SPECS:
+            raise ValidationError(f"Unknown model '{self.model}'; choose {', '.join(MODEL_SPECS)}.")
         rows = collapse_histories(summary)
         _check_enough_data(rows)
         scale = 1.0 / float(rows.T.max())
@@ -111,7 +110,7 @@ class TransactionModel:
             )
         scaled = np.exp(theta)
         self.params_ = pd.Series(
-            _unscale(self.model, scaled, scale), index=PARAMETER_NAMES[self.model]
+            _unscale(self.model, scaled, scale), index=MODEL_SPECS[self.model].parameter_names
         )
         data = _Scaled.from_rows(rows, scale)
         # The likelihood was evaluated on scaled time; each purchase contributes log(scale) when
@@ -168,10 +167,8 @@ class TransactionModel:
         t = np.asarray(t, dtype=float)
         zero = np.zeros(1)
         values = alive_purchases(self.model, self._params(), zero, zero, t.ravel())[0]
-        if self.model == "mbgnbd":
-            # MBG/NBD customers may leave right after their first purchase.
-            _, _, a, b = self._params()
-            values = values * b / (a + b)
+        # MBG/NBD customers may leave right after their first purchase.
+        values = values * MODEL_SPECS[self.model].population_share_alive(self._params())
         return values.reshape(t.shape)
 
 
@@ -181,9 +178,7 @@ def log_likelihood(model: TransactionModel, summary: pd.DataFrame) -> float:
     rows = collapse_histories(summary)
     scale = 1.0 / float(rows.T.max())
     scaled = model._params().copy()
-    scaled[1] *= scale
-    if model.model == "pareto":
-        scaled[3] *= scale
+    scaled[list(MODEL_SPECS[model.model].time_parameters)] *= scale
     with np.errstate(all="ignore"):
         value = _loglik(model.model, scaled, _Scaled.from_rows(rows, scale))
     return value + float(rows.weights @ rows.frequency) * np.log(scale)
@@ -211,9 +206,7 @@ def _check_enough_data(rows: HistoryRows) -> None:
 def _unscale(model: str, scaled: np.ndarray, scale: float) -> np.ndarray:
     """Back from time scaled to [0, 1] to the data's unit: alpha (and Pareto's beta) are times."""
     params = scaled.astype(float).copy()
-    params[1] /= scale
-    if model == "pareto":
-        params[3] /= scale
+    params[list(MODEL_SPECS[model].time_parameters)] /= scale
     return params
 
 
@@ -222,19 +215,14 @@ def p_alive(
 ) -> np.ndarray:
     """P(alive) by lifetimes' formulas. Pareto/NBD is evaluated on time scaled to [0, 1]
     (the probability does not depend on the unit), where its hypergeometric terms stay finite."""
-    lt = _lifetimes()
-    fitter = {
-        "bgnbd": lt.BetaGeoFitter,
-        "pareto": lt.ParetoNBDFitter,
-        "mbgnbd": lt.ModifiedBetaGeoFitter,
-    }
-    instance = fitter[model]()
-    scale = 1.0 / max(float(np.max(age, initial=1.0)), 1e-12) if model == "pareto" else 1.0
+    spec = MODEL_SPECS[model]
+    instance = spec.lifetimes_fitter(_lifetimes())()
+    scale = 1.0
+    if spec.p_alive_on_unit_time:
+        scale = 1.0 / max(float(np.max(age, initial=1.0)), 1e-12)
     scaled = params.astype(float).copy()
-    if model == "pareto":
-        scaled[1] *= scale
-        scaled[3] *= scale
-    instance.params_ = pd.Series(scaled, index=PARAMETER_NAMES[model])
+    scaled[list(spec.time_parameters)] *= scale
+    instance.params_ = pd.Series(scaled, index=spec.parameter_names)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         values = instance.conditional_probability_alive(
@@ -273,44 +261,7 @@ def alive_purchases(
     x = np.asarray(x, dtype=float)[:, None]
     age = np.asarray(age, dtype=float)[:, None]
     t = np.asarray(t, dtype=float)[None, :]
-    r, alpha, third, fourth = params
-    shape, rate = r + x, (alpha + age) / rate_factor
-    with np.errstate(all="ignore"):
-        if model == "pareto":
-            return _pareto_alive(shape, rate, third, (fourth + age) / dropout_factor, t)
-        b_post = fourth + x + (1.0 if model == "mbgnbd" else 0.0)
-        if dropout_factor != 1.0:
-            # Keep a, move b so that the posterior mean a / (a + b) is scaled by dropout_factor.
-            b_post = (third + b_post) / dropout_factor - third
-        return _bg_alive(shape, rate, third, b_post, t)
-
-
-def _bg_alive(shape, rate, a, b, t) -> np.ndarray:
-    """(a+b-1)/(a-1) * (1 - (rate/(rate+t))^shape * 2F1(shape, b; a+b-1; t/(rate+t))).
-
-    Evaluated through Euler's transformation, (1-z)^shape 2F1(shape, b; c; z) =
-    (1-z)^(a-1) 2F1(c-shape, a-1; c; z) with c = a+b-1: its first two arguments do not grow with
-    the customer's frequency, so the series stays small and fast where the direct form overflows
-    (lifetimes switches forms only after an overflow). The direct form is the fallback.
-    """
-    a = a if abs(a - 1.0) > 1e-7 else 1.0 + 1e-7  # removable singularity at a = 1
-    c = a + b - 1.0
-    z = t / (rate + t)
-    term = (1.0 - z) ** (a - 1.0) * hyp2f1(c - shape, a - 1.0, c, z)
-    bad = ~np.isfinite(term)
-    if bad.any():
-        direct = np.exp(shape * np.log1p(-z)) * hyp2f1(shape, b, c, z)
-        term = np.where(bad, direct, term)
-    return np.nan_to_num(c / (a - 1.0) * (1.0 - term), nan=0.0, posinf=0.0, neginf=0.0)
-
-
-def _pareto_alive(shape, rate, s, beta, t) -> np.ndarray:
-    """(shape/rate) * beta/(s-1) * (1 - (beta/(beta+t))^(s-1)); the limit beta*log(...) at s=1."""
-    if abs(s - 1.0) < 1e-9:
-        values = shape / rate * beta * np.log1p(t / beta)
-    else:
-        values = shape / rate * beta / (s - 1.0) * (1.0 - (beta / (beta + t)) ** (s - 1.0))
-    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+    return MODEL_SPECS[model].alive_purchases(params, x, age, t, rate_factor, dropout_factor)
 
 
 def month_grid(horizon_months: int, unit: str) -> np.ndarray:
