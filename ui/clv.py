@@ -19,6 +19,7 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import slides as clv_slides
+from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
@@ -256,12 +257,12 @@ def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
                    "Total repeat purchases so far by the customers of the calibration period; the model "
                    "line should follow the actual one, also after the dashed line where it saw no data.",
                    name="CLV repeat purchases actual vs model", data=fitted.cumulative,
-                   takeaway=_holdout_takeaway(check, fitted))  # fmt: skip
+                   takeaway=clv_takeaways.holdout_takeaway(check, fitted))  # fmt: skip
         show_chart(charts.holdout_by_frequency_chart(check.by_frequency, check.periods, unit),
                    "Customers grouped by how often they bought before the calibration end: what the model "
                    "expected each group to buy in the holdout vs what they bought.",
                    name="CLV holdout purchases by past frequency", data=check.by_frequency,
-                   takeaway=_frequency_takeaway(check.by_frequency))  # fmt: skip
+                   takeaway=clv_takeaways.frequency_takeaway(check.by_frequency))  # fmt: skip
     show_comparison(fitted, dataset)
 
 
@@ -311,13 +312,13 @@ def show_customers(
     show_chart(charts.clv_histogram_chart(distribution, currency, horizon),
                "How many customers are worth how much; the last bar gathers the most valuable 5%.",
                name="CLV distribution", data=distribution,
-               takeaway=_distribution_takeaway(result.customers["clv"], currency, horizon))  # fmt: skip
+               takeaway=clv_takeaways.distribution_takeaway(result.customers["clv"], currency, horizon))  # fmt: skip
     matrix = clv_values.p_alive_matrix(fitted.model, fitted.summary)
     show_chart(charts.p_alive_heatmap(matrix, unit),
                "Frequent buyers who have not bought for a long time are probably gone (red); "
                "recent buyers are probably still active (green).",
                name="CLV probability still active", data=matrix,
-               takeaway=_p_alive_takeaway(result.customers["p_alive"]))  # fmt: skip
+               takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"]))  # fmt: skip
     st.markdown(f"**Top customers by CLV** (next {horizon} months)")
     names = _names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
@@ -433,7 +434,7 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
     show_chart(charts.scenario_chart(projection.by_tier, currency),
                "Grey: what each tier is worth on today's course; green: with the treatment you set.",
                name="CLV what-if by tier", data=projection.by_tier,
-               takeaway=_scenario_takeaway(total, currency), for_deck=treated)  # fmt: skip
+               takeaway=clv_takeaways.scenario_takeaway(total, currency), for_deck=treated)  # fmt: skip
     table = projection.by_tier
     shown = pd.DataFrame({
         "Tier": table["tier"],
@@ -448,47 +449,3 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
     st.dataframe(shown, hide_index=True, width="stretch")
     downloads.csv_and_excel(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
     st.caption(WHAT_IF_FORMULA)
-
-
-# --- one-line takeaways for the deck, computed from the data --------------------------------------
-
-
-def _holdout_takeaway(check: clv_holdout.HoldoutCheck, fitted: clv.CLVFit) -> str:
-    return (
-        f"In the holdout the model expected {formatting.count(check.predicted)} repeat purchases; "
-        f"customers made {formatting.count(check.actual)} ({formatting.pct(check.pct_error, 1)} "
-        f"error, {constants.MODELS[fitted.settings.model]})."
-    )
-
-
-def _frequency_takeaway(by_frequency: pd.DataFrame) -> str:
-    top = by_frequency.iloc[-1]
-    return (
-        f"Customers with {top['frequency']} repeat purchases bought "
-        f"{formatting.number(top['actual'], 1)} times each in the holdout; the model expected "
-        f"{formatting.number(top['predicted'], 1)}."
-    )
-
-
-def _distribution_takeaway(values: pd.Series, currency: str, horizon: int) -> str:
-    return (
-        f"Half the customers are worth less than {formatting.money(values.median(), currency)} over "
-        f"{horizon} months; the average is {formatting.money(values.mean(), currency)}."
-    )
-
-
-def _p_alive_takeaway(p_alive: pd.Series) -> str:
-    gone = float((p_alive < 0.5).mean()) if len(p_alive) else 0.0
-    return (
-        f"{formatting.pct(gone, 0)} of customers have probably stopped buying (P(alive) below 50%)."
-    )
-
-
-def _scenario_takeaway(total: pd.Series, currency: str) -> str:
-    if total["treatment_cost"] <= 0 and total["incremental_value"] == 0:
-        return "No treatment set: projected CLV equals today's course."
-    return (
-        f"The treatments add {formatting.money_short(total['incremental_value'], currency)} of CLV "
-        f"for {formatting.money_short(total['treatment_cost'], currency)} of cost: net "
-        f"{formatting.money_short(total['net_value'], currency)}, ROI {formatting.pct(total['roi'], 0)}."
-    )

@@ -1,0 +1,52 @@
+"""One sentence per CLV chart: the message its slide carries, used by the page and the deck
+(the pyramid's sentence is :func:`cvm_core.analyses.clv.tiers.tier_takeaway`)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cvm_core import formatting
+from cvm_core.analyses.clv.constants import MODELS
+from cvm_core.analyses.clv.fit import CLVFit
+from cvm_core.analyses.clv.holdout import HoldoutCheck
+
+
+def holdout_takeaway(check: HoldoutCheck, fitted: CLVFit) -> str:
+    return (
+        f"In the holdout the model expected {formatting.count(check.predicted)} repeat purchases; "
+        f"customers made {formatting.count(check.actual)} ({formatting.pct(check.pct_error, 1)} "
+        f"error, {MODELS[fitted.settings.model]})."
+    )
+
+
+def frequency_takeaway(by_frequency: pd.DataFrame) -> str:
+    top = by_frequency.iloc[-1]
+    return (
+        f"Customers with {top['frequency']} repeat purchases bought "
+        f"{formatting.number(top['actual'], 1)} times each in the holdout; the model expected "
+        f"{formatting.number(top['predicted'], 1)}."
+    )
+
+
+def distribution_takeaway(values: pd.Series, currency: str, horizon: int) -> str:
+    return (
+        f"Half the customers are worth less than {formatting.money(values.median(), currency)} over "
+        f"{horizon} months; the average is {formatting.money(values.mean(), currency)}."
+    )
+
+
+def p_alive_takeaway(p_alive: pd.Series) -> str:
+    gone = float((p_alive < 0.5).mean()) if len(p_alive) else 0.0
+    return (
+        f"{formatting.pct(gone, 0)} of customers have probably stopped buying (P(alive) below 50%)."
+    )
+
+
+def scenario_takeaway(total: pd.Series, currency: str) -> str:
+    if total["treatment_cost"] <= 0 and total["incremental_value"] == 0:
+        return "No treatment set: projected CLV equals today's course."
+    return (
+        f"The treatments add {formatting.money_short(total['incremental_value'], currency)} of CLV "
+        f"for {formatting.money_short(total['treatment_cost'], currency)} of cost: net "
+        f"{formatting.money_short(total['net_value'], currency)}, ROI {formatting.pct(total['roi'], 0)}."
+    )
