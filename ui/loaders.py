@@ -7,7 +7,6 @@ never mutates them. Keys are the upload's digest plus every setting that changes
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 import streamlit as st
 
@@ -21,6 +20,7 @@ from cvm_core.intake.dataset import (
     dataset_from_summary,
     load_file,
 )
+from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationOptions
@@ -30,7 +30,7 @@ DEMO_CDNOW = "CDNOW sample (real, 2,357 customers, 1997-98)"
 
 
 def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
+    return fingerprint(data)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Reading the file…")
@@ -53,10 +53,9 @@ def build(
 ) -> Dataset:
     workbook = read(file_digest, filename, header_rows, _data)
     mapping = ColumnMapping(dict(mapping_items), attributes)
-    fingerprint = hashlib.sha256(
-        repr((file_digest, header_rows, sheets, mapping_items, options)).encode()
-    ).hexdigest()[:16]
-    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=fingerprint)
+    # The same bytes read another way (header row, sheet, mapping, options) are another dataset.
+    key = fingerprint(repr((file_digest, header_rows, sheets, mapping_items, options)).encode())
+    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=key)
 
 
 def is_summary_file(filename: str, data: bytes) -> bool:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, build_dataset, guess_sheet_roles
+from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import read_workbook
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, guess_mapping
 from cvm_core.intake.validate import ValidationOptions
@@ -56,9 +56,8 @@ def load_from_args(args: argparse.Namespace) -> Dataset:
     mapping = ColumnMapping(roles, tuple(c for c in columns if c not in roles.values()))
     options = ValidationOptions(date_order=args.date_order, observation_end=args.observation_end)
     # The workbook is already read: validate it rather than reading the file a second time.
-    fingerprint = hashlib.sha256(data).hexdigest()[:16]
     return build_dataset(
-        workbook, sheets, mapping, options, args.file.name, fingerprint=fingerprint
+        workbook, sheets, mapping, options, args.file.name, fingerprint=fingerprint(data)
     )
 
 

@@ -11,7 +11,6 @@ only table, its transactions frame is empty, and pages that need single transact
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ import pandas as pd
 from cvm_core.errors import ValidationError
 from cvm_core.intake.amounts import detect_currency, parse_amounts
 from cvm_core.intake.dates import parse_dates
+from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
 from cvm_core.intake.schema import CUSTOMER_ROLES, ColumnMapping, clean_ids, guess_mapping
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS
@@ -218,8 +218,9 @@ def load_file(
     """Read, map and validate a file in one call (the command line and tests use this)."""
     workbook = read_workbook(data, filename)
     sheets = sheets or guess_sheet_roles(workbook)
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=digest)
+    return build_dataset(
+        workbook, sheets, mapping, options, name=filename, fingerprint=fingerprint(data)
+    )
 
 
 def dataset_from_frame(
@@ -231,11 +232,14 @@ def dataset_from_frame(
     """Build a dataset from an in-memory transactions frame (demo data, tests, Parquet)."""
     table = RawTable(frame.reset_index(drop=True), np.arange(2, len(frame) + 2), 1, name)
     workbook = Workbook({name: table}, "frame")
-    digest = hashlib.sha256(
-        pd.util.hash_pandas_object(frame, index=False).values.tobytes()
-    ).hexdigest()
+    rows = pd.util.hash_pandas_object(frame, index=False).values.tobytes()
     return build_dataset(
-        workbook, SheetRoles(name), mapping, name=name, currency=currency, fingerprint=digest[:16]
+        workbook,
+        SheetRoles(name),
+        mapping,
+        name=name,
+        currency=currency,
+        fingerprint=fingerprint(rows),
     )
 
 
@@ -259,10 +263,8 @@ def attach_tables(
         notes += more
     if not changes:
         return dataset
-    fingerprint = hashlib.sha256((dataset.fingerprint + fingerprint_suffix).encode()).hexdigest()[
-        :16
-    ]
-    return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=fingerprint, **changes)
+    key = fingerprint((dataset.fingerprint + fingerprint_suffix).encode())
+    return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=key, **changes)
 
 
 def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:

@@ -33,6 +33,7 @@ import pandas as pd
 
 from cvm_core.errors import CvmError, ValidationError
 from cvm_core.intake.dataset import Dataset, dataset_from_summary
+from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationResult
 from cvm_core.outputs.workspace_settings import SettingError, check_settings
@@ -355,7 +356,7 @@ def _data_fingerprint(files: dict[str, str], mapping: ColumnMapping) -> str:
     """The dataset's cache key, derived from the verified table checksums, never taken from the
     file: a hand-edited fingerprint could otherwise fetch another dataset's cached results."""
     text = json.dumps([sorted(files.items()), sorted(mapping.roles.items())])
-    return "ws-" + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return fingerprint(text.encode(), prefix="ws-")
 
 
 def _check_transactions(frame: pd.DataFrame) -> None:
