@@ -41,7 +41,7 @@ def test_deck_workbook_and_workspace_from_the_sidebar(page, app_server):
     titles = [s.shapes.title.text for s in slides]
     assert titles[0] == "Customer value review: Acme GmbH"
     assert titles[1] == "Revenue and active customers by month"
-    assert titles[2].startswith("Whale curve: cumulative profit by customer")
+    assert titles[2] == "Whale curve (default cost-to-serve rates)"
     assert titles[-1].startswith("Customer management scorecard")
     for slide in slides[1:3]:
         assert sum(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in slide.shapes) == 1
