@@ -1,17 +1,22 @@
 """Saved workspaces: settings (and optionally the data) in one file, to prepare before a workshop.
 
-A workspace is a JSON document::
+A workspace is a JSON document (version 2)::
 
-    {"format": "cvm-workspace", "version": 1, "saved_at": "...", "dataset": {...},
-     "settings": {"cvm.currency": "EUR", "whale.margin": 35, ...}}
+    {"format": "cvm-workspace", "version": 2, "saved_at": "...", "dataset": {...},
+     "analyses": {"clv": {"value": {"version": 1, "horizon_months": 24}}, "scorecard": {...}},
+     "page": {"cvm.retention.grouping": "Region", "whale.base": {"$table": ...}, ...}}
 
-``settings`` maps a *stable* setting name (the app's session key without the dataset suffix) to a
-value: JSON scalars, lists, dicts, dates (``{"$date": "2024-12-31"}``) and small tables such as
-the activity-rate table (``{"$table": {"columns": [...], "rows": [[...], ...]}}``). ``dataset``
-holds the dataset's name, currency, fingerprint and column mapping. Without the data the file is
-plain JSON (``.json``); with the data it is a zip holding ``workspace.json`` and Parquet files of
-the validated transactions, the customer and cost-to-serve tables and the rows set aside, each
-with its SHA-256 in the JSON so a damaged file is refused rather than half-loaded.
+``analyses`` holds each analysis's settings as its Settings class writes them
+(:meth:`~cvm_core.analyses.base.Settings.to_dict`, only the fields the user set; see
+:mod:`cvm_core.outputs.workspace_settings` for which class sits where). ``page`` holds the rest of
+what a page remembers under its stable setting name (the tab or breakdown chosen, the activity
+table): JSON scalars, lists, dicts, dates (``{"$date": "2024-12-31"}``) and small tables
+(``{"$table": {"columns": [...], "rows": [[...], ...]}}``). Version-1 files kept everything under
+``settings`` by stable name; they are still read. ``dataset`` holds the dataset's name, currency,
+fingerprint and column mapping. Without the data the file is plain JSON (``.json``); with the data
+it is a zip holding ``workspace.json`` and Parquet files of the validated transactions, the
+customer and cost-to-serve tables and the rows set aside, each with its SHA-256 in the JSON so a
+damaged file is refused rather than half-loaded.
 
 Loading checks everything before anything is applied; every problem raises
 :class:`WorkspaceError` with a message saying what is wrong and what to do.
@@ -36,10 +41,16 @@ from cvm_core.intake.dataset import Dataset, dataset_from_summary
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationResult
-from cvm_core.outputs.workspace_settings import SettingError, check_settings
+from cvm_core.outputs.workspace_settings import (
+    SettingError,
+    check_settings,
+    join_settings,
+    split_settings,
+)
 
 FORMAT = "cvm-workspace"
-VERSION = 1
+VERSION = 2
+"""2: each analysis's settings as its Settings.to_dict(); 1: the app's setting names (still read)."""
 JSON_NAME = "workspace.json"
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024**3
@@ -155,11 +166,19 @@ def encode_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], list[str]
 
 def _document(settings: dict[str, Any], dataset: Dataset | None) -> dict:
     encoded, _ = encode_settings(settings)
+    # Plain Python values (numpy scalars and dates as the pages hold them, decoded once) so each
+    # analysis's Settings can check and store its own fields.
+    plain = {name: decode_value(value) for name, value in encoded.items()}
+    try:
+        analyses, page = split_settings(plain)
+    except SettingError as error:
+        raise WorkspaceError(f"The workspace cannot be saved: {error}") from error
     document: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "saved_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "settings": encoded,
+        "analyses": analyses,
+        "page": {name: encoded[name] for name in page},
     }
     if dataset is not None:
         document["dataset"] = {
@@ -286,20 +305,25 @@ def _parse_json(data: bytes) -> dict:
             f"This workspace was saved by a newer version of the app (format {version}; this app "
             f"reads up to {VERSION}). Update the app, or save the workspace again from this one."
         )
-    if not isinstance(document.get("settings", {}), dict):
-        raise WorkspaceError("The workspace file is damaged: its settings are not readable.")
+    for part in ("settings", "page", "analyses"):
+        if not isinstance(document.get(part, {}), dict):
+            raise WorkspaceError("The workspace file is damaged: its settings are not readable.")
     return document
 
 
 def _from_document(document: dict, dataset: Dataset | None) -> Workspace:
+    stored = document.get("settings" if document["version"] == 1 else "page", {})
     try:
-        settings = {str(k): decode_value(v) for k, v in document.get("settings", {}).items()}
-    except (ValueError, TypeError) as error:
+        settings = {str(k): decode_value(v) for k, v in stored.items()}
+    except (ValueError, TypeError, AttributeError) as error:
         raise WorkspaceError(
             f"The workspace file is damaged: a setting is unreadable ({error})."
         ) from error
     try:  # before anything reaches a page: a hand-edited value must not break one later
-        check_settings(settings)
+        if document["version"] == 1:
+            check_settings(settings)
+        else:
+            settings = join_settings(document.get("analyses", {}), settings)
     except SettingError as error:
         raise WorkspaceError(
             f"The workspace cannot be opened: {error} Correct or remove it in the file, or save "

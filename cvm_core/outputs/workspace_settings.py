@@ -56,12 +56,32 @@ def _percent(value: Any) -> Any:
     return value
 
 
+def _from_percent(value: Any) -> Any:
+    return None if value is None else round(value * 100.0, 9)
+
+
 def _date(value: Any) -> Any:
     return pd.Timestamp(value) if isinstance(value, dt.date) else value
 
 
+def _to_date(value: Any) -> Any:
+    return value.date() if isinstance(value, pd.Timestamp) else value
+
+
 def _clusters(value: Any) -> Any:
     return None if value == AUTO_CLUSTERS else value
+
+
+def _to_clusters(value: Any) -> Any:
+    return AUTO_CLUSTERS if value is None else value
+
+
+def _to_list(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _to_measure_values(value: Any) -> Any:
+    return {str(k): v for k, v in value}
 
 
 def _measure_values(value: Any) -> Any:
@@ -71,14 +91,31 @@ def _measure_values(value: Any) -> Any:
     return value
 
 
+_INVERSE: dict[Callable[[Any], Any], Callable[[Any], Any]] = {
+    _same: _to_list,
+    _percent: _from_percent,
+    _date: _to_date,
+    _clusters: _to_clusters,
+}
+
+
 @dataclass(frozen=True)
 class Field:
-    """Where a stored setting goes: ``part`` (a Settings class) and its ``field``."""
+    """Where a stored setting goes: ``part`` (a Settings class) and its ``field``; ``convert``
+    turns the page's value into the field's (35 % -> 0.35), :meth:`back` the other way."""
 
     part: type[Settings]
     field: str
     convert: Callable[[Any], Any] = _same
     label: str = ""
+    whole: bool = False
+    """The page's widget holds whole numbers (a slider of integers): give it an int back."""
+
+    def back(self, value: Any) -> Any:
+        if self.convert is _measure_values:
+            return _to_measure_values(value)
+        value = _INVERSE[self.convert](value)
+        return int(round(value)) if self.whole and isinstance(value, float) else value
 
 
 FIELDS: dict[str, Field] = {
@@ -129,6 +166,15 @@ FIELDS: dict[str, Field] = {
 }
 """Stored setting name -> the Settings field it sets. Names with a variable part (tiers,
 treatments, the scorecard period) are matched by :func:`_field_of`."""
+
+_WHOLE_PERCENT_SLIDERS = (
+    "whale.margin", "whale.migrate", "whale.service", "whale.churn", "whale.part",
+    "cvm.retention.threshold", "cvm.retention.top", "cvm.retention.discount",
+    f"{SCORECARD}.watch_band",
+)  # fmt: skip
+"""Percentages the pages set with integer sliders: restored as int, or the slider refuses them."""
+for _name in _WHOLE_PERCENT_SLIDERS:
+    FIELDS[_name] = dataclasses.replace(FIELDS[_name], whole=True)
 
 _TREATMENT_FIELDS = {
     "retention": ("retention_uplift", _percent),
@@ -246,3 +292,77 @@ def _value_settings(settings: Mapping[str, Any], fields: dict[str, Any]) -> Valu
         cutoffs = tuple(round(sum(sizes[: i + 1]) / 100.0, 6) for i in range(len(sizes)))
     fields.pop("tier_cutoffs", None)
     return ValueSettings.from_dict({**fields, "tier_cutoffs": list(cutoffs)})
+
+
+# --- the file format: each analysis's Settings, and the page state around them ----------------
+
+PARTS: dict[type[Settings], tuple[str, str]] = {
+    ViewSettings: ("view", "view"),
+    FitSettings: ("clv", "fit"),
+    ValueSettings: ("clv", "value"),
+    CostModelSettings: ("profitability", "cost_model"),
+    WhaleScenario: ("profitability", "what_if"),
+    SegmentSettings: ("segments", "settings"),
+    ChurnRule: ("retention", "rule"),
+    ListSettings: ("retention", "lists"),
+    RetentionSettings: ("retention", "settings"),
+    ScorecardSettings: ("scorecard", "settings"),
+}
+"""Where each Settings class is stored in a workspace file: analyses.<analysis>.<part>."""
+_CLASS_OF = {place: cls for cls, place in PARTS.items()}
+_NAME_OF = {(spec.part, spec.field): name for name, spec in FIELDS.items()}
+
+
+def split_settings(settings: Mapping[str, Any]) -> tuple[dict, dict[str, Any]]:
+    """Checked stored settings -> (analyses: {analysis: {part: Settings.to_dict() of the fields
+    set}}, page: the rest, e.g. which tab or breakdown was chosen, the activity table).
+
+    Only fields the user set are written: restoring must not turn a default the page derives
+    from the data (the suggested churn window) into a fixed value.
+    """
+    check_settings(settings)
+    fields: dict[type[Settings], dict[str, Any]] = {}
+    page: dict[str, Any] = {}
+    for name, value in settings.items():
+        spec = FIELDS.get(name)
+        if spec is None:
+            page[name] = value
+        else:
+            fields.setdefault(spec.part, {})[spec.field] = spec.convert(value)
+    analyses: dict[str, dict[str, Any]] = {}
+    for part, values in fields.items():
+        stored = part.from_dict(values).to_dict()
+        analysis, key = PARTS[part]
+        chosen = {"version": stored["version"], **{f: stored[f] for f in values}}
+        analyses.setdefault(analysis, {})[key] = chosen
+    return analyses, page
+
+
+def join_settings(analyses: Any, page: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored settings again from a file's analyses and page state; every analysis's
+    settings are validated by its own Settings class (errors name the field)."""
+    if not isinstance(analyses, Mapping):
+        raise SettingError("The workspace's analyses are not readable.")
+    settings: dict[str, Any] = {}
+    for analysis, parts in analyses.items():
+        if not isinstance(parts, Mapping):
+            raise SettingError(f"The workspace's settings for '{analysis}' are not readable.")
+        for key, values in parts.items():
+            part = _CLASS_OF.get((analysis, key))
+            if part is None or not isinstance(values, Mapping):
+                raise SettingError(f"The workspace has unknown settings '{analysis}.{key}'.")
+            try:
+                read = part.from_dict(values, where=f"{analysis}.{key}")
+            except SettingsError as error:
+                raise SettingError(f"{error}") from error
+            for field in values:
+                if field == "version":
+                    continue
+                name = _NAME_OF.get((part, field))
+                if name is None:
+                    raise SettingError(
+                        f"'{analysis}.{key}.{field}' is not a setting a workspace keeps."
+                    )
+                settings[name] = FIELDS[name].back(getattr(read, field))
+    check_settings(page)
+    return {**settings, **page}

@@ -174,9 +174,12 @@ def test_workspace_saved_and_opened_in_a_new_session(demo_dataset, downloads):
     assert not at.exception
     saved = built(downloads, "demo_retail_workspace.json")
     document = json.loads(saved)
-    assert document["settings"]["cvm.currency"] == "USD"
-    assert document["settings"]["whale.margin"] == 40
-    assert document["settings"][scorecard_ui.TARGETS] == targets
+    analyses = document["analyses"]  # each analysis's Settings.to_dict(), fields set only
+    assert analyses["view"]["view"] == {
+        "version": 1, "unit": "month", "currency": "USD", "observation_end": "2024-12-31",
+    }  # fmt: skip
+    assert analyses["profitability"]["cost_model"] == {"version": 1, "gross_margin": 0.4}
+    assert analyses["scorecard"]["settings"] == {"version": 1, "targets": [["churn_rate", 0.1]]}
     assert document["dataset"]["mapping"]["roles"] == demo_dataset.mapping.roles
 
     fresh = app(demo_dataset)
@@ -208,7 +211,7 @@ def test_damaged_workspace_gets_a_message_and_changes_nothing(demo_dataset):
     shown = again(at, state.DATASET, exports.WS_MESSAGE)
     assert [e.value for e in shown.sidebar.error] == [
         "Could not open 'workshop.json': This workspace was saved by a newer version of the app "
-        "(format 7; this app reads up to 1). Update the app, or save the workspace again from this one."
+        "(format 7; this app reads up to 2). Update the app, or save the workspace again from this one."
     ]
     assert at.session_state[state.DATASET] is demo_dataset
 
@@ -293,7 +296,7 @@ def test_collect_and_apply_settings_by_stable_name(demo_dataset):
 
 def test_a_hand_edited_setting_is_refused_in_the_page_and_nothing_is_restored(demo_dataset):
     document = json.loads(workspace.save_workspace({"cvm.unit": "month"}, demo_dataset))
-    document["settings"].update({"cvm.unit": "fortnight", "clv.horizon": 36})
+    document["analyses"]["view"]["view"]["unit"] = "fortnight"
     at = app(demo_dataset)
     at.sidebar.file_uploader(key=exports.WS_UPLOAD).set_value(
         ("workshop.json", json.dumps(document).encode(), "application/json")
@@ -303,8 +306,8 @@ def test_a_hand_edited_setting_is_refused_in_the_page_and_nothing_is_restored(de
     shown = again(at, state.DATASET, exports.WS_MESSAGE)
     [message] = [e.value for e in shown.sidebar.error]
     assert message.startswith(
-        "Could not open 'workshop.json': The workspace cannot be opened: Setting 'cvm.unit' "
-        "(time unit) = 'fortnight': unit 'fortnight' is not one of 'day', 'week', 'month'."
+        "Could not open 'workshop.json': The workspace cannot be opened: view.view.unit: "
+        "'fortnight' is not one of 'day', 'week', 'month'."
     )
     assert state.UNIT not in at.session_state  # nothing from the file was applied
 

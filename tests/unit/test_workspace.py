@@ -47,9 +47,17 @@ def dataset():
 def test_settings_round_trip_as_json(dataset):
     data = save_workspace({**SETTINGS, "cvm.clv.result": object()}, dataset)
     document = json.loads(data)
-    assert document["format"] == "cvm-workspace" and document["version"] == 1
-    assert document["settings"]["cvm.observation_end"] == {"$date": "2024-06-30"}
-    assert "cvm.clv.result" not in document["settings"]  # not a setting: recomputed
+    assert document["format"] == "cvm-workspace" and document["version"] == 2
+    # each analysis's settings as its Settings class writes them, only the fields set
+    assert document["analyses"] == {
+        "view": {"view": {"version": 1, "unit": "month", "currency": "USD",
+                          "observation_end": "2024-06-30"}},
+        "profitability": {"cost_model": {"version": 1, "gross_margin": 0.35},
+                          "what_if": {"version": 1, "service_activities": ["Returns"]}},
+    }  # fmt: skip
+    assert set(document["page"]) == {"whale.base", "clv.tier.Platinum", "clv.holdout",
+                                     "scorecard.targets"}  # fmt: skip
+    assert "cvm.clv.result" not in document["page"]  # not a setting: recomputed
     loaded = load_workspace(data)
     assert loaded.dataset is None
     assert loaded.dataset_name == "tiny sales" and loaded.currency == "USD"
@@ -244,10 +252,50 @@ def test_values_that_are_not_settings_are_left_out():
     ],
 )
 def test_a_hand_edited_setting_is_refused_naming_it(dataset, name, value, message):
-    data = json.loads(save_workspace(SETTINGS, dataset))
-    data["settings"][name] = value
+    """Version-1 files stored every setting under its name: still read, and checked."""
+    data = {"format": "cvm-workspace", "version": 1, "settings": {"cvm.unit": "week", name: value}}
     with pytest.raises(WorkspaceError, match=message):
         load_workspace(json.dumps(data).encode())
+
+
+@pytest.mark.parametrize(
+    ("analysis", "part", "field", "value", "message"),
+    [
+        ("clv", "value", "horizon_months", 100000,
+         r"clv.value.horizon_months: 100000 is outside the allowed range 1 to 120"),
+        ("profitability", "cost_model", "gross_margin", "ten",
+         r"profitability.cost_model.gross_margin: expected a number, got 'ten'"),
+        ("scorecard", "settings", "watch_band", "x", r"scorecard.settings.watch_band: expected a"),
+        ("retention", "rule", "window_days", 2.5, r"retention.rule.window_days: expected a whole"),
+        ("clv", "fit", "compare", False, r"'clv.fit.compare' is not a setting a workspace keeps"),
+        ("clv", "value", "colour", 1, r"clv.value: unknown setting 'colour'"),
+    ],
+)  # fmt: skip
+def test_a_hand_edited_analysis_setting_is_refused_naming_the_field(
+    dataset, analysis, part, field, value, message
+):
+    data = json.loads(save_workspace(SETTINGS, dataset))
+    data["analyses"].setdefault(analysis, {}).setdefault(part, {})[field] = value
+    with pytest.raises(WorkspaceError, match=message):
+        load_workspace(json.dumps(data).encode())
+
+
+def test_a_version_1_workspace_still_opens_with_the_same_settings(dataset):
+    version_1 = {
+        "format": "cvm-workspace", "version": 1, "saved_at": "2026-11-30T10:00:00+00:00",
+        "dataset": {"name": "tiny sales", "currency": "USD", "fingerprint": dataset.fingerprint},
+        "settings": {"cvm.unit": "month", "whale.margin": 35, "clv.horizon": 24,
+                     "cvm.observation_end": {"$date": "2024-06-30"}},
+    }  # fmt: skip
+    loaded = load_workspace(json.dumps(version_1).encode())
+    assert loaded.settings == {
+        "cvm.unit": "month", "whale.margin": 35, "clv.horizon": 24,
+        "cvm.observation_end": dt.date(2024, 6, 30),
+    }  # fmt: skip
+    # and saved again as version 2, it reads back to the same settings
+    again = load_workspace(save_workspace(loaded.settings, dataset))
+    assert again.settings == loaded.settings
+    assert type(again.settings["whale.margin"]) is int
 
 
 def test_every_setting_the_app_saves_passes_the_check(dataset):
@@ -262,7 +310,9 @@ def test_every_setting_the_app_saves_passes_the_check(dataset):
         "whale.price": 20.0, "cvm.scorecard.watch_band": 25, "cvm.scorecard.period.Q": "Q4 2024",
     }  # fmt: skip
     loaded = load_workspace(save_workspace(settings, dataset))
-    assert loaded.settings["clv.horizon"] == 120
+    back = dict(loaded.settings)
+    pd.testing.assert_frame_equal(back.pop("whale.base"), ACTIVITIES)
+    assert back == {k: v for k, v in settings.items() if k != "whale.base"}
 
 
 def test_deeply_nested_json_is_refused_with_a_message():
