@@ -61,7 +61,8 @@ def test_deck_workbook_and_workspace_from_the_sidebar(page, app_server):
         content = f.read()
     document = json.loads(content)
     assert document["format"] == "cvm-workspace"
-    assert document["settings"]["cvm.export.client"] == "Acme GmbH"
+    assert document["version"] == 2
+    assert document["page"]["cvm.export.client"] == "Acme GmbH"
 
     # Open it again: the settings come back and the sidebar says so.
     with expect_rerun(page):
