@@ -106,3 +106,26 @@ def test_a_command_imports_only_what_it_needs():
     assert "CLV True" in done.stdout
     for heavy in ("'sklearn'", "'pptx'", "'lifelines'", "'altair'"):
         assert heavy not in loaded
+
+
+def test_a_clv_run_does_not_import_lifetimes(tmp_path):
+    """The models carry their own formulas; lifetimes (0.8 s to import, with autograd and
+    scipy.stats) is only the tests' and benchmarks' reference."""
+    from cvm_core.intake import demo
+
+    path = tmp_path / "small.csv"
+    demo.generate_demo_tables(n_customers=300, seed=5)["Transactions"].to_csv(path, index=False)
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['cvm_core', 'clv', {str(path)!r}, '--json']\n"
+        "try:\n"
+        "    runpy.run_module('cvm_core', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('LIFETIMES', 'lifetimes' in sys.modules, 'scipy.stats' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert '"total"' in done.stdout  # the run did value the customers
+    assert "LIFETIMES False False" in done.stdout

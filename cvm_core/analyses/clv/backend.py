@@ -1,5 +1,8 @@
 """The lifetimes package, imported in this one place (lazily, its global side effects undone), and
 the one-BLAS-thread guard for the likelihoods.
+
+The models compute their own likelihoods and P(alive) (cvm_core.analyses.clv.models); lifetimes is
+the reference the tests and benchmarks compare them with, so no analysis imports it at run time.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pandas as pd
 _LIFETIMES: ModuleType | None = None
 
 
-def _single_blas_thread() -> contextlib.AbstractContextManager:
+def single_blas_thread() -> contextlib.AbstractContextManager:
     """One BLAS thread for the likelihood's dot products.
 
     OpenBLAS splits every dot product of a few hundred thousand numbers across threads; on a busy
@@ -27,7 +30,7 @@ def _single_blas_thread() -> contextlib.AbstractContextManager:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _lifetimes() -> ModuleType:
+def lifetimes_module() -> ModuleType:
     """Import lifetimes once, undoing what it does to global state at import.
 
     It sets ``pd.options.mode.chained_assignment = None`` and adds a global filter ignoring every

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from cvm_core.analyses.clv.backend import _single_blas_thread
+from cvm_core.analyses.clv.backend import single_blas_thread
 from cvm_core.analyses.clv.constants import PENALIZER_STEPS
 from cvm_core.analyses.clv.likelihoods import _LOG_BOUND, _minimise
 from cvm_core.errors import ModelError
@@ -65,7 +65,7 @@ class SpendModel:
         for penalizer in [self.penalizer_coef] + [
             p for p in PENALIZER_STEPS if p > self.penalizer_coef
         ]:
-            with _single_blas_thread():
+            with single_blas_thread():
                 theta = self._optimise(x, m, penalizer)
             if theta is not None:
                 break

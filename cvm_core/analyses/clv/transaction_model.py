@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.clv.backend import _lifetimes, _single_blas_thread
+from cvm_core.analyses.clv.backend import single_blas_thread
 from cvm_core.analyses.clv.constants import DEFAULT_MODEL, PENALIZER_STEPS
 from cvm_core.analyses.clv.histories import HistoryRows, _factorize_rows, collapse_histories
 from cvm_core.analyses.clv.likelihoods import (
@@ -99,7 +99,7 @@ class TransactionModel:
         scale = 1.0 / float(rows.T.max())
         steps = [p for p in PENALIZER_STEPS if p > self.penalizer_coef]
         for penalizer in [self.penalizer_coef, *steps]:
-            with _single_blas_thread():
+            with single_blas_thread():
                 theta = self._optimise(rows, scale, penalizer)
             if theta is not None:
                 break
@@ -213,22 +213,24 @@ def _unscale(model: str, scaled: np.ndarray, scale: float) -> np.ndarray:
 def p_alive(
     model: str, params: np.ndarray, x: np.ndarray, tx: np.ndarray, age: np.ndarray
 ) -> np.ndarray:
-    """P(alive) by lifetimes' formulas. Pareto/NBD is evaluated on time scaled to [0, 1]
+    """P(alive) by the model's formula. Pareto/NBD is evaluated on time scaled to [0, 1]
     (the probability does not depend on the unit), where its hypergeometric terms stay finite."""
     spec = MODEL_SPECS[model]
-    instance = spec.lifetimes_fitter(_lifetimes())()
     scale = 1.0
     if spec.p_alive_on_unit_time:
         scale = 1.0 / max(float(np.max(age, initial=1.0)), 1e-12)
     scaled = params.astype(float).copy()
     scaled[list(spec.time_parameters)] *= scale
-    instance.params_ = pd.Series(scaled, index=spec.parameter_names)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        values = instance.conditional_probability_alive(
-            np.asarray(x, dtype=float), np.asarray(tx) * scale, np.asarray(age) * scale
+        values = spec.p_alive(
+            scaled,
+            np.asarray(x, dtype=float),
+            np.asarray(tx, dtype=float) * scale,
+            np.asarray(age, dtype=float) * scale,
         )
-    return np.clip(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0), 0.0, 1.0)
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    return np.clip(np.nan_to_num(values, nan=0.0), 0.0, 1.0)
 
 
 def alive_purchases(

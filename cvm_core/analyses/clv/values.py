@@ -11,7 +11,7 @@ import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.clv import tiers as tiering
-from cvm_core.analyses.clv.backend import _single_blas_thread
+from cvm_core.analyses.clv.backend import single_blas_thread
 from cvm_core.analyses.clv.fit import CLVFit
 from cvm_core.analyses.clv.histories import HistoryRows, collapse_histories
 from cvm_core.analyses.clv.spend_model import SpendModel
@@ -110,7 +110,7 @@ def predict_customer_value(
     if len(rows.inverse) != len(summary):
         raise ValidationError("The customer histories do not belong to this customer summary.")
     params = model._params()
-    with _single_blas_thread():
+    with single_blas_thread():
         alive_rows = p_alive(model.model, params, rows.frequency, rows.recency, rows.T)
         discounted_rows, total_rows = discounted_alive_purchases(
             model.model, params, rows.frequency, rows.T, horizon_months, discount_rate, unit

@@ -9,7 +9,6 @@ and :mod:`~cvm_core.analyses.clv.transaction_model` and calls only what is decla
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -45,8 +44,12 @@ class ModelSpec:
     p_alive_on_unit_time: ClassVar[bool] = False
 
     @classmethod
-    def lifetimes_fitter(cls, lifetimes: ModuleType) -> type:
-        """The lifetimes fitter whose P(alive) formula this model uses."""
+    def p_alive(
+        cls, params: np.ndarray, x: np.ndarray, tx: np.ndarray, age: np.ndarray
+    ) -> np.ndarray:
+        """Probability that a customer with history (x, t_x, T) is still alive: the same formula
+        lifetimes uses for this model (tests compare them), computed here so that a run does not
+        import lifetimes (about 0.8 s of a command-line run's start)."""
         raise NotImplementedError
 
     @classmethod

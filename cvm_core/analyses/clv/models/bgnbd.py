@@ -3,11 +3,10 @@ to leave after each repeat purchase. The default model."""
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-from scipy.special import digamma, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln, hyp2f1
 
 from cvm_core.analyses.clv.models.base import ModelSpec
 
@@ -23,8 +22,15 @@ class BGNBD(ModelSpec):
     """MBG/NBD: customers may also leave right after their first purchase."""
 
     @classmethod
-    def lifetimes_fitter(cls, lifetimes: ModuleType) -> type:
-        return lifetimes.BetaGeoFitter
+    def p_alive(cls, params, x, tx, age) -> np.ndarray:
+        """Fader, Hardie & Lee's note 021: 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)) for
+        repeat buyers, 1 for one-time buyers (BG/NBD lets customers leave only after a repeat
+        purchase)."""
+        r, alpha, a, b = params
+        log_odds = (r + x) * np.log((alpha + age) / (alpha + tx)) + np.log(
+            a / (b + np.maximum(x, 1) - 1)
+        )
+        return np.where(x == 0, 1.0, expit(-log_odds))
 
     @classmethod
     def loglik_and_gradient(cls, params: np.ndarray, d: _Scaled) -> tuple[float, np.ndarray]:

@@ -3,8 +3,6 @@ after the first purchase, so one-time buyers are not all assumed alive."""
 
 from __future__ import annotations
 
-from types import ModuleType
-
 import numpy as np
 
 from cvm_core.analyses.clv.models.bgnbd import BGNBD
@@ -16,8 +14,10 @@ class MBGNBD(BGNBD):
     modified = True
 
     @classmethod
-    def lifetimes_fitter(cls, lifetimes: ModuleType) -> type:
-        return lifetimes.ModifiedBetaGeoFitter
+    def p_alive(cls, params, x, tx, age) -> np.ndarray:
+        """Batislam et al. (2007), appendix A eq. (5): one-time buyers may have left too."""
+        r, alpha, a, b = params
+        return 1.0 / (1.0 + (a / (b + x)) * ((alpha + age) / (alpha + tx)) ** (r + x))
 
     @classmethod
     def population_share_alive(cls, params: np.ndarray) -> float:
