@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.intake import summary
 from cvm_core.intake.dataset import Dataset, summary_in_unit
 from ui import session, state
@@ -102,6 +103,15 @@ def customer_summary(dataset: Dataset) -> pd.DataFrame:
     if not dataset.has_transactions:
         return summary_in_unit(dataset.summary, dataset.summary_info.unit, unit())
     return _cached_summary(dataset, dataset.fingerprint, unit(), observation_end(dataset).date())
+
+
+def analysis_inputs(dataset: Dataset) -> AnalysisInputs:
+    """What every analysis's ``run`` reads, with the sidebar's unit, observation end and currency
+    and the one customer summary above."""
+    return AnalysisInputs(
+        dataset.transactions, customer_summary(dataset), observation_end(dataset), unit(),
+        dataset.customers, dataset.cost_to_serve, currency(dataset),
+    )  # fmt: skip
 
 
 def set_dataset(dataset: Dataset) -> None:

@@ -27,9 +27,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cvm_core.analyses.scorecard import build, presenting, specs
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
+from cvm_core.analyses.scorecard import presenting, specs
+from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import deck, report, workbook, workspace
@@ -263,35 +265,19 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
         return inputs.scorecard
     if not inputs.dataset.has_transactions:
         return None
-    ds, end, summary = inputs.dataset, inputs.end, inputs.summary
-    tx = ds.transactions[ds.transactions["date"] <= end]
-    pnl = (
-        inputs.pnl
-        if inputs.pnl is not None
-        else scorecard_defaults.default_pnl(summary, ds.transactions, ds.cost_to_serve, end)
-    )
-    clv = inputs.clv
-    if clv is None:
-        try:
-            clv = scorecard_defaults.default_clv(ds.transactions, summary, inputs.unit, end)
-        except CvmError:
-            clv = None
-    segments = (
-        inputs.segments["rfm_segment"]
-        if inputs.segments is not None
-        else scorecard_defaults.default_segments(summary, end)
-    )
-    retention = inputs.retention
-    annual = (
-        retention.annual_retention
-        if retention is not None
-        else scorecard_defaults.default_retention(tx, summary, ds.customers, end)
-    )
-    models = scorecard_inputs.ModelInputs(pnl, clv, segments, annual)
-    return build.build_scorecard(
-        ds.transactions, summary, ds.customers, models, inputs.scorecard_settings,
-        observation_end=end, currency=inputs.currency,
+    ds = inputs.dataset
+    analysis_inputs = AnalysisInputs(
+        ds.transactions, inputs.summary, inputs.end, inputs.unit, ds.customers, ds.cost_to_serve,
+        inputs.currency,
     )  # fmt: skip
+    known = scorecard_inputs.ModelInputs(
+        inputs.pnl,
+        inputs.clv,
+        inputs.segments["rfm_segment"] if inputs.segments is not None else None,
+        inputs.retention.annual_retention if inputs.retention is not None else None,
+    )
+    models, _ = scorecard_defaults.complete_models(analysis_inputs, known)
+    return scorecard_run.run(analysis_inputs, inputs.scorecard_settings, models)
 
 
 def deck_bytes(inputs: ExportInputs) -> bytes:

@@ -15,11 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import charts, takeaways
 from cvm_core.analyses.retention import defaults as retention_defaults
 from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.analyses.retention import lists as retention_lists
+from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention import slides as retention_slides
 from cvm_core.analyses.retention.cohorts import PERIODS
 from cvm_core.errors import CvmError
@@ -91,10 +93,7 @@ def _frame_key(frame: pd.DataFrame | None, memo: str) -> str:
 
 @st.cache_resource(max_entries=4, show_spinner="Analysing retention…")
 def _analyse(
-    _dataset: Dataset,
-    _summary: pd.DataFrame,
-    _clv: pd.DataFrame | None,
-    _segments: pd.DataFrame | None,
+    _inputs: AnalysisInputs,
     fingerprint: str,
     unit: str,
     end: dt.date,
@@ -103,10 +102,7 @@ def _analyse(
 ) -> retention_analysis.RetentionResult:
     # Cached as a resource: shared, not copied per rerun (a copy of the per-customer tables
     # would cost more than a slider move may); nothing on the page mutates the result.
-    return retention_analysis.analyse_retention(
-        _dataset.transactions, _summary, settings, _dataset.customers, _clv, pd.Timestamp(end),
-        _segments,
-    )  # fmt: skip
+    return retention_run.run(_inputs, settings)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -127,15 +123,17 @@ def analyse(
     """The page's analysis in two cached stages: the heavy one keyed on the period and the churn
     rule only, so the quick settings (survival grouping, lists, discount rate) redo only their
     own small part."""
-    summary = data.customer_summary(dataset)
     segments = segments_frame(dataset)
+    inputs = data.analysis_inputs(dataset).with_results(clv=clv, segments=segments)
     heavy = retention_analysis.RetentionSettings(period=settings.period, rule=settings.rule)
     other_pages = (_frame_key(clv, CLV_KEY_MEMO), _frame_key(segments, SEGMENTS_KEY_MEMO))
-    end = data.observation_end(dataset).date()
-    key = (dataset.fingerprint, data.unit(), end, heavy, other_pages)
+    end = inputs.observation_end.date()
+    key = (dataset.fingerprint, inputs.unit, end, heavy, other_pages)
     try:
-        base = _analyse(dataset, summary, clv, segments, *key)
-        return base if settings == heavy else _revise(base, dataset, summary, clv, key, settings)
+        base = _analyse(inputs, *key)
+        if settings == heavy:
+            return base
+        return _revise(base, dataset, inputs.summary, clv, key, settings)
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()

@@ -21,10 +21,11 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.analyses.clv.scenario import Treatment
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.profitability import whatif
 from cvm_core.analyses.scorecard import (
-    build,
     charts,
     formats,
     pnl_measures,
@@ -35,6 +36,7 @@ from cvm_core.analyses.scorecard import (
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import periods as scorecard_periods
+from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
@@ -90,39 +92,28 @@ def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
 
 @st.cache_resource(max_entries=4, show_spinner="Costing every customer with the default rates…")
 def _default_pnl(
-    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
+    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> profitability.CustomerPnL:
-    return profitability.customer_pnl(
-        _summary, _dataset.transactions, cost_to_serve=_dataset.cost_to_serve, observation_end=pd.Timestamp(end)
-    )  # fmt: skip
+    return profitability_run.run(_inputs).result
 
 
 @st.cache_resource(max_entries=4, show_spinner="Fitting the CLV model with default settings…")
 def _default_clv(
-    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
+    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.DataFrame | None, str]:
     try:
-        return scorecard_defaults.default_clv(
-            _dataset.transactions, _summary, unit, pd.Timestamp(end)
-        ), ""
+        return scorecard_defaults.default_clv(_inputs), ""
     except CvmError as error:
         return None, str(error)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Scoring RFM segments and retention…")
 def _default_segments_retention(
-    _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, unit: str, end: dt.date
+    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.Series | None, float | None, str]:
     try:
-        segments = scorecard_defaults.default_segments(_summary, pd.Timestamp(end))
-        tx = _dataset.transactions[_dataset.transactions["date"] <= pd.Timestamp(end)]
-        return (
-            segments,
-            scorecard_defaults.default_retention(
-                tx, _summary, _dataset.customers, pd.Timestamp(end)
-            ),
-            "",
-        )
+        segments = scorecard_defaults.default_segments(_inputs)
+        return segments, scorecard_defaults.default_retention(_inputs), ""
     except CvmError as error:
         return None, None, str(error)
 
@@ -131,14 +122,8 @@ def models(
     dataset: Dataset,
 ) -> tuple[scorecard_inputs.ModelInputs, profitability.CustomerPnL, dict[str, str]]:
     """The other pages' results for this dataset, or their defaults; plus what fell back and why."""
-    summary = data.customer_summary(dataset)
-    args = (
-        dataset,
-        summary,
-        dataset.fingerprint,
-        data.unit(),
-        data.observation_end(dataset).date(),
-    )
+    inputs = data.analysis_inputs(dataset)
+    args = (inputs, dataset.fingerprint, inputs.unit, inputs.observation_end.date())
     defaults, sources = {}, {}
     pnl_result = _default_pnl(*args)
     pnl = session.read(session.WHALE_PNL, dataset)
@@ -159,8 +144,8 @@ def models(
             annual, defaults["retention"] = default_annual, message
     for name, (_, title, default) in PAGES.items():
         sources[name] = f"{title} page" if name not in defaults else default
-    inputs = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
-    return inputs, pnl_result, defaults
+    known = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
+    return known, pnl_result, defaults
 
 
 def scenarios(
@@ -212,12 +197,10 @@ def _digest(*parts: object) -> str:
 
 @st.cache_data(max_entries=16, show_spinner="Scoring the period…")
 def _build(
-    _dataset: Dataset, _summary: pd.DataFrame, _inputs: scorecard_inputs.ModelInputs, _scenarios: scorecard_inputs.Scenarios,
+    _inputs: AnalysisInputs, _models: scorecard_inputs.ModelInputs, _scenarios: scorecard_inputs.Scenarios,
     key: str, settings: scorecard_inputs.ScorecardSettings, end: dt.date, currency: str,
 ) -> scorecard_inputs.Scorecard:  # fmt: skip
-    return build.build_scorecard(
-        _dataset.transactions, _summary, _dataset.customers, _inputs, settings, _scenarios, pd.Timestamp(end), currency
-    )  # fmt: skip
+    return scorecard_run.run(_inputs, settings, _models, _scenarios)
 
 
 def scorecard(
@@ -232,8 +215,8 @@ def scorecard(
         inputs.sources, what_if.whale_pnl, what_if.whale_label, what_if.clv_incremental, what_if.clv_label,
     )  # fmt: skip
     end = data.observation_end(dataset).date()
-    summary = data.customer_summary(dataset)
-    result = _build(dataset, summary, inputs, what_if, key, settings, end, data.currency(dataset))
+    analysis_inputs = data.analysis_inputs(dataset)
+    result = _build(analysis_inputs, inputs, what_if, key, settings, end, analysis_inputs.currency)
     session.publish(session.SCORECARD, dataset, result)
     return result, defaults
 

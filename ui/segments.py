@@ -9,11 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.segments import affinity, campaigns, charts, defaults, takeaways
 from cvm_core.analyses.segments import analysis as segments_analysis
 from cvm_core.analyses.segments import clustering as segments_clustering
 from cvm_core.analyses.segments import contribution as segments_contribution
 from cvm_core.analyses.segments import rfm as core
+from cvm_core.analyses.segments import run as segments_run
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
@@ -114,34 +116,24 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _analyse(
-    _dataset: Dataset,
-    _summary: pd.DataFrame,
+    _inputs: AnalysisInputs,
     fingerprint: str,
     unit: str,
     end: dt.date,
     settings: segments_analysis.SegmentSettings,
 ) -> segments_analysis.SegmentAnalysis:
-    return segments_analysis.analyse_segments(
-        _summary,
-        _dataset.transactions,
-        _dataset.customers,
-        _dataset.cost_to_serve,
-        settings,
-        pd.Timestamp(end),
-    )
+    return segments_run.run(_inputs, settings)
 
 
 def analyse(
     dataset: Dataset, settings: segments_analysis.SegmentSettings
 ) -> segments_analysis.SegmentAnalysis:
     """Run (or fetch) the analysis; stop the page with a message if the data cannot be segmented."""
-    summary = data.customer_summary(dataset)
-    end = data.observation_end(dataset)
+    inputs = data.analysis_inputs(dataset)
+    end = inputs.observation_end.date()
     try:
         with st.spinner("Scoring, clustering and pairing categories…"):
-            result = _analyse(
-                dataset, summary, dataset.fingerprint, data.unit(), end.date(), settings
-            )
+            result = _analyse(inputs, dataset.fingerprint, inputs.unit, end, settings)
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()

@@ -9,18 +9,20 @@ section, and it only does vectorised arithmetic on the cached P&L.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import analysis as profitability_analysis
 from cvm_core.analyses.profitability import charts, drilldown, takeaways
 from cvm_core.analyses.profitability import drivers as profitability_drivers
 from cvm_core.analyses.profitability import pnl as profitability
+from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.profitability import slides as profitability_slides
+from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
@@ -36,27 +38,6 @@ ORDER_SIZE = "Order size (average order value)"
 
 
 # --- cost model ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CostModel:
-    """The page's settings for the P&L: hashable, so it can key the cache."""
-
-    activities: tuple[tuple, ...]
-    small_order_threshold: float
-    gross_margin: float
-
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            list(self.activities), columns=list(profitability_activities.ACTIVITY_COLUMNS)
-        ).astype({c: float for c in ("cost_per_unit", "minutes_per_unit", "cost_per_minute")})
-
-
-def _rows(table: pd.DataFrame) -> tuple[tuple, ...]:
-    clean = table[list(profitability_activities.ACTIVITY_COLUMNS)].astype(object)
-    return tuple(
-        tuple(None if pd.isna(v) else v for v in row) for row in clean.itertuples(index=False)
-    )
 
 
 def _key(name: str, dataset: Dataset) -> str:
@@ -169,7 +150,8 @@ def cost_model_form(dataset: Dataset) -> CostModel:
     downloads.csv_and_excel(
         frame, "activity_table", "whale.activities.dl", "Save the activity table"
     )
-    return CostModel(_rows(table), float(threshold), margin / 100)
+    settings = profitability_activities.CostModelSettings(float(threshold), margin / 100)
+    return CostModel.from_table(table, settings)
 
 
 # --- the cached analysis -------------------------------------------------------------------------
@@ -177,29 +159,22 @@ def cost_model_form(dataset: Dataset) -> CostModel:
 
 @st.cache_resource(max_entries=6, show_spinner="Costing every customer's activities…")
 def _analysis(
-    _dataset: Dataset,
-    _summary: pd.DataFrame,
+    _inputs: AnalysisInputs,
     fingerprint: str,
     unit: str,
     end: dt.date,
     model: CostModel,
     currency: str,
 ) -> profitability_analysis.WhaleAnalysis:
-    return profitability_analysis.analyse(
-        _summary, _dataset.transactions, model.frame(), _dataset.cost_to_serve,
-        model.small_order_threshold, model.gross_margin, pd.Timestamp(end), currency,
-    )  # fmt: skip
+    return profitability_run.run(_inputs, model)
 
 
 def analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
     """The cached P&L and whale curve; also published for the Scorecard (session.WHALE_PNL)."""
-    summary = data.customer_summary(dataset)
-    end = data.observation_end(dataset).date()
-    result = _analysis(
-        dataset, summary, dataset.fingerprint, data.unit(), end, model, data.currency(dataset)
-    )
-    columns = ["revenue", "returns", "cogs", "cost_to_serve", "profit"]
-    session.publish(session.WHALE_PNL, dataset, result.result.pnl[columns])
+    inputs = data.analysis_inputs(dataset)
+    end = inputs.observation_end.date()
+    result = _analysis(inputs, dataset.fingerprint, inputs.unit, end, model, inputs.currency)
+    session.publish(session.WHALE_PNL, dataset, profitability_run.shared_pnl(result))
     return result
 
 

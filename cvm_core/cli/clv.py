@@ -12,9 +12,9 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
-from cvm_core.intake.summary import customer_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,23 +60,18 @@ def _calibration_end(
 
 def run(args: argparse.Namespace) -> dict:
     dataset = load_from_args(args)
-    tx = dataset.transactions
-    end = pd.Timestamp(args.observation_end) if args.observation_end else dataset.observation_end
-    settings = clv.FitSettings(
+    inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    fit_settings = clv.FitSettings(
         model=args.model,
-        unit=args.unit,
-        calibration_end=_calibration_end(args.calibration_end, tx, end),
-        observation_end=end,
+        calibration_end=_calibration_end(
+            args.calibration_end, dataset.transactions, inputs.observation_end
+        ),
         compare=not args.no_compare,
     )
     margin = None if args.margin is None else args.margin / 100  # None: as the page defaults
-    fit, values = clv_run.run(
-        tx,
-        customer_summary(tx, args.unit, end),
-        settings,
-        clv_values.ValueSettings(args.horizon_months, args.discount_rate / 100, margin),
-    )
-    return _report(dataset.name, fit, values)
+    value_settings = clv_values.ValueSettings(args.horizon_months, args.discount_rate / 100, margin)
+    result = clv_run.run(inputs, clv_run.CLVSettings(fit_settings, value_settings))
+    return _report(dataset.name, result.fit, result.values)
 
 
 def _number(value: float | None, digits: int = 6) -> float | None:

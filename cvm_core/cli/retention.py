@@ -7,12 +7,13 @@ import math
 
 import pandas as pd
 
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import analysis
 from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.analyses.retention import lists as retention_lists
+from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention.cohorts import DEFAULT_PERIOD, PERIODS
 from cvm_core.cli.inputs import load_from_args
-from cvm_core.intake.summary import customer_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +47,8 @@ def _share(value: float) -> float | None:
 
 def run(args: argparse.Namespace) -> dict:
     dataset = load_from_args(args)
-    end = dataset.observation_end
-    summary = customer_summary(dataset.transactions, args.unit, end)
+    inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    end = inputs.observation_end
     gaps = retention_gaps.gap_profile(dataset.transactions, end)
     window = args.churn_days or gaps.suggested_window_days
     settings = analysis.RetentionSettings(
@@ -58,9 +59,7 @@ def run(args: argparse.Namespace) -> dict:
             top_share=args.top_share, overdue_factor=args.overdue_factor
         ),
     )
-    result = analysis.analyse_retention(
-        dataset.transactions, summary, settings, dataset.customers, None, end
-    )
+    result = retention_run.run(inputs, settings)
     return {
         "dataset": dataset.name,
         "observation_end": end.strftime("%Y-%m-%d"),

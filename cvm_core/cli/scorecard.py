@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
-from cvm_core.analyses.scorecard import build, inputs, presenting, specs
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
+from cvm_core.analyses.scorecard import inputs, presenting, specs
+from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
-from cvm_core.intake.summary import customer_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,42 +50,18 @@ def _pairs(items: list[str], flag: str) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def _models(dataset, summary: pd.DataFrame, unit: str, end) -> tuple[inputs.ModelInputs, list]:
-    """The other pages' models at their defaults; a model the data cannot support is left out."""
-    tx = dataset.transactions[dataset.transactions["date"] <= end]
-    notes, sources = [], []
-    pnl = scorecard_defaults.default_pnl(summary, tx, dataset.cost_to_serve, end)
-    sources.append(("pnl", scorecard_defaults.DEFAULT_SOURCE))
-    try:
-        clv = scorecard_defaults.default_clv(tx, summary, unit, end)
-        sources.append(("clv", scorecard_defaults.DEFAULT_SOURCE))
-    except CvmError as error:
-        clv = None
-        notes.append(f"CLV measures left out: {error}")
-    segments = scorecard_defaults.default_segments(summary, end)
-    annual = scorecard_defaults.default_retention(tx, summary, dataset.customers, end)
-    sources += [
-        ("segments", scorecard_defaults.DEFAULT_SOURCE),
-        ("retention", scorecard_defaults.DEFAULT_SOURCE),
-    ]
-    return inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources)), notes
-
-
 def run(args: argparse.Namespace) -> dict:
     dataset = load_from_args(args)
-    end = pd.Timestamp(args.observation_end or dataset.observation_end)
-    summary = customer_summary(dataset.transactions, args.unit, end)
-    models, notes = _models(dataset, summary, args.unit, end)
+    analysis_inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    # The other analyses at their defaults; a model the data cannot support is left out.
+    models, notes = scorecard_defaults.complete_models(analysis_inputs)
     settings = inputs.ScorecardSettings(
         frequency=args.period_length,
         period=args.period,
         targets=_pairs(args.target, "--target"),
         typed=_pairs(args.value, "--value"),
     )
-    result = build.build_scorecard(
-        dataset.transactions, summary, dataset.customers, models, settings,
-        observation_end=end, currency=dataset.currency,
-    )  # fmt: skip
+    result = scorecard_run.run(analysis_inputs, settings, models)
     out = {"dataset": dataset.name, **presenting.as_dict(result)}
-    out["notes"] = notes + out["notes"]
+    out["notes"] = list(notes) + out["notes"]
     return out

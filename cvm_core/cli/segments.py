@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.segments import affinity, analysis, clustering, defaults
 from cvm_core.analyses.segments import rfm as core
+from cvm_core.analyses.segments import run as segments_run
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import ValidationError
-from cvm_core.intake.summary import customer_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -142,16 +143,14 @@ def _affinity(result: analysis.SegmentAnalysis, top: int) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     dataset = load_from_args(args)
-    end = pd.Timestamp(args.observation_end) if args.observation_end else dataset.observation_end
-    summary = customer_summary(dataset.transactions, args.unit, end)
+    inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    summary, end = inputs.summary, inputs.observation_end
     settings = analysis.SegmentSettings(
         frequency=args.frequency, n_clusters=args.k, cluster_attributes=tuple(args.attribute)
     )
     if args.segment_map is not None:
         settings = dataclasses.replace(settings, grid=read_segment_map(args.segment_map))
-    result = analysis.analyse_segments(
-        summary, dataset.transactions, dataset.customers, dataset.cost_to_serve, settings, end
-    )
+    result = segments_run.run(inputs, settings)
     return {
         "dataset": dataset.name,
         "currency": dataset.currency,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import activities as profitability_activities
-from cvm_core.analyses.profitability import analysis as profitability_analysis
+from cvm_core.analyses.profitability import run as profitability_run
+from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
-from cvm_core.intake.summary import customer_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,17 +49,10 @@ def run(args: argparse.Namespace) -> dict:
         activities = profitability_activities.read_activity_table(
             args.activities.read_bytes(), args.activities.name
         )
-    summary = customer_summary(dataset.transactions, args.unit, args.observation_end)
-    analysis = profitability_analysis.analyse(
-        summary,
-        dataset.transactions,
-        activities,
-        dataset.cost_to_serve,
-        small_order_threshold=args.small_order,
-        gross_margin=args.margin / 100,
-        observation_end=args.observation_end,
-        currency=dataset.currency,
-    )
+    inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    settings = profitability_activities.CostModelSettings(args.small_order, args.margin / 100)
+    rows = None if activities is None else CostModel.from_table(activities, settings).activities
+    analysis = profitability_run.run(inputs, CostModel(rows, settings))
     s = analysis.curve.summary
     result = analysis.result
     totals = result.reconciliation()

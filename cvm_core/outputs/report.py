@@ -11,6 +11,7 @@ Settings come from a saved workspace (:mod:`cvm_core.outputs.workspace`) by thei
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,17 +23,21 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.slides import pyramid_slide
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.overview.slides import MONTHLY_TITLE, monthly_slide
 from cvm_core.analyses.profitability import activities as profitability_activities
-from cvm_core.analyses.profitability import analysis as profitability_analysis
+from cvm_core.analyses.profitability import run as profitability_run
+from cvm_core.analyses.profitability.activities import CostModelSettings
+from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.profitability.slides import WHALE_TITLE, whale_slide
-from cvm_core.analyses.retention import analysis as retention_analysis
+from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention.slides import churn_period_slide
-from cvm_core.analyses.scorecard import build, inputs
-from cvm_core.analyses.segments import rfm as segments
+from cvm_core.analyses.scorecard import defaults as scorecard_defaults
+from cvm_core.analyses.scorecard import inputs as scorecard_inputs
+from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from cvm_core.intake.summary import customer_summary, monthly_activity
+from cvm_core.intake.summary import monthly_activity
 from cvm_core.outputs import workspace_settings
 from cvm_core.slides import ChartSlide
 
@@ -66,11 +71,8 @@ def key_chart_slides(
     if MONTHLY_TITLE.lower() not in skip_titles:
         slides.append(overview_slide(dataset, currency))
     if WHALE_TITLE.lower() not in skip_titles:
-        summary = customer_summary(dataset.transactions, unit, observation_end)
-        analysis = profitability_analysis.analyse(
-            summary, dataset.transactions, None, dataset.cost_to_serve,
-            observation_end=observation_end, currency=currency,
-        )  # fmt: skip
+        inputs = AnalysisInputs.of(dataset, unit, observation_end)
+        analysis = profitability_run.run(dataclasses.replace(inputs, currency=currency))
         slide = whale_slide(analysis, currency)
         slides.append(ChartSlide(DEFAULT_RATES_WHALE_TITLE, slide.takeaway, slide.chart))
     return slides
@@ -91,7 +93,9 @@ class ReportSettings:
     gross_margin: float = profitability_activities.DEFAULT_GROSS_MARGIN
     clv_model: str = constants.DEFAULT_MODEL
     value: clv_values.ValueSettings = field(default_factory=clv_values.ValueSettings)
-    scorecard: inputs.ScorecardSettings = field(default_factory=inputs.ScorecardSettings)
+    scorecard: scorecard_inputs.ScorecardSettings = field(
+        default_factory=scorecard_inputs.ScorecardSettings
+    )
 
     @classmethod
     def from_workspace(cls, settings: Mapping[str, Any], **overrides) -> ReportSettings:
@@ -115,6 +119,17 @@ class ReportSettings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def cost_model(self) -> CostModel:
+        """The profitability analysis's settings (None activities: the default rates)."""
+        cost = CostModelSettings(self.small_order_threshold, self.gross_margin)
+        if self.activities is None:
+            return CostModel(None, cost)
+        return CostModel.from_table(self.activities, cost)
+
+    def clv_settings(self) -> clv_run.CLVSettings:
+        """The CLV analysis's settings: the chosen model on every customer (no holdout)."""
+        return clv_run.CLVSettings(clv.FitSettings(self.clv_model, compare=False), self.value)
+
 
 # --- the whole report --------------------------------------------------------------------------
 
@@ -128,7 +143,7 @@ class Report:
     clv: pd.DataFrame | None
     pnl: pd.DataFrame | None
     retention: Any
-    scorecard: inputs.Scorecard | None
+    scorecard: scorecard_inputs.Scorecard | None
     charts: list[ChartSlide]
     currency: str
     notes: tuple[str, ...] = ()
@@ -144,72 +159,61 @@ def build_report(
     """
     say = progress or (lambda _: None)
     currency = settings.currency or dataset.currency
-    end = settings.observation_end
-    tx = dataset.transactions
-    summary = customer_summary(tx, settings.unit, end)
+    inputs = dataclasses.replace(
+        AnalysisInputs.of(dataset, settings.unit, settings.observation_end), currency=currency
+    )
     notes: list[str] = []
     charts = [overview_slide(dataset, currency)]
     say("segments")
-    rfm = segments.rfm_scores(summary, end).table[["rfm_segment"]]
+    rfm = scorecard_defaults.default_segments(inputs).to_frame()
     say("customer P&L and whale curve")
-    analysis = profitability_analysis.analyse(
-        summary, tx, settings.activities, dataset.cost_to_serve, settings.small_order_threshold,
-        settings.gross_margin, end, currency,
-    )  # fmt: skip
-    pnl = analysis.result.pnl[["revenue", "returns", "cogs", "cost_to_serve", "profit"]]
+    analysis = profitability_run.run(inputs, settings.cost_model())
+    pnl = profitability_run.shared_pnl(analysis)
     charts.append(whale_slide(analysis, currency))
     say("customer lifetime value")
-    values = _clv(dataset, summary, settings, notes)
+    values = _clv(inputs, settings, notes)
     if values is not None:
         charts.append(pyramid_slide(values.tiers))
     say("retention")
-    retention = _retention(dataset, summary, values, end, notes)
+    clv_frame = values.customers if values is not None else None
+    retention = _retention(inputs.with_results(clv=clv_frame), notes)
     if retention is not None and not retention.churn_by_period.empty:
         period = retention.settings.period
         charts.append(churn_period_slide(retention.churn_by_period, period))
     say("scorecard")
-    clv_frame = values.customers if values is not None else None
-    card = _scorecard(dataset, summary, settings, currency, rfm, pnl, clv_frame, retention, notes)
-    return Report(summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes))
-
-
-def _clv(dataset, summary, settings: ReportSettings, notes: list[str]):
-    try:
-        fit_settings = clv.FitSettings(
-            settings.clv_model, settings.unit, None, settings.observation_end, False
-        )
-        return clv_run.run(dataset.transactions, summary, fit_settings, settings.value)[1]
-    except CvmError as error:
-        notes.append(f"CLV left out: {error}")
-        return None
-
-
-def _retention(dataset, summary, values, end, notes: list[str]):
-    try:
-        clv_frame = values.customers if values is not None else None
-        return retention_analysis.analyse_retention(
-            dataset.transactions, summary, customers=dataset.customers, clv=clv_frame,
-            observation_end=end,
-        )  # fmt: skip
-    except CvmError as error:
-        notes.append(f"Retention left out: {error}")
-        return None
-
-
-def _scorecard(dataset, summary, settings, currency, rfm, pnl, clv_frame, retention, notes):
-    models = inputs.ModelInputs(
+    models = scorecard_inputs.ModelInputs(
         pnl=pnl,
         clv=clv_frame,
         segments=rfm["rfm_segment"],
         annual_retention=retention.annual_retention if retention is not None else None,
         sources=(("pnl", "report settings"), ("clv", "report settings")),
     )
+    card = _scorecard(inputs, settings, models, notes)
+    return Report(
+        inputs.summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes)
+    )
+
+
+def _clv(inputs: AnalysisInputs, settings: ReportSettings, notes: list[str]):
     try:
-        return build.build_scorecard(
-            dataset.transactions, summary, dataset.customers, models,
-            settings.scorecard, observation_end=settings.observation_end,
-            currency=currency,
-        )  # fmt: skip
+        return clv_run.run(inputs, settings.clv_settings()).values
+    except CvmError as error:
+        notes.append(f"CLV left out: {error}")
+        return None
+
+
+def _retention(inputs: AnalysisInputs, notes: list[str]):
+    try:
+        return retention_run.run(inputs)
+    except CvmError as error:
+        notes.append(f"Retention left out: {error}")
+        return None
+
+
+def _scorecard(inputs, settings: ReportSettings, models, notes: list[str]):
+    # Every model the scorecard reads ran above, with the report's settings: nothing to default.
+    try:
+        return scorecard_run.run(inputs, settings.scorecard, models)
     except CvmError as error:
         notes.append(f"Scorecard left out: {error}")
         return None

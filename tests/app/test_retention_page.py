@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import defaults as retention_defaults
 from cvm_core.analyses.retention import gaps
+from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention.cohorts import cohort_tables
 from cvm_core.intake import demo
 from cvm_core.intake.dataset import Dataset, build_dataset, dataset_from_frame, guess_sheet_roles
@@ -165,7 +166,7 @@ def test_without_data_the_page_points_to_upload():
 def test_quick_settings_do_not_redo_the_heavy_analysis(dataset, monkeypatch):
     """Grouping, list and discount settings only redo their own small part (two-stage cache)."""
     calls = {"analyse": 0, "revise": 0}
-    analyse, revise = retention_analysis.analyse_retention, retention_analysis.revise_retention
+    analyse, revise = retention_run.run, retention_analysis.revise_retention
 
     def counting(name, fn):
         def wrapper(*args, **kwargs):
@@ -174,7 +175,7 @@ def test_quick_settings_do_not_redo_the_heavy_analysis(dataset, monkeypatch):
 
         return wrapper
 
-    monkeypatch.setattr(retention_analysis, "analyse_retention", counting("analyse", analyse))
+    monkeypatch.setattr(retention_run, "run", counting("analyse", analyse))
     monkeypatch.setattr(retention_analysis, "revise_retention", counting("revise", revise))
     fresh = dataclasses.replace(dataset, fingerprint="ret-800-cache")  # nothing cached yet
     at = run_page(PAGE, fresh)

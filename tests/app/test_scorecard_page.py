@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import whatif_settings
-from cvm_core.analyses.scorecard import build, formats, inputs, specs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
+from cvm_core.analyses.scorecard import formats, inputs, specs
+from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.intake.dataset import Dataset, dataset_from_frame
-from cvm_core.intake.summary import customer_summary
 from tests.app.conftest import ROOT
 from tests.unit.test_scorecard import shop
 from ui import scorecard as view
@@ -43,17 +44,10 @@ def table(at: AppTest, perspective: str) -> pd.DataFrame:
 
 def expected(dataset: Dataset, **settings) -> inputs.Scorecard:
     """The page's defaults computed straight from the core."""
-    summary = customer_summary(dataset.transactions, "week", dataset.observation_end)
-    models = inputs.ModelInputs(
-        scorecard_defaults.default_pnl(summary, dataset.transactions, dataset.cost_to_serve),
-        scorecard_defaults.default_clv(dataset.transactions, summary, "week"),
-        scorecard_defaults.default_segments(summary),
-        scorecard_defaults.default_retention(dataset.transactions, summary, dataset.customers),
-    )
-    return build.build_scorecard(
-        dataset.transactions, summary, dataset.customers, models,
-        inputs.ScorecardSettings(**settings), currency=dataset.currency,
-    )  # fmt: skip
+    analysis_inputs = AnalysisInputs.of(dataset)
+    models, notes = scorecard_defaults.complete_models(analysis_inputs)
+    assert notes == ()  # every default model runs on these datasets
+    return scorecard_run.run(analysis_inputs, inputs.ScorecardSettings(**settings), models)
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +101,7 @@ def test_targets_and_typed_values_from_session_state(demo_dataset, demo_card):
 
 def test_other_pages_results_and_scenarios(demo_dataset, demo_card):
     fingerprint = demo_dataset.fingerprint
-    pnl = scorecard_defaults.default_pnl(
-        customer_summary(demo_dataset.transactions, "week"),
-        demo_dataset.transactions,
-        demo_dataset.cost_to_serve,
-    )
+    pnl = scorecard_defaults.default_pnl(AnalysisInputs.of(demo_dataset))
     stale = ("another dataset", pnl.assign(profit=0.0))
     fixes = whatif_settings.WhaleScenario(
         target=whatif_settings.TARGET_UNPROFITABLE, price_increase=0.05

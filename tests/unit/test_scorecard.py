@@ -29,6 +29,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.__main__ import main
+from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import (
     activity,
     defaults,
@@ -571,5 +572,6 @@ def test_default_retention_is_measured_to_the_observation_end():
     )
     end = pd.Timestamp("2024-06-30")
     summary = customer_summary(tx, "week", end)
-    assert defaults.default_retention(tx, summary, observation_end=end) == 0.0
-    assert defaults.default_retention(tx, customer_summary(tx, "week")) == 1.0
+    assert defaults.default_retention(AnalysisInputs(tx, summary, end)) == 0.0
+    last = tx["date"].max()
+    assert defaults.default_retention(AnalysisInputs(tx, customer_summary(tx, "week"), last)) == 1.0

@@ -1,32 +1,28 @@
-"""The other pages' results with their default settings, for when the user has not opened them."""
+"""The other analyses' results with their default settings, for when the user has not opened
+their pages: one place that completes the Scorecard's :class:`ModelInputs`, used by the page, the
+command line, the report and the exports alike."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
-# --- the other pages' models with default settings -----------------------------------------------
+from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.scorecard.inputs import ModelInputs
+from cvm_core.errors import CvmError
 
 DEFAULT_SOURCE = "default settings"
 
 
-def default_pnl(
-    summary: pd.DataFrame,
-    transactions: pd.DataFrame,
-    cost_to_serve: pd.DataFrame | None,
-    observation_end=None,
-) -> pd.DataFrame:
+def default_pnl(inputs: AnalysisInputs) -> pd.DataFrame:
     """The customer P&L with the default activity rates (what the Whale Curve page starts from)."""
-    from cvm_core.analyses.profitability import pnl as profitability
+    from cvm_core.analyses.profitability import run as profitability
 
-    result = profitability.customer_pnl(
-        summary, transactions, cost_to_serve=cost_to_serve, observation_end=observation_end
-    )
-    return result.pnl[["revenue", "returns", "cogs", "cost_to_serve", "profit"]]
+    return profitability.shared_pnl(profitability.run(inputs))
 
 
-def default_clv(
-    transactions: pd.DataFrame, summary: pd.DataFrame, unit: str, observation_end=None
-) -> pd.DataFrame:
+def default_clv(inputs: AnalysisInputs) -> pd.DataFrame:
     """CLV and tiers with the CLV page's default model and settings (no holdout, no comparison).
 
     Raises
@@ -36,29 +32,53 @@ def default_clv(
     """
     from cvm_core.analyses.clv import run as clv_run
     from cvm_core.analyses.clv.fit import FitSettings
-    from cvm_core.analyses.clv.values import ValueSettings
 
-    end = pd.Timestamp(observation_end) if observation_end is not None else None
-    fit_settings = FitSettings(unit=unit, observation_end=end, compare=False)
-    _, values = clv_run.run(transactions, summary, fit_settings, ValueSettings(margin=None))
-    return values.customers[["p_alive", "clv", "tier"]]
+    settings = clv_run.CLVSettings(fit=FitSettings(compare=False))
+    return clv_run.run(inputs, settings).values.customers[["p_alive", "clv", "tier"]]
 
 
-def default_segments(summary: pd.DataFrame, observation_end=None) -> pd.Series:
-    """RFM segment per customer with the Segments page's default grid."""
+def default_segments(inputs: AnalysisInputs) -> pd.Series:
+    """RFM segment per customer with the Segments page's default grid (RFM alone: the clusters
+    and baskets of the full analysis are not needed here)."""
     from cvm_core.analyses.segments import rfm as segments
 
-    return segments.rfm_scores(summary, observation_end).table["rfm_segment"]
+    return segments.rfm_scores(inputs.summary, inputs.observation_end).table["rfm_segment"]
 
 
-def default_retention(
-    transactions: pd.DataFrame, summary: pd.DataFrame, customers=None, observation_end=None
-) -> float | None:
+def default_retention(inputs: AnalysisInputs) -> float | None:
     """Annual retention with the Retention page's default settings, measured to the observation
     end (not to the last transaction before it, which may be days earlier)."""
-    from cvm_core.analyses.retention import analysis as retention_analysis
+    from cvm_core.analyses.retention import run as retention
 
-    result = retention_analysis.analyse_retention(
-        transactions, summary, customers=customers, observation_end=observation_end
-    )
-    return result.annual_retention
+    return retention.run(dataclasses.replace(inputs, clv=None, segments=None)).annual_retention
+
+
+def complete_models(
+    inputs: AnalysisInputs,
+    known: ModelInputs = ModelInputs(),  # noqa: B008 - frozen
+) -> tuple[ModelInputs, tuple[str, ...]]:
+    """``known`` with every missing result computed at its defaults, and the notes to show.
+
+    A result given in ``known`` keeps its source; a default one is marked
+    :data:`DEFAULT_SOURCE`. A CLV or retention model the data cannot support is left out with a
+    note.
+    """
+    sources = dict(known.sources)
+    notes: list[str] = []
+    pnl, clv, segments, annual = known.pnl, known.clv, known.segments, known.annual_retention
+    if pnl is None:
+        pnl, sources["pnl"] = default_pnl(inputs), DEFAULT_SOURCE
+    if clv is None:
+        try:
+            clv, sources["clv"] = default_clv(inputs), DEFAULT_SOURCE
+        except CvmError as error:
+            notes.append(f"CLV measures left out: {error}")
+    if segments is None:
+        segments, sources["segments"] = default_segments(inputs), DEFAULT_SOURCE
+    if annual is None:
+        try:
+            annual, sources["retention"] = default_retention(inputs), DEFAULT_SOURCE
+        except CvmError as error:
+            notes.append(f"Annual retention left out: {error}")
+    models = ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
+    return models, tuple(notes)

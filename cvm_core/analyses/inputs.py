@@ -1,0 +1,85 @@
+"""The data half of the Analysis contract: what every analysis's ``run(inputs, settings)`` reads.
+
+One :class:`AnalysisInputs` holds the dataset's tables, the one customer summary every analysis
+starts from (computed once, by :meth:`AnalysisInputs.of`), the observation end and time unit, and the
+per-customer results of other analyses that an analysis builds on (CLV for retention's at-risk
+list, segments for its breakdowns). Pages, the command line and the report build it the same
+way, so an analysis sees the same customers wherever it runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cvm_core.intake.summary import customer_summary
+
+if TYPE_CHECKING:
+    from cvm_core.intake.dataset import Dataset
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """Everything an analysis reads besides its settings.
+
+    Attributes
+    ----------
+    transactions : DataFrame
+        Canonical transactions (empty for a dataset that is only a customer summary).
+    summary : DataFrame
+        The customer summary in ``unit`` up to ``observation_end``
+        (:func:`cvm_core.intake.summary.customer_summary`).
+    observation_end : Timestamp
+    unit : {"day", "week", "month"}
+    customers, cost_to_serve : DataFrame, optional
+        The dataset's customer attributes and activity counts (see :class:`Dataset`).
+    currency : str
+    clv : DataFrame, optional
+        The CLV analysis's per-customer table (``CLVValues.customers``), where it has run.
+    segments : DataFrame, optional
+        The Segments analysis's per-customer membership (``SegmentAnalysis.membership``).
+    """
+
+    transactions: pd.DataFrame
+    summary: pd.DataFrame
+    observation_end: pd.Timestamp
+    unit: str = "week"
+    customers: pd.DataFrame | None = None
+    cost_to_serve: pd.DataFrame | None = None
+    currency: str = "EUR"
+    clv: pd.DataFrame | None = None
+    segments: pd.DataFrame | None = None
+
+    @classmethod
+    def of(
+        cls,
+        dataset: Dataset,
+        unit: str = "week",
+        observation_end: pd.Timestamp | str | None = None,
+        summary: pd.DataFrame | None = None,
+    ) -> AnalysisInputs:
+        """The inputs of ``dataset``, ending at ``observation_end`` (default: its last date).
+
+        ``summary`` is the customer summary when the caller already has it (a page's cache);
+        otherwise it is computed here, or, for a dataset that is only a customer summary, taken
+        from it (in its own unit).
+        """
+        end = pd.Timestamp(observation_end) if observation_end else dataset.observation_end
+        if summary is None and not dataset.has_transactions:
+            summary = dataset.summary
+            unit = dataset.summary_info.unit if dataset.summary_info else unit
+        if summary is None:
+            summary = customer_summary(dataset.transactions, unit, end)
+        return cls(
+            dataset.transactions, summary, end, unit, dataset.customers, dataset.cost_to_serve,
+            dataset.currency,
+        )  # fmt: skip
+
+    def with_results(
+        self, clv: pd.DataFrame | None = None, segments: pd.DataFrame | None = None
+    ) -> AnalysisInputs:
+        """The same inputs with other analyses' per-customer results added."""
+        return dataclasses.replace(self, clv=clv, segments=segments)
