@@ -1,14 +1,20 @@
-"""Every analysis by name, with its command-line entry.
+"""Every analysis by name: its one ``run`` function, the Settings classes a workspace stores for
+it, and its command-line entry.
 
-Today the command line builds its command table from :data:`ANALYSES`; the report, workbook and
-workspace are meant to loop over it too once every analysis has a ``run(dataset, settings)``
-(issue 12). Entries hold dotted module paths, not modules: reading the registry imports nothing
-heavy, so ``python -m cvm_core --help`` stays fast and a command imports only what it runs.
+The command line builds its command table from :data:`ANALYSES`, and the workspace format its
+``analyses.<name>.<part>`` sections (:data:`cvm_core.outputs.workspace_settings.PARTS`). Each
+``run`` takes :class:`cvm_core.analyses.inputs.AnalysisInputs` and its settings and returns its
+result; the pages, the command line, the report and the Scorecard's defaults call it and nothing
+else. Entries hold dotted paths ("module:name"), not objects: reading the registry imports
+nothing heavy, so ``python -m cvm_core --help`` stays fast and a command imports only what it
+runs; :func:`resolve` imports one when it is needed.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,25 @@ class AnalysisSpec:
         One paragraph for ``--help``: what the command prints.
     command_module : str
         Dotted path of the CLI module (``add_arguments(parser)``, ``run(args) -> dict``).
+    run : str
+        "module:function" of ``run(inputs, settings) -> result``.
+    settings : tuple of (part, "module:Class")
+        The Settings classes a workspace stores for this analysis, under
+        ``analyses.<name>.<part>``.
     """
 
     name: str
     command: str
     help: str
     command_module: str
+    run: str
+    settings: tuple[tuple[str, str], ...]
+
+
+def resolve(path: str) -> Any:
+    """The object a "module:name" path names (imports the module)."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 ANALYSES: tuple[AnalysisSpec, ...] = (
@@ -40,6 +59,8 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         help="Customer segments: RFM segment sizes and shares of revenue, k-means cluster "
         "profiles and the category pairs most often bought together.",
         command_module="cvm_core.cli.segments",
+        run="cvm_core.analyses.segments.run:run",
+        settings=(("settings", "cvm_core.analyses.segments.analysis:SegmentSettings"),),
     ),
     AnalysisSpec(
         name="profitability",
@@ -47,6 +68,11 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         help="Customer P&L with activity-based cost-to-serve: total profit, whale-curve peak, "
         "break-even point, share of unprofitable customers and cost-to-serve by activity.",
         command_module="cvm_core.cli.whale",
+        run="cvm_core.analyses.profitability.run:run",
+        settings=(
+            ("cost_model", "cvm_core.analyses.profitability.activities:CostModelSettings"),
+            ("what_if", "cvm_core.analyses.profitability.whatif_settings:WhaleScenario"),
+        ),
     ),
     AnalysisSpec(
         name="clv",
@@ -55,6 +81,11 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         "check them on the holdout, and print parameters, holdout errors, CLV and value-tier "
         "counts.",
         command_module="cvm_core.cli.clv",
+        run="cvm_core.analyses.clv.run:run",
+        settings=(
+            ("fit", "cvm_core.analyses.clv.fit:FitSettings"),
+            ("value", "cvm_core.analyses.clv.values:ValueSettings"),
+        ),
     ),
     AnalysisSpec(
         name="retention",
@@ -62,6 +93,12 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         help="Retention: cohort retention matrix, churn rate by period, median customer lifetime "
         "and the sizes of the at-risk and win-back lists.",
         command_module="cvm_core.cli.retention",
+        run="cvm_core.analyses.retention.run:run",
+        settings=(
+            ("rule", "cvm_core.analyses.retention.gaps:ChurnRule"),
+            ("lists", "cvm_core.analyses.retention.lists:ListSettings"),
+            ("settings", "cvm_core.analyses.retention.analysis:RetentionSettings"),
+        ),
     ),
     AnalysisSpec(
         name="scorecard",
@@ -70,5 +107,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         "month, the previous period, the change, and the status against targets given with "
         "--target.",
         command_module="cvm_core.cli.scorecard",
+        run="cvm_core.analyses.scorecard.run:run",
+        settings=(("settings", "cvm_core.analyses.scorecard.inputs:ScorecardSettings"),),
     ),
 )

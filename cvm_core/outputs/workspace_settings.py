@@ -27,6 +27,7 @@ from cvm_core.analyses.clv.tiers import DEFAULT_TIER_CUTOFFS, DEFAULT_TIER_NAMES
 from cvm_core.analyses.clv.values import DEFAULT_MARGIN, ValueSettings
 from cvm_core.analyses.profitability.activities import CostModelSettings
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
+from cvm_core.analyses.registry import ANALYSES, resolve
 from cvm_core.analyses.retention.analysis import RetentionSettings
 from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.analyses.retention.lists import ListSettings
@@ -298,17 +299,10 @@ def _value_settings(settings: Mapping[str, Any], fields: dict[str, Any]) -> Valu
 
 PARTS: dict[type[Settings], tuple[str, str]] = {
     ViewSettings: ("view", "view"),
-    FitSettings: ("clv", "fit"),
-    ValueSettings: ("clv", "value"),
-    CostModelSettings: ("profitability", "cost_model"),
-    WhaleScenario: ("profitability", "what_if"),
-    SegmentSettings: ("segments", "settings"),
-    ChurnRule: ("retention", "rule"),
-    ListSettings: ("retention", "lists"),
-    RetentionSettings: ("retention", "settings"),
-    ScorecardSettings: ("scorecard", "settings"),
+    **{resolve(path): (spec.name, part) for spec in ANALYSES for part, path in spec.settings},
 }
-"""Where each Settings class is stored in a workspace file: analyses.<analysis>.<part>."""
+"""Where each Settings class is stored in a workspace file: analyses.<analysis>.<part> (the
+sidebar's view, and every analysis's parts as the registry lists them)."""
 _CLASS_OF = {place: cls for cls, place in PARTS.items()}
 _NAME_OF = {(spec.part, spec.field): name for name, spec in FIELDS.items()}
 
