@@ -59,11 +59,11 @@ def parse_amounts(column: pd.Series) -> ParsedColumn:
     parsed, note = _parse_amount_uniques(pd.Series(uniques, dtype=object))
     parsed[~np.isfinite(parsed)] = np.nan  # "inf", "Infinity", "1e999" are not amounts
     values = expand(codes, parsed, np.nan).astype(float)
-    filled = expand(codes, _is_filled(uniques), False).astype(bool)
+    filled = expand(codes, is_filled(uniques), False).astype(bool)
     return ParsedColumn(values, filled & np.isnan(values), note)
 
 
-def _is_filled(uniques: np.ndarray | pd.Index) -> np.ndarray:
+def is_filled(uniques: np.ndarray | pd.Index) -> np.ndarray:
     text = pd.Series(uniques, dtype=object).astype(str).str.strip()
     return (text != "").to_numpy() & ~pd.isna(pd.Series(uniques, dtype=object)).to_numpy()
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import AmbiguousDateOrderError
-from cvm_core.intake.amounts import ParsedColumn, _is_filled
+from cvm_core.intake.amounts import ParsedColumn, is_filled
 from cvm_core.intake.distinct import expand, factorize_column
 
 # --- dates -------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def parse_dates(column: pd.Series, order: str = "auto", column_name: str = "") -
         codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else None, np.datetime64("NaT")
     )
     values = values.astype("datetime64[ns]")
-    filled = expand(codes, _is_filled(uniques), False).astype(bool)
+    filled = expand(codes, is_filled(uniques), False).astype(bool)
     return ParsedColumn(values, filled & np.isnat(values), note)
 
 

@@ -22,27 +22,27 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.intake.demo_draws import (
-    _Customers,
-    _draw_customers,
-    _draw_lines,
-    _draw_orders,
-    _draw_returns,
-    _ids,
-    _Lines,
-    _Orders,
+    CustomerDraws,
+    Lines,
+    OrderDraws,
+    draw_customers,
+    draw_lines,
+    draw_orders,
+    draw_returns,
+    ids,
 )
 from cvm_core.intake.demo_world import (
-    _ACQ_COST_MEAN,
-    _FIRST_NAMES,
-    _NAME_SUFFIXES,
-    _PRODUCT_CATEGORY,
-    _PRODUCT_NAMES,
-    _SYLLABLES,
+    ACQ_COST_MEAN,
     ACQUISITION_CHANNELS,
     CATEGORIES,
+    FIRST_NAMES,
     INDUSTRIES,
+    NAME_SUFFIXES,
     ORDER_CHANNELS,
+    PRODUCT_CATEGORY,
+    PRODUCT_NAMES,
     REGIONS,
+    SYLLABLES,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -50,7 +50,7 @@ from cvm_core.intake.demo_world import (
 # ---------------------------------------------------------------------------------------------
 
 
-def _interleave(purchases: _Lines, returns: _Lines) -> tuple[np.ndarray, np.ndarray]:
+def _interleave(purchases: Lines, returns: Lines) -> tuple[np.ndarray, np.ndarray]:
     """Row positions of purchase and return lines in the date-sorted table.
 
     Purchases are already in (date, order, line) order, so only the few returns are sorted and
@@ -69,7 +69,7 @@ def _interleave(purchases: _Lines, returns: _Lines) -> tuple[np.ndarray, np.ndar
 
 
 def _transactions_frame(
-    purchases: _Lines, returns: _Lines, customer_ids: np.ndarray, start: np.datetime64
+    purchases: Lines, returns: Lines, customer_ids: np.ndarray, start: np.datetime64
 ) -> pd.DataFrame:
     """Stack purchase and return lines into the export-style transactions table."""
     rows, is_return = _interleave(purchases, returns)
@@ -79,15 +79,15 @@ def _transactions_frame(
 
     qty = np.where(is_return, -column("qty"), column("qty"))
     unit_price, product = column("unit_price"), column("product")
-    so = _ids("SO-", np.arange(1, purchases.doc.max(initial=-1) + 2), 6)
-    rt = _ids("RT-", np.arange(1, returns.doc.max(initial=-1) + 2), 6)
+    so = ids("SO-", np.arange(1, purchases.doc.max(initial=-1) + 2), 6)
+    rt = ids("RT-", np.arange(1, returns.doc.max(initial=-1) + 2), 6)
     return pd.DataFrame(
         {
             "Order ID": np.concatenate((so[purchases.doc], rt[returns.doc]))[rows],
             "Order Date": (start + column("day")).astype("datetime64[ns]"),
             "Customer ID": customer_ids[column("cust")],
-            "Product": _PRODUCT_NAMES[product],
-            "Category": np.array(list(CATEGORIES), dtype=object)[_PRODUCT_CATEGORY[product]],
+            "Product": PRODUCT_NAMES[product],
+            "Category": np.array(list(CATEGORIES), dtype=object)[PRODUCT_CATEGORY[product]],
             "Channel": np.array(ORDER_CHANNELS, dtype=object)[column("channel")],
             "Quantity": qty,
             "Unit Price": unit_price,
@@ -101,22 +101,22 @@ def _transactions_frame(
 def _customer_names(rng: np.random.Generator, industry: np.ndarray) -> np.ndarray:
     """Plausible, deterministic names: 'Velmar Bistro' for companies, 'Anna Kaloven' for people."""
     n = industry.size
-    syl = np.array(_SYLLABLES)
+    syl = np.array(SYLLABLES)
     cap = np.strings.capitalize(syl)
     s1, s2, s3 = rng.integers(0, syl.size, (3, n))
     third = np.where(rng.random(n) < 0.4, syl[s3], "")
     stem = np.strings.add(np.strings.add(cap[s1], syl[s2]), third)
-    width = max(len(row) for row in _NAME_SUFFIXES)
-    suffixes = np.array([[row[k % len(row)] for k in range(width)] for row in _NAME_SUFFIXES])
+    width = max(len(row) for row in NAME_SUFFIXES)
+    suffixes = np.array([[row[k % len(row)] for k in range(width)] for row in NAME_SUFFIXES])
     suffix = suffixes[industry, rng.integers(0, width, n)]
     company = np.strings.add(np.strings.add(stem, " "), suffix)
-    first = np.array(_FIRST_NAMES)[rng.integers(0, len(_FIRST_NAMES), n)]
+    first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), n)]
     person = np.strings.add(np.strings.add(first, " "), stem)
     private = industry == INDUSTRIES.index("Private")
     return np.where(private, person, company).astype(object)
 
 
-def _max_yearly_spend(orders: _Orders, order_revenue: np.ndarray, n_days: int) -> np.ndarray:
+def _max_yearly_spend(orders: OrderDraws, order_revenue: np.ndarray, n_days: int) -> np.ndarray:
     """Each customer's highest gross revenue in any 365-day window (vectorised)."""
     by_cust = np.lexsort((orders.day, orders.cust))
     who, day = orders.cust[by_cust], orders.day[by_cust]
@@ -130,9 +130,9 @@ def _max_yearly_spend(orders: _Orders, order_revenue: np.ndarray, n_days: int) -
 
 def _category_spend(
     rng: np.random.Generator,
-    cust: _Customers,
-    orders: _Orders,
-    purchases: _Lines,
+    cust: CustomerDraws,
+    orders: OrderDraws,
+    purchases: Lines,
     acq_day: np.ndarray,
     n_days: int,
 ) -> np.ndarray:
@@ -155,9 +155,9 @@ def _category_spend(
 
 def _customers_frame(
     rng: np.random.Generator,
-    cust: _Customers,
-    orders: _Orders,
-    purchases: _Lines,
+    cust: CustomerDraws,
+    orders: OrderDraws,
+    purchases: Lines,
     customer_ids: np.ndarray,
     start: np.datetime64,
     n_days: int,
@@ -167,7 +167,7 @@ def _customers_frame(
     # Orders are chronological, so a customer's first entry is their first order.
     _, first = np.unique(orders.cust, return_index=True)
     acq_day = orders.day[first]
-    acq_cost = np.take(_ACQ_COST_MEAN, cust.acq_channel) * rng.lognormal(-0.06, 0.35, n)
+    acq_cost = np.take(ACQ_COST_MEAN, cust.acq_channel) * rng.lognormal(-0.06, 0.35, n)
     return pd.DataFrame(
         {
             "Customer ID": customer_ids,
@@ -184,9 +184,9 @@ def _customers_frame(
 
 def _service_frame(
     rng: np.random.Generator,
-    cust: _Customers,
-    orders: _Orders,
-    returns: _Lines,
+    cust: CustomerDraws,
+    orders: OrderDraws,
+    returns: Lines,
     customer_ids: np.ndarray,
 ) -> pd.DataFrame:
     """Cost-to-serve drivers per customer over the whole period."""
@@ -266,12 +266,12 @@ def generate_demo_tables(
         raise ValueError(f"end ({end}) must be after start ({start}).")
     rng = np.random.default_rng(seed)
     start_weekday = int((start_day.astype(np.int64) + 3) % 7)  # 1970-01-01 was a Thursday
-    cust = _draw_customers(rng, int(n_customers), n_days)
-    orders = _draw_orders(rng, cust, n_days, start_weekday)
+    cust = draw_customers(rng, int(n_customers), n_days)
+    orders = draw_orders(rng, cust, n_days, start_weekday)
     calendar = (start_day + np.arange(n_days)).astype("datetime64[Y]").astype(np.int64)
-    purchases = _draw_lines(rng, cust, orders, calendar[orders.day] - calendar[0])
-    returns = _draw_returns(rng, cust, purchases, orders.cust.size, n_days)
-    customer_ids = _ids("C", np.arange(1, int(n_customers) + 1), 5)
+    purchases = draw_lines(rng, cust, orders, calendar[orders.day] - calendar[0])
+    returns = draw_returns(rng, cust, purchases, orders.cust.size, n_days)
+    customer_ids = ids("C", np.arange(1, int(n_customers) + 1), 5)
     return {
         "Transactions": _transactions_frame(purchases, returns, customer_ids, start_day),
         "Customers": _customers_frame(

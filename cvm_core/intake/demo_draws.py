@@ -9,24 +9,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from cvm_core.intake.demo_world import (
-    _ACQ_GIVEN_INDUSTRY,
-    _ACQ_SIZE,
-    _B,
-    _CATEGORY_AFFINITY,
-    _INDUSTRY_P,
-    _INDUSTRY_SIZE,
-    _LIST_PRICE,
-    _MAIN_CHANNEL_GIVEN_ACQ,
-    _OTHER_CHANNEL_P,
-    _POPULARITY,
-    _PRODUCT_CATEGORY,
-    _REGION_P,
-    _SMALL,
+    ACQ_GIVEN_INDUSTRY,
+    ACQ_SIZE,
     ACQUISITION_CHANNELS,
+    BEHAVIOUR,
     CATEGORIES,
+    CATEGORY_AFFINITY,
     INDUSTRIES,
+    INDUSTRY_P,
+    INDUSTRY_SIZE,
+    LIST_PRICE,
+    MAIN_CHANNEL_GIVEN_ACQ,
     ORDER_CHANNELS,
+    OTHER_CHANNEL_P,
+    POPULARITY,
+    PRODUCT_CATEGORY,
+    REGION_P,
     REGIONS,
+    SMALL_ORDER_SIZE,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def _group_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return total - np.repeat(before, counts)
 
 
-def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+def ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
     """Business-style identifiers such as ``SO-000123`` as an object array."""
     out = np.empty(numbers.size, dtype=object)
     out[:] = list(map(f"{prefix}%0{width}d".__mod__, numbers.tolist()))
@@ -77,7 +77,7 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Customers:
+class CustomerDraws:
     """Latent and observed customer traits, one array entry per customer."""
 
     first_day: np.ndarray  # day offset of the first purchase, sorted ascending
@@ -99,7 +99,7 @@ class _Customers:
 def _acquisition_days(rng: np.random.Generator, n: int, n_days: int) -> np.ndarray:
     """First-purchase days, more early in the period (linearly falling density)."""
     # Inverse CDF of f(x) = e - 2(e-1)x on [0, 1]; e > 1 puts more mass early on.
-    e = _B.early
+    e = BEHAVIOUR.early
     v = rng.random(n)
     if e == 1.0:
         x = v
@@ -108,22 +108,22 @@ def _acquisition_days(rng: np.random.Generator, n: int, n_days: int) -> np.ndarr
     return np.sort(np.minimum((x * n_days).astype(np.int64), n_days - 1))
 
 
-def _draw_customers(rng: np.random.Generator, n: int, n_days: int) -> _Customers:
+def draw_customers(rng: np.random.Generator, n: int, n_days: int) -> CustomerDraws:
     """Draw all customer-level traits."""
     first_day = _acquisition_days(rng, n, n_days)
-    lam = rng.gamma(_B.r, 1.0 / _B.alpha, n)
-    p_drop = np.clip(rng.beta(_B.a, _B.b, n), 1e-6, 1.0)
-    industry = rng.choice(len(INDUSTRIES), n, p=_INDUSTRY_P)
-    acq = _categorical(rng, np.array(_ACQ_GIVEN_INDUSTRY), industry)
-    region = rng.choice(len(REGIONS), n, p=_REGION_P)
-    main = _categorical(rng, np.array(_MAIN_CHANNEL_GIVEN_ACQ), acq)
-    base = rng.gamma(_B.size_shape, 1.0 / _B.size_shape, n)
-    size = base * np.take(_INDUSTRY_SIZE, industry) * np.take(_ACQ_SIZE, acq)
-    line_p = rng.beta(_B.line_a, _B.line_b, n)
-    affinity = rng.gamma(np.array(_CATEGORY_AFFINITY)[industry])
+    lam = rng.gamma(BEHAVIOUR.r, 1.0 / BEHAVIOUR.alpha, n)
+    p_drop = np.clip(rng.beta(BEHAVIOUR.a, BEHAVIOUR.b, n), 1e-6, 1.0)
+    industry = rng.choice(len(INDUSTRIES), n, p=INDUSTRY_P)
+    acq = _categorical(rng, np.array(ACQ_GIVEN_INDUSTRY), industry)
+    region = rng.choice(len(REGIONS), n, p=REGION_P)
+    main = _categorical(rng, np.array(MAIN_CHANNEL_GIVEN_ACQ), acq)
+    base = rng.gamma(BEHAVIOUR.size_shape, 1.0 / BEHAVIOUR.size_shape, n)
+    size = base * np.take(INDUSTRY_SIZE, industry) * np.take(ACQ_SIZE, acq)
+    line_p = rng.beta(BEHAVIOUR.line_a, BEHAVIOUR.line_b, n)
+    affinity = rng.gamma(np.array(CATEGORY_AFFINITY)[industry])
     category_p = affinity / np.maximum(affinity.sum(axis=1, keepdims=True), 1e-12)
     category_p[category_p.sum(axis=1) == 0, 0] = 1.0  # all-zero draws buy coffee
-    small = size < _SMALL
+    small = size < SMALL_ORDER_SIZE
     # Most customers return ~2% of lines; a minority (more of them small) 15-30%.
     heavy = rng.random(n) < np.where(small, 0.30, 0.07)
     return_p = np.where(heavy, rng.uniform(0.15, 0.30, n), rng.beta(2.0, 98.0, n))
@@ -139,7 +139,7 @@ def _draw_customers(rng: np.random.Generator, n: int, n_days: int) -> _Customers
     )
     special = rng.random(n) < terms_p
     discount = np.where(special, rng.uniform(0.04, 0.12, n), 0.0)
-    return _Customers(
+    return CustomerDraws(
         first_day, lam, p_drop, industry, acq, region, main, size, line_p, category_p,
         return_p, needy, special, discount,
     )  # fmt: skip
@@ -151,7 +151,7 @@ def _draw_customers(rng: np.random.Generator, n: int, n_days: int) -> _Customers
 
 
 @dataclass(frozen=True)
-class _Orders:
+class OrderDraws:
     """One entry per order, in chronological order (index + 1 is the order number)."""
 
     cust: np.ndarray
@@ -160,7 +160,7 @@ class _Orders:
 
 
 @dataclass(frozen=True)
-class _Lines:
+class Lines:
     """One entry per order line (purchases) or returned line (returns)."""
 
     doc: np.ndarray  # order index (purchases) or return-document index (returns)
@@ -175,7 +175,7 @@ class _Lines:
 
 
 def _repeat_offsets(
-    rng: np.random.Generator, cust: _Customers, n_days: int
+    rng: np.random.Generator, cust: CustomerDraws, n_days: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulate "buy till you die" repeats: (repeats per customer, day offsets after the first).
 
@@ -217,23 +217,23 @@ def _move_off_weekends(
     return np.clip(np.where(closed, moved, day), 0, n_days - 1)
 
 
-def _draw_orders(
-    rng: np.random.Generator, cust: _Customers, n_days: int, start_weekday: int
-) -> _Orders:
+def draw_orders(
+    rng: np.random.Generator, cust: CustomerDraws, n_days: int, start_weekday: int
+) -> OrderDraws:
     """First purchases plus simulated repeats, with an ordering channel per order."""
     n = cust.first_day.size
     m, offsets = _repeat_offsets(rng, cust, n_days)
     who = np.concatenate((np.arange(n), np.repeat(np.arange(n), m)))
     day = np.concatenate((cust.first_day, np.repeat(cust.first_day, m) + offsets))
-    in_main = rng.random(who.size) < _B.main_channel_share
-    other = rng.choice(len(ORDER_CHANNELS), who.size, p=_OTHER_CHANNEL_P)
+    in_main = rng.random(who.size) < BEHAVIOUR.main_channel_share
+    other = rng.choice(len(ORDER_CHANNELS), who.size, p=OTHER_CHANNEL_P)
     channel = np.where(in_main, cust.main_channel[who], other)
     day = _move_off_weekends(rng, day, channel, start_weekday, n_days)
     chrono = np.lexsort((who, day))
-    return _Orders(who[chrono], day[chrono], channel[chrono])
+    return OrderDraws(who[chrono], day[chrono], channel[chrono])
 
 
-_CATEGORY_START = np.searchsorted(_PRODUCT_CATEGORY, np.arange(len(CATEGORIES)))
+_CATEGORY_START = np.searchsorted(PRODUCT_CATEGORY, np.arange(len(CATEGORIES)))
 _MARGIN = np.array([margin for margin, _ in CATEGORIES.values()])
 _LINE_QTY = np.array([qty for _, qty in CATEGORIES.values()])
 
@@ -246,15 +246,15 @@ def _within_group_number(group: np.ndarray) -> np.ndarray:
     return idx - np.maximum.accumulate(np.where(first, idx, 0)) + 1
 
 
-def _draw_lines(
-    rng: np.random.Generator, cust: _Customers, orders: _Orders, year: np.ndarray
-) -> _Lines:
+def draw_lines(
+    rng: np.random.Generator, cust: CustomerDraws, orders: OrderDraws, year: np.ndarray
+) -> Lines:
     """Order lines: product from the customer's category mix, quantity from their order size."""
     n_lines = 1 + rng.binomial(5, cust.line_p[orders.cust])
     doc = np.repeat(np.arange(orders.cust.size), n_lines)
     who = orders.cust[doc]
     category = _categorical(rng, cust.category_p, who)
-    product = _CATEGORY_START[category] + _categorical(rng, _POPULARITY, category)
+    product = _CATEGORY_START[category] + _categorical(rng, POPULARITY, category)
     # An order lists each product once (an ERP merges repeats into one line); without this, two
     # identical lines would be indistinguishable from a copy-paste duplicate.
     key = doc.astype(np.int64) * (int(product.max()) + 1) + product
@@ -264,19 +264,19 @@ def _draw_lines(
     noise = rng.gamma(2.0, 0.5, doc.size)
     qty = 1 + rng.poisson((_LINE_QTY[category] - 1.0) * cust.size[who] * noise)
     # Price lists (and purchase costs) go up every January; special terms discount the price.
-    price_index = (1.0 + _B.inflation) ** year[doc]
-    list_price = _LIST_PRICE[product] * price_index
+    price_index = (1.0 + BEHAVIOUR.inflation) ** year[doc]
+    list_price = LIST_PRICE[product] * price_index
     unit_price = np.round(list_price * (1.0 - cust.discount[who]), 2)
     unit_cost = list_price * (1.0 - _MARGIN[category])
-    return _Lines(
+    return Lines(
         doc, _within_group_number(doc), who, orders.day[doc], orders.channel[doc], product,
         qty, unit_price, unit_cost,
     )  # fmt: skip
 
 
-def _draw_returns(
-    rng: np.random.Generator, cust: _Customers, lines: _Lines, n_orders: int, n_days: int
-) -> _Lines:
+def draw_returns(
+    rng: np.random.Generator, cust: CustomerDraws, lines: Lines, n_orders: int, n_days: int
+) -> Lines:
     """Returned lines, grouped into one return document per original order.
 
     Only returns that arrive within the period are kept; quantities are positive here and turned
@@ -295,7 +295,7 @@ def _draw_returns(
     doc_no = np.empty(orders_back.size, dtype=np.int64)
     doc_no[chrono] = np.arange(orders_back.size)
     doc = doc_no[np.searchsorted(orders_back, lines.doc[idx])]
-    return _Lines(
+    return Lines(
         doc, _within_group_number(lines.doc[idx]), lines.cust[idx], ret_day[idx],
         lines.channel[idx], lines.product[idx], qty, lines.unit_price[idx], lines.unit_cost[idx],
     )  # fmt: skip

@@ -97,13 +97,13 @@ ACQUISITION_CHANNELS = ("Paid search", "Referral", "Trade fair", "Field sales", 
 REGIONS = ("North", "South", "East", "West", "International")
 INDUSTRIES = ("Hospitality", "Office", "Retail", "Private", "Education")
 
-_REGION_P = (0.28, 0.26, 0.21, 0.20, 0.05)
-_INDUSTRY_P = (0.22, 0.28, 0.15, 0.25, 0.10)
+REGION_P = (0.28, 0.26, 0.21, 0.20, 0.05)
+INDUSTRY_P = (0.22, 0.28, 0.15, 0.25, 0.10)
 # Order size relative to the average customer: a café buys more per order than a household.
-_INDUSTRY_SIZE = (1.8, 1.2, 1.5, 0.45, 1.1)
+INDUSTRY_SIZE = (1.8, 1.2, 1.5, 0.45, 1.1)
 # P(acquisition channel | industry); rows follow INDUSTRIES, columns ACQUISITION_CHANNELS.
 # Households are not won by field sales or at trade fairs.
-_ACQ_GIVEN_INDUSTRY = (
+ACQ_GIVEN_INDUSTRY = (
     (0.15, 0.25, 0.20, 0.25, 0.15),
     (0.25, 0.20, 0.10, 0.20, 0.25),
     (0.15, 0.25, 0.25, 0.20, 0.15),
@@ -111,11 +111,11 @@ _ACQ_GIVEN_INDUSTRY = (
     (0.20, 0.25, 0.15, 0.15, 0.25),
 )
 # Mean acquisition cost per channel: a referral bonus is cheap, a field sales campaign is not.
-_ACQ_COST_MEAN = (85.0, 35.0, 260.0, 650.0, 12.0)
+ACQ_COST_MEAN = (85.0, 35.0, 260.0, 650.0, 12.0)
 # Field-sales and trade-fair accounts are larger.
-_ACQ_SIZE = (1.0, 1.0, 1.3, 1.6, 0.9)
+ACQ_SIZE = (1.0, 1.0, 1.3, 1.6, 0.9)
 # P(main ordering channel | acquisition channel); columns follow ORDER_CHANNELS.
-_MAIN_CHANNEL_GIVEN_ACQ = (
+MAIN_CHANNEL_GIVEN_ACQ = (
     (0.85, 0.05, 0.10, 0.00),
     (0.35, 0.40, 0.20, 0.05),
     (0.30, 0.05, 0.35, 0.30),
@@ -123,10 +123,10 @@ _MAIN_CHANNEL_GIVEN_ACQ = (
     (0.50, 0.35, 0.15, 0.00),
 )
 # Orders outside the customer's main channel; field sales only visit their own accounts.
-_OTHER_CHANNEL_P = (0.50, 0.25, 0.25, 0.00)
+OTHER_CHANNEL_P = (0.50, 0.25, 0.25, 0.00)
 # Dirichlet concentrations of each industry's category mix; columns follow CATEGORIES. Small
 # totals make customers differ (some only buy coffee); machines are rare purchases everywhere.
-_CATEGORY_AFFINITY = (
+CATEGORY_AFFINITY = (
     (2.2, 0.9, 0.12, 0.5, 0.8, 0.6, 0.10, 0.40),
     (1.8, 1.0, 0.08, 0.5, 0.5, 1.0, 0.25, 0.20),
     (1.4, 1.0, 0.08, 0.7, 0.3, 1.0, 0.80, 0.15),
@@ -134,17 +134,17 @@ _CATEGORY_AFFINITY = (
     (1.4, 1.0, 0.06, 0.3, 0.5, 1.0, 0.10, 0.15),
 )
 
-_SYLLABLES = (
+SYLLABLES = (
     "ka", "lo", "ven", "dra", "mi", "sol", "ta", "ber", "ri", "no", "vak", "el", "mar", "tin",
     "do", "ra", "zu", "fen", "gal", "hol", "is", "jor", "lin", "mo", "pe", "qua", "sen", "tor",
     "ul", "wes", "an", "bel", "cor", "da", "er", "fi",
 )  # fmt: skip
-_FIRST_NAMES = (
+FIRST_NAMES = (
     "Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Karin",
     "Luca", "Maria", "Noah", "Olga", "Paul", "Rosa", "Sven", "Tara", "Ugo", "Vera", "Wim",
 )  # fmt: skip
 # Company-style suffixes per industry (Private customers get person names instead).
-_NAME_SUFFIXES = (
+NAME_SUFFIXES = (
     ("Café", "Bistro", "Hotel", "Catering", "Bar & Grill", "Kitchen"),
     ("Consulting", "Partners", "Solutions", "Office Group", "& Co", "Services"),
     ("Store", "Market", "Shop", "Trading", "Deli", "Outlet"),
@@ -177,8 +177,8 @@ class _Behaviour:
     inflation: float = 0.035
 
 
-_B = _Behaviour()
-_SMALL = 0.6  # customers below this order size count as "small-order" customers
+BEHAVIOUR = _Behaviour()
+SMALL_ORDER_SIZE = 0.6  # customers below this order size count as "small-order" customers
 
 
 def _catalog_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -196,4 +196,4 @@ def _catalog_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return np.array(names, dtype=object), np.array(cats), np.array(prices), popularity
 
 
-_PRODUCT_NAMES, _PRODUCT_CATEGORY, _LIST_PRICE, _POPULARITY = _catalog_arrays()
+PRODUCT_NAMES, PRODUCT_CATEGORY, LIST_PRICE, POPULARITY = _catalog_arrays()

@@ -129,3 +129,25 @@ def test_a_clv_run_does_not_import_lifetimes(tmp_path):
     )
     assert '"total"' in done.stdout  # the run did value the customers
     assert "LIFETIMES False False" in done.stdout
+
+
+def private_imports(paths) -> list[str]:
+    """``from cvm_core.x import _name`` lines: another module's private helper used as its API."""
+    found = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cvm_core"):
+                found += [
+                    f"{path.name}: {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    return found
+
+
+def test_no_module_imports_another_modules_private_names(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from cvm_core.analyses.clv.fit import FitSettings, _compare\n")
+    assert private_imports([planted]) == ["planted.py: cvm_core.analyses.clv.fit._compare"]
+    sources = [*CORE.rglob("*.py"), *(ROOT / "ui").rglob("*.py"), *(ROOT / "pages").rglob("*.py")]
+    assert private_imports(sources) == []

@@ -148,7 +148,9 @@ def test_weighted_likelihood_equals_the_per_customer_sum(model, calibration):
         "mbgnbd": [0.5, 0.15, 0.9, 1.6],
         "pareto": [0.55, 0.2, 0.6, 0.25],
     }[model]
-    ours = likelihoods._loglik(model, np.array(params), likelihoods._Scaled.from_rows(rows, scale))
+    ours = likelihoods.weighted_loglik(
+        model, np.array(params), likelihoods.Scaled.from_rows(rows, scale)
+    )
     x = calibration["frequency"].to_numpy(float)
     tx = calibration["recency"].to_numpy(float) * scale
     age = calibration["T"].to_numpy(float) * scale
@@ -165,8 +167,8 @@ def test_weighted_likelihood_equals_the_per_customer_sum(model, calibration):
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
 def test_analytic_gradient_is_right(model, calibration):
     rows = clv_histories.collapse_histories(calibration)
-    data = likelihoods._Scaled.from_rows(rows, 1.0 / rows.T.max())
-    objective, _ = likelihoods._objective(model, data, 0.01)
+    data = likelihoods.Scaled.from_rows(rows, 1.0 / rows.T.max())
+    objective, _ = likelihoods.log_space_objective(model, data, 0.01)
     theta = np.log([0.3, 0.1, 0.8, 2.4])
     error = check_grad(lambda t: objective(t)[0], lambda t: objective(t)[1], theta)
     assert error < 1e-5

@@ -263,11 +263,11 @@ def test_period_profit_adds_up_to_the_pnl():
     summary = customer_summary(tx, "week")
     start = tx["date"].min()
     index = pd.period_range(start, tx["date"].max(), freq="Q")
-    codes = scorecard_periods._period_numbers(tx["date"], "Q") - scorecard_periods._period_number(
+    codes = scorecard_periods.period_numbers(tx["date"], "Q") - scorecard_periods.period_number(
         index[0]
     )
-    act = activity._activity(
-        tx, summary, scorecard_periods._Periods(codes, index, start, tx["date"].max())
+    act = activity.period_activity(
+        tx, summary, scorecard_periods.Periods(codes, index, start, tx["date"].max())
     )
     pairs = pnl_measures.period_pnl(act, shop_pnl(), summary.index)
     assert pairs["profit"].sum() == pytest.approx(shop_pnl()["profit"].sum())
@@ -514,8 +514,8 @@ def test_distinct_items_per_group_by_hand(monkeypatch, cells):
     monkeypatch.setattr(activity, "_TABLE_BYTES_PER_ROW", cells)
     group = np.array([0, 0, 1, 2, 0, 1, 2, 2])
     item = np.array([4, 4, 4, 2, 2, 4, 7, 7])
-    assert activity._distinct(group, item, 4).tolist() == [2.0, 1.0, 2.0, 0.0]
-    assert activity._distinct(group[:0], item[:0], 3).tolist() == [0.0, 0.0, 0.0]
+    assert activity.distinct_per_group(group, item, 4).tolist() == [2.0, 1.0, 2.0, 0.0]
+    assert activity.distinct_per_group(group[:0], item[:0], 3).tolist() == [0.0, 0.0, 0.0]
 
 
 _DEMO_Q4_2024 = {  # written down from the code before the counting was made linear (aa0b876)

@@ -16,7 +16,7 @@ from cvm_core.errors import ValidationError
 # ---------------------------------------------------------------------------------------------
 
 
-def _factorize_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+def factorize_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Codes of the distinct rows of several columns, and each column's value per distinct row.
 
     Hash-based (no sort): each column is factorised, the codes combined into one integer key and
@@ -65,7 +65,7 @@ class HistoryRows:
 def collapse_histories(summary: pd.DataFrame) -> HistoryRows:
     """Distinct (frequency, recency, T) rows of a customer summary, with customer counts."""
     _check_summary(summary)
-    inverse, (x, tx, age) = _factorize_rows(
+    inverse, (x, tx, age) = factorize_rows(
         summary["frequency"].to_numpy(dtype=float),
         summary["recency"].to_numpy(dtype=float),
         summary["T"].to_numpy(dtype=float),

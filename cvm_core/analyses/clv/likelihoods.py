@@ -14,7 +14,7 @@ from scipy.optimize import minimize
 from cvm_core.analyses.clv.histories import HistoryRows
 from cvm_core.analyses.clv.models import MODEL_SPECS
 
-_LOG_BOUND = 15.0  # log-parameters beyond +-15 mean the optimiser ran off to 0 or infinity
+LOG_BOUND = 15.0  # log-parameters beyond +-15 mean the optimiser ran off to 0 or infinity
 
 # ---------------------------------------------------------------------------------------------
 # Likelihoods (on time scaled so the oldest customer has T = 1, as lifetimes does)
@@ -22,7 +22,7 @@ _LOG_BOUND = 15.0  # log-parameters beyond +-15 mean the optimiser ran off to 0 
 
 
 @dataclass(frozen=True)
-class _Scaled:
+class Scaled:
     """Distinct histories on scaled time, laid out for fast likelihoods: each row points into the
     distinct frequencies, ages and recencies, so logarithms are taken once per distinct value."""
 
@@ -41,7 +41,7 @@ class _Scaled:
     wx_rows: np.ndarray  # w * x per row
 
     @classmethod
-    def from_rows(cls, rows: HistoryRows, scale: float) -> _Scaled:
+    def from_rows(cls, rows: HistoryRows, scale: float) -> Scaled:
         x = rows.frequency.astype(float)
         x_code, ux = pd.factorize(x)
         T_code, uT = pd.factorize(rows.T * scale)
@@ -54,11 +54,11 @@ class _Scaled:
         )  # fmt: skip
 
 
-def _loglik(model: str, params: np.ndarray, d: _Scaled) -> float:
+def weighted_loglik(model: str, params: np.ndarray, d: Scaled) -> float:
     return float(MODEL_SPECS[model].loglik(params, d))
 
 
-def _objective(model: str, d: _Scaled, penalizer: float) -> tuple[Callable, bool]:
+def log_space_objective(model: str, d: Scaled, penalizer: float) -> tuple[Callable, bool]:
     """Mean negative log-likelihood (plus lifetimes' L2 penalty) in log-parameters."""
     total_weight = d.w.sum()
     spec = MODEL_SPECS[model]
@@ -84,11 +84,11 @@ def _objective(model: str, d: _Scaled, penalizer: float) -> tuple[Callable, bool
     return analytic, True
 
 
-def _minimise(function: Callable, start: np.ndarray, jac: bool, bounds: list | None = None):
+def minimise(function: Callable, start: np.ndarray, jac: bool, bounds: list | None = None):
     """L-BFGS-B on log-parameters. With numerical gradients (Pareto/NBD) the tolerances are
     tighter: its flat likelihood otherwise stops a few units in the fourth digit short (alpha
     10.5771 instead of 10.5777 on CDNOW)."""
-    bounds = bounds or [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
+    bounds = bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start)
     tolerance = {"ftol": 1e-12, "gtol": 1e-7} if jac else {"ftol": 1e-15, "gtol": 1e-9}
     return minimize(
         function,
@@ -100,7 +100,7 @@ def _minimise(function: Callable, start: np.ndarray, jac: bool, bounds: list | N
     )
 
 
-def _converged(result, bounds: list | None = None) -> bool:
+def reached_optimum(result, bounds: list | None = None) -> bool:
     """Whether the optimiser reached an interior optimum.
 
     L-BFGS-B sometimes stops with an imprecise line search right at the optimum; a small gradient
@@ -108,12 +108,12 @@ def _converged(result, bounds: list | None = None) -> bool:
     """
     if not np.isfinite(result.fun) or result.fun >= 1e10 or not np.isfinite(result.x).all():
         return False
-    if np.any(np.abs(result.x) >= _LOG_BOUND - 1e-6):
+    if np.any(np.abs(result.x) >= LOG_BOUND - 1e-6):
         return False
     return bool(result.success) or float(np.max(np.abs(result.jac))) < 1e-5
 
 
-def _subsample(rows: HistoryRows, size: int, random_state: int | None) -> HistoryRows:
+def subsample_histories(rows: HistoryRows, size: int, random_state: int | None) -> HistoryRows:
     """``size`` customers drawn with replacement, as distinct rows with counts."""
     rng = np.random.default_rng(random_state)
     counts = rng.multinomial(size, rows.weights / rows.weights.sum()).astype(float)

@@ -181,9 +181,7 @@ def prepare(
 def _group(name, frame, value, model, unit, horizon_months, discount_rate) -> _TierGroup:
     x = frame["frequency"].to_numpy(dtype=float)
     age = frame["T"].to_numpy(dtype=float)
-    codes, (ux, uage) = (
-        histories._factorize_rows(x, age) if len(x) else (np.empty(0, int), [x, age])
-    )
+    codes, (ux, uage) = histories.factorize_rows(x, age) if len(x) else (np.empty(0, int), [x, age])
     weight = np.bincount(codes, weights=value, minlength=len(ux)) if len(x) else np.empty(0)
     baseline = _discounted(
         model.model, model.params_.to_numpy(), ux, uage, unit, horizon_months, discount_rate

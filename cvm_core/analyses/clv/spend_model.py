@@ -13,7 +13,7 @@ from scipy.special import digamma, gammaln
 
 from cvm_core.analyses.clv.backend import single_blas_thread
 from cvm_core.analyses.clv.constants import PENALIZER_STEPS
-from cvm_core.analyses.clv.likelihoods import _LOG_BOUND, _minimise
+from cvm_core.analyses.clv.likelihoods import LOG_BOUND, minimise
 from cvm_core.errors import ModelError
 
 SPEND_PARAMETER_NAMES = ("p", "q", "gamma")
@@ -79,12 +79,12 @@ class SpendModel:
         return self
 
     def _optimise(self, x: np.ndarray, m: np.ndarray, penalizer: float) -> np.ndarray | None:
-        bounds = [(-_LOG_BOUND, _LOG_BOUND), (np.log(SPEND_Q_MIN), _LOG_BOUND), (-30.0, 30.0)]
+        bounds = [(-LOG_BOUND, LOG_BOUND), (np.log(SPEND_Q_MIN), LOG_BOUND), (-30.0, 30.0)]
         # Start where the population mean spend p * gamma / (q - 1) equals the observed mean.
         start = np.log([2.0, 3.0, max(float(np.mean(m)), 1e-6)])
-        result = _minimise(_gg_objective(_SpendData.build(x, m), penalizer), start, True, bounds)
+        result = minimise(_gg_objective(_SpendData.build(x, m), penalizer), start, True, bounds)
         ok = np.isfinite(result.fun) and result.fun < 1e10
-        ok = ok and bool(np.all(np.abs(result.x[:2]) < _LOG_BOUND - 1e-6))
+        ok = ok and bool(np.all(np.abs(result.x[:2]) < LOG_BOUND - 1e-6))
         return result.x if ok and (result.success or np.max(np.abs(result.jac)) < 1e-5) else None
 
     def _notes(self, penalizer: float) -> tuple[str, ...]:

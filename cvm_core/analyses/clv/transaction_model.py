@@ -11,14 +11,14 @@ import pandas as pd
 
 from cvm_core.analyses.clv.backend import single_blas_thread
 from cvm_core.analyses.clv.constants import DEFAULT_MODEL, PENALIZER_STEPS
-from cvm_core.analyses.clv.histories import HistoryRows, _factorize_rows, collapse_histories
+from cvm_core.analyses.clv.histories import HistoryRows, collapse_histories, factorize_rows
 from cvm_core.analyses.clv.likelihoods import (
-    _converged,
-    _loglik,
-    _minimise,
-    _objective,
-    _Scaled,
-    _subsample,
+    Scaled,
+    log_space_objective,
+    minimise,
+    reached_optimum,
+    subsample_histories,
+    weighted_loglik,
 )
 from cvm_core.analyses.clv.models import MODEL_SPECS
 from cvm_core.errors import ModelError, ValidationError
@@ -112,10 +112,10 @@ class TransactionModel:
         self.params_ = pd.Series(
             _unscale(self.model, scaled, scale), index=MODEL_SPECS[self.model].parameter_names
         )
-        data = _Scaled.from_rows(rows, scale)
+        data = Scaled.from_rows(rows, scale)
         # The likelihood was evaluated on scaled time; each purchase contributes log(scale) when
         # going back to the data's time unit (the density of purchase times scales with 1/scale).
-        self.log_likelihood_ = _loglik(self.model, scaled, data) + float(
+        self.log_likelihood_ = weighted_loglik(self.model, scaled, data) + float(
             rows.weights @ rows.frequency
         ) * np.log(scale)
         self.penalizer_coef_ = penalizer
@@ -133,14 +133,16 @@ class TransactionModel:
     def _optimise(self, rows: HistoryRows, scale: float, penalizer: float) -> np.ndarray | None:
         start = np.zeros(4)
         if len(rows.weights) > SUBSAMPLE_ABOVE:
-            sample = _subsample(rows, SUBSAMPLE_SIZE, self.random_state)
-            function, jac = _objective(self.model, _Scaled.from_rows(sample, scale), penalizer)
-            first = _minimise(function, start, jac)
-            if _converged(first):
+            sample = subsample_histories(rows, SUBSAMPLE_SIZE, self.random_state)
+            function, jac = log_space_objective(
+                self.model, Scaled.from_rows(sample, scale), penalizer
+            )
+            first = minimise(function, start, jac)
+            if reached_optimum(first):
                 start = first.x
-        function, jac = _objective(self.model, _Scaled.from_rows(rows, scale), penalizer)
-        result = _minimise(function, start, jac)
-        return result.x if _converged(result) else None
+        function, jac = log_space_objective(self.model, Scaled.from_rows(rows, scale), penalizer)
+        result = minimise(function, start, jac)
+        return result.x if reached_optimum(result) else None
 
     # -- predictions ----------------------------------------------------------------------------
 
@@ -180,7 +182,7 @@ def log_likelihood(model: TransactionModel, summary: pd.DataFrame) -> float:
     scaled = model._params().copy()
     scaled[list(MODEL_SPECS[model.model].time_parameters)] *= scale
     with np.errstate(all="ignore"):
-        value = _loglik(model.model, scaled, _Scaled.from_rows(rows, scale))
+        value = weighted_loglik(model.model, scaled, Scaled.from_rows(rows, scale))
     return value + float(rows.weights @ rows.frequency) * np.log(scale)
 
 
@@ -291,7 +293,7 @@ def discounted_alive_purchases(
 
     Evaluated on the distinct (frequency, T) pairs: recency only enters through P(alive).
     """
-    codes, (ux, uage) = _factorize_rows(np.asarray(x, dtype=float), np.asarray(age, dtype=float))
+    codes, (ux, uage) = factorize_rows(np.asarray(x, dtype=float), np.asarray(age, dtype=float))
     path = alive_purchases(
         model, params, ux, uage, month_grid(horizon_months, unit), rate_factor, dropout_factor
     )

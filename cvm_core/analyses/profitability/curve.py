@@ -43,7 +43,7 @@ PROFITABLE_ZONE = "Profitable customers"
 LOSS_ZONE = "Loss-making customers"
 
 
-def _pct(share: float | None) -> str:
+def whole_pct(share: float | None) -> str:
     """Whole percentages, with one decimal where rounding would hide a difference (100.4%)."""
     if share is not None and (0.0 < abs(share) < 0.1 or 0.995 < share < 1.1):
         return formatting.pct(share, 1)
@@ -82,7 +82,7 @@ class WhaleSummary:
 
     def explanation(self, currency: str = "EUR") -> str:
         """One or two sentences saying what the curve shows (or why it is drawn in money)."""
-        money, pct = formatting.money_short, _pct
+        money, pct = formatting.money_short, whole_pct
         if not self.meaningful:
             return self._money_explanation(currency)
         if self.all_profitable:
@@ -100,7 +100,7 @@ class WhaleSummary:
         )
 
     def _money_explanation(self, currency: str) -> str:
-        money, pct = formatting.money_short, _pct
+        money, pct = formatting.money_short, whole_pct
         what = "lose money" if self.total_profit < 0 else "break exactly even"
         why = (
             f"Total operating profit is {money(self.total_profit, currency)}: taken together the "
@@ -121,7 +121,7 @@ class WhaleSummary:
 
     def takeaway(self, currency: str = "EUR") -> str:
         """The curve's message in one line (chart caption in the deck)."""
-        money, pct = formatting.money_short, _pct
+        money, pct = formatting.money_short, whole_pct
         if not self.meaningful and self.peak_profit <= 0:
             return f"Every customer loses money after cost-to-serve: {money(self.total_profit, currency)} in total"
         if not self.meaningful:
@@ -200,7 +200,7 @@ def whale_curve(profit: pd.Series, revenue: pd.Series | None = None) -> WhaleCur
             "cum_profit": cum,
         }
     )
-    summary, ranks = _key_points(ranked, cum)
+    summary, ranks = key_points(ranked, cum)
     if summary.meaningful:
         points["cum_profit_pct"] = cum / total
     if revenue is not None:
@@ -211,7 +211,7 @@ def whale_curve(profit: pd.Series, revenue: pd.Series | None = None) -> WhaleCur
     return WhaleCurve(points, summary, ranks)
 
 
-def _key_points(ranked: np.ndarray, cum: np.ndarray) -> tuple[WhaleSummary, dict[str, int]]:
+def key_points(ranked: np.ndarray, cum: np.ndarray) -> tuple[WhaleSummary, dict[str, int]]:
     n = ranked.size
     total = float(cum[-1])
     meaningful = total > 0
@@ -307,7 +307,7 @@ def key_point_marks(curve: WhaleCurve, currency: str = "EUR") -> pd.DataFrame:
                           "customer_share": row["customer_share"], "cum_profit": row["cum_profit"],
                           "cum_profit_pct": row.get("cum_profit_pct", np.nan)})  # fmt: skip
 
-    pct, money = _pct, formatting.money_short
+    pct, money = whole_pct, formatting.money_short
     # Labels of points in the right half end left of the point, so none runs off the chart.
     side = {
         key: "right" if rank > 0.55 * s.customers else "left"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from cvm_core.analyses.profitability.curve import (
     WhaleSummary,
-    _key_points,
+    key_points,
 )
 from cvm_core.analyses.profitability.drilldown import channel_order_costs
 from cvm_core.analyses.profitability.drivers import channel_order_counts
@@ -125,7 +125,7 @@ def prepare(result: CustomerPnL) -> ScenarioBase:
     # descending, so the cumulative sums equal the whale curve's exactly.
     ranked = profit[worst_first][::-1]
     cum = np.concatenate(([0.0], np.cumsum(ranked)))
-    today, ranks = _key_points(ranked, cum)
+    today, ranks = key_points(ranked, cum)
     base = ScenarioBase(
         index=pnl.index,
         revenue=pnl["revenue"].to_numpy(dtype=float),

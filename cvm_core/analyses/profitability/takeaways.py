@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cvm_core import formatting
-from cvm_core.analyses.profitability.curve import WhaleCurve, _pct
+from cvm_core.analyses.profitability.curve import WhaleCurve, whole_pct
 
 # --- one-line takeaways (chart captions in the deck) ---------------------------------------------
 
@@ -17,9 +17,11 @@ def revenue_takeaway(curve: WhaleCurve) -> str:
         return "Profit against revenue needs positive total profit and revenue"
     revenue = float(curve.points["cum_revenue_share"].iloc[curve.key_ranks["peak"]])
     who = (
-        "All customers" if s.all_profitable else f"The profitable {_pct(s.peak_share)} of customers"
+        "All customers"
+        if s.all_profitable
+        else f"The profitable {whole_pct(s.peak_share)} of customers"
     )
-    return f"{who} bring {_pct(revenue)} of revenue and {_pct(s.peak_pct)} of profit"
+    return f"{who} bring {whole_pct(revenue)} of revenue and {whole_pct(s.peak_pct)} of profit"
 
 
 def group_takeaway(table: pd.DataFrame, group_title: str, currency: str = "EUR") -> str:
@@ -44,7 +46,7 @@ def segment_curve_takeaway(table: pd.DataFrame) -> str:
     top = peaks.loc[peaks["peak_pct"].idxmax()]
     return (
         f"{top['group']} has the highest hump: its profitable customers earn "
-        f"{_pct(top['peak_pct'])} of the group's profit"
+        f"{whole_pct(top['peak_pct'])} of the group's profit"
     )
 
 
@@ -56,7 +58,7 @@ def activity_takeaway(activities: pd.DataFrame, currency: str = "EUR") -> str:
         return "No cost-to-serve is assigned with these rates"
     top = activities.loc[activities["cost"].idxmax()]
     return (
-        f"{top['activity']} is {_pct(top['share'])} of cost-to-serve "
+        f"{top['activity']} is {whole_pct(top['share'])} of cost-to-serve "
         f"({money(top['cost'], currency)} of {money(total, currency)})"
     )
 

@@ -26,8 +26,8 @@ from cvm_core import formatting
 from cvm_core.analyses.profitability.curve import (
     MAX_CHART_POINTS,
     WhaleSummary,
-    _key_points,
     downsample_ranks,
+    key_points,
 )
 from cvm_core.analyses.profitability.levers.registry import LEVERS, lever_active
 from cvm_core.analyses.profitability.levers.working import Working
@@ -203,7 +203,7 @@ def _after_curve(
         return _NOBODY, np.zeros(1), {"start": 0, "end": 0}
     ranked = np.sort(values)[::-1]  # no customer ids needed: the values alone draw the curve
     cum = np.concatenate(([0.0], np.cumsum(ranked)))
-    summary, ranks = _key_points(ranked, cum)
+    summary, ranks = key_points(ranked, cum)
     return summary, cum, ranks
 
 

@@ -22,7 +22,7 @@ from cvm_core.analyses.retention.cohorts import (
     CohortTables,
     cohort_tables,
 )
-from cvm_core.analyses.retention.days import _require
+from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.defaults import (
     ACQUISITION_YEAR,
     ACTIVE,
@@ -153,7 +153,7 @@ def analyse_retention(
     --------
     revise_retention : cheaply redo the parts that depend on grouping, lists and discount rate.
     """
-    _require(transactions, ("customer_id", "date", "revenue", "is_return"), "transactions")
+    require(transactions, ("customer_id", "date", "revenue", "is_return"), "transactions")
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )

@@ -12,25 +12,25 @@ from cvm_core.errors import ValidationError
 # --------------------------------------------------------------------------------------------
 
 
-def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+def require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValidationError(f"The {what} lacks the column(s) {', '.join(missing)}.")
 
 
-def _days(dates: pd.Series) -> np.ndarray:
+def day_numbers(dates: pd.Series) -> np.ndarray:
     return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
-def _dates(days: np.ndarray) -> np.ndarray:
+def dates_of_days(days: np.ndarray) -> np.ndarray:
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[ns]")
 
 
-def _end_of(transactions: pd.DataFrame, observation_end: pd.Timestamp | str | None) -> pd.Timestamp:
+def end_of(transactions: pd.DataFrame, observation_end: pd.Timestamp | str | None) -> pd.Timestamp:
     if observation_end is not None:
         return pd.Timestamp(observation_end)
     return pd.Timestamp(transactions["date"].max())
 
 
-def _day(date: pd.Timestamp) -> int:
+def day_number(date: pd.Timestamp) -> int:
     return int(np.datetime64(date, "D").astype(np.int64))

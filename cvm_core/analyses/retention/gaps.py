@@ -25,7 +25,7 @@ from cvm_core.analyses.retention.cohorts import (
     customer_positions,
     distinct,
 )
-from cvm_core.analyses.retention.days import _dates, _day, _days, _end_of, _require
+from cvm_core.analyses.retention.days import dates_of_days, day_number, day_numbers, end_of, require
 from cvm_core.analyses.retention.defaults import ACTIVE, CHURNED, INACTIVITY, P_ALIVE, TOO_NEW
 from cvm_core.errors import ValidationError
 
@@ -90,7 +90,7 @@ def purchase_day_pairs(
     codes = (pd.factorize(ids)[0] if index is None else customer_positions(index, ids)).astype(
         np.int64
     )
-    days = _days(transactions["date"])[keep]
+    days = day_numbers(transactions["date"])[keep]
     codes, days = codes[codes >= 0], days[codes >= 0]
     if days.size == 0:
         return codes, days
@@ -133,7 +133,7 @@ def activity_spells(
         while the spell is still open at the observation end), returning (not the customer's
         first spell: a reactivation). Sorted by customer and start.
     """
-    end = _end_of(transactions, observation_end)
+    end = end_of(transactions, observation_end)
     customer, day = purchase_day_pairs(transactions, end, index)
     new_customer = np.ones(customer.size, bool)
     new_customer[1:] = customer[1:] != customer[:-1]
@@ -142,12 +142,12 @@ def activity_spells(
     starts = new_customer | ~gap_ok
     spell_end = np.append(starts[1:], True)  # the last purchase day of each spell
     lapse = day[spell_end] + window_days + 1
-    open_ = lapse > _day(end)
+    open_ = lapse > day_number(end)
     return pd.DataFrame(
         {
             "customer": customer[starts],
-            "start": _dates(day[starts]),
-            "lapse": pd.Series(_dates(lapse)).where(~open_).to_numpy(),
+            "start": dates_of_days(day[starts]),
+            "lapse": pd.Series(dates_of_days(lapse)).where(~open_).to_numpy(),
             "returning": ~new_customer[starts],
         }
     )
@@ -285,7 +285,7 @@ def churn_status(
         first day without a purchase for more than the window, for inactivity churners; else NaT),
         lifetime_days, event (lifetime ended, i.e. churned), p_alive (when given).
     """
-    _require(summary, ("first_purchase", "last_purchase", "purchase_days"), "customer summary")
+    require(summary, ("first_purchase", "last_purchase", "purchase_days"), "customer summary")
     end = (
         pd.Timestamp(observation_end)
         if observation_end is not None

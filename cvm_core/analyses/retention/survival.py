@@ -15,7 +15,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
-from cvm_core.analyses.retention.days import _require
+from cvm_core.analyses.retention.days import require
 from cvm_core.errors import ValidationError
 
 MAX_CURVE_POINTS = 4000
@@ -83,7 +83,7 @@ def survival_analysis(
     groups : Series, optional
         A grouping by customer_id (a column of :func:`customer_groups`).
     """
-    _require(status, ("lifetime_days", "event"), "churn status")
+    require(status, ("lifetime_days", "event"), "churn status")
     if status.empty:
         raise ValidationError("No customers to follow: the survival curve needs customers.")
     labels = (

@@ -10,7 +10,7 @@ import pandas as pd
 from cvm_core.analyses.retention.cohorts import (
     customer_positions,
 )
-from cvm_core.analyses.retention.days import _day, _days, _require
+from cvm_core.analyses.retention.days import day_number, day_numbers, require
 
 TENURE_YEARS = 4
 """Relationship years shown separately; the last one collects that year and later (4+)."""
@@ -69,7 +69,7 @@ def profit_by_tenure(
     min_customer_years : float
         Years with less active time than this get no figure (NaN): too little data.
     """
-    _require(status, ("first_purchase", "last_purchase"), "churn status")
+    require(status, ("first_purchase", "last_purchase"), "churn status")
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
@@ -79,12 +79,12 @@ def profit_by_tenure(
     value = transactions["revenue"].to_numpy(float)[in_time] - (cost if use_margin else 0.0)
     position = customer_positions(status.index, transactions["customer_id"].to_numpy()[in_time])
     keep = position >= 0
-    first_day = _days(status["first_purchase"])
-    tenure = _days(transactions["date"])[in_time][keep] - first_day[position[keep]]
+    first_day = day_numbers(status["first_purchase"])
+    tenure = day_numbers(transactions["date"])[in_time][keep] - first_day[position[keep]]
     year = np.clip(tenure // 365, 0, max_year - 1)
     totals = np.bincount(year, value[keep], minlength=max_year)[:max_year]
 
-    stop = np.minimum(_days(status["last_purchase"]) + window_days, _day(end) + 1)
+    stop = np.minimum(day_numbers(status["last_purchase"]) + window_days, day_number(end) + 1)
     active_days = np.maximum(stop - first_day, 0).astype(float)
     starts = np.arange(max_year) * 365.0
     lengths = np.append(np.full(max_year - 1, 365.0), np.inf)

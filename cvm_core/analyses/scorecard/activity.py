@@ -15,14 +15,14 @@ from cvm_core.analyses.profitability.drivers import (
     id_codes,
     index_positions,
 )
-from cvm_core.analyses.scorecard.periods import _Periods
+from cvm_core.analyses.scorecard.periods import Periods
 from cvm_core.errors import ValidationError
 
 # --- per customer and period ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Activity:
+class Activity:
     """Transactions collapsed to (customer, period) pairs; customers in the summary's order."""
 
     n: int
@@ -56,7 +56,7 @@ class _Activity:
 _TABLE_BYTES_PER_ROW = 8  # memory per transaction allowed for a table indexed by (group, item)
 
 
-def _distinct(group: np.ndarray, item: np.ndarray, n: int) -> np.ndarray:
+def distinct_per_group(group: np.ndarray, item: np.ndarray, n: int) -> np.ndarray:
     """Distinct items per group (both non-negative integer codes).
 
     Hash tables of millions of keys outgrow the CPU cache and slow down more than linearly, so
@@ -94,7 +94,7 @@ def _documents(tx: pd.DataFrame) -> np.ndarray:
     return np.where(codes >= 0, codes, codes.max(initial=0) + 1 + days)
 
 
-def _item_codes(tx: pd.DataFrame, prefer: tuple[str, ...]) -> np.ndarray | None:
+def item_codes(tx: pd.DataFrame, prefer: tuple[str, ...]) -> np.ndarray | None:
     """Codes of the first of ``prefer`` columns the transactions have values in (-1 = missing)."""
     for column in prefer:
         if column in tx:
@@ -104,7 +104,7 @@ def _item_codes(tx: pd.DataFrame, prefer: tuple[str, ...]) -> np.ndarray | None:
     return None
 
 
-def _activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: _Periods) -> _Activity:
+def period_activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: Periods) -> Activity:
     n, n_periods = len(summary), len(periods.index)
     cust = index_positions(summary.index, tx["customer_id"])
     if (cust < 0).any():
@@ -120,13 +120,13 @@ def _activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: _Periods) -> _Ac
     revenue = tx["revenue"].to_numpy(dtype=float)
     buy = ~tx["is_return"].to_numpy(dtype=bool)
     m = len(pairs)
-    items = _item_codes(tx, ("product", "category"))
+    items = item_codes(tx, ("product", "category"))
     bought = None
     if items is not None:
         rows = buy & (items >= 0)
-        bought = _distinct(pair_of_row[rows], items[rows], m)
-    orders = _distinct(pair_of_row[buy], _documents(tx)[buy], m)
-    return _Activity(
+        bought = distinct_per_group(pair_of_row[rows], items[rows], m)
+    orders = distinct_per_group(pair_of_row[buy], _documents(tx)[buy], m)
+    return Activity(
         n=n,
         n_periods=n_periods,
         customer=pairs // n_periods,
@@ -141,7 +141,7 @@ def _activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: _Periods) -> _Ac
     )
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """Elementwise ratio, NaN where the denominator is not positive."""
     out = np.full(len(numerator), np.nan)
     np.divide(numerator, denominator, out=out, where=denominator > 0)

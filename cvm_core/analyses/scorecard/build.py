@@ -30,22 +30,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.scorecard.activity import _Activity, _activity
-from cvm_core.analyses.scorecard.formats import _finite, short_value
+from cvm_core.analyses.scorecard.activity import Activity, period_activity
+from cvm_core.analyses.scorecard.formats import finite, short_value
 from cvm_core.analyses.scorecard.inputs import ModelInputs, Scenarios, Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.periods import (
-    _check_frequency,
-    _choose_period,
-    _period_number,
-    _period_numbers,
-    _Periods,
+    Periods,
+    check_frequency,
+    choose_period,
     period_label,
+    period_number,
+    period_numbers,
 )
 from cvm_core.analyses.scorecard.pnl_measures import (
-    _group_table,
-    _pnl_measures,
-    _segment_trend,
+    group_table,
     period_pnl,
+    pnl_measures,
+    segment_trend,
 )
 from cvm_core.analyses.scorecard.specs import (
     HIGHER,
@@ -62,10 +62,10 @@ from cvm_core.analyses.scorecard.specs import (
     WHALE_SCENARIO_MEASURES,
 )
 from cvm_core.analyses.scorecard.transaction_measures import (
-    _clv_measures,
-    _cross_sell,
-    _customer_table_measures,
-    _transaction_measures,
+    clv_measures,
+    cross_sell,
+    customer_table_measures,
+    transaction_measures,
 )
 from cvm_core.errors import ValidationError
 
@@ -89,9 +89,9 @@ def measure_status(value: float | None, target: float | None, better: str, band:
     >>> measure_status(96.0, 100.0, "higher", 0.05)
     'watch'
     """
-    if not _finite(value):
+    if not finite(value):
         return NO_VALUE
-    if not _finite(target):
+    if not finite(target):
         return NO_TARGET
     gap = value - target if better == HIGHER else target - value
     if gap >= 0:
@@ -155,7 +155,7 @@ def build_scorecard(
         Unknown period length or period, no transactions up to the observation end, or a summary
         that does not match the transactions.
     """
-    _check_frequency(settings.frequency)
+    check_frequency(settings.frequency)
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
@@ -167,17 +167,17 @@ def build_scorecard(
         )
     start = pd.Timestamp(tx["date"].min())
     index = pd.period_range(start, end, freq=settings.frequency)
-    codes = _period_numbers(tx["date"], settings.frequency) - _period_number(index[0])
-    periods = _Periods(codes, index, start, end)
-    act = _activity(tx, summary, periods)
-    selected = _choose_period(index, end, settings.period)
-    values = _Values(series=_transaction_measures(act))
-    cross = _cross_sell(tx, act, periods)
+    codes = period_numbers(tx["date"], settings.frequency) - period_number(index[0])
+    periods = Periods(codes, index, start, end)
+    act = period_activity(tx, summary, periods)
+    selected = choose_period(index, end, settings.period)
+    values = _Values(series=transaction_measures(act))
+    cross = cross_sell(tx, act, periods)
     if cross is not None:
         values.series["cross_sell_rate"] = cross
-    values.series |= _customer_table_measures(customers, summary, act, periods.days())
+    values.series |= customer_table_measures(customers, summary, act, periods.days())
     _add_clv(values, models.clv, summary, act)
-    if models.annual_retention is not None and _finite(models.annual_retention):
+    if models.annual_retention is not None and finite(models.annual_retention):
         values.snapshots["annual_retention"] = float(models.annual_retention)
     if models.pnl is not None:
         _add_pnl(values, act, tx, summary, models, selected)
@@ -206,18 +206,18 @@ def build_scorecard(
 
 
 def _add_clv(
-    values: _Values, clv: pd.DataFrame | None, summary: pd.DataFrame, act: _Activity
+    values: _Values, clv: pd.DataFrame | None, summary: pd.DataFrame, act: Activity
 ) -> None:
-    for key, value in _clv_measures(clv, summary, act).items():
+    for key, value in clv_measures(clv, summary, act).items():
         if isinstance(value, np.ndarray):
             values.series[key] = value
-        elif _finite(value):
+        elif finite(value):
             values.snapshots[key] = value
 
 
 def _add_pnl(
     values: _Values,
-    act: _Activity,
+    act: Activity,
     tx: pd.DataFrame,
     summary: pd.DataFrame,
     models: ModelInputs,
@@ -228,20 +228,20 @@ def _add_pnl(
     )
 
     pairs = period_pnl(act, models.pnl, summary.index)
-    measures = _pnl_measures(act, pairs)
+    measures = pnl_measures(act, pairs)
     for key in ("profit_per_customer", "unprofitable_share", "cost_to_serve_share"):
         values.series[key] = measures[key]
     if "channel" in tx and tx["channel"].notna().any():
         channels = main_channel(tx, summary.index, act.row_customer)
-        values.breakdowns["channel"] = _group_table(act, pairs, channels, selected)
+        values.breakdowns["channel"] = group_table(act, pairs, channels, selected)
     if models.segments is None:
         return
     segments = models.segments.reindex(summary.index)
-    table = _group_table(act, pairs, segments, selected)
+    table = group_table(act, pairs, segments, selected)
     values.breakdowns["segment"] = table
     if table["profit_share"].notna().any():
         top = str(table.loc[table["profit"].idxmax(), "group"])
-        values.series["segment_contribution"] = _segment_trend(act, pairs, segments, top)
+        values.series["segment_contribution"] = segment_trend(act, pairs, segments, top)
         values.names["segment_contribution"] = f"{SPECS['segment_contribution'].name} ({top})"
     else:
         values.notes.append(
@@ -251,7 +251,7 @@ def _add_pnl(
 
 def _add_projections(
     values: _Values,
-    act: _Activity,
+    act: Activity,
     summary: pd.DataFrame,
     scenarios: Scenarios,
     models: ModelInputs,
@@ -259,7 +259,7 @@ def _add_projections(
 ) -> None:
     if scenarios.whale_pnl is not None and models.pnl is not None:
         pairs = period_pnl(act, scenarios.whale_pnl, summary.index)
-        measures = _pnl_measures(act, pairs)
+        measures = pnl_measures(act, pairs)
         for key in WHALE_SCENARIO_MEASURES:
             values.projected[key] = float(measures[key][selected])
     average = values.snapshots.get("average_clv")
@@ -295,17 +295,17 @@ def _table(
     for spec in MEASURES:
         value, previous = _current(values, spec.key, selected)
         source = _source(spec.key, sources) if spec.key in values.available else ""
-        if not _finite(value) and _finite(typed.get(spec.key)):
+        if not finite(value) and finite(typed.get(spec.key)):
             value, source = float(typed[spec.key]), "typed in"
-        change = value - previous if _finite(value) and _finite(previous) else math.nan
+        change = value - previous if finite(value) and finite(previous) else math.nan
         target = targets.get(spec.key, math.nan)
         rows.append({
             "key": spec.key, "perspective": spec.perspective,
             "measure": values.names.get(spec.key, spec.name), "definition": spec.definition,
             "unit": spec.unit, "better": spec.better, "value": value, "previous": previous,
             "change": change,
-            "change_pct": change / abs(previous) if _finite(change) and previous != 0 else math.nan,
-            "target": float(target) if _finite(target) else math.nan,
+            "change_pct": change / abs(previous) if finite(change) and previous != 0 else math.nan,
+            "target": float(target) if finite(target) else math.nan,
             "status": measure_status(value, target, spec.better, settings.watch_band),
             "projected": values.projected.get(spec.key, math.nan),
             "source": source,

@@ -11,7 +11,7 @@ from cvm_core import formatting
 from cvm_core.analyses.scorecard.specs import COUNT, DAYS, MONEY, NUMBER, SHARE
 
 
-def _finite(value: object) -> bool:
+def finite(value: object) -> bool:
     return isinstance(value, int | float | np.floating) and math.isfinite(value)
 
 
@@ -23,7 +23,7 @@ DISPLAY_SCALE: dict[str, float] = {SHARE: 100.0}
 
 def format_value(value: float | None, unit: str, currency: str = "EUR") -> str:
     """A measure's value with its unit ('€1,234', '35.2%', '1,200', '2.35', '4.5 days'); '–' if none."""
-    if not _finite(value):
+    if not finite(value):
         return "–"
     formats: dict[str, Callable[[float], str]] = {
         MONEY: lambda v: formatting.money(v, currency),
@@ -37,7 +37,7 @@ def format_value(value: float | None, unit: str, currency: str = "EUR") -> str:
 
 def short_value(value: float | None, unit: str, currency: str = "EUR") -> str:
     """Compact form for chart labels: '€79k', '65%', '204', '6.2'."""
-    if not _finite(value):
+    if not finite(value):
         return "–"
     if unit == MONEY:
         return formatting.money_short(float(value), currency)
@@ -54,11 +54,11 @@ def format_change(
     change: float | None, change_pct: float | None, unit: str, currency: str = "EUR"
 ) -> str:
     """Change on the previous period: percentage points for shares, percent for the rest."""
-    if not _finite(change):
+    if not finite(change):
         return "–"
     if unit == SHARE:
         return f"{change * 100:+,.1f} pts"
-    if _finite(change_pct):
+    if finite(change_pct):
         return f"{change_pct * 100:+,.1f}%"
     sign = "+" if change >= 0 else "-"
     return sign + format_value(abs(change), unit, currency)

@@ -14,14 +14,14 @@ from cvm_core.errors import ValidationError
 
 
 @dataclass(frozen=True)
-class _Periods:
+class Periods:
     codes: np.ndarray  # period code of each transaction
     index: pd.PeriodIndex  # code -> period
     data_start: pd.Timestamp
     end: pd.Timestamp
 
     def code_of(self, dates: pd.Series) -> np.ndarray:
-        return _period_numbers(dates, self.index.freqstr) - _period_number(self.index[0])
+        return period_numbers(dates, self.index.freqstr) - period_number(self.index[0])
 
     def days(self) -> np.ndarray:
         """Days covered by each period within the data (first and last may be partial)."""
@@ -33,7 +33,7 @@ class _Periods:
         return ((ends - starts).astype(np.int64) + 1).astype(float)
 
 
-def _period_numbers(dates: pd.Series, freq: str) -> np.ndarray:
+def period_numbers(dates: pd.Series, freq: str) -> np.ndarray:
     """Quarter or month number since year 0 (fast on a million rows, unlike to_period)."""
     values = dates.to_numpy()
     if values.dtype.kind == "M" and not np.isnat(values).any():
@@ -45,8 +45,8 @@ def _period_numbers(dates: pd.Series, freq: str) -> np.ndarray:
     return year * 4 + month // 3 if freq.startswith("Q") else year * 12 + month
 
 
-def _period_number(period: pd.Period) -> int:
-    return _period_numbers(pd.Series([period.start_time]), period.freqstr)[0]
+def period_number(period: pd.Period) -> int:
+    return period_numbers(pd.Series([period.start_time]), period.freqstr)[0]
 
 
 def period_label(period: pd.Period) -> str:
@@ -61,12 +61,12 @@ def period_labels(start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> lis
     return [period_label(p) for p in pd.period_range(start, end, freq=frequency)]
 
 
-def _check_frequency(frequency: str) -> None:
+def check_frequency(frequency: str) -> None:
     if frequency not in FREQUENCIES:
         raise ValidationError(f"Unknown period '{frequency}'; choose Q (quarter) or M (month).")
 
 
-def _choose_period(index: pd.PeriodIndex, end: pd.Timestamp, wanted: str | None) -> int:
+def choose_period(index: pd.PeriodIndex, end: pd.Timestamp, wanted: str | None) -> int:
     labels = [period_label(p) for p in index]
     if wanted is not None:
         if wanted not in labels:
@@ -80,6 +80,6 @@ def _choose_period(index: pd.PeriodIndex, end: pd.Timestamp, wanted: str | None)
 
 def default_period(start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> str:
     """Label of the latest period that ends by ``end`` (else the latest, partial, period)."""
-    _check_frequency(frequency)
+    check_frequency(frequency)
     index = pd.period_range(pd.Timestamp(start), pd.Timestamp(end), freq=frequency)
-    return period_label(index[_choose_period(index, pd.Timestamp(end), None)])
+    return period_label(index[choose_period(index, pd.Timestamp(end), None)])

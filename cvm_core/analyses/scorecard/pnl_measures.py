@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.scorecard.activity import _Activity, _ratio
+from cvm_core.analyses.scorecard.activity import Activity, safe_ratio
 from cvm_core.analyses.scorecard.specs import PNL_COLUMNS
 
 # --- measures from the customer P&L --------------------------------------------------------------
 
 
-def _allocation(act: _Activity) -> dict[str, np.ndarray]:
+def _allocation(act: Activity) -> dict[str, np.ndarray]:
     """Each pair's share of its customer's gross sales, returns and orders (rows where a customer
     has none of them, so every customer's shares add up to 1)."""
 
@@ -25,7 +25,7 @@ def _allocation(act: _Activity) -> dict[str, np.ndarray]:
     return {"sales": share(act.gross), "returns": share(act.returns), "orders": share(act.orders)}
 
 
-def period_pnl(act: _Activity, pnl: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+def period_pnl(act: Activity, pnl: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """The customer P&L spread over (customer, period) pairs (see the module docstring)."""
     frame = pnl.reindex(index)
     money = {c: np.nan_to_num(frame[c].to_numpy(dtype=float))[act.customer] for c in PNL_COLUMNS}
@@ -48,24 +48,24 @@ def period_pnl(act: _Activity, pnl: pd.DataFrame, index: pd.Index) -> pd.DataFra
     )
 
 
-def _pnl_measures(act: _Activity, pairs: pd.DataFrame) -> dict[str, np.ndarray]:
+def pnl_measures(act: Activity, pairs: pd.DataFrame) -> dict[str, np.ndarray]:
     active = pairs["active"].to_numpy()
     customers = act.count(active)
     profit = pairs["profit"].to_numpy()
     return {
-        "revenue_per_customer": _ratio(act.per_period(pairs["net_revenue"].to_numpy()), customers),
-        "profit_per_customer": _ratio(act.per_period(profit), customers),
-        "unprofitable_share": _ratio(act.count(active & (profit < 0)), customers),
-        "cost_to_serve_share": _ratio(
+        "revenue_per_customer": safe_ratio(
+            act.per_period(pairs["net_revenue"].to_numpy()), customers
+        ),
+        "profit_per_customer": safe_ratio(act.per_period(profit), customers),
+        "unprofitable_share": safe_ratio(act.count(active & (profit < 0)), customers),
+        "cost_to_serve_share": safe_ratio(
             act.per_period(pairs["cost_to_serve"].to_numpy()),
             act.per_period(pairs["net_revenue"].to_numpy()),
         ),
     }
 
 
-def _group_table(
-    act: _Activity, pairs: pd.DataFrame, groups: pd.Series, period: int
-) -> pd.DataFrame:
+def group_table(act: Activity, pairs: pd.DataFrame, groups: pd.Series, period: int) -> pd.DataFrame:
     """Customers, net revenue, cost-to-serve and profit per group in one period."""
     labels = groups.astype(object).where(groups.notna(), "(none)").astype(str).to_numpy()
     here = act.period == period
@@ -88,19 +88,17 @@ def _group_table(
         out = out.sort_values("profit", ascending=False)
     total = float(out["profit"].sum())
     out["profit_share"] = out["profit"] / total if total > 0 else np.nan
-    out["cost_to_serve_share"] = _ratio(
+    out["cost_to_serve_share"] = safe_ratio(
         out["cost_to_serve"].to_numpy(), out["net_revenue"].to_numpy()
     )
     return out.reset_index()
 
 
-def _segment_trend(
-    act: _Activity, pairs: pd.DataFrame, segments: pd.Series, top: str
-) -> np.ndarray:
+def segment_trend(act: Activity, pairs: pd.DataFrame, segments: pd.Series, top: str) -> np.ndarray:
     """The ``top`` segment's share of each period's operating profit (NaN where it is not positive)."""
     mine = (segments.astype(str).to_numpy() == top)[act.customer]
     profit = pairs["profit"].to_numpy()
-    return _ratio(act.per_period(profit, mine), act.per_period(profit))
+    return safe_ratio(act.per_period(profit, mine), act.per_period(profit))
 
 
 def replay_pnl(base: pd.DataFrame, before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core import formatting
-from cvm_core.analyses.scorecard.formats import _finite, format_change, format_value
+from cvm_core.analyses.scorecard.formats import finite, format_change, format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard
 from cvm_core.analyses.scorecard.specs import HIGHER, ON_TARGET
 
@@ -51,7 +51,7 @@ def segment_takeaway(table: pd.DataFrame, period: str, currency: str = "EUR") ->
         return f"No segment bought in {period}."
     top = table.loc[table["profit"].idxmax()]
     losing = table[table["profit"] < 0]
-    share = formatting.pct(top["profit_share"], 0) if _finite(top["profit_share"]) else "the most"
+    share = formatting.pct(top["profit_share"], 0) if finite(top["profit_share"]) else "the most"
     text = f"{top['group']} earn {share} of operating profit in {period}"
     if losing.empty:
         return text + "; every segment is profitable."

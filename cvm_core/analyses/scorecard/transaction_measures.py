@@ -15,12 +15,12 @@ from cvm_core.analyses.profitability.drivers import (
 )
 from cvm_core.analyses.scorecard import activity
 from cvm_core.analyses.scorecard.activity import (
-    _Activity,
-    _distinct,
-    _item_codes,
-    _ratio,
+    Activity,
+    distinct_per_group,
+    item_codes,
+    safe_ratio,
 )
-from cvm_core.analyses.scorecard.periods import _Periods
+from cvm_core.analyses.scorecard.periods import Periods
 
 _REFERRAL = re.compile(r"(?i)referr|recommend|empfehl|weiterempf|推荐|介绍")
 
@@ -28,7 +28,7 @@ _REFERRAL = re.compile(r"(?i)referr|recommend|empfehl|weiterempf|推荐|介绍")
 # --- measures from the transactions --------------------------------------------------------------
 
 
-def _transaction_measures(act: _Activity) -> dict[str, np.ndarray]:
+def transaction_measures(act: Activity) -> dict[str, np.ndarray]:
     active = act.active
     customers = act.count(active)
     net = act.per_period(act.net)
@@ -37,18 +37,18 @@ def _transaction_measures(act: _Activity) -> dict[str, np.ndarray]:
     retention = _retention(act)
     out = {
         "new_customer_revenue": new_revenue,
-        "revenue_per_customer": _ratio(net, customers),
-        "repeat_revenue_share": _ratio(net - new_revenue, net),
+        "revenue_per_customer": safe_ratio(net, customers),
+        "repeat_revenue_share": safe_ratio(net - new_revenue, net),
         "new_customers": np.bincount(act.first_period, minlength=act.n_periods).astype(float),
         "retention_rate": retention,
         "churn_rate": 1.0 - retention,
     }
     if act.items is not None:
-        out["products_per_customer"] = _ratio(act.per_period(act.items, active), customers)
+        out["products_per_customer"] = safe_ratio(act.per_period(act.items, active), customers)
     return out
 
 
-def _retention(act: _Activity) -> np.ndarray:
+def _retention(act: Activity) -> np.ndarray:
     """Share of each period's previous-period buyers who bought again (NaN for the first)."""
     active = act.active
     keys = act.customer[active] * act.n_periods + act.period[active]
@@ -56,25 +56,25 @@ def _retention(act: _Activity) -> np.ndarray:
     again = np.isin(keys + 1, keys) & has_next
     retained = np.bincount(act.period[active][again] + 1, minlength=act.n_periods)
     previous = np.r_[np.nan, act.count(active)[:-1]]
-    return _ratio(retained.astype(float), previous)
+    return safe_ratio(retained.astype(float), previous)
 
 
-def _cross_sell(tx: pd.DataFrame, act: _Activity, periods: _Periods) -> np.ndarray | None:
+def cross_sell(tx: pd.DataFrame, act: Activity, periods: Periods) -> np.ndarray | None:
     """Share of returning buyers who bought a category (else product) new to them in the period."""
-    items = _item_codes(tx, ("category", "product"))
+    items = item_codes(tx, ("category", "product"))
     if items is None:
         return None
     buy = ~tx["is_return"].to_numpy(dtype=bool) & (items >= 0)
     width = int(items.max()) + 1
     owner, first = _first_purchase_periods(act, buy, items, width, periods.codes)
     new_to_them = first > act.first_period[owner]
-    crossed = _distinct(first[new_to_them], owner[new_to_them], act.n_periods)
+    crossed = distinct_per_group(first[new_to_them], owner[new_to_them], act.n_periods)
     returning = act.count(act.active & (act.period > act.first_period[act.customer]))
-    return _ratio(crossed, returning)
+    return safe_ratio(crossed, returning)
 
 
 def _first_purchase_periods(
-    act: _Activity, buy: np.ndarray, items: np.ndarray, width: int, codes: np.ndarray
+    act: Activity, buy: np.ndarray, items: np.ndarray, width: int, codes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Customer and first period of each (customer, item) bought (order does not matter).
 
@@ -103,8 +103,8 @@ def _customer_column(
     return customers[column].reindex(index)
 
 
-def _customer_table_measures(
-    customers: pd.DataFrame | None, summary: pd.DataFrame, act: _Activity, days: np.ndarray
+def customer_table_measures(
+    customers: pd.DataFrame | None, summary: pd.DataFrame, act: Activity, days: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Measures that need a column of the customer table; each only when that column has values."""
     builders = (
@@ -121,32 +121,34 @@ def _customer_table_measures(
     return out
 
 
-def _acquisition_cost(act: _Activity, cost: pd.Series) -> np.ndarray:
+def _acquisition_cost(act: Activity, cost: pd.Series) -> np.ndarray:
     known = cost.notna().to_numpy()
     first = act.first_period[known]
     spent = np.bincount(first, cost.to_numpy(dtype=float)[known], minlength=act.n_periods)
-    return _ratio(spent, np.bincount(first, minlength=act.n_periods).astype(float))
+    return safe_ratio(spent, np.bincount(first, minlength=act.n_periods).astype(float))
 
 
-def _share_of_wallet(act: _Activity, wallet: pd.Series, days: np.ndarray) -> np.ndarray:
+def _share_of_wallet(act: Activity, wallet: pd.Series, days: np.ndarray) -> np.ndarray:
     """Net revenue of buyers with a known wallet, scaled to a year, over their annual wallets."""
     size = np.nan_to_num(wallet.to_numpy(dtype=float))[act.customer]
     has = act.active & (size > 0)
     annualised = act.per_period(act.net, has) * 365.25 / days
-    return _ratio(annualised, act.per_period(size, has))
+    return safe_ratio(annualised, act.per_period(size, has))
 
 
-def _referral_share(act: _Activity, channel: pd.Series) -> np.ndarray | None:
+def _referral_share(act: Activity, channel: pd.Series) -> np.ndarray | None:
     """Net revenue share of customers acquired through referrals (None: no referral channel)."""
     text = channel.astype("string")
     referred = text.str.contains(_REFERRAL, na=False).to_numpy()
     if not referred.any():
         return None
     known = text.notna().to_numpy()[act.customer]
-    return _ratio(act.per_period(act.net, referred[act.customer]), act.per_period(act.net, known))
+    return safe_ratio(
+        act.per_period(act.net, referred[act.customer]), act.per_period(act.net, known)
+    )
 
 
-def _clv_measures(clv: pd.DataFrame | None, summary: pd.DataFrame, act: _Activity) -> dict:
+def clv_measures(clv: pd.DataFrame | None, summary: pd.DataFrame, act: Activity) -> dict:
     """CLV of new customers per acquisition period, and the snapshot counts."""
     if clv is None or "clv" not in clv:
         return {}
@@ -155,7 +157,7 @@ def _clv_measures(clv: pd.DataFrame | None, summary: pd.DataFrame, act: _Activit
     first = act.first_period[known]
     total = np.bincount(first, values[known], minlength=act.n_periods)
     out: dict = {
-        "new_customer_clv": _ratio(
+        "new_customer_clv": safe_ratio(
             total, np.bincount(first, minlength=act.n_periods).astype(float)
         ),
         "average_clv": float(np.nanmean(values)) if known.any() else math.nan,

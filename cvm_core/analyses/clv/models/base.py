@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 if TYPE_CHECKING:
-    from cvm_core.analyses.clv.likelihoods import _Scaled
+    from cvm_core.analyses.clv.likelihoods import Scaled
 
 
 class ModelSpec:
@@ -53,12 +53,12 @@ class ModelSpec:
         raise NotImplementedError
 
     @classmethod
-    def loglik(cls, params: np.ndarray, d: _Scaled) -> float:
+    def loglik(cls, params: np.ndarray, d: Scaled) -> float:
         """Weighted log-likelihood of the histories ``d`` (on scaled time)."""
         return cls.loglik_and_gradient(params, d)[0]
 
     @classmethod
-    def loglik_and_gradient(cls, params: np.ndarray, d: _Scaled) -> tuple[float, np.ndarray]:
+    def loglik_and_gradient(cls, params: np.ndarray, d: Scaled) -> tuple[float, np.ndarray]:
         raise NotImplementedError
 
     @classmethod

@@ -11,7 +11,7 @@ from scipy.special import digamma, expit, gammaln, hyp2f1
 from cvm_core.analyses.clv.models.base import ModelSpec
 
 if TYPE_CHECKING:
-    from cvm_core.analyses.clv.likelihoods import _Scaled
+    from cvm_core.analyses.clv.likelihoods import Scaled
 
 
 class BGNBD(ModelSpec):
@@ -33,7 +33,7 @@ class BGNBD(ModelSpec):
         return np.where(x == 0, 1.0, expit(-log_odds))
 
     @classmethod
-    def loglik_and_gradient(cls, params: np.ndarray, d: _Scaled) -> tuple[float, np.ndarray]:
+    def loglik_and_gradient(cls, params: np.ndarray, d: Scaled) -> tuple[float, np.ndarray]:
         return _bg_loglik(params, d, cls.modified)
 
     @classmethod
@@ -48,7 +48,7 @@ class BGNBD(ModelSpec):
             return _bg_alive(shape, rate, a, b_post, t)
 
 
-def _bg_loglik(params: np.ndarray, d: _Scaled, modified: bool) -> tuple[float, np.ndarray]:
+def _bg_loglik(params: np.ndarray, d: Scaled, modified: bool) -> tuple[float, np.ndarray]:
     """Weighted BG/NBD (``modified``: MBG/NBD) log-likelihood and its gradient in the parameters.
 
     Per row: A3 = -(r+x) log(alpha+T) and, for the "left after the last purchase" branch,

@@ -13,7 +13,7 @@ from scipy.special import gammaln, hyp2f1, logsumexp
 from cvm_core.analyses.clv.models.base import ModelSpec
 
 if TYPE_CHECKING:
-    from cvm_core.analyses.clv.likelihoods import _Scaled
+    from cvm_core.analyses.clv.likelihoods import Scaled
 
 
 class ParetoNBD(ModelSpec):
@@ -38,7 +38,7 @@ class ParetoNBD(ModelSpec):
         )  # fmt: skip
 
     @classmethod
-    def loglik(cls, params: np.ndarray, d: _Scaled) -> float:
+    def loglik(cls, params: np.ndarray, d: Scaled) -> float:
         return _pareto_loglik(params, d)
 
     @classmethod
@@ -49,7 +49,7 @@ class ParetoNBD(ModelSpec):
             return _pareto_alive(shape, rate, s, (beta + age) / dropout_factor, t)
 
 
-def _pareto_loglik(params: np.ndarray, d: _Scaled) -> float:
+def _pareto_loglik(params: np.ndarray, d: Scaled) -> float:
     """Weighted Pareto/NBD log-likelihood (note 009, eq. 18)."""
     r, alpha, s, beta = params
     with np.errstate(all="ignore"), warnings.catch_warnings():
