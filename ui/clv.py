@@ -10,6 +10,8 @@ slider move reruns only that section, which projects the cached per-tier base (m
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -21,6 +23,9 @@ from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.profitability import projection
+from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
@@ -30,9 +35,13 @@ from ui.charts import show_chart
 _KEY = "clv"
 UNIT_WORDS = charts.UNIT_WORDS
 FORMULA = (
-    "**CLV** = margin × expected spend per purchase × P(alive) × Σ over months m = 1…H of "
-    "(E[purchases by month m] − E[purchases by month m−1]) ÷ (1 + annual discount rate)^(m/12), "
-    "where E[…] are the purchases the fitted model expects from a customer who is still active."
+    "**CLV** = future margin − future cost-to-serve. Future margin = margin × expected spend per "
+    "purchase × D, where D = P(alive) × Σ over months m = 1…H of (E[purchases by month m] − "
+    "E[purchases by month m−1]) ÷ (1 + annual discount rate)^(m/12) and E[…] are the purchases the "
+    "fitted model expects from a customer who is still active. Future cost-to-serve = cost per "
+    "purchase × D + cost per time unit × D ÷ the customer's purchase rate (the discounted time "
+    "they are expected to stay), both rates from the customer's own activity costs to date on the "
+    "Whale Curve page."
 )
 WHAT_IF_FORMULA = (
     "Per tier, the treatment changes the model's parameters from today on: **retention uplift** u "
@@ -40,7 +49,7 @@ WHAT_IF_FORMULA = (
     "probability p; Pareto/NBD: the drop-out rate) by (1 − u); **frequency uplift** f multiplies the "
     "purchase rate λ by (1 + f); **spend uplift** s multiplies expected spend by (1 + s). Scenario CLV "
     "re-runs the CLV formula with those parameters (P(alive) today is unchanged). Incremental value = "
-    "scenario − baseline CLV; treatment cost = cost per customer per year × customers × H/12; "
+    "scenario − baseline CLV (more purchases bring their cost-to-serve too); treatment cost = cost per customer per year × customers × H/12; "
     "**ROI** = (incremental value − cost) ÷ cost."
 )
 SUMMARY_NO_HOLDOUT = (
@@ -52,6 +61,8 @@ CUSTOMER_COLUMNS = {
     "customer_name": "Customer",
     "tier": "Tier",
     "clv": "CLV",
+    "future_margin": "Future margin",
+    "future_cost_to_serve": "Future cost-to-serve",
     "p_alive": "P(alive)",
     "expected_purchases": "Expected purchases",
     "expected_spend": "Expected spend per purchase",
@@ -121,6 +132,7 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
         help="Money next year is worth less than today; 8-12% is typical for a company's cost of capital.",
     )  # fmt: skip
     margin = _margin_input(c3, dataset)
+    net = _net_of_cost_input(dataset)
     with st.expander("Value tiers (customer pyramid)", icon=":material/change_history:"):
         names = tiers.DEFAULT_TIER_NAMES
         sizes = []
@@ -134,7 +146,22 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
         cols[-1].metric(f"{names[-1]}: % of customers", formatting.number(rest, 1) + "%")
         st.caption("Customers are ranked by CLV; the top share is the first tier, and so on.")
     cutoffs = tuple(round(sum(sizes[: i + 1]) / 100.0, 6) for i in range(len(sizes)))
-    return clv_values.ValueSettings(int(horizon), float(discount) / 100.0, margin, cutoffs, names)
+    return clv_values.ValueSettings(
+        int(horizon), float(discount) / 100.0, margin, cutoffs, names, net_of_cost_to_serve=net
+    )
+
+
+def _net_of_cost_input(dataset: Dataset) -> bool:
+    if not dataset.has_transactions:  # a summary file has no orders or lines to cost
+        st.toggle("Deduct future cost-to-serve", value=False, disabled=True, key=_key("net_of_cost", dataset),
+                  help="Cost-to-serve needs the transactions (orders, lines, returns); this "
+                  "customer summary file only supports gross-margin CLV.")  # fmt: skip
+        return False
+    return st.toggle(
+        "Deduct future cost-to-serve (CLV = future profit)", value=True, key=_key("net_of_cost", dataset),
+        help="On: each customer's expected cost of orders, lines, returns, calls and visits is taken "
+        "off their future margin, at the Whale Curve page's activity rates. Off: gross margin only.",
+    )  # fmt: skip
 
 
 def _tier_sizes(cutoffs: tuple[float, ...]) -> list[float]:
@@ -175,14 +202,48 @@ def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
     return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
 
 
+WHALE_RATES = "the Whale Curve page's activity rates"
+DEFAULT_RATES = f"{projection.DEFAULT_RATES_SOURCE} (edit them on the Whale Curve page)"
+
+
+@st.cache_resource(max_entries=4, show_spinner="Costing every customer's activities…")
+def _service_costs(
+    _inputs: AnalysisInputs,
+    fingerprint: str,
+    unit: str,
+    end: dt.date,
+    model: CostModel,
+    source: str,
+) -> projection.ServiceCosts:
+    return projection.service_costs(_inputs, model, source)
+
+
+def service_costs(
+    dataset: Dataset, settings: clv_values.ValueSettings
+) -> projection.ServiceCosts | None:
+    """The cost-to-serve CLV deducts: at the Whale Curve page's activity rates once that page has
+    run on this dataset, else at the default rates (None: gross-margin CLV)."""
+    if not settings.net_of_cost_to_serve or not dataset.has_transactions:
+        return None
+    model = session.read(session.COST_MODEL, dataset)
+    source = WHALE_RATES if model is not None else DEFAULT_RATES
+    inputs = data.analysis_inputs(dataset)
+    end = inputs.observation_end.date()
+    return _service_costs(
+        inputs, dataset.fingerprint, inputs.unit, end, model or CostModel(), source
+    )
+
+
 @st.cache_resource(max_entries=16, show_spinner="Valuing every customer…")
 def _values(
     _fit: clv.CLVFit,
     fingerprint: str,
     fit_settings: clv.FitSettings,
     settings: clv_values.ValueSettings,
+    _costs: projection.ServiceCosts | None,
+    costs_key: tuple,
 ):
-    values = clv_run.value(_fit, settings)
+    values = clv_run.value(_fit, settings, _costs)
     base = scenario.prepare(
         values.customers,
         _fit.model,
@@ -197,8 +258,14 @@ def values(
     dataset: Dataset, fitted: clv.CLVFit, settings: clv_values.ValueSettings
 ) -> tuple[clv_values.CLVValues, scenario.ScenarioBase]:
     """Cached values and scenario base; the per-customer table is published for other pages."""
-    result, base = _values(fitted, dataset.fingerprint, fitted.settings, settings)
-    columns = ["p_alive", "expected_purchases", "expected_spend", "margin_rate", "clv", "tier"]
+    costs = service_costs(dataset, settings)
+    # The cost rates are keyed by what made them (the cache must not hash a per-customer frame).
+    costs_key = () if costs is None else (session.read(session.COST_MODEL, dataset), costs.source)
+    result, base = _values(fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key)
+    columns = [
+        "p_alive", "expected_purchases", "expected_spend", "margin_rate", "future_margin",
+        "future_cost_to_serve", "clv", "tier",
+    ]  # fmt: skip
     session.publish(session.CLV_CUSTOMERS, dataset, result.customers[columns])
     return result, base
 
@@ -230,10 +297,23 @@ def show_headline(result: clv_values.CLVValues, fitted: clv.CLVFit, currency: st
         f"Expected purchases, next {horizon} months", formatting.count(result.expected_purchases)
     )
     st.caption(
-        f"{constants.MODELS[fitted.settings.model]} + Gamma-Gamma fitted to {formatting.count(n)} customers up to "
-        f"{fitted.settings.observation_end:%d %b %Y}; margin: {result.margin_basis}; discount rate "
-        f"{formatting.pct(result.settings.discount_rate, 1)} a year."
-    )
+        f"{value_basis(result, currency)}. {constants.MODELS[fitted.settings.model]} + Gamma-Gamma "
+        f"fitted to {formatting.count(n)} customers up to {fitted.settings.observation_end:%d %b %Y}; "
+        f"margin: {result.margin_basis}; discount rate {formatting.pct(result.settings.discount_rate, 1)} a year."
+    )  # fmt: skip
+
+
+def value_basis(result: clv_values.CLVValues, currency: str) -> str:
+    """What the CLV figures are, in one sentence with the money split."""
+    if result.cost_basis == clv_values.GROSS_MARGIN_ONLY:
+        return "CLV is future gross margin only: no cost-to-serve deducted"
+    losing = int((result.customers["clv"] < 0).sum())
+    return (
+        f"CLV is future profit: future margin {formatting.money_short(result.future_margin, currency)} "
+        f"− future cost-to-serve {formatting.money_short(result.future_cost_to_serve, currency)} at "
+        f"{result.cost_basis}; "
+        f"{formatting.count(losing)} customers are expected to cost more than they bring"
+    )  # fmt: skip
 
 
 def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
@@ -347,8 +427,9 @@ def _export_table(customers: pd.DataFrame, names: pd.Series | None) -> pd.DataFr
 def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame:
     columns = [c for c in CUSTOMER_COLUMNS if c in top]
     shown = top[columns].copy()
-    for money in ("clv", "expected_spend", "net_revenue"):
-        shown[money] = shown[money].map(lambda v: formatting.money(v, currency))
+    for money in ("clv", "future_margin", "future_cost_to_serve", "expected_spend", "net_revenue"):
+        if money in shown:
+            shown[money] = shown[money].map(lambda v: formatting.money(v, currency))
     shown["p_alive"] = shown["p_alive"].map(lambda v: formatting.pct(v, 0))
     shown["margin_rate"] = shown["margin_rate"].map(lambda v: formatting.pct(v, 0))
     shown["expected_purchases"] = shown["expected_purchases"].map(lambda v: formatting.number(v, 1))

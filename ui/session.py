@@ -46,6 +46,11 @@ WHALE_PNL: Shared[pd.DataFrame] = Shared(
     "cvm.whale.result",
     "The Whale Curve page's customer P&L: revenue, returns, cogs, cost_to_serve, profit.",
 )
+COST_MODEL: Shared[Any] = Shared(
+    "cvm.whale.cost_model",
+    "The Whale Curve page's CostModel (activity table and settings), so CLV deducts the same "
+    "cost-to-serve.",
+)
 WHALE_SCENARIO: Shared[Any] = Shared(
     "cvm.whale.scenario", "The Whale Curve page's what-if fixes (a WhaleScenario)."
 )
@@ -58,7 +63,8 @@ SCORECARD: Shared[Any] = Shared(
 )
 
 PER_DATASET: tuple[Shared, ...] = (
-    CLV_CUSTOMERS, CLV_SCENARIO, SEGMENTS, WHALE_PNL, WHALE_SCENARIO, RETENTION, SCORECARD,
+    CLV_CUSTOMERS, CLV_SCENARIO, SEGMENTS, WHALE_PNL, COST_MODEL, WHALE_SCENARIO, RETENTION,
+    SCORECARD,
 )  # fmt: skip
 """Every slot: all of them belong to one dataset and are dropped when another one is loaded."""
 

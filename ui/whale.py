@@ -170,11 +170,13 @@ def _analysis(
 
 
 def analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
-    """The cached P&L and whale curve; also published for the Scorecard (session.WHALE_PNL)."""
+    """The cached P&L and whale curve; also published for the Scorecard (session.WHALE_PNL), and
+    its cost model for the CLV page's cost-to-serve (session.COST_MODEL)."""
     inputs = data.analysis_inputs(dataset)
     end = inputs.observation_end.date()
     result = _analysis(inputs, dataset.fingerprint, inputs.unit, end, model, inputs.currency)
     session.publish(session.WHALE_PNL, dataset, profitability_run.shared_pnl(result))
+    session.publish(session.COST_MODEL, dataset, model)
     return result
 
 

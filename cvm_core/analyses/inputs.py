@@ -18,6 +18,7 @@ import pandas as pd
 from cvm_core.intake.summary import customer_summary
 
 if TYPE_CHECKING:
+    from cvm_core.analyses.profitability.projection import ServiceCosts
     from cvm_core.intake.dataset import Dataset
 
 
@@ -41,6 +42,9 @@ class AnalysisInputs:
         The CLV analysis's per-customer table (``CLVValues.customers``), where it has run.
     segments : DataFrame, optional
         The Segments analysis's per-customer membership (``SegmentAnalysis.membership``).
+    service_costs : ServiceCosts, optional
+        Cost-to-serve rates per customer from the profitability analysis's activity table (the
+        CLV analysis deducts them; without them it uses the default activity rates).
     """
 
     transactions: pd.DataFrame
@@ -52,6 +56,7 @@ class AnalysisInputs:
     currency: str = "EUR"
     clv: pd.DataFrame | None = None
     segments: pd.DataFrame | None = None
+    service_costs: ServiceCosts | None = None
 
     @classmethod
     def of(

@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Annual discount rate in percent.",
     )
     parser.add_argument(
+        "--gross-margin-only",
+        action="store_true",
+        help="Value customers by future gross margin alone (default: future margin minus future "
+        "cost-to-serve at the default activity rates).",
+    )
+    parser.add_argument(
         "--no-compare", action="store_true", help="Fit only the chosen model (faster)."
     )
 
@@ -69,7 +75,12 @@ def run(args: argparse.Namespace) -> dict:
         compare=not args.no_compare,
     )
     margin = None if args.margin is None else args.margin / 100  # None: as the page defaults
-    value_settings = clv_values.ValueSettings(args.horizon_months, args.discount_rate / 100, margin)
+    value_settings = clv_values.ValueSettings(
+        args.horizon_months,
+        args.discount_rate / 100,
+        margin,
+        net_of_cost_to_serve=not args.gross_margin_only,
+    )
     result = clv_run.run(inputs, clv_run.CLVSettings(fit_settings, value_settings))
     return _report(dataset.name, result.fit, result.values)
 
@@ -125,7 +136,11 @@ def _report(name: str, fit: clv.CLVFit, values: clv_values.CLVValues) -> dict:
         "horizon_months": values.settings.horizon_months,
         "discount_rate_pct": values.settings.discount_rate * 100,
         "margin": values.margin_basis,
+        "cost_to_serve": values.cost_basis,
+        "future_margin": _number(values.future_margin, 2),
+        "future_cost_to_serve": _number(values.future_cost_to_serve, 2),
         "total": _number(values.total_clv, 2),
+        "customers_with_negative_clv": int((values.customers["clv"] < 0).sum()),
         "mean_per_customer": _number(values.total_clv / max(len(values.customers), 1), 2),
         "mean_p_alive": _number(values.mean_p_alive, 4),
     }

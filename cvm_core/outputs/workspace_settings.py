@@ -127,6 +127,9 @@ FIELDS: dict[str, Field] = {
     "clv.horizon": Field(ValueSettings, "horizon_months", label="CLV horizon (months)"),
     "clv.discount": Field(ValueSettings, "discount_rate", _percent, "discount rate (%)"),
     "clv.margin": Field(ValueSettings, "margin", _percent, "CLV margin (%)"),
+    "clv.net_of_cost": Field(
+        ValueSettings, "net_of_cost_to_serve", label="CLV net of cost-to-serve"
+    ),
     "whale.threshold": Field(
         CostModelSettings, "small_order_threshold", label="small-order threshold"
     ),

@@ -13,6 +13,10 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import scenario
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.profitability import projection
+from cvm_core.analyses.profitability.activities import DEFAULT_ACTIVITIES, CostModelSettings
+from cvm_core.analyses.profitability.run import CostModel
 from tests.app.conftest import run_page
 from ui import session
 from ui.clv import model_key
@@ -38,23 +42,23 @@ def demo_run(demo_dataset):
     return run_page(PAGE, demo_dataset)
 
 
+def _page_fit(dataset) -> clv.CLVFit:
+    """The fit the page makes with its default settings."""
+    end = dataset.observation_end
+    calibration_end = clv_holdout.default_calibration_end(dataset.observation_start, end)
+    return clv.fit_clv(dataset.transactions, clv.FitSettings("bgnbd", "week", calibration_end, end))
+
+
 def test_demo_page_renders_the_headline(demo_run, demo_dataset):
     at = demo_run
     assert not at.exception and not at.error
     shown = metrics(at)
     # The headline equals the core's own figures for the page's default settings.
-    fit = clv.fit_clv(
-        demo_dataset.transactions,
-        clv.FitSettings(
-            "bgnbd",
-            "week",
-            clv_holdout.default_calibration_end(
-                demo_dataset.observation_start, demo_dataset.observation_end
-            ),
-            demo_dataset.observation_end,
-        ),
+    fit = _page_fit(demo_dataset)
+    costs = projection.service_costs(AnalysisInputs.of(demo_dataset, "week"))
+    values = clv_values.customer_values(
+        fit, clv_values.ValueSettings(margin=None), costs.rates, costs.source
     )
-    values = clv_values.customer_values(fit, clv_values.ValueSettings(margin=None))
     n = len(values.customers)
     assert shown["Total CLV, next 36 months"] == formatting.money_short(values.total_clv, "EUR")
     assert shown["Average CLV per customer"] == formatting.money(values.total_clv / n, "EUR")
@@ -65,6 +69,39 @@ def test_demo_page_renders_the_headline(demo_run, demo_dataset):
     for value in shown.values():
         assert "nan" not in value.lower() and "inf" not in value.lower()
     assert any("cost column" in c.value for c in at.caption)  # margin basis stated
+    basis = next(c.value for c in at.caption if c.value.startswith("CLV is future profit"))
+    assert formatting.money_short(values.future_cost_to_serve, "EUR") in basis
+    assert "the default activity rates (edit them on the Whale Curve page)" in basis
+
+
+def test_clv_deducts_the_whale_pages_rates_or_none_when_switched_off(demo_dataset):
+    doubled = CostModel.from_table(
+        DEFAULT_ACTIVITIES.assign(cost_per_unit=DEFAULT_ACTIVITIES["cost_per_unit"] * 2),
+        CostModelSettings(),
+    )
+    fingerprint = demo_dataset.fingerprint
+    at = run_page(PAGE, demo_dataset, **{session.COST_MODEL.key: (fingerprint, doubled)})
+    assert not at.exception and not at.error
+    basis = next(c.value for c in at.caption if c.value.startswith("CLV is future profit"))
+    assert "the Whale Curve page's activity rates" in basis
+    _, frame = at.session_state[session.CLV_CUSTOMERS.key]
+    doubled_cost = frame["future_cost_to_serve"].sum()
+    at.toggle(key=f"clv.net_of_cost.{fingerprint}").set_value(False)
+    at.run()
+    assert not at.exception and not at.error
+    _, gross = at.session_state[session.CLV_CUSTOMERS.key]
+    assert (gross["future_cost_to_serve"] == 0).all()
+    np.testing.assert_allclose(gross["clv"], frame["future_margin"])
+    assert any(c.value.startswith("CLV is future gross margin only") for c in at.caption)
+    # The page deducted exactly the core's cost-to-serve at the doubled rates.
+    inputs = AnalysisInputs.of(demo_dataset, "week")
+    expected = clv_values.customer_values(
+        _page_fit(demo_dataset), clv_values.ValueSettings(margin=None),
+        projection.service_costs(inputs, doubled).rates,
+    )  # fmt: skip
+    assert doubled_cost == pytest.approx(expected.future_cost_to_serve, rel=1e-9)
+    default = projection.service_costs(inputs).rates
+    assert (projection.service_costs(inputs, doubled).rates >= default - 1e-9).all().all()
 
 
 def test_demo_page_publishes_its_results(demo_run, demo_dataset):

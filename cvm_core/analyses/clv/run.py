@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.clv.fit import CLVFit, FitSettings, fit_clv
 from cvm_core.analyses.clv.values import CLVValues, ValueSettings, customer_values, default_margin
 from cvm_core.analyses.inputs import AnalysisInputs
+
+if TYPE_CHECKING:
+    from cvm_core.analyses.profitability.projection import ServiceCosts
 
 
 @dataclass(frozen=True)
@@ -45,14 +49,31 @@ def fit(transactions: pd.DataFrame, summary: pd.DataFrame, settings: FitSettings
     return fit_clv(transactions, settings, summary)
 
 
-def value(fitted: CLVFit, settings: ValueSettings) -> CLVValues:
+def value(fitted: CLVFit, settings: ValueSettings, costs: ServiceCosts | None = None) -> CLVValues:
     """Every customer's P(alive), expected purchases and spend, CLV and tier.
 
-    ``settings.margin`` None means "not chosen": see the module docstring.
+    ``settings.margin`` None means "not chosen": see the module docstring. ``costs``: the
+    cost-to-serve rates CLV deducts when ``settings.net_of_cost_to_serve`` (see
+    :func:`service_costs`).
     """
     if settings.margin is None:
         settings = dataclasses.replace(settings, margin=default_margin(fitted.summary))
-    return customer_values(fitted, settings)
+    if not settings.net_of_cost_to_serve or costs is None:
+        return customer_values(fitted, settings)
+    return customer_values(fitted, settings, costs.rates, costs.source)
+
+
+def service_costs(inputs: AnalysisInputs, settings: ValueSettings) -> ServiceCosts | None:
+    """The cost-to-serve rates CLV deducts: the inputs' (the Whale Curve page's activity table),
+    else the default activity rates; None for gross-margin CLV or a customer summary file (it
+    has no activities to cost)."""
+    if not settings.net_of_cost_to_serve or inputs.transactions.empty:
+        return None
+    if inputs.service_costs is not None:
+        return inputs.service_costs
+    from cvm_core.analyses.profitability import projection  # the P&L only when it is needed
+
+    return projection.service_costs(inputs)
 
 
 def run(inputs: AnalysisInputs, settings: CLVSettings = CLVSettings()) -> CLVResult:  # noqa: B008
@@ -61,4 +82,5 @@ def run(inputs: AnalysisInputs, settings: CLVSettings = CLVSettings()) -> CLVRes
         settings.fit, unit=inputs.unit, observation_end=inputs.observation_end
     )
     fitted = fit(inputs.transactions, inputs.summary, fit_settings)
-    return CLVResult(fitted, value(fitted, settings.value))
+    costs = service_costs(inputs, settings.value)
+    return CLVResult(fitted, value(fitted, settings.value, costs))

@@ -13,14 +13,19 @@ change who is still active today (P(alive) stays as estimated):
 
 For each tier::
 
-    scenario CLV   = sum over customers of margin * E[spend] * (1 + s) * P(alive)
-                     * sum_{m=1..H} (E'_m - E'_(m-1)) / (1 + d) ** (m / 12)
+    D'             = P(alive) * sum_{m=1..H} (E'_m - E'_(m-1)) / (1 + d) ** (m / 12)
+    scenario CLV   = sum over customers of D' * (margin * E[spend] * (1 + s) - cost per purchase)
+                     - cost per time unit * D' / (purchase rate * (1 + f))
     incremental    = scenario CLV - baseline CLV
     treatment cost = c * customers * H / 12
     ROI            = (incremental - treatment cost) / treatment cost
 
 where E'_m are the alive-customer expected purchases up to month m under the changed parameters
-(:func:`cvm_core.analyses.clv.fit.alive_purchases`). :class:`Scenario` and :class:`ScenarioProjection` are plain
+(:func:`cvm_core.analyses.clv.fit.alive_purchases`). The cost-to-serve terms are those of the
+CLV itself (:func:`cvm_core.analyses.clv.values.predict_customer_value`): a treatment that brings
+more purchases also brings their cost per purchase, and one that keeps customers longer brings
+their cost per time unit for longer; with no treatment the scenario CLV is the CLV table's.
+:class:`Scenario` and :class:`ScenarioProjection` are plain
 frozen objects, so other pages (the Scorecard) can show them.
 """
 
@@ -103,15 +108,25 @@ class Scenario:
 
 @dataclass(frozen=True)
 class _TierGroup:
-    """A tier's customers collapsed to distinct (frequency, T), with each pair's value weight
-    sum(P(alive) * expected spend * margin) and its baseline discounted alive purchases."""
+    """A tier's customers collapsed to distinct (frequency, T), with each pair's sums over its
+    customers of P(alive) * expected spend * margin (``margin``), P(alive) * cost per purchase
+    (``per_purchase``) and P(alive) * cost per time unit / purchase rate (``per_time``; the rate
+    is one per pair), and its baseline discounted alive purchases."""
 
     tier: str
     customers: int
     frequency: np.ndarray
     age: np.ndarray
-    weight: np.ndarray
+    margin: np.ndarray
+    per_purchase: np.ndarray
+    per_time: np.ndarray
     baseline: np.ndarray
+
+    def value(self, discounted: np.ndarray, treatment: Treatment) -> float:
+        """The tier's CLV when its pairs' discounted alive purchases are ``discounted``."""
+        margin = (1.0 + treatment.spend_uplift) * self.margin - self.per_purchase
+        time_cost = self.per_time / (1.0 + treatment.frequency_uplift)
+        return float(margin @ discounted - time_cost @ discounted)
 
 
 @dataclass(frozen=True)
@@ -147,7 +162,8 @@ def prepare(
     ----------
     customers : DataFrame
         From :func:`cvm_core.analyses.clv.fit.customer_values` (frequency, T, p_alive, expected_spend,
-        margin_rate, tier).
+        margin_rate, tier; cost_per_purchase, cost_per_period and purchase_rate when CLV is net
+        of cost-to-serve).
     model : TransactionModel
         The fitted model that produced ``customers``.
     """
@@ -161,15 +177,13 @@ def prepare(
         if isinstance(tiers.dtype, pd.CategoricalDtype)
         else sorted(tiers.unique())
     )
-    value = (
-        customers["p_alive"] * customers["expected_spend"] * customers["margin_rate"]
-    ).to_numpy()
+    values = _value_terms(customers)
     groups = []
     for name in names:
         mask = (tiers == name).to_numpy()
         groups.append(
             _group(
-                name, customers.loc[mask], value[mask], model, unit, horizon_months, discount_rate
+                name, customers.loc[mask], values[mask], model, unit, horizon_months, discount_rate
             )
         )
     params = tuple(float(v) for v in model.params_.to_numpy())
@@ -178,17 +192,35 @@ def prepare(
     )
 
 
-def _group(name, frame, value, model, unit, horizon_months, discount_rate) -> _TierGroup:
+def _value_terms(customers: pd.DataFrame) -> np.ndarray:
+    """Per customer, the three value terms of :class:`_TierGroup` (margin, per purchase, per
+    time), as columns; a CLV table without cost-to-serve has zero costs."""
+    alive = customers["p_alive"].to_numpy(dtype=float)
+    zero = pd.Series(0.0, index=customers.index)
+    per_period = customers.get("cost_per_period", zero).to_numpy(dtype=float)
+    rate = customers.get("purchase_rate", zero).to_numpy(dtype=float)
+    per_time = np.divide(per_period, rate, out=np.zeros(len(alive)), where=rate > 0)
+    return np.column_stack(
+        [
+            alive * (customers["expected_spend"] * customers["margin_rate"]).to_numpy(dtype=float),
+            alive * customers.get("cost_per_purchase", zero).to_numpy(dtype=float),
+            alive * per_time,
+        ]
+    )
+
+
+def _group(name, frame, values, model, unit, horizon_months, discount_rate) -> _TierGroup:
     x = frame["frequency"].to_numpy(dtype=float)
     age = frame["T"].to_numpy(dtype=float)
     codes, (ux, uage) = histories.factorize_rows(x, age) if len(x) else (np.empty(0, int), [x, age])
-    weight = np.bincount(codes, weights=value, minlength=len(ux)) if len(x) else np.empty(0)
+    sums = [
+        np.bincount(codes, weights=values[:, k], minlength=len(ux)) if len(x) else np.empty(0)
+        for k in range(3)
+    ]
     baseline = _discounted(
         model.model, model.params_.to_numpy(), ux, uage, unit, horizon_months, discount_rate
     )
-    return _TierGroup(
-        name, len(x), np.asarray(ux, float), np.asarray(uage, float), weight, baseline
-    )
+    return _TierGroup(name, len(x), np.asarray(ux, float), np.asarray(uage, float), *sums, baseline)
 
 
 def _discounted(
@@ -257,7 +289,7 @@ def project(base: ScenarioBase, scenario: Scenario) -> ScenarioProjection:
 
 
 def _project_tier(base: ScenarioBase, group: _TierGroup, treatment: Treatment) -> list:
-    baseline = float(group.weight @ group.baseline)
+    baseline = group.value(group.baseline, Treatment())
     if treatment.changes_behaviour:
         key = (group.tier, treatment.retention_uplift, treatment.frequency_uplift)
         changed = base._memo.get(key)
@@ -271,7 +303,7 @@ def _project_tier(base: ScenarioBase, group: _TierGroup, treatment: Treatment) -
             base._memo[key] = changed
     else:
         changed = group.baseline
-    projected = (1.0 + treatment.spend_uplift) * float(group.weight @ changed)
+    projected = group.value(changed, treatment)
     cost = treatment.cost_per_customer_year * group.customers * base.horizon_months / 12.0
     incremental = projected - baseline
     net = incremental - cost

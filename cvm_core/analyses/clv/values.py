@@ -83,8 +83,16 @@ def predict_customer_value(
     discount_rate: float = DEFAULT_DISCOUNT_RATE,
     margin: float | None = DEFAULT_MARGIN,
     histories: HistoryRows | None = None,
+    service_costs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """P(alive), expected purchases, expected spend and CLV per customer.
+
+    CLV is future profit: the expected discounted margin minus, when ``service_costs`` are given,
+    the expected discounted cost-to-serve (each customer's cost per purchase times their
+    discounted expected purchases, plus their cost per time unit times their discounted expected
+    time alive). The time alive is the expected purchases over the customer's expected purchase
+    rate (r + x) / (alpha + T): exact when purchases and drop-out are independent, as in
+    Pareto/NBD, a close approximation for the BG models.
 
     Parameters
     ----------
@@ -97,13 +105,19 @@ def predict_customer_value(
     histories : HistoryRows, optional
         :func:`collapse_histories` of ``summary`` if already at hand (``model.histories_`` when the
         model was fitted to this summary), to save collapsing it again.
+    service_costs : DataFrame, optional
+        Indexed by customer: cost_per_purchase and cost_per_period (per time unit), from
+        :func:`cvm_core.analyses.profitability.projection.service_cost_rates`. None: gross-margin
+        CLV (no cost-to-serve).
 
     Returns
     -------
     DataFrame
         Indexed like ``summary``: frequency, recency, T, monetary_value, net_revenue, p_alive,
         expected_purchases (within the horizon), expected_spend, margin_rate, discounted_purchases
-        (P(alive) times the discounted alive purchases) and clv. All finite.
+        (P(alive) times the discounted alive purchases), purchase_rate, cost_per_purchase,
+        cost_per_period, future_margin, future_cost_to_serve and clv (their difference). All
+        finite.
     """
     _check_value_settings(horizon_months, discount_rate, unit)
     rows = histories if histories is not None else collapse_histories(summary)
@@ -120,13 +134,23 @@ def predict_customer_value(
     spend_values = spend.expected_spend(summary).to_numpy()
     rates, _ = margin_rates(summary, margin)
     n = len(summary)
+    purchase_rate = _purchase_rate(params, summary)
+    per_purchase, per_period = _service_costs(service_costs, summary.index)
+    future_margin = discounted * spend_values * rates
+    time_alive = np.divide(discounted, purchase_rate, out=np.zeros(n), where=purchase_rate > 0)
+    future_cost = per_purchase * discounted + per_period * time_alive
     predicted = {
         "p_alive": alive,
         "expected_purchases": alive * total_rows[rows.inverse],
         "expected_spend": spend_values,
         "margin_rate": rates,
         "discounted_purchases": discounted,
-        "clv": discounted * spend_values * rates,
+        "purchase_rate": purchase_rate,
+        "cost_per_purchase": per_purchase,
+        "cost_per_period": per_period,
+        "future_margin": future_margin,
+        "future_cost_to_serve": future_cost,
+        "clv": future_margin - future_cost,
     }
     # No NaN or infinity may reach a page; the formulas only produce them on overflow.
     for values in predicted.values():
@@ -141,6 +165,24 @@ def predict_customer_value(
         else np.zeros(n),
     }
     return pd.DataFrame({**observed, **predicted}, index=summary.index, copy=False)
+
+
+def _purchase_rate(params: np.ndarray, summary: pd.DataFrame) -> np.ndarray:
+    """Each customer's expected purchase rate while alive, (r + x) / (alpha + T): the posterior
+    mean of lambda in every model here (their first two parameters are r and alpha)."""
+    r, alpha = float(params[0]), float(params[1])
+    x = summary["frequency"].to_numpy(dtype=float)
+    return (r + x) / (alpha + summary["T"].to_numpy(dtype=float))
+
+
+def _service_costs(costs: pd.DataFrame | None, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    if costs is None:
+        return np.zeros(len(index)), np.zeros(len(index))
+    aligned = costs.reindex(index)[["cost_per_purchase", "cost_per_period"]].fillna(0.0)
+    return (
+        aligned["cost_per_purchase"].to_numpy(dtype=float),
+        aligned["cost_per_period"].to_numpy(dtype=float),
+    )
 
 
 def _check_value_settings(horizon_months: int, discount_rate: float, unit: str) -> None:
@@ -159,10 +201,13 @@ def _check_value_settings(horizon_months: int, discount_rate: float, unit: str) 
 
 @dataclass(frozen=True)
 class ValueSettings(Settings):
-    """How to turn predictions into money: horizon, discount rate, margin and tier cut-offs.
+    """How to turn predictions into money: horizon, discount rate, margin, cost-to-serve and
+    tier cut-offs.
 
     ``margin`` None: each customer's own margin from the cost column (see
     :mod:`cvm_core.analyses.clv.run` for the default when the data has none).
+    ``net_of_cost_to_serve``: CLV is future margin minus future cost-to-serve (the Whale Curve's
+    activity rates); False values gross margin only.
     """
 
     horizon_months: int = setting(DEFAULT_HORIZON_MONTHS, low=1, high=120)
@@ -170,6 +215,10 @@ class ValueSettings(Settings):
     margin: float | None = setting(DEFAULT_MARGIN, low=0.0, high=1.0)
     tier_cutoffs: tuple[float, ...] = setting(tiering.DEFAULT_TIER_CUTOFFS, low=0.0, high=1.0)
     tier_names: tuple[str, ...] = tiering.DEFAULT_TIER_NAMES
+    net_of_cost_to_serve: bool = True
+
+
+GROSS_MARGIN_ONLY = "gross margin only: no cost-to-serve deducted"
 
 
 @dataclass(frozen=True)
@@ -186,6 +235,9 @@ class CLVValues:
     margin_basis : str
         How margins were obtained, in words.
     settings : ValueSettings
+    cost_basis : str
+        The activity rates the deducted cost-to-serve comes from, in words ("the default activity
+        rates"); :data:`GROSS_MARGIN_ONLY` when none was deducted.
     """
 
     customers: pd.DataFrame
@@ -195,13 +247,29 @@ class CLVValues:
     expected_purchases: float
     margin_basis: str
     settings: ValueSettings
+    cost_basis: str = GROSS_MARGIN_ONLY
+
+    @property
+    def future_margin(self) -> float:
+        return float(self.customers["future_margin"].sum())
+
+    @property
+    def future_cost_to_serve(self) -> float:
+        return float(self.customers["future_cost_to_serve"].sum())
 
 
-def customer_values(fit: CLVFit, settings: ValueSettings) -> CLVValues:
-    """CLV per customer from a fit, with tiers by CLV rank."""
+def customer_values(
+    fit: CLVFit,
+    settings: ValueSettings,
+    service_costs: pd.DataFrame | None = None,
+    cost_basis: str = GROSS_MARGIN_ONLY,
+) -> CLVValues:
+    """CLV per customer from a fit, with tiers by CLV rank; ``service_costs`` (see
+    :func:`predict_customer_value`) and their description when CLV is net of cost-to-serve."""
     frame = predict_customer_value(
         fit.summary, fit.model, fit.spend, fit.settings.unit,
         settings.horizon_months, settings.discount_rate, settings.margin, fit.model.histories_,
+        service_costs,
     )  # fmt: skip
     frame["tier"] = tiering.assign_tiers(frame["clv"], settings.tier_cutoffs, settings.tier_names)
     _, basis = margin_rates(fit.summary, settings.margin)
@@ -213,6 +281,7 @@ def customer_values(fit: CLVFit, settings: ValueSettings) -> CLVValues:
         expected_purchases=float(frame["expected_purchases"].sum()),
         margin_basis=basis,
         settings=settings,
+        cost_basis=cost_basis if service_costs is not None else GROSS_MARGIN_ONLY,
     )
 
 

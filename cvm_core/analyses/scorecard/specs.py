@@ -111,8 +111,9 @@ MEASURES: tuple[MeasureSpec, ...] = (
                 "Customers in the top two CLV tiers, at the observation end.", COUNT,
                 needs=_CLV_NEEDS, snapshot=True),
     MeasureSpec("average_clv", "Retention", "Average customer lifetime value",
-                "Mean predicted CLV (discounted future margin) per customer, at the observation "
-                "end.", MONEY, needs=_CLV_NEEDS, snapshot=True),
+                "Mean predicted CLV per customer at the observation end: discounted future "
+                "margin minus future cost-to-serve, as on the CLV page.", MONEY, needs=_CLV_NEEDS,
+                snapshot=True),
     MeasureSpec("complaint_resolution", "Retention", "Complaint resolution time",
                 "Average days from a complaint to its resolution.", DAYS, LOWER,
                 needs="a complaint log with opening and closing dates (type the average in)"),
