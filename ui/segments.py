@@ -56,7 +56,8 @@ def settings_form(dataset: Dataset) -> segments_analysis.SegmentSettings:
         "Number of clusters",
         K_CHOICES,
         key=key("k", dataset),
-        help="Auto picks the k from 2 to 8 whose clusters are best separated (silhouette).",
+        help="Auto picks the k from 3 to 8 whose clusters are best separated (silhouette); two "
+        "clusters are usually just high vs low value, too coarse for campaigns.",
     )
     options = _numeric_attributes(dataset, dataset.fingerprint)
     attributes = right.multiselect(
@@ -244,7 +245,12 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
         return
     for note in clusters.notes_:
         st.info(note, icon=":material/info:")
-    how = "chosen by you" if clusters.n_clusters is not None else "the best-separated k from 2 to 8"
+    how = (
+        "chosen by you"
+        if clusters.n_clusters is not None
+        else f"Auto: the best-separated k from {segments_clustering.AUTO_MIN_K} to "
+        f"{segments_clustering.K_RANGE[1]}"
+    )
     everyone = clusters.sample_size_ >= len(result.membership)
     judged = (
         f"k was judged on all {formatting.count(clusters.sample_size_)} customers"
@@ -257,10 +263,10 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
         + judged
         + f"; the final model is {clusters.algorithm_} on all customers."
     )
-    if clusters.n_clusters is None and clusters.n_clusters_ == 2:
+    if clusters.n_clusters is None and clusters.n_clusters_ < segments_clustering.AUTO_MIN_K:
         st.caption(
-            "Two clusters split customers most cleanly; choose a larger number of clusters above "
-            "for finer groups."
+            "These customers have fewer than three distinct profiles, so two clusters is all "
+            "there is to find."
         )
     profile = result.cluster_profile
     show_chart(

@@ -105,6 +105,16 @@ def test_fast_ordering_is_exactly_lexsort(seed):
         np.testing.assert_array_equal(segments._sort_order(keys), expected)
 
 
+def test_equal_order_counts_share_an_f_score():
+    # Six of ten bought once: all score 1 (rank 0); 2 orders at rank 6 -> 13 * 5 // 20 + 1 = 4,
+    # 3 at rank 7 -> 4, 4 at rank 8 -> 5, 5 at rank 9 -> 5. Score 2 and 3 stay empty.
+    orders = np.array([1, 1, 1, 1, 1, 1, 2, 3, 4, 5])[::-1]
+    assert list(segments.tied_quantile_scores(orders)) == [5, 5, 4, 4, 1, 1, 1, 1, 1, 1]
+    # Without ties it is the balanced rank score.
+    assert list(segments.tied_quantile_scores(np.arange(10))) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert list(segments.tied_quantile_scores(np.array([7, 7, 7]))) == [3, 3, 3]
+
+
 def test_everyone_equal_gets_the_middle_score():
     assert list(segments.quantile_scores([np.array([4, 4, 4, 4, 4, 4])])) == [3] * 6
 
@@ -119,19 +129,25 @@ def test_rfm_scores_match_the_hand_computation(five):
     assert t["frequency"].to_dict() == {"A": 3, "B": 2, "C": 1, "D": 4, "E": 1}
     assert t["monetary"].to_dict() == {"A": 600.0, "B": 100.0, "C": 1000.0, "D": 80.0, "E": -10.0}
     assert t["r_score"].to_dict() == {"A": 5, "B": 4, "C": 3, "D": 2, "E": 1}
-    assert t["f_score"].to_dict() == {"A": 4, "B": 3, "C": 2, "D": 5, "E": 1}
+    # F: C and E bought once and share the score of rank 0, 1; B (rank 2 of 5) 5*5//10+1 = 3.
+    assert t["f_score"].to_dict() == {"A": 4, "B": 3, "C": 1, "D": 5, "E": 1}
     assert t["m_score"].to_dict() == {"A": 4, "B": 3, "C": 5, "D": 2, "E": 1}
-    assert t["fm_score"].to_dict() == {"A": 4, "B": 3, "C": 4, "D": 4, "E": 1}
-    assert t["rfm_code"].to_dict() == {"A": "544", "B": "433", "C": "325", "D": "252", "E": "111"}
+    assert t["fm_score"].to_dict() == {"A": 4, "B": 3, "C": 3, "D": 4, "E": 1}
+    assert t["rfm_code"].to_dict() == {"A": "544", "B": "433", "C": "315", "D": "252", "E": "111"}
     assert t["rfm_segment"].astype(str).to_dict() == {
-        "A": "Champions", "B": "Potential loyalists", "C": "Loyal", "D": "At risk", "E": "Lost",
+        "A": "Champions", "B": "Potential loyalists", "C": "Need attention", "D": "At risk",
+        "E": "Lost",
     }  # fmt: skip
     assert list(t["rfm_segment"].cat.categories) == list(segments.RFM_SEGMENT_ORDER)
 
 
 def test_rfm_notes_explain_ties_and_returns(five):
     notes = segments.rfm_scores(customer_summary(five, "day", END), END).notes
-    assert any("40% of customers have the same orders (1)" in n for n in notes)
+    assert any(
+        n.startswith("Only 4 of the 5 F scores are used (1, 3, 4, 5)")
+        and "40% of customers have the lowest (1), so they all get F = 1" in n
+        for n in notes
+    )
     assert any(n.startswith("1 customer returned as much as they bought or more") for n in notes)
     assert not any("only returned goods" in n for n in notes)
 
@@ -140,13 +156,14 @@ def test_a_customer_with_only_returns_is_scored_last_on_f_and_m_and_explained(fi
     # F only returned 25 on 2023-12-01: recency 61, orders 0, net revenue -25. Six customers:
     # rank p scores (2p + 1) * 5 // 12 + 1 = 1, 2, 3, 3, 4, 5.
     # R: E 365, D 152, C 91, F 61, B 6, A 1 -> E 1, D 2, C 3, F 3, B 4, A 5.
-    # F: F 0, then E and C (1 order; E spent less), B 2, A 3, D 4 -> F 1, E 2, C 3, B 3, A 4, D 5.
+    # F: F 0, then E and C (1 order each: both take rank 1's score), B 2, A 3, D 4
+    #    -> F 1, E 2, C 2, B 3, A 4, D 5.
     # M: F -25, E -10, D 80, B 100, A 600, C 1000 -> F 1, E 2, D 3, B 3, A 4, C 5.
     tx = pd.concat([five, _transactions([("F", "2023-12-01", -25.0)])], ignore_index=True)
     rfm = segments.rfm_scores(customer_summary(tx, "day", END), END)
     t = rfm.table
     assert t["rfm_code"].to_dict() == {
-        "A": "544", "B": "433", "C": "335", "D": "253", "E": "122", "F": "311",
+        "A": "544", "B": "433", "C": "325", "D": "253", "E": "122", "F": "311",
     }  # fmt: skip
     assert t.loc["F", "fm_score"] == 1 and t.loc["F", "rfm_segment"] == "About to sleep"
     assert any(n.startswith("1 customer only returned goods in this period") for n in rfm.notes)
@@ -187,9 +204,9 @@ def test_takeaways_are_computed_from_the_data(five):
     table = segments_contribution.segment_contribution(
         summary, segments.rfm_scores(summary, END).table["rfm_segment"]
     )
-    # Loyal is C alone: 1 of 5 customers, 1000 of 1770 net revenue = 56.5%.
+    # Need attention is C alone: 1 of 5 customers, 1000 of 1770 net revenue = 56.5%.
     assert takeaways.contribution_takeaway(table, "RFM segment") == (
-        "RFM segment 'Loyal': 20% of customers bring 56% of net revenue."
+        "RFM segment 'Need attention': 20% of customers bring 56% of net revenue."
     )
     negative = table.assign(revenue_share=np.nan)
     assert "zero or negative in total" in takeaways.contribution_takeaway(negative, "region")
@@ -413,7 +430,9 @@ def test_contribution_with_cost_and_ordered_groups(five):
     table = segments_contribution.segment_contribution(summary, rfm.table["rfm_segment"]).set_index(
         "segment"
     )
-    assert list(table.index) == ["Champions", "Loyal", "Potential loyalists", "At risk", "Lost"]
+    assert list(table.index) == [
+        "Champions", "Potential loyalists", "Need attention", "At risk", "Lost",
+    ]  # fmt: skip
     assert table.loc["Champions", "margin"] == pytest.approx(300.0)
     assert table.loc["Lost", "margin"] == pytest.approx(-5.0)
     assert table["margin_share"].sum() == pytest.approx(1.0)
@@ -564,3 +583,47 @@ def test_command_line_with_an_own_segment_map(tmp_path, capsys):
     path.write_text(json.dumps({"5": active}), encoding="utf-8")
     assert main(["segments", str(sales), "--segment-map", str(path)]) == 2
     assert "Could not read the segment map" in capsys.readouterr().err
+
+
+def test_no_one_time_cdnow_buyer_scores_above_f1():
+    # Issue 13: ranking equal order counts by spend gave 275 one-order CDNOW customers F = 3.
+    from cvm_core.intake.cdnow import load_cdnow_transactions
+    from cvm_core.intake.dataset import dataset_from_frame
+
+    tx = dataset_from_frame(load_cdnow_transactions(), "CDNOW", currency="USD").transactions
+    table = segments.rfm_scores(customer_summary(tx, "week")).table
+    once = table["frequency"] == 1
+    assert int(once.sum()) == 1218  # the one-time buyers issue 13 counts
+    assert set(table.loc[once, "f_score"]) == {1}
+    # Every order count has exactly one F score, and more orders never score lower.
+    per_count = table.groupby("frequency")["f_score"].agg(["min", "max"])
+    assert (per_count["min"] == per_count["max"]).all()
+    assert per_count["min"].is_monotonic_increasing
+
+
+def test_auto_k_takes_the_best_silhouette_from_three_up():
+    # Two far-apart groups: k = 2 separates best, but Auto must give at least three clusters.
+    two = _three_groups().iloc[:120]
+    model = segments_clustering.CustomerClusters(random_state=0).fit(two)
+    scores = model.silhouette_
+    assert scores.idxmax() == 2
+    assert model.n_clusters_ == int(scores.loc[3:].idxmax()) >= 3
+    assert takeaways.silhouette_takeaway(model).startswith(
+        f"2 clusters separate customers best (silhouette {scores[2]:.2f}) but are too coarse to "
+        f"act on; Auto uses {model.n_clusters_}, the best from 3 up"
+    )
+    assert segments_clustering.auto_k(pd.Series([0.9, 0.5, 0.7], index=[2, 3, 4])) == 4
+    assert segments_clustering.auto_k(pd.Series([0.9], index=[2])) == 2  # only 2 possible
+
+
+def test_auto_k_on_cdnow_is_at_least_three():
+    from cvm_core.intake.cdnow import load_cdnow_transactions
+    from cvm_core.intake.dataset import dataset_from_frame
+
+    tx = dataset_from_frame(load_cdnow_transactions(), "CDNOW", currency="USD").transactions
+    table = segments.rfm_scores(customer_summary(tx, "week")).table
+    model = segments_clustering.CustomerClusters(random_state=0).fit(
+        table[["recency_days", "frequency", "monetary"]]
+    )
+    assert model.n_clusters_ >= 3
+    assert len(set(model.labels_)) == model.n_clusters_

@@ -23,6 +23,10 @@ from cvm_core.errors import ModelError, ValidationError
 from cvm_core.formatting import count
 
 K_RANGE = (2, 8)
+"""The k whose silhouette is computed (and that a user may choose)."""
+AUTO_MIN_K = 3
+"""Auto chooses k from here up: two clusters often separate best (high vs low value) but are too
+coarse to run campaigns on (issue 13 found Auto picking 2 on every dataset)."""
 SILHOUETTE_SAMPLE = 10_000
 """k is chosen on a random sample of at most this many customers (silhouette costs n squared)."""
 MINIBATCH_ABOVE = 100_000
@@ -95,11 +99,18 @@ def silhouette_by_k(z: np.ndarray, labels: Mapping[int, np.ndarray], chunk: int 
     return pd.Series(scores, name="silhouette").rename_axis("k")
 
 
+def auto_k(silhouette: pd.Series) -> int:
+    """The k Auto uses: the best silhouette among k >= :data:`AUTO_MIN_K`, else the best."""
+    usable = silhouette[silhouette.index >= AUTO_MIN_K]
+    return int((usable if len(usable) else silhouette).idxmax())
+
+
 class CustomerClusters:
     """k-means segments of customers, named by their profile.
 
     Pipeline: median imputation (attributes missing for some customers), signed log1p, standard
-    scaling, k-means. k is chosen by the silhouette over ``k_range`` on a random sample of at most
+    scaling, k-means. k is the best silhouette from :data:`AUTO_MIN_K` to the top of ``k_range``
+    (2 only when fewer than 3 distinct profiles exist), judged on a random sample of at most
     ``sample_size`` customers, unless ``n_clusters`` is given.
 
     Parameters
@@ -248,7 +259,7 @@ class CustomerClusters:
             if fits
             else pd.Series(dtype=float)
         )
-        k = int(self.n_clusters) if self.n_clusters is not None else int(self.silhouette_.idxmax())
+        k = int(self.n_clusters) if self.n_clusters is not None else auto_k(self.silhouette_)
         self.n_clusters_ = k
         self.algorithm_ = "k-means"
         if len(zs) == n and k in fits:

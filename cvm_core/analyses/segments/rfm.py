@@ -84,6 +84,27 @@ def quantile_scores(keys: Sequence[np.ndarray], n_scores: int = N_SCORES) -> np.
     return (2 * rank + 1) * n_scores // (2 * n) + 1
 
 
+def tied_quantile_scores(key: np.ndarray, n_scores: int = N_SCORES) -> np.ndarray:
+    """Scores 1..n_scores by rank where equal values share one score (ascending = better).
+
+    A value's score is that of the first customer holding it in :func:`quantile_scores`' rank
+    scheme, so the lowest value always scores 1 and scores stay as balanced as the ties allow:
+    when half the customers bought once, they all get F = 1 and some scores are left empty
+    (ranking them by spend instead would hand a one-time buyer F = 3). Everyone equal: the
+    middle score, as there.
+    """
+    key = np.asarray(key)
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if np.all(key == key[0]):
+        return np.full(n, (n_scores + 1) // 2, dtype=np.int64)
+    codes, size = _ordinal_codes(key)
+    holders = np.bincount(codes, minlength=size)
+    first_rank = (np.cumsum(holders) - holders)[codes]
+    return (2 * first_rank + 1) * n_scores // (2 * n) + 1
+
+
 _SMALL_RANGE = 1 << 22
 
 
@@ -188,10 +209,11 @@ def rfm_scores(
 
     Notes
     -----
-    Scores are quintiles of rank, so each score holds a fifth of customers. Customers with equal
-    values are ordered by their other measures (frequency ties by spend, spend ties by frequency,
-    recency ties by frequency then spend) and then by customer id, which keeps scores balanced
-    when, say, half the customers bought once.
+    Scores are quintiles of rank. F: customers with the same number of purchases share a score
+    (:func:`tied_quantile_scores`), so when half the customers bought once they all get F = 1 and
+    fewer than five F scores are used (a note says so). R and M, where large ties are rare, are
+    ordered within ties by the other measures (recency ties by frequency then spend, spend ties by
+    frequency) and then by customer id, so each of their scores holds a fifth of customers.
     """
     if frequency not in FREQUENCY_MEASURES:
         raise ValidationError(
@@ -221,7 +243,7 @@ def rfm_scores(
     # Spend ranked once (equal amounts equal) so the three scores below need no further sort of it.
     money_rank = _ordinal_codes(money)[0]
     r = quantile_scores([-recency, freq, money_rank])
-    f = quantile_scores([freq, money_rank, -recency])
+    f = tied_quantile_scores(freq)  # equal order counts are equally frequent buyers
     m = quantile_scores([money_rank, freq, -recency])
     fm = (f + m + 1) // 2
     names = segment_order(grid, order)
@@ -259,9 +281,9 @@ def _rfm_notes(table: pd.DataFrame, frequency: str) -> list[str]:
         )
     words = {
         "recency_days": ("days since the last purchase", "R", "orders, then spend"),
-        "frequency": (FREQUENCY_MEASURES[frequency], "F", "spend"),
         "monetary": ("net revenue", "M", FREQUENCY_MEASURES[frequency]),
     }
+    notes.extend(_frequency_notes(table, frequency))
     for column, (label, letter, tiebreak) in words.items():
         counts = table[column].value_counts()
         top = int(counts.iloc[0])
@@ -291,6 +313,26 @@ def _rfm_notes(table: pd.DataFrame, frequency: str) -> list[str]:
             "they bought or more (net revenue of zero or less) and get the lowest M scores."
         )
     return notes
+
+
+def _frequency_notes(table: pd.DataFrame, frequency: str) -> list[str]:
+    """Say when equal purchase counts leave F scores unused (F ties share a score)."""
+    used = np.unique(table["f_score"])
+    label = FREQUENCY_MEASURES[frequency]
+    lowest = table["frequency"].min()
+    if len(table) > 1 and (table["frequency"] == lowest).all():
+        return [
+            f"All customers have the same {label} ({count(lowest)}): it cannot tell them apart, "
+            "so everyone gets F = 3."
+        ]
+    if len(table) < N_SCORES or len(used) >= N_SCORES:
+        return []
+    share = float((table["frequency"] == lowest).mean())
+    return [
+        f"Only {len(used)} of the 5 F scores are used ({', '.join(str(s) for s in used)}): "
+        f"customers with the same {label} share a score, and {pct(share, 0)} of customers have "
+        f"the lowest ({count(lowest)}), so they all get F = 1."
+    ]
 
 
 def segment_grid_frame(grid: Mapping[int, Sequence[str]] = RFM_SEGMENT_GRID) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.segments.clustering import CustomerClusters
+from cvm_core.analyses.segments.clustering import AUTO_MIN_K, CustomerClusters
 from cvm_core.analyses.segments.defaults import NOT_RECORDED
 from cvm_core.formatting import count, pct
 
@@ -41,6 +41,13 @@ def silhouette_takeaway(model: CustomerClusters) -> str:
     if scores.empty:
         return f"{model.n_clusters_} clusters, as chosen."
     best = int(scores.idxmax())
+    if model.n_clusters is None and model.n_clusters_ != best:
+        return (
+            f"{best} clusters separate customers best (silhouette {scores[best]:.2f}) but are too "
+            f"coarse to act on; Auto uses {model.n_clusters_}, the best from {AUTO_MIN_K} up "
+            f"(silhouette {scores[model.n_clusters_]:.2f}, judged on {count(model.sample_size_)} "
+            "customers)."
+        )
     if model.n_clusters is not None and model.n_clusters_ != best:
         yours = (
             f" against {scores[model.n_clusters_]:.2f}" if model.n_clusters_ in scores.index else ""
