@@ -30,13 +30,14 @@ except CvmError as error:
     st.stop()
 
 view.show_notes(fitted)
-view.show_headline(values, fitted, currency)
+active = view.active_customers(dataset, values)
+view.show_headline(values, fitted, currency, active)
 
 validation_tab, customers_tab, tiers_tab = st.tabs(["Validation", "Customers", "Value tiers"])
 with validation_tab:
     view.show_validation(fitted, dataset)
 with customers_tab:
-    view.show_customers(values, fitted, dataset, currency)
+    view.show_customers(values, fitted, dataset, currency, active)
 with tiers_tab:
     view.show_tiers(values, currency)
 

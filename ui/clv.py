@@ -26,10 +26,13 @@ from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.run import CostModel
+from cvm_core.analyses.retention import active as retention_active
+from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import data, downloads, session
+from ui import retention as retention_view
 from ui.charts import show_chart
 
 _KEY = "clv"
@@ -92,8 +95,9 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     start = dataset.observation_start
     left, middle, right = st.columns([1.2, 1, 1.3])
     model = left.selectbox(
-        "Model", list(constants.MODELS), format_func=constants.MODELS.get, key=model_key(dataset),
-        help="BG/NBD suits most retail data; the comparison under 'Validation' recommends one.",
+        "Model", list(constants.MODEL_CHOICES), format_func=constants.MODEL_CHOICES.get, key=model_key(dataset),
+        help="Auto uses the model the comparison under 'Validation' recommends (lowest holdout "
+        "error per customer); or pick one yourself.",
     )  # fmt: skip
     if not dataset.has_transactions:  # a summary file: fitted on the whole period
         middle.toggle("Validate on a holdout", value=False, disabled=True, key=_key("holdout", dataset),
@@ -278,29 +282,61 @@ def show_notes(fitted: clv.CLVFit) -> None:
         st.warning(note, icon=":material/info:")
 
 
-def show_headline(result: clv_values.CLVValues, fitted: clv.CLVFit, currency: str) -> None:
+def active_customers(
+    dataset: Dataset, result: clv_values.CLVValues
+) -> retention_active.ActiveCustomers | None:
+    """Active customers under the one churn rule: the Retention page's once it has run on this
+    dataset, else its default (inactivity for the window the data suggests). None for a customer
+    summary file, which has no purchase dates to apply a rule to."""
+    if not dataset.has_transactions:
+        return None
+    published = session.read(session.RETENTION, dataset)
+    end = data.observation_end(dataset)
+    if published is not None:
+        rule = published.settings.rule
+    else:
+        rule = retention_gaps.ChurnRule(retention_view.gap_profile(dataset).suggested_window_days)
+    return retention_active.active_customers(
+        data.customer_summary(dataset), rule, end, result.customers["p_alive"]
+    )
+
+
+def show_headline(
+    result: clv_values.CLVValues,
+    fitted: clv.CLVFit,
+    currency: str,
+    active: retention_active.ActiveCustomers | None,
+) -> None:
     horizon = result.settings.horizon_months
     customers = result.customers
     n = len(customers)
-    active = float((customers["p_alive"] >= 0.5).mean()) if n else 0.0
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
         f"Total CLV, next {horizon} months", formatting.money_short(result.total_clv, currency)
     )
     c2.metric("Average CLV per customer", formatting.money(result.total_clv / max(n, 1), currency))
-    c3.metric(
-        "Probably still active",
-        formatting.pct(active, 0),
-        help="Share of customers with P(alive) ≥ 50%.",
-    )
+    if active is not None:
+        c3.metric(
+            "Active customers",
+            formatting.pct(active.share, 0),
+            help=f"{active.sentence()} The same rule counts active customers on every page; "
+            "change it on the Retention page.",
+        )
+    else:  # a summary file: the model's P(alive) is all there is
+        share = float((customers["p_alive"] >= 0.5).mean()) if n else 0.0
+        c3.metric("Probably still active", formatting.pct(share, 0),
+                  help="Share of customers with P(alive) ≥ 50%.")  # fmt: skip
     c4.metric(
         f"Expected purchases, next {horizon} months", formatting.count(result.expected_purchases)
     )
     st.caption(
-        f"{value_basis(result, currency)}. {constants.MODELS[fitted.settings.model]} + Gamma-Gamma "
+        f"{value_basis(result, currency)}. {clv_takeaways.model_words(fitted)} + Gamma-Gamma "
         f"fitted to {formatting.count(n)} customers up to {fitted.settings.observation_end:%d %b %Y}; "
         f"margin: {result.margin_basis}; discount rate {formatting.pct(result.settings.discount_rate, 1)} a year."
     )  # fmt: skip
+    one_time = clv_takeaways.one_time_buyers_note(fitted)
+    if one_time:
+        st.info(one_time, icon=":material/info:")
 
 
 def value_basis(result: clv_values.CLVValues, currency: str) -> str:
@@ -385,7 +421,11 @@ def _use_model(key: str, model: str) -> None:
 
 
 def show_customers(
-    result: clv_values.CLVValues, fitted: clv.CLVFit, dataset: Dataset, currency: str
+    result: clv_values.CLVValues,
+    fitted: clv.CLVFit,
+    dataset: Dataset,
+    currency: str,
+    active: retention_active.ActiveCustomers | None,
 ) -> None:
     horizon, unit = result.settings.horizon_months, fitted.settings.unit
     distribution = clv_values.clv_distribution(result.customers["clv"], upper_quantile=0.95)
@@ -398,7 +438,7 @@ def show_customers(
                "Frequent buyers who have not bought for a long time are probably gone (red); "
                "recent buyers are probably still active (green).",
                name="CLV probability still active", data=matrix,
-               takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"]))  # fmt: skip
+               takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"], active))  # fmt: skip
     st.markdown(f"**Top customers by CLV** (next {horizon} months)")
     names = _names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)

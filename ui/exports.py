@@ -275,6 +275,7 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
         inputs.clv,
         inputs.segments["rfm_segment"] if inputs.segments is not None else None,
         inputs.retention.annual_retention if inputs.retention is not None else None,
+        active_share=inputs.retention.active.share if inputs.retention is not None else None,
     )
     models, _ = scorecard_defaults.complete_models(analysis_inputs, known)
     return scorecard_run.run(analysis_inputs, inputs.scorecard_settings, models)

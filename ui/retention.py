@@ -152,7 +152,7 @@ def settings_form(
         "Churn window (days without a purchase)", min_value=retention_gaps.MIN_WINDOW_DAYS, max_value=3650,
         value=gaps.suggested_window_days, step=1, key=key("window", dataset),
         help=f"Suggested from your data: {gaps.suggested_window_days} days, the 90th percentile of the "
-             "gaps between a customer's purchases (see the Churn tab).",
+             "gaps between a customer's purchases, each customer weighted equally (see the Churn tab).",
     )  # fmt: skip
     threshold = retention_gaps.DEFAULT_P_ALIVE_THRESHOLD
     if clv is None:
@@ -213,8 +213,11 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
     counts = result.counts
     median = result.median_lifetime_days
     cols = st.columns(5)
-    cols[0].metric("Active customers", formatting.count(counts[retention_defaults.ACTIVE]),
-                   help=f"Plus {formatting.count(counts[retention_defaults.TOO_NEW])} too new to tell.")  # fmt: skip
+    active = result.active
+    cols[0].metric("Active customers", formatting.pct(active.share, 0),
+                   help=f"{active.sentence()} Plus {formatting.count(counts[retention_defaults.TOO_NEW])} "
+                   "too new to tell. The CLV page, the Scorecard and the deck count active customers "
+                   "with this same rule.")  # fmt: skip
     cols[1].metric("Churned", formatting.pct(result.churned_share),
                    help="Churned customers as a share of those old enough to tell.")  # fmt: skip
     cols[2].metric(
@@ -274,14 +277,17 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
     else:
         st.markdown(
             f"**Churn window: {rule.window_days} days** without a purchase (change it above). The data "
-            f"suggests {gaps.suggested_window_days} days: the 90th percentile of the gaps below."
+            f"suggests {gaps.suggested_window_days} days: the 90th percentile of the gaps below, each "
+            f"of the {formatting.count(gaps.repeat_customers)} repeat customers weighted equally (so "
+            "the most frequent buyers, who make most of the gaps, do not decide it alone)."
         )  # fmt: skip
     if gaps.repeat_purchases:
         q = gaps.quantiles
         show_chart(charts.gap_histogram_chart(gaps.histogram, rule.window_days, gaps.suggested_window_days),
-                   f"Half of all repeat purchases come within {q[0.5]:,.0f} days of the previous one, 90% within "
-                   f"{q[0.9]:,.0f} days: a customer silent for longer than that is unlikely to be coming back. "
-                   f"The suggested churn window is the 90th percentile, {gaps.suggested_window_days} days.",
+                   f"Each repeat customer weighs the same: half of the gaps are within {q[0.5]:,.0f} days of the "
+                   f"previous purchase, 90% within {q[0.9]:,.0f} days; a customer silent for longer than that "
+                   f"is unlikely to be coming back. The suggested churn window is the 90th percentile, "
+                   f"{gaps.suggested_window_days} days.",
                    name="Days between purchases", data=gaps.histogram,
                    takeaway=takeaways.gaps_takeaway(q, rule.window_days))  # fmt: skip
     period = result.settings.period

@@ -115,7 +115,7 @@ def _default_segments_retention(
         segments = scorecard_defaults.default_segments(_inputs)
         return segments, scorecard_defaults.default_retention(_inputs), ""
     except CvmError as error:
-        return None, None, str(error)
+        return None, (None, None), str(error)
 
 
 def models(
@@ -135,16 +135,19 @@ def models(
     segments_frame = session.read(session.SEGMENTS, dataset)
     retention = session.read(session.RETENTION, dataset)
     segments = segments_frame["rfm_segment"] if segments_frame is not None else None
-    annual = retention.annual_retention if retention is not None else None
+    figures = (
+        (retention.annual_retention, retention.active.share) if retention is not None else None
+    )
     if segments is None or retention is None:
-        default_segments, default_annual, message = _default_segments_retention(*args)
+        default_segments, default_figures, message = _default_segments_retention(*args)
         if segments is None:
             segments, defaults["segments"] = default_segments, message
         if retention is None:
-            annual, defaults["retention"] = default_annual, message
+            figures, defaults["retention"] = default_figures, message
     for name, (_, title, default) in PAGES.items():
         sources[name] = f"{title} page" if name not in defaults else default
-    known = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
+    annual, active = figures
+    known = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()), active)
     return known, pnl_result, defaults
 
 
@@ -211,7 +214,7 @@ def scorecard(
     what_if = scenarios(dataset, inputs, pnl_result)
     clv_part = inputs.clv[["clv", "tier"]] if inputs.clv is not None else None
     key = _digest(
-        dataset.fingerprint, data.unit(), inputs.pnl, clv_part, inputs.segments, inputs.annual_retention,
+        dataset.fingerprint, data.unit(), inputs.pnl, clv_part, inputs.segments, inputs.annual_retention, inputs.active_share,
         inputs.sources, what_if.whale_pnl, what_if.whale_label, what_if.clv_incremental, what_if.clv_label,
     )  # fmt: skip
     end = data.observation_end(dataset).date()

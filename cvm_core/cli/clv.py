@@ -13,12 +13,19 @@ from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.retention import active
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", choices=list(constants.MODELS), default=constants.DEFAULT_MODEL)
+    parser.add_argument(
+        "--model",
+        choices=list(constants.MODEL_CHOICES),
+        default=constants.DEFAULT_CHOICE,
+        help="auto (default): the model the comparison recommends (lowest holdout error per "
+        "customer; without a holdout, the highest likelihood).",
+    )
     parser.add_argument(
         "--calibration-end",
         default="auto",
@@ -82,7 +89,23 @@ def run(args: argparse.Namespace) -> dict:
         net_of_cost_to_serve=not args.gross_margin_only,
     )
     result = clv_run.run(inputs, clv_run.CLVSettings(fit_settings, value_settings))
-    return _report(dataset.name, result.fit, result.values)
+    report = _report(dataset.name, result.fit, result.values)
+    if not inputs.transactions.empty:  # the Retention page's default rule, as every page counts
+        rule = active.default_rule(inputs.transactions, inputs.observation_end)
+        report["active_customers"] = _active(
+            active.active_customers(inputs.summary, rule, inputs.observation_end)
+        )
+    return report
+
+
+def _active(counts: active.ActiveCustomers) -> dict:
+    return {
+        "share": _number(counts.share, 4),
+        "active": counts.active,
+        "churned": counts.churned,
+        "too_new_to_tell": counts.too_new,
+        "rule": counts.rule_words(),
+    }
 
 
 def _number(value: float | None, digits: int = 6) -> float | None:
@@ -99,6 +122,7 @@ def _report(name: str, fit: clv.CLVFit, values: clv_values.CLVValues) -> dict:
     result = {
         "dataset": name,
         "model": constants.MODELS[settings.model],
+        "model_choice": "auto" if fit.auto else settings.model,
         "unit": settings.unit,
         "calibration_end": None
         if settings.calibration_end is None

@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from cvm_core.analyses.clv import constants
-from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.slides import pyramid_slide
@@ -91,7 +90,7 @@ class ReportSettings:
     activities: pd.DataFrame | None = field(default=None, compare=False)
     small_order_threshold: float = profitability_activities.SMALL_ORDER_THRESHOLD
     gross_margin: float = profitability_activities.DEFAULT_GROSS_MARGIN
-    clv_model: str = constants.DEFAULT_MODEL
+    clv_model: str = constants.DEFAULT_CHOICE
     value: clv_values.ValueSettings = field(default_factory=clv_values.ValueSettings)
     scorecard: scorecard_inputs.ScorecardSettings = field(
         default_factory=scorecard_inputs.ScorecardSettings
@@ -126,9 +125,10 @@ class ReportSettings:
             return CostModel(None, cost)
         return CostModel.from_table(self.activities, cost)
 
-    def clv_settings(self) -> clv_run.CLVSettings:
-        """The CLV analysis's settings: the chosen model on every customer (no holdout)."""
-        return clv_run.CLVSettings(clv.FitSettings(self.clv_model, compare=False), self.value)
+    def clv_settings(self, inputs: AnalysisInputs) -> clv_run.CLVSettings:
+        """The CLV analysis's settings: the chosen model (default Auto) fitted as the page fits
+        it, with its holdout, so Auto picks the model the page picks."""
+        return clv_run.CLVSettings(clv_run.default_fit_settings(inputs, self.clv_model), self.value)
 
 
 # --- the whole report --------------------------------------------------------------------------
@@ -186,6 +186,7 @@ def build_report(
         clv=clv_frame,
         segments=rfm["rfm_segment"],
         annual_retention=retention.annual_retention if retention is not None else None,
+        active_share=retention.active.share if retention is not None else None,
         sources=(("pnl", "report settings"), ("clv", "report settings")),
     )
     card = _scorecard(inputs, settings, models, notes)
@@ -196,7 +197,7 @@ def build_report(
 
 def _clv(inputs: AnalysisInputs, settings: ReportSettings, notes: list[str]):
     try:
-        return clv_run.run(inputs, settings.clv_settings()).values
+        return clv_run.run(inputs, settings.clv_settings(inputs)).values
     except CvmError as error:
         notes.append(f"CLV left out: {error}")
         return None

@@ -17,6 +17,9 @@ from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.activities import DEFAULT_ACTIVITIES, CostModelSettings
 from cvm_core.analyses.profitability.run import CostModel
+from cvm_core.analyses.retention import run as retention_run
+from cvm_core.analyses.retention.analysis import RetentionSettings
+from cvm_core.analyses.retention.gaps import ChurnRule
 from tests.app.conftest import run_page
 from ui import session
 from ui.clv import model_key
@@ -43,10 +46,10 @@ def demo_run(demo_dataset):
 
 
 def _page_fit(dataset) -> clv.CLVFit:
-    """The fit the page makes with its default settings."""
+    """The fit the page makes with its default settings (Auto resolves to the recommended model)."""
     end = dataset.observation_end
     calibration_end = clv_holdout.default_calibration_end(dataset.observation_start, end)
-    return clv.fit_clv(dataset.transactions, clv.FitSettings("bgnbd", "week", calibration_end, end))
+    return clv.fit_clv(dataset.transactions, clv.FitSettings("auto", "week", calibration_end, end))
 
 
 def test_demo_page_renders_the_headline(demo_run, demo_dataset):
@@ -62,9 +65,9 @@ def test_demo_page_renders_the_headline(demo_run, demo_dataset):
     n = len(values.customers)
     assert shown["Total CLV, next 36 months"] == formatting.money_short(values.total_clv, "EUR")
     assert shown["Average CLV per customer"] == formatting.money(values.total_clv / n, "EUR")
-    assert shown["Probably still active"] == formatting.pct(
-        float((values.customers["p_alive"] >= 0.5).mean()), 0
-    )
+    # The active share is the Retention page's, under its default rule (one meaning of active).
+    retention = retention_run.run(AnalysisInputs.of(demo_dataset, "week"))
+    assert shown["Active customers"] == formatting.pct(retention.active.share, 0)
     assert shown["Holdout purchases: actual"] == formatting.count(fit.holdout.actual)
     for value in shown.values():
         assert "nan" not in value.lower() and "inf" not in value.lower()
@@ -143,7 +146,16 @@ def test_changing_the_model_refits(cdnow_dataset):
     assert not at.exception and not at.error
     at.date_input(key=calibration_key(cdnow_dataset)).set_value(dt.date(1997, 9, 30))
     at.run()
+    # Auto: the published calibration period's comparison recommends Pareto/NBD (issue 13).
+    assert any(
+        "Pareto/NBD (chosen by Auto: the lowest holdout error per customer" in c.value
+        for c in at.caption
+    )
+    at.selectbox(key=model_key(cdnow_dataset)).set_value("bgnbd")
+    at.run()
     assert any("BG/NBD + Gamma-Gamma" in c.value for c in at.caption)
+    # Under BG/NBD the page says why every one-time buyer is alive: 1,218 of 2,357 on CDNOW.
+    assert any("calls all 1,218 one-time buyers (52% of customers)" in i.value for i in at.info)
     table = at.dataframe[0].value.set_index("Parameters")
     assert "r = 0.243, alpha = 4.414, a = 0.793, b = 2.426" in table.index  # published CDNOW
     at.selectbox(key=model_key(cdnow_dataset)).set_value("pareto")
@@ -165,3 +177,17 @@ def test_no_holdout_and_too_little_data(demo_dataset, cdnow_dataset):
     at.run()
     assert not at.exception
     assert any("bought more than once" in e.value for e in at.error)
+
+
+def test_active_customers_follow_the_retention_pages_rule(demo_dataset):
+    # The Retention page's rule (here a 30-day window) is the one the CLV headline counts by.
+    inputs = AnalysisInputs.of(demo_dataset, "week")
+    rule = ChurnRule(30)
+    result = retention_run.run(inputs, RetentionSettings(rule=rule))
+    published = {session.RETENTION.key: (demo_dataset.fingerprint, result)}
+    at = run_page(PAGE, demo_dataset, **published)
+    assert not at.exception and not at.error
+    assert metrics(at)["Active customers"] == formatting.pct(result.active.share, 0)
+    assert result.active.share != retention_run.run(inputs).active.share  # the rule matters
+    headline = next(m for m in at.metric if m.label == "Active customers")
+    assert "active = bought in the last 30 days" in headline.help

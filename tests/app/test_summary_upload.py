@@ -128,9 +128,10 @@ def test_a_plain_parquet_of_transactions_still_goes_through_the_mapping(demo_dat
 
 
 def expected_values(dataset: Dataset, unit: str, margin: float | None) -> clv_values.CLVValues:
-    """The core's CLV from the same summary, with the page's defaults (BG/NBD, no holdout)."""
+    """The core's CLV from the same summary, with the page's defaults (Auto, no holdout: a summary
+    file has no purchases after a calibration end; no cost-to-serve: it has no orders to cost)."""
     summary = summary_in_unit(dataset.summary, "week", unit)
-    settings = clv.FitSettings("bgnbd", unit, None, dataset.observation_end)
+    settings = clv.FitSettings("auto", unit, None, dataset.observation_end)
     fit = clv.fit_clv(empty_transactions(), settings, summary)
     return clv_values.customer_values(fit, clv_values.ValueSettings(margin=margin))
 

@@ -44,8 +44,10 @@ def test_retention_json_hand_computed(sales, capsys):
     )  # fmt: skip
     assert out["observation_end"] == "2024-04-28"
     assert out["churn_window_days"] == 30
-    # Gaps 15, 17, 24, 24, 26, 27, 75, 94 days: the 90th percentile is 75 + 0.3 x 19 = 80.7.
-    assert out["suggested_churn_window_days"] == 81
+    # Gaps 15 (Y), 17 (Z), 24, 24, 26, 27 (W), 75 (X), 94 (Y). Each customer weighs 1: W's four
+    # gaps 1/4 each, Y's two 1/2 each. Cumulative shares of the weight 4: 12.5%, 37.5%, 43.75%,
+    # 50%, 56.25%, 62.5%, 87.5% (75 days), 100% (94 days): the 90th percentile is 94 days.
+    assert out["suggested_churn_window_days"] == 94
     # W (3 days since the last purchase) and Y (0) active; X (39 days) and Z (68) churned.
     assert out["customers"] == {"Active": 2, "Churned": 2, "Too new to tell": 0}
     assert out["churned_share"] == 0.5
@@ -76,8 +78,8 @@ def test_retention_json_hand_computed(sales, capsys):
 
 def test_the_default_window_comes_from_the_gaps(sales, capsys):
     out = run_json(capsys, str(sales), "--map", "customer_id=Kundennummer")
-    assert out["churn_window_days"] == 81
-    assert "no purchase in the last 81 days" in out["churn_rule"]
+    assert out["churn_window_days"] == 94  # see the hand calculation above
+    assert "no purchase in the last 94 days" in out["churn_rule"]
     # The longest silence at the end is Z's 68 days (since 20 Feb), shorter than 81: nobody churned.
     assert out["customers"]["Churned"] == 0
 

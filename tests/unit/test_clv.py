@@ -463,3 +463,32 @@ def test_large_data_compares_the_other_models_on_a_sample(monkeypatch, cdnow_tx,
     for other in ("pareto", "mbgnbd"):
         assert sampled.loc[other, "log_likelihood"] < full.loc[other, "log_likelihood"]
         assert sampled.loc[other, "log_likelihood"] > full.loc[other, "log_likelihood"] - 50
+
+
+def test_auto_uses_the_model_the_comparison_recommends(cdnow_tx):
+    # Issue 13: on the published calibration period the holdout comparison recommends
+    # Pareto/NBD; Auto fits it and says so.
+    fitted = clv.fit_clv(cdnow_tx, clv.FitSettings("auto", "week", CAL_END, OBS_END, compare=False))
+    assert fitted.auto
+    assert fitted.settings.model == fitted.recommended == "pareto"
+    assert fitted.calibration_model.model == fitted.model.model == "pareto"
+    assert fitted.calibration_model.n_customers_ == 2357  # every calibration customer
+    assert len(fitted.comparison) == 3  # Auto always compares
+    from cvm_core.analyses.clv import takeaways
+
+    assert takeaways.model_words(fitted) == (
+        "Pareto/NBD (chosen by Auto: the lowest holdout error per customer of the models compared)"
+    )
+    assert takeaways.one_time_buyers_note(fitted) is None
+
+
+def test_the_bgnbd_note_counts_the_one_time_buyers_it_calls_alive(cdnow_fit):
+    from cvm_core.analyses.clv import takeaways
+
+    note = takeaways.one_time_buyers_note(cdnow_fit)
+    once = int((cdnow_fit.summary["frequency"] == 0).sum())
+    assert once == 1218
+    assert "calls all 1,218 one-time buyers (52% of customers)" in note
+    # BG/NBD's P(alive) is exactly 1 for every one of them (the note's claim).
+    values = clv_values.customer_values(cdnow_fit, clv_values.ValueSettings(margin=0.3))
+    assert (values.customers.loc[cdnow_fit.summary["frequency"] == 0, "p_alive"] == 1.0).all()

@@ -641,14 +641,15 @@ def test_too_short_a_history_gives_reasons_not_numbers():
 
 
 def test_without_a_rule_the_window_comes_from_the_data_as_on_the_page():
-    # Gaps 15, 17, 24, 24, 26, 27, 75, 94 days: 90th percentile 80.7, so 81 days.
+    # Gaps 15, 17, 24, 24, 26, 27, 75, 94 days, each customer weighted equally (see
+    # test_cli_retention's hand calculation): the 90th percentile is 94 days.
     summary = customer_summary(SPELL_TX, "day", SPELL_END)
     result = retention_analysis.analyse_retention(SPELL_TX, summary, observation_end=SPELL_END)
-    assert result.settings.rule == retention_gaps.ChurnRule(81)
+    assert result.settings.rule == retention_gaps.ChurnRule(94)
     revised = retention_analysis.revise_retention(
         result, summary, retention_analysis.RetentionSettings(discount_rate=0.2)
     )
     assert (
-        revised.settings.rule == retention_gaps.ChurnRule(81)
+        revised.settings.rule == retention_gaps.ChurnRule(94)
         and revised.settings.discount_rate == 0.2
     )

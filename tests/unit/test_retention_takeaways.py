@@ -52,8 +52,8 @@ def test_churn_takeaways():
         "Highest churn: S (80.0%); lowest: N (25.0%)."
     )
     assert T.gaps_takeaway({0.5: 6.0, 0.9: 10.0}, 12) == (
-        "Half of repeat purchases come within 6 days, 90% within 10 days; churned = silent for "
-        "more than 12 days."
+        "Weighting every repeat customer equally, half of the gaps between purchases are within "
+        "6 days and 90% within 10 days; churned = silent for more than 12 days."
     )
     assert "No repeat purchases" in T.gaps_takeaway({}, 90)
 

@@ -572,6 +572,11 @@ def test_default_retention_is_measured_to_the_observation_end():
     )
     end = pd.Timestamp("2024-06-30")
     summary = customer_summary(tx, "week", end)
-    assert defaults.default_retention(AnalysisInputs(tx, summary, end)) == 0.0
+    # Both are churned too (silent since mid-March, the window is a month): active share 0.
+    assert defaults.default_retention(AnalysisInputs(tx, summary, end)) == (0.0, 0.0)
     last = tx["date"].max()
-    assert defaults.default_retention(AnalysisInputs(tx, customer_summary(tx, "week"), last)) == 1.0
+    # Measured to the last purchase both are retained and active.
+    assert defaults.default_retention(AnalysisInputs(tx, customer_summary(tx, "week"), last)) == (
+        1.0,
+        1.0,
+    )

@@ -237,7 +237,7 @@ def test_values_that_are_not_settings_are_left_out():
         ),
         ("cvm.scorecard.watch_band", "x", r"'cvm.scorecard.watch_band' .* expected a number"),
         ("cvm.scorecard.watch_band", 40, r"watch_band 0.4 is outside the allowed range 0 to 0.25"),
-        ("clv.model", "gamma", r"model 'gamma' is not one of 'bgnbd', 'pareto', 'mbgnbd'"),
+        ("clv.model", "gamma", r"model 'gamma' is not one of 'auto', 'bgnbd', 'pareto', 'mbgnbd'"),
         ("cvm.unit", "fortnight", r"'cvm.unit' \(time unit\) = 'fortnight'"),
         ("cvm.retention.window", 0, r"window_days 0 is outside the allowed range 1 to 3650"),
         ("cvm.retention.threshold", True, r"p_alive_threshold expected a number, got True"),

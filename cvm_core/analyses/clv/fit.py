@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
-from cvm_core.analyses.clv.constants import DEFAULT_MODEL, MODELS
+from cvm_core.analyses.clv.constants import AUTO, DEFAULT_CHOICE, MODEL_CHOICES, MODELS
 from cvm_core.analyses.clv.holdout import (
     HoldoutCheck,
     check_holdout,
@@ -37,9 +37,10 @@ model they did not pick."""
 
 @dataclass(frozen=True)
 class FitSettings(Settings):
-    """What to fit: model, time unit, calibration end (None: no holdout), observation end."""
+    """What to fit: model (or "auto": the one the comparison recommends; it always compares),
+    time unit, calibration end (None: no holdout), observation end."""
 
-    model: str = setting(DEFAULT_MODEL, choices=tuple(MODELS))
+    model: str = setting(DEFAULT_CHOICE, choices=tuple(MODEL_CHOICES))
     unit: str = setting("week", choices=tuple(UNIT_DAYS))
     calibration_end: pd.Timestamp | None = None
     observation_end: pd.Timestamp | None = None
@@ -53,7 +54,7 @@ class CLVFit:
     Attributes
     ----------
     settings : FitSettings
-        With the observation end filled in.
+        With the observation end filled in and "auto" resolved to the model it chose.
     summary : DataFrame
         Customer summary over the whole observation period.
     model, spend : TransactionModel, SpendModel
@@ -83,6 +84,8 @@ class CLVFit:
     comparison: pd.DataFrame
     recommended: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    auto: bool = False
+    """The model was chosen by Auto (``settings.model`` is the one it chose)."""
 
 
 def fit_clv(
@@ -105,13 +108,16 @@ def fit_clv(
     ModelError, ValidationError
         With a message for the user (too little data, a calibration end outside the data, ...).
     """
-    if settings.model not in MODELS:
-        raise ValidationError(f"Unknown model '{settings.model}'; choose {', '.join(MODELS)}.")
+    if settings.model not in MODEL_CHOICES:
+        raise ValidationError(
+            f"Unknown model '{settings.model}'; choose {', '.join(MODEL_CHOICES)}."
+        )
     if transactions.empty:
         _check_summary_only(settings, summary)
     end = pd.Timestamp(settings.observation_end or transactions["date"].max())
+    auto = settings.model == AUTO
     settings = FitSettings(
-        settings.model, settings.unit, settings.calibration_end, end, settings.compare
+        settings.model, settings.unit, settings.calibration_end, end, settings.compare or auto
     )
     summary = summary if summary is not None else customer_summary(transactions, settings.unit, end)
     cal_end = _check_calibration_end(transactions, settings)
@@ -123,6 +129,8 @@ def fit_clv(
         actual = holdout_purchases(transactions, calibration.index, cal_end, end)
         periods = (end - cal_end).days / UNIT_DAYS[settings.unit]
     fits, comparison = _compare(calibration, actual, periods, settings)
+    if auto:
+        settings = _resolve_auto(settings, comparison, fits, calibration, cal_end)
     chosen = fits[settings.model]
     where = "" if cal_end is None else f"In the calibration period (up to {cal_end:%Y-%m-%d}): "
     calibration_spend = _with_context(lambda: SpendModel().fit(calibration), where)
@@ -141,8 +149,26 @@ def fit_clv(
     notes = tuple(dict.fromkeys(chosen.notes_ + model.notes_ + spend.notes_))
     return CLVFit(
         settings, summary, model, spend, chosen, calibration_spend, holdout, cumulative,
-        comparison, recommended, notes,
+        comparison, recommended, notes, auto,
     )  # fmt: skip
+
+
+def _resolve_auto(
+    settings: FitSettings,
+    comparison: pd.DataFrame,
+    fits: dict[str, TransactionModel],
+    calibration: pd.DataFrame,
+    cal_end: pd.Timestamp | None,
+) -> FitSettings:
+    """Auto: the recommended model, refitted to every calibration customer if the comparison
+    fitted it to a sample (``fits`` is updated in place)."""
+    key = str(comparison.loc[comparison["recommended"], "model"].iloc[0])
+    if fits[key].n_customers_ < len(calibration):
+        where = "" if cal_end is None else "In the calibration period: "
+        fits[key] = _with_context(lambda: TransactionModel(key).fit(calibration), where)
+    return FitSettings(
+        key, settings.unit, settings.calibration_end, settings.observation_end, settings.compare
+    )
 
 
 def _check_summary_only(settings: FitSettings, summary: pd.DataFrame | None) -> None:
@@ -192,7 +218,7 @@ def _compare(
 ) -> tuple[dict[str, TransactionModel], pd.DataFrame]:
     """Fit every model (or only the chosen one) to the calibration data and score it."""
     where = "" if actual is None else "In the calibration period: "
-    keys = list(MODELS) if settings.compare else [settings.model]
+    keys = list(MODELS) if settings.compare else [settings.model]  # Auto always compares
     fits, rows = {}, []
     for key in keys:
         data = calibration
@@ -220,6 +246,8 @@ def _compare(
         if column not in table:
             table[column] = np.nan if column != "parameters" and column != "error" else ""
     ok = table["log_likelihood"].notna()
+    if not ok.any():  # Auto, and no model could be fitted: the first one's reason
+        raise ModelError(where + str(table["error"].iloc[0]))
     score = table["holdout_mae"] if actual is not None else -table["log_likelihood"]
     best = score.where(ok).idxmin()
     table["recommended"] = table.index == best

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
+from cvm_core.analyses.clv.constants import DEFAULT_CHOICE
 from cvm_core.analyses.clv.fit import CLVFit, FitSettings, fit_clv
+from cvm_core.analyses.clv.holdout import default_calibration_end
 from cvm_core.analyses.clv.values import CLVValues, ValueSettings, customer_values, default_margin
 from cvm_core.analyses.inputs import AnalysisInputs
 
@@ -74,6 +76,17 @@ def service_costs(inputs: AnalysisInputs, settings: ValueSettings) -> ServiceCos
     from cvm_core.analyses.profitability import projection  # the P&L only when it is needed
 
     return projection.service_costs(inputs)
+
+
+def default_fit_settings(inputs: AnalysisInputs, model: str = DEFAULT_CHOICE) -> FitSettings:
+    """The CLV page's defaults: Auto (the compared models' recommendation) with the last third
+    of the period as holdout. The Scorecard's default CLV and the report fit the same way, so
+    they value customers with the model the page shows."""
+    end = inputs.observation_end
+    calibration_end = None
+    if not inputs.transactions.empty:
+        calibration_end = default_calibration_end(inputs.transactions["date"].min(), end)
+    return FitSettings(model, inputs.unit, calibration_end, end, compare=True)
 
 
 def run(inputs: AnalysisInputs, settings: CLVSettings = CLVSettings()) -> CLVResult:  # noqa: B008

@@ -3,12 +3,46 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.analyses.clv.constants import MODELS
 from cvm_core.analyses.clv.fit import CLVFit
 from cvm_core.analyses.clv.holdout import HoldoutCheck
+
+if TYPE_CHECKING:
+    from cvm_core.analyses.retention.active import ActiveCustomers
+
+
+def model_words(fitted: CLVFit) -> str:
+    """The model used, and why when Auto chose it."""
+    name = MODELS[fitted.settings.model]
+    if not fitted.auto:
+        return name
+    why = (
+        "the lowest holdout error per customer of the models compared"
+        if fitted.holdout is not None
+        else "the highest likelihood of the models compared"
+    )
+    return f"{name} (chosen by Auto: {why})"
+
+
+def one_time_buyers_note(fitted: CLVFit) -> str | None:
+    """Under BG/NBD, why every one-time buyer looks alive (None under the other models)."""
+    if fitted.settings.model != "bgnbd":
+        return None
+    once = int((fitted.summary["frequency"] == 0).sum())
+    if not once:
+        return None
+    share = once / len(fitted.summary)
+    return (
+        f"BG/NBD lets a customer drop out only right after a repeat purchase, so it calls all "
+        f"{formatting.count(once)} one-time buyers ({formatting.pct(share, 0)} of customers) "
+        "certainly alive (P(alive) = 100%) however long they have been silent. Pareto/NBD and "
+        "MBG/NBD let customers drop out at any time; Auto picks between them by the holdout."
+    )
 
 
 def holdout_takeaway(check: HoldoutCheck, fitted: CLVFit) -> str:
@@ -35,7 +69,14 @@ def distribution_takeaway(values: pd.Series, currency: str, horizon: int) -> str
     )
 
 
-def p_alive_takeaway(p_alive: pd.Series) -> str:
+def p_alive_takeaway(p_alive: pd.Series, active: ActiveCustomers | None = None) -> str:
+    """The active share under the one churn rule (``active``), so this slide says what the CLV
+    and Retention headlines say; from P(alive) alone only where no rule applies (a summary file)."""
+    if active is not None:
+        return (
+            f"{active.sentence()} The model's P(alive) falls the longer a customer who used to buy "
+            "often stays away."
+        )
     gone = float((p_alive < 0.5).mean()) if len(p_alive) else 0.0
     return (
         f"{formatting.pct(gone, 0)} of customers have probably stopped buying (P(alive) below 50%)."

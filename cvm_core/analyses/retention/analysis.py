@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
+from cvm_core.analyses.retention.active import ActiveCustomers, count_active, default_rule
 from cvm_core.analyses.retention.churn import (
     annual_retention,
     churn_by_group,
@@ -34,7 +35,7 @@ from cvm_core.analyses.retention.defaults import (
     TOO_NEW,
 )
 from cvm_core.analyses.retention.economics import RetentionEconomics, retention_economics
-from cvm_core.analyses.retention.gaps import ChurnRule, activity_spells, churn_status, gap_profile
+from cvm_core.analyses.retention.gaps import ChurnRule, activity_spells, churn_status
 from cvm_core.analyses.retention.lists import ListSettings, action_lists
 from cvm_core.analyses.retention.survival import SurvivalResult, median_lifetime, survival_analysis
 from cvm_core.analyses.retention.tenure import TenureProfit, profit_by_tenure
@@ -99,10 +100,16 @@ class RetentionResult:
         return tuple(self.groups.columns)
 
     @property
+    def active(self) -> ActiveCustomers:
+        """Active, churned and too-new customers under this result's rule: the one count every
+        page and slide shows (:mod:`cvm_core.analyses.retention.active`)."""
+        return count_active(self.status, self.settings.rule)
+
+    @property
     def counts(self) -> dict[str, int]:
         """Customers by status."""
-        counts = self.status["status"].value_counts()
-        return {s: int(counts.get(s, 0)) for s in (ACTIVE, CHURNED, TOO_NEW)}
+        active = self.active
+        return {ACTIVE: active.active, CHURNED: active.churned, TOO_NEW: active.too_new}
 
     @property
     def longest_lifetime_days(self) -> float:
@@ -112,8 +119,7 @@ class RetentionResult:
     @property
     def churned_share(self) -> float | None:
         """Churned customers / customers old enough to tell."""
-        judged = int(self.status["old_enough"].sum())
-        return self.counts[CHURNED] / judged if judged else None
+        return self.active.churned_share
 
 
 def clv_columns(clv: pd.DataFrame | None) -> tuple[pd.Series | None, pd.Series | None]:
@@ -159,7 +165,7 @@ def analyse_retention(
     )
     p_alive, _ = clv_columns(clv)
     notes = []
-    rule = settings.rule or ChurnRule(gap_profile(transactions, end).suggested_window_days)
+    rule = settings.rule or default_rule(transactions, end)
     if rule.method == P_ALIVE and p_alive is None:
         notes.append("P(alive) is not available (fit the CLV model first); churn uses inactivity.")
         rule = replace(rule, method=INACTIVITY)

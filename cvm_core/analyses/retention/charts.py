@@ -145,11 +145,18 @@ def gap_histogram_chart(
                 axis=alt.Axis(labelOverlap="greedy", labelSeparation=8),
             ),
             x2="gap_to:Q",
-            y=alt.Y("repeat_purchases:Q", title="Repeat purchases"),
+            y=alt.Y(
+                "share:Q",
+                title="Share of gaps (each customer weighted equally)",
+                axis=alt.Axis(format="%"),
+            ),
             tooltip=[
                 alt.Tooltip("bin:N", title="Days"),
+                alt.Tooltip(
+                    "share:Q", title="Share of gaps (customers weighted equally)", format=".1%"
+                ),
+                alt.Tooltip("cumulative_share:Q", title="Share up to here", format=".1%"),
                 alt.Tooltip("repeat_purchases:Q", title="Repeat purchases", format=","),
-                alt.Tooltip("cumulative_share:Q", title="Share of gaps up to here", format=".1%"),
             ],
         )
     )

@@ -4,7 +4,10 @@ Non-contractual customers leave silently, so "churned" is a rule, stated and cha
 
 * inactivity (default): no purchase within ``window_days`` of the observation end. The default
   window comes from the data: the 90th percentile of the gaps between a customer's consecutive
-  purchase days, so nine in ten repeat purchases come sooner than that.
+  purchase days, each customer weighted equally (a customer's gaps share one vote), so for nine
+  in ten customers a typical gap is shorter. Pooling the gaps instead lets the most frequent
+  buyers decide: on CDNOW the top tenth of buyers bring 56% of the gaps and the pooled 90th
+  percentile is 196 days against 304.
 * P(alive): the CLV model's probability that the customer is still active is below a threshold.
 
 Either way, a customer first seen less than ``window_days`` before the observation end is "too new
@@ -51,14 +54,19 @@ class GapProfile:
     repeat_purchases : int
         Number of gaps (purchase days after a customer's first).
     quantiles : dict[float, float]
-        Gap in days at the 50th, 75th, 90th and 95th percentile (empty without repeats).
+        Gap in days at the 50th, 75th, 90th and 95th percentile, each customer weighted equally
+        (empty without repeats).
     suggested_window_days : int
-        The ``quantile`` percentile of the gaps, rounded up; the fallback without repeats.
+        The ``quantile`` percentile of the gaps (customers weighted equally), rounded up; the
+        fallback without repeats.
     quantile : float
     histogram : DataFrame
         gap_from, gap_to (days; gap_from <= gap < gap_to), repeat_purchases, open_ended (the last
-        bin, from about the 99th percentile on, holds every longer gap too), share,
-        cumulative_share. Empty bins are left out.
+        bin, from about the 99th percentile on, holds every longer gap too), share and
+        cumulative_share (of the gaps, each customer's gaps weighing one customer in all). Empty
+        bins are left out.
+    repeat_customers : int
+        Customers with at least one gap.
     note : str
     """
 
@@ -68,6 +76,7 @@ class GapProfile:
     quantile: float
     histogram: pd.DataFrame
     note: str = ""
+    repeat_customers: int = 0
 
 
 def purchase_day_pairs(
@@ -109,8 +118,32 @@ def inter_purchase_gaps(
     -------
     ndarray of int64, one value per repeat purchase day.
     """
+    return _gaps_and_customers(transactions, observation_end)[0]
+
+
+def _gaps_and_customers(
+    transactions: pd.DataFrame, observation_end: pd.Timestamp | str | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The gaps (as above) and the customer code of each."""
     customer, day = purchase_day_pairs(transactions, observation_end)
-    return np.diff(day)[customer[1:] == customer[:-1]]
+    same = customer[1:] == customer[:-1]
+    return np.diff(day)[same], customer[1:][same]
+
+
+def customer_weights(customers: np.ndarray) -> np.ndarray:
+    """Weight 1 / (the customer's number of gaps) per gap: every customer counts once."""
+    _, inverse, counts = np.unique(customers, return_inverse=True, return_counts=True)
+    return 1.0 / counts[inverse.reshape(-1)]
+
+
+def weighted_quantiles(
+    values: np.ndarray, weights: np.ndarray, levels: tuple[float, ...]
+) -> np.ndarray:
+    """For each level q, the smallest value whose cumulative weight share reaches q."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    positions = np.searchsorted(cumulative, np.asarray(levels) * cumulative[-1] * (1 - 1e-12))
+    return values[order][np.minimum(positions, len(values) - 1)].astype(float)
 
 
 def activity_spells(
@@ -170,7 +203,7 @@ def gap_profile(
     """
     if not 0 < quantile < 1:
         raise ValidationError("The gap percentile for the churn window must be between 0 and 1.")
-    gaps = inter_purchase_gaps(transactions, observation_end)
+    gaps, customers = _gaps_and_customers(transactions, observation_end)
     if gaps.size == 0:
         empty = pd.DataFrame(
             columns=[
@@ -187,24 +220,28 @@ def gap_profile(
             f"{FALLBACK_WINDOW_DAYS} days is used. Set one that suits your business."
         )
         return GapProfile(0, {}, FALLBACK_WINDOW_DAYS, quantile, empty, note)
+    weights = customer_weights(customers)
     levels = (0.5, 0.75, 0.9, 0.95)
-    values = np.quantile(gaps, levels)
-    suggested = max(int(math.ceil(np.quantile(gaps, quantile))), MIN_WINDOW_DAYS)
+    values = weighted_quantiles(gaps, weights, levels)
+    window = weighted_quantiles(gaps, weights, (quantile,))[0]
+    suggested = max(int(math.ceil(window)), MIN_WINDOW_DAYS)
     return GapProfile(
         repeat_purchases=int(gaps.size),
         quantiles={q: float(v) for q, v in zip(levels, values, strict=True)},
         suggested_window_days=suggested,
         quantile=quantile,
-        histogram=_gap_histogram(gaps, bins),
+        histogram=_gap_histogram(gaps, weights, bins),
+        repeat_customers=int(weights.sum().round()),
     )
 
 
-def _gap_histogram(gaps: np.ndarray, bins: int) -> pd.DataFrame:
+def _gap_histogram(gaps: np.ndarray, weights: np.ndarray, bins: int) -> pd.DataFrame:
     top = max(float(np.quantile(gaps, 0.99)), 1.0)
     width = max(int(math.ceil(top / bins)), 1)
     edges = np.arange(0, top + width, width, dtype=float)
-    counts = np.bincount(np.minimum(gaps // width, len(edges) - 1).astype(np.int64))
-    counts = np.pad(counts, (0, max(len(edges) - len(counts), 0)))[: len(edges)]
+    slot = np.minimum(gaps // width, len(edges) - 1).astype(np.int64)
+    counts = np.bincount(slot, minlength=len(edges))[: len(edges)]
+    weight = np.bincount(slot, weights=weights, minlength=len(edges))[: len(edges)]
     out = pd.DataFrame(
         {
             "gap_from": edges,
@@ -213,7 +250,7 @@ def _gap_histogram(gaps: np.ndarray, bins: int) -> pd.DataFrame:
             "open_ended": np.arange(len(edges)) == len(edges) - 1,  # collects the longest gaps
         }
     )
-    out["share"] = out["repeat_purchases"] / gaps.size
+    out["share"] = weight / weights.sum()
     out["cumulative_share"] = out["share"].cumsum()
     return out[out["repeat_purchases"] > 0].reset_index(drop=True)
 

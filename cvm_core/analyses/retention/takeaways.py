@@ -83,8 +83,9 @@ def gaps_takeaway(quantiles: dict[float, float], window_days: int) -> str:
     if not quantiles:
         return f"No repeat purchases to learn from; the churn window is {window_days} days."
     return (
-        f"Half of repeat purchases come within {quantiles[0.5]:,.0f} days, 90% within "
-        f"{quantiles[0.9]:,.0f} days; churned = silent for more than {window_days} days."
+        f"Weighting every repeat customer equally, half of the gaps between purchases are "
+        f"within {quantiles[0.5]:,.0f} days and 90% within {quantiles[0.9]:,.0f} days; churned = "
+        f"silent for more than {window_days} days."
     )
 
 

@@ -75,6 +75,7 @@ _INPUT_OF: dict[str, str] = {
     "profit_per_customer": "pnl", "cost_to_serve_share": "pnl", "unprofitable_share": "pnl",
     "segment_contribution": "segments", "strategic_accounts": "clv", "premium_customers": "clv",
     "average_clv": "clv", "new_customer_clv": "clv", "annual_retention": "retention",
+    "active_share": "retention",
     "cost_per_new_customer": "customers", "share_of_wallet": "customers",
     "referral_revenue_share": "customers",
 }  # fmt: skip
@@ -177,8 +178,10 @@ def build_scorecard(
         values.series["cross_sell_rate"] = cross
     values.series |= customer_table_measures(customers, summary, act, periods.days())
     _add_clv(values, models.clv, summary, act)
-    if models.annual_retention is not None and finite(models.annual_retention):
-        values.snapshots["annual_retention"] = float(models.annual_retention)
+    for key in ("annual_retention", "active_share"):
+        figure = getattr(models, key)
+        if figure is not None and finite(figure):
+            values.snapshots[key] = float(figure)
     if models.pnl is not None:
         _add_pnl(values, act, tx, summary, models, selected)
     _add_projections(values, act, summary, scenarios, models, selected)

@@ -23,7 +23,7 @@ def default_pnl(inputs: AnalysisInputs) -> pd.DataFrame:
 
 
 def default_clv(inputs: AnalysisInputs) -> pd.DataFrame:
-    """CLV and tiers with the CLV page's default model and settings (no holdout, no comparison).
+    """CLV and tiers with the CLV page's default model and settings (Auto with its holdout).
 
     Raises
     ------
@@ -31,9 +31,8 @@ def default_clv(inputs: AnalysisInputs) -> pd.DataFrame:
         When the data cannot support a CLV model (too few customers or repeat buyers).
     """
     from cvm_core.analyses.clv import run as clv_run
-    from cvm_core.analyses.clv.fit import FitSettings
 
-    settings = clv_run.CLVSettings(fit=FitSettings(compare=False))
+    settings = clv_run.CLVSettings(fit=clv_run.default_fit_settings(inputs))
     return clv_run.run(inputs, settings).values.customers[["p_alive", "clv", "tier"]]
 
 
@@ -45,12 +44,14 @@ def default_segments(inputs: AnalysisInputs) -> pd.Series:
     return segments.rfm_scores(inputs.summary, inputs.observation_end).table["rfm_segment"]
 
 
-def default_retention(inputs: AnalysisInputs) -> float | None:
-    """Annual retention with the Retention page's default settings, measured to the observation
-    end (not to the last transaction before it, which may be days earlier)."""
+def default_retention(inputs: AnalysisInputs) -> tuple[float | None, float | None]:
+    """Annual retention and the active share with the Retention page's default settings,
+    measured to the observation end (not to the last transaction before it, which may be days
+    earlier)."""
     from cvm_core.analyses.retention import run as retention
 
-    return retention.run(dataclasses.replace(inputs, clv=None, segments=None)).annual_retention
+    result = retention.run(dataclasses.replace(inputs, clv=None, segments=None))
+    return result.annual_retention, result.active.share
 
 
 def complete_models(
@@ -65,7 +66,8 @@ def complete_models(
     """
     sources = dict(known.sources)
     notes: list[str] = []
-    pnl, clv, segments, annual = known.pnl, known.clv, known.segments, known.annual_retention
+    pnl, clv, segments = known.pnl, known.clv, known.segments
+    annual, active = known.annual_retention, known.active_share
     if pnl is None:
         pnl, sources["pnl"] = default_pnl(inputs), DEFAULT_SOURCE
     if clv is None:
@@ -75,10 +77,10 @@ def complete_models(
             notes.append(f"CLV measures left out: {error}")
     if segments is None:
         segments, sources["segments"] = default_segments(inputs), DEFAULT_SOURCE
-    if annual is None:
+    if annual is None and active is None:
         try:
-            annual, sources["retention"] = default_retention(inputs), DEFAULT_SOURCE
+            (annual, active), sources["retention"] = default_retention(inputs), DEFAULT_SOURCE
         except CvmError as error:
-            notes.append(f"Annual retention left out: {error}")
-    models = ModelInputs(pnl, clv, segments, annual, tuple(sources.items()))
+            notes.append(f"Annual retention and active customers left out: {error}")
+    models = ModelInputs(pnl, clv, segments, annual, tuple(sources.items()), active)
     return models, tuple(notes)

@@ -56,6 +56,9 @@ class ModelInputs:
     annual_retention : float, optional
     sources : tuple of (input, description)
         e.g. ("pnl", "Whale Curve page"), ("clv", "default settings").
+    active_share : float, optional
+        Active customers / customers old enough to tell, under the Retention page's churn rule
+        (:class:`cvm_core.analyses.retention.active.ActiveCustomers`).
     """
 
     pnl: pd.DataFrame | None = None
@@ -63,6 +66,7 @@ class ModelInputs:
     segments: pd.Series | None = None
     annual_retention: float | None = None
     sources: tuple[tuple[str, str], ...] = ()
+    active_share: float | None = None
 
 
 @dataclass(frozen=True)

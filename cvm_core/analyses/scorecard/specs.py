@@ -107,6 +107,10 @@ MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("annual_retention", "Retention", "Annual customer retention",
                 "Share of customers active a year before the observation end still active now "
                 "(Retention page).", SHARE, needs="the Retention page's analysis", snapshot=True),
+    MeasureSpec("active_share", "Retention", "Active customers",
+                "Share of customers old enough to tell who are active under the Retention page's "
+                "churn rule, at the observation end: the share every page and slide states.",
+                SHARE, needs="the Retention page's analysis", snapshot=True),
     MeasureSpec("premium_customers", "Retention", "Premium customers",
                 "Customers in the top two CLV tiers, at the observation end.", COUNT,
                 needs=_CLV_NEEDS, snapshot=True),
