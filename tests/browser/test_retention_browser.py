@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from cvm_core.analyses.retention import analysis, defaults, gaps
+from cvm_core import formatting
+from cvm_core.analyses.retention import analysis, gaps
 from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.intake import demo_workbook
 from cvm_core.intake.dataset import load_file
@@ -55,7 +56,7 @@ def test_retention_page_on_the_demo_data(page, app_server, expected):
     def metric(label: str):
         return metrics.filter(has_text=label).first.get_by_test_id("stMetricValue")
 
-    expect(metric("Active customers")).to_have_text(f"{base.counts[defaults.ACTIVE]:,}")
+    expect(metric("Active customers")).to_have_text(formatting.pct(base.active.share, 0))
     expect(metric("Median lifetime")).to_have_text(f"{base.median_lifetime_days:,.0f} days")
     expect(metric("At risk / win back")).to_have_text(
         f"{len(base.at_risk):,} / {len(base.win_back):,}"
@@ -64,7 +65,9 @@ def test_retention_page_on_the_demo_data(page, app_server, expected):
     expect(visible(page, '[data-testid="stVegaLiteChart"]')).to_have_count(1)  # the heatmap
 
     page.get_by_role("tab", name="Churn").click()
-    expect(page.get_by_text("Half of all repeat purchases come within").first).to_be_visible()
+    expect(
+        page.get_by_text("Each repeat customer weighs the same: half of the gaps").first
+    ).to_be_visible()
     expect(visible(page, '[data-testid="stVegaLiteChart"]')).to_have_count(3)
     page.get_by_role("tab", name="Survival").click()
     expect(page.get_by_text("Log-rank test.").first).to_be_visible()
