@@ -28,11 +28,15 @@ from tests.unit.test_profitability import shop_activities, shop_service, shop_tr
 # --- the split of cost-to-serve into per-purchase and per-day rates (the shop, unit = day) ----
 #
 # Purchase occasions (repeat purchases + 1): A 2 (2 Jan, 1 Feb), B 1, C 2 (7 Jan, 1 Mar).
-# Days observed, T, to the last date 1 Mar 2024: A 59, B 56, C 54 (all above one month, 30.4).
+# Days observed, T, to the last date 1 Mar 2024: A 59, B 56, C 54.
 #   A: per purchase: orders 4 + lines 1.5 + returns 10 + small 3 + phone 4 + web 1 = 23.5 / 2
-#      per time: calls 8 / 59 days
-#   B: per purchase: orders 2 + lines 0.5 = 2.5 / 1; per time: visits 100 / 56 days
-#   C: per purchase: orders 4 + lines 1 + small 6 + phone 8 = 19 / 2; per time: calls 20 / 54
+#      per time: calls 8 over 59 days
+#   B: per purchase: orders 2 + lines 0.5 = 2.5 / 1; per time: visits 100 over 56 days
+#   C: per purchase: orders 4 + lines 1 + small 6 + phone 8 = 19 / 2; per time: calls 20 over 54
+# Time costs are shrunk towards the average rate (8 + 100 + 20) / (59 + 56 + 54) = 128 / 169 a
+# day by a prior of six months (182.625 days): (own cost + 128/169 x 182.625) / (T + 182.625).
+AVERAGE = 128 / 169
+PRIOR = 182.625
 
 
 def test_service_cost_rates_split_activities_by_what_drives_them():
@@ -43,16 +47,28 @@ def test_service_cost_rates_split_activities_by_what_drives_them():
     assert list(summary["frequency"]) == [1, 0, 1]
     assert list(summary["T"]) == [59, 56, 54]
     np.testing.assert_allclose(rates["cost_per_purchase"], [11.75, 2.5, 9.5])
-    np.testing.assert_allclose(rates["cost_per_period"], [8 / 59, 100 / 56, 20 / 54])
+    expected = [
+        (cost + AVERAGE * PRIOR) / (t + PRIOR) for cost, t in [(8, 59), (100, 56), (20, 54)]
+    ]
+    np.testing.assert_allclose(rates["cost_per_period"], expected)
+    # In total the shrunk rates still charge what was spent, as if everyone were average.
+    assert (rates["cost_per_period"] * (summary["T"] + PRIOR)).sum() == pytest.approx(
+        128 + AVERAGE * PRIOR * 3
+    )
 
 
-def test_a_new_customer_spreads_time_costs_over_at_least_a_month():
+def test_a_new_customer_leans_on_the_average_rate():
     tx = shop_transactions()
     summary = customer_summary(tx, "day", observation_end="2024-01-08")
     pnl = customer_pnl(summary, tx, shop_activities(), shop_service(), observation_end="2024-01-08")
     rates = projection.service_cost_rates(pnl, summary, "day")
-    # B bought on 5 Jan: 3 days observed, so the visit (100) is spread over 30.4375 days, not 3.
-    assert rates.loc["B", "cost_per_period"] == pytest.approx(100 / 30.4375)
+    # To 8 Jan: A observed 6 days (2 calls = 8), B 3 days (1 visit = 100), C 1 day (5 calls = 20).
+    # Average 128 / 10 a day; B's own rate, 100 / 3 a day, is pulled almost all the way to it.
+    average = 128 / 10
+    b_rate = (100 + average * PRIOR) / (3 + PRIOR)
+    assert list(summary["T"]) == [6, 3, 1]
+    assert rates.loc["B", "cost_per_period"] == pytest.approx(b_rate)
+    assert b_rate < 100 / 3
 
 
 # --- the projection (CDNOW, weekly) ------------------------------------------------------------

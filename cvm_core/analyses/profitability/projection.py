@@ -10,7 +10,10 @@ The Whale Curve's activity costs are split by what drives them:
 * per unit of time: activities whose driver comes from the cost-to-serve sheet (visits, service
   calls, deliveries, special terms) or is the customer itself run while the customer is active,
   so their cost per time unit is their cost of these activities over the time observed as a
-  customer (T, at least :data:`MIN_OBSERVED_MONTHS`).
+  customer (T), shrunk towards the average rate of all customers by :data:`PRIOR_MONTHS` of
+  average behaviour: (own cost + average rate x prior) / (T + prior). A customer of three years
+  keeps nearly their own rate; a customer of three weeks with one visit (or a one-off special
+  terms set-up) is not projected to cost that every three weeks for years.
 
 The CLV analysis multiplies the first by the customer's expected discounted purchases and the
 second by their expected discounted time alive; the rates come from the same activity table as the
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from cvm_core.analyses.inputs import AnalysisInputs
@@ -43,9 +45,9 @@ PER_PURCHASE_DRIVERS = frozenset(
 )
 """Transaction drivers (plus "Orders via <channel>"): their cost recurs with every purchase."""
 
-MIN_OBSERVED_MONTHS = 1.0
-"""A customer observed for less than this long has their time-driven costs spread over this long
-(one service call in a customer's first week is not a weekly rate)."""
+PRIOR_MONTHS = 6.0
+"""Weight of the all-customer average in a customer's time-driven cost rate, as months of
+observation: half a year of average behaviour is added to each customer's own record."""
 
 SERVICE_COST_COLUMNS = ("cost_per_purchase", "cost_per_period")
 
@@ -76,12 +78,14 @@ def service_cost_rates(result: CustomerPnL, summary: pd.DataFrame, unit: str) ->
     per_purchase = [a for a in costs.columns if scales_with_purchases(str(drivers[a]))]
     per_time = [a for a in costs.columns if a not in per_purchase]
     occasions = summary["frequency"].to_numpy(dtype=float) + 1.0
-    shortest = MIN_OBSERVED_MONTHS * UNIT_DAYS["month"] / UNIT_DAYS[unit]
-    observed = np.maximum(summary["T"].to_numpy(dtype=float), shortest)
+    prior = PRIOR_MONTHS * UNIT_DAYS["month"] / UNIT_DAYS[unit]
+    observed = summary["T"].to_numpy(dtype=float)
+    time_cost = costs[per_time].sum(axis=1).to_numpy()
+    average = time_cost.sum() / observed.sum() if observed.sum() > 0 else 0.0
     return pd.DataFrame(
         {
             "cost_per_purchase": costs[per_purchase].sum(axis=1).to_numpy() / occasions,
-            "cost_per_period": costs[per_time].sum(axis=1).to_numpy() / observed,
+            "cost_per_period": (time_cost + average * prior) / (observed + prior),
         },
         index=summary.index,
     )
