@@ -228,10 +228,11 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
     longest = result.longest_lifetime_days
     cols[3].metric("Median lifetime", f"> {longest:,.0f} days" if median is None else f"{median:,.0f} days",
                    help="Half of all customers have churned by this many days after their first purchase "
-                        f"(Kaplan-Meier). '> {longest:,.0f} days': more than half are still active after the "
-                        "longest lifetime the data follows, so the median is not reached yet.")  # fmt: skip
+                        "(Kaplan-Meier; a lifetime ends when churn is declared, not at the last purchase). "
+                        f"'> {longest:,.0f} days': more than half are still active after the longest "
+                        f"lifetime the data follows, so the median is not reached yet. {result.lifetimes.sentence()}")  # fmt: skip
     cols[4].metric("At risk / win back", f"{len(result.at_risk):,} / {len(result.win_back):,}")
-    st.caption(result.settings.rule.describe())
+    st.caption(f"{result.settings.rule.describe()} {result.lifetimes.sentence()}")
     for note in result.notes:
         st.info(note)
 
@@ -318,11 +319,13 @@ def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) 
     st.selectbox("Compare by", options, index=options.index(result.survival.grouping or NO_GROUPING),
                  key=key("grouping", dataset))  # fmt: skip
     survival = result.survival
+    st.markdown(f"**{result.lifetimes.sentence()}**")
     show_chart(charts.survival_chart(survival.curves, survival.confidence),
-               "Lifetime: from the first purchase to the last one for churned customers; customers still active "
-               f"count until today without an end (censored). Shaded: {survival.confidence:.0%} confidence band.",
+               "Lifetime: from the first purchase until churn is declared (the first day past the churn window "
+               "without a purchase) for churned customers; customers still active count until today without "
+               f"an end (censored). Shaded: {survival.confidence:.0%} confidence band.",
                name="Customer survival", data=survival.curves,
-               takeaway=takeaways.survival_takeaway(survival, result.median_lifetime_days))  # fmt: skip
+               takeaway=takeaways.survival_takeaway(survival, result.median_lifetime_days, result.lifetimes))  # fmt: skip
     table = survival.groups.assign(
         median=[
             f"{d:,.0f} days" if pd.notna(d) else "not reached"

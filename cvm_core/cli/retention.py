@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> dict:
         if result.annual_retention is not None
         else None,
         "median_lifetime_days": result.median_lifetime_days,
+        "one_time_share": _share(result.lifetimes.one_time_share),
+        "repeat_buyer_median_lifetime_days": result.lifetimes.repeat_median_days,
+        "lifetimes": result.lifetimes.sentence(),
         "median_lifetime": "not reached"
         if result.median_lifetime_days is None
         else f"{result.median_lifetime_days:,.0f} days",

@@ -325,7 +325,7 @@ def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset, downloa
     header = [tables[0].cell(0, j).text for j in range(len(tables[0].columns))]
     rows = {t.cell(i, 1).text: t for t in tables for i in range(1, len(t.rows))}
     expected = presenting.scorecard_table(shown).set_index("Measure")
-    churn = "Churn rate (period on period)"
+    churn = "Lapse rate (period on period)"
     table = rows[churn]
     i = next(i for i in range(1, len(table.rows)) if table.cell(i, 1).text == churn)
     assert table.cell(i, header.index("Target")).text == expected.loc[churn, "Target"]

@@ -91,7 +91,7 @@ def test_targets_and_typed_values_from_session_state(demo_dataset, demo_card):
     assert table(at, "Acquisition").loc["New customers", "Target"] == formats.format_value(
         new, "count"
     )
-    assert table(at, "Retention").loc["Churn rate (period on period)", "Status"] == "🔴 off target"
+    assert table(at, "Retention").loc["Lapse rate (period on period)", "Status"] == "🔴 off target"
     assert table(at, "Financial").loc["Revenue per customer", "Status"] == "🟡 watch"
     assert table(at, "Customer outcomes").loc["Customers highly satisfied", "Value"] == "72.0%"
     typed = at.dataframe[-1].value.set_index("Measure")

@@ -15,6 +15,7 @@ from cvm_core.__main__ import main
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import active, gaps
 from cvm_core.analyses.retention import run as retention_run
+from cvm_core.analyses.retention.analysis import RetentionSettings
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.intake import demo_workbook
 from cvm_core.intake.cdnow import load_cdnow_transactions
@@ -112,6 +113,26 @@ def test_every_output_states_the_same_active_share(dataset):
     # The Scorecard's default measure is the same figure.
     _, scorecard_share = scorecard_defaults.default_retention(inputs)
     assert scorecard_share == counts.share
+    # A lifetime ends when churn is declared: the median is never a meaningless 0 days.
+    assert retention.median_lifetime_days is None or retention.median_lifetime_days > 0
+
+
+def test_cdnow_lifetimes_and_annual_retention_as_issue_13_measured():
+    ds = dataset_from_frame(load_cdnow_transactions(), "CDNOW", currency="USD")
+    inputs = AnalysisInputs.of(ds, "week")
+    result = retention_run.run(inputs, RetentionSettings(rule=gaps.ChurnRule(196)))
+    # 1,218 of 2,357 customers bought once; with the 196-day window a one-time buyer's lifetime
+    # is 197 days, and they are half the base: the median is 197 days, not 0.
+    assert result.lifetimes.one_time_share == pytest.approx(1218 / 2357)
+    assert result.median_lifetime_days == 197.0
+    assert result.lifetimes.sentence().startswith(
+        "52% of customers have not come back after their first purchase; repeat buyers stay "
+        "about 16 months (median)."
+    )
+    # 18 months of history: annual retention measured directly over 365 days, 22.8% (half the
+    # history annualised said 32.2%).
+    assert result.annual_retention == pytest.approx(0.228, abs=5e-4)
+    assert result.annual_retention_source.endswith("the share still active a year later")
 
 
 def test_the_command_line_states_the_same_active_share(capsys):

@@ -51,10 +51,18 @@ def test_retention_json_hand_computed(sales, capsys):
     # W (3 days since the last purchase) and Y (0) active; X (39 days) and Z (68) churned.
     assert out["customers"] == {"Active": 2, "Churned": 2, "Too new to tell": 0}
     assert out["churned_share"] == 0.5
-    # Lifetimes: Z 17 days and X 75 days end (churned); W 104 and Y 109 days are censored.
-    # Kaplan-Meier: 3/4 after day 17, 3/4 x 2/3 = 1/2 after day 75: the median is 75 days.
-    assert out["median_lifetime_days"] == 75.0
-    assert out["median_lifetime"] == "75 days"
+    # Lifetimes end when churn is declared, last purchase + 31 days: Z 17 + 31 = 48, X 75 + 31 =
+    # 106 (churned); W 104 and Y 109 days are censored. Kaplan-Meier: 3/4 after day 48; W leaves
+    # the risk set at 104; 3/4 x 1/2 = 3/8 after day 106: the median is 106 days.
+    assert out["median_lifetime_days"] == 106.0
+    assert out["median_lifetime"] == "106 days"
+    # Everyone bought on two days or more: nobody is a one-time buyer; the repeat buyers are all.
+    assert out["one_time_share"] == 0.0
+    assert out["repeat_buyer_median_lifetime_days"] == 106.0
+    assert out["lifetimes"] == (
+        "0% of customers have not come back after their first purchase; repeat buyers stay about "
+        "3 months (median)."
+    )
     # January cohort W, X, Y: Feb only W bought (1/3), Mar W and X (2/3). February cohort Z:
     # nobody bought in March. April is not complete on 28 Apr: not shown.
     cohorts = out["cohorts"]

@@ -101,8 +101,10 @@ def test_inactivity_churn_status_and_lifetimes():
         "D": defaults.CHURNED,
     }
     assert status["days_since_last"].tolist() == [45, 11, 21, 81]
-    # Churned: lifetime from first to last purchase, observed. Others: censored at the end.
-    assert status["lifetime_days"].tolist() == [45.0, 90.0, 21.0, 0.0]
+    # Churned: lifetime from the first purchase until churn is declared, last purchase + window
+    # + 1 day (observed): A 45 + 31 = 76, D (one purchase, 81 days ago) 0 + 31 = 31 - not 0.
+    # Others: censored at the end (B 90, C 21).
+    assert status["lifetime_days"].tolist() == [76.0, 90.0, 21.0, 31.0]
     assert status["event"].tolist() == [True, False, False, True]
     assert status.loc["A", "churn_date"] == pd.Timestamp("2024-03-17")  # 15 Feb + 31 days
     assert pd.isna(status.loc["B", "churn_date"])
@@ -121,7 +123,9 @@ def test_p_alive_rule_never_churns_customers_acquired_at_the_end():
         "C": defaults.TOO_NEW,
         "D": defaults.CHURNED,
     }
-    assert status.loc["B", "lifetime_days"] == 79.0  # 1 Jan to 20 Mar
+    # B bought 11 days ago, so the window has not run out: churn is declared at the end, 1 Jan to
+    # 31 Mar = 90 days (not at the last purchase, 79 days).
+    assert status.loc["B", "lifetime_days"] == 90.0
     with pytest.raises(ValidationError, match="CLV"):
         status_of(CHURN_TX, retention_gaps.ChurnRule(30, defaults.P_ALIVE), "2024-03-31")
 
@@ -227,12 +231,13 @@ def test_kaplan_meier_hand_computed_and_median():
     status = status_of(CHURN_TX, retention_gaps.ChurnRule(30), "2024-03-31")
     result = retention_survival.survival_analysis(status)
     curve = result.curves.set_index("days")["survival"]
-    # Lifetimes 45 (event), 90 (censored), 21 (censored), 0 (event):
-    # S(0) = 3/4; at 21 one is censored; S(45) = 3/4 * (1 - 1/2) = 3/8.
-    assert curve.loc[0.0] == pytest.approx(0.75)
-    assert curve.loc[45.0] == pytest.approx(0.375)
-    assert result.groups["median_days"].iloc[0] == 45.0
-    assert retention_survival.median_lifetime(status) == 45.0
+    # Lifetimes A 76 (event), B 90 (censored), C 21 (censored), D 31 (event): nobody ends at 0;
+    # C leaves the risk set at 21; S(31) = 1 - 1/3 = 2/3; S(76) = 2/3 * (1 - 1/2) = 1/3.
+    assert curve.loc[0.0] == pytest.approx(1.0)
+    assert curve.loc[31.0] == pytest.approx(2 / 3)
+    assert curve.loc[76.0] == pytest.approx(1 / 3)
+    assert result.groups["median_days"].iloc[0] == 76.0
+    assert retention_survival.median_lifetime(status) == 76.0
 
 
 def test_median_not_reached_when_survival_stays_above_half():
@@ -559,7 +564,10 @@ def test_a_customer_acquired_on_the_last_day_is_censored_not_churned():
     assert result.counts == {defaults.ACTIVE: 1, defaults.CHURNED: 2, defaults.TOO_NEW: 2}
     assert result.churned_share == pytest.approx(2 / 3)  # of A, B, D: the new ones don't count
     curve = result.survival.curves.set_index("days")["survival"]
-    assert curve.loc[0.0] == pytest.approx(4 / 5)  # only D's lifetime of 0 days ends at day 0
+    # NEW's 0 days are censored, so nothing ends at day 0; at 31 days D's lifetime ends with A, B
+    # and D at risk (C, censored at 21, and NEW have left): 2/3.
+    assert curve.loc[0.0] == pytest.approx(1.0)
+    assert curve.loc[31.0] == pytest.approx(2 / 3)
 
 
 def test_economics_explains_a_bad_discount_rate_instead_of_failing():

@@ -211,6 +211,14 @@ def test_cost_per_new_customer_share_of_wallet_and_referrals(card):
     assert value(card, "share_of_wallet") == pytest.approx(150 * 365.25 / 91 / 1360)
     # Q1: B's wallet is 0 (unknown), so only A: 100 over the 82 days from 10 Jan.
     assert previous(card, "share_of_wallet") == pytest.approx(100 * 365.25 / 82 / 1000)
+    # Per customer (capped at 100%): Q2 A 30 x 365.25 / 91 / 1000 = 12.0%; C 120 x 365.25 / 91
+    # / 360 = 133.8%, counted as 100% and counted as above its wallet. Mean = median of the two.
+    a_share = 30 * 365.25 / 91 / 1000
+    assert value(card, "wallet_share_mean") == pytest.approx((a_share + 1.0) / 2)
+    assert value(card, "wallet_share_median") == pytest.approx((a_share + 1.0) / 2)
+    assert value(card, "wallet_over_100") == 1.0
+    assert previous(card, "wallet_share_median") == pytest.approx(100 * 365.25 / 82 / 1000)
+    assert previous(card, "wallet_over_100") == 0.0
     assert value(card, "referral_revenue_share") == pytest.approx(150 / 180)  # A and C
     assert previous(card, "referral_revenue_share") == pytest.approx(100 / 300)
 
@@ -229,7 +237,7 @@ def test_unsupported_measures_name_the_enabling_column():
         assert bare.row(key)["status"] == specs.NO_VALUE
     assert needs["revenue_per_customer"] == ""
     table = scorecard_presenting.scorecard_table(bare)
-    row = table[table["Measure"] == "Share of wallet"].iloc[0]
+    row = table[table["Measure"] == "Share of wallet (all buyers together)"].iloc[0]
     assert row["Value (Q2 2024)"] == "–"
     assert row["Source / how to enable"].startswith("Needs a 'Category spend'")
 
@@ -554,6 +562,8 @@ def test_scorecard_on_the_demo_data_is_unchanged_by_the_fast_counting(monkeypatc
     assert card.period == "Q4 2024"
     table = card.table.set_index("key")
     measured = table.loc[table["value"].notna(), ["value", "previous"]]
+    # Measures added since (the per-customer share of wallet) have hand-computed tests above.
+    measured = measured.loc[[k for k in measured.index if k in _DEMO_Q4_2024]]
     assert {k: tuple(v) for k, v in measured.iterrows()} == _DEMO_Q4_2024
 
 

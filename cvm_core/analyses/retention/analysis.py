@@ -37,7 +37,13 @@ from cvm_core.analyses.retention.defaults import (
 from cvm_core.analyses.retention.economics import RetentionEconomics, retention_economics
 from cvm_core.analyses.retention.gaps import ChurnRule, activity_spells, churn_status
 from cvm_core.analyses.retention.lists import ListSettings, action_lists
-from cvm_core.analyses.retention.survival import SurvivalResult, median_lifetime, survival_analysis
+from cvm_core.analyses.retention.survival import (
+    LifetimeProfile,
+    SurvivalResult,
+    lifetime_profile,
+    median_lifetime,
+    survival_analysis,
+)
 from cvm_core.analyses.retention.tenure import TenureProfit, profit_by_tenure
 from cvm_core.errors import CvmError, ValidationError
 
@@ -84,6 +90,7 @@ class RetentionResult:
     churn_by_group: pd.DataFrame
     survival: SurvivalResult
     median_lifetime_days: float | None
+    lifetimes: LifetimeProfile
     tenure: TenureProfit
     annual_retention: float | None
     annual_retention_source: str
@@ -188,6 +195,7 @@ def analyse_retention(
         churn_by_group=churn_by_group(status, groups),
         survival=survival_analysis(status),
         median_lifetime_days=median_lifetime(status),
+        lifetimes=lifetime_profile(status),
         tenure=tenure,
         annual_retention=rate,
         annual_retention_source=source,

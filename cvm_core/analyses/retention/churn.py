@@ -209,9 +209,13 @@ def annual_retention(
 ) -> tuple[float | None, str]:
     """Annual customer retention r: of the customers active a year ago, the share active today.
 
-    With less than two years of history the same share is measured over the second half of the
-    history (h days) and annualised as share^(365 / h); below MIN_RETENTION_HORIZON_DAYS of
-    look-back that extrapolation says more about chance than about customers, so none is given.
+    Measured directly over 365 days whenever the history reaches back a year plus
+    MIN_RETENTION_HORIZON_DAYS (so there are customers a year ago to follow): annualising a shorter
+    look-back assumes customers leave at a constant rate, and they do not (most leave early; on
+    CDNOW, with a 196-day window, half the history annualised gave 32.2% where the year measured
+    gives 22.8%). With a shorter
+    history the share is measured over the second half of it (h days) and annualised as
+    share^(365 / h); below MIN_RETENTION_HORIZON_DAYS of look-back none is given.
 
     Parameters
     ----------
@@ -225,7 +229,8 @@ def annual_retention(
     (rate or None, how it was measured)
     """
     first = status["first_purchase"].min()
-    horizon = min(365, int((observation_end - first).days) // 2)
+    span = int((observation_end - first).days)
+    horizon = 365 if span >= 365 + MIN_RETENTION_HORIZON_DAYS else min(365, span // 2)
     since = observation_end - pd.Timedelta(days=horizon)
     covering = (spells["start"] <= since) & ~(spells["lapse"] <= since)
     on_books = distinct(spells.loc[covering, "customer"].to_numpy())
@@ -239,4 +244,6 @@ def annual_retention(
     )
     if horizon == 365:
         return kept, how
-    return kept ** (365 / horizon), how + ", annualised (less than two years of history)"
+    return kept ** (
+        365 / horizon
+    ), how + ", annualised (less than a year of history to look back on)"

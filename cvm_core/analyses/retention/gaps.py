@@ -321,6 +321,13 @@ def churn_status(
         mean_gap_days (NaN with one purchase day), old_enough, churned, status, churn_date (the
         first day without a purchase for more than the window, for inactivity churners; else NaT),
         lifetime_days, event (lifetime ended, i.e. churned), p_alive (when given).
+
+    A churned customer's lifetime ends when churn is declared, on the first day with more than
+    the window since their last purchase (at the observation end if a P(alive) rule declared it
+    sooner), not at the last purchase: a one-time buyer who never came back was a customer for
+    the window, not for 0 days, and with half the customers buying once the median lifetime
+    would otherwise be 0 days. Active and too-new customers are followed up to the observation
+    end (censored).
     """
     require(summary, ("first_purchase", "last_purchase", "purchase_days"), "customer summary")
     end = (
@@ -362,7 +369,9 @@ def churn_status(
         "churned": churned,
         "status": np.where(churned, CHURNED, np.where(old_enough, ACTIVE, TOO_NEW)),
         "churn_date": flagged.where(pd.Series(inactive, index=summary.index)),
-        "lifetime_days": np.where(churned, span, tenure.astype(float)),
+        "lifetime_days": np.where(
+            churned, np.minimum(span + rule.window_days + 1, tenure), tenure
+        ).astype(float),
         "event": churned,
     }
     return pd.DataFrame(columns, index=summary.index)

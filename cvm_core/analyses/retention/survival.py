@@ -1,8 +1,9 @@
 """Survival: Kaplan-Meier curves of customer lifetimes (lifelines), overall and per group, with the
 log-rank test.
 
-A churned customer's lifetime ends at their last purchase (an observed event); an active or
-too-new customer is still alive at the observation end (censored there).
+A churned customer's lifetime ends when churn is declared (an observed event; see
+:func:`cvm_core.analyses.retention.gaps.churn_status`); an active or too-new customer is still alive
+at the observation end (censored there).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
+from cvm_core import formatting
 from cvm_core.analyses.retention.days import require
 from cvm_core.errors import ValidationError
 
 MAX_CURVE_POINTS = 4000
 CONFIDENCE = 0.95
+DAYS_PER_MONTH = 365.25 / 12
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,6 +127,57 @@ def median_lifetime(status: pd.DataFrame) -> float | None:
     """Kaplan-Meier median lifetime in days over all customers; None when not reached."""
     median = float(fit_kaplan_meier(status["lifetime_days"], status["event"]).median_survival_time_)
     return median if math.isfinite(median) else None
+
+
+@dataclass(frozen=True)
+class LifetimeProfile:
+    """What a manager can use of the lifetimes: how many customers never came back, and how long
+    the ones who did stay.
+
+    Attributes
+    ----------
+    one_time_share : float
+        Customers with a single purchase day so far, as a share of all customers.
+    repeat_median_days : float or None
+        Kaplan-Meier median lifetime of customers with two or more purchase days (None: more
+        than half of them are still active at the longest lifetime followed).
+    repeat_customers : int
+    """
+
+    one_time_share: float
+    repeat_median_days: float | None
+    repeat_customers: int
+
+    def sentence(self) -> str:
+        """E.g. '52% of customers have not come back after their first purchase; repeat buyers
+        stay about 10 months (median).'"""
+        once = (
+            f"{formatting.pct(self.one_time_share, 0)} of customers have not come back after their "
+            "first purchase"
+        )
+        if self.repeat_customers == 0:
+            return once + "."
+        if self.repeat_median_days is None:
+            return once + "; more than half of the repeat buyers are still active."
+        months = self.repeat_median_days / DAYS_PER_MONTH
+        stay = (
+            f"about {months:,.0f} months" if months >= 2 else f"{self.repeat_median_days:,.0f} days"
+        )
+        return f"{once}; repeat buyers stay {stay} (median)."
+
+
+def lifetime_profile(status: pd.DataFrame) -> LifetimeProfile:
+    """:class:`LifetimeProfile` of a :func:`churn_status` frame (repeat buyers: a mean gap)."""
+    repeat = status["mean_gap_days"].notna().to_numpy()
+    median = None
+    if repeat.any():
+        members = status.loc[repeat]
+        found = float(
+            fit_kaplan_meier(members["lifetime_days"], members["event"]).median_survival_time_
+        )
+        median = found if math.isfinite(found) else None
+    share = float((~repeat).mean()) if len(status) else 0.0
+    return LifetimeProfile(share, median, int(repeat.sum()))
 
 
 def _curve_frame(kmf: KaplanMeierFitter, name: str) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 from cvm_core import formatting
 from cvm_core.analyses.retention.cohorts import CohortTables
 from cvm_core.analyses.retention.economics import RetentionEconomics
-from cvm_core.analyses.retention.survival import SurvivalResult
+from cvm_core.analyses.retention.survival import LifetimeProfile, SurvivalResult
 from cvm_core.analyses.retention.tenure import TenureProfit
 
 YEAR_AGE = {"month": 12, "quarter": 4, "week": 52}
@@ -122,13 +122,18 @@ def _days(value: float | None) -> str:
     return f"{value:,.0f} days"
 
 
-def survival_takeaway(survival: SurvivalResult, median_days: float | None) -> str:
-    """Median lifetime overall and, by group, which group stays longest and whether it's chance."""
+def survival_takeaway(
+    survival: SurvivalResult, median_days: float | None, lifetimes: LifetimeProfile | None = None
+) -> str:
+    """How many never came back and how long repeat buyers stay, the median lifetime overall and,
+    by group, which group stays longest and whether it's chance."""
     overall = (
         f"Half of all customers have churned {_days(median_days)} after their first purchase"
         if median_days is not None
         else "More than half of all customers are still active (median lifetime not reached)"
     )
+    if lifetimes is not None:
+        overall = f"{lifetimes.sentence()} {overall}"
     groups = survival.groups
     if len(groups) < 2 or survival.logrank_p is None:
         return overall + "."

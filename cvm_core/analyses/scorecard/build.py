@@ -77,6 +77,8 @@ _INPUT_OF: dict[str, str] = {
     "average_clv": "clv", "new_customer_clv": "clv", "annual_retention": "retention",
     "active_share": "retention",
     "cost_per_new_customer": "customers", "share_of_wallet": "customers",
+    "wallet_share_mean": "customers", "wallet_share_median": "customers",
+    "wallet_over_100": "customers",
     "referral_revenue_share": "customers",
 }  # fmt: skip
 """Which input a measure is computed from (the rest come from the transactions alone)."""

@@ -98,12 +98,14 @@ MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("campaign_response", "Acquisition", "Campaign response rate",
                 "Share of customers contacted by a campaign who responded.", SHARE,
                 needs="campaign contacts and responses (type the rate in)"),
-    MeasureSpec("retention_rate", "Retention", "Customer retention (period on period)",
-                "Share of the previous period's buying customers who bought again in this period.",
-                SHARE),
-    MeasureSpec("churn_rate", "Retention", "Churn rate (period on period)",
-                "Share of the previous period's buying customers who did not buy in this period.",
-                SHARE, LOWER),
+    MeasureSpec("retention_rate", "Retention", "Repeat purchase rate (period on period)",
+                "Share of the previous period's buying customers who bought again in this period. "
+                "Not customer retention: a customer who skips a period counts as not repeating "
+                "though still a customer, so it runs below the annual retention.", SHARE),
+    MeasureSpec("churn_rate", "Retention", "Lapse rate (period on period)",
+                "Share of the previous period's buying customers who did not buy in this period "
+                "(1 - the repeat purchase rate). Churn needs the churn window: see Active "
+                "customers and Annual customer retention.", SHARE, LOWER),
     MeasureSpec("annual_retention", "Retention", "Annual customer retention",
                 "Share of customers active a year before the observation end still active now "
                 "(Retention page).", SHARE, needs="the Retention page's analysis", snapshot=True),
@@ -128,9 +130,21 @@ MEASURES: tuple[MeasureSpec, ...] = (
                 "Share of returning buyers (first purchase before the period) who bought a "
                 "category in the period they had never bought before.", SHARE,
                 needs=_CATEGORY_NEEDS),
-    MeasureSpec("share_of_wallet", "Growth", "Share of wallet",
+    MeasureSpec("share_of_wallet", "Growth", "Share of wallet (all buyers together)",
                 "The period's net revenue, annualised, as a share of the buying customers' annual "
-                "category spend across all suppliers.", SHARE,
+                "category spend across all suppliers: a ratio of totals, led by the biggest "
+                "wallets.", SHARE,
+                needs="a 'Category spend' (wallet size) column in the customer table"),
+    MeasureSpec("wallet_share_mean", "Growth", "Share of wallet, mean per customer",
+                "Each buying customer's annualised net revenue over their annual category spend, "
+                "capped at 100%, averaged over the buyers.", SHARE,
+                needs="a 'Category spend' (wallet size) column in the customer table"),
+    MeasureSpec("wallet_share_median", "Growth", "Share of wallet, median customer",
+                "The middle buyer's share of wallet (capped at 100%).", SHARE,
+                needs="a 'Category spend' (wallet size) column in the customer table"),
+    MeasureSpec("wallet_over_100", "Growth", "Buyers above 100% of their wallet",
+                "Buyers whose annualised net revenue exceeds their stated annual category spend "
+                "(they count as 100% in the per-customer shares): their wallet size is likely out of date.", COUNT, LOWER,
                 needs="a 'Category spend' (wallet size) column in the customer table"),
 )  # fmt: skip
 """Every measure, in display order."""

@@ -118,6 +118,9 @@ def customer_table_measures(
         result = build(act, values) if values is not None else None
         if result is not None:
             out[key] = result
+    wallet = _customer_column(customers, "category_spend", summary.index)
+    if wallet is not None:
+        out |= _wallet_per_customer(act, wallet, days)
     return out
 
 
@@ -134,6 +137,29 @@ def _share_of_wallet(act: Activity, wallet: pd.Series, days: np.ndarray) -> np.n
     has = act.active & (size > 0)
     annualised = act.per_period(act.net, has) * 365.25 / days
     return safe_ratio(annualised, act.per_period(size, has))
+
+
+def _wallet_per_customer(
+    act: Activity, wallet: pd.Series, days: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each buyer's own share of wallet (annualised net revenue / annual category spend), capped
+    at 100%: its mean and median per period, and how many buyers were capped.
+
+    The ratio of totals (:func:`_share_of_wallet`) is dominated by the biggest wallets; the
+    per-customer figures say what a typical customer gives the business. A buyer above 100% has
+    a stated wallet too small for what they bought (an outdated estimate, or spend outside the
+    categories): counted as 100% and counted."""
+    size = np.nan_to_num(wallet.to_numpy(dtype=float))[act.customer]
+    has = act.active & (size > 0)
+    own = np.divide(act.net * 365.25 / days[act.period], size, out=np.zeros(len(size)), where=has)
+    capped = has & (own > 1.0)
+    shares = pd.Series(np.clip(own, 0.0, 1.0)[has]).groupby(act.period[has])
+    periods = pd.RangeIndex(act.n_periods)
+    return {
+        "wallet_share_mean": shares.mean().reindex(periods).to_numpy(dtype=float),
+        "wallet_share_median": shares.median().reindex(periods).to_numpy(dtype=float),
+        "wallet_over_100": act.count(capped),
+    }
 
 
 def _referral_share(act: Activity, channel: pd.Series) -> np.ndarray | None:
