@@ -24,7 +24,7 @@ with st.container(border=True):
 
 try:
     fitted = view.fit(dataset, fit_settings)
-    values, base = view.values(dataset, fitted, value_settings)
+    values, base, matrix = view.values(dataset, fitted, value_settings)
 except CvmError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
@@ -33,13 +33,17 @@ view.show_notes(fitted)
 active = view.active_customers(dataset, values)
 view.show_headline(values, fitted, currency, active)
 
-validation_tab, customers_tab, tiers_tab = st.tabs(["Validation", "Customers", "Value tiers"])
+validation_tab, customers_tab, tiers_tab, matrix_tab = st.tabs(
+    ["Validation", "Customers", "Value tiers", "Value matrix"]
+)
 with validation_tab:
     view.show_validation(fitted, dataset)
 with customers_tab:
     view.show_customers(values, fitted, dataset, currency, active)
 with tiers_tab:
     view.show_tiers(values, currency)
+with matrix_tab:
+    view.show_value_matrix(matrix, dataset, currency)
 
 st.subheader("What if: treat tiers differently")
 st.caption(

@@ -23,6 +23,7 @@ from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.clv.value_matrix import QUADRANTS, ValueMatrix
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.run import CostModel
@@ -255,23 +256,26 @@ def _values(
         settings.horizon_months,
         settings.discount_rate,
     )
-    return values, base
+    return values, base, clv_run.matrix_of(values, _costs)
 
 
 def values(
     dataset: Dataset, fitted: clv.CLVFit, settings: clv_values.ValueSettings
-) -> tuple[clv_values.CLVValues, scenario.ScenarioBase]:
-    """Cached values and scenario base; the per-customer table is published for other pages."""
+) -> tuple[clv_values.CLVValues, scenario.ScenarioBase, ValueMatrix | None]:
+    """Cached values, scenario base and value matrix (None for gross-margin CLV); the
+    per-customer table is published for other pages."""
     costs = service_costs(dataset, settings)
     # The cost rates are keyed by what made them (the cache must not hash a per-customer frame).
     costs_key = () if costs is None else (session.read(session.COST_MODEL, dataset), costs.source)
-    result, base = _values(fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key)
+    result, base, matrix = _values(
+        fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key
+    )
     columns = [
         "p_alive", "expected_purchases", "expected_spend", "margin_rate", "future_margin",
         "future_cost_to_serve", "clv", "tier",
     ]  # fmt: skip
     session.publish(session.CLV_CUSTOMERS, dataset, result.customers[columns])
-    return result, base
+    return result, base, matrix
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -369,6 +373,7 @@ def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
         c3.metric(
             "Mean absolute error per customer", formatting.number(check.mae, 2) + " purchases"
         )
+        _show_baselines(check)
         show_chart(charts.cumulative_chart(fitted.cumulative, fitted.settings.calibration_end),
                    "Total repeat purchases so far by the customers of the calibration period; the model "
                    "line should follow the actual one, also after the dashed line where it saw no data.",
@@ -380,6 +385,25 @@ def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
                    name="CLV holdout purchases by past frequency", data=check.by_frequency,
                    takeaway=clv_takeaways.frequency_takeaway(check.by_frequency))  # fmt: skip
     show_comparison(fitted, dataset)
+
+
+def _show_baselines(check: clv_holdout.HoldoutCheck) -> None:
+    """The model against naive predictions, and its calibration by tenth of prediction."""
+    table = check.baselines
+    shown = pd.DataFrame({
+        "Prediction": table["method"],
+        "Error per customer (MAE)": table["mae"].map(lambda v: formatting.number(v, 3)),
+        "RMSE": table["rmse"].map(lambda v: formatting.number(v, 3)),
+        "Total error": table["total_pct_error"].map(lambda v: formatting.pct(v, 1)),
+    })  # fmt: skip
+    st.markdown("**Does the model beat naive guesses?**")
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption(clv_takeaways.baseline_takeaway(check))
+    show_chart(charts.decile_chart(check.deciles),
+               "Customers split into tenths by what the model predicted for the holdout: a well-"
+               "calibrated model is close to the actual purchases in every tenth, not only in total.",
+               name="CLV holdout by tenth of prediction", data=check.deciles,
+               takeaway=clv_takeaways.decile_takeaway(check.deciles))  # fmt: skip
 
 
 def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
@@ -480,6 +504,63 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
     shown["tier"] = shown["tier"].astype(str)
     shown.index.name = "Customer ID"
     return shown.rename(columns=CUSTOMER_COLUMNS)
+
+
+MATRIX_POINTS = 5000
+"""Customers drawn in the value matrix chart (a random sample above this; the table and the
+download have every customer)."""
+
+
+def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: str) -> None:
+    """Profit to date x CLV: the four cells with counts and money, both whale curves, the lists."""
+    if matrix is None:
+        st.info(
+            "The value matrix sets each customer's profit to date against their expected future "
+            "profit, both after cost-to-serve: switch on 'Deduct future cost-to-serve' above "
+            "(it needs the transactions, so a customer summary file cannot show it).",
+            icon=":material/info:",
+        )
+        return
+    table = matrix.table
+    cols = st.columns(len(table))
+    for col, row in zip(cols, table.itertuples(), strict=True):
+        col.metric(row.quadrant, formatting.count(row.customers),
+                   f"CLV {formatting.money_short(row.future_value, currency)}", delta_color="off",
+                   help=f"{row.action} Profit to date {formatting.money(row.profit_to_date, currency)}.")  # fmt: skip
+    show_chart(charts.value_curves_chart(matrix.curves(), currency),
+               "Customers ranked by profit to date (today's whale curve) and by expected future profit "
+               "(CLV): where the future curve peaks lower or earlier, tomorrow's value is more spread.",
+               name="Whale curve today and tomorrow", data=matrix.curves(),
+               takeaway=matrix.future.summary.takeaway(currency))  # fmt: skip
+    points = matrix.customers
+    sampled = len(points) > MATRIX_POINTS
+    if sampled:
+        points = points.sample(MATRIX_POINTS, random_state=0)
+    points = points.reset_index(names="customer_id").assign(
+        quadrant=lambda f: f["quadrant"].astype(str)
+    )
+    show_chart(charts.value_matrix_chart(points, currency, list(QUADRANTS)),
+               "Right = profitable so far, up = expected to be profitable from now on. "
+               + (f"A random {formatting.count(MATRIX_POINTS)} of {formatting.count(len(matrix.customers))} customers."
+                  if sampled else "Every customer."),
+               name="Value matrix", data=table, takeaway=matrix.takeaway(currency))  # fmt: skip
+    shown = pd.DataFrame({
+        "Cell": table["quadrant"],
+        "Customers": table["customers"].map(formatting.count),
+        "Share of customers": table["customer_share"].map(lambda v: formatting.pct(v, 1)),
+        "Profit to date": table["profit_to_date"].map(lambda v: formatting.money(v, currency)),
+        "Expected future profit (CLV)": table["future_value"].map(lambda v: formatting.money(v, currency)),
+        "What to do": table["action"],
+    })  # fmt: skip
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption("Every customer with their cell:")
+    listed = matrix.customers.assign(quadrant=matrix.customers["quadrant"].astype(str))
+    names = _names(dataset)
+    if names is not None:
+        listed.insert(0, "customer_name", names.reindex(listed.index).fillna("").astype(str))
+    downloads.csv_and_excel(
+        listed.reset_index(), "customer_value_matrix", "clv.dl.matrix", "Value matrix"
+    )
 
 
 def show_tiers(result: clv_values.CLVValues, currency: str) -> None:

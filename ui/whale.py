@@ -335,6 +335,7 @@ def show_loss_makers(
             takeaway=takeaways.worst_customers_takeaway(worst, currency),
         )  # fmt: skip
     st.markdown(f"**{formatting.count(len(table))} loss-making customers**, worst first")
+    table = _with_future_value(table, dataset, currency)
     money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format=MONEY)
                   for c in r.activity_costs.columns}  # fmt: skip
     st.dataframe(
@@ -348,12 +349,43 @@ def show_loss_makers(
             "profit": st.column_config.NumberColumn(f"Profit ({currency})", format=MONEY),
             "biggest_cost": "Biggest cost", "biggest_cost_share": st.column_config.NumberColumn(
                 "Its share of cost-to-serve", format=PERCENT),
+            "tier": "CLV tier", "clv": st.column_config.NumberColumn(
+                f"Expected future profit, CLV ({currency})", format=MONEY),
             **money_cols,
         },
     )  # fmt: skip
     downloads.csv_and_excel(
         profitability.readable(table), "loss_making_customers", "whale.loss.dl", "Loss-makers"
     )
+
+
+def _with_future_value(table: pd.DataFrame, dataset: Dataset, currency: str) -> pd.DataFrame:
+    """The loss-makers with their CLV tier and future profit once the CLV page has run, and why
+    a loss-maker can sit in a top tier (its expected future profit outweighs today's loss)."""
+    clv = session.read(session.CLV_CUSTOMERS, dataset, ["clv", "tier"])
+    if clv is None:
+        st.caption("Open the Customer Lifetime Value page to see which loss-makers are expected "
+                   "to earn in future (their CLV, after the same cost-to-serve).")  # fmt: skip
+        return table
+    table = table.join(clv[["tier", "clv"]], on="customer_id")
+    table["tier"] = table["tier"].astype(str)
+    earning = table["clv"] >= 0
+    top_tiers = list(clv["tier"].cat.categories[:2])
+    on_top = table["tier"].isin(top_tiers)
+    if earning.any():
+        st.info(
+            f"{formatting.count(int(earning.sum()))} of these loss-makers are expected to earn "
+            f"{formatting.money_short(float(table.loc[earning, 'clv'].sum()), currency)} from now on "
+            "(CLV after the same cost-to-serve): develop them rather than part with them"
+            + (
+                f"; {formatting.count(int((earning & on_top).sum()))} are in the {' and '.join(top_tiers)} "
+                "tiers because their future profit outweighs today's loss."
+                if (earning & on_top).any()
+                else "."
+            ),
+            icon=":material/trending_up:",
+        )
+    return table
 
 
 def show_segments(

@@ -90,6 +90,16 @@ def run(args: argparse.Namespace) -> dict:
     )
     result = clv_run.run(inputs, clv_run.CLVSettings(fit_settings, value_settings))
     report = _report(dataset.name, result.fit, result.values)
+    matrix = result.value_matrix()
+    if matrix is not None:
+        report["value_matrix"] = {
+            row.quadrant: {
+                "customers": int(row.customers),
+                "profit_to_date": _number(row.profit_to_date, 2),
+                "future_value": _number(row.future_value, 2),
+            }
+            for row in matrix.table.itertuples()
+        }
     if not inputs.transactions.empty:  # the Retention page's default rule, as every page counts
         rule = active.default_rule(inputs.transactions, inputs.observation_end)
         report["active_customers"] = _active(
@@ -110,6 +120,14 @@ def _active(counts: active.ActiveCustomers) -> dict:
 
 def _number(value: float | None, digits: int = 6) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with numbers rounded (NaN as None), for JSON."""
+    return [
+        {k: _number(v, 4) if isinstance(v, float) else v for k, v in row.items()}
+        for row in frame.astype(object).to_dict(orient="records")
+    ]
 
 
 def _params(series: pd.Series) -> dict:
@@ -143,6 +161,11 @@ def _report(name: str, fit: clv.CLVFit, values: clv_values.CLVValues) -> dict:
             "predicted_purchases": _number(check.predicted, 2),
             "total_pct_error": _number(check.pct_error * 100, 2),
             "mae_per_customer": _number(check.mae, 4),
+            "rmse_per_customer": _number(check.rmse, 4),
+            "by_calibration_frequency": _records(check.by_frequency),
+            "baselines": _records(check.baselines),
+            "model_beats_baselines": check.beats_baselines(),
+            "deciles": _records(check.deciles),
         }
         result["prediction_parameters"] = _params(fit.model.params_)
     result["comparison"] = {

@@ -156,7 +156,7 @@ def test_changing_the_model_refits(cdnow_dataset):
     assert any("BG/NBD + Gamma-Gamma" in c.value for c in at.caption)
     # Under BG/NBD the page says why every one-time buyer is alive: 1,218 of 2,357 on CDNOW.
     assert any("calls all 1,218 one-time buyers (52% of customers)" in i.value for i in at.info)
-    table = at.dataframe[0].value.set_index("Parameters")
+    table = next(d.value for d in at.dataframe if "Parameters" in d.value).set_index("Parameters")
     assert "r = 0.243, alpha = 4.414, a = 0.793, b = 2.426" in table.index  # published CDNOW
     at.selectbox(key=model_key(cdnow_dataset)).set_value("pareto")
     at.run()
@@ -191,3 +191,15 @@ def test_active_customers_follow_the_retention_pages_rule(demo_dataset):
     assert result.active.share != retention_run.run(inputs).active.share  # the rule matters
     headline = next(m for m in at.metric if m.label == "Active customers")
     assert "active = bought in the last 30 days" in headline.help
+
+
+def test_the_value_matrix_tab_counts_every_cell(demo_run, demo_dataset):
+    from cvm_core.analyses.clv import run as clv_run
+
+    inputs = AnalysisInputs.of(demo_dataset, "week")
+    expected = clv_run.run(inputs, clv_run.CLVSettings(clv_run.default_fit_settings(inputs)))
+    matrix = expected.value_matrix()
+    shown = metrics(demo_run)
+    for cell, customers in matrix.counts().items():
+        assert shown[cell] == formatting.count(customers)
+    assert sum(matrix.counts().values()) == 4000

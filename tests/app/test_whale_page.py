@@ -240,3 +240,20 @@ def test_what_if_charts_join_the_deck_only_once_a_lever_moves():
     lever(at, "price", dataset).set_value(0.0)
     at.run()
     assert not what_if & set(at.session_state[state.DECK_CHARTS])  # taken back out
+
+
+def test_a_loss_maker_in_a_top_tier_is_explained_by_its_future_profit():
+    # C loses 19 today (see test_profitability); say the CLV page expects it to earn 250 and
+    # ranks it Platinum: the loss-maker list says why it sits in the top tier.
+    dataset = shop_dataset()
+    tiers = pd.Categorical(
+        ["Gold", "Iron", "Platinum"], categories=["Platinum", "Gold", "Iron", "Lead"], ordered=True
+    )
+    clv = pd.DataFrame({"clv": [30.0, 5.0, 250.0], "tier": tiers}, index=["A", "B", "C"])
+    _, at = run_shop(**{session.CLV_CUSTOMERS.key: (dataset.fingerprint, clv)})
+    assert not at.exception and not at.error
+    assert any(
+        i.value.startswith("1 of these loss-makers are expected to earn €250 from now on")
+        and "1 are in the Platinum and Gold tiers because their future profit outweighs" in i.value
+        for i in at.info
+    )

@@ -89,47 +89,49 @@ def holdout_by_frequency_chart(by_frequency: pd.DataFrame, periods: float, unit:
     by_frequency : DataFrame
         :attr:`cvm_core.analyses.clv.fit.HoldoutCheck.by_frequency` (frequency, customers, actual, predicted).
     """
-    long = by_frequency.melt(
-        id_vars=["frequency", "customers"],
+    title = alt.Title(
+        "Holdout purchases by past frequency: actual vs model",
+        subtitle=f"Mean purchases per customer in the {periods:,.0f}-{UNIT_WORDS[unit][:-1]} "
+        "holdout, by repeat purchases before it",
+    )
+    return _actual_vs_model_bars(
+        by_frequency, "frequency", "Repeat purchases in the calibration period",
+        "Calibration repeat purchases", title,
+    )  # fmt: skip
+
+
+def _actual_vs_model_bars(
+    table: pd.DataFrame, group: str, axis_title: str, tooltip_title: str, title
+) -> alt.Chart:
+    """Mean holdout purchases, actual beside the model's, per group (columns ``group``,
+    customers, actual, predicted)."""
+    long = table.melt(
+        id_vars=[group, "customers"],
         value_vars=["actual", "predicted"],
         var_name="series",
         value_name="mean",
     )
     long["series"] = long["series"].map({"actual": ACTUAL, "predicted": PREDICTED})
-    order = list(by_frequency["frequency"])
+    long[group] = long[group].astype(str)
+    order = [str(v) for v in table[group]]
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X(
-                "frequency:N",
-                title="Repeat purchases in the calibration period",
-                sort=order,
-                axis=alt.Axis(labelAngle=0),
-            ),
+            x=alt.X(f"{group}:N", title=axis_title, sort=order, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("series:N", sort=[ACTUAL, PREDICTED]),
-            y=alt.Y(
-                "mean:Q",
-                title="Purchases per customer",
-            ),
+            y=alt.Y("mean:Q", title="Purchases per customer"),
             color=alt.Color(
                 "series:N", scale=_SERIES, title=None, legend=alt.Legend(orient="bottom")
             ),
             tooltip=[
-                alt.Tooltip("frequency:N", title="Calibration repeat purchases"),
+                alt.Tooltip(f"{group}:N", title=tooltip_title),
                 alt.Tooltip("series:N", title="Series"),
                 alt.Tooltip("mean:Q", title="Mean holdout purchases", format=".2f"),
                 alt.Tooltip("customers:Q", title="Customers", format=","),
             ],
         )
-        .properties(
-            title=alt.Title(
-                "Holdout purchases by past frequency: actual vs model",
-                subtitle=f"Mean purchases per customer in the {periods:,.0f}-{UNIT_WORDS[unit][:-1]} "
-                "holdout, by repeat purchases before it",
-            ),
-            height=300,
-        )
+        .properties(title=title, height=300)
     )
 
 
@@ -296,4 +298,91 @@ def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
         .properties(
             title="What-if: projected CLV per tier, today's course vs with treatment", height=320
         )
+    )
+
+
+def decile_chart(deciles: pd.DataFrame) -> alt.Chart:
+    """Mean holdout purchases, predicted and actual, per tenth of customers by prediction."""
+    return _actual_vs_model_bars(
+        deciles, "decile", "Tenth of customers by the model's prediction (1 = lowest)", "Tenth",
+        "Holdout purchases by tenth of prediction",
+    )  # fmt: skip
+
+
+def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
+    """Today's whale curve and the forward-looking one (customers ranked by CLV), as shares of
+    their own totals when both are positive, else in money."""
+    in_pct = bool(curves["cum_pct"].notna().all())
+    field, title = (
+        ("cum_pct", "Cumulative share of the curve's total")
+        if in_pct
+        else ("cum_value", money_title("Cumulative profit", currency))
+    )
+    names = list(dict.fromkeys(curves["curve"]))
+    return (
+        alt.Chart(curves)
+        .mark_line(strokeWidth=3)
+        .encode(
+            x=alt.X(
+                "customer_share:Q",
+                title="Customers, most valuable first (% of customers)",
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format="%" if in_pct else "~s")),
+            color=alt.Color(
+                "curve:N",
+                title=None,
+                scale=alt.Scale(domain=names, range=[PALETTE[0], NEUTRAL]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("curve:N", title="Curve"),
+                alt.Tooltip("customer_share:Q", title="Customers", format=".1%"),
+                alt.Tooltip("cum_pct:Q", title="Share of total", format=".1%"),
+                alt.Tooltip(
+                    "cum_value:Q", title=money_title("Cumulative", currency), format=MONEY_FORMAT
+                ),
+            ],
+        )
+        .properties(title="Whale curve: profit to date and expected future profit", height=340)
+    )
+
+
+QUADRANT_COLORS = ["#16a085", "#2e86c1", "#d4ac0d", "#c0392b"]
+"""Protect, Build, Fix, Part with."""
+
+
+def value_matrix_chart(points: pd.DataFrame, currency: str, quadrants: list[str]) -> alt.Chart:
+    """Each customer at (profit to date, future profit), coloured by cell; axes on a symmetric
+    log scale so the many small customers and the few whales both show."""
+    return (
+        alt.Chart(points)
+        .mark_circle(size=18, opacity=0.55)
+        .encode(
+            x=alt.X(
+                "profit_to_date:Q",
+                title=money_title("Profit to date", currency),
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(format="~s"),
+            ),
+            y=alt.Y(
+                "future_value:Q",
+                title=money_title("Expected future profit (CLV)", currency),
+                scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(format="~s"),
+            ),
+            color=alt.Color(
+                "quadrant:N",
+                title=None,
+                scale=alt.Scale(domain=quadrants, range=QUADRANT_COLORS),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("customer_id:N", title="Customer"),
+                alt.Tooltip("quadrant:N", title="Cell"),
+                alt.Tooltip("profit_to_date:Q", title="Profit to date", format=MONEY_FORMAT),
+                alt.Tooltip("future_value:Q", title="CLV", format=MONEY_FORMAT),
+            ],
+        )
+        .properties(title="Value matrix: profit to date x expected future profit", height=380)
     )

@@ -4,7 +4,7 @@ error figures, and cumulative repeat purchases (actual vs model) for the trackin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,15 @@ class HoldoutCheck:
         Mean absolute error per customer.
     periods : float
         Holdout length in the time unit.
+    rmse : float
+        Root mean squared error per customer.
+    baselines : DataFrame
+        method, mae, rmse, total_pct_error for the model and the naive predictions it has to beat
+        (:data:`BASELINES`), model first.
+    deciles : DataFrame
+        Customers in tenths by the model's prediction (decile 1 = lowest): decile, customers,
+        predicted, actual (mean holdout purchases): a calibrated model has them close in every
+        tenth, not only in total.
     """
 
     by_frequency: pd.DataFrame
@@ -68,6 +77,23 @@ class HoldoutCheck:
     pct_error: float
     mae: float
     periods: float
+    rmse: float = np.nan
+    baselines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    deciles: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def beats_baselines(self) -> bool:
+        """Whether the model's error per customer is below every naive prediction's."""
+        if self.baselines.empty:
+            return True
+        return bool((self.mae < self.baselines["mae"].iloc[1:]).all())
+
+
+MODEL_ROW = "The model"
+BASELINES = {
+    "Nobody buys again (predict 0)": "zero",
+    "Same pace as so far (repeat purchases x holdout / age)": "pace",
+}
+"""Naive holdout predictions a model must beat to be worth its assumptions."""
 
 
 def check_holdout(
@@ -96,7 +122,53 @@ def check_holdout(
         pct_error=(total_predicted - total_actual) / total_actual if total_actual > 0 else np.nan,
         mae=float(np.abs(predicted - observed).mean()),
         periods=float(periods),
+        rmse=float(np.sqrt(np.mean((predicted - observed) ** 2))),
+        baselines=_baselines(predicted, observed, calibration, periods),
+        deciles=_deciles(predicted, observed),
     )
+
+
+def _baselines(
+    predicted: np.ndarray, observed: np.ndarray, calibration: pd.DataFrame, periods: float
+) -> pd.DataFrame:
+    x = calibration["frequency"].to_numpy(dtype=float)
+    age = calibration["T"].to_numpy(dtype=float)
+    pace = np.divide(x * periods, age, out=np.zeros(len(x)), where=age > 0)
+    guesses = {MODEL_ROW: predicted, **dict(zip(BASELINES, (np.zeros(len(x)), pace), strict=True))}
+    total = observed.sum()
+    return pd.DataFrame(
+        [
+            {
+                "method": name,
+                "mae": float(np.abs(guess - observed).mean()),
+                "rmse": float(np.sqrt(np.mean((guess - observed) ** 2))),
+                "total_pct_error": (guess.sum() - total) / total if total > 0 else np.nan,
+            }
+            for name, guess in guesses.items()
+        ]
+    )
+
+
+def _deciles(predicted: np.ndarray, observed: np.ndarray) -> pd.DataFrame:
+    """Mean predicted and actual holdout purchases per tenth of customers by prediction (ties
+    by position, so the tenths are equal in size)."""
+    n = len(predicted)
+    if n == 0:
+        return pd.DataFrame(columns=["decile", "customers", "predicted", "actual"])
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(predicted, kind="stable")] = np.arange(n)
+    decile = rank * 10 // n
+    counts = np.bincount(decile, minlength=10)
+    safe = np.maximum(counts, 1)
+    table = pd.DataFrame(
+        {
+            "decile": np.arange(1, 11),
+            "customers": counts,
+            "predicted": np.bincount(decile, predicted, 10) / safe,
+            "actual": np.bincount(decile, observed, 10) / safe,
+        }
+    )
+    return table[table["customers"] > 0].reset_index(drop=True)
 
 
 def cumulative_repeat_purchases(

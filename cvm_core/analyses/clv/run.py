@@ -19,7 +19,14 @@ from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.clv.constants import DEFAULT_CHOICE
 from cvm_core.analyses.clv.fit import CLVFit, FitSettings, fit_clv
 from cvm_core.analyses.clv.holdout import default_calibration_end
-from cvm_core.analyses.clv.values import CLVValues, ValueSettings, customer_values, default_margin
+from cvm_core.analyses.clv.value_matrix import ValueMatrix, value_matrix
+from cvm_core.analyses.clv.values import (
+    GROSS_MARGIN_ONLY,
+    CLVValues,
+    ValueSettings,
+    customer_values,
+    default_margin,
+)
 from cvm_core.analyses.inputs import AnalysisInputs
 
 if TYPE_CHECKING:
@@ -40,10 +47,23 @@ class CLVSettings(Settings):
 
 @dataclass(frozen=True)
 class CLVResult:
-    """The fitted models (with holdout check and comparison) and every customer's value."""
+    """The fitted models (with holdout check and comparison), every customer's value, and the
+    cost-to-serve it deducted (None: gross-margin CLV)."""
 
     fit: CLVFit
     values: CLVValues
+    costs: ServiceCosts | None = None
+
+    def value_matrix(self) -> ValueMatrix | None:
+        """Profit to date against CLV (None without cost-to-serve: no profit to compare)."""
+        return matrix_of(self.values, self.costs)
+
+
+def matrix_of(values: CLVValues, costs: ServiceCosts | None) -> ValueMatrix | None:
+    """The value matrix of a net CLV and the P&L its costs came from."""
+    if costs is None or costs.profit_to_date is None or values.cost_basis == GROSS_MARGIN_ONLY:
+        return None
+    return value_matrix(costs.profit_to_date, values.customers["clv"])
 
 
 def fit(transactions: pd.DataFrame, summary: pd.DataFrame, settings: FitSettings) -> CLVFit:
@@ -96,4 +116,4 @@ def run(inputs: AnalysisInputs, settings: CLVSettings = CLVSettings()) -> CLVRes
     )
     fitted = fit(inputs.transactions, inputs.summary, fit_settings)
     costs = service_costs(inputs, settings.value)
-    return CLVResult(fitted, value(fitted, settings.value, costs))
+    return CLVResult(fitted, value(fitted, settings.value, costs), costs)

@@ -45,6 +45,35 @@ def one_time_buyers_note(fitted: CLVFit) -> str | None:
     )
 
 
+def baseline_takeaway(check: HoldoutCheck) -> str:
+    """Whether the model beats predicting zero and predicting each customer's pace so far."""
+    table = check.baselines.set_index("method")
+    naive = table.iloc[1:]
+    best = naive["mae"].idxmin()
+    if check.beats_baselines():
+        gain = 1 - check.mae / float(naive["mae"].min())
+        return (
+            f"The model's error per customer is {formatting.pct(gain, 0)} lower than the best "
+            f"naive guess ({best[0].lower()}{best[1:]})."
+        )
+    return (
+        f"The model does not beat the naive guess '{best}' on error per customer "
+        f"({formatting.number(check.mae, 3)} against {formatting.number(float(naive['mae'].min()), 3)}): "
+        "treat its customer-level predictions with care; the totals may still be useful."
+    )
+
+
+def decile_takeaway(deciles: pd.DataFrame) -> str:
+    """How the top tenth by prediction actually bought, against the prediction."""
+    if deciles.empty:
+        return "No customers to compare."
+    top = deciles.iloc[-1]
+    return (
+        f"The tenth the model rated highest bought {formatting.number(top['actual'], 2)} times "
+        f"each in the holdout against {formatting.number(top['predicted'], 2)} predicted."
+    )
+
+
 def holdout_takeaway(check: HoldoutCheck, fitted: CLVFit) -> str:
     return (
         f"In the holdout the model expected {formatting.count(check.predicted)} repeat purchases; "

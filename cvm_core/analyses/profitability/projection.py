@@ -96,11 +96,13 @@ DEFAULT_RATES_SOURCE = "the default activity rates"
 
 @dataclass(frozen=True)
 class ServiceCosts:
-    """Per-customer cost-to-serve rates (:func:`service_cost_rates`) and which activity rates
-    they come from, in words ("the Whale Curve page's activity rates")."""
+    """Per-customer cost-to-serve rates (:func:`service_cost_rates`), which activity rates they
+    come from, in words ("the Whale Curve page's activity rates"), and each customer's operating
+    profit to date under the same rates (the value matrix sets it against CLV)."""
 
     rates: pd.DataFrame
     source: str
+    profit_to_date: pd.Series | None = None
 
 
 def service_costs(
@@ -109,6 +111,6 @@ def service_costs(
     source: str = DEFAULT_RATES_SOURCE,
 ) -> ServiceCosts:
     """The customers' cost-to-serve rates under ``model`` (default: the default activity rates)."""
-    return ServiceCosts(
-        service_cost_rates(run(inputs, model).result, inputs.summary, inputs.unit), source
-    )
+    pnl = run(inputs, model).result
+    rates = service_cost_rates(pnl, inputs.summary, inputs.unit)
+    return ServiceCosts(rates, source, pnl.pnl["profit"])
