@@ -290,13 +290,18 @@ def test_failed_optimisation_is_retried_with_a_penalty(monkeypatch, calibration)
 
     def fails_without_penalty(self, rows, scale, penalizer):
         tried.append(penalizer)
-        return None if penalizer < 0.01 else real(self, rows, scale, penalizer)
+        if penalizer < 0.01:
+            return None, np.zeros(4)  # stopped inside the bounds without an optimum
+        return real(self, rows, scale, penalizer)
 
     monkeypatch.setattr(transaction_model.TransactionModel, "_optimise", fails_without_penalty)
     model = transaction_model.TransactionModel("bgnbd").fit(calibration)
     assert tried == [0.0, 0.001, 0.01]
     assert model.penalizer_coef_ == 0.01
-    assert model.notes_ and "penalty of 0.01" in model.notes_[0]
+    assert model.notes_ and model.notes_[0].startswith(
+        "Penalised fit: the BG/NBD model did not converge on its own"
+    )
+    assert "penalty of 0.01" in model.notes_[0]
     # The penalty shrinks the (time-scaled) parameters: the fit still describes the data.
     assert 0.1 < model.params_["r"] < 0.5
 
@@ -305,8 +310,24 @@ def test_no_drop_out_at_all_fails_with_advice():
     # Every customer bought every week up to today: drop-out cannot be estimated (a -> 0).
     age = np.arange(10, 210) % 42 + 10.0
     summary = _summary(age, age, age)
-    with pytest.raises(ModelError, match="could not be fitted .* even with a penalty"):
+    with pytest.raises(ModelError, match="not identifiable from these data: with 200 repeat"):
         transaction_model.TransactionModel("bgnbd").fit(summary)
+
+
+def test_a_fit_whose_parameters_run_off_is_not_reported_as_normal():
+    # Issue 13: 100 customers, 20 of them repeat buyers (1-3 repeats): BG/NBD gave r = 320,743
+    # and alpha = 79 million with P(alive) 3e-12 as if nothing were wrong. Every model's
+    # log-parameters run past +-9 here, penalty or not: each says it is not identifiable.
+    rng = np.random.default_rng(1)
+    freq = np.zeros(100)
+    freq[:20] = rng.integers(1, 4, 20)
+    age = rng.uniform(20, 52, 100)
+    summary = _summary(freq, np.where(freq > 0, age * rng.uniform(0.3, 1.0, 100), 0), age)
+    for key in ("bgnbd", "pareto", "mbgnbd"):
+        with pytest.raises(
+            ModelError, match="not identifiable from these data: with 20 repeat buyers among 100"
+        ):
+            transaction_model.TransactionModel(key).fit(summary)
 
 
 # --- distinct histories, values, settings -------------------------------------------------------

@@ -14,6 +14,7 @@ from cvm_core.analyses.clv.constants import DEFAULT_MODEL, PENALIZER_STEPS
 from cvm_core.analyses.clv.histories import HistoryRows, collapse_histories, factorize_rows
 from cvm_core.analyses.clv.likelihoods import (
     Scaled,
+    identifiable,
     log_space_objective,
     minimise,
     reached_optimum,
@@ -98,16 +99,17 @@ class TransactionModel:
         _check_enough_data(rows)
         scale = 1.0 / float(rows.T.max())
         steps = [p for p in PENALIZER_STEPS if p > self.penalizer_coef]
+        unidentified = False
         for penalizer in [self.penalizer_coef, *steps]:
             with single_blas_thread():
-                theta = self._optimise(rows, scale, penalizer)
+                theta, stopped_at = self._optimise(rows, scale, penalizer)
+            # An optimum with a parameter run off to 0 or infinity is no estimate: try a penalty.
+            if not identifiable(stopped_at):
+                unidentified, theta = True, None
             if theta is not None:
                 break
         else:
-            raise ModelError(
-                f"The {self.name} model could not be fitted to this data, even with a penalty on "
-                "its parameters. Try another model, another time unit or a longer history."
-            )
+            raise ModelError(_failure_message(self.name, rows, unidentified))
         scaled = np.exp(theta)
         self.params_ = pd.Series(
             _unscale(self.model, scaled, scale), index=MODEL_SPECS[self.model].parameter_names
@@ -123,14 +125,23 @@ class TransactionModel:
         self.histories_ = rows
         self.notes_ = ()
         if penalizer > self.penalizer_coef:
+            why = (
+                "could not pin down its parameters from these data alone (they ran off to zero "
+                "or infinity)"
+                if unidentified
+                else "did not converge on its own"
+            )
             self.notes_ = (
-                f"The {self.name} optimiser did not converge on its own, so it was refitted with "
-                f"a penalty of {penalizer:g} on the parameters (this shrinks them slightly). "
-                "Read its figures with some care.",
+                f"Penalised fit: the {self.name} model {why}, so it was refitted with a penalty "
+                f"of {penalizer:g} on the parameters, which pulls them towards moderate values. "
+                "Its figures lean on that penalty as much as on the data: read them with care.",
             )
         return self
 
-    def _optimise(self, rows: HistoryRows, scale: float, penalizer: float) -> np.ndarray | None:
+    def _optimise(
+        self, rows: HistoryRows, scale: float, penalizer: float
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """The fitted log-parameters (None: no optimum reached) and where the optimiser stopped."""
         start = np.zeros(4)
         if len(rows.weights) > SUBSAMPLE_ABOVE:
             sample = subsample_histories(rows, SUBSAMPLE_SIZE, self.random_state)
@@ -142,7 +153,8 @@ class TransactionModel:
                 start = first.x
         function, jac = log_space_objective(self.model, Scaled.from_rows(rows, scale), penalizer)
         result = minimise(function, start, jac)
-        return result.x if reached_optimum(result) else None
+        stopped_at = np.nan_to_num(np.asarray(result.x, dtype=float))
+        return (result.x if reached_optimum(result) else None), stopped_at
 
     # -- predictions ----------------------------------------------------------------------------
 
@@ -184,6 +196,22 @@ def log_likelihood(model: TransactionModel, summary: pd.DataFrame) -> float:
     with np.errstate(all="ignore"):
         value = weighted_loglik(model.model, scaled, Scaled.from_rows(rows, scale))
     return value + float(rows.weights @ rows.frequency) * np.log(scale)
+
+
+def _failure_message(name: str, rows: HistoryRows, unidentified: bool) -> str:
+    if not unidentified:
+        return (
+            f"The {name} model could not be fitted to this data, even with a penalty on its "
+            "parameters. Try another model, another time unit or a longer history."
+        )
+    repeaters = int(rows.weights[rows.frequency > 0].sum())
+    return (
+        f"The {name} model is not identifiable from these data: with {repeaters:,} repeat buyers "
+        f"among {rows.n_customers:,} customers its parameters run off to zero or infinity "
+        "(the data cannot tell how customers differ or when they drop out), even with a penalty. "
+        "Its P(alive) and CLV would mean nothing. Use a longer history or more customers, or "
+        "another model."
+    )
 
 
 def _check_enough_data(rows: HistoryRows) -> None:
