@@ -23,7 +23,7 @@ from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.analyses.clv import values as clv_values
-from cvm_core.analyses.clv.value_matrix import QUADRANTS, ValueMatrix
+from cvm_core.analyses.clv.value_matrix import QUADRANTS, ValueMatrix, expected_losers
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.run import CostModel
@@ -322,7 +322,7 @@ def show_headline(
     if active is not None:
         c3.metric(
             "Active customers",
-            formatting.pct(active.share, 0),
+            active.share_text(),
             help=f"{active.sentence()} The same rule counts active customers on every page; "
             "change it on the Retention page.",
         )
@@ -347,7 +347,7 @@ def value_basis(result: clv_values.CLVValues, currency: str) -> str:
     """What the CLV figures are, in one sentence with the money split."""
     if result.cost_basis == clv_values.GROSS_MARGIN_ONLY:
         return "CLV is future gross margin only: no cost-to-serve deducted"
-    losing = int((result.customers["clv"] < 0).sum())
+    losing = expected_losers(result.customers["clv"])
     return (
         f"CLV is future profit: future margin {formatting.money_short(result.future_margin, currency)} "
         f"− future cost-to-serve {formatting.money_short(result.future_cost_to_serve, currency)} at "
@@ -524,9 +524,11 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     table = matrix.table
     cols = st.columns(len(table))
     for col, row in zip(cols, table.itertuples(), strict=True):
-        col.metric(row.quadrant, formatting.count(row.customers),
-                   f"CLV {formatting.money_short(row.future_value, currency)}", delta_color="off",
-                   help=f"{row.action} Profit to date {formatting.money(row.profit_to_date, currency)}.")  # fmt: skip
+        col.metric(row.quadrant, formatting.count(row.customers), help=row.action)
+        col.caption(
+            f"CLV {formatting.money_short(row.future_value, currency)} · to date "
+            f"{formatting.money_short(row.profit_to_date, currency)}"
+        )
     show_chart(charts.value_curves_chart(matrix.curves(), currency),
                "Customers ranked by profit to date (today's whale curve) and by expected future profit "
                "(CLV): where the future curve peaks lower or earlier, tomorrow's value is more spread.",

@@ -214,7 +214,7 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
     median = result.median_lifetime_days
     cols = st.columns(5)
     active = result.active
-    cols[0].metric("Active customers", formatting.pct(active.share, 0),
+    cols[0].metric("Active customers", active.share_text(),
                    help=f"{active.sentence()} Plus {formatting.count(counts[retention_defaults.TOO_NEW])} "
                    "too new to tell. The CLV page, the Scorecard and the deck count active customers "
                    "with this same rule.")  # fmt: skip

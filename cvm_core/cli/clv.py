@@ -12,6 +12,7 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.clv.value_matrix import expected_losers
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import active
 from cvm_core.cli.inputs import load_from_args
@@ -187,7 +188,7 @@ def _report(name: str, fit: clv.CLVFit, values: clv_values.CLVValues) -> dict:
         "future_margin": _number(values.future_margin, 2),
         "future_cost_to_serve": _number(values.future_cost_to_serve, 2),
         "total": _number(values.total_clv, 2),
-        "customers_with_negative_clv": int((values.customers["clv"] < 0).sum()),
+        "customers_expected_to_lose_money": expected_losers(values.customers["clv"]),
         "mean_per_customer": _number(values.total_clv / max(len(values.customers), 1), 2),
         "mean_p_alive": _number(values.mean_p_alive, 4),
     }

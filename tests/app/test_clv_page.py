@@ -67,7 +67,7 @@ def test_demo_page_renders_the_headline(demo_run, demo_dataset):
     assert shown["Average CLV per customer"] == formatting.money(values.total_clv / n, "EUR")
     # The active share is the Retention page's, under its default rule (one meaning of active).
     retention = retention_run.run(AnalysisInputs.of(demo_dataset, "week"))
-    assert shown["Active customers"] == formatting.pct(retention.active.share, 0)
+    assert shown["Active customers"] == retention.active.share_text()
     assert shown["Holdout purchases: actual"] == formatting.count(fit.holdout.actual)
     for value in shown.values():
         assert "nan" not in value.lower() and "inf" not in value.lower()
@@ -187,7 +187,7 @@ def test_active_customers_follow_the_retention_pages_rule(demo_dataset):
     published = {session.RETENTION.key: (demo_dataset.fingerprint, result)}
     at = run_page(PAGE, demo_dataset, **published)
     assert not at.exception and not at.error
-    assert metrics(at)["Active customers"] == formatting.pct(result.active.share, 0)
+    assert metrics(at)["Active customers"] == result.active.share_text()
     assert result.active.share != retention_run.run(inputs).active.share  # the rule matters
     headline = next(m for m in at.metric if m.label == "Active customers")
     assert "active = bought in the last 30 days" in headline.help

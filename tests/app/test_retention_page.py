@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cvm_core import formatting
 from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import defaults as retention_defaults
 from cvm_core.analyses.retention import gaps
@@ -76,7 +75,7 @@ def test_page_shows_the_analysis_of_the_demo_data(dataset):
     assert at.number_input[0].value == window
     result = expected(dataset, window)
     shown = metrics(at)
-    assert shown["Active customers"] == formatting.pct(result.active.share, 0)
+    assert shown["Active customers"] == result.active.share_text()
     assert shown["Annual retention"] == f"{result.annual_retention * 100:.1f}%"
     assert shown["Median lifetime"] == f"{result.median_lifetime_days:,.0f} days"
     assert shown["At risk / win back"] == f"{len(result.at_risk):,} / {len(result.win_back):,}"
@@ -103,7 +102,7 @@ def test_changing_the_churn_window_recomputes(dataset):
     at.number_input[0].set_value(30).run()
     assert not at.exception
     result = expected(dataset, 30)
-    assert metrics(at)["Active customers"] == formatting.pct(result.active.share, 0)
+    assert metrics(at)["Active customers"] == result.active.share_text()
     assert any("no purchase in the last 30 days" in c.value for c in at.caption)
 
 
@@ -139,7 +138,7 @@ def test_p_alive_rule_once_the_clv_model_is_fitted(dataset):
     result = expected(
         dataset, window, p_alive, method=retention_defaults.P_ALIVE, p_alive_threshold=0.5
     )
-    assert metrics(at)["Active customers"] == formatting.pct(result.active.share, 0)
+    assert metrics(at)["Active customers"] == result.active.share_text()
     assert any("P(alive), is below 50%" in c.value for c in at.caption)
 
 

@@ -7,7 +7,6 @@ import io
 
 import pytest
 
-from cvm_core import formatting
 from cvm_core.analyses.retention import analysis, gaps
 from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.intake import demo_workbook
@@ -56,7 +55,7 @@ def test_retention_page_on_the_demo_data(page, app_server, expected):
     def metric(label: str):
         return metrics.filter(has_text=label).first.get_by_test_id("stMetricValue")
 
-    expect(metric("Active customers")).to_have_text(formatting.pct(base.active.share, 0))
+    expect(metric("Active customers")).to_have_text(base.active.share_text())
     expect(metric("Median lifetime")).to_have_text(f"{base.median_lifetime_days:,.0f} days")
     expect(metric("At risk / win back")).to_have_text(
         f"{len(base.at_risk):,} / {len(base.win_back):,}"

@@ -47,8 +47,8 @@ def test_active_customers_by_hand():
     assert (counts.active, counts.churned, counts.too_new) == (2, 1, 1)
     assert counts.share == pytest.approx(2 / 3)
     assert counts.sentence() == (
-        "67% of customers are active (2 of 3 old enough to tell; active = bought in the last 30 "
-        "days)."
+        "66.7% of customers are active (2 of 3 old enough to tell; active = bought in the last "
+        "30 days)."
     )
 
 

@@ -13,35 +13,49 @@ import pytest
 from cvm_core.__main__ import main
 from cvm_core.analyses.clv import holdout
 from cvm_core.analyses.clv import takeaways as clv_takeaways
-from cvm_core.analyses.clv.value_matrix import BUILD, FIX, PART_WITH, PROTECT, value_matrix
+from cvm_core.analyses.clv.value_matrix import (
+    BUILD,
+    FIX,
+    GONE,
+    PART_WITH,
+    PROTECT,
+    expected_losers,
+    value_matrix,
+)
 from cvm_core.intake import demo_workbook
 
-IDS = pd.Index(["A", "B", "C", "D"], name="customer_id")
+IDS = pd.Index(["A", "B", "C", "D", "E"], name="customer_id")
 
 
 def test_cells_by_the_sign_of_profit_to_date_and_of_clv():
-    profit = pd.Series([10.0, -5.0, 3.0, -2.0], index=IDS)
-    clv = pd.Series([20.0, 4.0, -1.0, -6.0], index=IDS)
+    profit = pd.Series([10.0, -5.0, 3.0, -2.0, 7.0], index=IDS)
+    clv = pd.Series([20.0, 4.0, -1.0, -6.0, 0.01], index=IDS)
     matrix = value_matrix(profit, clv)
+    # Mean |CLV| 31.01 / 5 = 6.202: below 1% of it (0.062) a CLV is no future value, so E (one
+    # cent) is gone, while C's -1 is a real expected loss.
     assert matrix.customers["quadrant"].astype(str).to_dict() == {
-        "A": PROTECT, "B": BUILD, "C": FIX, "D": PART_WITH,
+        "A": PROTECT, "B": BUILD, "C": FIX, "D": PART_WITH, "E": GONE,
     }  # fmt: skip
     table = matrix.table.set_index("quadrant")
-    assert table["customers"].tolist() == [1, 1, 1, 1]
+    assert table["customers"].tolist() == [1, 1, 1, 1, 1]
+    # The headlines' "expected to cost more than they bring": Fix + Part with, C and D.
+    assert expected_losers(clv) == 2
     assert table.loc[PART_WITH, "profit_to_date"] == -2.0
     assert table.loc[PART_WITH, "future_value"] == -6.0
     assert matrix.takeaway("EUR") == (
-        "25% of customers make money today and are expected to keep doing so (€20 of future "
+        "20% of customers make money today and are expected to keep doing so (€20 of future "
         "profit); 1 lose money today and are expected to lose €6 more."
     )
-    # Today's curve: A 10, C 3, D -2, B -5 (total 6); tomorrow's: A 20, B 4, C -1, D -6 (17).
+    # Today's curve: A 10, E 7, C 3, D -2, B -5 (total 13); tomorrow's: A 20, B 4, E 0.01,
+    # C -1, D -6 (17.01).
     curves = matrix.curves()
     today = curves[curves["curve"] == "Profit to date"]["cum_value"].tolist()
     future = curves[curves["curve"] == "Expected future profit (CLV)"]["cum_value"].tolist()
-    assert today == [0.0, 10.0, 13.0, 11.0, 6.0]
-    assert future == [0.0, 20.0, 24.0, 23.0, 17.0]
+    assert today == [0.0, 10.0, 17.0, 20.0, 18.0, 13.0]
+    np.testing.assert_allclose(future, [0.0, 20.0, 24.0, 24.01, 23.01, 17.01])
     np.testing.assert_allclose(
-        curves.loc[curves["curve"] == "Profit to date", "cum_pct"], [0, 10 / 6, 13 / 6, 11 / 6, 1]
+        curves.loc[curves["curve"] == "Profit to date", "cum_pct"],
+        [0, 10 / 13, 17 / 13, 20 / 13, 18 / 13, 1],
     )
 
 
@@ -93,7 +107,7 @@ def test_the_command_line_reports_the_matrix_baselines_and_cost_to_serve(capsys)
     assert main(["clv", str(demo_workbook.DEMO_WORKBOOK_PATH), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     cells = out["value_matrix"]
-    assert list(cells) == [PROTECT, BUILD, FIX, PART_WITH]
+    assert list(cells) == [PROTECT, BUILD, FIX, PART_WITH, GONE]
     assert sum(c["customers"] for c in cells.values()) == 4000
     future = sum(c["future_value"] for c in cells.values())
     assert future == pytest.approx(out["clv"]["total"], abs=0.1)

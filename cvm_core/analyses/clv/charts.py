@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, money_title
+from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, POSITIVE, money_title
 
 ACTUAL, PREDICTED = "Actual", "Model"
 _SERIES = alt.Scale(domain=[ACTUAL, PREDICTED], range=[PALETTE[0], PALETTE[1]])
@@ -332,8 +332,11 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
             color=alt.Color(
                 "curve:N",
                 title=None,
-                scale=alt.Scale(domain=names, range=[PALETTE[0], NEUTRAL]),
+                scale=alt.Scale(domain=names, range=[PALETTE[5], POSITIVE]),
                 legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "curve:N", scale=alt.Scale(domain=names, range=[[6, 4], [1, 0]]), legend=None
             ),
             tooltip=[
                 alt.Tooltip("curve:N", title="Curve"),
@@ -348,8 +351,8 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
     )
 
 
-QUADRANT_COLORS = ["#16a085", "#2e86c1", "#d4ac0d", "#c0392b"]
-"""Protect, Build, Fix, Part with."""
+QUADRANT_COLORS = ["#16a085", "#2e86c1", "#d4ac0d", "#c0392b", "#95a5a6"]
+"""Protect, Build, Fix, Part with, Gone."""
 
 
 def value_matrix_chart(points: pd.DataFrame, currency: str, quadrants: list[str]) -> alt.Chart:

@@ -12,6 +12,9 @@ cells, each with its own treatment:
   while their cost-to-serve runs on): fix cost-to-serve or pricing before they turn.
 * **Part with**: losing money today and expected to keep losing: reprice, move them to cheaper
   channels or let them go.
+* **Gone**: no material future either way (|CLV| under :data:`MATERIAL_SHARE` of the average
+  customer's): almost certainly lapsed, so the sign of a few cents says nothing. Win back the
+  ones who were valuable.
 
 The forward-looking whale curve ranks customers by CLV the way the whale curve ranks them by
 profit to date, so the two can be drawn side by side.
@@ -32,7 +35,7 @@ from cvm_core.analyses.profitability.curve import (
     whale_curve,
 )
 
-PROTECT, BUILD, FIX, PART_WITH = "Protect", "Build", "Fix", "Part with"
+PROTECT, BUILD, FIX, PART_WITH, GONE = "Protect", "Build", "Fix", "Part with", "Gone"
 QUADRANTS: dict[str, str] = {
     PROTECT: "Profitable today and expected to stay so: keep them served and retained.",
     BUILD: "Losing money today, expected to earn: invest to develop them.",
@@ -40,8 +43,12 @@ QUADRANTS: dict[str, str] = {
     "pricing before they turn.",
     PART_WITH: "Losing money today and expected to keep losing: reprice, move to cheaper "
     "channels, or let go.",
+    GONE: "No material future value either way (probably lapsed): win back the ones who were "
+    "valuable, let the rest go.",
 }
 """Cell -> what it means and what to do, in the order the page lists them."""
+MATERIAL_SHARE = 0.01
+"""A CLV smaller in size than this share of the mean absolute CLV counts as no future value."""
 
 TODAY, FUTURE = "Profit to date", "Expected future profit (CLV)"
 MATRIX_COLUMNS = (
@@ -106,6 +113,17 @@ class ValueMatrix:
         )
 
 
+def material_value(future_value: pd.Series) -> float:
+    """The smallest CLV, in size, that counts as future value (see :data:`MATERIAL_SHARE`)."""
+    return MATERIAL_SHARE * float(future_value.abs().mean()) if len(future_value) else 0.0
+
+
+def expected_losers(future_value: pd.Series) -> int:
+    """Customers expected to cost more than they bring by a material amount (the Fix and Part
+    with cells): the count every headline gives."""
+    return int((future_value <= -material_value(future_value)).sum())
+
+
 def value_matrix(profit_to_date: pd.Series, future_value: pd.Series) -> ValueMatrix:
     """Place every customer by the sign of their profit to date and of their CLV.
 
@@ -123,9 +141,10 @@ def value_matrix(profit_to_date: pd.Series, future_value: pd.Series) -> ValueMat
     future = future_value.reindex(both).astype(float)
     earns_today = (today >= 0).to_numpy()
     earns_later = (future >= 0).to_numpy()
+    gone = (future.abs() < material_value(future)).to_numpy()
     cell = np.select(
-        [earns_today & earns_later, ~earns_today & earns_later, earns_today],
-        [PROTECT, BUILD, FIX],
+        [gone, earns_today & earns_later, ~earns_today & earns_later, earns_today],
+        [GONE, PROTECT, BUILD, FIX],
         PART_WITH,
     )
     quadrant = pd.Categorical(cell, categories=list(QUADRANTS), ordered=True)

@@ -48,6 +48,10 @@ class ActiveCustomers:
     def churned_share(self) -> float | None:
         return self.churned / self.judged if self.judged else None
 
+    def share_text(self) -> str:
+        """The share as every page, slide and sheet prints it (one decimal: '28.4%')."""
+        return formatting.pct(self.share, 1)
+
     def rule_words(self) -> str:
         """The rule in a few words, for a headline's help and a caption."""
         if self.rule.method == P_ALIVE:
@@ -62,7 +66,7 @@ class ActiveCustomers:
         if self.share is None:
             return "No customer is old enough yet to tell active from churned."
         return (
-            f"{formatting.pct(self.share, 0)} of customers are active "
+            f"{self.share_text()} of customers are active "
             f"({formatting.count(self.active)} of {formatting.count(self.judged)} old enough to "
             f"tell; {self.rule_words()})."
         )
