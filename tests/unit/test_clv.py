@@ -288,11 +288,11 @@ def test_failed_optimisation_is_retried_with_a_penalty(monkeypatch, calibration)
     real = transaction_model.TransactionModel._optimise
     tried = []
 
-    def fails_without_penalty(self, rows, scale, penalizer):
+    def fails_without_penalty(self, rows, scale, penalizer, start=None):
         tried.append(penalizer)
         if penalizer < 0.01:
             return None, np.zeros(4)  # stopped inside the bounds without an optimum
-        return real(self, rows, scale, penalizer)
+        return real(self, rows, scale, penalizer, start)
 
     monkeypatch.setattr(transaction_model.TransactionModel, "_optimise", fails_without_penalty)
     model = transaction_model.TransactionModel("bgnbd").fit(calibration)

@@ -137,7 +137,10 @@ def fit_clv(
     if cal_end is None:
         model, spend = chosen, calibration_spend
     else:
-        model = _with_context(lambda: TransactionModel(settings.model).fit(summary), "")
+        # The whole period's optimum lies near the calibration period's: start there.
+        model = _with_context(
+            lambda: TransactionModel(settings.model).fit(summary, near=chosen.params_), ""
+        )
         spend = _with_context(lambda: SpendModel().fit(summary), "")
     holdout = cumulative = None
     if cal_end is not None:
