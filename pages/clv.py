@@ -44,6 +44,7 @@ with tiers_tab:
     view.show_tiers(values, currency)
 with matrix_tab:
     view.show_value_matrix(matrix, dataset, currency)
+    view.show_acquisition(values, dataset, currency)
 
 st.subheader("What if: treat tiers differently")
 st.caption(

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.clv import charts, constants, scenario, tiers
+from cvm_core.analyses.clv import acquisition, charts, constants, scenario, tiers
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
@@ -562,6 +562,38 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
         listed.insert(0, "customer_name", names.reindex(listed.index).fillna("").astype(str))
     downloads.csv_and_excel(
         listed.reset_index(), "customer_value_matrix", "clv.dl.matrix", "Value matrix"
+    )
+
+
+def show_acquisition(result: clv_values.CLVValues, dataset: Dataset, currency: str) -> None:
+    """New customers' CLV against what it cost to win them, per acquisition channel."""
+    if not dataset.has_transactions:
+        return
+    summary = data.customer_summary(dataset)
+    table = acquisition.acquisition_view(
+        result.customers["clv"], summary["first_purchase"], dataset.customers,
+        data.observation_end(dataset),
+    )  # fmt: skip
+    st.markdown("**New customers: worth what they cost to win?**")
+    if table is None:
+        st.caption(
+            "Map an 'Acquisition cost' column in the customer table (Upload page) to set each "
+            "new customer's CLV against what it cost to win them."
+        )
+        return
+    st.caption(acquisition.acquisition_takeaway(table, currency))
+    shown = pd.DataFrame({
+        "Acquisition channel": table["channel"],
+        "New customers": table["customers"].map(formatting.count),
+        "Acquisition cost per customer": table["acquisition_cost"].map(lambda v: formatting.money(v, currency)),
+        "CLV per customer": table["clv"].map(lambda v: formatting.money(v, currency)),
+        "CLV minus acquisition cost": table["clv_minus_cost"].map(lambda v: formatting.money(v, currency)),
+        "CLV per unit of acquisition cost": table["clv_per_cost"].map(lambda v: formatting.number(v, 2)),
+    })  # fmt: skip
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption(
+        f"New = first purchase in the {acquisition.NEW_CUSTOMER_DAYS} days before the observation "
+        f"end, with an acquisition cost in the customer table; CLV as above ({result.cost_basis})."
     )
 
 

@@ -7,7 +7,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.clv import constants
+from cvm_core.analyses.clv import acquisition, constants
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
@@ -91,6 +91,12 @@ def run(args: argparse.Namespace) -> dict:
     )
     result = clv_run.run(inputs, clv_run.CLVSettings(fit_settings, value_settings))
     report = _report(dataset.name, result.fit, result.values)
+    new = acquisition.acquisition_view(
+        result.values.customers["clv"], inputs.summary["first_purchase"], dataset.customers,
+        inputs.observation_end,
+    ) if not inputs.transactions.empty else None  # fmt: skip
+    if new is not None:
+        report["new_customers_vs_acquisition_cost"] = _records(new)
     matrix = result.value_matrix()
     if matrix is not None:
         report["value_matrix"] = {

@@ -203,3 +203,19 @@ def test_the_value_matrix_tab_counts_every_cell(demo_run, demo_dataset):
     for cell, customers in matrix.counts().items():
         assert shown[cell] == formatting.count(customers)
     assert sum(matrix.counts().values()) == 4000
+
+
+def test_new_customers_are_set_against_their_acquisition_cost(demo_run, demo_dataset):
+    from cvm_core.analyses.clv import acquisition
+
+    _, frame = demo_run.session_state[session.CLV_CUSTOMERS.key]
+    inputs = AnalysisInputs.of(demo_dataset, "week")
+    table = acquisition.acquisition_view(
+        frame["clv"], inputs.summary["first_purchase"], demo_dataset.customers,
+        inputs.observation_end,
+    )  # fmt: skip
+    shown = next(d.value for d in demo_run.dataframe if "Acquisition channel" in d.value)
+    total = shown.set_index("Acquisition channel").loc["All channels"]
+    assert total["CLV per customer"] == formatting.money(table.iloc[-1]["clv"], "EUR")
+    assert total["New customers"] == formatting.count(int(table.iloc[-1]["customers"]))
+    assert any(c.value == acquisition.acquisition_takeaway(table, "EUR") for c in demo_run.caption)

@@ -117,3 +117,39 @@ def test_the_command_line_reports_the_matrix_baselines_and_cost_to_serve(capsys)
     assert out["holdout"]["baselines"][0]["method"] == "The model"
     assert len(out["holdout"]["deciles"]) == 10
     assert out["holdout"]["by_calibration_frequency"][0]["frequency"] == "0"
+
+
+# --- acquisition cost view -----------------------------------------------------------------------
+
+
+def test_new_customers_clv_against_their_acquisition_cost():
+    from cvm_core.analyses.clv.acquisition import acquisition_takeaway, acquisition_view
+
+    end = pd.Timestamp("2024-12-31")
+    ids = pd.Index(["A", "B", "C", "D", "E"], name="customer_id")
+    clv = pd.Series([300.0, 100.0, 40.0, 500.0, 80.0], index=ids)
+    first = pd.Series(pd.to_datetime(
+        ["2024-03-01", "2024-06-01", "2024-09-01", "2022-01-01", "2024-11-01"]
+    ), index=ids)  # fmt: skip
+    customers = pd.DataFrame(
+        {"acquisition_cost": [100.0, 60.0, 80.0, 50.0, None],
+         "acquisition_channel": ["Referral", "Paid search", "Paid search", "Referral", "Fair"]},
+        index=ids,
+    )  # fmt: skip
+    table = acquisition_view(clv, first, customers, end).set_index("channel")
+    # New (first purchase within a year of 31 Dec 2024) with a known cost: A, B, C (D is old,
+    # E's cost is unknown). Referral: A alone, 300 - 100 = 200. Paid search: B and C, cost
+    # (60 + 80) / 2 = 70, CLV (100 + 40) / 2 = 70, net 0. All: cost 80, CLV 440 / 3.
+    assert list(table.index) == ["Referral", "Paid search", "All channels"]
+    assert table.loc["Referral", "clv_minus_cost"] == 200.0
+    assert table.loc["Paid search", ["acquisition_cost", "clv", "clv_minus_cost"]].tolist() == [
+        70.0, 70.0, 0.0,
+    ]  # fmt: skip
+    assert table.loc["All channels", "customers"] == 3
+    assert table.loc["All channels", "clv"] == pytest.approx(440 / 3)
+    assert table.loc["All channels", "clv_per_cost"] == pytest.approx(440 / 3 / 80)
+    assert acquisition_takeaway(table.reset_index(), "EUR") == (
+        "A customer won in the last year cost €80 to acquire and is expected to bring €147 of "
+        "future profit; best channel Referral (€200 more than it costs), worst Paid search (€0)."
+    )
+    assert acquisition_view(clv, first, customers.drop(columns="acquisition_cost"), end) is None
