@@ -5,7 +5,7 @@ import streamlit as st
 
 from cvm_core.errors import CvmError
 from ui import clv as view
-from ui import data
+from ui import clv_value, clv_whatif, data
 
 st.title("Customer lifetime value")
 st.caption(
@@ -43,12 +43,12 @@ with customers_tab:
 with tiers_tab:
     view.show_tiers(values, currency)
 with matrix_tab:
-    view.show_value_matrix(matrix, dataset, currency)
-    view.show_acquisition(values, dataset, currency)
+    clv_value.show_value_matrix(matrix, dataset, currency)
+    clv_value.show_acquisition(values, dataset, currency)
 
 st.subheader("What if: treat tiers differently")
 st.caption(
     "Set per tier what a treatment (better service, a loyalty offer, a win-back campaign) would "
     "change and cost; the projection runs through the fitted model."
 )
-view.what_if(base, dataset, currency)
+clv_whatif.what_if(base, dataset, currency)

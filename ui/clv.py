@@ -4,8 +4,8 @@ The model fit is cached as a resource on the dataset fingerprint plus :class:`cv
 FitSettings` (model, unit, calibration end, observation end): changing the horizon, margin or tiers
 never refits. Values are cached on the value settings too. Both use ``st.cache_resource``, not
 ``cache_data``, on purpose: the fitted models and per-customer frames are read-only, and cache_data
-would unpickle a fresh copy of a 1M-row frame on every rerun. The what-if section is a fragment: a
-slider move reruns only that section, which projects the cached per-tier base (milliseconds).
+would unpickle a fresh copy of a 1M-row frame on every rerun. The value matrix and acquisition
+views are in :mod:`ui.clv_value`, the what-if fragment in :mod:`ui.clv_whatif`.
 """
 
 from __future__ import annotations
@@ -16,20 +16,19 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.clv import acquisition, charts, constants, scenario, tiers
+from cvm_core.analyses.clv import charts, constants, scenario, tiers
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.analyses.clv import values as clv_values
-from cvm_core.analyses.clv.value_matrix import QUADRANTS, ValueMatrix, expected_losers
+from cvm_core.analyses.clv.value_matrix import ValueMatrix, expected_losers
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention import active as retention_active
 from cvm_core.analyses.retention import gaps as retention_gaps
-from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import data, downloads, session
@@ -46,15 +45,6 @@ FORMULA = (
     "purchase × D + cost per time unit × D ÷ the customer's purchase rate (the discounted time "
     "they are expected to stay), both rates from the customer's own activity costs to date on the "
     "Whale Curve page."
-)
-WHAT_IF_FORMULA = (
-    "Per tier, the treatment changes the model's parameters from today on: **retention uplift** u "
-    "multiplies each customer's expected drop-out (BG/MBG: the posterior mean of the drop-out "
-    "probability p; Pareto/NBD: the drop-out rate) by (1 − u); **frequency uplift** f multiplies the "
-    "purchase rate λ by (1 + f); **spend uplift** s multiplies expected spend by (1 + s). Scenario CLV "
-    "re-runs the CLV formula with those parameters (P(alive) today is unchanged). Incremental value = "
-    "scenario − baseline CLV (more purchases bring their cost-to-serve too); treatment cost = cost per customer per year × customers × H/12; "
-    "**ROI** = (incremental value − cost) ÷ cost."
 )
 SUMMARY_NO_HOLDOUT = (
     "Holdout validation needs the transactions (each customer's purchases after a calibration "
@@ -78,13 +68,13 @@ CUSTOMER_COLUMNS = {
 }
 
 
-def _key(name: str, dataset: Dataset) -> str:
+def clv_key(name: str, dataset: Dataset) -> str:
     return data.setting_key(f"{_KEY}.{name}", dataset)
 
 
 def model_key(dataset: Dataset) -> str:
     """Session key of the model selectbox (tests and the 'use recommended' button set it)."""
-    return _key("model", dataset)
+    return clv_key("model", dataset)
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -101,11 +91,11 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
         "error per customer); or pick one yourself.",
     )  # fmt: skip
     if not dataset.has_transactions:  # a summary file: fitted on the whole period
-        middle.toggle("Validate on a holdout", value=False, disabled=True, key=_key("holdout", dataset),
+        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset),
                       help=SUMMARY_NO_HOLDOUT)  # fmt: skip
         return clv.FitSettings(model, data.unit(), None, end, True)
     holdout = middle.toggle(
-        "Validate on a holdout", value=True, key=_key("holdout", dataset),
+        "Validate on a holdout", value=True, key=clv_key("holdout", dataset),
         help="Fit on the data up to the calibration end and check the predictions against what "
         "customers actually bought afterwards.",
     )  # fmt: skip
@@ -114,7 +104,7 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
         default = clv_holdout.default_calibration_end(start, end).date()
         chosen = right.date_input(
             "Calibration end", value=default, min_value=(start + pd.Timedelta(days=1)).date(),
-            max_value=(end - pd.Timedelta(days=1)).date(), key=_key(f"calibration_end.{end:%Y%m%d}", dataset),
+            max_value=(end - pd.Timedelta(days=1)).date(), key=clv_key(f"calibration_end.{end:%Y%m%d}", dataset),
             help="Default: the last third of the period is kept back as holdout.",
         )  # fmt: skip
         calibration_end = pd.Timestamp(chosen)
@@ -130,10 +120,10 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
         120,
         clv_values.DEFAULT_HORIZON_MONTHS,
         3,
-        key=_key("horizon", dataset),
+        key=clv_key("horizon", dataset),
     )
     discount = c2.number_input(
-        "Annual discount rate (%)", 0.0, 50.0, clv_values.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=_key("discount", dataset),
+        "Annual discount rate (%)", 0.0, 50.0, clv_values.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=clv_key("discount", dataset),
         help="Money next year is worth less than today; 8-12% is typical for a company's cost of capital.",
     )  # fmt: skip
     margin = _margin_input(c3, dataset)
@@ -145,7 +135,7 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
         defaults = _tier_sizes(tiers.DEFAULT_TIER_CUTOFFS)
         for i, name in enumerate(names[:-1]):
             sizes.append(cols[i].number_input(
-                f"{name}: % of customers", 0.5, 90.0, defaults[i], 0.5, key=_key(f"tier.{name}", dataset),
+                f"{name}: % of customers", 0.5, 90.0, defaults[i], 0.5, key=clv_key(f"tier.{name}", dataset),
             ))  # fmt: skip
         rest = 100.0 - sum(sizes)
         cols[-1].metric(f"{names[-1]}: % of customers", formatting.number(rest, 1) + "%")
@@ -158,12 +148,12 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
 
 def _net_of_cost_input(dataset: Dataset) -> bool:
     if not dataset.has_transactions:  # a summary file has no orders or lines to cost
-        st.toggle("Deduct future cost-to-serve", value=False, disabled=True, key=_key("net_of_cost", dataset),
+        st.toggle("Deduct future cost-to-serve", value=False, disabled=True, key=clv_key("net_of_cost", dataset),
                   help="Cost-to-serve needs the transactions (orders, lines, returns); this "
                   "customer summary file only supports gross-margin CLV.")  # fmt: skip
         return False
     return st.toggle(
-        "Deduct future cost-to-serve (CLV = future profit)", value=True, key=_key("net_of_cost", dataset),
+        "Deduct future cost-to-serve (CLV = future profit)", value=True, key=clv_key("net_of_cost", dataset),
         help="On: each customer's expected cost of orders, lines, returns, calls and visits is taken "
         "off their future margin, at the Whale Curve page's activity rates. Off: gross margin only.",
     )  # fmt: skip
@@ -177,13 +167,13 @@ def _tier_sizes(cutoffs: tuple[float, ...]) -> list[float]:
 def _margin_input(column, dataset: Dataset) -> float | None:
     if dataset.has("cost"):
         source = column.radio(
-            "Margin", list(workspace_settings.MARGIN_SOURCES), horizontal=True, key=_key("margin_source", dataset),
+            "Margin", list(workspace_settings.MARGIN_SOURCES), horizontal=True, key=clv_key("margin_source", dataset),
             help="From the cost column: each customer's own margin (net revenue − cost of goods) ÷ net revenue.",
         )  # fmt: skip
         if source == workspace_settings.MARGIN_FROM_COST:
             return None
     value = column.number_input(
-        "Margin (% of revenue)", 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=_key("margin", dataset),
+        "Margin (% of revenue)", 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=clv_key("margin", dataset),
         help="Gross margin on revenue used to turn expected spend into value.",
     )  # fmt: skip
     return float(value) / 100.0
@@ -464,7 +454,7 @@ def show_customers(
                name="CLV probability still active", data=matrix,
                takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"], active))  # fmt: skip
     st.markdown(f"**Top customers by CLV** (next {horizon} months)")
-    names = _names(dataset)
+    names = customer_names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
     st.dataframe(_customer_table(top, currency, unit), width="stretch")
     st.caption("Download the CLV of every customer:")
@@ -473,7 +463,7 @@ def show_customers(
     )
 
 
-def _names(dataset: Dataset) -> pd.Series | None:
+def customer_names(dataset: Dataset) -> pd.Series | None:
     customers = dataset.customers
     if customers is not None and "customer_name" in customers:
         return customers["customer_name"]
@@ -506,97 +496,6 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
     return shown.rename(columns=CUSTOMER_COLUMNS)
 
 
-MATRIX_POINTS = 5000
-"""Customers drawn in the value matrix chart (a random sample above this; the table and the
-download have every customer)."""
-
-
-def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: str) -> None:
-    """Profit to date x CLV: the four cells with counts and money, both whale curves, the lists."""
-    if matrix is None:
-        st.info(
-            "The value matrix sets each customer's profit to date against their expected future "
-            "profit, both after cost-to-serve: switch on 'Deduct future cost-to-serve' above "
-            "(it needs the transactions, so a customer summary file cannot show it).",
-            icon=":material/info:",
-        )
-        return
-    table = matrix.table
-    cols = st.columns(len(table))
-    for col, row in zip(cols, table.itertuples(), strict=True):
-        col.metric(row.quadrant, formatting.count(row.customers), help=row.action)
-        col.caption(
-            f"CLV {formatting.money_short(row.future_value, currency)} · to date "
-            f"{formatting.money_short(row.profit_to_date, currency)}"
-        )
-    show_chart(charts.value_curves_chart(matrix.curves(), currency),
-               "Customers ranked by profit to date (today's whale curve) and by expected future profit "
-               "(CLV): where the future curve peaks lower or earlier, tomorrow's value is more spread.",
-               name="Whale curve today and tomorrow", data=matrix.curves(),
-               takeaway=matrix.future.summary.takeaway(currency))  # fmt: skip
-    points = matrix.customers
-    sampled = len(points) > MATRIX_POINTS
-    if sampled:
-        points = points.sample(MATRIX_POINTS, random_state=0)
-    points = points.reset_index(names="customer_id").assign(
-        quadrant=lambda f: f["quadrant"].astype(str)
-    )
-    show_chart(charts.value_matrix_chart(points, currency, list(QUADRANTS)),
-               "Right = profitable so far, up = expected to be profitable from now on. "
-               + (f"A random {formatting.count(MATRIX_POINTS)} of {formatting.count(len(matrix.customers))} customers."
-                  if sampled else "Every customer."),
-               name="Value matrix", data=table, takeaway=matrix.takeaway(currency))  # fmt: skip
-    shown = pd.DataFrame({
-        "Cell": table["quadrant"],
-        "Customers": table["customers"].map(formatting.count),
-        "Share of customers": table["customer_share"].map(lambda v: formatting.pct(v, 1)),
-        "Profit to date": table["profit_to_date"].map(lambda v: formatting.money(v, currency)),
-        "Expected future profit (CLV)": table["future_value"].map(lambda v: formatting.money(v, currency)),
-        "What to do": table["action"],
-    })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
-    st.caption("Every customer with their cell:")
-    listed = matrix.customers.assign(quadrant=matrix.customers["quadrant"].astype(str))
-    names = _names(dataset)
-    if names is not None:
-        listed.insert(0, "customer_name", names.reindex(listed.index).fillna("").astype(str))
-    downloads.csv_and_excel(
-        listed.reset_index(), "customer_value_matrix", "clv.dl.matrix", "Value matrix"
-    )
-
-
-def show_acquisition(result: clv_values.CLVValues, dataset: Dataset, currency: str) -> None:
-    """New customers' CLV against what it cost to win them, per acquisition channel."""
-    if not dataset.has_transactions:
-        return
-    summary = data.customer_summary(dataset)
-    table = acquisition.acquisition_view(
-        result.customers["clv"], summary["first_purchase"], dataset.customers,
-        data.observation_end(dataset),
-    )  # fmt: skip
-    st.markdown("**New customers: worth what they cost to win?**")
-    if table is None:
-        st.caption(
-            "Map an 'Acquisition cost' column in the customer table (Upload page) to set each "
-            "new customer's CLV against what it cost to win them."
-        )
-        return
-    st.caption(acquisition.acquisition_takeaway(table, currency))
-    shown = pd.DataFrame({
-        "Acquisition channel": table["channel"],
-        "New customers": table["customers"].map(formatting.count),
-        "Acquisition cost per customer": table["acquisition_cost"].map(lambda v: formatting.money(v, currency)),
-        "CLV per customer": table["clv"].map(lambda v: formatting.money(v, currency)),
-        "CLV minus acquisition cost": table["clv_minus_cost"].map(lambda v: formatting.money(v, currency)),
-        "CLV per unit of acquisition cost": table["clv_per_cost"].map(lambda v: formatting.number(v, 2)),
-    })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
-    st.caption(
-        f"New = first purchase in the {acquisition.NEW_CUSTOMER_DAYS} days before the observation "
-        f"end, with an acquisition cost in the customer table; CLV as above ({result.cost_basis})."
-    )
-
-
 def show_tiers(result: clv_values.CLVValues, currency: str) -> None:
     slide = clv_slides.pyramid_slide(result.tiers)
     show_chart(slide.chart,
@@ -616,72 +515,3 @@ def show_tiers(result: clv_values.CLVValues, currency: str) -> None:
     })  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch")
     downloads.csv_and_excel(table, "clv_tiers", "clv.dl.tiers", "Tier summary")
-
-
-# --- what-if -------------------------------------------------------------------------------------
-
-
-def treatment_form(
-    base: scenario.ScenarioBase, dataset: Dataset, currency: str
-) -> scenario.Scenario:
-    """One tab per tier with the four levers."""
-    treatments = {}
-    for tab, tier in zip(st.tabs(list(base.tiers)), base.tiers, strict=True):
-        with tab:
-            c1, c2, c3, c4 = st.columns(4)
-            key = f"whatif.{tier}"
-            retention = c1.slider(f"{tier}: retention uplift (%)", 0, 50, 0, 1, key=_key(f"{key}.retention", dataset),
-                                  help="How much less customers of this tier drop out.")  # fmt: skip
-            frequency = c2.slider(f"{tier}: purchase-frequency uplift (%)", 0, 50, 0, 1, key=_key(f"{key}.frequency", dataset),
-                                  help="How much more often active customers buy.")  # fmt: skip
-            spend = c3.slider(f"{tier}: spend uplift (%)", 0, 50, 0, 1, key=_key(f"{key}.spend", dataset),
-                              help="How much more they spend per purchase.")  # fmt: skip
-            cost = c4.number_input(f"{tier}: cost per customer per year ({currency})", 0.0, 1e6, 0.0, 5.0,
-                                   key=_key(f"{key}.cost", dataset))  # fmt: skip
-            treatments[tier] = scenario.Treatment(
-                retention / 100, frequency / 100, spend / 100, float(cost)
-            )
-    return scenario.Scenario.from_dict(treatments)
-
-
-@st.fragment
-def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> None:
-    """Levers -> projection -> table and chart; reruns alone when a lever moves."""
-    chosen = treatment_form(base, dataset, currency)
-    try:
-        projection = scenario.project(base, chosen)
-    except CvmError as error:
-        st.error(str(error), icon=":material/error:")
-        return
-    session.publish(session.CLV_SCENARIO, dataset, projection)
-    total = projection.total
-    c1, c2, c3, c4 = st.columns(4)
-    incremental = total["incremental_value"]
-    treated = bool(incremental) or bool(total["treatment_cost"])  # else nothing for the deck
-    c1.metric("Projected CLV with treatment", formatting.money_short(total["scenario_clv"], currency),
-              formatting.money_short(incremental, currency) if incremental else None)  # fmt: skip
-    c2.metric("Treatment cost", formatting.money_short(total["treatment_cost"], currency))
-    c3.metric("Net value", formatting.money_short(total["net_value"], currency))
-    c4.metric(
-        "ROI",
-        formatting.pct(total["roi"], 0),
-        help="(incremental value − cost) ÷ cost; – when nothing is spent.",
-    )
-    show_chart(charts.scenario_chart(projection.by_tier, currency),
-               "Grey: what each tier is worth on today's course; green: with the treatment you set.",
-               name="CLV what-if by tier", data=projection.by_tier,
-               takeaway=clv_takeaways.scenario_takeaway(total, currency), for_deck=treated)  # fmt: skip
-    table = projection.by_tier
-    shown = pd.DataFrame({
-        "Tier": table["tier"],
-        "Customers": table["customers"].map(formatting.count),
-        "Baseline CLV": table["baseline_clv"].map(lambda v: formatting.money(v, currency)),
-        "Scenario CLV": table["scenario_clv"].map(lambda v: formatting.money(v, currency)),
-        "Incremental value": table["incremental_value"].map(lambda v: formatting.money(v, currency)),
-        "Treatment cost": table["treatment_cost"].map(lambda v: formatting.money(v, currency)),
-        "Net value": table["net_value"].map(lambda v: formatting.money(v, currency)),
-        "ROI": table["roi"].map(lambda v: formatting.pct(v, 0)),
-    })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
-    downloads.csv_and_excel(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
-    st.caption(WHAT_IF_FORMULA)
