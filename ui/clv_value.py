@@ -22,7 +22,7 @@ download have every customer)."""
 
 
 def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: str) -> None:
-    """Profit to date x CLV: the four cells with counts and money, both whale curves, the lists."""
+    """Profit to date x CLV: the five cells with counts and money, both whale curves, the lists."""
     if matrix is None:
         st.info(
             "The value matrix sets each customer's profit to date against their expected future "
