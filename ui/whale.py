@@ -424,8 +424,9 @@ def show_segments(
             name=f"Operating profit by {by}", data=profitability.readable(curves.table),
             takeaway=takeaways.group_takeaway(curves.table, by, currency),
         )  # fmt: skip
-    # Groups whose curve is not drawn have no peak: shown as "–", never as 0% or NaN.
-    shown = curves.table.assign(
+    # Groups whose curve is not drawn have no peak: shown as "–", never as 0% or NaN. The other
+    # shares are fractions: as percentages for the "%.1f%%" columns (19.0%, not 0.2%).
+    shown = as_percent(curves.table, list(GROUP_SHARES)).assign(
         **{c: curves.table[c].map(_pct) for c in ("peak_pct", "peak_share")}
     )
     st.dataframe(
@@ -435,13 +436,20 @@ def show_segments(
                   "profit_by_group", "whale.groups.dl", "Profit by group")  # fmt: skip
 
 
+GROUP_SHARES = {
+    "unprofitable_share": "Unprofitable",
+    "profit_share": "Share of total profit",
+    "cost_to_serve_share": "Cost-to-serve / revenue",
+}
+"""The drill-down table's share columns (fractions in the core's table)."""
+
+
 def _group_columns(by: str, currency: str) -> dict:
     money = {c: st.column_config.NumberColumn(f"{label} ({currency})", format=MONEY) for c, label in (
         ("net_revenue", "Net revenue"), ("gross_margin", "Gross margin"), ("cost_to_serve", "Cost-to-serve"),
         ("profit", "Profit"), ("profit_per_customer", "Profit per customer"))}  # fmt: skip
-    percent = {c: st.column_config.NumberColumn(label, format=PERCENT) for c, label in (
-        ("unprofitable_share", "Unprofitable"), ("profit_share", "Share of total profit"),
-        ("cost_to_serve_share", "Cost-to-serve / revenue"))}  # fmt: skip
+    percent = {c: st.column_config.NumberColumn(label, format=PERCENT)
+               for c, label in GROUP_SHARES.items()}  # fmt: skip
     counts = {c: st.column_config.NumberColumn(label, format=COUNT) for c, label in (
         ("customers", "Customers"), ("unprofitable", "Unprofitable customers"))}  # fmt: skip
     peaks = {"peak_pct": "Curve peak (% of group profit)", "peak_share": "Peak at (% of group)"}

@@ -257,3 +257,16 @@ def test_a_loss_maker_in_a_top_tier_is_explained_by_its_future_profit():
         and "1 are in the Platinum and Gold tiers because their future profit outweighs" in i.value
         for i in at.info
     )
+
+
+def test_group_table_shows_shares_as_percentages():
+    # Issue 14: "Field sales 500 of 591 unprofitable" showed 0.8% for 84.6%. On the shop, by main
+    # channel: A's is Online (150 of its 170), B's Field sales, C's Phone; only C loses money, so
+    # Phone is 1 of 1 unprofitable = 100% and the others 0%.
+    _, at = run_shop()
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "unprofitable_share" in d.value)
+    shares = table.set_index("group")["unprofitable_share"].to_dict()
+    assert shares == {"Field sales": 0.0, "Online": 0.0, "Phone": 100.0}
+    # Share of total profit: B 97.5 / 107 = 91.1% (in percent, not 0.911).
+    assert table.set_index("group").loc["Field sales", "profit_share"] == pytest.approx(9750 / 107)
