@@ -53,7 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "cost-to-serve at the default activity rates).",
     )
     parser.add_argument(
-        "--no-compare", action="store_true", help="Fit only the chosen model (faster)."
+        "--no-compare",
+        action="store_true",
+        help="Fit only the chosen model (faster); with --model auto the models are always "
+        "compared, as Auto chooses by the comparison.",
     )
 
 
