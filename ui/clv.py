@@ -10,8 +10,6 @@ views are in :mod:`ui.clv_value`, the what-if fragment in :mod:`ui.clv_whatif`.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -24,8 +22,8 @@ from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.value_matrix import ValueMatrix, expected_losers
-from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import projection
+from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention import active as retention_active
 from cvm_core.analyses.retention import gaps as retention_gaps
@@ -33,6 +31,7 @@ from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import data, downloads, session
 from ui import retention as retention_view
+from ui import whale as whale_view
 from ui.charts import show_chart
 
 _KEY = "clv"
@@ -201,32 +200,31 @@ WHALE_RATES = "the Whale Curve page's activity rates"
 DEFAULT_RATES = f"{projection.DEFAULT_RATES_SOURCE} (edit them on the Whale Curve page)"
 
 
-@st.cache_resource(max_entries=4, show_spinner="Costing every customer's activities…")
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _service_costs(
-    _inputs: AnalysisInputs,
-    fingerprint: str,
-    unit: str,
-    end: dt.date,
-    model: CostModel,
-    source: str,
+    _pnl: WhaleAnalysis, _summary: pd.DataFrame, key: tuple, unit: str, source: str
 ) -> projection.ServiceCosts:
-    return projection.service_costs(_inputs, model, source)
+    return projection.costs_of(_pnl.result, _summary, unit, source)
+
+
+def _cost_model(dataset: Dataset) -> tuple[CostModel, str]:
+    """The Whale Curve page's cost model once that page has run on this dataset, else the
+    default rates; and which it is, in words."""
+    model = session.read(session.COST_MODEL, dataset)
+    return (model, WHALE_RATES) if model is not None else (CostModel(), DEFAULT_RATES)
 
 
 def service_costs(
     dataset: Dataset, settings: clv_values.ValueSettings
 ) -> projection.ServiceCosts | None:
-    """The cost-to-serve CLV deducts: at the Whale Curve page's activity rates once that page has
-    run on this dataset, else at the default rates (None: gross-margin CLV)."""
+    """The cost-to-serve CLV deducts, from the P&L the Whale Curve page caches (so it is not
+    computed twice) under :func:`_cost_model` (None: gross-margin CLV)."""
     if not settings.net_of_cost_to_serve or not dataset.has_transactions:
         return None
-    model = session.read(session.COST_MODEL, dataset)
-    source = WHALE_RATES if model is not None else DEFAULT_RATES
-    inputs = data.analysis_inputs(dataset)
-    end = inputs.observation_end.date()
-    return _service_costs(
-        inputs, dataset.fingerprint, inputs.unit, end, model or CostModel(), source
-    )
+    model, source = _cost_model(dataset)
+    pnl = whale_view.cached_analysis(dataset, model)
+    key = (dataset.fingerprint, data.observation_end(dataset).date(), model)
+    return _service_costs(pnl, data.customer_summary(dataset), key, data.unit(), source)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Valuing every customer…")
@@ -256,7 +254,7 @@ def values(
     per-customer table is published for other pages."""
     costs = service_costs(dataset, settings)
     # The cost rates are keyed by what made them (the cache must not hash a per-customer frame).
-    costs_key = () if costs is None else (session.read(session.COST_MODEL, dataset), costs.source)
+    costs_key = () if costs is None else _cost_model(dataset)
     result, base, matrix = _values(
         fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key
     )

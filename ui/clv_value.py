@@ -39,10 +39,11 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
             f"CLV {formatting.money_short(row.future_value, currency)} · to date "
             f"{formatting.money_short(row.profit_to_date, currency)}"
         )
-    show_chart(charts.value_curves_chart(matrix.curves(), currency),
+    curves = matrix.curves()
+    show_chart(charts.value_curves_chart(curves, currency),
                "Customers ranked by profit to date (today's whale curve) and by expected future profit "
                "(CLV): where the future curve peaks lower or earlier, tomorrow's value is more spread.",
-               name="Whale curve today and tomorrow", data=matrix.curves(),
+               name="Whale curve today and tomorrow", data=curves,
                takeaway=matrix.future.summary.takeaway(currency))  # fmt: skip
     points = matrix.customers
     sampled = len(points) > MATRIX_POINTS

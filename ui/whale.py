@@ -169,12 +169,18 @@ def _analysis(
     return profitability_run.run(_inputs, model)
 
 
-def analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
-    """The cached P&L and whale curve; also published for the Scorecard (session.WHALE_PNL), and
-    its cost model for the CLV page's cost-to-serve (session.COST_MODEL)."""
+def cached_analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
+    """The cached P&L and whale curve under ``model``, without publishing anything (the CLV page
+    reads its cost-to-serve from here, so a P&L the Whale page made is not computed again)."""
     inputs = data.analysis_inputs(dataset)
     end = inputs.observation_end.date()
-    result = _analysis(inputs, dataset.fingerprint, inputs.unit, end, model, inputs.currency)
+    return _analysis(inputs, dataset.fingerprint, inputs.unit, end, model, inputs.currency)
+
+
+def analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
+    """:func:`cached_analysis`, also published for the Scorecard (session.WHALE_PNL), and its
+    cost model for the CLV page's cost-to-serve (session.COST_MODEL)."""
+    result = cached_analysis(dataset, model)
     session.publish(session.WHALE_PNL, dataset, profitability_run.shared_pnl(result))
     session.publish(session.COST_MODEL, dataset, model)
     return result

@@ -111,6 +111,9 @@ def service_costs(
     source: str = DEFAULT_RATES_SOURCE,
 ) -> ServiceCosts:
     """The customers' cost-to-serve rates under ``model`` (default: the default activity rates)."""
-    pnl = run(inputs, model).result
-    rates = service_cost_rates(pnl, inputs.summary, inputs.unit)
-    return ServiceCosts(rates, source, pnl.pnl["profit"])
+    return costs_of(run(inputs, model).result, inputs.summary, inputs.unit, source)
+
+
+def costs_of(result: CustomerPnL, summary: pd.DataFrame, unit: str, source: str) -> ServiceCosts:
+    """:class:`ServiceCosts` from a customer P&L already at hand (the Whale page's cached one)."""
+    return ServiceCosts(service_cost_rates(result, summary, unit), source, result.pnl["profit"])
