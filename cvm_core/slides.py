@@ -19,3 +19,29 @@ class ChartSlide:
     takeaway: str
     chart: Any = None
     image: bytes | None = None
+
+
+@dataclass(frozen=True)
+class StorySlide:
+    """One slide of the deck's storyline (:mod:`cvm_core.outputs.storyline`).
+
+    Exactly one of ``chart`` / ``image`` (a picture), ``table`` (a native, editable table) or
+    ``points`` (numbered statements: the executive summary) carries the content; a slide with
+    none of them is a section divider. ``key`` is stable across datasets (for the slide picker);
+    ``appendix`` slides come after the "Appendix" divider; ``assumed`` is the "Assumed: ..."
+    line the slide's numbers depend on ('' when nothing was assumed or it does not matter).
+    """
+
+    key: str
+    title: str
+    takeaway: str = ""
+    chart: Any = None
+    image: bytes | None = None
+    table: Any = None
+    points: tuple[tuple[str, str], ...] = ()
+    appendix: bool = False
+    assumed: str = ""
+
+    @property
+    def is_picture(self) -> bool:
+        return self.chart is not None or self.image is not None

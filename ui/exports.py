@@ -34,9 +34,9 @@ from cvm_core.analyses.scorecard import presenting, specs
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, load_file
-from cvm_core.outputs import deck, report, workbook, workspace
+from cvm_core.outputs import export, workbook, workspace
 from cvm_core.slides import ChartSlide
-from ui import data, session, state
+from ui import data, deck_dialog, session, state
 from ui import scorecard as scorecard_ui
 
 CLIENT = "cvm.export.client"
@@ -244,19 +244,6 @@ def snapshot(dataset: Dataset) -> ExportInputs:
 # --- building the files (no st.* below: runs outside the script) --------------------------------
 
 
-def chart_slides(inputs: ExportInputs) -> list[ChartSlide]:
-    """Charts viewed this session, plus the opening charts built from the core if not viewed.
-
-    Order: revenue by month, the whale curve, then the other charts in the order first shown."""
-    shown = list(inputs.charts.values())
-    viewed = [ChartSlide(c.title, c.takeaway, c.chart) for c in shown]
-    if not inputs.dataset.has_transactions:  # the opening charts need transactions
-        return viewed
-    seen = frozenset(c.title.lower() for c in shown)
-    extra = report.key_chart_slides(inputs.dataset, inputs.unit, inputs.end, inputs.currency, seen)
-    return sorted(extra + viewed, key=lambda s: report.opening_rank(s.title))
-
-
 def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
     """The Scorecard page's result if published; else the same computation from the core, with
     the other pages' results where they ran and their default models where not. None for a
@@ -279,16 +266,6 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
     )
     models, _ = scorecard_defaults.complete_models(analysis_inputs, known)
     return scorecard_run.run(analysis_inputs, inputs.scorecard_settings, models)
-
-
-def deck_bytes(inputs: ExportInputs) -> bytes:
-    """The deck: title slide, one slide per chart, the scorecard as native tables."""
-    try:
-        scorecard = build_scorecard(inputs)
-        table = presenting.scorecard_table(scorecard) if scorecard is not None else None
-    except CvmError:
-        table = None
-    return deck.build_deck(inputs.client, inputs.dataset.name, chart_slides(inputs), table)
 
 
 MISSING_HINTS = {
@@ -327,49 +304,32 @@ def workbook_bytes(inputs: ExportInputs) -> bytes:
 # --- sidebar sections --------------------------------------------------------------------------
 
 
-def _file_stem(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9]+", "_", name.rsplit(".", 1)[0]).strip("_").lower()
-    return stem[:40] or "data"
-
-
-def _deck_contents(inputs: ExportInputs) -> str:
-    """What the deck will hold, as promised beside the button."""
-    if not inputs.dataset.has_transactions:  # a summary file: only the charts of pages opened
-        n = len(inputs.charts)
-        return (
-            f"Slides: the {n} chart{'s' if n != 1 else ''} of the pages you opened (a summary file "
-            "has no monthly chart, whale curve or scorecard)."
-            if n
-            else "Slides: open the CLV page to add its charts (a summary file has no monthly "
-            "chart, whale curve or scorecard)."
-        )
-    others = sum(report.opening_rank(c.title) == 2 for c in inputs.charts.values())
-    if others:
-        return (
-            f"Slides: revenue by month, the whale curve, {others} more chart"
-            f"{'s' if others != 1 else ''} from the pages you opened, and the scorecard."
-        )
-    return (
-        "Slides: revenue by month, the whale curve and the scorecard; open more pages to add "
-        "their charts."
-    )
+def _viewed_charts() -> list[ChartSlide]:
+    """The charts shown on the pages this session, for the deck's appendix."""
+    shown = st.session_state.get(state.DECK_CHARTS) or {}
+    return [ChartSlide(c.title, c.takeaway, c.chart) for c in shown.values()]
 
 
 def export_section(dataset: Dataset) -> None:
-    """Client name, Download deck, Download workbook, and a line on what the deck holds."""
+    """Client name, Make deck (the slide picker), Download workbook."""
     st.markdown("### Export")
     st.text_input(
         "Client name (title slide)", key=CLIENT, max_chars=80, placeholder="e.g. Acme GmbH"
     )
     inputs = snapshot(dataset)
-    stem, today = _file_stem(dataset.name), f"{dt.date.today():%Y%m%d}"
-    st.download_button(
-        "Download deck", lambda: deck_bytes(inputs), f"{stem}_deck_{today}.pptx", deck.DECK_MIME,
-        key="cvm.export.deck", on_click="ignore", icon=":material/slideshow:", width="stretch",
-        help="PowerPoint: title slide, one slide per chart with its takeaway, the scorecard as an "
-        "editable table. Takes a few seconds.",
-    )  # fmt: skip
-    st.caption(_deck_contents(inputs))
+    stem, today = export.file_stem(dataset.name), f"{dt.date.today():%Y%m%d}"
+    viewed = _viewed_charts()
+    if not dataset.has_transactions and not viewed:
+        st.caption("Deck: open the CLV page to add its charts (a customer-summary file has no "
+                   "months, orders or costs for the rest of the story).")  # fmt: skip
+    elif st.button(
+        "Make deck…", key="cvm.export.make_deck", icon=":material/slideshow:", width="stretch",
+        help="PowerPoint: executive summary, one slide per question (who creates value, who "
+        "destroys it, what the future holds, who is slipping away, how we score, what to do), an "
+        "appendix; pick the slides, then download. About 5-10 seconds.",
+    ):  # fmt: skip
+        settings = collect_settings(dict(st.session_state), dataset)
+        deck_dialog.deck_dialog(dataset, settings, viewed, inputs.client, inputs.scorecard)
     st.download_button(
         "Download workbook", lambda: workbook_bytes(inputs), f"{stem}_results_{today}.xlsx",
         workbook.WORKBOOK_MIME, key="cvm.export.workbook", on_click="ignore",
@@ -392,7 +352,7 @@ def workspace_section(dataset: Dataset | None) -> None:
             suffix = "zip" if include else "json"
             st.download_button(
                 "Save workspace", lambda: workspace.save_workspace(settings, dataset, include),
-                f"{_file_stem(dataset.name)}_workspace.{suffix}",
+                f"{export.file_stem(dataset.name)}_workspace.{suffix}",
                 "application/zip" if include else "application/json",
                 key="cvm.workspace.save", on_click="ignore", icon=":material/download:",
                 width="stretch",

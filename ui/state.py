@@ -20,4 +20,4 @@ UPLOAD_LOAD_ERROR = "cvm.upload.error"
 
 DECK_CHARTS = "cvm.deck.charts"
 """dict file-stem -> ui.charts.DeckChart(title, chart, takeaway): every chart shown this session, latest
-version, in order of first appearance; the "Download deck" export makes one slide of each."""
+version, in order of first appearance; the deck puts those its story does not tell in its appendix."""

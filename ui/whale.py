@@ -338,7 +338,7 @@ def show_loss_makers(
             charts.worst_customers_chart(worst, currency),
             "The customers losing most: their cost-to-serve by activity; the black tick is their gross margin.",
             name="Biggest loss-makers", data=worst,
-            takeaway=takeaways.worst_customers_takeaway(worst, currency),
+            takeaway=takeaways.worst_customers_takeaway(worst, currency, result.curve.summary.total_profit),
         )  # fmt: skip
     st.markdown(f"**{formatting.count(len(table))} loss-making customers**, worst first")
     table = _with_future_value(table, dataset, currency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ from cvm_core.analyses.scorecard import presenting
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from cvm_core.outputs import deck, report, workbook, workspace
+from cvm_core.outputs import deck, report, storyline, workbook, workspace
 
 WORKSPACE_SUFFIXES = (".json", ".zip")
 
@@ -77,15 +78,22 @@ def _settings(args: argparse.Namespace, saved: workspace.Workspace | None) -> re
 
 
 def _write_deck(args: argparse.Namespace, dataset: Dataset, result: report.Report) -> dict:
-    table = presenting.scorecard_table(result.scorecard) if result.scorecard is not None else None
-    data = deck.build_deck(args.client, dataset.name, result.charts, table)
+    """The default storyline, as the app's deck builds it before the user unticks slides."""
+    slides = storyline.build_story(result)
+    data = deck.build_deck(args.client, dataset.name, slides, progress=_progress_line)
     args.deck.write_bytes(data)
-    pages = deck.scorecard_pages(deck.scorecard_for_slides(table)) if table is not None else []
     return {
         "path": str(args.deck),
-        "slides": 1 + len(result.charts) + len(pages),
-        "charts": [c.title for c in result.charts],
+        "slides": 1 + len(slides),
+        "titles": [s.title for s in slides],
+        "charts": [s.title for s in slides if s.is_picture],
     }
+
+
+def _progress_line(done: int, total: int, what: str) -> None:
+    """Which slide is being drawn, on stderr (stdout carries the JSON)."""
+    if done < total:
+        print(f"deck: slide {done + 1} of {total}: {what}", file=sys.stderr, flush=True)
 
 
 def _write_workbook(args: argparse.Namespace, dataset: Dataset, result: report.Report) -> str:

@@ -23,7 +23,7 @@ from pptx.util import Emu, Inches, Pt
 
 from cvm_core import formatting
 from cvm_core.outputs import export
-from cvm_core.slides import ChartSlide
+from cvm_core.slides import ChartSlide, StorySlide
 
 SLIDE_WIDTH = Inches(13.333)
 SLIDE_HEIGHT = Inches(7.5)
@@ -32,6 +32,12 @@ TITLE_PT = 30
 TAKEAWAY_PT = 20
 TABLE_PT = 14
 FOOTER_PT = 11
+ASSUMED_PT = 14
+TAKEAWAY_CHARS_PER_LINE = 88
+"""Characters of 20 pt text on a 12.3-inch line, counted low (wide letters, CJK) so the content
+below a long takeaway moves down instead of being overlapped."""
+SUMMARY_NUMBER_PT = 32
+SUMMARY_TEXT_PT = 18
 TABLE_ROWS_PER_SLIDE = 8
 """Scorecard rows per slide: 8 rows of 14 pt text (two lines each at most) fill a 16:9 slide."""
 SLIDE_DROPPED_COLUMNS = ("Definition", "Source / how to enable")
@@ -46,6 +52,7 @@ _DARK = RGBColor(0x1F, 0x2D, 0x3D)
 _MUTED = RGBColor(0x5D, 0x6D, 0x7E)
 _HEADER_FILL = RGBColor(0x1F, 0x4E, 0x79)
 _WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+_ASSUMED = RGBColor(0x9A, 0x5B, 0x00)  # amber: an assumption, not a finding
 # XML 1.0 forbids these; python-pptx refuses strings that hold them.
 _XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _TITLE_LAYOUT, _TITLE_ONLY_LAYOUT = 0, 5
@@ -152,18 +159,65 @@ def _fit_picture(png: bytes, top: int, max_height: int) -> tuple[int, int, int, 
     return int((SLIDE_WIDTH - width) / 2), top, width, height
 
 
-def _chart_slide(prs, item: ChartSlide, png: bytes, footer: str) -> None:
+def _chart_slide(prs, item: StorySlide, png: bytes, footer: str) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY_LAYOUT])
     _set_title(slide, item.title)
-    takeaway = clean_text(item.takeaway, MAX_TAKEAWAY_CHARS)
-    _textbox(
-        slide, MARGIN, Inches(1.2), SLIDE_WIDTH - 2 * MARGIN, Inches(0.8), takeaway, TAKEAWAY_PT,
-        color=_DARK,
-    )  # fmt: skip
-    top = Inches(2.05)
-    left, top, width, height = _fit_picture(png, top, SLIDE_HEIGHT - top - Inches(0.55))
+    top = _takeaway(slide, item.takeaway)
+    bottom = _assumed(slide, item.assumed)
+    left, top, width, height = _fit_picture(png, top, bottom - top)
     slide.shapes.add_picture(io.BytesIO(png), left, top, width, height)
     _footer(slide, footer)
+
+
+def _takeaway(slide, text: str) -> int:
+    """The slide's message under its title; returns where the content below may start."""
+    if not text:
+        return Inches(1.3)
+    takeaway = clean_text(text, MAX_TAKEAWAY_CHARS)
+    width = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in takeaway)  # CJK glyphs are twice as wide
+    lines = math.ceil(width / TAKEAWAY_CHARS_PER_LINE)
+    height = Inches(0.36) * lines + Inches(0.1)
+    _textbox(
+        slide, MARGIN, Inches(1.2), SLIDE_WIDTH - 2 * MARGIN, height, takeaway, TAKEAWAY_PT,
+        color=_DARK,
+    )  # fmt: skip
+    return Inches(1.25) + height
+
+
+def _assumed(slide, text: str) -> int:
+    """The "Assumed: ..." line above the footer; returns where the content above must end."""
+    if not text:
+        return SLIDE_HEIGHT - Inches(0.55)
+    _textbox(
+        slide, MARGIN, SLIDE_HEIGHT - Inches(0.95), SLIDE_WIDTH - 2 * MARGIN, Inches(0.5),
+        clean_text(text, MAX_TAKEAWAY_CHARS), ASSUMED_PT, color=_ASSUMED,
+    )  # fmt: skip
+    return SLIDE_HEIGHT - Inches(1.0)
+
+
+def _summary_slide(prs, item: StorySlide, footer: str) -> None:
+    """The executive summary: each number large on the left, its sentence beside it."""
+    slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY_LAYOUT])
+    _set_title(slide, item.title)
+    top, bottom = Inches(1.35), _assumed(slide, item.assumed)
+    row = min(Inches(1.0), int((bottom - top) / max(len(item.points), 1)))
+    number_width = Inches(2.4)
+    for k, (number, sentence) in enumerate(item.points):
+        y = top + k * row
+        _textbox(slide, MARGIN, y, number_width, row, clean_text(number, 12), SUMMARY_NUMBER_PT,
+                 bold=True, color=_HEADER_FILL)  # fmt: skip
+        _textbox(
+            slide, MARGIN + number_width, y + Inches(0.08), SLIDE_WIDTH - 2 * MARGIN - number_width,
+            row, clean_text(sentence, MAX_TAKEAWAY_CHARS), SUMMARY_TEXT_PT,
+        )  # fmt: skip
+    _footer(slide, footer)
+
+
+def _divider_slide(prs, title: str) -> None:
+    """A section divider ("Appendix"): the title alone, large."""
+    slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY_LAYOUT])
+    _set_title(slide, title)
+    slide.shapes.title.top = Inches(3.0)
 
 
 def _column_widths(table: pd.DataFrame, total: int) -> list[int]:
@@ -180,12 +234,16 @@ def _column_widths(table: pd.DataFrame, total: int) -> list[int]:
     return widths
 
 
-def _table_slide(prs, title: str, table: pd.DataFrame, footer: str) -> None:
+def _table_slide(
+    prs, title: str, table: pd.DataFrame, footer: str, takeaway: str = "", assumed: str = ""
+) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY_LAYOUT])
     _set_title(slide, title)
+    top = _takeaway(slide, takeaway)
+    _assumed(slide, assumed)
     rows, cols = len(table) + 1, len(table.columns)
     width = SLIDE_WIDTH - 2 * MARGIN
-    shape = slide.shapes.add_table(rows, cols, MARGIN, Inches(1.3), width, Inches(0.45) * rows)
+    shape = slide.shapes.add_table(rows, cols, MARGIN, top, width, Inches(0.45) * rows)
     grid = shape.table
     for j, column_width in enumerate(_column_widths(table, width)):
         grid.columns[j].width = Emu(column_width)
@@ -241,14 +299,13 @@ def scorecard_pages(table: pd.DataFrame, rows: int = TABLE_ROWS_PER_SLIDE) -> li
 def build_deck(
     client: str,
     dataset_name: str,
-    charts: Sequence[ChartSlide],
-    scorecard: pd.DataFrame | None = None,
+    slides: Sequence[StorySlide | ChartSlide],
     *,
     made_on: dt.date | None = None,
-    render: Callable[[Any], bytes] = export.chart_png,
+    render: Callable[[Any], bytes] = export.slide_png,
     progress: ProgressCallback | None = None,
 ) -> bytes:
-    """The deck as .pptx bytes.
+    """The deck as .pptx bytes: a title slide, then ``slides`` in order.
 
     Parameters
     ----------
@@ -256,16 +313,16 @@ def build_deck(
         Client name typed by the user, on the title slide (may be empty).
     dataset_name : str
         The data the numbers come from, on the title slide and every footer.
-    charts : sequence of ChartSlide
-        One slide each, in this order. A slide with ``image`` uses that PNG; otherwise ``chart`` is
-        rendered with ``render`` (default :func:`cvm_core.outputs.export.chart_png`, 16:9 at 2x).
-    scorecard : DataFrame, optional
-        The scorecard as shown (one row per measure, e.g. :func:`cvm_core.analyses.scorecard.presenting.
-        scorecard_table`); becomes native, editable table slides (:func:`scorecard_for_slides`).
+    slides : sequence of StorySlide (or ChartSlide)
+        Usually :func:`cvm_core.outputs.storyline.build_story`. A picture slide with ``image``
+        uses that PNG; otherwise ``chart`` is rendered with ``render`` (default
+        :func:`cvm_core.outputs.export.slide_png`: 16:9 at 2x, without the chart's own title); ``table`` becomes a native,
+        editable table (long tables are split over several slides); ``points`` the executive
+        summary; a slide with none of these is a section divider.
     made_on : date, optional
         Date on the title slide; default today.
     progress : callable, optional
-        ``progress(done, total, what)`` after each slide.
+        ``progress(done, total, what)`` before each slide is drawn (``what`` names it).
 
     Returns
     -------
@@ -276,21 +333,35 @@ def build_deck(
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     footer = f"{clean_text(dataset_name, 80)} · {made_on:%d %b %Y}"
-    pages = scorecard_pages(scorecard_for_slides(scorecard)) if scorecard is not None else []
-    total = 1 + len(charts) + len(pages)
+    items = [_as_story(item) for item in slides]
+    total = 1 + len(items)
+    _report(progress, 0, total, "title slide")
     _title_slide(prs, client, dataset_name, made_on)
-    _report(progress, 1, total, "title slide")
-    for n, item in enumerate(charts, start=2):
-        png = item.image if item.image is not None else render(item.chart)
-        _chart_slide(prs, item, png, footer)
+    for n, item in enumerate(items, start=1):
         _report(progress, n, total, item.title)
-    for k, page in enumerate(pages, start=1):
-        suffix = f" ({k}/{len(pages)})" if len(pages) > 1 else ""
-        _table_slide(prs, SCORECARD_TITLE + suffix, page, footer)
-        _report(progress, 1 + len(charts) + k, total, SCORECARD_TITLE)
+        _add_slide(prs, item, footer, render)
+    _report(progress, total, total, "done")
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
+
+
+def _as_story(item: StorySlide | ChartSlide) -> StorySlide:
+    if isinstance(item, StorySlide):
+        return item
+    return StorySlide("chart", item.title, item.takeaway, item.chart, item.image)
+
+
+def _add_slide(prs, item: StorySlide, footer: str, render: Callable[[Any], bytes]) -> None:
+    if item.points:
+        _summary_slide(prs, item, footer)
+    elif item.table is not None:
+        _table_slide(prs, item.title, item.table, footer, item.takeaway, item.assumed)
+    elif item.is_picture:
+        png = item.image if item.image is not None else render(item.chart)
+        _chart_slide(prs, item, png, footer)
+    else:
+        _divider_slide(prs, item.title)
 
 
 def _report(progress: ProgressCallback | None, done: int, total: int, what: str) -> None:

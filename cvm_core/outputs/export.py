@@ -20,6 +20,12 @@ MAX_CELL_CHARS = 32_767  # Excel's limit; longer text corrupts the workbook
 EXCEL_MAX_ROWS = 1_048_575
 
 
+def file_stem(name: str) -> str:
+    """A dataset's name as the start of a download's file name: 'Q1 sales.xlsx' -> 'q1_sales'."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", name.rsplit(".", 1)[0]).strip("_").lower()
+    return stem[:40] or "data"
+
+
 def neutralise_text(value: object) -> object:
     """Make one text cell inert and printable; non-text values pass through."""
     if not isinstance(value, str):
@@ -90,9 +96,14 @@ def _format_sheet(writer: pd.ExcelWriter, sheet_name: str, table: pd.DataFrame) 
 
 # --- charts ------------------------------------------------------------------------------------
 
-SLIDE_CHART_WIDTH = 1000
-SLIDE_CHART_HEIGHT = 460
-"""Pixels of a chart exported for a 16:9 slide (rendered at 2x for a sharp projection)."""
+SLIDE_CHART_WIDTH = 660
+SLIDE_CHART_HEIGHT = 230
+"""Pixels of a chart's plot exported for a 16:9 slide (rendered at 2x for a sharp projection).
+
+Small on purpose: the picture is stretched to the slide's 12.3 inches, so a chart about 780 px
+wide overall shows its 14 px text at about 16 pt (a 1,100 px chart would show it at 9 pt)."""
+SLIDE_FONT_PX = 14
+"""Smallest text in an exported chart (axis and legend labels, text marks without a size)."""
 
 _FONT_DIRS = ("/usr/share/fonts",)
 _fonts_registered = False
@@ -124,13 +135,36 @@ def slide_sized(chart):
     return chart
 
 
-def chart_png(chart, scale: float = 2.0) -> bytes:
+def slide_spec(chart, titled: bool = True) -> str:
+    """The chart's Vega-Lite JSON as exported: slide size, white background, slide-sized text.
+
+    ``titled=False`` leaves the chart's own title out: on a slide, the slide's title and takeaway
+    say it, and the room goes to the plot (and so to larger text).
+    """
+    if not titled:
+        chart = chart.properties(title="")
+    return (
+        slide_sized(chart)
+        .configure(background="white")
+        .configure_axis(labelFontSize=SLIDE_FONT_PX, titleFontSize=SLIDE_FONT_PX + 1)
+        .configure_legend(labelFontSize=SLIDE_FONT_PX, titleFontSize=SLIDE_FONT_PX)
+        .configure_text(fontSize=SLIDE_FONT_PX)
+        .configure_title(fontSize=SLIDE_FONT_PX + 4, subtitleFontSize=SLIDE_FONT_PX)
+        .to_json(validate=False)  # the chart was validated when it was built
+    )
+
+
+def chart_png(chart, scale: float = 2.0, titled: bool = True) -> bytes:
     """PNG of an Altair chart at slide size, white background, rendered without a browser."""
     import vl_convert as vlc
 
     _register_fonts()
-    spec = slide_sized(chart).configure(background="white").to_json()
-    return vlc.vegalite_to_png(spec, scale=scale)
+    return vlc.vegalite_to_png(slide_spec(chart, titled), scale=scale)
+
+
+def slide_png(chart) -> bytes:
+    """The chart as a deck's slide shows it: without its own title (see :func:`slide_spec`)."""
+    return chart_png(chart, titled=False)
 
 
 def chart_svg(chart) -> str:
@@ -138,4 +172,4 @@ def chart_svg(chart) -> str:
     import vl_convert as vlc
 
     _register_fonts()
-    return vlc.vegalite_to_svg(slide_sized(chart).configure(background="white").to_json())
+    return vlc.vegalite_to_svg(slide_spec(chart))

@@ -1,9 +1,8 @@
 """Everything the exports need, computed from the core without the browser.
 
-The command line (``python -m cvm_core report``) builds the whole deck and workbook here; the app's
-"Download deck" uses :func:`key_chart_slides` to add the charts that open every client
-conversation (revenue by month, the whale curve) when the user has not opened those pages yet, so
-a deck made right after loading data is not empty.
+Every analysis run once with one set of settings: the command line (``python -m cvm_core
+report``) and the app's deck dialog both build a :class:`Report` here and tell its story
+(:mod:`cvm_core.outputs.storyline`), so the two decks carry the same slides and sentences.
 
 Settings come from a saved workspace (:mod:`cvm_core.outputs.workspace`) by their stable names; see
 :func:`ReportSettings.from_workspace` for which ones are read.
@@ -18,17 +17,20 @@ from typing import Any
 
 import pandas as pd
 
+from cvm_core.analyses import assumptions
+from cvm_core.analyses.assumptions import Assumption
 from cvm_core.analyses.clv import constants
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.slides import pyramid_slide
 from cvm_core.analyses.inputs import AnalysisInputs
-from cvm_core.analyses.overview.slides import MONTHLY_TITLE, monthly_slide
+from cvm_core.analyses.overview.slides import monthly_slide
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.profitability.activities import CostModelSettings
+from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
-from cvm_core.analyses.profitability.slides import WHALE_TITLE, whale_slide
+from cvm_core.analyses.profitability.slides import whale_slide
 from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention.slides import churn_period_slide
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
@@ -40,41 +42,10 @@ from cvm_core.intake.summary import monthly_activity
 from cvm_core.outputs import workspace_settings
 from cvm_core.slides import ChartSlide
 
-DEFAULT_RATES_WHALE_TITLE = f"{WHALE_TITLE} (default cost-to-serve rates)"
-"""The whale curve the app's deck adds when the Whale Curve page was not opened."""
-
-
-def opening_rank(title: str) -> int:
-    """0 for revenue by month, 1 for the whale curve, 2 for any other chart (deck order)."""
-    title = title.lower()
-    if title == MONTHLY_TITLE.lower():
-        return 0
-    return 1 if title in (WHALE_TITLE.lower(), DEFAULT_RATES_WHALE_TITLE.lower()) else 2
-
 
 def overview_slide(dataset: Dataset, currency: str) -> ChartSlide:
     """Net revenue and active customers by month (the Upload page's chart)."""
     return monthly_slide(monthly_activity(dataset.transactions), currency)
-
-
-def key_chart_slides(
-    dataset: Dataset, unit: str, observation_end: pd.Timestamp | None, currency: str,
-    skip_titles: frozenset[str] = frozenset(),
-) -> list[ChartSlide]:  # fmt: skip
-    """The monthly overview and the whale curve (default cost model), unless already in the deck.
-
-    ``skip_titles`` are titles of charts the user has already viewed (lower case): those slides
-    come from the pages, with the user's own settings.
-    """
-    slides = []
-    if MONTHLY_TITLE.lower() not in skip_titles:
-        slides.append(overview_slide(dataset, currency))
-    if WHALE_TITLE.lower() not in skip_titles:
-        inputs = AnalysisInputs.of(dataset, unit, observation_end)
-        analysis = profitability_run.run(dataclasses.replace(inputs, currency=currency))
-        slide = whale_slide(analysis, currency)
-        slides.append(ChartSlide(DEFAULT_RATES_WHALE_TITLE, slide.takeaway, slide.chart))
-    return slides
 
 
 # --- settings from a workspace -----------------------------------------------------------------
@@ -91,7 +62,11 @@ class ReportSettings:
     small_order_threshold: float = profitability_activities.SMALL_ORDER_THRESHOLD
     gross_margin: float = profitability_activities.DEFAULT_GROSS_MARGIN
     clv_model: str = constants.DEFAULT_CHOICE
-    value: clv_values.ValueSettings = field(default_factory=clv_values.ValueSettings)
+    value: clv_values.ValueSettings = field(
+        default_factory=lambda: clv_values.ValueSettings(
+            margin=None
+        )  # each customer's own, as the page
+    )
     scorecard: scorecard_inputs.ScorecardSettings = field(
         default_factory=scorecard_inputs.ScorecardSettings
     )
@@ -147,6 +122,11 @@ class Report:
     charts: list[ChartSlide]
     currency: str
     notes: tuple[str, ...] = ()
+    whale: WhaleAnalysis | None = None
+    clv_result: clv_run.CLVResult | None = None
+    cost_model: CostModel | None = None
+    dataset: Dataset | None = None
+    assumptions: tuple[Assumption, ...] = ()
 
 
 def build_report(
@@ -171,7 +151,8 @@ def build_report(
     pnl = profitability_run.shared_pnl(analysis)
     charts.append(whale_slide(analysis, currency))
     say("customer lifetime value")
-    values = _clv(inputs, settings, notes)
+    clv_result = _clv(inputs, settings, notes)
+    values = clv_result.values if clv_result is not None else None
     if values is not None:
         charts.append(pyramid_slide(values.tiers))
     say("retention")
@@ -191,13 +172,32 @@ def build_report(
     )
     card = _scorecard(inputs, settings, models, notes)
     return Report(
-        inputs.summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes)
+        inputs.summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes),
+        analysis, clv_result, settings.cost_model(), dataset,
+        report_assumptions(dataset, settings, inputs.summary, retention),
+    )  # fmt: skip
+
+
+def report_assumptions(
+    dataset: Dataset, settings: ReportSettings, summary: pd.DataFrame, retention
+) -> tuple[Assumption, ...]:
+    """What the report's figures assume that the file did not give (see
+    :mod:`cvm_core.analyses.assumptions`)."""
+    currency = settings.currency or dataset.currency
+    rule = retention.active.rule_words() if retention is not None else None
+    return assumptions.collect(
+        assumptions.margin_assumption(summary, settings.gross_margin),
+        assumptions.rates_assumption(settings.activities is None),
+        assumptions.currency_assumption(
+            currency, getattr(dataset, "currency_source", ""), settings.currency is not None
+        ),
+        assumptions.churn_assumption(rule, chosen=False),
     )
 
 
 def _clv(inputs: AnalysisInputs, settings: ReportSettings, notes: list[str]):
     try:
-        return clv_run.run(inputs, settings.clv_settings(inputs)).values
+        return clv_run.run(inputs, settings.clv_settings(inputs))
     except CvmError as error:
         notes.append(f"CLV left out: {error}")
         return None

@@ -23,8 +23,9 @@ from cvm_core.analyses.scorecard import inputs, presenting, specs
 from cvm_core.intake import demo_workbook
 from cvm_core.intake.summary import customer_summary
 from cvm_core.outputs import deck, workspace
+from cvm_core.slides import ChartSlide
 from tests.app.conftest import ROOT
-from ui import exports, session, state
+from ui import deck_dialog, exports, session, state
 from ui import scorecard as scorecard_ui
 
 WHALE_PAGE = "pages/whale_curve.py"
@@ -60,27 +61,29 @@ def built(downloads: dict, prefix: str) -> bytes:
     return downloads[name]()
 
 
+def sidebar_deck_button(at) -> list[str]:
+    return [b.label for b in at.sidebar.button if b.label.startswith("Make deck")]
+
+
 def test_sidebar_offers_deck_workbook_and_workspace(demo_dataset, downloads):
     at = app(demo_dataset, **{exports.CLIENT: "Acme GmbH"})
     assert not at.exception
-    assert sidebar_buttons(at) == ["Download deck", "Download workbook", "Save workspace"]
-    assert any(
-        c.value.startswith("Slides: revenue by month, the whale curve") for c in at.sidebar.caption
-    )
+    assert sidebar_buttons(at) == ["Download workbook", "Save workspace"]
+    assert sidebar_deck_button(at) == ["Make deck…"]  # opens the slide picker
     assert at.sidebar.text_input(key=exports.CLIENT).value == "Acme GmbH"
-    today = [n for n in downloads if n.startswith("demo_retail_deck_")]
-    assert len(today) == 1 and today[0].endswith(".pptx")
 
-    # Right after loading: the Upload page's chart plus the whale curve built from the core.
-    prs = Presentation(io.BytesIO(built(downloads, "demo_retail_deck_")))
+    # Right after loading: the storyline from the core with the session's (default) settings.
+    settings = exports.collect_settings(at.session_state.to_dict(), demo_dataset)
+    story = deck_dialog._build_story(demo_dataset, settings, [], None)
+    prs = Presentation(io.BytesIO(deck.build_deck("Acme GmbH", demo_dataset.name, story)))
     titles = [s.shapes.title.text for s in prs.slides]
     assert titles[:3] == [
         "Customer value review: Acme GmbH",
-        "Revenue and active customers by month",
-        "Whale curve (default cost-to-serve rates)",
+        "Executive summary",
+        "Where we stand: revenue and active customers by month",
     ]
-    assert len(titles) == 3 + SCORECARD_PAGES
-    tables = [sh.table for s in prs.slides for sh in s.shapes if sh.has_table]
+    tables = [sh.table for s in list(prs.slides)[titles.index("Appendix") :] for sh in s.shapes
+              if sh.has_table]  # fmt: skip
     measures = [t.cell(i, 1).text for t in tables for i in range(1, len(t.rows))]
     assert len(measures) == len(specs.MEASURES)
     for shown, spec in zip(measures, specs.MEASURES, strict=True):
@@ -95,23 +98,22 @@ def test_deck_and_workbook_follow_the_pages_opened(demo_dataset, downloads):
     carried = {k: visit.session_state[k] for k in (state.DECK_CHARTS, session.WHALE_PNL.key)}
     whale_charts = len(carried[state.DECK_CHARTS])
     assert whale_charts >= 6
-    others = [c for c in carried[state.DECK_CHARTS].values() if c.title != "Whale curve"]
     at = app(demo_dataset, **carried)
     assert not at.exception
     charts = at.session_state[state.DECK_CHARTS]  # plus the Upload page's monthly chart
     assert len(charts) == whale_charts + 1
-    caption = f"{len(others)} more charts from the pages you opened"
-    assert any(caption in c.value for c in at.sidebar.caption)
-    prs = Presentation(io.BytesIO(built(downloads, "demo_retail_deck_")))
-    titles = [s.shapes.title.text for s in prs.slides]
-    # every chart shown, opening with revenue and the page's own whale curve (no core-built copy)
-    assert len(titles) == 1 + len(charts) + SCORECARD_PAGES
-    assert titles[1:3] == ["Revenue and active customers by month", "Whale curve"]
-    assert sorted(titles[1 : 1 + len(charts)]) == sorted(c.title for c in charts.values())
+    # the charts looked at go to the appendix, except those the story already tells
+    viewed = [ChartSlide(c.title, c.takeaway, c.chart) for c in charts.values()]
+    settings = exports.collect_settings(at.session_state.to_dict(), demo_dataset)
+    story = deck_dialog._build_story(demo_dataset, settings, viewed, None)
+    titles = [s.title for s in story]
+    appendix = titles[titles.index("Appendix") :]
+    assert "Cost-to-serve by activity" in appendix
+    assert "Whale curve" not in titles  # the story's own whale slide tells it
     takeaways = {c.title: c.takeaway for c in charts.values()}
-    for slide in list(prs.slides)[1 : 1 + len(charts)]:
-        texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
-        assert takeaways[slide.shapes.title.text] in texts
+    for slide in story[titles.index("Appendix") + 1 :]:
+        if slide.title in takeaways:
+            assert slide.takeaway == takeaways[slide.title]
 
     book = openpyxl.load_workbook(io.BytesIO(built(downloads, "demo_retail_results_")))
     assert book.sheetnames == ["About", "Customers", "Scorecard"]
@@ -129,16 +131,9 @@ def test_deck_and_workbook_follow_the_pages_opened(demo_dataset, downloads):
     )
 
 
-SHARED_SLIDES = {
-    "Revenue and active customers by month",
-    "Whale curve",
-    "CLV customer pyramid",
-    "Churn rate per month",
-}
-
-
 def test_the_app_and_the_command_line_decks_tell_the_same_story(demo_dataset, tmp_path):
-    """Every chart both decks carry has the same title and the same takeaway (issue 12)."""
+    """The app's storyline is the command line's: same slides, same sentences; and every page
+    chart the story carries says there what it says on its page (issue 12, issue 14)."""
     deck_path = tmp_path / "cli.pptx"
     proc = subprocess.run(
         [sys.executable, "-m", "cvm_core", "report", str(demo_workbook.DEMO_WORKBOOK_PATH),
@@ -149,18 +144,26 @@ def test_the_app_and_the_command_line_decks_tell_the_same_story(demo_dataset, tm
     cli = {}
     for slide in Presentation(str(deck_path)).slides:
         title = slide.shapes.title.text
-        cli[title] = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+        cli[title] = " ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
 
-    shown = dict(app(demo_dataset).session_state[state.DECK_CHARTS])  # the Upload page
+    at = app(demo_dataset)
+    settings = exports.collect_settings(at.session_state.to_dict(), demo_dataset)
+    story = deck_dialog._build_story(demo_dataset, settings, [], None)
+    assert [s.title for s in story] == list(cli)[1:]
+    for slide in story:
+        assert slide.takeaway in cli[slide.title], slide.title
+
+    shown = dict(at.session_state[state.DECK_CHARTS])  # the Upload page
     for page in (WHALE_PAGE, "pages/clv.py", "pages/retention.py"):
         visit = app(demo_dataset, page=page)
         assert not visit.exception
         shown.update(visit.session_state[state.DECK_CHARTS])
     in_app = {c.title: c.takeaway for c in shown.values()}
-
-    assert set(in_app) & set(cli) == SHARED_SLIDES
-    for title in SHARED_SLIDES:
-        assert in_app[title] in cli[title], title
+    story_text = {s.key: s.takeaway for s in story}
+    assert in_app["Revenue and active customers by month"] == story_text["monthly"]
+    assert in_app["Whale curve"] == story_text["whale"]
+    assert in_app["CLV customer pyramid"] == story_text["pyramid"]
+    assert in_app["Churn rate per month"] in story_text["churn"]
 
 
 def test_workspace_saved_and_opened_in_a_new_session(demo_dataset, downloads):
@@ -230,7 +233,8 @@ def test_workspace_with_data_loads_the_data_without_an_upload(demo_dataset):
     )
     assert at.session_state[state.UNIT] == "day"
     shown = again(at, state.DATASET, state.UNIT)
-    assert sidebar_buttons(shown) == ["Download deck", "Download workbook", "Save workspace"]
+    assert sidebar_buttons(shown) == ["Download workbook", "Save workspace"]
+    assert sidebar_deck_button(shown) == ["Make deck…"]
 
 
 def test_settings_only_workspace_reads_the_sales_file_with_its_mapping(demo_dataset):
@@ -312,16 +316,16 @@ def test_a_hand_edited_setting_is_refused_in_the_page_and_nothing_is_restored(de
     assert state.UNIT not in at.session_state  # nothing from the file was applied
 
 
-def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset, downloads):
+def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset):
     summary = customer_summary(demo_dataset.transactions, "week")
     shown = scorecard_build.build_scorecard(
         demo_dataset.transactions, summary, demo_dataset.customers,
         settings=inputs.ScorecardSettings(targets=(("churn_rate", 0.1),)),
     )  # fmt: skip
-    at = app(demo_dataset, **{session.SCORECARD.key: (demo_dataset.fingerprint, shown)})
-    assert not at.exception
-    prs = Presentation(io.BytesIO(built(downloads, "demo_retail_deck_")))
-    tables = [sh.table for s in prs.slides for sh in s.shapes if sh.has_table]
+    story = deck_dialog._build_story(demo_dataset, {}, [], shown)
+    prs = Presentation(io.BytesIO(deck.build_deck("", demo_dataset.name, story)))
+    full = [s for s in prs.slides if s.shapes.title.text.startswith("Customer management")]
+    tables = [sh.table for s in full for sh in s.shapes if sh.has_table]
     header = [tables[0].cell(0, j).text for j in range(len(tables[0].columns))]
     rows = {t.cell(i, 1).text: t for t in tables for i in range(1, len(t.rows))}
     expected = presenting.scorecard_table(shown).set_index("Measure")

@@ -194,10 +194,7 @@ def test_whale_page_message_is_the_one_asked_for(summary_dataset):
 def test_sidebar_draws_for_a_summary_dataset(summary_dataset):
     at = app(None, summary_dataset)
     assert not at.exception and not at.error
-    assert [b.label for b in at.sidebar.get("download_button")][:2] == [
-        "Download deck",
-        "Download workbook",
-    ]
+    assert [b.label for b in at.sidebar.get("download_button")][:1] == ["Download workbook"]
     assert metrics(at)["Customers"] == "4,000"  # the Upload page's summary overview
 
 
@@ -208,8 +205,18 @@ def test_sidebar_counts_the_customers_of_a_summary_file(summary_dataset):
     assert any("open the CLV page" in c.value for c in at.sidebar.caption)
 
 
-@pytest.mark.parametrize("prefix", ["demo_summary_deck", "demo_summary_results"])
-def test_sidebar_exports_build_for_a_summary_dataset(prefix, summary_dataset, downloads):
+def test_sidebar_exports_build_for_a_summary_dataset(summary_dataset, downloads):
     app(None, summary_dataset)
-    name = next(n for n in downloads if n.startswith(prefix))
+    name = next(n for n in downloads if n.startswith("demo_summary_results"))
     assert len(downloads[name]()) > 0
+
+
+def test_a_summary_deck_carries_the_charts_its_pages_drew(summary_dataset):
+    from cvm_core.slides import ChartSlide
+    from ui import deck_dialog
+
+    viewed = [ChartSlide("CLV customer pyramid", "Platinum: 5% hold 40%", image=b"png")]
+    story = deck_dialog._build_story(summary_dataset, {}, viewed, None)
+    assert [(s.title, s.takeaway, s.appendix) for s in story] == [
+        ("CLV customer pyramid", "Platinum: 5% hold 40%", False)
+    ]

@@ -3,6 +3,7 @@ the workbook, save the workspace and open it again; every file is reopened and c
 
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -27,25 +28,39 @@ def test_deck_workbook_and_workspace_from_the_sidebar(page, app_server):
     with expect_rerun(page, timeout_ms=120_000):
         page.get_by_role("button", name="Load Demo retail").click()
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_role("button", name="Download deck")).to_be_visible()
+    expect(sidebar.get_by_role("button", name="Make deck…")).to_be_visible()
     client = sidebar.get_by_label("Client name (title slide)")
     with expect_rerun(page):
         client.fill("Acme GmbH")
         client.press("Enter")
 
-    deck = download(page, "Download deck")
+    # The deck: a dialog lists the story's slides with checkboxes; untick one, build, download.
+    sidebar.get_by_role("button", name="Make deck…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Executive summary")).to_be_visible(timeout=120_000)
+    dialog.get_by_text("How we score: key customer measures").click()  # untick
+    dialog.get_by_role("button", name="Build the deck").click()
+    get = dialog.get_by_role("button", name=re.compile(r"Download deck \(\d+ slides"))
+    expect(get).to_be_visible(timeout=120_000)
+    screenshot(page, "deck_dialog")
+    with page.expect_download(timeout=60_000) as info:
+        get.click()
+    deck = info.value
     assert deck.suggested_filename.endswith(".pptx")
     with open(deck.path(), "rb") as f:
         prs = Presentation(io.BytesIO(f.read()))
     slides = list(prs.slides)
     titles = [s.shapes.title.text for s in slides]
     assert titles[0] == "Customer value review: Acme GmbH"
-    assert titles[1] == "Revenue and active customers by month"
-    assert titles[2] == "Whale curve (default cost-to-serve rates)"
+    assert titles[1] == "Executive summary"
+    assert titles[2] == "Where we stand: revenue and active customers by month"
+    assert "How we score: key customer measures" not in titles  # unticked
+    assert "Appendix" in titles
     assert titles[-1].startswith("Customer management scorecard")
-    for slide in slides[1:3]:
+    for slide in slides[2:4]:
         assert sum(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in slide.shapes) == 1
     assert any(sh.has_table for sh in slides[-1].shapes)
+    page.keyboard.press("Escape")
 
     book = download(page, "Download workbook")
     assert book.suggested_filename.endswith(".xlsx")

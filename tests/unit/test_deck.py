@@ -13,7 +13,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches, Pt
 
 from cvm_core.outputs import deck, export
-from cvm_core.slides import ChartSlide
+from cvm_core.slides import ChartSlide, StorySlide
 
 MADE_ON = dt.date(2026, 11, 23)
 
@@ -54,7 +54,7 @@ def texts(slide) -> list[str]:
 
 def test_png_from_vl_convert_is_slide_sized_at_twice_the_resolution(small_png):
     width, height = deck.png_size(small_png)
-    # the plot area is 1000 x 460 px, rendered at 2x; axes and title add a margin around it
+    # the plot area is 660 x 230 px, rendered at 2x; axes and title add a margin around it
     assert 2 * export.SLIDE_CHART_WIDTH < width < 2 * export.SLIDE_CHART_WIDTH + 300
     assert 2 * export.SLIDE_CHART_HEIGHT < height < 2 * export.SLIDE_CHART_HEIGHT + 300
 
@@ -71,15 +71,20 @@ def test_title_chart_and_scorecard_slides(small_chart, small_png):
         ChartSlide("Monthly revenue", "Revenue grew 12% a year", image=small_png),
     ]  # fmt: skip
     calls = []
+    pages = deck.scorecard_pages(scorecard(11))
+    tables = [StorySlide("sc", f"Customer management scorecard ({k}/2)", table=page)
+              for k, page in enumerate(pages, start=1)]  # fmt: skip
     data = deck.build_deck(
-        "Acme GmbH", "sales 2024.xlsx", charts, scorecard(11), made_on=MADE_ON,
-        progress=lambda done, total, what: calls.append((done, total)),
+        "Acme GmbH", "sales 2024.xlsx", charts + tables, made_on=MADE_ON,
+        progress=lambda done, total, what: calls.append((done, total, what)),
     )  # fmt: skip
     prs = reopen(data)
     slides = list(prs.slides)
     # title + 2 charts + 11 scorecard rows over two slides (8 + 3)
     assert len(slides) == 5
-    assert calls == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    # the progress bar names each slide before it is drawn, and ends at 5 of 5
+    assert [c[:2] for c in calls] == [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    assert calls[1][2] == "Profitability whale curve"
     assert prs.slide_width == Inches(13.333) and prs.slide_height == Inches(7.5)
 
     title = slides[0]
@@ -99,7 +104,7 @@ def test_title_chart_and_scorecard_slides(small_chart, small_png):
         assert len(pictures) == 1
         picture = pictures[0]
         assert picture.image.content_type == "image/png"
-        width, height = deck.png_size(small_png)
+        width, height = deck.png_size(picture.image.blob)
         assert abs(picture.width / picture.height - width / height) < 0.01  # aspect kept
         assert picture.left + picture.width <= prs.slide_width
         assert picture.top + picture.height <= prs.slide_height
@@ -108,7 +113,8 @@ def test_title_chart_and_scorecard_slides(small_chart, small_png):
 
 def test_scorecard_is_a_native_table_with_the_values(small_png):
     table_frame = scorecard(3)
-    prs = reopen(deck.build_deck("", "demo", [], table_frame, made_on=MADE_ON))
+    table = StorySlide("sc", "Scorecard", table=table_frame)
+    prs = reopen(deck.build_deck("", "demo", [table], made_on=MADE_ON))
     slides = list(prs.slides)
     assert len(slides) == 2
     assert slides[0].shapes.title.text == "Customer value review"
@@ -137,7 +143,8 @@ def test_missing_values_and_odd_text_survive(small_png):
     )
     charts = [ChartSlide("Title\x1b with escape", "=cmd|' /C calc'!A0 " + "y" * 400,
                               image=small_png)]  # fmt: skip
-    prs = reopen(deck.build_deck("Client\x0c", "d", charts, odd, made_on=MADE_ON))
+    table = StorySlide("odd", "Odd table", table=odd)
+    prs = reopen(deck.build_deck("Client\x0c", "d", [*charts, table], made_on=MADE_ON))
     slides = list(prs.slides)
     assert slides[1].shapes.title.text == "Title with escape"
     takeaway = next(t for t in texts(slides[1]) if t.startswith("=cmd"))
@@ -151,7 +158,7 @@ def test_missing_values_and_odd_text_survive(small_png):
 
 def test_deck_without_scorecard_has_only_chart_slides(small_png):
     charts = [ChartSlide(f"Chart {i}", f"Takeaway {i}", image=small_png) for i in range(3)]
-    prs = reopen(deck.build_deck("A", "d", charts, None, made_on=MADE_ON))
+    prs = reopen(deck.build_deck("A", "d", charts, made_on=MADE_ON))
     assert len(prs.slides) == 4
     assert not any(s.has_table for slide in prs.slides for s in slide.shapes)
 
@@ -172,7 +179,9 @@ def test_scorecard_slides_leave_out_long_text_and_name_each_perspective_once():
             "Source / how to enable": ["transactions"] * 10,
         }
     )
-    prs = reopen(deck.build_deck("", "d", [], table, made_on=MADE_ON))
+    pages = deck.scorecard_pages(deck.scorecard_for_slides(table))
+    story = [StorySlide(f"sc{k}", "Scorecard", table=page) for k, page in enumerate(pages)]
+    prs = reopen(deck.build_deck("", "d", story, made_on=MADE_ON))
     grids = [sh.table for slide in list(prs.slides)[1:] for sh in slide.shapes if sh.has_table]
     assert len(grids) == 2
     cells = [[[g.cell(i, j).text for j in range(3)] for i in range(len(g.rows))] for g in grids]
@@ -186,3 +195,24 @@ def test_scorecard_slides_leave_out_long_text_and_name_each_perspective_once():
 def test_scenario_column_kept_when_a_treatment_is_set():
     table = pd.DataFrame({"Measure": ["A", "B"], "Scenario": ["–", "€1,200"]})
     assert list(deck.scorecard_for_slides(table).columns) == ["Measure", "Scenario"]
+
+
+def test_summary_divider_and_assumed_line(small_png):
+    story = [
+        StorySlide("summary", "Executive summary", points=(("147%", "of profit from the top 20%"),
+                   ("29%", "of customers are unprofitable")), assumed="Assumed: 30% margin."),
+        StorySlide("appendix", "Appendix", appendix=True),
+        StorySlide("c", "A chart", "Its message", image=small_png, assumed="Assumed: EUR."),
+    ]  # fmt: skip
+    slides = list(reopen(deck.build_deck("", "d", story, made_on=MADE_ON)).slides)
+    summary = texts(slides[1])
+    for text in ("147%", "of profit from the top 20%", "29%", "Assumed: 30% margin."):
+        assert text in summary
+    assert texts(slides[2]) == ["Appendix"]  # a divider: the title alone
+    assert "Assumed: EUR." in texts(slides[3])
+    picture = next(s for s in slides[3].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE)
+    line = next(
+        s for s in slides[3].shapes if s.has_text_frame and s.text_frame.text == "Assumed: EUR."
+    )
+    assert picture.top + picture.height <= line.top  # the picture stops above the line
+    assert line.text_frame.paragraphs[0].runs[0].font.size >= Pt(14)

@@ -65,6 +65,16 @@ def test_survival_tenure_and_economics_takeaways():
         "Half of all customers have churned 45 days after their first purchase."
     )
     assert "median lifetime not reached" in T.survival_takeaway(survival, None)
+    # A 2-day median is the one-time buyers speaking: said as such, never "churned 2 days after".
+    assert T.survival_takeaway(survival, 2.0) == (
+        "Half of all customers stopped buying within a month of their first purchase (median "
+        "lifetime 2 days)."
+    )
+    mostly_once = retention_survival.LifetimeProfile(0.6, 300.0, 40)
+    assert T.survival_takeaway(survival, 2.0, mostly_once) == (
+        "60% of customers have not come back after their first purchase; repeat buyers stay "
+        "about 10 months (median)."  # 300 days / 30.4
+    )
     tenure = retention_tenure.TenureProfit(
         "gross margin",
         pd.DataFrame(

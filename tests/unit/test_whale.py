@@ -445,7 +445,11 @@ def test_takeaways_by_hand(shop):
     )
     table = drilldown.segment_curves(shop.pnl, shop.pnl["main_channel"]).table
     assert profitability_takeaways.group_takeaway(table, "Main channel", "EUR") == (
-        "Phone (main channel) loses €19 after cost-to-serve; Field sales earns the most, €98"
+        "Phone (main channel) loses €19 after cost-to-serve; Field sales earns the most, €98 "
+        "(91% of the total)"  # total profit 107: 97.5 / 107
+    )
+    assert profitability_takeaways.group_takeaway(table, "RFM segment", "EUR").startswith(
+        "Phone (RFM segment) loses"
     )
     assert profitability_takeaways.activity_takeaway(shop.activities, "EUR") == (
         "Visits is 58% of cost-to-serve (€100 of €173)"
@@ -455,8 +459,9 @@ def test_takeaways_by_hand(shop):
         "Calls costs €20 per loss-making customer, against €4 per profitable one"
     )
     worst = drilldown.worst_customers_costs(shop)
-    assert profitability_takeaways.worst_customers_takeaway(worst, "EUR") == (
-        "The 1 biggest loss-makers lose €19 together; their largest cost is Calls"
+    assert profitability_takeaways.worst_customers_takeaway(worst, "EUR", 107.0) == (
+        "The loss-maker loses €19, 17.8% of the €107 operating profit; its largest cost "
+        "is Calls"  # 19 / 107
     )
 
 

@@ -24,18 +24,27 @@ def revenue_takeaway(curve: WhaleCurve) -> str:
     return f"{who} bring {whole_pct(revenue)} of revenue and {whole_pct(s.peak_pct)} of profit"
 
 
+def _lower_first(title: str) -> str:
+    """'Main channel' -> 'main channel', but 'RFM segment' stays (an acronym keeps its case)."""
+    first = title.split(" ")[0]
+    return title if first.isupper() else title[:1].lower() + title[1:]
+
+
 def group_takeaway(table: pd.DataFrame, group_title: str, currency: str = "EUR") -> str:
-    """The best and the worst group by operating profit (table: :func:`profit_by`)."""
+    """The best and the worst group by operating profit (table: :func:`profit_by`), the best
+    one's profit against the total so the reader sees how much rests on it."""
     money = formatting.money_short
     best = table.loc[table["profit"].idxmax()]
     worst = table.loc[table["profit"].idxmin()]
-    title = group_title.lower()
+    title = _lower_first(group_title)
+    total = float(table["profit"].sum())
+    share = f" ({formatting.pct(best['profit'] / total, 0)} of the total)" if total > 0 else ""
     if worst["profit"] < 0:
         return (
             f"{worst['group']} ({title}) loses {money(-worst['profit'], currency)} after "
-            f"cost-to-serve; {best['group']} earns the most, {money(best['profit'], currency)}"
+            f"cost-to-serve; {best['group']} earns the most, {money(best['profit'], currency)}{share}"
         )
-    return f"Every {title} group is profitable; {best['group']} earns the most, {money(best['profit'], currency)}"
+    return f"Every {title} group is profitable; {best['group']} earns the most, {money(best['profit'], currency)}{share}"
 
 
 def segment_curve_takeaway(table: pd.DataFrame) -> str:
@@ -75,14 +84,25 @@ def loss_driver_takeaway(drivers: pd.DataFrame, currency: str = "EUR") -> str:
     )
 
 
-def worst_customers_takeaway(long: pd.DataFrame, currency: str = "EUR") -> str:
-    """How much the worst customers lose and their largest cost (long: worst_customers_costs)."""
+def worst_customers_takeaway(
+    long: pd.DataFrame, currency: str = "EUR", total_profit: float | None = None
+) -> str:
+    """How much the worst customers lose, against total operating profit when given (so a loss
+    of EUR 26 reads as the trifle it is), and their largest cost (long: worst_customers_costs)."""
     if long.empty:
         return "No customer loses money"
     money = formatting.money_short
     customers = long.drop_duplicates("customer_id")
     biggest = long.groupby("activity")["cost"].sum().idxmax()
-    return (
-        f"The {len(customers)} biggest loss-makers lose {money(-customers['profit'].sum(), currency)} "
-        f"together; their largest cost is {biggest}"
+    loss = -float(customers["profit"].sum())
+    who = (
+        "loss-maker loses" if len(customers) == 1 else f"{len(customers)} biggest loss-makers lose"
     )
+    against = ""
+    if total_profit is not None and total_profit > 0:
+        against = f", {formatting.pct(loss / total_profit, 1)} of the {money(total_profit, currency)} operating profit"
+    elif total_profit is not None:
+        against = f"; operating profit is {money(total_profit, currency)} in total"
+    largest = "its largest cost" if len(customers) == 1 else "their largest cost"
+    together = "" if len(customers) == 1 else " together"
+    return f"The {who} {money(loss, currency)}{together}{against}; {largest} is {biggest}"

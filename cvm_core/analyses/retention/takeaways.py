@@ -122,28 +122,47 @@ def _days(value: float | None) -> str:
     return f"{value:,.0f} days"
 
 
+SHORT_MEDIAN_DAYS = 30
+"""A median lifetime below this is the one-time buyers speaking, not how long customers stay."""
+
+
+def _median_clause(median_days: float | None, lifetimes: LifetimeProfile | None) -> str:
+    """The median lifetime in words, unless it only restates that most bought once.
+
+    Lifetime runs from the first purchase to the last, so one-time buyers live 0 days: with half
+    of them bought once the median is 0-2 days, and "half have churned 2 days after their first
+    purchase" would misread as a two-day relationship.
+    """
+    if median_days is None:
+        return "More than half of all customers are still active (median lifetime not reached)"
+    if lifetimes is not None and lifetimes.one_time_share >= 0.5:
+        return ""  # the profile's sentence already says most never came back
+    if median_days < SHORT_MEDIAN_DAYS:
+        return (
+            "Half of all customers stopped buying within a month of their first purchase "
+            f"(median lifetime {_days(median_days)})"
+        )
+    return f"Half of all customers have churned {_days(median_days)} after their first purchase"
+
+
 def survival_takeaway(
     survival: SurvivalResult, median_days: float | None, lifetimes: LifetimeProfile | None = None
 ) -> str:
     """How many never came back and how long repeat buyers stay, the median lifetime overall and,
     by group, which group stays longest and whether it's chance."""
-    overall = (
-        f"Half of all customers have churned {_days(median_days)} after their first purchase"
-        if median_days is not None
-        else "More than half of all customers are still active (median lifetime not reached)"
-    )
-    if lifetimes is not None:
-        overall = f"{lifetimes.sentence()} {overall}"
+    median = _median_clause(median_days, lifetimes)
+    parts = [lifetimes.sentence()] if lifetimes is not None else []
+    overall = " ".join(parts + ([median + "."] if median else []))
     groups = survival.groups
     if len(groups) < 2 or survival.logrank_p is None:
-        return overall + "."
+        return overall
     one_year = groups.dropna(subset=["survival_1y"]).sort_values("survival_1y")
     if len(one_year) < 2:
-        return overall + "."
+        return overall
     best, worst = one_year.iloc[-1], one_year.iloc[0]
     p = "p < 0.001" if survival.logrank_p < 0.001 else f"p = {survival.logrank_p:.3f}"
     return (
-        f"{overall}. After a year {formatting.pct(best['survival_1y'], 0)} of {best['group']} "
+        f"{overall} After a year {formatting.pct(best['survival_1y'], 0)} of {best['group']} "
         f"are still active vs {formatting.pct(worst['survival_1y'], 0)} of {worst['group']} "
         f"(log-rank {p})."
     )

@@ -1,0 +1,509 @@
+"""The deck as a storyline a consultant can present: the questions a client asks, in order.
+
+Title; an executive summary (the five numbers that matter, one sentence each); one or two slides
+per question (who creates value, who destroys it, what the future holds, who is slipping away,
+how we score, what to do); then an "Appendix" divider and the analyst's slides (model checks, the
+full scorecard, the charts the user looked at in the app). The command line and the app build the
+same story from the same :class:`cvm_core.outputs.report.Report`; the app adds the charts viewed.
+
+Every sentence is checked before it is written (:func:`checked`): no missing numbers ("–",
+"nan"), and each states the comparison that makes it mean something (a loss against the profit
+it eats, a share against the customers it comes from). A slide whose message would be trivial
+(every customer profitable, no loss-maker to fix) says so instead of showing an empty chart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+
+from cvm_core import formatting
+from cvm_core.analyses import assumptions
+from cvm_core.analyses.clv import charts as clv_charts
+from cvm_core.analyses.clv import takeaways as clv_takeaways
+from cvm_core.analyses.clv.tiers import tier_takeaway
+from cvm_core.analyses.clv.value_matrix import QUADRANTS
+from cvm_core.analyses.overview.slides import MONTHLY_TITLE
+from cvm_core.analyses.profitability import charts as whale_charts
+from cvm_core.analyses.profitability import drilldown, pnl, takeaways
+from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.analyses.profitability.slides import WHALE_TITLE
+from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
+from cvm_core.analyses.retention import charts as retention_charts
+from cvm_core.analyses.retention import takeaways as retention_takeaways
+from cvm_core.analyses.retention.slides import churn_period_title
+from cvm_core.analyses.scorecard import presenting
+from cvm_core.outputs.report import Report
+from cvm_core.slides import ChartSlide, StorySlide
+
+APPENDIX_TITLE = "Appendix"
+SUMMARY_TITLE = "Executive summary"
+MAX_ACTIVITIES = 8
+"""Activities on the loss-driver slide: more bars than this cannot be read projected."""
+KEY_MEASURES = (
+    "Profit per customer",
+    "Unprofitable customers",
+    "Revenue per customer",
+    "New customers",
+    "CLV of new customers",
+    "Active customers",
+    "Annual customer retention",
+    "Cross-sell rate",
+)
+"""The scorecard measures the story shows (the full scorecard is in the appendix)."""
+SCORECARD_ROWS = 8
+SCORECARD_STORY_COLUMNS = ("Measure", "Value", "Previous", "Change", "Target", "Status")
+
+_UNREADABLE = re.compile(r"(?<![\w])(nan|inf|None|–)(?![\w])|\bNaN\b")
+
+
+class StoryError(ValueError):
+    """A takeaway failed its check (a missing or implausible number)."""
+
+
+def checked(text: str) -> str:
+    """``text`` if every number in it is real; raises :class:`StoryError` otherwise."""
+    if _UNREADABLE.search(text):
+        raise StoryError(f"takeaway with a missing number: {text!r}")
+    return text
+
+
+def _first_word(text: str) -> str:
+    """The column header without the period in brackets ('Value (Q4 2024)' -> 'Value')."""
+    return text.split(" (")[0]
+
+
+# --- the executive summary ------------------------------------------------------------------------
+
+
+def _concentration_point(report: Report) -> tuple[str, str] | None:
+    summary = report.whale.curve.summary if report.whale is not None else None
+    if summary is None or not summary.meaningful:
+        return None
+    pct = formatting.pct(summary.top_profit_pct, 0)
+    return pct, (
+        f"of operating profit comes from the top {formatting.pct(summary.top_share, 0)} of "
+        f"customers (after cost of goods and cost-to-serve)."
+    )
+
+
+def _loss_point(report: Report) -> tuple[str, str] | None:
+    if report.whale is None:
+        return None
+    summary, money = report.whale.curve.summary, formatting.money_short
+    if summary.all_profitable:
+        return "0%", "of customers lose money after cost-to-serve: every customer is profitable."
+    earned = summary.tail_loss + summary.total_profit  # what the profitable customers earn
+    share = (
+        f", {formatting.pct(summary.tail_loss / earned, 0)} of what the others earn"
+        if earned > 0
+        else ""
+    )
+    return formatting.pct(summary.unprofitable_share, 0), (
+        f"of customers ({formatting.count(summary.unprofitable)}) are unprofitable: together "
+        f"they lose {money(summary.tail_loss, report.currency)}{share}."
+    )
+
+
+def _future_point(report: Report) -> tuple[str, str] | None:
+    if report.clv_result is None:
+        return None
+    values = report.clv_result.values
+    months = values.settings.horizon_months
+    basis = "net of cost-to-serve" if values.future_cost_to_serve else "gross margin"
+    top = values.tiers.iloc[0]
+    return formatting.money_short(values.total_clv, report.currency), (
+        f"expected profit ({basis}) from today's customers over the next {months} months; "
+        f"{top['tier']}, {formatting.pct(top['customer_share'], 0)} of customers, hold "
+        f"{formatting.pct(top['clv_share'], 0)} of it."
+    )
+
+
+def _active_point(report: Report) -> tuple[str, str] | None:
+    retention = report.retention
+    if retention is None or retention.active.share is None:
+        return None
+    active = retention.active
+    annual = retention.annual_retention
+    kept = (
+        f"; {formatting.pct(annual, 0)} of customers are kept from one year to the next"
+        if annual
+        else ""
+    )
+    return active.share_text(), (f"of customers are active ({active.rule_words()}){kept}.")
+
+
+def _fix_point(fixes: pd.DataFrame, currency: str) -> tuple[str, str] | None:
+    if fixes.empty or fixes["profit_change"].iloc[0] <= 0:
+        return None
+    best = fixes.iloc[0]
+    return "+" + formatting.money_short(best["profit_change"], currency), (
+        f"operating profit from the best fix for the loss-makers: {best['fix'].lower()} "
+        f"({best['assumes']})."
+    )
+
+
+def executive_summary(report: Report, fixes: pd.DataFrame) -> StorySlide:
+    """The five numbers that matter, one sentence each (those the data supports)."""
+    points = [
+        point
+        for point in (
+            _concentration_point(report),
+            _loss_point(report),
+            _future_point(report),
+            _active_point(report),
+            _fix_point(fixes, report.currency),
+        )
+        if point is not None
+    ]
+    points = [(number, checked(sentence)) for number, sentence in points]
+    return StorySlide(
+        "summary", SUMMARY_TITLE, points=tuple(points),
+        assumed=assumptions.strip_text(report.assumptions),
+    )  # fmt: skip
+
+
+# --- what to do: candidate fixes for the loss-makers ----------------------------------------------
+
+
+def _candidate_fixes(report: Report) -> list[tuple[str, str, WhaleScenario]]:
+    """Standard fixes at moderate strengths, each with what it assumes (said on the slide)."""
+    limit = report.cost_model.settings.small_order_threshold if report.cost_model else 50.0
+    money = formatting.money
+    out = [
+        (
+            "Minimum order value",
+            f"orders below {money(limit, report.currency)} bundled; 10% of them leave",
+            WhaleScenario(small_order_policy="minimum", order_limit=limit, churn=0.10),
+        ),
+        (
+            "Small-order surcharge",
+            f"{money(5, report.currency)} on orders below {money(limit, report.currency)}; "
+            "10% of them leave",
+            WhaleScenario(
+                small_order_policy="surcharge", order_limit=limit, surcharge=5.0, churn=0.10
+            ),
+        ),
+        (
+            "Lower service level",
+            "20% less cost per service unit, no sales lost",
+            WhaleScenario(service_cut=0.20),
+        ),
+        (
+            "Price increase",
+            "5% higher prices; 10% of them leave",
+            WhaleScenario(price_increase=0.05, churn=0.10),
+        ),
+        (
+            "Part with the worst quarter",
+            "the 25% least profitable loss-makers leave with their revenue and costs",
+            WhaleScenario(part_with=0.25),
+        ),
+    ]
+    migration = _migration(report)
+    if migration is not None:
+        out.insert(0, migration)
+    return out
+
+
+def _migration(report: Report) -> tuple[str, str, WhaleScenario] | None:
+    """Half the loss-makers' orders moved from their costliest priced channel to the cheapest."""
+    costs = drilldown.channel_order_costs(report.whale.result)
+    priced = costs[costs["cost_per_order"] > 0] if "cost_per_order" in costs else costs.iloc[0:0]
+    if len(priced) < 2:
+        return None
+    dear = priced.loc[priced["cost_per_order"].idxmax()]
+    cheap = priced.loc[priced["cost_per_order"].idxmin()]
+    return (
+        f"Move orders from {dear['channel']} to {cheap['channel']}",
+        f"half the loss-makers' {dear['channel']} orders, same value",
+        WhaleScenario(
+            migrate_share=0.5, migrate_from=str(dear["channel"]), migrate_to=str(cheap["channel"])
+        ),
+    )
+
+
+def fixes_table(report: Report) -> pd.DataFrame:
+    """Each candidate fix applied to today's loss-makers: profit change, best first."""
+    columns = ["fix", "assumes", "profit_change", "profit_after"]
+    if report.whale is None or report.whale.curve.summary.all_profitable:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for name, assumes, scenario in _candidate_fixes(report):
+        outcome = whale_whatif.apply_scenario(
+            report.whale.what_if, scenario, currency=report.currency
+        )
+        rows.append(
+            (name, assumes, outcome.profit_after - outcome.profit_before, outcome.profit_after)
+        )
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values("profit_change", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _fixes_slide(report: Report, fixes: pd.DataFrame) -> StorySlide | None:
+    if fixes.empty:
+        return None
+    money = formatting.money_short
+    today = report.whale.curve.summary.total_profit
+    shown = pd.DataFrame(
+        {
+            "Fix (for today's loss-makers)": fixes["fix"],
+            "Assumes": fixes["assumes"],
+            "Profit change": fixes["profit_change"].map(
+                lambda v: ("+" if v >= 0 else "") + money(v, report.currency)
+            ),
+            "Profit after": fixes["profit_after"].map(lambda v: money(v, report.currency)),
+        }
+    )
+    best = fixes.iloc[0]
+    takeaway = (
+        f"Best single fix: {best['fix'].lower()}, {'+' if best['profit_change'] >= 0 else ''}"
+        f"{money(best['profit_change'], report.currency)} on today's "
+        f"{money(today, report.currency)} operating profit. Fixes overlap: do not add them up."
+    )
+    return StorySlide(
+        "actions", "What to do: fixes for the loss-making customers", checked(takeaway),
+        table=shown, assumed=assumptions.strip_text(report.assumptions),
+    )  # fmt: skip
+
+
+# --- one slide per question -----------------------------------------------------------------------
+
+
+def _chart_slide(key: str, title: str, slide: ChartSlide, assumed: str = "") -> StorySlide:
+    return StorySlide(key, title, checked(slide.takeaway), chart=slide.chart, assumed=assumed)
+
+
+def _segment_slide(report: Report) -> StorySlide | None:
+    if report.segments is None or report.whale is None:
+        return None
+    table = pnl.profit_by(report.whale.result.pnl, report.segments["rfm_segment"])
+    table = table[table["customers"] > 0]
+    if len(table) < 2:
+        return None
+    takeaway = takeaways.group_takeaway(table, "RFM segment", report.currency)
+    chart = whale_charts.profit_by_chart(table, "RFM segment", report.currency)
+    return StorySlide(
+        "segments", "Who creates value: operating profit by RFM segment", checked(takeaway),
+        chart=chart, assumed=assumptions.strip_text(report.assumptions),
+    )  # fmt: skip
+
+
+def _loss_slide(report: Report) -> StorySlide | None:
+    if report.whale is None or report.whale.curve.summary.all_profitable:
+        return None
+    drivers = drilldown.loss_drivers(report.whale.result).head(MAX_ACTIVITIES)
+    if drivers.empty:
+        return None
+    takeaway = takeaways.loss_driver_takeaway(drivers, report.currency)
+    return StorySlide(
+        "loss_drivers", "Who destroys value: what makes the loss-makers unprofitable",
+        checked(takeaway), chart=whale_charts.loss_drivers_chart(drivers, report.currency),
+        assumed=assumptions.strip_text(report.assumptions),
+    )  # fmt: skip
+
+
+def _value_matrix_slide(report: Report) -> StorySlide | None:
+    matrix = report.clv_result.value_matrix() if report.clv_result is not None else None
+    if matrix is None:
+        return None
+    money = formatting.money_short
+    rows = matrix.table.set_index("quadrant").reindex(list(QUADRANTS)).dropna(how="all")
+    total = float(rows["customers"].sum())
+    shown = pd.DataFrame(
+        {
+            "Group": rows.index,
+            "Customers": [
+                f"{formatting.count(n)} ({formatting.pct(n / total, 0)})" for n in rows["customers"]
+            ],
+            "Profit to date": [money(v, report.currency) for v in rows["profit_to_date"]],
+            "Expected future profit": [money(v, report.currency) for v in rows["future_value"]],
+        }
+    )
+    return StorySlide(
+        "value_matrix", "What the future holds: profit to date against future profit",
+        checked(matrix.takeaway(report.currency)), table=shown,
+        assumed=assumptions.strip_text(report.assumptions),
+    )  # fmt: skip
+
+
+def _pyramid_slide(report: Report) -> StorySlide | None:
+    if report.clv_result is None:
+        return None
+    tiers = report.clv_result.values.tiers
+    return StorySlide(
+        "pyramid", "What the future holds: the customer pyramid by future value",
+        checked(tier_takeaway(tiers)), chart=clv_charts.tier_shares_chart(tiers),
+        assumed=assumptions.strip_text(report.assumptions),
+    )  # fmt: skip
+
+
+def _churn_slide(report: Report) -> StorySlide | None:
+    retention = report.retention
+    if retention is None or retention.churn_by_period.empty:
+        return None
+    period = retention.settings.period
+    takeaway = retention_takeaways.churn_period_takeaway(retention.churn_by_period, period)
+    if retention.active.share is not None:
+        takeaway = f"{retention.active.sentence()} {takeaway}"
+    return StorySlide(
+        "churn", f"Who is slipping away: {churn_period_title(period).lower()}", checked(takeaway),
+        chart=retention_charts.churn_rate_chart(retention.churn_by_period, period),
+    )  # fmt: skip
+
+
+def _economics_slide(report: Report) -> StorySlide | None:
+    economics = report.retention.economics if report.retention is not None else None
+    if economics is None:
+        return None
+    return StorySlide(
+        "retention_value", "Who is slipping away: what more retention is worth",
+        checked(retention_takeaways.economics_takeaway(economics, report.currency)),
+        chart=retention_charts.economics_chart(economics.table, report.currency),
+    )  # fmt: skip
+
+
+def scorecard_story_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The key measures that have a value, off-target ones first, at most one slide's worth."""
+    values = [c for c in table.columns if c.startswith("Value")]
+    if not values or "Measure" not in table:
+        return table.iloc[0:0]
+    has_value = table[values[0]].astype(str).str.strip().ne("–")
+    key = table[table["Measure"].isin(KEY_MEASURES) & has_value].copy()
+    if "Status" in key:
+        off = key["Status"].astype(str).str.contains("off|below|above|watch", case=False)
+        key = pd.concat([key[off], key[~off]])
+    keep = [c for c in table.columns if _first_word(c) in SCORECARD_STORY_COLUMNS]
+    return key[keep].head(SCORECARD_ROWS).reset_index(drop=True)
+
+
+def _scorecard_slide(report: Report) -> StorySlide | None:
+    if report.scorecard is None:
+        return None
+    table = scorecard_story_table(presenting.scorecard_table(report.scorecard))
+    if table.empty:
+        return None
+    value_column = next(c for c in table.columns if c.startswith("Value"))
+    takeaway = (
+        f"{len(table)} key measures for {value_column[len('Value (') : -1] or 'the latest period'} "
+        "against the period before; the full scorecard is in the appendix."
+    )
+    return StorySlide(
+        "scorecard", "How we score: key customer measures", checked(takeaway), table=table,
+        assumed=assumptions.strip_text(report.assumptions),
+    )  # fmt: skip
+
+
+# --- the appendix ---------------------------------------------------------------------------------
+
+
+def _model_check_slide(report: Report) -> StorySlide | None:
+    fitted = report.clv_result.fit if report.clv_result is not None else None
+    if fitted is None or fitted.cumulative is None or fitted.holdout is None:
+        return None
+    return StorySlide(
+        "model_check", "CLV model check: repeat purchases, actual against the model",
+        checked(clv_takeaways.holdout_takeaway(fitted.holdout, fitted)),
+        chart=clv_charts.cumulative_chart(fitted.cumulative, fitted.settings.calibration_end),
+        appendix=True,
+    )  # fmt: skip
+
+
+def _full_scorecard_slides(report: Report) -> list[StorySlide]:
+    from cvm_core.outputs.deck import scorecard_for_slides, scorecard_pages
+
+    if report.scorecard is None:
+        return []
+    pages = scorecard_pages(scorecard_for_slides(presenting.scorecard_table(report.scorecard)))
+    return [
+        StorySlide(
+            f"scorecard_full_{k}",
+            f"Customer management scorecard ({k}/{len(pages)})"
+            if len(pages) > 1
+            else "Customer management scorecard",
+            table=page,
+            appendix=True,
+        )  # fmt: skip
+        for k, page in enumerate(pages, start=1)
+    ]
+
+
+STORY_TITLES = {
+    MONTHLY_TITLE.lower(),
+    WHALE_TITLE.lower(),
+    "clv customer pyramid",
+    "cost per customer by activity",
+    "clv repeat purchases actual vs model",
+}
+"""Page charts the story already shows in its own form (left out of the appendix)."""
+
+
+def _viewed_slides(viewed: Sequence[ChartSlide], shown: set[str]) -> list[StorySlide]:
+    """Charts the user looked at in the app, for the appendix, each once, skipping the story's."""
+    out = []
+    for n, slide in enumerate(viewed):
+        name = slide.title.lower()
+        if (
+            name in shown
+            or name.startswith("churn rate per")
+            or name.startswith(WHALE_TITLE.lower())
+        ):
+            continue
+        shown.add(name)
+        try:
+            takeaway = checked(slide.takeaway)
+        except StoryError:
+            takeaway = ""
+        out.append(
+            StorySlide(
+                f"viewed_{n}", slide.title, takeaway, slide.chart, slide.image, appendix=True
+            )
+        )
+    return out
+
+
+# --- the whole story ------------------------------------------------------------------------------
+
+
+def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[StorySlide]:
+    """The deck's slides after the title, in order: the story, then the appendix.
+
+    Parameters
+    ----------
+    report : Report
+        From :func:`cvm_core.outputs.report.build_report` (the app builds it with the session's
+        settings, the command line with the workspace's).
+    viewed : sequence of ChartSlide, optional
+        Charts the user looked at in the app; they go to the appendix unless the story has them.
+    """
+    assumed = assumptions.strip_text(report.assumptions)
+    fixes = fixes_table(report)
+    by_question = [
+        _chart_slide("monthly", "Where we stand: revenue and active customers by month",
+                     report.charts[0]) if report.charts else None,
+        _chart_slide("whale", "Who creates value: the whale curve of customer profit",
+                     _whale(report), assumed) if report.whale is not None else None,
+        _segment_slide(report),
+        _loss_slide(report),
+        _pyramid_slide(report),
+        _value_matrix_slide(report),
+        _churn_slide(report),
+        _economics_slide(report),
+        _scorecard_slide(report),
+        _fixes_slide(report, fixes),
+    ]  # fmt: skip
+    story = [executive_summary(report, fixes)] + [s for s in by_question if s is not None]
+    appendix = [_model_check_slide(report), *_full_scorecard_slides(report)]
+    appendix = [s for s in appendix if s is not None]
+    appendix += _viewed_slides(viewed, set(STORY_TITLES))
+    if appendix:
+        story.append(StorySlide("appendix", APPENDIX_TITLE, appendix=True))
+    return story + appendix
+
+
+def _whale(report: Report) -> ChartSlide:
+    from cvm_core.analyses.profitability.slides import whale_slide
+
+    return whale_slide(report.whale, report.currency)
