@@ -4,8 +4,8 @@ customers form the top tiers, and what a tiered treatment would be worth."""
 import streamlit as st
 
 from cvm_core.errors import CvmError
+from ui import assumed, clv_value, clv_whatif, data
 from ui import clv as view
-from ui import clv_value, clv_whatif, data
 
 st.title("Customer lifetime value")
 st.caption(
@@ -32,6 +32,7 @@ except CvmError as error:
 view.show_notes(fitted)
 active = view.active_customers(dataset, values)
 view.show_headline(values, fitted, currency, active)
+assumed.show_strip(assumed.page_assumptions(dataset, view.assumed_topics(values)))
 
 validation_tab, customers_tab, tiers_tab, matrix_tab = st.tabs(
     ["Validation", "Customers", "Value tiers", "Value matrix"]

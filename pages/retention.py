@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from ui import data
+from cvm_core.analyses import assumptions
+from ui import assumed, data
 from ui import retention as view
+
+RULE_TOPICS = (assumptions.CHURN_RULE, assumptions.CURRENCY)
 
 st.title("Retention")
 st.caption(
@@ -18,6 +21,7 @@ settings = view.settings_form(dataset, gaps, clv)
 result = view.analyse(dataset, settings, clv)
 view.remember(dataset, result)
 view.show_headline(result)
+assumed.show_strip(assumed.page_assumptions(dataset, RULE_TOPICS), here="pages/retention.py")
 
 currency = data.currency(dataset)
 cohorts, churn, survival, lists, economics = st.tabs(

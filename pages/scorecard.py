@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cvm_core.errors import CvmError
-from ui import data
+from ui import assumed, data
 from ui import scorecard as view
 
 st.title("Customer management scorecard")
@@ -23,6 +23,7 @@ except CvmError as error:
     st.stop()
 
 view.show_period(result)
+assumed.show_strip(assumed.page_assumptions(dataset, assumed.ALL_TOPICS))
 view.show_headline(result)
 
 st.subheader("Scorecard")

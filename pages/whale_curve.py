@@ -3,8 +3,10 @@
 import streamlit as st
 
 from cvm_core.errors import CvmError
-from ui import data, whale_whatif
+from ui import assumed, data, whale_whatif
 from ui import whale as view
+
+PAGE = "pages/whale_curve.py"
 
 st.title("Profitability whale curve")
 st.caption(
@@ -28,6 +30,7 @@ except CvmError as error:
 
 with top:
     view.show_headline(result, currency)
+    assumed.show_strip(assumed.page_assumptions(dataset, assumed.COST_TOPICS, model), here=PAGE)
     view.show_curve(result, currency)
 
 st.subheader("Drill down")

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
+from cvm_core.analyses import assumptions
 from cvm_core.analyses.clv import charts, constants, scenario, tiers
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
@@ -29,7 +30,7 @@ from cvm_core.analyses.retention import active as retention_active
 from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
-from ui import data, downloads, session
+from ui import assumed, data, downloads, session
 from ui import retention as retention_view
 from ui import whale as whale_view
 from ui.charts import show_chart
@@ -291,6 +292,13 @@ def active_customers(
     return retention_active.active_customers(
         data.customer_summary(dataset), rule, end, result.customers["p_alive"]
     )
+
+
+def assumed_topics(result: clv_values.CLVValues) -> tuple[str, ...]:
+    """What this page's figures rest on: the cost model only when CLV deducts cost-to-serve."""
+    if result.cost_basis == clv_values.GROSS_MARGIN_ONLY:
+        return (assumptions.MARGIN, assumptions.CURRENCY, assumptions.CHURN_RULE)
+    return assumed.ALL_TOPICS
 
 
 def show_headline(

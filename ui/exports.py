@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cvm_core.analyses import assumptions
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
@@ -36,7 +37,7 @@ from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import export, workbook, workspace
 from cvm_core.slides import ChartSlide
-from ui import data, deck_dialog, session, state
+from ui import assumed, data, deck_dialog, session, state
 from ui import scorecard as scorecard_ui
 
 CLIENT = "cvm.export.client"
@@ -205,6 +206,8 @@ class ExportInputs:
     scorecard_settings: scorecard_inputs.ScorecardSettings = field(
         default_factory=scorecard_inputs.ScorecardSettings
     )
+    assumed: tuple = ()
+    """What the figures assume (:mod:`cvm_core.analyses.assumptions`), for the About sheet."""
 
 
 def _scorecard_settings(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
@@ -238,6 +241,9 @@ def snapshot(dataset: Dataset) -> ExportInputs:
         retention=session.read(session.RETENTION, dataset),
         scorecard=session.read(session.SCORECARD, dataset),
         scorecard_settings=_scorecard_settings(dataset),
+        assumed=assumed.page_assumptions(dataset, assumed.ALL_TOPICS)
+        if dataset.has_transactions
+        else (),
     )
 
 
@@ -297,7 +303,7 @@ def workbook_bytes(inputs: ExportInputs) -> bytes:
     return workbook.build_workbook(
         ds.name, summary, segments=inputs.segments, clv=inputs.clv, pnl=inputs.pnl,
         retention=inputs.retention, scorecard=numbers, names=names, currency=inputs.currency,
-        missing=missing,
+        missing=missing, assumed=assumptions.about_lines(inputs.assumed),
     )  # fmt: skip
 
 

@@ -104,6 +104,65 @@ def channel_assumption(assumed_rates: Mapping[str, float], currency: str) -> Ass
     )
 
 
+def is_default_rates(activities: pd.DataFrame | None) -> bool:
+    """Whether the activity table is the built-in one (None counts as the built-in one).
+
+    Rows the app added for channels without a rate of their own do not count as the user's:
+    they are assumed too, and listed under :data:`CHANNEL_RATES`.
+    """
+    from cvm_core.analyses.profitability.activities import ACTIVITY_COLUMNS, DEFAULT_ACTIVITIES
+
+    if activities is None:
+        return True
+    own = activities[
+        ~activities["activity"].astype(str).str.contains(ASSUMED_ROW_MARK, regex=False)
+    ]
+    columns = list(ACTIVITY_COLUMNS)
+    if len(own) != len(DEFAULT_ACTIVITIES) or not set(columns) <= set(own.columns):
+        return False
+    mine = (
+        own[columns]
+        .reset_index(drop=True)
+        .astype(object)
+        .where(own[columns].notna().to_numpy(), None)
+    )
+    built_in = (
+        DEFAULT_ACTIVITIES[columns].astype(object).where(DEFAULT_ACTIVITIES[columns].notna(), None)
+    )
+    return mine.equals(built_in)
+
+
+ASSUMED_ROW_MARK = "(assumed"
+"""Activities whose name holds this were added by the app, not typed by the user."""
+
+
+def for_inputs(
+    summary: pd.DataFrame,
+    *,
+    gross_margin: float,
+    activities: pd.DataFrame | None,
+    currency: str,
+    dataset_currency: str,
+    currency_source: str,
+    rule_words: str | None = None,
+    rule_chosen: bool = False,
+    assumed_channel_rates: Mapping[str, float] | None = None,
+    topics: tuple[str, ...] = (MARGIN, ACTIVITY_RATES, CHANNEL_RATES, CURRENCY, CHURN_RULE),
+) -> tuple[Assumption, ...]:
+    """The assumptions behind one page's (or the deck's) figures, limited to ``topics``.
+
+    ``currency`` is the one shown; it counts as chosen when it differs from the dataset's.
+    """
+    every = {
+        MARGIN: margin_assumption(summary, gross_margin),
+        ACTIVITY_RATES: rates_assumption(is_default_rates(activities)),
+        CHANNEL_RATES: channel_assumption(assumed_channel_rates or {}, currency),
+        CURRENCY: currency_assumption(currency, currency_source, currency != dataset_currency),
+        CHURN_RULE: churn_assumption(rule_words, rule_chosen),
+    }
+    return collect(*(every[topic] for topic in topics))
+
+
 def collect(*items: Assumption | None) -> tuple[Assumption, ...]:
     """The assumptions that apply, each topic once, in the order given."""
     seen: set[str] = set()

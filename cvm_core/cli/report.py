@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cvm_core.analyses import assumptions
 from cvm_core.analyses.scorecard import presenting
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
@@ -109,6 +110,7 @@ def _write_workbook(args: argparse.Namespace, dataset: Dataset, result: report.R
     data = workbook.build_workbook(
         dataset.name, result.summary, segments=result.segments, clv=result.clv, pnl=result.pnl,
         retention=result.retention, scorecard=numbers, names=names, currency=result.currency,
+        assumed=assumptions.about_lines(result.assumptions),
     )  # fmt: skip
     args.workbook.write_bytes(data)
     return str(args.workbook)

@@ -183,15 +183,14 @@ def report_assumptions(
 ) -> tuple[Assumption, ...]:
     """What the report's figures assume that the file did not give (see
     :mod:`cvm_core.analyses.assumptions`)."""
-    currency = settings.currency or dataset.currency
-    rule = retention.active.rule_words() if retention is not None else None
-    return assumptions.collect(
-        assumptions.margin_assumption(summary, settings.gross_margin),
-        assumptions.rates_assumption(settings.activities is None),
-        assumptions.currency_assumption(
-            currency, getattr(dataset, "currency_source", ""), settings.currency is not None
-        ),
-        assumptions.churn_assumption(rule, chosen=False),
+    return assumptions.for_inputs(
+        summary,
+        gross_margin=settings.gross_margin,
+        activities=settings.activities,
+        currency=settings.currency or dataset.currency,
+        dataset_currency=dataset.currency,
+        currency_source=getattr(dataset, "currency_source", ""),
+        rule_words=retention.active.rule_words() if retention is not None else None,
     )
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,6 +141,11 @@ def customer_table(
         part, kinds = _take(frame, spec, index, currency)
         columns |= part
         formats |= kinds
+    margin = _label("Gross margin", MONEY, currency)
+    if margin in columns and columns[margin].isna().all() and pnl is not None and "profit" in pnl:
+        # No cost column: the P&L assumed a margin; show the one its profit is computed from
+        # (profit = gross margin - cost-to-serve), not an empty column beside filled profits.
+        columns[margin] = (pnl["profit"] + pnl["cost_to_serve"]).reindex(index)
     table = pd.DataFrame(columns).reset_index(drop=True)
     return Sheet("Customers", table, formats, freeze_columns=1)
 
@@ -280,12 +286,20 @@ def scorecard_sheet(table: pd.DataFrame, currency: str = "EUR") -> Sheet:
     return Sheet("Scorecard", table, {"Definition": TEXT}, 2, kinds, numeric)
 
 
-def about_sheet(dataset_name: str, currency: str, made_on: dt.date, lines: list[str]) -> Sheet:
-    """A first sheet that says where the numbers come from and what is (not yet) included."""
+def about_sheet(
+    dataset_name: str,
+    currency: str,
+    made_on: dt.date,
+    lines: list[str],
+    assumed: Sequence[str] = (),
+) -> Sheet:
+    """A first sheet that says where the numbers come from, what they assume and what is (not
+    yet) included."""
     rows = [
         ("Dataset", dataset_name),
         ("Made on", f"{made_on:%Y-%m-%d}"),
         ("Currency", currency),
+        *(("Assumed", line) for line in assumed),
         *(("Note", line) for line in lines),
     ]
     return Sheet("About", pd.DataFrame(rows, columns=["Item", "Value"]), {"Value": TEXT})
@@ -442,6 +456,7 @@ def build_workbook(
     currency: str = "EUR",
     made_on: dt.date | None = None,
     missing: dict[str, str] | None = None,
+    assumed: Sequence[str] = (),
 ) -> bytes:
     """The results workbook as .xlsx bytes.
 
@@ -461,6 +476,9 @@ def build_workbook(
     missing : dict, optional
         What is not included -> how to add it (e.g. {"CLV": "open the CLV page"}); listed on the
         About sheet. Parts passed as None without an entry here are listed as not computed.
+    assumed : sequence of str, optional
+        Inputs the figures assume (:func:`cvm_core.analyses.assumptions.about_lines`), one row
+        each on the About sheet.
     """
     made_on = made_on or dt.date.today()
     missing = dict(missing or {})
@@ -491,4 +509,5 @@ def build_workbook(
     lines = [f"Sheets: {', '.join(s.name for s in sheets)}."]
     lines += [f"Not included - {part}: {how}" for part, how in missing.items()]
     lines.append("Percentages are stored as shares (0.25) and shown as 25.0%.")
-    return write_workbook([about_sheet(dataset_name, currency, made_on, lines), *sheets])
+    about = about_sheet(dataset_name, currency, made_on, lines, assumed)
+    return write_workbook([about, *sheets])

@@ -270,3 +270,28 @@ def test_group_table_shows_shares_as_percentages():
     assert shares == {"Field sales": 0.0, "Online": 0.0, "Phone": 100.0}
     # Share of total profit: B 97.5 / 107 = 91.1% (in percent, not 0.911).
     assert table.set_index("group").loc["Field sales", "profit_share"] == pytest.approx(9750 / 107)
+
+
+def _strip(at) -> str:
+    shown = [m.value.replace("\\", "") for m in at.markdown]  # user text arrives escaped
+    return " ".join(text for text in shown if "Assumed:" in text)
+
+
+def test_assumptions_strip_names_what_the_profit_rests_on(demo_dataset):
+    # The demo has a cost column but runs on the built-in rates and names no currency.
+    at = run_page(PAGE, demo_dataset)
+    assert not at.exception
+    strip = _strip(at)
+    assert "the built-in activity rates" in strip and "amounts are in EUR" in strip
+    assert "gross margin" not in strip
+    # Without a cost column the 30% margin is assumed too; a typed currency is not.
+    frame = shop_transactions().drop(columns=["is_return", "cost"])
+    no_cost = dataset_from_frame(frame, "no cost", currency="EUR")
+    at = run_page(PAGE, no_cost, **{f"{state.CURRENCY}.{no_cost.fingerprint}": "CHF"})
+    assert not at.exception
+    strip = _strip(at)
+    assert "30% gross margin on net revenue (the file has no cost column)" in strip
+    assert "amounts are in" not in strip
+    # Own rates: the rates drop out of the strip.
+    _, at = run_shop()
+    assert "built-in activity rates" not in _strip(at)

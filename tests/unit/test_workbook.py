@@ -234,3 +234,16 @@ def test_scorecard_cells_take_the_number_format_of_their_row_unit(summary):
     assert formats == [["#,##0.00"] * 4, ["0.0%"] * 4, ["#,##0"] * 3 + ["General"]]
     assert [sheet.cell(r, 5).value for r in (2, 3, 4)] == [718.68, 0.192, 200]
     assert sheet.freeze_panes == "C2"
+
+
+def test_assumed_margin_fills_the_margin_column_and_the_about_sheet_says_so():
+    summary = pd.DataFrame(
+        {"net_revenue": [100.0, 40.0], "margin": [float("nan")] * 2},
+        index=pd.Index(["A", "B"], name="customer_id"),
+    )
+    pnl = pd.DataFrame({"cost_to_serve": [10.0, 20.0], "profit": [20.0, -8.0]}, index=summary.index)
+    sheet = workbook.customer_table(summary, pnl=pnl)
+    # profit = gross margin - cost-to-serve: 20 + 10 = 30 (30% of 100), -8 + 20 = 12 (30% of 40)
+    assert sheet.frame["Gross margin (EUR)"].tolist() == [30.0, 12.0]
+    about = workbook.about_sheet("d", "EUR", dt.date(2026, 12, 4), ["n"], ["Assumed margin: 30%."])
+    assert about.frame.values.tolist()[3] == ["Assumed", "Assumed margin: 30%."]

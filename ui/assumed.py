@@ -1,0 +1,87 @@
+"""The "Assumed: ..." strip beside a page's headline figures, with links to where each is set.
+
+The words come from :mod:`cvm_core.analyses.assumptions`, the same ones the deck and the workbook
+print. The cost model is the Whale Curve page's as last run (else the built-in rates and margin,
+which is what every page then uses); the churn rule the Retention page's (else its default).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cvm_core import formatting
+from cvm_core.analyses import assumptions
+from cvm_core.analyses.profitability.run import CostModel
+from cvm_core.analyses.retention.active import ActiveCustomers
+from cvm_core.intake.dataset import Dataset
+from ui import data, session
+
+WHALE_PAGE = "pages/whale_curve.py"
+RETENTION_PAGE = "pages/retention.py"
+_LINKS = {
+    assumptions.MARGIN: (WHALE_PAGE, "Set margin and activity rates"),
+    assumptions.ACTIVITY_RATES: (WHALE_PAGE, "Set margin and activity rates"),
+    assumptions.CHANNEL_RATES: (WHALE_PAGE, "Set margin and activity rates"),
+    assumptions.CHURN_RULE: (RETENTION_PAGE, "Choose the churn rule"),
+}
+
+
+COST_TOPICS = (
+    assumptions.MARGIN, assumptions.ACTIVITY_RATES, assumptions.CHANNEL_RATES, assumptions.CURRENCY,
+)  # fmt: skip
+"""What profit figures rest on."""
+ALL_TOPICS = (*COST_TOPICS, assumptions.CHURN_RULE)
+
+
+def page_assumptions(
+    dataset: Dataset, topics: tuple[str, ...], model: CostModel | None = None
+) -> tuple[assumptions.Assumption, ...]:
+    """The assumptions behind this page's figures (``model``: the page's own cost model)."""
+    model = model or session.read(session.COST_MODEL, dataset) or CostModel()
+    rule_words, chosen = None, False
+    if assumptions.CHURN_RULE in topics and dataset.has_transactions:
+        default = _default_rule(dataset)
+        published = session.read(session.RETENTION, dataset)
+        rule = published.settings.rule if published is not None else default
+        rule_words = ActiveCustomers(0, 0, 0, rule).rule_words()
+        chosen = rule != default
+    return assumptions.for_inputs(
+        data.customer_summary(dataset),
+        gross_margin=model.settings.gross_margin,
+        activities=model.frame(),
+        currency=data.currency(dataset),
+        dataset_currency=dataset.currency,
+        currency_source=getattr(dataset, "currency_source", ""),
+        rule_words=rule_words,
+        rule_chosen=chosen,
+        topics=topics,
+    )
+
+
+def _default_rule(dataset: Dataset):
+    from cvm_core.analyses.retention.gaps import ChurnRule
+    from ui import retention as retention_view
+
+    return ChurnRule(retention_view.gap_profile(dataset).suggested_window_days)
+
+
+def show_strip(items: tuple[assumptions.Assumption, ...], here: str | None = None) -> None:
+    """One amber line under the headline, and a link to each page where an assumption is set
+    (none to the page the user is on: its settings are on screen)."""
+    if not items:
+        return
+    st.markdown(
+        f":orange[:material/info: {formatting.escape_markdown(assumptions.strip_text(items))}]"
+    )
+    links = dict.fromkeys(_LINKS[i.topic] for i in items if i.topic in _LINKS)
+    if any(link[0] == here for link in links):
+        st.caption("Change them in the settings on this page.")
+    links = [link for link in links if link[0] != here]
+    currency = any(i.topic == assumptions.CURRENCY for i in items)
+    if not links and not currency:
+        return
+    columns = st.columns(len(links) + 1)
+    for column, (page, label) in zip(columns, links, strict=False):
+        column.page_link(page, label=label, icon=":material/tune:")
+    if currency:
+        columns[-1].caption("Currency: change it in the sidebar.")
