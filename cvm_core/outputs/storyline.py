@@ -33,6 +33,7 @@ from cvm_core.analyses.profitability.slides import WHALE_TITLE
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
 from cvm_core.analyses.retention import charts as retention_charts
 from cvm_core.analyses.retention import takeaways as retention_takeaways
+from cvm_core.analyses.retention.cohorts import coarser_cohorts
 from cvm_core.analyses.retention.slides import churn_period_title
 from cvm_core.analyses.scorecard import presenting
 from cvm_core.outputs.report import Report
@@ -54,6 +55,9 @@ KEY_MEASURES = (
 )
 """The scorecard measures the story shows (the full scorecard is in the appendix)."""
 SCORECARD_ROWS = 8
+SLIDE_COHORTS = 8
+SLIDE_COHORT_AGES = 12
+"""A cohort heatmap on a slide: at most this many (merged) cohorts by this many periods."""
 SCORECARD_STORY_COLUMNS = ("Measure", "Value", "Previous", "Change", "Target", "Status")
 
 _UNREADABLE = re.compile(r"(?<![\w])(nan|inf|None|–)(?![\w])|\bNaN\b")
@@ -411,6 +415,29 @@ def _model_check_slide(report: Report) -> StorySlide | None:
     )  # fmt: skip
 
 
+def _cohort_slide(report: Report) -> StorySlide | None:
+    """Customer retention by cohort, cut to what can be read projected (the page may show 36
+    cohorts by 25 periods; a slide shows the latest few by their first periods)."""
+    cohorts = report.retention.cohorts if report.retention is not None else None
+    if cohorts is None:
+        return None
+    long = coarser_cohorts(cohorts.to_long(), SLIDE_COHORTS, SLIDE_COHORT_AGES)
+    if long.empty:
+        return None
+    measure = "customer_retention"
+    title = retention_charts.HEATMAPS[measure][0]
+    return StorySlide(
+        "cohorts", f"{title} by cohort, cohorts merged by {_cohort_grouping(long)}",
+        checked(retention_takeaways.cohort_takeaway(cohorts, measure, report.currency)),
+        chart=retention_charts.cohort_heatmap(long, measure, cohorts.period, report.currency),
+        appendix=True,
+    )  # fmt: skip
+
+
+def _cohort_grouping(long: pd.DataFrame) -> str:
+    return "quarter" if long["cohort"].astype(str).str.contains("Q").any() else "year"
+
+
 def _full_scorecard_slides(report: Report) -> list[StorySlide]:
     from cvm_core.outputs.deck import scorecard_for_slides, scorecard_pages
 
@@ -445,11 +472,12 @@ def _viewed_slides(viewed: Sequence[ChartSlide], shown: set[str]) -> list[StoryS
     out = []
     for n, slide in enumerate(viewed):
         name = slide.title.lower()
-        if (
-            name in shown
-            or name.startswith("churn rate per")
-            or name.startswith(WHALE_TITLE.lower())
-        ):
+        # The story tells these in its own form: the churn rate and the whale curve on their
+        # question's slide, the cohort heatmaps cut to what a slide can show.
+        told = name.startswith(("churn rate per", WHALE_TITLE.lower())) or name.endswith(
+            " by cohort"
+        )
+        if name in shown or told:
             continue
         shown.add(name)
         try:
@@ -495,7 +523,7 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
         _fixes_slide(report, fixes),
     ]  # fmt: skip
     story = [executive_summary(report, fixes)] + [s for s in by_question if s is not None]
-    appendix = [_model_check_slide(report), *_full_scorecard_slides(report)]
+    appendix = [_model_check_slide(report), _cohort_slide(report), *_full_scorecard_slides(report)]
     appendix = [s for s in appendix if s is not None]
     appendix += _viewed_slides(viewed, set(STORY_TITLES))
     if appendix:

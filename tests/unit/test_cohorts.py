@@ -204,3 +204,27 @@ def test_vectorised_matrix_equals_naive_loop(rows, extra_days):
     got = result.customer_retention
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(dtype=float), equal_nan=True)
     assert (got[0] == 1.0).all()
+
+
+def test_coarser_cohorts_merge_by_quarter_weighted_by_size():
+    from cvm_core.analyses.retention.cohorts import coarser_cohorts
+
+    long = pd.DataFrame(
+        {
+            "cohort": ["Jan 2024", "Jan 2024", "Feb 2024", "Feb 2024", "Apr 2024"],
+            "cohort_start": pd.to_datetime(
+                ["2024-01-01"] * 2 + ["2024-02-01"] * 2 + ["2024-04-01"]
+            ),
+            "age": [0, 1, 0, 1, 0],
+            "cohort_size": [10, 10, 30, 30, 5],
+            "active_customers": [10, 5, 30, 3, 5],
+        }
+    )
+    out = coarser_cohorts(long)
+    assert out["cohort"].tolist() == ["2024 Q1", "2024 Q1", "2024 Q2"]
+    assert out["cohort_size"].tolist() == [40, 40, 5]
+    # month 1 of Q1: (5 + 3) / (10 + 30) = 20%, not the mean of 50% and 10%
+    assert out["customer_retention"].tolist() == [1.0, 0.2, 1.0]
+    # more quarters than rows: merged by year
+    years = coarser_cohorts(long, max_rows=1)
+    assert years["cohort"].unique().tolist() == ["2024"]

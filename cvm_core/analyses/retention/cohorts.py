@@ -318,3 +318,50 @@ def _check_enough(n_periods: int, n_cohorts: int, period: str) -> None:
             f"cohort to show. Choose a shorter period (e.g. week) or load data with customers "
             "acquired at different times."
         )
+
+
+def coarser_cohorts(long: pd.DataFrame, max_rows: int = 8, max_age: int = 12) -> pd.DataFrame:
+    """Cohorts merged into quarters (or years, when more than ``max_rows`` quarters) for a
+    heatmap that can be read on a slide: 36 monthly cohorts by 25 months cannot.
+
+    Each merged cell is size-weighted: customers who bought / customers acquired, over the
+    cohorts of the group observed at that age.
+
+    Parameters
+    ----------
+    long : DataFrame
+        :meth:`CohortTables.to_long` of every cohort.
+
+    Returns
+    -------
+    DataFrame
+        cohort (label, e.g. "2023" or "2023 Q2"), cohort_order, age, cohort_size (customers
+        acquired in the group), active_customers, customer_retention; ages 0..``max_age``.
+    """
+    starts = pd.to_datetime(long["cohort_start"])
+    group = starts.dt.to_period("Q")
+    if group.nunique() > max_rows:
+        group = starts.dt.to_period("Y")
+    labels = group.astype(str).str.replace("Q", " Q", regex=False)
+    frame = long.assign(group=labels)
+    sizes = frame.drop_duplicates("cohort").groupby("group", sort=False)["cohort_size"].sum()
+    cells = (
+        frame[frame["age"] <= max_age]
+        .groupby(["group", "age"], sort=False)[["active_customers", "cohort_size"]]
+        .sum()
+        .reset_index()
+    )
+    cells["customer_retention"] = cells["active_customers"] / cells["cohort_size"]
+    order = {name: k for k, name in enumerate(dict.fromkeys(labels))}
+    kept = list(order)[-max_rows:]
+    cells = cells[cells["group"].isin(kept)]
+    return pd.DataFrame(
+        {
+            "cohort": cells["group"].to_numpy(),
+            "cohort_order": cells["group"].map(order).to_numpy(),
+            "age": cells["age"].to_numpy(),
+            "cohort_size": cells["group"].map(sizes).to_numpy(),
+            "active_customers": cells["active_customers"].to_numpy(),
+            "customer_retention": cells["customer_retention"].to_numpy(),
+        }
+    )
