@@ -50,11 +50,15 @@ def build(
     attributes: tuple[str, ...],
     options: ValidationOptions,
     _data: bytes,
+    channel_items: tuple[tuple[str, str], ...] = (),
 ) -> Dataset:
     workbook = read(file_digest, filename, header_rows, _data)
-    mapping = ColumnMapping(dict(mapping_items), attributes)
+    mapping = ColumnMapping(dict(mapping_items), attributes, dict(channel_items))
     # The same bytes read another way (header row, sheet, mapping, options) are another dataset.
-    key = fingerprint(repr((file_digest, header_rows, sheets, mapping_items, options)).encode())
+    parts = (file_digest, header_rows, sheets, mapping_items, options)
+    if channel_items:  # appended only when set, so earlier fingerprints stay valid
+        parts += (channel_items,)
+    key = fingerprint(repr(parts).encode())
     return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=key)
 
 
@@ -75,7 +79,10 @@ def load_summary(file_digest: str, filename: str, _data: bytes) -> Dataset:
 @st.cache_resource(max_entries=2, show_spinner="Loading the demo data…")
 def load_demo(name: str) -> Dataset:
     if name == DEMO_CDNOW:
-        return dataset_from_frame(cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD")
+        return dataset_from_frame(
+            cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD",
+            currency_source="from the CDNOW sample's documentation (US dollars)",
+        )  # fmt: skip
     data = demo_workbook.DEMO_WORKBOOK_PATH.read_bytes()
     return dataclasses.replace(
         load_file(data, demo_workbook.DEMO_WORKBOOK_PATH.name), name=DEMO_RETAIL

@@ -14,7 +14,10 @@ from cvm_core.intake.distinct import expand, factorize_column
 
 # --- amounts -----------------------------------------------------------------------------------
 
-_CURRENCY = re.compile(r"(?i)[€$£¥₹\s\u00a0']|\b(?:euros?|eur|usd|gbp|chf|cny|rmb|jpy)\b|元")
+_CURRENCY = re.compile(
+    r"(?i)[€$£¥₹円\s\u00a0']|(?<![a-z])fr\.|人民币|元"
+    r"|(?<![a-z])(?:euros?|eur|usd|gbp|chf|cny|rmb|jpy|inr|us|dollars?|yuan|yen|franken)(?![a-z])"
+)
 # Unambiguous evidence only. "1.500" and "1,234" (one separator, three digits after it, at most
 # three before) read either way and count for neither side, so whole thousands cannot outvote
 # the cents of "12,50". Two of the same separator mark thousands ("1.234.567": the decimal is
@@ -106,14 +109,98 @@ def _parse_messy_amounts(plain: pd.Series) -> pd.Series:
     return numbers.where(~negative, -numbers)
 
 
+# Leftmost match wins, and at one position the alternatives are tried in order: "US$" before
+# "$", "美元" (US dollar) before "元" (yuan). Latin words and codes must stand alone ("EUR12,50"
+# counts, "Europa" and "Eurasia" do not), hence letter lookarounds instead of \b, which is not a
+# boundary between a code and a digit.
+_CURRENCY_MARKS: tuple[tuple[str, str, str], ...] = (
+    # (pattern, ISO code, kind: "symbol" | "code" | "word")
+    (r"US\$", "USD", "symbol"),
+    (r"美元", "USD", "symbol"),
+    (r"欧元", "EUR", "symbol"),
+    (r"英镑", "GBP", "symbol"),
+    (r"日元|円", "JPY", "symbol"),
+    (r"人民币", "CNY", "word"),
+    (r"元", "CNY", "symbol"),
+    (r"€", "EUR", "symbol"),
+    (r"\$", "USD", "symbol"),
+    (r"£", "GBP", "symbol"),
+    (r"¥", "CNY", "symbol"),
+    (r"₹", "INR", "symbol"),
+    (r"(?<![A-Za-z])Fr\.", "CHF", "symbol"),
+    (r"(?i:(?<![a-z])(?:eur|usd|gbp|chf|cny|rmb|jpy|inr)(?![a-z]))", "", "code"),
+    (r"(?i:(?<![a-z])(?:euros?|dollars?|pounds?|franken|yuan|yen)(?![a-z]))", "", "word"),
+)
+_WORD_CODES = {
+    "euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD", "pound": "GBP",
+    "pounds": "GBP", "franken": "CHF", "yuan": "CNY", "yen": "JPY", "rmb": "CNY",
+}  # fmt: skip
+_CURRENCY_MARK = re.compile("|".join(f"({pattern})" for pattern, _, _ in _CURRENCY_MARKS))
+
+
+@dataclass(frozen=True)
+class CurrencyGuess:
+    """A currency found in a file, and where: ``source`` is a phrase for the user, e.g.
+    "from the column header 'dollars'" or "from the symbol $ in the amounts"."""
+
+    code: str
+    source: str
+
+
+def _find_mark(text: str) -> tuple[str, str, str] | None:
+    """(ISO code, the text found, its kind) of the first currency mark in ``text``."""
+    found = _CURRENCY_MARK.search(text)
+    if found is None:
+        return None
+    index = found.lastindex - 1
+    pattern_code, kind = _CURRENCY_MARKS[index][1:]
+    token = found.group(0)
+    code = pattern_code or _WORD_CODES.get(token.lower(), token.upper())
+    return code, token, kind
+
+
+def guess_currency(column: pd.Series | None, header: str = "") -> CurrencyGuess | None:
+    """The currency a money column names in its header or its cells, and where it was read.
+
+    The header counts first ("Umsatz (€)", "金额(元)", "dollars"): it names the whole column,
+    while a symbol in a cell may be a stray one. Cells are read from the first 200 filled text
+    cells (numbers carry no currency).
+
+    Parameters
+    ----------
+    column : Series, optional
+        The column's cells as read from the file.
+    header : str
+        The column's header as written.
+
+    Returns
+    -------
+    CurrencyGuess or None
+        None when neither names a currency.
+
+    Examples
+    --------
+    >>> guess_currency(None, "dollars")
+    CurrencyGuess(code='USD', source="from the column header 'dollars'")
+    """
+    mark = _find_mark(str(header)) if header else None
+    if mark is not None:
+        return CurrencyGuess(mark[0], f"from the column header '{header}'")
+    if column is None or pd.api.types.is_numeric_dtype(column):
+        return None
+    cells = column.dropna().head(200).astype(str)
+    mark = _find_mark(" ".join(cells.tolist()))
+    if mark is None:
+        return None
+    code, token, kind = mark
+    what = f"the {kind} {token}" if kind != "word" else f"the word '{token}'"
+    return CurrencyGuess(code, f"from {what} in the amounts")
+
+
 def detect_currency(column: pd.Series, header: str = "") -> str | None:
-    """The currency written in a column's cells or its header, if any (EUR, USD, ...)."""
-    head = " ".join(column.head(200).astype(str).tolist()) + " " + header
-    for symbol, code in CURRENCY_SYMBOLS.items():
-        if symbol in head:
-            return code
-    found = re.search(r"(?i)\b(EUR|EUROS?|USD|GBP|CHF|CNY|RMB|JPY)\b", head)
-    if found:
-        code = found.group(1).upper()
-        return {"RMB": "CNY", "EURO": "EUR", "EUROS": "EUR"}.get(code, code)
-    return None
+    """The currency written in a column's cells or its header, if any (EUR, USD, ...).
+
+    See :func:`guess_currency`, which also says where it was read.
+    """
+    guess = guess_currency(column, header)
+    return guess.code if guess else None

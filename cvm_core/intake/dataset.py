@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
-from cvm_core.intake.amounts import detect_currency, parse_amounts
+from cvm_core.intake.amounts import CurrencyGuess, guess_currency, parse_amounts
+from cvm_core.intake.channels import map_channels
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
@@ -90,6 +91,14 @@ class Dataset:
         dataset is only that; ``transactions`` is then empty. See :func:`dataset_from_summary`.
     summary_info : SummaryInfo, optional
         Unit and observation end of ``summary``.
+    currency_source : str
+        Where ``currency`` was read, as a phrase for the user ("from the column header
+        'dollars'", "from the symbol $ in the amounts"); "" when nothing named a currency and
+        :data:`DEFAULT_CURRENCY` was assumed.
+    channel_mapping : dict[str, str]
+        Each channel value as written in the file -> the channel the transactions hold: the cost
+        model's name where a synonym matched or the user chose one ("Telefon" -> "Phone"), else
+        the value itself. Empty without a channel column.
     """
 
     name: str
@@ -103,6 +112,8 @@ class Dataset:
     notes: tuple[str, ...] = field(default_factory=tuple)
     summary: pd.DataFrame | None = None
     summary_info: SummaryInfo | None = None
+    currency_source: str = ""
+    channel_mapping: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_transactions(self) -> bool:
@@ -170,6 +181,7 @@ def build_dataset(
     name: str = "",
     currency: str | None = None,
     fingerprint: str = "",
+    currency_source: str = "",
 ) -> Dataset:
     """Validate the transactions sheet and attach the optional tables.
 
@@ -178,7 +190,13 @@ def build_dataset(
     mapping : ColumnMapping, optional
         Defaults to :func:`cvm_core.intake.schema.guess_mapping` on the transactions sheet.
     currency : str, optional
-        Defaults to the currency written in the revenue column or its header, else EUR.
+        Defaults to the currency named in the revenue (else unit price, cost) column's header or
+        cells, else EUR; where it was found goes to ``Dataset.currency_source``.
+    currency_source : str
+        Where a given ``currency`` comes from, for the user ("from the CDNOW documentation").
+
+    Channel values are matched to the cost model's channels (``mapping.channels`` first, then the
+    synonyms of :mod:`cvm_core.intake.channels`); ``Dataset.channel_mapping`` keeps what was used.
     """
     table = workbook.tables[sheets.transactions]
     mapping = mapping or guess_mapping(table.frame)
@@ -191,10 +209,8 @@ def build_dataset(
     if sheets.cost_to_serve:
         cost, more = prepare_cost_to_serve(workbook.tables[sheets.cost_to_serve])
         notes += more
-    revenue_column = mapping.roles.get("revenue", "")
-    detected = (
-        detect_currency(table.frame[revenue_column], revenue_column) if revenue_column else None
-    )
+    validation, channels = _map_channels(validation, mapping)
+    guess = None if currency else _currency_of(table.frame, mapping)
     return Dataset(
         name=name or sheets.transactions,
         transactions=validation.transactions,
@@ -202,10 +218,37 @@ def build_dataset(
         mapping=mapping,
         customers=customers,
         cost_to_serve=cost,
-        currency=currency or detected or DEFAULT_CURRENCY,
+        currency=currency or (guess.code if guess else DEFAULT_CURRENCY),
         fingerprint=fingerprint,
         notes=tuple(notes),
+        currency_source=currency_source if currency else (guess.source if guess else ""),
+        channel_mapping=channels,
     )
+
+
+def _currency_of(frame: pd.DataFrame, mapping: ColumnMapping) -> CurrencyGuess | None:
+    """The currency the money columns name: revenue first, then unit price and cost."""
+    for role in ("revenue", "unit_price", "cost"):
+        column = mapping.roles.get(role)
+        if column and column in frame:
+            guess = guess_currency(frame[column], str(column))
+            if guess is not None:
+                return guess
+    return None
+
+
+def _map_channels(
+    validation: ValidationResult, mapping: ColumnMapping
+) -> tuple[ValidationResult, dict[str, str]]:
+    """The transactions with the cost model's channel names (see :mod:`cvm_core.intake.channels`)."""
+    tx = validation.transactions
+    if "channel" not in tx:
+        return validation, {}
+    column, used = map_channels(tx["channel"], mapping.channels)
+    if any(raw != channel for raw, channel in used.items()):  # no copy when nothing changes
+        tx = tx.assign(channel=column)
+        validation = dataclasses.replace(validation, transactions=tx)
+    return validation, used
 
 
 def load_file(
@@ -218,9 +261,10 @@ def load_file(
     """Read, map and validate a file in one call (the command line and tests use this)."""
     workbook = read_workbook(data, filename)
     sheets = sheets or guess_sheet_roles(workbook)
-    return build_dataset(
-        workbook, sheets, mapping, options, name=filename, fingerprint=fingerprint(data)
-    )
+    key = fingerprint(data)
+    if mapping is not None and mapping.channels:  # other channel choices, other results
+        key = fingerprint((key + repr(sorted(mapping.channels.items()))).encode())
+    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=key)
 
 
 def dataset_from_frame(
@@ -228,6 +272,7 @@ def dataset_from_frame(
     name: str,
     mapping: ColumnMapping | None = None,
     currency: str | None = None,
+    currency_source: str = "",
 ) -> Dataset:
     """Build a dataset from an in-memory transactions frame (demo data, tests, Parquet)."""
     table = RawTable(frame.reset_index(drop=True), np.arange(2, len(frame) + 2), 1, name)
@@ -240,6 +285,7 @@ def dataset_from_frame(
         name=name,
         currency=currency,
         fingerprint=fingerprint(rows),
+        currency_source=currency_source,
     )
 
 
@@ -391,16 +437,22 @@ def dataset_from_summary(
         f"A customer summary of {len(frame):,} customers made by the {info.engine or 'unknown'} "
         "engine; pages that need single transactions say so."
     )
+    stored = str(settings.get("currency") or "")
     return Dataset(
         name=name,
         transactions=validation.transactions,
         validation=validation,
         mapping=ColumnMapping({}),
-        currency=currency or str(settings.get("currency") or "") or DEFAULT_CURRENCY,
+        currency=currency or stored or DEFAULT_CURRENCY,
         fingerprint=fingerprint,
         notes=(note,),
         summary=frame,
         summary_info=info,
+        currency_source=(
+            str(settings.get("currency_source") or "from the summary file's settings")
+            if stored and not currency
+            else ""
+        ),
     )
 
 

@@ -298,10 +298,15 @@ class ColumnMapping:
         Role key -> source column name.
     attributes : tuple[str, ...]
         Further source columns kept as customer or transaction attributes.
+    channels : dict[str, str]
+        The user's choices for channel values (value as written -> the cost model's channel, or
+        the value itself to keep it); values not listed are matched by
+        :func:`cvm_core.intake.channels.channel_mapping`.
     """
 
     roles: dict[str, str] = field(default_factory=dict)
     attributes: tuple[str, ...] = ()
+    channels: dict[str, str] = field(default_factory=dict)
 
     def get(self, role: str) -> str | None:
         return self.roles.get(role)

@@ -13,7 +13,8 @@ what a page remembers under its stable setting name (the tab or breakdown chosen
 table): JSON scalars, lists, dicts, dates (``{"$date": "2024-12-31"}``) and small tables
 (``{"$table": {"columns": [...], "rows": [[...], ...]}}``). Version-1 files kept everything under
 ``settings`` by stable name; they are still read. ``dataset`` holds the dataset's name, currency,
-fingerprint and column mapping. Without the data the file is plain JSON (``.json``); with the data
+fingerprint and column mapping (with the user's channel choices), where the currency was read and
+the channel values matched. Without the data the file is plain JSON (``.json``); with the data
 it is a zip holding ``workspace.json`` and Parquet files of the validated transactions, the
 customer and cost-to-serve tables and the rows set aside, each with its SHA-256 in the JSON so a
 damaged file is refused rather than half-loaded.
@@ -24,6 +25,7 @@ Loading checks everything before anything is applied; every problem raises
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -184,11 +186,14 @@ def _document(settings: dict[str, Any], dataset: Dataset | None) -> dict:
         document["dataset"] = {
             "name": dataset.name,
             "currency": dataset.currency,
+            "currency_source": dataset.currency_source,
             "fingerprint": dataset.fingerprint,
             "mapping": {
                 "roles": dict(dataset.mapping.roles),
                 "attributes": list(dataset.mapping.attributes),
+                "channels": dict(dataset.mapping.channels),
             },
+            "channel_mapping": dict(dataset.channel_mapping),
         }
     return document
 
@@ -350,9 +355,19 @@ def _mapping(raw: Any) -> ColumnMapping | None:
         return None
     roles = raw.get("roles", {})
     attributes = raw.get("attributes", [])
-    if not isinstance(roles, dict) or not isinstance(attributes, list):
+    channels = raw.get("channels", {})  # absent in files saved before channels were matched
+    if not all(isinstance(x, t) for x, t in ((roles, dict), (attributes, list), (channels, dict))):
         raise WorkspaceError("The workspace file is damaged: its column mapping is unreadable.")
-    return ColumnMapping({str(k): str(v) for k, v in roles.items()}, tuple(map(str, attributes)))
+    return ColumnMapping(
+        {str(k): str(v) for k, v in roles.items()},
+        tuple(map(str, attributes)),
+        {str(k): str(v) for k, v in channels.items()},
+    )
+
+
+def _text_dict(raw: Any) -> dict[str, str]:
+    """A stored {text: text} table (the channel mapping); anything else reads as empty."""
+    return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
 def _load_zip(data: bytes) -> Workspace:
@@ -403,13 +418,14 @@ def _check_transactions(frame: pd.DataFrame) -> None:
 
 def _summary_dataset(tables: dict, meta: dict, info: dict) -> Dataset:
     try:
-        return dataset_from_summary(
+        dataset = dataset_from_summary(
             tables["summary"],
             meta.get("summary_info") or {},
             name=str(info.get("name", "workspace data")),
             fingerprint=_data_fingerprint(meta["files"], ColumnMapping()),
             currency=str(info.get("currency") or "EUR"),
         )
+        return dataclasses.replace(dataset, currency_source=str(info.get("currency_source") or ""))
     except ValidationError as error:
         raise WorkspaceError(f"The workspace file is damaged: {error}") from error
 
@@ -458,4 +474,6 @@ def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
         currency=str(info.get("currency") or "EUR"),
         fingerprint=_data_fingerprint(meta["files"], mapping),
         notes=tuple(map(str, meta.get("notes", []))),
+        currency_source=str(info.get("currency_source") or ""),
+        channel_mapping=_text_dict(info.get("channel_mapping")),
     )

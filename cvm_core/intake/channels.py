@@ -1,0 +1,126 @@
+"""Sales channels as clients write them, matched to the cost model's channels.
+
+The cost model prices orders per channel ("Orders via Phone", "Orders via Store", ...), and a
+German export says Telefon and Filiale, a Chinese one 电话 and 门店. Matching them here, when the
+dataset is built, means every analysis sees the cost model's names; a value nothing matches is
+kept as written (the cost model then charges it an assumed rate, see
+:func:`cvm_core.analyses.profitability.activities.with_assumed_channel_rates`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+STORE, PHONE, ONLINE, FIELD_SALES = "Store", "Phone", "Online", "Field sales"
+CHANNELS: tuple[str, ...] = (STORE, PHONE, ONLINE, FIELD_SALES)
+"""The channels the default activity table prices (its drivers are "Orders via <channel>")."""
+
+CHANNEL_SYNONYMS: dict[str, tuple[str, ...]] = {
+    STORE: (
+        "store", "shop", "retail", "branch", "in store", "in-store", "pos", "point of sale",
+        "filiale", "laden", "ladengeschäft", "geschäft", "geschaeft", "markt", "stationär",
+        "stationaer", "门店", "店铺", "实体店", "线下", "商店",
+    ),
+    PHONE: (
+        "phone", "telephone", "by phone", "call center", "call centre", "hotline", "telefon",
+        "telefonisch", "電話", "电话", "电话订购", "电话销售", "热线",
+    ),
+    ONLINE: (
+        "online", "web", "webshop", "web shop", "website", "e-commerce", "ecommerce", "internet",
+        "online shop", "onlineshop", "shop online", "线上", "网店", "网上", "电商", "网站", "网络",
+    ),
+    FIELD_SALES: (
+        "field sales", "field", "sales rep", "sales representative", "sales force", "außendienst",
+        "aussendienst", "vertreter", "handelsvertreter", "外勤", "销售代表", "地推", "上门",
+    ),
+}  # fmt: skip
+"""Per channel, the words clients use for it (English, German, Chinese). Matched after
+:func:`normalise_channel`, so case, spaces, hyphens and accents do not matter."""
+
+
+def normalise_channel(value: object) -> str:
+    """Text for matching: accents stripped, case folded, spaces and punctuation removed.
+
+    "E-Commerce" and "ecommerce", "Außendienst" and "AUSSENDIENST", "Geschäft" and "Geschaft"
+    all compare equal.
+    """
+    text = unicodedata.normalize("NFKD", str(value))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+_LOOKUP: dict[str, str] = {
+    normalise_channel(word): channel
+    for channel, words in CHANNEL_SYNONYMS.items()
+    for word in (channel, *words)
+}
+
+
+def guess_channel(value: object) -> str | None:
+    """The cost model's channel a value names (``"Telefon"`` -> ``"Phone"``), or None.
+
+    Examples
+    --------
+    >>> guess_channel(" Filiale "), guess_channel("线上"), guess_channel("Kiosk")
+    ('Store', 'Online', None)
+    """
+    return _LOOKUP.get(normalise_channel(value))
+
+
+def channel_mapping(values: Iterable, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What each distinct channel value becomes: the user's choice, else a synonym's channel,
+    else the value as written.
+
+    Parameters
+    ----------
+    values : iterable
+        Channel values (missing values are skipped; others are compared as text).
+    overrides : mapping, optional
+        Raw value -> channel, as chosen by the user. A channel equal to the raw value keeps it as
+        written; an empty one is ignored.
+
+    Returns
+    -------
+    dict
+        Raw value (as text) -> channel, in order of first appearance.
+    """
+    overrides = {str(k): str(v).strip() for k, v in (overrides or {}).items()}
+    out: dict[str, str] = {}
+    for value in values:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            continue
+        raw = str(value)
+        if raw in out:
+            continue
+        out[raw] = overrides.get(raw) or guess_channel(raw) or raw
+    return out
+
+
+def map_channels(
+    column: pd.Series, overrides: Mapping[str, str] | None = None
+) -> tuple[pd.Series, dict[str, str]]:
+    """A channel column with the cost model's names, and the mapping used.
+
+    The column is factorised once (a few distinct values), so a million rows cost little.
+
+    Returns
+    -------
+    channels : Series
+        Same index as ``column``; missing values stay missing; text otherwise.
+    mapping : dict
+        See :func:`channel_mapping`.
+    """
+    codes, uniques = pd.factorize(column.to_numpy())
+    mapping = channel_mapping(uniques, overrides)
+    names = np.array([mapping[str(u)] for u in uniques] + [None], dtype=object)
+    return pd.Series(names[codes], index=column.index, name=column.name), mapping
+
+
+def mapped_values(mapping: Mapping[str, str]) -> dict[str, str]:
+    """Only the values a synonym or the user changed (raw -> channel), for notes and tables."""
+    return {raw: channel for raw, channel in mapping.items() if raw != channel}
