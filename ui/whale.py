@@ -80,10 +80,20 @@ def _set_base(dataset: Dataset, table: pd.DataFrame) -> None:
     )
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _default_table(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
+    return profitability.default_activity_table(_dataset.transactions)
+
+
+def default_table(dataset: Dataset) -> pd.DataFrame:
+    """The default rates plus an assumed (average) rate for each channel they do not price."""
+    return _default_table(dataset, dataset.fingerprint)
+
+
 def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame:
-    base = st.session_state.get(
-        activity_table_key(dataset), profitability_activities.DEFAULT_ACTIVITIES
-    )
+    base = st.session_state.get(activity_table_key(dataset))
+    if base is None:
+        base = default_table(dataset)
     options = list(dict.fromkeys([*drivers, *base["driver"].dropna().astype(str)]))
     money = f"{currency} per driver unit"
     edited = st.data_editor(
@@ -111,11 +121,27 @@ def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame
         st.error(
             f"{error} Until this is fixed the last valid table is used.", icon=":material/error:"
         )
-        return st.session_state.get(
-            _key("valid", dataset), profitability_activities.DEFAULT_ACTIVITIES
-        )
+        valid = st.session_state.get(_key("valid", dataset))
+        return default_table(dataset) if valid is None else valid
     st.session_state[_key("valid", dataset)] = table
     return table
+
+
+def _assumed_note(table: pd.DataFrame, currency: str) -> None:
+    """Say which channels are charged an assumed rate: a guess must not pass for a real rate."""
+    assumed = profitability_activities.assumed_channel_rates(table)
+    if not assumed:
+        return
+    listed = ", ".join(
+        formatting.escape_markdown(f"{channel} ({formatting.money(rate, currency, 2)}/order)")
+        for channel, rate in assumed.items()
+    )
+    st.info(
+        f"No rate of their own for orders via {listed}: they are charged the average rate of the "
+        "priced channels, weighted by their orders. Replace it with your rate in the table "
+        "(the rows marked 'assumed').",
+        icon=":material/info:",
+    )
 
 
 def cost_model_form(dataset: Dataset) -> CostModel:
@@ -130,6 +156,7 @@ def cost_model_form(dataset: Dataset) -> CostModel:
     )
     _activity_upload(dataset)
     table = _editor(dataset, drivers, currency)
+    _assumed_note(table, currency)
     left, middle, right = st.columns(3)
     threshold = left.number_input(
         f"Small-order threshold ({currency})", min_value=0.0, value=profitability_activities.SMALL_ORDER_THRESHOLD,
@@ -144,7 +171,7 @@ def cost_model_form(dataset: Dataset) -> CostModel:
     if right.button(
         "Reset to default rates", icon=":material/restart_alt:", key=_key("reset", dataset)
     ):
-        _set_base(dataset, profitability_activities.DEFAULT_ACTIVITIES)
+        _set_base(dataset, default_table(dataset))
         st.rerun()
     frame = profitability_activities.activity_table_for_export(table)
     downloads.csv_and_excel(

@@ -13,6 +13,8 @@ import streamlit as st
 from cvm_core import formatting
 from cvm_core.analyses.profitability import analysis, charts, whatif_settings
 from cvm_core.analyses.profitability import whatif as whale_whatif
+from cvm_core.analyses.profitability.activities import ASSUMED_CHANNEL_SUFFIX
+from cvm_core.analyses.profitability.levers import channel_migration
 from cvm_core.analyses.profitability.scenario_base import ScenarioBase
 from cvm_core.analyses.profitability.whatif import ScenarioResult
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
@@ -48,12 +50,17 @@ def _target_options(base: ScenarioBase, tier: pd.Series | None) -> dict[str, str
 
 def _channel_lever(base: ScenarioBase, dataset: Dataset, currency: str) -> dict:
     costs = base.channel_costs
-    channels = list(costs["channel"])
+    channels = channel_migration.offered_channels(base)
     if len(channels) < 2:
-        st.caption("Channel migration needs a channel column with at least two channels.")
+        st.caption(
+            "Channel migration needs a channel column with at least two channels that have a "
+            "cost per order in the activity table."
+        )
         return {}
-    label = {row.channel: f"{row.channel} ({formatting.money(row.cost_per_order, currency, 2)}/order)"
-             for row in costs.itertuples()}  # fmt: skip
+    assumed = {a[: -len(ASSUMED_CHANNEL_SUFFIX)] for a in base.activities
+               if a.endswith(ASSUMED_CHANNEL_SUFFIX)}  # fmt: skip
+    label = {row.channel: f"{row.channel} ({formatting.money(row.cost_per_order, currency, 2)}/order"
+             f"{', assumed' if row.channel in assumed else ''})" for row in costs.itertuples()}  # fmt: skip
     source = st.selectbox(
         "Move orders from", channels, index=0, format_func=label.get, key=_key("from", dataset)
     )

@@ -63,6 +63,9 @@ def shop_activities() -> pd.DataFrame:
             ("Small orders", "Small orders", 3.0, NAN, NAN),
             ("Phone orders", "Orders via Phone", 4.0, NAN, NAN),
             ("Web orders", "Orders via Online", 1.0, NAN, NAN),
+            # Priced at zero on purpose (the rep's visits carry the cost): a channel without a
+            # row would be charged the average channel rate.
+            ("Field orders", "Orders via Field sales", 0.0, NAN, NAN),
             ("Calls", "Service Calls", NAN, 5.0, 0.8),  # 4.0 per call
             ("Visits", "Sales Visits", 100.0, NAN, NAN),
             ("Pallets", "Pallets", 7.0, NAN, NAN),  # no such driver in the data
@@ -109,7 +112,8 @@ def test_activity_costs_per_customer(shop):
     costs = shop.activity_costs
     assert costs.loc["A"].to_dict() == {
         "Order processing": 4.0, "Picking": 1.5, "Returns": 10.0, "Small orders": 3.0,
-        "Phone orders": 4.0, "Web orders": 1.0, "Calls": 8.0, "Visits": 0.0, "Pallets": 0.0,
+        "Phone orders": 4.0, "Web orders": 1.0, "Field orders": 0.0, "Calls": 8.0, "Visits": 0.0,
+        "Pallets": 0.0,
     }  # fmt: skip
     assert costs.loc["C", "Small orders"] == 6.0
     assert costs.loc["B", "Visits"] == 100.0

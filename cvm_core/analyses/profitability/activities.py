@@ -212,6 +212,92 @@ def effective_rates(table: pd.DataFrame) -> pd.Series:
     return pd.Series(np.nan_to_num(rate.astype(float)), index=table["activity"], name="rate")
 
 
+# --- channels the activity table does not price ---------------------------------------------
+
+ASSUMED_CHANNEL_SUFFIX = " orders (assumed: average channel rate)"
+"""Activity name of an assumed channel rate: "Kiosk orders (assumed: average channel rate)"."""
+
+
+def channel_rates(table: pd.DataFrame) -> pd.Series:
+    """Cost per order of each channel a checked activity table prices (its "Orders via X" rows
+    summed per channel), indexed by channel."""
+    channel = table["driver"].astype(str)
+    priced = channel.str.startswith(CHANNEL_PREFIX)
+    rates = effective_rates(table).to_numpy()[priced.to_numpy()]
+    names = channel[priced].str.slice(len(CHANNEL_PREFIX)).to_numpy()
+    return pd.Series(rates, index=names, dtype=float).groupby(level=0, sort=False).sum()
+
+
+def with_assumed_channel_rates(table: pd.DataFrame, orders: pd.Series) -> pd.DataFrame:
+    """The activity table plus a row for every channel in the data that it does not price.
+
+    An order through a channel nobody priced is not free: it is charged the average rate of the
+    priced channels, weighted by their orders in the data (unweighted when none of them has
+    orders), in a row named "<channel> orders (assumed: average channel rate)" so the user sees
+    the assumption and can replace it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A checked activity table (:func:`activity_table`).
+    orders : Series
+        Orders per channel in the data, indexed by channel name
+        (:func:`cvm_core.analyses.profitability.drivers.orders_per_channel`).
+
+    Returns
+    -------
+    DataFrame
+        ``table`` itself when every channel is priced or the table prices no channel at all (then
+        orders are costed by other drivers on purpose); else a new table with the rows added.
+
+    Examples
+    --------
+    Phone at 2.60 with 2 orders and Online at 0.25 with 6 orders give an unpriced Kiosk
+    (2 x 2.60 + 6 x 0.25) / 8 = 0.8375 per order.
+    """
+    rates = channel_rates(table)
+    missing = [str(c) for c in orders.index if str(c) not in rates.index]
+    if not missing or rates.empty:
+        return table
+    weights = orders.reindex(rates.index).fillna(0.0).to_numpy(dtype=float)
+    if weights.sum() > 0:
+        average = float(np.average(rates.to_numpy(), weights=weights))
+    else:
+        average = float(rates.mean())
+    rows = pd.DataFrame(
+        [
+            (f"{c}{ASSUMED_CHANNEL_SUFFIX}", f"{CHANNEL_PREFIX}{c}", round(average, 4), _NAN, _NAN)
+            for c in missing
+        ],
+        columns=list(ACTIVITY_COLUMNS),
+    )
+    return pd.concat([table[list(ACTIVITY_COLUMNS)], rows], ignore_index=True)
+
+
+def assumed_channel_rates(table: pd.DataFrame) -> dict[str, float]:
+    """Channels whose order rate is an assumption, and that rate.
+
+    Read from the rows :func:`with_assumed_channel_rates` added (recognised by their name), so
+    it works on any activity table: the page's, the default one for a dataset
+    (:func:`cvm_core.analyses.profitability.pnl.default_activity_table`) or the one a P&L used
+    (``CustomerPnL.activities``).
+
+    Returns
+    -------
+    dict
+        Channel -> cost per order, in table order; empty when every channel has a real rate.
+    """
+    names = table["activity"].astype(str)
+    assumed = names.str.endswith(ASSUMED_CHANNEL_SUFFIX) & table["driver"].astype(
+        str
+    ).str.startswith(CHANNEL_PREFIX)
+    rates = effective_rates(table).to_numpy()
+    return {
+        str(driver)[len(CHANNEL_PREFIX) :]: float(rate)
+        for driver, rate in zip(table["driver"][assumed], rates[assumed.to_numpy()], strict=True)
+    }
+
+
 def read_activity_table(data: bytes, filename: str) -> pd.DataFrame:
     """Read an activity table saved as CSV or a spreadsheet (the first sheet that has one).
 

@@ -213,6 +213,10 @@ def worst_customers_costs(result: CustomerPnL, count: int = 15) -> pd.DataFrame:
 def channel_order_costs(result: CustomerPnL) -> pd.DataFrame:
     """Per-order cost of each ordering channel from the channel activities of the activity table.
 
+    Only channels the table prices (an activity driven by ``Orders via <channel>``, an assumed
+    average rate included) are listed, and not ``Unknown``: the channel-migration what-if offers
+    these, and moving orders to a channel without a rate would look like saving its whole cost.
+
     Returns
     -------
     DataFrame
@@ -224,6 +228,8 @@ def channel_order_costs(result: CustomerPnL) -> pd.DataFrame:
     counts = channel_order_counts(result.orders, len(result.pnl)).sum(axis=0)
     for j, channel in enumerate(result.orders.channels):
         driven = activities["driver"] == f"{CHANNEL_PREFIX}{channel}"
+        if channel == UNKNOWN_CHANNEL or not driven.any():
+            continue
         rows.append((channel, float(counts[j]), float(activities.loc[driven, "rate"].sum())))
     out = pd.DataFrame(rows, columns=["channel", "orders", "cost_per_order"])
     return out.sort_values("cost_per_order", ascending=False, kind="stable").reset_index(drop=True)

@@ -326,6 +326,29 @@ def channel_order_counts(orders: OrderTable, n: int) -> np.ndarray:
     return flat.reshape(n, k).astype(float)
 
 
+def orders_per_channel(transactions: pd.DataFrame) -> pd.Series:
+    """Purchase orders per channel, counted as the ``Orders via <channel>`` drivers count them.
+
+    Returns
+    -------
+    Series
+        Indexed by channel name (missing channels as ``Unknown``), sorted by name; empty without
+        a channel column.
+    """
+    if "channel" not in transactions or transactions.empty:
+        return pd.Series(dtype=float)
+    codes = id_codes(transactions["customer_id"])
+    purchase = ~transactions["is_return"].to_numpy()
+    orders = _orders(transactions, codes, purchase, _document_keys(transactions))
+    return order_counts_by_channel(orders)
+
+
+def order_counts_by_channel(orders: OrderTable) -> pd.Series:
+    """Orders per channel of an :class:`OrderTable`, indexed by channel name."""
+    counts = np.bincount(orders.channel, minlength=len(orders.channels)).astype(float)
+    return pd.Series(counts, index=list(orders.channels), name="orders")
+
+
 def available_drivers(transactions: pd.DataFrame, cost_to_serve: pd.DataFrame | None) -> list[str]:
     """Names of every driver this dataset offers, for the activity editor's choice list."""
     names = [CUSTOMERS, ORDERS, ORDER_LINES, RETURNS, RETURNED_LINES, SMALL_ORDERS]

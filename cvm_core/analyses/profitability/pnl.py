@@ -16,11 +16,15 @@ from cvm_core.analyses.profitability.activities import (
     SMALL_ORDER_THRESHOLD,
     UNKNOWN_CHANNEL,
     activity_table,
+    assumed_channel_rates,
     effective_rates,
+    with_assumed_channel_rates,
 )
 from cvm_core.analyses.profitability.drivers import (
     OrderTable,
     channel_order_counts,
+    order_counts_by_channel,
+    orders_per_channel,
     transaction_drivers,
 )
 from cvm_core.errors import ValidationError
@@ -70,6 +74,12 @@ class CustomerPnL:
     gross_margin_setting: float
     small_order_threshold: float
     notes: tuple[str, ...] = ()
+
+    @property
+    def assumed_channel_rates(self) -> dict[str, float]:
+        """Channels charged an assumed (average) order rate: channel -> cost per order (see
+        :func:`cvm_core.analyses.profitability.activities.assumed_channel_rates`)."""
+        return assumed_channel_rates(self.activities)
 
     @property
     def total_profit(self) -> float:
@@ -209,6 +219,27 @@ def _main_channel(orders: OrderTable, n: int, has_channel: bool) -> np.ndarray:
     return np.where(counts.sum(axis=1) > 0, main, "(returns only)")
 
 
+def default_activity_table(transactions: pd.DataFrame) -> pd.DataFrame:
+    """The default activity table for a dataset: :data:`DEFAULT_ACTIVITIES` plus an assumed row
+    (average channel rate) for each channel in the data the defaults do not price.
+
+    The table the Whale page's editor starts from; :func:`customer_pnl` without an activity table
+    uses the same, so the page, the CLV page, the command line and the report charge the same.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (``Dataset.transactions``).
+
+    Returns
+    -------
+    DataFrame
+        A checked activity table (:func:`activity_table`).
+    """
+    table = activity_table(DEFAULT_ACTIVITIES)
+    return with_assumed_channel_rates(table, orders_per_channel(transactions))
+
+
 def customer_pnl(
     summary: pd.DataFrame,
     transactions: pd.DataFrame,
@@ -228,7 +259,9 @@ def customer_pnl(
         Canonical transactions (customer_id, date, revenue, is_return; order_id, quantity and
         channel when mapped).
     activities : DataFrame, optional
-        Activity table (see :func:`activity_table`); default :data:`DEFAULT_ACTIVITIES`.
+        Activity table (see :func:`activity_table`); default :data:`DEFAULT_ACTIVITIES`. A
+        channel in the data that it does not price is charged the average channel rate (see
+        :func:`cvm_core.analyses.profitability.activities.with_assumed_channel_rates`).
     cost_to_serve : DataFrame, optional
         Per-customer driver counts indexed by customer_id (``Dataset.cost_to_serve``).
     small_order_threshold : float
@@ -255,11 +288,19 @@ def customer_pnl(
     if small_order_threshold < 0:
         raise ValidationError("The small-order threshold must be zero or more.")
     table = activity_table(DEFAULT_ACTIVITIES if activities is None else activities)
+    everything = transactions
     if observation_end is not None:
         kept = transactions["date"] <= pd.Timestamp(observation_end)
         if not kept.all():  # no copy of millions of rows when nothing is later
             transactions = transactions[kept]
     tx_drivers, orders = transaction_drivers(transactions, summary, small_order_threshold)
+    if "channel" in transactions:
+        # The default table is completed from all the data, as default_activity_table does for
+        # the page, so the rates agree whatever the observation end; a given table from the
+        # orders it is charged on.
+        whole = activities is None and transactions is not everything
+        counts = orders_per_channel(everything) if whole else order_counts_by_channel(orders)
+        table = with_assumed_channel_rates(table, counts)
     service, notes = _service_drivers(cost_to_serve, summary.index)
     extra = [c for c in service.columns if str(c) not in tx_drivers.columns]
     drivers = pd.concat([tx_drivers, service[extra]], axis=1)
