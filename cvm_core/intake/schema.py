@@ -115,6 +115,9 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "linetotal",
         "value",
         "salesvalue",
+        "dollars",  # CDNOW and other US exports name the amount column by its currency
+        "dollar",
+        "euros",
         "umsatz",
         "betrag",
         "nettobetrag",

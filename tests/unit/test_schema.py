@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.errors import AmbiguousDateOrderError, ValidationError
-from cvm_core.intake.amounts import detect_currency, parse_amounts
+from cvm_core.intake.amounts import CurrencyGuess, detect_currency, guess_currency, parse_amounts
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.distinct import expand
 from cvm_core.intake.schema import clean_ids, guess_mapping, parse_flags
@@ -251,6 +251,53 @@ def test_clean_ids():
 )
 def test_detect_currency(cells, header, expected):
     assert detect_currency(text_column(cells), header) == expected
+
+
+@pytest.mark.parametrize(
+    ("cells", "header", "code", "source"),
+    [
+        (["12.50"], "dollars", "USD", "from the column header 'dollars'"),
+        (["12.50"], "Dollar", "USD", "from the column header 'Dollar'"),
+        (["12,50"], "Umsatz (€)", "EUR", "from the column header 'Umsatz (€)'"),
+        (["12.5"], "金额(元)", "CNY", "from the column header '金额(元)'"),
+        (["12.5"], "金额(美元)", "USD", "from the column header '金额(美元)'"),
+        (["12.5"], "金额(人民币)", "CNY", "from the column header '金额(人民币)'"),
+        (["12.5"], "Revenue GBP", "GBP", "from the column header 'Revenue GBP'"),
+        (["12.5"], "Sales in pounds", "GBP", "from the column header 'Sales in pounds'"),
+        (["12.5"], "Betrag (Fr.)", "CHF", "from the column header 'Betrag (Fr.)'"),
+        (["12.5"], "Umsatz in Franken", "CHF", "from the column header 'Umsatz in Franken'"),
+        (["12.5"], "売上(円)", "JPY", "from the column header '売上(円)'"),
+        (["12.5"], "Umsatz Euro", "EUR", "from the column header 'Umsatz Euro'"),
+        (["$12.50", "3.00"], "Amount", "USD", "from the symbol $ in the amounts"),
+        (["US$ 12.50"], "Amount", "USD", "from the symbol US$ in the amounts"),
+        (["12,50 €"], "Umsatz", "EUR", "from the symbol € in the amounts"),
+        (["EUR12,50"], "Umsatz", "EUR", "from the code EUR in the amounts"),
+        (["¥30"], "金额", "CNY", "from the symbol ¥ in the amounts"),
+        (["30元"], "金额", "CNY", "from the symbol 元 in the amounts"),
+        (["RMB 30"], "金额", "CNY", "from the code RMB in the amounts"),
+        (["CNY 30"], "金额", "CNY", "from the code CNY in the amounts"),
+        (["£5"], "Sales", "GBP", "from the symbol £ in the amounts"),
+        (["Fr. 12.50"], "Betrag", "CHF", "from the symbol Fr. in the amounts"),
+        (["1200 JPY"], "Sales", "JPY", "from the code JPY in the amounts"),
+        (["3,50 Euro"], "Betrag", "EUR", "from the word 'Euro' in the amounts"),
+    ],
+)
+def test_guess_currency_says_where_it_was_read(cells, header, code, source):
+    assert guess_currency(text_column(cells), header) == CurrencyGuess(code, source)
+
+
+@pytest.mark.parametrize("header", ["Revenue", "Umsatz", "Europa-Umsatz", "Frankfurt", "金额"])
+def test_no_currency_named(header):
+    assert guess_currency(text_column(["12.50", "3"]), header) is None
+    assert guess_currency(pd.Series([12.5, 3.0]), header) is None
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [(["EUR12,50"], 12.5), (["Fr. 12.50"], 12.5), (["12 yen"], 12.0), (["人民币30"], 30.0)],
+)
+def test_amounts_with_the_new_currency_marks_still_parse(cells, expected):
+    assert amounts(cells) == [expected]
 
 
 # --- column roles ------------------------------------------------------------------------------

@@ -318,3 +318,30 @@ def test_every_setting_the_app_saves_passes_the_check(dataset):
 def test_deeply_nested_json_is_refused_with_a_message():
     with pytest.raises(WorkspaceError, match="nests too deeply"):
         load_workspace(b"[" * 100_000)
+
+
+def test_channel_choices_and_currency_source_survive_a_round_trip():
+    frame = pd.DataFrame(
+        {"Kunde": ["A", "A", "B"], "Datum": ["2024-01-02", "2024-02-03", "2024-01-05"],
+         "dollars": [10.0, 20.0, 30.0], "Kanal": ["Telefon", "Kiosk", "Filiale"]}
+    )  # fmt: skip
+    guessed = dataset_from_frame(frame, "de.csv").mapping
+    mapping = type(guessed)(guessed.roles, guessed.attributes, {"Kiosk": "Store"})
+    original = dataset_from_frame(frame, "de.csv", mapping)
+    assert original.currency == "USD"
+    assert original.currency_source == "from the column header 'dollars'"
+    with_data = load_workspace(save_workspace({}, original, include_data=True))
+    restored = with_data.dataset
+    assert restored.currency_source == "from the column header 'dollars'"
+    assert restored.channel_mapping == {"Telefon": "Phone", "Kiosk": "Store", "Filiale": "Store"}
+    assert restored.transactions["channel"].tolist() == ["Phone", "Store", "Store"]
+    # Without the data, the user's channel choices come back with the column mapping.
+    settings_only = load_workspace(save_workspace({}, original))
+    assert settings_only.mapping.channels == {"Kiosk": "Store"}
+
+
+def test_workspaces_saved_before_channel_choices_still_open(dataset):
+    document = json.loads(save_workspace(SETTINGS, dataset))
+    del document["dataset"]["mapping"]["channels"]
+    loaded = load_workspace(json.dumps(document).encode())
+    assert loaded.mapping.channels == {}
