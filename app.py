@@ -67,7 +67,10 @@ def sidebar() -> None:
             max_value=dataset.observation_end.date(),
             key=data.setting_key(state.OBSERVATION_END, dataset),
             disabled=not dataset.has_transactions,  # a summary file is fixed at its own end
-            help="Analyses look at transactions up to this date. Default: the last date in the data.",
+            # Streamlit applies a typed date on Enter or when the field loses focus (no option
+            # changes that), so the help says so rather than leaving the user waiting.
+            help="Analyses look at transactions up to this date. Default: the last date in the "
+            "data. Pick a date in the calendar, or type it and press Enter.",
         )
         st.text_input(
             "Currency",
@@ -76,6 +79,7 @@ def sidebar() -> None:
             key=data.setting_key(state.CURRENCY, dataset),
             help="ISO code shown beside money, e.g. EUR, USD, CNY.",
         )
+        st.caption(data.currency_caption(dataset))
         exports.export_section(dataset)
         exports.workspace_section(dataset)
 

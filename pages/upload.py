@@ -12,9 +12,11 @@ from ui.upload import (
     mapping_form,
     rows_set_aside_download,
     show_overview,
+    show_still_loaded,
     summary_file_form,
 )
 
+UPLOADER = "upload.file"
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ st.caption(
 def activate(dataset) -> None:
     """Make the dataset active and run again, so the sidebar (drawn before this page) shows it."""
     data.set_dataset(dataset)
+    held = st.session_state.get(UPLOADER)  # the demo buttons run before the uploader is drawn
+    st.session_state[state.UPLOAD_SHOWN] = loaders.digest(held.getvalue()) if held else ""
     st.session_state.pop(state.UPLOAD_LOAD_ERROR, None)
     st.session_state[JUST_LOADED] = dataset.name
     st.rerun()
@@ -58,7 +62,7 @@ if demos.button(f"Load {loaders.DEMO_RETAIL}", type="primary", icon=":material/s
 if demos.button(f"Load {loaders.DEMO_CDNOW}", icon=":material/album:"):
     activate(loaders.load_demo(loaders.DEMO_CDNOW))
 
-upload = st.file_uploader("Upload a sales spreadsheet", type=FILE_TYPES, key="upload.file")
+upload = st.file_uploader("Upload a sales spreadsheet", type=FILE_TYPES, key=UPLOADER)
 raw = upload.getvalue() if upload is not None else b""
 key = loaders.digest(raw)
 if upload is not None and loaders.is_summary_file(upload.name, raw):
@@ -116,6 +120,7 @@ elif upload is not None:
                     choice.mapping.attributes,
                     choice.options,
                     raw,
+                    tuple(choice.mapping.channels.items()),
                 )
                 dataset = loaders.with_extra_tables(dataset, extra_customers, extra_cost)
             except AmbiguousDateOrderError as error:
@@ -134,5 +139,7 @@ if failure and upload is not None and failure[0] == key:
         rows_set_aside_download(failure[2])
 
 active = data.active_dataset()
-if active is not None:
+if active is not None and st.session_state.get(state.UPLOAD_SHOWN, "") == (key if upload else ""):
     show_overview(active)
+elif active is not None:  # a new file is being mapped: the figures above it are not its own
+    show_still_loaded(active)

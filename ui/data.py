@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cvm_core import formatting
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.intake import summary
-from cvm_core.intake.dataset import Dataset, summary_in_unit
+from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, summary_in_unit
 from ui import session, state
 
 NEEDS_TRANSACTIONS: dict[str, str] = {
@@ -79,6 +80,20 @@ def setting_key(base: str, dataset: Dataset) -> str:
 
 def currency(dataset: Dataset) -> str:
     return st.session_state.get(setting_key(state.CURRENCY, dataset)) or dataset.currency
+
+
+def currency_caption(dataset: Dataset) -> str:
+    """Where the dataset's currency comes from, in Markdown for the sidebar (user text escaped).
+
+    "Detected USD from the column header 'dollars'." or "Assumed EUR: the file names no
+    currency. Change it here."
+    """
+    code = formatting.escape_markdown(dataset.currency)
+    if dataset.currency_source:
+        return f"Detected {code} {formatting.escape_markdown(dataset.currency_source)}."
+    if dataset.currency == DEFAULT_CURRENCY:
+        return f"Assumed {code}: the file names no currency. Change it here."
+    return f"{code} as set when the data was loaded. Change it here."
 
 
 def observation_end(dataset: Dataset) -> pd.Timestamp:

@@ -14,6 +14,9 @@ CURRENCY = "cvm.currency"  # suffixed per dataset
 
 UPLOAD_DATE_ORDER = "cvm.upload.date_order"
 UPLOAD_LOAD_ERROR = "cvm.upload.error"
+UPLOAD_SHOWN = "cvm.upload.shown"
+"""Digest of what the Upload page's file uploader held when the active dataset was loaded: a
+different file there is a new one being mapped, and the active dataset's figures are not its."""
 
 # Results pages share (CLV values, segments, the P&L, retention, scorecard, what-ifs) are not
 # plain keys: they live in ui/session.py, published and read per dataset.

@@ -9,6 +9,7 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.analyses.overview.slides import monthly_slide
+from cvm_core.intake import channels as intake_channels
 from cvm_core.intake.dataset import Dataset, SheetRoles, guess_sheet_roles
 from cvm_core.intake.io import Workbook
 from cvm_core.intake.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
@@ -83,11 +84,13 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         )
         if chosen != NONE:
             roles[role] = chosen
-    mapping = ColumnMapping(roles, tuple(c for c in frame.columns if c not in roles.values()))
     st.caption(
         "\\* required. Revenue can be left empty when quantity and unit price are mapped. "
         "Columns not mapped are kept as attributes (e.g. region)."
     )
+    channels = channel_form(frame, roles.get("channel"), f"{key}.{sheets.transactions}")
+    attributes = tuple(c for c in frame.columns if c not in roles.values())
+    mapping = ColumnMapping(roles, attributes, channels)
     order = st.radio(
         "How are dates like 03/04/2024 written?",
         list(DATE_ORDER_LABELS),
@@ -102,6 +105,44 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         )
     _preview(frame, mapping)
     return MappingChoice(sheets, mapping, ValidationOptions(date_order=order))
+
+
+def channel_form(frame: pd.DataFrame, column: str | None, key: str) -> dict[str, str]:
+    """Which cost-model channel each channel value is (pre-filled from the synonyms).
+
+    Returns the user's corrections (value -> channel), empty when there is no channel column or
+    nothing was changed.
+    """
+    if column is None:
+        return {}
+    choices = intake_channels.channel_choices(frame[column])
+    if choices.empty:
+        return {}
+    st.markdown(
+        "**Channels** — each value of the channel column, and the cost-model channel whose order "
+        "cost it gets. Channels kept as written are charged the average channel rate."
+    )
+    options = [*intake_channels.CHANNELS, intake_channels.KEEP_AS_WRITTEN]
+    edited = st.data_editor(
+        choices[["value", "rows", "channel"]],
+        key=f"{key}.channels.{column}",
+        hide_index=True,
+        disabled=["value", "rows"],
+        num_rows="fixed",
+        column_config={
+            "value": st.column_config.TextColumn("In the file"),
+            "rows": st.column_config.NumberColumn("Rows", format="%d"),
+            "channel": st.column_config.SelectboxColumn(
+                "Cost-model channel", options=options, required=True
+            ),
+        },
+    )
+    if len(choices) == intake_channels.MAX_CHOICES:
+        st.caption(
+            f"Only the {intake_channels.MAX_CHOICES} most frequent values are listed; the others "
+            "are matched by name."
+        )
+    return intake_channels.overrides_from_choices(choices.assign(channel=edited["channel"]))
 
 
 def _optional_select(
@@ -172,6 +213,16 @@ def show_summary_overview(dataset: Dataset) -> None:
         "Only the customer summary was loaded: no transactions, so no monthly chart or row report."
     )
     st.page_link("pages/clv.py", label="Customer Lifetime Value", icon=":material/trending_up:")
+
+
+def show_still_loaded(dataset: Dataset) -> None:
+    """Below a new file's mapping form: which dataset is still active, without its figures (they
+    would read as the new file's)."""
+    st.info(
+        f"Still loaded: the previous dataset **{formatting.escape_markdown(dataset.name)}**. "
+        "The pages use it until you click 'Use this data' above.",
+        icon=":material/history:",
+    )
 
 
 def show_overview(dataset: Dataset) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from cvm_core.intake.schema import clean_ids
+
 STORE, PHONE, ONLINE, FIELD_SALES = "Store", "Phone", "Online", "Field sales"
 CHANNELS: tuple[str, ...] = (STORE, PHONE, ONLINE, FIELD_SALES)
 """The channels the default activity table prices (its drivers are "Orders via <channel>")."""
@@ -124,3 +126,57 @@ def map_channels(
 def mapped_values(mapping: Mapping[str, str]) -> dict[str, str]:
     """Only the values a synonym or the user changed (raw -> channel), for notes and tables."""
     return {raw: channel for raw, channel in mapping.items() if raw != channel}
+
+
+# --- the user's choices ----------------------------------------------------------------------
+
+KEEP_AS_WRITTEN = "(keep as written)"
+"""The choice that keeps a channel value as it is in the file."""
+MAX_CHOICES = 50
+"""More distinct values than this and the column is not a handful of channels: no table."""
+
+
+def channel_choices(
+    column: pd.Series, overrides: Mapping[str, str] | None = None, limit: int = MAX_CHOICES
+) -> pd.DataFrame:
+    """The channel values of a raw column with what each becomes, for the user to correct.
+
+    Parameters
+    ----------
+    column : Series
+        The channel column as read from the file (cleaned as validation cleans it, so the values
+        match the transactions').
+    overrides : mapping, optional
+        Earlier choices (raw value -> channel), as in :func:`channel_mapping`.
+    limit : int
+        At most this many values, most frequent first.
+
+    Returns
+    -------
+    DataFrame
+        ``value`` (as written), ``rows`` (how many rows carry it), ``guess`` (the channel a
+        synonym gives, else :data:`KEEP_AS_WRITTEN`) and ``channel`` (the current choice: one of
+        :data:`CHANNELS` or :data:`KEEP_AS_WRITTEN`).
+    """
+    counts = clean_ids(column).value_counts(dropna=True).head(limit)
+    values = [str(v) for v in counts.index]
+    guesses = [guess_channel(v) or KEEP_AS_WRITTEN for v in values]
+    used = channel_mapping(values, overrides)
+    chosen = [
+        used[v] if used[v] in CHANNELS else KEEP_AS_WRITTEN for v in values
+    ]  # a free-text choice from a hand-edited workspace shows as kept
+    return pd.DataFrame(
+        {"value": values, "rows": counts.to_numpy(), "guess": guesses, "channel": chosen}
+    )
+
+
+def overrides_from_choices(choices: pd.DataFrame) -> dict[str, str]:
+    """The user's corrections in a :func:`channel_choices` table as overrides for
+    :class:`cvm_core.intake.schema.ColumnMapping`: only the rows whose channel differs from the
+    guess (raw value -> channel, or -> the value itself for :data:`KEEP_AS_WRITTEN`)."""
+    out: dict[str, str] = {}
+    for row in choices.itertuples(index=False):
+        channel = row.channel if isinstance(row.channel, str) and row.channel else row.guess
+        if channel != row.guess:
+            out[str(row.value)] = str(row.value) if channel == KEEP_AS_WRITTEN else channel
+    return out

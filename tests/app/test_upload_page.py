@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from cvm_core import formatting
+from cvm_core.intake.dataset import load_file
 from tests.app.conftest import run_page
 from tests.unit.conftest import MINIMAL_ROWS, add_zip_parts, entity_bomb, xlsxwriter_bytes
 from ui import loaders, state
@@ -31,6 +32,11 @@ def button(at, label_start: str):
 
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def still_loaded(at, dataset) -> bool:
+    note = f"Still loaded: the previous dataset **{formatting.escape_markdown(dataset.name)}**"
+    return any(i.value.startswith(note) for i in at.info)
 
 
 def errors(at) -> list[str]:
@@ -168,9 +174,9 @@ def test_unreadable_file_shows_the_error_and_keeps_the_previous_dataset(
     assert len(shown) == 1 and message in shown[0]
     assert f"The previously loaded dataset '{demo_dataset.name}' is still active." in shown[0]
     assert at.session_state[state.DATASET] is demo_dataset
-    assert (
-        at.subheader[0].value == f"Loaded: {formatting.escape_markdown(demo_dataset.name)}"
-    )  # still shown
+    # Said to be still loaded, without its figures (they would read as the new file's).
+    assert still_loaded(at, demo_dataset)
+    assert not at.subheader and not at.metric
 
 
 def test_header_only_file_fails_on_use_and_keeps_the_previous_dataset(demo_dataset):
@@ -261,3 +267,63 @@ def test_when_no_row_is_usable_the_rows_and_reasons_are_still_downloadable(demo_
     labels = [b.label for b in at.get("download_button")]
     assert "Download the rows set aside (CSV)" in labels
     assert at.session_state[state.DATASET] is demo_dataset
+
+
+# --- client files: channels and currency --------------------------------------------------------
+
+GERMAN = (FILES / "german_export.xlsx").read_bytes()
+CHINESE = (FILES / "chinese_gbk.csv").read_bytes()
+
+
+def test_a_new_file_is_mapped_without_the_previous_datasets_figures(demo_dataset):
+    at = upload(run_page(PAGE, demo_dataset), "german_export.xlsx", GERMAN, XLSX)
+    assert not at.exception and not at.error
+    # The demo's KPIs must not sit under the German file's mapping form as if they were its own.
+    assert not at.metric and not at.subheader
+    assert still_loaded(at, demo_dataset)
+    at.button(key=f"{loaders.digest(GERMAN)}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    dataset = at.session_state[state.DATASET]
+    assert dataset.name == "german_export.xlsx"
+    assert at.subheader[0].value == "Loaded: german\\_export.xlsx"  # its own figures now
+    assert metrics(at)["Customers"] == "300"
+
+
+def test_german_channels_are_matched_and_shown_for_correction():
+    at = upload(run_page(PAGE), "german_export.xlsx", GERMAN, XLSX)
+    assert not at.exception and not at.error
+    assert any(m.value.startswith("**Channels**") for m in at.markdown)
+    at.button(key=f"{loaders.digest(GERMAN)}.load").click()
+    at.run()
+    dataset = at.session_state[state.DATASET]
+    assert dataset.channel_mapping == {
+        "Online": "Online", "Filiale": "Store", "Außendienst": "Field sales", "Telefon": "Phone",
+    }  # fmt: skip
+    assert set(dataset.transactions["channel"]) == {"Online", "Store", "Field sales", "Phone"}
+    assert dataset.currency == "EUR"
+    assert dataset.currency_source == "from the column header 'Umsatz (€)'"
+
+
+def test_chinese_gbk_file_reads_cny_from_the_header():
+    at = upload(run_page(PAGE), "chinese_gbk.csv", CHINESE)
+    at.button(key=f"{loaders.digest(CHINESE)}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    dataset = at.session_state[state.DATASET]
+    assert dataset.currency == "CNY"
+    assert dataset.currency_source == "from the column header '金额(元)'"
+    assert set(dataset.transactions["channel"]) == {"Online", "Store", "Phone"}
+    assert metrics(at)["Gross revenue"].startswith("¥")  # money shown in yuan, not euros
+
+
+def test_sidebar_currency_caption_says_where_the_currency_came_from(demo_dataset):
+    from ui.data import currency_caption
+
+    german = load_file(GERMAN, "german_export.xlsx")
+    assert currency_caption(german) == "Detected EUR from the column header 'Umsatz (€)'."
+    dollars = load_file((FILES / "cdnow_dollars.csv").read_bytes(), "cdnow_dollars.csv")
+    assert currency_caption(dollars) == "Detected USD from the column header 'dollars'."
+    assert currency_caption(demo_dataset) == (
+        "Assumed EUR: the file names no currency. Change it here."
+    )

@@ -24,10 +24,13 @@ from cvm_core.analyses.profitability.whatif import apply_scenario
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
 from cvm_core.intake.channels import (
     CHANNELS,
+    KEEP_AS_WRITTEN,
+    channel_choices,
     channel_mapping,
     guess_channel,
     map_channels,
     normalise_channel,
+    overrides_from_choices,
 )
 from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.schema import ColumnMapping
@@ -223,3 +226,25 @@ def test_channel_migration_offers_only_channels_with_a_rate():
 def test_the_cost_model_channels_are_the_default_tables():
     drivers = set(DEFAULT_ACTIVITIES["driver"])
     assert all(f"Orders via {channel}" in drivers for channel in CHANNELS)
+
+
+# --- the table the user corrects ----------------------------------------------------------------
+
+
+def test_choices_list_values_by_frequency_with_their_guess():
+    choices = channel_choices(pd.Series(["Filiale", " Telefon", "Kiosk", "Filiale", None]))
+    assert choices.to_dict("list") == {
+        "value": ["Filiale", "Telefon", "Kiosk"],  # cleaned as validation cleans the column
+        "rows": [2, 1, 1],
+        "guess": ["Store", "Phone", KEEP_AS_WRITTEN],
+        "channel": ["Store", "Phone", KEEP_AS_WRITTEN],
+    }
+
+
+def test_only_corrections_become_overrides_and_come_back_as_choices():
+    choices = channel_choices(pd.Series(["Filiale", "Telefon", "Kiosk"]))
+    choices["channel"] = [KEEP_AS_WRITTEN, "Phone", "Store"]  # Filiale kept, Kiosk is a store
+    overrides = overrides_from_choices(choices)
+    assert overrides == {"Filiale": "Filiale", "Kiosk": "Store"}
+    again = channel_choices(pd.Series(["Filiale", "Telefon", "Kiosk"]), overrides)
+    assert again["channel"].tolist() == [KEEP_AS_WRITTEN, "Phone", "Store"]
