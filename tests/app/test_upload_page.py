@@ -327,3 +327,28 @@ def test_sidebar_currency_caption_says_where_the_currency_came_from(demo_dataset
     assert currency_caption(demo_dataset) == (
         "Assumed EUR: the file names no currency. Change it here."
     )
+
+
+def test_a_channel_corrected_in_the_table_is_loaded_and_kept_with_the_mapping():
+    from cvm_core.intake.channels import KEEP_AS_WRITTEN, channel_choices
+    from cvm_core.intake.io import read_workbook
+
+    frame = read_workbook(GERMAN, "german_export.xlsx").tables["Umsätze"].frame
+    row = channel_choices(frame["Kanal"])["value"].tolist().index("Außendienst")
+    at = upload(run_page(PAGE), "german_export.xlsx", GERMAN, XLSX)
+    key = loaders.digest(GERMAN)
+    # The user says Außendienst is a store and keeps nothing else different.
+    at.session_state[f"{key}.Umsätze.channels.Kanal"] = {
+        "edited_rows": {row: {"channel": "Store"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key=f"{key}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    dataset = at.session_state[state.DATASET]
+    assert dataset.mapping.channels == {"Außendienst": "Store"}
+    assert dataset.channel_mapping["Außendienst"] == "Store"
+    assert set(dataset.transactions["channel"]) == {"Online", "Store", "Phone"}
+    assert KEEP_AS_WRITTEN not in dataset.channel_mapping.values()

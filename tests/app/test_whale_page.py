@@ -154,7 +154,7 @@ def test_loading_an_activity_table_from_a_file():
     at.run()
     assert not at.exception and not at.error
     assert metrics(at)["Operating profit"] == "€157"  # 107 + 50
-    assert any("Loaded 9 activities" in t.value for t in at.toast)
+    assert any("Loaded 10 activities" in t.value for t in at.toast)
 
 
 def test_a_bad_activity_file_is_explained_and_the_table_kept():
@@ -171,10 +171,10 @@ def test_a_bad_activity_file_is_explained_and_the_table_kept():
 
 def test_editing_a_rate_in_the_table():
     dataset, at = run_shop()
-    # Calls (row 6) to 10 minutes at 0.8 per minute: 8 per call instead of 4; 7 calls -> -28.
+    # Calls (row 7) to 10 minutes at 0.8 per minute: 8 per call instead of 4; 7 calls -> -28.
     editor = f"whale.editor.{dataset.fingerprint}.0"
     at.session_state[editor] = {
-        "edited_rows": {6: {"minutes_per_unit": 10.0}},
+        "edited_rows": {7: {"minutes_per_unit": 10.0}},
         "added_rows": [],
         "deleted_rows": [],
     }
@@ -295,3 +295,24 @@ def test_assumptions_strip_names_what_the_profit_rests_on(demo_dataset):
     # Own rates: the rates drop out of the strip.
     _, at = run_shop()
     assert "built-in activity rates" not in _strip(at)
+
+
+def test_a_channel_without_a_rate_is_charged_the_average_and_said_so():
+    # The shop's Field sales order (B) comes in as "Kiosk", which no default rate prices. The
+    # default table gets "Kiosk orders (assumed: ...)" at the order-weighted average of the priced
+    # channels: Phone 3 orders x 2.60 and Online 1 x 0.25 -> (7.80 + 0.25) / 4 = 2.0125.
+    frame = shop_transactions().drop(columns=["is_return"])
+    frame["channel"] = frame["channel"].replace({"Field sales": "Kiosk"})
+    dataset = dataset_from_frame(frame, "kiosk shop", currency="EUR")
+    at = run_page(PAGE, dataset)
+    assert not at.exception and not at.error
+    note = next(i.value for i in at.info if i.value.startswith("No rate of their own"))
+    assert "Kiosk (€2.01/order)" in note
+    table = at.session_state[f"whale.valid.{dataset.fingerprint}"]
+    assumed = profitability_activities.assumed_channel_rates(table)
+    assert assumed == {"Kiosk": pytest.approx(2.0125)}
+    # The channel what-if offers Kiosk at that rate, and marks it as assumed.
+    source = at.selectbox(key=f"whale.from.{dataset.fingerprint}")
+    assert source.options == [
+        "Phone (€2.60/order)", "Kiosk (€2.01/order, assumed)", "Online (€0.25/order)",
+    ]  # fmt: skip

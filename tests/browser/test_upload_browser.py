@@ -101,6 +101,10 @@ def test_upload_messy_export_then_a_locked_workbook(page, app_server, tmp_path):
     expect(error).to_contain_text(
         "The previously loaded dataset 'messy_de_cp1252.csv' is still active."
     )
-    expect(page.get_by_role("heading", name="Loaded: messy_de_cp1252.csv")).to_be_visible()
-    expect(customers.get_by_test_id("stMetricValue")).to_have_text("3")
+    # Still active, and said so, but its figures are not shown under another file's name.
+    expect(
+        page.get_by_text("Still loaded: the previous dataset messy_de_cp1252.csv")
+    ).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebar").get_by_text("messy_de_cp1252.csv")).to_be_visible()
     screenshot(page, "upload_locked")
