@@ -67,10 +67,11 @@ def sidebar() -> None:
             max_value=dataset.observation_end.date(),
             key=data.setting_key(state.OBSERVATION_END, dataset),
             disabled=not dataset.has_transactions,  # a summary file is fixed at its own end
-            # Streamlit applies a typed date on Enter or when the field loses focus (no option
-            # changes that), so the help says so rather than leaving the user waiting.
+            # Streamlit 1.67's date field sends a typed date only when focus leaves the whole
+            # field (measured: Enter and Tab between its parts send nothing; no option changes
+            # it), so the help says how to apply one rather than leave the user waiting.
             help="Analyses look at transactions up to this date. Default: the last date in the "
-            "data. Pick a date in the calendar, or type it and press Enter.",
+            "data. Pick a date in the calendar, or type it and click outside the field to apply it.",
         )
         st.text_input(
             "Currency",

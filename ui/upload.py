@@ -291,6 +291,11 @@ def show_quality_report(dataset: Dataset) -> None:
     ):
         for note in dataset.notes:
             st.markdown(f"- {formatting.escape_markdown(note)}")
+        if matched := intake_channels.mapped_values(dataset.channel_mapping):
+            pairs = ", ".join(f"{raw} → {channel}" for raw, channel in matched.items())
+            st.markdown(
+                f"- Channels read as the cost model's: {formatting.escape_markdown(pairs)}."
+            )
         if dataset.customers is not None:
             st.markdown(
                 f"- Customer attributes for {formatting.count(len(dataset.customers))} customers."

@@ -301,6 +301,8 @@ def test_german_channels_are_matched_and_shown_for_correction():
         "Online": "Online", "Filiale": "Store", "Außendienst": "Field sales", "Telefon": "Phone",
     }  # fmt: skip
     assert set(dataset.transactions["channel"]) == {"Online", "Store", "Field sales", "Phone"}
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Channels read as the cost model's: Filiale → Store, Außendienst → Field sales" in shown
     assert dataset.currency == "EUR"
     assert dataset.currency_source == "from the column header 'Umsatz (€)'"
 
