@@ -278,6 +278,8 @@ def dataset_from_frame(
     table = RawTable(frame.reset_index(drop=True), np.arange(2, len(frame) + 2), 1, name)
     workbook = Workbook({name: table}, "frame")
     rows = pd.util.hash_pandas_object(frame, index=False).values.tobytes()
+    if mapping is not None and mapping.channels:  # other channel choices, other results
+        rows += repr(sorted(mapping.channels.items())).encode()
     return build_dataset(
         workbook,
         SheetRoles(name),

@@ -248,3 +248,10 @@ def test_only_corrections_become_overrides_and_come_back_as_choices():
     assert overrides == {"Filiale": "Filiale", "Kiosk": "Store"}
     again = channel_choices(pd.Series(["Filiale", "Telefon", "Kiosk"]), overrides)
     assert again["channel"].tolist() == [KEEP_AS_WRITTEN, "Phone", "Store"]
+
+
+def test_other_channel_choices_make_another_dataset_for_the_caches():
+    frame = german_frame()
+    guessed = dataset_from_frame(frame, "de")
+    mapping = ColumnMapping(guessed.mapping.roles, guessed.mapping.attributes, {"Kiosk": "Store"})
+    assert dataset_from_frame(frame, "de", mapping).fingerprint != guessed.fingerprint
