@@ -8,6 +8,7 @@ which is what every page then uses); the churn rule the Retention page's (else i
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from cvm_core import formatting
 from cvm_core.analyses import assumptions
@@ -18,6 +19,7 @@ from ui import data, session
 
 WHALE_PAGE = "pages/whale_curve.py"
 RETENTION_PAGE = "pages/retention.py"
+PAGE_NAMES = {WHALE_PAGE: "Profitability Whale Curve", RETENTION_PAGE: "Retention"}
 _LINKS = {
     assumptions.MARGIN: (WHALE_PAGE, "Set margin and activity rates"),
     assumptions.ACTIVITY_RATES: (WHALE_PAGE, "Set margin and activity rates"),
@@ -38,6 +40,11 @@ def page_assumptions(
 ) -> tuple[assumptions.Assumption, ...]:
     """The assumptions behind this page's figures (``model``: the page's own cost model)."""
     model = model or session.read(session.COST_MODEL, dataset) or CostModel()
+    channels = None
+    if assumptions.CHANNEL_RATES in topics and dataset.has_transactions:
+        from ui import whale as whale_view  # the P&L the page shows (cached): its added rates
+
+        channels = whale_view.cached_analysis(dataset, model).result.assumed_channel_rates
     rule_words, chosen = None, False
     if assumptions.CHURN_RULE in topics and dataset.has_transactions:
         default = _default_rule(dataset)
@@ -51,9 +58,10 @@ def page_assumptions(
         activities=model.frame(),
         currency=data.currency(dataset),
         dataset_currency=dataset.currency,
-        currency_source=getattr(dataset, "currency_source", ""),
+        currency_source=dataset.currency_source,
         rule_words=rule_words,
         rule_chosen=chosen,
+        assumed_channel_rates=channels,
         topics=topics,
     )
 
@@ -63,6 +71,15 @@ def _default_rule(dataset: Dataset):
     from ui import retention as retention_view
 
     return ChurnRule(retention_view.gap_profile(dataset).suggested_window_days)
+
+
+def _link(column, page: str, label: str) -> None:
+    """A link to the page; its name in words where the app has no navigation (a page run alone,
+    as the page tests do)."""
+    try:
+        column.page_link(page, label=label, icon=":material/tune:")
+    except StreamlitAPIException:
+        column.caption(f"{label}: {PAGE_NAMES[page]} page.")
 
 
 def show_strip(items: tuple[assumptions.Assumption, ...], here: str | None = None) -> None:
@@ -82,6 +99,6 @@ def show_strip(items: tuple[assumptions.Assumption, ...], here: str | None = Non
         return
     columns = st.columns(len(links) + 1)
     for column, (page, label) in zip(columns, links, strict=False):
-        column.page_link(page, label=label, icon=":material/tune:")
+        _link(column, page, label)
     if currency:
         columns[-1].caption("Currency: change it in the sidebar.")

@@ -174,12 +174,16 @@ def build_report(
     return Report(
         inputs.summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes),
         analysis, clv_result, settings.cost_model(), dataset,
-        report_assumptions(dataset, settings, inputs.summary, retention),
+        report_assumptions(dataset, settings, inputs.summary, retention, analysis),
     )  # fmt: skip
 
 
 def report_assumptions(
-    dataset: Dataset, settings: ReportSettings, summary: pd.DataFrame, retention
+    dataset: Dataset,
+    settings: ReportSettings,
+    summary: pd.DataFrame,
+    retention,
+    analysis: WhaleAnalysis | None = None,
 ) -> tuple[Assumption, ...]:
     """What the report's figures assume that the file did not give (see
     :mod:`cvm_core.analyses.assumptions`)."""
@@ -189,8 +193,9 @@ def report_assumptions(
         activities=settings.activities,
         currency=settings.currency or dataset.currency,
         dataset_currency=dataset.currency,
-        currency_source=getattr(dataset, "currency_source", ""),
+        currency_source=dataset.currency_source,
         rule_words=retention.active.rule_words() if retention is not None else None,
+        assumed_channel_rates=analysis.result.assumed_channel_rates if analysis else None,
     )
 
 
