@@ -53,8 +53,7 @@ def margin_assumption(summary: pd.DataFrame, gross_margin: float) -> Assumption 
         return None
     return Assumption(
         MARGIN,
-        f"{formatting.pct(gross_margin, 0)} gross margin on net revenue (the file has no cost "
-        "column)",
+        f"{formatting.pct(gross_margin, 0)} gross margin (no cost column in the file)",
         "Profitability Whale Curve page, Cost model",
     )
 
@@ -64,8 +63,7 @@ def rates_assumption(default_rates: bool) -> Assumption | None:
         return None
     return Assumption(
         ACTIVITY_RATES,
-        "the built-in activity rates for cost-to-serve (calibrated on the demo data, not your "
-        "books)",
+        "the built-in cost-to-serve rates (set for the demo data, not your books)",
         "Profitability Whale Curve page, Cost model",
     )
 
@@ -75,7 +73,7 @@ def currency_assumption(currency: str, currency_source: str, chosen: bool) -> As
     if currency_source or chosen:
         return None
     return Assumption(
-        CURRENCY, f"amounts are in {currency} (the file names no currency)", "sidebar, Currency"
+        CURRENCY, f"amounts in {currency} (the file names no currency)", "sidebar, Currency"
     )
 
 
@@ -84,7 +82,7 @@ def churn_assumption(rule_words: str | None, chosen: bool) -> Assumption | None:
         return None
     return Assumption(
         CHURN_RULE,
-        f"{rule_words} (the usual gap between purchases in the data)",
+        f"{rule_words} (the data's usual gap between purchases)",
         "Retention page, Churn rule",
     )
 
@@ -99,7 +97,7 @@ def channel_assumption(assumed_rates: Mapping[str, float], currency: str) -> Ass
     )
     return Assumption(
         CHANNEL_RATES,
-        f"orders via channels without a rate cost the average channel rate ({named})",
+        f"channels without a rate cost the average ({named})",
         "Profitability Whale Curve page, Cost model",
     )
 
@@ -175,7 +173,7 @@ def collect(*items: Assumption | None) -> tuple[Assumption, ...]:
 
 
 def strip_text(items: tuple[Assumption, ...]) -> str:
-    """'Assumed: 30% gross margin ...; amounts are in EUR ...' ('' when nothing was assumed)."""
+    """'Assumed: 30% gross margin ...; amounts in EUR ...' ('' when nothing was assumed)."""
     if not items:
         return ""
     return "Assumed: " + "; ".join(item.text for item in items) + "."

@@ -19,15 +19,10 @@ WORKSPACE_SUFFIXES = (".json", ".zip")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--workspace", type=Path,
-        help="A workspace saved in the app: its column mapping (unless --map is given) and settings "
-        "(activity rates, margins, CLV horizon and tiers, targets) are used.",
-    )  # fmt: skip
+    add_workspace_arguments(parser)
     parser.add_argument("--deck", type=Path, help="Write the PowerPoint deck here (.pptx).")
     parser.add_argument("--workbook", type=Path, help="Write the Excel workbook here (.xlsx).")
     parser.add_argument("--client", default="", help="Client name for the title slide.")
-    parser.add_argument("--currency", help="Currency code shown beside money (default: detected).")
 
 
 def _workspace(path: Path | None) -> workspace.Workspace | None:
@@ -116,12 +111,28 @@ def _write_workbook(args: argparse.Namespace, dataset: Dataset, result: report.R
     return str(args.workbook)
 
 
-def run(args: argparse.Namespace) -> dict:
-    _check_outputs(args)
+def dataset_and_settings(args: argparse.Namespace) -> tuple[Dataset, report.ReportSettings]:
+    """FILE (or the workspace it is) read with the workspace's mapping, and the settings to run
+    every analysis with (shared with the ``customer`` command)."""
     own = _file_as_workspace(args)
     saved = _workspace(args.workspace) or own
     dataset = own.dataset if own is not None else _dataset(args, saved)
-    result = report.build_report(dataset, _settings(args, saved))
+    return dataset, _settings(args, saved)
+
+
+def add_workspace_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace", type=Path,
+        help="A workspace saved in the app: its column mapping (unless --map is given) and settings "
+        "(activity rates, margins, CLV horizon and tiers, targets) are used.",
+    )  # fmt: skip
+    parser.add_argument("--currency", help="Currency code shown beside money (default: detected).")
+
+
+def run(args: argparse.Namespace) -> dict:
+    _check_outputs(args)
+    dataset, settings = dataset_and_settings(args)
+    result = report.build_report(dataset, settings)
     out: dict = {"dataset": dataset.name, "currency": result.currency}
     if args.deck is not None:
         out["deck"] = _write_deck(args, dataset, result)

@@ -33,7 +33,8 @@ TAKEAWAY_PT = 20
 TABLE_PT = 14
 FOOTER_PT = 11
 ASSUMED_PT = 14
-TAKEAWAY_CHARS_PER_LINE = 88
+TAKEAWAY_CHARS_PER_LINE = 76
+ASSUMED_CHARS_PER_LINE = 110
 """Characters of 20 pt text on a 12.3-inch line, counted low (wide letters, CJK) so the content
 below a long takeaway moves down instead of being overlapped."""
 SUMMARY_NUMBER_PT = 32
@@ -174,8 +175,7 @@ def _takeaway(slide, text: str) -> int:
     if not text:
         return Inches(1.3)
     takeaway = clean_text(text, MAX_TAKEAWAY_CHARS)
-    width = sum(2 if ord(ch) >= 0x2E80 else 1 for ch in takeaway)  # CJK glyphs are twice as wide
-    lines = math.ceil(width / TAKEAWAY_CHARS_PER_LINE)
+    lines = _lines(takeaway, TAKEAWAY_CHARS_PER_LINE)
     height = Inches(0.36) * lines + Inches(0.1)
     _textbox(
         slide, MARGIN, Inches(1.2), SLIDE_WIDTH - 2 * MARGIN, height, takeaway, TAKEAWAY_PT,
@@ -184,15 +184,21 @@ def _takeaway(slide, text: str) -> int:
     return Inches(1.25) + height
 
 
+def _lines(text: str, per_line: int) -> int:
+    """Lines ``text`` wraps to, counted generously (CJK glyphs are twice as wide)."""
+    return max(1, math.ceil(sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text) / per_line))
+
+
 def _assumed(slide, text: str) -> int:
-    """The "Assumed: ..." line above the footer; returns where the content above must end."""
+    """The "Assumed: ..." lines above the footer; returns where the content above must end."""
     if not text:
         return SLIDE_HEIGHT - Inches(0.55)
-    _textbox(
-        slide, MARGIN, SLIDE_HEIGHT - Inches(0.95), SLIDE_WIDTH - 2 * MARGIN, Inches(0.5),
-        clean_text(text, MAX_TAKEAWAY_CHARS), ASSUMED_PT, color=_ASSUMED,
-    )  # fmt: skip
-    return SLIDE_HEIGHT - Inches(1.0)
+    text = clean_text(text, MAX_TAKEAWAY_CHARS)
+    height = Inches(0.25) * _lines(text, ASSUMED_CHARS_PER_LINE) + Inches(0.1)
+    top = SLIDE_HEIGHT - Inches(0.5) - height
+    _textbox(slide, MARGIN, top, SLIDE_WIDTH - 2 * MARGIN, height, text, ASSUMED_PT,
+             color=_ASSUMED)  # fmt: skip
+    return top - Inches(0.05)
 
 
 def _summary_slide(prs, item: StorySlide, footer: str) -> None:
@@ -200,6 +206,10 @@ def _summary_slide(prs, item: StorySlide, footer: str) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_TITLE_ONLY_LAYOUT])
     _set_title(slide, item.title)
     top, bottom = Inches(1.35), _assumed(slide, item.assumed)
+    if item.takeaway:  # what the data could not support, said where the numbers are
+        bottom -= Inches(0.6)
+        _textbox(slide, MARGIN, bottom, SLIDE_WIDTH - 2 * MARGIN, Inches(0.55),
+                 clean_text(item.takeaway, MAX_TAKEAWAY_CHARS), ASSUMED_PT, color=_MUTED)  # fmt: skip
     row = min(Inches(1.0), int((bottom - top) / max(len(item.points), 1)))
     number_width = Inches(2.4)
     for k, (number, sentence) in enumerate(item.points):

@@ -97,7 +97,7 @@ def _format_sheet(writer: pd.ExcelWriter, sheet_name: str, table: pd.DataFrame) 
 # --- charts ------------------------------------------------------------------------------------
 
 SLIDE_CHART_WIDTH = 660
-SLIDE_CHART_HEIGHT = 230
+SLIDE_CHART_HEIGHT = 210
 """Pixels of a chart's plot exported for a 16:9 slide (rendered at 2x for a sharp projection).
 
 Small on purpose: the picture is stretched to the slide's 12.3 inches, so a chart about 780 px

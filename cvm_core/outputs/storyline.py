@@ -149,6 +149,16 @@ def _fix_point(fixes: pd.DataFrame, currency: str) -> tuple[str, str] | None:
     )
 
 
+def _left_out(notes: Sequence[str]) -> str:
+    """Analyses the data could not support, each with the first clause of its reason: 'CLV left
+    out: The BG/NBD model is not identifiable from these data.'"""
+    parts = []
+    for note in notes:
+        head, _, reason = note.partition(": ")
+        parts.append(f"{head}: {reason.split(': ')[0].split('. ')[0].rstrip('.')}.")
+    return " ".join(parts)
+
+
 def executive_summary(report: Report, fixes: pd.DataFrame) -> StorySlide:
     """The five numbers that matter, one sentence each (those the data supports)."""
     points = [
@@ -164,7 +174,7 @@ def executive_summary(report: Report, fixes: pd.DataFrame) -> StorySlide:
     ]
     points = [(number, checked(sentence)) for number, sentence in points]
     return StorySlide(
-        "summary", SUMMARY_TITLE, points=tuple(points),
+        "summary", SUMMARY_TITLE, _left_out(report.notes), points=tuple(points),
         assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
 

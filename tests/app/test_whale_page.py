@@ -282,7 +282,7 @@ def test_assumptions_strip_names_what_the_profit_rests_on(demo_dataset):
     at = run_page(PAGE, demo_dataset)
     assert not at.exception
     strip = _strip(at)
-    assert "the built-in activity rates" in strip and "amounts are in EUR" in strip
+    assert "the built-in cost-to-serve rates" in strip and "amounts in EUR" in strip
     assert "gross margin" not in strip
     # Without a cost column the 30% margin is assumed too; a typed currency is not.
     frame = shop_transactions().drop(columns=["is_return", "cost"])
@@ -290,11 +290,11 @@ def test_assumptions_strip_names_what_the_profit_rests_on(demo_dataset):
     at = run_page(PAGE, no_cost, **{f"{state.CURRENCY}.{no_cost.fingerprint}": "CHF"})
     assert not at.exception
     strip = _strip(at)
-    assert "30% gross margin on net revenue (the file has no cost column)" in strip
-    assert "amounts are in" not in strip
+    assert "30% gross margin (no cost column in the file)" in strip
+    assert "amounts in" not in strip
     # Own rates: the rates drop out of the strip.
     _, at = run_shop()
-    assert "built-in activity rates" not in _strip(at)
+    assert "built-in cost-to-serve rates" not in _strip(at)
 
 
 def test_a_channel_without_a_rate_is_charged_the_average_and_said_so():

@@ -28,15 +28,14 @@ def test_everything_assumed_reads_as_one_line():
         A.MARGIN, A.ACTIVITY_RATES, A.CHANNEL_RATES, A.CURRENCY, A.CHURN_RULE,
     ]  # fmt: skip
     assert A.strip_text(items) == (
-        "Assumed: 30% gross margin on net revenue (the file has no cost column); the built-in "
-        "activity rates for cost-to-serve (calibrated on the demo data, not your books); orders "
-        "via channels without a rate cost the average channel rate (Kiosk €1.19/order); amounts "
-        "are in EUR (the file names no currency); active = bought in the last 167 days (the "
-        "usual gap between purchases in the data)."
+        "Assumed: 30% gross margin (no cost column in the file); the built-in cost-to-serve "
+        "rates (set for the demo data, not your books); channels without a rate cost the "
+        "average (Kiosk €1.19/order); amounts in EUR (the file names no currency); active = "
+        "bought in the last 167 days (the data's usual gap between purchases)."
     )
     assert A.about_lines(items)[0] == (
-        "Assumed margin: 30% gross margin on net revenue (the file has no cost column). Change "
-        "it: Profitability Whale Curve page, Cost model."
+        "Assumed margin: 30% gross margin (no cost column in the file). Change it: "
+        "Profitability Whale Curve page, Cost model."
     )
 
 

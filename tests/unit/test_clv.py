@@ -503,6 +503,33 @@ def test_auto_uses_the_model_the_comparison_recommends(cdnow_tx):
     assert takeaways.one_time_buyers_note(fitted) is None
 
 
+def test_auto_falls_back_to_the_next_best_model_when_the_recommended_one_fails(
+    cdnow_tx, monkeypatch
+):
+    # The German test file: every model fits the calibration sample, the recommended one then
+    # runs off on the whole period. Auto takes the next best by holdout error and says why.
+    from cvm_core.analyses.clv import fit as fit_module
+    from cvm_core.analyses.clv import takeaways
+    from cvm_core.errors import ModelError
+
+    real = fit_module._refit
+
+    def failing(key, summary, chosen):
+        if key == "pareto":
+            raise ModelError("The Pareto/NBD model is not identifiable from these data.")
+        return real(key, summary, chosen)
+
+    monkeypatch.setattr(fit_module, "_refit", failing)
+    fitted = clv.fit_clv(cdnow_tx, clv.FitSettings("auto", "week", CAL_END, OBS_END))
+    ranked = fitted.comparison.sort_values("holdout_mae")["model"].tolist()
+    assert ranked[0] == fitted.recommended == "pareto"
+    assert fitted.settings.model == fitted.model.model == ranked[1]
+    assert fitted.notes[0] == (
+        "Auto skipped Pareto/NBD: The Pareto/NBD model is not identifiable from these data."
+    )
+    assert "could not be fitted" in takeaways.model_words(fitted)
+
+
 def test_the_bgnbd_note_counts_the_one_time_buyers_it_calls_alive(cdnow_fit):
     from cvm_core.analyses.clv import takeaways
 

@@ -54,7 +54,7 @@ def texts(slide) -> list[str]:
 
 def test_png_from_vl_convert_is_slide_sized_at_twice_the_resolution(small_png):
     width, height = deck.png_size(small_png)
-    # the plot area is 660 x 230 px, rendered at 2x; axes and title add a margin around it
+    # the plot area is 660 x 210 px, rendered at 2x; axes and title add a margin around it
     assert 2 * export.SLIDE_CHART_WIDTH < width < 2 * export.SLIDE_CHART_WIDTH + 300
     assert 2 * export.SLIDE_CHART_HEIGHT < height < 2 * export.SLIDE_CHART_HEIGHT + 300
 

@@ -71,8 +71,8 @@ def test_best_fix_is_the_largest_profit_change(demo_report):
 
 def test_assumptions_are_on_the_summary_and_dependent_slides(story):
     summary = story[0]
-    assert summary.assumed.startswith("Assumed: the built-in activity rates")
-    assert "amounts are in EUR" in summary.assumed  # the demo file names no currency
+    assert summary.assumed.startswith("Assumed: the built-in cost-to-serve rates")
+    assert "amounts in EUR" in summary.assumed  # the demo file names no currency
     whale = next(s for s in story if s.key == "whale")
     assert whale.assumed == summary.assumed
     churn = next(s for s in story if s.key == "churn")

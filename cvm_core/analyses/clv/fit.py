@@ -129,19 +129,27 @@ def fit_clv(
         actual = holdout_purchases(transactions, calibration.index, cal_end, end)
         periods = (end - cal_end).days / UNIT_DAYS[settings.unit]
     fits, comparison = _compare(calibration, actual, periods, settings)
-    if auto:
-        settings = _resolve_auto(settings, comparison, fits, calibration, cal_end)
-    chosen = fits[settings.model]
     where = "" if cal_end is None else f"In the calibration period (up to {cal_end:%Y-%m-%d}): "
     calibration_spend = _with_context(lambda: SpendModel().fit(calibration), where)
-    if cal_end is None:
-        model, spend = chosen, calibration_spend
-    else:
-        # The whole period's optimum lies near the calibration period's: start there.
-        model = _with_context(
-            lambda: TransactionModel(settings.model).fit(summary, near=chosen.params_), ""
-        )
-        spend = _with_context(lambda: SpendModel().fit(summary), "")
+    candidates = _ranked(comparison) if auto else [settings.model]
+    skipped: list[str] = []
+    for key in candidates:
+        try:
+            if auto:
+                settings = _resolve_auto(settings, key, fits, calibration, cal_end)
+            chosen = fits[settings.model]
+            model = chosen if cal_end is None else _refit(settings.model, summary, chosen)
+            break
+        except ModelError as error:
+            if key == candidates[-1]:
+                raise
+            # Auto: the recommended model cannot be fitted to every customer; the next best can.
+            skipped.append(f"Auto skipped {MODELS[key]}: {error}")
+    spend = (
+        calibration_spend
+        if cal_end is None
+        else _with_context(lambda: SpendModel().fit(summary), "")
+    )
     holdout = cumulative = None
     if cal_end is not None:
         holdout = check_holdout(chosen, calibration, actual, periods)
@@ -149,23 +157,37 @@ def fit_clv(
             transactions, chosen, calibration, settings.unit, cal_end, end
         )
     recommended = str(comparison.loc[comparison["recommended"], "model"].iloc[0])
-    notes = tuple(dict.fromkeys(chosen.notes_ + model.notes_ + spend.notes_))
+    notes = tuple(dict.fromkeys((*skipped, *chosen.notes_, *model.notes_, *spend.notes_)))
     return CLVFit(
         settings, summary, model, spend, chosen, calibration_spend, holdout, cumulative,
         comparison, recommended, notes, auto,
     )  # fmt: skip
 
 
+def _ranked(comparison: pd.DataFrame) -> list[str]:
+    """The fitted models, the recommended one first, then by the same score (holdout error per
+    customer, else log-likelihood)."""
+    ok = comparison[comparison["log_likelihood"].notna()]
+    score = ok["holdout_mae"] if ok["holdout_mae"].notna().any() else -ok["log_likelihood"]
+    order = ok.assign(first=~ok["recommended"], score=score).sort_values(["first", "score"])
+    return [str(key) for key in order["model"]]
+
+
+def _refit(key: str, summary: pd.DataFrame, chosen: TransactionModel) -> TransactionModel:
+    """The model on the whole period; its optimum lies near the calibration period's: start there."""
+    return _with_context(lambda: TransactionModel(key).fit(summary, near=chosen.params_), "")
+
+
 def _resolve_auto(
     settings: FitSettings,
-    comparison: pd.DataFrame,
+    key: str,
     fits: dict[str, TransactionModel],
     calibration: pd.DataFrame,
     cal_end: pd.Timestamp | None,
 ) -> FitSettings:
-    """Auto: the recommended model, refitted to every calibration customer if the comparison
-    fitted it to a sample (``fits`` is updated in place)."""
-    key = str(comparison.loc[comparison["recommended"], "model"].iloc[0])
+    """Auto: model ``key`` (the recommended one, or the next best when it fails), refitted to
+    every calibration customer if the comparison fitted it to a sample (``fits`` is updated in
+    place)."""
     if fits[key].n_customers_ < len(calibration):
         where = "" if cal_end is None else "In the calibration period: "
         fits[key] = _with_context(lambda: TransactionModel(key).fit(calibration), where)

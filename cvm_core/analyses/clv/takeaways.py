@@ -26,6 +26,8 @@ def model_words(fitted: CLVFit) -> str:
         if fitted.holdout is not None
         else "the highest likelihood of the models compared"
     )
+    if fitted.settings.model != fitted.recommended:
+        why = f"the next best of the models compared; {MODELS[fitted.recommended]} could not be fitted"
     return f"{name} (chosen by Auto: {why})"
 
 

@@ -73,11 +73,18 @@ def activity_takeaway(activities: pd.DataFrame, currency: str = "EUR") -> str:
 
 
 def loss_driver_takeaway(drivers: pd.DataFrame, currency: str = "EUR") -> str:
-    """The activity costing the loss-makers most, per customer against profitable customers."""
+    """The activity whose cost per loss-maker exceeds the cost per profitable customer the most
+    (what makes them unprofitable), or, when none does, that their margin is the difference."""
     if drivers.empty or drivers["loss_makers_cost"].iloc[0] <= 0:
         return "No activity cost falls on loss-making customers"
-    top = drivers.iloc[0]
+    excess = drivers["per_loss_maker"] - drivers["per_profitable_customer"]
     money = formatting.money
+    if excess.max() <= 0:
+        return (
+            "Loss-makers cost no more to serve than profitable customers in any activity: they "
+            "lose money because their gross margin is too small to carry the same costs"
+        )
+    top = drivers.loc[excess.idxmax()]
     return (
         f"{top['activity']} costs {money(top['per_loss_maker'], currency)} per loss-making customer, "
         f"against {money(top['per_profitable_customer'], currency)} per profitable one"
