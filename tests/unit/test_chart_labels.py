@@ -1,0 +1,130 @@
+"""Chart labels never overlap: the placement rule on hand-made anchors, then the real whale chart
+rendered to SVG by vl-convert with every text box checked against every other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import vl_convert as vlc
+
+from cvm_core import chart_labels
+from cvm_core.analyses.profitability import curve as whale
+from cvm_core.chart_labels import POSITIONS, Label, PlotArea, label_box, place_labels, text_width
+from cvm_core.outputs import export
+from tests.unit import svg_text
+
+AREA = PlotArea((0.0, 1.0), (0.0, 1.0), widths=(520.0, 1600.0), heights=(420.0, 460.0))
+SIZES = [(w, h) for w in (520.0, 800.0, 1000.0, 1600.0) for h in (420.0, 440.0, 460.0)]
+
+
+def boxes_at(layout: chart_labels.Layout, width: float, height: float) -> list[tuple]:
+    return [label_box(p.label, p.position, AREA, width, height, 13, True) for p in layout.placed]
+
+
+def assert_apart_and_inside(layout: chart_labels.Layout) -> None:
+    """At sizes between the extremes too, not only at the two the rule checks."""
+    for width, height in SIZES:
+        boxes = boxes_at(layout, width, height)
+        for i, a in enumerate(boxes):
+            assert a[0] >= 0 and a[1] >= 0 and a[2] <= width and a[3] <= height, (width, a)
+            for b in boxes[i + 1 :]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (width, a, b)
+
+
+def test_text_width_errs_wide():
+    # 13 px bold digits and letters are at most ~0.7 em wide in the widest fallback font.
+    assert text_width("100% reached at 93% of customers", 13, bold=True) > 0.62 * 13 * 32
+    assert text_width("abc", 13) < text_width("abc", 13, bold=True)
+    assert text_width("", 13) == 0.0
+
+
+def test_two_labels_on_one_point_both_placed_apart():
+    labels = [Label("a", "Peak 100.1% at 97%", 0.5, 0.5),
+              Label("b", "100% reached at 93%", 0.5, 0.5)]  # fmt: skip
+    layout = place_labels(labels, AREA)
+    assert [p.label.key for p in layout.placed] == ["a", "b"] and layout.dropped == []
+    assert layout.placed[0].position.name == "right-above"  # the first takes the first choice
+    assert_apart_and_inside(layout)
+
+
+def test_the_reported_collision_is_resolved():
+    # Break-even at 93% and the tail at 100%, both at 100% of profit: side by side, same height.
+    labels = [Label("end", "2.7% unprofitable: -€53", 1.0, 0.91, prefer=("left-below",)),
+              Label("be", "100% reached at 93% of customers", 0.93, 0.91, prefer=("right-below",))]  # fmt: skip
+    layout = place_labels(labels, AREA)
+    assert layout.dropped == []
+    assert_apart_and_inside(layout)
+
+
+def test_label_at_the_right_edge_turns_left():
+    layout = place_labels([Label("end", "Total -€1,234", 1.0, 0.5)], AREA)
+    assert layout.placed[0].position.align == "right"
+    assert_apart_and_inside(layout)
+
+
+def test_boxes_apart_at_one_width_but_not_another_are_moved():
+    # A's text runs right from 10%, B's runs left from 40%: apart on a 1600 px plot (480 px between
+    # the points), crossed on a 520 px one (156 px). B must go elsewhere.
+    a = Label("a", "A long label of thirty letters", 0.1, 0.5, prefer=("right-above",))
+    b = Label("b", "Another label, also long", 0.4, 0.5, prefer=("left-above",))
+    layout = place_labels([a, b], AREA)
+    assert layout.placed[1].position.name != "left-above"
+    assert_apart_and_inside(layout)
+
+
+def test_crowded_point_drops_the_least_important_and_returns_them_in_order():
+    labels = [Label(str(i), f"Label number {i} of many", 0.5, 0.5) for i in range(20)]
+    layout = place_labels(labels, AREA)
+    assert 4 <= len(layout.placed) < 20
+    assert [p.label.key for p in layout.placed] == [str(i) for i in range(len(layout.placed))]
+    assert [d.key for d in layout.dropped] == [str(i) for i in range(len(layout.placed), 20)]
+    assert_apart_and_inside(layout)
+
+
+def test_labels_avoid_a_drawn_line_when_they_can():
+    # A line rising through the point: above-right of it the text would lie on the line.
+    xs = np.linspace(0, 1, 50)
+    label = Label("p", "Top 20% earn 35%", 0.5, 0.5, prefer=("right-above",))
+    layout = place_labels([label], AREA, lines=[(xs, xs)])
+    assert layout.placed[0].position.name != "right-above"
+    assert POSITIONS[layout.placed[0].position.name].dy > 0  # below a rising line
+
+
+def test_no_room_at_all_drops_the_label():
+    tiny = PlotArea((0.0, 1.0), (0.0, 1.0), widths=(60.0,), heights=(20.0,))
+    layout = place_labels([Label("x", "Far too long for this plot", 0.5, 0.5)], tiny)
+    assert layout.placed == [] and [d.key for d in layout.dropped] == ["x"]
+
+
+def test_detector_sees_overlapping_text():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><g transform="translate(10,20)">'
+        '<text text-anchor="start" transform="translate(900,40)" font-size="13px">unprofitable</text>'
+        '<text text-anchor="end" transform="translate(960,40)" font-size="13px">reached</text>'
+        "</g></svg>"
+    )
+    boxes = svg_text.text_boxes(svg)
+    assert [b.left for b in boxes][0] == pytest.approx(910)
+    assert svg_text.overlapping(boxes) == [("unprofitable", "reached")]
+
+
+def _svg_at(chart, width: int | None) -> str:
+    if width is None:  # the slide export, as the PNG/SVG downloads and the deck render it
+        return export.chart_svg(chart)
+    return vlc.vegalite_to_svg(
+        chart.properties(width=width).configure(background="white").to_json()
+    )
+
+
+@pytest.mark.parametrize("case", list(svg_text.whale_cases()))
+@pytest.mark.parametrize("width", [520, None, 1600], ids=["page-narrow", "slide", "page-wide"])
+def test_whale_chart_text_never_overlaps(case, width):
+    profits = svg_text.whale_cases()[case]
+    svg = _svg_at(svg_text.whale_case_chart(profits), width)
+    boxes = svg_text.text_boxes(svg)
+    assert svg_text.overlapping(boxes) == []
+    # Every key point's label is said: in the plot, or in the subtitle when it had no room.
+    curve = whale.whale_curve(profits)
+    shown = " ".join(b.text for b in boxes)
+    for label in whale.key_point_marks(curve, "EUR")["label"]:
+        assert label in shown
