@@ -107,9 +107,11 @@ POSITIONS: dict[str, Position] = {
         Position("below-far", "center", 0, 40),
     )
 }
-"""Candidate positions, near ones first. The offsets clear a filled point of size 110 (radius
-about 6 px), the markers the charts draw at labelled points; a far position stacks a 13 px label
-clear of one at the near position on the same side."""
+"""Candidate positions, near ones first. The offsets clear a marker of :data:`MARKER_RADIUS`;
+a far position stacks a 13 px label clear of one at the near position on the same side."""
+
+MARKER_RADIUS = 6.0
+"""Pixels: a filled point of size 110, the marker the charts draw at labelled points."""
 
 
 # --- inputs and outputs -----------------------------------------------------------------------
@@ -120,7 +122,9 @@ class Label:
     """A text to place at a point given in data coordinates.
 
     ``prefer`` names positions (keys of :data:`POSITIONS`) to try first, in order; the others
-    follow in the order of :data:`POSITIONS`.
+    follow in the order of :data:`POSITIONS`. ``radius`` is the pixel radius of the marker drawn
+    at the point when it is not the layout's usual one (a bubble): offsets grow by the
+    difference, so the label clears the bubble.
     """
 
     key: str
@@ -128,6 +132,7 @@ class Label:
     x: float
     y: float
     prefer: tuple[str, ...] = ()
+    radius: float | None = None
 
 
 @dataclass(frozen=True)
@@ -256,9 +261,14 @@ def _crosses(box: _Box, xs: np.ndarray, ys: np.ndarray) -> bool:
 # --- the rule ---------------------------------------------------------------------------------
 
 
-def _candidates(label: Label) -> list[Position]:
+def _candidates(label: Label, marker_radius: float) -> list[Position]:
     names = list(dict.fromkeys([*label.prefer, *POSITIONS]))
-    return [POSITIONS[name] for name in names]
+    extra = max((label.radius or marker_radius) - MARKER_RADIUS, 0.0)
+    return [
+        Position(p.name, p.align, p.dx + float(np.sign(p.dx)) * extra,
+                 p.dy + float(np.sign(p.dy)) * extra)
+        for p in (POSITIONS[name] for name in names)
+    ]  # fmt: skip
 
 
 def place_labels(
@@ -268,7 +278,7 @@ def place_labels(
     font_size: float = 13,
     bold: bool = True,
     lines: Sequence[tuple[Sequence[float], Sequence[float]]] = (),
-    marker_radius: float = 6.0,
+    marker_radius: float = MARKER_RADIUS,
     gap: float = 2.0,
 ) -> Layout:
     """Place labels so that none overlaps another, a marker or the plot's edge, at every size.
@@ -323,9 +333,9 @@ def place_labels(
             pairs = [_apart(a, b, gap) for a, b in zip(candidate, other, strict=True)]
             if not (all(p[0] for p in pairs) or all(p[1] for p in pairs)):
                 return False
-        for points in markers.values():
+        for other, points in zip(labels, markers.values(), strict=True):
+            r = other.radius or marker_radius
             for box, (mx, my, _, _) in zip(candidate, points, strict=True):
-                r = marker_radius
                 if not any(_apart(box, (mx - r, my - r, mx + r, my + r), 0.0)):
                     return False
         return True
@@ -338,7 +348,7 @@ def place_labels(
         )
 
     for label in labels:
-        options = [(pos, boxes(label, pos)) for pos in _candidates(label)]
+        options = [(pos, boxes(label, pos)) for pos in _candidates(label, marker_radius)]
         free = [(pos, bx) for pos, bx in options if clear(bx)]
         best = next(((pos, bx) for pos, bx in free if off_lines(bx)), free[0] if free else None)
         if best is None:
@@ -349,7 +359,12 @@ def place_labels(
 
 
 def text_layers(
-    frame: pd.DataFrame, x: str, y: str, text: str = "text:N", **style
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    text: str = "text:N",
+    encodings: dict | None = None,
+    **style,
 ) -> list[alt.Chart]:
     """Altair text layers drawing a :meth:`Layout.frame` (one layer per position used).
 
@@ -359,6 +374,8 @@ def text_layers(
         Placed labels with columns align, dx, dy and the fields named by ``x``, ``y``, ``text``.
     x, y, text : str
         Encodings, e.g. ``"customer_share:Q"``.
+    encodings : dict, optional
+        More encodings, e.g. ``{"color": alt.Color(...)}``.
     **style
         Mark properties: fontSize, fontWeight, color... (use the ``font_size`` and ``bold`` the
         layout was computed with).
@@ -368,6 +385,6 @@ def text_layers(
         layers.append(
             alt.Chart(rows.drop(columns=["align", "dx", "dy"]))
             .mark_text(align=align, dx=float(dx), dy=float(dy), baseline="middle", **style)
-            .encode(x=x, y=y, text=text)
+            .encode(x=x, y=y, text=text, **(encodings or {}))
         )
     return layers

@@ -128,3 +128,42 @@ def test_whale_chart_text_never_overlaps(case, width):
     shown = " ".join(b.text for b in boxes)
     for label in whale.key_point_marks(curve, "EUR")["label"]:
         assert label in shown
+
+
+def _profile(recency: list[float], revenue: list[float], customers: list[int]):
+    import pandas as pd
+
+    n = sum(customers)
+    return pd.DataFrame(
+        {
+            "segment": [f"Cluster {i + 1}" for i in range(len(customers))],
+            "customers": customers,
+            "customer_share": [c / n for c in customers],
+            "revenue_share": [c / n for c in customers],
+            "revenue_per_customer": revenue,
+            "avg_frequency": [2.0] * len(customers),
+            "avg_recency_days": recency,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        _profile([30, 32, 35, 300], [500, 510, 490, 50], [1000, 900, 800, 50]),  # three on one spot
+        _profile(
+            [10, 100, 200, 300, 400, 500], [900, 700, 500, 300, 100, 20], [5, 50, 500, 800, 60, 9]
+        ),
+        _profile([5, 6, 7, 8, 9, 10, 11, 12], [100] * 8, [100] * 8),  # all crowded
+    ],
+    ids=["three-close", "spread", "eight-on-a-spot"],
+)
+@pytest.mark.parametrize("width", [520, None, 1600], ids=["page-narrow", "slide", "page-wide"])
+def test_cluster_map_text_never_overlaps(profile, width):
+    from cvm_core.analyses.segments.charts import cluster_map_chart
+
+    boxes = svg_text.text_boxes(_svg_at(cluster_map_chart(profile, "EUR"), width))
+    assert svg_text.overlapping(boxes) == []
+    shown = " ".join(b.text for b in boxes)
+    for share in profile["customer_share"]:
+        assert f"{share:.0%} of customers" in shown
