@@ -19,6 +19,7 @@ MEASURE = """([ascent, descent]) => {
     const spans = t.querySelectorAll('tspan');
     const parts = spans.length ? Array.from(spans) : [t];
     const style = getComputedStyle(t);
+    if (style.opacity === '0' || style.display === 'none') continue;  // hidden, not drawn
     const size = parseFloat(style.fontSize);
     const ctm = t.getScreenCTM();
     for (const p of parts) {
@@ -71,3 +72,25 @@ def test_whale_chart_text_boxes_measured_in_chromium_never_overlap(svg_page, cas
     assert svg_text.overlapping(boxes) == []
     for m in measured:  # the placement rule's estimate errs wide of the drawn text
         assert m["width"] <= text_width(m["text"], m["size"], m["bold"]) + 0.5, m
+
+
+@pytest.fixture(scope="module")
+def cdnow_deck_charts():
+    from cvm_core.intake import cdnow
+    from cvm_core.intake.dataset import dataset_from_frame
+    from cvm_core.outputs import report
+
+    dataset = dataset_from_frame(cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD")
+    return [c for c in report.build_report(dataset).charts if c.chart is not None]
+
+
+def test_deck_charts_of_real_data_have_no_overlapping_text(svg_page, cdnow_deck_charts):
+    # The slides the command-line deck makes from the CDNOW sample, as measured by chromium.
+    assert len(cdnow_deck_charts) >= 4
+    for slide in cdnow_deck_charts:
+        measured = _measure(svg_page, export.chart_svg(slide.chart))
+        boxes = [
+            svg_text.TextBox(m["text"], m["left"], m["top"], m["right"], m["bottom"])
+            for m in measured
+        ]
+        assert svg_text.overlapping(boxes) == [], slide.title

@@ -167,3 +167,35 @@ def test_cluster_map_text_never_overlaps(profile, width):
     shown = " ".join(b.text for b in boxes)
     for share in profile["customer_share"]:
         assert f"{share:.0%} of customers" in shown
+
+
+def _value_curves(today, future):
+    import pandas as pd
+
+    parts = []
+    for name, profits in (("Profit to date", today), ("Expected future profit", future)):
+        points = whale.chart_points(whale.whale_curve(profits))
+        total = float(points["cum_profit"].iloc[-1])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "curve": name,
+                    "customer_share": points["customer_share"],
+                    "cum_value": points["cum_profit"],
+                    "cum_pct": points["cum_profit"] / total if total > 0 else np.nan,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("today", "future"), [("narrow", "wide"), ("tiny", "large"), ("total_loss", "one_whale")]
+)
+def test_clv_value_curves_text_never_overlaps(today, future):
+    from cvm_core.analyses.clv.charts import value_curves_chart
+
+    cases = svg_text.whale_cases()
+    chart = value_curves_chart(_value_curves(cases[today], cases[future]), "EUR")
+    for width in (520, None, 1600):
+        assert svg_text.overlapping(svg_text.text_boxes(_svg_at(chart, width))) == []

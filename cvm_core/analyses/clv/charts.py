@@ -326,7 +326,8 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
             x=alt.X(
                 "customer_share:Q",
                 title="Customers, most valuable first (% of customers)",
-                axis=alt.Axis(format="%"),
+                # Tens, as on the Whale page: in 5% steps the labels touch on a narrow page.
+                axis=alt.Axis(format="%", tickCount=10),
             ),
             y=alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format="%" if in_pct else "~s")),
             color=alt.Color(
