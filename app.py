@@ -31,11 +31,11 @@ PAGES = [
 
 def _counts(dataset) -> str:
     if not dataset.has_transactions:
-        return f"{formatting.count(len(dataset.summary))} customers (summary file)"
+        return f"{formatting.counted(len(dataset.summary), 'customer')} (summary file)"
     tx = dataset.transactions
     return (
-        f"{formatting.count(tx['customer_id'].nunique())} customers · "
-        f"{formatting.count(len(tx))} transactions"
+        f"{formatting.counted(tx['customer_id'].nunique(), 'customer')} · "
+        f"{formatting.counted(len(tx), 'transaction')}"
     )
 
 

@@ -304,7 +304,8 @@ def show_headline(
     n = len(customers)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        f"Total CLV, next {horizon} months", formatting.money_short(result.total_clv, currency)
+        f"Total CLV, next {formatting.counted(horizon, 'month')}",
+        formatting.money_short(result.total_clv, currency),
     )
     c2.metric("Average CLV per customer", formatting.money(result.total_clv / max(n, 1), currency))
     if active is not None:
@@ -319,11 +320,12 @@ def show_headline(
         c3.metric("Probably still active", formatting.pct(share, 0),
                   help="Share of customers with P(alive) ≥ 50%.")  # fmt: skip
     c4.metric(
-        f"Expected purchases, next {horizon} months", formatting.count(result.expected_purchases)
+        f"Expected purchases, next {formatting.counted(horizon, 'month')}",
+        formatting.count(result.expected_purchases),
     )
     st.caption(
         f"{value_basis(result, currency)}. {clv_takeaways.model_words(fitted)} + Gamma-Gamma "
-        f"fitted to {formatting.count(n)} customers up to {fitted.settings.observation_end:%d %b %Y}; "
+        f"fitted to {formatting.counted(n, 'customer')} up to {fitted.settings.observation_end:%d %b %Y}; "
         f"margin: {result.margin_basis}; discount rate {formatting.pct(result.settings.discount_rate, 1)} a year."
     )  # fmt: skip
     one_time = clv_takeaways.one_time_buyers_note(fitted)
@@ -340,7 +342,8 @@ def value_basis(result: clv_values.CLVValues, currency: str) -> str:
         f"CLV is future profit: future margin {formatting.money_short(result.future_margin, currency)} "
         f"− future cost-to-serve {formatting.money_short(result.future_cost_to_serve, currency)} at "
         f"{result.cost_basis}; "
-        f"{formatting.count(losing)} customers are expected to cost more than they bring"
+        f"{formatting.counted(losing, 'customer')} {'is' if losing == 1 else 'are'} expected to "
+        "cost more than they bring"
     )  # fmt: skip
 
 
@@ -414,7 +417,7 @@ def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
     sampled = table["fitted_customers"].fillna(customers) < customers
     sample = (
         f" The other models were fitted to a random {formatting.count(clv.COMPARE_SAMPLE)} of the "
-        f"{formatting.count(customers)} customers (to save time) and scored on all of them."
+        f"{formatting.counted(customers, 'customer')} (to save time) and scored on all of them."
         if sampled.any()
         else ""
     )
@@ -451,7 +454,7 @@ def show_customers(
                "recent buyers are probably still active (green).",
                name="CLV probability still active", data=matrix,
                takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"], active))  # fmt: skip
-    st.markdown(f"**Top customers by CLV** (next {horizon} months)")
+    st.markdown(f"**Top customers by CLV** (next {formatting.counted(horizon, 'month')})")
     names = customer_names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
     st.dataframe(_customer_table(top, currency, unit), width="stretch")

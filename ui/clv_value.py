@@ -54,7 +54,7 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     )
     show_chart(charts.value_matrix_chart(points, currency, list(QUADRANTS)),
                "Right = profitable so far, up = expected to be profitable from now on. "
-               + (f"A random {formatting.count(MATRIX_POINTS)} of {formatting.count(len(matrix.customers))} customers."
+               + (f"A random {formatting.count(MATRIX_POINTS)} of {formatting.counted(len(matrix.customers), 'customer')}."
                   if sampled else "Every customer."),
                name="Value matrix", data=table, takeaway=matrix.takeaway(currency))  # fmt: skip
     shown = pd.DataFrame({
@@ -103,6 +103,6 @@ def show_acquisition(result: clv_values.CLVValues, dataset: Dataset, currency: s
     })  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(
-        f"New = first purchase in the {acquisition.NEW_CUSTOMER_DAYS} days before the observation "
+        f"New = first purchase in the {formatting.counted(acquisition.NEW_CUSTOMER_DAYS, 'day')} before the observation "
         f"end, with an acquisition cost in the customer table; CLV as above ({result.cost_basis})."
     )

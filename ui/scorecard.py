@@ -166,7 +166,7 @@ def scenarios(
         levers = outcome.steps[outcome.steps["kind"] == "lever"]["step"].tolist() if outcome else []
         if levers:
             whale_pnl = pnl_measures.replay_pnl(inputs.pnl, pnl_result.pnl, outcome.pnl)
-            whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {outcome.target_customers:,} customers"
+            whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {formatting.counted(outcome.target_customers, 'customer')}"
             if not inputs.pnl["profit"].equals(pnl_result.pnl["profit"]):
                 # The page's own rates are not published; its fixes are replayed on the default
                 # rates and their effect added to the page's P&L (see pnl_measures.replay_pnl).

@@ -253,9 +253,9 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
     )
     everyone = clusters.sample_size_ >= len(result.membership)
     judged = (
-        f"k was judged on all {formatting.count(clusters.sample_size_)} customers"
+        f"k was judged on all {formatting.counted(clusters.sample_size_, 'customer')}"
         if everyone
-        else f"k was judged on a random sample of {formatting.count(clusters.sample_size_)} customers"
+        else f"k was judged on a random sample of {formatting.counted(clusters.sample_size_, 'customer')}"
     )
     st.markdown(
         f"**{clusters.n_clusters_} clusters** ({how}) from k-means on log-scaled, standardised "
@@ -392,7 +392,7 @@ def show_downloads(
     offers = partial(campaigns.next_best_export, result, currency, tuple(chosen))
     sizes = campaigns.export_sizes(result, tuple(chosen))
     st.markdown(
-        f"**Segment membership** ({formatting.count(sizes.members)} customers): RFM segment, "
+        f"**Segment membership** ({formatting.counted(sizes.members, 'customer')}): RFM segment, "
         "cluster, scores and next-best category."
     )
     downloads.csv_and_excel(
@@ -403,7 +403,7 @@ def show_downloads(
         sheet="Segment membership",
     )
     st.markdown(
-        f"**Next-best offers** ({formatting.count(sizes.offers)} customers with an offer): "
+        f"**Next-best offers** ({formatting.counted(sizes.offers, 'customer')} with an offer): "
         "strongest lift first, with the category that triggered it."
     )
     if result.next_best is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, POSITIVE, money_title
 
 ACTUAL, PREDICTED = "Actual", "Model"
@@ -145,7 +146,7 @@ def clv_histogram_chart(
     distribution : DataFrame
         :func:`cvm_core.analyses.clv.fit.clv_distribution` (lower, upper, customers, share).
     """
-    title = money_title(f"CLV over {horizon_months} months", currency)
+    title = money_title(f"CLV over {formatting.counted(horizon_months, 'month')}", currency)
     return (
         alt.Chart(distribution)
         .mark_bar(color=NEUTRAL, binSpacing=1)
