@@ -7,6 +7,9 @@ import math
 import numbers
 import re
 
+MISSING = "–"
+"""What a missing or undefined number reads as, in text and in tables."""
+
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "CNY": "¥", "JPY": "¥", "INR": "₹"}
 
 

@@ -33,6 +33,7 @@ from ui import data, downloads, session
 from ui import retention as retention_view
 from ui import whale as whale_view
 from ui.charts import show_chart
+from ui.tables import show_table
 
 _KEY = "clv"
 UNIT_WORDS = charts.UNIT_WORDS
@@ -388,7 +389,7 @@ def _show_baselines(check: clv_holdout.HoldoutCheck) -> None:
         "Total error": table["total_pct_error"].map(lambda v: formatting.pct(v, 1)),
     })  # fmt: skip
     st.markdown("**Does the model beat naive guesses?**")
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     st.caption(clv_takeaways.baseline_takeaway(check))
     show_chart(charts.decile_chart(check.deciles),
                "Customers split into tenths by what the model predicted for the holdout: a well-"
@@ -407,7 +408,7 @@ def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
         "Holdout total error": table["holdout_pct_error"].map(lambda v: formatting.pct(v, 1)),
         "Holdout error per customer (MAE)": table["holdout_mae"].map(lambda v: formatting.number(v, 3)),
     })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     rule = (
         "lowest holdout error per customer"
         if fitted.holdout is not None
@@ -457,7 +458,7 @@ def show_customers(
     st.markdown(f"**Top customers by CLV** (next {formatting.counted(horizon, 'month')})")
     names = customer_names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
-    st.dataframe(_customer_table(top, currency, unit), width="stretch")
+    show_table(_customer_table(top, currency, unit), width="stretch")
     st.caption("Download the CLV of every customer:")
     downloads.csv_and_excel(
         _export_table(result.customers, names), "customer_clv", "clv.dl.customers", "Customer CLV"
@@ -514,5 +515,5 @@ def show_tiers(result: clv_values.CLVValues, currency: str) -> None:
         "Net revenue to date": table["revenue"].map(lambda v: formatting.money(v, currency)),
         "Share of revenue": table["revenue_share"].map(lambda v: formatting.pct(v, 1)),
     })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     downloads.csv_and_excel(table, "clv_tiers", "clv.dl.tiers", "Tier summary")

@@ -29,6 +29,7 @@ from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import export
 from ui import data, session
 from ui.charts import show_chart
+from ui.tables import show_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_GROUPING = "(all customers)"
@@ -333,7 +334,7 @@ def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) 
         ],
         one_year=[formatting.pct(v) for v in survival.groups["survival_1y"]],
     )[["group", "customers", "churned", "median", "one_year"]]
-    st.dataframe(table, hide_index=True, column_config={
+    show_table(table, hide_index=True, column_config={
         "group": "Group", "customers": st.column_config.NumberColumn("Customers", format="%,d"),
         "churned": st.column_config.NumberColumn("Churned", format="%,d"),
         "median": "Median lifetime", "one_year": "Still active after 1 year"})  # fmt: skip
@@ -401,7 +402,7 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
     order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
              *[c for c in ("net_revenue", "margin") if c != measure], "last_purchase", "days_since_last",
              "mean_gap_days", "overdue_ratio", "p_alive", "first_purchase"]  # fmt: skip
-    st.dataframe(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
+    show_table(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
                  height=min(38 + 35 * len(frame), 400))  # fmt: skip
     export_frame = retention_lists.list_for_export(frame, measure)
     downloads({name.replace("_", " ").capitalize(): export_frame}, name, xlsx=True)
@@ -444,7 +445,7 @@ def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset)
         takeaway=takeaways.economics_takeaway(econ, currency),
     )
     table = econ.table.assign(retention=[formatting.pct(r) for r in econ.table["retention"]])
-    st.dataframe(table, hide_index=True, column_config={
+    show_table(table, hide_index=True, column_config={
         "uplift_points": st.column_config.NumberColumn("Uplift (points)", format="+%d"),
         "retention": "Annual retention",
         "clv_per_customer": st.column_config.NumberColumn(f"CLV per customer ({currency})", format="%,.0f"),

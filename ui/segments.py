@@ -21,6 +21,7 @@ from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import data, downloads, session
 from ui.charts import show_chart
+from ui.tables import edit_table, show_table
 
 KEY = "cvm.segments"
 AUTO_K = workspace_settings.AUTO_CLUSTERS  # the label is stored in workspaces
@@ -94,7 +95,7 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
             "the frequency and monetary scores (5 = buys most often and spends most). Type a new "
             "name into any cell to regroup customers; your own names are allowed."
         )
-        edited = st.data_editor(
+        edited = edit_table(
             default,
             key=editor_key,
             column_config={c: st.column_config.TextColumn(c, required=True) for c in default},
@@ -178,7 +179,7 @@ def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
                 format="localized",
             )
     height = 35 * (len(shown) + 1) + 3 if len(shown) <= 30 else "auto"
-    st.dataframe(shown, hide_index=True, column_config=config, height=height)
+    show_table(shown, hide_index=True, column_config=config, height=height)
 
 
 # --- tabs -------------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
                 ],
             }
         )
-        st.dataframe(meaning, hide_index=True, height=35 * (len(meaning) + 1) + 3)
+        show_table(meaning, hide_index=True, height=35 * (len(meaning) + 1) + 3)
         st.caption(
             "Scores are quintiles: 5 = the best fifth of customers. Equal values are ordered by "
             "the other measures so each score still holds a fifth."
@@ -354,7 +355,7 @@ def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset)
         top = affinity.top_pairs(pairs, 15)
         # Percent columns as 0-100 so the table shows one decimal throughout.
         top = top.assign(support=top["support"] * 100, confidence=top["confidence"] * 100)
-        st.dataframe(
+        show_table(
             top, hide_index=True, height=35 * (len(top) + 1) + 3, column_config=_PAIR_COLUMNS
         )
     spread = result.categories_per_customer[scope]

@@ -270,3 +270,13 @@ def test_group_table_shows_shares_as_percentages():
     assert shares == {"Field sales": 0.0, "Online": 0.0, "Phone": 100.0}
     # Share of total profit: B 97.5 / 107 = 91.1% (in percent, not 0.911).
     assert table.set_index("group").loc["Field sales", "profit_share"] == pytest.approx(9750 / 107)
+
+
+def test_missing_cells_read_as_a_dash_not_none():
+    # The activity table leaves rates that do not apply empty (cost per minute of a per-order
+    # activity): Streamlit would print those as "None".
+    _, at = run_shop()
+    tables = list(at.dataframe)
+    assert tables
+    assert {t.proto.placeholder for t in tables} == {"–"}
+    assert any(t.value.isna().any().any() for t in tables)
