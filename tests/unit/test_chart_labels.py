@@ -199,3 +199,22 @@ def test_clv_value_curves_text_never_overlaps(today, future):
     chart = value_curves_chart(_value_curves(cases[today], cases[future]), "EUR")
     for width in (520, None, 1600):
         assert svg_text.overlapping(svg_text.text_boxes(_svg_at(chart, width))) == []
+
+
+def test_clv_whatif_tallest_bar_leaves_room_under_the_top_edge():
+    import re
+
+    import pandas as pd
+
+    from cvm_core.analyses.clv.charts import scenario_chart
+
+    # A round maximum: Vega's nice rounding alone would put it exactly on the top edge.
+    by_tier = pd.DataFrame(
+        {"tier": ["Gold", "Silver", "Total"], "treatment_cost": [10.0, 5.0, 15.0],
+         "baseline_clv": [80_000.0, 20_000.0, 100_000.0], "scenario_clv": [100_000.0, 25_000.0, 125_000.0]}
+    )  # fmt: skip
+    svg = export.chart_svg(scenario_chart(by_tier, "EUR"))
+    bars = re.findall(r'aria-roledescription="bar"[^>]*d="M[\d.-]+,([\d.-]+)', svg)
+    assert len(bars) == 4
+    # Plot height 460 at slide size: the tallest bar stops at least 5% below the top.
+    assert min(float(y) for y in bars) >= 0.05 * export.SLIDE_CHART_HEIGHT
