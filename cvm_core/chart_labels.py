@@ -157,13 +157,18 @@ class PlotArea:
         return (1.0 - (np.asarray(y, dtype=float) - lo) / ((hi - lo) or 1.0)) * height
 
 
-PAGE_PLOT_WIDTHS = (520.0, 1600.0)
-"""Narrowest and widest plot (pixels inside the axes) of a full-width chart on a page: a laptop
-with the sidebar open, up to a wide screen with it closed."""
+WIDTH_BANDS = ((300.0, 600.0), (600.0, 1600.0))
+"""Plot widths (pixels inside the axes) a full-width chart is drawn at, in two bands laid out
+separately: a narrow window or tablet (a 900 px window with the sidebar open leaves about 340 px),
+and a laptop up to a wide screen, which includes the slide export. One layout for both would drop
+labels on a wide screen because they would not fit on a phone."""
 
 
 def drawn_area(
-    x_domain: tuple[float, float], y_domain: tuple[float, float], page_height: float
+    x_domain: tuple[float, float],
+    y_domain: tuple[float, float],
+    page_height: float,
+    widths: tuple[float, float] = (WIDTH_BANDS[0][0], WIDTH_BANDS[-1][1]),
 ) -> PlotArea:
     """The plot area of a full-width chart as the page and the slide export draw it.
 
@@ -173,10 +178,56 @@ def drawn_area(
         The scales' domains (fix them in the chart with ``nice=False`` so they are these).
     page_height : float
         The chart's own height, used in the page; slides use the export's height.
+    widths : tuple of float
+        The narrowest and widest plot; by default every width of :data:`WIDTH_BANDS`.
     """
-    widths = (*PAGE_PLOT_WIDTHS, float(SLIDE_CHART_WIDTH))
     heights = (float(page_height), float(SLIDE_CHART_HEIGHT))
-    return PlotArea(x_domain, y_domain, (min(widths), max(widths)), (min(heights), max(heights)))
+    return PlotArea(x_domain, y_domain, widths, (min(heights), max(heights)))
+
+
+@dataclass(frozen=True)
+class BandedLayout:
+    """One :class:`Layout` per band of plot widths (see :data:`WIDTH_BANDS`)."""
+
+    bands: tuple[tuple[tuple[float, float], Layout], ...]
+
+    def at(self, width: float) -> Layout:
+        """The layout used when the plot is ``width`` pixels wide."""
+        for (_, high), layout in self.bands[:-1]:
+            if width < high:
+                return layout
+        return self.bands[-1][1]
+
+    def for_slides(self) -> Layout:
+        """The layout of the slide export (and of most screens)."""
+        return self.at(float(SLIDE_CHART_WIDTH))
+
+    def dropped_somewhere(self) -> list[Label]:
+        """Labels left out at some width, in their order."""
+        seen: dict[str, Label] = {}
+        for _, layout in self.bands:
+            for label in layout.dropped:
+                seen.setdefault(label.key, label)
+        return list(seen.values())
+
+
+def place_banded(
+    labels: Sequence[Label],
+    x_domain: tuple[float, float],
+    y_domain: tuple[float, float],
+    page_height: float,
+    **options,
+) -> BandedLayout:
+    """:func:`place_labels` for each band of :data:`WIDTH_BANDS`; ``options`` go to it."""
+    return BandedLayout(
+        tuple(
+            (
+                band,
+                place_labels(labels, drawn_area(x_domain, y_domain, page_height, band), **options),
+            )
+            for band in WIDTH_BANDS
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -359,32 +410,58 @@ def place_labels(
 
 
 def text_layers(
-    frame: pd.DataFrame,
+    layout: Layout | BandedLayout,
     x: str,
     y: str,
     text: str = "text:N",
     encodings: dict | None = None,
+    rename: dict[str, str] | None = None,
     **style,
 ) -> list[alt.Chart]:
-    """Altair text layers drawing a :meth:`Layout.frame` (one layer per position used).
+    """Altair text layers drawing a layout (one layer per position used, per band).
+
+    A banded layout shows each band's labels only while the plot's width (Vega's ``width``
+    signal, which follows the container) is in that band, so the page switches layouts as the
+    window is resized and the slide export shows the band of its own width.
 
     Parameters
     ----------
-    frame : DataFrame
-        Placed labels with columns align, dx, dy and the fields named by ``x``, ``y``, ``text``.
+    layout : Layout or BandedLayout
     x, y, text : str
-        Encodings, e.g. ``"customer_share:Q"``.
+        Encodings, e.g. ``"customer_share:Q"``; the layout's columns are key, text, x, y.
     encodings : dict, optional
         More encodings, e.g. ``{"color": alt.Color(...)}``.
+    rename : dict, optional
+        Renames of the layout's columns, so the encodings can use the chart's own field names.
     **style
         Mark properties: fontSize, fontWeight, color... (use the ``font_size`` and ``bold`` the
         layout was computed with).
     """
+    if isinstance(layout, Layout):
+        return _band_layers(layout, None, x, y, text, encodings, rename, style)
+    last = len(layout.bands) - 1
+    layers = []
+    for i, ((low, high), band) in enumerate(layout.bands):
+        # The outer bands reach beyond their edges: a plot narrower or wider than any band
+        # still shows one layout.
+        conditions = ([f"width >= {low}"] if i > 0 else []) + (
+            [f"width < {high}"] if i < last else []
+        )
+        shown = " && ".join(conditions) or "true"
+        layers += _band_layers(band, shown, x, y, text, encodings, rename, style)
+    return layers
+
+
+def _band_layers(layout, shown, x, y, text, encodings, rename, style) -> list[alt.Chart]:
+    frame = layout.frame().rename(columns=rename or {})
     layers = []
     for (align, dx, dy), rows in frame.groupby(["align", "dx", "dy"], sort=False):
+        visible = {} if shown is None else {"opacity": alt.expr(f"{shown} ? 1 : 0")}
         layers.append(
             alt.Chart(rows.drop(columns=["align", "dx", "dy"]))
-            .mark_text(align=align, dx=float(dx), dy=float(dy), baseline="middle", **style)
+            .mark_text(
+                align=align, dx=float(dx), dy=float(dy), baseline="middle", **visible, **style
+            )
             .encode(x=x, y=y, text=text, **(encodings or {}))
         )
     return layers

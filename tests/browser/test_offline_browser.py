@@ -3,7 +3,7 @@ the internet (the favicon used to come from fonts.gstatic.com and failed without
 
 from urllib.parse import urlparse
 
-from tests.browser.helpers import expect_rerun, wait_for_app
+from tests.browser.helpers import open_with_demo
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
@@ -11,14 +11,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 def test_no_request_leaves_the_machine(page, app_server):
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
-    page.goto(app_server)
-    wait_for_app(page)
-    with expect_rerun(page, timeout_ms=120_000):
-        page.get_by_role("button", name="Load Demo retail").click()
-    with expect_rerun(page, timeout_ms=120_000):
-        page.get_by_test_id("stSidebarNav").get_by_role(
-            "link", name="Profitability Whale Curve"
-        ).click()
+    open_with_demo(page, app_server, "Profitability Whale Curve")
     page.wait_for_timeout(1000)  # late requests: the favicon, fonts of the charts
     icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
     assert "gstatic" not in icon and "googleapis" not in icon, icon

@@ -107,15 +107,15 @@ def whale_chart(
     # lowest point (a total loss in money).
     end_below = percent and not summary.all_profitable
     scale = _headroom(points[y_field])
-    area_px = chart_labels.drawn_area((0.0, 1.0), tuple(scale.domain), WHALE_HEIGHT)
-    layout = _layout_marks(marks, y_field, end_below, area_px, points)
+    layout = _layout_marks(marks, y_field, end_below, tuple(scale.domain), points)
     layers = [area, line, reference, *_mark_layers(marks, layout, y_field, percent)]
     subtitle = [_subtitle(summary)]
-    if layout.dropped:
+    if dropped := layout.for_slides().dropped:
         # Labels with no free place in the plot are still said, in the chart's own subtitle, so
-        # the PNG and the deck's slide carry them too.
+        # the PNG and the deck's slide carry them too. (On a narrow window more may be left out;
+        # their points keep the label as a tooltip.)
         subtitle.append("Not labelled for lack of room: " + "; ".join(
-            label.text for label in layout.dropped
+            label.text for label in dropped
         ) + ".")  # fmt: skip
     title = alt.Title(
         "Whale curve: cumulative profit by customer, most profitable first",
@@ -154,9 +154,9 @@ def _layout_marks(
     marks: pd.DataFrame,
     y_field: str,
     end_below: bool,
-    area: chart_labels.PlotArea,
+    y_domain: tuple[float, float],
     points: pd.DataFrame,
-) -> chart_labels.Layout:
+) -> chart_labels.BandedLayout:
     """Place the key points' labels clear of each other, the most telling first: the peak, then
     what the loss-makers cost, then break-even and the top 20%."""
     below = _BELOW if end_below else _BELOW - {"end"}
@@ -172,22 +172,22 @@ def _layout_marks(
             )
         )  # fmt: skip
     curve = (points["customer_share"].to_numpy(), points[y_field].to_numpy())
-    return chart_labels.place_labels(
-        labels, area, font_size=LABEL_FONT_SIZE, bold=True, lines=[curve]
-    )
+    return chart_labels.place_banded(
+        labels, (0.0, 1.0), y_domain, WHALE_HEIGHT, font_size=LABEL_FONT_SIZE, bold=True,
+        lines=[curve],
+    )  # fmt: skip
 
 
 def _mark_layers(
-    marks: pd.DataFrame, layout: chart_labels.Layout, y_field: str, percent: bool
+    marks: pd.DataFrame, layout: chart_labels.BandedLayout, y_field: str, percent: bool
 ) -> list[alt.Chart]:
     if marks.empty:
         return []
     base = alt.Chart(marks).encode(x="customer_share:Q", y=f"{y_field}:Q")
     tooltip = [alt.Tooltip("label:N", title="Point")]
     layers = [base.mark_point(filled=True, size=110, color="#2c3e50").encode(tooltip=tooltip)]
-    placed = layout.frame().rename(columns={"x": "customer_share", "y": y_field})
     layers += chart_labels.text_layers(
-        placed, "customer_share:Q", f"{y_field}:Q",
+        layout, "customer_share:Q", f"{y_field}:Q", rename={"x": "customer_share", "y": y_field},
         fontSize=LABEL_FONT_SIZE, fontWeight="bold", color="#2c3e50",
     )  # fmt: skip
     peak = marks[marks["key"] == "peak"]

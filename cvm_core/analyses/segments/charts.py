@@ -211,20 +211,18 @@ def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.LayerChart:
         ),
     )
     layout = _place_cluster_labels(data, (0.0, x_max), tuple(y_domain))
-    placed = layout.frame().rename(
-        columns={"x": "avg_recency_days", "y": "revenue_per_customer", "key": "segment"}
-    )
     # In the bubble's colour: a label pushed away from a crowd of bubbles still says whose it is.
     color = alt.Color("segment:N", sort=list(data["segment"]), scale=alt.Scale(range=PALETTE))
     labels = chart_labels.text_layers(
-        placed, "avg_recency_days:Q", "revenue_per_customer:Q", encodings={"color": color},
+        layout, "avg_recency_days:Q", "revenue_per_customer:Q", encodings={"color": color},
+        rename={"x": "avg_recency_days", "y": "revenue_per_customer", "key": "segment"},
         fontSize=CLUSTER_LABEL_SIZE, fontWeight="bold",
     )  # fmt: skip
     title = alt.Title("Clusters by recency and value")
-    if layout.dropped:
+    if dropped := layout.for_slides().dropped:
         # Bubbles too close to label each: their shares go to the subtitle, so none is lost.
         title = alt.Title(title.text, subtitle="Not labelled for lack of room: " + "; ".join(
-            f"{label.key}: {label.text}" for label in layout.dropped
+            f"{label.key}: {label.text}" for label in dropped
         ) + ".")  # fmt: skip
     return alt.layer(bubbles, *labels).properties(title=title, height=CLUSTER_HEIGHT)
 
@@ -237,7 +235,7 @@ _BUBBLE_AREA = (150.0, 3000.0)
 
 def _place_cluster_labels(
     data: pd.DataFrame, x_domain: tuple[float, float], y_domain: tuple[float, float]
-) -> chart_labels.Layout:
+) -> chart_labels.BandedLayout:
     """Each bubble's share label above it (else wherever it fits), biggest clusters first."""
     lo, hi = _BUBBLE_AREA
     # Vega's size scale starts at zero customers: area = lo + (hi - lo) * customers / max.
@@ -250,8 +248,9 @@ def _place_cluster_labels(
         )
         for row in data.sort_values("customers", ascending=False).itertuples(index=False)
     ]  # fmt: skip
-    area = chart_labels.drawn_area(x_domain, y_domain, CLUSTER_HEIGHT)
-    return chart_labels.place_labels(labels, area, font_size=CLUSTER_LABEL_SIZE, bold=True)
+    return chart_labels.place_banded(
+        labels, x_domain, y_domain, CLUSTER_HEIGHT, font_size=CLUSTER_LABEL_SIZE, bold=True
+    )
 
 
 def categories_per_customer_chart(distribution: pd.DataFrame) -> alt.Chart:
