@@ -3,9 +3,11 @@
 A chart is drawn at more than one size: stretched to the page's width in the browser and at the
 slide size in the PNG, SVG and deck. Labels are anchored at data points with fixed pixel offsets,
 so a layout that is clear at one width can collide at another. The rule here checks every
-candidate position at the extreme plot sizes the chart is drawn at: a label's box moves linearly
+candidate position at the extreme plot sizes of a band of widths: a label's box moves linearly
 with the plot's width (and height), so two boxes apart at both extremes are apart at every size
-in between, and a box inside the plot at both extremes is inside it at every size.
+in between, and a box inside the plot at both extremes is inside it at every size. Widths are
+split into bands (:data:`WIDTH_BANDS`), each with its own layout, shown by Vega while the plot's
+width is in the band.
 
 The rule, in short: labels are placed one by one in the caller's order (most important first);
 each takes the first of its candidate positions (beside, above, below the point, then further
@@ -15,6 +17,9 @@ caller puts its text into the chart's subtitle or caption instead.
 
 Text widths are estimated, not measured (no browser in the core): per character, from the widths
 of DejaVu Sans, the widest of the fonts the charts fall back to, so the estimate errs wide.
+
+Public: :func:`place_labels` (one size range), :func:`place_banded` (the page's and the slide's
+widths), :func:`text_layers` (Altair layers of a layout), :func:`text_width`, :func:`label_box`.
 """
 
 from __future__ import annotations

@@ -120,3 +120,54 @@ def test_whale_chart_on_the_page_has_no_overlapping_text(page, app_server):
         assert overlaps == [], width
         seen[width] = {b.text for b in boxes}
     assert any(t.startswith("Peak ") and "customers" in t for t in seen[1400])  # the demo's peak
+
+
+PAGES = ["pages/whale_curve.py", "pages/clv.py", "pages/segments.py", "pages/retention.py",
+         "pages/scorecard.py"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def page_chart_specs():
+    """Every chart the analysis pages show for the demo data, as Vega-Lite specs (AppTest)."""
+    import json
+
+    from cvm_core.intake import demo_workbook
+    from cvm_core.intake.dataset import load_file
+    from tests.app.test_retention_page import run_page
+
+    path = demo_workbook.DEMO_WORKBOOK_PATH
+    dataset = load_file(path.read_bytes(), path.name)
+    specs = []
+    for name in PAGES:
+        at = run_page(name, dataset)
+        assert not at.exception, name
+        specs += [(name, json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+    return specs
+
+
+def _at_width(spec: dict, width: int) -> str:
+    """The spec as JSON at a plot width (panels of concatenated charts keep their own)."""
+    import json
+
+    sized = {**spec, "config": {**spec.get("config", {}), "background": "white"}}
+    if not any(key in spec for key in ("hconcat", "vconcat", "concat", "facet")):
+        sized["width"] = width
+    return json.dumps(sized)
+
+
+def test_every_chart_of_every_page_has_no_overlapping_text(svg_page, page_chart_specs):
+    # The demo data on the five analysis pages (about 35 charts), on a narrow window's plot and
+    # at slide width, measured by chromium.
+    export._register_fonts()
+    assert len(page_chart_specs) >= 25
+    problems = []
+    for name, spec in page_chart_specs:
+        for width in (340, export.SLIDE_CHART_WIDTH):
+            measured = _measure(svg_page, vlc.vegalite_to_svg(_at_width(spec, width)))
+            boxes = [
+                svg_text.TextBox(m["text"], m["left"], m["top"], m["right"], m["bottom"])
+                for m in measured
+            ]
+            if overlaps := svg_text.overlapping(boxes):
+                problems.append((name, str(spec.get("title"))[:60], width, overlaps[:3]))
+    assert problems == []

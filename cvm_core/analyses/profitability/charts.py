@@ -387,7 +387,12 @@ def worst_customers_chart(long: pd.DataFrame, currency: str) -> alt.LayerChart:
             y=y,
             x=alt.X(
                 "sum(cost):Q",
-                title=money_title("Cost-to-serve (bars) and gross margin (black tick)", currency),
+                # Two lines: on one, the title is wider than a narrow plot and runs into the
+                # y axis's title.
+                title=[
+                    money_title("Cost-to-serve (bars)", currency),
+                    "and gross margin (black tick)",
+                ],
             ),
             color=alt.Color(
                 "activity:N",
