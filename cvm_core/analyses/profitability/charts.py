@@ -10,7 +10,12 @@ import altair as alt
 import pandas as pd
 
 from cvm_core import chart_labels, formatting
-from cvm_core.analyses.profitability.curve import LOSS_ZONE, PROFITABLE_ZONE, WhaleSummary
+from cvm_core.analyses.profitability.curve import (
+    LOSS_ZONE,
+    PROFITABLE_ZONE,
+    WhaleSummary,
+    whole_pct,
+)
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, money_title
 
 GREY = "#7f8c8d"
@@ -136,9 +141,10 @@ def _subtitle(summary: WhaleSummary) -> str:
         return "Total profit is not positive, so the curve is shown in money."
     if summary.all_profitable:
         return "Every customer is profitable: the curve never rises above 100%."
+    # whole_pct, as the labels: "Peak 100%" above a label reading "Peak 100.1%" looked like a typo.
     return (
-        f"Peak {summary.peak_pct:.0%} of total profit at {summary.peak_share:.0%} of customers; "
-        f"the remaining {1 - summary.loss_start_share:.0%} lose money."
+        f"Peak {whole_pct(summary.peak_pct)} of total profit at {whole_pct(summary.peak_share)} "
+        f"of customers; the remaining {whole_pct(1 - summary.loss_start_share)} lose money."
     )
 
 
