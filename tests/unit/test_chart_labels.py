@@ -122,7 +122,7 @@ def test_whale_chart_text_never_overlaps(case, width):
     profits = svg_text.whale_cases()[case]
     svg = _svg_at(svg_text.whale_case_chart(profits), width)
     boxes = svg_text.text_boxes(svg)
-    assert svg_text.overlapping(boxes) == []
+    assert svg_text.overlapping(boxes, annotations_only=True) == []
     if width == 300:
         return  # a narrow window may leave labels out; their points keep them as tooltips
     # Every key point's label is said: in the plot, or in the subtitle when it had no room.
@@ -165,7 +165,7 @@ def test_cluster_map_text_never_overlaps(profile, width):
     from cvm_core.analyses.segments.charts import cluster_map_chart
 
     boxes = svg_text.text_boxes(_svg_at(cluster_map_chart(profile, "EUR"), width))
-    assert svg_text.overlapping(boxes) == []
+    assert svg_text.overlapping(boxes, annotations_only=True) == []
     shown = " ".join(b.text for b in boxes)
     if width == 300:
         return  # a narrow window may leave labels out
@@ -202,7 +202,10 @@ def test_clv_value_curves_text_never_overlaps(today, future):
     cases = svg_text.whale_cases()
     chart = value_curves_chart(_value_curves(cases[today], cases[future]), "EUR")
     for width in (300, None, 1600):
-        assert svg_text.overlapping(svg_text.text_boxes(_svg_at(chart, width))) == []
+        assert (
+            svg_text.overlapping(svg_text.text_boxes(_svg_at(chart, width)), annotations_only=True)
+            == []
+        )
 
 
 def test_clv_whatif_tallest_bar_leaves_room_under_the_top_edge():
@@ -235,3 +238,17 @@ def test_wide_screens_keep_labels_that_only_a_narrow_window_has_no_room_for():
     # Each band's text shows only while the plot's width is in that band.
     specs = [layer.to_dict()["mark"] for layer in chart_labels.text_layers(banded, "x:Q", "y:Q")]
     assert [m["opacity"]["expr"] for m in specs] == ["width >= 600.0 ? 1 : 0"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_whale_labels_never_overlap_on_random_distributions(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([3, 7, 50, 400, 3000]))
+    gains = rng.lognormal(rng.uniform(0, 4), rng.uniform(0.2, 2), n)
+    costs = rng.lognormal(rng.uniform(0, 4), rng.uniform(0.2, 2), n) * rng.uniform(0, 1.5)
+    import pandas as pd
+
+    chart = svg_text.whale_case_chart(pd.Series(gains - costs, index=[f"c{i}" for i in range(n)]))
+    for width in (300, 599, 600, None, 1600):  # both sides of the band edge too
+        boxes = svg_text.text_boxes(_svg_at(chart, width))
+        assert svg_text.overlapping(boxes, annotations_only=True) == [], width
