@@ -8,9 +8,12 @@ import streamlit as st
 from cvm_core import formatting
 from ui import data, exports, loaders, state
 
-st.set_page_config(
-    page_title="Customer Value Management", page_icon=":material/diamond:", layout="wide"
-)
+HERE = Path(__file__).parent
+# A committed image, not ":material/diamond:": Streamlit fetches a material icon favicon from
+# fonts.gstatic.com, which fails offline (workshops often run without internet).
+FAVICON = HERE / "assets" / "favicon.png"
+
+st.set_page_config(page_title="Customer Value Management", page_icon=str(FAVICON), layout="wide")
 
 # Pages in menu order. A page appears once its file exists, so a page is added by adding its file.
 PAGE_SPECS = [
@@ -21,7 +24,6 @@ PAGE_SPECS = [
     ("pages/retention.py", "Retention", ":material/group_remove:"),
     ("pages/scorecard.py", "Scorecard", ":material/scoreboard:"),
 ]
-HERE = Path(__file__).parent
 PAGES = [
     st.Page(path, title=title, icon=icon, default=i == 0)
     for i, (path, title, icon) in enumerate(PAGE_SPECS)
@@ -31,11 +33,11 @@ PAGES = [
 
 def _counts(dataset) -> str:
     if not dataset.has_transactions:
-        return f"{formatting.count(len(dataset.summary))} customers (summary file)"
+        return f"{formatting.counted(len(dataset.summary), 'customer')} (summary file)"
     tx = dataset.transactions
     return (
-        f"{formatting.count(tx['customer_id'].nunique())} customers · "
-        f"{formatting.count(len(tx))} transactions"
+        f"{formatting.counted(tx['customer_id'].nunique(), 'customer')} · "
+        f"{formatting.counted(len(tx), 'transaction')}"
     )
 
 

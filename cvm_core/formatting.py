@@ -7,6 +7,9 @@ import math
 import numbers
 import re
 
+MISSING = "–"
+"""What a missing or undefined number reads as, in text and in tables."""
+
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "CNY": "¥", "JPY": "¥", "INR": "₹"}
 
 
@@ -47,6 +50,26 @@ def count(value: float | None) -> str:
     if not _finite(value):
         return "–"
     return f"{value:,.0f}"
+
+
+def counted(value: float | None, word: str, decimals: int = 0, plural: str | None = None) -> str:
+    """A number with its unit word, singular for exactly one: '1 day', '3 days', '1,234 customers',
+    '1.5 days'; '–' for a missing value.
+
+    Parameters
+    ----------
+    value : float or None
+    word : str
+        The singular ('day', 'customer').
+    decimals : int
+        Decimals shown; the word is singular when the number shown reads "1".
+    plural : str, optional
+        When it is not ``word + 's'``.
+    """
+    if not _finite(value):
+        return "–"
+    shown = f"{value:,.{decimals}f}"
+    return f"{shown} {word if shown in ('1', '-1') else plural or word + 's'}"
 
 
 def number(value: float | None, decimals: int = 2) -> str:

@@ -34,6 +34,7 @@ from ui import assumed, data, downloads, session
 from ui import retention as retention_view
 from ui import whale as whale_view
 from ui.charts import show_chart
+from ui.tables import show_table
 
 _KEY = "clv"
 UNIT_WORDS = charts.UNIT_WORDS
@@ -312,7 +313,8 @@ def show_headline(
     n = len(customers)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        f"Total CLV, next {horizon} months", formatting.money_short(result.total_clv, currency)
+        f"Total CLV, next {formatting.counted(horizon, 'month')}",
+        formatting.money_short(result.total_clv, currency),
     )
     c2.metric("Average CLV per customer", formatting.money(result.total_clv / max(n, 1), currency))
     if active is not None:
@@ -327,11 +329,12 @@ def show_headline(
         c3.metric("Probably still active", formatting.pct(share, 0),
                   help="Share of customers with P(alive) ≥ 50%.")  # fmt: skip
     c4.metric(
-        f"Expected purchases, next {horizon} months", formatting.count(result.expected_purchases)
+        f"Expected purchases, next {formatting.counted(horizon, 'month')}",
+        formatting.count(result.expected_purchases),
     )
     st.caption(
         f"{value_basis(result, currency)}. {clv_takeaways.model_words(fitted)} + Gamma-Gamma "
-        f"fitted to {formatting.count(n)} customers up to {fitted.settings.observation_end:%d %b %Y}; "
+        f"fitted to {formatting.counted(n, 'customer')} up to {fitted.settings.observation_end:%d %b %Y}; "
         f"margin: {result.margin_basis}; discount rate {formatting.pct(result.settings.discount_rate, 1)} a year."
     )  # fmt: skip
     one_time = clv_takeaways.one_time_buyers_note(fitted)
@@ -348,7 +351,8 @@ def value_basis(result: clv_values.CLVValues, currency: str) -> str:
         f"CLV is future profit: future margin {formatting.money_short(result.future_margin, currency)} "
         f"− future cost-to-serve {formatting.money_short(result.future_cost_to_serve, currency)} at "
         f"{result.cost_basis}; "
-        f"{formatting.count(losing)} customers are expected to cost more than they bring"
+        f"{formatting.counted(losing, 'customer')} {'is' if losing == 1 else 'are'} expected to "
+        "cost more than they bring"
     )  # fmt: skip
 
 
@@ -393,7 +397,7 @@ def _show_baselines(check: clv_holdout.HoldoutCheck) -> None:
         "Total error": table["total_pct_error"].map(lambda v: formatting.pct(v, 1)),
     })  # fmt: skip
     st.markdown("**Does the model beat naive guesses?**")
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     st.caption(clv_takeaways.baseline_takeaway(check))
     show_chart(charts.decile_chart(check.deciles),
                "Customers split into tenths by what the model predicted for the holdout: a well-"
@@ -412,7 +416,7 @@ def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
         "Holdout total error": table["holdout_pct_error"].map(lambda v: formatting.pct(v, 1)),
         "Holdout error per customer (MAE)": table["holdout_mae"].map(lambda v: formatting.number(v, 3)),
     })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     rule = (
         "lowest holdout error per customer"
         if fitted.holdout is not None
@@ -422,7 +426,7 @@ def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
     sampled = table["fitted_customers"].fillna(customers) < customers
     sample = (
         f" The other models were fitted to a random {formatting.count(clv.COMPARE_SAMPLE)} of the "
-        f"{formatting.count(customers)} customers (to save time) and scored on all of them."
+        f"{formatting.counted(customers, 'customer')} (to save time) and scored on all of them."
         if sampled.any()
         else ""
     )
@@ -459,10 +463,10 @@ def show_customers(
                "recent buyers are probably still active (green).",
                name="CLV probability still active", data=matrix,
                takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"], active))  # fmt: skip
-    st.markdown(f"**Top customers by CLV** (next {horizon} months)")
+    st.markdown(f"**Top customers by CLV** (next {formatting.counted(horizon, 'month')})")
     names = customer_names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
-    st.dataframe(_customer_table(top, currency, unit), width="stretch")
+    show_table(_customer_table(top, currency, unit), width="stretch")
     st.caption("Download the CLV of every customer:")
     downloads.csv_and_excel(
         _export_table(result.customers, names), "customer_clv", "clv.dl.customers", "Customer CLV"
@@ -519,5 +523,5 @@ def show_tiers(result: clv_values.CLVValues, currency: str) -> None:
         "Net revenue to date": table["revenue"].map(lambda v: formatting.money(v, currency)),
         "Share of revenue": table["revenue_share"].map(lambda v: formatting.pct(v, 1)),
     })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     downloads.csv_and_excel(table, "clv_tiers", "clv.dl.tiers", "Tier summary")

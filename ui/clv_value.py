@@ -15,6 +15,7 @@ from cvm_core.intake.dataset import Dataset
 from ui import data, downloads
 from ui.charts import show_chart
 from ui.clv import customer_names
+from ui.tables import show_table
 
 MATRIX_POINTS = 5000
 """Customers drawn in the value matrix chart (a random sample above this; the table and the
@@ -54,7 +55,7 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     )
     show_chart(charts.value_matrix_chart(points, currency, list(QUADRANTS)),
                "Right = profitable so far, up = expected to be profitable from now on. "
-               + (f"A random {formatting.count(MATRIX_POINTS)} of {formatting.count(len(matrix.customers))} customers."
+               + (f"A random {formatting.count(MATRIX_POINTS)} of {formatting.counted(len(matrix.customers), 'customer')}."
                   if sampled else "Every customer."),
                name="Value matrix", data=table, takeaway=matrix.takeaway(currency))  # fmt: skip
     shown = pd.DataFrame({
@@ -65,7 +66,7 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
         "Expected future profit (CLV)": table["future_value"].map(lambda v: formatting.money(v, currency)),
         "What to do": table["action"],
     })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     st.caption("Every customer with their cell:")
     listed = matrix.customers.assign(quadrant=matrix.customers["quadrant"].astype(str))
     names = customer_names(dataset)
@@ -101,8 +102,8 @@ def show_acquisition(result: clv_values.CLVValues, dataset: Dataset, currency: s
         "CLV minus acquisition cost": table["clv_minus_cost"].map(lambda v: formatting.money(v, currency)),
         "CLV per unit of acquisition cost": table["clv_per_cost"].map(lambda v: formatting.number(v, 2)),
     })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     st.caption(
-        f"New = first purchase in the {acquisition.NEW_CUSTOMER_DAYS} days before the observation "
+        f"New = first purchase in the {formatting.counted(acquisition.NEW_CUSTOMER_DAYS, 'day')} before the observation "
         f"end, with an acquisition cost in the customer table; CLV as above ({result.cost_basis})."
     )

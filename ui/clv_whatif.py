@@ -15,6 +15,7 @@ from cvm_core.intake.dataset import Dataset
 from ui import downloads, session
 from ui.charts import show_chart
 from ui.clv import clv_key
+from ui.tables import show_table
 
 WHAT_IF_FORMULA = (
     "Per tier, the treatment changes the model's parameters from today on: **retention uplift** u "
@@ -88,6 +89,6 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
         "Net value": table["net_value"].map(lambda v: formatting.money(v, currency)),
         "ROI": table["roi"].map(lambda v: formatting.pct(v, 0)),
     })  # fmt: skip
-    st.dataframe(shown, hide_index=True, width="stretch")
+    show_table(shown, hide_index=True, width="stretch")
     downloads.csv_and_excel(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
     st.caption(WHAT_IF_FORMULA)

@@ -29,6 +29,7 @@ from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import export
 from ui import data, session
 from ui.charts import show_chart
+from ui.tables import show_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_GROUPING = "(all customers)"
@@ -151,7 +152,7 @@ def settings_form(
     window = c2.number_input(
         "Churn window (days without a purchase)", min_value=retention_gaps.MIN_WINDOW_DAYS, max_value=3650,
         value=gaps.suggested_window_days, step=1, key=key("window", dataset),
-        help=f"Suggested from your data: {gaps.suggested_window_days} days, the 90th percentile of the "
+        help=f"Suggested from your data: {formatting.counted(gaps.suggested_window_days, 'day')}, the 90th percentile of the "
              "gaps between a customer's purchases, each customer weighted equally (see the Churn tab).",
     )  # fmt: skip
     threshold = retention_gaps.DEFAULT_P_ALIVE_THRESHOLD
@@ -226,10 +227,10 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
         help=result.annual_retention_source,
     )
     longest = result.longest_lifetime_days
-    cols[3].metric("Median lifetime", f"> {longest:,.0f} days" if median is None else f"{median:,.0f} days",
+    cols[3].metric("Median lifetime", f"> {formatting.counted(longest, 'day')}" if median is None else f"{formatting.counted(median, 'day')}",
                    help="Half of all customers have churned by this many days after their first purchase "
                         "(Kaplan-Meier; a lifetime ends when churn is declared, not at the last purchase). "
-                        f"'> {longest:,.0f} days': more than half are still active after the longest "
+                        f"'> {formatting.counted(longest, 'day')}': more than half are still active after the longest "
                         f"lifetime the data follows, so the median is not reached yet. {result.lifetimes.sentence()}")  # fmt: skip
     cols[4].metric("At risk / win back", f"{len(result.at_risk):,} / {len(result.win_back):,}")
     st.caption(f"{result.settings.rule.describe()} {result.lifetimes.sentence()}")
@@ -272,23 +273,23 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
     if rule.method == retention_defaults.P_ALIVE:
         st.markdown(
             f"**Churned today: P(alive) below {formatting.pct(rule.p_alive_threshold, 0)}.** The churn rates "
-            f"per {result.settings.period} below use the inactivity window ({rule.window_days} days), because "
+            f"per {result.settings.period} below use the inactivity window ({formatting.counted(rule.window_days, 'day')}), because "
             "the model's P(alive) is known for today only, not for each past period."
         )  # fmt: skip
     else:
         st.markdown(
-            f"**Churn window: {rule.window_days} days** without a purchase (change it above). The data "
-            f"suggests {gaps.suggested_window_days} days: the 90th percentile of the gaps below, each "
+            f"**Churn window: {formatting.counted(rule.window_days, 'day')}** without a purchase (change it above). The data "
+            f"suggests {formatting.counted(gaps.suggested_window_days, 'day')}: the 90th percentile of the gaps below, each "
             f"of the {formatting.count(gaps.repeat_customers)} repeat customers weighted equally (so "
             "the most frequent buyers, who make most of the gaps, do not decide it alone)."
         )  # fmt: skip
     if gaps.repeat_purchases:
         q = gaps.quantiles
         show_chart(charts.gap_histogram_chart(gaps.histogram, rule.window_days, gaps.suggested_window_days),
-                   f"Each repeat customer weighs the same: half of the gaps are within {q[0.5]:,.0f} days of the "
-                   f"previous purchase, 90% within {q[0.9]:,.0f} days; a customer silent for longer than that "
+                   f"Each repeat customer weighs the same: half of the gaps are within {formatting.counted(q[0.5], 'day')} of the "
+                   f"previous purchase, 90% within {formatting.counted(q[0.9], 'day')}; a customer silent for longer than that "
                    f"is unlikely to be coming back. The suggested churn window is the 90th percentile, "
-                   f"{gaps.suggested_window_days} days.",
+                   f"{formatting.counted(gaps.suggested_window_days, 'day')}.",
                    name="Days between purchases", data=gaps.histogram,
                    takeaway=takeaways.gaps_takeaway(q, rule.window_days))  # fmt: skip
     period = result.settings.period
@@ -328,12 +329,12 @@ def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) 
                takeaway=takeaways.survival_takeaway(survival, result.median_lifetime_days, result.lifetimes))  # fmt: skip
     table = survival.groups.assign(
         median=[
-            f"{d:,.0f} days" if pd.notna(d) else "not reached"
+            f"{formatting.counted(d, 'day')}" if pd.notna(d) else "not reached"
             for d in survival.groups["median_days"]
         ],
         one_year=[formatting.pct(v) for v in survival.groups["survival_1y"]],
     )[["group", "customers", "churned", "median", "one_year"]]
-    st.dataframe(table, hide_index=True, column_config={
+    show_table(table, hide_index=True, column_config={
         "group": "Group", "customers": st.column_config.NumberColumn("Customers", format="%,d"),
         "churned": st.column_config.NumberColumn("Churned", format="%,d"),
         "median": "Median lifetime", "one_year": "Still active after 1 year"})  # fmt: skip
@@ -401,7 +402,7 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
     order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
              *[c for c in ("net_revenue", "margin") if c != measure], "last_purchase", "days_since_last",
              "mean_gap_days", "overdue_ratio", "p_alive", "first_purchase"]  # fmt: skip
-    st.dataframe(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
+    show_table(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
                  height=min(38 + 35 * len(frame), 400))  # fmt: skip
     export_frame = retention_lists.list_for_export(frame, measure)
     downloads({name.replace("_", " ").capitalize(): export_frame}, name, xlsx=True)
@@ -433,7 +434,7 @@ def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset)
         f"*m* = {formatting.money(econ.value_per_customer_year, currency)} {econ.measure} per active customer-year; "
         f"*d* = {formatting.pct(econ.discount_rate, 0)}. So a customer is worth "
         f"{formatting.money(econ.base_clv, currency)} today. The gain of +N points is "
-        f"(CLV at *r* + N − CLV at *r*) × {formatting.count(econ.active_customers)} customers not churned "
+        f"(CLV at *r* + N − CLV at *r*) × {formatting.counted(econ.active_customers, 'customer')} not churned "
         f"today ({_not_churned_parts(result)})."
     )  # fmt: skip
     show_chart(
@@ -444,7 +445,7 @@ def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset)
         takeaway=takeaways.economics_takeaway(econ, currency),
     )
     table = econ.table.assign(retention=[formatting.pct(r) for r in econ.table["retention"]])
-    st.dataframe(table, hide_index=True, column_config={
+    show_table(table, hide_index=True, column_config={
         "uplift_points": st.column_config.NumberColumn("Uplift (points)", format="+%d"),
         "retention": "Annual retention",
         "clv_per_customer": st.column_config.NumberColumn(f"CLV per customer ({currency})", format="%,.0f"),

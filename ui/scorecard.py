@@ -41,6 +41,7 @@ from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
 from ui.charts import show_chart
+from ui.tables import edit_table
 
 KEY = "cvm.scorecard"
 TARGETS = f"{KEY}.targets"
@@ -166,7 +167,7 @@ def scenarios(
         levers = outcome.steps[outcome.steps["kind"] == "lever"]["step"].tolist() if outcome else []
         if levers:
             whale_pnl = pnl_measures.replay_pnl(inputs.pnl, pnl_result.pnl, outcome.pnl)
-            whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {outcome.target_customers:,} customers"
+            whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {formatting.counted(outcome.target_customers, 'customer')}"
             if not inputs.pnl["profit"].equals(pnl_result.pnl["profit"]):
                 # The page's own rates are not published; its fixes are replayed on the default
                 # rates and their effect added to the page's P&L (see pnl_measures.replay_pnl).
@@ -360,7 +361,7 @@ def show_scorecard(result: scorecard_inputs.Scorecard) -> None:
         part = frame[rows].reset_index(drop=True)
         key = f"{_editor_key()}.{perspective}"
         st.markdown(f"**{perspective}**")
-        st.data_editor(
+        edit_table(
             part, key=key, hide_index=True, height=35 * (len(part) + 1) + 3, column_config=config,
             disabled=[c for c in part.columns if c != "Target"],
             on_change=_save_edits, args=(key, TARGETS, "Target", list(t["key"][rows]), list(t["unit"][rows])),
@@ -381,7 +382,7 @@ def show_typed_inputs(result: scorecard_inputs.Scorecard) -> None:
         "Unit": ["%" if u == specs.SHARE else result.currency if u == specs.MONEY else u for u in rows["unit"]],
     })  # fmt: skip
     key = f"{_editor_key()}.typed"
-    st.data_editor(
+    edit_table(
         frame, key=key, hide_index=True, disabled=["Measure", "Would be computed from", "Unit"],
         column_config={
             "Measure": st.column_config.TextColumn(width=290),

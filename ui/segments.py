@@ -21,6 +21,7 @@ from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import data, downloads, session
 from ui.charts import show_chart
+from ui.tables import edit_table, show_table
 
 KEY = "cvm.segments"
 AUTO_K = workspace_settings.AUTO_CLUSTERS  # the label is stored in workspaces
@@ -94,7 +95,7 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
             "the frequency and monetary scores (5 = buys most often and spends most). Type a new "
             "name into any cell to regroup customers; your own names are allowed."
         )
-        edited = st.data_editor(
+        edited = edit_table(
             default,
             key=editor_key,
             column_config={c: st.column_config.TextColumn(c, required=True) for c in default},
@@ -178,7 +179,7 @@ def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
                 format="localized",
             )
     height = 35 * (len(shown) + 1) + 3 if len(shown) <= 30 else "auto"
-    st.dataframe(shown, hide_index=True, column_config=config, height=height)
+    show_table(shown, hide_index=True, column_config=config, height=height)
 
 
 # --- tabs -------------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
                 ],
             }
         )
-        st.dataframe(meaning, hide_index=True, height=35 * (len(meaning) + 1) + 3)
+        show_table(meaning, hide_index=True, height=35 * (len(meaning) + 1) + 3)
         st.caption(
             "Scores are quintiles: 5 = the best fifth of customers. Equal values are ordered by "
             "the other measures so each score still holds a fifth."
@@ -253,9 +254,9 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
     )
     everyone = clusters.sample_size_ >= len(result.membership)
     judged = (
-        f"k was judged on all {formatting.count(clusters.sample_size_)} customers"
+        f"k was judged on all {formatting.counted(clusters.sample_size_, 'customer')}"
         if everyone
-        else f"k was judged on a random sample of {formatting.count(clusters.sample_size_)} customers"
+        else f"k was judged on a random sample of {formatting.counted(clusters.sample_size_, 'customer')}"
     )
     st.markdown(
         f"**{clusters.n_clusters_} clusters** ({how}) from k-means on log-scaled, standardised "
@@ -354,7 +355,7 @@ def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset)
         top = affinity.top_pairs(pairs, 15)
         # Percent columns as 0-100 so the table shows one decimal throughout.
         top = top.assign(support=top["support"] * 100, confidence=top["confidence"] * 100)
-        st.dataframe(
+        show_table(
             top, hide_index=True, height=35 * (len(top) + 1) + 3, column_config=_PAIR_COLUMNS
         )
     spread = result.categories_per_customer[scope]
@@ -392,7 +393,7 @@ def show_downloads(
     offers = partial(campaigns.next_best_export, result, currency, tuple(chosen))
     sizes = campaigns.export_sizes(result, tuple(chosen))
     st.markdown(
-        f"**Segment membership** ({formatting.count(sizes.members)} customers): RFM segment, "
+        f"**Segment membership** ({formatting.counted(sizes.members, 'customer')}): RFM segment, "
         "cluster, scores and next-best category."
     )
     downloads.csv_and_excel(
@@ -403,7 +404,7 @@ def show_downloads(
         sheet="Segment membership",
     )
     st.markdown(
-        f"**Next-best offers** ({formatting.count(sizes.offers)} customers with an offer): "
+        f"**Next-best offers** ({formatting.counted(sizes.offers, 'customer')} with an offer): "
         "strongest lift first, with the category that triggered it."
     )
     if result.next_best is None:

@@ -27,6 +27,7 @@ from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
 from ui.charts import show_chart
+from ui.tables import edit_table, show_table
 
 _KEY = "whale"
 MONEY = "%,.2f"
@@ -96,7 +97,7 @@ def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame
         base = default_table(dataset)
     options = list(dict.fromkeys([*drivers, *base["driver"].dropna().astype(str)]))
     money = f"{currency} per driver unit"
-    edited = st.data_editor(
+    edited = edit_table(
         base,
         key=f"{_key('editor', dataset)}.{st.session_state.get(_key('version', dataset), 0)}",
         num_rows="dynamic",
@@ -313,12 +314,12 @@ def show_cost_model_summary(result: profitability_analysis.WhaleAnalysis, curren
     with right:
         st.markdown("**The P&L of all customers**, to reconcile with your books")
         statement = profitability.pnl_statement(r)
-        st.dataframe(
+        show_table(
             statement, hide_index=True, width="stretch", height=35 * (len(statement) + 1) + 3,
             column_config={"line": "Line", "amount": st.column_config.NumberColumn(
                 f"Amount ({currency})", format=MONEY), "basis": "Basis"},
         )  # fmt: skip
-    st.dataframe(
+    show_table(
         as_percent(table, ["share"]), hide_index=True, width="stretch",
         column_config={
             "activity": "Activity", "driver": "Cost driver", "method": "Costing",
@@ -371,7 +372,7 @@ def show_loss_makers(
     table = _with_future_value(table, dataset, currency)
     money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format=MONEY)
                   for c in r.activity_costs.columns}  # fmt: skip
-    st.dataframe(
+    show_table(
         as_percent(table, ["biggest_cost_share"]), hide_index=True, width="stretch", height=360,
         column_config={
             "customer_id": "Customer", "customer_name": "Name", "main_channel": "Main channel",
@@ -462,9 +463,7 @@ def show_segments(
     shown = as_percent(curves.table, list(GROUP_SHARES)).assign(
         **{c: curves.table[c].map(_pct) for c in ("peak_pct", "peak_share")}
     )
-    st.dataframe(
-        shown, hide_index=True, width="stretch", column_config=_group_columns(by, currency)
-    )
+    show_table(shown, hide_index=True, width="stretch", column_config=_group_columns(by, currency))
     downloads.csv_and_excel(profitability.readable(curves.table).rename(columns={"Group": by}),
                   "profit_by_group", "whale.groups.dl", "Profit by group")  # fmt: skip
 

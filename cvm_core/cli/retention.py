@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import analysis
 from cvm_core.analyses.retention import gaps as retention_gaps
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> dict:
         "lifetimes": result.lifetimes.sentence(),
         "median_lifetime": "not reached"
         if result.median_lifetime_days is None
-        else f"{result.median_lifetime_days:,.0f} days",
+        else formatting.counted(result.median_lifetime_days, "day"),
         "cohorts": _cohorts(result),
         "churn_by_period": [
             {

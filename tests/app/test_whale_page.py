@@ -316,3 +316,13 @@ def test_a_channel_without_a_rate_is_charged_the_average_and_said_so():
     assert source.options == [
         "Phone (€2.60/order)", "Kiosk (€2.01/order, assumed)", "Online (€0.25/order)",
     ]  # fmt: skip
+
+
+def test_missing_cells_read_as_a_dash_not_none():
+    # The activity table leaves rates that do not apply empty (cost per minute of a per-order
+    # activity): Streamlit would print those as "None".
+    _, at = run_shop()
+    tables = list(at.dataframe)
+    assert tables
+    assert {t.proto.placeholder for t in tables} == {"–"}
+    assert any(t.value.isna().any().any() for t in tables)

@@ -104,3 +104,13 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_with_demo(page, base_url: str, link: str, timeout_ms: float = 180_000) -> None:
+    """Open the app, load the demo retail data and go to the page whose menu entry is ``link``."""
+    page.goto(base_url)
+    wait_for_app(page)
+    with expect_rerun(page, timeout_ms=120_000):
+        page.get_by_role("button", name="Load Demo retail").click()
+    with expect_rerun(page, timeout_ms=timeout_ms):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()

@@ -138,7 +138,7 @@ def test_activity_totals_and_unknown_driver(shop):
     assert table.loc["Pallets", "cost"] == 0.0
     assert table.loc["Pallets", "status"] == "driver not in this dataset"
     assert any("Pallets (Pallets)" in note for note in shop.notes)
-    assert any("1 customers of the cost-to-serve table" in note for note in shop.notes)
+    assert any("1 customer of the cost-to-serve table has" in note for note in shop.notes)
 
 
 def test_main_channel_and_order_size_band(shop):
@@ -174,7 +174,7 @@ def test_partly_missing_cost_uses_the_margin_for_those_customers():
     assert result.pnl.loc["C", "cogs"] == 27.5
     assert result.pnl.loc["B", "cogs"] == 300.0
     assert result.cogs_source == "cost column + margin setting"
-    assert any("1 customers have no cost of goods" in note for note in result.notes)
+    assert any("1 customer has no cost of goods" in note for note in result.notes)
 
 
 def test_orders_are_purchase_days_without_order_ids():

@@ -68,3 +68,20 @@ def test_other_charts_build_with_titled_axes():
     too_big = pd.DataFrame({"group": ["a"] * 6000, "churn_rate": 0.1})
     with pytest.raises(ValueError, match="aggregate"):
         charts.churn_by_group_chart(too_big, "Region")
+
+
+def test_churn_rate_axis_names_each_month_once():
+    import re
+
+    from cvm_core.outputs import export
+
+    # Seven months (the CDNOW sample's span): Vega's default ticks fall on weeks and printed
+    # "Nov 1997" three times.
+    starts = pd.date_range("1997-11-01", periods=7, freq="MS")
+    table = pd.DataFrame(
+        {"period_start": starts, "period": starts.strftime("%b %Y"), "customers_at_start": 100,
+         "churned": 10, "churn_rate": 0.1, "new": 5, "reactivated": 1}
+    )  # fmt: skip
+    svg = export.chart_svg(charts.churn_rate_chart(table, "month"))
+    shown = re.findall(r'<text[^>]*opacity="1"[^>]*>([A-Z][a-z]{2} \d{4})</text>', svg)
+    assert shown and len(shown) == len(set(shown))

@@ -8,8 +8,10 @@ chart. Nothing here fits or predicts.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, POSITIVE, money_title
 
 ACTUAL, PREDICTED = "Actual", "Model"
@@ -145,7 +147,7 @@ def clv_histogram_chart(
     distribution : DataFrame
         :func:`cvm_core.analyses.clv.fit.clv_distribution` (lower, upper, customers, share).
     """
-    title = money_title(f"CLV over {horizon_months} months", currency)
+    title = money_title(f"CLV over {formatting.counted(horizon_months, 'month')}", currency)
     return (
         alt.Chart(distribution)
         .mark_bar(color=NEUTRAL, binSpacing=1)
@@ -276,7 +278,9 @@ def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
         .encode(
             x=alt.X("tier:N", title=None, sort=list(rows["tier"]), axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("case:N", sort=list(labels.values())),
-            y=alt.Y("clv:Q", title=title, axis=alt.Axis(format="~s")),
+            y=alt.Y(
+                "clv:Q", title=title, axis=alt.Axis(format="~s"), scale=_bar_headroom(long["clv"])
+            ),
             color=alt.Color(
                 "case:N",
                 title=None,
@@ -298,6 +302,22 @@ def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
         .properties(
             title="What-if: projected CLV per tier, today's course vs with treatment", height=320
         )
+    )
+
+
+HEADROOM = 0.1
+"""Share of the value range left free above the tallest bar (and below the lowest negative one)."""
+
+
+def _bar_headroom(values: pd.Series) -> alt.Scale:
+    """A bar scale from zero with room above the tallest bar, so it never touches the plot's top
+    edge (Vega's 'nice' rounding leaves none when the maximum is already a round number)."""
+    finite = values[np.isfinite(values)] if len(values) else values
+    low = min(float(finite.min()), 0.0) if len(finite) else 0.0
+    high = max(float(finite.max()), 0.0) if len(finite) else 1.0
+    span = (high - low) or 1.0
+    return alt.Scale(
+        domain=(low - HEADROOM * span if low < 0 else 0.0, high + HEADROOM * span), nice=False
     )
 
 
@@ -326,7 +346,8 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
             x=alt.X(
                 "customer_share:Q",
                 title="Customers, most valuable first (% of customers)",
-                axis=alt.Axis(format="%"),
+                # Tens, as on the Whale page: in 5% steps the labels touch on a narrow page.
+                axis=alt.Axis(format="%", tickCount=10),
             ),
             y=alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format="%" if in_pct else "~s")),
             color=alt.Color(

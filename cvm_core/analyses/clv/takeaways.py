@@ -96,7 +96,7 @@ def frequency_takeaway(by_frequency: pd.DataFrame) -> str:
 def distribution_takeaway(values: pd.Series, currency: str, horizon: int) -> str:
     return (
         f"Half the customers are worth less than {formatting.money(values.median(), currency)} over "
-        f"{horizon} months; the average is {formatting.money(values.mean(), currency)}."
+        f"{formatting.counted(horizon, 'month')}; the average is {formatting.money(values.mean(), currency)}."
     )
 
 

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.analyses.clv.backend import single_blas_thread
 from cvm_core.analyses.clv.constants import DEFAULT_MODEL, PENALIZER_STEPS
 from cvm_core.analyses.clv.histories import HistoryRows, collapse_histories, factorize_rows
@@ -226,7 +227,7 @@ def _failure_message(name: str, rows: HistoryRows, unidentified: bool) -> str:
     repeaters = int(rows.weights[rows.frequency > 0].sum())
     return (
         f"The {name} model is not identifiable from these data: with {repeaters:,} repeat buyers "
-        f"among {rows.n_customers:,} customers its parameters run off to zero or infinity "
+        f"among {formatting.counted(rows.n_customers, 'customer')} its parameters run off to zero or infinity "
         "(the data cannot tell how customers differ or when they drop out), even with a penalty. "
         "Its P(alive) and CLV would mean nothing. Use a longer history or more customers, or "
         "another model."
@@ -238,12 +239,14 @@ def _check_enough_data(rows: HistoryRows) -> None:
     repeaters = int(rows.weights[rows.frequency > 0].sum())
     if n < MIN_CUSTOMERS:
         raise ModelError(
-            f"Only {n:,} customers to learn from; lifetime-value models need at least "
+            f"Only {formatting.counted(n, 'customer')} to learn from; lifetime-value models need at least "
             f"{MIN_CUSTOMERS} to estimate how customers buy and leave. Use a longer period or more "
             "data."
         )
     if repeaters < MIN_REPEAT_CUSTOMERS:
-        who = "No customer" if repeaters == 0 else f"Only {repeaters:,} customers"
+        who = (
+            "No customer" if repeaters == 0 else f"Only {formatting.counted(repeaters, 'customer')}"
+        )
         raise ModelError(
             f"{who} bought more than once (on different days). The models learn purchase rates "
             "and drop-out from repeat purchases and need at least "

@@ -30,7 +30,7 @@ def monthly_takeaway(monthly: pd.DataFrame, currency: str) -> str:
         f"{formatting.money_short(float(monthly['net_revenue'].sum()), currency)} net revenue over "
         f"{months} month{'s' if months != 1 else ''}; best month {best['month']:%b %Y} "
         f"({formatting.money_short(float(best['net_revenue']), currency)}); on average "
-        f"{formatting.count(float(monthly['active_customers'].mean()))} customers buy each month."
+        f"{formatting.counted(float(monthly['active_customers'].mean()), 'customer')} buy each month."
     )
     if months >= 24:
         last = float(monthly["net_revenue"].iloc[-12:].sum())

@@ -9,11 +9,17 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cvm_core import formatting
-from cvm_core.analyses.profitability.curve import LOSS_ZONE, PROFITABLE_ZONE, WhaleSummary
+from cvm_core import chart_labels, formatting
+from cvm_core.analyses.profitability.curve import (
+    LOSS_ZONE,
+    PROFITABLE_ZONE,
+    WhaleSummary,
+    whole_pct,
+)
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, money_title
 
 GREY = "#7f8c8d"
+WHALE_HEIGHT = 420
 _ZONES = alt.Scale(domain=[PROFITABLE_ZONE, LOSS_ZONE], range=[POSITIVE, NEGATIVE])
 _SHARE_AXIS = alt.Axis(format="%", tickCount=10)
 
@@ -105,19 +111,29 @@ def whale_chart(
     # the tail), above it when the curve rises into it (every customer profitable) or it is the
     # lowest point (a total loss in money).
     end_below = percent and not summary.all_profitable
-    layers = [area, line, reference, *_mark_layers(marks, y_field, percent, end_below)]
+    scale = _headroom(points[y_field])
+    layout = _layout_marks(marks, y_field, end_below, tuple(scale.domain), points)
+    layers = [area, line, reference, *_mark_layers(marks, layout, y_field, percent)]
+    subtitle = [_subtitle(summary)]
+    if dropped := layout.for_slides().dropped:
+        # Labels with no free place in the plot are still said, in the chart's own subtitle, so
+        # the PNG and the deck's slide carry them too. (On a narrow window more may be left out;
+        # their points keep the label as a tooltip.)
+        subtitle.append("Not labelled for lack of room: " + "; ".join(
+            label.text for label in dropped
+        ) + ".")  # fmt: skip
     title = alt.Title(
         "Whale curve: cumulative profit by customer, most profitable first",
-        subtitle=_subtitle(summary),
+        subtitle=subtitle if len(subtitle) > 1 else subtitle[0],
     )
-    return alt.layer(*layers, data=data).properties(title=title, height=420)
+    return alt.layer(*layers, data=data).properties(title=title, height=WHALE_HEIGHT)
 
 
 def _headroom(values: pd.Series) -> alt.Scale:
     """Room above the curve for the peak's label (and below it for a label at a low end)."""
     low, high = min(float(values.min()), 0.0), max(float(values.max()), 0.0)
     span = (high - low) or 1.0
-    return alt.Scale(domain=[low - 0.06 * span if low < 0 else 0.0, high + 0.1 * span], nice=False)
+    return alt.Scale(domain=(low - 0.06 * span if low < 0 else 0.0, high + 0.1 * span), nice=False)
 
 
 def _subtitle(summary: WhaleSummary) -> str:
@@ -125,9 +141,10 @@ def _subtitle(summary: WhaleSummary) -> str:
         return "Total profit is not positive, so the curve is shown in money."
     if summary.all_profitable:
         return "Every customer is profitable: the curve never rises above 100%."
+    # whole_pct, as the labels: "Peak 100%" above a label reading "Peak 100.1%" looked like a typo.
     return (
-        f"Peak {summary.peak_pct:.0%} of total profit at {summary.peak_share:.0%} of customers; "
-        f"the remaining {1 - summary.loss_start_share:.0%} lose money."
+        f"Peak {whole_pct(summary.peak_pct)} of total profit at {whole_pct(summary.peak_share)} "
+        f"of customers; the remaining {whole_pct(1 - summary.loss_start_share)} lose money."
     )
 
 
@@ -135,29 +152,50 @@ _BELOW = {"break_even", "top", "end"}
 """Key points whose label goes below the point: on the rising part of the curve and at a falling
 end the curve runs above-right or above-left of them, so a label above would cross the line."""
 
+LABEL_FONT_SIZE = 13
+_PRIORITY = {"peak": 0, "end": 1, "break_even": 2, "top": 3}
+
+
+def _layout_marks(
+    marks: pd.DataFrame,
+    y_field: str,
+    end_below: bool,
+    y_domain: tuple[float, float],
+    points: pd.DataFrame,
+) -> chart_labels.BandedLayout:
+    """Place the key points' labels clear of each other, the most telling first: the peak, then
+    what the loss-makers cost, then break-even and the top 20%."""
+    below = _BELOW if end_below else _BELOW - {"end"}
+    labels = []
+    order = marks["key"].map(_PRIORITY).fillna(len(_PRIORITY)).sort_values(kind="stable").index
+    for row in marks.loc[order].itertuples(index=False):
+        side = "right" if row.align == "left" else "left"
+        vertical = "below" if row.key in below else "above"
+        labels.append(
+            chart_labels.Label(
+                row.key, row.label, float(row.customer_share), float(getattr(row, y_field)),
+                prefer=(f"{side}-{vertical}", f"{side}-{vertical}-far"),
+            )
+        )  # fmt: skip
+    curve = (points["customer_share"].to_numpy(), points[y_field].to_numpy())
+    return chart_labels.place_banded(
+        labels, (0.0, 1.0), y_domain, WHALE_HEIGHT, font_size=LABEL_FONT_SIZE, bold=True,
+        lines=[curve],
+    )  # fmt: skip
+
 
 def _mark_layers(
-    marks: pd.DataFrame, y_field: str, percent: bool, end_below: bool
+    marks: pd.DataFrame, layout: chart_labels.BandedLayout, y_field: str, percent: bool
 ) -> list[alt.Chart]:
     if marks.empty:
         return []
     base = alt.Chart(marks).encode(x="customer_share:Q", y=f"{y_field}:Q")
     tooltip = [alt.Tooltip("label:N", title="Point")]
     layers = [base.mark_point(filled=True, size=110, color="#2c3e50").encode(tooltip=tooltip)]
-    below = _BELOW if end_below else _BELOW - {"end"}
-    for align in ("left", "right"):
-        for under in (False, True):
-            rows = marks[(marks["align"] == align) & marks["key"].isin(below).eq(under)]
-            if rows.empty:
-                continue
-            layers.append(
-                alt.Chart(rows)
-                .mark_text(
-                    align=align, dx=9 if align == "left" else -9, dy=16 if under else -12,
-                    fontSize=13, fontWeight="bold", color="#2c3e50",
-                )
-                .encode(x="customer_share:Q", y=f"{y_field}:Q", text="label:N")
-            )  # fmt: skip
+    layers += chart_labels.text_layers(
+        layout, "customer_share:Q", f"{y_field}:Q", rename={"x": "customer_share", "y": y_field},
+        fontSize=LABEL_FONT_SIZE, fontWeight="bold", color="#2c3e50",
+    )  # fmt: skip
     peak = marks[marks["key"] == "peak"]
     if not peak.empty:
         drop = (
@@ -355,7 +393,12 @@ def worst_customers_chart(long: pd.DataFrame, currency: str) -> alt.LayerChart:
             y=y,
             x=alt.X(
                 "sum(cost):Q",
-                title=money_title("Cost-to-serve (bars) and gross margin (black tick)", currency),
+                # Two lines: on one, the title is wider than a narrow plot and runs into the
+                # y axis's title.
+                title=[
+                    money_title("Cost-to-serve (bars)", currency),
+                    "and gross margin (black tick)",
+                ],
             ),
             color=alt.Color(
                 "activity:N",

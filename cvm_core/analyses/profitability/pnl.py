@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.analyses.profitability.activities import (
     DEFAULT_ACTIVITIES,
     DEFAULT_GROSS_MARGIN,
@@ -102,9 +103,10 @@ def _cogs(summary: pd.DataFrame, gross_margin: float) -> tuple[np.ndarray, str, 
         return cost, "cost column", []
     if not known.any():
         return from_margin, "margin setting", []
+    n = int((~known).sum())
     note = (
-        f"{int((~known).sum()):,} customers have no cost of goods in the data; their cost of goods "
-        f"is estimated with the {gross_margin:.0%} margin setting."
+        f"{formatting.counted(n, 'customer')} {'has' if n == 1 else 'have'} no cost of goods in "
+        f"the data; their cost of goods is estimated with the {gross_margin:.0%} margin setting."
     )
     return np.where(known, cost, from_margin), "cost column + margin setting", [note]
 
@@ -121,14 +123,15 @@ def _service_drivers(
     unknown = int((~table.index.isin(index)).sum())
     if unknown:
         notes.append(
-            f"{unknown:,} customers of the cost-to-serve table have no transactions in the "
-            "period analysed; their activities are not counted."
+            f"{formatting.counted(unknown, 'customer')} of the cost-to-serve table "
+            f"{'has' if unknown == 1 else 'have'} no transactions in the period analysed; their "
+            "activities are not counted."
         )
     missing = int((~index.isin(table.index)).sum())
     if missing:
         notes.append(
-            f"{missing:,} customers are missing from the cost-to-serve table; their service "
-            "drivers (calls, visits, ...) count as zero."
+            f"{formatting.counted(missing, 'customer')} {'is' if missing == 1 else 'are'} missing "
+            "from the cost-to-serve table; their service drivers (calls, visits, ...) count as zero."
         )
     return table.reindex(index).fillna(0.0).astype(float), notes
 

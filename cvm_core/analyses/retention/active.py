@@ -59,7 +59,7 @@ class ActiveCustomers:
                 f"active = P(alive) of at least {formatting.pct(self.rule.p_alive_threshold, 0)} "
                 "under the CLV model"
             )
-        return f"active = bought in the last {self.rule.window_days} days"
+        return f"active = bought in the last {formatting.counted(self.rule.window_days, 'day')}"
 
     def sentence(self) -> str:
         """One sentence every page and slide can show as is."""

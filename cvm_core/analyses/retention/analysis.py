@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.retention.active import ActiveCustomers, count_active, default_rule
 from cvm_core.analyses.retention.churn import (
@@ -264,7 +265,7 @@ def _churn_period_message(
             "longer history."
         )
     return (
-        f"No customer has gone {rule.window_days} days without a purchase within the data, so "
+        f"No customer has gone {formatting.counted(rule.window_days, 'day')} without a purchase within the data, so "
         "nobody has lapsed yet. Shorten the churn window to see churn by period."
     )
 

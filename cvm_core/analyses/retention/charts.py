@@ -198,7 +198,15 @@ def churn_rate_chart(period_churn: pd.DataFrame, period: str) -> alt.LayerChart:
     """Churn rate per period (line) over the customers active at the period's start."""
     _check_rows(period_churn)
     base = alt.Chart(period_churn).encode(
-        x=alt.X("period_start:T", title=period.capitalize(), axis=alt.Axis(format="%b %Y")),
+        x=alt.X(
+            "period_start:T",
+            title=period.capitalize(),
+            # Ticks on month starts: Vega's default ticks (weeks, on a short range) repeated each
+            # month's name ("Nov 1997 Nov 1997"); greedy hides the ones that would not fit.
+            axis=alt.Axis(
+                format="%b %Y", tickCount={"interval": "month", "step": 1}, labelOverlap="greedy"
+            ),
+        ),
         tooltip=[
             alt.Tooltip("period:N", title=period.capitalize()),
             alt.Tooltip("customers_at_start:Q", title="Active at start", format=","),

@@ -236,11 +236,14 @@ def annual_retention(
     on_books = distinct(spells.loc[covering, "customer"].to_numpy())
     if horizon < MIN_RETENTION_HORIZON_DAYS or on_books.size == 0:
         weeks = 2 * MIN_RETENTION_HORIZON_DAYS // 7
-        return None, f"not measurable: it needs at least {weeks} weeks of history"
+        return (
+            None,
+            f"not measurable: it needs at least {formatting.counted(weeks, 'week')} of history",
+        )
     kept = int((status["status"].to_numpy()[on_books] != CHURNED).sum()) / on_books.size
     how = (
-        f"of the {formatting.count(int(on_books.size))} customers active on {since:%d %b %Y}, the "
-        f"share still active {'a year' if horizon == 365 else f'{horizon} days'} later"
+        f"of the {formatting.counted(int(on_books.size), 'customer')} active on {since:%d %b %Y}, the "
+        f"share still active {'a year' if horizon == 365 else formatting.counted(horizon, 'day')} later"
     )
     if horizon == 365:
         return kept, how

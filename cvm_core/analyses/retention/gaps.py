@@ -217,7 +217,7 @@ def gap_profile(
         )
         note = (
             "No customer bought on two different days, so the data cannot suggest a churn window; "
-            f"{FALLBACK_WINDOW_DAYS} days is used. Set one that suits your business."
+            f"{formatting.counted(FALLBACK_WINDOW_DAYS, 'day')} is used. Set one that suits your business."
         )
         return GapProfile(0, {}, FALLBACK_WINDOW_DAYS, quantile, empty, note)
     weights = customer_weights(customers)
@@ -284,7 +284,7 @@ class ChurnRule(Settings):
     def describe(self) -> str:
         """The rule in one sentence, for the page and exports."""
         young = (
-            f"Customers whose first purchase is less than {self.window_days} days before the "
+            f"Customers whose first purchase is less than {formatting.counted(self.window_days, 'day')} before the "
             "observation end are too new to tell and never counted as churned."
         )
         if self.method == P_ALIVE:
@@ -292,7 +292,7 @@ class ChurnRule(Settings):
                 "Churned: the CLV model's probability that the customer is still active, P(alive), "
                 f"is below {formatting.pct(self.p_alive_threshold, 0)}. {young}"
             )
-        return f"Churned: no purchase in the last {self.window_days} days. {young}"
+        return f"Churned: no purchase in the last {formatting.counted(self.window_days, 'day')}. {young}"
 
 
 def churn_status(

@@ -193,8 +193,8 @@ def _at_risk_reasons(
         parts = [f"{_top(r.value_rank, n).capitalize()} by {measure}"]
         if math.isfinite(r.overdue_ratio) and r.overdue_ratio > settings.overdue_factor:
             parts.append(
-                f"overdue: {r.days_since_last:,} days since the last purchase, "
-                f"{r.overdue_ratio:.1f}× their usual gap of {r.mean_gap_days:,.0f} days"
+                f"overdue: {formatting.counted(r.days_since_last, 'day')} since the last purchase, "
+                f"{r.overdue_ratio:.1f}× their usual gap of {formatting.counted(r.mean_gap_days, 'day')}"
             )
         p = getattr(r, "p_alive", np.nan)
         if isinstance(p, float) and math.isfinite(p) and p < rule.p_alive_threshold:
@@ -208,13 +208,13 @@ def _win_back_reasons(rows: pd.DataFrame, measure: str, n: int, rule: ChurnRule)
     for r in rows.itertuples():
         p = getattr(r, "p_alive", np.nan)
         why = (
-            f"P(alive) {p_alive_text(p, rule.p_alive_threshold)}, {r.days_since_last:,} days since "
+            f"P(alive) {p_alive_text(p, rule.p_alive_threshold)}, {formatting.counted(r.days_since_last, 'day')} since "
             "the last purchase"
             if rule.method == P_ALIVE and isinstance(p, float) and math.isfinite(p)
-            else f"no purchase for {r.days_since_last:,} days (churn window {rule.window_days})"
+            else f"no purchase for {formatting.counted(r.days_since_last, 'day')} (churn window {rule.window_days})"
         )
         reasons.append(
-            f"Was {_top(r.value_rank, n)} by {measure} ({r.orders:,} orders); churned: {why}."
+            f"Was {_top(r.value_rank, n)} by {measure} ({formatting.counted(r.orders, 'order')}); churned: {why}."
         )
     return reasons
 

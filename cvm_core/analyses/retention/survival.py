@@ -161,7 +161,9 @@ class LifetimeProfile:
             return once + "; more than half of the repeat buyers are still active."
         months = self.repeat_median_days / DAYS_PER_MONTH
         stay = (
-            f"about {months:,.0f} months" if months >= 2 else f"{self.repeat_median_days:,.0f} days"
+            f"about {formatting.counted(months, 'month')}"
+            if months >= 2
+            else f"{formatting.counted(self.repeat_median_days, 'day')}"
         )
         return f"{once}; repeat buyers stay {stay} (median)."
 

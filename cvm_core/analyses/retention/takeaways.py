@@ -81,11 +81,11 @@ def cohort_takeaway(tables: CohortTables, measure: str, currency: str) -> str:
 def gaps_takeaway(quantiles: dict[float, float], window_days: int) -> str:
     """The gap histogram's message: the median and 90th-percentile gap, and the window used."""
     if not quantiles:
-        return f"No repeat purchases to learn from; the churn window is {window_days} days."
+        return f"No repeat purchases to learn from; the churn window is {formatting.counted(window_days, 'day')}."
     return (
         f"Weighting every repeat customer equally, half of the gaps between purchases are "
-        f"within {quantiles[0.5]:,.0f} days and 90% within {quantiles[0.9]:,.0f} days; churned = "
-        f"silent for more than {window_days} days."
+        f"within {formatting.counted(quantiles[0.5], 'day')} and 90% within {formatting.counted(quantiles[0.9], 'day')}; churned = "
+        f"silent for more than {formatting.counted(window_days, 'day')}."
     )
 
 
@@ -119,7 +119,7 @@ def churn_group_takeaway(table: pd.DataFrame, grouping: str) -> str:
 def _days(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "not reached"
-    return f"{value:,.0f} days"
+    return formatting.counted(value, "day")
 
 
 SHORT_MEDIAN_DAYS = 30
@@ -191,5 +191,5 @@ def economics_takeaway(economics: RetentionEconomics, currency: str) -> str:
         f"+{int(row['uplift_points'])} points of annual retention "
         f"({formatting.pct(economics.annual_retention)} → {formatting.pct(row['retention'])}) "
         f"are worth {formatting.money_short(row['uplift_total'], currency)} on today's "
-        f"{formatting.count(economics.active_customers)} customers."
+        f"{formatting.counted(economics.active_customers, 'customer')}."
     )

@@ -30,7 +30,7 @@ def format_value(value: float | None, unit: str, currency: str = "EUR") -> str:
         SHARE: lambda v: formatting.pct(v, 1),
         COUNT: formatting.count,
         NUMBER: lambda v: formatting.number(v, 2),
-        DAYS: lambda v: f"{formatting.number(v, 1)} days",
+        DAYS: lambda v: formatting.counted(v, "day", 1),
     }
     return formats[unit](float(value))
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.errors import ValidationError
 
 MAX_CATEGORIES = 100
@@ -419,6 +420,6 @@ def next_best_takeaway(counts: pd.DataFrame) -> str:
         return "No category passes the lift and confidence thresholds for any customer."
     top = offered.iloc[0]
     return (
-        f"{top['category']} is the next-best offer for {int(top['customers']):,} customers "
+        f"{top['category']} is the next-best offer for {formatting.counted(int(top['customers']), 'customer')} "
         f"({top['share'] * 100:.0f}%); {none:,} have no offer that qualifies."
     )

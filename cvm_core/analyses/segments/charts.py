@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
+from cvm_core import chart_labels
 from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, money_title
 
 # Greens for the best customers, blues for new ones, ambers and reds for those slipping away,
@@ -207,8 +210,47 @@ def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.LayerChart:
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=400, titleLimit=400),
         ),
     )
-    labels = base.mark_text(dy=-30, fontSize=11, color="#333333").encode(text="label:N")
-    return alt.layer(bubbles, labels).properties(title="Clusters by recency and value", height=360)
+    layout = _place_cluster_labels(data, (0.0, x_max), tuple(y_domain))
+    # In the bubble's colour: a label pushed away from a crowd of bubbles still says whose it is.
+    color = alt.Color("segment:N", sort=list(data["segment"]), scale=alt.Scale(range=PALETTE))
+    labels = chart_labels.text_layers(
+        layout, "avg_recency_days:Q", "revenue_per_customer:Q", encodings={"color": color},
+        rename={"x": "avg_recency_days", "y": "revenue_per_customer", "key": "segment"},
+        fontSize=CLUSTER_LABEL_SIZE, fontWeight="bold",
+    )  # fmt: skip
+    title = alt.Title("Clusters by recency and value")
+    if dropped := layout.for_slides().dropped:
+        # Bubbles too close to label each: their shares go to the subtitle, so none is lost.
+        title = alt.Title(title.text, subtitle="Not labelled for lack of room: " + "; ".join(
+            f"{label.key}: {label.text}" for label in dropped
+        ) + ".")  # fmt: skip
+    return alt.layer(bubbles, *labels).properties(title=title, height=CLUSTER_HEIGHT)
+
+
+CLUSTER_HEIGHT = 360
+CLUSTER_LABEL_SIZE = 11
+_BUBBLE_AREA = (150.0, 3000.0)
+"""Pixel areas of the smallest and largest bubble (the size scale's range)."""
+
+
+def _place_cluster_labels(
+    data: pd.DataFrame, x_domain: tuple[float, float], y_domain: tuple[float, float]
+) -> chart_labels.BandedLayout:
+    """Each bubble's share label above it (else wherever it fits), biggest clusters first."""
+    lo, hi = _BUBBLE_AREA
+    # Vega's size scale starts at zero customers: area = lo + (hi - lo) * customers / max.
+    most = float(data["customers"].max()) or 1.0
+    labels = [
+        chart_labels.Label(
+            str(row.segment), row.label, float(row.avg_recency_days),
+            float(row.revenue_per_customer), prefer=("above", "below"),
+            radius=math.sqrt((lo + (hi - lo) * float(row.customers) / most) / math.pi),
+        )
+        for row in data.sort_values("customers", ascending=False).itertuples(index=False)
+    ]  # fmt: skip
+    return chart_labels.place_banded(
+        labels, x_domain, y_domain, CLUSTER_HEIGHT, font_size=CLUSTER_LABEL_SIZE, bold=True
+    )
 
 
 def categories_per_customer_chart(distribution: pd.DataFrame) -> alt.Chart:

@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from cvm_core import formatting
 from cvm_core.analyses.segments.defaults import FEATURE_LABELS, RFM_FEATURES
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.formatting import count
@@ -228,7 +229,7 @@ class CustomerClusters:
                 raise ModelError("Choose at least 2 clusters.")
             if k > distinct:
                 who = (
-                    f"{count(n)} customers"
+                    f"{formatting.counted(n, 'customer')}"
                     if distinct == n
                     else f"{count(distinct)} distinct customer profiles"
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.analyses.segments.clustering import AUTO_MIN_K, CustomerClusters
 from cvm_core.analyses.segments.defaults import NOT_RECORDED
 from cvm_core.formatting import count, pct
@@ -58,5 +59,5 @@ def silhouette_takeaway(model: CustomerClusters) -> str:
         )
     return (
         f"{best} clusters separate customers best (silhouette {scores[best]:.2f}, judged on "
-        f"{count(model.sample_size_)} customers)."
+        f"{formatting.counted(model.sample_size_, 'customer')})."
     )
