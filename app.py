@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from cvm_core import formatting
-from ui import data, exports, loaders, state
+from ui import customer_dialog, data, exports, loaders, state
 
 HERE = Path(__file__).parent
 # A committed image, not ":material/diamond:": Streamlit fetches a material icon favicon from
@@ -83,6 +83,8 @@ def sidebar() -> None:
             help="ISO code shown beside money, e.g. EUR, USD, CNY.",
         )
         st.caption(data.currency_caption(dataset))
+        if dataset.has_transactions:
+            customer_dialog.search_box(dataset)
         exports.export_section(dataset)
         exports.workspace_section(dataset)
 

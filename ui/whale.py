@@ -25,7 +25,7 @@ from cvm_core.analyses.profitability import slides as profitability_slides
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import data, downloads, session
+from ui import customer_dialog, data, downloads, session
 from ui.charts import show_chart
 from ui.tables import edit_table, show_table
 
@@ -372,8 +372,10 @@ def show_loss_makers(
     table = _with_future_value(table, dataset, currency)
     money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format=MONEY)
                   for c in r.activity_costs.columns}  # fmt: skip
-    show_table(
+    st.caption("Click a row to open that customer: purchases, P&L by activity, value and status.")
+    event = show_table(
         as_percent(table, ["biggest_cost_share"]), hide_index=True, width="stretch", height=360,
+        on_select="rerun", selection_mode="single-row", key="whale.loss.table",
         column_config={
             "customer_id": "Customer", "customer_name": "Name", "main_channel": "Main channel",
             "orders": st.column_config.NumberColumn("Orders", format=COUNT),
@@ -388,6 +390,7 @@ def show_loss_makers(
             **money_cols,
         },
     )  # fmt: skip
+    customer_dialog.open_on_select(event, table["customer_id"], dataset, "whale.loss.table")
     downloads.csv_and_excel(
         profitability.readable(table), "loss_making_customers", "whale.loss.dl", "Loss-makers"
     )

@@ -31,6 +31,12 @@ COMMANDS: dict[str, Command] = {
         "cvm_core.cli.summarize",
     ),
     **{spec.command: Command(spec.help, spec.command_module) for spec in ANALYSES},
+    "customer": Command(
+        "One customer's 360-degree view: purchases by month, P&L with cost-to-serve by activity, "
+        "CLV, P(alive), value-matrix cell, segment and active/churned status, as the report "
+        "computes them (--id ID).",
+        "cvm_core.cli.customer",
+    ),
     "report": Command(
         "Run every analysis (segments, customer P&L and whale curve, CLV, retention, scorecard) "
         "and write the PowerPoint deck and the Excel workbook; prints the scorecard.",

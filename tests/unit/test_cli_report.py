@@ -150,3 +150,30 @@ def test_a_workspace_without_data_is_not_a_data_file(tmp_path, capsys):
     saved.write_bytes(workspace.save_workspace({"cvm.unit": "week"}))
     assert main(["report", str(saved)]) == 2
     assert "workspace without data" in capsys.readouterr().err
+
+
+def test_customer_view_reconciles_with_the_workbook(cli_run):
+    """`customer --id` shows the profit and CLV the report's workbook has for that customer."""
+    _, _, book_path = cli_run
+    proc = subprocess.run(
+        [sys.executable, "-m", "cvm_core", "customer", str(DEMO), "--id", "c01160", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    view = json.loads(proc.stdout)
+    assert view["customer_id"] == "C01160" and view["name"] == "Dobelcor Academy"
+    pnl = view["pnl"]
+    assert pnl["gross_margin"] - pnl["cost_to_serve"] == pytest.approx(pnl["profit"], abs=0.01)
+    costs = view["cost_to_serve_by_activity"]
+    assert sum(costs.values()) == pytest.approx(pnl["cost_to_serve"], abs=0.01)
+    sheet = openpyxl.load_workbook(book_path)["Customers"]
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "C01160")
+    assert row[headers.index("Operating profit (EUR)")] == pytest.approx(pnl["profit"], abs=0.01)
+    assert row[headers.index("CLV (EUR)")] == pytest.approx(view["value"]["clv"], abs=0.01)
+    assert view["status"]["status"] in ("Active", "Churned")
+    bad = subprocess.run(
+        [sys.executable, "-m", "cvm_core", "customer", str(DEMO), "--id", "nobody"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "No customer 'nobody'" in bad.stderr

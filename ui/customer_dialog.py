@@ -1,0 +1,163 @@
+"""The one-customer dialog: opened from a customer list or the sidebar's search box.
+
+It reads the results the pages published (the Whale page's cost model, the CLV page's values,
+the Segments page's segments, the Retention page's churn rule) and shows what is there; a page
+not opened yet leaves its part out with a word on how to add it, nothing is recomputed with other
+settings. The customer's P&L comes from the same cached analysis as the Whale page, so it
+reconciles with that page's figure for them.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from cvm_core import formatting
+from cvm_core.analyses.clv.value_matrix import value_matrix
+from cvm_core.analyses.customer_view import CustomerView, customer_view
+from cvm_core.analyses.profitability.run import CostModel
+from cvm_core.analyses.retention.gaps import ChurnRule
+from cvm_core.errors import CvmError
+from cvm_core.intake.dataset import Dataset
+from ui import data, session
+
+SEARCH = "cvm.customer.search"
+"""The sidebar's customer search box."""
+
+
+def build_view(dataset: Dataset, customer_id: str) -> CustomerView:
+    """The customer's view from this session's published results."""
+    from ui import retention as retention_view
+    from ui import whale as whale_view
+
+    model = session.read(session.COST_MODEL, dataset) or CostModel()
+    pnl = whale_view.cached_analysis(dataset, model).result
+    clv = session.read(session.CLV_CUSTOMERS, dataset, ("clv", "p_alive", "tier"))
+    quadrants = None
+    if clv is not None:
+        matrix = value_matrix(pnl.pnl["profit"], clv["clv"])
+        quadrants = matrix.customers["quadrant"]
+    segments = session.read(session.SEGMENTS, dataset)
+    retention = session.read(session.RETENTION, dataset)
+    rule = (
+        retention.settings.rule
+        if retention is not None
+        else ChurnRule(retention_view.gap_profile(dataset).suggested_window_days)
+    )
+    next_best = (
+        segments["next_best_category"]
+        if segments is not None and "next_best_category" in segments
+        else None
+    )
+    return customer_view(
+        customer_id, dataset.transactions, data.customer_summary(dataset),
+        data.observation_end(dataset), customers=dataset.customers, pnl=pnl, clv=clv,
+        quadrants=quadrants, segments=segments, rule=rule, next_best=next_best,
+    )  # fmt: skip
+
+
+@st.dialog("Customer", width="large")
+def show_customer(dataset: Dataset, customer_id: str) -> None:
+    """The 360-degree view of one customer."""
+    currency = data.currency(dataset)
+    try:
+        view = build_view(dataset, customer_id)
+    except CvmError as error:
+        st.error(str(error), icon=":material/person_off:")
+        return
+    heading = view.customer_id + (f" · {view.name}" if view.name else "")
+    st.subheader(formatting.escape_markdown(heading))
+    for line in view.story(currency):
+        st.markdown(formatting.escape_markdown(line))
+    _metrics(view, currency)
+    months, costs, recent, about = st.tabs(
+        ["Purchases by month", "Cost-to-serve", "Latest purchases", "Attributes and segment"]
+    )
+    with months:
+        _monthly_chart(view, currency)
+    with costs:
+        _costs(view, currency)
+    with recent:
+        st.dataframe(view.purchases, hide_index=True, width="stretch")
+    with about:
+        _about(view)
+
+
+def _metrics(view: CustomerView, currency: str) -> None:
+    money = formatting.money
+    c1, c2, c3, c4 = st.columns(4)
+    if view.pnl is not None:
+        c1.metric("Operating profit to date", money(view.pnl["profit"], currency),
+                  help="As on the Whale Curve page: gross margin - cost-to-serve.")  # fmt: skip
+    if view.value is not None:
+        c2.metric("CLV (future profit)", money(view.value["clv"], currency))
+        c3.metric("P(alive)", formatting.pct(view.value["p_alive"], 0))
+    else:
+        c2.caption("CLV and P(alive): open the Customer Lifetime Value page first.")
+    if view.status is not None:
+        c4.metric("Status", view.status["status"])
+
+
+def _monthly_chart(view: CustomerView, currency: str) -> None:
+    if view.monthly.empty:
+        st.info("No purchases in the period.")
+        return
+    chart = (
+        alt.Chart(view.monthly)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month"),
+            y=alt.Y("net_revenue:Q", title=f"Net revenue ({currency})"),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("net_revenue:Q", title=f"Net revenue ({currency})", format=",.2f"),
+                alt.Tooltip("orders:Q", title="Orders"),
+            ],
+        )
+        .properties(height=220)
+    )
+    st.altair_chart(chart, width="stretch")
+
+
+def _costs(view: CustomerView, currency: str) -> None:
+    if view.costs is None or view.costs.empty:
+        st.info("No cost-to-serve assigned to this customer.")
+        return
+    table = pd.DataFrame(
+        {"Activity": view.costs.index, f"Cost ({currency})": view.costs.to_numpy()}
+    )
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={f"Cost ({currency})": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+
+
+def _about(view: CustomerView) -> None:
+    rows = {**view.attributes, **view.segment}
+    if view.next_best:
+        rows["Next best category"] = view.next_best
+    if not rows:
+        st.info("No attributes or segment yet: open the Segments page, or add a customer table.")
+        return
+    frame = pd.DataFrame({"": list(rows), "Value": [str(v) for v in rows.values()]})
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def open_on_select(event, ids: pd.Series, dataset: Dataset, key: str) -> None:
+    """Open the dialog for the row just selected in a table (``st.dataframe`` with
+    ``on_select="rerun"``); a selection already opened does not reopen it on the next rerun."""
+    rows = list(event.selection.rows) if event is not None else []
+    picked = str(ids.iloc[rows[0]]) if rows else None
+    seen = f"{key}.opened"
+    if picked is not None and st.session_state.get(seen) != picked:
+        st.session_state[seen] = picked
+        show_customer(dataset, picked)
+    elif picked is None:
+        st.session_state.pop(seen, None)
+
+
+def search_box(dataset: Dataset) -> None:
+    """The sidebar's 'Open a customer' box."""
+    query = st.text_input("Open a customer (id)", key=SEARCH, placeholder="e.g. C01160",
+                          help="Shows one customer's purchases, P&L, value and status.")  # fmt: skip
+    if query and st.button("Open customer", key=f"{SEARCH}.open", icon=":material/person_search:"):
+        show_customer(dataset, query)
