@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from cvm_core import formatting
-from ui import customer_dialog, data, exports, loaders, state
+from ui import customer_dialog, data, exports, loaders, reload, state
 
 HERE = Path(__file__).parent
 # A committed image, not ":material/diamond:": Streamlit fetches a material icon favicon from
@@ -90,12 +90,15 @@ def sidebar() -> None:
 
 
 def preload_demo() -> None:
-    """`streamlit run app.py -- --demo` opens with the demo data loaded (for workshops)."""
-    if "--demo" in sys.argv and data.active_dataset() is None:
+    """`streamlit run app.py -- --demo` opens with the demo data loaded (for workshops), unless
+    the address bar names a dataset: a reload must never show the demo in the client's place."""
+    if "--demo" in sys.argv and data.active_dataset() is None and not reload.arrived_with_a_token():
         data.set_dataset(loaders.load_demo(loaders.DEMO_RETAIL))
 
 
+reload.sync()
 preload_demo()
 exports.apply_pending()
+reload.show_lost()
 sidebar()
 st.navigation(PAGES).run()

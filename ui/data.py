@@ -134,3 +134,6 @@ def set_dataset(dataset: Dataset) -> None:
     st.session_state[state.DATASET] = dataset
     session.forget_all()
     st.session_state.pop(state.DECK_CHARTS, None)
+    from ui import reload  # imports this module
+
+    reload.pin(dataset)

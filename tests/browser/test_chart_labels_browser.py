@@ -97,6 +97,37 @@ def test_deck_charts_of_real_data_have_no_overlapping_text(svg_page, cdnow_deck_
         assert svg_text.overlapping(boxes) == [], slide.title
 
 
+CLIENT_FILES = [
+    "data/demo_retail.xlsx",
+    "tests/files/german_export.xlsx",
+    "tests/files/chinese_gbk.csv",
+]
+
+
+@pytest.mark.parametrize("path", CLIENT_FILES, ids=["demo", "german", "chinese"])
+def test_story_slides_of_client_files_have_no_overlapping_text(svg_page, path):
+    """Issue 14's files: every picture of the deck's story, drawn as the slide shows it (slide
+    size, no chart title), measured in chromium."""
+    from pathlib import Path
+
+    from cvm_core.intake.dataset import load_file
+    from cvm_core.outputs import report, storyline
+
+    file = Path(__file__).resolve().parents[2] / path
+    dataset = load_file(file.read_bytes(), file.name)
+    story = storyline.build_story(report.build_report(dataset))
+    pictures = [s for s in story if s.chart is not None]
+    assert any(s.key == "whale" for s in pictures)
+    for slide in pictures:
+        svg = vlc.vegalite_to_svg(export.slide_spec(slide.chart, titled=False))
+        measured = _measure(svg_page, svg)
+        boxes = [
+            svg_text.TextBox(m["text"], m["left"], m["top"], m["right"], m["bottom"])
+            for m in measured
+        ]
+        assert svg_text.overlapping(boxes) == [], (path, slide.title)
+
+
 def test_whale_chart_on_the_page_has_no_overlapping_text(page, app_server):
     # As Streamlit draws it (Vega's SVG renderer), on a wide window and on a narrow one, where
     # the chart switches to its narrow layout.

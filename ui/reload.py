@@ -1,0 +1,114 @@
+"""The active dataset survives a reload (F5) and never gives way to the demo data.
+
+A browser reload starts a new Streamlit session with empty state: before this, a workshop that
+pressed F5 on the CLV page after uploading a client file saw an empty app, or (started with
+``--demo``) the demo's figures, easily taken for the client's. Now the active dataset is kept on
+the server under a random, unguessable token written into the address bar (``?data=...``); a new
+session that arrives with the token gets the same dataset back. The store is bounded (at most
+:data:`MAX_KEPT` datasets, each for :data:`KEEP_SECONDS` after its last use); when a token has
+expired the page says so and the demo is not loaded in its place.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+
+import streamlit as st
+
+from cvm_core.intake.dataset import Dataset
+from ui import data
+
+PARAM = "data"
+"""Query parameter holding the token."""
+TOKEN = "cvm.reload.token"
+"""(dataset fingerprint, token) of this session's active dataset."""
+LOST = "cvm.reload.lost"
+"""Set when the address bar named a dataset the server no longer keeps."""
+MAX_KEPT = 8
+KEEP_SECONDS = 2 * 60 * 60
+
+_lock = threading.Lock()
+
+
+@st.cache_resource
+def _store() -> dict[str, tuple[Dataset, float]]:
+    """token -> (dataset, last used): one per server process, shared by its sessions."""
+    return {}
+
+
+def _prune(store: dict[str, tuple[Dataset, float]], now: float) -> None:
+    for token in [t for t, (_, used) in store.items() if now - used > KEEP_SECONDS]:
+        del store[token]
+    while len(store) > MAX_KEPT:  # the least recently used go first
+        del store[min(store, key=lambda t: store[t][1])]
+
+
+def remember(dataset: Dataset) -> str:
+    """Keep ``dataset`` under a new token and return the token."""
+    token = secrets.token_urlsafe(16)
+    with _lock:
+        store = _store()
+        store[token] = (dataset, time.time())
+        _prune(store, time.time())
+    return token
+
+
+def recall(token: str) -> Dataset | None:
+    """The dataset kept under ``token`` (its clock restarts), or None when expired or unknown."""
+    with _lock:
+        store = _store()
+        _prune(store, time.time())
+        kept = store.get(token)
+        if kept is None:
+            return None
+        store[token] = (kept[0], time.time())
+        return kept[0]
+
+
+def sync() -> None:
+    """Run first on every rerun: restore the dataset a reload dropped, and keep the address
+    bar's token in step with the active dataset (navigation may clear query parameters)."""
+    dataset = data.active_dataset()
+    asked = st.query_params.get(PARAM)
+    if dataset is None and asked:
+        restored = recall(asked)
+        if restored is None:
+            st.session_state[LOST] = True
+            del st.query_params[PARAM]
+            return
+        st.session_state[TOKEN] = (restored.fingerprint, asked)  # keep the address bar's token
+        data.set_dataset(restored)
+        dataset = restored
+    if dataset is not None:
+        pin(dataset)
+
+
+def pin(dataset: Dataset) -> None:
+    """Keep the active ``dataset`` under this session's token and show the token in the
+    address bar (called when a dataset becomes active, and on every rerun)."""
+    st.session_state.pop(LOST, None)
+    kept = st.session_state.get(TOKEN)
+    if kept is None or kept[0] != dataset.fingerprint:
+        kept = (dataset.fingerprint, remember(dataset))
+        st.session_state[TOKEN] = kept
+    if st.query_params.get(PARAM) != kept[1]:
+        st.query_params[PARAM] = kept[1]
+
+
+def arrived_with_a_token() -> bool:
+    """Whether this session came from a reload or a link naming a dataset (kept or expired):
+    then the demo must not be loaded in its place."""
+    return PARAM in st.query_params or bool(st.session_state.get(LOST))
+
+
+def show_lost() -> None:
+    """The message for an expired token, on whatever page the link opened."""
+    if st.session_state.get(LOST):
+        st.warning(
+            "Your data is no longer loaded: the server keeps an uploaded dataset for "
+            f"{KEEP_SECONDS // 3600} hours after its last use, and at most {MAX_KEPT} at a time. "
+            "Upload it again or open a saved workspace.",
+            icon=":material/cloud_off:",
+        )
