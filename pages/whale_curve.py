@@ -31,7 +31,9 @@ except CvmError as error:
 with top:
     view.show_headline(result, currency)
     assumed.show_strip(assumed.page_assumptions(dataset, assumed.COST_TOPICS, model), here=PAGE)
-    view.show_curve(result, currency)
+    span = view.show_curve(result, currency)
+    if span is not None:
+        view.show_slice(result, span, dataset, currency)
 
 st.subheader("Drill down")
 loss_tab, group_tab, revenue_tab, cost_tab = st.tabs(

@@ -34,7 +34,9 @@ def show_chart(
     data: pd.DataFrame | None = None,
     takeaway: str | None = None,
     for_deck: bool = True,
-) -> None:
+    selection: alt.Parameter | None = None,
+    key: str | None = None,
+):
     """Render with the project's Altair theme (not Streamlit's), then PNG / SVG / CSV downloads.
 
     The downloads are generated only when clicked (deferred callables), so a page with many charts
@@ -42,8 +44,18 @@ def show_chart(
     ("Top 20% of customers earn 180% of profit") that the chart's slide in the deck carries; the
     chart is remembered for the deck under state.DECK_CHARTS; ``for_deck=False`` (a what-if chart
     with nothing moved) keeps it, or takes it back, out of the deck.
+
+    ``selection`` (an Altair selection parameter) makes the page's copy selectable and returns
+    Streamlit's selection event (``key`` names the widget); the deck and the downloads keep the
+    chart without it.
     """
-    st.altair_chart(chart, width="stretch", theme=None)
+    event = None
+    if selection is None:
+        st.altair_chart(chart, width="stretch", theme=None)
+    else:
+        event = st.altair_chart(
+            chart.add_params(selection), width="stretch", theme=None, on_select="rerun", key=key
+        )
     if caption:
         st.caption(caption)
     stem = _file_stem(name or _title_of(chart))
@@ -67,6 +79,7 @@ def show_chart(
                 "Data", lambda: export.csv_bytes(data), f"{stem}.csv", "text/csv",
                 key=f"csv.{stem}", on_click="ignore", icon=":material/table:", help="The chart's numbers (CSV).",
             )  # fmt: skip
+    return event
 
 
 def _remember_for_deck(stem: str, title: str, chart: alt.TopLevelMixin, takeaway: str) -> None:

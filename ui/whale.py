@@ -8,8 +8,10 @@ section, and it only does vectorised arithmetic on the cached P&L.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -263,7 +265,10 @@ def show_headline(result: profitability_analysis.WhaleAnalysis, currency: str) -
         st.warning(s.explanation(currency), icon=":material/warning:")
 
 
-def show_curve(result: profitability_analysis.WhaleAnalysis, currency: str) -> None:
+def show_curve(
+    result: profitability_analysis.WhaleAnalysis, currency: str
+) -> tuple[float, float] | None:
+    """The whale curve, selectable; returns the selected range of customer shares, if any."""
     s = result.curve.summary
     caption = "Each point adds one more customer, most profitable first."
     if s.meaningful and not s.all_profitable:
@@ -272,10 +277,72 @@ def show_curve(result: profitability_analysis.WhaleAnalysis, currency: str) -> N
             f"profit the loss-makers destroy. The top {_pct(s.break_even_share)} of customers "
             "already earn 100% of the profit: everyone after them breaks even as a group."
         )
+    caption += " Drag across the curve to select a slice of customers and break it down below."
     slide = profitability_slides.whale_slide(result, currency)
-    show_chart(slide.chart, caption, name=slide.title, data=result.chart, takeaway=slide.takeaway)
+    event = show_chart(
+        slide.chart, caption, name=slide.title, data=result.chart, takeaway=slide.takeaway,
+        selection=alt.selection_interval(name=SLICE, encodings=["x"]), key=_slice_key(),
+    )  # fmt: skip
     for note in result.result.notes:
         st.info(note, icon=":material/info:")
+    return _selected_range(event)
+
+
+SLICE = "slice"
+"""The whale chart's interval selection (a range of the customer-share axis)."""
+_SLICE_VERSION = "whale.slice.version"
+
+
+def _slice_key() -> str:
+    """The chart's widget key; a new version clears the selection (the chip's remove button)."""
+    return f"whale.curve.{st.session_state.get(_SLICE_VERSION, 0)}"
+
+
+def _selected_range(event) -> tuple[float, float] | None:
+    chosen = (event.selection.get(SLICE) or {}) if event is not None else {}
+    span = chosen.get("customer_share")
+    if not span or len(span) != 2:
+        return None
+    return float(min(span)), float(max(span))
+
+
+def show_slice(
+    result: profitability_analysis.WhaleAnalysis,
+    span: tuple[float, float],
+    dataset: Dataset,
+    currency: str,
+) -> None:
+    """The customers of the selected slice of the curve: totals, a breakdown by any attribute,
+    the list as a download; the active filter shown as a chip that removes it."""
+    ids = drilldown.curve_slice(result.curve, *span)
+    label = f"Slice: customers {_pct(span[0])} to {_pct(span[1])} of the curve"
+    if st.button(f"{label}  ✕", key="whale.slice.clear", icon=":material/filter_alt:",
+                 help="Remove the selection."):  # fmt: skip
+        st.session_state[_SLICE_VERSION] = st.session_state.get(_SLICE_VERSION, 0) + 1
+        st.rerun()
+    if ids.empty:
+        st.info("The selection covers no customer: drag across a wider part of the curve.")
+        return
+    pnl = result.result.pnl
+    s = drilldown.slice_summary(pnl, ids)
+    money = formatting.money_short
+    cols = st.columns(4)
+    cols[0].metric("Customers in the slice", formatting.count(s["customers"]),
+                   help=f"{_pct(s['customer_share'])} of all customers")  # fmt: skip
+    cols[1].metric("Net revenue", money(s["net_revenue"], currency))
+    cols[2].metric("Cost-to-serve", money(s["cost_to_serve"], currency))
+    cols[3].metric("Operating profit", money(s["profit"], currency),
+                   help=f"{_pct(s['profit_share'])} of total profit")  # fmt: skip
+    options = drilldown.grouping_options(pnl, dataset.customers, tiers(dataset), segments(dataset))
+    by = st.selectbox("Break the slice down by", list(options), key=_key("slice_by", dataset))
+    table = profitability.profit_by(pnl.loc[ids], options[by].reindex(ids))
+    show_table(as_percent(table, list(GROUP_SHARES)), hide_index=True, width="stretch",
+               column_config=_group_columns(by, currency))  # fmt: skip
+    sliced = dataclasses.replace(
+        result.result, pnl=pnl.loc[ids], activity_costs=result.result.activity_costs.loc[ids]
+    )
+    downloads.csv_and_excel(profitability.customer_pnl_table(sliced, dataset.customers),
+                            "whale_slice_customers", "whale.slice.dl", "Customers of the slice")  # fmt: skip
 
 
 def show_cost_model_summary(result: profitability_analysis.WhaleAnalysis, currency: str) -> None:

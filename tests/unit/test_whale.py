@@ -552,3 +552,16 @@ def test_command_line_on_a_total_loss_prints_no_percentages(tmp_path, capsys):
     assert out["unprofitable_pct"] == round(200 / 3, 2)
     assert "no customer makes a profit" in out["explanation"]
     assert out["cost_to_serve_by_activity"] == {"Order handling": 1000.0}
+
+
+def test_a_slice_of_the_curve_is_the_customers_it_covers(shop):
+    # Ranked by profit: B 97.5, A 28.5, C -19 -> shares 1/3, 2/3, 1.
+    curve = whale_curve(shop.pnl["profit"], shop.pnl["net_revenue"])
+    tail = drilldown.curve_slice(curve, 0.9, 1.0)
+    assert list(tail) == ["C"]
+    assert list(drilldown.curve_slice(curve, 0.8, 0.5)) == ["A"]  # either direction
+    summary = drilldown.slice_summary(shop.pnl, drilldown.curve_slice(curve, 0.0, 0.7))
+    assert summary["customers"] == 2
+    assert summary["profit"] == pytest.approx(126.0)  # 97.5 + 28.5
+    assert summary["profit_share"] == pytest.approx(126.0 / 107.0)
+    assert summary["customer_share"] == pytest.approx(2 / 3)

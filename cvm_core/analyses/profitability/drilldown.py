@@ -14,7 +14,12 @@ from cvm_core.analyses.profitability.activities import (
     CHANNEL_PREFIX,
     UNKNOWN_CHANNEL,
 )
-from cvm_core.analyses.profitability.curve import MAX_CHART_POINTS, downsample_ranks, whale_curve
+from cvm_core.analyses.profitability.curve import (
+    MAX_CHART_POINTS,
+    WhaleCurve,
+    downsample_ranks,
+    whale_curve,
+)
 from cvm_core.analyses.profitability.drivers import channel_order_counts
 from cvm_core.analyses.profitability.pnl import CustomerPnL, profit_by
 
@@ -233,3 +238,35 @@ def channel_order_costs(result: CustomerPnL) -> pd.DataFrame:
         rows.append((channel, float(counts[j]), float(activities.loc[driven, "rate"].sum())))
     out = pd.DataFrame(rows, columns=["channel", "orders", "cost_per_order"])
     return out.sort_values("cost_per_order", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --- a slice of the whale curve ------------------------------------------------------------------
+
+
+def curve_slice(curve: WhaleCurve, start_share: float, end_share: float) -> pd.Index:
+    """The customers a range of the whale curve's x axis covers (shares of customers, most
+    profitable first): e.g. 0.7-1.0 is the tail after a peak at 70%.
+
+    A customer belongs to the slice when the curve's point after adding them lies in the range.
+    """
+    low, high = sorted((float(start_share), float(end_share)))
+    points = curve.points.iloc[1:]  # rank 0 is the origin, no customer
+    share = points["customer_share"].to_numpy()
+    inside = (share >= low) & (share <= high)
+    return pd.Index(points.loc[inside, "customer_id"], name="customer_id")
+
+
+def slice_summary(pnl: pd.DataFrame, ids: pd.Index) -> dict[str, float]:
+    """Customers, net revenue, cost-to-serve and profit of a slice, with its share of the
+    customers and of total profit (NaN when total profit is not positive)."""
+    part = pnl.loc[pnl.index.intersection(ids)]
+    total = float(pnl["profit"].sum())
+    profit = float(part["profit"].sum())
+    return {
+        "customers": len(part),
+        "customer_share": len(part) / len(pnl) if len(pnl) else float("nan"),
+        "net_revenue": float(part["net_revenue"].sum()),
+        "cost_to_serve": float(part["cost_to_serve"].sum()),
+        "profit": profit,
+        "profit_share": profit / total if total > 0 else float("nan"),
+    }
