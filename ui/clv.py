@@ -30,7 +30,7 @@ from cvm_core.analyses.retention import active as retention_active
 from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
-from ui import assumed, data, downloads, session
+from ui import assumed, customer_dialog, data, downloads, session
 from ui import retention as retention_view
 from ui import whale as whale_view
 from ui.charts import show_chart
@@ -466,7 +466,14 @@ def show_customers(
     st.markdown(f"**Top customers by CLV** (next {formatting.counted(horizon, 'month')})")
     names = customer_names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
-    show_table(_customer_table(top, currency, unit), width="stretch")
+    st.caption("Click a row to open that customer.")
+    customer_dialog.selectable_table(
+        _customer_table(top, currency, unit),
+        top.index.to_series(),
+        dataset,
+        "clv.top.table",
+        width="stretch",
+    )
     st.caption("Download the CLV of every customer:")
     downloads.csv_and_excel(
         _export_table(result.customers, names), "customer_clv", "clv.dl.customers", "Customer CLV"

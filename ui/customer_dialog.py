@@ -142,6 +142,15 @@ def _about(view: CustomerView) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def selectable_table(frame: pd.DataFrame, ids: pd.Series, dataset: Dataset, key: str, **kwargs):
+    """A read-only table whose rows open the customer they show (``ids``: the row's customer)."""
+    from ui.tables import show_table
+
+    event = show_table(frame, on_select="rerun", selection_mode="single-row", key=key, **kwargs)
+    open_on_select(event, ids, dataset, key)
+    return event
+
+
 def open_on_select(event, ids: pd.Series, dataset: Dataset, key: str) -> None:
     """Open the dialog for the row just selected in a table (``st.dataframe`` with
     ``on_select="rerun"``); a selection already opened does not reopen it on the next rerun."""

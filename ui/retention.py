@@ -27,7 +27,7 @@ from cvm_core.analyses.retention.cohorts import PERIODS
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import export
-from ui import data, session
+from ui import customer_dialog, data, session
 from ui.charts import show_chart
 from ui.tables import show_table
 
@@ -370,16 +370,18 @@ def show_lists(
     st.markdown(f"**At risk: {_customers(len(result.at_risk))}** still active but overdue against their own "
                 "purchase rhythm" + (" or with a low P(alive)." if "p_alive" in result.at_risk else "."))  # fmt: skip
     measure = result.settings.lists.value_measure
-    _list_table(result.at_risk, currency, "at_risk", measure)
+    _list_table(result.at_risk, currency, "at_risk", measure, dataset)
     st.markdown(f"**Win back: {_customers(len(result.win_back))}** who have churned.")
-    _list_table(result.win_back, currency, "win_back", measure)
+    _list_table(result.win_back, currency, "win_back", measure, dataset)
 
 
 def _customers(n: int) -> str:
     return f"{n:,} valuable customer{'' if n == 1 else 's'}"
 
 
-def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> None:
+def _list_table(
+    frame: pd.DataFrame, currency: str, name: str, measure: str, dataset: Dataset
+) -> None:
     if frame.empty:
         st.caption("Nobody on this list with the current settings.")
         return
@@ -402,8 +404,12 @@ def _list_table(frame: pd.DataFrame, currency: str, name: str, measure: str) -> 
     order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
              *[c for c in ("net_revenue", "margin") if c != measure], "last_purchase", "days_since_last",
              "mean_gap_days", "overdue_ratio", "p_alive", "first_purchase"]  # fmt: skip
-    show_table(frame, hide_index=True, column_config=config, column_order=[c for c in order if c in frame],
-                 height=min(38 + 35 * len(frame), 400))  # fmt: skip
+    st.caption("Click a row to open that customer.")
+    customer_dialog.selectable_table(
+        frame, frame["customer_id"], dataset, f"retention.{name}.table", hide_index=True,
+        column_config=config, column_order=[c for c in order if c in frame],
+        height=min(38 + 35 * len(frame), 400),
+    )  # fmt: skip
     export_frame = retention_lists.list_for_export(frame, measure)
     downloads({name.replace("_", " ").capitalize(): export_frame}, name, xlsx=True)
 
