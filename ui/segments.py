@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -297,20 +298,53 @@ def show_contribution(
         "Break down by", list(result.contribution), key=key("dimension", dataset)
     )
     table = result.contribution[dimension]
-    show_chart(
+    version = st.session_state.get(_PICK_VERSION, 0)
+    event = show_chart(
         charts.contribution_chart(table, dimension, result.has_margin),
         "Grey: share of customers; blue: share of net revenue"
         + ("; green: share of gross margin" if result.has_margin else "")
-        + ". A blue bar far longer than the grey one marks a group worth more than its size.",
+        + ". A blue bar far longer than the grey one marks a group worth more than its size. "
+        "Click bars to filter the table below (shift-click for more).",
         name=f"Contribution by {dimension}",
         data=table,
         takeaway=takeaways.contribution_takeaway(table, dimension),
+        selection=alt.selection_point(name=PICK, fields=["segment"]),
+        key=f"seg.contribution.{dimension}.{version}",
     )
     if not result.has_margin:
         st.caption(
             "Map a cost-of-goods or margin % column on the Upload page to see margin shares."
         )
+    picked = _picked(event)
+    if picked:
+        if st.button(f"{dimension}: {', '.join(picked)}  ✕", key="seg.pick.clear",
+                     icon=":material/filter_alt:", help="Remove the filter."):  # fmt: skip
+            st.session_state[_PICK_VERSION] = version + 1
+            st.rerun()
+        table = table[table["segment"].astype(str).isin(picked)]
+        if dimension == RFM_DIMENSION:  # the campaign lists follow the chosen segments
+            _follow(key("export_segments", dataset), picked)
     _table(table, currency, dimension)
+
+
+PICK = "pick"
+"""The contribution chart's point selection (one or more groups)."""
+_PICK_VERSION = "seg.pick.version"
+RFM_DIMENSION = "RFM segment"
+
+
+def _picked(event) -> list[str]:
+    chosen = (event.selection.get(PICK) or []) if event is not None else []
+    return list(dict.fromkeys(str(p["segment"]) for p in chosen if "segment" in p))
+
+
+def _follow(widget_key: str, picked: list[str]) -> None:
+    """Set a filter widget to the chart's selection once per new selection (the user may change
+    the widget afterwards)."""
+    seen = f"{widget_key}.from_chart"
+    if st.session_state.get(seen) != picked:
+        st.session_state[seen] = picked
+        st.session_state[widget_key] = picked
 
 
 _PAIR_COLUMNS = {
