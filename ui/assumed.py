@@ -36,12 +36,21 @@ ALL_TOPICS = (*COST_TOPICS, assumptions.CHURN_RULE)
 
 
 def page_assumptions(
-    dataset: Dataset, topics: tuple[str, ...], model: CostModel | None = None
+    dataset: Dataset,
+    topics: tuple[str, ...],
+    model: CostModel | None = None,
+    compute: bool = True,
 ) -> tuple[assumptions.Assumption, ...]:
-    """The assumptions behind this page's figures (``model``: the page's own cost model)."""
-    model = model or session.read(session.COST_MODEL, dataset) or CostModel()
+    """The assumptions behind this page's figures (``model``: the page's own cost model).
+
+    ``compute=False`` (the sidebar, drawn on every page) names channel rates only when the
+    Whale page's P&L is already cached, rather than costing every customer to find out.
+    """
+    published = session.read(session.COST_MODEL, dataset)
+    model = model or published or CostModel()
     channels = None
-    if assumptions.CHANNEL_RATES in topics and dataset.has_transactions:
+    ready = compute or published is not None
+    if assumptions.CHANNEL_RATES in topics and dataset.has_transactions and ready:
         from ui import whale as whale_view  # the P&L the page shows (cached): its added rates
 
         channels = whale_view.cached_analysis(dataset, model).result.assumed_channel_rates

@@ -27,7 +27,7 @@ from cvm_core.slides import ChartSlide, StorySlide
 STORY = "cvm.deck.story"
 """(settings key, list of StorySlide) of the last story built."""
 FILE = "cvm.deck.file"
-"""(settings key, picked slide keys, pptx bytes) of the last deck built."""
+"""(settings key, (picked slide keys, client name), pptx bytes) of the last deck built."""
 PICK = "cvm.deck.pick"
 """Prefix of the slide checkboxes' keys (one per slide key)."""
 
@@ -121,9 +121,9 @@ def deck_dialog(
             bar.progress(done / total, text=text)
 
         data = deck.build_deck(client, dataset.name, picked, progress=progress)
-        st.session_state[FILE] = (key, names, data)
+        st.session_state[FILE] = (key, (names, client), data)
     saved = st.session_state.get(FILE)
-    if saved is not None and saved[0] == key and saved[1] == names:
+    if saved is not None and saved[0] == key and saved[1] == (names, client):
         st.download_button(
             f"Download deck ({1 + len(picked)} slides, {len(saved[2]) / 1e6:.1f} MB)", saved[2],
             f"{export.file_stem(dataset.name)}_deck_{dt.date.today():%Y%m%d}.pptx", deck.DECK_MIME,

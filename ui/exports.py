@@ -241,7 +241,7 @@ def snapshot(dataset: Dataset) -> ExportInputs:
         retention=session.read(session.RETENTION, dataset),
         scorecard=session.read(session.SCORECARD, dataset),
         scorecard_settings=_scorecard_settings(dataset),
-        assumed=assumed.page_assumptions(dataset, assumed.ALL_TOPICS)
+        assumed=assumed.page_assumptions(dataset, assumed.ALL_TOPICS, compute=False)
         if dataset.has_transactions
         else (),
     )
