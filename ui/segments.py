@@ -315,11 +315,12 @@ def show_contribution(
         st.caption(
             "Map a cost-of-goods or margin % column on the Upload page to see margin shares."
         )
-    picked = _picked(event)
+    picked = _picked(event, dimension, set(table["segment"].astype(str)))
     if picked:
         if st.button(f"{dimension}: {', '.join(picked)}  ✕", key="seg.pick.clear",
                      icon=":material/filter_alt:", help="Remove the filter."):  # fmt: skip
             st.session_state[_PICK_VERSION] = version + 1
+            _forget_pick()
             st.rerun()
         table = table[table["segment"].astype(str).isin(picked)]
         if dimension == RFM_DIMENSION:  # the campaign lists follow the chosen segments
@@ -333,9 +334,35 @@ _PICK_VERSION = "seg.pick.version"
 RFM_DIMENSION = "RFM segment"
 
 
-def _picked(event) -> list[str]:
+PICK_PARAM = "groups"
+"""Query parameter with the picked groups ('RFM segment:Champions|Loyal'): a reload or a link
+keeps the filter."""
+_PICK_SEEN = "seg.pick.seen"
+
+
+def _picked(event, dimension: str, known: set[str]) -> list[str]:
+    """The groups clicked on the chart; else those the address bar names (a link or a reload;
+    Streamlit cannot restore a chart's selection). A selection cleared on the chart is dropped
+    from the address bar too."""
     chosen = (event.selection.get(PICK) or []) if event is not None else []
-    return list(dict.fromkeys(str(p["segment"]) for p in chosen if "segment" in p))
+    picked = list(dict.fromkeys(str(p["segment"]) for p in chosen if "segment" in p))
+    if picked:
+        st.session_state[_PICK_SEEN] = picked
+        st.query_params[PICK_PARAM] = f"{dimension}:{'|'.join(picked)}"
+        return picked
+    if st.session_state.pop(_PICK_SEEN, None) is not None:  # cleared on the chart
+        _forget_pick()
+        return []
+    asked_dimension, _, names = str(st.query_params.get(PICK_PARAM, "")).partition(":")
+    if asked_dimension != dimension:
+        return []
+    return [name for name in names.split("|") if name in known]  # unknown names are ignored
+
+
+def _forget_pick() -> None:
+    st.session_state.pop(_PICK_SEEN, None)
+    if PICK_PARAM in st.query_params:
+        del st.query_params[PICK_PARAM]
 
 
 def _follow(widget_key: str, picked: list[str]) -> None:

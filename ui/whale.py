@@ -298,12 +298,43 @@ def _slice_key() -> str:
     return f"whale.curve.{st.session_state.get(_SLICE_VERSION, 0)}"
 
 
+SLICE_PARAM = "slice"
+"""Query parameter with the selected slice ('0.7800-0.9700'): a reload or a link keeps it."""
+_SLICE_SEEN = "whale.slice.seen"
+
+
 def _selected_range(event) -> tuple[float, float] | None:
+    """The chart's selection; else the address bar's (a link or a reload: Streamlit cannot
+    restore a chart's selection itself). A selection the user clears on the chart is dropped
+    from the address bar too."""
     chosen = (event.selection.get(SLICE) or {}) if event is not None else {}
     span = chosen.get("customer_share")
-    if not span or len(span) != 2:
+    if span and len(span) == 2:
+        low, high = float(min(span)), float(max(span))
+        st.session_state[_SLICE_SEEN] = (low, high)
+        st.query_params[SLICE_PARAM] = f"{low:.4f}-{high:.4f}"
+        return low, high
+    if st.session_state.pop(_SLICE_SEEN, None) is not None:  # cleared on the chart
+        _forget_slice()
         return None
-    return float(min(span)), float(max(span))
+    return _span_from(st.query_params.get(SLICE_PARAM))
+
+
+def _span_from(text: str | None) -> tuple[float, float] | None:
+    """'0.78-0.97' -> (0.78, 0.97); anything else (hand-edited, out of range) -> None."""
+    try:
+        low, high = (float(part) for part in str(text).split("-"))
+    except (TypeError, ValueError):
+        return None
+    if not 0.0 <= low < high <= 1.0:
+        return None
+    return low, high
+
+
+def _forget_slice() -> None:
+    st.session_state.pop(_SLICE_SEEN, None)
+    if SLICE_PARAM in st.query_params:
+        del st.query_params[SLICE_PARAM]
 
 
 def show_slice(
@@ -319,6 +350,7 @@ def show_slice(
     if st.button(f"{label}  ✕", key="whale.slice.clear", icon=":material/filter_alt:",
                  help="Remove the selection."):  # fmt: skip
         st.session_state[_SLICE_VERSION] = st.session_state.get(_SLICE_VERSION, 0) + 1
+        _forget_slice()
         st.rerun()
     if ids.empty:
         st.info("The selection covers no customer: drag across a wider part of the curve.")
