@@ -32,6 +32,9 @@ from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.profitability.slides import whale_slide
 from cvm_core.analyses.retention import run as retention_run
+from cvm_core.analyses.retention.active import default_rule
+from cvm_core.analyses.retention.analysis import RetentionSettings
+from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.analyses.retention.slides import churn_period_slide
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
@@ -70,6 +73,7 @@ class ReportSettings:
     scorecard: scorecard_inputs.ScorecardSettings = field(
         default_factory=scorecard_inputs.ScorecardSettings
     )
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @classmethod
     def from_workspace(cls, settings: Mapping[str, Any], **overrides) -> ReportSettings:
@@ -89,6 +93,7 @@ class ReportSettings:
             clv_model=read.clv_fit.model,
             value=read.clv_value,
             scorecard=read.scorecard,
+            retention=read.retention,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -157,7 +162,7 @@ def build_report(
         charts.append(pyramid_slide(values.tiers))
     say("retention")
     clv_frame = values.customers if values is not None else None
-    retention = _retention(inputs.with_results(clv=clv_frame), notes)
+    retention = _retention(inputs.with_results(clv=clv_frame), settings.retention, notes)
     if retention is not None and not retention.churn_by_period.empty:
         period = retention.settings.period
         charts.append(churn_period_slide(retention.churn_by_period, period))
@@ -178,6 +183,12 @@ def build_report(
     )  # fmt: skip
 
 
+def _rule_chosen(rule: ChurnRule | None, transactions: pd.DataFrame, end: pd.Timestamp) -> bool:
+    """A stored rule counts as chosen only when it differs from the data's default one (the
+    page stores its window even when nobody moved it)."""
+    return rule is not None and rule != default_rule(transactions, end)
+
+
 def report_assumptions(
     dataset: Dataset,
     settings: ReportSettings,
@@ -195,6 +206,11 @@ def report_assumptions(
         dataset_currency=dataset.currency,
         currency_source=dataset.currency_source,
         rule_words=retention.active.rule_words() if retention is not None else None,
+        rule_chosen=_rule_chosen(
+            settings.retention.rule,
+            dataset.transactions,
+            retention.observation_end if retention is not None else dataset.observation_end,
+        ),
         assumed_channel_rates=analysis.result.assumed_channel_rates if analysis else None,
     )
 
@@ -207,9 +223,9 @@ def _clv(inputs: AnalysisInputs, settings: ReportSettings, notes: list[str]):
         return None
 
 
-def _retention(inputs: AnalysisInputs, notes: list[str]):
+def _retention(inputs: AnalysisInputs, settings: RetentionSettings, notes: list[str]):
     try:
-        return retention_run.run(inputs)
+        return retention_run.run(inputs, settings)
     except CvmError as error:
         notes.append(f"Retention left out: {error}")
         return None

@@ -261,6 +261,18 @@ class AnalysisSettings:
     clv_value: ValueSettings = ValueSettings()
     cost_model: CostModelSettings = CostModelSettings()
     scorecard: ScorecardSettings = ScorecardSettings()
+    retention: RetentionSettings = RetentionSettings()
+
+
+def _retention_settings(parts: dict[type[Settings], dict[str, Any]]) -> RetentionSettings:
+    """The Retention page's settings; its churn rule only when one was stored (None: the
+    window the data suggests, as the page starts)."""
+    rule = parts.get(ChurnRule)
+    return dataclasses.replace(
+        RetentionSettings.from_dict(parts.get(RetentionSettings, {})),
+        rule=ChurnRule.from_dict(rule) if rule else None,
+        lists=ListSettings.from_dict(parts.get(ListSettings, {})),
+    )
 
 
 def analysis_settings(settings: Mapping[str, Any]) -> AnalysisSettings:
@@ -281,6 +293,7 @@ def analysis_settings(settings: Mapping[str, Any]) -> AnalysisSettings:
         scorecard=dataclasses.replace(
             scorecard, period=period if isinstance(period, str) else None
         ),
+        retention=_retention_settings(parts),
     )
 
 

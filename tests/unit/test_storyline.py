@@ -127,3 +127,21 @@ def test_chart_text_is_at_least_14_pt_at_slide_size(story):
         points_per_px = picture.width / 12700 / width_px  # 12,700 EMU per point
         smallest = _smallest_font_px(json.loads(export.slide_spec(item.chart, titled=False)))
         assert smallest * points_per_px >= MIN_SLIDE_PT, (item.title, smallest, points_per_px)
+
+
+def test_a_churn_rule_set_on_the_retention_page_reaches_the_deck(demo_report):
+    # The app's deck reads the session's settings as a workspace: a 60-day window chosen on the
+    # Retention page is the deck's rule too, and is no longer listed as assumed.
+    dataset = demo_report.dataset
+    chosen = report.ReportSettings.from_workspace(
+        {"cvm.retention.method": "inactivity", "cvm.retention.window": 60}
+    )
+    result = report.build_report(dataset, chosen)
+    assert result.retention.active.rule_words() == "active = bought in the last 60 days"
+    assert all(a.topic != "churn rule" for a in result.assumptions)
+    churn = next(s for s in storyline.build_story(result) if s.key == "churn")
+    assert "bought in the last 60 days" in churn.takeaway
+    # the page's default window stored as is counts as the default, still assumed
+    default = report.ReportSettings.from_workspace({"cvm.retention.window": 167})
+    assert report._rule_chosen(default.retention.rule, dataset.transactions,
+                               demo_report.retention.observation_end) is False  # fmt: skip
