@@ -55,6 +55,9 @@ def test_german_export_telefon_orders_carry_the_phone_rate(page, app_server):
         "Online (€0.25/order)"
     )
     expect(page.get_by_text("Telefon")).to_have_count(0)
+    # The export has no cost column: the assumed margin is said beside the headline figures.
+    strip = page.get_by_text("Assumed: 30% gross margin (no cost column in the file)")
+    expect(strip).to_be_visible()
     screenshot(page, "client_german_whale")
 
 
@@ -68,3 +71,15 @@ def test_chinese_gbk_file_is_read_in_yuan(page, app_server):
     revenue = page.get_by_test_id("stMetric").filter(has_text="Gross revenue").first
     expect(revenue.get_by_test_id("stMetricValue")).to_contain_text("¥")
     screenshot(page, "client_chinese_upload")
+    # 线上 / 门店 / 电话 are read as Online / Store / Phone and carry those order costs.
+    with expect_rerun(page, timeout_ms=120_000):
+        page.get_by_test_id("stSidebarNav").get_by_role(
+            "link", name="Profitability Whale Curve"
+        ).click()
+    expect(page.get_by_role("combobox", name="Move orders from")).to_have_value(
+        "Phone (¥2.60/order)"
+    )
+    expect(page.get_by_role("combobox", name="to", exact=True)).to_have_value(
+        "Online (¥0.25/order)"
+    )
+    expect(page.get_by_text("线上")).to_have_count(0)
