@@ -81,6 +81,10 @@ def model_key(dataset: Dataset) -> str:
 # --- settings ------------------------------------------------------------------------------------
 
 
+MIN_HOLDOUT_SPAN_DAYS = 2
+"""Below this span there is no calibration end with a day on either side of it."""
+
+
 def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     """Model and holdout choice: everything that needs a refit."""
     end = data.observation_end(dataset)
@@ -94,6 +98,11 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     if not dataset.has_transactions:  # a summary file: fitted on the whole period
         middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset),
                       help=SUMMARY_NO_HOLDOUT)  # fmt: skip
+        return clv.FitSettings(model, data.unit(), None, end, True)
+    if (end - start).days < MIN_HOLDOUT_SPAN_DAYS:  # no day left to hold out
+        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset),
+                      help=f"The data spans {formatting.counted((end - start).days + 1, 'day')}: a "
+                      "holdout needs a calibration period and a later one to check it on.")  # fmt: skip
         return clv.FitSettings(model, data.unit(), None, end, True)
     holdout = middle.toggle(
         "Validate on a holdout", value=True, key=clv_key("holdout", dataset),

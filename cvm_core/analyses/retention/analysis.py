@@ -168,6 +168,12 @@ def analyse_retention(
     revise_retention : cheaply redo the parts that depend on grouping, lists and discount rate.
     """
     require(transactions, ("customer_id", "date", "revenue", "is_return"), "transactions")
+    if not (~transactions["is_return"].astype(bool)).any():
+        raise ValidationError(
+            "Retention needs at least one sale: every row of this data is a return, so no "
+            "customer has a purchase to be retained from. Check the return flag or the signs of "
+            "the amounts on the Upload page."
+        )
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
