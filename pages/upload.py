@@ -5,6 +5,7 @@ import logging
 
 import streamlit as st
 
+from cvm_core import formatting
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
 from ui import data, loaders, state
 from ui.upload import (
@@ -40,7 +41,7 @@ def activate(dataset) -> None:
 
 
 if loaded := st.session_state.pop(JUST_LOADED, None):
-    st.toast(f"Loaded {loaded}", icon=":material/check_circle:")
+    st.toast(f"Loaded {formatting.escape_markdown(loaded)}", icon=":material/check_circle:")
 
 
 def report_failure(error: Exception, key: str) -> None:
@@ -94,7 +95,7 @@ elif upload is not None:
         report_failure(error, key)
     else:
         for note in workbook.notes:
-            st.info(note)
+            st.info(formatting.escape_markdown(note))
         needs_order = isinstance(st.session_state.get(f"{key}.ambiguous"), str)
         choice = mapping_form(workbook, key, needs_order)
         with st.expander(
@@ -134,7 +135,7 @@ elif upload is not None:
 
 failure = st.session_state.get(state.UPLOAD_LOAD_ERROR)
 if failure and upload is not None and failure[0] == key:
-    st.error(failure[1], icon=":material/error:")
+    st.error(formatting.escape_markdown(failure[1]), icon=":material/error:")
     if failure[2] is not None:
         rows_set_aside_download(failure[2])
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cvm_core import formatting
 from cvm_core.errors import CvmError
 from ui import assumed, data, whale_whatif
 from ui import whale as view
@@ -25,7 +26,7 @@ with st.expander("Cost-to-serve model: activities and rates", icon=":material/tu
 try:
     result = view.analysis(dataset, model)
 except CvmError as error:
-    st.error(f"{error}", icon=":material/error:")
+    st.error(formatting.escape_markdown(str(error)), icon=":material/error:")
     st.stop()
 
 with top:

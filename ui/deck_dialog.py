@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cvm_core import formatting
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import deck, export, report, storyline
@@ -70,7 +71,8 @@ def _story(dataset, settings, viewed, scorecard) -> tuple[str, list[StorySlide]]
         with st.spinner("Running the analyses with your settings…"):
             story = _build_story(dataset, settings, viewed, scorecard)
     except CvmError as error:
-        st.error(f"The deck cannot be built: {error}", icon=":material/error:")
+        st.error(formatting.escape_markdown(f"The deck cannot be built: {error}"),
+                 icon=":material/error:")  # fmt: skip
         return None
     st.session_state[STORY] = (key, story)
     return key, story

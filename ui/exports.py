@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cvm_core import formatting
 from cvm_core.analyses import assumptions
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
@@ -379,4 +380,6 @@ def workspace_section(dataset: Dataset | None) -> None:
         message = st.session_state.get(WS_MESSAGE)
         if message:
             kind, text = message
-            {"success": st.success, "warning": st.warning}.get(kind, st.error)(text)
+            # The text names files and datasets from the workspace: shown as text, never markup.
+            show = {"success": st.success, "warning": st.warning}.get(kind, st.error)
+            show(formatting.escape_markdown(text))

@@ -112,7 +112,8 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
         try:
             grid = core.grid_from_frame(edited)
         except CvmError as error:
-            st.error(f"{error} Using the default map until then.", icon=":material/error:")
+            st.error(formatting.escape_markdown(f"{error} Using the default map until then."),
+                     icon=":material/error:")  # fmt: skip
             grid = defaults.RFM_SEGMENT_GRID
     return tuple(tuple(grid[r]) for r in range(1, defaults.N_SCORES + 1))
 

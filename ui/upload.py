@@ -58,8 +58,8 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         )
         sheets = SheetRoles(tx, customers, cost)
     table = workbook.tables[sheets.transactions]
-    for note in table.notes:  # e.g. title rows skipped above the header
-        st.info(note)
+    for note in table.notes:  # e.g. title rows skipped above the header (quoting the file's text)
+        st.info(formatting.escape_markdown(note))
     frame = table.frame
     guess = guess_mapping(frame)
     if not guess.roles:

@@ -69,10 +69,12 @@ def _activity_upload(dataset: Dataset) -> None:
     try:
         table = profitability_activities.read_activity_table(raw, upload.name)
     except CvmError as error:
-        st.error(f"Could not use '{upload.name}': {error}", icon=":material/error:")
+        st.error(formatting.escape_markdown(f"Could not use '{upload.name}': {error}"),
+                 icon=":material/error:")  # fmt: skip
         return
     _set_base(dataset, table)
-    st.toast(f"Loaded {len(table)} activities from {upload.name}", icon=":material/check_circle:")
+    st.toast(f"Loaded {len(table)} activities from {formatting.escape_markdown(upload.name)}",
+             icon=":material/check_circle:")  # fmt: skip
 
 
 def _set_base(dataset: Dataset, table: pd.DataFrame) -> None:

@@ -51,3 +51,11 @@ def downloads(monkeypatch) -> dict:
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", record)
     return registered
+
+
+def as_read(markdown: str) -> str:
+    """A message as the user reads it: user text (file and dataset names, quoted cells) reaches
+    Markdown escaped, 'demo\\_retail.xlsx' renders as 'demo_retail.xlsx'."""
+    import re
+
+    return re.sub(r"\\([\\`*_\[\]<>~$|:#])", r"\1", markdown)

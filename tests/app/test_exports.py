@@ -24,7 +24,7 @@ from cvm_core.intake import demo_workbook
 from cvm_core.intake.summary import customer_summary
 from cvm_core.outputs import deck, workspace
 from cvm_core.slides import ChartSlide
-from tests.app.conftest import ROOT
+from tests.app.conftest import ROOT, as_read
 from ui import deck_dialog, exports, session, state
 from ui import scorecard as scorecard_ui
 
@@ -201,7 +201,7 @@ def test_workspace_saved_and_opened_in_a_new_session(demo_dataset, downloads):
     shown = again(fresh, state.DATASET, state.UNIT, f"{state.CURRENCY}.{fp}", exports.WS_MESSAGE)
     assert shown.sidebar.text_input(key=f"{state.CURRENCY}.{fp}").value == "USD"
     assert shown.sidebar.selectbox(key=state.UNIT).value == "month"
-    assert [m.value for m in shown.sidebar.success] == [text]
+    assert [as_read(m.value) for m in shown.sidebar.success] == [text]
 
 
 def test_damaged_workspace_gets_a_message_and_changes_nothing(demo_dataset):
@@ -212,7 +212,7 @@ def test_damaged_workspace_gets_a_message_and_changes_nothing(demo_dataset):
     at.run()
     assert not at.exception
     shown = again(at, state.DATASET, exports.WS_MESSAGE)
-    assert [e.value for e in shown.sidebar.error] == [
+    assert [as_read(e.value) for e in shown.sidebar.error] == [
         "Could not open 'workshop.json': This workspace was saved by a newer version of the app "
         "(format 7; this app reads up to 2). Update the app, or save the workspace again from this one."
     ]
@@ -308,7 +308,7 @@ def test_a_hand_edited_setting_is_refused_in_the_page_and_nothing_is_restored(de
     at.run()
     assert not at.exception
     shown = again(at, state.DATASET, exports.WS_MESSAGE)
-    [message] = [e.value for e in shown.sidebar.error]
+    [message] = [as_read(e.value) for e in shown.sidebar.error]
     assert message.startswith(
         "Could not open 'workshop.json': The workspace cannot be opened: view.view.unit: "
         "'fortnight' is not one of 'day', 'week', 'month'."
@@ -335,3 +335,24 @@ def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset):
     assert table.cell(i, header.index("Target")).text == expected.loc[churn, "Target"]
     assert table.cell(i, header.index("Status")).text == expected.loc[churn, "Status"]
     assert expected.loc[churn, "Status"] != "no target set"
+
+
+def test_a_workspace_name_with_markdown_is_shown_as_text(demo_dataset):
+    """A dataset name crafted as an image and a link must not render as either (issue 16)."""
+    import dataclasses
+
+    name = "![p](http://127.0.0.1:9/pixel.png) [Click here to re-login](http://127.0.0.1:9/x)"
+    saved = workspace.save_workspace(
+        {"cvm.unit": "day"}, dataclasses.replace(demo_dataset, name=name), include_data=True
+    )
+    at = app()
+    at.sidebar.file_uploader(key=exports.WS_UPLOAD).set_value(("w.zip", saved, "application/zip"))
+    at.run()
+    assert not at.exception
+    shown = again(at, state.DATASET, exports.WS_MESSAGE)
+    texts = [
+        e.value for e in [*shown.sidebar.success, *shown.sidebar.warning, *shown.sidebar.error]
+    ]
+    assert texts, "the workspace message is shown"
+    assert all("![p](" not in t and "[Click here to re-login](" not in t for t in texts)
+    assert any(r"!\[p\](http" in t for t in texts)  # escaped: printed as typed

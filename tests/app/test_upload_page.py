@@ -11,7 +11,7 @@ import pytest
 
 from cvm_core import formatting
 from cvm_core.intake.dataset import load_file
-from tests.app.conftest import run_page
+from tests.app.conftest import as_read, run_page
 from tests.unit.conftest import MINIMAL_ROWS, add_zip_parts, entity_bomb, xlsxwriter_bytes
 from ui import loaders, state
 
@@ -40,7 +40,7 @@ def still_loaded(at, dataset) -> bool:
 
 
 def errors(at) -> list[str]:
-    return [e.value for e in at.error]
+    return [as_read(e.value) for e in at.error]
 
 
 def test_demo_button_loads_the_demo_with_its_headline_figures(demo_dataset):
@@ -66,7 +66,7 @@ def test_messy_german_export_through_the_uploader():
     at = upload(run_page(PAGE), "messy.csv", MESSY)
     assert not at.exception and not at.error
     key = loaders.digest(MESSY)
-    infos = [i.value for i in at.info]
+    infos = [as_read(i.value) for i in at.info]
     assert "Read 'messy.csv' with the cp1252 encoding." in infos
     assert "Found the header in row 4; the 3 row(s) above it were skipped as titles." in infos
     # The guessed mapping is shown in the selectboxes, ready to be corrected.
@@ -195,7 +195,7 @@ def test_csv_named_xlsx_is_read_with_a_note():
     data = b"Customer ID,Date,Revenue\nA,2023-01-01,1\nA,2023-02-01,2\n"
     at = upload(run_page(PAGE), "really_a_csv.xlsx", data)
     assert not at.exception and not at.error
-    infos = [i.value for i in at.info]
+    infos = [as_read(i.value) for i in at.info]
     assert (
         "'really_a_csv.xlsx' is named like a workbook but holds plain text; read it as CSV."
         in infos
