@@ -16,6 +16,7 @@ from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention.active import ActiveCustomers
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
+from ui import retention as retention_view
 
 WHALE_PAGE = "pages/whale_curve.py"
 RETENTION_PAGE = "pages/retention.py"
@@ -56,9 +57,7 @@ def page_assumptions(
         channels = whale_view.cached_analysis(dataset, model).result.assumed_channel_rates
     rule_words, chosen = None, False
     if assumptions.CHURN_RULE in topics and dataset.has_transactions:
-        default = _default_rule(dataset)
-        published = session.read(session.RETENTION, dataset)
-        rule = published.settings.rule if published is not None else default
+        default, rule = retention_view.default_rule(dataset), retention_view.churn_rule(dataset)
         rule_words = ActiveCustomers(0, 0, 0, rule).rule_words()
         chosen = rule != default
     return assumptions.for_inputs(
@@ -73,13 +72,6 @@ def page_assumptions(
         assumed_channel_rates=channels,
         topics=topics,
     )
-
-
-def _default_rule(dataset: Dataset):
-    from cvm_core.analyses.retention.gaps import ChurnRule
-    from ui import retention as retention_view
-
-    return ChurnRule(retention_view.gap_profile(dataset).suggested_window_days)
 
 
 def _link(column, page: str, label: str) -> None:

@@ -27,7 +27,6 @@ from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention import active as retention_active
-from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import assumed, customer_dialog, data, downloads, session
@@ -293,15 +292,10 @@ def active_customers(
     summary file, which has no purchase dates to apply a rule to."""
     if not dataset.has_transactions:
         return None
-    published = session.read(session.RETENTION, dataset)
-    end = data.observation_end(dataset)
-    if published is not None:
-        rule = published.settings.rule
-    else:
-        rule = retention_gaps.ChurnRule(retention_view.gap_profile(dataset).suggested_window_days)
     return retention_active.active_customers(
-        data.customer_summary(dataset), rule, end, result.customers["p_alive"]
-    )
+        data.customer_summary(dataset), retention_view.churn_rule(dataset),
+        data.observation_end(dataset), result.customers["p_alive"],
+    )  # fmt: skip
 
 
 def assumed_topics(result: clv_values.CLVValues) -> tuple[str, ...]:

@@ -17,7 +17,6 @@ from cvm_core import formatting
 from cvm_core.analyses.clv.value_matrix import value_matrix
 from cvm_core.analyses.customer_view import CustomerView, customer_view
 from cvm_core.analyses.profitability.run import CostModel
-from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
@@ -39,12 +38,7 @@ def build_view(dataset: Dataset, customer_id: str) -> CustomerView:
         matrix = value_matrix(pnl.pnl["profit"], clv["clv"])
         quadrants = matrix.customers["quadrant"]
     segments = session.read(session.SEGMENTS, dataset)
-    retention = session.read(session.RETENTION, dataset)
-    rule = (
-        retention.settings.rule
-        if retention is not None
-        else ChurnRule(retention_view.gap_profile(dataset).suggested_window_days)
-    )
+    rule = retention_view.churn_rule(dataset)
     next_best = (
         segments["next_best_category"]
         if segments is not None and "next_best_category" in segments

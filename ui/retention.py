@@ -65,6 +65,18 @@ def gap_profile(dataset: Dataset) -> retention_gaps.GapProfile:
     return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
 
 
+def default_rule(dataset: Dataset) -> retention_gaps.ChurnRule:
+    """The page's starting rule: inactivity for the window the data suggests."""
+    return retention_gaps.ChurnRule(gap_profile(dataset).suggested_window_days)
+
+
+def churn_rule(dataset: Dataset) -> retention_gaps.ChurnRule:
+    """The one rule that says who is active: this page's once it ran on the dataset, else its
+    default (every page, headline and dialog counts by it)."""
+    published = session.read(session.RETENTION, dataset)
+    return published.settings.rule if published is not None else default_rule(dataset)
+
+
 def clv_frame(dataset: Dataset) -> pd.DataFrame | None:
     """The CLV page's per-customer result, only if it was fitted on this very dataset."""
     return session.read(session.CLV_CUSTOMERS, dataset, ["p_alive"])

@@ -29,7 +29,7 @@ from cvm_core.analyses.overview.slides import MONTHLY_TITLE
 from cvm_core.analyses.profitability import charts as whale_charts
 from cvm_core.analyses.profitability import drilldown, pnl, takeaways
 from cvm_core.analyses.profitability import whatif as whale_whatif
-from cvm_core.analyses.profitability.slides import WHALE_TITLE
+from cvm_core.analyses.profitability.slides import WHALE_TITLE, whale_slide
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
 from cvm_core.analyses.retention import charts as retention_charts
 from cvm_core.analyses.retention import takeaways as retention_takeaways
@@ -522,7 +522,7 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
         _chart_slide("monthly", "Where we stand: revenue and active customers by month",
                      report.charts[0]) if report.charts else None,
         _chart_slide("whale", "Who creates value: the whale curve of customer profit",
-                     _whale(report), assumed) if report.whale is not None else None,
+                     whale_slide(report.whale, report.currency), assumed) if report.whale is not None else None,
         _segment_slide(report),
         _loss_slide(report),
         _pyramid_slide(report),
@@ -539,9 +539,3 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
     if appendix:
         story.append(StorySlide("appendix", APPENDIX_TITLE, appendix=True))
     return story + appendix
-
-
-def _whale(report: Report) -> ChartSlide:
-    from cvm_core.analyses.profitability.slides import whale_slide
-
-    return whale_slide(report.whale, report.currency)
