@@ -22,14 +22,63 @@ together when buyers hardly differ, a or b to 0 when nobody seems to drop out). 
 fits stay far inside (CDNOW: within +-2.7 for all three models)."""
 
 
+FLAT_STANDARD_ERROR = 5.0
+"""A log-parameter whose standard error (from the likelihood's curvature) exceeds this, a 95%
+interval wider than a factor of e^20, is not pinned down by the data: the optimiser stopped
+somewhere on a ridge (Pareto/NBD's s and beta growing together when nobody seems to drop out)."""
+
+
 def identifiable(theta: np.ndarray) -> bool:
     """Whether every fitted log-parameter is inside :data:`IDENTIFIABLE_LOG`."""
     return bool(np.all(np.abs(theta) < IDENTIFIABLE_LOG))
 
 
+def on_flat_ridge(objective: Callable, theta: np.ndarray, jac: bool, n_customers: float) -> bool:
+    """Whether the likelihood is flat in some direction at ``theta``: a log-parameter's standard
+    error above :data:`FLAT_STANDARD_ERROR`. ``objective`` is the mean negative log-likelihood of
+    :func:`log_space_objective`; its curvature, by central differences, times the number of
+    customers is the observed information."""
+    value = (lambda t: objective(t)[0]) if jac else objective
+    step, size = 1e-3, len(theta)
+    hessian = np.empty((size, size))
+    for i in range(size):
+        for j in range(i, size):
+            e_i, e_j = np.eye(size)[i] * step, np.eye(size)[j] * step
+            hessian[i, j] = hessian[j, i] = (
+                value(theta + e_i + e_j) - value(theta + e_i - e_j)
+                - value(theta - e_i + e_j) + value(theta - e_i - e_j)
+            ) / (4 * step * step)  # fmt: skip
+    try:
+        variances = np.diag(np.linalg.inv(hessian * n_customers))
+    except np.linalg.LinAlgError:
+        return True
+    return bool(np.any(~(variances < FLAT_STANDARD_ERROR**2)))
+
+
 # ---------------------------------------------------------------------------------------------
 # Likelihoods (on time scaled so the oldest customer has T = 1, as lifetimes does)
 # ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Distinct (frequency, time) pairs of the rows and each row's pair: Pareto/NBD's
+    hypergeometric terms depend on a frequency and one time only, so they are computed once per
+    pair (about half the rows on 700k transactions)."""
+
+    x: np.ndarray
+    t: np.ndarray
+    code: np.ndarray  # each row's pair
+
+    @classmethod
+    def of(cls, x_code, ux, t_code, ut) -> Pairs:
+        code, combined = pd.factorize(x_code.astype(np.int64) * len(ut) + t_code)
+        combined = np.asarray(combined)
+        return cls(
+            np.asarray(ux, dtype=float)[combined // len(ut)],
+            np.asarray(ut, dtype=float)[combined % len(ut)],
+            code,
+        )
 
 
 @dataclass(frozen=True)
@@ -50,6 +99,8 @@ class Scaled:
     utx: np.ndarray
     tx_code: np.ndarray
     wx_rows: np.ndarray  # w * x per row
+    x_T: Pairs  # distinct (frequency, T) pairs
+    x_tx: Pairs  # distinct (frequency, recency) pairs
 
     @classmethod
     def from_rows(cls, rows: HistoryRows, scale: float) -> Scaled:
@@ -61,7 +112,7 @@ class Scaled:
         return cls(
             x, rows.recency * scale, rows.T * scale, rows.weights, scale, ux, wx, x_code,
             np.asarray(uT, dtype=float), T_code, np.asarray(utx, dtype=float), tx_code,
-            rows.weights * x,
+            rows.weights * x, Pairs.of(x_code, ux, T_code, uT), Pairs.of(x_code, ux, tx_code, utx),
         )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from cvm_core.analyses.clv.likelihoods import (
     IDENTIFIABLE_LOG,
     Scaled,
     identifiable,
+    on_flat_ridge,
     log_space_objective,
     minimise,
     reached_optimum,
@@ -109,11 +110,11 @@ class TransactionModel:
         unidentified = False
         for penalizer in [self.penalizer_coef, *steps]:
             with single_blas_thread():
-                theta, stopped_at = self._optimise(
+                theta, pinned_down = self._optimise(
                     rows, scale, penalizer, _start(self.model, near, scale)
                 )
             # An optimum with a parameter run off to 0 or infinity is no estimate: try a penalty.
-            if not identifiable(stopped_at):
+            if not pinned_down:
                 unidentified, theta = True, None
             if theta is not None:
                 break
@@ -149,8 +150,10 @@ class TransactionModel:
 
     def _optimise(
         self, rows: HistoryRows, scale: float, penalizer: float, start: np.ndarray | None = None
-    ) -> tuple[np.ndarray | None, np.ndarray]:
-        """The fitted log-parameters (None: no optimum reached) and where the optimiser stopped."""
+    ) -> tuple[np.ndarray | None, bool]:
+        """The fitted log-parameters (None: no optimum reached), and whether the data pin every
+        parameter down where the optimiser stopped (not run off to 0 or infinity, not on a flat
+        ridge)."""
         warm = start is not None
         start = np.zeros(4) if start is None else start
         if len(rows.weights) > SUBSAMPLE_ABOVE and not warm:
@@ -164,7 +167,14 @@ class TransactionModel:
         function, jac = log_space_objective(self.model, Scaled.from_rows(rows, scale), penalizer)
         result = minimise(function, start, jac)
         stopped_at = np.nan_to_num(np.asarray(result.x, dtype=float))
-        return (result.x if reached_optimum(result) else None), stopped_at
+        if not reached_optimum(result):
+            return None, identifiable(stopped_at)
+        # A stop the optimiser itself did not call converged (a small gradient let it pass) may be
+        # a crawl along a ridge: accept it only where the likelihood is curved in every direction.
+        pinned_down = identifiable(stopped_at) and (
+            result.success or not on_flat_ridge(function, result.x, jac, rows.n_customers)
+        )
+        return result.x, pinned_down
 
     # -- predictions ----------------------------------------------------------------------------
 

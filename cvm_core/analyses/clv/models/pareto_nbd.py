@@ -8,7 +8,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1, logsumexp
+from scipy.special import gammaln, hyp2f1
 
 from cvm_core.analyses.clv.models.base import ModelSpec
 
@@ -50,36 +50,51 @@ class ParetoNBD(ModelSpec):
 
 
 def _pareto_loglik(params: np.ndarray, d: Scaled) -> float:
-    """Weighted Pareto/NBD log-likelihood (note 009, eq. 18)."""
+    """Weighted Pareto/NBD log-likelihood (note 009, eq. 18).
+
+    Each term is computed once per distinct value it depends on: the gamma functions per
+    frequency, the hypergeometric terms per (frequency, recency) and (frequency, T) pair. The
+    optimiser evaluates this a few hundred times per fit (no analytic gradient), so that is what
+    the comparison of models waits for.
+    """
     r, alpha, s, beta = params
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        a1 = gammaln(r + d.x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        a2 = np.logaddexp(
-            -(r + d.x) * np.log(alpha + d.T) - s * np.log(beta + d.T),
-            np.log(s) + _log_a0(params, d.x, d.tx, d.T) - np.log(r + s + d.x),
+        a1 = (gammaln(r + d.ux) - gammaln(r))[d.x_code] + r * np.log(alpha) + s * np.log(beta)
+        xT, xtx = d.x_T, d.x_tx
+        dead_at_T = (-(r + xT.x) * np.log(alpha + xT.t) - s * np.log(beta + xT.t))[xT.code]
+        log_a0 = _log_difference(
+            _log_a0_term(params, xtx.x, xtx.t)[xtx.code], _log_a0_term(params, xT.x, xT.t)[xT.code]
         )
+        a2 = np.logaddexp(dead_at_T, np.log(s) + log_a0 - np.log(r + s + d.x))
     return float(d.w @ (a1 + a2))
 
 
 def _log_a0(params: np.ndarray, x: np.ndarray, tx: np.ndarray, age: np.ndarray) -> np.ndarray:
-    """log A_0 of note 009, eq. (19)-(20): the Gauss hypergeometric terms, written with the
-    larger of alpha and beta so that the series argument stays below 1."""
+    """log A_0 of note 009, eq. (19)-(20)."""
+    return _log_difference(_log_a0_term(params, x, tx), _log_a0_term(params, x, age))
+
+
+def _log_a0_term(params: np.ndarray, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """log of one term of A_0, 2F1(r+s+x, b; r+s+x+1; z(t)) / (high + t)^(r+s+x), written with
+    the larger of alpha and beta so that the series argument z stays below 1."""
     r, alpha, s, beta = params
     if alpha < beta:
         low, high, second = alpha, beta, r + x
     else:
         low, high, second = beta, alpha, s + 1
-    gap = high - low
     rsx = r + s + x
-    p1 = hyp2f1(rsx, second, rsx + 1.0, gap / (high + tx))
-    q1 = high + tx
-    p2 = hyp2f1(rsx, second, rsx + 1.0, gap / (high + age))
-    q2 = high + age
-    sign = np.ones(np.shape(x))
-    return logsumexp(
-        [np.log(p1) + rsx * np.log(q2), np.log(p2) + rsx * np.log(q1)], axis=0, b=[sign, -sign]
-    ) - rsx * np.log(q1 * q2)
+    return np.log(hyp2f1(rsx, second, rsx + 1.0, (high - low) / (high + t))) - rsx * np.log(
+        high + t
+    )
+
+
+def _log_difference(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
+    """log(exp(log_a) - exp(log_b)) for log_a >= log_b (A_0's term at recency minus the one at
+    T), without leaving log space. Equal terms (the last purchase at T) give log 0 = -inf: A_0 is
+    zero then."""
+    with np.errstate(divide="ignore"):
+        return log_a + np.log(-np.expm1(log_b - log_a))
 
 
 def _pareto_alive(shape, rate, s, beta, t) -> np.ndarray:
