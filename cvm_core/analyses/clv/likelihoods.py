@@ -146,12 +146,22 @@ def log_space_objective(model: str, d: Scaled, penalizer: float) -> tuple[Callab
     return analytic, True
 
 
-def minimise(function: Callable, start: np.ndarray, jac: bool, bounds: list | None = None):
+def minimise(
+    function: Callable,
+    start: np.ndarray,
+    jac: bool,
+    bounds: list | None = None,
+    near_optimum: bool = False,
+):
     """L-BFGS-B on log-parameters. With numerical gradients (Pareto/NBD) the tolerances are
     tighter: its flat likelihood otherwise stops a few units in the fourth digit short (alpha
-    10.5771 instead of 10.5777 on CDNOW)."""
+    10.5771 instead of 10.5777 on CDNOW) when it starts far away. ``near_optimum``: the start
+    is a fit of nearly the same data (the calibration period's, for the whole period); from
+    there the usual tolerances reach the optimum to ~1e-6 relative, while the tight ones spend
+    two thirds of the evaluations on line searches that no longer move (65 instead of 190)."""
     bounds = bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start)
-    tolerance = {"ftol": 1e-12, "gtol": 1e-7} if jac else {"ftol": 1e-15, "gtol": 1e-9}
+    tight = not jac and not near_optimum
+    tolerance = {"ftol": 1e-15, "gtol": 1e-9} if tight else {"ftol": 1e-12, "gtol": 1e-7}
     return minimize(
         function,
         start,

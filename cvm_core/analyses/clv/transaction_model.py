@@ -17,9 +17,9 @@ from cvm_core.analyses.clv.likelihoods import (
     IDENTIFIABLE_LOG,
     Scaled,
     identifiable,
-    on_flat_ridge,
     log_space_objective,
     minimise,
+    on_flat_ridge,
     reached_optimum,
     subsample_histories,
     weighted_loglik,
@@ -165,7 +165,7 @@ class TransactionModel:
             if reached_optimum(first):
                 start = first.x
         function, jac = log_space_objective(self.model, Scaled.from_rows(rows, scale), penalizer)
-        result = minimise(function, start, jac)
+        result = minimise(function, start, jac, near_optimum=warm)
         stopped_at = np.nan_to_num(np.asarray(result.x, dtype=float))
         if not reached_optimum(result):
             return None, identifiable(stopped_at)
