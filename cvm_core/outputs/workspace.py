@@ -399,21 +399,40 @@ def _data_fingerprint(files: dict[str, str], mapping: ColumnMapping) -> str:
 
 
 def _check_transactions(frame: pd.DataFrame) -> None:
-    """The restored transactions have the validated shape the pages rely on."""
+    """The restored transactions have the validated shape the pages rely on: a table whose
+    checksum was recomputed by hand is no proof of good data, so types and values are checked as
+    the intake left them (numbers as numbers, returns as true/false matching the amount's sign)."""
     problems = [c for c in ("customer_id", "date", "revenue", "is_return") if c not in frame]
     if not problems:
-        if not pd.api.types.is_datetime64_any_dtype(frame["date"]):
-            problems.append("date (not dates)")
-        revenue = pd.to_numeric(frame["revenue"], errors="coerce")
-        if not np.isfinite(revenue.to_numpy(dtype=float)).all():
-            problems.append("revenue (not finite numbers)")
-        if frame["customer_id"].isna().any() or frame["date"].isna().any():
-            problems.append("customer_id/date (blanks)")
+        problems = _bad_columns(frame)
     if problems:
         raise WorkspaceError(
             f"The workspace file is damaged: its transactions table has bad columns "
             f"({', '.join(problems)}). Save the workspace again, or open the sales file instead."
         )
+
+
+def _bad_columns(frame: pd.DataFrame) -> list[str]:
+    problems = []
+    if not pd.api.types.is_datetime64_any_dtype(frame["date"]):
+        problems.append("date (not dates)")
+    for column in ("revenue", "quantity", "unit_price", "cost"):
+        if column not in frame:
+            continue
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            problems.append(f"{column} (not numbers)")
+        elif column == "revenue" and not np.isfinite(values.to_numpy(dtype=float)).all():
+            problems.append("revenue (not finite numbers)")
+    if not pd.api.types.is_bool_dtype(frame["is_return"]):
+        problems.append("is_return (not true/false)")
+    elif "revenue (not numbers)" not in problems and (
+        frame["is_return"].to_numpy() != (frame["revenue"].to_numpy(dtype=float) < 0)
+    ).any():
+        problems.append("is_return (does not match the sign of revenue)")
+    if frame["customer_id"].isna().any() or frame["date"].isna().any():
+        problems.append("customer_id/date (blanks)")
+    return problems
 
 
 def _summary_dataset(tables: dict, meta: dict, info: dict) -> Dataset:

@@ -345,3 +345,39 @@ def test_workspaces_saved_before_channel_choices_still_open(dataset):
     del document["dataset"]["mapping"]["channels"]
     loaded = load_workspace(json.dumps(document).encode())
     assert loaded.mapping.channels == {}
+
+
+def _with_transactions(dataset, frame: pd.DataFrame) -> bytes:
+    """A data workspace whose transactions table is ``frame``, with its checksum recomputed (as
+    a hand-editor would)."""
+    payload = workspace._parquet(frame)
+    return _rewrite(
+        save_workspace(SETTINGS, dataset, include_data=True),
+        lambda d: d["data"]["files"].update(transactions=hashlib.sha256(payload).hexdigest()),
+        {"data/transactions.parquet": payload},
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.assign(revenue=t["revenue"].astype(str)), r"revenue \(not numbers\)"),
+        (lambda t: t.assign(revenue="ten"), r"revenue \(not numbers\)"),
+        (lambda t: t.assign(is_return=t["is_return"].map({True: "yes", False: "no"})),
+         r"is_return \(not true/false\)"),
+        (lambda t: t.assign(is_return=~t["is_return"]), r"does not match the sign of revenue"),
+        (lambda t: t.assign(quantity="2"), r"quantity \(not numbers\)"),
+        (lambda t: t.assign(revenue=np.inf), r"revenue \(not finite numbers\)"),
+    ],
+)  # fmt: skip
+def test_a_data_table_with_a_recomputed_checksum_is_still_checked(dataset, change, message):
+    """Issue 16: text in revenue or is_return, with a matching checksum, opened 'successfully'
+    and then crashed the pages."""
+    with pytest.raises(WorkspaceError, match=message):
+        load_workspace(_with_transactions(dataset, change(dataset.transactions)))
+
+
+def test_an_untouched_data_table_passes_the_checks(dataset):
+    restored = load_workspace(_with_transactions(dataset, dataset.transactions)).dataset
+    checked = ["customer_id", "date", "revenue", "is_return"]
+    pd.testing.assert_frame_equal(restored.transactions[checked], dataset.transactions[checked])
