@@ -162,7 +162,8 @@ def settings_form(
     method = c2.radio("Churned means", list(RULE_LABELS), format_func=RULE_LABELS.get, key=key("method", dataset),
                       disabled=clv is None, horizontal=True)  # fmt: skip
     window = c2.number_input(
-        "Churn window (days without a purchase)", min_value=retention_gaps.MIN_WINDOW_DAYS, max_value=3650,
+        "Churn window (days without a purchase)", min_value=retention_gaps.MIN_WINDOW_DAYS,
+        max_value=retention_gaps.MAX_WINDOW_DAYS,
         value=gaps.suggested_window_days, step=1, key=key("window", dataset),
         help=f"Suggested from your data: {formatting.counted(gaps.suggested_window_days, 'day')}, the 90th percentile of the "
              "gaps between a customer's purchases, each customer weighted equally (see the Churn tab).",

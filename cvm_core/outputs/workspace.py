@@ -426,9 +426,10 @@ def _bad_columns(frame: pd.DataFrame) -> list[str]:
             problems.append("revenue (not finite numbers)")
     if not pd.api.types.is_bool_dtype(frame["is_return"]):
         problems.append("is_return (not true/false)")
-    elif "revenue (not numbers)" not in problems and (
-        frame["is_return"].to_numpy() != (frame["revenue"].to_numpy(dtype=float) < 0)
-    ).any():
+    elif (
+        "revenue (not numbers)" not in problems
+        and (frame["is_return"].to_numpy() != (frame["revenue"].to_numpy(dtype=float) < 0)).any()
+    ):
         problems.append("is_return (does not match the sign of revenue)")
     if frame["customer_id"].isna().any() or frame["date"].isna().any():
         problems.append("customer_id/date (blanks)")

@@ -80,6 +80,17 @@ def test_no_repeat_purchases_falls_back_with_a_note():
     assert "cannot suggest" in profile.note
 
 
+def test_a_window_suggested_beyond_ten_years_is_capped_with_a_note():
+    # Issue 16: purchases on 1990-01-01 and 2019-12-31 suggest a 10,956-day window; the page's
+    # window input stops at 3,650 and raised StreamlitValueAboveMaxError.
+    profile = retention_gaps.gap_profile(
+        transactions([("A", "1990-01-01", 1.0), ("A", "2019-12-31", 1.0)])
+    )
+    assert profile.suggested_window_days == retention_gaps.MAX_WINDOW_DAYS == 3650
+    assert "suggest a churn window of 10,956 days" in profile.note
+    assert "3,650 days is used" in profile.note
+
+
 CHURN_TX = transactions(
     [
         ("A", "2024-01-01", 10.0),

@@ -37,6 +37,9 @@ DEFAULT_GAP_QUANTILE = 0.9
 FALLBACK_WINDOW_DAYS = 90
 """Churn window used when the data has no repeat purchases to learn one from."""
 MIN_WINDOW_DAYS = 7
+MAX_WINDOW_DAYS = 3650
+"""The longest churn window a user can set (ten years); a suggestion from data with decades
+between purchases is capped here."""
 DEFAULT_P_ALIVE_THRESHOLD = 0.5
 
 
@@ -224,7 +227,16 @@ def gap_profile(
     levels = (0.5, 0.75, 0.9, 0.95)
     values = weighted_quantiles(gaps, weights, levels)
     window = weighted_quantiles(gaps, weights, (quantile,))[0]
-    suggested = max(int(math.ceil(window)), MIN_WINDOW_DAYS)
+    suggested = min(max(int(math.ceil(window)), MIN_WINDOW_DAYS), MAX_WINDOW_DAYS)
+    note = ""
+    if window > MAX_WINDOW_DAYS:
+        note = (
+            f"The gaps between purchases suggest a churn window of "
+            f"{formatting.counted(int(math.ceil(window)), 'day')}, longer than the "
+            f"{formatting.counted(MAX_WINDOW_DAYS, 'day')} the window can be set to; "
+            f"{formatting.counted(MAX_WINDOW_DAYS, 'day')} is used. Check the dates: purchases "
+            "decades apart often mean mistyped years."
+        )
     return GapProfile(
         repeat_purchases=int(gaps.size),
         quantiles={q: float(v) for q, v in zip(levels, values, strict=True)},
@@ -232,6 +244,7 @@ def gap_profile(
         quantile=quantile,
         histogram=_gap_histogram(gaps, weights, bins),
         repeat_customers=int(weights.sum().round()),
+        note=note,
     )
 
 
@@ -269,7 +282,7 @@ class ChurnRule(Settings):
         With method "p_alive": churned when P(alive) is below this.
     """
 
-    window_days: int = setting(FALLBACK_WINDOW_DAYS, low=1, high=3650)
+    window_days: int = setting(FALLBACK_WINDOW_DAYS, low=1, high=MAX_WINDOW_DAYS)
     method: str = setting(INACTIVITY, choices=(INACTIVITY, P_ALIVE))
     p_alive_threshold: float = setting(DEFAULT_P_ALIVE_THRESHOLD, low=0.01, high=0.99)
 
