@@ -7,7 +7,7 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
-from ui import data, loaders, state
+from ui import data, loaders, state, uploads
 from ui.upload import (
     JUST_LOADED,
     mapping_form,
@@ -18,7 +18,7 @@ from ui.upload import (
 )
 
 UPLOADER = "upload.file"
-FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
+FILE_TYPES = uploads.accepted(uploads.SALES_FILES)
 log = logging.getLogger(__name__)
 
 st.title("Upload sales data")

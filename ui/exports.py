@@ -38,7 +38,7 @@ from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import export, workbook, workspace
 from cvm_core.slides import ChartSlide
-from ui import assumed, data, deck_dialog, session, state
+from ui import assumed, data, deck_dialog, session, state, uploads
 from ui import scorecard as scorecard_ui
 
 CLIENT = "cvm.export.client"
@@ -52,7 +52,7 @@ WS_PENDING = "cvm.workspace.pending"
 WS_OPENED = "cvm.workspace.opened"
 """The last workspace opened without data: its column mapping can read the sales file."""
 WS_DATA_UPLOAD = "cvm.workspace.data_upload"
-DATA_FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "xlsb", "ods", "parquet"]
+DATA_FILE_TYPES = uploads.accepted(uploads.SALES_FILES)
 GLOBAL_KEYS = (
     state.UNIT,
     CLIENT,
@@ -366,7 +366,7 @@ def workspace_section(dataset: Dataset | None) -> None:
                 help="Column mapping, settings, activity rates, tier sizes, targets and what-if levers.",
             )  # fmt: skip
         st.file_uploader(
-            "Open a workspace", type=["json", "zip"], key=WS_UPLOAD, on_change=_on_workspace_upload,
+            "Open a workspace", type=uploads.accepted(uploads.WORKSPACE_FILES), key=WS_UPLOAD, on_change=_on_workspace_upload,
             help="A .json or .zip saved with 'Save workspace'.",
         )  # fmt: skip
         opened = st.session_state.get(WS_OPENED)

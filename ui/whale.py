@@ -27,7 +27,7 @@ from cvm_core.analyses.profitability import slides as profitability_slides
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import customer_dialog, data, downloads, session
+from ui import customer_dialog, data, downloads, session, uploads
 from ui.charts import show_chart
 from ui.tables import edit_table, show_table
 
@@ -55,7 +55,7 @@ def activity_table_key(dataset: Dataset) -> str:
 def _activity_upload(dataset: Dataset) -> None:
     """Replace the editor's table with one read from a file (once per file)."""
     upload = st.file_uploader(
-        "Load an activity table (CSV or Excel)", type=["csv", "xlsx", "xls", "ods"], key=_key("upload", dataset),
+        "Load an activity table (CSV or Excel)", type=uploads.accepted(uploads.ACTIVITY_FILES), key=_key("upload", dataset),
         help="Columns: Activity, Cost driver, Cost per driver unit; for time-driven costing also "
         "Minutes per driver unit and Cost per minute. Save the table below to get a template.",
     )  # fmt: skip

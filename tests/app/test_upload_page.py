@@ -354,3 +354,14 @@ def test_a_channel_corrected_in_the_table_is_loaded_and_kept_with_the_mapping():
     assert dataset.channel_mapping["Außendienst"] == "Store"
     assert set(dataset.transactions["channel"]) == {"Online", "Store", "Phone"}
     assert KEEP_AS_WRITTEN not in dataset.channel_mapping.values()
+
+
+def test_a_csv_without_an_extension_is_read_by_its_content():
+    """Issue 16: Streamlit re-checked the extension on the server and raised before the page ran
+    (the whole page became 'This app has encountered an error'); the file is now read by its
+    content, as every other upload."""
+    text = "\n".join(",".join(map(str, row)) for row in MINIMAL_ROWS)
+    at = upload(run_page(PAGE), "sales", text.encode())
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert any(b.label.startswith("Use this data") for b in at.button)
