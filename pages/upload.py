@@ -63,7 +63,12 @@ if demos.button(f"Load {loaders.DEMO_RETAIL}", type="primary", icon=":material/s
 if demos.button(f"Load {loaders.DEMO_CDNOW}", icon=":material/album:"):
     activate(loaders.load_demo(loaders.DEMO_CDNOW))
 
-upload = st.file_uploader("Upload a sales spreadsheet", type=FILE_TYPES, key=UPLOADER)
+upload = st.file_uploader(
+    "Upload a sales spreadsheet", type=FILE_TYPES, key=UPLOADER,
+    help="CSV, TSV, TXT, Excel (xlsx, xlsm, xls, xlsb), OpenDocument or Parquet, up to 200 MB. "
+    "Larger files: save them as Parquet (about a sixth of the size), or summarise them first "
+    "with `python -m cvm_core summarize FILE summary.parquet --engine duckdb` and upload the summary.",
+)  # fmt: skip
 raw = upload.getvalue() if upload is not None else b""
 key = loaders.digest(raw)
 if upload is not None and loaders.is_summary_file(upload.name, raw):
