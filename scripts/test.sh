@@ -2,15 +2,14 @@
 # The one test command: installs what the tests need, lints, then runs every test layer.
 #   bash scripts/test.sh              # everything
 #   bash scripts/test.sh tests/unit   # arguments go to pytest
-# Needs Python 3.11+ with pip. Browser tests also need Debian's chromium, installed here with apt when
+# Needs Python 3.11+. Uses your virtualenv if one is active, else creates ./.venv (see
+# scripts/python_env.sh). Browser tests also need Debian's chromium, installed here with apt when
 # missing; if it cannot be installed they are skipped (pytest says so), never faked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-PYTHON="${PYTHON:-python3}"
-
-echo "== installing Python packages (requirements-dev.txt)"
-"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+source scripts/python_env.sh
+install_requirements requirements-dev.txt requirements.txt
+PYTHON="$PY"
 
 apt_install() {
     local sudo=""
