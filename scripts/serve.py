@@ -1,0 +1,46 @@
+"""Start the Streamlit server with the analytics core imported in the background.
+
+    python scripts/serve.py [streamlit options] -- [app options]     (scripts/run.sh calls it)
+
+Streamlit runs app.py only when a browser connects, so the first visitor after a start waited
+for pandas, altair, scikit-learn, scipy, lifelines, python-pptx and the core to import (~3.5 s
+of the first page on this machine). Here a background thread imports every cvm_core module while
+the server starts; the first session then finds them loaded. cvm_core never imports streamlit, so
+nothing here touches Streamlit's runtime; the app behaves exactly as under `streamlit run`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def warm_imports() -> None:
+    """Import every module of cvm_core (and with them the libraries they use)."""
+    sys.path.insert(0, str(ROOT))
+    import cvm_core
+
+    for module in pkgutil.walk_packages(cvm_core.__path__, "cvm_core."):
+        if module.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except Exception:  # noqa: BLE001 - an optional engine (Spark) may be missing: the page says so later
+            pass
+
+
+def main() -> int:
+    threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
