@@ -6,6 +6,7 @@ negative revenue), not rejected: they are part of a customer's value.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,21 @@ MISSING_AMOUNT = "missing amount"
 BAD_AMOUNT = "amount is not a number"
 BAD_COST = "cost of goods is not a number"
 AFTER_END = "date after the observation end"
+# Reasons naming the row's date: "date 1899-12-30 is before 1990: probably a blank or mistyped date".
+_EARLY_WHY = "probably a blank or mistyped date"
+_LATE_WHY = "probably a mistyped date"
+
+EARLIEST_DATE = pd.Timestamp("1990-01-01")
+"""Rows dated before this are set aside. Sales exports hardly reach back this far, while the dates
+a blank or slipped cell turns into do: Excel's day zero 1899-12-30, 1900-01-01, a year typed 1024."""
+
+LATEST_DAYS_AHEAD = 366
+"""Rows dated more than this many days after today are set aside as mistyped (2099 for 2019, 2204
+for 2024); orders booked a few months ahead for delivery stay in."""
+
+MAX_DATED_REASONS = 20
+"""Out-of-range dates each get a reason naming the date (the download's reason table shows 1899-12-30
+at a glance), up to this many distinct dates; beyond it the reason names the limit only."""
 DUPLICATE = "duplicate of an earlier row (same values in every column)"
 
 _TOTALS_WORD_LIST = (
@@ -140,6 +156,7 @@ def validate_transactions(
 
     checks.reject(np.isnat(dates.values) & ~dates.invalid, MISSING_DATE)
     checks.reject(dates.invalid, BAD_DATE)
+    _reject_implausible_dates(checks, dates.values)
     if dates.note:
         notes.append(f"Dates like 03/04/2024 were read {dates.note}.")
 
@@ -187,13 +204,29 @@ class _RowChecks:
     """
 
     def __init__(self, n: int):
-        self.codes = np.zeros(n, np.uint8)
+        self.codes = np.zeros(n, np.uint16)
         self.names = [""]
 
-    def reject(self, mask: np.ndarray, reason: str) -> None:
+    def code(self, reason: str) -> int:
         if reason not in self.names:
             self.names.append(reason)
-        self.codes[(self.codes == 0) & mask] = self.names.index(reason)
+        return self.names.index(reason)
+
+    def reject(self, mask: np.ndarray, reason: str) -> None:
+        self.codes[(self.codes == 0) & mask] = self.code(reason)
+
+    def reject_each(self, mask: np.ndarray, values: np.ndarray, reason_of) -> None:
+        """Reject the rows in ``mask`` with a reason naming each row's value: ``reason_of(value)``.
+
+        One pass over the rows whatever the number of distinct values (they are few: the same
+        mistyped dates repeat).
+        """
+        open_rows = (self.codes == 0) & mask
+        if not open_rows.any():
+            return
+        distinct, inverse = np.unique(values[open_rows], return_inverse=True)
+        codes = np.array([self.code(reason_of(v)) for v in distinct], np.uint16)
+        self.codes[open_rows] = codes[inverse]
 
     def kept(self) -> np.ndarray:
         return self.codes == 0
@@ -202,6 +235,39 @@ class _RowChecks:
         """The reason of each row ("" when kept), for the rows in ``mask`` (default: all)."""
         codes = self.codes if mask is None else self.codes[mask]
         return np.array(self.names, dtype=object)[codes]
+
+
+def latest_plausible_date(today: dt.date | None = None) -> pd.Timestamp:
+    """The last date a row may carry: :data:`LATEST_DAYS_AHEAD` days after today."""
+    return pd.Timestamp(today or dt.date.today()) + pd.Timedelta(days=LATEST_DAYS_AHEAD)
+
+
+def _reject_implausible_dates(checks: _RowChecks, dates: np.ndarray) -> None:
+    """Set aside rows dated before :data:`EARLIEST_DATE` or far in the future, naming the date."""
+    today = pd.Timestamp(dt.date.today())
+    latest = latest_plausible_date(today.date())
+    early = dates < np.datetime64(EARLIEST_DATE, "ns")  # NaT compares False both ways
+    late = dates > np.datetime64(latest, "ns")
+    for mask, kind in ((early, "early"), (late, "late")):
+        open_rows = mask & checks.kept()
+        if not open_rows.any():
+            continue
+        named = len(np.unique(dates[open_rows])) <= MAX_DATED_REASONS
+        checks.reject_each(
+            open_rows,
+            dates,
+            lambda value, kind=kind, named=named: _date_reason(
+                kind, f"{pd.Timestamp(value):%Y-%m-%d} " if named else "", today
+            ),
+        )
+
+
+def _date_reason(kind: str, day: str, today: pd.Timestamp) -> str:
+    """TOO_EARLY / TOO_LATE for one date ("date 1899-12-30 is before 1990: ...") or, when
+    ``day`` is empty, for any ("date before 1990: ...")."""
+    if kind == "early":
+        return f"date {day}{'is ' if day else ''}before {EARLIEST_DATE:%Y}: {_EARLY_WHY}"
+    return f"date {day}{'is ' if day else ''}more than a year after today ({today:%Y-%m-%d}): {_LATE_WHY}"
 
 
 def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
