@@ -18,14 +18,19 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
-from cvm_core.intake.amounts import CurrencyGuess, guess_currency, parse_amounts
+from cvm_core.intake.amounts import CurrencyGuess, ParsedColumn, guess_currency, parse_amounts
 from cvm_core.intake.channels import map_channels
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
 from cvm_core.intake.schema import CUSTOMER_ROLES, ColumnMapping, clean_ids, guess_mapping
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS
-from cvm_core.intake.validate import ValidationOptions, ValidationResult, validate_transactions
+from cvm_core.intake.validate import (
+    MAX_ABS_AMOUNT,
+    ValidationOptions,
+    ValidationResult,
+    validate_transactions,
+)
 
 DEFAULT_CURRENCY = "EUR"
 _COST_DRIVER_WORDS = re.compile(
@@ -339,7 +344,7 @@ def prepare_customer_table(
         if role == "acquisition_date":
             out[role] = parse_dates(values, "auto", column).values
         elif role in {"acquisition_cost", "category_spend"}:
-            out[role] = parse_amounts(values).values
+            out[role] = _plausible_amounts(values, column, table.name, notes)
         else:
             out[role] = values.astype(str).to_numpy()
     for column in mapping.attributes:
@@ -363,13 +368,33 @@ def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
             continue
         parsed = parse_amounts(table.frame[column])
         if (~np.isnan(parsed.values)).mean() >= 0.9:
-            out[column] = np.nan_to_num(parsed.values)
+            out[column] = np.nan_to_num(_plausible_amounts(parsed, column, table.name, notes))
         else:
             notes.append(
                 f"Column '{column}' of '{table.name}' is not numeric; not used as a cost driver."
             )
     out = out[out.index.notna()]
     return out.groupby(level=0).sum(), notes
+
+
+def _plausible_amounts(
+    values: pd.Series | ParsedColumn, column: str, table: str, notes: list[str]
+) -> np.ndarray:
+    """Amounts of a customer or cost-to-serve column with the absurd ones (beyond
+    :data:`~cvm_core.intake.validate.MAX_ABS_AMOUNT`) left empty and counted in a note: 1e308 in one
+    cell would make every sum over the column infinite."""
+    parsed = values if isinstance(values, ParsedColumn) else parse_amounts(values)
+    out = parsed.values.copy()
+    absurd = np.abs(out) > MAX_ABS_AMOUNT
+    if absurd.any():
+        out[absurd] = np.nan
+        n = int(absurd.sum())
+        notes.append(
+            f"{n:,} value{'s' if n != 1 else ''} in column '{column}' of '{table}' "
+            f"{'are' if n != 1 else 'is'} over {MAX_ABS_AMOUNT:,.0f} (plus or minus), probably "
+            "mistyped, and left empty."
+        )
+    return out
 
 
 def empty_transactions() -> pd.DataFrame:

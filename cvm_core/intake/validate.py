@@ -20,20 +20,6 @@ from cvm_core.intake.distinct import expand, factorize_column
 from cvm_core.intake.io import RawTable
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, clean_ids, parse_flags
 
-# Reasons, in the order they are checked: a row gets the first that applies.
-BLANK = "blank row"
-TOTALS = "totals or subtotal row"
-MISSING_ID = "missing customer id"
-MISSING_DATE = "missing date"
-BAD_DATE = "unreadable date"
-MISSING_AMOUNT = "missing amount"
-BAD_AMOUNT = "amount is not a number"
-BAD_COST = "cost of goods is not a number"
-AFTER_END = "date after the observation end"
-# Reasons naming the row's date: "date 1899-12-30 is before 1990: probably a blank or mistyped date".
-_EARLY_WHY = "probably a blank or mistyped date"
-_LATE_WHY = "probably a mistyped date"
-
 EARLIEST_DATE = pd.Timestamp("1990-01-01")
 """Rows dated before this are set aside. Sales exports hardly reach back this far, while the dates
 a blank or slipped cell turns into do: Excel's day zero 1899-12-30, 1900-01-01, a year typed 1024."""
@@ -42,10 +28,36 @@ LATEST_DAYS_AHEAD = 366
 """Rows dated more than this many days after today are set aside as mistyped (2099 for 2019, 2204
 for 2024); orders booked a few months ahead for delivery stay in."""
 
+MAX_ABS_AMOUNT = 1e12
+"""Rows whose amount (or cost) is larger than this, either way, are set aside. No sales line is
+worth a trillion: such a number is a slip, an id or a barcode in the wrong column, and 1e308 would
+overflow every sum it enters to infinity."""
+
 MAX_DATED_REASONS = 20
-"""Out-of-range dates each get a reason naming the date (the download's reason table shows 1899-12-30
-at a glance), up to this many distinct dates; beyond it the reason names the limit only."""
+"""Out-of-range dates each get a reason naming the date (the reason table then shows 1899-12-30 at
+a glance), up to this many distinct dates; beyond that one reason without a date covers them."""
+
+# Reasons, in the order they are checked: a row gets the first that applies.
+BLANK = "blank row"
+TOTALS = "totals or subtotal row"
+MISSING_ID = "missing customer id"
+MISSING_DATE = "missing date"
+BAD_DATE = "unreadable date"
+# Then dates out of range, naming the date (see _date_reason):
+#   "date 1899-12-30 is before 1990: probably a blank or mistyped date"
+#   "date 2099-01-01 is more than a year after today (2026-12-04): probably a mistyped date"
+MISSING_AMOUNT = "missing amount"
+BAD_AMOUNT = "amount is not a number"
+HUGE_AMOUNT = (
+    f"amount over {MAX_ABS_AMOUNT:,.0f} (plus or minus): probably a mistyped number, or an id or "
+    "a code in the amount column"
+)
+BAD_COST = "cost of goods is not a number"
+HUGE_COST = f"cost of goods over {MAX_ABS_AMOUNT:,.0f} (plus or minus): probably a mistyped number"
+AFTER_END = "date after the observation end"
 DUPLICATE = "duplicate of an earlier row (same values in every column)"
+_EARLY_WHY = "probably a blank or mistyped date"
+_LATE_WHY = "probably a mistyped date"
 
 _TOTALS_WORD_LIST = (
     r"grand\s*total",
@@ -164,8 +176,10 @@ def validate_transactions(
     notes += revenue_notes
     checks.reject(np.isnan(revenue) & ~revenue_invalid, MISSING_AMOUNT)
     checks.reject(revenue_invalid, BAD_AMOUNT)
+    checks.reject(np.abs(revenue) > MAX_ABS_AMOUNT, HUGE_AMOUNT)  # NaN compares False
     cost = _cost(frame, mapping, revenue)
     checks.reject(cost.invalid, BAD_COST)
+    checks.reject(np.abs(cost.values) > MAX_ABS_AMOUNT, HUGE_COST)
 
     if options.observation_end is not None:
         end = np.datetime64(pd.Timestamp(options.observation_end).normalize(), "ns")
@@ -466,7 +480,8 @@ def _revenue(
     else:
         quantity = parse_amounts(frame[mapping.roles["quantity"]])
         price = parse_amounts(frame[mapping.roles["unit_price"]])
-        revenue = quantity.values * price.values
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e200 x 1e200 is set aside below
+            revenue = quantity.values * price.values
         invalid = quantity.invalid | price.invalid
         notes.append("Revenue computed as quantity x unit price (no revenue column was chosen).")
     if "return_flag" in mapping.roles:
@@ -494,7 +509,8 @@ def _cost(frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray) -> _
             if np.nanmax(np.abs(parsed.values), initial=0) > 1
             else parsed.values
         )
-        return _Cost(revenue * (1 - share), parsed.invalid)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _Cost(revenue * (1 - share), parsed.invalid)
     return _Cost(np.full(n, np.nan), np.zeros(n, bool))
 
 

@@ -6,12 +6,15 @@ hand in the comments."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from cvm_core.intake import validate as V
-from cvm_core.intake.dataset import load_file
+from cvm_core.intake.dataset import load_file, prepare_cost_to_serve, prepare_customer_table
 
 
 def csv(text: str) -> bytes:
@@ -96,3 +99,94 @@ def test_observation_end_is_checked_after_the_plausible_range(build):
     reasons = result.rejected["Reason"].tolist()
     assert reasons[0] == "date after the observation end"
     assert reasons[1].startswith("date 2099-01-01 is more than a year after today")
+
+
+# --- 2. amounts that are not finite or absurdly large ------------------------------------------
+
+HUGE_CSV = """
+Customer,Date,Amount
+C1,2024-01-05,10
+C2,2024-02-05,20
+C1,2024-03-05,30
+C3,2024-04-01,1e308
+C3,2024-04-02,1e308
+C4,2024-04-03,inf
+C4,2024-04-04,-1000000000001
+C4,2024-04-05,-1000000000000
+"""
+
+
+def test_infinite_and_absurd_amounts_are_set_aside():
+    dataset = load_file(csv(HUGE_CSV), "huge.csv")
+    huge = (
+        "amount over 1,000,000,000,000 (plus or minus): probably a mistyped number, or an id or "
+        "a code in the amount column"
+    )
+    assert rejected_pairs(dataset) == [
+        [5, huge],
+        [6, huge],  # 1e308 + 1e308 would be inf in every sum
+        [7, "amount is not a number"],
+        [8, huge],  # one more than a trillion
+    ]
+    # 10 + 20 + 30 - 1,000,000,000,000 (exactly the limit is kept)
+    assert dataset.transactions["revenue"].sum() == 60.0 - 1e12
+    assert V.MAX_ABS_AMOUNT == 1e12
+
+
+def test_quantity_times_price_that_overflows_is_set_aside(build):
+    columns = ["Customer ID", "Date", "Qty", "Price", "Cost"]
+    rows = [
+        ["A", "2024-01-01", "2", "5", "1"],  # 10, kept
+        ["A", "2024-01-02", "1e200", "1e200", "1"],  # inf: set aside, no overflow warning
+        ["A", "2024-01-03", "1", "5", "2e12"],  # absurd cost of goods
+    ]
+    mapping = build.mapping(
+        columns, customer_id="Customer ID", date="Date", quantity="Qty", unit_price="Price",
+        cost="Cost",
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = V.validate_transactions(build.raw_table(columns, rows), mapping)
+    assert result.transactions["revenue"].tolist() == [10.0]
+    assert result.rejected["Reason"].tolist() == [V.HUGE_AMOUNT, V.HUGE_COST]
+
+
+def test_json_output_never_holds_bare_nan_or_infinity(capsys):
+    from cvm_core.__main__ import json_text
+
+    text = json_text(
+        {"a": float("inf"), "b": [np.float64("nan"), 1.5], "c": np.int64(3), "d": np.array([2.0])}
+    )
+    assert json.loads(text) == {"a": None, "b": [None, 1.5], "c": 3, "d": [2.0]}
+    assert "Infinity" not in text and "NaN" not in text
+
+
+def test_summary_json_of_a_file_with_huge_amounts_is_strict_json(capsys, tmp_path):
+    from cvm_core.__main__ import main
+
+    path = tmp_path / "huge.csv"
+    path.write_bytes(csv(HUGE_CSV))
+    assert main(["summary", str(path), "--json"]) == 0
+    out = capsys.readouterr().out
+    result = json.loads(out, parse_constant=lambda name: pytest.fail(f"bare {name} in JSON"))
+    assert result["overview"]["revenue"] == 60.0  # the return of -1e12 is not revenue
+    assert result["validation"]["rows_rejected"] == 4
+
+
+def test_absurd_values_in_the_customer_and_cost_tables_are_left_empty(build):
+    customers = build.raw_table(
+        ["Customer ID", "Region", "Acquisition cost"],
+        [["A", "North", "150"], ["B", "South", "1e308"]],
+    )
+    table, notes = prepare_customer_table(customers)
+    assert table["acquisition_cost"].tolist()[0] == 150.0
+    assert np.isnan(table.loc["B", "acquisition_cost"])
+    assert notes == [
+        "1 value in column 'Acquisition cost' of 'sheet' is over 1,000,000,000,000 (plus or "
+        "minus), probably mistyped, and left empty."
+    ]
+    drivers, notes = prepare_cost_to_serve(
+        build.raw_table(["Customer ID", "Service calls"], [["A", "3"], ["A", "1e308"], ["B", "2"]])
+    )
+    assert drivers["Service calls"].to_dict() == {"A": 3.0, "B": 2.0}  # not inf for A
+    assert len(notes) == 1
