@@ -23,7 +23,13 @@ from cvm_core.intake.channels import map_channels
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
-from cvm_core.intake.schema import CUSTOMER_ROLES, ColumnMapping, clean_ids, guess_mapping
+from cvm_core.intake.schema import (
+    CUSTOMER_ROLES,
+    ColumnMapping,
+    clean_ids,
+    duplicate_header_notes,
+    guess_mapping,
+)
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS
 from cvm_core.intake.validate import (
     MAX_ABS_AMOUNT,
@@ -206,7 +212,9 @@ def build_dataset(
     table = workbook.tables[sheets.transactions]
     mapping = mapping or guess_mapping(table.frame)
     validation = validate_transactions(table, mapping, options)
-    notes = list(workbook.notes) + list(table.notes) + list(validation.notes)
+    notes = list(workbook.notes) + list(table.notes)
+    notes += duplicate_header_notes(table.frame.columns, mapping.roles)
+    notes += validation.notes
     customers = cost = None
     if sheets.customers:
         customers, more = prepare_customer_table(workbook.tables[sheets.customers])

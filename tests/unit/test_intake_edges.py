@@ -15,6 +15,7 @@ import pytest
 
 from cvm_core.intake import validate as V
 from cvm_core.intake.dataset import load_file, prepare_cost_to_serve, prepare_customer_table
+from cvm_core.intake.schema import duplicate_header_notes
 
 
 def csv(text: str) -> bytes:
@@ -190,3 +191,38 @@ def test_absurd_values_in_the_customer_and_cost_tables_are_left_empty(build):
     )
     assert drivers["Service calls"].to_dict() == {"A": 3.0, "B": 2.0}  # not inf for A
     assert len(notes) == 1
+
+
+# --- 3. the same header twice ------------------------------------------------------------------
+
+TWO_AMOUNTS_CSV = """
+Customer,Date,Amount,Amount
+C1,2024-01-05,10,1
+C2,2024-02-05,20,2
+C1,2024-03-05,30,3
+"""
+
+
+def test_the_first_of_two_columns_called_amount_is_revenue_with_a_note():
+    dataset = load_file(csv(TWO_AMOUNTS_CSV), "twoamount.csv")
+    assert dataset.mapping.roles["revenue"] == "Amount"
+    assert dataset.transactions["revenue"].sum() == 60.0  # 10 + 20 + 30, not 1 + 2 + 3
+    assert (
+        "Two columns are called 'Amount'; used the first ('Amount') as revenue; choose the other "
+        "('Amount (2)') in the column mapping if that is the right one."
+    ) in dataset.notes
+
+
+def test_repeated_header_note_follows_the_users_choice():
+    columns = ["Customer", "Date", "Amount", "Amount (2)", "Amount (3)"]
+    roles = {"customer_id": "Customer", "date": "Date", "revenue": "Amount (2)"}
+    assert duplicate_header_notes(columns, roles) == [
+        "Three columns are called 'Amount'; used the second ('Amount (2)') as revenue; choose "
+        "another ('Amount', 'Amount (3)') in the column mapping if that is the right one."
+    ]
+    # Both mapped (one as revenue, one as cost of goods): nothing left to choose, no note.
+    roles["cost"] = "Amount"
+    roles["quantity"] = "Amount (3)"
+    assert duplicate_header_notes(columns, roles) == []
+    # A header that merely ends in a number in brackets is not a copy.
+    assert duplicate_header_notes(["Revenue (2)", "Date"], {"revenue": "Revenue (2)"}) == []
