@@ -13,6 +13,7 @@ XML entity declarations before any parser sees them.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import zipfile
@@ -71,6 +72,9 @@ class RawTable:
     header_row: int
     name: str
     notes: tuple[str, ...] = ()
+    delimiter: str | None = None
+    """The field separator of a text file (None for workbooks): a semicolon is German usage,
+    which decides how amounts like 1.500 are read."""
 
 
 @dataclass(frozen=True)
@@ -334,6 +338,7 @@ def _read_text(
             notes.append("Some characters could not be decoded and show as '\ufffd'.")
         grid = _read_csv_grid(text, delimiter, width)
         table = _table_from_grid(grid.astype("category"), filename, header_idx + 1)
+    table = dataclasses.replace(table, delimiter=delimiter)
     return Workbook({filename: table}, "csv", encoding, delimiter, notes)
 
 

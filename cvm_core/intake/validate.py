@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
-from cvm_core.intake.amounts import parse_amounts
+from cvm_core.intake.amounts import ParsedColumn, parse_amounts, uses_decimal_comma
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.distinct import expand, factorize_column
 from cvm_core.intake.io import RawTable
@@ -172,12 +172,13 @@ def validate_transactions(
     if dates.note:
         notes.append(f"Dates like 03/04/2024 were read {dates.note}.")
 
-    revenue, revenue_invalid, revenue_notes = _revenue(frame, mapping)
+    amounts = _Amounts(table, dates.note)
+    revenue, revenue_invalid, revenue_notes = _revenue(frame, mapping, amounts)
     notes += revenue_notes
     checks.reject(np.isnan(revenue) & ~revenue_invalid, MISSING_AMOUNT)
     checks.reject(revenue_invalid, BAD_AMOUNT)
     checks.reject(np.abs(revenue) > MAX_ABS_AMOUNT, HUGE_AMOUNT)  # NaN compares False
-    cost = _cost(frame, mapping, revenue)
+    cost = _cost(frame, mapping, revenue, amounts)
     checks.reject(cost.invalid, BAD_COST)
     checks.reject(np.abs(cost.values) > MAX_ABS_AMOUNT, HUGE_COST)
 
@@ -200,8 +201,17 @@ def validate_transactions(
             _nothing_kept_message(checks, len(frame), table),
             rejected=_rejected_rows(frame, checks, table.source_rows),
         )
+    notes += amounts.notes
     transactions = _canonical(
-        frame, mapping, kept, customer_id, dates.values, revenue, cost.values, table.source_rows
+        frame,
+        mapping,
+        kept,
+        customer_id,
+        dates.values,
+        revenue,
+        cost.values,
+        table.source_rows,
+        amounts,
     )
     n_returns = int(transactions["is_return"].sum())
     if n_returns:
@@ -468,18 +478,86 @@ def _renumber(key: np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64, copy=False), len(uniques)
 
 
+class _Amounts:
+    """The number columns of one table, each parsed once, with one reading of "1.500" for all.
+
+    A column whose only separators are like "1.500" cannot say whether that is 1500 or 1.5; the
+    file can. Semicolons between fields, dates like 31.12.2024 or decimal commas in another
+    column are German usage, where the dot groups thousands: then 1500, else 1.5. Either way a
+    note says which reading was taken and how to get the other.
+    """
+
+    def __init__(self, table: RawTable, dates_note: str):
+        self.table = table
+        self.dates_note = dates_note
+        self.notes: list[str] = []
+        self._parsed: dict[str, ParsedColumn] = {}
+        self._german: str | None = None  # the evidence, once looked for ("" = none)
+
+    def __call__(self, column: str) -> ParsedColumn:
+        if column not in self._parsed:
+            parsed = parse_amounts(self.table.frame[column])
+            if parsed.ambiguous_dots:
+                german = self.german_evidence(column)
+                parsed = parse_amounts(self.table.frame[column], dots_group_thousands=bool(german))
+                self.notes.append(_dots_note(column, parsed.ambiguous_dots, german))
+            self._parsed[column] = parsed
+        return self._parsed[column]
+
+    def german_evidence(self, column: str) -> str:
+        """What in the file says German number format, as a phrase; "" when nothing does."""
+        if self._german is None:
+            self._german = self._find_german_evidence(column)
+        return self._german
+
+    def _find_german_evidence(self, column: str) -> str:
+        if self.table.delimiter == ";":
+            return "its fields are separated by semicolons"
+        if self.dates_note.startswith("day-first (dates with dots"):
+            return "its dates are written like 31.12.2024"
+        for other in self.table.frame.columns:
+            values = self.table.frame[other]
+            if other == column or not (
+                values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype)
+            ):
+                continue
+            _, uniques = factorize_column(values)
+            text = pd.Series(uniques[:5000], dtype=object)
+            text = text[text.map(lambda v: isinstance(v, str))].str.strip()
+            if len(text) and uses_decimal_comma(text):
+                return f"column '{other}' has decimal commas"
+        return ""
+
+
+def _dots_note(column: str, example: str, german: str) -> str:
+    """Which reading of "1.500" was taken and how to get the other."""
+    whole = f"{int(example.replace('.', '')):,}"  # 1.500 -> "1,500"
+    decimal = f"{float(example):g}"  # 1.500 -> "1.5"
+    if german:
+        return (
+            f"Amounts like {example} in '{column}' were read as {whole} (the dot as a thousands "
+            f"separator, as in German files: {german}). If they mean {decimal}, write them with a "
+            f"decimal comma ({decimal.replace('.', ',')}) and upload the file again."
+        )
+    return (
+        f"Amounts like {example} in '{column}' were read as {decimal} (the dot as a decimal "
+        f"point: nothing else in the file looks German). If they mean {whole}, write them "
+        f"without the dot ({example.replace('.', '')}) and upload the file again."
+    )
+
+
 def _revenue(
-    frame: pd.DataFrame, mapping: ColumnMapping
+    frame: pd.DataFrame, mapping: ColumnMapping, amounts: _Amounts
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     notes = []
     if "revenue" in mapping.roles:
-        parsed = parse_amounts(frame[mapping.roles["revenue"]])
+        parsed = amounts(mapping.roles["revenue"])
         revenue, invalid = parsed.values, parsed.invalid
         if parsed.note:
             notes.append(f"Amounts in '{mapping.roles['revenue']}' use a {parsed.note}.")
     else:
-        quantity = parse_amounts(frame[mapping.roles["quantity"]])
-        price = parse_amounts(frame[mapping.roles["unit_price"]])
+        quantity = amounts(mapping.roles["quantity"])
+        price = amounts(mapping.roles["unit_price"])
         with np.errstate(over="ignore", invalid="ignore"):  # 1e200 x 1e200 is set aside below
             revenue = quantity.values * price.values
         invalid = quantity.invalid | price.invalid
@@ -496,14 +574,16 @@ class _Cost:
     invalid: np.ndarray
 
 
-def _cost(frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray) -> _Cost:
+def _cost(
+    frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray, amounts: _Amounts
+) -> _Cost:
     """Cost of goods with the sign of the revenue (a return reverses its cost)."""
     n = len(frame)
     if "cost" in mapping.roles:
-        parsed = parse_amounts(frame[mapping.roles["cost"]])
+        parsed = amounts(mapping.roles["cost"])
         return _Cost(np.abs(parsed.values) * np.sign(revenue), parsed.invalid)
     if "margin_pct" in mapping.roles:
-        parsed = parse_amounts(frame[mapping.roles["margin_pct"]])
+        parsed = amounts(mapping.roles["margin_pct"])
         share = (
             parsed.values / 100
             if np.nanmax(np.abs(parsed.values), initial=0) > 1
@@ -523,6 +603,7 @@ def _canonical(
     revenue: np.ndarray,
     cost: np.ndarray,
     source_rows: np.ndarray,
+    amounts: _Amounts,
 ) -> pd.DataFrame:
     out = pd.DataFrame(
         {
@@ -535,7 +616,7 @@ def _canonical(
     )
     for role in ("quantity", "unit_price"):
         if role in mapping.roles:
-            out[role] = parse_amounts(frame[mapping.roles[role]]).values[kept]
+            out[role] = amounts(mapping.roles[role]).values[kept]
     if "quantity" in out:
         out["quantity"] = np.abs(out["quantity"]) * np.sign(out["revenue"])
     if "cost" in mapping.roles or "margin_pct" in mapping.roles:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.intake import validate as V
+from cvm_core.intake.amounts import parse_amounts
 from cvm_core.intake.dataset import load_file, prepare_cost_to_serve, prepare_customer_table
 from cvm_core.intake.schema import duplicate_header_notes
 
@@ -226,3 +227,79 @@ def test_repeated_header_note_follows_the_users_choice():
     assert duplicate_header_notes(columns, roles) == []
     # A header that merely ends in a number in brackets is not a copy.
     assert duplicate_header_notes(["Revenue (2)", "Date"], {"revenue": "Revenue (2)"}) == []
+
+
+# --- 4. "1.500": thousands or decimals? --------------------------------------------------------
+
+
+def test_ambiguous_dots_in_a_german_file_are_thousands():
+    # Semicolons and dotted dates: German. 1.500 + 2.250 + 3.000 = 6,750 (not 6.75).
+    text = "Kunde;Datum;Betrag\nC1;05.01.2024;1.500\nC2;05.02.2024;2.250\nC1;05.03.2024;3.000\n"
+    dataset = load_file(text.encode(), "thousands.csv")
+    assert dataset.transactions["revenue"].tolist() == [1500.0, 2250.0, 3000.0]
+    assert (
+        "Amounts like 1.500 in 'Betrag' were read as 1,500 (the dot as a thousands separator, as "
+        "in German files: its fields are separated by semicolons). If they mean 1.5, write them "
+        "with a decimal comma (1,5) and upload the file again."
+    ) in dataset.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        (
+            "Customer,Date,Amount\nC1,05.01.2024,2.250\nC2,05.02.2024,500\n",
+            "its dates are written like 31.12.2024",
+        ),
+        (
+            'Customer,Date,Amount,Discount\nC1,2024-01-05,2.250,"12,50"\nC2,2024-02-05,500,"0,5"\n',
+            "column 'Discount' has decimal commas",
+        ),
+    ],
+)
+def test_other_german_evidence_reads_thousands(text, evidence):
+    dataset = load_file(text.encode(), "sales.csv")
+    assert dataset.transactions["revenue"].tolist() == [2250.0, 500.0]
+    assert (
+        f"Amounts like 2.250 in 'Amount' were read as 2,250 (the dot as a thousands separator, "
+        f"as in German files: {evidence}). If they mean 2.25, write them with a decimal comma "
+        "(2,25) and upload the file again."
+    ) in dataset.notes
+
+
+def test_ambiguous_dots_without_german_evidence_are_decimals():
+    text = "Customer,Date,Amount\nC1,2024-01-05,1.500\nC2,2024-02-05,2.250\n"
+    dataset = load_file(text.encode(), "sales.csv")
+    assert dataset.transactions["revenue"].tolist() == [1.5, 2.25]
+    assert (
+        "Amounts like 1.500 in 'Amount' were read as 1.5 (the dot as a decimal point: nothing "
+        "else in the file looks German). If they mean 1,500, write them without the dot (1500) "
+        "and upload the file again."
+    ) in dataset.notes
+
+
+@pytest.mark.parametrize(
+    ("cells", "ambiguous"),
+    [
+        (["1.500", "2.250", "500", ""], "1.500"),
+        (["€ 1.500", "2.250 €"], "1.500"),
+        (["1.500", "12.50"], ""),  # 12.50 settles it: decimal point
+        (["1.500", "1.234,50"], ""),  # decimal comma
+        (["1.500", "1.250.000"], ""),  # two dots group thousands
+        (["0.500", "1.500"], ""),  # a leading zero is never a thousands group
+        (["10", "20"], ""),
+    ],
+)
+def test_which_columns_are_ambiguous(cells, ambiguous):
+    assert parse_amounts(pd.Series(cells, dtype=object)).ambiguous_dots == ambiguous
+
+
+def test_the_caller_decides_an_ambiguous_column():
+    column = pd.Series(["1.500", "2.250", "500"], dtype=object)
+    assert parse_amounts(column).values.tolist() == [1.5, 2.25, 500.0]
+    assert parse_amounts(column, dots_group_thousands=True).values.tolist() == [
+        1500.0, 2250.0, 500.0,
+    ]  # fmt: skip
+    # An unambiguous column ignores the hint.
+    settled = pd.Series(["1.500", "12.50"], dtype=object)
+    assert parse_amounts(settled, dots_group_thousands=True).values.tolist() == [1.5, 12.5]
