@@ -55,6 +55,9 @@ class ParsedColumn:
     invalid: np.ndarray
     note: str = ""
     ambiguous_dots: str = ""
+    currencies: np.ndarray | None = None
+    """Per row, the ISO code of the currency its cell names ("EUR 10.00" -> "EUR"), None where
+    the cell names none; None as a whole when no cell names one."""
 
 
 def parse_amounts(column: pd.Series, dots_group_thousands: bool = False) -> ParsedColumn:
@@ -80,13 +83,14 @@ def parse_amounts(column: pd.Series, dots_group_thousands: bool = False) -> Pars
         values[infinite] = np.nan  # no inf may reach a sum or the screen
         return ParsedColumn(values, infinite)
     codes, uniques = factorize_column(column)
-    parsed, note, ambiguous = _parse_amount_uniques(
+    parsed, note, ambiguous, marks = _parse_amount_uniques(
         pd.Series(uniques, dtype=object), dots_group_thousands
     )
     parsed[~np.isfinite(parsed)] = np.nan  # "inf", "Infinity", "1e999" are not amounts
     values = expand(codes, parsed, np.nan).astype(float)
     filled = expand(codes, is_filled(uniques), False).astype(bool)
-    return ParsedColumn(values, filled & np.isnan(values), note, ambiguous)
+    currencies = expand(codes, marks, None) if marks is not None else None
+    return ParsedColumn(values, filled & np.isnan(values), note, ambiguous, currencies)
 
 
 def is_filled(uniques: np.ndarray | pd.Index) -> np.ndarray:
@@ -96,11 +100,12 @@ def is_filled(uniques: np.ndarray | pd.Index) -> np.ndarray:
 
 def _parse_amount_uniques(
     uniques: pd.Series, dots_group_thousands: bool
-) -> tuple[np.ndarray, str, str]:
+) -> tuple[np.ndarray, str, str, np.ndarray | None]:
+    """Values, decimal-comma note, ambiguous example and currency codes of distinct cells."""
     is_text = uniques.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     values = pd.to_numeric(uniques.where(~is_text), errors="coerce").to_numpy(dtype=float)
     if not is_text.any():
-        return values, "", ""
+        return values, "", "", None
     text = uniques[is_text].astype(str).str.strip()
     decimal_comma, ambiguous = _decimal_separator(text)
     if ambiguous:
@@ -111,10 +116,17 @@ def _parse_amount_uniques(
         plain = text.str.replace(",", "", regex=False)
     numbers = pd.to_numeric(plain, errors="coerce")  # fast path: most cells are plain numbers
     messy = numbers.isna() & (text != "")
+    marks = None
     if messy.any():
         numbers[messy] = _parse_messy_amounts(plain[messy])
+        # Only cells that are not plain numbers can name a currency: look there alone.
+        found = text[messy].map(lambda cell: (_find_mark(cell) or (None,))[0])
+        if found.notna().any():
+            marks = np.full(len(uniques), None, dtype=object)
+            marks[np.flatnonzero(is_text)[messy.to_numpy()]] = found.to_numpy(dtype=object)
     values[is_text] = numbers.to_numpy(dtype=float)
-    return values, "decimal comma" if decimal_comma and not ambiguous else "", ambiguous
+    note = "decimal comma" if decimal_comma and not ambiguous else ""
+    return values, note, ambiguous, marks
 
 
 def uses_decimal_comma(text: pd.Series) -> bool:

@@ -224,6 +224,13 @@ def build_dataset(
         notes += more
     validation, channels = _map_channels(validation, mapping)
     guess = None if currency else _currency_of(table.frame, mapping)
+    if (
+        not currency
+        and validation.currency
+        and (guess is None or guess.code != validation.currency)
+    ):
+        # Cells in more than one currency: the rows kept are in this one (see validation).
+        guess = CurrencyGuess(validation.currency, "from the currency most amounts are in")
     return Dataset(
         name=name or sheets.transactions,
         transactions=validation.transactions,

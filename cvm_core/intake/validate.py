@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
-from cvm_core.intake.amounts import ParsedColumn, parse_amounts, uses_decimal_comma
+from cvm_core.intake.amounts import (
+    ParsedColumn,
+    guess_currency,
+    parse_amounts,
+    uses_decimal_comma,
+)
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.distinct import expand, factorize_column
 from cvm_core.intake.io import RawTable
@@ -130,6 +135,9 @@ class ValidationResult:
     rejected: pd.DataFrame
     rows_read: int
     notes: tuple[str, ...] = ()
+    currency: str = ""
+    """When the amount cells name more than one currency: the one kept (the header's, else the
+    one most rows are in); the others' rows are rejected. "" otherwise."""
 
     def reason_counts(self) -> pd.Series:
         """Rejected rows per reason, most frequent first."""
@@ -178,6 +186,8 @@ def validate_transactions(
     checks.reject(np.isnan(revenue) & ~revenue_invalid, MISSING_AMOUNT)
     checks.reject(revenue_invalid, BAD_AMOUNT)
     checks.reject(np.abs(revenue) > MAX_ABS_AMOUNT, HUGE_AMOUNT)  # NaN compares False
+    currency, currency_notes = _reject_other_currencies(checks, mapping, amounts)
+    notes += currency_notes
     cost = _cost(frame, mapping, revenue, amounts)
     checks.reject(cost.invalid, BAD_COST)
     checks.reject(np.abs(cost.values) > MAX_ABS_AMOUNT, HUGE_COST)
@@ -217,7 +227,7 @@ def validate_transactions(
     if n_returns:
         notes.append(f"{n_returns:,} return rows kept as negative revenue.")
     rejected = _rejected_rows(frame, checks, table.source_rows)
-    return ValidationResult(transactions, rejected, len(frame), tuple(notes))
+    return ValidationResult(transactions, rejected, len(frame), tuple(notes), currency)
 
 
 class _RowChecks:
@@ -544,6 +554,37 @@ def _dots_note(column: str, example: str, german: str) -> str:
         f"point: nothing else in the file looks German). If they mean {whole}, write them "
         f"without the dot ({example.replace('.', '')}) and upload the file again."
     )
+
+
+def _reject_other_currencies(
+    checks: _RowChecks, mapping: ColumnMapping, amounts: _Amounts
+) -> tuple[str, list[str]]:
+    """Set aside rows whose amount names another currency than the column's ("USD 10.00" among
+    "EUR ..."), so that they are not added up as if they were the same money.
+
+    The column's currency is the one its header names, else the one most rows name. Returns it
+    (when cells named more than one) and a note counting the rows set aside.
+    """
+    column = mapping.roles.get("revenue") or mapping.roles.get("unit_price")
+    marks = amounts(column).currencies
+    if marks is None:
+        return "", []
+    open_rows = checks.kept()
+    counts = pd.Series(marks[open_rows]).value_counts()  # most rows first; ties: first seen
+    header = guess_currency(None, str(column))
+    main = header.code if header else (str(counts.index[0]) if len(counts) else "")
+    others = {code: int(n) for code, n in counts.items() if code != main}
+    if not others:
+        return "", []
+    for code in others:
+        checks.reject(open_rows & (marks == code), f"amount in {code} in a {main} column")
+    listed = ", ".join(f"{n:,} in {code}" for code, n in others.items())
+    note = (
+        f"Rows of '{column}' in another currency than {main} were set aside, so that they are "
+        f"not added up with {main} amounts: {listed}. Convert them to {main} in the file, or "
+        "upload each currency as a file of its own."
+    )
+    return main, [note]
 
 
 def _revenue(

@@ -303,3 +303,52 @@ def test_the_caller_decides_an_ambiguous_column():
     # An unambiguous column ignores the hint.
     settled = pd.Series(["1.500", "12.50"], dtype=object)
     assert parse_amounts(settled, dots_group_thousands=True).values.tolist() == [1.5, 12.5]
+
+
+# --- 5. more than one currency in the amount column --------------------------------------------
+
+
+def test_rows_in_the_minority_currency_are_set_aside():
+    text = (
+        "Customer,Date,Amount\nC1,2024-01-05,EUR 10.00\nC2,2024-02-05,USD 10.00\n"
+        "C1,2024-03-05,EUR 30.00\nC3,2024-03-06,5.00\nC3,2024-03-07,£ 2.00\n"
+    )
+    dataset = load_file(text.encode(), "mixedcur.csv")
+    assert rejected_pairs(dataset) == [
+        [3, "amount in USD in a EUR column"],
+        [6, "amount in GBP in a EUR column"],
+    ]
+    # 10 + 30 EUR, and 5.00 (no currency written: the column's)
+    assert dataset.transactions["revenue"].tolist() == [10.0, 30.0, 5.0]
+    assert dataset.currency == "EUR"
+    assert (
+        "Rows of 'Amount' in another currency than EUR were set aside, so that they are not added "
+        "up with EUR amounts: 1 in USD, 1 in GBP. Convert them to EUR in the file, or upload each "
+        "currency as a file of its own."
+    ) in dataset.notes
+
+
+def test_the_currency_most_rows_are_in_wins_even_when_another_comes_first():
+    text = "Customer,Date,Amount\nC1,2024-01-05,$5\nC2,2024-02-05,€10\nC1,2024-03-05,€30\n"
+    dataset = load_file(text.encode(), "sales.csv")
+    assert dataset.currency == "EUR"  # not USD, although $ is the first mark in the column
+    assert dataset.currency_source == "from the currency most amounts are in"
+    assert rejected_pairs(dataset) == [[2, "amount in USD in a EUR column"]]
+
+
+def test_the_header_names_the_columns_currency():
+    text = "Customer,Date,Amount (USD)\nC1,2024-01-05,EUR 5\nC2,2024-02-05,EUR 6\nC2,2024-02-06,7\n"
+    dataset = load_file(text.encode(), "sales.csv")
+    assert dataset.currency == "USD"
+    assert dataset.transactions["revenue"].tolist() == [7.0]
+    assert dataset.validation.reason_counts().to_dict() == {"amount in EUR in a USD column": 2}
+
+
+def test_one_currency_throughout_is_not_reported():
+    text = "Customer,Date,Amount\nC1,2024-01-05,10 €\nC2,2024-02-05,12\n"
+    dataset = load_file(text.encode(), "sales.csv")
+    assert dataset.validation.rejected.empty
+    assert dataset.validation.currency == ""
+    assert parse_amounts(pd.Series(["10 €", "12", "$1"], dtype=object)).currencies.tolist() == [
+        "EUR", None, "USD",
+    ]  # fmt: skip
