@@ -226,6 +226,13 @@ def validate_transactions(
     n_returns = int(transactions["is_return"].sum())
     if n_returns:
         notes.append(f"{n_returns:,} return rows kept as negative revenue.")
+    n_zero = int((transactions["revenue"] == 0).sum())
+    if n_zero == 1:
+        notes.append("1 row has an amount of 0; it counts as a purchase with no revenue.")
+    elif n_zero:
+        notes.append(
+            f"{n_zero:,} rows have an amount of 0; they count as purchases with no revenue."
+        )
     rejected = _rejected_rows(frame, checks, table.source_rows)
     return ValidationResult(transactions, rejected, len(frame), tuple(notes), currency)
 

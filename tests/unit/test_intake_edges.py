@@ -352,3 +352,25 @@ def test_one_currency_throughout_is_not_reported():
     assert parse_amounts(pd.Series(["10 €", "12", "$1"], dtype=object)).currencies.tolist() == [
         "EUR", None, "USD",
     ]  # fmt: skip
+
+
+# --- 6. zero amounts ---------------------------------------------------------------------------
+
+
+def test_zero_amounts_are_kept_and_counted_in_a_note():
+    text = (
+        "Customer,Date,Amount\nC1,2024-01-05,10\nC2,2024-02-05,20\nC1,2024-03-05,30\n"
+        'C3,2024-04-01,0\nC4,2024-04-02,"0,00"\n'
+    )
+    dataset = load_file(text.encode(), "zeros.csv")
+    assert dataset.validation.rejected.empty
+    assert dataset.transactions["revenue"].tolist() == [10.0, 20.0, 30.0, 0.0, 0.0]
+    assert not dataset.transactions["is_return"].any()  # a purchase, not a return
+    assert "2 rows have an amount of 0; they count as purchases with no revenue." in dataset.notes
+
+
+def test_one_zero_amount_is_counted_in_the_singular():
+    dataset = load_file(csv("Customer,Date,Amount\nC1,2024-01-05,0\nC2,2024-01-06,1"), "z.csv")
+    assert "1 row has an amount of 0; it counts as a purchase with no revenue." in dataset.notes
+    dataset = load_file(csv("Customer,Date,Amount\nC1,2024-01-05,3\nC2,2024-01-06,1"), "z.csv")
+    assert not any("amount of 0" in note for note in dataset.notes)
