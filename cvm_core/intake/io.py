@@ -15,10 +15,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import posixpath
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -75,6 +77,9 @@ class RawTable:
     delimiter: str | None = None
     """The field separator of a text file (None for workbooks): a semicolon is German usage,
     which decides how amounts like 1.500 are read."""
+    formula_cells: dict[str, np.ndarray] = field(default_factory=dict)
+    """Column name -> frame rows (0-based) whose cell holds a formula without a saved result
+    (an xlsx written by a program, not by Excel): the reader sees those cells as empty."""
 
 
 @dataclass(frozen=True)
@@ -469,8 +474,13 @@ def _read_spreadsheet(
             continue
         if not any(any(_filled(v) for v in row) for row in rows):
             continue
+        formulas = None
+        # A formula without a saved result reads as "" (like an empty cell): only a sheet with
+        # empty cells can hold one, and a dense export is spared unpacking its XML again.
+        if kind == "xlsx" and any("" in row for row in rows):
+            formulas = formulas_without_results(data, name).get(name)
         tables[name] = _table_from_grid(
-            pd.DataFrame(rows, dtype=object), name, header_rows.get(name)
+            pd.DataFrame(rows, dtype=object), name, header_rows.get(name), formulas
         )
     if not tables:
         raise ReadError(
@@ -478,6 +488,77 @@ def _read_spreadsheet(
             "is in this file, save, and upload again."
         )
     return Workbook(tables, kind, notes=notes)
+
+
+# A cell with a formula and no saved result: <c r="D2"><f>C2*2</f></c> or <f>..</f><v></v>,
+# as openpyxl and other libraries write them (Excel always saves the result in <v>).
+_NO_RESULT_FORMULA = re.compile(
+    rb"<(?:\w+:)?c\s([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def formulas_without_results(
+    data: bytes, sheet: str | None = None
+) -> dict[str, set[tuple[int, int]]]:
+    """Sheet name -> (row, column), 0-based, of the cells holding a formula without a saved result.
+
+    python-calamine reads saved results only, so such a cell reads as empty; this looks at the
+    sheet XML itself (the archive has passed the zip and entity checks). A sheet without formulas
+    costs one byte search. Only ``sheet`` when given; {} when the parts cannot be found.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = _sheet_parts(archive)
+        out: dict[str, set[tuple[int, int]]] = {}
+        for name, part in parts.items():
+            if sheet is not None and name != sheet:
+                continue
+            xml = archive.read(part)
+            if b"f>" not in xml:  # every formula has a </f> (or </x:f>) somewhere in its sheet
+                continue
+            cells = set()
+            for found in _NO_RESULT_FORMULA.finditer(xml):
+                attributes = found.group(1)
+                if found.group(2) and b't="str"' in attributes:
+                    continue  # a formula whose saved result is the empty text
+                ref = _CELL_REF.search(attributes)
+                if ref:
+                    cells.add((int(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
+            if cells:
+                out[name] = cells
+        return out
+    except (KeyError, zipfile.BadZipFile, zlib.error, ValueError, ElementTree.ParseError):
+        return {}
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> path of its XML part, from xl/workbook.xml and its relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    targets = {}
+    for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels")):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id")] = posixpath.normpath(path)
+    parts = {}
+    for sheet in fromstring(archive.read("xl/workbook.xml")).iter():
+        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rel_id = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+        if rel_id in targets and targets[rel_id] in archive.NameToInfo:
+            parts[sheet.get("name")] = targets[rel_id]
+    return parts
+
+
+def _column_index(letters: str) -> int:
+    """'A' -> 0, 'Z' -> 25, 'AA' -> 26."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
 
 
 def check_parquet_size(data: bytes, filename: str) -> None:
@@ -578,8 +659,16 @@ def _unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _table_from_grid(grid: pd.DataFrame, name: str, header_row: int | None) -> RawTable:
-    """Cut a grid into header + data rows, dropping columns that are empty all the way down."""
+def _table_from_grid(
+    grid: pd.DataFrame,
+    name: str,
+    header_row: int | None,
+    formulas: set[tuple[int, int]] | None = None,
+) -> RawTable:
+    """Cut a grid into header + data rows, dropping columns that are empty all the way down.
+
+    ``formulas`` are the grid cells (row, column; 0-based) holding formulas without results.
+    """
     header_idx = header_row - 1 if header_row else find_header_row(grid.head(HEADER_SEARCH_ROWS))
     header = ["" if not _filled(v) else str(v) for v in grid.iloc[header_idx].tolist()]
     body = grid.iloc[header_idx + 1 :]
@@ -592,7 +681,13 @@ def _table_from_grid(grid: pd.DataFrame, name: str, header_row: int | None) -> R
             f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
         )
     source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
-    return RawTable(body, source_rows, header_idx + 1, name, notes)
+    formula_cells: dict[str, list[int]] = {}
+    position = {j: k for k, j in enumerate(keep)}
+    for row, col in sorted(formulas or ()):
+        if row > header_idx and col in position and row - header_idx - 1 < len(body):
+            formula_cells.setdefault(body.columns[position[col]], []).append(row - header_idx - 1)
+    cells = {column: np.array(rows) for column, rows in formula_cells.items()}
+    return RawTable(body, source_rows, header_idx + 1, name, notes, formula_cells=cells)
 
 
 def _column_has_values(column: pd.Series) -> bool:

@@ -43,6 +43,10 @@ MAX_DATED_REASONS = 20
 a glance), up to this many distinct dates; beyond that one reason without a date covers them."""
 
 # Reasons, in the order they are checked: a row gets the first that applies.
+FORMULA = (
+    "formula without a saved result (the file was not saved by Excel): open the file in Excel, "
+    "save it, and upload again"
+)
 BLANK = "blank row"
 TOTALS = "totals or subtotal row"
 MISSING_ID = "missing customer id"
@@ -169,6 +173,9 @@ def validate_transactions(
             "again with its rows, or pick the sheet that holds the transactions."
         )
     dates = parse_dates(frame[mapping.roles["date"]], options.date_order, mapping.roles["date"])
+    unsaved, formula_notes = _formulas_without_results(table, mapping)
+    checks.reject(unsaved, FORMULA)
+    notes += formula_notes
     checks.reject(_blank_rows(frame, mapping), BLANK)
     checks.reject(_totals_rows(frame, mapping, np.isnat(dates.values)), TOTALS)
     customer_id = clean_ids(frame[mapping.roles["customer_id"]])
@@ -324,6 +331,30 @@ def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
         raise ValidationError(
             f"The mapping names columns that are not in '{table.name}': {unknown}."
         )
+
+
+_NEEDED_ROLES = ("customer_id", "date", "revenue", "quantity", "unit_price")
+
+
+def _formulas_without_results(
+    table: RawTable, mapping: ColumnMapping
+) -> tuple[np.ndarray, list[str]]:
+    """Rows whose customer, date or amount cell is a formula without a saved result (so it reads
+    as empty), and a note for each mapped column holding such formulas."""
+    unsaved = np.zeros(len(table.frame), bool)
+    notes = []
+    for role, column in mapping.roles.items():
+        rows = table.formula_cells.get(column)
+        if rows is None or not len(rows):
+            continue
+        if role in _NEEDED_ROLES:
+            unsaved[rows] = True
+        n = len(rows)
+        notes.append(
+            f"Column '{column}' holds formulas without saved results in {n:,} "
+            f"row{'s' if n != 1 else ''}: open the file in Excel, save it, and upload again."
+        )
+    return unsaved, notes
 
 
 def _blank_mask(column: pd.Series) -> np.ndarray:

@@ -6,21 +6,34 @@ hand in the comments."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import warnings
+import zipfile
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
 from cvm_core.intake import validate as V
 from cvm_core.intake.amounts import parse_amounts
 from cvm_core.intake.dataset import load_file, prepare_cost_to_serve, prepare_customer_table
+from cvm_core.intake.io import formulas_without_results, read_workbook
 from cvm_core.intake.schema import duplicate_header_notes
 
 
 def csv(text: str) -> bytes:
     return text.strip().encode() + b"\n"
+
+
+def replace_part(data: bytes, part: str, content: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, content if name == part else source.read(name))
+    return out.getvalue()
 
 
 def rejected_pairs(dataset) -> list[list]:
@@ -374,3 +387,91 @@ def test_one_zero_amount_is_counted_in_the_singular():
     assert "1 row has an amount of 0; it counts as a purchase with no revenue." in dataset.notes
     dataset = load_file(csv("Customer,Date,Amount\nC1,2024-01-05,3\nC2,2024-01-06,1"), "z.csv")
     assert not any("amount of 0" in note for note in dataset.notes)
+
+
+# --- 7. formulas without saved results ---------------------------------------------------------
+
+
+def formula_workbook(formula_rows: int) -> bytes:
+    """Two typed revenues, then ``formula_rows`` revenues as =C*2 written by openpyxl, which
+    saves formulas without their results (only Excel computes them)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sales"
+    sheet.append(["Customer", "Date", "Qty", "Revenue"])
+    sheet.append(["A", dt.datetime(2024, 1, 2), 1, 10.0])
+    sheet.append(["B", dt.datetime(2024, 1, 3), 1, 20.0])
+    for i in range(formula_rows):
+        row = i + 4
+        sheet.append([f"C{i}", dt.datetime(2024, 2, 1), 2, f"=C{row}*2"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_formulas_without_results_are_named_not_read_as_missing():
+    dataset = load_file(formula_workbook(40), "formulas.xlsx")
+    assert (
+        "Column 'Revenue' holds formulas without saved results in 40 rows: open the file in "
+        "Excel, save it, and upload again."
+    ) in dataset.notes
+    assert dataset.validation.reason_counts().to_dict() == {V.FORMULA: 40}
+    assert dataset.validation.rejected["Row in file"].tolist() == list(range(4, 44))
+    assert dataset.transactions["revenue"].tolist() == [10.0, 20.0]
+
+
+def test_formula_cells_are_found_in_the_sheet_xml():
+    # Rows 4 and 5 of the sheet (0-based 3, 4), column D (3).
+    assert formulas_without_results(formula_workbook(2)) == {"Sales": {(3, 3), (4, 3)}}
+    table = read_workbook(formula_workbook(2), "f.xlsx").tables["Sales"]
+    assert {k: v.tolist() for k, v in table.formula_cells.items()} == {"Revenue": [2, 3]}
+
+
+def test_formulas_with_saved_results_are_not_reported(build):
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet("Sales")
+    for j, header in enumerate(["Customer", "Date", "Revenue", "Label"]):
+        sheet.write(0, j, header)
+    sheet.write(1, 0, "A")
+    sheet.write(1, 1, "2024-01-02")
+    sheet.write_formula(1, 2, "=2*5", None, 10)  # saved result 10, as Excel would keep it
+    sheet.write(1, 3, "x")
+    book.close()
+    data = buffer.getvalue()
+    assert formulas_without_results(data) == {}
+    dataset = load_file(data, "saved.xlsx")
+    assert dataset.transactions["revenue"].tolist() == [10.0]
+    assert not any("formulas" in note for note in dataset.notes)
+    # Excel saves a formula whose result is the empty text as t="str" with an empty <v>: a
+    # result, not a missing one. (xlsxwriter leaves the t="str" out; that reads as missing.)
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    label = b'<c r="D2" t="s"><v>6</v></c>'
+    assert label in sheet_xml
+    excel_like = replace_part(
+        data,
+        "xl/worksheets/sheet1.xml",
+        sheet_xml.replace(label, b'<c r="D2" t="str"><f>""</f><v></v></c>'),
+    )
+    assert read_workbook(excel_like, "e.xlsx").tables["Sales"].frame["Label"].tolist() == [""]
+    assert formulas_without_results(excel_like) == {}
+
+
+def test_a_damaged_workbook_part_does_not_stop_the_formula_look():
+    data = formula_workbook(1)
+    damaged = replace_part(data, "xl/_rels/workbook.xml.rels", b"<not xml")
+    assert formulas_without_results(damaged) == {}
+
+
+def test_shared_and_prefixed_formulas_without_results_are_found():
+    data = formula_workbook(2)  # formulas in D4 and D5
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b'<c r="D4"><f>C4*2</f><v></v></c>' in sheet_xml
+    shared = sheet_xml.replace(
+        b'<c r="D4"><f>C4*2</f><v></v></c>',
+        b'<c r="D4"><f t="shared" ref="D4:D5" si="0">C4*2</f></c>',
+    ).replace(b'<c r="D5"><f>C5*2</f><v></v></c>', b'<x:c r="D5"><x:f t="shared" si="0"/></x:c>')
+    found = formulas_without_results(replace_part(data, "xl/worksheets/sheet1.xml", shared))
+    assert found == {"Sales": {(3, 3), (4, 3)}}
