@@ -475,3 +475,13 @@ def test_shared_and_prefixed_formulas_without_results_are_found():
     ).replace(b'<c r="D5"><f>C5*2</f><v></v></c>', b'<x:c r="D5"><x:f t="shared" si="0"/></x:c>')
     found = formulas_without_results(replace_part(data, "xl/worksheets/sheet1.xml", shared))
     assert found == {"Sales": {(3, 3), (4, 3)}}
+
+
+# --- 8. long text ------------------------------------------------------------------------------
+
+
+def test_csv_cells_longer_than_an_excel_cell_are_read_whole():
+    long_name = "x" * 40_000  # over Excel's 32,767: CSV has no such limit
+    text = f"Customer,Date,Amount,Product\nC1,2024-01-05,10,{long_name}\nC2,2024-01-06,5,short\n"
+    dataset = load_file(text.encode(), "long.csv")
+    assert dataset.transactions["product"].str.len().tolist() == [40_000, 5]
