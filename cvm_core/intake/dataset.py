@@ -216,12 +216,13 @@ def build_dataset(
     notes += duplicate_header_notes(table.frame.columns, mapping.roles)
     notes += validation.notes
     customers = cost = None
+    buyers = validation.transactions["customer_id"]
     if sheets.customers:
         customers, more = prepare_customer_table(workbook.tables[sheets.customers])
-        notes += more
+        notes += more + [match_note(customers.index, buyers, "attributes", sheets.customers)]
     if sheets.cost_to_serve:
         cost, more = prepare_cost_to_serve(workbook.tables[sheets.cost_to_serve])
-        notes += more
+        notes += more + [match_note(cost.index, buyers, "cost-to-serve", sheets.cost_to_serve)]
     validation, channels = _map_channels(validation, mapping)
     guess = None if currency else _currency_of(table.frame, mapping)
     if (
@@ -323,16 +324,61 @@ def attach_tables(
     """
     notes = list(dataset.notes)
     changes: dict = {}
+    buyers = (
+        dataset.transactions["customer_id"] if dataset.has_transactions else dataset.summary.index
+    )
     if customers is not None:
         changes["customers"], more = prepare_customer_table(customers)
         notes += more
+        notes.append(match_note(changes["customers"].index, buyers, "attributes", customers.name))
     if cost_to_serve is not None:
         changes["cost_to_serve"], more = prepare_cost_to_serve(cost_to_serve)
         notes += more
+        notes.append(
+            match_note(changes["cost_to_serve"].index, buyers, "cost-to-serve", cost_to_serve.name)
+        )
     if not changes:
         return dataset
     key = fingerprint((dataset.fingerprint + fingerprint_suffix).encode())
     return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=key, **changes)
+
+
+MIN_ID_MATCH_SHARE = 0.5
+"""Below this share of a customer or cost-to-serve table's ids found among the transactions'
+customers, the note about it is a warning: the tables probably use different ids."""
+
+
+def match_note(
+    table_ids: pd.Index | pd.Series, customer_ids: pd.Index | pd.Series, kind: str, name: str
+) -> str:
+    """How many of a side table's customer ids appear among the transactions' customers.
+
+    Parameters
+    ----------
+    table_ids : Index or Series
+        The side table's customer ids (cleaned like the transactions').
+    customer_ids : Index or Series
+        The transactions' customer ids (repeats allowed).
+    kind : str
+        "attributes" or "cost-to-serve", as the note names the table.
+    name : str
+        The table's sheet or file name.
+    """
+    ids = pd.Index(table_ids).unique()
+    n = len(ids)
+    matched = int(ids.isin(pd.Index(customer_ids).unique()).sum())
+    where = f"the {kind} table ('{name}')"
+    if n == 0:
+        return f"The {kind} table ('{name}') lists no customer ids, so it adds nothing."
+    if matched / n < MIN_ID_MATCH_SHARE:
+        return (
+            f"Only {matched:,} of {n:,} customer ids in {where} appear in the transactions; "
+            "check that the same customer ids are used."
+        )
+    if matched == n:
+        return f"All {n:,} customer ids in {where} appear in the transactions."
+    share = int(100 * matched / n)  # rounded down: 99.6% is not "100%"
+    return f"{matched:,} of {n:,} customer ids in {where} ({share}%) appear in the transactions."
 
 
 def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:

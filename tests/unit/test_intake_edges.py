@@ -18,7 +18,13 @@ import pytest
 
 from cvm_core.intake import validate as V
 from cvm_core.intake.amounts import parse_amounts
-from cvm_core.intake.dataset import load_file, prepare_cost_to_serve, prepare_customer_table
+from cvm_core.intake.dataset import (
+    attach_tables,
+    load_file,
+    match_note,
+    prepare_cost_to_serve,
+    prepare_customer_table,
+)
 from cvm_core.intake.io import formulas_without_results, read_workbook
 from cvm_core.intake.schema import duplicate_header_notes
 
@@ -485,3 +491,55 @@ def test_csv_cells_longer_than_an_excel_cell_are_read_whole():
     text = f"Customer,Date,Amount,Product\nC1,2024-01-05,10,{long_name}\nC2,2024-01-06,5,short\n"
     dataset = load_file(text.encode(), "long.csv")
     assert dataset.transactions["product"].str.len().tolist() == [40_000, 5]
+
+
+# --- 9. customer ids of the side tables matched to the transactions ----------------------------
+
+
+def side_tables_workbook(build) -> bytes:
+    sales = [["Customer ID", "Date", "Revenue"]] + [
+        [cid, dt.datetime(2024, 1, 2), 10.0] for cid in ("K1", "K2", "K2", "K3", "K4")
+    ]
+    # Attribute ids in another numbering: only K1 and K2 of 10 are customers in the sales.
+    customers = [["Customer ID", "Region"], ["K1", "N"], ["K2", "S"]] + [
+        [f"C-{i}", "N"] for i in range(8)
+    ]
+    service = [["Customer ID", "Service calls"], ["K1", 2], ["K2", 1], ["K3", 4], ["X9", 1]]
+    return build.xlsx({"Sales": sales, "Kunden": customers, "Service": service})
+
+
+def test_side_tables_say_how_many_ids_match_the_transactions(build):
+    dataset = load_file(side_tables_workbook(build), "book.xlsx")
+    assert len(dataset.customers) == 10 and len(dataset.cost_to_serve) == 4
+    assert (
+        "Only 2 of 10 customer ids in the attributes table ('Kunden') appear in the "
+        "transactions; check that the same customer ids are used."
+    ) in dataset.notes
+    assert (
+        "3 of 4 customer ids in the cost-to-serve table ('Service') (75%) appear in the "
+        "transactions."
+    ) in dataset.notes
+
+
+def test_match_note_wording():
+    buyers = pd.Series(["A", "B", "B", "C"])
+    assert match_note(pd.Index(["A", "B", "C"]), buyers, "attributes", "K") == (
+        "All 3 customer ids in the attributes table ('K') appear in the transactions."
+    )
+    # 1 of 2 is 50%: not below the limit, so no warning.
+    assert match_note(pd.Index(["A", "Z"]), buyers, "attributes", "K") == (
+        "1 of 2 customer ids in the attributes table ('K') (50%) appear in the transactions."
+    )
+    assert match_note(pd.Index(["Y", "Z", "A"]), buyers, "cost-to-serve", "S").startswith(
+        "Only 1 of 3 customer ids in the cost-to-serve table ('S')"
+    )
+
+
+def test_tables_attached_later_are_matched_too(build):
+    dataset = load_file(csv("Customer ID,Date,Revenue\nK1,2024-01-02,10\nK2,2024-01-03,5"), "s.csv")
+    customers = build.raw_table(["Customer ID", "Region"], [["K1", "N"], ["Q", "S"], ["R", "S"]])
+    attached = attach_tables(dataset, customers=customers)
+    assert attached.notes[-1] == (
+        "Only 1 of 3 customer ids in the attributes table ('sheet') appear in the transactions; "
+        "check that the same customer ids are used."
+    )
