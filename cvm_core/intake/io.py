@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import json
 import posixpath
 import re
 import zipfile
@@ -27,6 +28,7 @@ import pandas as pd
 
 from cvm_core.errors import ReadError
 from cvm_core.intake.distinct import factorize_column
+from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.schema import header_keyword_hits
 
 MAX_FILE_BYTES = 200 * 1024**2
@@ -43,6 +45,10 @@ MAX_TIGHTLY_PACKED_BYTES = 50 * 1024**2
 total, is a bomb (however many parts it is split into)."""
 
 HEADER_SEARCH_ROWS = 30
+
+MAX_HEADER_CHARS = 80
+"""Column names are cut to this length (ending in '…'): a "header" of kilobytes is a damaged or
+mislabelled file, and every message and form that names the column would repeat it."""
 """How far below the top we look for the header row (title rows, logos, notes above it)."""
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -169,7 +175,7 @@ def _zip_kind(data: bytes, filename: str) -> str:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except zipfile.BadZipFile as exc:
         raise ReadError(
-            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            f"'{filename}' looks like a workbook but is damaged ({excerpt(exc)}). Open it in Excel, "
             "save a copy, and upload that; or export the sheet as CSV."
         ) from exc
     if "mimetype" in names and any(n == "content.xml" for n in names):
@@ -193,7 +199,8 @@ def _check_size(data: bytes, filename: str) -> None:
         raise ReadError(
             f"'{filename}' is {len(data) / 1024**2:,.0f} MB; the limit is "
             f"{MAX_FILE_BYTES / 1024**2:,.0f} MB. Save it as CSV or Parquet (much smaller), "
-            "or summarise it first with `python -m cvm_core summary`."
+            "or make its customer summary with `python -m cvm_core summarize FILE summary.parquet "
+            "--engine duckdb` and upload that."
         )
 
 
@@ -209,7 +216,7 @@ def _check_zip_safety(data: bytes, filename: str) -> None:
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
         # Bad checksums, encrypted members, unknown compression: zipfile's own errors.
         raise ReadError(
-            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            f"'{filename}' looks like a workbook but is damaged ({excerpt(exc)}). Open it in Excel, "
             "save a copy, and upload that; or export the sheet as CSV."
         ) from exc
 
@@ -411,7 +418,7 @@ def _read_body_fast(
     frame = table.to_pandas()
     keep = [c for c in frame.columns if not c.startswith("column_") or _column_has_values(frame[c])]
     frame = frame[keep]
-    notes = (
+    notes = _long_header_notes(header) + (
         (
             f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
         )
@@ -439,7 +446,10 @@ def _read_csv_grid(text: str, delimiter: str, width: int) -> pd.DataFrame:
         except pd.errors.ParserError as exc:
             found = re.search(r"saw (\d+)", str(exc))
             if not found:
-                raise ReadError(f"The file could not be read as a table: {exc}") from exc
+                raise ReadError(
+                    f"The file could not be read as a table ({excerpt(exc)}). Save it again as "
+                    "CSV from the program that made it, and upload that."
+                ) from exc
             width = int(found.group(1))
     raise ReadError("The file's rows have too many different numbers of fields to read as a table.")
 
@@ -462,7 +472,7 @@ def _read_spreadsheet(
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several internal types for damaged files
         raise ReadError(
-            f"'{filename}' could not be opened as a {kind} workbook ({exc}). "
+            f"'{filename}' could not be opened as a {kind} workbook ({excerpt(exc)}). "
             "It may be damaged or password-protected: open it in Excel, save a copy, and upload that."
         ) from exc
     tables: dict[str, RawTable] = {}
@@ -470,7 +480,7 @@ def _read_spreadsheet(
         try:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # a chart sheet or a damaged sheet: say so, read the rest
-            notes.append(f"Sheet '{name}' could not be read ({exc}); skipped.")
+            notes.append(f"Sheet '{name}' could not be read ({excerpt(exc)}); skipped.")
             continue
         if not any(any(_filled(v) for v in row) for row in rows):
             continue
@@ -586,22 +596,56 @@ def check_parquet_size(data: bytes, filename: str) -> None:
 
 
 def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
+    import pyarrow.parquet as pq
+
     check_parquet_size(data, filename)
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
+        table = pq.read_table(io.BytesIO(data))
+        table, nested = _nested_as_text(table)
+        frame = table.to_pandas()
     except Exception as exc:
         raise ReadError(
-            f"'{filename}' could not be read as Parquet ({exc}). Export it again, or save the "
-            "data as CSV and upload that."
+            f"'{filename}' could not be read as Parquet ({excerpt(exc)}). Export it again, or save "
+            "the data as CSV and upload that."
         ) from exc
     if frame.empty:
         raise ReadError(
             f"'{filename}' holds no rows. Export the data again with its rows and upload that file."
         )
+    if nested:
+        names = ", ".join(f"'{excerpt(c)}'" for c in nested[:5]) + (
+            ", ..." if len(nested) > 5 else ""
+        )
+        one = len(nested) == 1
+        notes.append(
+            f"Column{'' if one else 's'} {names} of '{filename}' hold{'s' if one else ''} lists or "
+            f"records (nested data) and {'was' if one else 'were'} read as text."
+        )
     frame = frame.reset_index(drop=frame.index.name is None)
-    frame.columns = _unique_names([str(c) for c in frame.columns])
+    raw_names = [str(c) for c in frame.columns]
+    frame.columns = _unique_names(raw_names)
     rows = np.arange(2, len(frame) + 2)
-    return Workbook({filename: RawTable(frame, rows, 1, filename)}, "parquet", notes=notes)
+    table = RawTable(frame, rows, 1, filename, _long_header_notes(raw_names))
+    return Workbook({filename: table}, "parquet", notes=notes)
+
+
+def _nested_as_text(table):
+    """The table with its list, struct and map columns as JSON text ({"a": 1}, [1, 2]), and
+    their names. Their cells would arrive as dicts and arrays, which cannot be compared or
+    counted like the values of a sales table (pandas fails on them: "unhashable type")."""
+    import pyarrow as pa
+
+    nested = []
+    for i, column in enumerate(table.schema):
+        if not pa.types.is_nested(column.type):
+            continue
+        texts = [
+            None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+            for value in table.column(i).to_pylist()
+        ]
+        table = table.set_column(i, column.name, pa.array(texts, pa.string()))
+        nested.append(column.name)
+    return table, nested
 
 
 # --- finding the table in a grid ---------------------------------------------------------------
@@ -650,6 +694,8 @@ def _unique_names(names: list[str]) -> list[str]:
     out = []
     for i, raw in enumerate(names):
         name = " ".join(str(raw).split()) or f"column_{i + 1}"
+        if len(name) > MAX_HEADER_CHARS:
+            name = name[: MAX_HEADER_CHARS - 1] + "…"
         if name in seen:
             seen[name] += 1
             name = f"{name} ({seen[name]})"
@@ -657,6 +703,18 @@ def _unique_names(names: list[str]) -> list[str]:
             seen[name] = 1
         out.append(name)
     return out
+
+
+def _long_header_notes(names: list[str]) -> tuple[str, ...]:
+    """A note when some column names were cut to :data:`MAX_HEADER_CHARS`."""
+    n = sum(len(" ".join(str(raw).split())) > MAX_HEADER_CHARS for raw in names)
+    if not n:
+        return ()
+    return (
+        f"{n:,} column name{'s' if n != 1 else ''} longer than {MAX_HEADER_CHARS} characters "
+        f"{'were' if n != 1 else 'was'} shortened (ending in '…'). If this is not the header "
+        "row, choose the right one.",
+    )
 
 
 def _table_from_grid(
@@ -675,9 +733,9 @@ def _table_from_grid(
     keep = [j for j, h in enumerate(header) if h or _column_has_values(body.iloc[:, j])]
     body = body.iloc[:, keep].reset_index(drop=True)
     body.columns = _unique_names([header[j] for j in keep])
-    notes = ()
+    notes = _long_header_notes([header[j] for j in keep])
     if header_idx > 0:
-        notes = (
+        notes += (
             f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
         )
     source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body))

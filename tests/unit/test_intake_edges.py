@@ -16,6 +16,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from cvm_core.errors import CvmError, ReadError
+from cvm_core.intake import io as io_module
 from cvm_core.intake import validate as V
 from cvm_core.intake.amounts import parse_amounts
 from cvm_core.intake.dataset import (
@@ -25,6 +27,7 @@ from cvm_core.intake.dataset import (
     prepare_cost_to_serve,
     prepare_customer_table,
 )
+from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import formulas_without_results, read_workbook
 from cvm_core.intake.schema import duplicate_header_notes
 
@@ -543,3 +546,81 @@ def test_tables_attached_later_are_matched_too(build):
         "Only 1 of 3 customer ids in the attributes table ('sheet') appear in the transactions; "
         "check that the same customer ids are used."
     )
+
+
+# --- 10. errors in our words, never a library's ------------------------------------------------
+
+
+def test_parquet_with_nested_columns_loads_with_them_as_text(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "Customer": ["C1", "C2", "C1"],
+            "Date": ["2024-01-05", "2024-02-05", "2024-03-05"],
+            "Amount": [10.0, 20.0, 30.0],
+            "Meta": [{"a": 1}, {"a": 2}, None],
+            "Tags": [[1], [2, 3], []],
+            "Props": pa.array([[("k", 1)], [], None], pa.map_(pa.string(), pa.int64())),
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    dataset = load_file(buffer.getvalue(), "nested.parquet")  # was: unhashable type: 'dict'
+    assert dataset.transactions["revenue"].tolist() == [10.0, 20.0, 30.0]
+    assert dataset.transactions["Meta"].tolist() == ['{"a": 1}', '{"a": 2}', None]
+    assert dataset.transactions["Tags"].tolist() == ["[1]", "[2, 3]", "[]"]
+    assert dataset.transactions["Props"].tolist() == ['[["k", 1]]', "[]", None]
+    assert (
+        "Columns 'Meta', 'Tags', 'Props' of 'nested.parquet' hold lists or records (nested "
+        "data) and were read as text."
+    ) in dataset.notes
+
+
+def test_excerpt_keeps_quotes_short_and_on_one_line():
+    assert excerpt("a\nb\tc") == "a b c"
+    assert excerpt("x" * 200) == "x" * 79 + "…"
+    assert excerpt("\x00\x07ok") == "??ok"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PK\x03\x04" + bytes(range(256)) * 20,  # a "zip" that is not one
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 20,  # an "xls" that is not
+        b"PAR1" + bytes(range(256)) * 20,  # a "parquet" that is not
+        bytes(range(1, 256)) * 20,  # no NUL byte: read as text
+    ],
+)
+def test_garbage_named_xlsb_gets_a_short_message(data):
+    try:
+        load_file(data, "garbage.xlsb")
+    except CvmError as error:
+        message = str(error)
+        assert len(message) < 400, message
+        assert "\n" not in message
+        assert "\x00" not in message
+    else:
+        pytest.fail("random bytes were read as sales")
+
+
+def test_headers_of_kilobytes_are_shortened_with_a_note():
+    header = "Kunde," + "x" * 5000
+    workbook = read_workbook(f"{header}\nA,1\nB,2\n".encode(), "odd.csv")
+    table = workbook.tables["odd.csv"]
+    assert list(table.frame.columns) == ["Kunde", "x" * 79 + "…"]
+    assert table.notes == (
+        "1 column name longer than 80 characters was shortened (ending in '…'). If this is not "
+        "the header row, choose the right one.",
+    )
+
+
+def test_a_file_over_the_size_limit_points_to_the_summarize_command(monkeypatch):
+    monkeypatch.setattr(io_module, "MAX_FILE_BYTES", 10)
+    with pytest.raises(ReadError) as raised:
+        read_workbook(b"Customer,Date,Amount\n", "big.csv")
+    assert "`python -m cvm_core summarize FILE summary.parquet --engine duckdb`" in str(
+        raised.value
+    )
+    assert "cvm_core summary`" not in str(raised.value)
