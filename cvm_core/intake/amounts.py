@@ -119,14 +119,22 @@ def _parse_amount_uniques(
     marks = None
     if messy.any():
         numbers[messy] = _parse_messy_amounts(plain[messy])
-        # Only cells that are not plain numbers can name a currency: look there alone.
-        found = text[messy].map(lambda cell: (_find_mark(cell) or (None,))[0])
+        found = _currency_codes(text[messy])
         if found.notna().any():
             marks = np.full(len(uniques), None, dtype=object)
             marks[np.flatnonzero(is_text)[messy.to_numpy()]] = found.to_numpy(dtype=object)
     values[is_text] = numbers.to_numpy(dtype=float)
     note = "decimal comma" if decimal_comma and not ambiguous else ""
     return values, note, ambiguous, marks
+
+
+def _currency_codes(cells: pd.Series) -> pd.Series:
+    """The currency each cell names (None where none), looked for once per shape: without its
+    digits "1.234,50 €" is ".,  €", and a column of a million amounts has a handful of shapes."""
+    shapes = cells.str.replace(r"\d+", "", regex=True)
+    codes, distinct = pd.factorize(shapes)
+    per_shape = np.array([(_find_mark(shape) or (None,))[0] for shape in distinct], dtype=object)
+    return pd.Series(expand(codes, per_shape, None), index=cells.index, dtype=object)
 
 
 def uses_decimal_comma(text: pd.Series) -> bool:
