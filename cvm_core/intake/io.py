@@ -8,6 +8,9 @@ parsing dates and amounts is the schema's job.
 Formats are recognised by their bytes, not their names, because users rename files. Workbooks are read
 with python-calamine (Rust, many times faster than openpyxl); zip archives are checked for bombs and
 XML entity declarations before any parser sees them.
+
+The table types and the header search live in :mod:`cvm_core.intake.tables`, the look for formulas
+saved without results in :mod:`cvm_core.intake.formulas`.
 """
 
 from __future__ import annotations
@@ -16,20 +19,27 @@ import csv
 import dataclasses
 import io
 import json
-import posixpath
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
-from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ReadError
-from cvm_core.intake.distinct import factorize_column
 from cvm_core.intake.excerpt import excerpt
-from cvm_core.intake.schema import header_keyword_hits
+from cvm_core.intake.formulas import formulas_without_results
+from cvm_core.intake.tables import (  # RawTable, Workbook, find_header_row: importers use io
+    HEADER_SEARCH_ROWS,
+    RawTable,
+    Workbook,
+    cell_filled,
+    column_has_values,
+    find_header_row,
+    long_header_notes,
+    table_from_grid,
+    unique_names,
+)
 
 MAX_FILE_BYTES = 200 * 1024**2
 """Largest upload accepted; matches server.maxUploadSize in .streamlit/config.toml."""
@@ -44,69 +54,11 @@ MAX_TIGHTLY_PACKED_BYTES = 50 * 1024**2
 """A workbook whose parts packed tighter than MAX_COMPRESSION_RATIO unpack to more than this, in
 total, is a bomb (however many parts it is split into)."""
 
-HEADER_SEARCH_ROWS = 30
-
-MAX_HEADER_CHARS = 80
-"""Column names are cut to this length (ending in '…'): a "header" of kilobytes is a damaged or
-mislabelled file, and every message and form that names the column would repeat it."""
-"""How far below the top we look for the header row (title rows, logos, notes above it)."""
-
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PARQUET_MAGIC = b"PAR1"
 _ENCRYPTED_OOXML_MARK = "EncryptionInfo".encode("utf-16-le")
 _DELIMITERS = (",", ";", "\t", "|")
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """One table found in a file: the rows below the header, untouched.
-
-    Attributes
-    ----------
-    frame : DataFrame
-        One column per header cell (names made unique and never empty). CSV cells are strings;
-        workbook cells keep the type the workbook gave them (float, datetime, str, ...).
-    source_rows : ndarray of int
-        The 1-based row (line) number of each frame row in the source sheet or file.
-    header_row : int
-        The 1-based row number of the header; rows above it were titles or notes.
-    name : str
-        Sheet name, or the file name for single-table formats.
-    """
-
-    frame: pd.DataFrame
-    source_rows: np.ndarray
-    header_row: int
-    name: str
-    notes: tuple[str, ...] = ()
-    delimiter: str | None = None
-    """The field separator of a text file (None for workbooks): a semicolon is German usage,
-    which decides how amounts like 1.500 are read."""
-    formula_cells: dict[str, np.ndarray] = field(default_factory=dict)
-    """Column name -> frame rows (0-based) whose cell holds a formula without a saved result
-    (an xlsx written by a program, not by Excel): the reader sees those cells as empty."""
-
-
-@dataclass(frozen=True)
-class Workbook:
-    """Every table in an uploaded file, in file order.
-
-    Attributes
-    ----------
-    tables : dict[str, RawTable]
-        Sheet name (or file name) to table. Empty sheets are left out.
-    file_format : str
-        What the bytes turned out to be: csv, xlsx, xls, xlsb, ods or parquet.
-    notes : list[str]
-        Things the user should know about how the file was read.
-    """
-
-    tables: dict[str, RawTable]
-    file_format: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def read_workbook(
@@ -349,7 +301,7 @@ def _read_text(
         if "\ufffd" in text:
             notes.append("Some characters could not be decoded and show as '\ufffd'.")
         grid = _read_csv_grid(text, delimiter, width)
-        table = _table_from_grid(grid.astype("category"), filename, header_idx + 1)
+        table = table_from_grid(grid.astype("category"), filename, header_idx + 1)
     table = dataclasses.replace(table, delimiter=delimiter)
     return Workbook({filename: table}, "csv", encoding, delimiter, notes)
 
@@ -396,7 +348,7 @@ def _read_body_fast(
 
     if not header or b"\n\n" in data or b"\r\n\r\n" in data or b"\r\r" in data:
         return None
-    names = _unique_names(header)
+    names = unique_names(header)
     text_type = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
@@ -416,9 +368,9 @@ def _read_body_fast(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError, UnicodeDecodeError):
         return None
     frame = table.to_pandas()
-    keep = [c for c in frame.columns if not c.startswith("column_") or _column_has_values(frame[c])]
+    keep = [c for c in frame.columns if not c.startswith("column_") or column_has_values(frame[c])]
     frame = frame[keep]
-    notes = _long_header_notes(header) + (
+    notes = long_header_notes(header) + (
         (
             f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
         )
@@ -482,14 +434,14 @@ def _read_spreadsheet(
         except Exception as exc:  # a chart sheet or a damaged sheet: say so, read the rest
             notes.append(f"Sheet '{name}' could not be read ({excerpt(exc)}); skipped.")
             continue
-        if not any(any(_filled(v) for v in row) for row in rows):
+        if not any(any(cell_filled(v) for v in row) for row in rows):
             continue
         formulas = None
         # A formula without a saved result reads as "" (like an empty cell): only a sheet with
         # empty cells can hold one, and a dense export is spared unpacking its XML again.
         if kind == "xlsx" and any("" in row for row in rows):
             formulas = formulas_without_results(data, name).get(name)
-        tables[name] = _table_from_grid(
+        tables[name] = table_from_grid(
             pd.DataFrame(rows, dtype=object), name, header_rows.get(name), formulas
         )
     if not tables:
@@ -498,77 +450,6 @@ def _read_spreadsheet(
             "is in this file, save, and upload again."
         )
     return Workbook(tables, kind, notes=notes)
-
-
-# A cell with a formula and no saved result: <c r="D2"><f>C2*2</f></c> or <f>..</f><v></v>,
-# as openpyxl and other libraries write them (Excel always saves the result in <v>).
-_NO_RESULT_FORMULA = re.compile(
-    rb"<(?:\w+:)?c\s([^>]*?)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
-    rb"(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
-)
-_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-
-def formulas_without_results(
-    data: bytes, sheet: str | None = None
-) -> dict[str, set[tuple[int, int]]]:
-    """Sheet name -> (row, column), 0-based, of the cells holding a formula without a saved result.
-
-    python-calamine reads saved results only, so such a cell reads as empty; this looks at the
-    sheet XML itself (the archive has passed the zip and entity checks). A sheet without formulas
-    costs one byte search. Only ``sheet`` when given; {} when the parts cannot be found.
-    """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        parts = _sheet_parts(archive)
-        out: dict[str, set[tuple[int, int]]] = {}
-        for name, part in parts.items():
-            if sheet is not None and name != sheet:
-                continue
-            xml = archive.read(part)
-            if b"f>" not in xml:  # every formula has a </f> (or </x:f>) somewhere in its sheet
-                continue
-            cells = set()
-            for found in _NO_RESULT_FORMULA.finditer(xml):
-                attributes = found.group(1)
-                if found.group(2) and b't="str"' in attributes:
-                    continue  # a formula whose saved result is the empty text
-                ref = _CELL_REF.search(attributes)
-                if ref:
-                    cells.add((int(ref.group(2)) - 1, _column_index(ref.group(1).decode())))
-            if cells:
-                out[name] = cells
-        return out
-    except (KeyError, zipfile.BadZipFile, zlib.error, ValueError, ElementTree.ParseError):
-        return {}
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> path of its XML part, from xl/workbook.xml and its relationships."""
-    from defusedxml.ElementTree import fromstring
-
-    targets = {}
-    for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels")):
-        target = rel.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        targets[rel.get("Id")] = posixpath.normpath(path)
-    parts = {}
-    for sheet in fromstring(archive.read("xl/workbook.xml")).iter():
-        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
-            continue
-        rel_id = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
-        if rel_id in targets and targets[rel_id] in archive.NameToInfo:
-            parts[sheet.get("name")] = targets[rel_id]
-    return parts
-
-
-def _column_index(letters: str) -> int:
-    """'A' -> 0, 'Z' -> 25, 'AA' -> 26."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index - 1
 
 
 def check_parquet_size(data: bytes, filename: str) -> None:
@@ -623,9 +504,9 @@ def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
         )
     frame = frame.reset_index(drop=frame.index.name is None)
     raw_names = [str(c) for c in frame.columns]
-    frame.columns = _unique_names(raw_names)
+    frame.columns = unique_names(raw_names)
     rows = np.arange(2, len(frame) + 2)
-    table = RawTable(frame, rows, 1, filename, _long_header_notes(raw_names))
+    table = RawTable(frame, rows, 1, filename, long_header_notes(raw_names))
     return Workbook({filename: table}, "parquet", notes=notes)
 
 
@@ -646,111 +527,3 @@ def _nested_as_text(table):
         table = table.set_column(i, column.name, pa.array(texts, pa.string()))
         nested.append(column.name)
     return table, nested
-
-
-# --- finding the table in a grid ---------------------------------------------------------------
-
-
-def _filled(value: object) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and np.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
-
-
-def _is_label(value: object) -> bool:
-    """A header cell is text that doesn't read as a number or a date."""
-    if not isinstance(value, str) or not value.strip():
-        return False
-    stripped = value.strip()
-    return not re.fullmatch(r"[-+(]?[\d.,\s%€$£¥)]+", stripped) and not re.fullmatch(
-        r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}.*", stripped
-    )
-
-
-def find_header_row(top: pd.DataFrame) -> int:
-    """Index (0-based) of the header row among the first rows of a grid.
-
-    The header is the row with the most label cells, weighted towards words we know as column
-    names, among rows at least half as wide as the widest; title rows above it are narrower.
-    """
-    filled = top.map(_filled)
-    width = int(filled.sum(axis=1).max()) if len(top) else 0
-    best, best_score = 0, -1.0
-    for i in range(len(top)):
-        values = top.iloc[i].tolist()
-        labels = sum(_is_label(v) for v in values)
-        if labels < min(2, width) or filled.iloc[i].sum() < width / 2:
-            continue
-        score = labels + 3 * header_keyword_hits([str(v) for v in values if _filled(v)])
-        if score > best_score:
-            best, best_score = i, score
-    return best
-
-
-def _unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, raw in enumerate(names):
-        name = " ".join(str(raw).split()) or f"column_{i + 1}"
-        if len(name) > MAX_HEADER_CHARS:
-            name = name[: MAX_HEADER_CHARS - 1] + "…"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out
-
-
-def _long_header_notes(names: list[str]) -> tuple[str, ...]:
-    """A note when some column names were cut to :data:`MAX_HEADER_CHARS`."""
-    n = sum(len(" ".join(str(raw).split())) > MAX_HEADER_CHARS for raw in names)
-    if not n:
-        return ()
-    return (
-        f"{n:,} column name{'s' if n != 1 else ''} longer than {MAX_HEADER_CHARS} characters "
-        f"{'were' if n != 1 else 'was'} shortened (ending in '…'). If this is not the header "
-        "row, choose the right one.",
-    )
-
-
-def _table_from_grid(
-    grid: pd.DataFrame,
-    name: str,
-    header_row: int | None,
-    formulas: set[tuple[int, int]] | None = None,
-) -> RawTable:
-    """Cut a grid into header + data rows, dropping columns that are empty all the way down.
-
-    ``formulas`` are the grid cells (row, column; 0-based) holding formulas without results.
-    """
-    header_idx = header_row - 1 if header_row else find_header_row(grid.head(HEADER_SEARCH_ROWS))
-    header = ["" if not _filled(v) else str(v) for v in grid.iloc[header_idx].tolist()]
-    body = grid.iloc[header_idx + 1 :]
-    keep = [j for j, h in enumerate(header) if h or _column_has_values(body.iloc[:, j])]
-    body = body.iloc[:, keep].reset_index(drop=True)
-    body.columns = _unique_names([header[j] for j in keep])
-    notes = _long_header_notes([header[j] for j in keep])
-    if header_idx > 0:
-        notes += (
-            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
-        )
-    source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
-    formula_cells: dict[str, list[int]] = {}
-    position = {j: k for k, j in enumerate(keep)}
-    for row, col in sorted(formulas or ()):
-        if row > header_idx and col in position and row - header_idx - 1 < len(body):
-            formula_cells.setdefault(body.columns[position[col]], []).append(row - header_idx - 1)
-    cells = {column: np.array(rows) for column, rows in formula_cells.items()}
-    return RawTable(body, source_rows, header_idx + 1, name, notes, formula_cells=cells)
-
-
-def _column_has_values(column: pd.Series) -> bool:
-    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
-        codes, uniques = factorize_column(column)
-        used = np.unique(codes[codes >= 0])
-        return any(_filled(uniques[i]) for i in used)
-    return bool(column.notna().any())

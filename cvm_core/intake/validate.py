@@ -14,33 +14,17 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
-from cvm_core.intake.amounts import (
-    ParsedColumn,
-    guess_currency,
-    parse_amounts,
-    uses_decimal_comma,
-)
-from cvm_core.intake.dates import parse_dates
+from cvm_core.intake.amount_columns import AmountColumns, other_currencies
+from cvm_core.intake.dates import implausible_date_reasons, parse_dates
 from cvm_core.intake.distinct import expand, factorize_column
+from cvm_core.intake.formulas import unsaved_formula_rows
 from cvm_core.intake.io import RawTable
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, clean_ids, parse_flags
-
-EARLIEST_DATE = pd.Timestamp("1990-01-01")
-"""Rows dated before this are set aside. Sales exports hardly reach back this far, while the dates
-a blank or slipped cell turns into do: Excel's day zero 1899-12-30, 1900-01-01, a year typed 1024."""
-
-LATEST_DAYS_AHEAD = 366
-"""Rows dated more than this many days after today are set aside as mistyped (2099 for 2019, 2204
-for 2024); orders booked a few months ahead for delivery stay in."""
 
 MAX_ABS_AMOUNT = 1e12
 """Rows whose amount (or cost) is larger than this, either way, are set aside. No sales line is
 worth a trillion: such a number is a slip, an id or a barcode in the wrong column, and 1e308 would
 overflow every sum it enters to infinity."""
-
-MAX_DATED_REASONS = 20
-"""Out-of-range dates each get a reason naming the date (the reason table then shows 1899-12-30 at
-a glance), up to this many distinct dates; beyond that one reason without a date covers them."""
 
 # Reasons, in the order they are checked: a row gets the first that applies.
 FORMULA = (
@@ -52,7 +36,7 @@ TOTALS = "totals or subtotal row"
 MISSING_ID = "missing customer id"
 MISSING_DATE = "missing date"
 BAD_DATE = "unreadable date"
-# Then dates out of range, naming the date (see _date_reason):
+# Then dates out of range, naming the date (see dates.implausible_date_reasons):
 #   "date 1899-12-30 is before 1990: probably a blank or mistyped date"
 #   "date 2099-01-01 is more than a year after today (2026-12-04): probably a mistyped date"
 MISSING_AMOUNT = "missing amount"
@@ -65,8 +49,6 @@ BAD_COST = "cost of goods is not a number"
 HUGE_COST = f"cost of goods over {MAX_ABS_AMOUNT:,.0f} (plus or minus): probably a mistyped number"
 AFTER_END = "date after the observation end"
 DUPLICATE = "duplicate of an earlier row (same values in every column)"
-_EARLY_WHY = "probably a blank or mistyped date"
-_LATE_WHY = "probably a mistyped date"
 
 _TOTALS_WORD_LIST = (
     r"grand\s*total",
@@ -96,6 +78,7 @@ assert all(prefix.isalpha() for prefix in _TOTALS_PREFIXES), (
 )
 _TOTALS_PREFIX = re.compile("(?i)(?:" + "|".join(_TOTALS_PREFIXES) + ")")
 _TEXT_ROLES = ("order_id", "product", "category", "channel")
+_NEEDED_ROLES = ("customer_id", "date", "revenue", "quantity", "unit_price")
 
 
 @dataclass(frozen=True)
@@ -173,7 +156,7 @@ def validate_transactions(
             "again with its rows, or pick the sheet that holds the transactions."
         )
     dates = parse_dates(frame[mapping.roles["date"]], options.date_order, mapping.roles["date"])
-    unsaved, formula_notes = _formulas_without_results(table, mapping)
+    unsaved, formula_notes = unsaved_formula_rows(table, mapping.roles, _NEEDED_ROLES)
     checks.reject(unsaved, FORMULA)
     notes += formula_notes
     checks.reject(_blank_rows(frame, mapping), BLANK)
@@ -183,11 +166,13 @@ def validate_transactions(
 
     checks.reject(np.isnat(dates.values) & ~dates.invalid, MISSING_DATE)
     checks.reject(dates.invalid, BAD_DATE)
-    _reject_implausible_dates(checks, dates.values)
+    today = pd.Timestamp(dt.date.today())
+    for rows, reason_of in implausible_date_reasons(dates.values, checks.kept(), today):
+        checks.reject_each(rows, dates.values, reason_of)
     if dates.note:
         notes.append(f"Dates like 03/04/2024 were read {dates.note}.")
 
-    amounts = _Amounts(table, dates.note)
+    amounts = AmountColumns(table, dates.note)
     revenue, revenue_invalid, revenue_notes = _revenue(frame, mapping, amounts)
     notes += revenue_notes
     checks.reject(np.isnan(revenue) & ~revenue_invalid, MISSING_AMOUNT)
@@ -285,39 +270,6 @@ class _RowChecks:
         return np.array(self.names, dtype=object)[codes]
 
 
-def latest_plausible_date(today: dt.date | None = None) -> pd.Timestamp:
-    """The last date a row may carry: :data:`LATEST_DAYS_AHEAD` days after today."""
-    return pd.Timestamp(today or dt.date.today()) + pd.Timedelta(days=LATEST_DAYS_AHEAD)
-
-
-def _reject_implausible_dates(checks: _RowChecks, dates: np.ndarray) -> None:
-    """Set aside rows dated before :data:`EARLIEST_DATE` or far in the future, naming the date."""
-    today = pd.Timestamp(dt.date.today())
-    latest = latest_plausible_date(today.date())
-    early = dates < np.datetime64(EARLIEST_DATE, "ns")  # NaT compares False both ways
-    late = dates > np.datetime64(latest, "ns")
-    for mask, kind in ((early, "early"), (late, "late")):
-        open_rows = mask & checks.kept()
-        if not open_rows.any():
-            continue
-        named = len(np.unique(dates[open_rows])) <= MAX_DATED_REASONS
-        checks.reject_each(
-            open_rows,
-            dates,
-            lambda value, kind=kind, named=named: _date_reason(
-                kind, f"{pd.Timestamp(value):%Y-%m-%d} " if named else "", today
-            ),
-        )
-
-
-def _date_reason(kind: str, day: str, today: pd.Timestamp) -> str:
-    """TOO_EARLY / TOO_LATE for one date ("date 1899-12-30 is before 1990: ...") or, when
-    ``day`` is empty, for any ("date before 1990: ...")."""
-    if kind == "early":
-        return f"date {day}{'is ' if day else ''}before {EARLIEST_DATE:%Y}: {_EARLY_WHY}"
-    return f"date {day}{'is ' if day else ''}more than a year after today ({today:%Y-%m-%d}): {_LATE_WHY}"
-
-
 def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
     missing = mapping.missing_required()
     if missing:
@@ -331,30 +283,6 @@ def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
         raise ValidationError(
             f"The mapping names columns that are not in '{table.name}': {unknown}."
         )
-
-
-_NEEDED_ROLES = ("customer_id", "date", "revenue", "quantity", "unit_price")
-
-
-def _formulas_without_results(
-    table: RawTable, mapping: ColumnMapping
-) -> tuple[np.ndarray, list[str]]:
-    """Rows whose customer, date or amount cell is a formula without a saved result (so it reads
-    as empty), and a note for each mapped column holding such formulas."""
-    unsaved = np.zeros(len(table.frame), bool)
-    notes = []
-    for role, column in mapping.roles.items():
-        rows = table.formula_cells.get(column)
-        if rows is None or not len(rows):
-            continue
-        if role in _NEEDED_ROLES:
-            unsaved[rows] = True
-        n = len(rows)
-        notes.append(
-            f"Column '{column}' holds formulas without saved results in {n:,} "
-            f"row{'s' if n != 1 else ''}: open the file in Excel, save it, and upload again."
-        )
-    return unsaved, notes
 
 
 def _blank_mask(column: pd.Series) -> np.ndarray:
@@ -526,107 +454,25 @@ def _renumber(key: np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64, copy=False), len(uniques)
 
 
-class _Amounts:
-    """The number columns of one table, each parsed once, with one reading of "1.500" for all.
-
-    A column whose only separators are like "1.500" cannot say whether that is 1500 or 1.5; the
-    file can. Semicolons between fields, dates like 31.12.2024 or decimal commas in another
-    column are German usage, where the dot groups thousands: then 1500, else 1.5. Either way a
-    note says which reading was taken and how to get the other.
-    """
-
-    def __init__(self, table: RawTable, dates_note: str):
-        self.table = table
-        self.dates_note = dates_note
-        self.notes: list[str] = []
-        self._parsed: dict[str, ParsedColumn] = {}
-        self._german: str | None = None  # the evidence, once looked for ("" = none)
-
-    def __call__(self, column: str) -> ParsedColumn:
-        if column not in self._parsed:
-            parsed = parse_amounts(self.table.frame[column])
-            if parsed.ambiguous_dots:
-                german = self.german_evidence(column)
-                parsed = parse_amounts(self.table.frame[column], dots_group_thousands=bool(german))
-                self.notes.append(_dots_note(column, parsed.ambiguous_dots, german))
-            self._parsed[column] = parsed
-        return self._parsed[column]
-
-    def german_evidence(self, column: str) -> str:
-        """What in the file says German number format, as a phrase; "" when nothing does."""
-        if self._german is None:
-            self._german = self._find_german_evidence(column)
-        return self._german
-
-    def _find_german_evidence(self, column: str) -> str:
-        if self.table.delimiter == ";":
-            return "its fields are separated by semicolons"
-        if self.dates_note.startswith("day-first (dates with dots"):
-            return "its dates are written like 31.12.2024"
-        for other in self.table.frame.columns:
-            values = self.table.frame[other]
-            if other == column or not (
-                values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype)
-            ):
-                continue
-            _, uniques = factorize_column(values)
-            text = pd.Series(uniques[:5000], dtype=object)
-            text = text[text.map(lambda v: isinstance(v, str))].str.strip()
-            if len(text) and uses_decimal_comma(text):
-                return f"column '{other}' has decimal commas"
-        return ""
-
-
-def _dots_note(column: str, example: str, german: str) -> str:
-    """Which reading of "1.500" was taken and how to get the other."""
-    whole = f"{int(example.replace('.', '')):,}"  # 1.500 -> "1,500"
-    decimal = f"{float(example):g}"  # 1.500 -> "1.5"
-    if german:
-        return (
-            f"Amounts like {example} in '{column}' were read as {whole} (the dot as a thousands "
-            f"separator, as in German files: {german}). If they mean {decimal}, write them with a "
-            f"decimal comma ({decimal.replace('.', ',')}) and upload the file again."
-        )
-    return (
-        f"Amounts like {example} in '{column}' were read as {decimal} (the dot as a decimal "
-        f"point: nothing else in the file looks German). If they mean {whole}, write them "
-        f"without the dot ({example.replace('.', '')}) and upload the file again."
-    )
-
-
 def _reject_other_currencies(
-    checks: _RowChecks, mapping: ColumnMapping, amounts: _Amounts
+    checks: _RowChecks, mapping: ColumnMapping, amounts: AmountColumns
 ) -> tuple[str, list[str]]:
     """Set aside rows whose amount names another currency than the column's ("USD 10.00" among
-    "EUR ..."), so that they are not added up as if they were the same money.
-
-    The column's currency is the one its header names, else the one most rows name. Returns it
-    (when cells named more than one) and a note counting the rows set aside.
-    """
+    "EUR ..."), so that they are not added up as if they were the same money (see
+    :func:`cvm_core.intake.amount_columns.other_currencies`)."""
     column = mapping.roles.get("revenue") or mapping.roles.get("unit_price")
     marks = amounts(column).currencies
     if marks is None:
         return "", []
     open_rows = checks.kept()
-    counts = pd.Series(marks[open_rows]).value_counts()  # most rows first; ties: first seen
-    header = guess_currency(None, str(column))
-    main = header.code if header else (str(counts.index[0]) if len(counts) else "")
-    others = {code: int(n) for code, n in counts.items() if code != main}
-    if not others:
-        return "", []
+    main, others, note = other_currencies(marks, open_rows, column)
     for code in others:
         checks.reject(open_rows & (marks == code), f"amount in {code} in a {main} column")
-    listed = ", ".join(f"{n:,} in {code}" for code, n in others.items())
-    note = (
-        f"Rows of '{column}' in another currency than {main} were set aside, so that they are "
-        f"not added up with {main} amounts: {listed}. Convert them to {main} in the file, or "
-        "upload each currency as a file of its own."
-    )
-    return main, [note]
+    return main, [note] if note else []
 
 
 def _revenue(
-    frame: pd.DataFrame, mapping: ColumnMapping, amounts: _Amounts
+    frame: pd.DataFrame, mapping: ColumnMapping, amounts: AmountColumns
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     notes = []
     if "revenue" in mapping.roles:
@@ -654,7 +500,7 @@ class _Cost:
 
 
 def _cost(
-    frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray, amounts: _Amounts
+    frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray, amounts: AmountColumns
 ) -> _Cost:
     """Cost of goods with the sign of the revenue (a return reverses its cost)."""
     n = len(frame)
@@ -682,7 +528,7 @@ def _canonical(
     revenue: np.ndarray,
     cost: np.ndarray,
     source_rows: np.ndarray,
-    amounts: _Amounts,
+    amounts: AmountColumns,
 ) -> pd.DataFrame:
     out = pd.DataFrame(
         {

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.errors import CvmError, ReadError
+from cvm_core.intake import dates
 from cvm_core.intake import io as io_module
 from cvm_core.intake import validate as V
 from cvm_core.intake.amounts import parse_amounts
@@ -28,7 +29,8 @@ from cvm_core.intake.dataset import (
     prepare_customer_table,
 )
 from cvm_core.intake.excerpt import excerpt
-from cvm_core.intake.io import formulas_without_results, read_workbook
+from cvm_core.intake.formulas import formulas_without_results
+from cvm_core.intake.io import read_workbook
 from cvm_core.intake.schema import duplicate_header_notes
 
 
@@ -76,7 +78,7 @@ def test_dates_before_1990_or_far_ahead_are_set_aside_naming_the_date():
 
 def test_date_limits_are_inclusive(build):
     today = dt.date.today()
-    last_ok = today + dt.timedelta(days=V.LATEST_DAYS_AHEAD)
+    last_ok = today + dt.timedelta(days=dates.LATEST_DAYS_AHEAD)
     rows = [
         ["A", "1990-01-01", "1"],  # 2: the first plausible day
         ["A", "1989-12-31", "1"],  # 3: one day too early
@@ -94,7 +96,7 @@ def test_date_limits_are_inclusive(build):
     )
     assert result.transactions["source_row"].tolist() == [2, 4]
     assert result.rejected["Row in file"].tolist() == [3, 5]
-    assert V.EARLIEST_DATE == pd.Timestamp("1990-01-01")
+    assert dates.EARLIEST_DATE == pd.Timestamp("1990-01-01")
 
 
 def test_many_distinct_bad_dates_share_one_reason(build):
