@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 
 from cvm_core.cli import COMMANDS
@@ -59,12 +60,42 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        print(json_text(result))
     else:
         from cvm_core.cli.inputs import print_readable
 
         print_readable(result)
     return 0
+
+
+def json_text(result: object) -> str:
+    """``result`` as standard JSON: NaN and infinity become null (bare NaN / Infinity are not JSON,
+    and strict parsers such as JavaScript's JSON.parse and jq reject the whole document)."""
+    return json.dumps(
+        _finite(result), indent=2, ensure_ascii=False, default=_plain, allow_nan=False
+    )
+
+
+def _finite(value: object) -> object:
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if isinstance(value, float):  # numpy's float64 too
+        return value if math.isfinite(value) else None
+    return value
+
+
+def _plain(value: object) -> object:
+    """What json cannot write itself: numpy scalars and arrays as numbers and lists (NaN as
+    null), anything else as text."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        try:
+            return _finite(tolist())
+        except (TypeError, ValueError):
+            pass
+    return str(value)
 
 
 if __name__ == "__main__":

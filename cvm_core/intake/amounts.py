@@ -37,21 +37,45 @@ _DECIMAL_POINT_EVIDENCE = re.compile(
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "CNY", "₹": "INR"}
 
 
+# "1.500" alone: 1500 in a German file, 1.5 in an English one (see parse_amounts).
+_DOT_THREE_DIGITS = re.compile(r"^\d{1,3}\.\d{3}$")
+_WHOLE_NUMBER = re.compile(r"^\d+$")
+
+
 @dataclass(frozen=True)
 class ParsedColumn:
-    """Values parsed from a column, with which cells were filled but could not be read."""
+    """Values parsed from a column, with which cells were filled but could not be read.
+
+    ``ambiguous_dots`` is one of the column's cells (e.g. "1.500") when every amount written
+    with a separator had one dot and three digits after it: nothing in the column says whether the
+    dot groups thousands or marks decimals, so the caller's ``dots_group_thousands`` decided.
+    """
 
     values: np.ndarray
     invalid: np.ndarray
     note: str = ""
+    ambiguous_dots: str = ""
+    currencies: np.ndarray | None = None
+    """Per row, the ISO code of the currency its cell names ("EUR 10.00" -> "EUR"), None where
+    the cell names none; None as a whole when no cell names one."""
 
 
-def parse_amounts(column: pd.Series) -> ParsedColumn:
+def parse_amounts(column: pd.Series, dots_group_thousands: bool = False) -> ParsedColumn:
     """Read money or counts written as numbers or as text.
 
     Handles currency symbols and codes, thousands separators, decimal commas (decided once per column
     from the evidence, so 1.234 is not read as 1234 in one row and 1.234 in another), trailing minus
     (``12,50-``) and parentheses for negatives (``(12.50)``).
+
+    Parameters
+    ----------
+    column : Series
+    dots_group_thousands : bool
+        How to read a column whose only separators are single dots with three digits after them
+        ("1.500", "2.250"): True reads 1500 and 2250 (a German file), False 1.5 and 2.25. The
+        column cannot tell; the rest of the file can (see
+        :func:`cvm_core.intake.validate.validate_transactions`). Such a column is flagged in
+        ``ParsedColumn.ambiguous_dots``.
     """
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float, copy=True)
@@ -59,11 +83,14 @@ def parse_amounts(column: pd.Series) -> ParsedColumn:
         values[infinite] = np.nan  # no inf may reach a sum or the screen
         return ParsedColumn(values, infinite)
     codes, uniques = factorize_column(column)
-    parsed, note = _parse_amount_uniques(pd.Series(uniques, dtype=object))
+    parsed, note, ambiguous, marks = _parse_amount_uniques(
+        pd.Series(uniques, dtype=object), dots_group_thousands
+    )
     parsed[~np.isfinite(parsed)] = np.nan  # "inf", "Infinity", "1e999" are not amounts
     values = expand(codes, parsed, np.nan).astype(float)
     filled = expand(codes, is_filled(uniques), False).astype(bool)
-    return ParsedColumn(values, filled & np.isnan(values), note)
+    currencies = expand(codes, marks, None) if marks is not None else None
+    return ParsedColumn(values, filled & np.isnan(values), note, ambiguous, currencies)
 
 
 def is_filled(uniques: np.ndarray | pd.Index) -> np.ndarray:
@@ -71,32 +98,69 @@ def is_filled(uniques: np.ndarray | pd.Index) -> np.ndarray:
     return (text != "").to_numpy() & ~pd.isna(pd.Series(uniques, dtype=object)).to_numpy()
 
 
-def _parse_amount_uniques(uniques: pd.Series) -> tuple[np.ndarray, str]:
+def _parse_amount_uniques(
+    uniques: pd.Series, dots_group_thousands: bool
+) -> tuple[np.ndarray, str, str, np.ndarray | None]:
+    """Values, decimal-comma note, ambiguous example and currency codes of distinct cells."""
     is_text = uniques.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     values = pd.to_numeric(uniques.where(~is_text), errors="coerce").to_numpy(dtype=float)
     if not is_text.any():
-        return values, ""
+        return values, "", "", None
     text = uniques[is_text].astype(str).str.strip()
-    decimal_comma = _uses_decimal_comma(text)
+    decimal_comma, ambiguous = _decimal_separator(text)
+    if ambiguous:
+        decimal_comma = dots_group_thousands  # a dot that groups thousands is German usage
     if decimal_comma:
         plain = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
         plain = text.str.replace(",", "", regex=False)
     numbers = pd.to_numeric(plain, errors="coerce")  # fast path: most cells are plain numbers
     messy = numbers.isna() & (text != "")
+    marks = None
     if messy.any():
         numbers[messy] = _parse_messy_amounts(plain[messy])
+        found = _currency_codes(text[messy])
+        if found.notna().any():
+            marks = np.full(len(uniques), None, dtype=object)
+            marks[np.flatnonzero(is_text)[messy.to_numpy()]] = found.to_numpy(dtype=object)
     values[is_text] = numbers.to_numpy(dtype=float)
-    return values, "decimal comma" if decimal_comma else ""
+    note = "decimal comma" if decimal_comma and not ambiguous else ""
+    return values, note, ambiguous, marks
 
 
-def _uses_decimal_comma(text: pd.Series) -> bool:
+def _currency_codes(cells: pd.Series) -> pd.Series:
+    """The currency each cell names (None where none), looked for once per shape: without its
+    digits "1.234,50 €" is ".,  €", and a column of a million amounts has a handful of shapes."""
+    shapes = cells.str.replace(r"\d+", "", regex=True)
+    codes, distinct = pd.factorize(shapes)
+    per_shape = np.array([(_find_mark(shape) or (None,))[0] for shape in distinct], dtype=object)
+    return pd.Series(expand(codes, per_shape, None), index=cells.index, dtype=object)
+
+
+def uses_decimal_comma(text: pd.Series) -> bool:
     """One decision per column, from a sample: 1.234,50 and 12,5 say comma; 1,234.50 and 12.5 say point."""
+    return _decimal_separator(text)[0]
+
+
+def _decimal_separator(text: pd.Series) -> tuple[bool, str]:
+    """Whether the column uses a decimal comma (one decision per column, from a sample: 1.234,50
+    and 12,5 say comma; 1,234.50 and 12.5 say point), and an example cell when it cannot tell.
+
+    Without evidence either way a column is read with a decimal point, except when every cell
+    with a separator is like "1.500" (see :data:`_DOT_THREE_DIGITS`): then the example is
+    returned and the caller decides from the rest of the file.
+    """
     sample = text.sample(min(len(text), 5000), random_state=0) if len(text) > 5000 else text
     sample = sample.str.replace(_CURRENCY, "", regex=True).str.strip("()+-−%")
     commas = sample.str.match(_DECIMAL_COMMA_EVIDENCE).sum()
     points = sample.str.match(_DECIMAL_POINT_EVIDENCE).sum()
-    return bool(commas > points)
+    if commas or points:
+        return bool(commas > points), ""
+    dotted = sample.str.match(_DOT_THREE_DIGITS)
+    filled = sample != ""
+    if dotted.any() and (dotted | sample.str.match(_WHOLE_NUMBER) | ~filled).all():
+        return False, str(sample[dotted].iloc[0])
+    return False, ""
 
 
 def _parse_messy_amounts(plain: pd.Series) -> pd.Series:

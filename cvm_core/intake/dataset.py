@@ -18,14 +18,25 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
-from cvm_core.intake.amounts import CurrencyGuess, guess_currency, parse_amounts
+from cvm_core.intake.amounts import CurrencyGuess, ParsedColumn, guess_currency, parse_amounts
 from cvm_core.intake.channels import map_channels
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
-from cvm_core.intake.schema import CUSTOMER_ROLES, ColumnMapping, clean_ids, guess_mapping
+from cvm_core.intake.schema import (
+    CUSTOMER_ROLES,
+    ColumnMapping,
+    clean_ids,
+    duplicate_header_notes,
+    guess_mapping,
+)
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS
-from cvm_core.intake.validate import ValidationOptions, ValidationResult, validate_transactions
+from cvm_core.intake.validate import (
+    MAX_ABS_AMOUNT,
+    ValidationOptions,
+    ValidationResult,
+    validate_transactions,
+)
 
 DEFAULT_CURRENCY = "EUR"
 _COST_DRIVER_WORDS = re.compile(
@@ -201,16 +212,26 @@ def build_dataset(
     table = workbook.tables[sheets.transactions]
     mapping = mapping or guess_mapping(table.frame)
     validation = validate_transactions(table, mapping, options)
-    notes = list(workbook.notes) + list(table.notes) + list(validation.notes)
+    notes = list(workbook.notes) + list(table.notes)
+    notes += duplicate_header_notes(table.frame.columns, mapping.roles)
+    notes += validation.notes
     customers = cost = None
+    buyers = validation.transactions["customer_id"]
     if sheets.customers:
         customers, more = prepare_customer_table(workbook.tables[sheets.customers])
-        notes += more
+        notes += more + [match_note(customers.index, buyers, "attributes", sheets.customers)]
     if sheets.cost_to_serve:
         cost, more = prepare_cost_to_serve(workbook.tables[sheets.cost_to_serve])
-        notes += more
+        notes += more + [match_note(cost.index, buyers, "cost-to-serve", sheets.cost_to_serve)]
     validation, channels = _map_channels(validation, mapping)
     guess = None if currency else _currency_of(table.frame, mapping)
+    if (
+        not currency
+        and validation.currency
+        and (guess is None or guess.code != validation.currency)
+    ):
+        # Cells in more than one currency: the rows kept are in this one (see validation).
+        guess = CurrencyGuess(validation.currency, "from the currency most amounts are in")
     return Dataset(
         name=name or sheets.transactions,
         transactions=validation.transactions,
@@ -303,16 +324,61 @@ def attach_tables(
     """
     notes = list(dataset.notes)
     changes: dict = {}
+    buyers = (
+        dataset.transactions["customer_id"] if dataset.has_transactions else dataset.summary.index
+    )
     if customers is not None:
         changes["customers"], more = prepare_customer_table(customers)
         notes += more
+        notes.append(match_note(changes["customers"].index, buyers, "attributes", customers.name))
     if cost_to_serve is not None:
         changes["cost_to_serve"], more = prepare_cost_to_serve(cost_to_serve)
         notes += more
+        notes.append(
+            match_note(changes["cost_to_serve"].index, buyers, "cost-to-serve", cost_to_serve.name)
+        )
     if not changes:
         return dataset
     key = fingerprint((dataset.fingerprint + fingerprint_suffix).encode())
     return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=key, **changes)
+
+
+MIN_ID_MATCH_SHARE = 0.5
+"""Below this share of a customer or cost-to-serve table's ids found among the transactions'
+customers, the note about it is a warning: the tables probably use different ids."""
+
+
+def match_note(
+    table_ids: pd.Index | pd.Series, customer_ids: pd.Index | pd.Series, kind: str, name: str
+) -> str:
+    """How many of a side table's customer ids appear among the transactions' customers.
+
+    Parameters
+    ----------
+    table_ids : Index or Series
+        The side table's customer ids (cleaned like the transactions').
+    customer_ids : Index or Series
+        The transactions' customer ids (repeats allowed).
+    kind : str
+        "attributes" or "cost-to-serve", as the note names the table.
+    name : str
+        The table's sheet or file name.
+    """
+    ids = pd.Index(table_ids).unique()
+    n = len(ids)
+    matched = int(ids.isin(pd.Index(customer_ids).unique()).sum())
+    where = f"the {kind} table ('{name}')"
+    if n == 0:
+        return f"The {kind} table ('{name}') lists no customer ids, so it adds nothing."
+    if matched / n < MIN_ID_MATCH_SHARE:
+        return (
+            f"Only {matched:,} of {n:,} customer ids in {where} appear in the transactions; "
+            "check that the same customer ids are used."
+        )
+    if matched == n:
+        return f"All {n:,} customer ids in {where} appear in the transactions."
+    share = int(100 * matched / n)  # rounded down: 99.6% is not "100%"
+    return f"{matched:,} of {n:,} customer ids in {where} ({share}%) appear in the transactions."
 
 
 def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:
@@ -339,7 +405,7 @@ def prepare_customer_table(
         if role == "acquisition_date":
             out[role] = parse_dates(values, "auto", column).values
         elif role in {"acquisition_cost", "category_spend"}:
-            out[role] = parse_amounts(values).values
+            out[role] = _plausible_amounts(values, column, table.name, notes)
         else:
             out[role] = values.astype(str).to_numpy()
     for column in mapping.attributes:
@@ -363,13 +429,33 @@ def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
             continue
         parsed = parse_amounts(table.frame[column])
         if (~np.isnan(parsed.values)).mean() >= 0.9:
-            out[column] = np.nan_to_num(parsed.values)
+            out[column] = np.nan_to_num(_plausible_amounts(parsed, column, table.name, notes))
         else:
             notes.append(
                 f"Column '{column}' of '{table.name}' is not numeric; not used as a cost driver."
             )
     out = out[out.index.notna()]
     return out.groupby(level=0).sum(), notes
+
+
+def _plausible_amounts(
+    values: pd.Series | ParsedColumn, column: str, table: str, notes: list[str]
+) -> np.ndarray:
+    """Amounts of a customer or cost-to-serve column with the absurd ones (beyond
+    :data:`~cvm_core.intake.validate.MAX_ABS_AMOUNT`) left empty and counted in a note: 1e308 in one
+    cell would make every sum over the column infinite."""
+    parsed = values if isinstance(values, ParsedColumn) else parse_amounts(values)
+    out = parsed.values.copy()
+    absurd = np.abs(out) > MAX_ABS_AMOUNT
+    if absurd.any():
+        out[absurd] = np.nan
+        n = int(absurd.sum())
+        notes.append(
+            f"{n:,} value{'s' if n != 1 else ''} in column '{column}' of '{table}' "
+            f"{'are' if n != 1 else 'is'} over {MAX_ABS_AMOUNT:,.0f} (plus or minus), probably "
+            "mistyped, and left empty."
+        )
+    return out
 
 
 def empty_transactions() -> pd.DataFrame:

@@ -4,7 +4,10 @@ numbers, German month names, with or without times.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -47,6 +50,61 @@ _GERMAN_MONTHS = {
 }
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 DATE_ORDERS = ("auto", "dayfirst", "monthfirst")
+
+EARLIEST_DATE = pd.Timestamp("1990-01-01")
+"""Rows dated before this are set aside at validation. Sales exports hardly reach back this far,
+while the dates a blank or slipped cell turns into do: Excel's day zero 1899-12-30, 1900-01-01,
+a year typed 1024."""
+
+LATEST_DAYS_AHEAD = 366
+"""Rows dated more than this many days after today are set aside as mistyped (2099 for 2019, 2204
+for 2024); orders booked a few months ahead for delivery stay in."""
+
+
+MAX_DATED_REASONS = 20
+"""Out-of-range dates each get a reason naming the date (the reason table then shows 1899-12-30 at
+a glance), up to this many distinct dates; beyond that one reason without a date covers them."""
+
+
+def latest_plausible_date(today: dt.date | None = None) -> pd.Timestamp:
+    """The last date a row may carry: :data:`LATEST_DAYS_AHEAD` days after today."""
+    return pd.Timestamp(today or dt.date.today()) + pd.Timedelta(days=LATEST_DAYS_AHEAD)
+
+
+def implausible_date_reasons(
+    dates: np.ndarray, candidates: np.ndarray, today: pd.Timestamp
+) -> list[tuple[np.ndarray, Callable[[np.datetime64], str]]]:
+    """Rows among ``candidates`` dated before :data:`EARLIEST_DATE` or after
+    :func:`latest_plausible_date`: (rows, the reason for a row's date) for each of the two."""
+    early = candidates & (dates < np.datetime64(EARLIEST_DATE, "ns"))  # NaT compares False
+    late = candidates & (dates > np.datetime64(latest_plausible_date(today.date()), "ns"))
+    out = []
+    for rows, kind in ((early, "early"), (late, "late")):
+        if rows.any():
+            named = len(np.unique(dates[rows])) <= MAX_DATED_REASONS
+            out.append((rows, partial(_reason_of, kind=kind, named=named, today=today)))
+    return out
+
+
+def _reason_of(value: np.datetime64, kind: str, named: bool, today: pd.Timestamp) -> str:
+    return implausible_date_reason(kind, pd.Timestamp(value) if named else None, today)
+
+
+def implausible_date_reason(kind: str, day: pd.Timestamp | None, today: pd.Timestamp) -> str:
+    """Why a row's date is set aside: ``kind`` "early" (before :data:`EARLIEST_DATE`) or "late"
+    (too far after ``today``), naming ``day`` when given.
+
+    Examples
+    --------
+    >>> implausible_date_reason("early", pd.Timestamp("1899-12-30"), pd.Timestamp("2026-12-04"))
+    'date 1899-12-30 is before 1990: probably a blank or mistyped date'
+    >>> implausible_date_reason("early", None, pd.Timestamp("2026-12-04"))
+    'date before 1990: probably a blank or mistyped date'
+    """
+    date = f"date {day:%Y-%m-%d} is" if day is not None else "date"
+    if kind == "early":
+        return f"{date} before {EARLIEST_DATE:%Y}: probably a blank or mistyped date"
+    return f"{date} more than a year after today ({today:%Y-%m-%d}): probably a mistyped date"
 
 
 def parse_dates(column: pd.Series, order: str = "auto", column_name: str = "") -> ParsedColumn:

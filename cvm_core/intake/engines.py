@@ -15,6 +15,7 @@ intake instead, which then uses the pandas engine.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cvm_core.errors import CvmError, ReadError
+from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import check_parquet_size
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
 
@@ -239,9 +241,55 @@ def _summarize_duckdb(
                 row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
             ]
         except duckdb.Error as error:
-            raise ReadError(f"DuckDB could not read {path}: {error}") from error
+            raise _engine_error("DuckDB", path, error) from error
+        if len(available) == 1 and any(sep in available[0] for sep in ",;\t|"):
+            # The sniffer found no delimiter that splits every line alike: the lines disagree.
+            raise ReadError(
+                f"DuckDB read {Path(path).name} as one column ('{excerpt(available[0], 40)}'): "
+                "its lines do not all have the same fields. If the file was cut off (an "
+                "unfinished copy, download or export), make it again; otherwise check its last "
+                "lines. Then run the command again."
+            )
         sql = summary_sql(source, _present_roles(available, columns), unit, end, _DUCKDB)
-        return _tidy(con.execute(sql).fetch_df())
+        try:
+            # Rows are read here, not at DESCRIBE (a sample): a line cut off at the end of the
+            # file, or a value of another type far down, fails only now.
+            return _tidy(con.execute(sql).fetch_df())
+        except duckdb.OutOfMemoryException as error:
+            raise CvmError(
+                f"DuckDB ran out of memory summarising {Path(path).name} within its cap of "
+                f"{memory_limit}; run again with a larger --memory-limit (e.g. 4GB)."
+            ) from error
+        except duckdb.Error as error:
+            raise _engine_error("DuckDB", path, error) from error
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)|Malformed CSV record: ([^\n]*?)(?: SQLSTATE|$)")
+
+
+def _engine_error(engine: str, path: str, error: Exception) -> ReadError:
+    """One line about a file an engine could not read, instead of its pages of diagnostics.
+
+    DuckDB and Spark describe a bad CSV row in many lines (with the row itself); the user needs
+    which file, where, and what to do. The first line of the engine's own message is kept, cut
+    to a readable length, for whoever has to look closer.
+    """
+    text = str(error)
+    found = _CSV_LINE.search(text)
+    where = ""
+    if found and found.group(1):
+        where = f" at line {int(found.group(1)):,}"
+    elif found:
+        where = f" at the row '{excerpt(found.group(2), 40)}'"
+    first = next((line for line in text.splitlines() if line.strip()), type(error).__name__)
+    if found and found.group(2) is not None:  # Spark's first line names only its Java call
+        first = "Malformed CSV record"
+    check = "that row" if where else "that it is a CSV or Parquet file of transactions"
+    return ReadError(
+        f"{engine} could not read {Path(path).name}{where} ({excerpt(first.rstrip('. '))}). If "
+        "the file was cut off (an unfinished copy, download or export), make it again; "
+        f"otherwise check {check}. Then run the command again."
+    )
 
 
 def _summarize_spark(
@@ -263,7 +311,9 @@ def _summarize_spark(
 
     try:
         if path.lower().endswith((".csv", ".txt")):
-            frame = spark.read.csv(path, header=True, inferSchema=True)
+            # FAILFAST: a row cut short (the last line of an unfinished copy) is an error, where
+            # Spark's default fills the missing cells with nulls and the row is quietly dropped.
+            frame = spark.read.csv(path, header=True, inferSchema=True, mode="FAILFAST")
         else:
             frame = spark.read.parquet(path)
     except AnalysisException as error:
@@ -276,7 +326,13 @@ def _summarize_spark(
         raise ReadError(f"Spark could not read {path}.{hint}") from error
     frame.createOrReplaceTempView("cvm_transactions")
     sql = summary_sql("cvm_transactions", _present_roles(frame.columns, columns), unit, end, _SPARK)
-    return _tidy(spark.sql(sql).toPandas())
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    try:
+        return _tidy(spark.sql(sql).toPandas())
+    except (Py4JJavaError, PySparkException) as error:  # rows are read (and fail) only here
+        raise _engine_error("Spark", path, error) from error
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -349,7 +405,7 @@ def read_summary(source: str | Path | bytes, name: str | None = None) -> tuple[p
     try:
         table = pq.read_table(_parquet_source(source))
     except (OSError, pa.ArrowInvalid) as error:
-        raise ReadError(f"{name} is not a readable Parquet file: {error}") from error
+        raise ReadError(f"{name} is not a readable Parquet file ({excerpt(error)}).") from error
     raw = (table.schema.metadata or {}).get(SUMMARY_METADATA_KEY)
     if raw is None or "customer_id" not in table.column_names:
         raise ReadError(

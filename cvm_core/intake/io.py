@@ -8,23 +8,38 @@ parsing dates and amounts is the schema's job.
 Formats are recognised by their bytes, not their names, because users rename files. Workbooks are read
 with python-calamine (Rust, many times faster than openpyxl); zip archives are checked for bombs and
 XML entity declarations before any parser sees them.
+
+The table types and the header search live in :mod:`cvm_core.intake.tables`, the look for formulas
+saved without results in :mod:`cvm_core.intake.formulas`.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import json
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ReadError
-from cvm_core.intake.distinct import factorize_column
-from cvm_core.intake.schema import header_keyword_hits
+from cvm_core.intake.excerpt import excerpt
+from cvm_core.intake.formulas import formulas_without_results
+from cvm_core.intake.tables import (  # RawTable, Workbook, find_header_row: importers use io
+    HEADER_SEARCH_ROWS,
+    RawTable,
+    Workbook,
+    cell_filled,
+    column_has_values,
+    find_header_row,
+    long_header_notes,
+    table_from_grid,
+    unique_names,
+)
 
 MAX_FILE_BYTES = 200 * 1024**2
 """Largest upload accepted; matches server.maxUploadSize in .streamlit/config.toml."""
@@ -39,59 +54,11 @@ MAX_TIGHTLY_PACKED_BYTES = 50 * 1024**2
 """A workbook whose parts packed tighter than MAX_COMPRESSION_RATIO unpack to more than this, in
 total, is a bomb (however many parts it is split into)."""
 
-HEADER_SEARCH_ROWS = 30
-"""How far below the top we look for the header row (title rows, logos, notes above it)."""
-
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PARQUET_MAGIC = b"PAR1"
 _ENCRYPTED_OOXML_MARK = "EncryptionInfo".encode("utf-16-le")
 _DELIMITERS = (",", ";", "\t", "|")
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """One table found in a file: the rows below the header, untouched.
-
-    Attributes
-    ----------
-    frame : DataFrame
-        One column per header cell (names made unique and never empty). CSV cells are strings;
-        workbook cells keep the type the workbook gave them (float, datetime, str, ...).
-    source_rows : ndarray of int
-        The 1-based row (line) number of each frame row in the source sheet or file.
-    header_row : int
-        The 1-based row number of the header; rows above it were titles or notes.
-    name : str
-        Sheet name, or the file name for single-table formats.
-    """
-
-    frame: pd.DataFrame
-    source_rows: np.ndarray
-    header_row: int
-    name: str
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Workbook:
-    """Every table in an uploaded file, in file order.
-
-    Attributes
-    ----------
-    tables : dict[str, RawTable]
-        Sheet name (or file name) to table. Empty sheets are left out.
-    file_format : str
-        What the bytes turned out to be: csv, xlsx, xls, xlsb, ods or parquet.
-    notes : list[str]
-        Things the user should know about how the file was read.
-    """
-
-    tables: dict[str, RawTable]
-    file_format: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def read_workbook(
@@ -160,7 +127,7 @@ def _zip_kind(data: bytes, filename: str) -> str:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except zipfile.BadZipFile as exc:
         raise ReadError(
-            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            f"'{filename}' looks like a workbook but is damaged ({excerpt(exc)}). Open it in Excel, "
             "save a copy, and upload that; or export the sheet as CSV."
         ) from exc
     if "mimetype" in names and any(n == "content.xml" for n in names):
@@ -184,7 +151,8 @@ def _check_size(data: bytes, filename: str) -> None:
         raise ReadError(
             f"'{filename}' is {len(data) / 1024**2:,.0f} MB; the limit is "
             f"{MAX_FILE_BYTES / 1024**2:,.0f} MB. Save it as CSV or Parquet (much smaller), "
-            "or summarise it first with `python -m cvm_core summary`."
+            "or make its customer summary with `python -m cvm_core summarize FILE summary.parquet "
+            "--engine duckdb` and upload that."
         )
 
 
@@ -200,7 +168,7 @@ def _check_zip_safety(data: bytes, filename: str) -> None:
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
         # Bad checksums, encrypted members, unknown compression: zipfile's own errors.
         raise ReadError(
-            f"'{filename}' looks like a workbook but is damaged ({exc}). Open it in Excel, "
+            f"'{filename}' looks like a workbook but is damaged ({excerpt(exc)}). Open it in Excel, "
             "save a copy, and upload that; or export the sheet as CSV."
         ) from exc
 
@@ -333,7 +301,8 @@ def _read_text(
         if "\ufffd" in text:
             notes.append("Some characters could not be decoded and show as '\ufffd'.")
         grid = _read_csv_grid(text, delimiter, width)
-        table = _table_from_grid(grid.astype("category"), filename, header_idx + 1)
+        table = table_from_grid(grid.astype("category"), filename, header_idx + 1)
+    table = dataclasses.replace(table, delimiter=delimiter)
     return Workbook({filename: table}, "csv", encoding, delimiter, notes)
 
 
@@ -379,7 +348,7 @@ def _read_body_fast(
 
     if not header or b"\n\n" in data or b"\r\n\r\n" in data or b"\r\r" in data:
         return None
-    names = _unique_names(header)
+    names = unique_names(header)
     text_type = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
@@ -399,9 +368,9 @@ def _read_body_fast(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError, UnicodeDecodeError):
         return None
     frame = table.to_pandas()
-    keep = [c for c in frame.columns if not c.startswith("column_") or _column_has_values(frame[c])]
+    keep = [c for c in frame.columns if not c.startswith("column_") or column_has_values(frame[c])]
     frame = frame[keep]
-    notes = (
+    notes = long_header_notes(header) + (
         (
             f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
         )
@@ -429,7 +398,10 @@ def _read_csv_grid(text: str, delimiter: str, width: int) -> pd.DataFrame:
         except pd.errors.ParserError as exc:
             found = re.search(r"saw (\d+)", str(exc))
             if not found:
-                raise ReadError(f"The file could not be read as a table: {exc}") from exc
+                raise ReadError(
+                    f"The file could not be read as a table ({excerpt(exc)}). Save it again as "
+                    "CSV from the program that made it, and upload that."
+                ) from exc
             width = int(found.group(1))
     raise ReadError("The file's rows have too many different numbers of fields to read as a table.")
 
@@ -452,7 +424,7 @@ def _read_spreadsheet(
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several internal types for damaged files
         raise ReadError(
-            f"'{filename}' could not be opened as a {kind} workbook ({exc}). "
+            f"'{filename}' could not be opened as a {kind} workbook ({excerpt(exc)}). "
             "It may be damaged or password-protected: open it in Excel, save a copy, and upload that."
         ) from exc
     tables: dict[str, RawTable] = {}
@@ -460,12 +432,17 @@ def _read_spreadsheet(
         try:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # a chart sheet or a damaged sheet: say so, read the rest
-            notes.append(f"Sheet '{name}' could not be read ({exc}); skipped.")
+            notes.append(f"Sheet '{name}' could not be read ({excerpt(exc)}); skipped.")
             continue
-        if not any(any(_filled(v) for v in row) for row in rows):
+        if not any(any(cell_filled(v) for v in row) for row in rows):
             continue
-        tables[name] = _table_from_grid(
-            pd.DataFrame(rows, dtype=object), name, header_rows.get(name)
+        formulas = None
+        # A formula without a saved result reads as "" (like an empty cell): only a sheet with
+        # empty cells can hold one, and a dense export is spared unpacking its XML again.
+        if kind == "xlsx" and any("" in row for row in rows):
+            formulas = formulas_without_results(data, name).get(name)
+        tables[name] = table_from_grid(
+            pd.DataFrame(rows, dtype=object), name, header_rows.get(name), formulas
         )
     if not tables:
         raise ReadError(
@@ -500,99 +477,53 @@ def check_parquet_size(data: bytes, filename: str) -> None:
 
 
 def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
+    import pyarrow.parquet as pq
+
     check_parquet_size(data, filename)
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
+        table = pq.read_table(io.BytesIO(data))
+        table, nested = _nested_as_text(table)
+        frame = table.to_pandas()
     except Exception as exc:
         raise ReadError(
-            f"'{filename}' could not be read as Parquet ({exc}). Export it again, or save the "
-            "data as CSV and upload that."
+            f"'{filename}' could not be read as Parquet ({excerpt(exc)}). Export it again, or save "
+            "the data as CSV and upload that."
         ) from exc
     if frame.empty:
         raise ReadError(
             f"'{filename}' holds no rows. Export the data again with its rows and upload that file."
         )
-    frame = frame.reset_index(drop=frame.index.name is None)
-    frame.columns = _unique_names([str(c) for c in frame.columns])
-    rows = np.arange(2, len(frame) + 2)
-    return Workbook({filename: RawTable(frame, rows, 1, filename)}, "parquet", notes=notes)
-
-
-# --- finding the table in a grid ---------------------------------------------------------------
-
-
-def _filled(value: object) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and np.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
-
-
-def _is_label(value: object) -> bool:
-    """A header cell is text that doesn't read as a number or a date."""
-    if not isinstance(value, str) or not value.strip():
-        return False
-    stripped = value.strip()
-    return not re.fullmatch(r"[-+(]?[\d.,\s%€$£¥)]+", stripped) and not re.fullmatch(
-        r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}.*", stripped
-    )
-
-
-def find_header_row(top: pd.DataFrame) -> int:
-    """Index (0-based) of the header row among the first rows of a grid.
-
-    The header is the row with the most label cells, weighted towards words we know as column
-    names, among rows at least half as wide as the widest; title rows above it are narrower.
-    """
-    filled = top.map(_filled)
-    width = int(filled.sum(axis=1).max()) if len(top) else 0
-    best, best_score = 0, -1.0
-    for i in range(len(top)):
-        values = top.iloc[i].tolist()
-        labels = sum(_is_label(v) for v in values)
-        if labels < min(2, width) or filled.iloc[i].sum() < width / 2:
-            continue
-        score = labels + 3 * header_keyword_hits([str(v) for v in values if _filled(v)])
-        if score > best_score:
-            best, best_score = i, score
-    return best
-
-
-def _unique_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, raw in enumerate(names):
-        name = " ".join(str(raw).split()) or f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        out.append(name)
-    return out
-
-
-def _table_from_grid(grid: pd.DataFrame, name: str, header_row: int | None) -> RawTable:
-    """Cut a grid into header + data rows, dropping columns that are empty all the way down."""
-    header_idx = header_row - 1 if header_row else find_header_row(grid.head(HEADER_SEARCH_ROWS))
-    header = ["" if not _filled(v) else str(v) for v in grid.iloc[header_idx].tolist()]
-    body = grid.iloc[header_idx + 1 :]
-    keep = [j for j, h in enumerate(header) if h or _column_has_values(body.iloc[:, j])]
-    body = body.iloc[:, keep].reset_index(drop=True)
-    body.columns = _unique_names([header[j] for j in keep])
-    notes = ()
-    if header_idx > 0:
-        notes = (
-            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
+    if nested:
+        names = ", ".join(f"'{excerpt(c)}'" for c in nested[:5]) + (
+            ", ..." if len(nested) > 5 else ""
         )
-    source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
-    return RawTable(body, source_rows, header_idx + 1, name, notes)
+        one = len(nested) == 1
+        notes.append(
+            f"Column{'' if one else 's'} {names} of '{filename}' hold{'s' if one else ''} lists or "
+            f"records (nested data) and {'was' if one else 'were'} read as text."
+        )
+    frame = frame.reset_index(drop=frame.index.name is None)
+    raw_names = [str(c) for c in frame.columns]
+    frame.columns = unique_names(raw_names)
+    rows = np.arange(2, len(frame) + 2)
+    table = RawTable(frame, rows, 1, filename, long_header_notes(raw_names))
+    return Workbook({filename: table}, "parquet", notes=notes)
 
 
-def _column_has_values(column: pd.Series) -> bool:
-    if column.dtype == object or isinstance(column.dtype, pd.CategoricalDtype):
-        codes, uniques = factorize_column(column)
-        used = np.unique(codes[codes >= 0])
-        return any(_filled(uniques[i]) for i in used)
-    return bool(column.notna().any())
+def _nested_as_text(table):
+    """The table with its list, struct and map columns as JSON text ({"a": 1}, [1, 2]), and
+    their names. Their cells would arrive as dicts and arrays, which cannot be compared or
+    counted like the values of a sales table (pandas fails on them: "unhashable type")."""
+    import pyarrow as pa
+
+    nested = []
+    for i, column in enumerate(table.schema):
+        if not pa.types.is_nested(column.type):
+            continue
+        texts = [
+            None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+            for value in table.column(i).to_pylist()
+        ]
+        table = table.set_column(i, column.name, pa.array(texts, pa.string()))
+        nested.append(column.name)
+    return table, nested

@@ -338,22 +338,61 @@ def guess_mapping(frame: pd.DataFrame, roles: dict[str, str] | None = None) -> C
         Every column is used at most once; unmapped columns become attributes.
     """
     vocabulary = roles or TRANSACTION_ROLES
+    # Best score first, then the role listed first, then the leftmost column: of two columns
+    # both called "Amount" (read as "Amount" and "Amount (2)") the first is revenue.
     candidates = sorted(
         (
-            (_header_score(role, col), -order, role, col)
+            (_header_score(role, col), -order, -position, role, col)
             for order, role in enumerate(vocabulary)
-            for col in frame.columns
+            for position, col in enumerate(frame.columns)
         ),
         reverse=True,
     )
     chosen: dict[str, str] = {}
-    for score, _, role, col in candidates:
+    for score, _, _, role, col in candidates:
         if score > 0 and role not in chosen and col not in chosen.values():
             chosen[role] = col
     if vocabulary is TRANSACTION_ROLES:
         _guess_from_content(frame, chosen)
     attributes = tuple(c for c in frame.columns if c not in chosen.values())
     return ColumnMapping(chosen, attributes)
+
+
+_COPY_SUFFIX = re.compile(r"^(.*) \((\d+)\)$")  # how io.read_workbook names a repeated header
+_COUNT_WORDS = {2: "Two", 3: "Three", 4: "Four"}
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
+
+
+def duplicate_header_notes(columns: list[str] | pd.Index, roles: dict[str, str]) -> list[str]:
+    """A note for each mapped column whose header the file repeats, naming the columns.
+
+    The reader keeps both columns of a header written twice ("Amount", "Amount (2)"); the guess
+    maps the first. The user may mean the other, so say which was used and how to change it.
+    """
+    columns = [str(c) for c in columns]
+    groups: dict[str, list[str]] = {}
+    for column in columns:
+        copy = _COPY_SUFFIX.match(column)
+        base = copy.group(1) if copy and copy.group(1) in columns else column
+        groups.setdefault(base, []).append(column)
+    notes = []
+    for role, used in roles.items():
+        group = next((g for g in groups.values() if used in g and len(g) > 1), None)
+        others = [c for c in group or [] if c != used and c not in roles.values()]
+        if not others:
+            continue
+        base = group[0]
+        count = _COUNT_WORDS.get(len(group), f"{len(group):,}")
+        nth = _ORDINALS.get(group.index(used) + 1, f"number {group.index(used) + 1}")
+        label = TRANSACTION_ROLES.get(role, role)
+        label = label[0].lower() + label[1:]
+        choices = ", ".join(f"'{c}'" for c in others)
+        notes.append(
+            f"{count} columns are called '{base}'; used the {nth} ('{used}') as {label}; choose "
+            f"{'the other' if len(others) == 1 else 'another'} ({choices}) in the column mapping "
+            "if that is the right one."
+        )
+    return notes
 
 
 def _guess_from_content(frame: pd.DataFrame, chosen: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ negative revenue), not rejected: they are part of a customer's value.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -13,21 +14,39 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
-from cvm_core.intake.amounts import parse_amounts
-from cvm_core.intake.dates import parse_dates
+from cvm_core.intake.amount_columns import AmountColumns, other_currencies
+from cvm_core.intake.dates import implausible_date_reasons, parse_dates
 from cvm_core.intake.distinct import expand, factorize_column
+from cvm_core.intake.formulas import unsaved_formula_rows
 from cvm_core.intake.io import RawTable
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, clean_ids, parse_flags
 
+MAX_ABS_AMOUNT = 1e12
+"""Rows whose amount (or cost) is larger than this, either way, are set aside. No sales line is
+worth a trillion: such a number is a slip, an id or a barcode in the wrong column, and 1e308 would
+overflow every sum it enters to infinity."""
+
 # Reasons, in the order they are checked: a row gets the first that applies.
+FORMULA = (
+    "formula without a saved result (the file was not saved by Excel): open the file in Excel, "
+    "save it, and upload again"
+)
 BLANK = "blank row"
 TOTALS = "totals or subtotal row"
 MISSING_ID = "missing customer id"
 MISSING_DATE = "missing date"
 BAD_DATE = "unreadable date"
+# Then dates out of range, naming the date (see dates.implausible_date_reasons):
+#   "date 1899-12-30 is before 1990: probably a blank or mistyped date"
+#   "date 2099-01-01 is more than a year after today (2026-12-04): probably a mistyped date"
 MISSING_AMOUNT = "missing amount"
 BAD_AMOUNT = "amount is not a number"
+HUGE_AMOUNT = (
+    f"amount over {MAX_ABS_AMOUNT:,.0f} (plus or minus): probably a mistyped number, or an id or "
+    "a code in the amount column"
+)
 BAD_COST = "cost of goods is not a number"
+HUGE_COST = f"cost of goods over {MAX_ABS_AMOUNT:,.0f} (plus or minus): probably a mistyped number"
 AFTER_END = "date after the observation end"
 DUPLICATE = "duplicate of an earlier row (same values in every column)"
 
@@ -59,6 +78,7 @@ assert all(prefix.isalpha() for prefix in _TOTALS_PREFIXES), (
 )
 _TOTALS_PREFIX = re.compile("(?i)(?:" + "|".join(_TOTALS_PREFIXES) + ")")
 _TEXT_ROLES = ("order_id", "product", "category", "channel")
+_NEEDED_ROLES = ("customer_id", "date", "revenue", "quantity", "unit_price")
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,9 @@ class ValidationResult:
     rejected: pd.DataFrame
     rows_read: int
     notes: tuple[str, ...] = ()
+    currency: str = ""
+    """When the amount cells name more than one currency: the one kept (the header's, else the
+    one most rows are in); the others' rows are rejected. "" otherwise."""
 
     def reason_counts(self) -> pd.Series:
         """Rejected rows per reason, most frequent first."""
@@ -133,6 +156,9 @@ def validate_transactions(
             "again with its rows, or pick the sheet that holds the transactions."
         )
     dates = parse_dates(frame[mapping.roles["date"]], options.date_order, mapping.roles["date"])
+    unsaved, formula_notes = unsaved_formula_rows(table, mapping.roles, _NEEDED_ROLES)
+    checks.reject(unsaved, FORMULA)
+    notes += formula_notes
     checks.reject(_blank_rows(frame, mapping), BLANK)
     checks.reject(_totals_rows(frame, mapping, np.isnat(dates.values)), TOTALS)
     customer_id = clean_ids(frame[mapping.roles["customer_id"]])
@@ -140,15 +166,23 @@ def validate_transactions(
 
     checks.reject(np.isnat(dates.values) & ~dates.invalid, MISSING_DATE)
     checks.reject(dates.invalid, BAD_DATE)
+    today = pd.Timestamp(dt.date.today())
+    for rows, reason_of in implausible_date_reasons(dates.values, checks.kept(), today):
+        checks.reject_each(rows, dates.values, reason_of)
     if dates.note:
         notes.append(f"Dates like 03/04/2024 were read {dates.note}.")
 
-    revenue, revenue_invalid, revenue_notes = _revenue(frame, mapping)
+    amounts = AmountColumns(table, dates.note)
+    revenue, revenue_invalid, revenue_notes = _revenue(frame, mapping, amounts)
     notes += revenue_notes
     checks.reject(np.isnan(revenue) & ~revenue_invalid, MISSING_AMOUNT)
     checks.reject(revenue_invalid, BAD_AMOUNT)
-    cost = _cost(frame, mapping, revenue)
+    checks.reject(np.abs(revenue) > MAX_ABS_AMOUNT, HUGE_AMOUNT)  # NaN compares False
+    currency, currency_notes = _reject_other_currencies(checks, mapping, amounts)
+    notes += currency_notes
+    cost = _cost(frame, mapping, revenue, amounts)
     checks.reject(cost.invalid, BAD_COST)
+    checks.reject(np.abs(cost.values) > MAX_ABS_AMOUNT, HUGE_COST)
 
     if options.observation_end is not None:
         end = np.datetime64(pd.Timestamp(options.observation_end).normalize(), "ns")
@@ -169,14 +203,30 @@ def validate_transactions(
             _nothing_kept_message(checks, len(frame), table),
             rejected=_rejected_rows(frame, checks, table.source_rows),
         )
+    notes += amounts.notes
     transactions = _canonical(
-        frame, mapping, kept, customer_id, dates.values, revenue, cost.values, table.source_rows
+        frame,
+        mapping,
+        kept,
+        customer_id,
+        dates.values,
+        revenue,
+        cost.values,
+        table.source_rows,
+        amounts,
     )
     n_returns = int(transactions["is_return"].sum())
     if n_returns:
         notes.append(f"{n_returns:,} return rows kept as negative revenue.")
+    n_zero = int((transactions["revenue"] == 0).sum())
+    if n_zero == 1:
+        notes.append("1 row has an amount of 0; it counts as a purchase with no revenue.")
+    elif n_zero:
+        notes.append(
+            f"{n_zero:,} rows have an amount of 0; they count as purchases with no revenue."
+        )
     rejected = _rejected_rows(frame, checks, table.source_rows)
-    return ValidationResult(transactions, rejected, len(frame), tuple(notes))
+    return ValidationResult(transactions, rejected, len(frame), tuple(notes), currency)
 
 
 class _RowChecks:
@@ -187,13 +237,29 @@ class _RowChecks:
     """
 
     def __init__(self, n: int):
-        self.codes = np.zeros(n, np.uint8)
+        self.codes = np.zeros(n, np.uint16)
         self.names = [""]
 
-    def reject(self, mask: np.ndarray, reason: str) -> None:
+    def code(self, reason: str) -> int:
         if reason not in self.names:
             self.names.append(reason)
-        self.codes[(self.codes == 0) & mask] = self.names.index(reason)
+        return self.names.index(reason)
+
+    def reject(self, mask: np.ndarray, reason: str) -> None:
+        self.codes[(self.codes == 0) & mask] = self.code(reason)
+
+    def reject_each(self, mask: np.ndarray, values: np.ndarray, reason_of) -> None:
+        """Reject the rows in ``mask`` with a reason naming each row's value: ``reason_of(value)``.
+
+        One pass over the rows whatever the number of distinct values (they are few: the same
+        mistyped dates repeat).
+        """
+        open_rows = (self.codes == 0) & mask
+        if not open_rows.any():
+            return
+        distinct, inverse = np.unique(values[open_rows], return_inverse=True)
+        codes = np.array([self.code(reason_of(v)) for v in distinct], np.uint16)
+        self.codes[open_rows] = codes[inverse]
 
     def kept(self) -> np.ndarray:
         return self.codes == 0
@@ -388,19 +454,37 @@ def _renumber(key: np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64, copy=False), len(uniques)
 
 
+def _reject_other_currencies(
+    checks: _RowChecks, mapping: ColumnMapping, amounts: AmountColumns
+) -> tuple[str, list[str]]:
+    """Set aside rows whose amount names another currency than the column's ("USD 10.00" among
+    "EUR ..."), so that they are not added up as if they were the same money (see
+    :func:`cvm_core.intake.amount_columns.other_currencies`)."""
+    column = mapping.roles.get("revenue") or mapping.roles.get("unit_price")
+    marks = amounts(column).currencies
+    if marks is None:
+        return "", []
+    open_rows = checks.kept()
+    main, others, note = other_currencies(marks, open_rows, column)
+    for code in others:
+        checks.reject(open_rows & (marks == code), f"amount in {code} in a {main} column")
+    return main, [note] if note else []
+
+
 def _revenue(
-    frame: pd.DataFrame, mapping: ColumnMapping
+    frame: pd.DataFrame, mapping: ColumnMapping, amounts: AmountColumns
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     notes = []
     if "revenue" in mapping.roles:
-        parsed = parse_amounts(frame[mapping.roles["revenue"]])
+        parsed = amounts(mapping.roles["revenue"])
         revenue, invalid = parsed.values, parsed.invalid
         if parsed.note:
             notes.append(f"Amounts in '{mapping.roles['revenue']}' use a {parsed.note}.")
     else:
-        quantity = parse_amounts(frame[mapping.roles["quantity"]])
-        price = parse_amounts(frame[mapping.roles["unit_price"]])
-        revenue = quantity.values * price.values
+        quantity = amounts(mapping.roles["quantity"])
+        price = amounts(mapping.roles["unit_price"])
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e200 x 1e200 is set aside below
+            revenue = quantity.values * price.values
         invalid = quantity.invalid | price.invalid
         notes.append("Revenue computed as quantity x unit price (no revenue column was chosen).")
     if "return_flag" in mapping.roles:
@@ -415,20 +499,23 @@ class _Cost:
     invalid: np.ndarray
 
 
-def _cost(frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray) -> _Cost:
+def _cost(
+    frame: pd.DataFrame, mapping: ColumnMapping, revenue: np.ndarray, amounts: AmountColumns
+) -> _Cost:
     """Cost of goods with the sign of the revenue (a return reverses its cost)."""
     n = len(frame)
     if "cost" in mapping.roles:
-        parsed = parse_amounts(frame[mapping.roles["cost"]])
+        parsed = amounts(mapping.roles["cost"])
         return _Cost(np.abs(parsed.values) * np.sign(revenue), parsed.invalid)
     if "margin_pct" in mapping.roles:
-        parsed = parse_amounts(frame[mapping.roles["margin_pct"]])
+        parsed = amounts(mapping.roles["margin_pct"])
         share = (
             parsed.values / 100
             if np.nanmax(np.abs(parsed.values), initial=0) > 1
             else parsed.values
         )
-        return _Cost(revenue * (1 - share), parsed.invalid)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _Cost(revenue * (1 - share), parsed.invalid)
     return _Cost(np.full(n, np.nan), np.zeros(n, bool))
 
 
@@ -441,6 +528,7 @@ def _canonical(
     revenue: np.ndarray,
     cost: np.ndarray,
     source_rows: np.ndarray,
+    amounts: AmountColumns,
 ) -> pd.DataFrame:
     out = pd.DataFrame(
         {
@@ -453,7 +541,7 @@ def _canonical(
     )
     for role in ("quantity", "unit_price"):
         if role in mapping.roles:
-            out[role] = parse_amounts(frame[mapping.roles[role]]).values[kept]
+            out[role] = amounts(mapping.roles[role]).values[kept]
     if "quantity" in out:
         out["quantity"] = np.abs(out["quantity"]) * np.sign(out["revenue"])
     if "cost" in mapping.roles or "margin_pct" in mapping.roles:

@@ -17,6 +17,9 @@ import pandas as pd
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_CELL_CHARS = 32_767  # Excel's limit; longer text corrupts the workbook
+CUT_MARK = " [… cut here: an Excel cell holds at most 32,767 characters]"
+"""Ends a text cut to fit an Excel cell, so that nobody takes the shortened text for all of it
+(CSV has no such limit and keeps every character)."""
 EXCEL_MAX_ROWS = 1_048_575
 
 
@@ -26,26 +29,38 @@ def file_stem(name: str) -> str:
     return stem[:40] or "data"
 
 
-def neutralise_text(value: object) -> object:
-    """Make one text cell inert and printable; non-text values pass through."""
+def neutralise_text(value: object, max_chars: int | None = MAX_CELL_CHARS) -> object:
+    """Make one text cell inert and printable; non-text values pass through.
+
+    Text longer than ``max_chars`` (default: Excel's limit; None for no limit, as in CSV) is cut
+    and ends in :data:`CUT_MARK`.
+    """
     if not isinstance(value, str):
         return value
     value = _CONTROL_CHARS.sub("", value)
-    if value.startswith(_FORMULA_START):  # room for the apostrophe within Excel's limit
-        return "'" + value[: MAX_CELL_CHARS - 1]
-    return value[:MAX_CELL_CHARS]
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    if max_chars is not None and len(value) > max_chars:
+        value = value[: max_chars - len(CUT_MARK)] + CUT_MARK
+    return value
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and headers cannot be run as formulas."""
+def neutralise_formulas(
+    frame: pd.DataFrame, max_chars: int | None = MAX_CELL_CHARS
+) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and headers cannot be run as formulas.
+
+    Text is cut to ``max_chars`` (see :func:`neutralise_text`): Excel's limit by default, None
+    for files without one (CSV).
+    """
     out = frame.copy()
-    out.columns = [neutralise_text(str(c)) for c in out.columns]
+    out.columns = [neutralise_text(str(c), max_chars) for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or isinstance(
             out[column].dtype, pd.StringDtype | pd.CategoricalDtype
         ):
             codes, uniques = pd.factorize(out[column], use_na_sentinel=True)
-            cleaned = np.array([neutralise_text(u) for u in uniques], dtype=object)
+            cleaned = np.array([neutralise_text(u, max_chars) for u in uniques], dtype=object)
             out[column] = np.where(
                 codes >= 0, cleaned[np.maximum(codes, 0)] if len(cleaned) else None, None
             )
@@ -53,9 +68,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
-    """UTF-8 with BOM so Excel opens umlauts and Chinese correctly; CRLF rows; formula-safe."""
+    """UTF-8 with BOM so Excel opens umlauts and Chinese correctly; CRLF rows; formula-safe.
+
+    Long text stays whole: CSV has no cell limit (Excel shows a cell's first 32,767 characters).
+    """
     return (
-        neutralise_formulas(frame.reset_index() if index else frame)
+        neutralise_formulas(frame.reset_index() if index else frame, max_chars=None)
         # CRLF, as Excel writes: the csv writer then quotes any cell holding a lone CR or LF.
         .to_csv(index=False, lineterminator="\r\n")
         .encode("utf-8-sig")

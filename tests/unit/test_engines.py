@@ -154,6 +154,50 @@ def test_unknown_engine_and_unreadable_file(tmp_path):
         engines.summarize(str(bad), "duckdb")
 
 
+def cut_off_csv(path, rows: int) -> str:
+    """A canonical CSV of ``rows`` lines whose last line stops mid-way, as an unfinished copy does."""
+    lines = ["customer_id,date,revenue"] + [
+        f"C{i % 50},2024-0{1 + i % 9}-1{i % 10},{i * 1.5:.2f}" for i in range(rows)
+    ]
+    lines[-1] = lines[-1][:8]  # "C49,2024": the rest of the date and the revenue are missing
+    path.write_text("\n".join(lines))
+    return str(path)
+
+
+def test_duckdb_on_a_cut_off_csv_says_so_in_one_line(tmp_path, capsys):
+    # 30,000 rows: past DuckDB's 20,480-row sample, so the cut line fails only when all rows are
+    # read (it was a ConversionException traceback), not when the columns are sniffed.
+    path = cut_off_csv(tmp_path / "cut.csv", 30_000)
+    with pytest.raises(ReadError) as raised:
+        engines.summarize(path, "duckdb")
+    assert str(raised.value).startswith("DuckDB could not read cut.csv at line 30,001 (")
+    assert "\n" not in str(raised.value)
+    assert main(["summarize", path, str(tmp_path / "out.parquet"), "--engine", "duckdb"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: DuckDB could not read cut.csv")
+    assert "If the file was cut off (an unfinished copy, download or export), make it again" in err
+
+
+def test_duckdb_on_a_small_cut_off_csv_says_the_lines_disagree(tmp_path):
+    with pytest.raises(ReadError) as raised:
+        engines.summarize(cut_off_csv(tmp_path / "small.csv", 100), "duckdb")
+    assert str(raised.value) == (
+        "DuckDB read small.csv as one column ('customer_id,date,revenue'): its lines do not all "
+        "have the same fields. If the file was cut off (an unfinished copy, download or export), "
+        "make it again; otherwise check its last lines. Then run the command again."
+    )
+
+
+@pytest.mark.skipif(not shutil.which("java"), reason="no Java for PySpark")
+def test_spark_on_a_cut_off_csv_says_so_instead_of_dropping_the_row(tmp_path):
+    # Spark's default (PERMISSIVE) read the cut line with nulls and the summary left it out.
+    with pytest.raises(ReadError) as raised:
+        engines.summarize(cut_off_csv(tmp_path / "cut.csv", 100), "spark")
+    assert str(raised.value).startswith(
+        "Spark could not read cut.csv at the row 'C49,2024' (Malformed CSV record)."
+    )
+
+
 def test_summarize_command_writes_a_summary_file_with_its_settings(tmp_path, fixture_files, capsys):
     out = tmp_path / "summary.parquet"
     argv = ["summarize", fixture_files["parquet"], str(out), "--engine", "duckdb"]

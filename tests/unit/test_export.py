@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.outputs.export import (
+    CUT_MARK,
     MAX_CELL_CHARS,
     csv_bytes,
     neutralise_formulas,
@@ -143,12 +144,30 @@ def test_xlsx_dates_are_dates():
     assert sheet["A2"].is_date
 
 
-def test_long_text_is_truncated_to_the_excel_limit():
+def test_long_text_is_cut_to_the_excel_limit_and_says_so():
+    # Was: cut to 32,767 x's without a word, in the CSV download too.
     frame = pd.DataFrame({"note": ["x" * 40_000]})
-    assert len(neutralise_formulas(frame)["note"].iloc[0]) == MAX_CELL_CHARS
+    cut = "x" * (MAX_CELL_CHARS - len(CUT_MARK)) + CUT_MARK
+    assert CUT_MARK == " [… cut here: an Excel cell holds at most 32,767 characters]"
+    assert neutralise_formulas(frame)["note"].iloc[0] == cut
+    assert len(cut) == MAX_CELL_CHARS
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"S": frame}))).active
-    assert sheet["A2"].value == "x" * MAX_CELL_CHARS
+    assert sheet["A2"].value == cut
+
+
+def test_csv_keeps_long_text_whole():
+    frame = pd.DataFrame({"note": ["x" * 40_000, "=" + "y" * 40_000]})
+    rows = read_csv_cells(csv_bytes(frame))
+    assert rows[1] == ["x" * 40_000]
+    assert rows[2] == ["'=" + "y" * 40_000]  # still formula-safe
+
+
+def test_text_at_the_limit_is_not_cut():
+    assert neutralise_text("x" * MAX_CELL_CHARS) == "x" * MAX_CELL_CHARS
+    assert neutralise_text("=" + "x" * (MAX_CELL_CHARS - 2)) == "'=" + "x" * (MAX_CELL_CHARS - 2)
 
 
 def test_long_formula_like_text_stays_within_the_excel_limit():
-    assert len(neutralise_text("=" + "x" * 40_000)) <= MAX_CELL_CHARS
+    cut = neutralise_text("=" + "x" * 40_000)
+    assert len(cut) == MAX_CELL_CHARS
+    assert cut.startswith("'=x") and cut.endswith(CUT_MARK)

@@ -384,6 +384,13 @@ def test_headers_with_units_and_margin_percent():
     }
 
 
+def test_equal_headers_go_to_the_leftmost_column():
+    # Two columns both called "Amount" are read as "Amount" and "Amount (2)"; both score as
+    # revenue, and the first one in the file wins (it was the last in name order before).
+    assert roles_of(["Customer", "Date", "Amount", "Amount (2)"])["revenue"] == "Amount"
+    assert roles_of(["Customer", "Date", "Sales", "Amount"])["revenue"] == "Sales"
+
+
 def test_customer_name_is_never_the_customer_id_by_header():
     assert (
         roles_of(["Customer Name", "Customer ID", "Date", "Sales"])["customer_id"] == "Customer ID"
