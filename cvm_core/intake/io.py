@@ -101,6 +101,19 @@ def read_workbook(
     return _read_spreadsheet(data, filename, kind, header_rows or {}, notes)
 
 
+_NOT_TABLES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+)
+"""Formats people upload by mistake (a report instead of its data) whose bytes may decode as
+text: a PDF read in a legacy encoding looked like a one-column CSV."""
+
+
 def sniff_format(data: bytes, filename: str) -> str:
     """Tell the file format from its first bytes (names lie; bytes don't)."""
     if data.startswith(_PARQUET_MAGIC):
@@ -114,6 +127,12 @@ def sniff_format(data: bytes, filename: str) -> str:
         return "xls"
     if data.startswith(_ZIP_MAGIC):
         return _zip_kind(data, filename)
+    kind = next((k for magic, k in _NOT_TABLES if data.startswith(magic)), None)
+    if kind is not None:
+        raise ReadError(
+            f"'{filename}' is {kind}, not a table of sales. Export the data from the system it "
+            "came from as Excel or CSV, and upload that."
+        )
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ReadError(
             f"'{filename}' is not a spreadsheet or text file we can read. "

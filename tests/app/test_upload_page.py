@@ -365,3 +365,17 @@ def test_a_csv_without_an_extension_is_read_by_its_content():
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     assert any(b.label.startswith("Use this data") for b in at.button)
+
+
+def test_a_file_streamlit_would_refuse_by_its_name_gets_our_message(demo_dataset):
+    """Issue 16: Streamlit re-checks the extension on the server and raised before the page ran
+    (the whole page became 'This app has encountered an error'); then the PDF decoded as GB18030
+    'text'. It is now told apart by its bytes, and the previous dataset stays loaded."""
+    at = upload(run_page(PAGE, demo_dataset), "board pack.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" * 50,
+                "application/pdf")  # fmt: skip
+    assert not at.exception, [e.value for e in at.exception]
+    shown = errors(at)
+    assert (
+        len(shown) == 1 and "'board pack.pdf' is a PDF document, not a table of sales" in shown[0]
+    )
+    assert at.session_state[state.DATASET] is demo_dataset

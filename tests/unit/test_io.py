@@ -480,3 +480,14 @@ def test_damaged_workbook_parts_raise_read_error(damage, build):
 def test_read_errors_are_cvm_errors():
     # The page and the command line catch CvmError: a ReadError must be one.
     assert issubclass(ReadError, CvmError)
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document"), (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+     (b"\xff\xd8\xff\xe0", "a JPEG image"), (b"\x1f\x8b\x08\x00", "a gzip archive")],
+)  # fmt: skip
+def test_reports_and_images_are_named_not_read_as_text(head, kind):
+    # A PDF's bytes decode as GB18030 'text' and became a one-column CSV.
+    with pytest.raises(ReadError, match=f"'q1.csv' is {kind}, not a table of sales"):
+        sniff_format(head + b"binary tail " * 100, "q1.csv")
