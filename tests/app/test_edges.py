@@ -1,5 +1,5 @@
 """Every page survives small, odd datasets that load without complaint (issue 16, item 2): one
-day of sales, only returns, dates far from the rest. Each page runs inside the app's navigation
+day of sales, only returns, dates decades apart. Each page runs inside the app's navigation
 (as a user reaches it) and must say what it needs instead of raising."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ ROWS = {
     ],  # fmt: skip
     "far dates": [
         ("A", "2024-01-02", 10.0),
-        ("B", "2099-02-02", 20.0),
-        ("C", "1899-03-02", 5.0),
+        ("B", "2026-11-30", 20.0),  # the intake sets aside dates before 1990 or a year ahead;
+        ("C", "1990-01-02", 5.0),  # these are as far apart as it lets through
         ("A", "2024-03-01", 7.0),
     ],  # fmt: skip
 }
