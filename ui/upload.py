@@ -10,7 +10,7 @@ import streamlit as st
 from cvm_core import formatting
 from cvm_core.analyses.overview.slides import monthly_slide
 from cvm_core.intake import channels as intake_channels
-from cvm_core.intake.dataset import Dataset, SheetRoles, guess_sheet_roles
+from cvm_core.intake.dataset import Attention, Dataset, SheetRoles, guess_sheet_roles
 from cvm_core.intake.io import Workbook
 from cvm_core.intake.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
 from cvm_core.intake.summary import dataset_overview, monthly_activity
@@ -281,6 +281,9 @@ def show_overview(dataset: Dataset) -> None:
 
 
 def show_quality_report(dataset: Dataset) -> None:
+    for note in dataset.notes:  # to act on: outside the collapsed report
+        if isinstance(note, Attention):
+            st.warning(formatting.escape_markdown(note), icon=":material/warning:")
     validation = dataset.validation
     rejected = validation.rejected
     kept = len(dataset.transactions)
@@ -290,7 +293,8 @@ def show_quality_report(dataset: Dataset) -> None:
         expanded=len(rejected) > 0,
     ):
         for note in dataset.notes:
-            st.markdown(f"- {formatting.escape_markdown(note)}")
+            if not isinstance(note, Attention):
+                st.markdown(f"- {formatting.escape_markdown(note)}")
         if matched := intake_channels.mapped_values(dataset.channel_mapping):
             pairs = ", ".join(f"{raw} → {channel}" for raw, channel in matched.items())
             st.markdown(

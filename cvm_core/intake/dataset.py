@@ -343,6 +343,11 @@ def attach_tables(
     return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=key, **changes)
 
 
+class Attention(str):
+    """A note the user must act on (shown as a warning, not among the other notes): e.g. a
+    customer table whose ids mostly match no transaction. Still a str everywhere else."""
+
+
 MIN_ID_MATCH_SHARE = 0.5
 """Below this share of a customer or cost-to-serve table's ids found among the transactions'
 customers, the note about it is a warning: the tables probably use different ids."""
@@ -371,7 +376,7 @@ def match_note(
     if n == 0:
         return f"The {kind} table ('{name}') lists no customer ids, so it adds nothing."
     if matched / n < MIN_ID_MATCH_SHARE:
-        return (
+        return Attention(
             f"Only {matched:,} of {n:,} customer ids in {where} appear in the transactions; "
             "check that the same customer ids are used."
         )

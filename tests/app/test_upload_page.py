@@ -379,3 +379,28 @@ def test_a_file_streamlit_would_refuse_by_its_name_gets_our_message(demo_dataset
         len(shown) == 1 and "'board pack.pdf' is a PDF document, not a table of sales" in shown[0]
     )
     assert at.session_state[state.DATASET] is demo_dataset
+
+
+def test_a_customer_table_whose_ids_mostly_match_nothing_is_a_warning_not_a_note():
+    """Issue 16: attributes for customers who never bought were accepted silently."""
+    import pandas as pd
+
+    sales = pd.DataFrame({"Customer ID": ["A", "B", "A"], "Date": ["2024-01-02", "2024-02-03",
+                          "2024-03-04"], "Revenue": [10.0, 20.0, 30.0]})  # fmt: skip
+    customers = pd.DataFrame({"Customer ID": ["A", "X1", "X2", "X3", "X4"],
+                              "Region": ["North", "South", "South", "West", "East"]})  # fmt: skip
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
+        sales.to_excel(writer, sheet_name="Transactions", index=False)
+        customers.to_excel(writer, sheet_name="Customers", index=False)
+    data = out.getvalue()
+    at = upload(run_page(PAGE), "sales.xlsx", data, XLSX)
+    at.button(key=f"{loaders.digest(data)}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    warnings = [as_read(w.value) for w in at.warning]
+    assert any(
+        "Only 1 of 5 customer ids in the attributes table ('Customers') appear in the "
+        "transactions" in w
+        for w in warnings
+    ), warnings
