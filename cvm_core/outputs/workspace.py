@@ -56,6 +56,9 @@ VERSION = 2
 JSON_NAME = "workspace.json"
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES = 2 * 1024**3
+MAX_SETTINGS_BYTES = 20 * 1024**2
+"""The settings document itself (the data travels as Parquet beside it in a zip): the largest the
+app writes, with a 5,000-row activity table, is well under 2 MB."""
 """Refuse zips that would unpack to more than this (a zip bomb), before reading a byte of them."""
 MAX_TABLE_ROWS = 5_000
 """Tables kept as settings (activity rates, targets) are small; bigger ones are not settings."""
@@ -294,6 +297,11 @@ def load_workspace(data: bytes) -> Workspace:
 
 
 def _parse_json(data: bytes) -> dict:
+    if len(data) > MAX_SETTINGS_BYTES:
+        raise WorkspaceError(
+            f"The workspace's settings are larger than {MAX_SETTINGS_BYTES // 2**20} MB, far more "
+            "than the app writes; the file is refused. Save the workspace again from the app."
+        )
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -381,3 +381,10 @@ def test_an_untouched_data_table_passes_the_checks(dataset):
     restored = load_workspace(_with_transactions(dataset, dataset.transactions)).dataset
     checked = ["customer_id", "date", "revenue", "is_return"]
     pd.testing.assert_frame_equal(restored.transactions[checked], dataset.transactions[checked])
+
+
+def test_an_oversized_settings_document_is_refused_before_parsing():
+    padding = " " * (workspace.MAX_SETTINGS_BYTES + 1)
+    data = ('{"format": "cvm-workspace", "version": 2,' + padding + '"page": {}}').encode()
+    with pytest.raises(WorkspaceError, match="settings are larger than 20 MB"):
+        load_workspace(data)
