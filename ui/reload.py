@@ -28,7 +28,7 @@ import pyarrow as pa
 import streamlit as st
 
 from cvm_core.intake.dataset import Dataset
-from ui import data
+from ui import data, memory
 
 PARAM = "data"
 """Query parameter holding the token."""
@@ -113,7 +113,9 @@ def recall(token: str) -> Dataset | None:
 
 def sync() -> None:
     """Run first on every rerun: restore the dataset a reload dropped, and keep the address
-    bar's token in step with the active dataset (navigation may clear query parameters)."""
+    bar's token in step with the active dataset (navigation may clear query parameters).
+    Also watches for the session's end, when what it kept must go (ui/memory.py)."""
+    memory.watch_session()
     dataset = data.active_dataset()
     asked = st.query_params.get(PARAM)
     if dataset is None and asked:
