@@ -4,7 +4,8 @@ Streamlit keeps a closed tab's session (its st.session_state: the dataset, every
 for ``server.disconnectedSessionTTL`` seconds (120 by default), so that a dropped connection can
 resume it. Streamlit 1.67 forgets such a session only when a later session disconnects after that
 time (its store is a TTL cache reaped on writes); on a server nobody uses any more, never: tabs
-closed at the end of a workshop kept their datasets in the server until it restarted.
+closed at the end of a workshop kept their datasets in the server until the next visitor came and
+went, or it restarted.
 
 So every session holds a marker in a session-scoped resource cache. Streamlit releases it when the
 session's connection closes, on its event loop; the release schedules a check just before the
