@@ -193,6 +193,7 @@ def _margin_input(column, dataset: Dataset) -> float | None:
 
 @st.cache_resource(
     max_entries=8,
+    ttl="2h",
     show_spinner="Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…",
 )
 def _fit(
@@ -210,7 +211,7 @@ WHALE_RATES = "the Whale Curve page's activity rates"
 DEFAULT_RATES = f"{projection.DEFAULT_RATES_SOURCE} (edit them on the Whale Curve page)"
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _service_costs(
     _pnl: WhaleAnalysis, _summary: pd.DataFrame, key: tuple, unit: str, source: str
 ) -> projection.ServiceCosts:
@@ -237,7 +238,7 @@ def service_costs(
     return _service_costs(pnl, data.customer_summary(dataset), key, data.unit(), source)
 
 
-@st.cache_resource(max_entries=16, show_spinner="Valuing every customer…")
+@st.cache_resource(max_entries=16, ttl="2h", show_spinner="Valuing every customer…")
 def _values(
     _fit: clv.CLVFit,
     fingerprint: str,

@@ -105,7 +105,7 @@ def observation_end(dataset: Dataset) -> pd.Timestamp:
     return min(max(chosen, dataset.observation_start), dataset.observation_end)
 
 
-@st.cache_data(max_entries=8, show_spinner="Summarising customers…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner="Summarising customers…")
 def _cached_summary(_dataset: Dataset, fingerprint: str, unit: str, end: dt.date) -> pd.DataFrame:
     return summary.customer_summary(_dataset.transactions, unit, pd.Timestamp(end))
 

@@ -1,12 +1,18 @@
 """Cached reading and dataset building for the Upload page.
 
-Cached as resources (shared, not copied on every hit): workbooks and datasets are large and the core
-never mutates them. Keys are the upload's digest plus every setting that changes the result.
+An upload's workbook and dataset are kept in the session that uploaded them (st.session_state), not
+in a process-wide cache: they go when the session ends. (Kept with ``st.cache_resource``, every
+session's last four files stayed in the server until it restarted: 20 tabs uploading a 100k-row
+file each left 1.1 GB behind.) Kept as they are, not copied on every hit: they are large and the
+core never mutates them. Keys are the upload's digest plus every setting that changes the result.
+The demo data, the same for everyone, stay a shared cache.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -24,23 +30,47 @@ from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationOptions
+from ui import state
+
+T = TypeVar("T")
 
 DEMO_RETAIL = "Demo retail (4,000 customers, 3 years)"
 DEMO_CDNOW = "CDNOW sample (real, 2,357 customers, 1997-98)"
+
+
+KEPT_PER_KIND = 2
+"""Results kept per function in a session: the file being mapped, and one more (a header row typed
+over the detected one reads the same file both ways on every rerun)."""
 
 
 def digest(data: bytes) -> str:
     return fingerprint(data)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reading the file…")
+def _kept(kind: str, key: tuple, make: Callable[[], T], spinner: str) -> T:
+    """``make()``, kept in this session under ``(kind, key)`` (at most :data:`KEPT_PER_KIND` per
+    kind, the least recently used dropped first). Failures are not kept: the next run tries again."""
+    kept = st.session_state.setdefault(state.UPLOAD_KEPT, {}).setdefault(kind, {})
+    if key in kept:
+        kept[key] = kept.pop(key)  # now the most recently used
+        return kept[key]
+    with st.spinner(spinner):
+        value = make()
+    kept[key] = value
+    while len(kept) > KEPT_PER_KIND:
+        del kept[next(iter(kept))]
+    return value
+
+
 def read(
     file_digest: str, filename: str, header_rows: tuple[tuple[str, int], ...], _data: bytes
 ) -> Workbook:
-    return read_workbook(_data, filename, dict(header_rows))
+    return _kept(
+        "read", (file_digest, filename, header_rows),
+        lambda: read_workbook(_data, filename, dict(header_rows)), "Reading the file…",
+    )  # fmt: skip
 
 
-@st.cache_resource(max_entries=4, show_spinner="Checking every row…")
 def build(
     file_digest: str,
     filename: str,
@@ -51,6 +81,24 @@ def build(
     options: ValidationOptions,
     _data: bytes,
     channel_items: tuple[tuple[str, str], ...] = (),
+) -> Dataset:
+    key = (file_digest, filename, header_rows, sheets, mapping_items, attributes, options)
+    return _kept(
+        "build", (*key, channel_items),
+        lambda: _build(*key, _data, channel_items), "Checking every row…",
+    )  # fmt: skip
+
+
+def _build(
+    file_digest: str,
+    filename: str,
+    header_rows: tuple[tuple[str, int], ...],
+    sheets: SheetRoles,
+    mapping_items: tuple[tuple[str, str], ...],
+    attributes: tuple[str, ...],
+    options: ValidationOptions,
+    _data: bytes,
+    channel_items: tuple[tuple[str, str], ...],
 ) -> Dataset:
     workbook = read(file_digest, filename, header_rows, _data)
     mapping = ColumnMapping(dict(mapping_items), attributes, dict(channel_items))
@@ -69,14 +117,17 @@ def is_summary_file(filename: str, data: bytes) -> bool:
     return filename.lower().endswith(".parquet") and engines.is_summary_file(data)
 
 
-@st.cache_resource(max_entries=2, show_spinner="Reading the customer summary…")
 def load_summary(file_digest: str, filename: str, _data: bytes) -> Dataset:
     """A summary-only dataset from an uploaded summary file."""
-    frame, settings = engines.read_summary(_data, filename)
-    return dataset_from_summary(frame, settings, filename, fingerprint=f"summary-{file_digest}")
+
+    def make() -> Dataset:
+        frame, settings = engines.read_summary(_data, filename)
+        return dataset_from_summary(frame, settings, filename, fingerprint=f"summary-{file_digest}")
+
+    return _kept("summary", (file_digest, filename), make, "Reading the customer summary…")
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the demo data…")
+@st.cache_resource(max_entries=2, ttl="2h", show_spinner="Loading the demo data…")
 def load_demo(name: str) -> Dataset:
     if name == DEMO_CDNOW:
         return dataset_from_frame(
@@ -89,10 +140,12 @@ def load_demo(name: str) -> Dataset:
     )
 
 
-@st.cache_resource(max_entries=4, show_spinner="Reading the extra table…")
 def read_extra(file_digest: str, filename: str, _data: bytes) -> RawTable:
     """The first table of a separately uploaded customer or cost-to-serve file."""
-    return next(iter(read_workbook(_data, filename).tables.values()))
+    return _kept(
+        "extra", (file_digest, filename),
+        lambda: next(iter(read_workbook(_data, filename).tables.values())), "Reading the extra table…",
+    )  # fmt: skip
 
 
 def with_extra_tables(dataset: Dataset, customers_file, cost_file) -> Dataset:

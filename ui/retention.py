@@ -56,7 +56,7 @@ def key(name: str, dataset: Dataset) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner="Measuring the gaps between purchases…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner="Measuring the gaps between purchases…")
 def _gap_profile(_dataset: Dataset, fingerprint: str, end: dt.date) -> retention_gaps.GapProfile:
     return retention_gaps.gap_profile(_dataset.transactions, pd.Timestamp(end))
 
@@ -104,7 +104,7 @@ def _frame_key(frame: pd.DataFrame | None, memo: str) -> str:
     return key
 
 
-@st.cache_resource(max_entries=4, show_spinner="Analysing retention…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Analysing retention…")
 def _analyse(
     _inputs: AnalysisInputs,
     fingerprint: str,
@@ -118,7 +118,7 @@ def _analyse(
     return retention_run.run(_inputs, settings)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, ttl="2h", show_spinner=False)
 def _revise(
     _base: retention_analysis.RetentionResult,
     _dataset: Dataset,

@@ -91,14 +91,18 @@ def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     return scorecard_inputs.ScorecardSettings(frequency, period, targets, typed, band / 100)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Costing every customer with the default rates…")
+@st.cache_resource(
+    max_entries=4, ttl="2h", show_spinner="Costing every customer with the default rates…"
+)
 def _default_pnl(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> profitability.CustomerPnL:
     return profitability_run.run(_inputs).result
 
 
-@st.cache_resource(max_entries=4, show_spinner="Fitting the CLV model with default settings…")
+@st.cache_resource(
+    max_entries=4, ttl="2h", show_spinner="Fitting the CLV model with default settings…"
+)
 def _default_clv(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.DataFrame | None, str]:
@@ -108,7 +112,7 @@ def _default_clv(
         return None, str(error)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Scoring RFM segments and retention…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Scoring RFM segments and retention…")
 def _default_segments_retention(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.Series | None, float | None, str]:
@@ -199,7 +203,7 @@ def _digest(*parts: object) -> str:
     return h.hexdigest()
 
 
-@st.cache_data(max_entries=16, show_spinner="Scoring the period…")
+@st.cache_data(max_entries=16, ttl="2h", show_spinner="Scoring the period…")
 def _build(
     _inputs: AnalysisInputs, _models: scorecard_inputs.ModelInputs, _scenarios: scorecard_inputs.Scenarios,
     key: str, settings: scorecard_inputs.ScorecardSettings, end: dt.date, currency: str,

@@ -36,7 +36,7 @@ def key(name: str, dataset: Dataset) -> str:
 # --- settings and the one core call -----------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, ttl="2h", show_spinner=False)
 def _numeric_attributes(_dataset: Dataset, fingerprint: str) -> list[str]:
     return list(
         segments_contribution.numeric_attributes(_dataset.customers, _dataset.cost_to_serve).columns
@@ -118,7 +118,7 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(grid[r]) for r in range(1, defaults.N_SCORES + 1))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _analyse(
     _inputs: AnalysisInputs,
     fingerprint: str,

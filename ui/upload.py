@@ -163,7 +163,7 @@ def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
     st.dataframe(preview.astype(object).where(preview.notna(), "").astype(str), hide_index=True)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, ttl="2h", show_spinner=False)
 def _monthly_activity(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
     return monthly_activity(_dataset.transactions)
 

@@ -85,7 +85,7 @@ def _set_base(dataset: Dataset, table: pd.DataFrame) -> None:
     )
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=4, ttl="2h", show_spinner=False)
 def _default_table(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
     return profitability.default_activity_table(_dataset.transactions)
 
@@ -189,7 +189,7 @@ def cost_model_form(dataset: Dataset) -> CostModel:
 # --- the cached analysis -------------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=6, show_spinner="Costing every customer's activities…")
+@st.cache_resource(max_entries=6, ttl="2h", show_spinner="Costing every customer's activities…")
 def _analysis(
     _inputs: AnalysisInputs,
     fingerprint: str,

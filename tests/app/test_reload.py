@@ -21,3 +21,24 @@ def test_tokens_are_unguessable_and_recall_restarts_the_clock(demo_dataset):
     assert first != second and len(first) >= 16
     assert reload.recall(first) is demo_dataset
     assert reload.recall("no-such-token") is None
+
+
+def test_the_store_holds_no_dataset_alive_and_rebuilds_it_after_its_sessions_ended(demo_dataset):
+    import dataclasses
+    import gc
+    import weakref
+
+    import pandas as pd
+
+    dataset = dataclasses.replace(demo_dataset, name="client.csv")  # a dataset only we hold
+    token = reload.remember(dataset)
+    reload._packer.submit(lambda: None).result()  # the one packing thread has packed it
+    gone = weakref.ref(dataset)
+    del dataset  # the session holding it ended
+    gc.collect()
+    assert gone() is None  # the store did not keep it alive
+    restored = reload.recall(token)
+    assert restored is not None and restored.name == "client.csv"
+    assert restored.fingerprint == demo_dataset.fingerprint
+    pd.testing.assert_frame_equal(restored.transactions, demo_dataset.transactions)
+    assert reload.recall(token) is restored  # while a session holds it: the same object
