@@ -3,10 +3,11 @@
     python scripts/serve.py [streamlit options] -- [app options]     (scripts/run.sh calls it)
 
 Streamlit runs app.py only when a browser connects, so the first visitor after a start waited
-for pandas, altair, scikit-learn, scipy, lifelines, python-pptx and the core to import (~3.5 s
-of the first page on this machine). Here a background thread imports every cvm_core module while
-the server starts; the first session then finds them loaded. cvm_core never imports streamlit, so
-nothing here touches Streamlit's runtime; the app behaves exactly as under `streamlit run`.
+for pandas, altair, scikit-learn, scipy, python-pptx and the core to import (~3.5 s of the first
+page on this machine). Here a background thread imports every cvm_core module while the server
+starts, and reads the demo workbook on a ``--demo`` start; the first session then finds them
+loaded. cvm_core never imports streamlit, so nothing here touches Streamlit's runtime; the app
+behaves exactly as under `streamlit run`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def warm_imports() -> None:
-    """Import every module of cvm_core (and with them the libraries they use)."""
+def warm_up(demo: bool) -> None:
+    """Import every module of cvm_core (and with them the libraries they use), then, for a
+    ``--demo`` start, read the demo workbook the first page will show."""
     sys.path.insert(0, str(ROOT))
     import cvm_core
 
@@ -32,10 +34,15 @@ def warm_imports() -> None:
             importlib.import_module(module.name)
         except Exception:  # noqa: BLE001 - an optional engine (Spark) may be missing: the page says so later
             pass
+    if demo:
+        from cvm_core.intake import demo_workbook
+
+        demo_workbook.demo_dataset()
 
 
 def main() -> int:
-    threading.Thread(target=warm_imports, name="warm-imports", daemon=True).start()
+    demo = "--demo" in sys.argv[1:]
+    threading.Thread(target=warm_up, args=(demo,), name="warm-up", daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]

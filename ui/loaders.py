@@ -24,7 +24,6 @@ from cvm_core.intake.dataset import (
     build_dataset,
     dataset_from_frame,
     dataset_from_summary,
-    load_file,
 )
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
@@ -134,10 +133,7 @@ def load_demo(name: str) -> Dataset:
             cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD",
             currency_source="from the CDNOW sample's documentation (US dollars)",
         )  # fmt: skip
-    data = demo_workbook.DEMO_WORKBOOK_PATH.read_bytes()
-    return dataclasses.replace(
-        load_file(data, demo_workbook.DEMO_WORKBOOK_PATH.name), name=DEMO_RETAIL
-    )
+    return dataclasses.replace(demo_workbook.demo_dataset(), name=DEMO_RETAIL)
 
 
 def read_extra(file_digest: str, filename: str, _data: bytes) -> RawTable:

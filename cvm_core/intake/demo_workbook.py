@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +12,16 @@ import pandas as pd
 from cvm_core.intake.demo import generate_demo_tables
 
 DEMO_WORKBOOK_PATH = Path(__file__).resolve().parents[2] / "data" / "demo_retail.xlsx"
+
+
+@functools.cache
+def demo_dataset():
+    """The committed demo workbook read through the upload pipeline, once per process: the app's
+    demo button, its ``--demo`` start and scripts/serve.py's warm-up (which reads it while the
+    server starts, ~2 s a first visitor no longer waits for) share this one frozen Dataset."""
+    from cvm_core.intake.dataset import load_file  # dataset's own imports stay off this module
+
+    return load_file(DEMO_WORKBOOK_PATH.read_bytes(), DEMO_WORKBOOK_PATH.name)
 
 
 # ---------------------------------------------------------------------------------------------

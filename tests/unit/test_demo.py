@@ -291,3 +291,14 @@ def test_generation_uses_vectorised_arrays_not_python_objects_per_row(tables):
     tx = tables["Transactions"]
     for column in ["Quantity", "Unit Price", "Revenue", "Cost of Goods"]:
         assert isinstance(tx[column].dtype, np.dtype) and tx[column].dtype.kind in "if"
+
+
+def test_the_demo_dataset_is_read_once_per_process_as_an_upload_reads_it():
+    from cvm_core.intake import demo_workbook
+    from cvm_core.intake.dataset import load_file
+
+    first = demo_workbook.demo_dataset()
+    assert demo_workbook.demo_dataset() is first  # the warm-up and every session share it
+    uploaded = load_file(demo_workbook.DEMO_WORKBOOK_PATH.read_bytes(), "demo_retail.xlsx")
+    assert first.fingerprint == uploaded.fingerprint
+    assert len(first.transactions) == len(uploaded.transactions) == 94_906
