@@ -22,9 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def warm_up(demo: bool) -> None:
-    """Import every module of cvm_core (and with them the libraries they use), then, for a
-    ``--demo`` start, read the demo workbook the first page will show."""
+    """For a ``--demo`` start, read the demo workbook the first page shows (first: a visitor
+    arriving at once needs it before anything else); then import every module of cvm_core (and
+    with them the libraries they use)."""
     sys.path.insert(0, str(ROOT))
+    if demo:
+        from cvm_core.intake import demo_workbook
+
+        demo_workbook.demo_dataset()
     import cvm_core
 
     for module in pkgutil.walk_packages(cvm_core.__path__, "cvm_core."):
@@ -34,10 +39,6 @@ def warm_up(demo: bool) -> None:
             importlib.import_module(module.name)
         except Exception:  # noqa: BLE001 - an optional engine (Spark) may be missing: the page says so later
             pass
-    if demo:
-        from cvm_core.intake import demo_workbook
-
-        demo_workbook.demo_dataset()
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -14,11 +15,20 @@ from cvm_core.intake.demo import generate_demo_tables
 DEMO_WORKBOOK_PATH = Path(__file__).resolve().parents[2] / "data" / "demo_retail.xlsx"
 
 
-@functools.cache
+_DEMO_LOCK = threading.Lock()
+
+
 def demo_dataset():
     """The committed demo workbook read through the upload pipeline, once per process: the app's
     demo button, its ``--demo`` start and scripts/serve.py's warm-up (which reads it while the
-    server starts, ~2 s a first visitor no longer waits for) share this one frozen Dataset."""
+    server starts, ~2 s a first visitor no longer waits for) share this one frozen Dataset. A
+    session asking while the warm-up reads waits for that read instead of starting a second."""
+    with _DEMO_LOCK:
+        return _read_demo()
+
+
+@functools.cache
+def _read_demo():
     from cvm_core.intake.dataset import load_file  # dataset's own imports stay off this module
 
     return load_file(DEMO_WORKBOOK_PATH.read_bytes(), DEMO_WORKBOOK_PATH.name)
