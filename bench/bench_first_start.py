@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,11 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.browser.conftest import free_port, stop_server  # noqa: E402  (the browser tests' own)
 
 
 def base_python() -> str:
@@ -94,15 +88,6 @@ def demo_page_seconds(url: str) -> float:
     return seconds
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
 def folder_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
@@ -128,7 +113,7 @@ def main() -> None:
                 time.sleep(delay)  # a workshop starts the app before the client arrives
                 page = demo_page_seconds(f"http://127.0.0.1:{port}")
             finally:
-                stop(proc)
+                stop_server(proc)
             rows.append((label, answered, page))
         size = folder_mb(clone / ".venv")
         shutil.rmtree(clone, ignore_errors=True)

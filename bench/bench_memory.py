@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,13 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop_server  # noqa: E402
+
 CACHE = Path("/tmp/cvm_bench/memory")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as tests/browser/conftest.py: no sandbox (root), no background networking
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]  # fmt: skip
 ROWS_PER_CUSTOMER = 23.9  # the demo generator's average over its three years
 MAX_SESSIONS = 40  # one machine, 2 cores: more tabs measure the browser, not the server
 BUDGET_MB = 300
@@ -83,12 +77,6 @@ def csv_file(rows: int, index: int) -> Path:
 # --- the server and its memory --------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(port: int, ttl: int, log: Path) -> subprocess.Popen:
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -117,16 +105,6 @@ def start_server(port: int, ttl: int, log: Path) -> subprocess.Popen:
         time.sleep(0.2)
     stop_server(proc)
     raise SystemExit(f"streamlit did not start within 60 s; see {log}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def _children(pid: int) -> list[int]:

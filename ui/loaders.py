@@ -84,29 +84,27 @@ def build(
     key = (file_digest, filename, header_rows, sheets, mapping_items, attributes, options)
     return _kept(
         "build", (*key, channel_items),
-        lambda: _build(*key, _data, channel_items), "Checking every row…",
+        lambda: _build(key, _data, channel_items), "Checking every row…",
     )  # fmt: skip
 
 
-def _build(
-    file_digest: str,
-    filename: str,
-    header_rows: tuple[tuple[str, int], ...],
-    sheets: SheetRoles,
-    mapping_items: tuple[tuple[str, str], ...],
-    attributes: tuple[str, ...],
-    options: ValidationOptions,
-    _data: bytes,
-    channel_items: tuple[tuple[str, str], ...],
-) -> Dataset:
+def _build(key: tuple, _data: bytes, channel_items: tuple[tuple[str, str], ...]) -> Dataset:
+    """:func:`build`'s work; ``key`` is its arguments up to ``options``, in order."""
+    file_digest, filename, header_rows, sheets, mapping_items, attributes, options = key
     workbook = read(file_digest, filename, header_rows, _data)
     mapping = ColumnMapping(dict(mapping_items), attributes, dict(channel_items))
     # The same bytes read another way (header row, sheet, mapping, options) are another dataset.
     parts = (file_digest, header_rows, sheets, mapping_items, options)
     if channel_items:  # appended only when set, so earlier fingerprints stay valid
         parts += (channel_items,)
-    key = fingerprint(repr(parts).encode())
-    return build_dataset(workbook, sheets, mapping, options, name=filename, fingerprint=key)
+    return build_dataset(
+        workbook,
+        sheets,
+        mapping,
+        options,
+        name=filename,
+        fingerprint=fingerprint(repr(parts).encode()),
+    )
 
 
 def is_summary_file(filename: str, data: bytes) -> bool:

@@ -62,7 +62,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -84,7 +84,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_server(proc: subprocess.Popen) -> None:
     """Stop the server and anything it started: it leads its own process group."""
     if proc.poll() is not None:
         return
@@ -111,7 +111,7 @@ class _AppServers:
             return self.running[key]
         if not app_path.is_file():
             pytest.fail(f"no Streamlit app at {app_path}")
-        port = _free_port()
+        port = free_port()
         log_path = self.log_dir / f"streamlit-{len(self.procs)}-{app_path.stem}-{port}.log"
         cmd = [
             sys.executable, "-m", "streamlit", "run", str(app_path),
@@ -142,7 +142,7 @@ class _AppServers:
                     f"log {log_path}:\n{_tail(log_path)}"
                 )
             if time.monotonic() > deadline:
-                _stop(proc)
+                stop_server(proc)
                 pytest.fail(
                     f"streamlit did not answer {base_url}/_stcore/health within "
                     f"{SERVER_START_TIMEOUT_S} s; log {log_path}:\n{_tail(log_path)}"
@@ -153,7 +153,7 @@ class _AppServers:
 
     def stop_all(self) -> None:
         for proc in self.procs:
-            _stop(proc)
+            stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from bench.bench_first_start import base_python, free_port, start, stop, wait_healthy
-from tests.browser.conftest import REPO_ROOT
+from bench.bench_first_start import base_python, start, wait_healthy
+from tests.browser.conftest import REPO_ROOT, free_port, stop_server
 from tests.browser.helpers import wait_for_app
 
 pytestmark = pytest.mark.skipif(
@@ -34,6 +34,6 @@ def test_readme_command_1_starts_the_demo_on_a_fresh_clone(tmp_path, page):
         wait_for_app(page, 120_000)
         expect(page.get_by_text("4,000 customers · 94,906 transactions")).to_be_visible()
     finally:
-        stop(proc)
+        stop_server(proc)
     assert (clone / ".venv" / "bin" / "python").exists()  # installed into the clone, not globally
     assert "== installing Python packages (requirements.txt)" in log.read_text()

@@ -32,19 +32,11 @@ from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.formulas import formulas_without_results
 from cvm_core.intake.io import read_workbook
 from cvm_core.intake.schema import duplicate_header_notes
+from tests.unit.conftest import replace_zip_part
 
 
 def csv(text: str) -> bytes:
     return text.strip().encode() + b"\n"
-
-
-def replace_part(data: bytes, part: str, content: bytes) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            target.writestr(name, content if name == part else source.read(name))
-    return out.getvalue()
 
 
 def rejected_pairs(dataset) -> list[list]:
@@ -461,7 +453,7 @@ def test_formulas_with_saved_results_are_not_reported(build):
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     label = b'<c r="D2" t="s"><v>6</v></c>'
     assert label in sheet_xml
-    excel_like = replace_part(
+    excel_like = replace_zip_part(
         data,
         "xl/worksheets/sheet1.xml",
         sheet_xml.replace(label, b'<c r="D2" t="str"><f>""</f><v></v></c>'),
@@ -472,7 +464,7 @@ def test_formulas_with_saved_results_are_not_reported(build):
 
 def test_a_damaged_workbook_part_does_not_stop_the_formula_look():
     data = formula_workbook(1)
-    damaged = replace_part(data, "xl/_rels/workbook.xml.rels", b"<not xml")
+    damaged = replace_zip_part(data, "xl/_rels/workbook.xml.rels", b"<not xml")
     assert formulas_without_results(damaged) == {}
 
 
@@ -484,7 +476,7 @@ def test_shared_and_prefixed_formulas_without_results_are_found():
         b'<c r="D4"><f>C4*2</f><v></v></c>',
         b'<c r="D4"><f t="shared" ref="D4:D5" si="0">C4*2</f></c>',
     ).replace(b'<c r="D5"><f>C5*2</f><v></v></c>', b'<x:c r="D5"><x:f t="shared" si="0"/></x:c>')
-    found = formulas_without_results(replace_part(data, "xl/worksheets/sheet1.xml", shared))
+    found = formulas_without_results(replace_zip_part(data, "xl/worksheets/sheet1.xml", shared))
     assert found == {"Sales": {(3, 3), (4, 3)}}
 
 
