@@ -70,7 +70,7 @@ def customer_summary(
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
-    tx = transactions[transactions["date"] <= end]
+    tx = _up_to(transactions, end)
     if tx.empty:
         raise ValidationError(f"No transactions on or before the observation end {end:%Y-%m-%d}.")
     codes, customers = pd.factorize(tx["customer_id"], sort=True)
@@ -154,6 +154,23 @@ def _purchase_days(
     first_amount[day_customer[first_of_customer]] = day_value[first_of_customer]
     total = np.bincount(day_customer, day_value, minlength=n)
     return _DailyPurchases(count, first_day, last_day, total, first_amount)
+
+
+SUMMARY_INPUTS = ("customer_id", "date", "revenue", "is_return", "order_id", "cost")
+"""The transaction columns the summary reads."""
+
+
+def _up_to(transactions: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """The rows on or before ``end``, with only :data:`SUMMARY_INPUTS`.
+
+    Filtering the whole frame would copy every text column (product, category, ...) and make
+    pandas consolidate them: 0.9 s of a 700k-row CLI run that this avoids.
+    """
+    within = (transactions["date"] <= end).to_numpy()
+    columns = [c for c in SUMMARY_INPUTS if c in transactions.columns]
+    if within.all():
+        return transactions[columns]
+    return pd.DataFrame({c: transactions[c].to_numpy()[within] for c in columns})
 
 
 def _orders(
