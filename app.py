@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from cvm_core import formatting
-from ui import customer_dialog, data, exports, loaders, reload, state
+from ui import customer_dialog, data, exports, links, loaders, reload, state
 
 HERE = Path(__file__).parent
 # A committed image, not ":material/diamond:": Streamlit fetches a material icon favicon from
@@ -99,6 +99,11 @@ def preload_demo() -> None:
 reload.sync()
 preload_demo()
 exports.apply_pending()
+links.restore()
 reload.show_lost()
 sidebar()
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+try:
+    page.run()
+finally:  # also when the page stops early or asks for a rerun: the address bar follows
+    links.record(page.url_path)

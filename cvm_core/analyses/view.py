@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
+from cvm_core.errors import ValidationError
 from cvm_core.intake.summary import UNIT_DAYS
 
 
@@ -17,3 +18,12 @@ class ViewSettings(Settings):
     unit: str = setting("week", choices=tuple(UNIT_DAYS))
     observation_end: pd.Timestamp | None = None
     currency: str | None = None
+
+    def __post_init__(self) -> None:
+        # The sidebar takes up to 3 characters; a workspace or a link could carry any text,
+        # which would then stand beside every amount on every page and slide.
+        if self.currency is not None and not 1 <= len(str(self.currency).strip()) <= 3:
+            raise ValidationError(
+                f"currency: {str(self.currency)[:20]!r} is not a currency code (up to 3 "
+                "characters, e.g. EUR)"
+            )

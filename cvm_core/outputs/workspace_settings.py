@@ -208,6 +208,17 @@ _CHOICES = {"clv.margin_source": MARGIN_SOURCES}
 _FLAGS = ("clv.holdout",)
 
 
+def is_known(name: str) -> bool:
+    """Whether ``name`` is a stored setting this module can check."""
+    return name in _CHOICES or name in _FLAGS or _field_of(name) is not None
+
+
+def is_date(name: str) -> bool:
+    """Whether the setting ``name`` holds a date."""
+    spec = _field_of(name)
+    return spec is not None and spec.convert is _date
+
+
 class SettingError(ValidationError):
     """A stored setting is not valid; the message names it."""
 
