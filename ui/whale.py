@@ -27,7 +27,7 @@ from cvm_core.analyses.profitability import slides as profitability_slides
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import customer_dialog, data, downloads, session, uploads
+from ui import customer_dialog, data, downloads, selections, session, uploads
 from ui.charts import show_chart
 from ui.tables import edit_table, show_table
 
@@ -283,43 +283,23 @@ def show_curve(
     slide = profitability_slides.whale_slide(result, currency)
     event = show_chart(
         slide.chart, caption, name=slide.title, data=result.chart, takeaway=slide.takeaway,
-        selection=alt.selection_interval(name=SLICE, encodings=["x"]), key=_slice_key(),
+        selection=alt.selection_interval(name=SLICE.name, encodings=["x"]), key=SLICE.widget_key(),
     )  # fmt: skip
     for note in result.result.notes:
         st.info(note, icon=":material/info:")
-    return _selected_range(event)
+    return _span_from(SLICE.text(event))
 
 
-SLICE = "slice"
-"""The whale chart's interval selection (a range of the customer-share axis)."""
-_SLICE_VERSION = "whale.slice.version"
-
-
-def _slice_key() -> str:
-    """The chart's widget key; a new version clears the selection (the chip's remove button)."""
-    return f"whale.curve.{st.session_state.get(_SLICE_VERSION, 0)}"
-
-
-SLICE_PARAM = "slice"
-"""Query parameter with the selected slice ('0.7800-0.9700'): a reload or a link keeps it."""
-_SLICE_SEEN = "whale.slice.seen"
-
-
-def _selected_range(event) -> tuple[float, float] | None:
-    """The chart's selection; else the address bar's (a link or a reload: Streamlit cannot
-    restore a chart's selection itself). A selection the user clears on the chart is dropped
-    from the address bar too."""
-    chosen = (event.selection.get(SLICE) or {}) if event is not None else {}
+def _encode_span(chosen: dict) -> str | None:
     span = chosen.get("customer_share")
-    if span and len(span) == 2:
-        low, high = float(min(span)), float(max(span))
-        st.session_state[_SLICE_SEEN] = (low, high)
-        st.query_params[SLICE_PARAM] = f"{low:.4f}-{high:.4f}"
-        return low, high
-    if st.session_state.pop(_SLICE_SEEN, None) is not None:  # cleared on the chart
-        _forget_slice()
+    if not span or len(span) != 2:
         return None
-    return _span_from(st.query_params.get(SLICE_PARAM))
+    return f"{float(min(span)):.4f}-{float(max(span)):.4f}"
+
+
+SLICE = selections.ChartFilter("slice", "slice", _encode_span)
+"""The whale chart's interval selection (a range of the customer-share axis), kept in the address
+bar as '0.7800-0.9700'."""
 
 
 def _span_from(text: str | None) -> tuple[float, float] | None:
@@ -333,12 +313,6 @@ def _span_from(text: str | None) -> tuple[float, float] | None:
     return low, high
 
 
-def _forget_slice() -> None:
-    st.session_state.pop(_SLICE_SEEN, None)
-    if SLICE_PARAM in st.query_params:
-        del st.query_params[SLICE_PARAM]
-
-
 def show_slice(
     result: profitability_analysis.WhaleAnalysis,
     span: tuple[float, float],
@@ -348,12 +322,9 @@ def show_slice(
     """The customers of the selected slice of the curve: totals, a breakdown by any attribute,
     the list as a download; the active filter shown as a chip that removes it."""
     ids = drilldown.curve_slice(result.curve, *span)
-    label = f"Slice: customers {_pct(span[0])} to {_pct(span[1])} of the curve"
-    if st.button(f"{label}  ✕", key="whale.slice.clear", icon=":material/filter_alt:",
-                 help="Remove the selection."):  # fmt: skip
-        st.session_state[_SLICE_VERSION] = st.session_state.get(_SLICE_VERSION, 0) + 1
-        _forget_slice()
-        st.rerun()
+    SLICE.chip(
+        f"Slice: customers {_pct(span[0])} to {_pct(span[1])} of the curve", "whale.slice.clear"
+    )
     if ids.empty:
         st.info("The selection covers no customer: drag across a wider part of the curve.")
         return
