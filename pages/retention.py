@@ -28,12 +28,12 @@ cohorts, churn, survival, lists, economics = st.tabs(
     ["Cohorts", "Churn", "Survival", "At risk & win back", "Retention economics"]
 )
 with cohorts:
-    view.show_cohorts(result, currency)
+    picked_cohorts = view.show_cohorts(result, currency)
 with churn:
     view.show_churn(result, gaps)
 with survival:
     view.show_survival(result, dataset)
 with lists:
-    view.show_lists(result, dataset, clv)
+    view.show_lists(result, dataset, clv, picked_cohorts)
 with economics:
     view.show_economics(result, dataset)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -23,11 +24,11 @@ from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention import slides as retention_slides
-from cvm_core.analyses.retention.cohorts import PERIODS
+from cvm_core.analyses.retention.cohorts import PERIODS, cohort_of
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import export
-from ui import customer_dialog, data, session
+from ui import customer_dialog, data, selections, session
 from ui.charts import show_chart
 from ui.tables import show_table
 
@@ -251,20 +252,54 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
         st.info(note)
 
 
-def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> None:
+def _encode_cohorts(chosen: list) -> str | None:
+    names = [str(point["cohort"]) for point in chosen if "cohort" in point]
+    return "|".join(dict.fromkeys(names)) or None
+
+
+COHORTS = selections.ChartFilter("cohort", "cohorts", _encode_cohorts)
+"""The heatmap's point selection of cohorts (rows), kept in the address bar as 'Jan 2024|Feb 2024'."""
+
+
+def picked_cohorts(result: retention_analysis.RetentionResult, text: str | None) -> list[str]:
+    """The cohorts a selection or link names that this result has (another cohort period's names,
+    or hand-edited ones, are ignored)."""
+    if result.cohorts is None or not text:
+        return []
+    known = set(result.cohorts.sizes.index)
+    return [name for name in str(text).split("|") if name in known]
+
+
+def _cohort_chip(picked: list[str], key_suffix: str) -> None:
+    shown = ", ".join(picked[:3]) + (f" and {len(picked) - 3} more" if len(picked) > 3 else "")
+    COHORTS.chip(f"Cohort: {shown}", f"{KEY}.cohorts.clear.{key_suffix}")
+
+
+def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> list[str]:
+    """The cohort heatmap, selectable by row; returns the cohorts picked (they filter the lists)."""
     if result.cohorts is None:
         st.warning(result.cohort_message, icon=":material/warning:")
-        return
+        return []
     tables = result.cohorts
     period = tables.period
     long = tables.to_long(HEATMAP_MAX_COHORTS[period], HEATMAP_MAX_AGE[period])
     measure = st.radio("Show", list(charts.HEATMAPS), format_func=lambda m: charts.HEATMAPS[m][0],
                        horizontal=True, key=f"{KEY}.heatmap")  # fmt: skip
-    show_chart(charts.cohort_heatmap(long, measure, period, currency),
+    event = show_chart(charts.cohort_heatmap(long, measure, period, currency),
                f"Rows: customers grouped by the {period} of their first purchase (cohort size in brackets). "
-               f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}).",
+               f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}). "
+               "Click a row to list only that cohort's customers under 'At risk & win back' "
+               "(shift-click for more than one).",
                name=charts.HEATMAPS[measure][0] + " by cohort", data=long,
-               takeaway=takeaways.cohort_takeaway(tables, measure, currency))  # fmt: skip
+               takeaway=takeaways.cohort_takeaway(tables, measure, currency),
+               selection=alt.selection_point(name=COHORTS.name, fields=["cohort"], nearest=True),
+               key=COHORTS.widget_key())  # fmt: skip
+    picked = picked_cohorts(result, COHORTS.text(event))
+    if picked:
+        _cohort_chip(picked, "heatmap")
+        acquired = int(tables.sizes.loc[picked].sum())
+        st.caption(f"{formatting.counted(acquired, 'customer')} acquired in the selected "
+                   f"cohort{'s' if len(picked) > 1 else ''}; the 'At risk & win back' tab lists only them.")  # fmt: skip
     hidden = []
     if len(tables.sizes) > HEATMAP_MAX_COHORTS[period]:
         hidden.append(f"the latest {HEATMAP_MAX_COHORTS[period]} of {len(tables.sizes)} cohorts")
@@ -279,6 +314,7 @@ def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> N
         "All cohorts (Excel)", lambda: export.xlsx_bytes(sheets), "cohorts.xlsx", XLSX_MIME,
         icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.cohorts.xlsx",
     )  # fmt: skip
+    return picked
 
 
 def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.GapProfile) -> None:
@@ -368,8 +404,12 @@ def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) 
 
 
 def show_lists(
-    result: retention_analysis.RetentionResult, dataset: Dataset, clv: pd.DataFrame | None
+    result: retention_analysis.RetentionResult,
+    dataset: Dataset,
+    clv: pd.DataFrame | None,
+    cohorts: list[str] | None = None,
 ) -> None:
+    """The at-risk and win-back lists, only the ``cohorts`` picked on the heatmap when given."""
     measures = {m: label for m, label in retention_lists.VALUE_MEASURES.items()
                 if not (m == "clv" and (clv is None or retention_analysis.clv_columns(clv)[1] is None))
                 and not (m == "margin" and not dataset.has("cost"))}  # fmt: skip
@@ -380,16 +420,29 @@ def show_lists(
     c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, retention_lists.DEFAULT_OVERDUE_FACTOR, 0.5,
               format="%.1f×", key=key("overdue", dataset))  # fmt: skip
     currency = data.currency(dataset)
-    st.markdown(f"**At risk: {_customers(len(result.at_risk))}** still active but overdue against their own "
-                "purchase rhythm" + (" or with a low P(alive)." if "p_alive" in result.at_risk else "."))  # fmt: skip
+    at_risk, win_back = result.at_risk, result.win_back
+    if cohorts:
+        _cohort_chip(cohorts, "lists")
+        at_risk, win_back = (_in_cohorts(frame, cohorts, result.cohorts.period)
+                             for frame in (at_risk, win_back))  # fmt: skip
+    st.markdown(f"**At risk: {_customers(at_risk, result.at_risk)}** still active but overdue against their own "
+                "purchase rhythm" + (" or with a low P(alive)." if "p_alive" in at_risk else "."))  # fmt: skip
     measure = result.settings.lists.value_measure
-    _list_table(result.at_risk, currency, "at_risk", measure, dataset)
-    st.markdown(f"**Win back: {_customers(len(result.win_back))}** who have churned.")
-    _list_table(result.win_back, currency, "win_back", measure, dataset)
+    _list_table(at_risk, currency, "at_risk", measure, dataset)
+    st.markdown(f"**Win back: {_customers(win_back, result.win_back)}** who have churned.")
+    _list_table(win_back, currency, "win_back", measure, dataset)
 
 
-def _customers(n: int) -> str:
-    return f"{n:,} valuable customer{'' if n == 1 else 's'}"
+def _in_cohorts(frame: pd.DataFrame, cohorts: list[str], period: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[cohort_of(frame["first_purchase"], period).isin(cohorts).to_numpy()]
+
+
+def _customers(shown: pd.DataFrame, whole: pd.DataFrame) -> str:
+    n = len(shown)
+    text = f"{n:,} valuable customer{'' if n == 1 else 's'}"
+    return text if n == len(whole) else f"{text} of {len(whole):,}"
 
 
 def _list_table(

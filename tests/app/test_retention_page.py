@@ -250,3 +250,26 @@ def test_a_history_shorter_than_two_periods_is_explained_in_every_tab():
     assert "needs at least 16 weeks of history" in " ".join(w.value for w in at.warning)
     shown = " ".join(m.value for m in at.metric)
     assert "nan" not in shown.lower() and "inf" not in shown.lower()
+
+
+def test_cohorts_picked_on_the_heatmap_filter_the_lists_and_a_link_keeps_them(dataset):
+    """A link (or a reload) with ?cohorts= opens the lists filtered to those cohorts; the chip
+    says so and removes the filter."""
+    window = gaps.gap_profile(dataset.transactions).suggested_window_days
+    result = expected(dataset, window)
+    first = result.at_risk["first_purchase"]
+    cohort = first.min().strftime("%b %Y")  # the oldest cohort with someone at risk (months)
+    in_cohort = (first.dt.to_period("M") == first.min().to_period("M")).sum()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state[state.DATASET] = dataset
+    at.query_params["cohorts"] = f"{cohort}|no such cohort"
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    chips = [b for b in at.button if b.label.startswith("Cohort: ")]
+    assert [b.label for b in chips] == [f"Cohort: {cohort}  ✕"] * 2  # heatmap and lists tabs
+    texts = " ".join(m.value for m in at.markdown)
+    assert f"At risk: {in_cohort:,} valuable customer" in texts
+    assert f"of {len(result.at_risk):,}**" in texts
+    chips[0].click().run()
+    assert not [b for b in at.button if b.label.startswith("Cohort: ")]
+    assert "cohorts" not in at.query_params

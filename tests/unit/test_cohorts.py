@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cvm_core.analyses.retention.cohorts import (
+    cohort_of,
     cohort_tables,
     last_complete_ordinal,
     period_labels,
@@ -228,3 +229,13 @@ def test_coarser_cohorts_merge_by_quarter_weighted_by_size():
     # more quarters than rows: merged by year
     years = coarser_cohorts(long, max_rows=1)
     assert years["cohort"].unique().tolist() == ["2024"]
+
+
+def test_cohort_of_labels_customers_as_the_tables_label_their_rows():
+    first = pd.Series(
+        pd.to_datetime(["2024-01-31", "2024-02-01", "2024-03-31", None]), index=list("abcd")
+    )
+    assert cohort_of(first, "month").tolist() == ["Jan 2024", "Feb 2024", "Mar 2024", None]
+    assert cohort_of(first, "quarter").tolist() == ["2024 Q1", "2024 Q1", "2024 Q1", None]
+    # 2024-01-31 is a Wednesday: the week of Monday 29 Jan
+    assert cohort_of(first, "week").iloc[0] == "wk 29 Jan 2024"

@@ -167,6 +167,19 @@ def period_labels(periods: pd.PeriodIndex, period: str) -> list[str]:
     return [p.strftime(PERIOD_LABEL_FORMATS[period]) for p in periods]
 
 
+def cohort_of(first_purchase: pd.Series, period: str) -> pd.Series:
+    """Each customer's cohort, labelled as the cohort tables label it, from their first purchase
+    (a customer list filtered by the cohorts picked on the heatmap)."""
+    dates = pd.to_datetime(first_purchase)
+    known = dates.notna().to_numpy()
+    ordinals = period_ordinals(dates.to_numpy()[known], period)
+    distinct_ordinals, codes = np.unique(ordinals, return_inverse=True)
+    labels = np.array(period_labels(ordinal_to_period(distinct_ordinals, period), period), object)
+    out = np.full(len(dates), None, dtype=object)
+    out[known] = labels[codes]
+    return pd.Series(out, index=first_purchase.index, name="cohort")
+
+
 def last_complete_ordinal(observation_end: pd.Timestamp, period: str) -> int:
     """The last period that ends on or before the observation end."""
     end = np.array([np.datetime64(observation_end, "D")])
