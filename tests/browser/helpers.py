@@ -114,3 +114,19 @@ def open_with_demo(page, base_url: str, link: str, timeout_ms: float = 180_000) 
         page.get_by_role("button", name="Load Demo retail").click()
     with expect_rerun(page, timeout_ms=timeout_ms):
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+
+
+def click_chart(page, panel, x_share: float, y: float, timeout_ms: float = 120_000) -> None:
+    """Click the first chart in ``panel`` at ``x_share`` of its width and ``y`` (pixels from its
+    top, or a share of its height when below 1), and wait for the rerun the selection starts."""
+    from playwright.sync_api import expect  # here: the module imports without playwright
+
+    chart = panel.get_by_test_id("stVegaLiteChart").first
+    expect(chart).to_be_visible(timeout=timeout_ms)
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)  # the chart settles after scrolling
+    box = chart.bounding_box()
+    with expect_rerun(page, timeout_ms=60_000):
+        page.mouse.click(
+            box["x"] + box["width"] * x_share, box["y"] + (y if y >= 1 else box["height"] * y)
+        )

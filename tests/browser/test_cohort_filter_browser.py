@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import expect_rerun, open_with_demo, screenshot
+from tests.browser.helpers import click_chart, expect_rerun, open_with_demo, screenshot
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -13,14 +13,8 @@ expect = pytest.importorskip("playwright.sync_api").expect
 def test_click_a_cohort_row_and_the_lists_follow(page, app_server):
     open_with_demo(page, app_server, "Retention")
     panel = page.get_by_role("tabpanel", name="Cohorts")
-    chart = panel.get_by_test_id("stVegaLiteChart").first
-    expect(chart).to_be_visible(timeout=120_000)
-    chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    box = chart.bounding_box()
     # A cell in the middle of the heatmap, on a number label (clicks on labels count too).
-    with expect_rerun(page, timeout_ms=60_000):
-        page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5)
+    click_chart(page, panel, 0.45, 0.5)
     chip = panel.get_by_role("button", name="Cohort:")
     expect(chip).to_be_visible(timeout=60_000)
     expect(page).to_have_url(re.compile(r"[?&]cohorts=\w+"))

@@ -5,7 +5,13 @@ import re
 
 import pytest
 
-from tests.browser.helpers import expect_rerun, open_with_demo, screenshot, wait_for_app
+from tests.browser.helpers import (
+    click_chart,
+    expect_rerun,
+    open_with_demo,
+    screenshot,
+    wait_for_app,
+)
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -14,14 +20,8 @@ def test_click_a_segment_bar_and_the_table_follows(page, app_server):
     open_with_demo(page, app_server, "Segments")
     page.get_by_role("tab", name="Contribution").click()  # tabs switch in the browser, no rerun
     panel = page.get_by_role("tabpanel", name="Contribution")
-    chart = panel.get_by_test_id("stVegaLiteChart").first
-    expect(chart).to_be_visible(timeout=60_000)
-    chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    box = chart.bounding_box()
     # The first group's bars start at the zero line, left of the middle, in the first row.
-    with expect_rerun(page, timeout_ms=60_000):
-        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + 54)
+    click_chart(page, panel, 0.3, 54)
     chip = panel.get_by_role("button", name="RFM segment:")
     expect(chip).to_be_visible(timeout=60_000)
     screenshot(page, "segment_filter")
