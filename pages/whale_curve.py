@@ -45,10 +45,10 @@ loss_tab, group_tab, revenue_tab, cost_tab = st.tabs(
         "Cost-to-serve & P&L",
     ]
 )
+with group_tab:  # first: the groups clicked there filter the loss-maker list
+    picked_groups = view.show_segments(result, dataset, currency)
 with loss_tab:
-    view.show_loss_makers(result, dataset, currency)
-with group_tab:
-    view.show_segments(result, dataset, currency)
+    view.show_loss_makers(result, dataset, currency, picked_groups)
 with revenue_tab:
     view.show_profit_vs_revenue(result)
 with cost_tab:

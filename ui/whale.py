@@ -27,7 +27,8 @@ from cvm_core.analyses.profitability import slides as profitability_slides
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import customer_dialog, data, downloads, selections, session, uploads
+from ui import customer_dialog, data, downloads, session, uploads
+from ui import whale_filters as filters
 from ui.charts import show_chart
 from ui.tables import edit_table, show_table
 
@@ -283,34 +284,11 @@ def show_curve(
     slide = profitability_slides.whale_slide(result, currency)
     event = show_chart(
         slide.chart, caption, name=slide.title, data=result.chart, takeaway=slide.takeaway,
-        selection=alt.selection_interval(name=SLICE.name, encodings=["x"]), key=SLICE.widget_key(),
+        selection=alt.selection_interval(name=filters.SLICE.name, encodings=["x"]), key=filters.SLICE.widget_key(),
     )  # fmt: skip
     for note in result.result.notes:
         st.info(note, icon=":material/info:")
-    return _span_from(SLICE.text(event))
-
-
-def _encode_span(chosen: dict) -> str | None:
-    span = chosen.get("customer_share")
-    if not span or len(span) != 2:
-        return None
-    return f"{float(min(span)):.4f}-{float(max(span)):.4f}"
-
-
-SLICE = selections.ChartFilter("slice", "slice", _encode_span)
-"""The whale chart's interval selection (a range of the customer-share axis), kept in the address
-bar as '0.7800-0.9700'."""
-
-
-def _span_from(text: str | None) -> tuple[float, float] | None:
-    """'0.78-0.97' -> (0.78, 0.97); anything else (hand-edited, out of range) -> None."""
-    try:
-        low, high = (float(part) for part in str(text).split("-"))
-    except (TypeError, ValueError):
-        return None
-    if not 0.0 <= low < high <= 1.0:
-        return None
-    return low, high
+    return filters.span_from(filters.SLICE.text(event))
 
 
 def show_slice(
@@ -322,7 +300,7 @@ def show_slice(
     """The customers of the selected slice of the curve: totals, a breakdown by any attribute,
     the list as a download; the active filter shown as a chip that removes it."""
     ids = drilldown.curve_slice(result.curve, *span)
-    SLICE.chip(
+    filters.SLICE.chip(
         f"Slice: customers {_pct(span[0])} to {_pct(span[1])} of the curve", "whale.slice.clear"
     )
     if ids.empty:
@@ -416,10 +394,17 @@ def show_customer_pnl_download(
 
 
 def show_loss_makers(
-    result: profitability_analysis.WhaleAnalysis, dataset: Dataset, currency: str
+    result: profitability_analysis.WhaleAnalysis,
+    dataset: Dataset,
+    currency: str,
+    only: filters.GroupPick | None = None,
 ) -> None:
+    """The loss-makers (only those in the groups picked on the group chart, when given)."""
     r = result.result
     table = drilldown.loss_makers(r, dataset.customers)
+    if only is not None:
+        filters.group_filter(only.by).chip(only.label, "whale.group.clear.loss")
+        table = table[table["customer_id"].isin(only.customer_ids)]
     if table.empty:
         st.success("No customer loses money with these rates.", icon=":material/check_circle:")
         return
@@ -440,7 +425,8 @@ def show_loss_makers(
             name="Biggest loss-makers", data=worst,
             takeaway=takeaways.worst_customers_takeaway(worst, currency, result.curve.summary.total_profit),
         )  # fmt: skip
-    st.markdown(f"**{formatting.count(len(table))} loss-making customers**, worst first")
+    in_groups = " in the picked groups" if only is not None else ""
+    st.markdown(f"**{formatting.count(len(table))} loss-making customers{in_groups}**, worst first")
     table = _with_future_value(table, dataset, currency)
     money_cols = {c: st.column_config.NumberColumn(f"{c} ({currency})", format=MONEY)
                   for c in r.activity_costs.columns}  # fmt: skip
@@ -499,7 +485,9 @@ def _with_future_value(table: pd.DataFrame, dataset: Dataset, currency: str) -> 
 
 def show_segments(
     result: profitability_analysis.WhaleAnalysis, dataset: Dataset, currency: str
-) -> None:
+) -> filters.GroupPick | None:
+    """Each group's whale curve and operating profit; returns the groups clicked on the profit
+    chart (they filter the loss-maker list)."""
     tier, segment = tiers(dataset), segments(dataset)
     options = drilldown.grouping_options(result.result.pnl, dataset.customers, tier, segment)
     default = list(options).index("Main channel") if "Main channel" in options else 0
@@ -526,13 +514,22 @@ def show_segments(
             )  # fmt: skip
         for note in curves.notes:
             st.caption(note)
+    group_filter = filters.group_filter(by)
     with right:
-        show_chart(
+        event = show_chart(
             charts.profit_by_chart(curves.table, by, currency),
-            "Operating profit per group after cost-to-serve; red groups lose money.",
+            "Operating profit per group after cost-to-serve; red groups lose money. Click a bar "
+            "to list only that group's loss-makers (shift-click for more).",
             name=f"Operating profit by {by}", data=profitability.readable(curves.table),
             takeaway=takeaways.group_takeaway(curves.table, by, currency),
+            selection=alt.selection_point(name=group_filter.name, fields=["group"]),
+            key=group_filter.widget_key(),
         )  # fmt: skip
+    picked = filters.picked_groups(group_filter.text(event), by, options[by])
+    if picked is not None:
+        group_filter.chip(picked.label, "whale.group.clear.groups")
+        st.caption(f"{formatting.counted(len(picked.customer_ids), 'customer')} in the picked "
+                   "groups; the 'Loss-making customers' tab lists only theirs.")  # fmt: skip
     # Groups whose curve is not drawn have no peak: shown as "–", never as 0% or NaN. The other
     # shares are fractions: as percentages for the "%.1f%%" columns (19.0%, not 0.2%).
     shown = as_percent(curves.table, list(GROUP_SHARES)).assign(
@@ -541,6 +538,7 @@ def show_segments(
     show_table(shown, hide_index=True, width="stretch", column_config=_group_columns(by, currency))
     downloads.csv_and_excel(profitability.readable(curves.table).rename(columns={"Group": by}),
                   "profit_by_group", "whale.groups.dl", "Profit by group")  # fmt: skip
+    return picked
 
 
 GROUP_SHARES = {
