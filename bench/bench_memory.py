@@ -77,9 +77,16 @@ def csv_file(rows: int, index: int) -> Path:
 # --- the server and its memory --------------------------------------------------------------------
 
 
-def start_server(port: int, ttl: int, log: Path) -> subprocess.Popen:
+def start_server(port: int, ttl: int, log: Path, warm_up: bool = False) -> subprocess.Popen:
+    """The app's server, answering its health check; ``warm_up`` starts it as README command 1
+    does (scripts/serve.py: the core imported in the background while the server starts)."""
+    start = (
+        [sys.executable, "scripts/serve.py"]
+        if warm_up
+        else [sys.executable, "-m", "streamlit", "run", "app.py"]
+    )
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        *start,
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",

@@ -29,7 +29,7 @@ from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import customer_dialog, data, downloads, session, uploads
 from ui import whale_filters as filters
-from ui.charts import show_chart
+from ui.charts import built_once, show_chart
 from ui.tables import edit_table, show_table
 
 _KEY = "whale"
@@ -281,7 +281,9 @@ def show_curve(
             "already earn 100% of the profit: everyone after them breaks even as a group."
         )
     caption += " Drag across the curve to select a slice of customers and break it down below."
-    slide = profitability_slides.whale_slide(result, currency)
+    slide = built_once(
+        "whale.curve", lambda: profitability_slides.whale_slide(result, currency), result, currency
+    )
     event = show_chart(
         slide.chart, caption, name=slide.title, data=result.chart, takeaway=slide.takeaway,
         selection=alt.selection_interval(name=filters.SLICE.name, encodings=["x"]), key=filters.SLICE.widget_key(),

@@ -1,0 +1,205 @@
+"""What the user waits for in the browser, against the budgets of issue 17, at ~1M transactions.
+
+    python3 bench/bench_browser.py                 # ~1M transactions (generated once into /tmp)
+    python3 bench/bench_browser.py --rows 100000
+
+Starts the app (``streamlit run app.py`` on a free port, as bench_memory does) and drives Debian's
+chromium with Playwright, one user doing, in order:
+
+1. first session after a server start: open the app until the Upload page is drawn (the server
+   was started 10 s before, as a workshop machine would be);
+2. upload to overview: the CSV into the uploader, "Use this data", until the overview is drawn;
+3. each page's first render: click it in the menu until its run has finished and it is drawn;
+4. a slider move: the CLV horizon one step with the keyboard, until the rerun has finished (the
+   charts below redrawn), median of ``--moves`` moves;
+5. the same page again with nothing changed (a plain rerun through the menu).
+
+Each step is timed as wall time (Playwright sees the script's finished message on the websocket,
+then the page idle) and as the server's CPU time (utime + stime of the server process from
+/proc). Side by side, the same analyses from the command line (``python -m cvm_core report FILE``,
+no deck or workbook) give the core's own cost on the same file; the difference is what the
+Streamlit layer (charts, tables, widgets, session) adds. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop_server  # noqa: E402
+
+PAGES = [
+    ("Segments", 2.0),
+    ("Profitability Whale Curve", 2.0),
+    ("Customer Lifetime Value", 2.0),
+    ("Retention", 2.0),
+    ("Scorecard", 2.0),
+]
+"""Menu entry and first-render budget (s); the Upload page is the sixth, measured by the upload."""
+BUDGETS = {"first session": 2.0, "upload to overview": 3.0, "upload + all six pages": 10.0,
+           "slider move": 0.3}  # fmt: skip
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class Steps:
+    """Wall and server-CPU seconds of each named step."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.rows: list[tuple[str, float, float, float | None]] = []
+
+    def time(self, name: str, action, budget: float | None = None) -> tuple[float, float]:
+        cpu, start = server_cpu(self.pid), time.perf_counter()
+        action()
+        wall, used = time.perf_counter() - start, server_cpu(self.pid) - cpu
+        self.rows.append((name, wall, used, budget))
+        print(f"  {name}: {wall:.2f} s wall, {used:.2f} s server CPU", file=sys.stderr)
+        return wall, used
+
+
+def drive(page, base_url: str, csv: Path, steps: Steps, moves: int) -> None:
+    from playwright.sync_api import expect
+
+    from tests.browser.helpers import expect_rerun, wait_for_app
+
+    def first_session() -> None:
+        page.goto(base_url)
+        wait_for_app(page)
+        expect(page.get_by_role("heading", name="Upload").first).to_be_visible()
+
+    def upload() -> None:
+        uploader = page.get_by_test_id("stFileUploader").filter(
+            has_text="Upload a sales spreadsheet"
+        )
+        with expect_rerun(page, timeout_ms=300_000):
+            uploader.locator('input[type="file"]').set_input_files(str(csv))
+        with expect_rerun(page, timeout_ms=300_000):
+            page.get_by_role("button", name="Use this data").click()
+        expect(page.get_by_role("heading", name=f"Loaded: {csv.name}")).to_be_visible()
+
+    def visit(name: str):
+        def go() -> None:
+            with expect_rerun(page, timeout_ms=300_000):
+                page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
+            expect(page.get_by_role("heading", name=name).first).to_be_visible()
+
+        return go
+
+    steps.time("first session", first_session, BUDGETS["first session"])
+    upload_wall, upload_cpu = steps.time(
+        "upload to overview", upload, BUDGETS["upload to overview"]
+    )
+    walls, cpus = [upload_wall], [upload_cpu]
+    for name, budget in PAGES:
+        wall, used = steps.time(f"first render: {name}", visit(name), budget)
+        walls.append(wall)
+        cpus.append(used)
+    steps.rows.append(
+        ("upload + all six pages", sum(walls), sum(cpus), BUDGETS["upload + all six pages"])
+    )
+    visit("Customer Lifetime Value")()
+    slider = page.get_by_role("slider", name="CLV horizon (months)")
+    slider.scroll_into_view_if_needed()
+    move_walls, move_cpus = [], []
+    for k in range(moves):
+        key = "ArrowRight" if k % 2 == 0 else "ArrowLeft"
+
+        def move(key=key) -> None:
+            with expect_rerun(page, timeout_ms=120_000):
+                slider.press(key)
+
+        wall, used = steps.time(f"slider move {k + 1}", move)
+        move_walls.append(wall)
+        move_cpus.append(used)
+    steps.rows = [r for r in steps.rows if not r[0].startswith("slider move ")]
+    steps.rows.append((f"slider move (median of {moves})", statistics.median(move_walls),
+                       statistics.median(move_cpus), BUDGETS["slider move"]))  # fmt: skip
+    steps.time("Customer Lifetime Value again, nothing changed", visit("Customer Lifetime Value"))
+
+
+def command_line(csv: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the same analyses from the command line (imports included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cvm_core", "report", str(csv)], cwd=ROOT, check=True,
+                   capture_output=True)  # fmt: skip
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure(rows: int, moves: int) -> tuple[Steps, tuple[float, float], Path]:
+    import bench_pipeline  # the cached CSV generator, shared with the pipeline benchmark
+    from bench_memory import start_server
+    from playwright.sync_api import sync_playwright
+
+    csv = bench_pipeline.csv_path(rows)
+    log = Path(tempfile.mkdtemp(prefix="cvm-bench-browser-")) / "streamlit.log"
+    port = free_port()
+    server = start_server(port, 120, log, warm_up=True)
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(300_000)
+        page = context.new_page()
+        from tests.browser.helpers import track_runs
+
+        track_runs(page)
+        time.sleep(10)  # the server's warm-up (scripts/serve.py) as on a workshop machine
+        steps = Steps(server.pid)
+        drive(page, f"http://127.0.0.1:{port}", csv, steps, moves)
+        browser.close()
+    finally:
+        pw.stop()
+        stop_server(server)
+    return steps, command_line(csv), csv
+
+
+def report(steps: Steps, cli: tuple[float, float], csv: Path) -> None:
+    print(f"\n{csv.name} ({csv.stat().st_size / 1e6:.1f} MB)\n")
+    print("| step | wall (s) | server CPU (s) | budget (s) | within |")
+    print("|---|---:|---:|---:|:---:|")
+    for name, wall, cpu, budget in steps.rows:
+        within = "" if budget is None else ("yes" if wall <= budget else "no")
+        budget_text = f"{budget:.1f}" if budget is not None else ""
+        print(f"| {name} | {wall:.2f} | {cpu:.2f} | {budget_text} | {within} |")
+    total = next(r for r in steps.rows if r[0] == "upload + all six pages")
+    print(f"| the same analyses, command line (`report`, imports included) | {cli[0]:.2f} | "
+          f"{cli[1]:.2f} (its own CPU) | | |")  # fmt: skip
+    outside = max(total[2] - cli[1], 0.0) / total[2] if total[2] else 0.0
+    print(
+        f"\nServer CPU for upload + six pages beyond the command line's: {outside:.0%} "
+        "(target: under a third)."
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="target transaction rows")
+    parser.add_argument("--moves", type=int, default=5, help="slider moves to time")
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} not found: apt-get install chromium")
+    report(*measure(args.rows, args.moves))
+
+
+if __name__ == "__main__":
+    main()
