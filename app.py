@@ -5,8 +5,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from cvm_core import formatting
-from ui import customer_dialog, data, exports, links, loaders, reload, state
+from cvm_core import formatting, i18n
+from cvm_core.i18n import N_, _
+from ui import customer_dialog, data, exports, languages, links, loaders, reload, state
 
 HERE = Path(__file__).parent
 # A committed image, not ":material/diamond:": Streamlit fetches a material icon favicon from
@@ -17,23 +18,32 @@ st.set_page_config(page_title="Customer Value Management", page_icon=str(FAVICON
 
 # Pages in menu order. A page appears once its file exists, so a page is added by adding its file.
 PAGE_SPECS = [
-    ("pages/upload.py", "Upload", ":material/upload:"),
-    ("pages/segments.py", "Segments", ":material/donut_small:"),
-    ("pages/whale_curve.py", "Profitability Whale Curve", ":material/waterfall_chart:"),
-    ("pages/clv.py", "Customer Lifetime Value", ":material/trending_up:"),
-    ("pages/retention.py", "Retention", ":material/group_remove:"),
-    ("pages/scorecard.py", "Scorecard", ":material/scoreboard:"),
+    ("pages/upload.py", N_("Upload"), ":material/upload:"),
+    ("pages/segments.py", N_("Segments"), ":material/donut_small:"),
+    ("pages/whale_curve.py", N_("Profitability Whale Curve"), ":material/waterfall_chart:"),
+    ("pages/clv.py", N_("Customer Lifetime Value"), ":material/trending_up:"),
+    ("pages/retention.py", N_("Retention"), ":material/group_remove:"),
+    ("pages/scorecard.py", N_("Scorecard"), ":material/scoreboard:"),
 ]
-PAGES = [
-    st.Page(path, title=title, icon=icon, default=i == 0)
-    for i, (path, title, icon) in enumerate(PAGE_SPECS)
-    if (HERE / path).exists()
-]
+UNITS = (N_("day"), N_("week"), N_("month"))
+# How the sidebar's date field writes a date (of the orders Streamlit offers). Not a docstring:
+# Streamlit's magic would print a bare string in app.py on every page.
+_DATE_FORMATS = {"en": "YYYY/MM/DD", "de": "DD.MM.YYYY", "zh": "YYYY/MM/DD"}
+
+
+def pages() -> list:
+    """The menu in the current language (titles only: the addresses come from the file names,
+    so a link works in every language)."""
+    return [
+        st.Page(path, title=_(title), icon=icon, default=i == 0)
+        for i, (path, title, icon) in enumerate(PAGE_SPECS)
+        if (HERE / path).exists()
+    ]
 
 
 def _counts(dataset) -> str:
     if not dataset.has_transactions:
-        return f"{formatting.counted(len(dataset.summary), 'customer')} (summary file)"
+        return formatting.counted(len(dataset.summary), "customer") + " (" + _("summary file") + ")"
     tx = dataset.transactions
     return (
         f"{formatting.counted(tx['customer_id'].nunique(), 'customer')} · "
@@ -44,26 +54,31 @@ def _counts(dataset) -> str:
 def sidebar() -> None:
     dataset = data.active_dataset()
     with st.sidebar:
-        st.markdown("### Active dataset")
+        st.markdown("### " + _("Active dataset"))
         if dataset is None:
-            st.caption("None yet: upload a file or load the demo data.")
+            st.caption(_("None yet: upload a file or load the demo data."))
+            languages.switch()
             exports.workspace_section(None)
             return
         st.markdown(f"**{formatting.escape_markdown(dataset.name)}**")
         st.caption(
             f"{_counts(dataset)} · "
-            f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y}"
+            f"{formatting.date(dataset.observation_start)} – {formatting.date(dataset.observation_end)}"
         )
-        st.markdown("### Settings")
+        st.markdown("### " + _("Settings"))
+        languages.switch()
         st.selectbox(
-            "Time unit",
-            ["day", "week", "month"],
+            _("Time unit"),
+            list(UNITS),
+            format_func=lambda unit: _(unit),
             index=1,
             key=state.UNIT,
-            help="Unit for recency, customer age (T) and model periods. Weeks suit most retail data.",
+            help=_(
+                "Unit for recency, customer age (T) and model periods. Weeks suit most retail data."
+            ),
         )
         st.date_input(
-            "Observation end",
+            _("Observation end"),
             value=dataset.observation_end.date(),
             min_value=dataset.observation_start.date(),
             max_value=dataset.observation_end.date(),
@@ -72,15 +87,19 @@ def sidebar() -> None:
             # Streamlit 1.67's date field sends a typed date only when focus leaves the whole
             # field (measured: Enter and Tab between its parts send nothing; no option changes
             # it), so the help says how to apply one rather than leave the user waiting.
-            help="Analyses look at transactions up to this date. Default: the last date in the "
-            "data. Pick a date in the calendar, or type it and click outside the field to apply it.",
+            help=_(
+                "Analyses look at transactions up to this date. Default: the last date in the "
+                "data. Pick a date in the calendar, or type it and click outside the field to "
+                "apply it."
+            ),
+            format=_DATE_FORMATS[i18n.current()],
         )
         st.text_input(
-            "Currency",
+            _("Currency"),
             value=dataset.currency,
             max_chars=3,
             key=data.setting_key(state.CURRENCY, dataset),
-            help="ISO code shown beside money, e.g. EUR, USD, CNY.",
+            help=_("ISO code shown beside money, e.g. EUR, USD, CNY."),
         )
         st.caption(data.currency_caption(dataset))
         if dataset.has_transactions:
@@ -100,9 +119,10 @@ reload.sync()
 preload_demo()
 exports.apply_pending()
 links.restore()
+languages.choose()
 reload.show_lost()
 sidebar()
-page = st.navigation(PAGES)
+page = st.navigation(pages())
 try:
     page.run()
 finally:  # also when the page stops early or asks for a rerun: the address bar follows

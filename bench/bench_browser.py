@@ -115,23 +115,34 @@ def drive(page, base_url: str, csv: Path, steps: Steps, moves: int) -> None:
         ("upload + all six pages", sum(walls), sum(cpus), BUDGETS["upload + all six pages"])
     )
     visit("Customer Lifetime Value")()
-    slider = page.get_by_role("slider", name="CLV horizon (months)")
-    slider.scroll_into_view_if_needed()
-    move_walls, move_cpus = [], []
-    for k in range(moves):
-        key = "ArrowRight" if k % 2 == 0 else "ArrowLeft"
+    for label, kind in (
+        ("CLV horizon (months)", "the whole page reruns"),
+        ("Platinum: retention uplift (%)", "what-if, a fragment"),
+    ):
+        slider_moves(page, steps, label, kind, moves)
+    steps.time("Customer Lifetime Value again, nothing changed", visit("Customer Lifetime Value"))
 
-        def move(key=key) -> None:
+
+def slider_moves(page, steps: Steps, label: str, kind: str, moves: int) -> None:
+    """Move the slider ``label`` one step with the keyboard, ``moves`` times (right, left, ...),
+    each until the rerun has finished; one row with the medians."""
+    from tests.browser.helpers import expect_rerun
+
+    slider = page.get_by_role("slider", name=label)
+    slider.scroll_into_view_if_needed()
+    walls, cpus = [], []
+    for k in range(moves):
+
+        def move(key="ArrowRight" if k % 2 == 0 else "ArrowLeft") -> None:
             with expect_rerun(page, timeout_ms=120_000):
                 slider.press(key)
 
-        wall, used = steps.time(f"slider move {k + 1}", move)
-        move_walls.append(wall)
-        move_cpus.append(used)
-    steps.rows = [r for r in steps.rows if not r[0].startswith("slider move ")]
-    steps.rows.append((f"slider move (median of {moves})", statistics.median(move_walls),
-                       statistics.median(move_cpus), BUDGETS["slider move"]))  # fmt: skip
-    steps.time("Customer Lifetime Value again, nothing changed", visit("Customer Lifetime Value"))
+        wall, used = steps.time(f"{label} move {k + 1}", move)
+        walls.append(wall)
+        cpus.append(used)
+    steps.rows = steps.rows[:-moves]
+    steps.rows.append((f"slider move: {label} ({kind}; median of {moves})",
+                       statistics.median(walls), statistics.median(cpus), BUDGETS["slider move"]))  # fmt: skip
 
 
 def command_line(csv: Path) -> tuple[float, float]:

@@ -1,11 +1,19 @@
 """Numbers as people read them: money with currency, percentages, counts. UI-free, so the command
-line, chart titles and slide takeaways format exactly like the pages do."""
+line, chart titles and slide takeaways format exactly like the pages do.
+
+In the current language (:mod:`cvm_core.i18n`): English '€1,234.50', '25.3%', '€1.2M'; German
+'1.234,50 €', '25,3 %', '1,2 Mio. €' (DIN 5008: the sign after the amount, a space before %);
+Chinese '€1,234.50', '25.3%', '€120万' (compact amounts in 万 and 亿, as Chinese reports count).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import numbers
 import re
+
+from cvm_core import i18n
 
 MISSING = "–"
 """What a missing or undefined number reads as, in text and in tables."""
@@ -18,43 +26,70 @@ def _finite(value: float | None) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_GERMAN_SEPARATORS = str.maketrans(",.", ".,")
+
+
+def _grouped(value: float, decimals: int) -> str:
+    """'1,234,567.5' in English and Chinese, '1.234.567,5' in German."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(_GERMAN_SEPARATORS) if i18n.current() == "de" else text
+
+
 def money(value: float | None, currency: str = "EUR", decimals: int = 0) -> str:
-    """'€1,234' / '-€56' / 'CHF 1,234'; '–' for missing or infinite values (never 'nan')."""
+    """'€1,234' / '-€56' / 'CHF 1,234' (German '1.234 €', '-56 €', '1.234 CHF'); '–' for missing
+    or infinite values (never 'nan')."""
     if not _finite(value):
         return "–"
-    sign = "-" if value < 0 else ""
+    return _with_currency(_grouped(abs(value), decimals), value < 0, currency)
+
+
+def _with_currency(number: str, negative: bool, currency: str) -> str:
+    sign = "-" if negative else ""
     symbol = CURRENCY_SIGNS.get(currency)
-    number = f"{abs(value):,.{decimals}f}"
+    if i18n.current() == "de":
+        return f"{sign}{number}\u00a0{symbol or currency}"
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency} {number}"
 
 
+_SHORT = {
+    "en": ((1e9, "bn"), (1e6, "M"), (1e3, "k")),
+    "de": ((1e9, "\u00a0Mrd."), (1e6, "\u00a0Mio."), (1e3, "\u00a0Tsd.")),
+    "zh": ((1e8, "亿"), (1e4, "万")),
+}
+"""Compact units per language: Chinese counts in 万 (10^4) and 亿 (10^8)."""
+
+
 def money_short(value: float | None, currency: str = "EUR") -> str:
-    """Compact money for headlines: '€1.2M', '€350k', '€980'."""
+    """Compact money for headlines: '€1.2M', '€350k', '€980' (German '1,2 Mio. €', Chinese
+    '€120万')."""
     if not _finite(value):
         return "–"
-    for threshold, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+    for threshold, suffix in _SHORT[i18n.current()]:
         if abs(value) >= threshold:
             digits = 1 if abs(value) < 100 * threshold else 0
-            return money(value / threshold, currency, digits) + suffix
+            return _with_currency(
+                _grouped(abs(value) / threshold, digits) + suffix, value < 0, currency
+            )
     return money(value, currency)
 
 
 def pct(share: float | None, decimals: int = 1) -> str:
-    """A share (0.253) as a percentage ('25.3%')."""
+    """A share (0.253) as a percentage ('25.3%'; German '25,3 %')."""
     if not _finite(share):
         return "–"
-    return f"{share * 100:,.{decimals}f}%"
+    space = "\u00a0" if i18n.current() == "de" else ""
+    return f"{_grouped(share * 100, decimals)}{space}%"
 
 
 def count(value: float | None) -> str:
     if not _finite(value):
         return "–"
-    return f"{value:,.0f}"
+    return _grouped(value, 0)
 
 
 def counted(value: float | None, word: str, decimals: int = 0, plural: str | None = None) -> str:
     """A number with its unit word, singular for exactly one: '1 day', '3 days', '1,234 customers',
-    '1.5 days'; '–' for a missing value.
+    '1.5 days'; '–' for a missing value. The word is translated (:func:`cvm_core.i18n.ngettext`).
 
     Parameters
     ----------
@@ -68,14 +103,27 @@ def counted(value: float | None, word: str, decimals: int = 0, plural: str | Non
     """
     if not _finite(value):
         return "–"
-    shown = f"{value:,.{decimals}f}"
-    return f"{shown} {word if shown in ('1', '-1') else plural or word + 's'}"
+    shown = _grouped(value, decimals)
+    one = shown in ("1", "-1")
+    return f"{shown} {i18n.ngettext(word, plural or word + 's', 1 if one else 2)}"
 
 
 def number(value: float | None, decimals: int = 2) -> str:
     if not _finite(value):
         return "–"
-    return f"{value:,.{decimals}f}"
+    return _grouped(value, decimals)
+
+
+def date(value: dt.date | None) -> str:
+    """A day as the language writes it: '31 Dec 2024', '31.12.2024', '2024年12月31日'."""
+    if value is None or value != value:  # None, NaT
+        return "–"
+    language = i18n.current()
+    if language == "de":
+        return f"{value:%d.%m.%Y}"
+    if language == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value:%d %b %Y}"
 
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|:#])")

@@ -18,6 +18,7 @@ from cvm_core.analyses.clv.value_matrix import value_matrix
 from cvm_core.analyses.customer_view import CustomerView, customer_view
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
+from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
 
@@ -160,7 +161,9 @@ def open_on_select(event, ids: pd.Series, dataset: Dataset, key: str) -> None:
 
 def search_box(dataset: Dataset) -> None:
     """The sidebar's 'Open a customer' box."""
-    query = st.text_input("Open a customer (id)", key=SEARCH, placeholder="e.g. C01160",
-                          help="Shows one customer's purchases, P&L, value and status.")  # fmt: skip
-    if query and st.button("Open customer", key=f"{SEARCH}.open", icon=":material/person_search:"):
+    query = st.text_input(_("Open a customer (id)"), key=SEARCH, placeholder="e.g. C01160",
+                          help=_("Shows one customer's purchases, P&L, value and status."))  # fmt: skip
+    if query and st.button(
+        _("Open customer"), key=f"{SEARCH}.open", icon=":material/person_search:"
+    ):
         show_customer(dataset, query)

@@ -16,6 +16,7 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.i18n import _
 from cvm_core.intake import summary
 from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, summary_in_unit
 from ui import session, state
@@ -92,8 +93,8 @@ def currency_caption(dataset: Dataset) -> str:
     if dataset.currency_source:
         return f"Detected {code} {formatting.escape_markdown(dataset.currency_source)}."
     if dataset.currency == DEFAULT_CURRENCY:
-        return f"Assumed {code}: the file names no currency. Change it here."
-    return f"{code} as set when the data was loaded. Change it here."
+        return _("Assumed {code}: the file names no currency. Change it here.").format(code=code)
+    return _("{code} as set when the data was loaded. Change it here.").format(code=code)
 
 
 def observation_end(dataset: Dataset) -> pd.Timestamp:

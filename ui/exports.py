@@ -35,6 +35,7 @@ from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import presenting, specs
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
+from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import export, workbook, workspace
 from cvm_core.slides import ChartSlide
@@ -54,6 +55,7 @@ WS_OPENED = "cvm.workspace.opened"
 WS_DATA_UPLOAD = "cvm.workspace.data_upload"
 DATA_FILE_TYPES = uploads.accepted(uploads.SALES_FILES)
 GLOBAL_KEYS = (
+    state.LANGUAGE,
     state.UNIT,
     CLIENT,
     scorecard_ui.TARGETS,
@@ -319,9 +321,9 @@ def _viewed_charts() -> list[ChartSlide]:
 
 def export_section(dataset: Dataset) -> None:
     """Client name, Make deck (the slide picker), Download workbook."""
-    st.markdown("### Export")
+    st.markdown("### " + _("Export"))
     st.text_input(
-        "Client name (title slide)", key=CLIENT, max_chars=80, placeholder="e.g. Acme GmbH"
+        _("Client name (title slide)"), key=CLIENT, max_chars=80, placeholder="e.g. Acme GmbH"
     )
     inputs = snapshot(dataset)
     stem, today = export.file_stem(dataset.name), f"{dt.date.today():%Y%m%d}"
@@ -330,44 +332,44 @@ def export_section(dataset: Dataset) -> None:
         st.caption("Deck: open the CLV page to add its charts (a customer-summary file has no "
                    "months, orders or costs for the rest of the story).")  # fmt: skip
     elif st.button(
-        "Make deck…", key="cvm.export.make_deck", icon=":material/slideshow:", width="stretch",
-        help="PowerPoint: executive summary, one slide per question (who creates value, who "
+        _("Make deck…"), key="cvm.export.make_deck", icon=":material/slideshow:", width="stretch",
+        help=_("PowerPoint: executive summary, one slide per question (who creates value, who "
         "destroys it, what the future holds, who is slipping away, how we score, what to do), an "
-        "appendix; pick the slides, then download. About 5-10 seconds.",
+        "appendix; pick the slides, then download. About 5-10 seconds."),
     ):  # fmt: skip
         settings = collect_settings(dict(st.session_state), dataset)
         deck_dialog.deck_dialog(dataset, settings, viewed, inputs.client, inputs.scorecard)
     st.download_button(
-        "Download workbook", lambda: workbook_bytes(inputs), f"{stem}_results_{today}.xlsx",
+        _("Download workbook"), lambda: workbook_bytes(inputs), f"{stem}_results_{today}.xlsx",
         workbook.WORKBOOK_MIME, key="cvm.export.workbook", on_click="ignore",
         icon=":material/table_view:", width="stretch",
-        help="Excel: customers with segment, CLV, tier, P(alive) and profit; segments; cohorts; "
-        "scorecard. Results of pages not opened yet are listed as missing on the About sheet.",
+        help=_("Excel: customers with segment, CLV, tier, P(alive) and profit; segments; cohorts; "
+        "scorecard. Results of pages not opened yet are listed as missing on the About sheet."),
     )  # fmt: skip
 
 
 def workspace_section(dataset: Dataset | None) -> None:
     """Save the settings (optionally with the data) and open a saved workspace."""
-    with st.expander("Workspace", icon=":material/save:"):
+    with st.expander(_("Workspace"), icon=":material/save:"):
         if dataset is not None:
             include = st.checkbox(
-                "Include the data", key=WS_INCLUDE_DATA,
-                help="Off: only the settings (a small .json; load the same data file, then open "
-                "it). On: a .zip with the data too, so the workshop needs nothing else.",
+                _("Include the data"), key=WS_INCLUDE_DATA,
+                help=_("Off: only the settings (a small .json; load the same data file, then open "
+                "it). On: a .zip with the data too, so the workshop needs nothing else."),
             )  # fmt: skip
             settings = collect_settings(dict(st.session_state), dataset)
             suffix = "zip" if include else "json"
             st.download_button(
-                "Save workspace", lambda: workspace.save_workspace(settings, dataset, include),
+                _("Save workspace"), lambda: workspace.save_workspace(settings, dataset, include),
                 f"{export.file_stem(dataset.name)}_workspace.{suffix}",
                 "application/zip" if include else "application/json",
                 key="cvm.workspace.save", on_click="ignore", icon=":material/download:",
                 width="stretch",
-                help="Column mapping, settings, activity rates, tier sizes, targets and what-if levers.",
+                help=_("Column mapping, settings, activity rates, tier sizes, targets and what-if levers."),
             )  # fmt: skip
         st.file_uploader(
-            "Open a workspace", type=uploads.accepted(uploads.WORKSPACE_FILES), key=WS_UPLOAD, on_change=_on_workspace_upload,
-            help="A .json or .zip saved with 'Save workspace'.",
+            _("Open a workspace"), type=uploads.accepted(uploads.WORKSPACE_FILES), key=WS_UPLOAD, on_change=_on_workspace_upload,
+            help=_("A .json or .zip saved with 'Save workspace'."),
         )  # fmt: skip
         opened = st.session_state.get(WS_OPENED)
         if opened is not None and (dataset is None or dataset.fingerprint != opened.fingerprint):

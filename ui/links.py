@@ -18,16 +18,19 @@ WRITTEN = "cvm.links.written"
 
 
 def restore() -> None:
-    """Apply the address bar's settings the app did not write itself to the active dataset."""
+    """Apply the address bar's settings the app did not write itself: to the active dataset, or
+    only the global ones (the language, the time unit) while no dataset is loaded."""
     dataset = data.active_dataset()
-    if dataset is None:
-        return
     written = st.session_state.get(WRITTEN, {})
     asked = links.changed(st.query_params.to_dict(), written)
     if not asked:
         return
     settings, problems = links.read_params(asked)
-    exports.apply_settings(st.session_state, settings, dataset)
+    if dataset is None:
+        for name in set(settings) & set(exports.GLOBAL_KEYS):
+            st.session_state[name] = settings[name]
+    else:
+        exports.apply_settings(st.session_state, settings, dataset)
     st.session_state[WRITTEN] = {**written, **asked}
     for problem in problems:
         st.warning(f"The link's setting was not applied. {problem}", icon=":material/link_off:")
@@ -35,10 +38,7 @@ def restore() -> None:
 
 def record(page: str) -> None:
     """Write ``page``'s current settings to the address bar, and drop those it does not have."""
-    dataset = data.active_dataset()
-    if dataset is None:
-        return
-    settings = exports.collect_settings(dict(st.session_state), dataset)
+    settings = exports.collect_settings(dict(st.session_state), data.active_dataset())
     wanted = links.page_params(settings, page)
     for name in links.stale(st.query_params.to_dict(), wanted):
         del st.query_params[name]

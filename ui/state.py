@@ -3,6 +3,9 @@
 DATASET = "cvm.dataset"
 """The active cvm_core.intake.dataset.Dataset; stays loaded when a later upload fails."""
 
+LANGUAGE = "cvm.lang"
+"""Global language of the app: 'en' | 'de' | 'zh' (cvm_core.i18n)."""
+
 UNIT = "cvm.unit"
 """Global time unit for frequency/recency/T: 'day' | 'week' | 'month'."""
 

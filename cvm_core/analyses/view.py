@@ -8,6 +8,7 @@ import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import LANGUAGES
 from cvm_core.intake.summary import UNIT_DAYS
 
 
@@ -16,6 +17,7 @@ class ViewSettings(Settings):
     """``observation_end`` None: the last date in the data; ``currency`` None: the detected one."""
 
     unit: str = setting("week", choices=tuple(UNIT_DAYS))
+    language: str = setting("en", choices=tuple(LANGUAGES))
     observation_end: pd.Timestamp | None = None
     currency: str | None = None
 

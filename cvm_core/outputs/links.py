@@ -19,7 +19,7 @@ import numpy as np
 
 from cvm_core.outputs import workspace_settings
 
-VIEW_SETTINGS = ("cvm.unit", "cvm.observation_end", "cvm.currency")
+VIEW_SETTINGS = ("cvm.lang", "cvm.unit", "cvm.observation_end", "cvm.currency")
 """The sidebar's settings: every page's figures depend on them, so every page's link has them."""
 PAGE_PREFIXES: dict[str, tuple[str, ...]] = {
     "segments": ("cvm.segments.",),

@@ -120,6 +120,7 @@ class Field:
 
 
 FIELDS: dict[str, Field] = {
+    "cvm.lang": Field(ViewSettings, "language", label="language"),
     "cvm.unit": Field(ViewSettings, "unit", label="time unit"),
     "cvm.observation_end": Field(ViewSettings, "observation_end", _date, "observation end"),
     "cvm.currency": Field(ViewSettings, "currency", label="currency"),

@@ -37,6 +37,16 @@ def run_page(page: str, dataset: Dataset | None = None, timeout: float = 120, **
     return at.run()
 
 
+def open_app(dataset: Dataset, **params: str) -> AppTest:
+    """app.py's first run (sidebar and Upload page) with ``dataset`` active and the address
+    bar's query parameters ``params`` (a link or a reload)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state[state.DATASET] = dataset
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict:
     """file name -> the callable its deferred download button would run when clicked (latest run)."""

@@ -178,8 +178,9 @@ def test_workspace_saved_and_opened_in_a_new_session(demo_dataset, downloads):
     saved = built(downloads, "demo_retail_workspace.json")
     document = json.loads(saved)
     analyses = document["analyses"]  # each analysis's Settings.to_dict(), fields set only
-    assert analyses["view"]["view"] == {
-        "version": 1, "unit": "month", "currency": "USD", "observation_end": "2024-12-31",
+    assert analyses["view"]["view"] == {  # the language too: a German workshop reopens in German
+        "version": 1, "language": "en", "unit": "month", "currency": "USD",
+        "observation_end": "2024-12-31",
     }  # fmt: skip
     assert analyses["profitability"]["cost_model"] == {"version": 1, "gross_margin": 0.4}
     assert analyses["scorecard"]["settings"] == {"version": 1, "targets": [["churn_rate", 0.1]]}

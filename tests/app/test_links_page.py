@@ -7,24 +7,10 @@ app's first run, the Upload page with the sidebar's settings; the browser test
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
-from ui import state
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.app.conftest import open_app
 
 
-def open_app(dataset, **params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state[state.DATASET] = dataset
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at.run()
-
-
-def unit_box(at: AppTest):
+def unit_box(at):
     return next(w for w in at.sidebar.selectbox if w.label == "Time unit")
 
 

@@ -140,7 +140,10 @@ def private_imports(paths) -> list[str]:
                 found += [
                     f"{path.name}: {node.module}.{alias.name}"
                     for alias in node.names
-                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                    # "_" is gettext's translate function (cvm_core.i18n), public by convention
+                    if alias.name.startswith("_")
+                    and alias.name not in ("_",)
+                    and not alias.name.startswith("__")
                 ]
     return found
 
@@ -151,3 +154,16 @@ def test_no_module_imports_another_modules_private_names(tmp_path):
     assert private_imports([planted]) == ["planted.py: cvm_core.analyses.clv.fit._compare"]
     sources = [*CORE.rglob("*.py"), *(ROOT / "ui").rglob("*.py"), *(ROOT / "pages").rglob("*.py")]
     assert private_imports(sources) == []
+
+
+def test_scripts_hold_no_bare_strings_streamlit_would_print():
+    """Streamlit's magic writes any bare expression of app.py or a page into the page: a string
+    meant as a comment below a constant ("docstring") showed above every page's title."""
+    for script in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        body = ast.parse(script.read_text()).body
+        stray = [
+            node.lineno
+            for node in body[1:]  # the module docstring is not printed
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ]
+        assert stray == [], f"{script.name}: bare string at line(s) {stray}"

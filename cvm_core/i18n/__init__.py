@@ -1,0 +1,107 @@
+"""The languages the app speaks: English (the source text), German and Chinese.
+
+English text is the key, gettext style: ``_("Time unit")`` reads "Zeiteinheit" in German and
+"时间单位" in Chinese, and the English text itself wherever a catalog has no entry yet. The catalogs
+are the ``.po`` files beside this module (read with Babel when a language other than English is
+first used); ``glossary.csv`` lists the domain terms in their three forms, the reference for
+every translation. The language is per thread (a context variable): each Streamlit session's
+script sets it at the start of its run, the command line once; code that runs outside a script
+run (a deferred download) sets the one captured when the page was drawn.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from pathlib import Path
+
+LANGUAGES = {"en": "English", "de": "Deutsch", "zh": "中文"}
+"""Language code -> its name in itself (what the language switch lists)."""
+BABEL_LOCALES = {"en": "en_US", "de": "de_DE", "zh": "zh_CN"}
+"""Language code -> the Babel/CLDR locale whose number and date formats it uses."""
+HERE = Path(__file__).parent
+
+_language: contextvars.ContextVar[str] = contextvars.ContextVar("cvm_language", default="en")
+
+
+def use(language: str) -> None:
+    """Make ``language`` the current one for this thread's work (unknown codes: English)."""
+    _language.set(language if language in LANGUAGES else "en")
+
+
+def current() -> str:
+    """The current language code."""
+    return _language.get()
+
+
+def language_of(locale: str | None) -> str:
+    """The language for a browser locale ('de-DE' -> 'de', 'zh-Hans-CN' -> 'zh'); English for
+    anything else."""
+    code = (locale or "").replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalogs where it is defined (a menu title in a table), translated
+    later where it is shown with ``_(variable)``."""
+    return text
+
+
+def Nn_(singular: str, plural: str) -> str:
+    """Mark a unit word and its plural for the catalogs (:func:`cvm_core.formatting.counted`
+    translates them with :func:`ngettext`)."""
+    return singular
+
+
+UNIT_WORDS = (
+    Nn_("customer", "customers"),
+    Nn_("transaction", "transactions"),
+    Nn_("order", "orders"),
+    Nn_("day", "days"),
+    Nn_("week", "weeks"),
+    Nn_("month", "months"),
+)
+"""The unit words counted most often, in the catalogs with their plurals."""
+
+
+def _(text: str) -> str:
+    """``text`` (English) in the current language."""
+    language = _language.get()
+    if language == "en":
+        return text
+    return _catalog(language).get(text) or text
+
+
+def ngettext(singular: str, plural: str, n: float) -> str:
+    """The word for ``n`` things: English and German have a singular for exactly one, Chinese one
+    form for every number."""
+    language = _language.get()
+    english = singular if n == 1 else plural
+    if language == "en":
+        return english
+    forms = _catalog(language).get((singular, plural))
+    if not forms:
+        return english
+    return forms[0] if len(forms) == 1 or n == 1 else forms[1]
+
+
+@functools.cache
+def _catalog(language: str) -> dict:
+    """msgid (or (singular, plural)) -> translation, from ``<language>.po``; fuzzy and empty
+    entries are left out (the English text shows instead)."""
+    from babel.messages.pofile import read_po
+
+    with (HERE / f"{language}.po").open("rb") as po:
+        catalog = read_po(po, locale=language)
+    out: dict = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, tuple):
+            forms = [s for s in message.string if s]
+            if forms:
+                out[tuple(message.id)] = forms
+                out.setdefault(message.id[0], forms[0])  # _("day"): the same word alone
+        elif message.string:
+            out[message.id] = message.string
+    return out
