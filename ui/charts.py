@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from cvm_core import i18n
 from cvm_core.outputs import export
 from ui import state
 
@@ -70,6 +71,7 @@ def built_once(name: str, build: Callable[[], T], *inputs: Any) -> T:
     A plain rerun (any click) rebuilds every chart from its result; charts with placed labels
     cost 0.1-0.2 s each (the whale curve, the cluster map), more than drawing them.
     """
+    inputs = (*inputs, i18n.current())  # labels in the chart are written in the language
     built = st.session_state.setdefault(_BUILT, {})
     kept = built.get(name)
     if kept is not None and _same_inputs(kept[0], inputs):
