@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import altair as alt
 
+from cvm_core import i18n
+
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#c0392b", "#8e6bbf", "#7f8c8d", "#d4ac0d", "#16a085"]
 POSITIVE = "#3a9d5d"
 NEGATIVE = "#c0392b"
@@ -17,10 +19,43 @@ FONT = "Inter, 'Noto Sans', 'Noto Sans CJK SC', Arial, sans-serif"
 MAX_CHART_ROWS = 5000
 
 
+_GERMAN_MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+                  "September", "Oktober", "November", "Dezember"]  # fmt: skip
+CHART_LOCALES = {
+    "de": {
+        "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"]},
+        "time": {
+            "dateTime": "%A, %e. %B %Y, %X", "date": "%d.%m.%Y", "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+            "shortDays": ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
+            "months": _GERMAN_MONTHS,
+            "shortMonths": [m[:3] if m != "Mai" else m for m in _GERMAN_MONTHS],
+        },
+    },
+    "zh": {
+        "number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["¥", ""]},
+        "time": {
+            "dateTime": "%x %A %X", "date": "%Y年%-m月%-d日", "time": "%H:%M:%S",
+            "periods": ["上午", "下午"],
+            "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+            "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+            "months": [f"{m}月" for m in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")],
+            "shortMonths": [f"{m}月" for m in range(1, 13)],
+        },
+    },
+}  # fmt: skip
+"""d3 number and time locales (Vega-Lite's config.locale) per language: axes, tooltips and labels
+formatted in the chart follow the language the text around them is in (English: d3's default)."""
+
+
 @alt.theme.register("cvm", enable=True)
 def cvm_theme() -> alt.theme.ThemeConfig:
+    # Read at to_dict time, in the session's thread: each chart takes the current language.
+    locale = CHART_LOCALES.get(i18n.current())
     return {
         "config": {
+            **({"locale": locale} if locale else {}),
             "font": FONT,
             "view": {"stroke": None, "continuousWidth": 640, "continuousHeight": 320},
             "axis": {
