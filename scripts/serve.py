@@ -41,9 +41,23 @@ def warm_up(demo: bool) -> None:
             pass
 
 
+def route_every_link_through_app_py() -> None:
+    """Streamlit 1.67 runs a session through the old ``pages/`` folder mode until some session
+    has called st.navigation (runtime/pages_manager.py sets ``uses_pages_directory`` from the
+    folder's existence, and st.navigation clears it). So the first visitor after a start who
+    opens a link to a page (/clv?data=...) got that page run alone: no sidebar, no app.py, the
+    file names as the menu. app.py always calls st.navigation: clear the flag before the first
+    session instead of after it."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", None) is None:
+        PagesManager.uses_pages_directory = False
+
+
 def main() -> int:
     demo = "--demo" in sys.argv[1:]
     threading.Thread(target=warm_up, args=(demo,), name="warm-up", daemon=True).start()
+    route_every_link_through_app_py()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *sys.argv[1:]]

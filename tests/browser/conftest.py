@@ -101,20 +101,25 @@ def stop_server(proc: subprocess.Popen) -> None:
 class _AppServers:
     def __init__(self, log_dir: Path):
         self.log_dir = log_dir
-        self.running: dict[tuple[Path, Path], str] = {}
+        self.running: dict[tuple[Path, Path, bool], str] = {}
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, app_path: Path | str, cwd: Path | str = REPO_ROOT) -> str:
+    def start(self, app_path: Path | str, cwd: Path | str = REPO_ROOT, serve: bool = False) -> str:
         app_path, cwd = Path(app_path).resolve(), Path(cwd).resolve()
-        key = (app_path, cwd)
+        key = (app_path, cwd, serve)
         if key in self.running:
             return self.running[key]
         if not app_path.is_file():
             pytest.fail(f"no Streamlit app at {app_path}")
         port = free_port()
         log_path = self.log_dir / f"streamlit-{len(self.procs)}-{app_path.stem}-{port}.log"
+        launcher = (
+            [sys.executable, str(REPO_ROOT / "scripts" / "serve.py")]
+            if serve
+            else [sys.executable, "-m", "streamlit", "run", str(app_path)]
+        )
         cmd = [
-            sys.executable, "-m", "streamlit", "run", str(app_path),
+            *launcher,
             "--server.port", str(port),
             "--server.address", "127.0.0.1",
             "--server.headless", "true",
@@ -158,8 +163,9 @@ class _AppServers:
 
 @pytest.fixture(scope="session")
 def make_app_server(request):
-    """Factory: ``make_app_server(app_path, cwd=REPO_ROOT)`` returns the base URL of a running
-    ``streamlit run app_path`` (one server per path, shared by the session). ``cwd`` decides which
+    """Factory: ``make_app_server(app_path, cwd=REPO_ROOT, serve=False)`` returns the base URL of
+    a running ``streamlit run app_path`` (one server per path, shared by the session); ``serve``
+    starts the project's app as README command 1 does (scripts/serve.py). ``cwd`` decides which
     ``.streamlit/config.toml`` applies; the default is the project's."""
     log_dir = Path(tempfile.mkdtemp(prefix="cvm-streamlit-logs-"))
     servers = _AppServers(log_dir)
