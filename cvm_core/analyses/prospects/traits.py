@@ -269,7 +269,10 @@ def _describe(conditions: list[tuple[str, str, bool]]) -> str:
     parts = []
     for attribute, value, is_equal in conditions:
         if is_equal:
-            parts.append(f"{label(attribute)} = {value}")
+            ranged = value.startswith("under ") or value.endswith(" and more") or " to " in value
+            parts.append(
+                f"{label(attribute)} {value}" if ranged else f"{label(attribute)} = {value}"
+            )
         elif attribute not in equal:
             parts.append(f"{label(attribute)} not {value}")
     return " and ".join(dict.fromkeys(parts))
