@@ -1,0 +1,42 @@
+"""AppTest of the CLV page's ranges: each tier's CLV with its 80% and 95% range, around the very
+figure the tier table shows, and every customer's range to download."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from cvm_core import formatting
+from tests.app.conftest import run_page
+from ui import session
+
+PAGE = "pages/clv.py"
+
+
+@pytest.fixture(scope="module")
+def page(demo_dataset):
+    return run_page(PAGE, demo_dataset)
+
+
+def test_tier_ranges_sit_around_the_tier_figures(page, demo_dataset, downloads):
+    at = page
+    assert not at.exception and not at.error
+    tab = next(t for t in at.tabs if t.label == "Value tiers")
+    frames = [t.value for t in tab.dataframe]
+    ranges = next(f for f in frames if "95% range" in f.columns)
+    _, customers = at.session_state[session.CLV_CUSTOMERS.key]
+    by_tier = customers.groupby("tier", observed=False)["clv"].sum()
+    for row in ranges.itertuples():
+        if row.Tier in by_tier.index:
+            assert row.CLV == formatting.money(by_tier[row.Tier], "EUR")
+    assert ranges["Tier"].iloc[-1] == "All customers"
+    assert ranges["CLV"].iloc[-1] == formatting.money(customers["clv"].sum(), "EUR")
+    assert any(c.value.startswith("All customers:") for c in tab.caption)
+    assert len(ranges) == customers["tier"].cat.categories.size + 1
+    at.run()  # the download is registered on the rerun the fixture watches
+    table = pd.read_excel(io.BytesIO(downloads["clv_ranges.xlsx"]()))
+    assert {"clv", "low_80", "high_80", "low_95", "high_95"} <= set(table.columns)
+    assert (table["low_95"] <= table["high_95"]).all()
+    assert len(table) == len(customers)
