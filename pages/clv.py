@@ -4,7 +4,7 @@ customers form the top tiers, and what a tiered treatment would be worth."""
 import streamlit as st
 
 from cvm_core.errors import CvmError
-from ui import assumed, clv_intervals, clv_value, clv_whatif, data
+from ui import assumed, clv_acquisition, clv_intervals, clv_value, clv_whatif, data
 from ui import clv as view
 
 st.title("Customer lifetime value")
@@ -47,6 +47,7 @@ with tiers_tab:
 with matrix_tab:
     clv_value.show_value_matrix(matrix, dataset, currency)
     clv_value.show_acquisition(values, dataset, currency)
+    clv_acquisition.show(dataset, fitted, values, currency)
 
 st.subheader("What if: treat tiers differently")
 st.caption(

@@ -40,3 +40,22 @@ def test_tier_ranges_sit_around_the_tier_figures(page, demo_dataset, downloads):
     assert {"clv", "low_80", "high_80", "low_95", "high_95"} <= set(table.columns)
     assert (table["low_95"] <= table["high_95"]).all()
     assert len(table) == len(customers)
+
+
+def test_new_customers_by_source_with_payback_and_a_budget_move(page, demo_dataset):
+    at = page
+    tab = next(t for t in at.tabs if t.label == "Value matrix")
+    sources = next(t.value for t in tab.dataframe if "CLV / CAC" in t.value.columns)
+    table = sources.set_index("Source")
+    assert table.loc["Field sales", "Payback"] == "not within horizon"
+    assert table.loc["Referral", "CLV / CAC"].endswith("x")
+    assert table.index[-1] == "All channels"
+    # The what-if starts from the worst source towards the best by CLV per cost.
+    moved = [m.value for m in tab.markdown if m.value.startswith("Moving")]
+    assert moved and "from Field sales to Organic" in moved[0].replace("\\", "")
+    tab.radio(key=f"clv.acquisition.by.{demo_dataset.fingerprint}").set_value("region")
+    at.run()
+    assert not at.exception and not at.error
+    tab = next(t for t in at.tabs if t.label == "Value matrix")
+    sources = next(t.value for t in tab.dataframe if "CLV / CAC" in t.value.columns)
+    assert "North" in sources["Source"].tolist()
