@@ -54,4 +54,4 @@ st.caption(
     "Set per tier what a treatment (better service, a loyalty offer, a win-back campaign) would "
     "change and cost; the projection runs through the fitted model."
 )
-clv_whatif.what_if(base, dataset, currency)
+clv_whatif.what_if(base, dataset, currency, clv_intervals.intervals(dataset, fitted, values))

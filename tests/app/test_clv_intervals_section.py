@@ -59,3 +59,17 @@ def test_new_customers_by_source_with_payback_and_a_budget_move(page, demo_datas
     tab = next(t for t in at.tabs if t.label == "Value matrix")
     sources = next(t.value for t in tab.dataframe if "CLV / CAC" in t.value.columns)
     assert "North" in sources["Source"].tolist()
+
+
+def test_a_what_if_with_a_cost_states_the_chance_it_pays_back(demo_dataset):
+    at = run_page(PAGE, demo_dataset)
+    fingerprint = demo_dataset.fingerprint
+    at.slider(key=f"clv.whatif.Gold.frequency.{fingerprint}").set_value(20)
+    at.number_input(key=f"clv.whatif.Gold.cost.{fingerprint}").set_value(10.0)
+    at.run()
+    assert not at.exception and not at.error
+    sentence = next(m.value for m in at.markdown if m.value.startswith("The treatments pay back"))
+    assert "with probability **" in sentence
+    table = next(d.value for d in at.dataframe if "Pays back (probability)" in d.value.columns)
+    gold = table.set_index("Tier").loc["Gold", "Pays back (probability)"]
+    assert gold.endswith("%")

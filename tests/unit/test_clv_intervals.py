@@ -140,3 +140,22 @@ def test_intervals_of_a_clv_run_give_tier_totals_around_the_page_figures(demo_cl
         assert page.loc[tier, "clv"] <= tiers.loc[tier, "high_80"] <= tiers.loc[tier, "high_95"]
     assert tiers.loc[ALL, "clv"] == pytest.approx(result.values.total_clv)
     assert len(intervals.customers) == len(result.values.customers)
+
+
+def test_payback_chance_reads_the_what_if_against_the_tier_draws():
+    from cvm_core.analyses.clv.intervals import CLVIntervals, payback_chance
+
+    groups = pd.DataFrame({"group": ["Gold", ALL], "customers": [10, 10], "clv": [100.0, 100.0]})
+    draws = pd.DataFrame({"Gold": [50.0, 100.0, 150.0, 200.0], ALL: [50.0, 100.0, 150.0, 200.0]})
+    intervals = CLVIntervals(pd.DataFrame(), groups, draws, (0.8,))
+    by_tier = pd.DataFrame(
+        {
+            "tier": ["Gold", "Total"],
+            "incremental_value": [20.0, 20.0],
+            "treatment_cost": [25.0, 0.0],
+        }
+    )
+    chance = payback_chance(intervals, by_tier)
+    # Incremental 20 scales to 10, 20, 30, 40: above the cost of 25 in 2 draws of 4.
+    assert chance["Gold"] == 0.5
+    assert np.isnan(chance["Total"])  # nothing spent, nothing to pay back

@@ -330,3 +330,24 @@ def intervals_of(
         settings.horizon_months, settings.discount_rate, values.customers["tier"], levels, draws,
         random_state,
     )  # fmt: skip
+
+
+def payback_chance(intervals: CLVIntervals, by_tier: pd.DataFrame) -> pd.Series:
+    """Per row of a what-if projection (tiers and "Total"): the share of draws in which the
+    treatment's incremental value exceeds its cost; NaN where nothing is spent.
+
+    The incremental value is taken to vary with its tier's CLV in proportion (an uplift scales
+    what the tier is worth): in each draw it is the projected incremental value times the tier
+    total's draw over its point estimate.
+    """
+    groups = intervals.groups.set_index("group")["clv"]
+    out = {}
+    for row in by_tier.itertuples():
+        column = ALL if row.tier == "Total" or row.tier not in intervals.draws else row.tier
+        point = float(groups.get(column, np.nan))
+        scale = (
+            intervals.draws[column] / point if point > 0 else pd.Series(1.0, intervals.draws.index)
+        )
+        cost = float(row.treatment_cost)
+        out[row.tier] = float((row.incremental_value * scale > cost).mean()) if cost > 0 else np.nan
+    return pd.Series(out, name="payback_chance")
