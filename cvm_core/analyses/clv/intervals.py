@@ -171,7 +171,11 @@ def _result(clv, bounds, totals, codes, names, levels) -> CLVIntervals:
     customers = pd.DataFrame({"clv": clv})
     for level in levels:
         name, tail = level_name(level), (1 - level) / 2
-        customers[f"low_{name}"], customers[f"high_{name}"] = bounds[level]
+        # An interval always holds the figure the page shows: a customer almost surely gone has
+        # the draws' interval [0, 0] around a small expected value, widened to reach it.
+        low, high = bounds[level]
+        customers[f"low_{name}"] = np.minimum(low, customers["clv"].to_numpy())
+        customers[f"high_{name}"] = np.maximum(high, customers["clv"].to_numpy())
         groups[f"low_{name}"] = np.quantile(centred, tail, axis=1)
         groups[f"high_{name}"] = np.quantile(centred, 1 - tail, axis=1)
     if len(names) == 1 and names[0] == ALL:
