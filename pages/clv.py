@@ -46,8 +46,7 @@ with tiers_tab:
     clv_intervals.show(dataset, fitted, values, currency)
 with matrix_tab:
     clv_value.show_value_matrix(matrix, dataset, currency)
-    clv_value.show_acquisition(values, dataset, currency)
-    clv_acquisition.show(dataset, fitted, values, currency)
+    clv_acquisition.show(dataset, fitted, values, currency)  # new customers by source
 
 st.subheader("What if: treat tiers differently")
 st.caption(

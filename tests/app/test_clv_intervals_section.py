@@ -46,7 +46,7 @@ def test_new_customers_by_source_with_payback_and_a_budget_move(page, demo_datas
     at = page
     tab = next(t for t in at.tabs if t.label == "Value matrix")
     sources = next(t.value for t in tab.dataframe if "CLV / CAC" in t.value.columns)
-    table = sources.set_index("Source")
+    table = sources.set_index("Acquisition channel")
     assert table.loc["Field sales", "Payback"] == "not within horizon"
     assert table.loc["Referral", "CLV / CAC"].endswith("x")
     assert table.index[-1] == "All channels"
@@ -58,7 +58,7 @@ def test_new_customers_by_source_with_payback_and_a_budget_move(page, demo_datas
     assert not at.exception and not at.error
     tab = next(t for t in at.tabs if t.label == "Value matrix")
     sources = next(t.value for t in tab.dataframe if "CLV / CAC" in t.value.columns)
-    assert "North" in sources["Source"].tolist()
+    assert "North" in sources["Region"].tolist()
 
 
 def test_a_what_if_with_a_cost_states_the_chance_it_pays_back(demo_dataset):
