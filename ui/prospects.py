@@ -76,7 +76,7 @@ def show_traits(dataset: Dataset, currency: str) -> None:
         st.caption(formatting.escape_markdown(note))
     left, middle, right = st.columns(3)
     left.metric(
-        formatting.escape_markdown(f"{traits.target} customers"),
+        formatting.escape_markdown(f"Share {traits.target}"),
         formatting.pct(traits.base_rate, 1),
     )
     middle.metric("Top-decile lift (held out)", f"{traits.top_decile_lift:.1f}x")
