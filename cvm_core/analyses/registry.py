@@ -96,7 +96,7 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         "lifetime value with a range, sorted for the sales team.",
         command_module="cvm_core.cli.prospects",
         run="cvm_core.analyses.prospects.run:run",
-        settings=(("settings", "cvm_core.analyses.prospects.run:ProspectSettings"),),
+        settings=(("settings", "cvm_core.analyses.prospects.settings:ProspectSettings"),),
     ),
     AnalysisSpec(
         name="retention",
