@@ -36,7 +36,6 @@ from cvm_core.analyses.retention import takeaways as retention_takeaways
 from cvm_core.analyses.retention.cohorts import coarser_cohorts
 from cvm_core.analyses.retention.slides import churn_period_title
 from cvm_core.analyses.scorecard import presenting
-from cvm_core.outputs import growth
 from cvm_core.outputs.report import Report
 from cvm_core.slides import ChartSlide, StorySlide
 
@@ -535,7 +534,9 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
     ]  # fmt: skip
     story = [executive_summary(report, fixes)] + [s for s in by_question if s is not None]
     appendix = [_model_check_slide(report), _cohort_slide(report), *_full_scorecard_slides(report)]
-    appendix += growth.growth_slides(report)  # the prospects and acquisition views
+    from cvm_core.outputs.growth import growth_slides  # its models only when a deck is made
+
+    appendix += growth_slides(report)  # the prospects and acquisition views
     appendix = [s for s in appendix if s is not None]
     appendix += _viewed_slides(viewed, set(STORY_TITLES))
     if appendix:
