@@ -160,3 +160,18 @@ def test_payback_chance_reads_the_what_if_against_the_tier_draws():
     # Incremental 20 scales to 10, 20, 30, 40: above the cost of 25 in 2 draws of 4.
     assert chance["Gold"] == 0.5
     assert np.isnan(chance["Total"])  # nothing spent, nothing to pay back
+
+
+def test_the_clv_command_prints_the_tier_ranges(capsys, demo_clv_result):
+    import json
+
+    from cvm_core.__main__ import main
+    from cvm_core.intake.demo_workbook import DEMO_WORKBOOK_PATH
+
+    assert main(["clv", str(DEMO_WORKBOOK_PATH), "--json"]) == 0
+    ranges = json.loads(capsys.readouterr().out)["clv_ranges"]
+    tiers = demo_clv_result.values.tiers.set_index("tier")
+    assert list(ranges) == [*tiers.index, ALL]
+    for tier, row in tiers.iterrows():
+        assert ranges[tier]["clv"] == pytest.approx(row["clv"], abs=1e-3)
+        assert ranges[tier]["low_95"] <= ranges[tier]["clv"] <= ranges[tier]["high_95"]
