@@ -4,7 +4,7 @@ customers form the top tiers, and what a tiered treatment would be worth."""
 import streamlit as st
 
 from cvm_core.errors import CvmError
-from ui import assumed, clv_value, clv_whatif, data
+from ui import assumed, clv_acquisition, clv_intervals, clv_value, clv_whatif, data
 from ui import clv as view
 
 st.title("Customer lifetime value")
@@ -43,13 +43,14 @@ with customers_tab:
     view.show_customers(values, fitted, dataset, currency, active)
 with tiers_tab:
     view.show_tiers(values, currency)
+    clv_intervals.show(dataset, fitted, values, currency)
 with matrix_tab:
     clv_value.show_value_matrix(matrix, dataset, currency)
-    clv_value.show_acquisition(values, dataset, currency)
+    clv_acquisition.show(dataset, fitted, values, currency)  # new customers by source
 
 st.subheader("What if: treat tiers differently")
 st.caption(
     "Set per tier what a treatment (better service, a loyalty offer, a win-back campaign) would "
     "change and cost; the projection runs through the fitted model."
 )
-clv_whatif.what_if(base, dataset, currency)
+clv_whatif.what_if(base, dataset, currency, clv_intervals.intervals(dataset, fitted, values))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data
+from ui import data, prospects
 from ui import segments as view
 
 st.title("Segments")
@@ -17,9 +17,10 @@ result = view.analyse(dataset, settings)
 view.show_headline(result)
 
 currency = data.currency(dataset)
-rfm, clusters, contribution, cross_sell, downloads = st.tabs(
-    ["RFM segments", "Clusters", "Contribution", "Cross-sell", "Download lists"]
-)
+rfm, clusters, contribution, cross_sell, traits, downloads = st.tabs(
+    ["RFM segments", "Clusters", "Contribution", "Cross-sell", "Traits of valuable customers",
+     "Download lists"]
+)  # fmt: skip
 with rfm:
     view.show_rfm(result, currency)
 with clusters:
@@ -28,5 +29,7 @@ with contribution:
     view.show_contribution(result, dataset, currency)
 with cross_sell:
     view.show_cross_sell(result, dataset)
+with traits:
+    prospects.show_traits(dataset, currency)
 with downloads:
     view.show_downloads(result, dataset, currency)

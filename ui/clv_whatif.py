@@ -9,6 +9,7 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.analyses.clv import charts, scenario
+from cvm_core.analyses.clv import intervals as clv_intervals
 from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
@@ -52,8 +53,14 @@ def treatment_form(
 
 
 @st.fragment
-def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> None:
-    """Levers -> projection -> table and chart; reruns alone when a lever moves."""
+def what_if(
+    base: scenario.ScenarioBase,
+    dataset: Dataset,
+    currency: str,
+    ranges: clv_intervals.CLVIntervals | None = None,
+) -> None:
+    """Levers -> projection -> table and chart; reruns alone when a lever moves. ``ranges``: the
+    CLV intervals, for the chance that the treatments pay back."""
     chosen = treatment_form(base, dataset, currency)
     try:
         projection = scenario.project(base, chosen)
@@ -89,6 +96,16 @@ def what_if(base: scenario.ScenarioBase, dataset: Dataset, currency: str) -> Non
         "Net value": table["net_value"].map(lambda v: formatting.money(v, currency)),
         "ROI": table["roi"].map(lambda v: formatting.pct(v, 0)),
     })  # fmt: skip
+    if ranges is not None and total["treatment_cost"] > 0:
+        chance = clv_intervals.payback_chance(ranges, table)
+        shown["Pays back (probability)"] = (
+            chance.reindex(table["tier"]).map(lambda v: formatting.pct(v, 0)).to_numpy()
+        )
+        st.markdown(
+            f"The treatments pay back with probability **{formatting.pct(chance['Total'], 0)}**: "
+            "in that share of the drawn outcomes (model parameters and customers' purchases) the "
+            "incremental value exceeds the cost."
+        )
     show_table(shown, hide_index=True, width="stretch")
     downloads.csv_and_excel(table, "clv_what_if", "clv.dl.whatif", "What-if by tier")
     st.caption(WHAT_IF_FORMULA)

@@ -88,6 +88,17 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         ),
     ),
     AnalysisSpec(
+        name="prospects",
+        command="prospects",
+        help="Traits of valuable customers: the attributes and first purchases that set the top "
+        "value tier apart (a shallow tree, AUC and top-decile lift on held-out customers, as "
+        "sentences); with --prospects LEADS_FILE, every lead's expected tier, first-year and "
+        "lifetime value with a range, sorted for the sales team.",
+        command_module="cvm_core.cli.prospects",
+        run="cvm_core.analyses.prospects.run:run",
+        settings=(("settings", "cvm_core.analyses.prospects.settings:ProspectSettings"),),
+    ),
+    AnalysisSpec(
         name="retention",
         command="retention",
         help="Retention: cohort retention matrix, churn rate by period, median customer lifetime "

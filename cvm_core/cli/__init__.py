@@ -31,6 +31,12 @@ COMMANDS: dict[str, Command] = {
         "cvm_core.cli.summarize",
     ),
     **{spec.command: Command(spec.help, spec.command_module) for spec in ANALYSES},
+    "acquisition": Command(
+        "The value of a new customer by source (--by acquisition_channel, region ...): CLV "
+        "against acquisition cost, payback months, each source's CLV range and the chance it "
+        "pays back, and --move FROM TO AMOUNT to move acquisition budget between sources.",
+        "cvm_core.cli.acquisition",
+    ),
     "customer": Command(
         "One customer's 360-degree view: purchases by month, P&L with cost-to-serve by activity, "
         "CLV, P(alive), value-matrix cell, segment and active/churned status, as the report "

@@ -12,6 +12,7 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import holdout as clv_holdout
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.clv.intervals import intervals_of
 from cvm_core.analyses.clv.value_matrix import expected_losers
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import active
@@ -100,6 +101,8 @@ def run(args: argparse.Namespace) -> dict:
     ) if not inputs.transactions.empty else None  # fmt: skip
     if new is not None:
         report["new_customers_vs_acquisition_cost"] = _records(new)
+    ranges = intervals_of(result.fit, result.values).groups  # the CLV page's ranges
+    report["clv_ranges"] = {row.pop("group"): row for row in _records(ranges)}
     matrix = result.value_matrix()
     if matrix is not None:
         report["value_matrix"] = {

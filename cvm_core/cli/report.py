@@ -13,7 +13,7 @@ from cvm_core.analyses.scorecard import presenting
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from cvm_core.outputs import deck, report, storyline, workbook, workspace
+from cvm_core.outputs import deck, growth, report, storyline, workbook, workspace
 
 WORKSPACE_SUFFIXES = (".json", ".zip")
 
@@ -105,7 +105,7 @@ def _write_workbook(args: argparse.Namespace, dataset: Dataset, result: report.R
     data = workbook.build_workbook(
         dataset.name, result.summary, segments=result.segments, clv=result.clv, pnl=result.pnl,
         retention=result.retention, scorecard=numbers, names=names, currency=result.currency,
-        assumed=assumptions.about_lines(result.assumptions),
+        assumed=assumptions.about_lines(result.assumptions), extra=growth.growth_sheets(result),
     )  # fmt: skip
     args.workbook.write_bytes(data)
     return str(args.workbook)

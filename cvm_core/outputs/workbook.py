@@ -457,6 +457,7 @@ def build_workbook(
     made_on: dt.date | None = None,
     missing: dict[str, str] | None = None,
     assumed: Sequence[str] = (),
+    extra: Sequence[Sheet] = (),
 ) -> bytes:
     """The results workbook as .xlsx bytes.
 
@@ -479,6 +480,8 @@ def build_workbook(
     assumed : sequence of str, optional
         Inputs the figures assume (:func:`cvm_core.analyses.assumptions.about_lines`), one row
         each on the About sheet.
+    extra : sequence of Sheet, optional
+        Further sheets after the others (:func:`cvm_core.outputs.growth.growth_sheets`).
     """
     made_on = made_on or dt.date.today()
     missing = dict(missing or {})
@@ -506,6 +509,7 @@ def build_workbook(
             sheets.append(churn_sheet(churn))
     if scorecard is not None:
         sheets.append(scorecard_sheet(scorecard, currency))
+    sheets += list(extra)
     lines = [f"Sheets: {', '.join(s.name for s in sheets)}."]
     lines += [f"Not included - {part}: {how}" for part, how in missing.items()]
     lines.append("Percentages are stored as shares (0.25) and shown as 25.0%.")

@@ -27,6 +27,7 @@ from cvm_core.analyses.clv.tiers import DEFAULT_TIER_CUTOFFS, DEFAULT_TIER_NAMES
 from cvm_core.analyses.clv.values import DEFAULT_MARGIN, ValueSettings
 from cvm_core.analyses.profitability.activities import CostModelSettings
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
+from cvm_core.analyses.prospects.settings import ProspectSettings
 from cvm_core.analyses.registry import ANALYSES, resolve
 from cvm_core.analyses.retention.analysis import RetentionSettings
 from cvm_core.analyses.retention.gaps import ChurnRule
@@ -150,6 +151,7 @@ FIELDS: dict[str, Field] = {
     "cvm.segments.frequency": Field(SegmentSettings, "frequency", label="frequency measure"),
     "cvm.segments.k": Field(SegmentSettings, "n_clusters", _clusters, "number of clusters"),
     "cvm.segments.attributes": Field(SegmentSettings, "cluster_attributes", label="attributes"),
+    "cvm.prospects.top": Field(ProspectSettings, "top_tiers", label="valuable tiers"),
     "cvm.retention.period": Field(RetentionSettings, "period", label="cohort period"),
     "cvm.retention.method": Field(ChurnRule, "method", label="churn rule"),
     "cvm.retention.window": Field(ChurnRule, "window_days", label="churn window (days)"),

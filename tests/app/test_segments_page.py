@@ -34,11 +34,12 @@ def test_demo_data_shows_every_section(demo_page, demo_dataset):
         "Clusters",
         "Contribution",
         "Cross-sell",
+        "Traits of valuable customers",
         "Download lists",
     ]
     # Map, cluster bubbles, silhouette, contribution, lift heatmap, categories per customer,
-    # next-best offers.
-    assert _charts(at) == 7
+    # next-best offers, traits' lift by decile and attribute lifts.
+    assert _charts(at) == 9
     labels = [b.label for b in at.download_button]
     for name in ("Segment membership", "Next-best offers"):
         assert f"{name} (CSV)" in labels and f"{name} (Excel)" in labels

@@ -76,7 +76,8 @@ def test_report_writes_a_deck_and_a_workbook_and_prints_the_scorecard(cli_run):
     book = openpyxl.load_workbook(book_path)
     assert book.sheetnames == [
         "About", "Customers", "Segments", "Cohort retention", "Cohort revenue retention",
-        "Churn by period", "Scorecard",
+        "Churn by period", "Scorecard", "Traits of valuable", "Attribute lifts",
+        "New customers by source", "CLV ranges by tier",
     ]  # fmt: skip
     customers = book["Customers"]
     assert customers.max_row == 4001  # header + 4,000 demo customers

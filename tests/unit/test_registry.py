@@ -50,6 +50,7 @@ def test_each_run_works_on_demo_data_with_its_defaults(spec, small_inputs):
         "profitability": lambda r: len(r.result.pnl),
         "clv": lambda r: len(r.values.customers),
         "retention": lambda r: len(r.status),
+        "prospects": lambda r: len(r.customers.values),
         "scorecard": lambda r: None,
     }[spec.name](result)
     assert customers in (None, 300)

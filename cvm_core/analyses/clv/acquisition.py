@@ -21,21 +21,16 @@ ACQUISITION_COLUMNS = (
 )  # fmt: skip
 
 
-def acquisition_view(
+def new_customers(
     clv: pd.Series,
     first_purchase: pd.Series,
     customers: pd.DataFrame | None,
     observation_end: pd.Timestamp,
+    by: str = "acquisition_channel",
 ) -> pd.DataFrame | None:
-    """Average acquisition cost and CLV of the new customers, per channel and in total.
-
-    Returns
-    -------
-    DataFrame or None
-        Columns :data:`ACQUISITION_COLUMNS` (averages per customer, in the dataset's currency;
-        clv_per_cost NaN where nothing was spent), channels by CLV minus cost, the total last.
-        None when the customer table has no acquisition cost or no customer is new.
-    """
+    """The new customers with a known acquisition cost: their source (the ``by`` column of the
+    customer table: acquisition channel, region ...), cost and CLV. None without costs or
+    without new customers."""
     if customers is None or "acquisition_cost" not in customers:
         return None
     cost = pd.to_numeric(customers["acquisition_cost"], errors="coerce").reindex(clv.index)
@@ -44,11 +39,35 @@ def acquisition_view(
     if not new.any():
         return None
     channel = (
-        customers["acquisition_channel"].reindex(clv.index).fillna("(not recorded)").astype(str)
-        if "acquisition_channel" in customers
+        customers[by].reindex(clv.index).fillna("(not recorded)").astype(str)
+        if by in customers
         else pd.Series(ALL_CHANNELS, index=clv.index)
     )
-    frame = pd.DataFrame({"channel": channel, "acquisition_cost": cost, "clv": clv})[new]
+    return pd.DataFrame({"channel": channel, "acquisition_cost": cost, "clv": clv})[new]
+
+
+def acquisition_view(
+    clv: pd.Series,
+    first_purchase: pd.Series,
+    customers: pd.DataFrame | None,
+    observation_end: pd.Timestamp,
+    by: str = "acquisition_channel",
+) -> pd.DataFrame | None:
+    """Average acquisition cost and CLV of the new customers, per source and in total.
+
+    ``by``: the customer-table column that names the source (acquisition channel by default;
+    region, campaign ...). The column keeps the name ``channel`` whatever the source.
+
+    Returns
+    -------
+    DataFrame or None
+        Columns :data:`ACQUISITION_COLUMNS` (averages per customer, in the dataset's currency;
+        clv_per_cost NaN where nothing was spent), channels by CLV minus cost, the total last.
+        None when the customer table has no acquisition cost or no customer is new.
+    """
+    frame = new_customers(clv, first_purchase, customers, observation_end, by)
+    if frame is None:
+        return None
     by_channel = frame.groupby("channel", sort=False).agg(
         customers=("clv", "size"),
         acquisition_cost=("acquisition_cost", "mean"),

@@ -103,12 +103,35 @@ class SpendModel:
 
     def expected_spend(self, summary: pd.DataFrame) -> pd.Series:
         """Expected spend per future purchase (Gamma-Gamma conditional mean, never negative)."""
-        p, q, gamma = self.params_.to_numpy(dtype=float)
-        x = summary["frequency"].to_numpy(dtype=float)
-        m = np.clip(np.nan_to_num(summary["monetary_value"].to_numpy(dtype=float)), 0.0, None)
-        own = p * x / (p * x + q - 1.0)
-        values = (1.0 - own) * (p * gamma / (q - 1.0)) + own * m
+        x, m = spend_history(summary)
+        values = conditional_spend(self.params_.to_numpy(dtype=float), x, m)
         return pd.Series(values, index=summary.index, name="expected_spend")
+
+    def information(self, summary: pd.DataFrame) -> np.ndarray:
+        """Observed information of the fitted log-parameters (log p, log q, log gamma) from the
+        repeat buyers the model was fitted to (``summary``); its inverse is their covariance."""
+        from cvm_core.analyses.clv.likelihoods import numeric_hessian
+
+        x, m = spend_history(summary)
+        usable = (x > 0) & (m > 0)
+        objective = _gg_objective(_SpendData.build(x[usable], m[usable]), self.penalizer_coef_)
+        theta = np.log(self.params_.to_numpy(dtype=float))
+        return numeric_hessian(objective, theta, True) * float(usable.sum())
+
+
+def spend_history(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's repeat purchases and mean repeat spend (never negative)."""
+    x = summary["frequency"].to_numpy(dtype=float)
+    m = np.clip(np.nan_to_num(summary["monetary_value"].to_numpy(dtype=float)), 0.0, None)
+    return x, m
+
+
+def conditional_spend(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Gamma-Gamma's expected spend per purchase of customers with ``x`` repeat purchases of mean
+    ``m``: their own mean and the population's, weighted by how much their record says."""
+    p, q, gamma = params
+    own = p * x / (p * x + q - 1.0)
+    return (1.0 - own) * (p * gamma / (q - 1.0)) + own * m
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,18 @@ class ModelSpec:
     def population_share_alive(cls, params: np.ndarray) -> float:
         """Share of new customers still alive right after their first purchase."""
         return 1.0
+
+    @classmethod
+    def draw_alive_purchases(
+        cls,
+        params: np.ndarray,
+        x: np.ndarray,
+        age: np.ndarray,
+        horizon: float,
+        rate: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """One draw of the purchases within ``horizon`` of customers known to be alive, whose
+        purchase rates (drawn from their posterior) are ``rate``; ``x`` and ``age`` are columns
+        of the same shape as ``rate``. Drop-out is drawn from its posterior given survival to ``age``."""
+        raise NotImplementedError

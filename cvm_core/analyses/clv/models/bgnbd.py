@@ -37,6 +37,18 @@ class BGNBD(ModelSpec):
         return _bg_loglik(params, d, cls.modified)
 
     @classmethod
+    def draw_alive_purchases(cls, params, x, age, horizon, rate, rng) -> np.ndarray:
+        """Purchases until the one after which the customer leaves: p ~ Beta(a, b + x) given
+        survival of x chances (x + 1 for MBG/NBD), the purchases left a geometric count."""
+        _, _, a, b = params
+        count = rng.poisson(rate * horizon)
+        some = count > 0  # the drop-out only matters to those who would buy at all
+        b_post = np.broadcast_to(b + x + (1.0 if cls.modified else 0.0), rate.shape)[some]
+        leave = np.maximum(rng.beta(a, b_post), 1e-12)
+        count[some] = np.minimum(count[some], rng.geometric(leave))
+        return count
+
+    @classmethod
     def alive_purchases(cls, params, x, age, t, rate_factor, dropout_factor) -> np.ndarray:
         r, alpha, a, b = params
         shape, rate = r + x, (alpha + age) / rate_factor

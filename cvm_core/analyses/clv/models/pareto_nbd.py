@@ -42,6 +42,15 @@ class ParetoNBD(ModelSpec):
         return _pareto_loglik(params, d)
 
     @classmethod
+    def draw_alive_purchases(cls, params, x, age, horizon, rate, rng) -> np.ndarray:
+        """Purchases within the remaining lifetime: mu ~ Gamma(s, beta + T) given survival to T,
+        an exponential lifetime (memoryless), Poisson purchases while it lasts."""
+        _, _, s, beta = params
+        mu = rng.gamma(s, 1.0 / np.broadcast_to(beta + age, rate.shape))
+        lifetime = rng.exponential(1.0 / np.maximum(mu, 1e-300))
+        return rng.poisson(rate * np.minimum(lifetime, horizon))
+
+    @classmethod
     def alive_purchases(cls, params, x, age, t, rate_factor, dropout_factor) -> np.ndarray:
         r, alpha, s, beta = params
         shape, rate = r + x, (alpha + age) / rate_factor

@@ -1,0 +1,82 @@
+"""Charts and sentences of the traits of valuable customers: the lift by score decile on the
+held-out customers, and the attribute values that raise the chance of the top tier most."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from cvm_core import formatting
+from cvm_core.analyses.prospects.traits import Traits
+from cvm_core.chart_style import PALETTE
+from cvm_core.slides import ChartSlide
+
+
+def lift_chart(traits: Traits) -> alt.LayerChart:
+    """Lift per score decile of the held-out customers (1 = as often top tier as on average)."""
+    table = traits.lift.assign(
+        decile_label=[f"{d * 10 - 9}-{d * 10}%" for d in traits.lift["decile"]]
+    )
+    order = table["decile_label"].tolist()
+    bars = (
+        alt.Chart(table)
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            x=alt.X("decile_label:N", sort=order, title="Held-out customers by score, best first"),
+            y=alt.Y("lift:Q", title=f"Lift: times as likely to be {traits.target}"),
+            tooltip=[
+                alt.Tooltip("decile_label:N", title="Customers"),
+                alt.Tooltip("lift:Q", title="Lift", format=".2f"),
+                alt.Tooltip("cumulative_lift:Q", title="Lift so far", format=".2f"),
+                alt.Tooltip("captured:Q", title=f"Share of {traits.target} found", format=".0%"),
+            ],
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"lift": [1.0]})).mark_rule(color=PALETTE[5], strokeDash=[4, 4])
+    return (bars + rule.encode(y="lift:Q")).properties(
+        title=f"Who is {traits.target}: lift by score decile (held-out customers)", height=300
+    )
+
+
+def attribute_chart(traits: Traits, top: int = 10) -> alt.Chart:
+    """The attribute values with the highest lift on their own."""
+    table = traits.attributes.head(top).assign(
+        name=lambda t: t["attribute"] + ": " + t["value"].astype(str)
+    )
+    return (
+        alt.Chart(table)
+        .mark_bar(color=PALETTE[1])
+        .encode(
+            y=alt.Y("name:N", sort=table["name"].tolist(), title=None),
+            x=alt.X("lift:Q", title=f"Times as likely to be {traits.target}"),
+            tooltip=[
+                alt.Tooltip("name:N", title="Attribute"),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+                alt.Tooltip("rate:Q", title=f"Share {traits.target}", format=".1%"),
+                alt.Tooltip("lift:Q", title="Lift", format=".2f"),
+            ],
+        )
+        .properties(title=f"Attributes of {traits.target} customers", height=300)
+    )
+
+
+def traits_takeaway(traits: Traits) -> str:
+    """The strongest trait and how well the model finds the top tier out of sample."""
+    check = (
+        f"the 10% of held-out customers scored highest hold {traits.top_decile_lift:.1f}x the "
+        f"average share of {traits.target} (AUC {traits.auc:.2f})"
+    )
+    if traits.rules.empty:
+        return f"No group of customers stands out as {traits.target}; {check}."
+    best = traits.rules.iloc[0]
+    return (
+        f"Customers with {best['rule']} are {best['lift']:.1f}x as likely to be {traits.target} "
+        f"({formatting.pct(best['rate'], 0)} against {formatting.pct(traits.base_rate, 0)}); "
+        f"{check}."
+    )
+
+
+def lift_slide(traits: Traits) -> ChartSlide:
+    """The lift chart with its sentence, for the page and the deck alike."""
+    chart = lift_chart(traits)
+    return ChartSlide(chart.title, traits_takeaway(traits), chart)

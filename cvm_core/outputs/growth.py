@@ -1,0 +1,107 @@
+"""The prospects-and-acquisition views in the deck and the workbook: what valuable customers have
+in common (the lift chart and its sentence), what a new customer is worth by source, and the
+ranges around each tier's CLV.
+
+Computed from a :class:`cvm_core.outputs.report.Report`'s CLV run, so the figures are those of
+the CLV page and the ``prospects`` / ``acquisition`` commands at the same settings. A view the
+data cannot support (no customer attributes, no acquisition costs) is left out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cvm_core import formatting
+from cvm_core.analyses.clv import acquisition_value
+from cvm_core.analyses.clv.intervals import intervals_of
+from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.prospects import charts as prospect_charts
+from cvm_core.analyses.prospects import run as prospects
+from cvm_core.errors import CvmError
+from cvm_core.outputs.report import Report
+from cvm_core.outputs.workbook import COUNT, MONEY, NUMBER, PCT, TEXT, Sheet
+from cvm_core.slides import StorySlide
+
+TRAITS_TITLE = "Who to win: what valuable customers have in common"
+SOURCES_TITLE = "Who to win: what a new customer is worth by source"
+
+
+def _prospects(report: Report) -> prospects.ProspectsResult | None:
+    if report.clv_result is None or report.dataset is None or not report.dataset.has_transactions:
+        return None
+    fit = report.clv_result.fit
+    dataset = report.dataset
+    inputs = AnalysisInputs(
+        dataset.transactions, report.summary, fit.settings.observation_end, fit.settings.unit,
+        dataset.customers, dataset.cost_to_serve, report.currency,
+        clv=report.clv_result.values.customers,
+    )  # fmt: skip
+    try:
+        return prospects.run(inputs)
+    except CvmError:
+        return None
+
+
+def _sources(report: Report) -> acquisition_value.SourceValue | None:
+    if report.clv_result is None or report.dataset is None or not report.dataset.has_transactions:
+        return None
+    fit, values = report.clv_result.fit, report.clv_result.values
+    return acquisition_value.value_by_source(
+        fit, values, report.dataset.customers, fit.settings.observation_end
+    )
+
+
+def source_table(value: acquisition_value.SourceValue, currency: str) -> pd.DataFrame:
+    """The sources as the deck's native table shows them."""
+    money = lambda v: formatting.money(v, currency)  # noqa: E731
+    table = value.table
+    return pd.DataFrame({
+        "Source": table["channel"],
+        "New customers": table["customers"].map(formatting.count),
+        "Acquisition cost": table["acquisition_cost"].map(money),
+        "CLV (80% range)": [f"{money(c)} ({money(lo)} to {money(hi)})" for c, lo, hi in zip(table["clv"], table["clv_low"], table["clv_high"], strict=True)],
+        "CLV / CAC": table["clv_per_cost"].map(lambda v: f"{v:.1f}x" if np.isfinite(v) else "–"),
+        "Payback": table["payback_months"].map(lambda m: formatting.counted(m, "month") if np.isfinite(m) else "not within horizon"),
+    })  # fmt: skip
+
+
+def growth_slides(report: Report) -> list[StorySlide]:
+    """The traits' lift chart and the sources table, where the data have them."""
+    slides = []
+    found = _prospects(report)
+    if found is not None:
+        slide = prospect_charts.lift_slide(found.traits)
+        slides.append(StorySlide("traits", TRAITS_TITLE, slide.takeaway, chart=slide.chart,
+                                 appendix=True))  # fmt: skip
+    sources = _sources(report)
+    if sources is not None:
+        takeaway = acquisition_value.source_takeaway(sources, report.currency)
+        slides.append(StorySlide("acquisition_sources", SOURCES_TITLE, takeaway,
+                                 table=source_table(sources, report.currency), appendix=True))  # fmt: skip
+    return slides
+
+
+def growth_sheets(report: Report) -> list[Sheet]:
+    """Sheets for the workbook: traits (rules and attribute lifts), sources, tier ranges."""
+    sheets = []
+    found = _prospects(report)
+    if found is not None:
+        traits = found.traits
+        rules = traits.rules.assign(sentence=traits.sentences())
+        sheets.append(
+            Sheet("Traits of valuable", rules, {"rate": PCT, "lift": NUMBER, "sentence": TEXT})
+        )
+        sheets.append(Sheet("Attribute lifts", traits.attributes, {"rate": PCT, "lift": NUMBER}))
+    sources = _sources(report)
+    if sources is not None:
+        formats = {
+            c: MONEY for c in ("acquisition_cost", "clv", "clv_low", "clv_high", "clv_minus_cost")
+        }
+        formats |= {"clv_per_cost": NUMBER, "payback_months": NUMBER, "pays_back_chance": PCT}
+        sheets.append(Sheet("New customers by source", sources.table, formats))
+    if report.clv_result is not None:
+        ranges = intervals_of(report.clv_result.fit, report.clv_result.values).groups
+        money = {c: MONEY for c in ranges.columns if c not in ("group", "customers")}
+        sheets.append(Sheet("CLV ranges by tier", ranges, money | {"customers": COUNT}))
+    return sheets
