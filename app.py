@@ -23,6 +23,7 @@ PAGE_SPECS = [
     ("pages/clv.py", "Customer Lifetime Value", ":material/trending_up:"),
     ("pages/retention.py", "Retention", ":material/group_remove:"),
     ("pages/scorecard.py", "Scorecard", ":material/scoreboard:"),
+    ("pages/pipeline.py", "Sales Pipeline", ":material/filter_alt:"),
 ]
 PAGES = [
     st.Page(path, title=title, icon=icon, default=i == 0)

@@ -197,3 +197,26 @@ def test_no_opportunities_is_a_clear_message():
     with pytest.raises(ValidationError, match="no opportunities"):
         analyse_pipeline(None)
     assert read_pipeline(workbook(Sales=TRANSACTIONS)) is None
+
+
+def test_takeaways_say_what_the_charts_show(result):
+    from cvm_core.analyses.pipeline import charts, takeaways
+
+    assert takeaways.forecast(result) == (
+        "Weighted pipeline €3.2k across 3 open opportunities; 2024-04 carries the most (€2.4k). "
+        "Pipeline to 30 Apr 2024 covers the target 2.0x (80% expected)."
+    )
+    assert takeaways.funnel(result) == (
+        "The weakest step is Propose: 75% of the opportunities decided there move on; "
+        "100% of those reaching Negotiate are won."
+    )
+    assert takeaways.bias(result) == (
+        "Ann forecast 2.30x what was won (optimistic); Bob forecast 0.83x what was won "
+        "(pessimistic)."
+    )
+    for chart in (
+        charts.forecast_chart(result),
+        charts.funnel_chart(result),
+        charts.bias_chart(result),
+    ):
+        assert chart.to_dict()["title"]["text"]
