@@ -22,7 +22,7 @@ from cvm_core.intake.dataset import Dataset
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import read_workbook
 from cvm_core.intake.opportunities import read_pipeline
-from ui import data
+from ui import data, session
 from ui.charts import show_chart
 from ui.downloads import csv_and_excel
 from ui.tables import edit_table, show_table
@@ -128,10 +128,27 @@ def _analyse(
 def analyse(dataset: Dataset, settings: PipelineSettings) -> PipelineResult:
     inputs = dataclasses.replace(data.analysis_inputs(dataset), opportunities=dataset.opportunities)
     try:
-        return _analyse(inputs, dataset.fingerprint, data.currency(dataset), settings)
+        result = _analyse(inputs, dataset.fingerprint, data.currency(dataset), settings)
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()
+    session.publish(session.PIPELINE, dataset, result)  # the Scorecard's leading indicators
+    return result
+
+
+def pipeline_for_scorecard(dataset: Dataset) -> PipelineResult | None:
+    """The page's result as last shown, else the pipeline at its defaults; None without
+    opportunities or when they cannot be analysed."""
+    if dataset.opportunities is None:
+        return None
+    shown = session.read(session.PIPELINE, dataset)
+    if shown is not None:
+        return shown
+    inputs = dataclasses.replace(data.analysis_inputs(dataset), opportunities=dataset.opportunities)
+    try:
+        return _analyse(inputs, dataset.fingerprint, data.currency(dataset), PipelineSettings())
+    except CvmError:
+        return None
 
 
 def _money(value: float | None, result: PipelineResult) -> str:

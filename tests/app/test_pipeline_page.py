@@ -96,3 +96,19 @@ def test_without_opportunities_the_page_says_what_to_add_and_takes_an_export():
     at = open_page(attached)
     assert not at.exception
     assert metric(at, "Weighted pipeline") == formatting.money_short(3200.0, "EUR")
+
+
+def test_the_scorecard_chain_reads_the_pipeline_and_takes_a_target(demo_dataset, expected):
+    at = open_page(demo_dataset)  # the Pipeline page publishes its result for the Scorecard
+    at.switch_page("pages/scorecard.py").run()
+    assert not at.exception
+    chain = at.table[0].value.set_index("Measure")
+    coverage = chain.loc["Pipeline coverage (× target)"]
+    assert coverage["Value"] == f"{expected.coverage.ratio:.2f}"
+    assert coverage["Status"] == "no target set"
+    assert chain.loc["Forecast accuracy", "Value"] == formatting.pct(expected.team["accuracy"])
+    at.number_input(key="cvm.scorecard.chain.picked.target.pipeline_coverage").set_value(3.0).run()
+    assert not at.exception
+    chain = at.table[0].value.set_index("Measure")
+    assert chain.loc["Pipeline coverage (× target)", "Status"] == "off target"  # 1.79 < 3
+    assert chain.loc["Pipeline coverage (× target)", "Target"] == "3.00"
