@@ -26,6 +26,7 @@ from cvm_core.analyses.clv.slides import pyramid_slide
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.overview.slides import monthly_slide
 from cvm_core.analyses.pipeline import run as pipeline_run
+from cvm_core.analyses.pipeline.analysis import PipelineSettings
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.profitability.activities import CostModelSettings
@@ -76,6 +77,7 @@ class ReportSettings:
         default_factory=scorecard_inputs.ScorecardSettings
     )
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
     @classmethod
     def from_workspace(cls, settings: Mapping[str, Any], **overrides) -> ReportSettings:
@@ -96,6 +98,7 @@ class ReportSettings:
             value=read.clv_value,
             scorecard=read.scorecard,
             retention=read.retention,
+            pipeline=read.pipeline,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -182,11 +185,11 @@ def build_report(
     )
     card = _scorecard(inputs, settings, models, notes)
     say("sales pipeline")
-    pipeline = _pipeline(inputs, notes)
+    pipeline = _pipeline(inputs, settings.pipeline, notes)
     chain = None
     if card is not None:
         at_risk = retention.at_risk if retention is not None else None
-        told = {"clv": "report settings", "pipeline": "Sales Pipeline, default settings"}
+        told = {"clv": "report settings", "pipeline": "Sales Pipeline"}
         extra = hierarchy.indicators(card, inputs.transactions, clv_frame, at_risk, pipeline, told)
         chain = hierarchy.build_hierarchy(card, settings.scorecard, extra)
     return Report(
@@ -245,12 +248,12 @@ def _retention(inputs: AnalysisInputs, settings: RetentionSettings, notes: list[
         return None
 
 
-def _pipeline(inputs: AnalysisInputs, notes: list[str]):
-    """The sales pipeline at its defaults, where the dataset has opportunities (else None)."""
+def _pipeline(inputs: AnalysisInputs, settings: PipelineSettings, notes: list[str]):
+    """The sales pipeline, where the dataset has opportunities (else None)."""
     if inputs.opportunities is None:
         return None
     try:
-        return pipeline_run.run(inputs)
+        return pipeline_run.run(inputs, settings)
     except CvmError as error:
         notes.append(f"Sales pipeline left out: {error}")
         return None

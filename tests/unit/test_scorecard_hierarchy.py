@@ -74,3 +74,26 @@ def test_the_chain_as_a_table_and_a_picture(card):
     )
     spec = charts.chain_chart(chain, table).to_dict()
     assert spec["title"]["text"] == "What drives the goals"
+
+
+def test_chain_targets_and_pipeline_settings_reach_the_report_from_a_workspace():
+    from cvm_core.outputs import workspace_settings
+    from cvm_core.outputs.report import ReportSettings
+
+    stored = {
+        "cvm.scorecard.targets": {"customer_equity": 1e6, "new_customers": 50, "unknown": 1},
+        "cvm.pipeline.source": "learned",
+        "cvm.pipeline.months": 6,
+        "cvm.pipeline.target": 250_000.0,
+        "cvm.pipeline.tolerance": 0.2,
+    }
+    workspace_settings.check_settings(stored)
+    settings = ReportSettings.from_workspace(stored)
+    assert dict(settings.scorecard.targets) == {"customer_equity": 1e6, "new_customers": 50}
+    assert settings.pipeline.to_dict() | {"version": 0} == {
+        "version": 0, "probability_source": "learned", "stage_probabilities": [],
+        "target": 250_000.0, "horizon_months": 6, "bias_tolerance": 0.2, "min_months": 3,
+        "as_of": None,
+    }  # fmt: skip
+    with pytest.raises(workspace_settings.SettingError, match="cvm.pipeline.months"):
+        workspace_settings.check_settings({"cvm.pipeline.months": 99})

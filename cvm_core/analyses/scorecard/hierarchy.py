@@ -73,6 +73,9 @@ NODES: tuple[Node, ...] = (
 """Every measure the chain offers, top down; those marked ``default`` are shown unless a client
 picks others (see :func:`build_hierarchy`)."""
 DEFAULT_PICKED = tuple(n.key for n in NODES if n.default)
+CHAIN_KEYS = frozenset(n.key for n in NODES) - frozenset(SPECS)
+"""The chain's own measures (not in the scorecard table): their targets are stored with the
+scorecard's."""
 
 HIERARCHY_COLUMNS = (
     "level", "group", "key", "measure", "unit", "better", "value", "target", "status", "source",
