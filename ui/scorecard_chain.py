@@ -61,12 +61,17 @@ def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.
     extra = hierarchy.indicators(card, dataset.transactions, known.clv, at_risk, pipeline, sources)
     options = [n.key for n in hierarchy.NODES]
     names = {n.key: f"{n.level}: {n.name}" for n in hierarchy.NODES}
-    picked = st.multiselect(
+    with st.expander("Measures in the chain", icon=":material/checklist:"):
+        picked = _pick(options, names)
+    return hierarchy.build_hierarchy(card, settings, extra, tuple(picked))
+
+
+def _pick(options: list[str], names: dict[str, str]) -> list[str]:
+    return st.multiselect(
         "Measures in the chain", options, default=list(hierarchy.DEFAULT_PICKED),
         format_func=names.get, key=PICKED,
         help="What you measure is what you get: keep the few measures this client steers by.",
     )  # fmt: skip
-    return hierarchy.build_hierarchy(card, settings, extra, tuple(picked))
 
 
 def show(chain_table: pd.DataFrame, currency: str) -> None:
@@ -76,11 +81,12 @@ def show(chain_table: pd.DataFrame, currency: str) -> None:
         return
     table = hierarchy.hierarchy_table(chain_table, currency)
     off = chain_table.loc[chain_table["status"] == "off target", "measure"].tolist()
-    takeaway = (
-        f"Off target: {', '.join(off)}."
-        if off
-        else "Nothing is off target among the measures with a target."
-    )
+    if off:
+        takeaway = f"Off target: {', '.join(off)}."
+    elif chain_table["target"].notna().any():
+        takeaway = "Every measure with a target meets it or is within the watch band."
+    else:
+        takeaway = "No targets set yet: set them below and in the scorecard's table."
     show_chart(charts.chain_chart(chain_table, table), takeaway, data=table)
     shown = table.assign(Source=chain_table["source"].to_numpy())
     # A static table (a dozen rows of text): the scorecard's own tables below stay the page's

@@ -78,3 +78,13 @@ def test_pipeline_page_on_the_demo_data(page, app_server, expected):
     expect(metric("Weighted pipeline")).to_have_text(formatting.money_short(learned.weighted_total))
     expect(page.get_by_text("probabilities learned from history").first).to_be_visible()
     screenshot(page, "pipeline_learned")
+
+    # The Scorecard reads the pipeline as leading indicators in its chain of goals.
+    with expect_rerun(page, timeout_ms=180_000):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Scorecard").click()
+    expect(page.get_by_role("heading", name="Goals and what drives them")).to_be_visible()
+    chain = page.get_by_test_id("stTable").first
+    expect(chain).to_contain_text("Pipeline coverage")
+    expect(chain).to_contain_text(f"{learned.coverage.ratio:.2f}")
+    chain.scroll_into_view_if_needed()
+    screenshot(page, "scorecard_chain")
