@@ -7,6 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from cvm_core import chart_labels
 from cvm_core.analyses.pipeline.accuracy import ABOUT_RIGHT, OPTIMISTIC, PESSIMISTIC, TOO_FEW
 from cvm_core.analyses.pipeline.analysis import PipelineResult
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, POSITIVE, money_title
@@ -82,31 +83,43 @@ def funnel_chart(result: PipelineResult) -> alt.LayerChart:
     )
 
 
+BIAS_HEIGHT = 340
+BIAS_LABEL_SIZE = 13
+_BIAS_TICKS = (0.25, 0.33, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+
+
 def bias_chart(result: PipelineResult) -> alt.LayerChart:
-    """Each rep's bias (forecast / won, log scale) against the share of months they
-    over-forecast: consistently optimistic reps sit top right, pessimistic ones bottom left."""
-    reps = result.reps if result.reps is not None else pd.DataFrame()
-    data = reps[np.isfinite(reps["bias"].astype(float))].copy() if len(reps) else reps
+    """Each rep's bias (forecast / won, on a log axis) against the share of months they
+    over-forecast: consistently optimistic reps sit top right, pessimistic ones bottom left.
+
+    The axis is drawn linear in log(bias) with the ratios as tick labels, so the reps' names can
+    be placed without overlapping (:mod:`cvm_core.chart_labels`); a name with no room goes to
+    the subtitle.
+    """
+    reps = result.reps if result.reps is not None else pd.DataFrame(columns=["bias"])
+    data = reps[np.isfinite(reps["bias"].astype(float))].copy()
     tol = result.settings.bias_tolerance
-    positive = data["bias"][data["bias"] > 0] if len(data) else pd.Series([1.0])
-    low, high = _bias_domain(positive, tol)
-    if len(data):  # a rep who forecast nothing (bias 0) sits at the left edge of the log scale
-        data["shown"] = data["bias"].clip(low, high)
+    low, high = _bias_domain(data["bias"][data["bias"] > 0], tol)
+    # A rep who forecast nothing (bias 0) sits at the left edge.
+    data["log_bias"] = np.log(data["bias"].astype(float).clip(low, high))
+    domain = (float(np.log(low)), float(np.log(high)))
+    ticks = [float(np.log(t)) for t in _BIAS_TICKS if low <= t <= high]
+    x_scale = alt.Scale(domain=list(domain), nice=False)
     x = alt.X(
-        "shown:Q", title="Forecast / won (1 = right on)",
-        scale=alt.Scale(type="log", domain=[low, high]), axis=alt.Axis(format=".2~f"),
+        "log_bias:Q", title="Forecast / won (1 = right on)", scale=x_scale,
+        axis=alt.Axis(values=ticks, labelExpr="format(exp(datum.value), '.2~f')"),
     )  # fmt: skip
     y = alt.Y(
         "over_share:Q", title="Months over-forecast",
-        scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%"),
+        scale=alt.Scale(domain=[0, 1], nice=False), axis=alt.Axis(format=".0%"),
     )  # fmt: skip
     band = (
-        alt.Chart(pd.DataFrame({"lo": [1 - tol], "hi": [1 + tol]}))
+        alt.Chart(pd.DataFrame({"lo": [np.log(max(1 - tol, low))], "hi": [np.log(min(1 + tol, high))]}))
         .mark_rect(color=POSITIVE, opacity=0.12)
-        .encode(x=alt.X("lo:Q", scale=alt.Scale(type="log", domain=[low, high])), x2="hi:Q")
-    )
-    rule = alt.Chart(pd.DataFrame({"one": [1.0]})).mark_rule(color="#555", strokeDash=[4, 3]).encode(
-        x=alt.X("one:Q", scale=alt.Scale(type="log", domain=[low, high]))
+        .encode(x=alt.X("lo:Q", scale=x_scale), x2="hi:Q")
+    )  # fmt: skip
+    rule = alt.Chart(pd.DataFrame({"one": [0.0]})).mark_rule(color="#555", strokeDash=[4, 3]).encode(
+        x=alt.X("one:Q", scale=x_scale)
     )  # fmt: skip
     base = alt.Chart(data).encode(
         x=x, y=y,
@@ -123,14 +136,31 @@ def bias_chart(result: PipelineResult) -> alt.LayerChart:
         scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
     )  # fmt: skip
     dots = base.mark_circle(size=160, opacity=0.9).encode(color=colour)
-    names = base.mark_text(align="left", dx=10, fontSize=13).encode(text="owner:N")
-    return (band + rule + dots + names).properties(
-        title=alt.TitleParams(
-            "Forecast bias by sales rep",
-            subtitle="Month-end forecast for the next month against what was won; "
-            f"green band: within ±{tol:.0%}",
-        ),
-        height=340,
+    layout = _place_rep_labels(data, domain)
+    names = chart_labels.text_layers(
+        layout, "log_bias:Q", "over_share:Q",
+        rename={"x": "log_bias", "y": "over_share", "key": "owner"}, fontSize=BIAS_LABEL_SIZE,
+    )  # fmt: skip
+    subtitle = (
+        f"Month-end forecast for the next month against what was won; green band: within ±{tol:.0%}"
+    )
+    if dropped := layout.for_slides().dropped:
+        subtitle += ". Not labelled for lack of room: " + ", ".join(d.text for d in dropped)
+    return alt.layer(band, rule, dots, *names).properties(
+        title=alt.TitleParams("Forecast bias by sales rep", subtitle=subtitle), height=BIAS_HEIGHT
+    )
+
+
+def _place_rep_labels(data: pd.DataFrame, x_domain: tuple[float, float]):
+    """Each rep's name beside their dot; the furthest from 1 (the story) placed first."""
+    order = data.assign(far=data["log_bias"].abs()).sort_values("far", ascending=False)
+    labels = [
+        chart_labels.Label(str(row.owner), str(row.owner), float(row.log_bias),
+                           float(row.over_share), prefer=("right", "left"))
+        for row in order.itertuples(index=False)
+    ]  # fmt: skip
+    return chart_labels.place_banded(
+        labels, x_domain, (0.0, 1.0), BIAS_HEIGHT, font_size=BIAS_LABEL_SIZE, bold=False
     )
 
 
