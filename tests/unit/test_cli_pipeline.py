@@ -71,3 +71,18 @@ def test_a_file_without_opportunities_says_what_to_add(tmp_path, capsys):
 def test_a_bad_stage_probability_is_refused(export, capsys):
     assert main(["pipeline", str(export), "--stage-probability", "Propose=lots"]) == 2
     assert "--stage-probability takes STAGE=P" in capsys.readouterr().err
+
+
+def test_the_scorecard_command_reads_top_down_with_the_pipelines_numbers(capsys):
+    pipeline = run_json(capsys, str(DEMO_WORKBOOK_PATH))
+    argv = ["scorecard", str(DEMO_WORKBOOK_PATH), "--json", "--target", "pipeline_coverage=3"]
+    assert main(argv) == 0
+    chain = {r["key"]: r for r in json.loads(capsys.readouterr().out)["hierarchy"]}
+    assert [chain[k]["level"] for k in ("customer_equity", "new_customers", "forecast_accuracy")] == [
+        "Goal", "Process measure", "Leading indicator",
+    ]  # fmt: skip
+    coverage = chain["pipeline_coverage"]
+    assert round(coverage["value"], 3) == pipeline["coverage"]["coverage"]
+    assert coverage["target"] == 3.0 and coverage["status"] == "off target"
+    team = pipeline["forecast_accuracy"]["team"]["accuracy"]
+    assert round(chain["forecast_accuracy"]["value"], 4) == team
