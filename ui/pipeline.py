@@ -265,6 +265,7 @@ def show_won(result: PipelineResult) -> None:
         "amount": f"Won {money}", "closed_on": "Closed", "first_purchase": "First purchase",
         "revenue_since_close": f"Revenue since close {money}",
     }), hide_index=True, width="stretch")  # fmt: skip
+    csv_and_excel(result.won, "won_deals", f"{KEY}.won", "Won deals")
     if len(result.rejected):
         st.warning(
             f"{formatting.counted(len(result.rejected), 'opportunity row')} left out.",
