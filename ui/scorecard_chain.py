@@ -96,30 +96,38 @@ def show(chain_table: pd.DataFrame, currency: str) -> None:
 
 
 def _targets(chain_table: pd.DataFrame, currency: str) -> None:
-    """Targets for the chain's own measures (the scorecard's are typed in its table above)."""
+    """Targets for the chain's own measures (the scorecard's are typed in its table below).
+
+    The inputs show the stored targets (a workspace may have restored them) and write back only
+    when the user changes one, so a restored target is never overwritten by an empty box.
+    """
     own = [k for k in chain_table["key"] if k in _OWN]
     if not own:
         return
-    stored = dict(st.session_state.get(scorecard_view.TARGETS, {}))
+    stored = st.session_state.get(scorecard_view.TARGETS, {})
     with st.expander("Targets for the goals and leading indicators", icon=":material/flag:"):
-        cols = st.columns(len(own))
-        for col, key in zip(cols, own, strict=True):
+        for col, key in zip(st.columns(len(own)), own, strict=True):
             node = _OWN[key]
             scale = 100.0 if node.unit == SHARE else 1.0
+            widget = f"{PICKED}.target.{key}"
             now = stored.get(key)
-            value = col.number_input(
-                f"{node.name}" + (" (%)" if scale == 100 else f" ({currency})" if node.unit == "money" else ""),
-                value=None if now is None else now * scale, key=f"{PICKED}.target.{key}",
-                placeholder="no target",
+            st.session_state[widget] = None if now is None else now * scale
+            unit = " (%)" if scale == 100 else f" ({currency})" if node.unit == "money" else ""
+            col.number_input(
+                node.name + unit, key=widget, placeholder="no target",
+                on_change=_set_target, args=(key, widget, scale),
             )  # fmt: skip
-            if value is None:
-                stored.pop(key, None)
-            else:
-                stored[key] = float(value) / scale
         st.caption("Current values: " + "; ".join(
             f"{_OWN[k].name} {format_value(v, _OWN[k].unit, currency)}"
             for k, v in zip(chain_table["key"], chain_table["value"], strict=True) if k in _OWN
         ))  # fmt: skip
-    if stored != st.session_state.get(scorecard_view.TARGETS, {}):
-        st.session_state[scorecard_view.TARGETS] = stored
-        st.rerun()
+
+
+def _set_target(key: str, widget: str, scale: float) -> None:
+    targets = dict(st.session_state.get(scorecard_view.TARGETS, {}))
+    value = st.session_state.get(widget)
+    if value is None:
+        targets.pop(key, None)
+    else:
+        targets[key] = float(value) / scale
+    st.session_state[scorecard_view.TARGETS] = targets

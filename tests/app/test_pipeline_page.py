@@ -112,3 +112,17 @@ def test_the_scorecard_chain_reads_the_pipeline_and_takes_a_target(demo_dataset,
     chain = at.table[0].value.set_index("Measure")
     assert chain.loc["Pipeline coverage (× target)", "Status"] == "off target"  # 1.79 < 3
     assert chain.loc["Pipeline coverage (× target)", "Target"] == "3.00"
+
+
+def test_a_restored_chain_target_is_kept_across_reruns(demo_dataset):
+    from ui import scorecard as scorecard_view
+
+    at = open_in_app(
+        "pages/scorecard.py", demo_dataset, **{scorecard_view.TARGETS: {"pipeline_coverage": 1.5}}
+    )
+    for _ in range(2):  # the empty-looking input must not clear a target set elsewhere
+        assert not at.exception
+        chain = at.table[0].value.set_index("Measure")
+        assert chain.loc["Pipeline coverage (× target)", "Status"] == "on target"  # 1.79 >= 1.5
+        at.run()
+    assert at.session_state[scorecard_view.TARGETS] == {"pipeline_coverage": 1.5}
