@@ -134,14 +134,14 @@ def analyse_pipeline(
         source = stages.FILE if tables.has_file_probabilities else stages.LEARNED
     order = stages.stage_order(opps, snaps)
     overrides = dict(settings.stage_probabilities)
-    table = stages.stage_table(opps, snaps, order, source, overrides)
+    reached = stages.furthest_stage(opps, snaps, order)
+    table = stages.stage_table(opps, snaps, order, source, overrides, reached)
     row_p = source == stages.FILE
     pipeline = forecast.open_pipeline(opps, table["used"], as_of, row_p)
     if table["edited"].any():  # an edited stage's probability wins over each row's own
         edited = pipeline["stage"].map(table["used"].where(table["edited"]))
         pipeline["probability"] = edited.fillna(pipeline["probability"])
         pipeline["weighted"] = pipeline["amount"] * pipeline["probability"]
-    reached = stages.furthest_stage(opps, snaps, order)
     steps = forecast.funnel(opps, reached, order)
     steps["median_days"] = forecast.time_in_stage(snaps, opps, order).to_numpy()
     notes = list(tables.notes)

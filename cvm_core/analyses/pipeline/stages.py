@@ -31,7 +31,8 @@ def stage_order(
     if snapshots is not None:
         frames.append(snapshots[["stage", "probability"]].dropna(subset=["stage"]))
     both = pd.concat(frames, ignore_index=True)
-    both = both[~both["stage"].map(is_closed_stage)]
+    closed = [s for s in pd.unique(both["stage"]) if is_closed_stage(s)]  # a few names, many rows
+    both = both[~both["stage"].isin(closed)]
     first_seen = {s: i for i, s in enumerate(pd.unique(both["stage"]))}
     median = both.groupby("stage", sort=False)["probability"].median()
     rest = sorted(
@@ -90,10 +91,13 @@ def stage_table(
     order: list[str],
     source: str,
     overrides: dict[str, float],
+    reached: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per stage: the file's probability, the learned one, and the one used (an override, else
-    the chosen source, else the other one)."""
-    reached = furthest_stage(opportunities, snapshots, order)
+    the chosen source, else the other one). ``reached``: :func:`furthest_stage`, when the caller
+    has it."""
+    if reached is None:
+        reached = furthest_stage(opportunities, snapshots, order)
     table = pd.DataFrame(
         {
             "file": file_probabilities(opportunities, snapshots, order),
