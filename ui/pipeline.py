@@ -119,16 +119,30 @@ def _edits(dataset: Dataset) -> tuple[tuple[str, float], ...]:
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner="Forecasting the pipeline…")
 def _analyse(
-    _inputs: AnalysisInputs, fingerprint_: str, currency: str, settings: PipelineSettings
+    _inputs: AnalysisInputs,
+    fingerprint_: str,
+    currency: str,
+    settings: PipelineSettings,
+    clv_key: float = -1.0,
 ) -> PipelineResult:
     # A resource: shared, not copied per rerun; nothing on the page mutates the result.
     return run_pipeline(_inputs, settings)
 
 
+def _inputs(dataset: Dataset) -> tuple[AnalysisInputs, float]:
+    """The analysis inputs with the opportunities, and the CLV page's values where it ran on this
+    dataset (won deals show them), with a key that tells CLV results apart for the cache."""
+    clv = session.read(session.CLV_CUSTOMERS, dataset, ["clv"])
+    inputs = dataclasses.replace(
+        data.analysis_inputs(dataset), opportunities=dataset.opportunities, clv=clv
+    )
+    return inputs, (-1.0 if clv is None else float(clv["clv"].sum()) + len(clv))
+
+
 def analyse(dataset: Dataset, settings: PipelineSettings) -> PipelineResult:
-    inputs = dataclasses.replace(data.analysis_inputs(dataset), opportunities=dataset.opportunities)
+    inputs, clv_key = _inputs(dataset)
     try:
-        result = _analyse(inputs, dataset.fingerprint, data.currency(dataset), settings)
+        result = _analyse(inputs, dataset.fingerprint, data.currency(dataset), settings, clv_key)
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()
@@ -144,9 +158,11 @@ def pipeline_for_scorecard(dataset: Dataset) -> PipelineResult | None:
     shown = session.read(session.PIPELINE, dataset)
     if shown is not None:
         return shown
-    inputs = dataclasses.replace(data.analysis_inputs(dataset), opportunities=dataset.opportunities)
+    inputs, clv_key = _inputs(dataset)
     try:
-        return _analyse(inputs, dataset.fingerprint, data.currency(dataset), PipelineSettings())
+        return _analyse(
+            inputs, dataset.fingerprint, data.currency(dataset), PipelineSettings(), clv_key
+        )
     except CvmError:
         return None
 
@@ -257,13 +273,19 @@ def show_won(result: PipelineResult) -> None:
     matched = int(won["in_transactions"].sum())
     st.caption(
         f"{formatting.count(matched)} of {formatting.counted(len(won), 'won deal')} belong to a "
-        "customer in the transactions: their purchases since the deal closed sit beside it."
+        "customer in the transactions: their purchases since the deal closed sit beside it"
+        + (
+            " with their CLV (CLV page)."
+            if "clv" in won
+            else "; fit the CLV page to see their CLV."
+        )
     )
     money = f"({result.currency})"
     show_table(_labelled(won, {
         "opportunity_id": "Opportunity", "customer_id": "Customer", "owner": "Sales rep",
         "amount": f"Won {money}", "closed_on": "Closed", "first_purchase": "First purchase",
         "revenue_since_close": f"Revenue since close {money}",
+        **({"clv": f"CLV {money}"} if "clv" in won else {}),
     }), hide_index=True, width="stretch")  # fmt: skip
     csv_and_excel(result.won, "won_deals", f"{KEY}.won", "Won deals")
     if len(result.rejected):

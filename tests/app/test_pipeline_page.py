@@ -126,3 +126,17 @@ def test_a_restored_chain_target_is_kept_across_reruns(demo_dataset):
         assert chain.loc["Pipeline coverage (× target)", "Status"] == "on target"  # 1.79 >= 1.5
         at.run()
     assert at.session_state[scorecard_view.TARGETS] == {"pipeline_coverage": 1.5}
+
+
+def test_won_deals_show_the_clv_page_values_once_it_ran(demo_dataset, expected):
+    from ui import session
+
+    customers = expected.won["customer_id"].dropna().unique()
+    clv = pd.DataFrame(
+        {"clv": 100.0, "p_alive": 0.5}, index=pd.Index(customers, name="customer_id")
+    )
+    at = open_page(demo_dataset, **{session.CLV_CUSTOMERS.key: (demo_dataset.fingerprint, clv)})
+    assert not at.exception
+    won = next(df.value for df in at.dataframe if "Opportunity" in df.value.columns)
+    assert (won["CLV (EUR)"] == 100.0).all()
+    assert any("with their CLV" in c.value for c in at.caption)

@@ -220,3 +220,13 @@ def test_takeaways_say_what_the_charts_show(result):
         charts.bias_chart(result),
     ):
         assert chart.to_dict()["title"]["text"]
+
+
+def test_won_deals_carry_the_customers_clv_where_known(tables):
+    clv = pd.DataFrame({"clv": [250.0, 99.0]}, index=pd.Index(["C1", "C9"], name="customer_id"))
+    won = analyse_pipeline(tables, transactions=TRANSACTIONS, clv=clv).won.set_index(
+        "opportunity_id"
+    )
+    assert won.loc["O1", "clv"] == 250.0
+    assert np.isnan(won.loc["O3", "clv"])  # C3 has no CLV (not a buying customer yet)
+    assert "clv" not in analyse_pipeline(tables, transactions=TRANSACTIONS).won

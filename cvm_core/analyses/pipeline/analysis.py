@@ -117,6 +117,7 @@ def analyse_pipeline(
     settings: PipelineSettings = PipelineSettings(),  # noqa: B008 - frozen, safe as a default
     transactions: pd.DataFrame | None = None,
     currency: str = "EUR",
+    clv: pd.DataFrame | None = None,
 ) -> PipelineResult:
     """Stage probabilities, weighted pipeline, coverage, funnel, accuracy by rep and won deals.
 
@@ -175,19 +176,34 @@ def analyse_pipeline(
         monthly=monthly,
         reps=reps,
         team=team,
-        won=won_deals(opps, transactions),
+        won=won_deals(opps, transactions, clv),
         notes=tuple(notes),
         rejected=tables.rejected,
         history_message=message,
     )
 
 
-def won_deals(opportunities: pd.DataFrame, transactions: pd.DataFrame | None) -> pd.DataFrame:
+def won_deals(
+    opportunities: pd.DataFrame,
+    transactions: pd.DataFrame | None,
+    clv: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Won opportunities beside their customer's purchases where the customer ids match.
 
     Columns: opportunity_id, customer_id, owner, amount, closed_on, in_transactions,
-    first_purchase, revenue_since_close (NaN/NaT where the customer is not in the transactions).
+    first_purchase, revenue_since_close (NaN/NaT where the customer is not in the transactions),
+    and ``clv`` (the customer's predicted lifetime value) when ``clv`` (indexed by customer id,
+    a "clv" column) is given.
     """
+    won = _won_with_purchases(opportunities, transactions)
+    if clv is not None and "clv" in clv:
+        won["clv"] = won["customer_id"].map(clv["clv"]).astype(float)
+    return won
+
+
+def _won_with_purchases(
+    opportunities: pd.DataFrame, transactions: pd.DataFrame | None
+) -> pd.DataFrame:
     won = opportunities.loc[
         opportunities["outcome"] == WON,
         ["opportunity_id", "customer_id", "owner", "amount", "closed_on"],

@@ -14,4 +14,6 @@ def run(
     settings: PipelineSettings = PipelineSettings(),  # noqa: B008 - frozen, safe as a default
 ) -> PipelineResult:
     """Weighted pipeline, coverage, funnel and forecast accuracy by rep."""
-    return analyse_pipeline(inputs.opportunities, settings, inputs.transactions, inputs.currency)
+    return analyse_pipeline(
+        inputs.opportunities, settings, inputs.transactions, inputs.currency, inputs.clv
+    )
