@@ -24,6 +24,7 @@ PAGE_SPECS = [
     ("pages/clv.py", N_("Customer Lifetime Value"), ":material/trending_up:"),
     ("pages/retention.py", N_("Retention"), ":material/group_remove:"),
     ("pages/scorecard.py", N_("Scorecard"), ":material/scoreboard:"),
+    ("pages/pipeline.py", N_("Sales Pipeline"), ":material/filter_alt:"),
 ]
 UNITS = (N_("day"), N_("week"), N_("month"))
 # How the sidebar's date field writes a date (of the orders Streamlit offers). Not a docstring:

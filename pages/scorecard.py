@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cvm_core.errors import CvmError
-from ui import assumed, data
+from ui import assumed, data, scorecard_chain
 from ui import scorecard as view
 
 st.title("Customer management scorecard")
@@ -25,6 +25,13 @@ except CvmError as error:
 view.show_period(result)
 assumed.show_strip(assumed.page_assumptions(dataset, assumed.ALL_TOPICS))
 view.show_headline(result)
+
+st.subheader("Goals and what drives them")
+st.caption(
+    "The scorecard read top down: the goals, the process measures under them and the leading "
+    "indicators that move first. Pick the few measures this client steers by."
+)
+scorecard_chain.show(scorecard_chain.chain(dataset, result, settings), result.currency)
 
 st.subheader("Scorecard")
 st.caption(

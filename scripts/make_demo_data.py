@@ -33,6 +33,8 @@ def main() -> None:
     print(f"Wrote {path}")
     print(f"  transaction rows: {len(transactions):,} ({returns:,} returns)")
     print(f"  customers:        {len(tables['Customers']):,}")
+    print(f"  opportunities:    {len(tables['Opportunities']):,}")
+    print(f"  history rows:     {len(tables['Opportunity History']):,}")
     print(f"  file size:        {path.stat().st_size / 1e6:.2f} MB")
     print(f"  generate {generated - started:.2f} s, write {written - generated:.2f} s")
 

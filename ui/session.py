@@ -61,10 +61,14 @@ RETENTION: Shared[Any] = Shared(
 SCORECARD: Shared[Any] = Shared(
     "cvm.scorecard.result", "The Scorecard as last shown, for the deck and the workbook."
 )
+PIPELINE: Shared[Any] = Shared(
+    "cvm.pipeline.result",
+    "The Sales Pipeline page's PipelineResult (coverage, forecast accuracy), for the Scorecard.",
+)
 
 PER_DATASET: tuple[Shared, ...] = (
     CLV_CUSTOMERS, CLV_SCENARIO, SEGMENTS, WHALE_PNL, COST_MODEL, WHALE_SCENARIO, RETENTION,
-    SCORECARD,
+    SCORECARD, PIPELINE,
 )  # fmt: skip
 """Every slot: all of them belong to one dataset and are dropped when another one is loaded."""
 

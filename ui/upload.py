@@ -56,7 +56,16 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         cost = _optional_select(
             c3, "Cost-to-serve drivers", names, guessed.cost_to_serve, f"{key}.sheet.cts"
         )
-        sheets = SheetRoles(tx, customers, cost)
+        opportunities, history = guessed.opportunities, guessed.snapshots
+        if opportunities is not None:  # only a workbook with a pipeline shows these
+            c4, c5, _ = st.columns(3)
+            opportunities = _optional_select(
+                c4, "Opportunities (sales pipeline)", names, opportunities, f"{key}.sheet.opp"
+            )
+            history = _optional_select(
+                c5, "Opportunity history (snapshots)", names, history, f"{key}.sheet.hist"
+            )
+        sheets = SheetRoles(tx, customers, cost, opportunities, history if opportunities else None)
     table = workbook.tables[sheets.transactions]
     for note in table.notes:  # e.g. title rows skipped above the header (quoting the file's text)
         st.info(formatting.escape_markdown(note))

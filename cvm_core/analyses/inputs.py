@@ -20,6 +20,7 @@ from cvm_core.intake.summary import customer_summary
 if TYPE_CHECKING:
     from cvm_core.analyses.profitability.projection import ServiceCosts
     from cvm_core.intake.dataset import Dataset
+    from cvm_core.intake.opportunities import OpportunityTables
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class AnalysisInputs:
     service_costs : ServiceCosts, optional
         Cost-to-serve rates per customer from the profitability analysis's activity table (the
         CLV analysis deducts them; without them it uses the default activity rates).
+    opportunities : OpportunityTables, optional
+        The dataset's sales pipeline (opportunities and their history), where it has one.
     """
 
     transactions: pd.DataFrame
@@ -57,6 +60,7 @@ class AnalysisInputs:
     clv: pd.DataFrame | None = None
     segments: pd.DataFrame | None = None
     service_costs: ServiceCosts | None = None
+    opportunities: OpportunityTables | None = None
 
     @classmethod
     def of(
@@ -80,7 +84,7 @@ class AnalysisInputs:
             summary = customer_summary(dataset.transactions, unit, end)
         return cls(
             dataset.transactions, summary, end, unit, dataset.customers, dataset.cost_to_serve,
-            dataset.currency,
+            dataset.currency, opportunities=dataset.opportunities,
         )  # fmt: skip
 
     def with_results(

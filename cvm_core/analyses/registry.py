@@ -121,4 +121,14 @@ ANALYSES: tuple[AnalysisSpec, ...] = (
         run="cvm_core.analyses.scorecard.run:run",
         settings=(("settings", "cvm_core.analyses.scorecard.inputs:ScorecardSettings"),),
     ),
+    AnalysisSpec(
+        name="pipeline",
+        command="pipeline",
+        help="Sales pipeline from an opportunities sheet (or a CRM export on its own): weighted "
+        "pipeline by close month, stage and rep, coverage of a target, the funnel, and from "
+        "the opportunity history each rep's forecast against what they won (bias, accuracy).",
+        command_module="cvm_core.cli.pipeline",
+        run="cvm_core.analyses.pipeline.run:run",
+        settings=(("settings", "cvm_core.analyses.pipeline.analysis:PipelineSettings"),),
+    ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from cvm_core.errors import CvmError
@@ -42,7 +43,7 @@ def load_from_args(args: argparse.Namespace) -> Dataset:
     if args.sheet:
         if args.sheet not in workbook.tables:
             raise CvmError(f"No sheet '{args.sheet}'; the file has: {', '.join(workbook.tables)}.")
-        sheets = type(sheets)(args.sheet, sheets.customers, sheets.cost_to_serve)
+        sheets = dataclasses.replace(sheets, transactions=args.sheet)  # keeps the other sheets
     roles = dict(guess_mapping(workbook.tables[sheets.transactions].frame).roles)
     for item in args.map:
         role, _, column = item.partition("=")

@@ -1,5 +1,6 @@
 """`scorecard`: the customer management scorecard for one period, with the other pages' models run
-at their default settings."""
+at their default settings, and the same scorecard read top down ("hierarchy": goals, process
+measures, leading indicators)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
-from cvm_core.analyses.scorecard import inputs, presenting, specs
+from cvm_core.analyses.scorecard import hierarchy, inputs, presenting, specs
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.errors import CvmError
@@ -35,16 +36,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
+_UNITS = {**{k: m.unit for k, m in specs.SPECS.items()}, **{
+    n.key: n.unit for n in hierarchy.NODES if n.key in hierarchy.CHAIN_KEYS}}  # fmt: skip
+"""Every measure a target can be set for: the scorecard's and its chain's own."""
+
+
 def _pairs(items: list[str], flag: str) -> tuple[tuple[str, float], ...]:
     out = []
     for item in items:
         key, _, text = item.partition("=")
-        if key not in specs.SPECS or not text:
+        known = _UNITS if flag == "--target" else specs.SPECS
+        if key not in known or not text:
             raise CvmError(
-                f"{flag} takes MEASURE=VALUE with a measure among {', '.join(specs.SPECS)}; "
-                f"got '{item}'."
+                f"{flag} takes MEASURE=VALUE with a measure among {', '.join(known)}; got '{item}'."
             )
-        value = presenting.parse_value(text, specs.SPECS[key].unit)
+        value = presenting.parse_value(text, _UNITS[key])
         if value is not None:
             out.append((key, value))
     return tuple(out)
@@ -63,5 +69,10 @@ def run(args: argparse.Namespace) -> dict:
     )
     result = scorecard_run.run(analysis_inputs, settings, models)
     out = {"dataset": dataset.name, **presenting.as_dict(result)}
+    chain = scorecard_defaults.default_chain(analysis_inputs, result, settings, models)
+    out["hierarchy"] = [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in chain.to_dict("records")
+    ]
     out["notes"] = list(notes) + out["notes"]
     return out

@@ -23,6 +23,7 @@ from cvm_core.intake.channels import map_channels
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
+from cvm_core.intake.opportunities import OpportunityTables, find_pipeline_sheets, optional_pipeline
 from cvm_core.intake.schema import (
     CUSTOMER_ROLES,
     ColumnMapping,
@@ -52,6 +53,8 @@ class SheetRoles:
     transactions: str
     customers: str | None = None
     cost_to_serve: str | None = None
+    opportunities: str | None = None  # the sales pipeline and its history (snapshots)
+    snapshots: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ class Dataset:
         Where ``currency`` was read, as a phrase for the user ("from the column header
         'dollars'", "from the symbol $ in the amounts"); "" when nothing named a currency and
         :data:`DEFAULT_CURRENCY` was assumed.
+    opportunities : OpportunityTables, optional
+        The sales pipeline (:mod:`cvm_core.intake.opportunities`), when the file has one.
     channel_mapping : dict[str, str]
         Each channel value as written in the file -> the channel the transactions hold: the cost
         model's name where a synonym matched or the user chose one ("Telefon" -> "Phone"), else
@@ -125,6 +130,7 @@ class Dataset:
     summary_info: SummaryInfo | None = None
     currency_source: str = ""
     channel_mapping: dict[str, str] = field(default_factory=dict)
+    opportunities: OpportunityTables | None = None
 
     @property
     def has_transactions(self) -> bool:
@@ -159,18 +165,22 @@ class Dataset:
 
 def guess_sheet_roles(workbook: Workbook) -> SheetRoles:
     """Pick the transactions sheet (most required roles found, then most rows) and the extra tables."""
+    opportunities, snapshots = find_pipeline_sheets(workbook)
+    pipeline = {opportunities, snapshots} - {None}
     scored = []
     for name, table in workbook.tables.items():
+        if name in pipeline and len(pipeline) < len(workbook.tables):
+            continue
         mapping = guess_mapping(table.frame)
         found = 3 - len(mapping.missing_required())
         scored.append((found, len(table.frame), name))
     transactions = max(scored)[2]
-    others = [n for n in workbook.tables if n != transactions]
+    others = [n for n in workbook.tables if n != transactions and n not in pipeline]
     customers = next((n for n in others if _looks_like_customer_table(workbook.tables[n])), None)
     cost = next(
         (n for n in others if n != customers and _looks_like_cost_table(workbook.tables[n])), None
     )
-    return SheetRoles(transactions, customers, cost)
+    return SheetRoles(transactions, customers, cost, opportunities, snapshots)
 
 
 def _looks_like_customer_table(table: RawTable) -> bool:
@@ -224,6 +234,7 @@ def build_dataset(
         cost, more = prepare_cost_to_serve(workbook.tables[sheets.cost_to_serve])
         notes += more + [match_note(cost.index, buyers, "cost-to-serve", sheets.cost_to_serve)]
     validation, channels = _map_channels(validation, mapping)
+    pipeline = optional_pipeline(workbook, (sheets.opportunities, sheets.snapshots), notes)
     guess = None if currency else _currency_of(table.frame, mapping)
     if (
         not currency
@@ -244,6 +255,7 @@ def build_dataset(
         notes=tuple(notes),
         currency_source=currency_source if currency else (guess.source if guess else ""),
         channel_mapping=channels,
+        opportunities=pipeline,
     )
 
 

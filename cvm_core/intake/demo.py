@@ -31,6 +31,7 @@ from cvm_core.intake.demo_draws import (
     draw_returns,
     ids,
 )
+from cvm_core.intake.demo_pipeline import generate_pipeline_tables
 from cvm_core.intake.demo_world import (
     ACQ_COST_MEAN,
     ACQUISITION_CHANNELS,
@@ -223,6 +224,7 @@ def generate_demo_tables(
     start: str = "2022-01-01",
     end: str = "2024-12-31",
     seed: int = 7,
+    pipeline: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Generate a realistic retail export: transactions, customers and cost-to-serve drivers.
 
@@ -235,6 +237,10 @@ def generate_demo_tables(
         First and last day of the period (ISO dates, inclusive).
     seed : int, default 7
         Seed of the random generator; the same seed gives identical tables.
+    pipeline : bool, default True
+        Add the sales pipeline: ``"Opportunities"`` and ``"Opportunity History"``
+        (:mod:`cvm_core.intake.demo_pipeline`), drawn from a generator of their own, so the
+        other tables are the same with or without them.
 
     Returns
     -------
@@ -272,10 +278,13 @@ def generate_demo_tables(
     purchases = draw_lines(rng, cust, orders, calendar[orders.day] - calendar[0])
     returns = draw_returns(rng, cust, purchases, orders.cust.size, n_days)
     customer_ids = ids("C", np.arange(1, int(n_customers) + 1), 5)
-    return {
+    tables = {
         "Transactions": _transactions_frame(purchases, returns, customer_ids, start_day),
         "Customers": _customers_frame(
             rng, cust, orders, purchases, customer_ids, start_day, n_days
         ),
         "Service": _service_frame(rng, cust, orders, returns, customer_ids),
     }
+    if pipeline:
+        tables.update(generate_pipeline_tables(tables["Customers"], start, end, seed))
+    return tables

@@ -270,6 +270,12 @@ def _normalise(header: str) -> str:
     return _NON_WORD.sub("", text)
 
 
+def normalise_header(header: str) -> str:
+    """A header as role synonyms are compared: lower case, units in brackets and punctuation
+    removed ("Amount (EUR)" -> "amount"); other tables' role guessers use it too."""
+    return _normalise(header)
+
+
 _ALL_SYNONYMS = {_normalise(s) for values in HEADER_SYNONYMS.values() for s in values}
 
 

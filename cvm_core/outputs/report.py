@@ -25,6 +25,8 @@ from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.slides import pyramid_slide
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.overview.slides import monthly_slide
+from cvm_core.analyses.pipeline import run as pipeline_run
+from cvm_core.analyses.pipeline.analysis import PipelineSettings
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.profitability.activities import CostModelSettings
@@ -37,6 +39,7 @@ from cvm_core.analyses.retention.analysis import RetentionSettings
 from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.analyses.retention.slides import churn_period_slide
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
+from cvm_core.analyses.scorecard import hierarchy
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
@@ -74,6 +77,7 @@ class ReportSettings:
         default_factory=scorecard_inputs.ScorecardSettings
     )
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
 
     @classmethod
     def from_workspace(cls, settings: Mapping[str, Any], **overrides) -> ReportSettings:
@@ -94,6 +98,7 @@ class ReportSettings:
             value=read.clv_value,
             scorecard=read.scorecard,
             retention=read.retention,
+            pipeline=read.pipeline,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -132,6 +137,9 @@ class Report:
     cost_model: CostModel | None = None
     dataset: Dataset | None = None
     assumptions: tuple[Assumption, ...] = ()
+    pipeline: Any = None
+    chain: pd.DataFrame | None = None
+    """The scorecard read top down (:func:`cvm_core.analyses.scorecard.hierarchy.build_hierarchy`)."""
 
 
 def build_report(
@@ -176,10 +184,19 @@ def build_report(
         sources=(("pnl", "report settings"), ("clv", "report settings")),
     )
     card = _scorecard(inputs, settings, models, notes)
+    say("sales pipeline")
+    pipeline = _pipeline(inputs, settings.pipeline, notes)
+    chain = None
+    if card is not None:
+        at_risk = retention.at_risk if retention is not None else None
+        told = {"clv": "report settings", "pipeline": "Sales Pipeline"}
+        extra = hierarchy.indicators(card, inputs.transactions, clv_frame, at_risk, pipeline, told)
+        chain = hierarchy.build_hierarchy(card, settings.scorecard, extra)
     return Report(
         inputs.summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes),
         analysis, clv_result, settings.cost_model(), dataset,
         report_assumptions(dataset, settings, inputs.summary, retention, analysis),
+        pipeline=pipeline, chain=chain,
     )  # fmt: skip
 
 
@@ -228,6 +245,17 @@ def _retention(inputs: AnalysisInputs, settings: RetentionSettings, notes: list[
         return retention_run.run(inputs, settings)
     except CvmError as error:
         notes.append(f"Retention left out: {error}")
+        return None
+
+
+def _pipeline(inputs: AnalysisInputs, settings: PipelineSettings, notes: list[str]):
+    """The sales pipeline, where the dataset has opportunities (else None)."""
+    if inputs.opportunities is None:
+        return None
+    try:
+        return pipeline_run.run(inputs, settings)
+    except CvmError as error:
+        notes.append(f"Sales pipeline left out: {error}")
         return None
 
 

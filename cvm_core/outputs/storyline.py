@@ -35,7 +35,7 @@ from cvm_core.analyses.retention import charts as retention_charts
 from cvm_core.analyses.retention import takeaways as retention_takeaways
 from cvm_core.analyses.retention.cohorts import coarser_cohorts
 from cvm_core.analyses.retention.slides import churn_period_title
-from cvm_core.analyses.scorecard import presenting
+from cvm_core.analyses.scorecard import hierarchy, presenting
 from cvm_core.outputs.report import Report
 from cvm_core.slides import ChartSlide, StorySlide
 
@@ -410,6 +410,41 @@ def _scorecard_slide(report: Report) -> StorySlide | None:
     )  # fmt: skip
 
 
+CHAIN_TITLE = "How we score: goals, what drives them, leading indicators"
+CHAIN_COLUMNS = ("Level", "Measure", "Value", "Target", "Status", "Drives")
+
+
+def chain_slides(report: Report) -> list[StorySlide]:
+    """The scorecard read top down as native tables: goals and process measures, then the
+    leading indicators (one slide holds at most eight rows)."""
+    if report.chain is None or report.chain.empty:
+        return []
+    from cvm_core.outputs.deck import TABLE_ROWS_PER_SLIDE
+
+    chain = report.chain
+    table = hierarchy.hierarchy_table(chain, report.currency)[list(CHAIN_COLUMNS)]
+    off = chain.loc[chain["status"] == "off target", "measure"].tolist()
+    targets = int(chain["target"].notna().sum())
+    takeaway = (
+        f"{formatting.count((chain['level'] == hierarchy.GOAL).sum())} goals, the process "
+        f"measures under them and {formatting.count((chain['level'] == hierarchy.LEADING).sum())} "
+        "leading indicators; "
+        + (f"off target: {', '.join(off)}." if off else
+           f"{formatting.counted(targets, 'target')} set; none is missed." if targets else
+           "no targets set yet: type them on the Scorecard page.")
+    )  # fmt: skip
+    pages = [
+        table.iloc[i : i + TABLE_ROWS_PER_SLIDE] for i in range(0, len(table), TABLE_ROWS_PER_SLIDE)
+    ]
+    slides = []
+    for k, page in enumerate(pages, start=1):
+        page = page.assign(Level=page["Level"].where(~page["Level"].eq(page["Level"].shift()), ""))
+        title = CHAIN_TITLE + (f" ({k}/{len(pages)})" if len(pages) > 1 else "")
+        slides.append(StorySlide(f"scorecard_chain_{k}", title, checked(takeaway),
+                                 table=page.reset_index(drop=True)))  # fmt: skip
+    return slides
+
+
 # --- the appendix ---------------------------------------------------------------------------------
 
 
@@ -529,6 +564,7 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
         _value_matrix_slide(report),
         _churn_slide(report),
         _economics_slide(report),
+        *chain_slides(report),
         _scorecard_slide(report),
         _fixes_slide(report, fixes),
     ]  # fmt: skip

@@ -41,6 +41,7 @@ import pandas as pd
 from cvm_core.errors import CvmError, ValidationError
 from cvm_core.intake.dataset import Dataset, dataset_from_summary
 from cvm_core.intake.fingerprint import fingerprint
+from cvm_core.intake.opportunities import OpportunityTables
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationResult
 from cvm_core.outputs.workspace_settings import (
@@ -62,7 +63,10 @@ app writes, with a 5,000-row activity table, is well under 2 MB."""
 """Refuse zips that would unpack to more than this (a zip bomb), before reading a byte of them."""
 MAX_TABLE_ROWS = 5_000
 """Tables kept as settings (activity rates, targets) are small; bigger ones are not settings."""
-DATA_TABLES = ("transactions", "customers", "cost_to_serve", "rejected", "summary")
+DATA_TABLES = (
+    "transactions", "customers", "cost_to_serve", "rejected", "summary", "opportunities",
+    "opportunity_history",
+)  # fmt: skip
 _SCALARS = (str, bool, int, float, type(None))
 
 
@@ -248,6 +252,10 @@ def _data_tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
         tables["customers"] = dataset.customers
     if dataset.cost_to_serve is not None:
         tables["cost_to_serve"] = dataset.cost_to_serve
+    if dataset.opportunities is not None:  # the sales pipeline, as read (canonical columns)
+        tables["opportunities"] = dataset.opportunities.opportunities
+        if dataset.opportunities.snapshots is not None:
+            tables["opportunity_history"] = dataset.opportunities.snapshots
     return tables
 
 
@@ -504,4 +512,7 @@ def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
         notes=tuple(map(str, meta.get("notes", []))),
         currency_source=str(info.get("currency_source") or ""),
         channel_mapping=_text_dict(info.get("channel_mapping")),
+        opportunities=OpportunityTables(tables["opportunities"], tables.get("opportunity_history"))
+        if "opportunities" in tables
+        else None,
     )

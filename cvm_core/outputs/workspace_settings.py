@@ -25,6 +25,7 @@ from cvm_core.analyses.clv.fit import FitSettings
 from cvm_core.analyses.clv.scenario import Treatment
 from cvm_core.analyses.clv.tiers import DEFAULT_TIER_CUTOFFS, DEFAULT_TIER_NAMES
 from cvm_core.analyses.clv.values import DEFAULT_MARGIN, ValueSettings
+from cvm_core.analyses.pipeline.analysis import PipelineSettings
 from cvm_core.analyses.profitability.activities import CostModelSettings
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
 from cvm_core.analyses.prospects.settings import ProspectSettings
@@ -32,6 +33,7 @@ from cvm_core.analyses.registry import ANALYSES, resolve
 from cvm_core.analyses.retention.analysis import RetentionSettings
 from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.analyses.retention.lists import ListSettings
+from cvm_core.analyses.scorecard.hierarchy import CHAIN_KEYS
 from cvm_core.analyses.scorecard.inputs import ScorecardSettings
 from cvm_core.analyses.scorecard.specs import SPECS
 from cvm_core.analyses.segments.analysis import SegmentSettings
@@ -89,7 +91,8 @@ def _to_measure_values(value: Any) -> Any:
 def _measure_values(value: Any) -> Any:
     """{measure: number or None}: a cleared cell (None) is no value, not an error."""
     if isinstance(value, Mapping):  # measures this app does not know (a newer app's) are skipped
-        return {str(k): v for k, v in value.items() if v is not None and k in SPECS}
+        known = SPECS.keys() | CHAIN_KEYS  # the scorecard's measures and its chain's own
+        return {str(k): v for k, v in value.items() if v is not None and k in known}
     return value
 
 
@@ -170,6 +173,14 @@ FIELDS: dict[str, Field] = {
     f"{SCORECARD}.watch_band": Field(ScorecardSettings, "watch_band", _percent, "watch band (%)"),
     f"{SCORECARD}.targets": Field(ScorecardSettings, "targets", _measure_values, "targets"),
     f"{SCORECARD}.typed": Field(ScorecardSettings, "typed", _measure_values, "typed-in values"),
+    "cvm.pipeline.source": Field(
+        PipelineSettings, "probability_source", label="stage probabilities"
+    ),
+    "cvm.pipeline.months": Field(
+        PipelineSettings, "horizon_months", label="coverage period", whole=True
+    ),
+    "cvm.pipeline.target": Field(PipelineSettings, "target", label="pipeline target"),
+    "cvm.pipeline.tolerance": Field(PipelineSettings, "bias_tolerance", label="bias tolerance"),
 }
 """Stored setting name -> the Settings field it sets. Names with a variable part (tiers,
 treatments, the scorecard period) are matched by :func:`_field_of`."""
@@ -276,6 +287,7 @@ class AnalysisSettings:
     cost_model: CostModelSettings = CostModelSettings()
     scorecard: ScorecardSettings = ScorecardSettings()
     retention: RetentionSettings = RetentionSettings()
+    pipeline: PipelineSettings = PipelineSettings()
 
 
 def _retention_settings(parts: dict[type[Settings], dict[str, Any]]) -> RetentionSettings:
@@ -308,6 +320,7 @@ def analysis_settings(settings: Mapping[str, Any]) -> AnalysisSettings:
             scorecard, period=period if isinstance(period, str) else None
         ),
         retention=_retention_settings(parts),
+        pipeline=PipelineSettings.from_dict(parts.get(PipelineSettings, {})),
     )
 
 

@@ -47,6 +47,16 @@ def open_app(dataset: Dataset, **params: str) -> AppTest:
     return at.run()
 
 
+def open_in_app(page: str, dataset: Dataset, timeout: float = 180, **session) -> AppTest:
+    """``page`` reached through app.py, as a user would: page links only resolve inside the app's
+    navigation, so a page that links to others cannot run alone (see :func:`run_page`)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.session_state[state.DATASET] = dataset
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.switch_page(page).run()
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict:
     """file name -> the callable its deferred download button would run when clicked (latest run)."""

@@ -13,7 +13,7 @@ from tests.app.conftest import ROOT
 from ui import state
 
 PAGES = ["pages/segments.py", "pages/whale_curve.py", "pages/clv.py", "pages/retention.py",
-         "pages/scorecard.py"]  # fmt: skip
+         "pages/scorecard.py", "pages/pipeline.py"]  # fmt: skip
 ROWS = {
     "one day": [("A", "2024-01-02", 10.0), ("B", "2024-01-02", 20.0), ("C", "2024-01-02", 5.0)],
     "only returns": [

@@ -72,7 +72,11 @@ def test_demo_scorecard_matches_the_core(demo_dataset, demo_card):
             formats.format_value(v, u, "EUR")
             for v, u in zip(rows["value"], rows["unit"], strict=True)
         ]
-    assert len(at.get("vega_lite_chart")) == 3  # trends, channel, segment
+    assert len(at.get("vega_lite_chart")) == 4  # the goals' chain, trends, channel, segment
+    chain = at.table[0].value  # the scorecard read top down (issue 19)
+    assert list(dict.fromkeys(chain.index)) == ["Goal", "Process measure", "Leading indicator"]
+    revenue = chain.set_index("Measure").loc["New customers", "Value"]
+    assert revenue == formats.format_value(demo_card.row("new_customers")["value"], "count")
     # Models of pages not visited are computed with defaults, with links to tune them there.
     assert any("use default settings" in e.label for e in at.expander)
     assert "Scenario" not in table(at, "Financial").columns  # no what-if set

@@ -18,7 +18,7 @@ from tests.app.conftest import ROOT
 from ui import state
 
 PAGES = ["pages/upload.py", "pages/segments.py", "pages/whale_curve.py", "pages/clv.py",
-         "pages/retention.py", "pages/scorecard.py"]  # fmt: skip
+         "pages/retention.py", "pages/scorecard.py", "pages/pipeline.py"]  # fmt: skip
 HOST = "http://127.0.0.1:9"
 FILE_NAME = f"![p]({HOST}/file.png) [re-login]({HOST}/login) **Q1**.xlsx"
 UNESCAPED = re.compile(r"(?<!\\)\]\(http://127\.0\.0\.1:9|(?<!\\)\*\*(?:Snacks|Coffee|Q1)")
@@ -33,7 +33,10 @@ def _hostile_workbook() -> bytes:
     tables = demo.generate_demo_tables(n_customers=300, seed=5)
     link = lambda value: f"[{value}]({HOST}/{value})"  # noqa: E731
     for frame in tables.values():
-        frame["Customer ID"] = frame["Customer ID"].map(link)
+        if "Customer ID" in frame:  # the opportunity history names opportunities only
+            frame["Customer ID"] = frame["Customer ID"].map(link)
+    for column in ("Sales Rep", "Stage"):
+        tables["Opportunities"][column] = tables["Opportunities"][column].map(link)
     tx = tables["Transactions"]
     tx["Product"] = tx["Product"].map(lambda p: f"![p]({HOST}/p.png) {p}")
     tx["Category"] = "**" + tx["Category"] + "**"

@@ -234,7 +234,7 @@ def test_single_customer_buying_once_loads_with_zero_repeat_share():
     assert shown["Gross revenue"] == "€10"
 
 
-def test_demo_workbook_through_the_uploader_finds_its_three_sheets():
+def test_demo_workbook_through_the_uploader_finds_its_sheets():
     from cvm_core.intake import demo_workbook
 
     data = demo_workbook.DEMO_WORKBOOK_PATH.read_bytes()
@@ -243,11 +243,14 @@ def test_demo_workbook_through_the_uploader_finds_its_three_sheets():
     key = loaders.digest(data)
     sheets = [at.selectbox(key=f"{key}.sheet.{k}").value for k in ("tx", "cust", "cts")]
     assert sheets == ["Transactions", "Customers", "Service"]
+    pipeline = [at.selectbox(key=f"{key}.sheet.{k}").value for k in ("opp", "hist")]
+    assert pipeline == ["Opportunities", "Opportunity History"]
     at.button(key=f"{key}.load").click()
     at.run()
     assert not at.exception and not at.error
     dataset = at.session_state[state.DATASET]
     assert dataset.customers is not None and dataset.cost_to_serve is not None
+    assert dataset.opportunities is not None  # the Sales Pipeline page reads it
     assert metrics(at)["Customers"] == formatting.count(
         dataset.transactions["customer_id"].nunique()
     )

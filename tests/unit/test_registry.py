@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
+import numpy as np
 import pytest
 
 from cvm_core.analyses.base import Settings
@@ -13,13 +15,18 @@ from cvm_core.analyses.registry import ANALYSES, resolve
 from cvm_core.analyses.view import ViewSettings
 from cvm_core.intake import demo
 from cvm_core.intake.dataset import dataset_from_frame
+from cvm_core.intake.io import RawTable, Workbook
+from cvm_core.intake.opportunities import read_pipeline
 from cvm_core.outputs import workspace_settings
 
 
 @pytest.fixture(scope="module")
 def small_inputs() -> AnalysisInputs:
     tables = demo.generate_demo_tables(n_customers=300, seed=5)
-    return AnalysisInputs.of(dataset_from_frame(tables["Transactions"], "demo300.csv"))
+    inputs = AnalysisInputs.of(dataset_from_frame(tables["Transactions"], "demo300.csv"))
+    sheets = {name: tables[name] for name in ("Opportunities", "Opportunity History")}
+    book = Workbook({n: RawTable(f, np.arange(2, len(f) + 2), 1, n) for n, f in sheets.items()}, "")
+    return dataclasses.replace(inputs, opportunities=read_pipeline(book))
 
 
 @pytest.mark.parametrize("spec", ANALYSES, ids=lambda s: s.name)
@@ -52,6 +59,7 @@ def test_each_run_works_on_demo_data_with_its_defaults(spec, small_inputs):
         "retention": lambda r: len(r.status),
         "prospects": lambda r: len(r.customers.values),
         "scorecard": lambda r: None,
+        "pipeline": lambda r: None,
     }[spec.name](result)
     assert customers in (None, 300)
     if spec.name == "scorecard":

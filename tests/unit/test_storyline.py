@@ -145,3 +145,26 @@ def test_a_churn_rule_set_on_the_retention_page_reaches_the_deck(demo_report):
     default = report.ReportSettings.from_workspace({"cvm.retention.window": 167})
     assert report._rule_chosen(default.retention.rule, dataset.transactions,
                                demo_report.retention.observation_end) is False  # fmt: skip
+
+
+def test_the_scorecard_hierarchy_is_a_native_table_before_the_scorecard(demo_report, story):
+    keys = [s.key for s in story]
+    assert (
+        keys.index("scorecard_chain_1") < keys.index("scorecard_chain_2") < keys.index("scorecard")
+    )
+    first, second = (
+        next(s for s in story if s.key == k) for k in ("scorecard_chain_1", "scorecard_chain_2")
+    )
+    assert list(first.table.columns) == list(storyline.CHAIN_COLUMNS)
+    assert first.table["Level"].tolist()[:2] == ["Goal", ""]  # each level named once
+    assert second.table["Measure"].tolist()[0] == "Pipeline coverage (× target)"
+    # The same numbers as the pipeline: coverage and the team's forecast accuracy.
+    pipeline = demo_report.pipeline
+    assert second.table["Value"].tolist()[:2] == [
+        f"{pipeline.coverage.ratio:.2f}",
+        formatting.pct(pipeline.team["accuracy"]),
+    ]
+    assert first.takeaway.startswith("3 goals, the process measures under them and 4 leading")
+    prs = Presentation(io.BytesIO(deck.build_deck("Client", "demo", [first, second])))
+    grids = [sh.table for slide in list(prs.slides)[1:] for sh in slide.shapes if sh.has_table]
+    assert len(grids) == 2 and grids[0].cell(1, 1).text == "Profit per customer"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -388,3 +389,22 @@ def test_an_oversized_settings_document_is_refused_before_parsing():
     data = ('{"format": "cvm-workspace", "version": 2,' + padding + '"page": {}}').encode()
     with pytest.raises(WorkspaceError, match="settings are larger than 20 MB"):
         load_workspace(data)
+
+
+def test_the_sales_pipeline_survives_a_round_trip_with_the_data(dataset):
+    from cvm_core.intake.opportunities import read_pipeline
+    from tests.unit.test_pipeline import OPPORTUNITIES, SNAPSHOTS, workbook
+
+    pipeline = read_pipeline(workbook(Opportunities=OPPORTUNITIES, History=SNAPSHOTS))
+    with_pipeline = dataclasses.replace(dataset, opportunities=pipeline)
+    restored = load_workspace(save_workspace(SETTINGS, with_pipeline, include_data=True)).dataset
+    pd.testing.assert_frame_equal(
+        restored.opportunities.opportunities, pipeline.opportunities, check_dtype=False
+    )
+    pd.testing.assert_frame_equal(
+        restored.opportunities.snapshots, pipeline.snapshots, check_dtype=False
+    )
+    assert (
+        load_workspace(save_workspace(SETTINGS, dataset, include_data=True)).dataset.opportunities
+        is None
+    )

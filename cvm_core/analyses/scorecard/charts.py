@@ -120,3 +120,76 @@ def segment_chart(table: pd.DataFrame, currency: str) -> alt.LayerChart:
         ),
         height=alt.Step(26),
     )
+
+
+_STATUS_COLOURS = {
+    "on target": "#cfe8d6", "watch": "#f6e2b3", "off target": "#f3c7c1",
+    "no target set": "#e9edf1", "no value": "#f7f8fa",
+}  # fmt: skip
+_HALF_HEIGHT = 0.3
+_WIDTH = 900
+
+
+def chain_layout(chain: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Boxes (one per measure: centre, half width, label lines) and links (child -> parent) of
+    the hierarchy, goals on the top row; ``table`` is its text version (Value, Target)."""
+    levels = list(dict.fromkeys(chain["level"]))
+    boxes = chain[["key", "level", "measure", "status"]].copy()
+    boxes["row"] = boxes["level"].map({lv: i for i, lv in enumerate(levels)})
+    boxes["slot"] = boxes.groupby("row").cumcount()
+    per_row = boxes.groupby("row")["key"].transform("size")
+    boxes["x"] = (boxes["slot"] + 0.5) / per_row
+    boxes["half"] = 0.48 / per_row
+    boxes["value_text"] = [
+        f"{v}" + (f" (target {t})" if t != "–" else "")
+        for v, t in zip(table["Value"], table["Target"], strict=True)
+    ]
+    where = boxes.set_index("key")[["x", "row"]]
+    links = [
+        {"x": where.loc[k, "x"], "y": where.loc[k, "row"] - _HALF_HEIGHT,
+         "x2": where.loc[p, "x"], "y2": where.loc[p, "row"] + _HALF_HEIGHT}
+        for k, drives in zip(chain["key"], chain["drives"], strict=True)
+        for p in drives.split(", ") if p
+    ]  # fmt: skip
+    return boxes, pd.DataFrame(links, columns=["x", "y", "x2", "y2"])
+
+
+def chain_chart(chain: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
+    """The hierarchy as a picture: goals on top, process measures below them, leading indicators
+    at the bottom, each box coloured by its status and linked to what it drives."""
+    boxes, links = chain_layout(chain, table)
+    rows = int(boxes["row"].max()) + 1 if len(boxes) else 1
+    x = alt.Scale(domain=[0, 1])
+    y = alt.Scale(domain=[rows - 0.5, -0.5])
+    plain = {"axis": None}
+    edges = alt.Chart(links).mark_rule(color="#9aa5b1", strokeWidth=1.5).encode(
+        x=alt.X("x:Q", scale=x, **plain), y=alt.Y("y:Q", scale=y, **plain), x2="x2:Q", y2="y2:Q"
+    )  # fmt: skip
+    data = boxes.assign(
+        x1=boxes["x"] - boxes["half"], x2=boxes["x"] + boxes["half"],
+        y1=boxes["row"] - _HALF_HEIGHT, y2=boxes["row"] + _HALF_HEIGHT,
+    )  # fmt: skip
+    tooltip = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("value_text:N", title="Value"),
+               alt.Tooltip("status:N", title="Status"), alt.Tooltip("level:N", title="Level")]  # fmt: skip
+    rects = alt.Chart(data).mark_rect(stroke="#7f8c8d", cornerRadius=4).encode(
+        x=alt.X("x1:Q", scale=x, **plain), x2="x2:Q", y=alt.Y("y1:Q", scale=y, **plain), y2="y2:Q",
+        color=alt.Color("status:N", title="Status", scale=alt.Scale(
+            domain=list(_STATUS_COLOURS), range=list(_STATUS_COLOURS.values()))),
+        tooltip=tooltip,
+    )  # fmt: skip
+    texts = []
+    for _, row in data.groupby("row"):  # a row of many boxes has narrower ones: cut its text
+        limit = float(2 * row["half"].iloc[0] * _WIDTH - 10)
+        base = alt.Chart(row).encode(
+            x=alt.X("x:Q", scale=x, **plain), y=alt.Y("row:Q", scale=y, **plain), tooltip=tooltip
+        )
+        texts.append(base.mark_text(fontSize=11, fontWeight="bold", limit=limit, dy=-9).encode(
+            text="measure:N"))  # fmt: skip
+        texts.append(base.mark_text(fontSize=11, limit=limit, dy=9).encode(text="value_text:N"))
+    levels = list(dict.fromkeys(chain["level"]))
+    subtitle = " → ".join(reversed(levels)) if levels else ""
+    return alt.layer(edges, rects, *texts).properties(
+        title=alt.TitleParams("What drives the goals", subtitle=f"Read bottom up: {subtitle}"),
+        width=_WIDTH,
+        height=110 * rows,
+    )

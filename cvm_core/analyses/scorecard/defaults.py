@@ -54,6 +54,29 @@ def default_retention(inputs: AnalysisInputs) -> tuple[float | None, float | Non
     return result.annual_retention, result.active.share
 
 
+def default_chain(inputs: AnalysisInputs, card, settings, models: ModelInputs) -> pd.DataFrame:
+    """The scorecard read top down (:mod:`cvm_core.analyses.scorecard.hierarchy`) with the
+    at-risk list and the sales pipeline at their defaults (the pipeline where the dataset has
+    opportunities), for callers without pages (the command line)."""
+    from cvm_core.analyses.pipeline import run as pipeline_run
+    from cvm_core.analyses.retention import run as retention
+    from cvm_core.analyses.scorecard import hierarchy
+
+    try:
+        at_risk = retention.run(dataclasses.replace(inputs, clv=models.clv, segments=None)).at_risk
+    except CvmError:
+        at_risk = None
+    pipeline = None
+    if inputs.opportunities is not None:
+        try:
+            pipeline = pipeline_run.run(inputs)
+        except CvmError:
+            pipeline = None
+    sources = {"clv": dict(models.sources).get("clv", DEFAULT_SOURCE), "pipeline": "Sales Pipeline"}
+    extra = hierarchy.indicators(card, inputs.transactions, models.clv, at_risk, pipeline, sources)
+    return hierarchy.build_hierarchy(card, settings, extra)
+
+
 def complete_models(
     inputs: AnalysisInputs,
     known: ModelInputs = ModelInputs(),  # noqa: B008 - frozen

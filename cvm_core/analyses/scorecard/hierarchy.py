@@ -1,0 +1,200 @@
+"""The scorecard as a hierarchy: goals on top, the process measures that drive them, and the
+leading indicators that say early whether the strategy works ("what you measure is what you
+get": a few chosen measures per level, each with its target and status).
+
+Goals: customer profitability (profit per customer), customer equity (the sum of every
+customer's CLV) and growth (net revenue against the period before). Process measures: selection,
+acquisition, retention and growth, taken from the scorecard. Leading indicators: pipeline
+coverage and forecast accuracy (from the sales pipeline), the value of the at-risk customers
+(from retention) and the cross-sell rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cvm_core.analyses.scorecard.build import measure_status
+from cvm_core.analyses.scorecard.formats import format_value
+from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
+from cvm_core.analyses.scorecard.specs import HIGHER, LOWER, MONEY, NUMBER, SHARE, SPECS
+
+GOAL, PROCESS, LEADING = "Goal", "Process measure", "Leading indicator"
+LEVELS = (GOAL, PROCESS, LEADING)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One measure of the hierarchy: where it sits and what it drives (keys one level up)."""
+
+    key: str
+    level: str
+    group: str
+    name: str
+    unit: str = SHARE
+    better: str = HIGHER
+    drives: tuple[str, ...] = ()
+    needs: str = ""
+    default: bool = True
+
+
+_PIPELINE_NEEDS = "an opportunities sheet with its history (Sales Pipeline page)"
+NODES: tuple[Node, ...] = (
+    Node("profit_per_customer", GOAL, "Customer profitability", "Profit per customer", MONEY),
+    Node("customer_equity", GOAL, "Customer equity", "Customer equity (sum of CLV)", MONEY,
+         needs="CLV predictions (Customer Lifetime Value page)"),
+    Node("revenue_growth", GOAL, "Growth", "Revenue growth (on previous period)", SHARE),
+    Node("unprofitable_share", PROCESS, "Selection", SPECS["unprofitable_share"].name, SHARE,
+         LOWER, ("profit_per_customer",)),
+    Node("new_customers", PROCESS, "Acquisition", SPECS["new_customers"].name, "count",
+         drives=("revenue_growth", "customer_equity")),
+    Node("new_customer_clv", PROCESS, "Acquisition", SPECS["new_customer_clv"].name, MONEY,
+         drives=("customer_equity",)),
+    Node("active_share", PROCESS, "Retention", SPECS["active_share"].name, SHARE,
+         drives=("customer_equity", "profit_per_customer")),
+    Node("annual_retention", PROCESS, "Retention", SPECS["annual_retention"].name, SHARE,
+         drives=("customer_equity",), default=False),
+    Node("products_per_customer", PROCESS, "Growth", SPECS["products_per_customer"].name, NUMBER,
+         drives=("revenue_growth",)),
+    Node("share_of_wallet", PROCESS, "Growth", SPECS["share_of_wallet"].name, SHARE,
+         drives=("revenue_growth",), default=False),
+    Node("pipeline_coverage", LEADING, "Acquisition", "Pipeline coverage (× target)", NUMBER,
+         drives=("new_customers",), needs=_PIPELINE_NEEDS),
+    Node("forecast_accuracy", LEADING, "Acquisition", "Forecast accuracy", SHARE,
+         drives=("new_customers",), needs=_PIPELINE_NEEDS),
+    Node("at_risk_value", LEADING, "Retention", "Value of at-risk customers", MONEY, LOWER,
+         ("active_share",), needs="the Retention page's at-risk list"),
+    Node("cross_sell_rate", LEADING, "Growth", SPECS["cross_sell_rate"].name, SHARE,
+         drives=("products_per_customer",)),
+)  # fmt: skip
+"""Every measure the chain offers, top down; those marked ``default`` are shown unless a client
+picks others (see :func:`build_hierarchy`)."""
+DEFAULT_PICKED = tuple(n.key for n in NODES if n.default)
+CHAIN_KEYS = frozenset(n.key for n in NODES) - frozenset(SPECS)
+"""The chain's own measures (not in the scorecard table): their targets are stored with the
+scorecard's."""
+
+HIERARCHY_COLUMNS = (
+    "level", "group", "key", "measure", "unit", "better", "value", "target", "status", "source",
+    "drives",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Indicators:
+    """Values the scorecard table does not hold, and where each came from (key -> text)."""
+
+    values: Mapping[str, float | None]
+    sources: Mapping[str, str]
+
+
+def indicators(
+    card: Scorecard,
+    transactions: pd.DataFrame,
+    clv: pd.DataFrame | None = None,
+    at_risk: pd.DataFrame | None = None,
+    pipeline=None,
+    sources: Mapping[str, str] | None = None,
+) -> Indicators:
+    """Customer equity, revenue growth, at-risk value and the pipeline's two indicators.
+
+    Parameters
+    ----------
+    card : Scorecard
+        For the period and the previous one (growth compares their net revenue).
+    clv : DataFrame, optional
+        Per-customer CLV ("clv" column): equity is its sum.
+    at_risk : DataFrame, optional
+        The retention at-risk list ("value" column).
+    pipeline : PipelineResult, optional
+        Coverage (open pipeline / target) and the team's forecast accuracy.
+    sources : mapping, optional
+        Where clv, at_risk and pipeline came from ("clv": "CLV page", ...).
+    """
+    told = dict(sources or {})
+    values: dict[str, float | None] = {"revenue_growth": _growth(card, transactions)}
+    out_sources = {"revenue_growth": f"transactions, {card.period} against {card.previous_period}"}
+    if clv is not None and "clv" in clv:
+        values["customer_equity"] = float(clv["clv"].sum())
+        out_sources["customer_equity"] = told.get("clv", "CLV predictions")
+    if at_risk is not None and "value" in at_risk:
+        values["at_risk_value"] = float(at_risk["value"].sum())
+        out_sources["at_risk_value"] = told.get("at_risk", "Retention at-risk list")
+    if pipeline is not None:
+        values["pipeline_coverage"] = pipeline.coverage.ratio
+        values["forecast_accuracy"] = pipeline.team.get("accuracy")
+        where = told.get("pipeline", "Sales Pipeline")
+        out_sources["pipeline_coverage"] = f"{where}, target {pipeline.coverage.target_source}"
+        out_sources["forecast_accuracy"] = f"{where}, month-end forecasts against won"
+    return Indicators(values, out_sources)
+
+
+def _growth(card: Scorecard, transactions: pd.DataFrame) -> float | None:
+    """Net revenue in the period / in the period before - 1 (None without both)."""
+    if card.previous_period is None or transactions.empty:
+        return None
+    period = pd.Period(card.period_start, freq=card.frequency)
+    dates = transactions["date"].dt.to_period(card.frequency)
+    now = float(transactions.loc[dates == period, "revenue"].sum())
+    before = float(transactions.loc[dates == period - 1, "revenue"].sum())
+    return now / before - 1 if before > 0 else None
+
+
+def build_hierarchy(
+    card: Scorecard,
+    settings: ScorecardSettings,
+    extra: Indicators,
+    picked: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """The chain as a table, top down: columns :data:`HIERARCHY_COLUMNS`.
+
+    Values and targets of scorecard measures are the scorecard's; the others come from ``extra``
+    and from ``settings.targets`` under their keys. ``picked``: the measure keys to keep (None:
+    :data:`DEFAULT_PICKED`); links to measures not kept are dropped.
+    """
+    table = card.table.set_index("key")
+    targets = dict(settings.targets)
+    chosen = [n for n in NODES if n.key in (DEFAULT_PICKED if picked is None else picked)]
+    keys = {n.key for n in chosen}
+    rows = []
+    for node in chosen:
+        if node.key in table.index:
+            row = table.loc[node.key]
+            value, target, source = row["value"], row["target"], row["source"] or ""
+            needs = row["needs"]
+        else:
+            value = extra.values.get(node.key)
+            target = targets.get(node.key, np.nan)
+            source, needs = extra.sources.get(node.key, ""), node.needs
+        value = np.nan if value is None else float(value)
+        rows.append(
+            {
+                "level": node.level, "group": node.group, "key": node.key, "measure": node.name,
+                "unit": node.unit, "better": node.better, "value": value,
+                "target": float(target) if target is not None else np.nan,
+                "status": measure_status(value, target, node.better, settings.watch_band),
+                "source": source if np.isfinite(value) else f"Needs {needs}" if needs else "",
+                "drives": ", ".join(d for d in node.drives if d in keys),
+            }
+        )  # fmt: skip
+    return pd.DataFrame(rows, columns=list(HIERARCHY_COLUMNS))
+
+
+def hierarchy_table(chain: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The chain as text for a slide's native table and the page: Level, Area, Measure, Value,
+    Target, Status, Drives (by measure name)."""
+    names = dict(zip(chain["key"], chain["measure"], strict=True))
+    return pd.DataFrame(
+        {
+            "Level": chain["level"],
+            "Area": chain["group"],
+            "Measure": chain["measure"],
+            "Value": [format_value(v, u, currency) for v, u in zip(chain["value"], chain["unit"], strict=True)],
+            "Target": [format_value(v, u, currency) for v, u in zip(chain["target"], chain["unit"], strict=True)],
+            "Status": chain["status"],
+            "Drives": [", ".join(names[k] for k in d.split(", ") if k) for d in chain["drives"]],
+        }
+    )  # fmt: skip
