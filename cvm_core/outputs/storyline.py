@@ -569,10 +569,12 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
         _fixes_slide(report, fixes),
     ]  # fmt: skip
     story = [executive_summary(report, fixes)] + [s for s in by_question if s is not None]
-    appendix = [_model_check_slide(report), _cohort_slide(report), *_full_scorecard_slides(report)]
     from cvm_core.outputs.growth import growth_slides  # its models only when a deck is made
 
-    appendix += growth_slides(report)  # the prospects and acquisition views
+    # The prospects and acquisition views before the full scorecard: its reference tables close
+    # the appendix, as the story's last word on measures.
+    appendix = [_model_check_slide(report), _cohort_slide(report), *growth_slides(report),
+                *_full_scorecard_slides(report)]  # fmt: skip
     appendix = [s for s in appendix if s is not None]
     appendix += _viewed_slides(viewed, set(STORY_TITLES))
     if appendix:

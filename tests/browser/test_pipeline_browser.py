@@ -70,8 +70,10 @@ def test_pipeline_page_on_the_demo_data(page, app_server, expected):
     # Learned probabilities: a different forecast, named in the caption.
     page.get_by_text("Forecast settings").click()
     started = time.perf_counter()
+    combo = page.get_by_role("combobox", name="Stage probabilities")
+    expect(combo).to_be_in_viewport()  # the expander has opened (a click while it animates is lost)
     with expect_rerun(page):
-        page.get_by_test_id("stSelectbox").filter(has_text="Stage probabilities").click()
+        combo.click()
         page.get_by_role("option", name="Learned from history").click()
     print(f"probability source switched in {time.perf_counter() - started:.2f} s")
     learned = expected["learned"]
