@@ -468,7 +468,7 @@ def show_customers(
                name="CLV probability still active", data=matrix,
                takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"], active))  # fmt: skip
     st.markdown(f"**Top customers by CLV** (next {formatting.counted(horizon, 'month')})")
-    names = customer_names(dataset)
+    names = data.customer_names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
     st.caption("Click a row to open that customer.")
     customer_dialog.selectable_table(
@@ -482,13 +482,6 @@ def show_customers(
     downloads.csv_and_excel(
         _export_table(result.customers, names), "customer_clv", "clv.dl.customers", "Customer CLV"
     )
-
-
-def customer_names(dataset: Dataset) -> pd.Series | None:
-    customers = dataset.customers
-    if customers is not None and "customer_name" in customers:
-        return customers["customer_name"]
-    return None
 
 
 def _export_table(customers: pd.DataFrame, names: pd.Series | None) -> pd.DataFrame:

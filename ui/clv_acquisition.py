@@ -14,7 +14,7 @@ from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.acquisition import ALL_CHANNELS
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
-from ui import clv_value, data
+from ui import clv_value, data, session
 from ui.clv import clv_key
 from ui.tables import show_table
 
@@ -47,6 +47,7 @@ def show(dataset: Dataset, fitted: clv.CLVFit, values: clv_values.CLVValues, cur
     if value is None:
         clv_value.show_acquisition(values, dataset, currency)
         return
+    session.publish(session.SOURCES, dataset, value)
     if by == "acquisition_channel":  # the CLV command's sentence, channel by channel
         st.caption(acquisition.acquisition_takeaway(value.table, currency))
     st.caption(formatting.escape_markdown(acquisition_value.source_takeaway(value, currency)))

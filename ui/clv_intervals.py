@@ -11,8 +11,7 @@ from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import intervals as clv_intervals
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.intake.dataset import Dataset
-from ui import downloads
-from ui.clv import customer_names
+from ui import data, downloads, session
 from ui.tables import show_table
 
 
@@ -39,6 +38,7 @@ def show(dataset: Dataset, fitted: clv.CLVFit, values: clv_values.CLVValues, cur
     """Each tier's CLV with its 80% and 95% ranges, and every customer's, to download."""
     result = intervals(dataset, fitted, values)
     table = result.groups
+    session.publish(session.CLV_RANGES, dataset, table)
     st.markdown("**How sure are these figures?**")
     shown = pd.DataFrame({
         "Tier": table["group"],
@@ -50,7 +50,7 @@ def show(dataset: Dataset, fitted: clv.CLVFit, values: clv_values.CLVValues, cur
     show_table(shown, hide_index=True, width="stretch")
     st.caption(interval_caption(result, currency))
     customers = result.customers
-    names = customer_names(dataset)
+    names = data.customer_names(dataset)
     if names is not None:
         customers = customers.assign(customer_name=names.reindex(customers.index).fillna(""))
     downloads.csv_and_excel(

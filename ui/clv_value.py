@@ -14,7 +14,6 @@ from cvm_core.analyses.clv.value_matrix import QUADRANTS, ValueMatrix
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads
 from ui.charts import show_chart
-from ui.clv import customer_names
 from ui.tables import show_table
 
 MATRIX_POINTS = 5000
@@ -69,7 +68,7 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     show_table(shown, hide_index=True, width="stretch")
     st.caption("Every customer with their cell:")
     listed = matrix.customers.assign(quadrant=matrix.customers["quadrant"].astype(str))
-    names = customer_names(dataset)
+    names = data.customer_names(dataset)
     if names is not None:
         listed.insert(0, "customer_name", names.reindex(listed.index).fillna("").astype(str))
     downloads.csv_and_excel(

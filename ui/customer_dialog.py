@@ -15,7 +15,12 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.analyses.clv.value_matrix import value_matrix
-from cvm_core.analyses.customer_view import CustomerView, customer_view
+from cvm_core.analyses.customer_view import (
+    MAX_MATCHES,
+    CustomerView,
+    customer_view,
+    search_customers,
+)
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.i18n import _
@@ -160,10 +165,24 @@ def open_on_select(event, ids: pd.Series, dataset: Dataset, key: str) -> None:
 
 
 def search_box(dataset: Dataset) -> None:
-    """The sidebar's 'Open a customer' box."""
-    query = st.text_input(_("Open a customer (id)"), key=SEARCH, placeholder="e.g. C01160",
+    """The sidebar's 'Open a customer' box: an id, or part of an id or a name."""
+    query = st.text_input(_("Open a customer (id or name)"), key=SEARCH, placeholder="e.g. C01160, Hotel",
                           help=_("Shows one customer's purchases, P&L, value and status."))  # fmt: skip
-    if query and st.button(
-        _("Open customer"), key=f"{SEARCH}.open", icon=":material/person_search:"
-    ):
-        show_customer(dataset, query)
+    if not query:
+        return
+    names = data.customer_names(dataset)
+    found = search_customers(data.customer_summary(dataset).index, names, query)
+    if not found:
+        st.caption(_("No customer's id or name contains '{query}'.").format(
+            query=formatting.escape_markdown(query)))  # fmt: skip
+        return
+    picked = found[0]
+    if len(found) > 1:
+        more = len(found) == MAX_MATCHES
+        picked = st.selectbox(
+            _("Which one?") + (" " + _("(the first {n}: type more to narrow it down)").format(n=MAX_MATCHES) if more else ""),
+            found, key=f"{SEARCH}.pick",
+            format_func=lambda c: c if names is None or c not in names.index else f"{c} · {names[c]}",
+        )  # fmt: skip
+    if st.button(_("Open customer"), key=f"{SEARCH}.open", icon=":material/person_search:"):
+        show_customer(dataset, picked)

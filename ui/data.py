@@ -79,6 +79,14 @@ def setting_key(base: str, dataset: Dataset) -> str:
     return f"{base}.{dataset.fingerprint}"
 
 
+def customer_names(dataset: Dataset) -> pd.Series | None:
+    """Customer id -> name, when the customer table has names."""
+    customers = dataset.customers
+    if customers is not None and "customer_name" in customers:
+        return customers["customer_name"]
+    return None
+
+
 def currency(dataset: Dataset) -> str:
     return st.session_state.get(setting_key(state.CURRENCY, dataset)) or dataset.currency
 

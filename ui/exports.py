@@ -211,6 +211,9 @@ class ExportInputs:
     )
     assumed: tuple = ()
     """What the figures assume (:mod:`cvm_core.analyses.assumptions`), for the About sheet."""
+    prospects: Any = None
+    sources: Any = None
+    clv_ranges: pd.DataFrame | None = None
 
 
 def _scorecard_settings(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
@@ -244,6 +247,9 @@ def snapshot(dataset: Dataset) -> ExportInputs:
         retention=session.read(session.RETENTION, dataset),
         scorecard=session.read(session.SCORECARD, dataset),
         scorecard_settings=_scorecard_settings(dataset),
+        prospects=session.read(session.PROSPECTS, dataset),
+        sources=session.read(session.SOURCES, dataset),
+        clv_ranges=session.read(session.CLV_RANGES, dataset),
         assumed=assumed.page_assumptions(dataset, assumed.ALL_TOPICS, compute=False)
         if dataset.has_transactions
         else (),
@@ -282,11 +288,19 @@ MISSING_HINTS = {
     "CLV, value tiers and P(alive)": "open the Customer Lifetime Value page, then download again",
     "Cost-to-serve and operating profit": "open the Profitability Whale Curve page, then download again",
     "Cohorts and churn": "open the Retention page, then download again",
+    "Traits of valuable customers": "open the Segments page's 'Traits of valuable customers' "
+    "tab, then download again",
+    "CLV ranges and new customers by source": "open the Customer Lifetime Value page's 'Value "
+    "tiers' and 'Value matrix' tabs, then download again",
 }
 
 
 def workbook_bytes(inputs: ExportInputs) -> bytes:
     """Every result table of this session's pages, with the scorecard."""
+    # Here, not at the top: growth imports scikit-learn (the traits' tree), which the sidebar
+    # and the first page do not need.
+    from cvm_core.outputs import growth
+
     ds, summary = inputs.dataset, inputs.summary
     try:
         scorecard = build_scorecard(inputs)
@@ -298,6 +312,8 @@ def workbook_bytes(inputs: ExportInputs) -> bytes:
         "CLV, value tiers and P(alive)": inputs.clv,
         "Cost-to-serve and operating profit": inputs.pnl,
         "Cohorts and churn": inputs.retention,
+        "Traits of valuable customers": inputs.prospects,
+        "CLV ranges and new customers by source": inputs.clv_ranges,
     }
     missing = {part: MISSING_HINTS[part] for part, value in present.items() if value is None}
     names = None
@@ -307,6 +323,7 @@ def workbook_bytes(inputs: ExportInputs) -> bytes:
         ds.name, summary, segments=inputs.segments, clv=inputs.clv, pnl=inputs.pnl,
         retention=inputs.retention, scorecard=numbers, names=names, currency=inputs.currency,
         missing=missing, assumed=assumptions.about_lines(inputs.assumed),
+        extra=growth.sheets_of(inputs.prospects, inputs.sources, inputs.clv_ranges),
     )  # fmt: skip
 
 

@@ -71,6 +71,7 @@ def show_traits(dataset: Dataset, currency: str) -> None:
     result = analyse(dataset, settings)
     if result is None:
         return
+    session.publish(session.PROSPECTS, dataset, result)
     traits = result.traits
     for note in result.notes:
         st.caption(formatting.escape_markdown(note))

@@ -87,6 +87,8 @@ def show(chain_table: pd.DataFrame, currency: str) -> None:
         takeaway = "Every measure with a target meets it or is within the watch band."
     else:
         takeaway = "No targets set yet: set them below and in the scorecard's table."
+    bridge = hierarchy.bridge_sentence(chain_table, currency)
+    takeaway += f" {bridge}" if bridge else ""
     show_chart(charts.chain_chart(chain_table, table), takeaway, data=table)
     shown = table.assign(Source=chain_table["source"].to_numpy())
     # A static table (a dozen rows of text): the scorecard's own tables below stay the page's

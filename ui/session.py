@@ -66,9 +66,21 @@ PIPELINE: Shared[Any] = Shared(
     "The Sales Pipeline page's PipelineResult (coverage, forecast accuracy), for the Scorecard.",
 )
 
+PROSPECTS: Shared[Any] = Shared(
+    "cvm.prospects.result",
+    "The Segments page's traits of valuable customers (a ProspectsResult), for the workbook.",
+)
+SOURCES: Shared[Any] = Shared(
+    "cvm.clv.sources",
+    "The CLV page's value of a new customer by source (a SourceValue), for the workbook.",
+)
+CLV_RANGES: Shared[pd.DataFrame] = Shared(
+    "cvm.clv.ranges", "The CLV page's ranges of each tier's CLV (80% and 95%), for the workbook."
+)
+
 PER_DATASET: tuple[Shared, ...] = (
     CLV_CUSTOMERS, CLV_SCENARIO, SEGMENTS, WHALE_PNL, COST_MODEL, WHALE_SCENARIO, RETENTION,
-    SCORECARD, PIPELINE,
+    SCORECARD, PIPELINE, PROSPECTS, SOURCES, CLV_RANGES,
 )  # fmt: skip
 """Every slot: all of them belong to one dataset and are dropped when another one is loaded."""
 

@@ -154,6 +154,32 @@ def find_customer(summary: pd.DataFrame, query: str) -> str:
     raise ValidationError(f"No customer '{wanted}' in the data ({len(ids):,} customers).")
 
 
+MAX_MATCHES = 20
+"""Customers a search lists at most (the box suggests narrowing it down beyond that)."""
+
+
+def search_customers(ids: pd.Index, names: pd.Series | None, query: str) -> list[str]:
+    """Customer ids for what a user typed in the search box: an exact id alone; else every id
+    or name that contains the text, ignoring case and spaces (at most :data:`MAX_MATCHES`, ids
+    in their order)."""
+    wanted = str(query).strip()
+    ids = ids.astype(str)
+    if not wanted:
+        return []
+    if wanted in set(ids):
+        return [wanted]
+    folded = wanted.replace(" ", "").lower()
+    by_id = ids.str.replace(r"\s+", "", regex=True).str.lower().str.contains(folded, regex=False)
+    hits = by_id
+    if names is not None:
+        named = names.reindex(ids).fillna("").astype(str)
+        by_name = (
+            named.str.replace(r"\s+", "", regex=True).str.lower().str.contains(folded, regex=False)
+        )
+        hits = by_id | by_name.to_numpy()
+    return list(ids[hits][:MAX_MATCHES])
+
+
 def customer_view(
     customer_id: str,
     transactions: pd.DataFrame,

@@ -84,8 +84,20 @@ def growth_slides(report: Report) -> list[StorySlide]:
 
 def growth_sheets(report: Report) -> list[Sheet]:
     """Sheets for the workbook: traits (rules and attribute lifts), sources, tier ranges."""
+    ranges = None
+    if report.clv_result is not None:
+        ranges = intervals_of(report.clv_result.fit, report.clv_result.values).groups
+    return sheets_of(_prospects(report), _sources(report), ranges)
+
+
+def sheets_of(
+    found: prospects.ProspectsResult | None,
+    sources: acquisition_value.SourceValue | None,
+    ranges: pd.DataFrame | None,
+) -> list[Sheet]:
+    """The workbook's sheets for the results there are (the report's, or the pages' as the
+    app's workbook download finds them)."""
     sheets = []
-    found = _prospects(report)
     if found is not None:
         traits = found.traits
         rules = traits.rules.assign(sentence=traits.sentences())
@@ -93,15 +105,13 @@ def growth_sheets(report: Report) -> list[Sheet]:
             Sheet("Traits of valuable", rules, {"rate": PCT, "lift": NUMBER, "sentence": TEXT})
         )
         sheets.append(Sheet("Attribute lifts", traits.attributes, {"rate": PCT, "lift": NUMBER}))
-    sources = _sources(report)
     if sources is not None:
         formats = {
             c: MONEY for c in ("acquisition_cost", "clv", "clv_low", "clv_high", "clv_minus_cost")
         }
         formats |= {"clv_per_cost": NUMBER, "payback_months": NUMBER, "pays_back_chance": PCT}
         sheets.append(Sheet("New customers by source", sources.table, formats))
-    if report.clv_result is not None:
-        ranges = intervals_of(report.clv_result.fit, report.clv_result.values).groups
+    if ranges is not None:
         money = {c: MONEY for c in ranges.columns if c not in ("group", "customers")}
         sheets.append(Sheet("CLV ranges by tier", ranges, money | {"customers": COUNT}))
     return sheets

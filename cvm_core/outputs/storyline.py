@@ -411,7 +411,7 @@ def _scorecard_slide(report: Report) -> StorySlide | None:
 
 
 CHAIN_TITLE = "How we score: goals, what drives them, leading indicators"
-CHAIN_COLUMNS = ("Level", "Measure", "Value", "Target", "Status", "Drives")
+CHAIN_COLUMNS = ("Level", "Measure", "Value", "Target", "Status", "Drives", hierarchy.CONTRIBUTION)
 
 
 def chain_slides(report: Report) -> list[StorySlide]:
@@ -433,6 +433,8 @@ def chain_slides(report: Report) -> list[StorySlide]:
            f"{formatting.counted(targets, 'target')} set; none is missed." if targets else
            "no targets set yet: type them on the Scorecard page.")
     )  # fmt: skip
+    bridge = hierarchy.bridge_sentence(chain, report.currency)
+    takeaway += f" {bridge}" if bridge else ""
     pages = [
         table.iloc[i : i + TABLE_ROWS_PER_SLIDE] for i in range(0, len(table), TABLE_ROWS_PER_SLIDE)
     ]

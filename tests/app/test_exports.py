@@ -357,3 +357,31 @@ def test_a_workspace_name_with_markdown_is_shown_as_text(demo_dataset):
     assert texts, "the workspace message is shown"
     assert all("![p](" not in t and "[Click here to re-login](" not in t for t in texts)
     assert any(r"!\[p\](http" in t for t in texts)  # escaped: printed as typed
+
+
+def test_workbook_carries_the_traits_sources_and_ranges_of_the_pages_opened(
+    demo_dataset, downloads
+):
+    """The app's workbook has the same growth sheets as `report --workbook` once the Segments
+    page's traits and the CLV page's ranges and sources have been shown (issue 18)."""
+    carried = {}
+    for page, slots in (
+        ("pages/clv.py", (session.CLV_CUSTOMERS, session.CLV_RANGES, session.SOURCES)),
+        ("pages/segments.py", (session.PROSPECTS,)),
+    ):
+        visit = app(demo_dataset, page=page, **carried)
+        assert not visit.exception
+        carried |= {slot.key: visit.session_state[slot.key] for slot in slots}
+    at = app(demo_dataset, **carried)
+    assert not at.exception
+    book = openpyxl.load_workbook(io.BytesIO(built(downloads, "demo_retail_results_")))
+    for sheet in ("Traits of valuable", "Attribute lifts", "New customers by source",
+                  "CLV ranges by tier"):  # fmt: skip
+        assert sheet in book.sheetnames
+    _, ranges = carried[session.CLV_RANGES.key]
+    rows = list(book["CLV ranges by tier"].iter_rows(values_only=True))
+    platinum = next(r for r in rows if r[0] == "Platinum")
+    expected = ranges.set_index("group").loc["Platinum"]
+    assert platinum[1:3] == (expected["customers"], pytest.approx(expected["clv"]))
+    notes = [r[1] for r in book["About"].iter_rows(values_only=True)]
+    assert not any("Traits of valuable customers" in str(n) for n in notes)

@@ -17,17 +17,19 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 
 @pytest.fixture(scope="module")
-def worst_loss_maker() -> tuple[str, float]:
-    """The Whale page's first loss-maker under the default cost model, computed by the core."""
+def worst_loss_maker() -> tuple[str, float, str]:
+    """The Whale page's first loss-maker under the default cost model, computed by the core,
+    with its name."""
     path = demo_workbook.DEMO_WORKBOOK_PATH
     dataset = load_file(path.read_bytes(), path.name)
     analysis = profitability_run.run(AnalysisInputs.of(dataset, "week", None))
     first = drilldown.loss_makers(analysis.result).iloc[0]
-    return str(first["customer_id"]), float(first["profit"])
+    customer = str(first["customer_id"])
+    return customer, float(first["profit"]), str(dataset.customers.loc[customer, "customer_name"])
 
 
 def test_open_a_loss_maker_and_search_a_customer(page, app_server, worst_loss_maker):
-    customer, profit = worst_loss_maker
+    customer, profit, name = worst_loss_maker
     open_with_demo(page, app_server, "Profitability Whale Curve")
     expect(page.get_by_text("Click a row to open that customer")).to_be_visible(timeout=60_000)
 
@@ -48,10 +50,26 @@ def test_open_a_loss_maker_and_search_a_customer(page, app_server, worst_loss_ma
 
     # The sidebar's search box opens the same view, typed in lower case.
     sidebar = page.get_by_test_id("stSidebar")
-    search = sidebar.get_by_role("textbox", name="Open a customer (id)")
+    search = sidebar.get_by_role("textbox", name="Open a customer (id or name)")
     with expect_rerun(page):
         search.fill(customer.lower())
         search.press("Enter")
     with expect_rerun(page, timeout_ms=60_000):
         sidebar.get_by_role("button", name="Open customer", exact=True).click()
     expect(page.get_by_role("dialog").get_by_text("Operating profit to date")).to_be_visible()
+    page.keyboard.press("Escape")
+
+    # ... and by name, typed in lower case; when several customers share it, the box lists them.
+    with expect_rerun(page):
+        search.fill(name.lower())
+        search.press("Enter")
+    which = sidebar.get_by_role("combobox", name="Which one?")
+    if which.count():
+        with expect_rerun(page):
+            which.click()
+            page.get_by_role("option", name=re.compile(re.escape(customer))).click()
+    with expect_rerun(page, timeout_ms=60_000):
+        sidebar.get_by_role("button", name="Open customer", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(customer, exact=False).first).to_be_visible()
+    expect(dialog.get_by_text("Operating profit to date")).to_be_visible()

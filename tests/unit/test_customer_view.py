@@ -80,3 +80,17 @@ def test_unknown_customer_is_a_clear_error(shop):
     _, summary, _ = shop
     with pytest.raises(ValidationError, match="No customer 'Z9'"):
         find_customer(summary, "Z9")
+
+
+def test_search_finds_an_exact_id_or_every_id_and_name_containing_the_text():
+    from cvm_core.analyses.customer_view import MAX_MATCHES, search_customers
+
+    ids = pd.Index(["C1", "C10", "C2", "K7"])
+    names = pd.Series({"C1": "Tinber Hotel", "C10": "Risen Bar", "C2": "Hotel Zur Post"})
+    assert search_customers(ids, names, "C1") == ["C1"]  # exact: that one alone
+    assert search_customers(ids, names, " hotel ") == ["C1", "C2"]  # names, any case
+    assert search_customers(ids, names, "zurpost") == ["C2"]  # spaces ignored
+    assert search_customers(ids, None, "c") == ["C1", "C10", "C2"]  # part of an id
+    assert search_customers(ids, names, "nobody") == []
+    many = pd.Index([f"C{i:03d}" for i in range(50)])
+    assert len(search_customers(many, None, "C")) == MAX_MATCHES

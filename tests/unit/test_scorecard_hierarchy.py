@@ -63,6 +63,7 @@ def test_the_chain_as_a_table_and_a_picture(card):
         "Target",
         "Status",
         "Drives",
+        "Revenue change explained",
     ]
     assert table.set_index("Measure").loc["Customer equity (sum of CLV)", "Value"] == "€460"
     assert (
@@ -97,3 +98,28 @@ def test_chain_targets_and_pipeline_settings_reach_the_report_from_a_workspace()
     }  # fmt: skip
     with pytest.raises(workspace_settings.SettingError, match="cvm.pipeline.months"):
         workspace_settings.check_settings({"cvm.pipeline.months": 99})
+
+
+def test_each_process_area_carries_its_part_of_the_revenue_change(card):
+    """The bridge (hand-checked in test_revenue_bridge.py) on the chain: acquisition, retention
+    and growth add up to the change on the growth goal; selection explains no revenue."""
+    extra = hierarchy.indicators(card, shop(), shop_clv())
+    chain = hierarchy.build_hierarchy(card, inputs.ScorecardSettings(), extra).set_index("key")
+    areas = chain[chain["level"] == hierarchy.PROCESS].groupby("group")["contribution"]
+    parts = areas.sum(min_count=1)
+    assert math.isnan(parts["Selection"])
+    assert (areas.count() <= 1).all()  # once per area, not on every measure of it
+    total = chain.loc["revenue_growth", "contribution"]
+    assert parts[["Acquisition", "Retention", "Growth"]].sum() == pytest.approx(total)
+
+
+def test_the_bridge_in_one_sentence():
+    chain = pd.DataFrame({
+        "key": ["revenue_growth", "new_customers", "active_share", "products_per_customer"],
+        "level": [hierarchy.GOAL, hierarchy.PROCESS, hierarchy.PROCESS, hierarchy.PROCESS],
+        "group": ["Growth", "Acquisition", "Retention", "Growth"],
+        "contribution": [20.0, 30.0, -25.0, 15.0],
+    })  # fmt: skip
+    assert hierarchy.bridge_sentence(chain, "EUR") == (
+        "Net revenue +€20 on the period before: acquisition +€30, retention -€25, growth +€15."
+    )

@@ -12,11 +12,12 @@ coverage and forecast accuracy (from the sales pipeline), the value of the at-ri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.scorecard.bridge import revenue_bridge
 from cvm_core.analyses.scorecard.build import measure_status
 from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
@@ -79,8 +80,11 @@ scorecard's."""
 
 HIERARCHY_COLUMNS = (
     "level", "group", "key", "measure", "unit", "better", "value", "target", "status", "source",
-    "drives",
+    "drives", "contribution",
 )  # fmt: skip
+"""``contribution``: the process area's part of the change in net revenue against the period
+before (:mod:`cvm_core.analyses.scorecard.bridge`), on the area's first measure; the whole change
+on the revenue-growth goal."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ class Indicators:
 
     values: Mapping[str, float | None]
     sources: Mapping[str, str]
+    contributions: Mapping[str, float] = field(default_factory=dict)
+    """Process area (and "revenue_growth": the whole change) -> its part of the revenue change."""
 
 
 def indicators(
@@ -129,7 +135,11 @@ def indicators(
         where = told.get("pipeline", "Sales Pipeline")
         out_sources["pipeline_coverage"] = f"{where}, target {pipeline.coverage.target_source}"
         out_sources["forecast_accuracy"] = f"{where}, month-end forecasts against won"
-    return Indicators(values, out_sources)
+    contributions: dict[str, float] = {}
+    bridge = revenue_bridge(transactions, card.period_start, card.frequency)
+    if bridge is not None:
+        contributions = {**bridge.contributions, "revenue_growth": bridge.now - bridge.before}
+    return Indicators(values, out_sources, contributions)
 
 
 def _growth(card: Scorecard, transactions: pd.DataFrame) -> float | None:
@@ -160,7 +170,12 @@ def build_hierarchy(
     chosen = [n for n in NODES if n.key in (DEFAULT_PICKED if picked is None else picked)]
     keys = {n.key for n in chosen}
     rows = []
+    credited: set[str] = set()  # each area's contribution once, on its first measure
     for node in chosen:
+        contribution = extra.contributions.get(node.key, np.nan)
+        if node.level == PROCESS and node.group not in credited:
+            contribution = extra.contributions.get(node.group, np.nan)
+            credited.add(node.group)
         if node.key in table.index:
             row = table.loc[node.key]
             value, target, source = row["value"], row["target"], row["source"] or ""
@@ -178,6 +193,7 @@ def build_hierarchy(
                 "status": measure_status(value, target, node.better, settings.watch_band),
                 "source": source if np.isfinite(value) else f"Needs {needs}" if needs else "",
                 "drives": ", ".join(d for d in node.drives if d in keys),
+                "contribution": contribution,
             }
         )  # fmt: skip
     return pd.DataFrame(rows, columns=list(HIERARCHY_COLUMNS))
@@ -185,7 +201,7 @@ def build_hierarchy(
 
 def hierarchy_table(chain: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The chain as text for a slide's native table and the page: Level, Area, Measure, Value,
-    Target, Status, Drives (by measure name)."""
+    Target, Status, Drives (by measure name), and the revenue change each area explains."""
     names = dict(zip(chain["key"], chain["measure"], strict=True))
     return pd.DataFrame(
         {
@@ -196,5 +212,32 @@ def hierarchy_table(chain: pd.DataFrame, currency: str) -> pd.DataFrame:
             "Target": [format_value(v, u, currency) for v, u in zip(chain["target"], chain["unit"], strict=True)],
             "Status": chain["status"],
             "Drives": [", ".join(names[k] for k in d.split(", ") if k) for d in chain["drives"]],
+            CONTRIBUTION: [_signed(v, currency) for v in chain["contribution"]],
         }
     )  # fmt: skip
+
+
+CONTRIBUTION = "Revenue change explained"
+
+
+def bridge_sentence(chain: pd.DataFrame, currency: str) -> str:
+    """'Net revenue +€20k on the period before: acquisition +€30k, retention -€25k, growth
+    +€15k.' from the chain's contributions ('' when the chain has none)."""
+    rows = chain.set_index("key")
+    if "revenue_growth" not in rows.index or not np.isfinite(
+        rows.at["revenue_growth", "contribution"]
+    ):
+        return ""
+    process = chain[(chain["level"] == PROCESS) & np.isfinite(chain["contribution"])]
+    parts = ", ".join(
+        f"{group.lower()} {_signed(value, currency)}"
+        for group, value in zip(process["group"], process["contribution"], strict=True)
+    )
+    total = _signed(rows.at["revenue_growth", "contribution"], currency)
+    return f"Net revenue {total} on the period before" + (f": {parts}." if parts else ".")
+
+
+def _signed(value: float, currency: str) -> str:
+    if not np.isfinite(value):
+        return ""
+    return ("+" if value > 0 else "") + format_value(value, MONEY, currency)
