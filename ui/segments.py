@@ -20,7 +20,7 @@ from cvm_core.analyses.segments import run as segments_run
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
-from ui import data, downloads, session
+from ui import data, downloads, selections, session
 from ui.charts import show_chart
 from ui.tables import edit_table, show_table
 
@@ -299,7 +299,7 @@ def show_contribution(
         "Break down by", list(result.contribution), key=key("dimension", dataset)
     )
     table = result.contribution[dimension]
-    version = st.session_state.get(_PICK_VERSION, 0)
+    pick = selections.names_filter("pick", "groups", "segment", dimension)
     event = show_chart(
         charts.contribution_chart(table, dimension, result.has_margin),
         "Grey: share of customers; blue: share of net revenue"
@@ -309,61 +309,24 @@ def show_contribution(
         name=f"Contribution by {dimension}",
         data=table,
         takeaway=takeaways.contribution_takeaway(table, dimension),
-        selection=alt.selection_point(name=PICK, fields=["segment"]),
-        key=f"seg.contribution.{dimension}.{version}",
+        selection=alt.selection_point(name=pick.name, fields=["segment"]),
+        key=pick.widget_key(dimension),
     )
     if not result.has_margin:
         st.caption(
             "Map a cost-of-goods or margin % column on the Upload page to see margin shares."
         )
-    picked = _picked(event, dimension, set(table["segment"].astype(str)))
+    # ?groups=RFM segment:Champions|Loyal keeps the filter over a reload or in a link
+    picked = selections.picked_names(pick.text(event), dimension, set(table["segment"].astype(str)))
     if picked:
-        if st.button(f"{dimension}: {', '.join(picked)}  ✕", key="seg.pick.clear",
-                     icon=":material/filter_alt:", help="Remove the filter."):  # fmt: skip
-            st.session_state[_PICK_VERSION] = version + 1
-            _forget_pick()
-            st.rerun()
+        pick.chip(f"{dimension}: {', '.join(picked)}", "seg.pick.clear")
         table = table[table["segment"].astype(str).isin(picked)]
         if dimension == RFM_DIMENSION:  # the campaign lists follow the chosen segments
             _follow(key("export_segments", dataset), picked)
     _table(table, currency, dimension)
 
 
-PICK = "pick"
-"""The contribution chart's point selection (one or more groups)."""
-_PICK_VERSION = "seg.pick.version"
 RFM_DIMENSION = "RFM segment"
-
-
-PICK_PARAM = "groups"
-"""Query parameter with the picked groups ('RFM segment:Champions|Loyal'): a reload or a link
-keeps the filter."""
-_PICK_SEEN = "seg.pick.seen"
-
-
-def _picked(event, dimension: str, known: set[str]) -> list[str]:
-    """The groups clicked on the chart; else those the address bar names (a link or a reload;
-    Streamlit cannot restore a chart's selection). A selection cleared on the chart is dropped
-    from the address bar too."""
-    chosen = (event.selection.get(PICK) or []) if event is not None else []
-    picked = list(dict.fromkeys(str(p["segment"]) for p in chosen if "segment" in p))
-    if picked:
-        st.session_state[_PICK_SEEN] = picked
-        st.query_params[PICK_PARAM] = f"{dimension}:{'|'.join(picked)}"
-        return picked
-    if st.session_state.pop(_PICK_SEEN, None) is not None:  # cleared on the chart
-        _forget_pick()
-        return []
-    asked_dimension, _, names = str(st.query_params.get(PICK_PARAM, "")).partition(":")
-    if asked_dimension != dimension:
-        return []
-    return [name for name in names.split("|") if name in known]  # unknown names are ignored
-
-
-def _forget_pick() -> None:
-    st.session_state.pop(_PICK_SEEN, None)
-    if PICK_PARAM in st.query_params:
-        del st.query_params[PICK_PARAM]
 
 
 def _follow(widget_key: str, picked: list[str]) -> None:

@@ -8,6 +8,7 @@ the address bar too. The chip's remove button gives the chart a new widget key, 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,9 +43,10 @@ class ChartFilter:
     def _seen(self) -> str:
         return f"cvm.filter.{self.name}.seen"
 
-    def widget_key(self) -> str:
-        """The chart's widget key; a new version (the chip's remove button) clears the selection."""
-        return f"cvm.filter.{self.name}.chart.{st.session_state.get(self._version, 0)}"
+    def widget_key(self, variant: str = "") -> str:
+        """The chart's widget key; a new version (the chip's remove button) clears the selection,
+        and so does another ``variant`` (the chart redrawn for another breakdown)."""
+        return f"cvm.filter.{self.name}.chart.{variant}.{st.session_state.get(self._version, 0)}"
 
     def text(self, event) -> str | None:
         """The active filter as text: the chart's selection, else the address bar's."""
@@ -72,3 +74,21 @@ class ChartFilter:
             st.session_state[self._version] = st.session_state.get(self._version, 0) + 1
             self.forget()
             st.rerun()
+
+
+def _encode_names(field: str, dimension: str, chosen: list) -> str | None:
+    names = [str(point[field]) for point in chosen if field in point]
+    return f"{dimension}:{'|'.join(dict.fromkeys(names))}" if names else None
+
+
+def names_filter(name: str, param: str, field: str, dimension: str) -> ChartFilter:
+    """A point selection of groups (the chart's ``field``) of one breakdown, kept in the address
+    bar as '<dimension>:<name>|<name>' ('Main channel:Online|Phone')."""
+    return ChartFilter(name, param, functools.partial(_encode_names, field, dimension))
+
+
+def picked_names(text: str | None, dimension: str, known: set[str]) -> list[str]:
+    """The names a filter's text picks for ``dimension``; another breakdown's names, and names
+    not among ``known`` (hand-edited, another dataset's), are ignored."""
+    asked, _, names = str(text or "").partition(":")
+    return [n for n in names.split("|") if n in known] if asked == dimension else []

@@ -6,7 +6,6 @@ Both live in the address bar (ui/selections.py), so a reload or a link keeps the
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import pandas as pd
 
@@ -49,21 +48,14 @@ class GroupPick:
         return f"{self.by}: {', '.join(self.names)}"
 
 
-def _encode_groups(by: str, chosen: list) -> str | None:
-    names = [str(point["group"]) for point in chosen if "group" in point]
-    return f"{by}:{'|'.join(dict.fromkeys(names))}" if names else None
-
-
 def group_filter(by: str) -> selections.ChartFilter:
     """The profit-by-group chart's point selection, kept in the address bar as
     'Main channel:Online|Phone' (names of another split are ignored)."""
-    return selections.ChartFilter("group", "group", functools.partial(_encode_groups, by))
+    return selections.names_filter("group", "group", "group", by)
 
 
 def picked_groups(text: str | None, by: str, groups: pd.Series) -> GroupPick | None:
-    asked_by, _, names = str(text or "").partition(":")
-    known = set(groups.dropna().astype(str))
-    picked = [name for name in names.split("|") if name in known] if asked_by == by else []
+    picked = selections.picked_names(text, by, set(groups.dropna().astype(str)))
     if not picked:
         return None
     ids = groups.index[groups.astype(str).isin(picked).to_numpy()]
