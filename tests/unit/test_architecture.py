@@ -167,3 +167,32 @@ def test_scripts_hold_no_bare_strings_streamlit_would_print():
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
         ]
         assert stray == [], f"{script.name}: bare string at line(s) {stray}"
+
+
+def _packages(requirements: str) -> set[str]:
+    """Import names of the pinned packages of a requirements file ('scikit-learn' -> 'scikit_learn')."""
+    lines = (line.split("#")[0].strip() for line in (ROOT / requirements).read_text().splitlines())
+    return {line.split("==")[0].lower().replace("-", "_") for line in lines if "==" in line}
+
+
+def test_the_app_imports_no_package_only_the_tests_install():
+    """A fresh install from requirements.txt failed on the demo workbook once: the intake
+    imported defusedxml (then test-only) for sheets with empty cells. Imports inside functions
+    count too; cvm_core/analyses/clv/backend.py is the tests' lifetimes reference."""
+    # pyspark: the optional Spark engine of `summarize`, which says so when it is not installed
+    dev_only = _packages("requirements-dev.txt") - _packages("requirements.txt") - {"pyspark"}
+    assert "lifetimes" in dev_only  # the files were read
+    sources = [ROOT / "app.py", ROOT / "scripts" / "serve.py", *CORE.rglob("*.py"),
+               *(ROOT / "ui").rglob("*.py"), *(ROOT / "pages").rglob("*.py")]  # fmt: skip
+    found = []
+    for path in sources:
+        if path.name == "backend.py" and path.parent.name == "clv":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in dev_only]
+    assert found == []
