@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 AREAS = ("Acquisition", "Retention", "Growth")
@@ -45,31 +46,39 @@ def revenue_bridge(
     transactions: pd.DataFrame, period_start: pd.Timestamp, frequency: str
 ) -> RevenueBridge | None:
     """The bridge from the period before to the period starting at ``period_start`` ("Q" or
-    "M"), from net revenue (returns included); None when there is no period before."""
+    "M"), from net revenue (returns included); None when there is no period before.
+
+    Sums per customer code with bincount: a groupby on (customer id, period) took 5.5 s on 1M
+    transactions, on every rerun of the Scorecard page.
+    """
     if transactions.empty:
         return None
-    periods = transactions["date"].dt.to_period(frequency)
-    now_period = pd.Period(period_start, freq=frequency)
-    if (periods < now_period).sum() == 0:
+    periods = transactions["date"].dt.to_period(frequency).array.asi8
+    now = pd.Period(period_start, freq=frequency).ordinal
+    if not (periods < now).any():
         return None
-    by_customer = transactions.groupby([transactions["customer_id"], periods])["revenue"].sum()
-    now = by_customer.xs(now_period, level=1) if now_period in periods.values else _empty()
-    before_period = now_period - 1
-    before = by_customer.xs(before_period, level=1) if before_period in periods.values else _empty()
-    first = transactions.groupby("customer_id")["date"].min().dt.to_period(frequency)
-    new_ids = first.index[first == now_period]
-    both = now.index.intersection(before.index)
-    returning = now.index.difference(before.index).difference(new_ids)
-    lost = before.index.difference(now.index)
+    codes, customers = pd.factorize(transactions["customer_id"])
+    n = len(customers)
+    revenue = transactions["revenue"].to_numpy(dtype=float)
+
+    def per_customer(period: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = (periods == period) & (codes >= 0)
+        return (
+            np.bincount(codes[rows], revenue[rows], n),
+            np.bincount(codes[rows], minlength=n) > 0,
+        )
+
+    now_revenue, bought_now = per_customer(now)
+    before_revenue, bought_before = per_customer(now - 1)
+    first = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first, codes[codes >= 0], periods[codes >= 0])
+    new = first == now
+    both = bought_now & bought_before
     return RevenueBridge(
-        before=float(before.sum()),
-        now=float(now.sum()),
-        new_customers=float(now.reindex(new_ids).fillna(0).sum()),
-        lost_customers=float(before.reindex(lost).sum()),
-        returning_customers=float(now.reindex(returning).sum()),
-        existing_change=float(now.reindex(both).sum() - before.reindex(both).sum()),
+        before=float(before_revenue.sum()),
+        now=float(now_revenue.sum()),
+        new_customers=float(now_revenue[new].sum()),
+        lost_customers=float(before_revenue[bought_before & ~bought_now].sum()),
+        returning_customers=float(now_revenue[bought_now & ~bought_before & ~new].sum()),
+        existing_change=float(now_revenue[both].sum() - before_revenue[both].sum()),
     )
-
-
-def _empty() -> pd.Series:
-    return pd.Series(dtype=float)
