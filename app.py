@@ -74,6 +74,7 @@ def sidebar() -> None:
             format_func=lambda unit: _(unit),
             index=1,
             key=state.UNIT,
+            persist_state="session",
             help=_(
                 "Unit for recency, customer age (T) and model periods. Weeks suit most retail data."
             ),
@@ -84,6 +85,7 @@ def sidebar() -> None:
             min_value=dataset.observation_start.date(),
             max_value=dataset.observation_end.date(),
             key=data.setting_key(state.OBSERVATION_END, dataset),
+            persist_state="session",
             disabled=not dataset.has_transactions,  # a summary file is fixed at its own end
             # Streamlit 1.67's date field sends a typed date only when focus leaves the whole
             # field (measured: Enter and Tab between its parts send nothing; no option changes
@@ -100,6 +102,7 @@ def sidebar() -> None:
             value=dataset.currency,
             max_chars=3,
             key=data.setting_key(state.CURRENCY, dataset),
+            persist_state="session",
             help=_("ISO code shown beside money, e.g. EUR, USD, CNY."),
         )
         st.caption(data.currency_caption(dataset))

@@ -87,6 +87,7 @@ elif upload is not None:
             max_value=500,
             value=0,
             key=f"{key}.header",
+            persist_state="session",
             help="The row number of the column headers in the file, if we picked the wrong one.",
         )
     try:

@@ -90,21 +90,21 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     start = dataset.observation_start
     left, middle, right = st.columns([1.2, 1, 1.3])
     model = left.selectbox(
-        "Model", list(constants.MODEL_CHOICES), format_func=constants.MODEL_CHOICES.get, key=model_key(dataset),
+        "Model", list(constants.MODEL_CHOICES), format_func=constants.MODEL_CHOICES.get, key=model_key(dataset), persist_state="session",
         help="Auto uses the model the comparison under 'Validation' recommends (lowest holdout "
         "error per customer); or pick one yourself.",
     )  # fmt: skip
     if not dataset.has_transactions:  # a summary file: fitted on the whole period
-        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset),
+        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset), persist_state="session",
                       help=SUMMARY_NO_HOLDOUT)  # fmt: skip
         return clv.FitSettings(model, data.unit(), None, end, True)
     if (end - start).days < MIN_HOLDOUT_SPAN_DAYS:  # no day left to hold out
-        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset),
+        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset), persist_state="session",
                       help=f"The data spans {formatting.counted((end - start).days + 1, 'day')}: a "
                       "holdout needs a calibration period and a later one to check it on.")  # fmt: skip
         return clv.FitSettings(model, data.unit(), None, end, True)
     holdout = middle.toggle(
-        "Validate on a holdout", value=True, key=clv_key("holdout", dataset),
+        "Validate on a holdout", value=True, key=clv_key("holdout", dataset), persist_state="session",
         help="Fit on the data up to the calibration end and check the predictions against what "
         "customers actually bought afterwards.",
     )  # fmt: skip
@@ -113,7 +113,7 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
         default = clv_holdout.default_calibration_end(start, end).date()
         chosen = right.date_input(
             "Calibration end", value=default, min_value=(start + pd.Timedelta(days=1)).date(),
-            max_value=(end - pd.Timedelta(days=1)).date(), key=clv_key(f"calibration_end.{end:%Y%m%d}", dataset),
+            max_value=(end - pd.Timedelta(days=1)).date(), key=clv_key(f"calibration_end.{end:%Y%m%d}", dataset), persist_state="session",
             help="Default: the last third of the period is kept back as holdout.",
         )  # fmt: skip
         calibration_end = pd.Timestamp(chosen)
@@ -130,9 +130,10 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
         clv_values.DEFAULT_HORIZON_MONTHS,
         3,
         key=clv_key("horizon", dataset),
+        persist_state="session",
     )
     discount = c2.number_input(
-        "Annual discount rate (%)", 0.0, 50.0, clv_values.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=clv_key("discount", dataset),
+        "Annual discount rate (%)", 0.0, 50.0, clv_values.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=clv_key("discount", dataset), persist_state="session",
         help="Money next year is worth less than today; 8-12% is typical for a company's cost of capital.",
     )  # fmt: skip
     margin = _margin_input(c3, dataset)
@@ -144,7 +145,7 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
         defaults = _tier_sizes(tiers.DEFAULT_TIER_CUTOFFS)
         for i, name in enumerate(names[:-1]):
             sizes.append(cols[i].number_input(
-                f"{name}: % of customers", 0.5, 90.0, defaults[i], 0.5, key=clv_key(f"tier.{name}", dataset),
+                f"{name}: % of customers", 0.5, 90.0, defaults[i], 0.5, key=clv_key(f"tier.{name}", dataset), persist_state="session",
             ))  # fmt: skip
         rest = 100.0 - sum(sizes)
         cols[-1].metric(f"{names[-1]}: % of customers", formatting.number(rest, 1) + "%")
@@ -157,12 +158,12 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
 
 def _net_of_cost_input(dataset: Dataset) -> bool:
     if not dataset.has_transactions:  # a summary file has no orders or lines to cost
-        st.toggle("Deduct future cost-to-serve", value=False, disabled=True, key=clv_key("net_of_cost", dataset),
+        st.toggle("Deduct future cost-to-serve", value=False, disabled=True, key=clv_key("net_of_cost", dataset), persist_state="session",
                   help="Cost-to-serve needs the transactions (orders, lines, returns); this "
                   "customer summary file only supports gross-margin CLV.")  # fmt: skip
         return False
     return st.toggle(
-        "Deduct future cost-to-serve (CLV = future profit)", value=True, key=clv_key("net_of_cost", dataset),
+        "Deduct future cost-to-serve (CLV = future profit)", value=True, key=clv_key("net_of_cost", dataset), persist_state="session",
         help="On: each customer's expected cost of orders, lines, returns, calls and visits is taken "
         "off their future margin, at the Whale Curve page's activity rates. Off: gross margin only.",
     )  # fmt: skip
@@ -176,13 +177,13 @@ def _tier_sizes(cutoffs: tuple[float, ...]) -> list[float]:
 def _margin_input(column, dataset: Dataset) -> float | None:
     if dataset.has("cost"):
         source = column.radio(
-            "Margin", list(workspace_settings.MARGIN_SOURCES), horizontal=True, key=clv_key("margin_source", dataset),
+            "Margin", list(workspace_settings.MARGIN_SOURCES), horizontal=True, key=clv_key("margin_source", dataset), persist_state="session",
             help="From the cost column: each customer's own margin (net revenue − cost of goods) ÷ net revenue.",
         )  # fmt: skip
         if source == workspace_settings.MARGIN_FROM_COST:
             return None
     value = column.number_input(
-        "Margin (% of revenue)", 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=clv_key("margin", dataset),
+        "Margin (% of revenue)", 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=clv_key("margin", dataset), persist_state="session",
         help="Gross margin on revenue used to turn expected spend into value.",
     )  # fmt: skip
     return float(value) / 100.0

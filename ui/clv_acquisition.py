@@ -39,7 +39,7 @@ def show(dataset: Dataset, fitted: clv.CLVFit, values: clv_values.CLVValues, cur
         return
     st.markdown("**New customers: worth what they cost to win?**")
     by = st.radio(
-        "Source", options, horizontal=True, key=clv_key("acquisition.by", dataset),
+        "Source", options, horizontal=True, key=clv_key("acquisition.by", dataset), persist_state="session",
         format_func=_label,
     )  # fmt: skip
     key = (dataset.fingerprint, fitted.settings, values.settings, round(values.total_clv, 6))
@@ -87,11 +87,11 @@ def _budget_move(value: acquisition_value.SourceValue, dataset: Dataset, currenc
     ranked = value.table.set_index("channel").loc[sources].sort_values("clv_per_cost")
     left, middle, right = st.columns(3)
     source = left.selectbox("Move budget from", sources, index=sources.index(ranked.index[0]),
-                            key=clv_key("acquisition.from", dataset))  # fmt: skip
+                            key=clv_key("acquisition.from", dataset), persist_state="session")  # fmt: skip
     target = middle.selectbox("to", sources, index=sources.index(ranked.index[-1]),
-                              key=clv_key("acquisition.to", dataset))  # fmt: skip
+                              key=clv_key("acquisition.to", dataset), persist_state="session")  # fmt: skip
     amount = right.number_input(f"Amount ({currency})", 0.0, 1e9, 10_000.0, 1_000.0,
-                                key=clv_key("acquisition.amount", dataset))  # fmt: skip
+                                key=clv_key("acquisition.amount", dataset), persist_state="session")  # fmt: skip
     if source == target:
         return
     try:

@@ -38,14 +38,14 @@ def treatment_form(
         with tab:
             c1, c2, c3, c4 = st.columns(4)
             key = f"whatif.{tier}"
-            retention = c1.slider(f"{tier}: retention uplift (%)", 0, 50, 0, 1, key=clv_key(f"{key}.retention", dataset),
+            retention = c1.slider(f"{tier}: retention uplift (%)", 0, 50, 0, 1, key=clv_key(f"{key}.retention", dataset), persist_state="session",
                                   help="How much less customers of this tier drop out.")  # fmt: skip
-            frequency = c2.slider(f"{tier}: purchase-frequency uplift (%)", 0, 50, 0, 1, key=clv_key(f"{key}.frequency", dataset),
+            frequency = c2.slider(f"{tier}: purchase-frequency uplift (%)", 0, 50, 0, 1, key=clv_key(f"{key}.frequency", dataset), persist_state="session",
                                   help="How much more often active customers buy.")  # fmt: skip
-            spend = c3.slider(f"{tier}: spend uplift (%)", 0, 50, 0, 1, key=clv_key(f"{key}.spend", dataset),
+            spend = c3.slider(f"{tier}: spend uplift (%)", 0, 50, 0, 1, key=clv_key(f"{key}.spend", dataset), persist_state="session",
                               help="How much more they spend per purchase.")  # fmt: skip
             cost = c4.number_input(f"{tier}: cost per customer per year ({currency})", 0.0, 1e6, 0.0, 5.0,
-                                   key=clv_key(f"{key}.cost", dataset))  # fmt: skip
+                                   key=clv_key(f"{key}.cost", dataset), persist_state="session")  # fmt: skip
             treatments[tier] = scenario.Treatment(
                 retention / 100, frequency / 100, spend / 100, float(cost)
             )

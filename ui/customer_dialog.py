@@ -166,7 +166,7 @@ def open_on_select(event, ids: pd.Series, dataset: Dataset, key: str) -> None:
 
 def search_box(dataset: Dataset) -> None:
     """The sidebar's 'Open a customer' box: an id, or part of an id or a name."""
-    query = st.text_input(_("Open a customer (id or name)"), key=SEARCH, placeholder="e.g. C01160, Hotel",
+    query = st.text_input(_("Open a customer (id or name)"), key=SEARCH, persist_state="session", placeholder="e.g. C01160, Hotel",
                           help=_("Shows one customer's purchases, P&L, value and status."))  # fmt: skip
     if not query:
         return
@@ -181,7 +181,7 @@ def search_box(dataset: Dataset) -> None:
         more = len(found) == MAX_MATCHES
         picked = st.selectbox(
             _("Which one?") + (" " + _("(the first {n}: type more to narrow it down)").format(n=MAX_MATCHES) if more else ""),
-            found, key=f"{SEARCH}.pick",
+            found, key=f"{SEARCH}.pick", persist_state="session",
             format_func=lambda c: c if names is None or c not in names.index else f"{c} · {names[c]}",
         )  # fmt: skip
     if st.button(_("Open customer"), key=f"{SEARCH}.open", icon=":material/person_search:"):

@@ -85,12 +85,16 @@ def _pick(story: list[StorySlide]) -> list[StorySlide]:
     extra = [s for s in story if s.appendix and s.key != "appendix"]
     st.markdown(f"**The story** ({len(main)} slides after the title)")
     for slide in main:
-        if st.checkbox(slide.title, value=True, key=f"{PICK}.{slide.key}"):
+        if st.checkbox(slide.title, value=True, key=f"{PICK}.{slide.key}", persist_state="session"):
             picked.append(slide)
     if extra:
         st.markdown(f"**Appendix** ({len(extra)} slides: model checks, the full scorecard, charts "
                     "you looked at)")  # fmt: skip
-        chosen = [s for s in extra if st.checkbox(s.title, value=True, key=f"{PICK}.{s.key}")]
+        chosen = [
+            s
+            for s in extra
+            if st.checkbox(s.title, value=True, key=f"{PICK}.{s.key}", persist_state="session")
+        ]
         if chosen:
             picked += [next(s for s in story if s.key == "appendix"), *chosen]
     return picked

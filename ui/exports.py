@@ -340,7 +340,11 @@ def export_section(dataset: Dataset) -> None:
     """Client name, Make deck (the slide picker), Download workbook."""
     st.markdown("### " + _("Export"))
     st.text_input(
-        _("Client name (title slide)"), key=CLIENT, max_chars=80, placeholder="e.g. Acme GmbH"
+        _("Client name (title slide)"),
+        key=CLIENT,
+        persist_state="session",
+        max_chars=80,
+        placeholder="e.g. Acme GmbH",
     )
     inputs = snapshot(dataset)
     stem, today = export.file_stem(dataset.name), f"{dt.date.today():%Y%m%d}"
@@ -370,7 +374,7 @@ def workspace_section(dataset: Dataset | None) -> None:
     with st.expander(_("Workspace"), icon=":material/save:"):
         if dataset is not None:
             include = st.checkbox(
-                _("Include the data"), key=WS_INCLUDE_DATA,
+                _("Include the data"), key=WS_INCLUDE_DATA, persist_state="session",
                 help=_("Off: only the settings (a small .json; load the same data file, then open "
                 "it). On: a .zip with the data too, so the workshop needs nothing else."),
             )  # fmt: skip

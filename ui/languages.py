@@ -24,6 +24,7 @@ def switch() -> None:
         list(i18n.LANGUAGES),
         format_func=i18n.LANGUAGES.get,
         key=state.LANGUAGE,
+        persist_state="session",
         help=_(
             "German and Chinese cover the menu, the sidebar and how numbers and dates are "
             "written so far; the pages' own text follows."

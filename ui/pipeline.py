@@ -83,17 +83,24 @@ def settings_form(dataset: Dataset) -> PipelineSettings:
         c1, c2, c3, c4 = st.columns(4)
         source = c1.selectbox(
             "Stage probabilities", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get,
-            key=key("source", dataset),
+            key=key("source", dataset), persist_state="session",
             help="From the file: the probability each opportunity carries. Learned: of the closed "
             "opportunities that reached a stage, the share that was won.",
         )  # fmt: skip
-        months = c2.number_input("Coverage period (months)", 1, 24, 3, key=key("months", dataset))
+        months = c2.number_input(
+            "Coverage period (months)",
+            1,
+            24,
+            3,
+            key=key("months", dataset),
+            persist_state="session",
+        )
         target = c3.number_input(
             f"Target for the period ({data.currency(dataset)})", 0.0, 1e15, 0.0, step=10_000.0,
-            key=key("target", dataset), help="0: what was won in the same number of months before.",
+            key=key("target", dataset), persist_state="session", help="0: what was won in the same number of months before.",
         )  # fmt: skip
         tolerance = c4.slider(
-            "Bias tolerance", 0.0, 0.5, 0.15, 0.05, key=key("tolerance", dataset),
+            "Bias tolerance", 0.0, 0.5, 0.15, 0.05, key=key("tolerance", dataset), persist_state="session",
             help="A rep whose forecast / won is above 1 + this is optimistic, below 1 - this pessimistic.",
         )  # fmt: skip
     return PipelineSettings(

@@ -65,6 +65,7 @@ def show_traits(dataset: Dataset, currency: str) -> None:
         format_func=TOP_CHOICES.get,
         default=1,
         key=key("top", dataset),
+        persist_state="session",
         help="The value tiers of the CLV page (by CLV rank: top 5% Platinum, next 15% Gold ...).",
     )
     settings = prospects.ProspectSettings(top_tiers=int(top or 1))
@@ -159,6 +160,7 @@ def _mapping(
             options,
             index=options.index(str(guess)) if str(guess) in options else 0,
             key=key(f"map.{attribute}.{name}", dataset),
+            persist_state="session",
         )
         if picked != NOT_USED:
             chosen[attribute] = picked

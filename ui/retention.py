@@ -158,14 +158,14 @@ def settings_form(
 ) -> retention_analysis.RetentionSettings:
     """Period and churn rule (drawn here) plus the tab settings (read from their widget keys)."""
     c1, c2, c3 = st.columns([1, 1.4, 1.2])
-    period = c1.segmented_control("Cohort period", list(PERIODS), default="month", key=key("period", dataset),
+    period = c1.segmented_control("Cohort period", list(PERIODS), default="month", key=key("period", dataset), persist_state="session",
                                   format_func=str.capitalize, required=True)  # fmt: skip
-    method = c2.radio("Churned means", list(RULE_LABELS), format_func=RULE_LABELS.get, key=key("method", dataset),
+    method = c2.radio("Churned means", list(RULE_LABELS), format_func=RULE_LABELS.get, key=key("method", dataset), persist_state="session",
                       disabled=clv is None, horizontal=True)  # fmt: skip
     window = c2.number_input(
         "Churn window (days without a purchase)", min_value=retention_gaps.MIN_WINDOW_DAYS,
         max_value=retention_gaps.MAX_WINDOW_DAYS,
-        value=gaps.suggested_window_days, step=1, key=key("window", dataset),
+        value=gaps.suggested_window_days, step=1, key=key("window", dataset), persist_state="session",
         help=f"Suggested from your data: {formatting.counted(gaps.suggested_window_days, 'day')}, the 90th percentile of the "
              "gaps between a customer's purchases, each customer weighted equally (see the Churn tab).",
     )  # fmt: skip
@@ -180,7 +180,14 @@ def settings_form(
     elif method == retention_defaults.P_ALIVE:
         threshold = (
             c3.slider(
-                "P(alive) threshold", 5, 95, 50, 5, format="%d%%", key=key("threshold", dataset)
+                "P(alive) threshold",
+                5,
+                95,
+                50,
+                5,
+                format="%d%%",
+                key=key("threshold", dataset),
+                persist_state="session",
             )
             / 100
         )
@@ -284,7 +291,7 @@ def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> l
     period = tables.period
     long = tables.to_long(HEATMAP_MAX_COHORTS[period], HEATMAP_MAX_AGE[period])
     measure = st.radio("Show", list(charts.HEATMAPS), format_func=lambda m: charts.HEATMAPS[m][0],
-                       horizontal=True, key=f"{KEY}.heatmap")  # fmt: skip
+                       horizontal=True, key=f"{KEY}.heatmap", persist_state="session")  # fmt: skip
     event = show_chart(charts.cohort_heatmap(long, measure, period, currency),
                f"Rows: customers grouped by the {period} of their first purchase (cohort size in brackets). "
                f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}). "
@@ -354,7 +361,10 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
     if by_group.empty:
         return
     grouping = st.selectbox(
-        "Churn by", list(dict.fromkeys(by_group["grouping"])), key=f"{KEY}.churn_group"
+        "Churn by",
+        list(dict.fromkeys(by_group["grouping"])),
+        key=f"{KEY}.churn_group",
+        persist_state="session",
     )
     part = by_group[by_group["grouping"] == grouping]
     show_chart(charts.churn_by_group_chart(part, grouping),
@@ -367,7 +377,7 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
 def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) -> None:
     options = [NO_GROUPING, *result.group_names]
     st.selectbox("Compare by", options, index=options.index(result.survival.grouping or NO_GROUPING),
-                 key=key("grouping", dataset))  # fmt: skip
+                 key=key("grouping", dataset), persist_state="session")  # fmt: skip
     survival = result.survival
     st.markdown(f"**{result.lifetimes.sentence()}**")
     show_chart(charts.survival_chart(survival.curves, survival.confidence),
@@ -415,10 +425,18 @@ def show_lists(
                 and not (m == "margin" and not dataset.has("cost"))}  # fmt: skip
     c1, c2, c3 = st.columns(3)
     c1.selectbox("Value measure", list(measures), format_func=lambda m: measures[m].capitalize(),
-                 key=key("measure", dataset))  # fmt: skip
-    c2.slider("Valuable = top % of customers", 1, 100, 20, format="%d%%", key=key("top", dataset))
+                 key=key("measure", dataset), persist_state="session")  # fmt: skip
+    c2.slider(
+        "Valuable = top % of customers",
+        1,
+        100,
+        20,
+        format="%d%%",
+        key=key("top", dataset),
+        persist_state="session",
+    )
     c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, retention_lists.DEFAULT_OVERDUE_FACTOR, 0.5,
-              format="%.1f×", key=key("overdue", dataset))  # fmt: skip
+              format="%.1f×", key=key("overdue", dataset), persist_state="session")  # fmt: skip
     currency = data.currency(dataset)
     at_risk, win_back = result.at_risk, result.win_back
     if cohorts:
@@ -491,7 +509,7 @@ def _not_churned_parts(result: retention_analysis.RetentionResult) -> str:
 
 def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset) -> None:
     st.slider(
-        "Discount rate per year", 1, 30, 10, format="%d%%", key=key("discount", dataset),
+        "Discount rate per year", 1, 30, 10, format="%d%%", key=key("discount", dataset), persist_state="session",
         help="Your cost of capital: money a year from now is worth this much less than today.",
     )  # fmt: skip
     econ = result.economics

@@ -73,17 +73,17 @@ def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     left, middle, right = st.columns([1, 1, 2])
     frequency = left.radio(
         "Period", list(specs.FREQUENCIES), format_func=specs.FREQUENCIES.get, horizontal=True,
-        key=FREQUENCY, help="Compare quarters or months.",
+        key=FREQUENCY, persist_state="session", help="Compare quarters or months.",
     )  # fmt: skip
     labels = scorecard_periods.period_labels(start, end, frequency)
     default = scorecard_periods.default_period(start, end, frequency)
     period = middle.selectbox(
         "Show period", labels[::-1], index=labels[::-1].index(default),
-        key=data.setting_key(f"{KEY}.period.{frequency}", dataset),
+        key=data.setting_key(f"{KEY}.period.{frequency}", dataset), persist_state="session",
         help="Default: the latest complete period. It is compared with the period before it.",
     )  # fmt: skip
     band = right.slider(
-        "Watch band (% of target)", 0, 25, int(specs.DEFAULT_WATCH_BAND * 100), key=WATCH_BAND,
+        "Watch band (% of target)", 0, 25, int(specs.DEFAULT_WATCH_BAND * 100), key=WATCH_BAND, persist_state="session",
         help="A measure this close to its target (but not there) shows 'watch' instead of 'off target'.",
     )  # fmt: skip
     targets = tuple(sorted(st.session_state.get(TARGETS, {}).items()))

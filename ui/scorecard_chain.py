@@ -69,7 +69,7 @@ def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.
 def _pick(options: list[str], names: dict[str, str]) -> list[str]:
     return st.multiselect(
         "Measures in the chain", options, default=list(hierarchy.DEFAULT_PICKED),
-        format_func=names.get, key=PICKED,
+        format_func=names.get, key=PICKED, persist_state="session",
         help="What you measure is what you get: keep the few measures this client steers by.",
     )  # fmt: skip
 
@@ -116,7 +116,7 @@ def _targets(chain_table: pd.DataFrame, currency: str) -> None:
             st.session_state[widget] = None if now is None else now * scale
             unit = " (%)" if scale == 100 else f" ({currency})" if node.unit == "money" else ""
             col.number_input(
-                node.name + unit, key=widget, placeholder="no target",
+                node.name + unit, key=widget, persist_state="session", placeholder="no target",
                 on_change=_set_target, args=(key, widget, scale),
             )  # fmt: skip
         st.caption("Current values: " + "; ".join(

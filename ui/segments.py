@@ -51,6 +51,7 @@ def settings_form(dataset: Dataset) -> segments_analysis.SegmentSettings:
         list(defaults.FREQUENCY_MEASURES),
         format_func=lambda f: defaults.FREQUENCY_MEASURES[f].capitalize(),
         key=key("frequency", dataset),
+        persist_state="session",
         help="Orders: distinct order numbers (purchase days when no order column is mapped). "
         "Purchase days: days with at least one purchase.",
     )
@@ -58,6 +59,7 @@ def settings_form(dataset: Dataset) -> segments_analysis.SegmentSettings:
         "Number of clusters",
         K_CHOICES,
         key=key("k", dataset),
+        persist_state="session",
         help="Auto picks the k from 3 to 8 whose clusters are best separated (silhouette); two "
         "clusters are usually just high vs low value, too coarse for campaigns.",
     )
@@ -67,6 +69,7 @@ def settings_form(dataset: Dataset) -> segments_analysis.SegmentSettings:
         options,
         format_func=segments_contribution.attribute_label,
         key=key("attributes", dataset),
+        persist_state="session",
         placeholder="Recency, frequency and net revenue only"
         if options
         else "No numeric customer attributes",
@@ -296,7 +299,10 @@ def show_contribution(
     result: segments_analysis.SegmentAnalysis, dataset: Dataset, currency: str
 ) -> None:
     dimension = st.selectbox(
-        "Break down by", list(result.contribution), key=key("dimension", dataset)
+        "Break down by",
+        list(result.contribution),
+        key=key("dimension", dataset),
+        persist_state="session",
     )
     table = result.contribution[dimension]
     pick = selections.names_filter("pick", "groups", "segment", dimension)
@@ -359,6 +365,7 @@ def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset)
         "Customers",
         list(result.affinity),
         key=key("scope", dataset),
+        persist_state="session",
         help="Lift within a segment compares its customers with each other, not with everyone.",
     )
     pairs = result.affinity[scope]
@@ -411,6 +418,7 @@ def show_downloads(
         "Only customers in these RFM segments",
         order,
         key=key("export_segments", dataset),
+        persist_state="session",
         placeholder="All segments",
         help="Leave empty for every customer.",
     )

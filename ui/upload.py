@@ -48,7 +48,11 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         st.markdown("**Sheets**")
         c1, c2, c3 = st.columns(3)
         tx = c1.selectbox(
-            "Transactions", names, index=names.index(guessed.transactions), key=f"{key}.sheet.tx"
+            "Transactions",
+            names,
+            index=names.index(guessed.transactions),
+            key=f"{key}.sheet.tx",
+            persist_state="session",
         )
         customers = _optional_select(
             c2, "Customer attributes", names, guessed.customers, f"{key}.sheet.cust"
@@ -89,7 +93,11 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         default = guess.roles.get(role, NONE)
         shown = f"{label} *" if role in REQUIRED_ROLES else label
         chosen = grid[i % 4].selectbox(
-            shown, columns, index=columns.index(default), key=f"{key}.{sheets.transactions}.{role}"
+            shown,
+            columns,
+            index=columns.index(default),
+            key=f"{key}.{sheets.transactions}.{role}",
+            persist_state="session",
         )
         if chosen != NONE:
             roles[role] = chosen
@@ -106,6 +114,7 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         format_func=DATE_ORDER_LABELS.get,
         horizontal=True,
         key=f"{key}.date_order",
+        persist_state="session",
         index=0,
     )
     if date_order_needed and order == "auto":
@@ -158,7 +167,9 @@ def _optional_select(
     column, label: str, names: list[str], default: str | None, key: str
 ) -> str | None:
     options = [NONE, *names]
-    chosen = column.selectbox(label, options, index=options.index(default or NONE), key=key)
+    chosen = column.selectbox(
+        label, options, index=options.index(default or NONE), key=key, persist_state="session"
+    )
     return None if chosen == NONE else chosen
 
 

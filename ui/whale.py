@@ -166,12 +166,12 @@ def cost_model_form(dataset: Dataset) -> CostModel:
     left, middle, right = st.columns(3)
     threshold = left.number_input(
         f"Small-order threshold ({currency})", min_value=0.0, value=profitability_activities.SMALL_ORDER_THRESHOLD,
-        step=5.0, key=_key("threshold", dataset), help="Orders with a gross value below this count as 'Small orders'.",
+        step=5.0, key=_key("threshold", dataset), persist_state="session", help="Orders with a gross value below this count as 'Small orders'.",
     )  # fmt: skip
     has_cost = dataset.has("cost")
     margin = middle.slider(
         "Gross margin for cost of goods (%)", 0, 90, int(profitability_activities.DEFAULT_GROSS_MARGIN * 100),
-        key=_key("margin", dataset), disabled=has_cost,
+        key=_key("margin", dataset), persist_state="session", disabled=has_cost,
         help="Used only where the data has no cost-of-goods column: cost of goods = net revenue x (1 - margin).",
     )  # fmt: skip
     if right.button(
@@ -319,7 +319,12 @@ def show_slice(
     cols[3].metric("Operating profit", money(s["profit"], currency),
                    help=f"{_pct(s['profit_share'])} of total profit")  # fmt: skip
     options = drilldown.grouping_options(pnl, dataset.customers, tiers(dataset), segments(dataset))
-    by = st.selectbox("Break the slice down by", list(options), key=_key("slice_by", dataset))
+    by = st.selectbox(
+        "Break the slice down by",
+        list(options),
+        key=_key("slice_by", dataset),
+        persist_state="session",
+    )
     table = profitability.profit_by(pnl.loc[ids], options[by].reindex(ids))
     show_table(as_percent(table, list(GROUP_SHARES)), hide_index=True, width="stretch",
                column_config=_group_columns(by, currency))  # fmt: skip
@@ -494,7 +499,11 @@ def show_segments(
     options = drilldown.grouping_options(result.result.pnl, dataset.customers, tier, segment)
     default = list(options).index("Main channel") if "Main channel" in options else 0
     by = st.selectbox(
-        "Split customers by", list(options), index=default, key=_key("group_by", dataset)
+        "Split customers by",
+        list(options),
+        index=default,
+        key=_key("group_by", dataset),
+        persist_state="session",
     )
     if tier is None or segment is None:
         st.caption(

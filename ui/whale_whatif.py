@@ -62,14 +62,31 @@ def _channel_lever(base: ScenarioBase, dataset: Dataset, currency: str) -> dict:
     label = {row.channel: f"{row.channel} ({formatting.money(row.cost_per_order, currency, 2)}/order"
              f"{', assumed' if row.channel in assumed else ''})" for row in costs.itertuples()}  # fmt: skip
     source = st.selectbox(
-        "Move orders from", channels, index=0, format_func=label.get, key=_key("from", dataset)
+        "Move orders from",
+        channels,
+        index=0,
+        format_func=label.get,
+        key=_key("from", dataset),
+        persist_state="session",
     )
     rest = [c for c in channels if c != source]
     target = st.selectbox(
-        "to", rest, index=len(rest) - 1, format_func=label.get, key=_key("to", dataset)
+        "to",
+        rest,
+        index=len(rest) - 1,
+        format_func=label.get,
+        key=_key("to", dataset),
+        persist_state="session",
     )
     share = st.slider(
-        "Share of those orders moved", 0, 100, 0, 5, format="%d%%", key=_key("migrate", dataset)
+        "Share of those orders moved",
+        0,
+        100,
+        0,
+        5,
+        format="%d%%",
+        key=_key("migrate", dataset),
+        persist_state="session",
     )
     return {"migrate_from": source, "migrate_to": target, "migrate_share": share / 100}
 
@@ -81,33 +98,40 @@ def _small_order_lever(base: ScenarioBase, dataset: Dataset, currency: str) -> d
         "minimum": "Minimum order value",
     }
     policy = st.radio(
-        "Small orders", list(labels), format_func=labels.get, key=_key("policy", dataset)
+        "Small orders",
+        list(labels),
+        format_func=labels.get,
+        key=_key("policy", dataset),
+        persist_state="session",
     )
     limit = st.number_input(f"Order value limit ({currency})", min_value=1.0,
                             value=float(base.small_order_threshold or 50.0), step=5.0,
-                            key=_key("limit", dataset), disabled=policy == "none")  # fmt: skip
+                            key=_key("limit", dataset), persist_state="session", disabled=policy == "none")  # fmt: skip
     fee = st.slider(f"Surcharge per order below the limit ({currency})", 0.0, 25.0, 0.0, 0.5, format="%.2f",
-                    key=_key("fee", dataset), disabled=policy != "surcharge")  # fmt: skip
+                    key=_key("fee", dataset), persist_state="session", disabled=policy != "surcharge")  # fmt: skip
     return {"small_order_policy": policy, "order_limit": float(limit), "surcharge": float(fee)}
 
 
 def _service_lever(base: ScenarioBase, dataset: Dataset) -> dict:
     costly = [a for a, cost in zip(base.activities, base.activity_totals, strict=True) if cost > 0]
     cut = st.slider("Lower service level: cut in cost per driver unit", 0, 50, 0, 5, format="%d%%",
-                    key=_key("service", dataset))  # fmt: skip
+                    key=_key("service", dataset), persist_state="session")  # fmt: skip
     chosen = st.multiselect(
-        "…for these activities (none = all)", costly, key=_key("service_acts", dataset)
+        "…for these activities (none = all)",
+        costly,
+        key=_key("service_acts", dataset),
+        persist_state="session",
     )
     return {"service_cut": cut / 100, "service_activities": tuple(chosen)}
 
 
 def _price_levers(dataset: Dataset) -> dict:
     price = st.slider("Price increase / discount cut", 0.0, 20.0, 0.0, 0.5, format="%.1f%%",
-                      key=_key("price", dataset))  # fmt: skip
-    churn = st.slider("Customers lost because of the changes", 0, 50, 0, 5, format="%d%%", key=_key("churn", dataset),
+                      key=_key("price", dataset), persist_state="session")  # fmt: skip
+    churn = st.slider("Customers lost because of the changes", 0, 50, 0, 5, format="%d%%", key=_key("churn", dataset), persist_state="session",
                       help="Without this, price rises and surcharges are assumed to cost no volume.")  # fmt: skip
     part = st.slider("Part with the least profitable (share of the group)", 0, 100, 0, 5, format="%d%%",
-                     key=_key("part", dataset),
+                     key=_key("part", dataset), persist_state="session",
                      help="Ranked by today's profit; their revenue and all their costs go.")  # fmt: skip
     return {"price_increase": price / 100, "churn": churn / 100, "part_with": part / 100}
 
@@ -115,7 +139,7 @@ def _price_levers(dataset: Dataset) -> dict:
 def scenario_form(base: ScenarioBase, dataset: Dataset, tier: pd.Series | None) -> WhaleScenario:
     currency = data.currency(dataset)
     options = _target_options(base, tier)
-    target = st.selectbox("Apply the fixes to", list(options), format_func=options.get, key=_key("target", dataset),
+    target = st.selectbox("Apply the fixes to", list(options), format_func=options.get, key=_key("target", dataset), persist_state="session",
                           help="Value tiers appear once the CLV page has run on this dataset.")  # fmt: skip
     cols = st.columns(4, gap="medium")
     settings: dict = {"target": target}

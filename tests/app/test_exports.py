@@ -314,7 +314,7 @@ def test_a_hand_edited_setting_is_refused_in_the_page_and_nothing_is_restored(de
         "Could not open 'workshop.json': The workspace cannot be opened: view.view.unit: "
         "'fortnight' is not one of 'day', 'week', 'month'."
     )
-    assert state.UNIT not in at.session_state  # nothing from the file was applied
+    assert at.session_state[state.UNIT] == "week"  # the default: the file's "month" was not applied
 
 
 def test_deck_uses_the_scorecard_the_scorecard_page_showed(demo_dataset):

@@ -196,3 +196,39 @@ def test_the_app_imports_no_package_only_the_tests_install():
                 names = [node.module]
             found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in dev_only]
     assert found == []
+
+
+VALUE_WIDGETS = {
+    "slider", "radio", "selectbox", "multiselect", "toggle", "checkbox", "number_input",
+    "text_input", "date_input", "segmented_control", "pills", "select_slider", "text_area",
+}  # fmt: skip
+
+
+def widgets_forgetting_their_value(source: str) -> list[int]:
+    """Lines of keyed value widgets without persist_state="session": Streamlit drops such a
+    widget's value whenever a run does not draw it (another page, a closed tab)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in VALUE_WIDGETS:
+            keywords = {k.arg: k.value for k in node.keywords}
+            persist = keywords.get("persist_state")
+            if "key" in keywords and getattr(persist, "value", None) != "session":
+                lines.append(node.lineno)
+    return lines
+
+
+def test_the_finder_finds_a_widget_that_forgets():
+    assert widgets_forgetting_their_value('st.slider("Horizon", 1, 60, key="h")') == [1]
+    kept = 'st.slider("Horizon", 1, 60, key="h", persist_state="session")\nst.slider("x", 1, 2)'
+    assert widgets_forgetting_their_value(kept) == []
+
+
+def test_every_keyed_setting_survives_a_page_switch():
+    """A consultant sets the CLV horizon to 24 months, looks at the Whale page, comes back: 24."""
+    paths = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    forgetting = {
+        str(p.relative_to(ROOT)): lines
+        for p in paths
+        if (lines := widgets_forgetting_their_value(p.read_text(encoding="utf-8")))
+    }
+    assert forgetting == {}, 'add persist_state="session" to the widgets on these lines'
