@@ -4,7 +4,7 @@ customers form the top tiers, and what a tiered treatment would be worth."""
 import streamlit as st
 
 from cvm_core.errors import CvmError
-from ui import assumed, clv_acquisition, clv_intervals, clv_value, clv_whatif, data
+from ui import assumed, clv_acquisition, clv_intervals, clv_value, clv_whatif, data, tabs
 from ui import clv as view
 
 st.title("Customer lifetime value")
@@ -34,23 +34,27 @@ active = view.active_customers(dataset, values)
 view.show_headline(values, fitted, currency, active)
 assumed.show_strip(assumed.page_assumptions(dataset, view.assumed_topics(values)))
 
-validation_tab, customers_tab, tiers_tab, matrix_tab = st.tabs(
-    ["Validation", "Customers", "Value tiers", "Value matrix"]
+validation_tab, customers_tab, tiers_tab, matrix_tab = tabs.lazy_tabs(
+    ["Validation", "Customers", "Value tiers", "Value matrix"], key="clv.tab"
 )
 with validation_tab:
     view.show_validation(fitted, dataset)
 with customers_tab:
     view.show_customers(values, fitted, dataset, currency, active)
-with tiers_tab:
-    view.show_tiers(values, currency)
-    clv_intervals.show(dataset, fitted, values, currency)
-with matrix_tab:
-    clv_value.show_value_matrix(matrix, dataset, currency)
-    clv_acquisition.show(dataset, fitted, values, currency)  # new customers by source
+if tiers_tab.open:  # every customer's CLV range is simulated: only once looked at
+    with tiers_tab:
+        view.show_tiers(values, currency)
+        clv_intervals.show(dataset, fitted, values, currency)
+if matrix_tab.open:  # CLV by acquisition source with payback simulated: only once looked at
+    with matrix_tab:
+        clv_value.show_value_matrix(matrix, dataset, currency)
+        clv_acquisition.show(dataset, fitted, values, currency)  # new customers by source
 
 st.subheader("What if: treat tiers differently")
 st.caption(
     "Set per tier what a treatment (better service, a loyalty offer, a win-back campaign) would "
     "change and cost; the projection runs through the fitted model."
 )
-clv_whatif.what_if(base, dataset, currency, clv_intervals.intervals(dataset, fitted, values))
+clv_whatif.what_if(
+    base, dataset, currency, lambda: clv_intervals.intervals(dataset, fitted, values)
+)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, prospects
+from ui import data, prospects, tabs
 from ui import segments as view
 
 st.title("Segments")
@@ -17,9 +17,9 @@ result = view.analyse(dataset, settings)
 view.show_headline(result)
 
 currency = data.currency(dataset)
-rfm, clusters, contribution, cross_sell, traits, downloads = st.tabs(
+rfm, clusters, contribution, cross_sell, traits, downloads = tabs.lazy_tabs(
     ["RFM segments", "Clusters", "Contribution", "Cross-sell", "Traits of valuable customers",
-     "Download lists"]
+     "Download lists"], key="segments.tab",
 )  # fmt: skip
 with rfm:
     view.show_rfm(result, currency)
@@ -29,7 +29,8 @@ with contribution:
     view.show_contribution(result, dataset, currency)
 with cross_sell:
     view.show_cross_sell(result, dataset)
-with traits:
-    prospects.show_traits(dataset, currency)
+if traits.open:  # a tree, and a CLV fit when the CLV page has not run: only once looked at
+    with traits:
+        prospects.show_traits(dataset, currency)
 with downloads:
     view.show_downloads(result, dataset, currency)

@@ -4,6 +4,8 @@ base (milliseconds)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -57,10 +59,11 @@ def what_if(
     base: scenario.ScenarioBase,
     dataset: Dataset,
     currency: str,
-    ranges: clv_intervals.CLVIntervals | None = None,
+    ranges: Callable[[], clv_intervals.CLVIntervals] | None = None,
 ) -> None:
-    """Levers -> projection -> table and chart; reruns alone when a lever moves. ``ranges``: the
-    CLV intervals, for the chance that the treatments pay back."""
+    """Levers -> projection -> table and chart; reruns alone when a lever moves. ``ranges``: makes
+    the CLV intervals, for the chance that the treatments pay back (simulated only once a
+    treatment costs something)."""
     chosen = treatment_form(base, dataset, currency)
     try:
         projection = scenario.project(base, chosen)
@@ -97,7 +100,7 @@ def what_if(
         "ROI": table["roi"].map(lambda v: formatting.pct(v, 0)),
     })  # fmt: skip
     if ranges is not None and total["treatment_cost"] > 0:
-        chance = clv_intervals.payback_chance(ranges, table)
+        chance = clv_intervals.payback_chance(ranges(), table)
         shown["Pays back (probability)"] = (
             chance.reindex(table["tier"]).map(lambda v: formatting.pct(v, 0)).to_numpy()
         )

@@ -17,7 +17,21 @@ PAGE = "pages/clv.py"
 
 @pytest.fixture(scope="module")
 def page(demo_dataset):
-    return run_page(PAGE, demo_dataset)
+    return run_page(PAGE, demo_dataset, **{"clv.tab": "Value tiers"})
+
+
+@pytest.fixture(scope="module")
+def matrix_page(demo_dataset):
+    return run_page(PAGE, demo_dataset, **{"clv.tab": "Value matrix"})
+
+
+def test_ranges_and_sources_wait_until_their_tab_is_opened(demo_dataset):
+    """Every customer's range and the sources' payback are simulated: not on page open."""
+    at = run_page(PAGE, demo_dataset)
+    assert not at.exception
+    assert session.CLV_CUSTOMERS.key in at.session_state  # the page itself ran
+    assert session.CLV_RANGES.key not in at.session_state
+    assert session.SOURCES.key not in at.session_state
 
 
 def test_tier_ranges_sit_around_the_tier_figures(page, demo_dataset, downloads):
@@ -42,8 +56,8 @@ def test_tier_ranges_sit_around_the_tier_figures(page, demo_dataset, downloads):
     assert len(table) == len(customers)
 
 
-def test_new_customers_by_source_with_payback_and_a_budget_move(page, demo_dataset):
-    at = page
+def test_new_customers_by_source_with_payback_and_a_budget_move(matrix_page, demo_dataset):
+    at = matrix_page
     tab = next(t for t in at.tabs if t.label == "Value matrix")
     sources = next(t.value for t in tab.dataframe if "CLV / CAC" in t.value.columns)
     table = sources.set_index("Acquisition channel")

@@ -193,19 +193,25 @@ def test_active_customers_follow_the_retention_pages_rule(demo_dataset):
     assert "active = bought in the last 30 days" in headline.help
 
 
-def test_the_value_matrix_tab_counts_every_cell(demo_run, demo_dataset):
+@pytest.fixture(scope="module")
+def matrix_run(demo_dataset):
+    return run_page(PAGE, demo_dataset, **{"clv.tab": "Value matrix"})
+
+
+def test_the_value_matrix_tab_counts_every_cell(matrix_run, demo_dataset):
     from cvm_core.analyses.clv import run as clv_run
 
     inputs = AnalysisInputs.of(demo_dataset, "week")
     expected = clv_run.run(inputs, clv_run.CLVSettings(clv_run.default_fit_settings(inputs)))
     matrix = expected.value_matrix()
-    shown = metrics(demo_run)
+    shown = metrics(matrix_run)
     for cell, customers in matrix.counts().items():
         assert shown[cell] == formatting.count(customers)
     assert sum(matrix.counts().values()) == 4000
 
 
-def test_new_customers_are_set_against_their_acquisition_cost(demo_run, demo_dataset):
+def test_new_customers_are_set_against_their_acquisition_cost(matrix_run, demo_dataset):
+    demo_run = matrix_run
     from cvm_core.analyses.clv import acquisition
 
     _, frame = demo_run.session_state[session.CLV_CUSTOMERS.key]

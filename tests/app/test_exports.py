@@ -154,8 +154,9 @@ def test_the_app_and_the_command_line_decks_tell_the_same_story(demo_dataset, tm
         assert slide.takeaway in cli[slide.title], slide.title
 
     shown = dict(at.session_state[state.DECK_CHARTS])  # the Upload page
-    for page in (WHALE_PAGE, "pages/clv.py", "pages/retention.py"):
-        visit = app(demo_dataset, page=page)
+    for page, tab in ((WHALE_PAGE, {}), ("pages/clv.py", {"clv.tab": "Value tiers"}),
+                      ("pages/retention.py", {})):  # fmt: skip
+        visit = app(demo_dataset, page=page, **tab)
         assert not visit.exception
         shown.update(visit.session_state[state.DECK_CHARTS])
     in_app = {c.title: c.takeaway for c in shown.values()}
@@ -365,11 +366,16 @@ def test_workbook_carries_the_traits_sources_and_ranges_of_the_pages_opened(
     """The app's workbook has the same growth sheets as `report --workbook` once the Segments
     page's traits and the CLV page's ranges and sources have been shown (issue 18)."""
     carried = {}
-    for page, slots in (
-        ("pages/clv.py", (session.CLV_CUSTOMERS, session.CLV_RANGES, session.SOURCES)),
-        ("pages/segments.py", (session.PROSPECTS,)),
-    ):
-        visit = app(demo_dataset, page=page, **carried)
+    for page, tab, slots in (
+        ("pages/clv.py", {"clv.tab": "Value tiers"}, (session.CLV_CUSTOMERS, session.CLV_RANGES)),
+        ("pages/clv.py", {"clv.tab": "Value matrix"}, (session.SOURCES,)),
+        (
+            "pages/segments.py",
+            {"segments.tab": "Traits of valuable customers"},
+            (session.PROSPECTS,),
+        ),
+    ):  # each computed when its tab is opened
+        visit = app(demo_dataset, page=page, **carried, **tab)
         assert not visit.exception
         carried |= {slot.key: visit.session_state[slot.key] for slot in slots}
     at = app(demo_dataset, **carried)

@@ -20,7 +20,7 @@ PAGE = "pages/segments.py"
 
 @pytest.fixture(scope="module")
 def page(demo_dataset):
-    return run_page(PAGE, demo_dataset)
+    return run_page(PAGE, demo_dataset, **{"segments.tab": "Traits of valuable customers"})
 
 
 def _tab(at):
