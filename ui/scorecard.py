@@ -23,8 +23,8 @@ from cvm_core import formatting
 from cvm_core.analyses.clv.scenario import Treatment
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import pnl as profitability
-from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.profitability import whatif
+from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.scorecard import (
     charts,
     formats,
@@ -40,6 +40,7 @@ from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
+from ui import whale as whale_view
 from ui.charts import show_chart
 from ui.tables import edit_table
 
@@ -91,13 +92,11 @@ def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     return scorecard_inputs.ScorecardSettings(frequency, period, targets, typed, band / 100)
 
 
-@st.cache_resource(
-    max_entries=4, ttl="2h", show_spinner="Costing every customer with the default rates…"
-)
-def _default_pnl(
-    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
-) -> profitability.CustomerPnL:
-    return profitability_run.run(_inputs).result
+def _default_pnl(dataset: Dataset) -> profitability.CustomerPnL:
+    """The P&L at the default activity rates, from the Whale page's cache: the Whale page and the
+    CLV page's cost-to-serve have usually computed it already (a copy of its own cost ~1.5 s at
+    1M transactions on every first Scorecard render)."""
+    return whale_view.cached_analysis(dataset, CostModel()).result
 
 
 @st.cache_resource(
@@ -130,7 +129,7 @@ def models(
     inputs = data.analysis_inputs(dataset)
     args = (inputs, dataset.fingerprint, inputs.unit, inputs.observation_end.date())
     defaults, sources = {}, {}
-    pnl_result = _default_pnl(*args)
+    pnl_result = _default_pnl(dataset)
     pnl = session.read(session.WHALE_PNL, dataset)
     if pnl is None:
         pnl, defaults["pnl"] = pnl_result.pnl, ""
