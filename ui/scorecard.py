@@ -122,17 +122,14 @@ def _default_segments_retention(
         return None, (None, None), str(error)
 
 
-def models(
-    dataset: Dataset,
-) -> tuple[scorecard_inputs.ModelInputs, profitability.CustomerPnL, dict[str, str]]:
+def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, str]]:
     """The other pages' results for this dataset, or their defaults; plus what fell back and why."""
     inputs = data.analysis_inputs(dataset)
     args = (inputs, dataset.fingerprint, inputs.unit, inputs.observation_end.date())
     defaults, sources = {}, {}
-    pnl_result = _default_pnl(dataset)
     pnl = session.read(session.WHALE_PNL, dataset)
     if pnl is None:
-        pnl, defaults["pnl"] = pnl_result.pnl, ""
+        pnl, defaults["pnl"] = _default_pnl(dataset).pnl, ""
     clv = session.read(session.CLV_CUSTOMERS, dataset)
     if clv is None:
         clv, defaults["clv"] = _default_clv(*args)
@@ -152,16 +149,15 @@ def models(
         sources[name] = f"{title} page" if name not in defaults else default
     annual, active = figures
     known = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()), active)
-    return known, pnl_result, defaults
+    return known, defaults
 
 
-def scenarios(
-    dataset: Dataset, inputs: scorecard_inputs.ModelInputs, pnl_result: profitability.CustomerPnL
-) -> scorecard_inputs.Scenarios:
+def scenarios(dataset: Dataset, inputs: scorecard_inputs.ModelInputs) -> scorecard_inputs.Scenarios:
     """The Whale Curve page's fixes replayed on the P&L, and the CLV page's treatments' value."""
     whale_pnl, whale_label = None, ""
     fixes = session.read(session.WHALE_SCENARIO, dataset)
     if fixes is not None and inputs.pnl is not None:
+        pnl_result = _default_pnl(dataset)  # the fixes are replayed at the default rates
         tiers = inputs.clv["tier"] if inputs.clv is not None and "tier" in inputs.clv else None
         try:
             outcome = whatif.apply_scenario(pnl_result, fixes, tiers)
@@ -214,8 +210,8 @@ def scorecard(
     dataset: Dataset, settings: scorecard_inputs.ScorecardSettings
 ) -> tuple[scorecard_inputs.Scorecard, dict[str, str]]:
     """The cached scorecard, and which pages' models fell back to defaults (with any error)."""
-    inputs, pnl_result, defaults = models(dataset)
-    what_if = scenarios(dataset, inputs, pnl_result)
+    inputs, defaults = models(dataset)
+    what_if = scenarios(dataset, inputs)
     clv_part = inputs.clv[["clv", "tier"]] if inputs.clv is not None else None
     key = _digest(
         dataset.fingerprint, data.unit(), inputs.pnl, clv_part, inputs.segments, inputs.annual_retention, inputs.active_share,

@@ -47,7 +47,7 @@ def _clv_key(clv: pd.DataFrame | None) -> float:
 
 def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.DataFrame:
     """The hierarchy for the scorecard shown, with the measures the user picked."""
-    known, _, _ = scorecard_view.models(dataset)  # cached: the scorecard just asked for them
+    known, _ = scorecard_view.models(dataset)  # cached: the scorecard just asked for them
     retention = session.read(session.RETENTION, dataset)
     sources = {"clv": dict(known.sources).get("clv", ""), "pipeline": "Sales Pipeline page"}
     if retention is not None:
