@@ -14,6 +14,7 @@ import json
 import math
 import sys
 
+from cvm_core import i18n
 from cvm_core.cli import COMMANDS
 from cvm_core.errors import CvmError
 
@@ -47,6 +48,11 @@ def _add_options(parser: argparse.ArgumentParser, module_name: str) -> None:
     inputs.add_input_arguments(parser)
     module.add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+    parser.add_argument(
+        "--lang", choices=["en", "de", "zh"], default="en",
+        help="Language of the deck, the workbook and the messages (numbers and dates as it "
+        "writes them); the JSON keys stay English.",
+    )  # fmt: skip
     parser.set_defaults(run=module.run)
 
 
@@ -54,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = chosen_command(argv)
     args = build_parser(chosen if chosen is not None else "").parse_args(argv)
+    i18n.use(args.lang)
     try:
         result = args.run(args)
     except CvmError as error:

@@ -19,6 +19,7 @@ from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.prospects import charts as prospect_charts
 from cvm_core.analyses.prospects import run as prospects
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_
 from cvm_core.outputs.report import Report
 from cvm_core.outputs.workbook import COUNT, MONEY, NUMBER, PCT, TEXT, Sheet
 from cvm_core.slides import StorySlide
@@ -102,16 +103,18 @@ def sheets_of(
         traits = found.traits
         rules = traits.rules.assign(sentence=traits.sentences())
         sheets.append(
-            Sheet("Traits of valuable", rules, {"rate": PCT, "lift": NUMBER, "sentence": TEXT})
+            Sheet(N_("Traits of valuable"), rules, {"rate": PCT, "lift": NUMBER, "sentence": TEXT})
         )
-        sheets.append(Sheet("Attribute lifts", traits.attributes, {"rate": PCT, "lift": NUMBER}))
+        sheets.append(
+            Sheet(N_("Attribute lifts"), traits.attributes, {"rate": PCT, "lift": NUMBER})
+        )
     if sources is not None:
         formats = {
             c: MONEY for c in ("acquisition_cost", "clv", "clv_low", "clv_high", "clv_minus_cost")
         }
         formats |= {"clv_per_cost": NUMBER, "payback_months": NUMBER, "pays_back_chance": PCT}
-        sheets.append(Sheet("New customers by source", sources.table, formats))
+        sheets.append(Sheet(N_("New customers by source"), sources.table, formats))
     if ranges is not None:
         money = {c: MONEY for c in ranges.columns if c not in ("group", "customers")}
-        sheets.append(Sheet("CLV ranges by tier", ranges, money | {"customers": COUNT}))
+        sheets.append(Sheet(N_("CLV ranges by tier"), ranges, money | {"customers": COUNT}))
     return sheets

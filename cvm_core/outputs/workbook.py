@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from cvm_core.i18n import N_, _
 from cvm_core.outputs import export
 
 MONEY, PCT, COUNT, NUMBER, DATE, TEXT = "money", "pct", "count", "number", "date", "text"
@@ -55,23 +56,34 @@ class Sheet:
 
 # --- result tables ----------------------------------------------------------------------------
 
+HEADERS = (
+    N_("Customer ID"), N_("Customer name"), N_("Segment"), N_("Share of customers"),
+    N_("Share of revenue"), N_("Revenue per customer"), N_("Share of profit"),
+    N_("Unprofitable customers"), N_("Average CLV"),
+)  # fmt: skip
+"""Column names the tables below write as literals, marked for the catalogs: the header row shows
+them translated (:func:`header_text`), the frames keep them in English."""
+
 _SUMMARY_COLUMNS = {
-    "first_purchase": ("First purchase", DATE),
-    "last_purchase": ("Last purchase", DATE),
-    "orders": ("Orders", COUNT),
-    "frequency": ("Repeat purchases", COUNT),
-    "net_revenue": ("Net revenue", MONEY),
-    "returns": ("Returns", MONEY),
-    "margin": ("Gross margin", MONEY),
+    "first_purchase": (N_("First purchase"), DATE),
+    "last_purchase": (N_("Last purchase"), DATE),
+    "orders": (N_("Orders"), COUNT),
+    "frequency": (N_("Repeat purchases"), COUNT),
+    "net_revenue": (N_("Net revenue"), MONEY),
+    "returns": (N_("Returns"), MONEY),
+    "margin": (N_("Gross margin"), MONEY),
 }
-_SEGMENT_COLUMNS = {"rfm_segment": ("RFM segment", TEXT), "cluster": ("Cluster", TEXT)}
+_SEGMENT_COLUMNS = {"rfm_segment": (N_("RFM segment"), TEXT), "cluster": (N_("Cluster"), TEXT)}
 _CLV_COLUMNS = {
-    "clv": ("CLV", MONEY),
-    "tier": ("Value tier", TEXT),
-    "p_alive": ("P(alive)", PCT),
-    "expected_purchases": ("Expected purchases", NUMBER),
+    "clv": (N_("CLV"), MONEY),
+    "tier": (N_("Value tier"), TEXT),
+    "p_alive": (N_("P(alive)"), PCT),
+    "expected_purchases": (N_("Expected purchases"), NUMBER),
 }
-_PNL_COLUMNS = {"cost_to_serve": ("Cost-to-serve", MONEY), "profit": ("Operating profit", MONEY)}
+_PNL_COLUMNS = {
+    "cost_to_serve": (N_("Cost-to-serve"), MONEY),
+    "profit": (N_("Operating profit"), MONEY),
+}
 
 
 def _label(name: str, kind: str, currency: str) -> str:
@@ -141,13 +153,13 @@ def customer_table(
         part, kinds = _take(frame, spec, index, currency)
         columns |= part
         formats |= kinds
-    margin = _label("Gross margin", MONEY, currency)
+    margin = _label(N_("Gross margin"), MONEY, currency)
     if margin in columns and columns[margin].isna().all() and pnl is not None and "profit" in pnl:
         # No cost column: the P&L assumed a margin; show the one its profit is computed from
         # (profit = gross margin - cost-to-serve), not an empty column beside filled profits.
         columns[margin] = (pnl["profit"] + pnl["cost_to_serve"]).reindex(index)
     table = pd.DataFrame(columns).reset_index(drop=True)
-    return Sheet("Customers", table, formats, freeze_columns=1)
+    return Sheet(N_("Customers"), table, formats, freeze_columns=1)
 
 
 def segment_table(
@@ -212,7 +224,7 @@ def segment_table(
         out[money("CLV")] = clv_sum.to_numpy()
         out[money("Average CLV")] = (clv_sum / table["customers"]).to_numpy()
         formats |= {money("CLV"): MONEY, money("Average CLV"): MONEY}
-    return Sheet("Segments", out, formats)
+    return Sheet(N_("Segments"), out, formats)
 
 
 def _share(values: pd.Series) -> np.ndarray:
@@ -228,13 +240,13 @@ def cohort_sheets(cohorts, currency: str = "EUR") -> list[Sheet]:
     unit = cohorts.period.capitalize()
     sheets = []
     for name, matrix in (
-        ("Cohort retention", cohorts.customer_retention),
-        ("Cohort revenue retention", cohorts.revenue_retention),
+        (N_("Cohort retention"), cohorts.customer_retention),
+        (N_("Cohort revenue retention"), cohorts.revenue_retention),
     ):
         table = pd.DataFrame(
             {
-                "Cohort": [str(c) for c in matrix.index],
-                "Customers acquired": cohorts.sizes.reindex(matrix.index).to_numpy(),
+                N_("Cohort"): [str(c) for c in matrix.index],
+                N_("Customers acquired"): cohorts.sizes.reindex(matrix.index).to_numpy(),
             }
         )
         formats = {"Cohort": TEXT, "Customers acquired": COUNT}
@@ -249,20 +261,20 @@ def cohort_sheets(cohorts, currency: str = "EUR") -> list[Sheet]:
 def churn_sheet(churn_by_period: pd.DataFrame) -> Sheet:
     """Customers at the start of each period, how many lapsed, joined and came back; churn rate."""
     spec = {
-        "period": ("Period", TEXT),
-        "customers_at_start": ("Active at start", COUNT),
-        "churned": ("Churned", COUNT),
-        "new": ("New", COUNT),
-        "reactivated": ("Reactivated", COUNT),
-        "churn_rate": ("Churn rate", PCT),
-        "retention_rate": ("Retention rate", PCT),
+        "period": (N_("Period"), TEXT),
+        "customers_at_start": (N_("Active at start"), COUNT),
+        "churned": (N_("Churned"), COUNT),
+        "new": (N_("New"), COUNT),
+        "reactivated": (N_("Reactivated"), COUNT),
+        "churn_rate": (N_("Churn rate"), PCT),
+        "retention_rate": (N_("Retention rate"), PCT),
     }
     present = {c: v for c, v in spec.items() if c in churn_by_period}
     table = churn_by_period[list(present)].copy()
     if "period" in table:
         table["period"] = table["period"].astype(str)
     table.columns = [name for name, _ in present.values()]
-    return Sheet("Churn by period", table, {name: kind for name, kind in present.values()})
+    return Sheet(N_("Churn by period"), table, {name: kind for name, kind in present.values()})
 
 
 UNIT_KINDS = {"share": PCT, "count": COUNT, "number": NUMBER, "days": NUMBER}
@@ -275,7 +287,7 @@ def scorecard_sheet(table: pd.DataFrame, currency: str = "EUR") -> Sheet:
     number format of the row's unit (money, %, count), since one column mixes units."""
     table = table.reset_index(drop=True)
     if "Unit" not in table:
-        return Sheet("Scorecard", table)
+        return Sheet(N_("Scorecard"), table)
     kinds = tuple(
         MONEY if unit == currency else UNIT_KINDS.get(str(unit), NUMBER) for unit in table["Unit"]
     )
@@ -283,7 +295,7 @@ def scorecard_sheet(table: pd.DataFrame, currency: str = "EUR") -> Sheet:
         c for c in table.columns
         if c.startswith(("Value", "Previous")) or c in ("Change", "Target", "Scenario")
     )  # fmt: skip
-    return Sheet("Scorecard", table, {"Definition": TEXT}, 2, kinds, numeric)
+    return Sheet(N_("Scorecard"), table, {"Definition": TEXT}, 2, kinds, numeric)
 
 
 def about_sheet(
@@ -296,13 +308,15 @@ def about_sheet(
     """A first sheet that says where the numbers come from, what they assume and what is (not
     yet) included."""
     rows = [
-        ("Dataset", dataset_name),
-        ("Made on", f"{made_on:%Y-%m-%d}"),
-        ("Currency", currency),
-        *(("Assumed", line) for line in assumed),
-        *(("Note", line) for line in lines),
+        (_("Dataset"), dataset_name),
+        (_("Made on"), f"{made_on:%Y-%m-%d}"),
+        (_("Currency"), currency),
+        *((_("Assumed"), line) for line in assumed),
+        *((_("Note"), line) for line in lines),
     ]
-    return Sheet("About", pd.DataFrame(rows, columns=["Item", "Value"]), {"Value": TEXT})
+    return Sheet(
+        N_("About"), pd.DataFrame(rows, columns=[N_("Item"), N_("Value")]), {"Value": TEXT}
+    )
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -366,7 +380,7 @@ def write_workbook(sheets: list[Sheet]) -> bytes:
     formats[TEXT] = None
     taken: set[str] = set()
     for sheet in sheets:
-        _write_sheet(book, sheet, sheet_name(sheet.name, taken), header, formats)
+        _write_sheet(book, sheet, sheet_name(_(sheet.name), taken), header, formats)
     book.close()
     return buffer.getvalue()
 
@@ -378,7 +392,7 @@ def _write_sheet(book, sheet: Sheet, name: str, header, formats: dict) -> None:
     by_row = {export.neutralise_text(str(c)) for c in sheet.row_kind_columns}
     for j, column in enumerate(table.columns):
         kind = _kind(table[column], declared.get(column))
-        worksheet.write_string(0, j, str(column), header)
+        worksheet.write_string(0, j, header_text(str(column)), header)
         if column in by_row and sheet.row_kinds is not None:
             row_formats = [formats[k] for k in sheet.row_kinds]
             _write_column(worksheet, table[column], j, kind, None, row_formats)
@@ -390,6 +404,19 @@ def _write_sheet(book, sheet: Sheet, name: str, header, formats: dict) -> None:
     if len(table.columns):
         worksheet.autofilter(0, 0, max(len(table), 1), len(table.columns) - 1)
         worksheet.set_row(0, 32)
+
+
+_MONEY_LABEL = re.compile(r"^(?P<name>.+) \((?P<currency>[A-Z]{3})\)$")
+
+
+def header_text(label: str) -> str:
+    """A column's header in the current language: the label's translation ("Net revenue (EUR)"
+    reads "Nettoumsatz (EUR)" in German). Sheets and tables keep their English column names, so
+    number formats and tests address columns the same way in every language."""
+    money = _MONEY_LABEL.match(label)
+    if money and _(money["name"]) != money["name"]:
+        return f"{_(money['name'])} ({money['currency']})"
+    return _(label)
 
 
 def _write_column(

@@ -178,3 +178,21 @@ def test_customer_view_reconciles_with_the_workbook(cli_run):
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert bad.returncode == 2 and "No customer 'nobody'" in bad.stderr
+
+
+def test_lang_writes_the_workbook_in_german(tmp_path, capsys):
+    from cvm_core import i18n
+
+    book_path = tmp_path / "out.xlsx"
+    try:
+        assert (
+            main(["report", str(DEMO), "--workbook", str(book_path), "--json", "--lang", "de"]) == 0
+        )
+    finally:
+        i18n.use("en")  # main() sets the language for the process, as a command run does
+    result = json.loads(capsys.readouterr().out)
+    assert "scorecard" in result  # the JSON keeps its English keys
+    book = openpyxl.load_workbook(io.BytesIO(book_path.read_bytes()))
+    assert book.sheetnames[:3] == ["Über diese Datei", "Kunden", "Segmente"]
+    assert book["Kunden"].max_row == 4001
+    assert "Nettoumsatz (EUR)" in [c.value for c in book["Kunden"][1]]

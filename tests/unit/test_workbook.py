@@ -247,3 +247,29 @@ def test_assumed_margin_fills_the_margin_column_and_the_about_sheet_says_so():
     assert sheet.frame["Gross margin (EUR)"].tolist() == [30.0, 12.0]
     about = workbook.about_sheet("d", "EUR", dt.date(2026, 12, 4), ["n"], ["Assumed margin: 30%."])
     assert about.frame.values.tolist()[3] == ["Assumed", "Assumed margin: 30%."]
+
+
+@pytest.mark.parametrize(
+    ("language", "sheets", "headers", "about"),
+    [
+        ("de", ["Über diese Datei", "Kunden"], ["Kunden-ID", "Erster Kauf", "Nettoumsatz (EUR)"],
+         [["Eintrag", "Wert"], ["Datensatz", "sales.xlsx"]]),
+        ("zh", ["关于本文件", "客户"], ["客户编号", "首次购买", "净收入 (EUR)"],
+         [["项目", "值"], ["数据集", "sales.xlsx"]]),
+    ],
+)  # fmt: skip
+def test_sheet_names_and_headers_in_the_current_language(summary, language, sheets, headers, about):
+    from cvm_core import i18n
+
+    i18n.use(language)
+    try:
+        data = workbook.build_workbook("sales.xlsx", summary, made_on=MADE_ON)
+    finally:
+        i18n.use("en")
+    book = reopen(data)
+    assert book.sheetnames == sheets
+    header = rows(book[sheets[1]])[0]
+    assert all(h in header for h in headers), header
+    assert rows(book[sheets[0]])[:2] == about
+    # Numbers stay numbers with Excel's formats, which Excel shows in the reader's own locale.
+    assert book[sheets[1]]["G2"].number_format == workbook.NUMBER_FORMATS[workbook.MONEY]
