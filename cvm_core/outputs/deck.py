@@ -21,7 +21,8 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
+from cvm_core.i18n import _
 from cvm_core.outputs import export
 from cvm_core.slides import ChartSlide, StorySlide
 
@@ -139,9 +140,14 @@ def _title_slide(prs, client: str, dataset_name: str, made_on: dt.date) -> None:
     title.width, title.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.6)
     subtitle.left, subtitle.top = MARGIN, Inches(4.0)
     subtitle.width, subtitle.height = SLIDE_WIDTH - 2 * MARGIN, Inches(1.4)
-    heading = f"Customer value review: {client}" if client.strip() else "Customer value review"
+    heading = (
+        _("Customer value review: {client}").format(client=client)
+        if client.strip()
+        else _("Customer value review")
+    )
     title.text_frame.text = clean_text(heading, MAX_TITLE_CHARS)
-    subtitle.text_frame.text = f"Data: {clean_text(dataset_name)}\n{made_on:%d %B %Y}"
+    day = f"{made_on:%d %B %Y}" if i18n.current() == "en" else formatting.date(made_on)
+    subtitle.text_frame.text = _("Data: {name}").format(name=clean_text(dataset_name)) + f"\n{day}"
     for shape, size in ((title, 40), (subtitle, 22)):
         for paragraph in shape.text_frame.paragraphs:
             for run in paragraph.runs:

@@ -216,3 +216,24 @@ def test_summary_divider_and_assumed_line(small_png):
     )
     assert picture.top + picture.height <= line.top  # the picture stops above the line
     assert line.text_frame.paragraphs[0].runs[0].font.size >= Pt(14)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "subtitle"),
+    [
+        ("en", "Customer value review: Acme GmbH", "Data: sales.xlsx\n23 November 2026"),
+        ("de", "Kundenwert-Analyse: Acme GmbH", "Daten: sales.xlsx\n23.11.2026"),
+        ("zh", "客户价值评估：Acme GmbH", "数据：sales.xlsx\n2026年11月23日"),
+    ],
+)
+def test_title_slide_in_the_current_language(language, title, subtitle):
+    from cvm_core import i18n
+
+    i18n.use(language)
+    try:
+        prs = reopen(deck.build_deck("Acme GmbH", "sales.xlsx", [], made_on=MADE_ON))
+    finally:
+        i18n.use("en")
+    first = prs.slides[0]
+    assert first.shapes.title.text == title
+    assert first.placeholders[1].text_frame.text.replace("\x0b", "\n") == subtitle
