@@ -22,6 +22,10 @@ BABEL_LOCALES = {"en": "en_US", "de": "de_DE", "zh": "zh_CN"}
 HERE = Path(__file__).parent
 
 _language: contextvars.ContextVar[str] = contextvars.ContextVar("cvm_language", default="en")
+_pseudo: contextvars.ContextVar[bool] = contextvars.ContextVar("cvm_pseudo", default=False)
+"""Pseudo-localisation for tests: every text through the catalogs reads ⟦text⟧ (numbers and dates
+stay English), so a test can list the texts on a page that bypass them."""
+PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
 
 
 def use(language: str) -> None:
@@ -66,6 +70,8 @@ UNIT_WORDS = (
 
 def _(text: str) -> str:
     """``text`` (English) in the current language."""
+    if _pseudo.get():
+        return f"{PSEUDO_OPEN}{text}{PSEUDO_CLOSE}"
     language = _language.get()
     if language == "en":
         return text
@@ -77,6 +83,8 @@ def ngettext(singular: str, plural: str, n: float) -> str:
     form for every number."""
     language = _language.get()
     english = singular if n == 1 else plural
+    if _pseudo.get():
+        return f"{PSEUDO_OPEN}{english}{PSEUDO_CLOSE}"
     if language == "en":
         return english
     forms = _catalog(language).get((singular, plural))

@@ -1,0 +1,109 @@
+"""Every text a page shows goes through the translation catalogs (issue 20).
+
+The pages run in the pseudo-language (cvm_core.i18n._pseudo): every text that passes through the
+catalogs reads ⟦text⟧, so a text without the marks bypassed them and would stay English in German
+and Chinese. The texts still English are listed in untranslated_texts.txt, page by page: the test
+fails when a page shows an unmarked text that is not listed (new code must mark its texts) and
+when a listed text is no longer shown (delete it from the list, which only shrinks).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from pathlib import Path
+
+import pytest
+
+from cvm_core import i18n
+from tests.app.conftest import open_in_app
+
+PAGES = [
+    "pages/upload.py", "pages/segments.py", "pages/whale_curve.py", "pages/clv.py",
+    "pages/retention.py", "pages/scorecard.py", "pages/pipeline.py",
+]  # fmt: skip
+LISTED = Path(__file__).with_name("untranslated_texts.txt")
+WORDS = re.compile(r"[A-Za-z]{3,}")
+"""A text with a word in it; numbers, amounts, ids and dates alone are data, not text."""
+WIDGETS = (
+    "button", "download_button", "selectbox", "multiselect", "radio", "slider", "select_slider",
+    "toggle", "checkbox", "number_input", "text_input", "date_input", "text_area",
+)  # fmt: skip
+
+
+def shown_texts(at) -> set[str]:
+    """Headings, Markdown, captions, alerts, metric labels and help, widget labels and help, tab
+    and expander labels: what the user reads outside charts and tables."""
+    texts = set()
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                 "error", "success"):  # fmt: skip
+        texts |= {e.value for e in at.get(kind)}
+    for metric in at.metric:
+        texts |= {metric.label, metric.proto.help}
+    for kind in WIDGETS:
+        for widget in at.get(kind):
+            texts |= {widget.label, getattr(widget, "help", "") or ""}
+    for kind in ("tab", "expander"):
+        texts |= {getattr(block, "label", "") or "" for block in at.get(kind)}
+    return {t for t in texts if t}
+
+
+def unmarked(texts: set[str]) -> set[str]:
+    """The texts without the marks, each on one line (as listed)."""
+    return {" ".join(t.split()) for t in texts if i18n.PSEUDO_OPEN not in t and WORDS.search(t)}
+
+
+def listed() -> dict[str, set[str]]:
+    """page -> texts still English, from untranslated_texts.txt ('## page' then one per line)."""
+    pages: dict[str, set[str]] = {}
+    page = None
+    for line in LISTED.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            page = line[3:].strip()
+            pages[page] = set()
+        elif line.strip() and not line.startswith("#") and page is not None:
+            pages[page].add(line.strip())
+    return pages
+
+
+@pytest.fixture
+def pseudo(monkeypatch):
+    """The pseudo-language in every thread (the pages run in AppTest's own thread)."""
+    monkeypatch.setattr(i18n, "_pseudo", contextvars.ContextVar("cvm_pseudo_test", default=True))
+
+
+def test_the_pseudo_language_marks_what_goes_through_the_catalogs(pseudo):
+    assert i18n._("Time unit") == "⟦Time unit⟧"
+    assert unmarked({"⟦Time unit⟧", "Time unit", "4,000", "C01160", "€920k"}) == {"Time unit"}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_text_on_the_page_goes_through_the_catalogs(page, pseudo, demo_dataset):
+    at = open_in_app(page, demo_dataset)
+    assert not at.exception, [e.value for e in at.exception]
+    found = unmarked(shown_texts(at))
+    known = listed().get(page, set())
+    new = sorted(found - known)
+    assert new == [], f"mark these texts with _() (or list them under '## {page}'): {new}"
+    gone = sorted(known - found)
+    assert gone == [], f"translated now: delete them from {LISTED.name}: {gone}"
+
+
+def write_listed() -> None:
+    """Rewrite untranslated_texts.txt from what the pages show now (after translating a page:
+    ``python -m tests.app.test_translated_pages``, then read the diff)."""
+    from cvm_core.intake import demo_workbook
+    from cvm_core.intake.dataset import load_file
+
+    i18n._pseudo = contextvars.ContextVar("cvm_pseudo_list", default=True)
+    path = demo_workbook.DEMO_WORKBOOK_PATH
+    dataset = load_file(path.read_bytes(), path.name)
+    lines = [LISTED.read_text(encoding="utf-8").splitlines()[0]]
+    for page in PAGES:
+        texts = sorted(unmarked(shown_texts(open_in_app(page, dataset))))
+        lines += ["", f"## {page}", *texts]
+    LISTED.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_listed()
