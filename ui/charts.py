@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import i18n
+from cvm_core.i18n import _
 from cvm_core.outputs import export
 from ui import state
 
@@ -135,17 +136,17 @@ def show_chart(
     # away in two-column layouts.
     with st.container(horizontal=True):
         st.download_button(
-            "PNG", lambda: export.chart_png(chart), f"{stem}.png", "image/png",
-            key=f"png.{stem}", on_click="ignore", icon=":material/image:", help="Picture for slides (16:9).",
+            _("PNG"), lambda: export.chart_png(chart), f"{stem}.png", "image/png",
+            key=f"png.{stem}", on_click="ignore", icon=":material/image:", help=_("Picture for slides (16:9)."),
         )  # fmt: skip
         st.download_button(
-            "SVG", lambda: export.chart_svg(chart), f"{stem}.svg", "image/svg+xml",
-            key=f"svg.{stem}", on_click="ignore", icon=":material/draw:", help="Vector picture, editable.",
+            _("SVG"), lambda: export.chart_svg(chart), f"{stem}.svg", "image/svg+xml",
+            key=f"svg.{stem}", on_click="ignore", icon=":material/draw:", help=_("Vector picture, editable."),
         )  # fmt: skip
         if data is not None:
             st.download_button(
-                "Data", lambda: export.csv_bytes(data), f"{stem}.csv", "text/csv",
-                key=f"csv.{stem}", on_click="ignore", icon=":material/table:", help="The chart's numbers (CSV).",
+                _("Data"), lambda: export.csv_bytes(data), f"{stem}.csv", "text/csv",
+                key=f"csv.{stem}", on_click="ignore", icon=":material/table:", help=_("The chart's numbers (CSV)."),
             )  # fmt: skip
     return event
 
