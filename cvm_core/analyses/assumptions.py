@@ -15,12 +15,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cvm_core import formatting
+from cvm_core.i18n import N_, _
 
-MARGIN = "margin"
-ACTIVITY_RATES = "activity rates"
-CURRENCY = "currency"
-CHURN_RULE = "churn rule"
-CHANNEL_RATES = "channel rates"
+MARGIN = N_("margin")
+ACTIVITY_RATES = N_("activity rates")
+CURRENCY = N_("currency")
+CHURN_RULE = N_("churn rule")
+CHANNEL_RATES = N_("channel rates")
+WHALE_COST_MODEL = N_("Profitability Whale Curve page, Cost model")
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,10 @@ def margin_assumption(summary: pd.DataFrame, gross_margin: float) -> Assumption 
         return None
     return Assumption(
         MARGIN,
-        f"{formatting.pct(gross_margin, 0)} gross margin (no cost column in the file)",
-        "Profitability Whale Curve page, Cost model",
+        _("{margin} gross margin (no cost column in the file)").format(
+            margin=formatting.pct(gross_margin, 0)
+        ),
+        _(WHALE_COST_MODEL),
     )
 
 
@@ -63,8 +67,8 @@ def rates_assumption(default_rates: bool) -> Assumption | None:
         return None
     return Assumption(
         ACTIVITY_RATES,
-        "the built-in cost-to-serve rates (set for the demo data, not your books)",
-        "Profitability Whale Curve page, Cost model",
+        _("the built-in cost-to-serve rates (set for the demo data, not your books)"),
+        _(WHALE_COST_MODEL),
     )
 
 
@@ -73,7 +77,9 @@ def currency_assumption(currency: str, currency_source: str, chosen: bool) -> As
     if currency_source or chosen:
         return None
     return Assumption(
-        CURRENCY, f"amounts in {currency} (the file names no currency)", "sidebar, Currency"
+        CURRENCY,
+        _("amounts in {currency} (the file names no currency)").format(currency=currency),
+        _("sidebar, Currency"),
     )
 
 
@@ -82,8 +88,8 @@ def churn_assumption(rule_words: str | None, chosen: bool) -> Assumption | None:
         return None
     return Assumption(
         CHURN_RULE,
-        f"{rule_words} (the data's usual gap between purchases)",
-        "Retention page, Churn rule",
+        _("{rule} (the data's usual gap between purchases)").format(rule=rule_words),
+        _("Retention page, Churn rule"),
     )
 
 
@@ -92,13 +98,15 @@ def channel_assumption(assumed_rates: Mapping[str, float], currency: str) -> Ass
     if not assumed_rates:
         return None
     named = ", ".join(
-        f"{name} {formatting.money(rate, currency, 2)}/order"
+        _("{channel} {amount}/order").format(
+            channel=name, amount=formatting.money(rate, currency, 2)
+        )
         for name, rate in sorted(assumed_rates.items())
     )
     return Assumption(
         CHANNEL_RATES,
-        f"channels without a rate cost the average ({named})",
-        "Profitability Whale Curve page, Cost model",
+        _("channels without a rate cost the average ({rates})").format(rates=named),
+        _(WHALE_COST_MODEL),
     )
 
 
@@ -176,9 +184,14 @@ def strip_text(items: tuple[Assumption, ...]) -> str:
     """'Assumed: 30% gross margin ...; amounts in EUR ...' ('' when nothing was assumed)."""
     if not items:
         return ""
-    return "Assumed: " + "; ".join(item.text for item in items) + "."
+    return _("Assumed: {assumptions}.").format(assumptions="; ".join(item.text for item in items))
 
 
 def about_lines(items: tuple[Assumption, ...]) -> list[str]:
     """One line per assumption with where to change it, for the workbook's About sheet."""
-    return [f"Assumed {item.topic}: {item.text}. Change it: {item.change}." for item in items]
+    return [
+        _("Assumed {topic}: {assumption}. Change it: {where}.").format(
+            topic=_(item.topic), assumption=item.text, where=item.change
+        )
+        for item in items
+    ]
