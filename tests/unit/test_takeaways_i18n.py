@@ -93,3 +93,28 @@ def test_whale_clv_and_retention_takeaways_read_in_chinese(language):
     assert retention_takeaways.churn_period_takeaway(churn, "month") == (
         "过去 2 个月内，每个月平均流失率为 10.0%；2024-12：15.0%。"
     )
+
+
+def test_the_deck_story_reads_in_german(language):
+    from cvm_core.intake import demo_workbook
+    from cvm_core.intake.dataset import load_file
+    from cvm_core.outputs import report, storyline
+
+    path = demo_workbook.DEMO_WORKBOOK_PATH
+    demo = report.build_report(load_file(path.read_bytes(), path.name))
+    language("de")
+    story = storyline.build_story(demo)
+    titles = [s.title for s in story]
+    assert titles[0] == "Management Summary" and "Anhang" in titles
+    assert "Wer Wert schafft: die Walkurve des Kundengewinns" in titles
+    assert "Wer abwandert: Abwanderungsrate pro Monat" in titles
+    numbers, sentences = zip(*story[0].points, strict=True)
+    assert numbers[0].endswith(f"{NBSP}%")  # '147 %'
+    assert sentences[0].startswith("des Deckungsbeitrags stammen von den besten ")
+    loss = next(s for s in sentences if "sind unprofitabel" in s)
+    assert f"{NBSP}Tsd.{NBSP}€" in loss  # German compact money: '685 Tsd. €'
+    actions = next(s for s in story if s.key == "actions")
+    assert list(actions.table.columns)[:2] == [
+        "Maßnahme (für die heutigen Verlustkunden)",
+        "Annahme",
+    ]
