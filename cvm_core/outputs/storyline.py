@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses import assumptions
 from cvm_core.analyses.clv import charts as clv_charts
 from cvm_core.analyses.clv import takeaways as clv_takeaways
@@ -28,19 +28,21 @@ from cvm_core.analyses.clv.value_matrix import QUADRANTS
 from cvm_core.analyses.overview.slides import MONTHLY_TITLE
 from cvm_core.analyses.profitability import charts as whale_charts
 from cvm_core.analyses.profitability import drilldown, pnl, takeaways
-from cvm_core.analyses.profitability import whatif as whale_whatif
 from cvm_core.analyses.profitability.slides import WHALE_TITLE, whale_slide
-from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
 from cvm_core.analyses.retention import charts as retention_charts
 from cvm_core.analyses.retention import takeaways as retention_takeaways
 from cvm_core.analyses.retention.cohorts import coarser_cohorts
-from cvm_core.analyses.retention.slides import churn_period_title
 from cvm_core.analyses.scorecard import hierarchy, presenting
+from cvm_core.i18n import N_, Nn_, _
 from cvm_core.outputs.report import Report
+from cvm_core.outputs.story_fixes import fixes_table
 from cvm_core.slides import ChartSlide, StorySlide
 
-APPENDIX_TITLE = "Appendix"
-SUMMARY_TITLE = "Executive summary"
+APPENDIX_TITLE = N_("Appendix")
+SUMMARY_TITLE = N_("Executive summary")
+"""The titles in English (what code and tests compare); the slides show them translated."""
+UNIT_WORDS = (Nn_("year", "years"), Nn_("target", "targets"))
+"""Words counted or named in the story's sentences (translated with the unit words)."""
 MAX_ACTIVITIES = 8
 """Activities on the loss-driver slide: more bars than this cannot be read projected."""
 KEY_MEASURES = (
@@ -74,6 +76,12 @@ def checked(text: str) -> str:
     return text
 
 
+def _lower(text: str) -> str:
+    """A name inside a sentence: lower case in English ('Price increase' -> 'price increase'),
+    as written in German (nouns keep their capital) and Chinese."""
+    return text.lower() if i18n.current() == "en" else text
+
+
 def _first_word(text: str) -> str:
     """The column header without the period in brackets ('Value (Q4 2024)' -> 'Value')."""
     return text.split(" (")[0]
@@ -87,10 +95,10 @@ def _concentration_point(report: Report) -> tuple[str, str] | None:
     if summary is None or not summary.meaningful:
         return None
     pct = formatting.pct(summary.top_profit_pct, 0)
-    return pct, (
-        f"of operating profit comes from the top {formatting.pct(summary.top_share, 0)} of "
-        f"customers (after cost of goods and cost-to-serve)."
-    )
+    return pct, _(
+        "of operating profit comes from the top {share} of customers (after cost of goods and "
+        "cost-to-serve)."
+    ).format(share=formatting.pct(summary.top_share, 0))
 
 
 def _loss_point(report: Report) -> tuple[str, str] | None:
@@ -98,16 +106,22 @@ def _loss_point(report: Report) -> tuple[str, str] | None:
         return None
     summary, money = report.whale.curve.summary, formatting.money_short
     if summary.all_profitable:
-        return "0%", "of customers lose money after cost-to-serve: every customer is profitable."
+        return formatting.pct(0, 0), _(
+            "of customers lose money after cost-to-serve: every customer is profitable."
+        )
     earned = summary.tail_loss + summary.total_profit  # what the profitable customers earn
-    share = (
-        f", {formatting.pct(summary.tail_loss / earned, 0)} of what the others earn"
+    text = (
+        _(
+            "of customers ({n}) are unprofitable: together they lose {loss}, {share} of what the "
+            "others earn."
+        )
         if earned > 0
-        else ""
+        else _("of customers ({n}) are unprofitable: together they lose {loss}.")
     )
-    return formatting.pct(summary.unprofitable_share, 0), (
-        f"of customers ({formatting.count(summary.unprofitable)}) are unprofitable: together "
-        f"they lose {money(summary.tail_loss, report.currency)}{share}."
+    return formatting.pct(summary.unprofitable_share, 0), text.format(
+        n=formatting.count(summary.unprofitable),
+        loss=money(summary.tail_loss, report.currency),
+        share=formatting.pct(summary.tail_loss / earned, 0) if earned > 0 else "",
     )
 
 
@@ -116,12 +130,23 @@ def _future_point(report: Report) -> tuple[str, str] | None:
         return None
     values = report.clv_result.values
     months = values.settings.horizon_months
-    basis = "net of cost-to-serve" if values.future_cost_to_serve else "gross margin"
+    text = (
+        _(
+            "expected profit (net of cost-to-serve) from today's customers over the next {months}; "
+            "{tier}, {share} of customers, hold {clv_share} of it."
+        )
+        if values.future_cost_to_serve
+        else _(
+            "expected profit (gross margin) from today's customers over the next {months}; "
+            "{tier}, {share} of customers, hold {clv_share} of it."
+        )
+    )
     top = values.tiers.iloc[0]
-    return formatting.money_short(values.total_clv, report.currency), (
-        f"expected profit ({basis}) from today's customers over the next {months} months; "
-        f"{top['tier']}, {formatting.pct(top['customer_share'], 0)} of customers, hold "
-        f"{formatting.pct(top['clv_share'], 0)} of it."
+    return formatting.money_short(values.total_clv, report.currency), text.format(
+        months=formatting.counted(months, "month"),
+        tier=top["tier"],
+        share=formatting.pct(top["customer_share"], 0),
+        clv_share=formatting.pct(top["clv_share"], 0),
     )
 
 
@@ -131,22 +156,26 @@ def _active_point(report: Report) -> tuple[str, str] | None:
         return None
     active = retention.active
     annual = retention.annual_retention
-    kept = (
-        f"; {formatting.pct(annual, 0)} of customers are kept from one year to the next"
+    text = (
+        _(
+            "of customers are active ({rule}); {kept} of customers are kept from one year to the "
+            "next."
+        )
         if annual
-        else ""
+        else _("of customers are active ({rule}).")
     )
-    return active.share_text(), (f"of customers are active ({active.rule_words()}){kept}.")
+    return active.share_text(), text.format(
+        rule=active.rule_words(), kept=formatting.pct(annual, 0) if annual else ""
+    )
 
 
 def _fix_point(fixes: pd.DataFrame, currency: str) -> tuple[str, str] | None:
     if fixes.empty or fixes["profit_change"].iloc[0] <= 0:
         return None
     best = fixes.iloc[0]
-    return "+" + formatting.money_short(best["profit_change"], currency), (
-        f"operating profit from the best fix for the loss-makers: {best['fix'].lower()} "
-        f"({best['assumes']})."
-    )
+    return "+" + formatting.money_short(best["profit_change"], currency), _(
+        "operating profit from the best fix for the loss-makers: {fix} ({assumes})."
+    ).format(fix=_lower(best["fix"]), assumes=best["assumes"])
 
 
 def _left_out(notes: Sequence[str]) -> str:
@@ -174,86 +203,12 @@ def executive_summary(report: Report, fixes: pd.DataFrame) -> StorySlide:
     ]
     points = [(number, checked(sentence)) for number, sentence in points]
     return StorySlide(
-        "summary", SUMMARY_TITLE, _left_out(report.notes), points=tuple(points),
+        "summary", _(SUMMARY_TITLE), _left_out(report.notes), points=tuple(points),
         assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
 
 
-# --- what to do: candidate fixes for the loss-makers ----------------------------------------------
-
-
-def _candidate_fixes(report: Report) -> list[tuple[str, str, WhaleScenario]]:
-    """Standard fixes at moderate strengths, each with what it assumes (said on the slide)."""
-    limit = report.cost_model.settings.small_order_threshold if report.cost_model else 50.0
-    money = formatting.money
-    out = [
-        (
-            "Minimum order value",
-            f"orders below {money(limit, report.currency)} bundled; 10% of them leave",
-            WhaleScenario(small_order_policy="minimum", order_limit=limit, churn=0.10),
-        ),
-        (
-            "Small-order surcharge",
-            f"{money(5, report.currency)} on orders below {money(limit, report.currency)}; "
-            "10% of them leave",
-            WhaleScenario(
-                small_order_policy="surcharge", order_limit=limit, surcharge=5.0, churn=0.10
-            ),
-        ),
-        (
-            "Lower service level",
-            "20% less cost per service unit, no sales lost",
-            WhaleScenario(service_cut=0.20),
-        ),
-        (
-            "Price increase",
-            "5% higher prices; 10% of them leave",
-            WhaleScenario(price_increase=0.05, churn=0.10),
-        ),
-        (
-            "Part with the worst quarter",
-            "the 25% least profitable loss-makers leave with their revenue and costs",
-            WhaleScenario(part_with=0.25),
-        ),
-    ]
-    migration = _migration(report)
-    if migration is not None:
-        out.insert(0, migration)
-    return out
-
-
-def _migration(report: Report) -> tuple[str, str, WhaleScenario] | None:
-    """Half the loss-makers' orders moved from their costliest priced channel to the cheapest."""
-    costs = drilldown.channel_order_costs(report.whale.result)
-    priced = costs[costs["cost_per_order"] > 0] if "cost_per_order" in costs else costs.iloc[0:0]
-    if len(priced) < 2:
-        return None
-    dear = priced.loc[priced["cost_per_order"].idxmax()]
-    cheap = priced.loc[priced["cost_per_order"].idxmin()]
-    return (
-        f"Move orders from {dear['channel']} to {cheap['channel']}",
-        f"half the loss-makers' {dear['channel']} orders, same value",
-        WhaleScenario(
-            migrate_share=0.5, migrate_from=str(dear["channel"]), migrate_to=str(cheap["channel"])
-        ),
-    )
-
-
-def fixes_table(report: Report) -> pd.DataFrame:
-    """Each candidate fix applied to today's loss-makers: profit change, best first."""
-    columns = ["fix", "assumes", "profit_change", "profit_after"]
-    if report.whale is None or report.whale.curve.summary.all_profitable:
-        return pd.DataFrame(columns=columns)
-    rows = []
-    for name, assumes, scenario in _candidate_fixes(report):
-        outcome = whale_whatif.apply_scenario(
-            report.whale.what_if, scenario, currency=report.currency
-        )
-        rows.append(
-            (name, assumes, outcome.profit_after - outcome.profit_before, outcome.profit_after)
-        )
-    table = pd.DataFrame(rows, columns=columns)
-    return table.sort_values("profit_change", ascending=False, kind="stable").reset_index(drop=True)
+# --- what to do: the fixes (cvm_core.outputs.story_fixes) -----------------------------------------
 
 
 def _fixes_slide(report: Report, fixes: pd.DataFrame) -> StorySlide | None:
@@ -263,22 +218,26 @@ def _fixes_slide(report: Report, fixes: pd.DataFrame) -> StorySlide | None:
     today = report.whale.curve.summary.total_profit
     shown = pd.DataFrame(
         {
-            "Fix (for today's loss-makers)": fixes["fix"],
-            "Assumes": fixes["assumes"],
-            "Profit change": fixes["profit_change"].map(
+            _("Fix (for today's loss-makers)"): fixes["fix"],
+            _("Assumes"): fixes["assumes"],
+            _("Profit change"): fixes["profit_change"].map(
                 lambda v: ("+" if v >= 0 else "") + money(v, report.currency)
             ),
-            "Profit after": fixes["profit_after"].map(lambda v: money(v, report.currency)),
+            _("Profit after"): fixes["profit_after"].map(lambda v: money(v, report.currency)),
         }
     )
     best = fixes.iloc[0]
-    takeaway = (
-        f"Best single fix: {best['fix'].lower()}, {'+' if best['profit_change'] >= 0 else ''}"
-        f"{money(best['profit_change'], report.currency)} on today's "
-        f"{money(today, report.currency)} operating profit. Fixes overlap: do not add them up."
+    takeaway = _(
+        "Best single fix: {fix}, {change} on today's {profit} operating profit. Fixes overlap: do "
+        "not add them up."
+    ).format(
+        fix=_lower(best["fix"]),
+        change=("+" if best["profit_change"] >= 0 else "")
+        + money(best["profit_change"], report.currency),
+        profit=money(today, report.currency),
     )
     return StorySlide(
-        "actions", "What to do: fixes for the loss-making customers", checked(takeaway),
+        "actions", _("What to do: fixes for the loss-making customers"), checked(takeaway),
         table=shown, assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
 
@@ -297,10 +256,10 @@ def _segment_slide(report: Report) -> StorySlide | None:
     table = table[table["customers"] > 0]
     if len(table) < 2:
         return None
-    takeaway = takeaways.group_takeaway(table, "RFM segment", report.currency)
+    takeaway = takeaways.group_takeaway(table, _("RFM segment"), report.currency)
     chart = whale_charts.profit_by_chart(table, "RFM segment", report.currency)
     return StorySlide(
-        "segments", "Who creates value: operating profit by RFM segment", checked(takeaway),
+        "segments", _("Who creates value: operating profit by RFM segment"), checked(takeaway),
         chart=chart, assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
 
@@ -313,7 +272,7 @@ def _loss_slide(report: Report) -> StorySlide | None:
         return None
     takeaway = takeaways.loss_driver_takeaway(drivers, report.currency)
     return StorySlide(
-        "loss_drivers", "Who destroys value: what makes the loss-makers unprofitable",
+        "loss_drivers", _("Who destroys value: what makes the loss-makers unprofitable"),
         checked(takeaway), chart=whale_charts.loss_drivers_chart(drivers, report.currency),
         assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
@@ -328,16 +287,16 @@ def _value_matrix_slide(report: Report) -> StorySlide | None:
     total = float(rows["customers"].sum())
     shown = pd.DataFrame(
         {
-            "Group": rows.index,
-            "Customers": [
+            _("Group"): rows.index,
+            _("Customers"): [
                 f"{formatting.count(n)} ({formatting.pct(n / total, 0)})" for n in rows["customers"]
             ],
-            "Profit to date": [money(v, report.currency) for v in rows["profit_to_date"]],
-            "Expected future profit": [money(v, report.currency) for v in rows["future_value"]],
+            _("Profit to date"): [money(v, report.currency) for v in rows["profit_to_date"]],
+            _("Expected future profit"): [money(v, report.currency) for v in rows["future_value"]],
         }
     )
     return StorySlide(
-        "value_matrix", "What the future holds: profit to date against future profit",
+        "value_matrix", _("What the future holds: profit to date against future profit"),
         checked(matrix.takeaway(report.currency)), table=shown,
         assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
@@ -348,7 +307,7 @@ def _pyramid_slide(report: Report) -> StorySlide | None:
         return None
     tiers = report.clv_result.values.tiers
     return StorySlide(
-        "pyramid", "What the future holds: the customer pyramid by future value",
+        "pyramid", _("What the future holds: the customer pyramid by future value"),
         checked(tier_takeaway(tiers)), chart=clv_charts.tier_shares_chart(tiers),
         assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
@@ -362,8 +321,10 @@ def _churn_slide(report: Report) -> StorySlide | None:
     takeaway = retention_takeaways.churn_period_takeaway(retention.churn_by_period, period)
     if retention.active.share is not None:
         takeaway = f"{retention.active.sentence()} {takeaway}"
+    # The chart's own title (churn_period_title) in the sentence: 'churn rate per month'.
+    title = _("Who is slipping away: churn rate per {period}").format(period=_(period))
     return StorySlide(
-        "churn", f"Who is slipping away: {churn_period_title(period).lower()}", checked(takeaway),
+        "churn", title, checked(takeaway),
         chart=retention_charts.churn_rate_chart(retention.churn_by_period, period),
     )  # fmt: skip
 
@@ -373,7 +334,7 @@ def _economics_slide(report: Report) -> StorySlide | None:
     if economics is None:
         return None
     return StorySlide(
-        "retention_value", "Who is slipping away: what more retention is worth",
+        "retention_value", _("Who is slipping away: what more retention is worth"),
         checked(retention_takeaways.economics_takeaway(economics, report.currency)),
         chart=retention_charts.economics_chart(economics.table, report.currency),
     )  # fmt: skip
@@ -400,17 +361,25 @@ def _scorecard_slide(report: Report) -> StorySlide | None:
     if table.empty:
         return None
     value_column = next(c for c in table.columns if c.startswith("Value"))
+    period = value_column[len("Value (") : -1]
     takeaway = (
-        f"{len(table)} key measures for {value_column[len('Value (') : -1] or 'the latest period'} "
-        "against the period before; the full scorecard is in the appendix."
-    )
+        _(
+            "{n} key measures for {period} against the period before; the full scorecard is in "
+            "the appendix."
+        )
+        if period
+        else _(
+            "{n} key measures for the latest period against the period before; the full "
+            "scorecard is in the appendix."
+        )
+    ).format(n=formatting.count(len(table)), period=period)
     return StorySlide(
-        "scorecard", "How we score: key customer measures", checked(takeaway), table=table,
+        "scorecard", _("How we score: key customer measures"), checked(takeaway), table=table,
         assumed=assumptions.strip_text(report.assumptions),
     )  # fmt: skip
 
 
-CHAIN_TITLE = "How we score: goals, what drives them, leading indicators"
+CHAIN_TITLE = N_("How we score: goals, what drives them, leading indicators")
 CHAIN_COLUMNS = ("Level", "Measure", "Value", "Target", "Status", "Drives", hierarchy.CONTRIBUTION)
 
 
@@ -425,13 +394,26 @@ def chain_slides(report: Report) -> list[StorySlide]:
     table = hierarchy.hierarchy_table(chain, report.currency)[list(CHAIN_COLUMNS)]
     off = chain.loc[chain["status"] == "off target", "measure"].tolist()
     targets = int(chain["target"].notna().sum())
-    takeaway = (
-        f"{formatting.count((chain['level'] == hierarchy.GOAL).sum())} goals, the process "
-        f"measures under them and {formatting.count((chain['level'] == hierarchy.LEADING).sum())} "
-        "leading indicators; "
-        + (f"off target: {', '.join(off)}." if off else
-           f"{formatting.counted(targets, 'target')} set; none is missed." if targets else
-           "no targets set yet: type them on the Scorecard page.")
+    if off:
+        text = _(
+            "{goals} goals, the process measures under them and {leading} leading "
+            "indicators; off target: {off}."
+        )
+    elif targets:
+        text = _(
+            "{goals} goals, the process measures under them and {leading} leading "
+            "indicators; {targets} set; none is missed."
+        )
+    else:
+        text = _(
+            "{goals} goals, the process measures under them and {leading} leading "
+            "indicators; no targets set yet: type them on the Scorecard page."
+        )
+    takeaway = text.format(
+        goals=formatting.count((chain["level"] == hierarchy.GOAL).sum()),
+        leading=formatting.count((chain["level"] == hierarchy.LEADING).sum()),
+        off=", ".join(off),
+        targets=formatting.counted(targets, "target"),
     )  # fmt: skip
     bridge = hierarchy.bridge_sentence(chain, report.currency)
     takeaway += f" {bridge}" if bridge else ""
@@ -441,7 +423,7 @@ def chain_slides(report: Report) -> list[StorySlide]:
     slides = []
     for k, page in enumerate(pages, start=1):
         page = page.assign(Level=page["Level"].where(~page["Level"].eq(page["Level"].shift()), ""))
-        title = CHAIN_TITLE + (f" ({k}/{len(pages)})" if len(pages) > 1 else "")
+        title = _(CHAIN_TITLE) + (f" ({k}/{len(pages)})" if len(pages) > 1 else "")
         slides.append(StorySlide(f"scorecard_chain_{k}", title, checked(takeaway),
                                  table=page.reset_index(drop=True)))  # fmt: skip
     return slides
@@ -455,7 +437,7 @@ def _model_check_slide(report: Report) -> StorySlide | None:
     if fitted is None or fitted.cumulative is None or fitted.holdout is None:
         return None
     return StorySlide(
-        "model_check", "CLV model check: repeat purchases, actual against the model",
+        "model_check", _("CLV model check: repeat purchases, actual against the model"),
         checked(clv_takeaways.holdout_takeaway(fitted.holdout, fitted)),
         chart=clv_charts.cumulative_chart(fitted.cumulative, fitted.settings.calibration_end),
         appendix=True,
@@ -472,9 +454,12 @@ def _cohort_slide(report: Report) -> StorySlide | None:
     if long.empty:
         return None
     measure = "customer_retention"
-    title = retention_charts.HEATMAPS[measure][0]
+    # The heatmap's title (retention_charts.HEATMAPS[measure][0]) in the sentence.
+    title = _("Customer retention by cohort, cohorts merged by {period}").format(
+        period=_(_cohort_grouping(long))
+    )
     return StorySlide(
-        "cohorts", f"{title} by cohort, cohorts merged by {_cohort_grouping(long)}",
+        "cohorts", title,
         checked(retention_takeaways.cohort_takeaway(cohorts, measure, report.currency)),
         chart=retention_charts.cohort_heatmap(long, measure, cohorts.period, report.currency),
         appendix=True,
@@ -494,9 +479,7 @@ def _full_scorecard_slides(report: Report) -> list[StorySlide]:
     return [
         StorySlide(
             f"scorecard_full_{k}",
-            f"Customer management scorecard ({k}/{len(pages)})"
-            if len(pages) > 1
-            else "Customer management scorecard",
+            _("Customer management scorecard") + (f" ({k}/{len(pages)})" if len(pages) > 1 else ""),
             table=page,
             appendix=True,
         )  # fmt: skip
@@ -556,9 +539,9 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
     assumed = assumptions.strip_text(report.assumptions)
     fixes = fixes_table(report)
     by_question = [
-        _chart_slide("monthly", "Where we stand: revenue and active customers by month",
+        _chart_slide("monthly", _("Where we stand: revenue and active customers by month"),
                      report.charts[0]) if report.charts else None,
-        _chart_slide("whale", "Who creates value: the whale curve of customer profit",
+        _chart_slide("whale", _("Who creates value: the whale curve of customer profit"),
                      whale_slide(report.whale, report.currency), assumed) if report.whale is not None else None,
         _segment_slide(report),
         _loss_slide(report),
@@ -580,5 +563,5 @@ def build_story(report: Report, viewed: Sequence[ChartSlide] = ()) -> list[Story
     appendix = [s for s in appendix if s is not None]
     appendix += _viewed_slides(viewed, set(STORY_TITLES))
     if appendix:
-        story.append(StorySlide("appendix", APPENDIX_TITLE, appendix=True))
+        story.append(StorySlide("appendix", _(APPENDIX_TITLE), appendix=True))
     return story + appendix

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.profitability.curve import WhaleCurve, whole_pct
+from cvm_core.i18n import _
 
 # --- one-line takeaways (chart captions in the deck) ---------------------------------------------
 
@@ -14,18 +15,24 @@ def revenue_takeaway(curve: WhaleCurve) -> str:
     """What share of revenue the profitable customers bring, against their share of profit."""
     s = curve.summary
     if not s.meaningful or "cum_revenue_share" not in curve.points:
-        return "Profit against revenue needs positive total profit and revenue"
+        return _("Profit against revenue needs positive total profit and revenue")
     revenue = float(curve.points["cum_revenue_share"].iloc[curve.key_ranks["peak"]])
-    who = (
-        "All customers"
-        if s.all_profitable
-        else f"The profitable {whole_pct(s.peak_share)} of customers"
+    if s.all_profitable:
+        text = _("All customers bring {revenue} of revenue and {profit} of profit")
+    else:
+        text = _(
+            "The profitable {share} of customers bring {revenue} of revenue and {profit} of profit"
+        )
+    return text.format(
+        share=whole_pct(s.peak_share), revenue=whole_pct(revenue), profit=whole_pct(s.peak_pct)
     )
-    return f"{who} bring {whole_pct(revenue)} of revenue and {whole_pct(s.peak_pct)} of profit"
 
 
 def _lower_first(title: str) -> str:
-    """'Main channel' -> 'main channel', but 'RFM segment' stays (an acronym keeps its case)."""
+    """'Main channel' -> 'main channel', but 'RFM segment' stays (an acronym keeps its case);
+    as given in German (nouns keep their capital) and Chinese."""
+    if i18n.current() != "en":
+        return title
     first = title.split(" ")[0]
     return title if first.isupper() else title[:1].lower() + title[1:]
 
@@ -38,25 +45,44 @@ def group_takeaway(table: pd.DataFrame, group_title: str, currency: str = "EUR")
     worst = table.loc[table["profit"].idxmin()]
     title = _lower_first(group_title)
     total = float(table["profit"].sum())
-    share = f" ({formatting.pct(best['profit'] / total, 0)} of the total)" if total > 0 else ""
     if worst["profit"] < 0:
-        return (
-            f"{worst['group']} ({title}) loses {money(-worst['profit'], currency)} after "
-            f"cost-to-serve; {best['group']} earns the most, {money(best['profit'], currency)}{share}"
+        text = (
+            _(
+                "{worst} ({title}) loses {loss} after cost-to-serve; {best} earns the most, "
+                "{profit} ({share} of the total)"
+            )
+            if total > 0
+            else _(
+                "{worst} ({title}) loses {loss} after cost-to-serve; {best} earns the most, {profit}"
+            )
         )
-    return f"Every {title} group is profitable; {best['group']} earns the most, {money(best['profit'], currency)}{share}"
+    else:
+        text = (
+            _(
+                "Every {title} group is profitable; {best} earns the most, {profit} ({share} of the total)"
+            )
+            if total > 0
+            else _("Every {title} group is profitable; {best} earns the most, {profit}")
+        )
+    return text.format(
+        worst=worst["group"],
+        title=title,
+        loss=money(-worst["profit"], currency),
+        best=best["group"],
+        profit=money(best["profit"], currency),
+        share=formatting.pct(best["profit"] / total, 0) if total > 0 else "",
+    )
 
 
 def segment_curve_takeaway(table: pd.DataFrame) -> str:
     """The group whose own whale curve has the highest hump (table: :attr:`SegmentCurves.table`)."""
     peaks = table.dropna(subset=["peak_pct"])
     if peaks.empty:
-        return "No group makes a profit, so no group's curve can be drawn"
+        return _("No group makes a profit, so no group's curve can be drawn")
     top = peaks.loc[peaks["peak_pct"].idxmax()]
-    return (
-        f"{top['group']} has the highest hump: its profitable customers earn "
-        f"{whole_pct(top['peak_pct'])} of the group's profit"
-    )
+    return _(
+        "{group} has the highest hump: its profitable customers earn {share} of the group's profit"
+    ).format(group=top["group"], share=whole_pct(top["peak_pct"]))
 
 
 def activity_takeaway(activities: pd.DataFrame, currency: str = "EUR") -> str:
@@ -64,11 +90,13 @@ def activity_takeaway(activities: pd.DataFrame, currency: str = "EUR") -> str:
     money = formatting.money_short
     total = float(activities["cost"].sum())
     if total <= 0:
-        return "No cost-to-serve is assigned with these rates"
+        return _("No cost-to-serve is assigned with these rates")
     top = activities.loc[activities["cost"].idxmax()]
-    return (
-        f"{top['activity']} is {whole_pct(top['share'])} of cost-to-serve "
-        f"({money(top['cost'], currency)} of {money(total, currency)})"
+    return _("{activity} is {share} of cost-to-serve ({cost} of {total})").format(
+        activity=top["activity"],
+        share=whole_pct(top["share"]),
+        cost=money(top["cost"], currency),
+        total=money(total, currency),
     )
 
 
@@ -76,18 +104,22 @@ def loss_driver_takeaway(drivers: pd.DataFrame, currency: str = "EUR") -> str:
     """The activity whose cost per loss-maker exceeds the cost per profitable customer the most
     (what makes them unprofitable), or, when none does, that their margin is the difference."""
     if drivers.empty or drivers["loss_makers_cost"].iloc[0] <= 0:
-        return "No activity cost falls on loss-making customers"
+        return _("No activity cost falls on loss-making customers")
     excess = drivers["per_loss_maker"] - drivers["per_profitable_customer"]
     money = formatting.money
     if excess.max() <= 0:
-        return (
+        return _(
             "Loss-makers cost no more to serve than profitable customers in any activity: they "
             "lose money because their gross margin is too small to carry the same costs"
         )
     top = drivers.loc[excess.idxmax()]
-    return (
-        f"{top['activity']} costs {money(top['per_loss_maker'], currency)} per loss-making customer, "
-        f"against {money(top['per_profitable_customer'], currency)} per profitable one"
+    return _(
+        "{activity} costs {loss_maker} per loss-making customer, against {profitable} per "
+        "profitable one"
+    ).format(
+        activity=top["activity"],
+        loss_maker=money(top["per_loss_maker"], currency),
+        profitable=money(top["per_profitable_customer"], currency),
     )
 
 
@@ -97,19 +129,48 @@ def worst_customers_takeaway(
     """How much the worst customers lose, against total operating profit when given (so a loss
     of EUR 26 reads as the trifle it is), and their largest cost (long: worst_customers_costs)."""
     if long.empty:
-        return "No customer loses money"
+        return _("No customer loses money")
     money = formatting.money_short
     customers = long.drop_duplicates("customer_id")
     biggest = long.groupby("activity")["cost"].sum().idxmax()
     loss = -float(customers["profit"].sum())
-    who = (
-        "loss-maker loses" if len(customers) == 1 else f"{len(customers)} biggest loss-makers lose"
-    )
-    against = ""
+    one = len(customers) == 1
     if total_profit is not None and total_profit > 0:
-        against = f", {formatting.pct(loss / total_profit, 1)} of the {money(total_profit, currency)} operating profit"
+        text = (
+            _(
+                "The loss-maker loses {loss}, {share} of the {profit} operating profit; its "
+                "largest cost is {activity}"
+            )
+            if one
+            else _(
+                "The {n} biggest loss-makers lose {loss} together, {share} of the {profit} "
+                "operating profit; their largest cost is {activity}"
+            )
+        )
     elif total_profit is not None:
-        against = f"; operating profit is {money(total_profit, currency)} in total"
-    largest = "its largest cost" if len(customers) == 1 else "their largest cost"
-    together = "" if len(customers) == 1 else " together"
-    return f"The {who} {money(loss, currency)}{together}{against}; {largest} is {biggest}"
+        text = (
+            _(
+                "The loss-maker loses {loss}; operating profit is {profit} in total; its largest "
+                "cost is {activity}"
+            )
+            if one
+            else _(
+                "The {n} biggest loss-makers lose {loss} together; operating profit is {profit} "
+                "in total; their largest cost is {activity}"
+            )
+        )
+    else:
+        text = (
+            _("The loss-maker loses {loss}; its largest cost is {activity}")
+            if one
+            else _(
+                "The {n} biggest loss-makers lose {loss} together; their largest cost is {activity}"
+            )
+        )
+    return text.format(
+        n=len(customers),
+        loss=money(loss, currency),
+        share=formatting.pct(loss / total_profit, 1) if total_profit else "",
+        profit=money(total_profit, currency),
+        activity=biggest,
+    )

@@ -12,11 +12,17 @@ import math
 import numpy as np
 import pandas as pd
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.retention.cohorts import CohortTables
 from cvm_core.analyses.retention.economics import RetentionEconomics
 from cvm_core.analyses.retention.survival import LifetimeProfile, SurvivalResult
 from cvm_core.analyses.retention.tenure import TenureProfit
+from cvm_core.i18n import N_, Nn_, _
+
+PERIOD_WORDS = (Nn_("quarter", "quarters"),)
+"""The cohort period words the unit words (:data:`cvm_core.i18n.UNIT_WORDS`) lack."""
+MEASURE_WORDS = (N_("gross margin"), N_("net revenue"))
+"""What :class:`TenureProfit` measures, translated in its sentence."""
 
 YEAR_AGE = {"month": 12, "quarter": 4, "week": 52}
 """Periods since acquisition that make one year, per cohort period."""
@@ -58,34 +64,46 @@ def cohort_takeaway(tables: CohortTables, measure: str, currency: str) -> str:
     """The heatmap's message: the size-weighted average a period and a year after acquisition."""
     period, age = tables.period, _reference_age(tables)
     n = int(tables.customer_retention[age].notna().sum())
-    over = f"(average over {n} cohort{'s' if n != 1 else ''}, weighted by size)"
+    over = i18n.ngettext(
+        "(average over {n} cohort, weighted by size)",
+        "(average over {n} cohorts, weighted by size)",
+        n,
+    ).format(n=formatting.count(n))
+    words = {"period": _(period), "age": age, "over": over}
     if measure == "customer_retention":
         first = cohort_average(tables, measure, 1)
         later = cohort_average(tables, measure, age)
-        return (
-            f"On average {formatting.pct(first, 0)} of a cohort buy again in the {period} after "
-            f"acquisition and {formatting.pct(later, 0)} in {period} {age} {over}."
-        )
+        return _(
+            "On average {first} of a cohort buy again in the {period} after acquisition and "
+            "{later} in {period} {age} {over}."
+        ).format(first=formatting.pct(first, 0), later=formatting.pct(later, 0), **words)
     value = cohort_average(tables, measure, age)
     if measure == "revenue_retention":
-        return (
-            f"In {period} {age} after acquisition, cohorts bring {formatting.pct(value, 0)} of "
-            f"the net revenue of their first {period} {over}."
-        )
-    return (
-        f"An acquired customer has brought {formatting.money(value, currency)} of net revenue "
-        f"by {period} {age} after acquisition {over}."
-    )
+        return _(
+            "In {period} {age} after acquisition, cohorts bring {share} of the net revenue of "
+            "their first {period} {over}."
+        ).format(share=formatting.pct(value, 0), **words)
+    return _(
+        "An acquired customer has brought {value} of net revenue by {period} {age} after "
+        "acquisition {over}."
+    ).format(value=formatting.money(value, currency), **words)
 
 
 def gaps_takeaway(quantiles: dict[float, float], window_days: int) -> str:
     """The gap histogram's message: the median and 90th-percentile gap, and the window used."""
+    window = formatting.counted(window_days, "day")
     if not quantiles:
-        return f"No repeat purchases to learn from; the churn window is {formatting.counted(window_days, 'day')}."
-    return (
-        f"Weighting every repeat customer equally, half of the gaps between purchases are "
-        f"within {formatting.counted(quantiles[0.5], 'day')} and 90% within {formatting.counted(quantiles[0.9], 'day')}; churned = "
-        f"silent for more than {formatting.counted(window_days, 'day')}."
+        return _("No repeat purchases to learn from; the churn window is {window}.").format(
+            window=window
+        )
+    return _(
+        "Weighting every repeat customer equally, half of the gaps between purchases are within "
+        "{median} and {share} within {p90}; churned = silent for more than {window}."
+    ).format(
+        median=formatting.counted(quantiles[0.5], "day"),
+        share=formatting.pct(0.9, 0),
+        p90=formatting.counted(quantiles[0.9], "day"),
+        window=window,
     )
 
 
@@ -93,12 +111,17 @@ def churn_period_takeaway(table: pd.DataFrame, period: str) -> str:
     """Average churn per period over the last year (churned / active at start), and the latest."""
     recent = table.tail(YEAR_AGE[period])
     if recent.empty:
-        return f"No customer lapsed in any complete {period}."
+        return _("No customer lapsed in any complete {period}.").format(period=_(period))
     average = recent["churned"].sum() / recent["customers_at_start"].sum()
     last = table.iloc[-1]
-    return (
-        f"Churn averaged {formatting.pct(average)} per {period} over the last {len(recent)} "
-        f"{period}s; {last['period']}: {formatting.pct(last['churn_rate'])}."
+    return _(
+        "Churn averaged {average} per {period} over the last {periods}; {last}: {rate}."
+    ).format(
+        average=formatting.pct(average),
+        period=_(period),
+        periods=formatting.counted(len(recent), period),
+        last=last["period"],
+        rate=formatting.pct(last["churn_rate"]),
     )
 
 
@@ -106,19 +129,25 @@ def churn_group_takeaway(table: pd.DataFrame, grouping: str) -> str:
     """The groups with the highest and the lowest churned share."""
     rated = table[table["customers"] > 0].sort_values("churn_rate", ascending=False)
     if rated.empty:
-        return f"No customer is old enough to tell churn by {grouping.lower()}."
+        # German nouns keep their capital.
+        grouping = grouping.lower() if i18n.current() == "en" else grouping
+        return _("No customer is old enough to tell churn by {grouping}.").format(grouping=grouping)
     high, low = rated.iloc[0], rated.iloc[-1]
     if len(rated) == 1:
-        return f"{high['group']}: {formatting.pct(high['churn_rate'])} churned."
-    return (
-        f"Highest churn: {high['group']} ({formatting.pct(high['churn_rate'])}); lowest: "
-        f"{low['group']} ({formatting.pct(low['churn_rate'])})."
+        return _("{group}: {rate} churned.").format(
+            group=high["group"], rate=formatting.pct(high["churn_rate"])
+        )
+    return _("Highest churn: {high} ({high_rate}); lowest: {low} ({low_rate}).").format(
+        high=high["group"],
+        high_rate=formatting.pct(high["churn_rate"]),
+        low=low["group"],
+        low_rate=formatting.pct(low["churn_rate"]),
     )
 
 
 def _days(value: float | None) -> str:
     if value is None or not math.isfinite(value):
-        return "not reached"
+        return _("not reached")
     return formatting.counted(value, "day")
 
 
@@ -127,22 +156,24 @@ SHORT_MEDIAN_DAYS = 30
 
 
 def _median_clause(median_days: float | None, lifetimes: LifetimeProfile | None) -> str:
-    """The median lifetime in words, unless it only restates that most bought once.
+    """The median lifetime in a sentence, unless it only restates that most bought once.
 
     Lifetime runs from the first purchase to the last, so one-time buyers live 0 days: with half
     of them bought once the median is 0-2 days, and "half have churned 2 days after their first
     purchase" would misread as a two-day relationship.
     """
     if median_days is None:
-        return "More than half of all customers are still active (median lifetime not reached)"
+        return _("More than half of all customers are still active (median lifetime not reached).")
     if lifetimes is not None and lifetimes.one_time_share >= 0.5:
         return ""  # the profile's sentence already says most never came back
     if median_days < SHORT_MEDIAN_DAYS:
-        return (
+        return _(
             "Half of all customers stopped buying within a month of their first purchase "
-            f"(median lifetime {_days(median_days)})"
-        )
-    return f"Half of all customers have churned {_days(median_days)} after their first purchase"
+            "(median lifetime {days})."
+        ).format(days=_days(median_days))
+    return _("Half of all customers have churned {days} after their first purchase.").format(
+        days=_days(median_days)
+    )
 
 
 def survival_takeaway(
@@ -152,7 +183,7 @@ def survival_takeaway(
     by group, which group stays longest and whether it's chance."""
     median = _median_clause(median_days, lifetimes)
     parts = [lifetimes.sentence()] if lifetimes is not None else []
-    overall = " ".join(parts + ([median + "."] if median else []))
+    overall = " ".join(parts + ([median] if median else []))
     groups = survival.groups
     if len(groups) < 2 or survival.logrank_p is None:
         return overall
@@ -160,36 +191,62 @@ def survival_takeaway(
     if len(one_year) < 2:
         return overall
     best, worst = one_year.iloc[-1], one_year.iloc[0]
-    p = "p < 0.001" if survival.logrank_p < 0.001 else f"p = {survival.logrank_p:.3f}"
-    return (
-        f"{overall} After a year {formatting.pct(best['survival_1y'], 0)} of {best['group']} "
-        f"are still active vs {formatting.pct(worst['survival_1y'], 0)} of {worst['group']} "
-        f"(log-rank {p})."
+    p = (
+        f"p < {formatting.number(0.001, 3)}"
+        if survival.logrank_p < 0.001
+        else f"p = {formatting.number(survival.logrank_p, 3)}"
     )
+    after = _(
+        "After a year {best_share} of {best} are still active vs {worst_share} of {worst} "
+        "(log-rank {p})."
+    ).format(
+        best_share=formatting.pct(best["survival_1y"], 0),
+        best=best["group"],
+        worst_share=formatting.pct(worst["survival_1y"], 0),
+        worst=worst["group"],
+        p=p,
+    )
+    return f"{overall} {after}"
 
 
 def tenure_takeaway(tenure: TenureProfit, currency: str) -> str:
     """How the yearly value of a kept customer grows from year 1 to the last year with data."""
     known = tenure.table[tenure.table["value_per_customer_year"].notna()]
+    measure = _(tenure.measure)
     if known.empty:
-        return f"Too few customer-years to measure {tenure.measure} by year of the relationship."
+        return _("Too few customer-years to measure {measure} by year of the relationship.").format(
+            measure=measure
+        )
     first, last = known.iloc[0], known.iloc[-1]
     first_value = formatting.money(first["value_per_customer_year"], currency)
     if len(known) < 2 or not np.isfinite(last["ratio_to_year1"]):
-        return f"A first-year customer yields {first_value} of {tenure.measure} per year."
-    return (
-        f"A kept customer in {last['label'].lower()} yields {last['ratio_to_year1']:.1f}× the "
-        f"yearly {tenure.measure} of a first-year customer "
-        f"({formatting.money(last['value_per_customer_year'], currency)} vs {first_value})."
+        return _("A first-year customer yields {value} of {measure} per year.").format(
+            value=first_value, measure=measure
+        )
+    # The label reads 'Year 3' or 'Year 4+' (the last year gathers the later ones).
+    year = _("year {year}").format(year=str(last["label"]).split(" ", 1)[-1])
+    return _(
+        "A kept customer in {year} yields {ratio}× the yearly {measure} of a first-year customer "
+        "({value} vs {first_value})."
+    ).format(
+        year=year,
+        ratio=formatting.number(last["ratio_to_year1"], 1),
+        measure=measure,
+        value=formatting.money(last["value_per_customer_year"], currency),
+        first_value=first_value,
     )
 
 
 def economics_takeaway(economics: RetentionEconomics, currency: str) -> str:
     """The value of the largest uplift shown, on today's customers."""
     row = economics.table.iloc[-1]
-    return (
-        f"+{int(row['uplift_points'])} points of annual retention "
-        f"({formatting.pct(economics.annual_retention)} → {formatting.pct(row['retention'])}) "
-        f"are worth {formatting.money_short(row['uplift_total'], currency)} on today's "
-        f"{formatting.counted(economics.active_customers, 'customer')}."
+    return _(
+        "+{points} points of annual retention ({before} → {after}) are worth {value} on today's "
+        "{customers}."
+    ).format(
+        points=int(row["uplift_points"]),
+        before=formatting.pct(economics.annual_retention),
+        after=formatting.pct(row["retention"]),
+        value=formatting.money_short(row["uplift_total"], currency),
+        customers=formatting.counted(economics.active_customers, "customer"),
     )

@@ -8,7 +8,8 @@ import pandas as pd
 from cvm_core import formatting
 from cvm_core.analyses.segments.clustering import AUTO_MIN_K, CustomerClusters
 from cvm_core.analyses.segments.defaults import NOT_RECORDED
-from cvm_core.formatting import count, pct
+from cvm_core.formatting import count, number, pct
+from cvm_core.i18n import _
 
 # --- one-line takeaways (the message a chart's slide carries) ---------------------------------
 
@@ -25,39 +26,69 @@ def contribution_takeaway(table: pd.DataFrame, dimension: str) -> str:
     """
     known = table[(table["segment"] != NOT_RECORDED) & table["revenue_share"].notna()]
     if known.empty:
-        return f"Net revenue is zero or negative in total, so no {dimension} has a share of it."
+        return _(
+            "Net revenue is zero or negative in total, so no {dimension} has a share of it."
+        ).format(dimension=dimension)
     top = known.loc[known["revenue_share"].idxmax()]
+    with_margin = "margin_share" in top and np.isfinite(top["margin_share"])
     text = (
-        f"{dimension[:1].upper()}{dimension[1:]} '{top['segment']}': {pct(top['customer_share'], 0)} of "
-        f"customers bring {pct(top['revenue_share'], 0)} of net revenue"
+        _(
+            "{dimension} '{segment}': {customers} of customers bring {revenue} of net revenue and "
+            "{margin} of margin."
+        )
+        if with_margin
+        else _("{dimension} '{segment}': {customers} of customers bring {revenue} of net revenue.")
     )
-    if "margin_share" in top and np.isfinite(top["margin_share"]):
-        text += f" and {pct(top['margin_share'], 0)} of margin"
-    return text + "."
+    return text.format(
+        dimension=f"{dimension[:1].upper()}{dimension[1:]}",
+        segment=top["segment"],
+        customers=pct(top["customer_share"], 0),
+        revenue=pct(top["revenue_share"], 0),
+        margin=pct(top["margin_share"], 0) if with_margin else "",
+    )
 
 
 def silhouette_takeaway(model: CustomerClusters) -> str:
     """Which k separates customers best, and whether the user overrode it."""
     scores = model.silhouette_
     if scores.empty:
-        return f"{model.n_clusters_} clusters, as chosen."
+        return _("{k} clusters, as chosen.").format(k=model.n_clusters_)
     best = int(scores.idxmax())
     if model.n_clusters is None and model.n_clusters_ != best:
-        return (
-            f"{best} clusters separate customers best (silhouette {scores[best]:.2f}) but are too "
-            f"coarse to act on; Auto uses {model.n_clusters_}, the best from {AUTO_MIN_K} up "
-            f"(silhouette {scores[model.n_clusters_]:.2f}, judged on {count(model.sample_size_)} "
-            "customers)."
+        return _(
+            "{best} clusters separate customers best (silhouette {best_score}) but are too coarse "
+            "to act on; Auto uses {k}, the best from {min_k} up (silhouette {k_score}, judged on "
+            "{n} customers)."
+        ).format(
+            best=best,
+            best_score=number(scores[best], 2),
+            k=model.n_clusters_,
+            min_k=AUTO_MIN_K,
+            k_score=number(scores[model.n_clusters_], 2),
+            n=count(model.sample_size_),
         )
     if model.n_clusters is not None and model.n_clusters_ != best:
-        yours = (
-            f" against {scores[model.n_clusters_]:.2f}" if model.n_clusters_ in scores.index else ""
+        text = (
+            _(
+                "You chose {k} clusters; {best} would separate customers best (silhouette "
+                "{best_score} against {k_score})."
+            )
+            if model.n_clusters_ in scores.index
+            else _(
+                "You chose {k} clusters; {best} would separate customers best (silhouette "
+                "{best_score})."
+            )
         )
-        return (
-            f"You chose {model.n_clusters_} clusters; {best} would separate customers best "
-            f"(silhouette {scores[best]:.2f}{yours})."
+        return text.format(
+            k=model.n_clusters_,
+            best=best,
+            best_score=number(scores[best], 2),
+            k_score=number(scores.get(model.n_clusters_, float("nan")), 2),
         )
-    return (
-        f"{best} clusters separate customers best (silhouette {scores[best]:.2f}, judged on "
-        f"{formatting.counted(model.sample_size_, 'customer')})."
+    return _(
+        "{best} clusters separate customers best (silhouette {score}, judged on {customers})."
+    ).format(
+        best=best,
+        score=number(scores[best], 2),
+        customers=formatting.counted(model.sample_size_, "customer"),
     )
