@@ -60,7 +60,7 @@ def test_the_whale_page_reads_in_german():
     session = {activity_table_key(dataset): shop_activities()}
     at = run_in_german("pages/whale_curve.py", dataset, **session)
     assert not at.exception and not at.error
-    assert at.title[0].value == "Walkurve der Kundenprofitabilität"
+    assert at.title[0].value == "Walkurve (Kundenprofitabilität)"  # as in the menu
     shown = {m.label: m.value for m in at.metric[:5]}
     # The hand-computed shop of test_whale_page: 107 € profit, 19 € lost in the tail.
     assert shown["Deckungsbeitrag nach Cost-to-Serve"] == f"107{NBSP}€"
