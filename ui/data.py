@@ -126,7 +126,7 @@ def observation_end(dataset: Dataset) -> pd.Timestamp:
     return min(max(chosen, dataset.observation_start), dataset.observation_end)
 
 
-@st.cache_data(max_entries=8, ttl="2h", show_spinner="Summarising customers…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner=False)  # the caller's, translated
 def _cached_summary(_dataset: Dataset, fingerprint: str, unit: str, end: dt.date) -> pd.DataFrame:
     return summary.customer_summary(_dataset.transactions, unit, pd.Timestamp(end))
 
@@ -138,7 +138,9 @@ def customer_summary(dataset: Dataset) -> pd.DataFrame:
     """
     if not dataset.has_transactions:
         return summary_in_unit(dataset.summary, dataset.summary_info.unit, unit())
-    return _cached_summary(dataset, dataset.fingerprint, unit(), observation_end(dataset).date())
+    with st.spinner(_("Summarising customers…")):  # shown after 0.5 s only
+        end = observation_end(dataset).date()
+        return _cached_summary(dataset, dataset.fingerprint, unit(), end)
 
 
 def analysis_inputs(dataset: Dataset) -> AnalysisInputs:

@@ -126,8 +126,14 @@ def load_summary(file_digest: str, filename: str, _data: bytes) -> Dataset:
     return _kept("summary", (file_digest, filename), make, N_("Reading the customer summary…"))
 
 
-@st.cache_resource(max_entries=2, ttl="2h", show_spinner="Loading the demo data…")
 def load_demo(name: str) -> Dataset:
+    """The demo dataset ``name`` (:data:`DEMO_RETAIL` or :data:`DEMO_CDNOW`), shared by sessions."""
+    with st.spinner(_("Loading the demo data…")):  # shown after 0.5 s only
+        return _load_demo(name)
+
+
+@st.cache_resource(max_entries=2, ttl="2h", show_spinner=False)
+def _load_demo(name: str) -> Dataset:
     if name == DEMO_CDNOW:
         return dataset_from_frame(
             cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD",

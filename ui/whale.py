@@ -212,7 +212,7 @@ def cost_model_form(dataset: Dataset) -> CostModel:
 # --- the cached analysis -------------------------------------------------------------------------
 
 
-@st.cache_resource(max_entries=6, ttl="2h", show_spinner="Costing every customer's activities…")
+@st.cache_resource(max_entries=6, ttl="2h", show_spinner=False)  # the caller's, translated
 def _analysis(
     _inputs: AnalysisInputs,
     fingerprint: str,
@@ -229,7 +229,8 @@ def cached_analysis(dataset: Dataset, model: CostModel) -> profitability_analysi
     reads its cost-to-serve from here, so a P&L the Whale page made is not computed again)."""
     inputs = data.analysis_inputs(dataset)
     end = inputs.observation_end.date()
-    return _analysis(inputs, dataset.fingerprint, inputs.unit, end, model, inputs.currency)
+    with st.spinner(_("Costing every customer's activities…")):  # shown after 0.5 s only
+        return _analysis(inputs, dataset.fingerprint, inputs.unit, end, model, inputs.currency)
 
 
 def analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
