@@ -2,13 +2,16 @@
 
 import streamlit as st
 
+from cvm_core.i18n import _
 from ui import data, prospects, tabs
 from ui import segments as view
 
-st.title("Segments")
+st.title(_("Segments"))
 st.caption(
-    "Who your customers are by behaviour, how much each group contributes, and what else each "
-    "group is likely to buy."
+    _(
+        "Who your customers are by behaviour, how much each group contributes, and what else each "
+        "group is likely to buy."
+    )
 )
 
 dataset = data.require_dataset()
@@ -18,8 +21,8 @@ view.show_headline(result)
 
 currency = data.currency(dataset)
 rfm, clusters, contribution, cross_sell, traits, downloads = tabs.lazy_tabs(
-    ["RFM segments", "Clusters", "Contribution", "Cross-sell", "Traits of valuable customers",
-     "Download lists"], key="segments.tab",
+    [_("RFM segments"), _("Clusters"), _("Contribution"), _("Cross-sell"),
+     _("Traits of valuable customers"), _("Download lists")], key="segments.tab",
 )  # fmt: skip
 with rfm:
     view.show_rfm(result, currency)

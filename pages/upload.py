@@ -7,6 +7,7 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
+from cvm_core.i18n import _
 from ui import data, loaders, state, uploads
 from ui.upload import (
     JUST_LOADED,
@@ -21,12 +22,14 @@ UPLOADER = "upload.file"
 FILE_TYPES = uploads.accepted(uploads.SALES_FILES)
 log = logging.getLogger(__name__)
 
-st.title("Upload sales data")
+st.title(_("Upload sales data"))
 st.caption(
-    "Drop a sales export (one row per order line or order: customer, date, amount). Excel, CSV and "
-    "Parquet work; title rows, decimal commas, German and Chinese headers are handled. A customer "
-    "summary written by `python -m cvm_core summarize` (Parquet) loads directly. "
-    "The data stays on this server."
+    _(
+        "Drop a sales export (one row per order line or order: customer, date, amount). Excel, CSV "
+        "and Parquet work; title rows, decimal commas, German and Chinese headers are handled. A "
+        "customer summary written by `python -m cvm_core summarize` (Parquet) loads directly. "
+        "The data stays on this server."
+    )
 )
 
 
@@ -41,7 +44,10 @@ def activate(dataset) -> None:
 
 
 if loaded := st.session_state.pop(JUST_LOADED, None):
-    st.toast(f"Loaded {formatting.escape_markdown(loaded)}", icon=":material/check_circle:")
+    st.toast(
+        _("Loaded {name}").format(name=formatting.escape_markdown(loaded)),
+        icon=":material/check_circle:",
+    )
 
 
 def report_failure(error: Exception, key: str) -> None:
@@ -50,24 +56,35 @@ def report_failure(error: Exception, key: str) -> None:
         message = str(error)
     else:
         log.exception("Unexpected error while loading a file")
-        message = f"Something unexpected went wrong while reading the file ({type(error).__name__}: {error})."
+        message = _(
+            "Something unexpected went wrong while reading the file ({error_type}: {error})."
+        ).format(error_type=type(error).__name__, error=error)
     previous = data.active_dataset()
-    kept = f" The previously loaded dataset '{previous.name}' is still active." if previous else ""
+    kept = (
+        " "
+        + _("The previously loaded dataset '{name}' is still active.").format(name=previous.name)
+        if previous
+        else ""
+    )
     rejected = getattr(error, "rejected", None)  # every row set aside, when none could be used
     st.session_state[state.UPLOAD_LOAD_ERROR] = (key, message + kept, rejected)
 
 
 demos = st.container(horizontal=True)  # the two buttons side by side
-if demos.button(f"Load {loaders.DEMO_RETAIL}", type="primary", icon=":material/storefront:"):
+if demos.button(
+    _("Load {name}").format(name=_(loaders.DEMO_RETAIL)),
+    type="primary",
+    icon=":material/storefront:",
+):
     activate(loaders.load_demo(loaders.DEMO_RETAIL))
-if demos.button(f"Load {loaders.DEMO_CDNOW}", icon=":material/album:"):
+if demos.button(_("Load {name}").format(name=_(loaders.DEMO_CDNOW)), icon=":material/album:"):
     activate(loaders.load_demo(loaders.DEMO_CDNOW))
 
 upload = st.file_uploader(
-    "Upload a sales spreadsheet", type=FILE_TYPES, key=UPLOADER,
-    help="CSV, TSV, TXT, Excel (xlsx, xlsm, xls, xlsb), OpenDocument or Parquet, up to 200 MB. "
+    _("Upload a sales spreadsheet"), type=FILE_TYPES, key=UPLOADER,
+    help=_("CSV, TSV, TXT, Excel (xlsx, xlsm, xls, xlsb), OpenDocument or Parquet, up to 200 MB. "
     "Larger files: save them as Parquet (about a sixth of the size), or summarise them first "
-    "with `python -m cvm_core summarize FILE summary.parquet --engine duckdb` and upload the summary.",
+    "with `python -m cvm_core summarize FILE summary.parquet --engine duckdb` and upload the summary."),
 )  # fmt: skip
 raw = upload.getvalue() if upload is not None else b""
 key = loaders.digest(raw)
@@ -80,15 +97,15 @@ if upload is not None and loaders.is_summary_file(upload.name, raw):
         if summary_file_form(summary_dataset, key):
             activate(summary_dataset)
 elif upload is not None:
-    with st.expander("Reading options"):
+    with st.expander(_("Reading options")):
         header_row = st.number_input(
-            "Header row (0 = detect)",
+            _("Header row (0 = detect)"),
             min_value=0,
             max_value=500,
             value=0,
             key=f"{key}.header",
             persist_state="session",
-            help="The row number of the column headers in the file, if we picked the wrong one.",
+            help=_("The row number of the column headers in the file, if we picked the wrong one."),
         )
     try:
         workbook = loaders.read(key, upload.name, (), raw)
@@ -105,18 +122,25 @@ elif upload is not None:
         needs_order = isinstance(st.session_state.get(f"{key}.ambiguous"), str)
         choice = mapping_form(workbook, key, needs_order)
         with st.expander(
-            "Optional: customer attributes or cost-to-serve drivers in separate files"
+            _("Optional: customer attributes or cost-to-serve drivers in separate files")
         ):
             st.caption(
-                "Customer attributes: customer id plus columns such as acquisition date, acquisition "
-                "channel, acquisition cost, region, industry, total category spend. Cost-to-serve: "
-                "customer id plus activity counts such as service calls, deliveries, sales visits."
+                _(
+                    "Customer attributes: customer id plus columns such as acquisition date, "
+                    "acquisition channel, acquisition cost, region, industry, total category "
+                    "spend. Cost-to-serve: customer id plus activity counts such as service "
+                    "calls, deliveries, sales visits."
+                )
             )
             extra_customers = st.file_uploader(
-                "Customer attributes file", type=FILE_TYPES, key=f"{key}.cust"
+                _("Customer attributes file"), type=FILE_TYPES, key=f"{key}.cust"
             )
-            extra_cost = st.file_uploader("Cost-to-serve file", type=FILE_TYPES, key=f"{key}.cts")
-        if st.button("Use this data", type="primary", icon=":material/check:", key=f"{key}.load"):
+            extra_cost = st.file_uploader(
+                _("Cost-to-serve file"), type=FILE_TYPES, key=f"{key}.cts"
+            )
+        if st.button(
+            _("Use this data"), type="primary", icon=":material/check:", key=f"{key}.load"
+        ):
             try:
                 dataset = loaders.build(
                     key,

@@ -4,23 +4,26 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.errors import CvmError
+from cvm_core.i18n import _
 from ui import assumed, data, whale_whatif
 from ui import whale as view
 
 PAGE = "pages/whale_curve.py"
 
-st.title("Profitability whale curve")
+st.title(_("Profitability whale curve"))
 st.caption(
-    "Customer operating profit = revenue - returns - cost of goods - cost-to-serve, with "
-    "cost-to-serve assigned by activity (orders, lines, returns, deliveries, calls, visits, terms). "
-    "Ranking customers by that profit shows how much the loss-makers destroy."
+    _(
+        "Customer operating profit = revenue - returns - cost of goods - cost-to-serve, with "
+        "cost-to-serve assigned by activity (orders, lines, returns, deliveries, calls, visits, "
+        "terms). Ranking customers by that profit shows how much the loss-makers destroy."
+    )
 )
 
 dataset = data.require_dataset()
 currency = data.currency(dataset)
 
 top = st.container()
-with st.expander("Cost-to-serve model: activities and rates", icon=":material/tune:"):
+with st.expander(_("Cost-to-serve model: activities and rates"), icon=":material/tune:"):
     model = view.cost_model_form(dataset)
 
 try:
@@ -36,13 +39,13 @@ with top:
     if span is not None:
         view.show_slice(result, span, dataset, currency)
 
-st.subheader("Drill down")
+st.subheader(_("Drill down"))
 loss_tab, group_tab, revenue_tab, cost_tab = st.tabs(
     [
-        "Loss-making customers",
-        "By channel, segment, order size",
-        "Profit vs revenue",
-        "Cost-to-serve & P&L",
+        _("Loss-making customers"),
+        _("By channel, segment, order size"),
+        _("Profit vs revenue"),
+        _("Cost-to-serve & P&L"),
     ]
 )
 with group_tab:  # first: the groups clicked there filter the loss-maker list
@@ -55,9 +58,11 @@ with cost_tab:
     view.show_cost_model_summary(result, currency)
     view.show_customer_pnl_download(result, dataset)
 
-st.subheader("What if: fixing the tail")
+st.subheader(_("What if: fixing the tail"))
 st.caption(
-    "Pick who the fixes apply to and move the levers: the new curve is drawn over today's, and the "
-    "waterfall shows what each lever is worth. Assumptions are listed below the charts."
+    _(
+        "Pick who the fixes apply to and move the levers: the new curve is drawn over today's, and "
+        "the waterfall shows what each lever is worth. Assumptions are listed below the charts."
+    )
 )
 whale_whatif.what_if(result, dataset)

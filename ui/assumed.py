@@ -14,18 +14,19 @@ from cvm_core import formatting
 from cvm_core.analyses import assumptions
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention.active import ActiveCustomers
+from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
 from ui import retention as retention_view
 
 WHALE_PAGE = "pages/whale_curve.py"
 RETENTION_PAGE = "pages/retention.py"
-PAGE_NAMES = {WHALE_PAGE: "Profitability Whale Curve", RETENTION_PAGE: "Retention"}
+PAGE_NAMES = {WHALE_PAGE: N_("Profitability Whale Curve"), RETENTION_PAGE: N_("Retention")}
 _LINKS = {
-    assumptions.MARGIN: (WHALE_PAGE, "Set margin and activity rates"),
-    assumptions.ACTIVITY_RATES: (WHALE_PAGE, "Set margin and activity rates"),
-    assumptions.CHANNEL_RATES: (WHALE_PAGE, "Set margin and activity rates"),
-    assumptions.CHURN_RULE: (RETENTION_PAGE, "Choose the churn rule"),
+    assumptions.MARGIN: (WHALE_PAGE, N_("Set margin and activity rates")),
+    assumptions.ACTIVITY_RATES: (WHALE_PAGE, N_("Set margin and activity rates")),
+    assumptions.CHANNEL_RATES: (WHALE_PAGE, N_("Set margin and activity rates")),
+    assumptions.CHURN_RULE: (RETENTION_PAGE, N_("Choose the churn rule")),
 }
 
 
@@ -78,9 +79,11 @@ def _link(column, page: str, label: str) -> None:
     """A link to the page; its name in words where the app has no navigation (a page run alone,
     as the page tests do)."""
     try:
-        column.page_link(page, label=label, icon=":material/tune:")
+        column.page_link(page, label=_(label), icon=":material/tune:")
     except StreamlitAPIException:
-        column.caption(f"{label}: {PAGE_NAMES[page]} page.")
+        column.caption(
+            _("{action}: {page} page.").format(action=_(label), page=_(PAGE_NAMES[page]))
+        )
 
 
 def show_strip(items: tuple[assumptions.Assumption, ...], here: str | None = None) -> None:
@@ -93,7 +96,7 @@ def show_strip(items: tuple[assumptions.Assumption, ...], here: str | None = Non
     )
     links = dict.fromkeys(_LINKS[i.topic] for i in items if i.topic in _LINKS)
     if any(link[0] == here for link in links):
-        st.caption("Change them in the settings on this page.")
+        st.caption(_("Change them in the settings on this page."))
     links = [link for link in links if link[0] != here]
     currency = any(i.topic == assumptions.CURRENCY for i in items)
     if not links and not currency:
@@ -102,4 +105,4 @@ def show_strip(items: tuple[assumptions.Assumption, ...], here: str | None = Non
     for column, (page, label) in zip(columns, links, strict=False):
         _link(column, page, label)
     if currency:
-        columns[-1].caption("Currency: change it in the sidebar.")
+        columns[-1].caption(_("Currency: change it in the sidebar."))

@@ -16,18 +16,24 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.analyses.inputs import AnalysisInputs
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 from cvm_core.intake import summary
 from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, summary_in_unit
 from ui import session, state
 
 NEEDS_TRANSACTIONS: dict[str, str] = {
-    "segments": "The segments need the transactions (the channel and category of each purchase, "
-    "for cross-sell and the channel breakdowns)",
-    "whale_curve": "The whale curve needs the transactions (orders, lines, channels)",
-    "retention": "Retention needs the transactions (every purchase date, for cohorts, the gaps "
-    "between purchases and survival)",
-    "scorecard": "The scorecard needs the transactions (sales, orders and customers per period)",
+    "segments": N_(
+        "The segments need the transactions (the channel and category of each purchase, "
+        "for cross-sell and the channel breakdowns)"
+    ),
+    "whale_curve": N_("The whale curve needs the transactions (orders, lines, channels)"),
+    "retention": N_(
+        "Retention needs the transactions (every purchase date, for cohorts, the gaps "
+        "between purchases and survival)"
+    ),
+    "scorecard": N_(
+        "The scorecard needs the transactions (sales, orders and customers per period)"
+    ),
 }
 """Per page file (stem): what it needs that a customer summary file does not have."""
 
@@ -44,15 +50,19 @@ def require_dataset(needs_transactions: bool = True) -> Dataset:
     """
     dataset = active_dataset()
     if dataset is None:
-        st.info("No data is loaded yet. Upload a sales spreadsheet, or load the demo data, first.")
-        st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload:")
+        st.info(
+            _("No data is loaded yet. Upload a sales spreadsheet, or load the demo data, first.")
+        )
+        st.page_link("pages/upload.py", label=_("Go to Upload"), icon=":material/upload:")
         st.stop()
     if needs_transactions and not dataset.has_transactions:
         st.info(
-            f"{_what_the_page_needs()}; this dataset is a customer summary made by "
-            "`python -m cvm_core summarize`. Upload the transactions file to see it."
+            _(
+                "{needs}; this dataset is a customer summary made by `python -m cvm_core "
+                "summarize`. Upload the transactions file to see it."
+            ).format(needs=_(_what_the_page_needs()))
         )
-        st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload:")
+        st.page_link("pages/upload.py", label=_("Go to Upload"), icon=":material/upload:")
         st.stop()
     return dataset
 
@@ -66,7 +76,7 @@ def _what_the_page_needs() -> str:
     frame = sys._getframe(2)  # 0: here, 1: require_dataset, 2: the page
     stem = Path(str(frame.f_globals.get("__file__", ""))).stem
     return NEEDS_TRANSACTIONS.get(
-        stem, "This page needs the transactions (one row per order line or order)"
+        stem, N_("This page needs the transactions (one row per order line or order)")
     )
 
 
@@ -99,7 +109,9 @@ def currency_caption(dataset: Dataset) -> str:
     """
     code = formatting.escape_markdown(dataset.currency)
     if dataset.currency_source:
-        return f"Detected {code} {formatting.escape_markdown(dataset.currency_source)}."
+        return _("Detected {code} {source}.").format(
+            code=code, source=formatting.escape_markdown(dataset.currency_source)
+        )
     if dataset.currency == DEFAULT_CURRENCY:
         return _("Assumed {code}: the file names no currency. Change it here.").format(code=code)
     return _("{code} as set when the data was loaded. Change it here.").format(code=code)
@@ -114,7 +126,7 @@ def observation_end(dataset: Dataset) -> pd.Timestamp:
     return min(max(chosen, dataset.observation_start), dataset.observation_end)
 
 
-@st.cache_data(max_entries=8, ttl="2h", show_spinner="Summarising customers…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner=False)  # the caller's, translated
 def _cached_summary(_dataset: Dataset, fingerprint: str, unit: str, end: dt.date) -> pd.DataFrame:
     return summary.customer_summary(_dataset.transactions, unit, pd.Timestamp(end))
 
@@ -126,7 +138,9 @@ def customer_summary(dataset: Dataset) -> pd.DataFrame:
     """
     if not dataset.has_transactions:
         return summary_in_unit(dataset.summary, dataset.summary_info.unit, unit())
-    return _cached_summary(dataset, dataset.fingerprint, unit(), observation_end(dataset).date())
+    with st.spinner(_("Summarising customers…")):  # shown after 0.5 s only
+        end = observation_end(dataset).date()
+        return _cached_summary(dataset, dataset.fingerprint, unit(), end)
 
 
 def analysis_inputs(dataset: Dataset) -> AnalysisInputs:

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import streamlit as st
 
+from cvm_core.i18n import N_, _
 from cvm_core.intake import cdnow, demo_workbook, engines
 from cvm_core.intake.dataset import (
     Dataset,
@@ -33,8 +34,9 @@ from ui import state
 
 T = TypeVar("T")
 
-DEMO_RETAIL = "Demo retail (4,000 customers, 3 years)"
-DEMO_CDNOW = "CDNOW sample (real, 2,357 customers, 1997-98)"
+DEMO_RETAIL = N_("Demo retail (4,000 customers, 3 years)")
+DEMO_CDNOW = N_("CDNOW sample (real, 2,357 customers, 1997-98)")
+"""The demo datasets' names: the dataset keeps the English one, the buttons show it translated."""
 
 
 KEPT_PER_KIND = 2
@@ -53,7 +55,7 @@ def _kept(kind: str, key: tuple, make: Callable[[], T], spinner: str) -> T:
     if key in kept:
         kept[key] = kept.pop(key)  # now the most recently used
         return kept[key]
-    with st.spinner(spinner):
+    with st.spinner(_(spinner)):
         value = make()
     kept[key] = value
     while len(kept) > KEPT_PER_KIND:
@@ -66,7 +68,7 @@ def read(
 ) -> Workbook:
     return _kept(
         "read", (file_digest, filename, header_rows),
-        lambda: read_workbook(_data, filename, dict(header_rows)), "Reading the file…",
+        lambda: read_workbook(_data, filename, dict(header_rows)), N_("Reading the file…"),
     )  # fmt: skip
 
 
@@ -84,7 +86,7 @@ def build(
     key = (file_digest, filename, header_rows, sheets, mapping_items, attributes, options)
     return _kept(
         "build", (*key, channel_items),
-        lambda: _build(key, _data, channel_items), "Checking every row…",
+        lambda: _build(key, _data, channel_items), N_("Checking every row…"),
     )  # fmt: skip
 
 
@@ -121,11 +123,17 @@ def load_summary(file_digest: str, filename: str, _data: bytes) -> Dataset:
         frame, settings = engines.read_summary(_data, filename)
         return dataset_from_summary(frame, settings, filename, fingerprint=f"summary-{file_digest}")
 
-    return _kept("summary", (file_digest, filename), make, "Reading the customer summary…")
+    return _kept("summary", (file_digest, filename), make, N_("Reading the customer summary…"))
 
 
-@st.cache_resource(max_entries=2, ttl="2h", show_spinner="Loading the demo data…")
 def load_demo(name: str) -> Dataset:
+    """The demo dataset ``name`` (:data:`DEMO_RETAIL` or :data:`DEMO_CDNOW`), shared by sessions."""
+    with st.spinner(_("Loading the demo data…")):  # shown after 0.5 s only
+        return _load_demo(name)
+
+
+@st.cache_resource(max_entries=2, ttl="2h", show_spinner=False)
+def _load_demo(name: str) -> Dataset:
     if name == DEMO_CDNOW:
         return dataset_from_frame(
             cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD",
@@ -138,7 +146,7 @@ def read_extra(file_digest: str, filename: str, _data: bytes) -> RawTable:
     """The first table of a separately uploaded customer or cost-to-serve file."""
     return _kept(
         "extra", (file_digest, filename),
-        lambda: next(iter(read_workbook(_data, filename).tables.values())), "Reading the extra table…",
+        lambda: next(iter(read_workbook(_data, filename).tables.values())), N_("Reading the extra table…"),
     )  # fmt: skip
 
 

@@ -13,14 +13,16 @@ from cvm_core.analyses.prospects import charts, scoring
 from cvm_core.analyses.prospects import run as prospects
 from cvm_core.analyses.prospects.features import label
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session, uploads
 from ui.charts import show_chart
 from ui.tables import show_table
 
 KEY = "cvm.prospects"
-TOP_CHOICES = {1: "The top tier", 2: "The top two tiers", 3: "The top three tiers"}
+TOP_CHOICES = {1: N_("The top tier"), 2: N_("The top two tiers"), 3: N_("The top three tiers")}
 NOT_USED = "(not used)"
+N_("(not used)")  # NOT_USED, shown translated
 
 
 def key(name: str, dataset: Dataset) -> str:
@@ -47,7 +49,7 @@ def analyse(dataset: Dataset, settings: prospects.ProspectSettings):
     # The CLV table is keyed by what tells two of them apart cheaply: size and total value.
     clv_key = () if clv is None else (len(clv), round(float(clv["clv"].sum()), 6))
     try:
-        with st.spinner("Finding what valuable customers have in common…"):
+        with st.spinner(_("Finding what valuable customers have in common…")):
             return _run(
                 inputs.with_results(clv=clv), dataset.fingerprint, inputs.unit,
                 inputs.observation_end.date(), clv_key, settings,
@@ -60,13 +62,15 @@ def analyse(dataset: Dataset, settings: prospects.ProspectSettings):
 def show_traits(dataset: Dataset, currency: str) -> None:
     """Settings, headline, sentences, lift chart, attribute lifts and the lead scoring."""
     top = st.segmented_control(
-        "Valuable customers are",
+        _("Valuable customers are"),
         list(TOP_CHOICES),
-        format_func=TOP_CHOICES.get,
+        format_func=lambda n: _(TOP_CHOICES[n]),
         default=1,
         key=key("top", dataset),
         persist_state="session",
-        help="The value tiers of the CLV page (by CLV rank: top 5% Platinum, next 15% Gold ...).",
+        help=_(
+            "The value tiers of the CLV page (by CLV rank: top 5% Platinum, next 15% Gold ...)."
+        ),
     )
     settings = prospects.ProspectSettings(top_tiers=int(top or 1))
     result = analyse(dataset, settings)
@@ -78,18 +82,26 @@ def show_traits(dataset: Dataset, currency: str) -> None:
         st.caption(formatting.escape_markdown(note))
     left, middle, right = st.columns(3)
     left.metric(
-        formatting.escape_markdown(f"Share {traits.target}"),
+        formatting.escape_markdown(_("Share {target}").format(target=traits.target)),
         formatting.pct(traits.base_rate, 1),
     )
-    middle.metric("Top-decile lift (held out)", f"{traits.top_decile_lift:.1f}x")
-    right.metric("AUC (held out)", f"{traits.auc:.2f}")
+    middle.metric(
+        _("Top-decile lift (held out)"), formatting.number(traits.top_decile_lift, 1) + "x"
+    )
+    right.metric(_("AUC (held out)"), formatting.number(traits.auc, 2))
     attributes = ", ".join(label(c) for c in result.features.columns)
     st.caption(
-        f"A shallow decision tree learnt from {formatting.counted(traits.n_train, 'customer')} "
-        f"and was checked on {formatting.count(traits.n_test)} others it had not seen. Attributes: "
-        f"{formatting.escape_markdown(attributes)}."
+        _(
+            "A shallow decision tree learnt from {customers} and was checked on {others} others "
+            "it had not seen. Attributes: {attributes}."
+        ).format(
+            customers=formatting.counted(traits.n_train, "customer"),
+            others=formatting.count(traits.n_test),
+            attributes=formatting.escape_markdown(attributes),
+        )
     )
-    for sentence in traits.sentences() or [f"No group of customers stands out as {traits.target}."]:
+    nothing = _("No group of customers stands out as {target}.").format(target=traits.target)
+    for sentence in traits.sentences() or [nothing]:
         st.markdown(f"- {formatting.escape_markdown(sentence)}")
     slide = charts.lift_slide(traits)
     caption = formatting.escape_markdown(slide.takeaway)
@@ -108,20 +120,26 @@ def _read(data_bytes: bytes, name: str, known: tuple[str, ...]) -> scoring.LeadL
 
 def show_leads(result: prospects.ProspectsResult, dataset: Dataset, currency: str) -> None:
     """Upload a lead list, check its columns, download it scored and sorted."""
-    st.subheader("Score a lead list")
+    st.subheader(_("Score a lead list"))
     known = result.lead_attributes
     if not known:
         st.info(
-            "Scoring leads needs customer attributes a lead list can share (acquisition channel, "
-            "region, industry): add a Customers sheet to the sales file.",
+            _(
+                "Scoring leads needs customer attributes a lead list can share (acquisition "
+                "channel, region, industry): add a Customers sheet to the sales file."
+            ),
             icon=":material/info:",
         )
         return
     upload = st.file_uploader(
-        formatting.escape_markdown(f"Lead list with any of: {', '.join(label(a) for a in known)}"),
+        formatting.escape_markdown(
+            _("Lead list with any of: {attributes}").format(
+                attributes=", ".join(label(a) for a in known)
+            )
+        ),
         type=uploads.accepted(uploads.SALES_FILES),
         key=key("leads", dataset),
-        help="CSV or spreadsheet, any other columns are kept as they are.",
+        help=_("CSV or spreadsheet, any other columns are kept as they are."),
     )
     if upload is None:
         return
@@ -139,11 +157,13 @@ def show_leads(result: prospects.ProspectsResult, dataset: Dataset, currency: st
         icon=":material/check:",
     )
     show_table(scored, hide_index=True, column_config=_columns(currency))
-    downloads.csv_and_excel(scored, "scored_leads", key("download", dataset), "Scored leads")
+    downloads.csv_and_excel(scored, "scored_leads", key("download", dataset), _("Scored leads"))
     st.caption(
-        "Each lead carries the figures of the customers who share its attributes: first-year "
-        "margin, lifetime value (margin to date plus CLV) and their 10th to 90th percentile. "
-        "Leads with an attribute no customer has are flagged in 'note', not scored."
+        _(
+            "Each lead carries the figures of the customers who share its attributes: first-year "
+            "margin, lifetime value (margin to date plus CLV) and their 10th to 90th percentile. "
+            "Leads with an attribute no customer has are flagged in 'note', not scored."
+        )
     )
 
 
@@ -159,6 +179,7 @@ def _mapping(
             formatting.escape_markdown(label(attribute)),
             options,
             index=options.index(str(guess)) if str(guess) in options else 0,
+            format_func=lambda option: _(option) if option == NOT_USED else option,
             key=key(f"map.{attribute}.{name}", dataset),
             persist_state="session",
         )
@@ -170,13 +191,13 @@ def _mapping(
 def _columns(currency: str) -> dict:
     number = st.column_config.NumberColumn
     money = {
-        "first_year_value": "First-year margin", "first_year_low": "First year: low",
-        "first_year_high": "First year: high", "lifetime_value": "Lifetime value",
-        "lifetime_low": "Lifetime: low", "lifetime_high": "Lifetime: high",
+        "first_year_value": N_("First-year margin"), "first_year_low": N_("First year: low"),
+        "first_year_high": N_("First year: high"), "lifetime_value": N_("Lifetime value"),
+        "lifetime_low": N_("Lifetime: low"), "lifetime_high": N_("Lifetime: high"),
     }  # fmt: skip
-    config = {c: number(f"{t} ({currency})", format="%.0f") for c, t in money.items()}
-    config["expected_tier"] = st.column_config.TextColumn("Expected tier")
-    config["top_tier_chance"] = number("Chance of top tier", format="percent")
-    config["similar_customers"] = number("Similar customers", format="%d")
-    config["note"] = st.column_config.TextColumn("Note")
+    config = {c: number(f"{_(t)} ({currency})", format="%.0f") for c, t in money.items()}
+    config["expected_tier"] = st.column_config.TextColumn(_("Expected tier"))
+    config["top_tier_chance"] = number(_("Chance of top tier"), format="percent")
+    config["similar_customers"] = number(_("Similar customers"), format="%d")
+    config["note"] = st.column_config.TextColumn(_("Note"))
     return config

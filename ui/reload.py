@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pyarrow as pa
 import streamlit as st
 
+from cvm_core import formatting
+from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset
 from ui import data, memory
 
@@ -81,7 +83,7 @@ def _store() -> dict[str, tuple[_Kept, float]]:
 
 
 def _prune(store: dict[str, tuple[_Kept, float]], now: float) -> None:
-    for token in [t for t, (_, used) in store.items() if now - used > KEEP_SECONDS]:
+    for token in [t for t, (_kept, used) in store.items() if now - used > KEEP_SECONDS]:
         del store[token]
     while len(store) > MAX_KEPT:  # the least recently used go first
         del store[min(store, key=lambda t: store[t][1])]
@@ -153,8 +155,12 @@ def show_lost() -> None:
     """The message for an expired token, on whatever page the link opened."""
     if st.session_state.get(LOST):
         st.warning(
-            "Your data is no longer loaded: the server keeps an uploaded dataset for "
-            f"{KEEP_SECONDS // 3600} hours after its last use, and at most {MAX_KEPT} at a time. "
-            "Upload it again or open a saved workspace.",
+            _(
+                "Your data is no longer loaded: the server keeps an uploaded dataset for {hours} "
+                "hours after its last use, and at most {datasets} at a time. Upload it again or "
+                "open a saved workspace."
+            ).format(
+                hours=formatting.count(KEEP_SECONDS // 3600), datasets=formatting.count(MAX_KEPT)
+            ),
             icon=":material/cloud_off:",
         )

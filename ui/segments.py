@@ -18,6 +18,7 @@ from cvm_core.analyses.segments import contribution as segments_contribution
 from cvm_core.analyses.segments import rfm as core
 from cvm_core.analyses.segments import run as segments_run
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import data, downloads, selections, session
@@ -27,6 +28,20 @@ from ui.tables import edit_table, show_table
 KEY = "cvm.segments"
 AUTO_K = workspace_settings.AUTO_CLUSTERS  # the label is stored in workspaces
 K_CHOICES = [AUTO_K, *range(segments_clustering.K_RANGE[0], segments_clustering.K_RANGE[1] + 1)]
+N_("Auto (best silhouette)")  # AUTO_K, shown translated
+FREQUENCY_LABELS = {"orders": N_("Orders"), "purchase_days": N_("Purchase days")}
+"""The frequency measures' names on screen (the stored value stays the code)."""
+BREAKDOWNS = (
+    N_("RFM segment"),
+    N_("Cluster"),
+    N_("Main channel"),
+    N_("Region"),
+    N_("Industry"),
+    N_("Acquisition channel"),
+    N_("All customers"),
+)
+"""Breakdown and scope names from cvm_core's segment analysis, for the catalogs: the option stays
+English (code, workspaces and the address bar use it), the label shown is translated."""
 
 
 def key(name: str, dataset: Dataset) -> str:
@@ -47,35 +62,44 @@ def settings_form(dataset: Dataset) -> segments_analysis.SegmentSettings:
     """Frequency measure, number of clusters and extra clustering attributes."""
     left, middle, right = st.columns([1, 1, 2])
     frequency = left.radio(
-        "Frequency counts",
+        _("Frequency counts"),
         list(defaults.FREQUENCY_MEASURES),
-        format_func=lambda f: defaults.FREQUENCY_MEASURES[f].capitalize(),
+        format_func=lambda f: _(
+            FREQUENCY_LABELS.get(f) or defaults.FREQUENCY_MEASURES[f].capitalize()
+        ),
         key=key("frequency", dataset),
         persist_state="session",
-        help="Orders: distinct order numbers (purchase days when no order column is mapped). "
-        "Purchase days: days with at least one purchase.",
+        help=_(
+            "Orders: distinct order numbers (purchase days when no order column is mapped). "
+            "Purchase days: days with at least one purchase."
+        ),
     )
     k = middle.selectbox(
-        "Number of clusters",
+        _("Number of clusters"),
         K_CHOICES,
+        format_func=lambda k: _(k) if k == AUTO_K else str(k),
         key=key("k", dataset),
         persist_state="session",
-        help="Auto picks the k from 3 to 8 whose clusters are best separated (silhouette); two "
-        "clusters are usually just high vs low value, too coarse for campaigns.",
+        help=_(
+            "Auto picks the k from 3 to 8 whose clusters are best separated (silhouette); two "
+            "clusters are usually just high vs low value, too coarse for campaigns."
+        ),
     )
     options = _numeric_attributes(dataset, dataset.fingerprint)
     attributes = right.multiselect(
-        "Also cluster on",
+        _("Also cluster on"),
         options,
         format_func=segments_contribution.attribute_label,
         key=key("attributes", dataset),
         persist_state="session",
-        placeholder="Recency, frequency and net revenue only"
+        placeholder=_("Recency, frequency and net revenue only")
         if options
-        else "No numeric customer attributes",
+        else _("No numeric customer attributes"),
         disabled=not options,
-        help="Numeric customer attributes (customer table, cost-to-serve drivers). Customers "
-        "without a value get the median.",
+        help=_(
+            "Numeric customer attributes (customer table, cost-to-serve drivers). Customers "
+            "without a value get the median."
+        ),
     )
     return segments_analysis.SegmentSettings(
         frequency=frequency,
@@ -93,11 +117,13 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
     """The RFM segment map, shown and editable; an invalid edit falls back to the default map."""
     editor_key = key("grid", dataset)
     default = core.segment_grid_frame()
-    with st.expander("RFM segment map: which scores make which segment (editable)"):
+    with st.expander(_("RFM segment map: which scores make which segment (editable)")):
         st.caption(
-            "Rows: recency score R (5 = bought most recently). Columns: FM, the rounded-up mean of "
-            "the frequency and monetary scores (5 = buys most often and spends most). Type a new "
-            "name into any cell to regroup customers; your own names are allowed."
+            _(
+                "Rows: recency score R (5 = bought most recently). Columns: FM, the rounded-up "
+                "mean of the frequency and monetary scores (5 = buys most often and spends most). "
+                "Type a new name into any cell to regroup customers; your own names are allowed."
+            )
         )
         edited = edit_table(
             default,
@@ -106,7 +132,7 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
             disabled=["Recency score"],
         )
         st.button(
-            "Reset to the default map",
+            _("Reset to the default map"),
             on_click=_reset_map,
             args=(editor_key,),
             icon=":material/restart_alt:",
@@ -115,7 +141,7 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
         try:
             grid = core.grid_from_frame(edited)
         except CvmError as error:
-            st.error(formatting.escape_markdown(f"{error} Using the default map until then."),
+            st.error(formatting.escape_markdown(f"{error} " + _("Using the default map until then.")),
                      icon=":material/error:")  # fmt: skip
             grid = defaults.RFM_SEGMENT_GRID
     return tuple(tuple(grid[r]) for r in range(1, defaults.N_SCORES + 1))
@@ -139,7 +165,7 @@ def analyse(
     inputs = data.analysis_inputs(dataset)
     end = inputs.observation_end.date()
     try:
-        with st.spinner("Scoring, clustering and pairing categories…"):
+        with st.spinner(_("Scoring, clustering and pairing categories…")):
             result = _analyse(inputs, dataset.fingerprint, inputs.unit, end, settings)
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
@@ -154,16 +180,20 @@ def analyse(
 def _column_config(currency: str, dimension: str) -> dict:
     number = st.column_config.NumberColumn
     return {
-        "segment": st.column_config.TextColumn(dimension),
-        "customers": number("Customers", format="localized"),
-        "customer_share": number("% of customers", format="%.1f%%"),
-        "net_revenue": number(f"Net revenue ({currency})", format="localized"),
-        "revenue_share": number("% of revenue", format="%.1f%%"),
-        "revenue_per_customer": number(f"Revenue / customer ({currency})", format="localized"),
-        "margin": number(f"Margin ({currency})", format="localized"),
-        "margin_share": number("% of margin", format="%.1f%%"),
-        "avg_recency_days": number("Avg days since last buy", format="%.0f"),
-        "avg_frequency": number("Avg orders", format="%.1f"),
+        "segment": st.column_config.TextColumn(_(dimension)),
+        "customers": number(_("Customers"), format="localized"),
+        "customer_share": number(_("% of customers"), format="%.1f%%"),
+        "net_revenue": number(
+            _("Net revenue ({currency})").format(currency=currency), format="localized"
+        ),
+        "revenue_share": number(_("% of revenue"), format="%.1f%%"),
+        "revenue_per_customer": number(
+            _("Revenue / customer ({currency})").format(currency=currency), format="localized"
+        ),
+        "margin": number(_("Margin ({currency})").format(currency=currency), format="localized"),
+        "margin_share": number(_("% of margin"), format="%.1f%%"),
+        "avg_recency_days": number(_("Avg days since last buy"), format="%.0f"),
+        "avg_frequency": number(_("Avg orders"), format="%.1f"),
         "avg_monetary": None,
     }
 
@@ -180,7 +210,9 @@ def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
     for column in shown.columns:
         if column.startswith("avg_") and column not in config:
             config[column] = st.column_config.NumberColumn(
-                f"Avg {segments_contribution.attribute_label(column[4:]).lower()}",
+                _("Avg {attribute}").format(
+                    attribute=segments_contribution.attribute_label(column[4:]).lower()
+                ),
                 format="localized",
             )
     height = 35 * (len(shown) + 1) + 3 if len(shown) <= 30 else "auto"
@@ -193,18 +225,19 @@ def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
 def show_headline(result: segments_analysis.SegmentAnalysis) -> None:
     table = result.contribution["RFM segment"].set_index("segment")
     cols = st.columns(4)
-    cols[0].metric("Customers", formatting.count(int(table["customers"].sum())))
+    cols[0].metric(_("Customers"), formatting.count(int(table["customers"].sum())))
     for col, name in zip(cols[1:3], ("Champions", "At risk"), strict=True):
         if name in table.index:
             row = table.loc[name]
             col.metric(
                 name,
                 formatting.pct(row["customer_share"]),
-                help=f"Share of customers; they bring {formatting.pct(row['revenue_share'])} of "
-                "net revenue.",
+                help=_("Share of customers; they bring {share} of net revenue.").format(
+                    share=formatting.pct(row["revenue_share"])
+                ),
             )
     clusters = result.clusters
-    cols[3].metric("Clusters", formatting.count(clusters.n_clusters_) if clusters else "–")
+    cols[3].metric(_("Clusters"), formatting.count(clusters.n_clusters_) if clusters else "–")
 
 
 def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
@@ -215,21 +248,23 @@ def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
     table = result.contribution["RFM segment"]
     show_chart(
         charts.rfm_map_chart(cells, order),
-        "Each customer scores 1-5 on recency (R) and on frequency and spend combined (FM), by "
-        "fifths of your customer base; the cell decides the segment (edit the map above). "
-        "Percentages: share of customers.",
+        _(
+            "Each customer scores 1-5 on recency (R) and on frequency and spend combined (FM), by "
+            "fifths of your customer base; the cell decides the segment (edit the map above). "
+            "Percentages: share of customers."
+        ),
         name="RFM segment map",
         data=cells,
         takeaway=takeaways.contribution_takeaway(table, "RFM segment"),
     )
     _table(table.drop(columns=["avg_monetary"]), currency, "RFM segment")
-    with st.expander("What each segment means, and what to do"):
+    with st.expander(_("What each segment means, and what to do")):
         meaning = pd.DataFrame(
             {
-                "Segment": order,
-                "What it means": [
+                _("Segment"): order,
+                _("What it means"): [
                     defaults.RFM_SEGMENT_DESCRIPTIONS.get(
-                        s, "Your own segment (from the edited map)."
+                        s, _("Your own segment (from the edited map).")
                     )
                     for s in order
                 ],
@@ -237,8 +272,10 @@ def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
         )
         show_table(meaning, hide_index=True, height=35 * (len(meaning) + 1) + 3)
         st.caption(
-            "Scores are quintiles: 5 = the best fifth of customers. Equal values are ordered by "
-            "the other measures so each score still holds a fifth."
+            _(
+                "Scores are quintiles: 5 = the best fifth of customers. Equal values are ordered "
+                "by the other measures so each score still holds a fifth."
+            )
         )
 
 
@@ -246,39 +283,52 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
     clusters = result.clusters
     if clusters is None:
         st.warning(
-            result.cluster_message or "Clustering was not possible.", icon=":material/warning:"
+            result.cluster_message or _("Clustering was not possible."), icon=":material/warning:"
         )
         return
     for note in clusters.notes_:
         st.info(note, icon=":material/info:")
     how = (
-        "chosen by you"
+        _("chosen by you")
         if clusters.n_clusters is not None
-        else f"Auto: the best-separated k from {segments_clustering.AUTO_MIN_K} to "
-        f"{segments_clustering.K_RANGE[1]}"
+        else _("Auto: the best-separated k from {low} to {high}").format(
+            low=segments_clustering.AUTO_MIN_K, high=segments_clustering.K_RANGE[1]
+        )
     )
     everyone = clusters.sample_size_ >= len(result.membership)
+    sampled = formatting.counted(clusters.sample_size_, "customer")
     judged = (
-        f"k was judged on all {formatting.counted(clusters.sample_size_, 'customer')}"
+        _("k was judged on all {customers}").format(customers=sampled)
         if everyone
-        else f"k was judged on a random sample of {formatting.counted(clusters.sample_size_, 'customer')}"
+        else _("k was judged on a random sample of {customers}").format(customers=sampled)
+    )
+    features = ", ".join(
+        segments_contribution.attribute_label(f).lower() for f in clusters.features_
     )
     st.markdown(
-        f"**{clusters.n_clusters_} clusters** ({how}) from k-means on log-scaled, standardised "
-        f"{', '.join(segments_contribution.attribute_label(f).lower() for f in clusters.features_)}. "
+        _("**{n} clusters** ({how}) from k-means on log-scaled, standardised {features}. ").format(
+            n=formatting.count(clusters.n_clusters_), how=how, features=features
+        )
         + judged
-        + f"; the final model is {clusters.algorithm_} on all customers."
+        + _("; the final model is {algorithm} on all customers.").format(
+            algorithm=clusters.algorithm_
+        )
     )
     if clusters.n_clusters is None and clusters.n_clusters_ < segments_clustering.AUTO_MIN_K:
         st.caption(
-            "These customers have fewer than three distinct profiles, so two clusters is all "
-            "there is to find."
+            _(
+                "These customers have fewer than three distinct profiles, so two clusters is all "
+                "there is to find."
+            )
         )
     profile = result.cluster_profile
     show_chart(
         charts.cluster_map_chart(profile, currency),
-        "Each bubble is a cluster: further left = bought more recently, higher = more net revenue "
-        "per customer, bigger = more customers. Names describe the cluster's typical customer.",
+        _(
+            "Each bubble is a cluster: further left = bought more recently, higher = more net "
+            "revenue per customer, bigger = more customers. Names describe the cluster's typical "
+            "customer."
+        ),
         name="Clusters by recency and value",
         data=profile,
         takeaway=takeaways.contribution_takeaway(profile, "cluster"),
@@ -287,8 +337,10 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
     if len(clusters.silhouette_) > 1:
         show_chart(
             charts.silhouette_chart(clusters.silhouette_, clusters.n_clusters_),
-            "Silhouette: how much closer customers are to their own cluster than to the next one "
-            "(1 = perfectly separated, 0 = overlapping). The orange dot is the k used.",
+            _(
+                "Silhouette: how much closer customers are to their own cluster than to the next "
+                "one (1 = perfectly separated, 0 = overlapping). The orange dot is the k used."
+            ),
             name="Cluster separation by k",
             data=clusters.silhouette_.reset_index(),
             takeaway=takeaways.silhouette_takeaway(clusters),
@@ -299,8 +351,9 @@ def show_contribution(
     result: segments_analysis.SegmentAnalysis, dataset: Dataset, currency: str
 ) -> None:
     dimension = st.selectbox(
-        "Break down by",
+        _("Break down by"),
         list(result.contribution),
+        format_func=_,
         key=key("dimension", dataset),
         persist_state="session",
     )
@@ -308,10 +361,16 @@ def show_contribution(
     pick = selections.names_filter("pick", "groups", "segment", dimension)
     event = show_chart(
         charts.contribution_chart(table, dimension, result.has_margin),
-        "Grey: share of customers; blue: share of net revenue"
-        + ("; green: share of gross margin" if result.has_margin else "")
-        + ". A blue bar far longer than the grey one marks a group worth more than its size. "
-        "Click bars to filter the table below (shift-click for more).",
+        (
+            _("Grey: share of customers; blue: share of net revenue; green: share of gross margin.")
+            if result.has_margin
+            else _("Grey: share of customers; blue: share of net revenue.")
+        )
+        + " "
+        + _(
+            "A blue bar far longer than the grey one marks a group worth more than its size. "
+            "Click bars to filter the table below (shift-click for more)."
+        ),
         name=f"Contribution by {dimension}",
         data=table,
         takeaway=takeaways.contribution_takeaway(table, dimension),
@@ -320,12 +379,12 @@ def show_contribution(
     )
     if not result.has_margin:
         st.caption(
-            "Map a cost-of-goods or margin % column on the Upload page to see margin shares."
+            _("Map a cost-of-goods or margin % column on the Upload page to see margin shares.")
         )
     # ?groups=RFM segment:Champions|Loyal keeps the filter over a reload or in a link
     picked = selections.picked_names(pick.text(event), dimension, set(table["segment"].astype(str)))
     if picked:
-        pick.chip(f"{dimension}: {', '.join(picked)}", "seg.pick.clear")
+        pick.chip(f"{_(dimension)}: {', '.join(picked)}", "seg.pick.clear")
         table = table[table["segment"].astype(str).isin(picked)]
         if dimension == RFM_DIMENSION:  # the campaign lists follow the chosen segments
             _follow(key("export_segments", dataset), picked)
@@ -345,15 +404,32 @@ def _follow(widget_key: str, picked: list[str]) -> None:
 
 
 _PAIR_COLUMNS = {
-    "antecedent": "Bought",
-    "consequent": "Also bought",
-    "customers_both": st.column_config.NumberColumn("Customers with both", format="localized"),
-    "antecedent_customers": st.column_config.NumberColumn("Bought the first", format="localized"),
-    "consequent_customers": st.column_config.NumberColumn("Bought the second", format="localized"),
-    "support": st.column_config.NumberColumn("Support", format="%.1f%%"),
-    "confidence": st.column_config.NumberColumn("Confidence", format="%.1f%%"),
-    "lift": st.column_config.NumberColumn("Lift", format="%.2f"),
+    "antecedent": N_("Bought"),
+    "consequent": N_("Also bought"),
+    "customers_both": (N_("Customers with both"), "localized"),
+    "antecedent_customers": (N_("Bought the first"), "localized"),
+    "consequent_customers": (N_("Bought the second"), "localized"),
+    "support": (N_("Support"), "%.1f%%"),
+    "confidence": (N_("Confidence"), "%.1f%%"),
+    "lift": (N_("Lift"), "%.2f"),
 }
+"""The cross-sell table's columns: header (translated when shown) and number format."""
+
+
+def _pair_columns() -> dict:
+    """The cross-sell table's column configuration in the current language."""
+    return {
+        column: _(spec)
+        if isinstance(spec, str)
+        else st.column_config.NumberColumn(_(spec[0]), format=spec[1])
+        for column, spec in _PAIR_COLUMNS.items()
+    }
+
+
+def _scope_label(scope: str) -> str:
+    """'RFM: Champions' -> 'RFM: Champions' with the breakdown's name translated."""
+    group, sep, name = str(scope).partition(": ")
+    return f"{_(group)}{sep}{name}" if sep else _(scope)
 
 
 def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset) -> None:
@@ -362,24 +438,30 @@ def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset)
     if result.baskets is None or len(result.baskets.categories) < 2:
         return
     scope = st.selectbox(
-        "Customers",
+        _("Customers"),
         list(result.affinity),
+        format_func=_scope_label,
         key=key("scope", dataset),
         persist_state="session",
-        help="Lift within a segment compares its customers with each other, not with everyone.",
+        help=_("Lift within a segment compares its customers with each other, not with everyone."),
     )
     pairs = result.affinity[scope]
     if pairs.empty:
         st.info(
-            f"No category pair was bought by at least {affinity.MIN_PAIR_CUSTOMERS} customers in "
-            "this group; choose a larger group.",
+            _(
+                "No category pair was bought by at least {customers} customers in this group; "
+                "choose a larger group."
+            ).format(customers=formatting.count(affinity.MIN_PAIR_CUSTOMERS)),
             icon=":material/info:",
         )
     else:
         show_chart(
             charts.lift_heatmap(pairs, list(result.baskets.categories)),
-            "Lift: how many times more likely buyers of the row category are to also buy the "
-            "column category than customers in general. Blue: bought together more than chance.",
+            _(
+                "Lift: how many times more likely buyers of the row category are to also buy the "
+                "column category than customers in general. Blue: bought together more than "
+                "chance."
+            ),
             name="Lift between categories",
             data=pairs,
             takeaway=affinity.lift_takeaway(pairs),
@@ -388,12 +470,12 @@ def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset)
         # Percent columns as 0-100 so the table shows one decimal throughout.
         top = top.assign(support=top["support"] * 100, confidence=top["confidence"] * 100)
         show_table(
-            top, hide_index=True, height=35 * (len(top) + 1) + 3, column_config=_PAIR_COLUMNS
+            top, hide_index=True, height=35 * (len(top) + 1) + 3, column_config=_pair_columns()
         )
     spread = result.categories_per_customer[scope]
     show_chart(
         charts.categories_per_customer_chart(spread),
-        "Products per customer: how many different categories each customer has bought.",
+        _("Products per customer: how many different categories each customer has bought."),
         name="Products per customer",
         data=spread,
         takeaway=affinity.categories_takeaway(spread),
@@ -401,9 +483,11 @@ def show_cross_sell(result: segments_analysis.SegmentAnalysis, dataset: Dataset)
     counts = affinity.recommendation_counts(result.next_best)
     show_chart(
         charts.next_best_chart(counts),
-        "For each customer, the not-yet-bought category with the highest lift to something they "
-        f"bought (lift above 1, and at least {affinity.MIN_CONFIDENCE:.0%} of those buyers also "
-        "bought it). The full list is under Download lists.",
+        _(
+            "For each customer, the not-yet-bought category with the highest lift to something "
+            "they bought (lift above 1, and at least {share} of those buyers also bought it). The "
+            "full list is under Download lists."
+        ).format(share=formatting.pct(affinity.MIN_CONFIDENCE, 0)),
         name="Next-best category",
         data=counts,
         takeaway=affinity.next_best_takeaway(counts),
@@ -415,35 +499,46 @@ def show_downloads(
 ) -> None:
     order = list(result.rfm.table["rfm_segment"].cat.categories)
     chosen = st.multiselect(
-        "Only customers in these RFM segments",
+        _("Only customers in these RFM segments"),
         order,
         key=key("export_segments", dataset),
         persist_state="session",
-        placeholder="All segments",
-        help="Leave empty for every customer.",
+        placeholder=_("All segments"),
+        help=_("Leave empty for every customer."),
     )
     members = partial(campaigns.membership_export, result, currency, tuple(chosen))
     offers = partial(campaigns.next_best_export, result, currency, tuple(chosen))
     sizes = campaigns.export_sizes(result, tuple(chosen))
     st.markdown(
-        f"**Segment membership** ({formatting.counted(sizes.members, 'customer')}): RFM segment, "
-        "cluster, scores and next-best category."
+        "**"
+        + _("Segment membership")
+        + "** "
+        + _("({customers}): RFM segment, cluster, scores and next-best category.").format(
+            customers=formatting.counted(sizes.members, "customer")
+        )
     )
     downloads.csv_and_excel(
         members,
         "segment_membership",
         "seg.members",
-        "Segment membership",
+        _("Segment membership"),
         sheet="Segment membership",
     )
     st.markdown(
-        f"**Next-best offers** ({formatting.counted(sizes.offers, 'customer')} with an offer): "
-        "strongest lift first, with the category that triggered it."
+        "**"
+        + _("Next-best offers")
+        + "** "
+        + _(
+            "({customers} with an offer): strongest lift first, with the category that triggered "
+            "it."
+        ).format(customers=formatting.counted(sizes.offers, "customer"))
     )
     if result.next_best is None:
         st.info(result.affinity_message, icon=":material/info:")
         return
     downloads.csv_and_excel(
-        offers, "next_best_offers", "seg.offers", "Next-best offers", sheet="Next-best offers"
+        offers, "next_best_offers", "seg.offers", _("Next-best offers"), sheet="Next-best offers"
     )
-    st.caption("Files are safe to open in Excel: cells that could run as formulas are neutralised.")
+    st.caption(
+        _("Files are safe to open in Excel: cells that could run as formulas are neutralised.")
+    )

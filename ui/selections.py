@@ -15,6 +15,8 @@ from typing import Any
 
 import streamlit as st
 
+from cvm_core.i18n import _
+
 
 @dataclass(frozen=True)
 class ChartFilter:
@@ -70,7 +72,7 @@ class ChartFilter:
     def chip(self, label: str, key: str) -> None:
         """The active filter as a button that removes it."""
         if st.button(f"{label}  ✕", key=key, icon=":material/filter_alt:",
-                     help="Remove the filter."):  # fmt: skip
+                     help=_("Remove the filter.")):  # fmt: skip
             st.session_state[self._version] = st.session_state.get(self._version, 0) + 1
             self.forget()
             st.rerun()
@@ -90,5 +92,5 @@ def names_filter(name: str, param: str, field: str, dimension: str) -> ChartFilt
 def picked_names(text: str | None, dimension: str, known: set[str]) -> list[str]:
     """The names a filter's text picks for ``dimension``; another breakdown's names, and names
     not among ``known`` (hand-edited, another dataset's), are ignored."""
-    asked, _, names = str(text or "").partition(":")
+    asked, _sep, names = str(text or "").partition(":")
     return [n for n in names.split("|") if n in known] if asked == dimension else []

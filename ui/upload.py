@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.overview.slides import monthly_slide
+from cvm_core.i18n import N_, _
 from cvm_core.intake import channels as intake_channels
 from cvm_core.intake.dataset import Attention, Dataset, SheetRoles, guess_sheet_roles
 from cvm_core.intake.io import Workbook
@@ -20,14 +21,31 @@ from ui import data
 from ui.charts import show_chart
 
 NONE = "(none)"
+N_("(none)")  # NONE, shown translated
 DAYS_PER_MONTH = 365.25 / 12
 JUST_LOADED = "cvm.upload.just_loaded"
 """Name of the dataset made active in the previous run, announced once with a toast."""
 DATE_ORDER_LABELS = {
-    "auto": "Detect from the data",
-    "dayfirst": "Day first (31/12/2024)",
-    "monthfirst": "Month first (12/31/2024)",
+    "auto": N_("Detect from the data"),
+    "dayfirst": N_("Day first (31/12/2024)"),
+    "monthfirst": N_("Month first (12/31/2024)"),
 }
+ROLE_LABELS = (
+    N_("Customer ID"),
+    N_("Date"),
+    N_("Revenue"),
+    N_("Order ID"),
+    N_("Quantity"),
+    N_("Unit price"),
+    N_("Product"),
+    N_("Category"),
+    N_("Channel"),
+    N_("Cost of goods"),
+    N_("Margin %"),
+    N_("Return flag"),
+)
+"""The column roles' labels (cvm_core.intake.schema.TRANSACTION_ROLES), for the catalogs: the
+mapping form shows them translated."""
 
 
 @dataclass(frozen=True)
@@ -45,29 +63,29 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
     names = list(workbook.tables)
     sheets = guessed
     if len(names) > 1:
-        st.markdown("**Sheets**")
+        st.markdown("**" + _("Sheets") + "**")
         c1, c2, c3 = st.columns(3)
         tx = c1.selectbox(
-            "Transactions",
+            _("Transactions"),
             names,
             index=names.index(guessed.transactions),
             key=f"{key}.sheet.tx",
             persist_state="session",
         )
         customers = _optional_select(
-            c2, "Customer attributes", names, guessed.customers, f"{key}.sheet.cust"
+            c2, _("Customer attributes"), names, guessed.customers, f"{key}.sheet.cust"
         )
         cost = _optional_select(
-            c3, "Cost-to-serve drivers", names, guessed.cost_to_serve, f"{key}.sheet.cts"
+            c3, _("Cost-to-serve drivers"), names, guessed.cost_to_serve, f"{key}.sheet.cts"
         )
         opportunities, history = guessed.opportunities, guessed.snapshots
         if opportunities is not None:  # only a workbook with a pipeline shows these
-            c4, c5, _ = st.columns(3)
+            c4, c5, _unused = st.columns(3)
             opportunities = _optional_select(
-                c4, "Opportunities (sales pipeline)", names, opportunities, f"{key}.sheet.opp"
+                c4, _("Opportunities (sales pipeline)"), names, opportunities, f"{key}.sheet.opp"
             )
             history = _optional_select(
-                c5, "Opportunity history (snapshots)", names, history, f"{key}.sheet.hist"
+                c5, _("Opportunity history (snapshots)"), names, history, f"{key}.sheet.hist"
             )
         sheets = SheetRoles(tx, customers, cost, opportunities, history if opportunities else None)
     table = workbook.tables[sheets.transactions]
@@ -79,39 +97,52 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         # Nothing looks like a customer, a date or an amount: say so now, not after the click.
         shown = ", ".join(f"'{c}'" for c in list(frame.columns)[:6])
         st.warning(
-            f"This doesn't look like a table of sales: none of its {len(frame.columns)} column(s) "
-            f"({formatting.escape_markdown(shown)}) reads as a customer, a date or an amount. "
-            "Check that this is the sales export (one row per order or order line), or pick the "
-            "columns below if the headers are unusual.",
+            _(
+                "This doesn't look like a table of sales: none of its {n} column(s) ({columns}) "
+                "reads as a customer, a date or an amount. Check that this is the sales export "
+                "(one row per order or order line), or pick the columns below if the headers are "
+                "unusual."
+            ).format(
+                n=formatting.count(len(frame.columns)), columns=formatting.escape_markdown(shown)
+            ),
             icon=":material/warning:",
         )
-    st.markdown("**Columns** — we guessed each column's meaning; correct anything that is wrong.")
+    st.markdown(
+        "**"
+        + _("Columns")
+        + "** — "
+        + _("we guessed each column's meaning; correct anything that is wrong.")
+    )
     columns = [NONE, *frame.columns]
     roles: dict[str, str] = {}
     grid = st.columns(4)
     for i, (role, label) in enumerate(TRANSACTION_ROLES.items()):
         default = guess.roles.get(role, NONE)
-        shown = f"{label} *" if role in REQUIRED_ROLES else label
+        shown = f"{_(label)} *" if role in REQUIRED_ROLES else _(label)
         chosen = grid[i % 4].selectbox(
             shown,
             columns,
             index=columns.index(default),
+            format_func=_none_label,
             key=f"{key}.{sheets.transactions}.{role}",
             persist_state="session",
         )
         if chosen != NONE:
             roles[role] = chosen
     st.caption(
-        "\\* required. Revenue can be left empty when quantity and unit price are mapped. "
-        "Columns not mapped are kept as attributes (e.g. region)."
+        "\\* "
+        + _(
+            "required. Revenue can be left empty when quantity and unit price are mapped. "
+            "Columns not mapped are kept as attributes (e.g. region)."
+        )
     )
     channels = channel_form(frame, roles.get("channel"), f"{key}.{sheets.transactions}")
     attributes = tuple(c for c in frame.columns if c not in roles.values())
     mapping = ColumnMapping(roles, attributes, channels)
     order = st.radio(
-        "How are dates like 03/04/2024 written?",
+        _("How are dates like 03/04/2024 written?"),
         list(DATE_ORDER_LABELS),
-        format_func=DATE_ORDER_LABELS.get,
+        format_func=lambda order: _(DATE_ORDER_LABELS[order]),
         horizontal=True,
         key=f"{key}.date_order",
         persist_state="session",
@@ -119,7 +150,7 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
     )
     if date_order_needed and order == "auto":
         st.warning(
-            "The dates can be read either way: please choose day first or month first above."
+            _("The dates can be read either way: please choose day first or month first above.")
         )
     _preview(frame, mapping)
     return MappingChoice(sheets, mapping, ValidationOptions(date_order=order))
@@ -137,8 +168,13 @@ def channel_form(frame: pd.DataFrame, column: str | None, key: str) -> dict[str,
     if choices.empty:
         return {}
     st.markdown(
-        "**Channels** — each value of the channel column, and the cost-model channel whose order "
-        "cost it gets. Channels kept as written are charged the average channel rate."
+        "**"
+        + _("Channels")
+        + "** — "
+        + _(
+            "each value of the channel column, and the cost-model channel whose order cost it "
+            "gets. Channels kept as written are charged the average channel rate."
+        )
     )
     options = [*intake_channels.CHANNELS, intake_channels.KEEP_AS_WRITTEN]
     edited = st.data_editor(
@@ -148,19 +184,25 @@ def channel_form(frame: pd.DataFrame, column: str | None, key: str) -> dict[str,
         disabled=["value", "rows"],
         num_rows="fixed",
         column_config={
-            "value": st.column_config.TextColumn("In the file"),
-            "rows": st.column_config.NumberColumn("Rows", format="%d"),
+            "value": st.column_config.TextColumn(_("In the file")),
+            "rows": st.column_config.NumberColumn(_("Rows"), format="%d"),
             "channel": st.column_config.SelectboxColumn(
-                "Cost-model channel", options=options, required=True
+                _("Cost-model channel"), options=options, required=True
             ),
         },
     )
     if len(choices) == intake_channels.MAX_CHOICES:
         st.caption(
-            f"Only the {intake_channels.MAX_CHOICES} most frequent values are listed; the others "
-            "are matched by name."
+            _(
+                "Only the {n} most frequent values are listed; the others are matched by name."
+            ).format(n=formatting.count(intake_channels.MAX_CHOICES))
         )
     return intake_channels.overrides_from_choices(choices.assign(channel=edited["channel"]))
+
+
+def _none_label(option: str) -> str:
+    """The '(none)' option in the current language; column and sheet names as they are."""
+    return _(NONE) if option == NONE else str(option)
 
 
 def _optional_select(
@@ -168,7 +210,12 @@ def _optional_select(
 ) -> str | None:
     options = [NONE, *names]
     chosen = column.selectbox(
-        label, options, index=options.index(default or NONE), key=key, persist_state="session"
+        label,
+        options,
+        index=options.index(default or NONE),
+        format_func=_none_label,
+        key=key,
+        persist_state="session",
     )
     return None if chosen == NONE else chosen
 
@@ -177,8 +224,10 @@ def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
     if not mapping.roles:
         return
     preview = frame[list(mapping.roles.values())].head(15).copy()
-    preview.columns = [f"{TRANSACTION_ROLES[r]} ← {c}" for r, c in mapping.roles.items()]
-    st.markdown("**Preview of the mapped columns** (first 15 rows, as in the file)")
+    preview.columns = [f"{_(TRANSACTION_ROLES[r])} ← {c}" for r, c in mapping.roles.items()]
+    st.markdown(
+        "**" + _("Preview of the mapped columns") + "** " + _("(first 15 rows, as in the file)")
+    )
     # As text (as in the file), with blanks shown blank rather than as 'nan' / 'None' / 'NaT'.
     st.dataframe(preview.astype(object).where(preview.notna(), "").astype(str), hide_index=True)
 
@@ -192,55 +241,84 @@ def summary_file_form(dataset: Dataset, key: str) -> bool:
     """What an uploaded customer summary file holds, and a button to use it (True when clicked)."""
     info = dataset.summary_info
     st.info(
-        f"This is a customer summary made by `python -m cvm_core summarize` "
-        f"({info.engine or 'engine not recorded'} engine): "
-        f"{formatting.count(len(dataset.summary))} customers up to "
-        f"{dataset.observation_end:%d %b %Y}, recency and age in {info.unit}s. No column mapping is "
-        "needed. Customer Lifetime Value works from it; the pages that need single transactions "
-        "(segments, whale curve, retention, scorecard) say so.",
+        _(
+            "This is a customer summary made by `python -m cvm_core summarize` ({engine} "
+            "engine): {customers} customers up to {end}, recency and age in {units}. No column "
+            "mapping is needed. Customer Lifetime Value works from it; the pages that need single "
+            "transactions (segments, whale curve, retention, scorecard) say so."
+        ).format(
+            engine=info.engine or _("engine not recorded"),
+            customers=formatting.count(len(dataset.summary)),
+            end=formatting.date(dataset.observation_end),
+            units=i18n.ngettext(info.unit, info.unit + "s", 2),
+        ),
         icon=":material/summarize:",
     )
     active = data.active_dataset()
     if active is not None and active.fingerprint == dataset.fingerprint:
         return False  # already the active dataset: its overview follows
-    return st.button("Use this summary", type="primary", icon=":material/check:", key=f"{key}.load")
+    return st.button(
+        _("Use this summary"), type="primary", icon=":material/check:", key=f"{key}.load"
+    )
 
 
 def show_summary_overview(dataset: Dataset) -> None:
     """Headline figures of a summary-only dataset: customers, net revenue, period, engine."""
     summary, info, money = dataset.summary, dataset.summary_info, data.currency(dataset)
-    st.subheader(f"Loaded: {formatting.escape_markdown(dataset.name)} (customer summary)")
+    st.subheader(
+        _("Loaded: {name} (customer summary)").format(name=formatting.escape_markdown(dataset.name))
+    )
     cols = st.columns(4)
-    cols[0].metric("Customers", formatting.count(len(summary)))
+    cols[0].metric(_("Customers"), formatting.count(len(summary)))
     cols[1].metric(
-        "Net revenue",
+        _("Net revenue"),
         formatting.money_short(float(summary["net_revenue"].sum()), money),
-        help="Sales minus returns over the period, summed over the file's customers.",
+        help=_("Sales minus returns over the period, summed over the file's customers."),
+    )
+    period = (
+        formatting.date(dataset.observation_start)
+        + " – "
+        + formatting.date(dataset.observation_end)
     )
     days = (dataset.observation_end - dataset.observation_start).days
     cols[2].metric(
-        "Period",
-        f"{formatting.number(days / DAYS_PER_MONTH, 0)} months",
-        help=f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y}: from the "
-        "first customer's first purchase to the end the summary was computed to.",
+        _("Period"),
+        formatting.counted(days / DAYS_PER_MONTH, "month"),
+        help=_(
+            "{period}: from the first customer's first purchase to the end the summary was "
+            "computed to."
+        ).format(period=period),
     )
-    cols[3].metric("Engine", info.engine or "–", help="What computed the summary.")
-    source = f" from {info.source}" if info.source else ""
+    cols[3].metric(_("Engine"), info.engine or "–", help=_("What computed the summary."))
+    orders = formatting.count(int(summary["orders"].sum()))
+    repeat = formatting.pct(float((summary["frequency"] > 0).mean()))
+    if info.source:
+        line = _(
+            "{period} · {orders} orders · repeat customers {repeat} · summarised from {source}."
+        ).format(period=period, orders=orders, repeat=repeat, source=info.source)
+    else:
+        line = _("{period} · {orders} orders · repeat customers {repeat} · summarised.").format(
+            period=period, orders=orders, repeat=repeat
+        )
     st.caption(
-        f"{dataset.observation_start:%d %b %Y} – {dataset.observation_end:%d %b %Y} · "
-        f"{formatting.count(int(summary['orders'].sum()))} orders · repeat customers "
-        f"{formatting.pct(float((summary['frequency'] > 0).mean()))} · summarised{source}. "
-        "Only the customer summary was loaded: no transactions, so no monthly chart or row report."
+        line
+        + " "
+        + _(
+            "Only the customer summary was loaded: no transactions, so no monthly chart or row "
+            "report."
+        )
     )
-    st.page_link("pages/clv.py", label="Customer Lifetime Value", icon=":material/trending_up:")
+    st.page_link("pages/clv.py", label=_("Customer Lifetime Value"), icon=":material/trending_up:")
 
 
 def show_still_loaded(dataset: Dataset) -> None:
     """Below a new file's mapping form: which dataset is still active, without its figures (they
     would read as the new file's)."""
     st.info(
-        f"Still loaded: the previous dataset **{formatting.escape_markdown(dataset.name)}**. "
-        "The pages use it until you click 'Use this data' above.",
+        _(
+            "Still loaded: the previous dataset **{name}**. The pages use it until you click "
+            "'Use this data' above."
+        ).format(name=formatting.escape_markdown(dataset.name)),
         icon=":material/history:",
     )
 
@@ -253,46 +331,53 @@ def show_overview(dataset: Dataset) -> None:
     summary = data.customer_summary(dataset)
     overview = dataset_overview(dataset.transactions, summary)
     money = data.currency(dataset)
-    st.subheader(f"Loaded: {formatting.escape_markdown(dataset.name)}")
+    st.subheader(_("Loaded: {name}").format(name=formatting.escape_markdown(dataset.name)))
     cols = st.columns(6)
-    cols[0].metric("Customers", formatting.count(overview.customers))
-    cols[1].metric("Transactions", formatting.count(overview.transactions))
-    cols[2].metric("Gross revenue", formatting.money_short(overview.revenue, money))
+    cols[0].metric(_("Customers"), formatting.count(overview.customers))
+    cols[1].metric(_("Transactions"), formatting.count(overview.transactions))
+    cols[2].metric(_("Gross revenue"), formatting.money_short(overview.revenue, money))
     cols[3].metric(
-        "Returns",
+        _("Returns"),
         formatting.pct(overview.returns_share),
-        help="Returned amount as a share of gross revenue.",
+        help=_("Returned amount as a share of gross revenue."),
     )
     cols[4].metric(
-        "Repeat customers",
+        _("Repeat customers"),
         formatting.pct(overview.repeat_customer_share),
-        help="Customers who bought on more than one day.",
+        help=_("Customers who bought on more than one day."),
     )
     if overview.margin is not None:
         cols[5].metric(
-            "Gross margin",
+            _("Gross margin"),
             formatting.money_short(overview.margin, money),
-            help="Net revenue minus cost of goods.",
+            help=_("Net revenue minus cost of goods."),
         )
     else:
         cols[5].metric(
-            "Gross margin", "–", help="Map a cost-of-goods or margin % column to see margins."
+            _("Gross margin"), "–", help=_("Map a cost-of-goods or margin % column to see margins.")
         )
     st.caption(
-        f"From {overview.first_date:%d %b %Y} to {overview.last_date:%d %b %Y} · "
-        f"{formatting.count(overview.orders)} orders · net revenue {formatting.money(overview.net_revenue, money)}"
+        _("From {first} to {last} · {orders} orders · net revenue {net_revenue}").format(
+            first=formatting.date(overview.first_date),
+            last=formatting.date(overview.last_date),
+            orders=formatting.count(overview.orders),
+            net_revenue=formatting.money(overview.net_revenue, money),
+        )
     )
     monthly = _monthly_activity(dataset, dataset.fingerprint)
     slide = monthly_slide(monthly, money)
     show_chart(
         slide.chart,
-        "Bars: net revenue (sales minus returns) per month. Line: customers who bought that month.",
+        _(
+            "Bars: net revenue (sales minus returns) per month. Line: customers who bought that "
+            "month."
+        ),
         name=slide.title,
         data=monthly.rename(
             columns={
-                "month": "Month",
-                "net_revenue": f"Net revenue ({money})",
-                "active_customers": "Active customers",
+                "month": _("Month"),
+                "net_revenue": _("Net revenue ({currency})").format(currency=money),
+                "active_customers": _("Active customers"),
             }
         ),
         takeaway=slide.takeaway,
@@ -308,8 +393,11 @@ def show_quality_report(dataset: Dataset) -> None:
     rejected = validation.rejected
     kept = len(dataset.transactions)
     with st.expander(
-        f"Data quality: {formatting.count(kept)} of {formatting.count(validation.rows_read)} rows kept, "
-        f"{formatting.count(len(rejected))} set aside",
+        _("Data quality: {kept} of {read} rows kept, {rejected} set aside").format(
+            kept=formatting.count(kept),
+            read=formatting.count(validation.rows_read),
+            rejected=formatting.count(len(rejected)),
+        ),
         expanded=len(rejected) > 0,
     ):
         for note in dataset.notes:
@@ -318,19 +406,25 @@ def show_quality_report(dataset: Dataset) -> None:
         if matched := intake_channels.mapped_values(dataset.channel_mapping):
             pairs = ", ".join(f"{raw} → {channel}" for raw, channel in matched.items())
             st.markdown(
-                f"- Channels read as the cost model's: {formatting.escape_markdown(pairs)}."
+                "- "
+                + _("Channels read as the cost model's: {pairs}.").format(
+                    pairs=formatting.escape_markdown(pairs)
+                )
             )
         if dataset.customers is not None:
             st.markdown(
-                f"- Customer attributes for {formatting.count(len(dataset.customers))} customers."
+                "- "
+                + _("Customer attributes for {customers}.").format(
+                    customers=formatting.counted(len(dataset.customers), "customer")
+                )
             )
         if dataset.cost_to_serve is not None:
             drivers = formatting.escape_markdown(", ".join(map(str, dataset.cost_to_serve.columns)))
-            st.markdown(f"- Cost-to-serve drivers: {drivers}.")
+            st.markdown("- " + _("Cost-to-serve drivers: {drivers}.").format(drivers=drivers))
         if rejected.empty:
-            st.success("Every row was used.")
+            st.success(_("Every row was used."))
             return
-        counts = validation.reason_counts().rename_axis("Reason").reset_index(name="Rows")
+        counts = validation.reason_counts().rename_axis(_("Reason")).reset_index(name=_("Rows"))
         st.dataframe(counts, hide_index=True)
         rows_set_aside_download(rejected)
 
@@ -338,7 +432,7 @@ def show_quality_report(dataset: Dataset) -> None:
 def rows_set_aside_download(rejected: pd.DataFrame) -> None:
     """The rows not used, each with its reason and row number in the file (built when clicked)."""
     st.download_button(
-        "Download the rows set aside (CSV)",
+        _("Download the rows set aside (CSV)"),
         lambda: export.csv_bytes(rejected),
         file_name="rows_set_aside.csv",
         mime="text/csv",

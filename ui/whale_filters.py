@@ -9,6 +9,7 @@ import dataclasses
 
 import pandas as pd
 
+from cvm_core.i18n import _
 from ui import selections
 
 
@@ -45,7 +46,7 @@ class GroupPick:
 
     @property
     def label(self) -> str:
-        return f"{self.by}: {', '.join(self.names)}"
+        return f"{_(self.by)}: {', '.join(self.names)}"
 
 
 def group_filter(by: str) -> selections.ChartFilter:
