@@ -32,6 +32,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import _
 
 TOP_SHARE = 0.2
 """The top slice of customers whose profit share is reported (the top 20%)."""
@@ -86,56 +87,79 @@ class WhaleSummary:
         if not self.meaningful:
             return self._money_explanation(currency)
         if self.all_profitable:
-            return (
+            return _(
                 "Every customer is profitable: the curve rises steadily to 100% and never goes "
                 "above it, so no profit is being destroyed by loss-making customers."
             )
-        return (
-            f"The most profitable {pct(self.peak_share)} of customers earn "
-            f"{pct(self.peak_pct)} of total profit; the other "
-            f"{pct(1 - self.loss_start_share)} lose "
-            f"{money(self.tail_loss, currency)} and bring it back down to 100%. The top "
-            f"{pct(self.break_even_share)} alone already earn everything: the "
-            "customers after them break even as a group."
-        )
+        return _(
+            "The most profitable {peak_share} of customers earn {peak_pct} of total profit; the "
+            "other {loss_share} lose {tail_loss} and bring it back down to 100%. The top "
+            "{break_even_share} alone already earn everything: the customers after them break "
+            "even as a group."
+        ).format(
+            peak_share=pct(self.peak_share), peak_pct=pct(self.peak_pct),
+            loss_share=pct(1 - self.loss_start_share), tail_loss=money(self.tail_loss, currency),
+            break_even_share=pct(self.break_even_share),
+        )  # fmt: skip
 
     def _money_explanation(self, currency: str) -> str:
         money, pct = formatting.money_short, whole_pct
-        what = "lose money" if self.total_profit < 0 else "break exactly even"
         why = (
-            f"Total operating profit is {money(self.total_profit, currency)}: taken together the "
-            f"customers {what} once cost-to-serve is counted, so a share of 'total profit' means "
-            "nothing (it would divide by zero or a negative number). The chart shows cumulative "
-            f"profit in {currency} instead: "
-        )
+            _(
+                "Total operating profit is {total}: taken together the customers lose money once "
+                "cost-to-serve is counted, so a share of 'total profit' means nothing (it would "
+                "divide by zero or a negative number). The chart shows cumulative profit in "
+                "{currency} instead: "
+            )
+            if self.total_profit < 0
+            else _(
+                "Total operating profit is {total}: taken together the customers break exactly "
+                "even once cost-to-serve is counted, so a share of 'total profit' means nothing "
+                "(it would divide by zero or a negative number). The chart shows cumulative "
+                "profit in {currency} instead: "
+            )
+        ).format(total=money(self.total_profit, currency), currency=currency)
         if self.peak_profit <= 0:
-            return why + (
+            return why + _(
                 "no customer makes a profit, so it only falls. Check the cost-to-serve rates, "
                 "then the loss-making customers tab for the activities behind the losses."
             )
-        return why + (
-            f"it rises to {money(self.peak_profit, currency)} over the first "
-            f"{pct(self.peak_share)} of customers, then the loss-makers' "
-            f"{money(self.tail_loss, currency)} pull it down."
-        )
+        return why + _(
+            "it rises to {peak} over the first {peak_share} of customers, then the loss-makers' "
+            "{tail_loss} pull it down."
+        ).format(
+            peak=money(self.peak_profit, currency), peak_share=pct(self.peak_share),
+            tail_loss=money(self.tail_loss, currency),
+        )  # fmt: skip
 
     def takeaway(self, currency: str = "EUR") -> str:
         """The curve's message in one line (chart caption in the deck)."""
         money, pct = formatting.money_short, whole_pct
         if not self.meaningful and self.peak_profit <= 0:
-            return f"Every customer loses money after cost-to-serve: {money(self.total_profit, currency)} in total"
-        if not self.meaningful:
-            return (
-                f"The profitable {pct(self.peak_share)} of customers earn "
-                f"{money(self.peak_profit, currency)}, but the other {pct(1 - self.peak_share)} lose "
-                f"{money(self.tail_loss, currency)}: {money(self.total_profit, currency)} in total"
+            return _("Every customer loses money after cost-to-serve: {total} in total").format(
+                total=money(self.total_profit, currency)
             )
-        top = f"Top {pct(self.top_share)} of customers earn {pct(self.top_profit_pct)} of profit"
+        if not self.meaningful:
+            return _(
+                "The profitable {peak_share} of customers earn {peak}, but the other {rest} lose "
+                "{tail_loss}: {total} in total"
+            ).format(
+                peak_share=pct(self.peak_share), peak=money(self.peak_profit, currency),
+                rest=pct(1 - self.peak_share), tail_loss=money(self.tail_loss, currency),
+                total=money(self.total_profit, currency),
+            )  # fmt: skip
+        top = dict(top_share=pct(self.top_share), top_pct=pct(self.top_profit_pct))
         if self.all_profitable:
-            return f"{top}; every customer is profitable"
-        return (
-            f"{top}; the {pct(self.unprofitable_share)} who are unprofitable lose "
-            f"{money(self.tail_loss, currency)}"
+            return _(
+                "Top {top_share} of customers earn {top_pct} of profit; every customer is profitable"
+            ).format(**top)
+        return _(
+            "Top {top_share} of customers earn {top_pct} of profit; the {unprofitable} who are "
+            "unprofitable lose {tail_loss}"
+        ).format(
+            **top,
+            unprofitable=pct(self.unprofitable_share),
+            tail_loss=money(self.tail_loss, currency),
         )
 
 
@@ -314,25 +338,27 @@ def key_point_marks(curve: WhaleCurve, currency: str = "EUR") -> pd.DataFrame:
         for key, rank in curve.key_ranks.items()
     }
     if s.meaningful and not s.all_profitable:
-        add("peak", f"Peak {pct(s.peak_pct)} at {pct(s.peak_share)} of customers", side["peak"])
-        add("break_even", f"100% reached at {pct(s.break_even_share)} of customers")
-        add(
-            "end",
-            f"{pct(s.unprofitable_share)} unprofitable: -{money(s.tail_loss, currency)}",
-            "right",
-        )
+        add("peak", _("Peak {peak} at {share} of customers").format(
+            peak=pct(s.peak_pct), share=pct(s.peak_share)), side["peak"])  # fmt: skip
+        add("break_even", _("100% reached at {share} of customers").format(
+            share=pct(s.break_even_share)))  # fmt: skip
+        add("end", _("{share} unprofitable: -{loss}").format(
+            share=pct(s.unprofitable_share), loss=money(s.tail_loss, currency)), "right")  # fmt: skip
     elif s.meaningful:
-        add("end", "100%: every customer is profitable", "right")
+        add("end", _("100%: every customer is profitable"), "right")
     else:
         if s.peak_profit > 0:
             add(
                 "peak",
-                f"Peak {money(s.peak_profit, currency)} at {pct(s.peak_share)} of customers",
+                _("Peak {peak} at {share} of customers").format(
+                    peak=money(s.peak_profit, currency), share=pct(s.peak_share)
+                ),
                 side["peak"],
             )
-        add("end", f"Total {money(s.total_profit, currency)}", "right")
+        add("end", _("Total {total}").format(total=money(s.total_profit, currency)), "right")
     if s.meaningful:
-        add("top", f"Top {pct(s.top_share)} earn {pct(s.top_profit_pct)}", side["top"])
+        add("top", _("Top {share} earn {pct}").format(
+            share=pct(s.top_share), pct=pct(s.top_profit_pct)), side["top"])  # fmt: skip
     columns = ["key", "label", "align", "customer_share", "cum_profit", "cum_profit_pct"]
     frame = pd.DataFrame(marks, columns=columns)
     return frame if s.meaningful else frame.drop(columns=["cum_profit_pct"])

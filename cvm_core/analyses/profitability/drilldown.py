@@ -22,6 +22,7 @@ from cvm_core.analyses.profitability.curve import (
 )
 from cvm_core.analyses.profitability.drivers import channel_order_counts
 from cvm_core.analyses.profitability.pnl import CustomerPnL, profit_by
+from cvm_core.i18n import _
 
 MAX_GROUPS = 8
 """Segments drawn as separate curves; smaller ones are combined into "Other"."""
@@ -110,8 +111,12 @@ def segment_curves(
         curve = whale_curve(profit)
         if not curve.summary.meaningful:
             notes.append(
-                f"'{name}' is not drawn: its customers make {formatting.money_short(curve.summary.total_profit, currency)} "
-                "in total, so a share of its profit has no meaning."
+                _(
+                    "'{name}' is not drawn: its customers make {total} in total, so a share of "
+                    "its profit has no meaning."
+                ).format(
+                    name=name, total=formatting.money_short(curve.summary.total_profit, currency)
+                )
             )
             continue
         peaks[name] = (curve.summary.peak_pct, curve.summary.peak_share)
