@@ -81,13 +81,13 @@ def _cell_text(value: object) -> str:
     if value is pd.NA or value is pd.NaT:
         return "–"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int):
         return formatting.count(value)
     if isinstance(value, float):
         return formatting.number(value, 0 if abs(value) >= 100 else 2)
     if isinstance(value, pd.Timestamp | dt.date):
-        return f"{value:%d %b %Y}"
+        return formatting.date(value)
     return clean_text(value)
 
 
@@ -348,7 +348,7 @@ def build_deck(
     made_on = made_on or dt.date.today()
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-    footer = f"{clean_text(dataset_name, 80)} · {made_on:%d %b %Y}"
+    footer = f"{clean_text(dataset_name, 80)} · {formatting.date(made_on)}"
     items = [_as_story(item) for item in slides]
     total = 1 + len(items)
     _report(progress, 0, total, "title slide")

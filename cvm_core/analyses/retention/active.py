@@ -16,6 +16,7 @@ import pandas as pd
 from cvm_core import formatting
 from cvm_core.analyses.retention.defaults import ACTIVE, CHURNED, INACTIVITY, P_ALIVE, TOO_NEW
 from cvm_core.analyses.retention.gaps import ChurnRule, churn_status, gap_profile
+from cvm_core.i18n import _
 
 
 @dataclass(frozen=True)
@@ -55,21 +56,23 @@ class ActiveCustomers:
     def rule_words(self) -> str:
         """The rule in a few words, for a headline's help and a caption."""
         if self.rule.method == P_ALIVE:
-            return (
-                f"active = P(alive) of at least {formatting.pct(self.rule.p_alive_threshold, 0)} "
-                "under the CLV model"
+            return _("active = P(alive) of at least {threshold} under the CLV model").format(
+                threshold=formatting.pct(self.rule.p_alive_threshold, 0)
             )
-        return f"active = bought in the last {formatting.counted(self.rule.window_days, 'day')}"
+        return _("active = bought in the last {window}").format(
+            window=formatting.counted(self.rule.window_days, "day")
+        )
 
     def sentence(self) -> str:
         """One sentence every page and slide can show as is."""
         if self.share is None:
-            return "No customer is old enough yet to tell active from churned."
-        return (
-            f"{self.share_text()} of customers are active "
-            f"({formatting.count(self.active)} of {formatting.count(self.judged)} old enough to "
-            f"tell; {self.rule_words()})."
-        )
+            return _("No customer is old enough yet to tell active from churned.")
+        return _(
+            "{share} of customers are active ({active} of {judged} old enough to tell; {rule})."
+        ).format(
+            share=self.share_text(), active=formatting.count(self.active),
+            judged=formatting.count(self.judged), rule=self.rule_words(),
+        )  # fmt: skip
 
 
 def count_active(status: pd.DataFrame, rule: ChurnRule) -> ActiveCustomers:
