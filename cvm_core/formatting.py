@@ -126,6 +126,17 @@ def date(value: dt.date | None) -> str:
     return f"{value:%d %b %Y}"
 
 
+def month(value: dt.date | None) -> str:
+    """A month as the language writes it: 'Sep 2024', 'Sept. 2024', '2024年9月'."""
+    if value is None or value != value:  # None, NaT
+        return "–"
+    if i18n.current() == "en":
+        return f"{value:%b %Y}"
+    from babel.dates import format_skeleton  # German and Chinese only: Babel's CLDR data
+
+    return format_skeleton("yMMM", value, locale=i18n.BABEL_LOCALES[i18n.current()])
+
+
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|:#])")
 """Emphasis, code, links, HTML, maths, tables, Streamlit's :icon: / :color[...] and headings."""
 

@@ -97,3 +97,12 @@ def test_the_glossary_gives_every_domain_term_three_forms():
                  "cost-to-serve", "customer value", "churn", "cohort", "P(alive)", "value tier",
                  "retention", "scorecard", "activity-based costing"):  # fmt: skip
         assert term in terms, term
+
+
+def test_a_month_reads_as_each_language_writes_it(language):
+    september = dt.date(2024, 9, 1)
+    assert formatting.month(september) == "Sep 2024"
+    language("de")
+    assert formatting.month(september) == "Sept. 2024"
+    language("zh")
+    assert formatting.month(september) == "2024年9月"

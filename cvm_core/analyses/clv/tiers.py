@@ -12,6 +12,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import _
 
 DEFAULT_TIER_NAMES: tuple[str, ...] = ("Platinum", "Gold", "Iron", "Lead")
 """Tier names from the most to the least valuable."""
@@ -130,8 +131,9 @@ def tier_takeaway(tiers: pd.DataFrame) -> str:
     """The pyramid's message in one line, for the page and the deck alike: how much of the future
     value (and of past revenue) the top tier holds."""
     top = tiers.iloc[0]
-    return (
-        f"{top['tier']}: {formatting.pct(top['customer_share'], 0)} of customers hold "
-        f"{formatting.pct(top['clv_share'], 0)} of future value and "
-        f"{formatting.pct(top['revenue_share'], 0)} of past revenue."
-    )
+    return _(
+        "{tier}: {customers} of customers hold {future} of future value and {past} of past revenue."
+    ).format(
+        tier=top["tier"], customers=formatting.pct(top["customer_share"], 0),
+        future=formatting.pct(top["clv_share"], 0), past=formatting.pct(top["revenue_share"], 0),
+    )  # fmt: skip

@@ -34,6 +34,7 @@ from cvm_core.analyses.profitability.curve import (
     downsample_ranks,
     whale_curve,
 )
+from cvm_core.i18n import _
 
 PROTECT, BUILD, FIX, PART_WITH, GONE = "Protect", "Build", "Fix", "Part with", "Gone"
 QUADRANTS: dict[str, str] = {
@@ -105,12 +106,14 @@ class ValueMatrix:
         n = int(rows["customers"].sum())
         protect, part = rows.loc[PROTECT], rows.loc[PART_WITH]
         money = formatting.money_short
-        return (
-            f"{formatting.pct(protect['customers'] / n, 0)} of customers make money today and "
-            f"are expected to keep doing so ({money(protect['future_value'], currency)} of future "
-            f"profit); {formatting.count(int(part['customers']))} lose money today and are "
-            f"expected to lose {money(-part['future_value'], currency)} more."
-        )
+        return _(
+            "{share} of customers make money today and are expected to keep doing so ({future} of "
+            "future profit); {losers} lose money today and are expected to lose {loss} more."
+        ).format(
+            share=formatting.pct(protect["customers"] / n, 0),
+            future=money(protect["future_value"], currency),
+            losers=formatting.count(int(part["customers"])), loss=money(-part["future_value"], currency),
+        )  # fmt: skip
 
 
 def material_value(future_value: pd.Series) -> float:
