@@ -19,13 +19,13 @@ from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.prospects import charts as prospect_charts
 from cvm_core.analyses.prospects import run as prospects
 from cvm_core.errors import CvmError
-from cvm_core.i18n import N_
+from cvm_core.i18n import N_, _
 from cvm_core.outputs.report import Report
 from cvm_core.outputs.workbook import COUNT, MONEY, NUMBER, PCT, TEXT, Sheet
 from cvm_core.slides import StorySlide
 
-TRAITS_TITLE = "Who to win: what valuable customers have in common"
-SOURCES_TITLE = "Who to win: what a new customer is worth by source"
+TRAITS_TITLE = N_("Who to win: what valuable customers have in common")
+SOURCES_TITLE = N_("Who to win: what a new customer is worth by source")
 
 
 def _prospects(report: Report) -> prospects.ProspectsResult | None:
@@ -57,13 +57,14 @@ def source_table(value: acquisition_value.SourceValue, currency: str) -> pd.Data
     """The sources as the deck's native table shows them."""
     money = lambda v: formatting.money(v, currency)  # noqa: E731
     table = value.table
+    span = _("{clv} ({low} to {high})")
     return pd.DataFrame({
-        "Source": table["channel"],
-        "New customers": table["customers"].map(formatting.count),
-        "Acquisition cost": table["acquisition_cost"].map(money),
-        "CLV (80% range)": [f"{money(c)} ({money(lo)} to {money(hi)})" for c, lo, hi in zip(table["clv"], table["clv_low"], table["clv_high"], strict=True)],
-        "CLV / CAC": table["clv_per_cost"].map(lambda v: f"{v:.1f}x" if np.isfinite(v) else "–"),
-        "Payback": table["payback_months"].map(lambda m: formatting.counted(m, "month") if np.isfinite(m) else "not within horizon"),
+        _("Source"): table["channel"],
+        _("New customers"): table["customers"].map(formatting.count),
+        _("Acquisition cost"): table["acquisition_cost"].map(money),
+        _("CLV (80% range)"): [span.format(clv=money(c), low=money(lo), high=money(hi)) for c, lo, hi in zip(table["clv"], table["clv_low"], table["clv_high"], strict=True)],
+        _("CLV / CAC"): table["clv_per_cost"].map(lambda v: formatting.number(v, 1) + "x" if np.isfinite(v) else "–"),
+        _("Payback"): table["payback_months"].map(lambda m: formatting.counted(m, "month") if np.isfinite(m) else _("not within horizon")),
     })  # fmt: skip
 
 
@@ -73,12 +74,12 @@ def growth_slides(report: Report) -> list[StorySlide]:
     found = _prospects(report)
     if found is not None:
         slide = prospect_charts.lift_slide(found.traits)
-        slides.append(StorySlide("traits", TRAITS_TITLE, slide.takeaway, chart=slide.chart,
+        slides.append(StorySlide("traits", _(TRAITS_TITLE), slide.takeaway, chart=slide.chart,
                                  appendix=True))  # fmt: skip
     sources = _sources(report)
     if sources is not None:
         takeaway = acquisition_value.source_takeaway(sources, report.currency)
-        slides.append(StorySlide("acquisition_sources", SOURCES_TITLE, takeaway,
+        slides.append(StorySlide("acquisition_sources", _(SOURCES_TITLE), takeaway,
                                  table=source_table(sources, report.currency), appendix=True))  # fmt: skip
     return slides
 

@@ -25,6 +25,7 @@ from cvm_core.analyses.clv.intervals import clv_intervals
 from cvm_core.analyses.clv.transaction_model import alive_purchases, month_grid
 from cvm_core.analyses.clv.values import CLVValues
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import _
 
 OLDER = "(not new)"
 LEVEL = 0.80
@@ -180,19 +181,22 @@ def source_takeaway(value: SourceValue, currency: str) -> str:
     """The best and worst source by CLV per unit of acquisition cost, with their payback."""
     rows = value.table[value.table["channel"] != ALL_CHANNELS].dropna(subset=["clv_per_cost"])
     if rows.empty:
-        return "No source has a known acquisition cost."
+        return _("No source has a known acquisition cost.")
     ranked = rows.sort_values("clv_per_cost", ascending=False)
     best, worst = ranked.iloc[0], ranked.iloc[-1]
 
     def payback(row) -> str:
         months = row["payback_months"]
         if not np.isfinite(months):
-            return "not within the horizon"
-        return f"in {formatting.counted(months, 'month')}"
+            return _("not within the horizon")
+        return _("in {months}").format(months=formatting.counted(months, "month"))
 
-    return (
-        f"A new customer from {best['channel']} brings {best['clv_per_cost']:.1f}x their "
-        f"acquisition cost of {formatting.money(best['acquisition_cost'], currency)} and pays it "
-        f"back {payback(best)}; from {worst['channel']}, {worst['clv_per_cost']:.1f}x, paid back "
-        f"{payback(worst)}."
-    )
+    return _(
+        "A new customer from {best} brings {best_ratio}x their acquisition cost of {cost} and "
+        "pays it back {best_payback}; from {worst}, {worst_ratio}x, paid back {worst_payback}."
+    ).format(
+        best=best["channel"], best_ratio=formatting.number(best["clv_per_cost"], 1),
+        cost=formatting.money(best["acquisition_cost"], currency), best_payback=payback(best),
+        worst=worst["channel"], worst_ratio=formatting.number(worst["clv_per_cost"], 1),
+        worst_payback=payback(worst),
+    )  # fmt: skip

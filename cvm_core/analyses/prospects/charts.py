@@ -9,6 +9,7 @@ import pandas as pd
 from cvm_core import formatting
 from cvm_core.analyses.prospects.traits import Traits
 from cvm_core.chart_style import PALETTE
+from cvm_core.i18n import _
 from cvm_core.slides import ChartSlide
 
 
@@ -62,18 +63,25 @@ def attribute_chart(traits: Traits, top: int = 10) -> alt.Chart:
 
 def traits_takeaway(traits: Traits) -> str:
     """The strongest trait and how well the model finds the top tier out of sample."""
-    check = (
-        f"the 10% of held-out customers scored highest hold {traits.top_decile_lift:.1f}x the "
-        f"average share of {traits.target} (AUC {traits.auc:.2f})"
-    )
+    check = _(
+        "the 10% of held-out customers scored highest hold {lift}x the average share of "
+        "{target} (AUC {auc})"
+    ).format(
+        lift=formatting.number(traits.top_decile_lift, 1), target=traits.target,
+        auc=formatting.number(traits.auc, 2),
+    )  # fmt: skip
     if traits.rules.empty:
-        return f"No group of customers stands out as {traits.target}; {check}."
+        return _("No group of customers stands out as {target}; {check}.").format(
+            target=traits.target, check=check
+        )
     best = traits.rules.iloc[0]
-    return (
-        f"Customers with {best['rule']} are {best['lift']:.1f}x as likely to be {traits.target} "
-        f"({formatting.pct(best['rate'], 0)} against {formatting.pct(traits.base_rate, 0)}); "
-        f"{check}."
-    )
+    return _(
+        "Customers with {rule} are {lift}x as likely to be {target} ({rate} against {base}); "
+        "{check}."
+    ).format(
+        rule=best["rule"], lift=formatting.number(best["lift"], 1), target=traits.target,
+        rate=formatting.pct(best["rate"], 0), base=formatting.pct(traits.base_rate, 0), check=check,
+    )  # fmt: skip
 
 
 def lift_slide(traits: Traits) -> ChartSlide:
