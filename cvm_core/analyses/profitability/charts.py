@@ -17,6 +17,7 @@ from cvm_core.analyses.profitability.curve import (
     whole_pct,
 )
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, money_title
+from cvm_core.i18n import _
 
 GREY = "#7f8c8d"
 WHALE_HEIGHT = 420
@@ -24,12 +25,11 @@ _ZONES = alt.Scale(domain=[PROFITABLE_ZONE, LOSS_ZONE], range=[POSITIVE, NEGATIV
 _SHARE_AXIS = alt.Axis(format="%", tickCount=10)
 
 
-def _share_x(
-    field: str = "customer_share", title: str = "Customers, most profitable first (%)"
-) -> alt.X:
+def _share_x(field: str = "customer_share", title: str | None = None) -> alt.X:
     return alt.X(
-        f"{field}:Q", title=title, axis=_SHARE_AXIS, scale=alt.Scale(domain=[0, 1], nice=False)
-    )
+        f"{field}:Q", title=title or _("Customers, most profitable first (%)"), axis=_SHARE_AXIS,
+        scale=alt.Scale(domain=[0, 1], nice=False),
+    )  # fmt: skip
 
 
 def whale_chart(
@@ -49,9 +49,9 @@ def whale_chart(
     percent = summary.meaningful
     y_field = "cum_profit_pct" if percent else "cum_profit"
     y_title = (
-        "Cumulative profit (% of total profit)"
+        _("Cumulative profit (% of total profit)")
         if percent
-        else money_title("Cumulative profit", currency)
+        else money_title(_("Cumulative profit"), currency)
     )
     y_axis = alt.Axis(format="%") if percent else alt.Axis(format="~s")
     columns = ["rank", "customer_share", "cum_profit", "profit", "zone"] + (
@@ -119,11 +119,10 @@ def whale_chart(
         # Labels with no free place in the plot are still said, in the chart's own subtitle, so
         # the PNG and the deck's slide carry them too. (On a narrow window more may be left out;
         # their points keep the label as a tooltip.)
-        subtitle.append("Not labelled for lack of room: " + "; ".join(
-            label.text for label in dropped
-        ) + ".")  # fmt: skip
+        subtitle.append(_("Not labelled for lack of room: {labels}.").format(
+            labels="; ".join(label.text for label in dropped)))  # fmt: skip
     title = alt.Title(
-        "Whale curve: cumulative profit by customer, most profitable first",
+        _("Whale curve: cumulative profit by customer, most profitable first"),
         subtitle=subtitle if len(subtitle) > 1 else subtitle[0],
     )
     return alt.layer(*layers, data=data).properties(title=title, height=WHALE_HEIGHT)
@@ -138,14 +137,16 @@ def _headroom(values: pd.Series) -> alt.Scale:
 
 def _subtitle(summary: WhaleSummary) -> str:
     if not summary.meaningful:
-        return "Total profit is not positive, so the curve is shown in money."
+        return _("Total profit is not positive, so the curve is shown in money.")
     if summary.all_profitable:
-        return "Every customer is profitable: the curve never rises above 100%."
+        return _("Every customer is profitable: the curve never rises above 100%.")
     # whole_pct, as the labels: "Peak 100%" above a label reading "Peak 100.1%" looked like a typo.
-    return (
-        f"Peak {whole_pct(summary.peak_pct)} of total profit at {whole_pct(summary.peak_share)} "
-        f"of customers; the remaining {whole_pct(1 - summary.loss_start_share)} lose money."
-    )
+    return _(
+        "Peak {peak} of total profit at {share} of customers; the remaining {rest} lose money."
+    ).format(
+        peak=whole_pct(summary.peak_pct), share=whole_pct(summary.peak_share),
+        rest=whole_pct(1 - summary.loss_start_share),
+    )  # fmt: skip
 
 
 _BELOW = {"break_even", "top", "end"}
