@@ -4,13 +4,14 @@ German, and the money they show reads as German writes it ('1.234 €'); English
 
 from __future__ import annotations
 
+import contextvars
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cvm_core import i18n
-from tests.app.conftest import ROOT
+from tests.app.conftest import open_in_app
 from ui import state
 
 GERMAN_MONEY = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?\u00a0€$")
@@ -18,24 +19,14 @@ GERMAN_MONEY = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?\u00a0€$")
 
 
 @pytest.fixture(autouse=True)
-def back_to_english():
-    yield
-    i18n.use("en")
+def german(monkeypatch):
+    """German as the language of every thread: AppTest runs a page in its own thread, and a page
+    run alone does not pass through app.py, which sets each run's language in the app."""
+    monkeypatch.setattr(i18n, "_language", contextvars.ContextVar("cvm_language", default="de"))
 
 
 def open_in_german(page: str, dataset) -> AppTest:
-    """``page`` run as app.py runs it, after the language choice, with German chosen (a page run
-    alone by AppTest would not pass through app.py, which sets the language of the run)."""
-    script = (
-        "import runpy\n"
-        "from ui import languages\n"
-        "languages.choose()\n"
-        f"runpy.run_path({str(ROOT / page)!r}, run_name='__main__')\n"
-    )
-    at = AppTest.from_string(script, default_timeout=180)
-    at.session_state[state.DATASET] = dataset
-    at.session_state[state.LANGUAGE] = "de"
-    return at.run()
+    return open_in_app(page, dataset, **{state.LANGUAGE: "de"})
 
 
 def texts(at) -> str:
@@ -55,3 +46,20 @@ def test_the_clv_page_reads_in_german(demo_dataset):
     assert "Modellvergleich" in texts(at)
     assert "Jährlicher Diskontierungszins (%)" in [w.label for w in at.number_input]
     assert "Was-wäre-wenn: Wertstufen unterschiedlich behandeln" in [s.value for s in at.subheader]
+
+
+def test_the_retention_page_reads_in_german(demo_dataset):
+    at = open_in_german("pages/retention.py", demo_dataset)
+    assert not at.exception and not at.error
+    assert "Kundenbindung" in [t.value for t in at.title]
+    assert [t.label for t in at.tabs][:5] == [
+        "Kohorten", "Abwanderung", "Überleben", "Gefährdet & Rückgewinnung",
+        "Wirtschaftlichkeit der Kundenbindung",
+    ]  # fmt: skip
+    assert {"Aktive Kunden", "Jährliche Bindungsrate", "Median der Kundenlebensdauer"} <= {
+        m.label for m in at.metric
+    }
+    assert "Zahlt sich Treue aus?" in [s.value for s in at.subheader]
+    formula = next(m.value for m in at.markdown if m.value.startswith("**Formel.**"))
+    # "So a customer is worth 1.234 € today", in German.
+    assert re.search(r"Ein Kunde ist heute also \d{1,3}(\.\d{3})*\u00a0€ wert", formula), formula
