@@ -63,3 +63,16 @@ def test_the_retention_page_reads_in_german(demo_dataset):
     formula = next(m.value for m in at.markdown if m.value.startswith("**Formel.**"))
     # "So a customer is worth 1.234 € today", in German.
     assert re.search(r"Ein Kunde ist heute also \d{1,3}(\.\d{3})*\u00a0€ wert", formula), formula
+
+
+def test_the_scorecard_page_reads_in_german(demo_dataset):
+    at = open_in_german("pages/scorecard.py", demo_dataset)
+    assert not at.exception and not at.error
+    assert "Kundenmanagement-Scorecard" in [t.value for t in at.title]
+    assert {"Ziele und ihre Treiber", "Trends", "Aufschlüsselungen"} <= {
+        s.value for s in at.subheader
+    }
+    metrics = {m.label: m.value for m in at.metric}
+    assert GERMAN_MONEY.match(metrics["Umsatz je Kunde"]), metrics
+    assert "Periode" in [w.label for w in at.radio]
+    assert "**Finanzen**" in [m.value for m in at.markdown]
