@@ -76,3 +76,17 @@ def test_the_scorecard_page_reads_in_german(demo_dataset):
     assert GERMAN_MONEY.match(metrics["Umsatz je Kunde"]), metrics
     assert "Periode" in [w.label for w in at.radio]
     assert "**Finanzen**" in [m.value for m in at.markdown]
+
+
+def test_the_pipeline_page_reads_in_german(demo_dataset):
+    at = open_in_german("pages/pipeline.py", demo_dataset)
+    assert not at.exception and not at.error
+    assert "Vertriebspipeline" in [t.value for t in at.title]
+    assert [t.label for t in at.tabs][:4] == [
+        "Prognose", "Trichter", "Prognosegenauigkeit", "Gewonnene Abschlüsse",
+    ]  # fmt: skip
+    metrics = {m.label: m.value for m in at.metric}
+    # Compact German money: '1,2 Mio. €' or '350 Tsd. €'.
+    assert re.fullmatch(
+        r"\d+(,\d)?\u00a0(Mio\.|Tsd\.|Mrd\.)\u00a0€", metrics["Gewichtete Pipeline"]
+    ), metrics
