@@ -208,7 +208,7 @@ def _margin_input(column, dataset: Dataset) -> float | None:
 @st.cache_resource(
     max_entries=8,
     ttl="2h",
-    show_spinner="Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…",
+    show_spinner=False,  # the caller's spinner, in the session's language
 )
 def _fit(
     _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, settings: clv.FitSettings
@@ -218,7 +218,8 @@ def _fit(
 
 def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
     """The cached fit (the models are read-only once fitted)."""
-    return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
+    with st.spinner(_("Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…")):
+        return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
 
 
 WHALE_RATES = "the Whale Curve page's activity rates"
@@ -252,7 +253,7 @@ def service_costs(
     return _service_costs(pnl, data.customer_summary(dataset), key, data.unit(), source)
 
 
-@st.cache_resource(max_entries=16, ttl="2h", show_spinner="Valuing every customer…")
+@st.cache_resource(max_entries=16, ttl="2h", show_spinner=False)
 def _values(
     _fit: clv.CLVFit,
     fingerprint: str,
@@ -280,9 +281,10 @@ def values(
     costs = service_costs(dataset, settings)
     # The cost rates are keyed by what made them (the cache must not hash a per-customer frame).
     costs_key = () if costs is None else _cost_model(dataset)
-    result, base, matrix = _values(
-        fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key
-    )
+    with st.spinner(_("Valuing every customer…")):
+        result, base, matrix = _values(
+            fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key
+        )
     columns = [
         "p_alive", "expected_purchases", "expected_spend", "margin_rate", "future_margin",
         "future_cost_to_serve", "clv", "tier",

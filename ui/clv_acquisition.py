@@ -27,7 +27,7 @@ SOURCE_WORDS = {
 }
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Valuing new customers by source…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _value(_fit: clv.CLVFit, _values: clv_values.CLVValues, _dataset: Dataset, key: tuple, by: str):
     return acquisition_value.value_by_source(
         _fit, _values, _dataset.customers, data.observation_end(_dataset), by
@@ -49,7 +49,8 @@ def show(dataset: Dataset, fitted: clv.CLVFit, values: clv_values.CLVValues, cur
         format_func=_label,
     )  # fmt: skip
     key = (dataset.fingerprint, fitted.settings, values.settings, round(values.total_clv, 6))
-    value = _value(fitted, values, dataset, key, by)
+    with st.spinner(_("Valuing new customers by source…")):
+        value = _value(fitted, values, dataset, key, by)
     if value is None:
         clv_value.show_acquisition(values, dataset, currency)
         return

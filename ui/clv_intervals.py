@@ -16,7 +16,7 @@ from ui import data, downloads, session
 from ui.tables import show_table
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Drawing intervals around every CLV…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _intervals(
     _fit: clv.CLVFit, _values: clv_values.CLVValues, key: tuple
 ) -> clv_intervals.CLVIntervals:
@@ -28,7 +28,8 @@ def intervals(
 ) -> clv_intervals.CLVIntervals:
     """Cached intervals of the page's values (keyed by what made them)."""
     key = (dataset.fingerprint, fitted.settings, values.settings, round(values.total_clv, 6))
-    return _intervals(fitted, values, key)
+    with st.spinner(_("Drawing intervals around every CLV…")):
+        return _intervals(fitted, values, key)
 
 
 def _range(low: float, high: float, currency: str) -> str:

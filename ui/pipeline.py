@@ -71,8 +71,10 @@ def attach(dataset: Dataset, raw: bytes, name: str) -> None:
     tables = read_pipeline(read_workbook(raw, name))
     if tables is None:
         raise CvmError(
-            f"No sheet of '{name}' reads as opportunities: it needs columns for the stage and "
-            "the amount, and an opportunity id or sales rep."
+            _(
+                "No sheet of '{name}' reads as opportunities: it needs columns for the stage and "
+                "the amount, and an opportunity id or sales rep."
+            ).format(name=name)
         )
     key_ = fingerprint((dataset.fingerprint + fingerprint(raw)).encode())
     data.set_dataset(dataclasses.replace(dataset, opportunities=tables, fingerprint=key_))
@@ -126,7 +128,7 @@ def _edits(dataset: Dataset) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Forecasting the pipeline…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _analyse(
     _inputs: AnalysisInputs,
     fingerprint_: str,
@@ -151,7 +153,10 @@ def _inputs(dataset: Dataset) -> tuple[AnalysisInputs, float]:
 def analyse(dataset: Dataset, settings: PipelineSettings) -> PipelineResult:
     inputs, clv_key = _inputs(dataset)
     try:
-        result = _analyse(inputs, dataset.fingerprint, data.currency(dataset), settings, clv_key)
+        with st.spinner(_("Forecasting the pipeline…")):
+            result = _analyse(
+                inputs, dataset.fingerprint, data.currency(dataset), settings, clv_key
+            )
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()
@@ -169,9 +174,10 @@ def pipeline_for_scorecard(dataset: Dataset) -> PipelineResult | None:
         return shown
     inputs, clv_key = _inputs(dataset)
     try:
-        return _analyse(
-            inputs, dataset.fingerprint, data.currency(dataset), PipelineSettings(), clv_key
-        )
+        with st.spinner(_("Forecasting the pipeline…")):
+            return _analyse(
+                inputs, dataset.fingerprint, data.currency(dataset), PipelineSettings(), clv_key
+            )
     except CvmError:
         return None
 

@@ -78,13 +78,14 @@ def key(name: str, dataset: Dataset) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, ttl="2h", show_spinner="Measuring the gaps between purchases…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner=False)
 def _gap_profile(_dataset: Dataset, fingerprint: str, end: dt.date) -> retention_gaps.GapProfile:
     return retention_gaps.gap_profile(_dataset.transactions, pd.Timestamp(end))
 
 
 def gap_profile(dataset: Dataset) -> retention_gaps.GapProfile:
-    return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
+    with st.spinner(_("Measuring the gaps between purchases…")):
+        return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
 
 
 def default_rule(dataset: Dataset) -> retention_gaps.ChurnRule:
@@ -126,7 +127,7 @@ def _frame_key(frame: pd.DataFrame | None, memo: str) -> str:
     return key
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Analysing retention…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _analyse(
     _inputs: AnalysisInputs,
     fingerprint: str,
@@ -165,7 +166,8 @@ def analyse(
     end = inputs.observation_end.date()
     key = (dataset.fingerprint, inputs.unit, end, heavy, other_pages)
     try:
-        base = _analyse(inputs, *key)
+        with st.spinner(_("Analysing retention…")):
+            base = _analyse(inputs, *key)
         if settings == heavy:
             return base
         return _revise(base, dataset, inputs.summary, clv, key, settings)

@@ -98,18 +98,14 @@ def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     return scorecard_inputs.ScorecardSettings(frequency, period, targets, typed, band / 100)
 
 
-@st.cache_resource(
-    max_entries=4, ttl="2h", show_spinner="Costing every customer with the default rates…"
-)
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_pnl(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> profitability.CustomerPnL:
     return profitability_run.run(_inputs).result
 
 
-@st.cache_resource(
-    max_entries=4, ttl="2h", show_spinner="Fitting the CLV model with default settings…"
-)
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_clv(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.DataFrame | None, str]:
@@ -119,7 +115,7 @@ def _default_clv(
         return None, str(error)
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Scoring RFM segments and retention…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_segments_retention(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.Series | None, float | None, str]:
@@ -137,13 +133,15 @@ def models(
     inputs = data.analysis_inputs(dataset)
     args = (inputs, dataset.fingerprint, inputs.unit, inputs.observation_end.date())
     defaults, sources = {}, {}
-    pnl_result = _default_pnl(*args)
+    with st.spinner(_("Costing every customer with the default rates…")):
+        pnl_result = _default_pnl(*args)
     pnl = session.read(session.WHALE_PNL, dataset)
     if pnl is None:
         pnl, defaults["pnl"] = pnl_result.pnl, ""
     clv = session.read(session.CLV_CUSTOMERS, dataset)
     if clv is None:
-        clv, defaults["clv"] = _default_clv(*args)
+        with st.spinner(_("Fitting the CLV model with default settings…")):
+            clv, defaults["clv"] = _default_clv(*args)
     segments_frame = session.read(session.SEGMENTS, dataset)
     retention = session.read(session.RETENTION, dataset)
     segments = segments_frame["rfm_segment"] if segments_frame is not None else None
@@ -151,7 +149,8 @@ def models(
         (retention.annual_retention, retention.active.share) if retention is not None else None
     )
     if segments is None or retention is None:
-        default_segments, default_figures, message = _default_segments_retention(*args)
+        with st.spinner(_("Scoring RFM segments and retention…")):
+            default_segments, default_figures, message = _default_segments_retention(*args)
         if segments is None:
             segments, defaults["segments"] = default_segments, message
         if retention is None:
@@ -210,7 +209,7 @@ def _digest(*parts: object) -> str:
     return h.hexdigest()
 
 
-@st.cache_data(max_entries=16, ttl="2h", show_spinner="Scoring the period…")
+@st.cache_data(max_entries=16, ttl="2h", show_spinner=False)
 def _build(
     _inputs: AnalysisInputs, _models: scorecard_inputs.ModelInputs, _scenarios: scorecard_inputs.Scenarios,
     key: str, settings: scorecard_inputs.ScorecardSettings, end: dt.date, currency: str,
@@ -231,7 +230,10 @@ def scorecard(
     )  # fmt: skip
     end = data.observation_end(dataset).date()
     analysis_inputs = data.analysis_inputs(dataset)
-    result = _build(analysis_inputs, inputs, what_if, key, settings, end, analysis_inputs.currency)
+    with st.spinner(_("Scoring the period…")):
+        result = _build(
+            analysis_inputs, inputs, what_if, key, settings, end, analysis_inputs.currency
+        )
     session.publish(session.SCORECARD, dataset, result)
     return result, defaults
 

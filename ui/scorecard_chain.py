@@ -31,7 +31,7 @@ _OWN = {n.key: n for n in hierarchy.NODES if n.needs or n.key == "revenue_growth
 """Measures of the chain the scorecard table does not hold: their targets are set here."""
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Listing the customers at risk…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_at_risk(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date, clv_key: float
 ) -> pd.DataFrame | None:
@@ -55,7 +55,8 @@ def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.
         at_risk, sources["at_risk"] = retention.at_risk, "Retention page's at-risk list"
     else:
         inputs = data.analysis_inputs(dataset).with_results(clv=known.clv)
-        at_risk = _default_at_risk(inputs, dataset.fingerprint, inputs.unit,
+        with st.spinner(_("Listing the customers at risk…")):
+            at_risk = _default_at_risk(inputs, dataset.fingerprint, inputs.unit,
                                    inputs.observation_end.date(), _clv_key(known.clv))  # fmt: skip
         sources["at_risk"] = "at-risk list with the Retention page's defaults"
     pipeline = pipeline_view.pipeline_for_scorecard(dataset)
