@@ -57,9 +57,13 @@ def build_view(dataset: Dataset, customer_id: str) -> CustomerView:
     )  # fmt: skip
 
 
-@st.dialog("Customer", width="large")
 def show_customer(dataset: Dataset, customer_id: str) -> None:
-    """The 360-degree view of one customer."""
+    """The 360-degree view of one customer, in a dialog titled in the session's language (a
+    decorator's title would be fixed at import)."""
+    st.dialog(_("Customer"), width="large")(_customer)(dataset, customer_id)
+
+
+def _customer(dataset: Dataset, customer_id: str) -> None:
     currency = data.currency(dataset)
     try:
         view = build_view(dataset, customer_id)

@@ -107,7 +107,6 @@ def _pick(story: list[StorySlide]) -> list[StorySlide]:
     return picked
 
 
-@st.dialog("Deck for the client", width="large")
 def deck_dialog(
     dataset: Dataset,
     settings: Mapping[str, Any],
@@ -115,7 +114,20 @@ def deck_dialog(
     client: str,
     scorecard: Any = None,
 ) -> None:
-    """The slide picker and the build; opened by the sidebar's "Make deck" button."""
+    """The slide picker and the build; opened by the sidebar's "Make deck" button, in a dialog
+    titled in the session's language (a decorator's title would be fixed at import)."""
+    st.dialog(_("Deck for the client"), width="large")(_deck)(
+        dataset, settings, viewed, client, scorecard
+    )
+
+
+def _deck(
+    dataset: Dataset,
+    settings: Mapping[str, Any],
+    viewed: Sequence[ChartSlide],
+    client: str,
+    scorecard: Any = None,
+) -> None:
     built = _story(dataset, settings, viewed, scorecard)
     if built is None:
         return

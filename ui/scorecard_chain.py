@@ -19,7 +19,7 @@ from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.specs import SHARE
 from cvm_core.errors import CvmError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
 from ui import pipeline as pipeline_view
@@ -29,6 +29,11 @@ from ui.charts import show_chart
 PICKED = f"{scorecard_view.KEY}.chain.picked"
 _OWN = {n.key: n for n in hierarchy.NODES if n.needs or n.key == "revenue_growth"}
 """Measures of the chain the scorecard table does not hold: their targets are set here."""
+TABLE_TITLES = (
+    N_("Level"), N_("Area"), N_("Measure"), N_("Value"), N_("Target"), N_("Status"), N_("Drives"),
+    N_("Revenue change explained"), N_("Source"),
+)  # fmt: skip
+"""Column titles of the chain's table (hierarchy.hierarchy_table), translated where shown."""
 
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
@@ -95,7 +100,7 @@ def show(chain_table: pd.DataFrame, currency: str) -> None:
     shown = table.assign(Source=chain_table["source"].to_numpy())
     # A static table (a dozen rows of text): the scorecard's own tables below stay the page's
     # dataframes, in their order.
-    st.table(shown.set_index("Level"))
+    st.table(shown.set_index("Level").rename(columns=_).rename_axis(_("Level")))
     _targets(chain_table, currency)
 
 

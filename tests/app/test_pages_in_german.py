@@ -90,3 +90,23 @@ def test_the_pipeline_page_reads_in_german(demo_dataset):
     assert re.fullmatch(
         r"\d+(,\d)?\u00a0(Mio\.|Tsd\.|Mrd\.)\u00a0€", metrics["Gewichtete Pipeline"]
     ), metrics
+
+
+def _open_customer():
+    import streamlit as st
+
+    from ui import customer_dialog, state
+
+    customer_dialog.show_customer(st.session_state[state.DATASET], "C01160")
+
+
+def test_the_customer_dialog_reads_in_german(demo_dataset):
+    at = AppTest.from_function(_open_customer, default_timeout=120)
+    at.session_state[state.DATASET] = demo_dataset
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs] == [
+        "Käufe nach Monat", "Cost-to-Serve", "Letzte Käufe", "Merkmale und Segment",
+    ]  # fmt: skip
+    metrics = {m.label: m.value for m in at.metric}
+    assert GERMAN_MONEY.match(metrics["Deckungsbeitrag nach Cost-to-Serve bisher"]), metrics
