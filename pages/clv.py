@@ -4,16 +4,19 @@ customers form the top tiers, and what a tiered treatment would be worth."""
 import streamlit as st
 
 from cvm_core.errors import CvmError
+from cvm_core.i18n import _
 from ui import assumed, clv_acquisition, clv_intervals, clv_value, clv_whatif, data, tabs
 from ui import clv as view
 
-st.title("Customer lifetime value")
+st.title(_("Customer lifetime value"))
 st.caption(
-    "Buy-till-you-die models (BG/NBD, Pareto/NBD, MBG/NBD) learn from each customer's number of "
-    "repeat purchases, the time of the last one and their age how often customers buy and how likely "
-    "they are to have left; Gamma-Gamma learns how much they spend. Checked on a holdout period."
+    _(
+        "Buy-till-you-die models (BG/NBD, Pareto/NBD, MBG/NBD) learn from each customer's number of "
+        "repeat purchases, the time of the last one and their age how often customers buy and how likely "
+        "they are to have left; Gamma-Gamma learns how much they spend. Checked on a holdout period."
+    )
 )
-st.caption(view.FORMULA)
+st.caption(_(view.FORMULA))
 
 dataset = data.require_dataset(needs_transactions=False)  # works from a summary file too
 currency = data.currency(dataset)
@@ -35,7 +38,7 @@ view.show_headline(values, fitted, currency, active)
 assumed.show_strip(assumed.page_assumptions(dataset, view.assumed_topics(values)))
 
 validation_tab, customers_tab, tiers_tab, matrix_tab = tabs.lazy_tabs(
-    ["Validation", "Customers", "Value tiers", "Value matrix"], key="clv.tab"
+    [_("Validation"), _("Customers"), _("Value tiers"), _("Value matrix")], key="clv.tab"
 )
 with validation_tab:
     view.show_validation(fitted, dataset)
@@ -50,10 +53,12 @@ if matrix_tab.open:  # CLV by acquisition source with payback simulated: only on
         clv_value.show_value_matrix(matrix, dataset, currency)
         clv_acquisition.show(dataset, fitted, values, currency)  # new customers by source
 
-st.subheader("What if: treat tiers differently")
+st.subheader(_("What if: treat tiers differently"))
 st.caption(
-    "Set per tier what a treatment (better service, a loyalty offer, a win-back campaign) would "
-    "change and cost; the projection runs through the fitted model."
+    _(
+        "Set per tier what a treatment (better service, a loyalty offer, a win-back campaign) would "
+        "change and cost; the projection runs through the fitted model."
+    )
 )
 clv_whatif.what_if(
     base, dataset, currency, lambda: clv_intervals.intervals(dataset, fitted, values)

@@ -2,13 +2,16 @@
 
 import streamlit as st
 
+from cvm_core.i18n import _
 from ui import data
 from ui import pipeline as view
 
-st.title("Sales pipeline")
+st.title(_("Sales pipeline"))
 st.caption(
-    "What the open opportunities are worth (amount x probability), whether they cover the target, "
-    "where deals are lost, and which sales reps forecast too high or too low."
+    _(
+        "What the open opportunities are worth (amount x probability), whether they cover the target, "
+        "where deals are lost, and which sales reps forecast too high or too low."
+    )
 )
 
 dataset = data.require_dataset(needs_transactions=False)
@@ -17,7 +20,9 @@ settings = view.settings_form(dataset)
 result = view.analyse(dataset, settings)
 view.show_headline(result)
 
-forecast, funnel, accuracy, won = st.tabs(["Forecast", "Funnel", "Forecast accuracy", "Won deals"])
+forecast, funnel, accuracy, won = st.tabs(
+    [_("Forecast"), _("Funnel"), _("Forecast accuracy"), _("Won deals")]
+)
 with forecast:
     view.show_forecast(result)
 with funnel:

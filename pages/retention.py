@@ -3,15 +3,18 @@
 import streamlit as st
 
 from cvm_core.analyses import assumptions
+from cvm_core.i18n import _
 from ui import assumed, data
 from ui import retention as view
 
 RULE_TOPICS = (assumptions.CHURN_RULE, assumptions.CURRENCY)
 
-st.title("Retention")
+st.title(_("Retention"))
 st.caption(
-    "How each group of new customers holds up, how long customers stay, who is slipping away now "
-    "and which valuable customers to win back."
+    _(
+        "How each group of new customers holds up, how long customers stay, who is slipping away now "
+        "and which valuable customers to win back."
+    )
 )
 
 dataset = data.require_dataset()
@@ -25,7 +28,7 @@ assumed.show_strip(assumed.page_assumptions(dataset, RULE_TOPICS), here="pages/r
 
 currency = data.currency(dataset)
 cohorts, churn, survival, lists, economics = st.tabs(
-    ["Cohorts", "Churn", "Survival", "At risk & win back", "Retention economics"]
+    [_("Cohorts"), _("Churn"), _("Survival"), _("At risk & win back"), _("Retention economics")]
 )
 with cohorts:
     picked_cohorts = view.show_cohorts(result, currency)

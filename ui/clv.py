@@ -27,6 +27,7 @@ from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention import active as retention_active
+from cvm_core.i18n import N_, _, ngettext
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
 from ui import assumed, customer_dialog, data, downloads, session
@@ -36,8 +37,18 @@ from ui.charts import show_chart
 from ui.tables import show_table
 
 _KEY = "clv"
+SHOWN_WORDS = (
+    N_("Auto (recommended by the comparison)"),  # constants.MODEL_CHOICES
+    N_("From the cost column"),  # workspace_settings.MARGIN_SOURCES
+    N_("Percent of revenue"),
+    N_("Platinum"),  # tiers.DEFAULT_TIER_NAMES
+    N_("Gold"),
+    N_("Iron"),
+    N_("Lead"),
+)
+"""Texts defined in cvm_core that this page shows, translated with ``_(text)`` where shown."""
 UNIT_WORDS = charts.UNIT_WORDS
-FORMULA = (
+FORMULA = N_(
     "**CLV** = future margin − future cost-to-serve. Future margin = margin × expected spend per "
     "purchase × D, where D = P(alive) × Σ over months m = 1…H of (E[purchases by month m] − "
     "E[purchases by month m−1]) ÷ (1 + annual discount rate)^(m/12) and E[…] are the purchases the "
@@ -46,25 +57,25 @@ FORMULA = (
     "they are expected to stay), both rates from the customer's own activity costs to date on the "
     "Whale Curve page."
 )
-SUMMARY_NO_HOLDOUT = (
+SUMMARY_NO_HOLDOUT = N_(
     "Holdout validation needs the transactions (each customer's purchases after a calibration "
     "end); this dataset is a customer summary made by `python -m cvm_core summarize`, so the "
     "models are fitted to the whole period. Upload the transactions file to validate them."
 )
 CUSTOMER_COLUMNS = {
-    "customer_name": "Customer",
-    "tier": "Tier",
-    "clv": "CLV",
-    "future_margin": "Future margin",
-    "future_cost_to_serve": "Future cost-to-serve",
-    "p_alive": "P(alive)",
-    "expected_purchases": "Expected purchases",
-    "expected_spend": "Expected spend per purchase",
-    "margin_rate": "Margin",
-    "frequency": "Repeat purchases",
-    "recency": "Recency",
-    "T": "Age (T)",
-    "net_revenue": "Net revenue to date",
+    "customer_name": N_("Customer"),
+    "tier": N_("Tier"),
+    "clv": N_("CLV"),
+    "future_margin": N_("Future margin"),
+    "future_cost_to_serve": N_("Future cost-to-serve"),
+    "p_alive": N_("P(alive)"),
+    "expected_purchases": N_("Expected purchases"),
+    "expected_spend": N_("Expected spend per purchase"),
+    "margin_rate": N_("Margin"),
+    "frequency": N_("Repeat purchases"),
+    "recency": N_("Recency"),
+    "T": N_("Age (T)"),
+    "net_revenue": N_("Net revenue to date"),
 }
 
 
@@ -90,31 +101,31 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
     start = dataset.observation_start
     left, middle, right = st.columns([1.2, 1, 1.3])
     model = left.selectbox(
-        "Model", list(constants.MODEL_CHOICES), format_func=constants.MODEL_CHOICES.get, key=model_key(dataset), persist_state="session",
-        help="Auto uses the model the comparison under 'Validation' recommends (lowest holdout "
-        "error per customer); or pick one yourself.",
+        _("Model"), list(constants.MODEL_CHOICES), format_func=lambda m: _(constants.MODEL_CHOICES[m]), key=model_key(dataset), persist_state="session",
+        help=_("Auto uses the model the comparison under 'Validation' recommends (lowest holdout "
+        "error per customer); or pick one yourself."),
     )  # fmt: skip
     if not dataset.has_transactions:  # a summary file: fitted on the whole period
-        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset), persist_state="session",
-                      help=SUMMARY_NO_HOLDOUT)  # fmt: skip
+        middle.toggle(_("Validate on a holdout"), value=False, disabled=True, key=clv_key("holdout", dataset), persist_state="session",
+                      help=_(SUMMARY_NO_HOLDOUT))  # fmt: skip
         return clv.FitSettings(model, data.unit(), None, end, True)
     if (end - start).days < MIN_HOLDOUT_SPAN_DAYS:  # no day left to hold out
-        middle.toggle("Validate on a holdout", value=False, disabled=True, key=clv_key("holdout", dataset), persist_state="session",
-                      help=f"The data spans {formatting.counted((end - start).days + 1, 'day')}: a "
-                      "holdout needs a calibration period and a later one to check it on.")  # fmt: skip
+        middle.toggle(_("Validate on a holdout"), value=False, disabled=True, key=clv_key("holdout", dataset), persist_state="session",
+                      help=_("The data spans {days}: a holdout needs a calibration period and a later "
+                      "one to check it on.").format(days=formatting.counted((end - start).days + 1, 'day')))  # fmt: skip
         return clv.FitSettings(model, data.unit(), None, end, True)
     holdout = middle.toggle(
-        "Validate on a holdout", value=True, key=clv_key("holdout", dataset), persist_state="session",
-        help="Fit on the data up to the calibration end and check the predictions against what "
-        "customers actually bought afterwards.",
+        _("Validate on a holdout"), value=True, key=clv_key("holdout", dataset), persist_state="session",
+        help=_("Fit on the data up to the calibration end and check the predictions against what "
+        "customers actually bought afterwards."),
     )  # fmt: skip
     calibration_end = None
     if holdout:
         default = clv_holdout.default_calibration_end(start, end).date()
         chosen = right.date_input(
-            "Calibration end", value=default, min_value=(start + pd.Timedelta(days=1)).date(),
+            _("Calibration end"), value=default, min_value=(start + pd.Timedelta(days=1)).date(),
             max_value=(end - pd.Timedelta(days=1)).date(), key=clv_key(f"calibration_end.{end:%Y%m%d}", dataset), persist_state="session",
-            help="Default: the last third of the period is kept back as holdout.",
+            help=_("Default: the last third of the period is kept back as holdout."),
         )  # fmt: skip
         calibration_end = pd.Timestamp(chosen)
     return clv.FitSettings(model, data.unit(), calibration_end, end, True)
@@ -124,7 +135,7 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
     """Horizon, discount rate, margin and tier sizes: cheap to change, no refit."""
     c1, c2, c3 = st.columns([1.2, 1, 1.3])
     horizon = c1.slider(
-        "CLV horizon (months)",
+        _("CLV horizon (months)"),
         3,
         120,
         clv_values.DEFAULT_HORIZON_MONTHS,
@@ -133,23 +144,25 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
         persist_state="session",
     )
     discount = c2.number_input(
-        "Annual discount rate (%)", 0.0, 50.0, clv_values.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=clv_key("discount", dataset), persist_state="session",
-        help="Money next year is worth less than today; 8-12% is typical for a company's cost of capital.",
+        _("Annual discount rate (%)"), 0.0, 50.0, clv_values.DEFAULT_DISCOUNT_RATE * 100, 0.5, key=clv_key("discount", dataset), persist_state="session",
+        help=_("Money next year is worth less than today; 8-12% is typical for a company's cost of capital."),
     )  # fmt: skip
     margin = _margin_input(c3, dataset)
     net = _net_of_cost_input(dataset)
-    with st.expander("Value tiers (customer pyramid)", icon=":material/change_history:"):
+    with st.expander(_("Value tiers (customer pyramid)"), icon=":material/change_history:"):
         names = tiers.DEFAULT_TIER_NAMES
         sizes = []
         cols = st.columns(len(names))
         defaults = _tier_sizes(tiers.DEFAULT_TIER_CUTOFFS)
         for i, name in enumerate(names[:-1]):
             sizes.append(cols[i].number_input(
-                f"{name}: % of customers", 0.5, 90.0, defaults[i], 0.5, key=clv_key(f"tier.{name}", dataset), persist_state="session",
+                _("{tier}: % of customers").format(tier=_(name)), 0.5, 90.0, defaults[i], 0.5, key=clv_key(f"tier.{name}", dataset), persist_state="session",
             ))  # fmt: skip
         rest = 100.0 - sum(sizes)
-        cols[-1].metric(f"{names[-1]}: % of customers", formatting.number(rest, 1) + "%")
-        st.caption("Customers are ranked by CLV; the top share is the first tier, and so on.")
+        cols[-1].metric(
+            _("{tier}: % of customers").format(tier=_(names[-1])), formatting.pct(rest / 100, 1)
+        )
+        st.caption(_("Customers are ranked by CLV; the top share is the first tier, and so on."))
     cutoffs = tuple(round(sum(sizes[: i + 1]) / 100.0, 6) for i in range(len(sizes)))
     return clv_values.ValueSettings(
         int(horizon), float(discount) / 100.0, margin, cutoffs, names, net_of_cost_to_serve=net
@@ -158,14 +171,14 @@ def value_settings_form(dataset: Dataset) -> clv_values.ValueSettings:
 
 def _net_of_cost_input(dataset: Dataset) -> bool:
     if not dataset.has_transactions:  # a summary file has no orders or lines to cost
-        st.toggle("Deduct future cost-to-serve", value=False, disabled=True, key=clv_key("net_of_cost", dataset), persist_state="session",
-                  help="Cost-to-serve needs the transactions (orders, lines, returns); this "
-                  "customer summary file only supports gross-margin CLV.")  # fmt: skip
+        st.toggle(_("Deduct future cost-to-serve"), value=False, disabled=True, key=clv_key("net_of_cost", dataset), persist_state="session",
+                  help=_("Cost-to-serve needs the transactions (orders, lines, returns); this "
+                  "customer summary file only supports gross-margin CLV."))  # fmt: skip
         return False
     return st.toggle(
-        "Deduct future cost-to-serve (CLV = future profit)", value=True, key=clv_key("net_of_cost", dataset), persist_state="session",
-        help="On: each customer's expected cost of orders, lines, returns, calls and visits is taken "
-        "off their future margin, at the Whale Curve page's activity rates. Off: gross margin only.",
+        _("Deduct future cost-to-serve (CLV = future profit)"), value=True, key=clv_key("net_of_cost", dataset), persist_state="session",
+        help=_("On: each customer's expected cost of orders, lines, returns, calls and visits is taken "
+        "off their future margin, at the Whale Curve page's activity rates. Off: gross margin only."),
     )  # fmt: skip
 
 
@@ -177,14 +190,15 @@ def _tier_sizes(cutoffs: tuple[float, ...]) -> list[float]:
 def _margin_input(column, dataset: Dataset) -> float | None:
     if dataset.has("cost"):
         source = column.radio(
-            "Margin", list(workspace_settings.MARGIN_SOURCES), horizontal=True, key=clv_key("margin_source", dataset), persist_state="session",
-            help="From the cost column: each customer's own margin (net revenue − cost of goods) ÷ net revenue.",
+            _("Margin"), list(workspace_settings.MARGIN_SOURCES), horizontal=True, key=clv_key("margin_source", dataset), persist_state="session",
+            format_func=_,
+            help=_("From the cost column: each customer's own margin (net revenue − cost of goods) ÷ net revenue."),
         )  # fmt: skip
         if source == workspace_settings.MARGIN_FROM_COST:
             return None
     value = column.number_input(
-        "Margin (% of revenue)", 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=clv_key("margin", dataset), persist_state="session",
-        help="Gross margin on revenue used to turn expected spend into value.",
+        _("Margin (% of revenue)"), 0.0, 100.0, clv_values.DEFAULT_MARGIN * 100, 1.0, key=clv_key("margin", dataset), persist_state="session",
+        help=_("Gross margin on revenue used to turn expected spend into value."),
     )  # fmt: skip
     return float(value) / 100.0
 
@@ -195,7 +209,7 @@ def _margin_input(column, dataset: Dataset) -> float | None:
 @st.cache_resource(
     max_entries=8,
     ttl="2h",
-    show_spinner="Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…",
+    show_spinner=False,  # the caller's spinner, in the session's language
 )
 def _fit(
     _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, settings: clv.FitSettings
@@ -205,7 +219,8 @@ def _fit(
 
 def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
     """The cached fit (the models are read-only once fitted)."""
-    return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
+    with st.spinner(_("Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…")):
+        return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
 
 
 WHALE_RATES = "the Whale Curve page's activity rates"
@@ -239,7 +254,7 @@ def service_costs(
     return _service_costs(pnl, data.customer_summary(dataset), key, data.unit(), source)
 
 
-@st.cache_resource(max_entries=16, ttl="2h", show_spinner="Valuing every customer…")
+@st.cache_resource(max_entries=16, ttl="2h", show_spinner=False)
 def _values(
     _fit: clv.CLVFit,
     fingerprint: str,
@@ -267,9 +282,10 @@ def values(
     costs = service_costs(dataset, settings)
     # The cost rates are keyed by what made them (the cache must not hash a per-customer frame).
     costs_key = () if costs is None else _cost_model(dataset)
-    result, base, matrix = _values(
-        fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key
-    )
+    with st.spinner(_("Valuing every customer…")):
+        result, base, matrix = _values(
+            fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key
+        )
     columns = [
         "p_alive", "expected_purchases", "expected_spend", "margin_rate", "future_margin",
         "future_cost_to_serve", "clv", "tier",
@@ -318,29 +334,37 @@ def show_headline(
     n = len(customers)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        f"Total CLV, next {formatting.counted(horizon, 'month')}",
+        _("Total CLV, next {months}").format(months=formatting.counted(horizon, "month")),
         formatting.money_short(result.total_clv, currency),
     )
-    c2.metric("Average CLV per customer", formatting.money(result.total_clv / max(n, 1), currency))
+    c2.metric(
+        _("Average CLV per customer"), formatting.money(result.total_clv / max(n, 1), currency)
+    )
     if active is not None:
         c3.metric(
-            "Active customers",
+            _("Active customers"),
             active.share_text(),
-            help=f"{active.sentence()} The same rule counts active customers on every page; "
-            "change it on the Retention page.",
+            help=active.sentence()
+            + " "
+            + _(
+                "The same rule counts active customers on every page; "
+                "change it on the Retention page."
+            ),
         )
     else:  # a summary file: the model's P(alive) is all there is
         share = float((customers["p_alive"] >= 0.5).mean()) if n else 0.0
-        c3.metric("Probably still active", formatting.pct(share, 0),
-                  help="Share of customers with P(alive) ≥ 50%.")  # fmt: skip
+        c3.metric(_("Probably still active"), formatting.pct(share, 0),
+                  help=_("Share of customers with P(alive) ≥ 50%."))  # fmt: skip
     c4.metric(
-        f"Expected purchases, next {formatting.counted(horizon, 'month')}",
+        _("Expected purchases, next {months}").format(months=formatting.counted(horizon, "month")),
         formatting.count(result.expected_purchases),
     )
     st.caption(
-        f"{value_basis(result, currency)}. {clv_takeaways.model_words(fitted)} + Gamma-Gamma "
-        f"fitted to {formatting.counted(n, 'customer')} up to {fitted.settings.observation_end:%d %b %Y}; "
-        f"margin: {result.margin_basis}; discount rate {formatting.pct(result.settings.discount_rate, 1)} a year."
+        _("{basis}. {models} + Gamma-Gamma fitted to {customers} up to {end}; margin: {margin}; "
+          "discount rate {rate} a year.").format(
+            basis=value_basis(result, currency), models=clv_takeaways.model_words(fitted),
+            customers=formatting.counted(n, "customer"), end=formatting.date(fitted.settings.observation_end),
+            margin=result.margin_basis, rate=formatting.pct(result.settings.discount_rate, 1))
     )  # fmt: skip
     one_time = clv_takeaways.one_time_buyers_note(fitted)
     if one_time:
@@ -350,14 +374,18 @@ def show_headline(
 def value_basis(result: clv_values.CLVValues, currency: str) -> str:
     """What the CLV figures are, in one sentence with the money split."""
     if result.cost_basis == clv_values.GROSS_MARGIN_ONLY:
-        return "CLV is future gross margin only: no cost-to-serve deducted"
+        return _("CLV is future gross margin only: no cost-to-serve deducted")
     losing = expected_losers(result.customers["clv"])
-    return (
-        f"CLV is future profit: future margin {formatting.money_short(result.future_margin, currency)} "
-        f"− future cost-to-serve {formatting.money_short(result.future_cost_to_serve, currency)} at "
-        f"{result.cost_basis}; "
-        f"{formatting.counted(losing, 'customer')} {'is' if losing == 1 else 'are'} expected to "
-        "cost more than they bring"
+    expected = ngettext(
+        "{customers} is expected to cost more than they bring",
+        "{customers} are expected to cost more than they bring",
+        losing,
+    ).format(customers=formatting.counted(losing, "customer"))
+    return _("CLV is future profit: future margin {margin} − future cost-to-serve {cost} at {rates}; "
+             "{expected}").format(
+        margin=formatting.money_short(result.future_margin, currency),
+        cost=formatting.money_short(result.future_cost_to_serve, currency),
+        rates=result.cost_basis, expected=expected,
     )  # fmt: skip
 
 
@@ -365,28 +393,31 @@ def show_validation(fitted: clv.CLVFit, dataset: Dataset) -> None:
     unit = fitted.settings.unit
     check = fitted.holdout
     if check is None and not dataset.has_transactions:
-        st.info(SUMMARY_NO_HOLDOUT, icon=":material/info:")
+        st.info(_(SUMMARY_NO_HOLDOUT), icon=":material/info:")
     elif check is None:
         st.info(
-            "No holdout: switch on 'Validate on a holdout' to see how well the model predicts purchases it has not seen."
+            _(
+                "No holdout: switch on 'Validate on a holdout' to see how well the model predicts purchases it has not seen."
+            )
         )
     else:
         c1, c2, c3 = st.columns(3)
-        c1.metric("Holdout purchases: actual", formatting.count(check.actual))
-        c2.metric("Holdout purchases: model", formatting.count(check.predicted), formatting.pct(check.pct_error, 1), delta_color="off",
-                  help="Total % error = (model − actual) ÷ actual, over all calibration customers.")  # fmt: skip
+        c1.metric(_("Holdout purchases: actual"), formatting.count(check.actual))
+        c2.metric(_("Holdout purchases: model"), formatting.count(check.predicted), formatting.pct(check.pct_error, 1), delta_color="off",
+                  help=_("Total % error = (model − actual) ÷ actual, over all calibration customers."))  # fmt: skip
         c3.metric(
-            "Mean absolute error per customer", formatting.number(check.mae, 2) + " purchases"
+            _("Mean absolute error per customer"),
+            _("{n} purchases").format(n=formatting.number(check.mae, 2)),
         )
         _show_baselines(check)
         show_chart(charts.cumulative_chart(fitted.cumulative, fitted.settings.calibration_end),
-                   "Total repeat purchases so far by the customers of the calibration period; the model "
-                   "line should follow the actual one, also after the dashed line where it saw no data.",
+                   _("Total repeat purchases so far by the customers of the calibration period; the model "
+                   "line should follow the actual one, also after the dashed line where it saw no data."),
                    name="CLV repeat purchases actual vs model", data=fitted.cumulative,
                    takeaway=clv_takeaways.holdout_takeaway(check, fitted))  # fmt: skip
         show_chart(charts.holdout_by_frequency_chart(check.by_frequency, check.periods, unit),
-                   "Customers grouped by how often they bought before the calibration end: what the model "
-                   "expected each group to buy in the holdout vs what they bought.",
+                   _("Customers grouped by how often they bought before the calibration end: what the model "
+                   "expected each group to buy in the holdout vs what they bought."),
                    name="CLV holdout purchases by past frequency", data=check.by_frequency,
                    takeaway=clv_takeaways.frequency_takeaway(check.by_frequency))  # fmt: skip
     show_comparison(fitted, dataset)
@@ -396,52 +427,63 @@ def _show_baselines(check: clv_holdout.HoldoutCheck) -> None:
     """The model against naive predictions, and its calibration by tenth of prediction."""
     table = check.baselines
     shown = pd.DataFrame({
-        "Prediction": table["method"],
-        "Error per customer (MAE)": table["mae"].map(lambda v: formatting.number(v, 3)),
+        _("Prediction"): table["method"],
+        _("Error per customer (MAE)"): table["mae"].map(lambda v: formatting.number(v, 3)),
         "RMSE": table["rmse"].map(lambda v: formatting.number(v, 3)),
-        "Total error": table["total_pct_error"].map(lambda v: formatting.pct(v, 1)),
+        _("Total error"): table["total_pct_error"].map(lambda v: formatting.pct(v, 1)),
     })  # fmt: skip
-    st.markdown("**Does the model beat naive guesses?**")
+    st.markdown("**" + _("Does the model beat naive guesses?") + "**")
     show_table(shown, hide_index=True, width="stretch")
     st.caption(clv_takeaways.baseline_takeaway(check))
     show_chart(charts.decile_chart(check.deciles),
-               "Customers split into tenths by what the model predicted for the holdout: a well-"
-               "calibrated model is close to the actual purchases in every tenth, not only in total.",
+               _("Customers split into tenths by what the model predicted for the holdout: a well-"
+               "calibrated model is close to the actual purchases in every tenth, not only in total."),
                name="CLV holdout by tenth of prediction", data=check.deciles,
                takeaway=clv_takeaways.decile_takeaway(check.deciles))  # fmt: skip
 
 
 def show_comparison(fitted: clv.CLVFit, dataset: Dataset) -> None:
-    st.markdown("**Model comparison**")
+    st.markdown("**" + _("Model comparison") + "**")
     table = fitted.comparison
     shown = pd.DataFrame({
-        "Model": table["name"] + table["recommended"].map({True: " ★ recommended", False: ""}),
-        "Parameters": table["parameters"].where(table["error"] == "", "could not be fitted"),
-        "Log-likelihood": table["log_likelihood"].map(lambda v: formatting.number(v, 1)),
-        "Holdout total error": table["holdout_pct_error"].map(lambda v: formatting.pct(v, 1)),
-        "Holdout error per customer (MAE)": table["holdout_mae"].map(lambda v: formatting.number(v, 3)),
+        _("Model"): table["name"] + table["recommended"].map({True: " ★ " + _("recommended"), False: ""}),
+        _("Parameters"): table["parameters"].where(table["error"] == "", _("could not be fitted")),
+        _("Log-likelihood"): table["log_likelihood"].map(lambda v: formatting.number(v, 1)),
+        _("Holdout total error"): table["holdout_pct_error"].map(lambda v: formatting.pct(v, 1)),
+        _("Holdout error per customer (MAE)"): table["holdout_mae"].map(lambda v: formatting.number(v, 3)),
     })  # fmt: skip
     show_table(shown, hide_index=True, width="stretch")
     rule = (
-        "lowest holdout error per customer"
+        _("lowest holdout error per customer")
         if fitted.holdout is not None
-        else "highest log-likelihood (all have 4 parameters)"
+        else _("highest log-likelihood (all have 4 parameters)")
     )
     customers = fitted.calibration_model.n_customers_
     sampled = table["fitted_customers"].fillna(customers) < customers
     sample = (
-        f" The other models were fitted to a random {formatting.count(clv.COMPARE_SAMPLE)} of the "
-        f"{formatting.counted(customers, 'customer')} (to save time) and scored on all of them."
+        " "
+        + _(
+            "The other models were fitted to a random {sample} of the {customers} (to save time) "
+            "and scored on all of them."
+        ).format(
+            sample=formatting.count(clv.COMPARE_SAMPLE),
+            customers=formatting.counted(customers, "customer"),
+        )
         if sampled.any()
         else ""
     )
     st.caption(
-        f"Each model fitted to the calibration period; alpha and beta are in "
-        f"{UNIT_WORDS[fitted.settings.unit]}. Recommended: the {rule}.{sample}"
+        _(
+            "Each model fitted to the calibration period; alpha and beta are in {unit}. "
+            "Recommended: the {rule}."
+        ).format(
+            unit=ngettext(fitted.settings.unit, UNIT_WORDS[fitted.settings.unit], 2), rule=rule
+        )
+        + sample
     )
     recommended = fitted.recommended
     if recommended != fitted.settings.model:
-        st.button(f"Use {constants.MODELS[recommended]}", key="clv.use_recommended", on_click=_use_model,
+        st.button(_("Use {model}").format(model=constants.MODELS[recommended]), key="clv.use_recommended", on_click=_use_model,
                   args=(model_key(dataset), recommended), icon=":material/recommend:")  # fmt: skip
 
 
@@ -459,19 +501,24 @@ def show_customers(
     horizon, unit = result.settings.horizon_months, fitted.settings.unit
     distribution = clv_values.clv_distribution(result.customers["clv"], upper_quantile=0.95)
     show_chart(charts.clv_histogram_chart(distribution, currency, horizon),
-               "How many customers are worth how much; the last bar gathers the most valuable 5%.",
+               _("How many customers are worth how much; the last bar gathers the most valuable 5%."),
                name="CLV distribution", data=distribution,
                takeaway=clv_takeaways.distribution_takeaway(result.customers["clv"], currency, horizon))  # fmt: skip
     matrix = clv_values.p_alive_matrix(fitted.model, fitted.summary)
     show_chart(charts.p_alive_heatmap(matrix, unit),
-               "Frequent buyers who have not bought for a long time are probably gone (red); "
-               "recent buyers are probably still active (green).",
+               _("Frequent buyers who have not bought for a long time are probably gone (red); "
+               "recent buyers are probably still active (green)."),
                name="CLV probability still active", data=matrix,
                takeaway=clv_takeaways.p_alive_takeaway(result.customers["p_alive"], active))  # fmt: skip
-    st.markdown(f"**Top customers by CLV** (next {formatting.counted(horizon, 'month')})")
+    st.markdown(
+        "**"
+        + _("Top customers by CLV")
+        + "** "
+        + _("(next {months})").format(months=formatting.counted(horizon, "month"))
+    )
     names = data.customer_names(dataset)
     top = clv_values.top_customers(result.customers, 25, names)
-    st.caption("Click a row to open that customer.")
+    st.caption(_("Click a row to open that customer."))
     customer_dialog.selectable_table(
         _customer_table(top, currency, unit),
         top.index.to_series(),
@@ -479,9 +526,12 @@ def show_customers(
         "clv.top.table",
         width="stretch",
     )
-    st.caption("Download the CLV of every customer:")
+    st.caption(_("Download the CLV of every customer:"))
     downloads.csv_and_excel(
-        _export_table(result.customers, names), "customer_clv", "clv.dl.customers", "Customer CLV"
+        _export_table(result.customers, names),
+        "customer_clv",
+        "clv.dl.customers",
+        _("Customer CLV"),
     )
 
 
@@ -504,29 +554,29 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
     shown["expected_purchases"] = shown["expected_purchases"].map(lambda v: formatting.number(v, 1))
     for time_column in ("recency", "T"):
         shown[time_column] = shown[time_column].map(
-            lambda v: f"{formatting.number(v, 1)} {UNIT_WORDS[unit]}"
+            lambda v: f"{formatting.number(v, 1)} {ngettext(unit, UNIT_WORDS[unit], 2)}"
         )
     shown["tier"] = shown["tier"].astype(str)
-    shown.index.name = "Customer ID"
-    return shown.rename(columns=CUSTOMER_COLUMNS)
+    shown.index.name = _("Customer ID")
+    return shown.rename(columns={key: _(title) for key, title in CUSTOMER_COLUMNS.items()})
 
 
 def show_tiers(result: clv_values.CLVValues, currency: str) -> None:
     slide = clv_slides.pyramid_slide(result.tiers)
     show_chart(slide.chart,
-               "Each tier's share of customers, of future value (CLV) and of past revenue: a small top "
-               "tier usually holds most of the future value.",
+               _("Each tier's share of customers, of future value (CLV) and of past revenue: a small top "
+               "tier usually holds most of the future value."),
                name=slide.title, data=result.tiers, takeaway=slide.takeaway)  # fmt: skip
     table = result.tiers
     shown = pd.DataFrame({
-        "Tier": table["tier"],
-        "Customers": table["customers"].map(formatting.count),
-        "Share of customers": table["customer_share"].map(lambda v: formatting.pct(v, 1)),
-        "CLV": table["clv"].map(lambda v: formatting.money(v, currency)),
-        "Share of CLV": table["clv_share"].map(lambda v: formatting.pct(v, 1)),
-        "Average CLV": table["avg_clv"].map(lambda v: formatting.money(v, currency)),
-        "Net revenue to date": table["revenue"].map(lambda v: formatting.money(v, currency)),
-        "Share of revenue": table["revenue_share"].map(lambda v: formatting.pct(v, 1)),
+        _("Tier"): table["tier"].astype(str).map(_),
+        _("Customers"): table["customers"].map(formatting.count),
+        _("Share of customers"): table["customer_share"].map(lambda v: formatting.pct(v, 1)),
+        _("CLV"): table["clv"].map(lambda v: formatting.money(v, currency)),
+        _("Share of CLV"): table["clv_share"].map(lambda v: formatting.pct(v, 1)),
+        _("Average CLV"): table["avg_clv"].map(lambda v: formatting.money(v, currency)),
+        _("Net revenue to date"): table["revenue"].map(lambda v: formatting.money(v, currency)),
+        _("Share of revenue"): table["revenue_share"].map(lambda v: formatting.pct(v, 1)),
     })  # fmt: skip
     show_table(shown, hide_index=True, width="stretch")
-    downloads.csv_and_excel(table, "clv_tiers", "clv.dl.tiers", "Tier summary")
+    downloads.csv_and_excel(table, "clv_tiers", "clv.dl.tiers", _("Tier summary"))

@@ -11,6 +11,7 @@ from cvm_core import formatting
 from cvm_core.analyses.clv import acquisition, charts
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.value_matrix import QUADRANTS, ValueMatrix
+from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads
 from ui.charts import show_chart
@@ -25,9 +26,11 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     """Profit to date x CLV: the five cells with counts and money, both whale curves, the lists."""
     if matrix is None:
         st.info(
-            "The value matrix sets each customer's profit to date against their expected future "
-            "profit, both after cost-to-serve: switch on 'Deduct future cost-to-serve' above "
-            "(it needs the transactions, so a customer summary file cannot show it).",
+            _(
+                "The value matrix sets each customer's profit to date against their expected future "
+                "profit, both after cost-to-serve: switch on 'Deduct future cost-to-serve' above "
+                "(it needs the transactions, so a customer summary file cannot show it)."
+            ),
             icon=":material/info:",
         )
         return
@@ -36,13 +39,15 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     for col, row in zip(cols, table.itertuples(), strict=True):
         col.metric(row.quadrant, formatting.count(row.customers), help=row.action)
         col.caption(
-            f"CLV {formatting.money_short(row.future_value, currency)} · to date "
-            f"{formatting.money_short(row.profit_to_date, currency)}"
+            _("CLV {clv} · to date {profit}").format(
+                clv=formatting.money_short(row.future_value, currency),
+                profit=formatting.money_short(row.profit_to_date, currency),
+            )
         )
     curves = matrix.curves()
     show_chart(charts.value_curves_chart(curves, currency),
-               "Customers ranked by profit to date (today's whale curve) and by expected future profit "
-               "(CLV): where the future curve peaks lower or earlier, tomorrow's value is more spread.",
+               _("Customers ranked by profit to date (today's whale curve) and by expected future profit "
+               "(CLV): where the future curve peaks lower or earlier, tomorrow's value is more spread."),
                name="Whale curve today and tomorrow", data=curves,
                takeaway=matrix.future.summary.takeaway(currency))  # fmt: skip
     points = matrix.customers
@@ -53,26 +58,27 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
         quadrant=lambda f: f["quadrant"].astype(str)
     )
     show_chart(charts.value_matrix_chart(points, currency, list(QUADRANTS)),
-               "Right = profitable so far, up = expected to be profitable from now on. "
-               + (f"A random {formatting.count(MATRIX_POINTS)} of {formatting.counted(len(matrix.customers), 'customer')}."
-                  if sampled else "Every customer."),
+               _("Right = profitable so far, up = expected to be profitable from now on.") + " "
+               + (_("A random {sample} of {customers}.").format(sample=formatting.count(MATRIX_POINTS),
+                  customers=formatting.counted(len(matrix.customers), "customer"))
+                  if sampled else _("Every customer.")),
                name="Value matrix", data=table, takeaway=matrix.takeaway(currency))  # fmt: skip
     shown = pd.DataFrame({
-        "Cell": table["quadrant"],
-        "Customers": table["customers"].map(formatting.count),
-        "Share of customers": table["customer_share"].map(lambda v: formatting.pct(v, 1)),
-        "Profit to date": table["profit_to_date"].map(lambda v: formatting.money(v, currency)),
-        "Expected future profit (CLV)": table["future_value"].map(lambda v: formatting.money(v, currency)),
-        "What to do": table["action"],
+        _("Cell"): table["quadrant"],
+        _("Customers"): table["customers"].map(formatting.count),
+        _("Share of customers"): table["customer_share"].map(lambda v: formatting.pct(v, 1)),
+        _("Profit to date"): table["profit_to_date"].map(lambda v: formatting.money(v, currency)),
+        _("Expected future profit (CLV)"): table["future_value"].map(lambda v: formatting.money(v, currency)),
+        _("What to do"): table["action"],
     })  # fmt: skip
     show_table(shown, hide_index=True, width="stretch")
-    st.caption("Every customer with their cell:")
+    st.caption(_("Every customer with their cell:"))
     listed = matrix.customers.assign(quadrant=matrix.customers["quadrant"].astype(str))
     names = data.customer_names(dataset)
     if names is not None:
         listed.insert(0, "customer_name", names.reindex(listed.index).fillna("").astype(str))
     downloads.csv_and_excel(
-        listed.reset_index(), "customer_value_matrix", "clv.dl.matrix", "Value matrix"
+        listed.reset_index(), "customer_value_matrix", "clv.dl.matrix", _("Value matrix")
     )
 
 
@@ -85,24 +91,30 @@ def show_acquisition(result: clv_values.CLVValues, dataset: Dataset, currency: s
         result.customers["clv"], summary["first_purchase"], dataset.customers,
         data.observation_end(dataset),
     )  # fmt: skip
-    st.markdown("**New customers: worth what they cost to win?**")
+    st.markdown("**" + _("New customers: worth what they cost to win?") + "**")
     if table is None:
         st.caption(
-            "Map an 'Acquisition cost' column in the customer table (Upload page) to set each "
-            "new customer's CLV against what it cost to win them."
+            _(
+                "Map an 'Acquisition cost' column in the customer table (Upload page) to set each "
+                "new customer's CLV against what it cost to win them."
+            )
         )
         return
     st.caption(acquisition.acquisition_takeaway(table, currency))
     shown = pd.DataFrame({
-        "Acquisition channel": table["channel"],
-        "New customers": table["customers"].map(formatting.count),
-        "Acquisition cost per customer": table["acquisition_cost"].map(lambda v: formatting.money(v, currency)),
-        "CLV per customer": table["clv"].map(lambda v: formatting.money(v, currency)),
-        "CLV minus acquisition cost": table["clv_minus_cost"].map(lambda v: formatting.money(v, currency)),
-        "CLV per unit of acquisition cost": table["clv_per_cost"].map(lambda v: formatting.number(v, 2)),
+        _("Acquisition channel"): table["channel"],
+        _("New customers"): table["customers"].map(formatting.count),
+        _("Acquisition cost per customer"): table["acquisition_cost"].map(lambda v: formatting.money(v, currency)),
+        _("CLV per customer"): table["clv"].map(lambda v: formatting.money(v, currency)),
+        _("CLV minus acquisition cost"): table["clv_minus_cost"].map(lambda v: formatting.money(v, currency)),
+        _("CLV per unit of acquisition cost"): table["clv_per_cost"].map(lambda v: formatting.number(v, 2)),
     })  # fmt: skip
     show_table(shown, hide_index=True, width="stretch")
     st.caption(
-        f"New = first purchase in the {formatting.counted(acquisition.NEW_CUSTOMER_DAYS, 'day')} before the observation "
-        f"end, with an acquisition cost in the customer table; CLV as above ({result.cost_basis})."
+        _(
+            "New = first purchase in the {days} before the observation end, with an acquisition cost "
+            "in the customer table; CLV as above ({basis})."
+        ).format(
+            days=formatting.counted(acquisition.NEW_CUSTOMER_DAYS, "day"), basis=result.cost_basis
+        )
     )

@@ -57,9 +57,13 @@ def build_view(dataset: Dataset, customer_id: str) -> CustomerView:
     )  # fmt: skip
 
 
-@st.dialog("Customer", width="large")
 def show_customer(dataset: Dataset, customer_id: str) -> None:
-    """The 360-degree view of one customer."""
+    """The 360-degree view of one customer, in a dialog titled in the session's language (a
+    decorator's title would be fixed at import)."""
+    st.dialog(_("Customer"), width="large")(_customer)(dataset, customer_id)
+
+
+def _customer(dataset: Dataset, customer_id: str) -> None:
     currency = data.currency(dataset)
     try:
         view = build_view(dataset, customer_id)
@@ -72,7 +76,12 @@ def show_customer(dataset: Dataset, customer_id: str) -> None:
         st.markdown(formatting.escape_markdown(line))
     _metrics(view, currency)
     months, costs, recent, about = st.tabs(
-        ["Purchases by month", "Cost-to-serve", "Latest purchases", "Attributes and segment"]
+        [
+            _("Purchases by month"),
+            _("Cost-to-serve"),
+            _("Latest purchases"),
+            _("Attributes and segment"),
+        ]
     )
     with months:
         _monthly_chart(view, currency)
@@ -88,31 +97,32 @@ def _metrics(view: CustomerView, currency: str) -> None:
     money = formatting.money
     c1, c2, c3, c4 = st.columns(4)
     if view.pnl is not None:
-        c1.metric("Operating profit to date", money(view.pnl["profit"], currency),
-                  help="As on the Whale Curve page: gross margin - cost-to-serve.")  # fmt: skip
+        c1.metric(_("Operating profit to date"), money(view.pnl["profit"], currency),
+                  help=_("As on the Whale Curve page: gross margin - cost-to-serve."))  # fmt: skip
     if view.value is not None:
-        c2.metric("CLV (future profit)", money(view.value["clv"], currency))
-        c3.metric("P(alive)", formatting.pct(view.value["p_alive"], 0))
+        c2.metric(_("CLV (future profit)"), money(view.value["clv"], currency))
+        c3.metric(_("P(alive)"), formatting.pct(view.value["p_alive"], 0))
     else:
-        c2.caption("CLV and P(alive): open the Customer Lifetime Value page first.")
+        c2.caption(_("CLV and P(alive): open the Customer Lifetime Value page first."))
     if view.status is not None:
-        c4.metric("Status", view.status["status"])
+        c4.metric(_("Status"), view.status["status"])
 
 
 def _monthly_chart(view: CustomerView, currency: str) -> None:
     if view.monthly.empty:
-        st.info("No purchases in the period.")
+        st.info(_("No purchases in the period."))
         return
+    revenue = _("Net revenue ({currency})").format(currency=currency)
     chart = (
         alt.Chart(view.monthly)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month"),
-            y=alt.Y("net_revenue:Q", title=f"Net revenue ({currency})"),
+            x=alt.X("yearmonth(month):T", title=_("Month")),
+            y=alt.Y("net_revenue:Q", title=revenue),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
-                alt.Tooltip("net_revenue:Q", title=f"Net revenue ({currency})", format=",.2f"),
-                alt.Tooltip("orders:Q", title="Orders"),
+                alt.Tooltip("yearmonth(month):T", title=_("Month")),
+                alt.Tooltip("net_revenue:Q", title=revenue, format=",.2f"),
+                alt.Tooltip("orders:Q", title=_("Orders")),
             ],
         )
         .properties(height=220)
@@ -122,23 +132,22 @@ def _monthly_chart(view: CustomerView, currency: str) -> None:
 
 def _costs(view: CustomerView, currency: str) -> None:
     if view.costs is None or view.costs.empty:
-        st.info("No cost-to-serve assigned to this customer.")
+        st.info(_("No cost-to-serve assigned to this customer."))
         return
-    table = pd.DataFrame(
-        {"Activity": view.costs.index, f"Cost ({currency})": view.costs.to_numpy()}
-    )
+    cost = _("Cost ({currency})").format(currency=currency)
+    table = pd.DataFrame({_("Activity"): view.costs.index, cost: view.costs.to_numpy()})
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={f"Cost ({currency})": st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+                 column_config={cost: st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
 
 
 def _about(view: CustomerView) -> None:
     rows = {**view.attributes, **view.segment}
     if view.next_best:
-        rows["Next best category"] = view.next_best
+        rows[_("Next best category")] = view.next_best
     if not rows:
-        st.info("No attributes or segment yet: open the Segments page, or add a customer table.")
+        st.info(_("No attributes or segment yet: open the Segments page, or add a customer table."))
         return
-    frame = pd.DataFrame({"": list(rows), "Value": [str(v) for v in rows.values()]})
+    frame = pd.DataFrame({"": list(rows), _("Value"): [str(v) for v in rows.values()]})
     st.dataframe(frame, hide_index=True, width="stretch")
 
 

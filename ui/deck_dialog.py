@@ -20,6 +20,7 @@ import streamlit as st
 
 from cvm_core import formatting
 from cvm_core.errors import CvmError
+from cvm_core.i18n import _, ngettext
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import deck, export, report, storyline
 from cvm_core.outputs.workspace_settings import check_settings
@@ -68,10 +69,10 @@ def _story(dataset, settings, viewed, scorecard) -> tuple[str, list[StorySlide]]
     if cached is not None and cached[0] == key:
         return cached
     try:
-        with st.spinner("Running the analyses with your settings…"):
+        with st.spinner(_("Running the analyses with your settings…")):
             story = _build_story(dataset, settings, viewed, scorecard)
     except CvmError as error:
-        st.error(formatting.escape_markdown(f"The deck cannot be built: {error}"),
+        st.error(formatting.escape_markdown(_("The deck cannot be built: {error}").format(error=error)),
                  icon=":material/error:")  # fmt: skip
         return None
     st.session_state[STORY] = (key, story)
@@ -83,13 +84,23 @@ def _pick(story: list[StorySlide]) -> list[StorySlide]:
     picked = []
     main = [s for s in story if not s.appendix]
     extra = [s for s in story if s.appendix and s.key != "appendix"]
-    st.markdown(f"**The story** ({len(main)} slides after the title)")
+    st.markdown(
+        "**"
+        + _("The story")
+        + "** "
+        + ngettext("({n} slide after the title)", "({n} slides after the title)", len(main)).format(
+            n=formatting.count(len(main))
+        )
+    )
     for slide in main:
         if st.checkbox(slide.title, value=True, key=f"{PICK}.{slide.key}", persist_state="session"):
             picked.append(slide)
     if extra:
-        st.markdown(f"**Appendix** ({len(extra)} slides: model checks, the full scorecard, charts "
-                    "you looked at)")  # fmt: skip
+        st.markdown(
+            "**" + _("Appendix") + "** "
+            + ngettext("({n} slide: model checks, the full scorecard, charts you looked at)",
+                       "({n} slides: model checks, the full scorecard, charts you looked at)",
+                       len(extra)).format(n=formatting.count(len(extra))))  # fmt: skip
         chosen = [
             s
             for s in extra
@@ -100,7 +111,6 @@ def _pick(story: list[StorySlide]) -> list[StorySlide]:
     return picked
 
 
-@st.dialog("Deck for the client", width="large")
 def deck_dialog(
     dataset: Dataset,
     settings: Mapping[str, Any],
@@ -108,22 +118,41 @@ def deck_dialog(
     client: str,
     scorecard: Any = None,
 ) -> None:
-    """The slide picker and the build; opened by the sidebar's "Make deck" button."""
+    """The slide picker and the build; opened by the sidebar's "Make deck" button, in a dialog
+    titled in the session's language (a decorator's title would be fixed at import)."""
+    st.dialog(_("Deck for the client"), width="large")(_deck)(
+        dataset, settings, viewed, client, scorecard
+    )
+
+
+def _deck(
+    dataset: Dataset,
+    settings: Mapping[str, Any],
+    viewed: Sequence[ChartSlide],
+    client: str,
+    scorecard: Any = None,
+) -> None:
     built = _story(dataset, settings, viewed, scorecard)
     if built is None:
         return
     key, story = built
-    st.caption("Untick the slides you do not want. Titles ask the client's questions; each slide "
+    st.caption(_("Untick the slides you do not want. Titles ask the client's questions; each slide "
                "carries its answer in one sentence and, where figures rest on assumptions, an "
-               "'Assumed: ...' line.")  # fmt: skip
+               "'Assumed: ...' line."))  # fmt: skip
     picked = _pick(story)
     names = tuple(s.key for s in picked)
-    if st.button("Build the deck", type="primary", icon=":material/slideshow:",
+    if st.button(_("Build the deck"), type="primary", icon=":material/slideshow:",
                  disabled=not picked):  # fmt: skip
-        bar = st.progress(0.0, text="Title slide…")
+        bar = st.progress(0.0, text=_("Title slide…"))
 
         def progress(done: int, total: int, what: str) -> None:
-            text = f"Slide {min(done + 1, total)} of {total}: {what}" if done < total else "Done"
+            text = (
+                _("Slide {n} of {total}: {what}").format(
+                    n=min(done + 1, total), total=total, what=what
+                )
+                if done < total
+                else _("Done")
+            )
             bar.progress(done / total, text=text)
 
         data = deck.build_deck(client, dataset.name, picked, progress=progress)
@@ -131,7 +160,8 @@ def deck_dialog(
     saved = st.session_state.get(FILE)
     if saved is not None and saved[0] == key and saved[1] == (names, client):
         st.download_button(
-            f"Download deck ({1 + len(picked)} slides, {len(saved[2]) / 1e6:.1f} MB)", saved[2],
+            _("Download deck ({n} slides, {size} MB)").format(
+                n=formatting.count(1 + len(picked)), size=formatting.number(len(saved[2]) / 1e6, 1)), saved[2],
             f"{export.file_stem(dataset.name)}_deck_{dt.date.today():%Y%m%d}.pptx", deck.DECK_MIME,
             key="cvm.export.deck", icon=":material/download:", type="primary",
         )  # fmt: skip

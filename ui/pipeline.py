@@ -18,6 +18,7 @@ from cvm_core.analyses.pipeline import charts, stages, takeaways
 from cvm_core.analyses.pipeline.analysis import NO_PIPELINE, PipelineResult, PipelineSettings
 from cvm_core.analyses.pipeline.run import run as run_pipeline
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_, Nn_, _
 from cvm_core.intake.dataset import Dataset
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import read_workbook
@@ -29,10 +30,16 @@ from ui.tables import edit_table, show_table
 
 KEY = "cvm.pipeline"
 SOURCE_LABELS = {
-    stages.AUTO: "From the file where it has them",
-    stages.FILE: "From the file",
-    stages.LEARNED: "Learned from history",
+    stages.AUTO: N_("From the file where it has them"),
+    stages.FILE: N_("From the file"),
+    stages.LEARNED: N_("Learned from history"),
 }
+UNIT_WORDS = (
+    Nn_("open opportunity", "open opportunities"),
+    Nn_("won deal", "won deals"),
+    Nn_("opportunity row", "opportunity rows"),
+)
+"""Counted words of this page, in the catalogs with their plurals."""
 
 
 def key(name: str, dataset: Dataset) -> str:
@@ -45,7 +52,7 @@ def require_pipeline(dataset: Dataset) -> None:
         return
     st.info(NO_PIPELINE, icon=":material/info:")
     upload = st.file_uploader(
-        "Opportunities export (its sheets: the opportunities, optionally their history)",
+        _("Opportunities export (its sheets: the opportunities, optionally their history)"),
         type=["xlsx", "xls", "csv", "ods"],
         key=f"{KEY}.upload",
     )
@@ -64,8 +71,10 @@ def attach(dataset: Dataset, raw: bytes, name: str) -> None:
     tables = read_pipeline(read_workbook(raw, name))
     if tables is None:
         raise CvmError(
-            f"No sheet of '{name}' reads as opportunities: it needs columns for the stage and "
-            "the amount, and an opportunity id or sales rep."
+            _(
+                "No sheet of '{name}' reads as opportunities: it needs columns for the stage and "
+                "the amount, and an opportunity id or sales rep."
+            ).format(name=name)
         )
     key_ = fingerprint((dataset.fingerprint + fingerprint(raw)).encode())
     data.set_dataset(dataclasses.replace(dataset, opportunities=tables, fingerprint=key_))
@@ -79,16 +88,16 @@ def _order(_dataset: Dataset, fingerprint_: str) -> list[str]:
 
 def settings_form(dataset: Dataset) -> PipelineSettings:
     """Probability source, target and horizon, tolerance; stage edits from the Funnel tab."""
-    with st.expander("Forecast settings", icon=":material/tune:"):
+    with st.expander(_("Forecast settings"), icon=":material/tune:"):
         c1, c2, c3, c4 = st.columns(4)
         source = c1.selectbox(
-            "Stage probabilities", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get,
+            _("Stage probabilities"), list(SOURCE_LABELS), format_func=lambda s: _(SOURCE_LABELS[s]),
             key=key("source", dataset), persist_state="session",
-            help="From the file: the probability each opportunity carries. Learned: of the closed "
-            "opportunities that reached a stage, the share that was won.",
+            help=_("From the file: the probability each opportunity carries. Learned: of the closed "
+            "opportunities that reached a stage, the share that was won."),
         )  # fmt: skip
         months = c2.number_input(
-            "Coverage period (months)",
+            _("Coverage period (months)"),
             1,
             24,
             3,
@@ -96,12 +105,12 @@ def settings_form(dataset: Dataset) -> PipelineSettings:
             persist_state="session",
         )
         target = c3.number_input(
-            f"Target for the period ({data.currency(dataset)})", 0.0, 1e15, 0.0, step=10_000.0,
-            key=key("target", dataset), persist_state="session", help="0: what was won in the same number of months before.",
+            _("Target for the period ({currency})").format(currency=data.currency(dataset)), 0.0, 1e15, 0.0, step=10_000.0,
+            key=key("target", dataset), persist_state="session", help=_("0: what was won in the same number of months before."),
         )  # fmt: skip
         tolerance = c4.slider(
-            "Bias tolerance", 0.0, 0.5, 0.15, 0.05, key=key("tolerance", dataset), persist_state="session",
-            help="A rep whose forecast / won is above 1 + this is optimistic, below 1 - this pessimistic.",
+            _("Bias tolerance"), 0.0, 0.5, 0.15, 0.05, key=key("tolerance", dataset), persist_state="session",
+            help=_("A rep whose forecast / won is above 1 + this is optimistic, below 1 - this pessimistic."),
         )  # fmt: skip
     return PipelineSettings(
         probability_source=source,
@@ -124,7 +133,7 @@ def _edits(dataset: Dataset) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Forecasting the pipeline…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _analyse(
     _inputs: AnalysisInputs,
     fingerprint_: str,
@@ -149,7 +158,10 @@ def _inputs(dataset: Dataset) -> tuple[AnalysisInputs, float]:
 def analyse(dataset: Dataset, settings: PipelineSettings) -> PipelineResult:
     inputs, clv_key = _inputs(dataset)
     try:
-        result = _analyse(inputs, dataset.fingerprint, data.currency(dataset), settings, clv_key)
+        with st.spinner(_("Forecasting the pipeline…")):
+            result = _analyse(
+                inputs, dataset.fingerprint, data.currency(dataset), settings, clv_key
+            )
     except CvmError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()
@@ -167,9 +179,10 @@ def pipeline_for_scorecard(dataset: Dataset) -> PipelineResult | None:
         return shown
     inputs, clv_key = _inputs(dataset)
     try:
-        return _analyse(
-            inputs, dataset.fingerprint, data.currency(dataset), PipelineSettings(), clv_key
-        )
+        with st.spinner(_("Forecasting the pipeline…")):
+            return _analyse(
+                inputs, dataset.fingerprint, data.currency(dataset), PipelineSettings(), clv_key
+            )
     except CvmError:
         return None
 
@@ -181,22 +194,31 @@ def _money(value: float | None, result: PipelineResult) -> str:
 def show_headline(result: PipelineResult) -> None:
     cover = result.coverage
     cols = st.columns(4)
-    cols[0].metric("Weighted pipeline", _money(result.weighted_total, result),
-                   help=f"Amount x probability over the open opportunities; probabilities {result.source_label}.")  # fmt: skip
-    cols[1].metric("Open pipeline", _money(float(result.pipeline["amount"].sum()), result),
+    cols[0].metric(_("Weighted pipeline"), _money(result.weighted_total, result),
+                   help=_("Amount x probability over the open opportunities; probabilities {source}.").format(
+                       source=result.source_label))  # fmt: skip
+    cols[1].metric(_("Open pipeline"), _money(float(result.pipeline["amount"].sum()), result),
                    help=formatting.counted(len(result.pipeline), "open opportunity", plural="open opportunities"))  # fmt: skip
-    ratio = "–" if cover.ratio is None else f"{cover.ratio:.1f}x"
-    cols[2].metric("Coverage", ratio,
-                   help=f"Open pipeline expected by {cover.end:%d %b %Y} / target "
-                   f"{_money(cover.target, result)} ({cover.target_source}).")  # fmt: skip
+    ratio = "–" if cover.ratio is None else f"{formatting.number(cover.ratio, 1)}x"
+    cols[2].metric(_("Coverage"), ratio,
+                   help=_("Open pipeline expected by {end} / target {target} ({source}).").format(
+                       end=formatting.date(cover.end), target=_money(cover.target, result), source=cover.target_source))  # fmt: skip
     team = result.team
-    cols[3].metric("Forecast accuracy", formatting.pct(team.get("accuracy"), 0) if team else "–",
-                   help="1 - monthly misses / won, all reps together; bias (forecast / won) "
-                   + (f"{team['bias']:.2f}." if team and team.get("bias") == team.get("bias") else "–."))  # fmt: skip
+    cols[3].metric(_("Forecast accuracy"), formatting.pct(team.get("accuracy"), 0) if team else "–",
+                   help=_("1 - monthly misses / won, all reps together; bias (forecast / won) {bias}.").format(
+                       bias=formatting.number(team["bias"], 2) if team and team.get("bias") == team.get("bias") else "–"))  # fmt: skip
     st.caption(
         formatting.escape_markdown(
-            f"As of {result.as_of:%d %b %Y} · amounts in {result.currency} · probabilities "
-            f"{result.source_label} · target {_money(cover.target, result)} ({cover.target_source})."
+            _(
+                "As of {date} · amounts in {currency} · probabilities {source} · target {target} "
+                "({target_source})."
+            ).format(
+                date=formatting.date(result.as_of),
+                currency=result.currency,
+                source=result.source_label,
+                target=_money(cover.target, result),
+                target_source=cover.target_source,
+            )
         )
     )
     for note in result.notes:
@@ -219,22 +241,26 @@ def show_forecast(result: PipelineResult) -> None:
     )
     money = f"({result.currency})"
     left, right = st.columns(2)
-    names = {"opportunities": "Open", "amount": f"Amount {money}", "weighted": f"Weighted {money}"}
+    names = {
+        "opportunities": _("Open"),
+        "amount": _("Amount") + f" {money}",
+        "weighted": _("Weighted") + f" {money}",
+    }
     with left:
-        st.markdown("**By sales rep**")
-        show_table(_labelled(result.by("owner"), {"owner": "Sales rep", **names}),
+        st.markdown("**" + _("By sales rep") + "**")
+        show_table(_labelled(result.by("owner"), {"owner": _("Sales rep"), **names}),
                    hide_index=True, width="stretch")  # fmt: skip
     with right:
-        st.markdown("**By stage**")
+        st.markdown("**" + _("By stage") + "**")
         by_stage = result.by("stage").set_index("stage").reindex(result.stages.index).dropna()
-        show_table(_labelled(by_stage.reset_index(), {"stage": "Stage", **names}),
+        show_table(_labelled(by_stage.reset_index(), {"stage": _("Stage"), **names}),
                    hide_index=True, width="stretch")  # fmt: skip
-    csv_and_excel(result.pipeline, "open_pipeline", f"{KEY}.open", "Open opportunities")
+    csv_and_excel(result.pipeline, "open_pipeline", f"{KEY}.open", _("Open opportunities"))
 
 
 def show_funnel(result: PipelineResult, dataset: Dataset) -> None:
     _chart(charts.funnel_chart(result), takeaways.funnel(result), result.funnel)
-    st.markdown("**Stage probabilities** — type over *Used* to change a stage's probability.")
+    st.markdown(_("**Stage probabilities** — type over *Used* to change a stage's probability."))
     table = result.stages.reset_index()
     shown = pd.DataFrame(
         {
@@ -248,11 +274,17 @@ def show_funnel(result: PipelineResult, dataset: Dataset) -> None:
     edit_table(
         shown, key=key("editor", dataset), hide_index=True, width="stretch",
         disabled=[c for c in shown.columns if c != "Used (%)"],
-        column_config={"Used (%)": st.column_config.NumberColumn(min_value=0.0, max_value=100.0)},
+        column_config={
+            "Stage": _("Stage"), "From the file (%)": _("From the file (%)"), "Learned (%)": _("Learned (%)"),
+            "Used (%)": st.column_config.NumberColumn(_("Used (%)"), min_value=0.0, max_value=100.0),
+            "Median days in stage": _("Median days in stage"),
+        },
     )  # fmt: skip
     st.caption(
-        "Learned: of the closed opportunities that reached a stage (seen there in the history, "
-        "or won), the share that was won. Time in stage is measured between snapshots."
+        _(
+            "Learned: of the closed opportunities that reached a stage (seen there in the history, "
+            "or won), the share that was won. Time in stage is measured between snapshots."
+        )
     )
 
 
@@ -262,44 +294,52 @@ def show_accuracy(result: PipelineResult) -> None:
         return
     _chart(charts.bias_chart(result), takeaways.bias(result), result.reps)
     reps = result.reps.assign(
-        bias=result.reps["bias"].map(lambda b: f"{b:.2f}x" if b == b else "–"),
+        bias=result.reps["bias"].map(lambda b: f"{formatting.number(b, 2)}x" if b == b else "–"),
         accuracy=result.reps["accuracy"].map(lambda a: formatting.pct(a, 0)),
         over_share=result.reps["over_share"].map(lambda a: formatting.pct(a, 0)),
     )
     money = f"({result.currency})"
     show_table(_labelled(reps, {
-        "owner": "Sales rep", "verdict": "Verdict", "bias": "Forecast / won", "accuracy": "Accuracy",
-        "over_share": "Months over-forecast", "months": "Months", "forecast": f"Forecast {money}",
-        "won": f"Won {money}",
+        "owner": _("Sales rep"), "verdict": _("Verdict"), "bias": _("Forecast / won"), "accuracy": _("Accuracy"),
+        "over_share": _("Months over-forecast"), "months": _("Months"), "forecast": _("Forecast") + f" {money}",
+        "won": _("Won") + f" {money}",
     }), hide_index=True, width="stretch")  # fmt: skip
-    csv_and_excel(result.monthly, "forecast_vs_won", f"{KEY}.monthly", "Forecast vs won by month")
+    csv_and_excel(
+        result.monthly, "forecast_vs_won", f"{KEY}.monthly", _("Forecast vs won by month")
+    )
 
 
 def show_won(result: PipelineResult) -> None:
     won = result.won
     matched = int(won["in_transactions"].sum())
     st.caption(
-        f"{formatting.count(matched)} of {formatting.counted(len(won), 'won deal')} belong to a "
-        "customer in the transactions: their purchases since the deal closed sit beside it"
-        + (
-            " with their CLV (CLV page)."
+        (
+            _(
+                "{matched} of {deals} belong to a customer in the transactions: their purchases since "
+                "the deal closed sit beside it with their CLV (CLV page)."
+            )
             if "clv" in won
-            else "; fit the CLV page to see their CLV."
-        )
+            else _(
+                "{matched} of {deals} belong to a customer in the transactions: their purchases since "
+                "the deal closed sit beside it; fit the CLV page to see their CLV."
+            )
+        ).format(matched=formatting.count(matched), deals=formatting.counted(len(won), "won deal"))
     )
     money = f"({result.currency})"
     show_table(_labelled(won, {
-        "opportunity_id": "Opportunity", "customer_id": "Customer", "owner": "Sales rep",
-        "amount": f"Won {money}", "closed_on": "Closed", "first_purchase": "First purchase",
-        "revenue_since_close": f"Revenue since close {money}",
+        "opportunity_id": _("Opportunity"), "customer_id": _("Customer"), "owner": _("Sales rep"),
+        "amount": _("Won") + f" {money}", "closed_on": _("Closed"), "first_purchase": _("First purchase"),
+        "revenue_since_close": _("Revenue since close") + f" {money}",
         **({"clv": f"CLV {money}"} if "clv" in won else {}),
     }), hide_index=True, width="stretch")  # fmt: skip
-    csv_and_excel(result.won, "won_deals", f"{KEY}.won", "Won deals")
+    csv_and_excel(result.won, "won_deals", f"{KEY}.won", _("Won deals"))
     if len(result.rejected):
         st.warning(
-            f"{formatting.counted(len(result.rejected), 'opportunity row')} left out.",
+            _("{rows} left out.").format(
+                rows=formatting.counted(len(result.rejected), "opportunity row")
+            ),
             icon=":material/warning:",
         )
         csv_and_excel(
-            result.rejected, "opportunity_rows_left_out", f"{KEY}.rejected", "Rows left out"
+            result.rejected, "opportunity_rows_left_out", f"{KEY}.rejected", _("Rows left out")
         )

@@ -26,6 +26,7 @@ from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention import slides as retention_slides
 from cvm_core.analyses.retention.cohorts import PERIODS, cohort_of
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_, Nn_, _, ngettext
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import export
 from ui import customer_dialog, data, selections, session
@@ -33,14 +34,34 @@ from ui.charts import show_chart
 from ui.tables import show_table
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_GROUPING = "(all customers)"
+NO_GROUPING = N_("(all customers)")
 HEATMAP_MAX_COHORTS = {"month": 36, "quarter": 24, "week": 52}
 HEATMAP_MAX_AGE = {"month": 24, "quarter": 12, "week": 26}
 """Beyond ~25 columns the cell labels no longer fit the page's width; the Excel file has all."""
 RULE_LABELS = {
-    retention_defaults.INACTIVITY: "No purchase within N days",
-    retention_defaults.P_ALIVE: "P(alive) below a threshold",
+    retention_defaults.INACTIVITY: N_("No purchase within N days"),
+    retention_defaults.P_ALIVE: N_("P(alive) below a threshold"),
 }
+SHOWN_WORDS = (
+    N_("Month"), N_("Quarter"), N_("Week"),  # cohort periods, capitalised
+    Nn_("quarter", "quarters"),
+    N_("Net revenue"), N_("Gross margin"), N_("CLV"),  # retention_lists.VALUE_MEASURES, capitalised
+    N_("net revenue"), N_("gross margin"),  # the economics' measure, mid-sentence
+    N_("Customer retention"), N_("Net revenue retention"),  # charts.HEATMAPS titles
+    N_("Cumulative net revenue per acquired customer"),
+    # retention_lists.LIST_COLUMN_LABELS
+    N_("Customer"), N_("Name"), N_("Why"), N_("Value"), N_("Rank"), N_("Orders"),
+    N_("First purchase"), N_("Last purchase"), N_("Days since last purchase"),
+    N_("Usual gap (days)"), N_("× usual gap"), N_("P(alive)"), N_("Status"),
+)  # fmt: skip
+"""Texts defined in cvm_core that this page shows, translated with ``_(text)`` where shown."""
+
+
+def _period_word(period: str) -> str:
+    """'month' in the current language ('Monat', '月')."""
+    return ngettext(period, period + "s", 1)
+
+
 KEY = "cvm.retention"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CLV_KEY_MEMO = f"{KEY}.clv_key"
@@ -57,13 +78,14 @@ def key(name: str, dataset: Dataset) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, ttl="2h", show_spinner="Measuring the gaps between purchases…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner=False)
 def _gap_profile(_dataset: Dataset, fingerprint: str, end: dt.date) -> retention_gaps.GapProfile:
     return retention_gaps.gap_profile(_dataset.transactions, pd.Timestamp(end))
 
 
 def gap_profile(dataset: Dataset) -> retention_gaps.GapProfile:
-    return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
+    with st.spinner(_("Measuring the gaps between purchases…")):
+        return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
 
 
 def default_rule(dataset: Dataset) -> retention_gaps.ChurnRule:
@@ -105,7 +127,7 @@ def _frame_key(frame: pd.DataFrame | None, memo: str) -> str:
     return key
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Analysing retention…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _analyse(
     _inputs: AnalysisInputs,
     fingerprint: str,
@@ -144,7 +166,8 @@ def analyse(
     end = inputs.observation_end.date()
     key = (dataset.fingerprint, inputs.unit, end, heavy, other_pages)
     try:
-        base = _analyse(inputs, *key)
+        with st.spinner(_("Analysing retention…")):
+            base = _analyse(inputs, *key)
         if settings == heavy:
             return base
         return _revise(base, dataset, inputs.summary, clv, key, settings)
@@ -158,29 +181,32 @@ def settings_form(
 ) -> retention_analysis.RetentionSettings:
     """Period and churn rule (drawn here) plus the tab settings (read from their widget keys)."""
     c1, c2, c3 = st.columns([1, 1.4, 1.2])
-    period = c1.segmented_control("Cohort period", list(PERIODS), default="month", key=key("period", dataset), persist_state="session",
-                                  format_func=str.capitalize, required=True)  # fmt: skip
-    method = c2.radio("Churned means", list(RULE_LABELS), format_func=RULE_LABELS.get, key=key("method", dataset), persist_state="session",
+    period = c1.segmented_control(_("Cohort period"), list(PERIODS), default="month", key=key("period", dataset), persist_state="session",
+                                  format_func=lambda p: _(p.capitalize()), required=True)  # fmt: skip
+    method = c2.radio(_("Churned means"), list(RULE_LABELS), format_func=lambda m: _(RULE_LABELS[m]), key=key("method", dataset), persist_state="session",
                       disabled=clv is None, horizontal=True)  # fmt: skip
     window = c2.number_input(
-        "Churn window (days without a purchase)", min_value=retention_gaps.MIN_WINDOW_DAYS,
+        _("Churn window (days without a purchase)"), min_value=retention_gaps.MIN_WINDOW_DAYS,
         max_value=retention_gaps.MAX_WINDOW_DAYS,
         value=gaps.suggested_window_days, step=1, key=key("window", dataset), persist_state="session",
-        help=f"Suggested from your data: {formatting.counted(gaps.suggested_window_days, 'day')}, the 90th percentile of the "
-             "gaps between a customer's purchases, each customer weighted equally (see the Churn tab).",
+        help=_("Suggested from your data: {days}, the 90th percentile of the gaps between a customer's "
+               "purchases, each customer weighted equally (see the Churn tab).").format(
+            days=formatting.counted(gaps.suggested_window_days, "day")),
     )  # fmt: skip
     threshold = retention_gaps.DEFAULT_P_ALIVE_THRESHOLD
     if clv is None:
-        c3.caption("Fit the model on the Customer Lifetime Value page to judge churn by P(alive) and "
-                   "rank customers by CLV.")  # fmt: skip
+        c3.caption(_("Fit the model on the Customer Lifetime Value page to judge churn by P(alive) and "
+                   "rank customers by CLV."))  # fmt: skip
         if (ROOT / "pages" / "clv.py").exists():
             c3.page_link(
-                "pages/clv.py", label="Go to Customer Lifetime Value", icon=":material/trending_up:"
+                "pages/clv.py",
+                label=_("Go to Customer Lifetime Value"),
+                icon=":material/trending_up:",
             )
     elif method == retention_defaults.P_ALIVE:
         threshold = (
             c3.slider(
-                "P(alive) threshold",
+                _("P(alive) threshold"),
                 5,
                 95,
                 50,
@@ -236,24 +262,28 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
     median = result.median_lifetime_days
     cols = st.columns(5)
     active = result.active
-    cols[0].metric("Active customers", active.share_text(),
-                   help=f"{active.sentence()} Plus {formatting.count(counts[retention_defaults.TOO_NEW])} "
-                   "too new to tell. The CLV page, the Scorecard and the deck count active customers "
-                   "with this same rule.")  # fmt: skip
-    cols[1].metric("Churned", formatting.pct(result.churned_share),
-                   help="Churned customers as a share of those old enough to tell.")  # fmt: skip
+    cols[0].metric(_("Active customers"), active.share_text(),
+                   help=active.sentence() + " " + _("Plus {n} too new to tell. The CLV page, the Scorecard "
+                   "and the deck count active customers with this same rule.").format(
+                       n=formatting.count(counts[retention_defaults.TOO_NEW])))  # fmt: skip
+    cols[1].metric(_("Churned"), formatting.pct(result.churned_share),
+                   help=_("Churned customers as a share of those old enough to tell."))  # fmt: skip
     cols[2].metric(
-        "Annual retention",
+        _("Annual retention"),
         formatting.pct(result.annual_retention),
         help=result.annual_retention_source,
     )
     longest = result.longest_lifetime_days
-    cols[3].metric("Median lifetime", f"> {formatting.counted(longest, 'day')}" if median is None else f"{formatting.counted(median, 'day')}",
-                   help="Half of all customers have churned by this many days after their first purchase "
+    cols[3].metric(_("Median lifetime"), f"> {formatting.counted(longest, 'day')}" if median is None else f"{formatting.counted(median, 'day')}",
+                   help=_("Half of all customers have churned by this many days after their first purchase "
                         "(Kaplan-Meier; a lifetime ends when churn is declared, not at the last purchase). "
-                        f"'> {formatting.counted(longest, 'day')}': more than half are still active after the longest "
-                        f"lifetime the data follows, so the median is not reached yet. {result.lifetimes.sentence()}")  # fmt: skip
-    cols[4].metric("At risk / win back", f"{len(result.at_risk):,} / {len(result.win_back):,}")
+                        "'> {days}': more than half are still active after the longest lifetime the data "
+                        "follows, so the median is not reached yet.").format(days=formatting.counted(longest, "day"))
+                        + " " + result.lifetimes.sentence())  # fmt: skip
+    cols[4].metric(
+        _("At risk / win back"),
+        f"{formatting.count(len(result.at_risk))} / {formatting.count(len(result.win_back))}",
+    )
     st.caption(f"{result.settings.rule.describe()} {result.lifetimes.sentence()}")
     for note in result.notes:
         st.info(note)
@@ -278,8 +308,9 @@ def picked_cohorts(result: retention_analysis.RetentionResult, text: str | None)
 
 
 def _cohort_chip(picked: list[str], key_suffix: str) -> None:
-    shown = ", ".join(picked[:3]) + (f" and {len(picked) - 3} more" if len(picked) > 3 else "")
-    COHORTS.chip(f"Cohort: {shown}", f"{KEY}.cohorts.clear.{key_suffix}")
+    more = " " + _("and {n} more").format(n=formatting.count(len(picked) - 3))
+    shown = ", ".join(picked[:3]) + (more if len(picked) > 3 else "")
+    COHORTS.chip(_("Cohort: {cohorts}").format(cohorts=shown), f"{KEY}.cohorts.clear.{key_suffix}")
 
 
 def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> list[str]:
@@ -290,13 +321,13 @@ def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> l
     tables = result.cohorts
     period = tables.period
     long = tables.to_long(HEATMAP_MAX_COHORTS[period], HEATMAP_MAX_AGE[period])
-    measure = st.radio("Show", list(charts.HEATMAPS), format_func=lambda m: charts.HEATMAPS[m][0],
+    measure = st.radio(_("Show"), list(charts.HEATMAPS), format_func=lambda m: _(charts.HEATMAPS[m][0]),
                        horizontal=True, key=f"{KEY}.heatmap", persist_state="session")  # fmt: skip
     event = show_chart(charts.cohort_heatmap(long, measure, period, currency),
-               f"Rows: customers grouped by the {period} of their first purchase (cohort size in brackets). "
-               f"Empty cells lie beyond the last complete {period} ({tables.last_complete_label}). "
-               "Click a row to list only that cohort's customers under 'At risk & win back' "
-               "(shift-click for more than one).",
+               _("Rows: customers grouped by the {period} of their first purchase (cohort size in brackets). "
+                 "Empty cells lie beyond the last complete {period} ({last}). "
+                 "Click a row to list only that cohort's customers under 'At risk & win back' "
+                 "(shift-click for more than one).").format(period=_period_word(period), last=tables.last_complete_label),
                name=charts.HEATMAPS[measure][0] + " by cohort", data=long,
                takeaway=takeaways.cohort_takeaway(tables, measure, currency),
                selection=alt.selection_point(name=COHORTS.name, fields=["cohort"], nearest=True),
@@ -305,20 +336,34 @@ def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> l
     if picked:
         _cohort_chip(picked, "heatmap")
         acquired = int(tables.sizes.loc[picked].sum())
-        st.caption(f"{formatting.counted(acquired, 'customer')} acquired in the selected "
-                   f"cohort{'s' if len(picked) > 1 else ''}; the 'At risk & win back' tab lists only them.")  # fmt: skip
+        st.caption(ngettext("{customers} acquired in the selected cohort; the 'At risk & win back' tab lists only them.",
+                            "{customers} acquired in the selected cohorts; the 'At risk & win back' tab lists only them.",
+                            len(picked)).format(customers=formatting.counted(acquired, "customer")))  # fmt: skip
     hidden = []
     if len(tables.sizes) > HEATMAP_MAX_COHORTS[period]:
-        hidden.append(f"the latest {HEATMAP_MAX_COHORTS[period]} of {len(tables.sizes)} cohorts")
+        hidden.append(
+            _("the latest {shown} of {total} cohorts").format(
+                shown=formatting.count(HEATMAP_MAX_COHORTS[period]),
+                total=formatting.count(len(tables.sizes)),
+            )
+        )
     if tables.customer_retention.columns.max() > HEATMAP_MAX_AGE[period]:
-        hidden.append(f"the first {HEATMAP_MAX_AGE[period]} {period}s after acquisition")
+        hidden.append(
+            _("the first {periods} after acquisition").format(
+                periods=f"{HEATMAP_MAX_AGE[period]} {ngettext(period, period + 's', HEATMAP_MAX_AGE[period])}"
+            )
+        )
     if hidden:
-        st.caption(f"Showing {' and '.join(hidden)}; the Excel download holds them all.")
+        st.caption(
+            _("Showing {parts}; the Excel download holds them all.").format(
+                parts=(" " + _("and") + " ").join(hidden)
+            )
+        )
     sheets = {"Cohort cells": tables.to_long(), "Cohort sizes": tables.sizes.reset_index()}
-    for measure_name, (title, _, _) in charts.HEATMAPS.items():
+    for measure_name, (title, *_unused) in charts.HEATMAPS.items():
         sheets[title[:31]] = getattr(tables, measure_name).reset_index()
     st.download_button(
-        "All cohorts (Excel)", lambda: export.xlsx_bytes(sheets), "cohorts.xlsx", XLSX_MIME,
+        _("All cohorts (Excel)"), lambda: export.xlsx_bytes(sheets), "cohorts.xlsx", XLSX_MIME,
         icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.cohorts.xlsx",
     )  # fmt: skip
     return picked
@@ -328,24 +373,29 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
     rule = result.settings.rule
     if rule.method == retention_defaults.P_ALIVE:
         st.markdown(
-            f"**Churned today: P(alive) below {formatting.pct(rule.p_alive_threshold, 0)}.** The churn rates "
-            f"per {result.settings.period} below use the inactivity window ({formatting.counted(rule.window_days, 'day')}), because "
-            "the model's P(alive) is known for today only, not for each past period."
+            "**" + _("Churned today: P(alive) below {threshold}.").format(threshold=formatting.pct(rule.p_alive_threshold, 0))
+            + "** " + _("The churn rates per {period} below use the inactivity window ({days}), because "
+            "the model's P(alive) is known for today only, not for each past period.").format(
+                period=_period_word(result.settings.period), days=formatting.counted(rule.window_days, "day"))
         )  # fmt: skip
     else:
         st.markdown(
-            f"**Churn window: {formatting.counted(rule.window_days, 'day')}** without a purchase (change it above). The data "
-            f"suggests {formatting.counted(gaps.suggested_window_days, 'day')}: the 90th percentile of the gaps below, each "
-            f"of the {formatting.count(gaps.repeat_customers)} repeat customers weighted equally (so "
-            "the most frequent buyers, who make most of the gaps, do not decide it alone)."
+            _("**Churn window: {days}** without a purchase (change it above). The data suggests "
+              "{suggested}: the 90th percentile of the gaps below, each of the {customers} repeat "
+              "customers weighted equally (so the most frequent buyers, who make most of the gaps, "
+              "do not decide it alone).").format(
+                days=formatting.counted(rule.window_days, "day"),
+                suggested=formatting.counted(gaps.suggested_window_days, "day"),
+                customers=formatting.count(gaps.repeat_customers))
         )  # fmt: skip
     if gaps.repeat_purchases:
         q = gaps.quantiles
         show_chart(charts.gap_histogram_chart(gaps.histogram, rule.window_days, gaps.suggested_window_days),
-                   f"Each repeat customer weighs the same: half of the gaps are within {formatting.counted(q[0.5], 'day')} of the "
-                   f"previous purchase, 90% within {formatting.counted(q[0.9], 'day')}; a customer silent for longer than that "
-                   f"is unlikely to be coming back. The suggested churn window is the 90th percentile, "
-                   f"{formatting.counted(gaps.suggested_window_days, 'day')}.",
+                   _("Each repeat customer weighs the same: half of the gaps are within {half} of the "
+                     "previous purchase, 90% within {most}; a customer silent for longer than that "
+                     "is unlikely to be coming back. The suggested churn window is the 90th percentile, "
+                     "{suggested}.").format(half=formatting.counted(q[0.5], "day"), most=formatting.counted(q[0.9], "day"),
+                                           suggested=formatting.counted(gaps.suggested_window_days, "day")),
                    name="Days between purchases", data=gaps.histogram,
                    takeaway=takeaways.gaps_takeaway(q, rule.window_days))  # fmt: skip
     period = result.settings.period
@@ -354,60 +404,63 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
     else:
         slide = retention_slides.churn_period_slide(result.churn_by_period, period)
         show_chart(slide.chart,
-                   f"Of the customers active at the start of each {period}, the share who passed {rule.window_days} "
-                   "days without a purchase during it (some come back later; see the tooltip).",
+                   _("Of the customers active at the start of each {period}, the share who passed {days} "
+                     "without a purchase during it (some come back later; see the tooltip).").format(
+                       period=_period_word(period), days=formatting.counted(rule.window_days, "day")),
                    name=slide.title, data=result.churn_by_period, takeaway=slide.takeaway)  # fmt: skip
     by_group = result.churn_by_group
     if by_group.empty:
         return
     grouping = st.selectbox(
-        "Churn by",
+        _("Churn by"),
         list(dict.fromkeys(by_group["grouping"])),
         key=f"{KEY}.churn_group",
         persist_state="session",
     )
     part = by_group[by_group["grouping"] == grouping]
     show_chart(charts.churn_by_group_chart(part, grouping),
-               "Churned share of the customers old enough to tell, per group. Groups of older customers have "
-               "had more time to churn; the Survival tab compares them fairly, month by month.",
+               _("Churned share of the customers old enough to tell, per group. Groups of older customers have "
+               "had more time to churn; the Survival tab compares them fairly, month by month."),
                name="Churn by group", data=part,
                takeaway=takeaways.churn_group_takeaway(part, grouping))  # fmt: skip
 
 
 def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) -> None:
     options = [NO_GROUPING, *result.group_names]
-    st.selectbox("Compare by", options, index=options.index(result.survival.grouping or NO_GROUPING),
+    st.selectbox(_("Compare by"), options, format_func=_, index=options.index(result.survival.grouping or NO_GROUPING),
                  key=key("grouping", dataset), persist_state="session")  # fmt: skip
     survival = result.survival
     st.markdown(f"**{result.lifetimes.sentence()}**")
     show_chart(charts.survival_chart(survival.curves, survival.confidence),
-               "Lifetime: from the first purchase until churn is declared (the first day past the churn window "
+               _("Lifetime: from the first purchase until churn is declared (the first day past the churn window "
                "without a purchase) for churned customers; customers still active count until today without "
-               f"an end (censored). Shaded: {survival.confidence:.0%} confidence band.",
+               "an end (censored). Shaded: {confidence} confidence band.").format(
+                   confidence=formatting.pct(survival.confidence, 0)),
                name="Customer survival", data=survival.curves,
                takeaway=takeaways.survival_takeaway(survival, result.median_lifetime_days, result.lifetimes))  # fmt: skip
     table = survival.groups.assign(
         median=[
-            f"{formatting.counted(d, 'day')}" if pd.notna(d) else "not reached"
+            f"{formatting.counted(d, 'day')}" if pd.notna(d) else _("not reached")
             for d in survival.groups["median_days"]
         ],
         one_year=[formatting.pct(v) for v in survival.groups["survival_1y"]],
     )[["group", "customers", "churned", "median", "one_year"]]
     show_table(table, hide_index=True, column_config={
-        "group": "Group", "customers": st.column_config.NumberColumn("Customers", format="%,d"),
-        "churned": st.column_config.NumberColumn("Churned", format="%,d"),
-        "median": "Median lifetime", "one_year": "Still active after 1 year"})  # fmt: skip
+        "group": _("Group"), "customers": st.column_config.NumberColumn(_("Customers"), format="%,d"),
+        "churned": st.column_config.NumberColumn(_("Churned"), format="%,d"),
+        "median": _("Median lifetime"), "one_year": _("Still active after 1 year")})  # fmt: skip
     if survival.logrank_p is not None:
-        st.markdown(f"**Log-rank test.** {survival.reading}")
+        st.markdown("**" + _("Log-rank test.") + "** " + survival.reading)
     downloads(
         {"Survival curves": survival.curves, "Groups": survival.groups}, "survival", xlsx=True
     )
     tenure = result.tenure
-    st.subheader("Does loyalty pay?")
+    st.subheader(_("Does loyalty pay?"))
     currency = data.currency(dataset)
     show_chart(charts.tenure_chart(tenure.table, tenure.measure, currency),
-               f"{tenure.measure.capitalize()} earned in each year of a relationship, per year customers spent active "
-               "in it (until their churn window ran out), so lapsed customers don't dilute it.",
+               _("{measure} earned in each year of a relationship, per year customers spent active "
+                 "in it (until their churn window ran out), so lapsed customers don't dilute it.").format(
+                   measure=_(tenure.measure.capitalize())),
                name="Value by year of the relationship", data=tenure.table,
                takeaway=takeaways.tenure_takeaway(tenure, currency))  # fmt: skip
     st.info(tenure.claim, icon=":material/fact_check:")
@@ -424,10 +477,10 @@ def show_lists(
                 if not (m == "clv" and (clv is None or retention_analysis.clv_columns(clv)[1] is None))
                 and not (m == "margin" and not dataset.has("cost"))}  # fmt: skip
     c1, c2, c3 = st.columns(3)
-    c1.selectbox("Value measure", list(measures), format_func=lambda m: measures[m].capitalize(),
+    c1.selectbox(_("Value measure"), list(measures), format_func=lambda m: _(measures[m].capitalize()),
                  key=key("measure", dataset), persist_state="session")  # fmt: skip
     c2.slider(
-        "Valuable = top % of customers",
+        _("Valuable = top % of customers"),
         1,
         100,
         20,
@@ -435,7 +488,7 @@ def show_lists(
         key=key("top", dataset),
         persist_state="session",
     )
-    c3.slider("Overdue = days since last purchase above × usual gap", 1.0, 6.0, retention_lists.DEFAULT_OVERDUE_FACTOR, 0.5,
+    c3.slider(_("Overdue = days since last purchase above × usual gap"), 1.0, 6.0, retention_lists.DEFAULT_OVERDUE_FACTOR, 0.5,
               format="%.1f×", key=key("overdue", dataset), persist_state="session")  # fmt: skip
     currency = data.currency(dataset)
     at_risk, win_back = result.at_risk, result.win_back
@@ -443,11 +496,18 @@ def show_lists(
         _cohort_chip(cohorts, "lists")
         at_risk, win_back = (_in_cohorts(frame, cohorts, result.cohorts.period)
                              for frame in (at_risk, win_back))  # fmt: skip
-    st.markdown(f"**At risk: {_customers(at_risk, result.at_risk)}** still active but overdue against their own "
-                "purchase rhythm" + (" or with a low P(alive)." if "p_alive" in at_risk else "."))  # fmt: skip
+    st.markdown(
+        (_("**At risk: {customers}** still active but overdue against their own purchase rhythm or with a low P(alive).")
+         if "p_alive" in at_risk else
+         _("**At risk: {customers}** still active but overdue against their own purchase rhythm.")
+         ).format(customers=_customers(at_risk, result.at_risk)))  # fmt: skip
     measure = result.settings.lists.value_measure
     _list_table(at_risk, currency, "at_risk", measure, dataset)
-    st.markdown(f"**Win back: {_customers(win_back, result.win_back)}** who have churned.")
+    st.markdown(
+        _("**Win back: {customers}** who have churned.").format(
+            customers=_customers(win_back, result.win_back)
+        )
+    )
     _list_table(win_back, currency, "win_back", measure, dataset)
 
 
@@ -459,28 +519,33 @@ def _in_cohorts(frame: pd.DataFrame, cohorts: list[str], period: str) -> pd.Data
 
 def _customers(shown: pd.DataFrame, whole: pd.DataFrame) -> str:
     n = len(shown)
-    text = f"{n:,} valuable customer{'' if n == 1 else 's'}"
-    return text if n == len(whole) else f"{text} of {len(whole):,}"
+    if n == len(whole):
+        return ngettext("{n} valuable customer", "{n} valuable customers", n).format(
+            n=formatting.count(n)
+        )
+    return ngettext(
+        "{n} valuable customer of {total}", "{n} valuable customers of {total}", n
+    ).format(n=formatting.count(n), total=formatting.count(len(whole)))
 
 
 def _list_table(
     frame: pd.DataFrame, currency: str, name: str, measure: str, dataset: Dataset
 ) -> None:
     if frame.empty:
-        st.caption("Nobody on this list with the current settings.")
+        st.caption(_("Nobody on this list with the current settings."))
         return
     money = f"{formatting.CURRENCY_SIGNS.get(currency, currency + ' ')}%,.0f"
-    config = {c: st.column_config.NumberColumn(retention_lists.LIST_COLUMN_LABELS[c], format=money)
+    config = {c: st.column_config.NumberColumn(_(retention_lists.LIST_COLUMN_LABELS[c]), format=money)
               for c in ("value", "net_revenue", "margin")}  # fmt: skip
-    config |= {"value": st.column_config.NumberColumn(retention_lists.VALUE_MEASURES[measure].capitalize(), format=money),
-               "p_alive": st.column_config.NumberColumn("P(alive)", format="percent"),
-               "overdue_ratio": st.column_config.NumberColumn("× usual gap", format="%.1f"),
-               "mean_gap_days": st.column_config.NumberColumn("Usual gap (days)", format="%.0f"),
-               "first_purchase": st.column_config.DateColumn("First purchase"),
-               "last_purchase": st.column_config.DateColumn("Last purchase"),
-               "reason": st.column_config.TextColumn("Why", width="large")}  # fmt: skip
+    config |= {"value": st.column_config.NumberColumn(_(retention_lists.VALUE_MEASURES[measure].capitalize()), format=money),
+               "p_alive": st.column_config.NumberColumn(_("P(alive)"), format="percent"),
+               "overdue_ratio": st.column_config.NumberColumn(_("× usual gap"), format="%.1f"),
+               "mean_gap_days": st.column_config.NumberColumn(_("Usual gap (days)"), format="%.0f"),
+               "first_purchase": st.column_config.DateColumn(_("First purchase")),
+               "last_purchase": st.column_config.DateColumn(_("Last purchase")),
+               "reason": st.column_config.TextColumn(_("Why"), width="large")}  # fmt: skip
     config |= {
-        c: label
+        c: _(label)
         for c, label in retention_lists.LIST_COLUMN_LABELS.items()
         if c in frame and c not in config
     }
@@ -488,7 +553,7 @@ def _list_table(
     order = ["customer_id", "customer_name", "reason", "value", "value_rank", "orders",
              *[c for c in ("net_revenue", "margin") if c != measure], "last_purchase", "days_since_last",
              "mean_gap_days", "overdue_ratio", "p_alive", "first_purchase"]  # fmt: skip
-    st.caption("Click a row to open that customer.")
+    st.caption(_("Click a row to open that customer."))
     customer_dialog.selectable_table(
         frame, frame["customer_id"], dataset, f"retention.{name}.table", hide_index=True,
         column_config=config, column_order=[c for c in order if c in frame],
@@ -501,16 +566,16 @@ def _list_table(
 def _not_churned_parts(result: retention_analysis.RetentionResult) -> str:
     """Ties the economics' customer count to the headline's 'Active customers'."""
     counts = result.counts
-    return (
-        f"the {formatting.count(counts[retention_defaults.ACTIVE])} active customers of the headline plus "
-        f"{formatting.count(counts[retention_defaults.TOO_NEW])} too new to tell"
+    return _("the {active} active customers of the headline plus {new} too new to tell").format(
+        active=formatting.count(counts[retention_defaults.ACTIVE]),
+        new=formatting.count(counts[retention_defaults.TOO_NEW]),
     )
 
 
 def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset) -> None:
     st.slider(
-        "Discount rate per year", 1, 30, 10, format="%d%%", key=key("discount", dataset), persist_state="session",
-        help="Your cost of capital: money a year from now is worth this much less than today.",
+        _("Discount rate per year"), 1, 30, 10, format="%d%%", key=key("discount", dataset), persist_state="session",
+        help=_("Your cost of capital: money a year from now is worth this much less than today."),
     )  # fmt: skip
     econ = result.economics
     if econ is None:
@@ -518,29 +583,33 @@ def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset)
         return
     currency = data.currency(dataset)
     st.markdown(
-        f"**Formula.** A customer who brings margin *m* at the start of each year and stays with annual "
-        f"retention *r*, discounted at *d*, is worth **{econ.formula}**. "
-        f"From your data: *r* = {formatting.pct(econ.annual_retention)} ({econ.retention_source}); "
-        f"*m* = {formatting.money(econ.value_per_customer_year, currency)} {econ.measure} per active customer-year; "
-        f"*d* = {formatting.pct(econ.discount_rate, 0)}. So a customer is worth "
-        f"{formatting.money(econ.base_clv, currency)} today. The gain of +N points is "
-        f"(CLV at *r* + N − CLV at *r*) × {formatting.counted(econ.active_customers, 'customer')} not churned "
-        f"today ({_not_churned_parts(result)})."
+        _("**Formula.** A customer who brings margin *m* at the start of each year and stays with annual "
+          "retention *r*, discounted at *d*, is worth **{formula}**. From your data: *r* = {retention} "
+          "({source}); *m* = {value} {measure} per active customer-year; *d* = {discount}. So a customer "
+          "is worth {clv} today. The gain of +N points is (CLV at *r* + N − CLV at *r*) × {customers} "
+          "not churned today ({parts}).").format(
+            formula=econ.formula, retention=formatting.pct(econ.annual_retention),
+            source=econ.retention_source, value=formatting.money(econ.value_per_customer_year, currency),
+            measure=_(econ.measure), discount=formatting.pct(econ.discount_rate, 0),
+            clv=formatting.money(econ.base_clv, currency),
+            customers=formatting.counted(econ.active_customers, "customer"), parts=_not_churned_parts(result))
     )  # fmt: skip
     show_chart(
         charts.economics_chart(econ.table, currency),
-        "Added lifetime value of today's customer base if annual retention were higher by that many points.",
+        _(
+            "Added lifetime value of today's customer base if annual retention were higher by that many points."
+        ),
         name="What more retention is worth",
         data=econ.table,
         takeaway=takeaways.economics_takeaway(econ, currency),
     )
     table = econ.table.assign(retention=[formatting.pct(r) for r in econ.table["retention"]])
     show_table(table, hide_index=True, column_config={
-        "uplift_points": st.column_config.NumberColumn("Uplift (points)", format="+%d"),
-        "retention": "Annual retention",
-        "clv_per_customer": st.column_config.NumberColumn(f"CLV per customer ({currency})", format="%,.0f"),
-        "uplift_per_customer": st.column_config.NumberColumn(f"Gain per customer ({currency})", format="%,.0f"),
-        "uplift_total": st.column_config.NumberColumn(f"Gain on the base ({currency})", format="%,.0f")})  # fmt: skip
+        "uplift_points": st.column_config.NumberColumn(_("Uplift (points)"), format="+%d"),
+        "retention": _("Annual retention"),
+        "clv_per_customer": st.column_config.NumberColumn(_("CLV per customer ({currency})").format(currency=currency), format="%,.0f"),
+        "uplift_per_customer": st.column_config.NumberColumn(_("Gain per customer ({currency})").format(currency=currency), format="%,.0f"),
+        "uplift_total": st.column_config.NumberColumn(_("Gain on the base ({currency})").format(currency=currency), format="%,.0f")})  # fmt: skip
 
 
 def remember(dataset: Dataset, result: retention_analysis.RetentionResult) -> None:

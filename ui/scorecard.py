@@ -38,6 +38,7 @@ from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import periods as scorecard_periods
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_, _, ngettext
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
 from ui import whale as whale_view
@@ -54,15 +55,21 @@ WATCH_BAND = f"{KEY}.watch_band"
 _VERSION = f"{KEY}.editor_version"
 """(dataset fingerprint, cvm_core.analyses.scorecard.inputs.Scorecard) as last shown, for the deck and workbook."""
 PAGES = {
-    "pnl": ("pages/whale_curve.py", "Profitability Whale Curve", "the default activity rates"),
-    "clv": ("pages/clv.py", "Customer Lifetime Value", "the default CLV model and tiers"),
-    "segments": ("pages/segments.py", "Segments", "the default RFM grid"),
-    "retention": ("pages/retention.py", "Retention", "the default churn rule"),
-}
-STATUS_MARKS = {
-    specs.ON_TARGET: "🟢 on target", specs.WATCH: "🟡 watch", specs.OFF_TARGET: "🔴 off target",
-    specs.NO_TARGET: "⚪ no target", specs.NO_VALUE: "– no value",
+    "pnl": ("pages/whale_curve.py", N_("Profitability Whale Curve"), N_("the default activity rates")),
+    "clv": ("pages/clv.py", N_("Customer Lifetime Value"), N_("the default CLV model and tiers")),
+    "segments": ("pages/segments.py", N_("Segments"), N_("the default RFM grid")),
+    "retention": ("pages/retention.py", N_("Retention"), N_("the default churn rule")),
 }  # fmt: skip
+STATUS_MARKS = {
+    specs.ON_TARGET: N_("🟢 on target"), specs.WATCH: N_("🟡 watch"), specs.OFF_TARGET: N_("🔴 off target"),
+    specs.NO_TARGET: N_("⚪ no target"), specs.NO_VALUE: N_("– no value"),
+}  # fmt: skip
+SHOWN_WORDS = (
+    N_("Quarter"), N_("Month"),  # specs.FREQUENCIES
+    # specs.PERSPECTIVES
+    N_("Financial"), N_("Customer outcomes"), N_("Selection"), N_("Acquisition"), N_("Retention"), N_("Growth"),
+)  # fmt: skip
+"""Texts defined in cvm_core that this page shows, translated with ``_(text)`` where shown."""
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -73,19 +80,19 @@ def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     start, end = dataset.observation_start, data.observation_end(dataset)
     left, middle, right = st.columns([1, 1, 2])
     frequency = left.radio(
-        "Period", list(specs.FREQUENCIES), format_func=specs.FREQUENCIES.get, horizontal=True,
-        key=FREQUENCY, persist_state="session", help="Compare quarters or months.",
+        _("Period"), list(specs.FREQUENCIES), format_func=lambda f: _(specs.FREQUENCIES[f]), horizontal=True,
+        key=FREQUENCY, persist_state="session", help=_("Compare quarters or months."),
     )  # fmt: skip
     labels = scorecard_periods.period_labels(start, end, frequency)
     default = scorecard_periods.default_period(start, end, frequency)
     period = middle.selectbox(
-        "Show period", labels[::-1], index=labels[::-1].index(default),
+        _("Show period"), labels[::-1], index=labels[::-1].index(default),
         key=data.setting_key(f"{KEY}.period.{frequency}", dataset), persist_state="session",
-        help="Default: the latest complete period. It is compared with the period before it.",
+        help=_("Default: the latest complete period. It is compared with the period before it."),
     )  # fmt: skip
     band = right.slider(
-        "Watch band (% of target)", 0, 25, int(specs.DEFAULT_WATCH_BAND * 100), key=WATCH_BAND, persist_state="session",
-        help="A measure this close to its target (but not there) shows 'watch' instead of 'off target'.",
+        _("Watch band (% of target)"), 0, 25, int(specs.DEFAULT_WATCH_BAND * 100), key=WATCH_BAND, persist_state="session",
+        help=_("A measure this close to its target (but not there) shows 'watch' instead of 'off target'."),
     )  # fmt: skip
     targets = tuple(sorted(st.session_state.get(TARGETS, {}).items()))
     typed = tuple(sorted(st.session_state.get(TYPED, {}).items()))
@@ -96,12 +103,11 @@ def _default_pnl(dataset: Dataset) -> profitability.CustomerPnL:
     """The P&L at the default activity rates, from the Whale page's cache: the Whale page and the
     CLV page's cost-to-serve have usually computed it already (a copy of its own cost ~1.5 s at
     1M transactions on every first Scorecard render)."""
-    return whale_view.cached_analysis(dataset, CostModel()).result
+    with st.spinner(_("Costing every customer with the default rates…")):
+        return whale_view.cached_analysis(dataset, CostModel()).result
 
 
-@st.cache_resource(
-    max_entries=4, ttl="2h", show_spinner="Fitting the CLV model with default settings…"
-)
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_clv(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.DataFrame | None, str]:
@@ -111,7 +117,7 @@ def _default_clv(
         return None, str(error)
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Scoring RFM segments and retention…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_segments_retention(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
 ) -> tuple[pd.Series | None, float | None, str]:
@@ -132,7 +138,8 @@ def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, st
         pnl, defaults["pnl"] = _default_pnl(dataset).pnl, ""
     clv = session.read(session.CLV_CUSTOMERS, dataset)
     if clv is None:
-        clv, defaults["clv"] = _default_clv(*args)
+        with st.spinner(_("Fitting the CLV model with default settings…")):
+            clv, defaults["clv"] = _default_clv(*args)
     segments_frame = session.read(session.SEGMENTS, dataset)
     retention = session.read(session.RETENTION, dataset)
     segments = segments_frame["rfm_segment"] if segments_frame is not None else None
@@ -140,12 +147,13 @@ def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, st
         (retention.annual_retention, retention.active.share) if retention is not None else None
     )
     if segments is None or retention is None:
-        default_segments, default_figures, message = _default_segments_retention(*args)
+        with st.spinner(_("Scoring RFM segments and retention…")):
+            default_segments, default_figures, message = _default_segments_retention(*args)
         if segments is None:
             segments, defaults["segments"] = default_segments, message
         if retention is None:
             figures, defaults["retention"] = default_figures, message
-    for name, (_, title, default) in PAGES.items():
+    for name, (_path, title, default) in PAGES.items():
         sources[name] = f"{title} page" if name not in defaults else default
     annual, active = figures
     known = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()), active)
@@ -198,7 +206,7 @@ def _digest(*parts: object) -> str:
     return h.hexdigest()
 
 
-@st.cache_data(max_entries=16, ttl="2h", show_spinner="Scoring the period…")
+@st.cache_data(max_entries=16, ttl="2h", show_spinner=False)
 def _build(
     _inputs: AnalysisInputs, _models: scorecard_inputs.ModelInputs, _scenarios: scorecard_inputs.Scenarios,
     key: str, settings: scorecard_inputs.ScorecardSettings, end: dt.date, currency: str,
@@ -219,7 +227,10 @@ def scorecard(
     )  # fmt: skip
     end = data.observation_end(dataset).date()
     analysis_inputs = data.analysis_inputs(dataset)
-    result = _build(analysis_inputs, inputs, what_if, key, settings, end, analysis_inputs.currency)
+    with st.spinner(_("Scoring the period…")):
+        result = _build(
+            analysis_inputs, inputs, what_if, key, settings, end, analysis_inputs.currency
+        )
     session.publish(session.SCORECARD, dataset, result)
     return result, defaults
 
@@ -232,35 +243,51 @@ def show_sources(defaults: dict[str, str]) -> None:
     if not defaults:
         return
     with st.expander(
-        f"{len(defaults)} model(s) use default settings: open their pages to tune them",
+        _("{n} model(s) use default settings: open their pages to tune them").format(
+            n=formatting.count(len(defaults))
+        ),
         icon=":material/info:",
     ):
         for name, message in defaults.items():
             path, title, default = PAGES[name]
-            text = f"Measures from the {title} page use {default}."
+            text = _("Measures from the {page} page use {default}.").format(
+                page=_(title), default=_(default)
+            )
             if message:
-                text = f"The {title} model could not be computed here: {message}"
+                text = _("The {page} model could not be computed here: {message}").format(
+                    page=_(title), message=message
+                )
             st.markdown(text)
-            st.page_link(path, label=f"Open the {title} page", icon=":material/arrow_forward:")
+            st.page_link(
+                path,
+                label=_("Open the {page} page").format(page=_(title)),
+                icon=":material/arrow_forward:",
+            )
 
 
 def show_period(result: scorecard_inputs.Scorecard) -> None:
-    span = f"{result.period_start:%d %b %Y} – {result.period_end:%d %b %Y}"
-    partial = " (partial: cut off by the observation end)" if result.partial else ""
-    versus = f", compared with {result.previous_period}" if result.previous_period else ""
+    span = f"{formatting.date(result.period_start)} – {formatting.date(result.period_end)}"
+    partial = " " + _("(partial: cut off by the observation end)") if result.partial else ""
+    versus = (
+        _(", compared with {period}").format(period=result.previous_period)
+        if result.previous_period
+        else ""
+    )
     st.caption(f"**{result.period}**: {span}{partial}{versus}.")
     for note in result.notes:
         st.info(note, icon=":material/info:")
     if result.scenario_labels:
         st.info(
-            "Scenario column: projected values with " + "; ".join(result.scenario_labels) + ".",
+            _("Scenario column: projected values with {scenarios}.").format(
+                scenarios="; ".join(result.scenario_labels)
+            ),
             icon=":material/science:",
         )
 
 
 HEADLINE = {
-    "revenue_per_customer": "Revenue per customer", "profit_per_customer": "Profit per customer",
-    "retention_rate": "Customer retention", "new_customers": "New customers",
+    "revenue_per_customer": N_("Revenue per customer"), "profit_per_customer": N_("Profit per customer"),
+    "retention_rate": N_("Customer retention"), "new_customers": N_("New customers"),
 }  # fmt: skip
 
 
@@ -272,13 +299,15 @@ def show_headline(result: scorecard_inputs.Scorecard) -> None:
             row["change"], row["change_pct"], row["unit"], result.currency
         )
         column.metric(
-            label, formats.format_value(row["value"], row["unit"], result.currency),
+            _(label), formats.format_value(row["value"], row["unit"], result.currency),
             None if delta == "–" else delta, delta_color="normal" if row["better"] == specs.HIGHER else "inverse",
             help=row["definition"],
         )  # fmt: skip
         if math.isfinite(row["projected"]):
             column.caption(
-                f"Scenario: {formats.format_value(row['projected'], row['unit'], result.currency)}"
+                _("Scenario: {value}").format(
+                    value=formats.format_value(row["projected"], row["unit"], result.currency)
+                )
             )
 
 
@@ -329,13 +358,13 @@ def _scorecard_frame(result: scorecard_inputs.Scorecard) -> pd.DataFrame:
     frame = pd.DataFrame({
         "Measure": t["measure"],
         "Value": [formats.format_value(v, u, cur) for v, u in zip(t["value"], units, strict=True)],
-        "Previous": ["snapshot" if s else formats.format_value(v, u, cur) for v, u, s in zip(t["previous"], units, t["snapshot"], strict=True)],
+        "Previous": [_("snapshot") if s else formats.format_value(v, u, cur) for v, u, s in zip(t["previous"], units, t["snapshot"], strict=True)],
         "Change": [formats.format_change(c, p, u, cur) for c, p, u in zip(t["change"], t["change_pct"], units, strict=True)],
         "Trend": [trends.get(k, []) for k in t["key"]],
         "Target": [_shown(v, u, cur) for v, u in zip(t["target"], units, strict=True)],
-        "Status": [STATUS_MARKS[s] for s in t["status"]],
+        "Status": [_(STATUS_MARKS[s]) for s in t["status"]],
         "Scenario": [formats.format_value(v, u, cur) for v, u in zip(t["projected"], units, strict=True)],
-        "Definition": [d if not n else f"{d} Needs {n}." for d, n in zip(t["definition"], t["needs"], strict=True)],
+        "Definition": [d if not n else _("{definition} Needs {needs}.").format(definition=d, needs=n) for d, n in zip(t["definition"], t["needs"], strict=True)],
     })  # fmt: skip
     return frame if result.scenario_labels else frame.drop(columns=["Scenario"])
 
@@ -345,21 +374,21 @@ def show_scorecard(result: scorecard_inputs.Scorecard) -> None:
     show_edit_error()
     frame, t = _scorecard_frame(result), result.table
     config = {
-        "Measure": st.column_config.TextColumn("Measure", width=290),
-        "Value": st.column_config.TextColumn(result.period, width=95, help="Value in the chosen period"),
-        "Previous": st.column_config.TextColumn(result.previous_period or "Previous", width=95, help="Value in the previous period"),
-        "Change": st.column_config.TextColumn("Change", width=85, help="Percentage points for shares, percent otherwise"),
-        "Trend": st.column_config.LineChartColumn("Trend", width=80, help=f"Up to {specs.TREND_PERIODS} periods to {result.period}"),
-        "Target": st.column_config.TextColumn("Target ✎", width=95, help="Type a target in the measure's unit: 1200, €1,200, 35% (or 35 for 35%). Clear it to remove."),
-        "Status": st.column_config.TextColumn("Status", width=115),
-        "Scenario": st.column_config.TextColumn("Scenario", width=95, help="Projected value with the what-if treatments"),
-        "Definition": st.column_config.TextColumn("Definition", width="large"),
+        "Measure": st.column_config.TextColumn(_("Measure"), width=290),
+        "Value": st.column_config.TextColumn(result.period, width=95, help=_("Value in the chosen period")),
+        "Previous": st.column_config.TextColumn(result.previous_period or _("Previous"), width=95, help=_("Value in the previous period")),
+        "Change": st.column_config.TextColumn(_("Change"), width=85, help=_("Percentage points for shares, percent otherwise")),
+        "Trend": st.column_config.LineChartColumn(_("Trend"), width=80, help=_("Up to {n} periods to {period}").format(n=specs.TREND_PERIODS, period=result.period)),
+        "Target": st.column_config.TextColumn(_("Target ✎"), width=95, help=_("Type a target in the measure's unit: 1200, €1,200, 35% (or 35 for 35%). Clear it to remove.")),
+        "Status": st.column_config.TextColumn(_("Status"), width=115),
+        "Scenario": st.column_config.TextColumn(_("Scenario"), width=95, help=_("Projected value with the what-if treatments")),
+        "Definition": st.column_config.TextColumn(_("Definition"), width="large"),
     }  # fmt: skip
     for perspective in specs.PERSPECTIVES:
         rows = (t["perspective"] == perspective).to_numpy()
         part = frame[rows].reset_index(drop=True)
         key = f"{_editor_key()}.{perspective}"
-        st.markdown(f"**{perspective}**")
+        st.markdown(f"**{_(perspective)}**")
         edit_table(
             part, key=key, hide_index=True, height=35 * (len(part) + 1) + 3, column_config=config,
             disabled=[c for c in part.columns if c != "Target"],
@@ -373,7 +402,7 @@ def show_typed_inputs(result: scorecard_inputs.Scorecard) -> None:
     show_edit_error()
     rows = t[(t["needs"] != "") | (t["source"] == "typed in")]
     if rows.empty:
-        st.caption("Every measure is computed from the data.")
+        st.caption(_("Every measure is computed from the data."))
         return
     frame = pd.DataFrame({
         "Measure": rows["measure"], "Would be computed from": rows["needs"].str.capitalize(),
@@ -384,10 +413,10 @@ def show_typed_inputs(result: scorecard_inputs.Scorecard) -> None:
     edit_table(
         frame, key=key, hide_index=True, disabled=["Measure", "Would be computed from", "Unit"],
         column_config={
-            "Measure": st.column_config.TextColumn(width=290),
-            "Would be computed from": st.column_config.TextColumn(width=420),
-            "Your value": st.column_config.TextColumn("Your value ✎", width=110, help="From a survey or your CRM: 72% (or 72), 4.5 days. Clear it to remove."),
-            "Unit": st.column_config.TextColumn(width=70),
+            "Measure": st.column_config.TextColumn(_("Measure"), width=290),
+            "Would be computed from": st.column_config.TextColumn(_("Would be computed from"), width=420),
+            "Your value": st.column_config.TextColumn(_("Your value ✎"), width=110, help=_("From a survey or your CRM: 72% (or 72), 4.5 days. Clear it to remove.")),
+            "Unit": st.column_config.TextColumn(_("Unit"), width=70),
         },
         on_change=_save_edits, args=(key, TYPED, "Your value", list(rows["key"]), list(rows["unit"])),
     )  # fmt: skip
@@ -395,11 +424,11 @@ def show_typed_inputs(result: scorecard_inputs.Scorecard) -> None:
 
 def show_trends(result: scorecard_inputs.Scorecard) -> None:
     if result.trends.empty:
-        st.info("No measure has values to chart yet.")
+        st.info(_("No measure has values to chart yet."))
         return
     chart = charts.trend_heatmap(result.trends)
     takeaway = takeaways.takeaway(result)
-    show_chart(chart, f"{takeaway} Colour compares each period with the measure's own average over the periods shown.",
+    show_chart(chart, takeaway + " " + _("Colour compares each period with the measure's own average over the periods shown."),
                name="Scorecard trends", data=result.trends, takeaway=takeaway)  # fmt: skip
 
 
@@ -421,8 +450,13 @@ def show_breakdowns(result: scorecard_inputs.Scorecard) -> None:
 def show_downloads(result: scorecard_inputs.Scorecard) -> None:
     table = presenting.scorecard_table(result)
     numbers = presenting.scorecard_table(result, formatted=False)
-    downloads.csv_and_excel(table, "scorecard", KEY, "Scorecard", sheet="Scorecard", excel=numbers)
+    downloads.csv_and_excel(
+        table, "scorecard", KEY, _("Scorecard"), sheet="Scorecard", excel=numbers
+    )
     st.caption(
-        formatting.count(len(table))
-        + " measures; the deck and workbook exports include this table."
+        ngettext(
+            "{n} measure; the deck and workbook exports include this table.",
+            "{n} measures; the deck and workbook exports include this table.",
+            len(table),
+        ).format(n=formatting.count(len(table)))
     )

@@ -19,6 +19,7 @@ from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.specs import SHARE
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
 from ui import pipeline as pipeline_view
@@ -28,9 +29,14 @@ from ui.charts import show_chart
 PICKED = f"{scorecard_view.KEY}.chain.picked"
 _OWN = {n.key: n for n in hierarchy.NODES if n.needs or n.key == "revenue_growth"}
 """Measures of the chain the scorecard table does not hold: their targets are set here."""
+TABLE_TITLES = (
+    N_("Level"), N_("Area"), N_("Measure"), N_("Value"), N_("Target"), N_("Status"), N_("Drives"),
+    N_("Revenue change explained"), N_("Source"),
+)  # fmt: skip
+"""Column titles of the chain's table (hierarchy.hierarchy_table), translated where shown."""
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner="Listing the customers at risk…")
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_at_risk(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date, clv_key: float
 ) -> pd.DataFrame | None:
@@ -47,53 +53,54 @@ def _clv_key(clv: pd.DataFrame | None) -> float:
 
 def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.DataFrame:
     """The hierarchy for the scorecard shown, with the measures the user picked."""
-    known, _ = scorecard_view.models(dataset)  # cached: the scorecard just asked for them
+    known = scorecard_view.models(dataset)[0]  # cached: the scorecard just asked for them
     retention = session.read(session.RETENTION, dataset)
     sources = {"clv": dict(known.sources).get("clv", ""), "pipeline": "Sales Pipeline page"}
     if retention is not None:
         at_risk, sources["at_risk"] = retention.at_risk, "Retention page's at-risk list"
     else:
         inputs = data.analysis_inputs(dataset).with_results(clv=known.clv)
-        at_risk = _default_at_risk(inputs, dataset.fingerprint, inputs.unit,
+        with st.spinner(_("Listing the customers at risk…")):
+            at_risk = _default_at_risk(inputs, dataset.fingerprint, inputs.unit,
                                    inputs.observation_end.date(), _clv_key(known.clv))  # fmt: skip
         sources["at_risk"] = "at-risk list with the Retention page's defaults"
     pipeline = pipeline_view.pipeline_for_scorecard(dataset)
     extra = hierarchy.indicators(card, dataset.transactions, known.clv, at_risk, pipeline, sources)
     options = [n.key for n in hierarchy.NODES]
     names = {n.key: f"{n.level}: {n.name}" for n in hierarchy.NODES}
-    with st.expander("Measures in the chain", icon=":material/checklist:"):
+    with st.expander(_("Measures in the chain"), icon=":material/checklist:"):
         picked = _pick(options, names)
     return hierarchy.build_hierarchy(card, settings, extra, tuple(picked))
 
 
 def _pick(options: list[str], names: dict[str, str]) -> list[str]:
     return st.multiselect(
-        "Measures in the chain", options, default=list(hierarchy.DEFAULT_PICKED),
+        _("Measures in the chain"), options, default=list(hierarchy.DEFAULT_PICKED),
         format_func=names.get, key=PICKED, persist_state="session",
-        help="What you measure is what you get: keep the few measures this client steers by.",
+        help=_("What you measure is what you get: keep the few measures this client steers by."),
     )  # fmt: skip
 
 
 def show(chain_table: pd.DataFrame, currency: str) -> None:
     """The chain as a picture, then as a table with where each value comes from."""
     if chain_table.empty:
-        st.info("Pick at least one measure for the chain.")
+        st.info(_("Pick at least one measure for the chain."))
         return
     table = hierarchy.hierarchy_table(chain_table, currency)
     off = chain_table.loc[chain_table["status"] == "off target", "measure"].tolist()
     if off:
-        takeaway = f"Off target: {', '.join(off)}."
+        takeaway = _("Off target: {measures}.").format(measures=", ".join(off))
     elif chain_table["target"].notna().any():
-        takeaway = "Every measure with a target meets it or is within the watch band."
+        takeaway = _("Every measure with a target meets it or is within the watch band.")
     else:
-        takeaway = "No targets set yet: set them below and in the scorecard's table."
+        takeaway = _("No targets set yet: set them below and in the scorecard's table.")
     bridge = hierarchy.bridge_sentence(chain_table, currency)
     takeaway += f" {bridge}" if bridge else ""
     show_chart(charts.chain_chart(chain_table, table), takeaway, data=table)
     shown = table.assign(Source=chain_table["source"].to_numpy())
     # A static table (a dozen rows of text): the scorecard's own tables below stay the page's
     # dataframes, in their order.
-    st.table(shown.set_index("Level"))
+    st.table(shown.set_index("Level").rename(columns=_).rename_axis(_("Level")))
     _targets(chain_table, currency)
 
 
@@ -107,7 +114,7 @@ def _targets(chain_table: pd.DataFrame, currency: str) -> None:
     if not own:
         return
     stored = st.session_state.get(scorecard_view.TARGETS, {})
-    with st.expander("Targets for the goals and leading indicators", icon=":material/flag:"):
+    with st.expander(_("Targets for the goals and leading indicators"), icon=":material/flag:"):
         for col, key in zip(st.columns(len(own)), own, strict=True):
             node = _OWN[key]
             scale = 100.0 if node.unit == SHARE else 1.0
@@ -116,10 +123,10 @@ def _targets(chain_table: pd.DataFrame, currency: str) -> None:
             st.session_state[widget] = None if now is None else now * scale
             unit = " (%)" if scale == 100 else f" ({currency})" if node.unit == "money" else ""
             col.number_input(
-                node.name + unit, key=widget, persist_state="session", placeholder="no target",
+                node.name + unit, key=widget, persist_state="session", placeholder=_("no target"),
                 on_change=_set_target, args=(key, widget, scale),
             )  # fmt: skip
-        st.caption("Current values: " + "; ".join(
+        st.caption(_("Current values:") + " " + "; ".join(
             f"{_OWN[k].name} {format_value(v, _OWN[k].unit, currency)}"
             for k, v in zip(chain_table["key"], chain_table["value"], strict=True) if k in _OWN
         ))  # fmt: skip
