@@ -26,7 +26,7 @@ def switch() -> None:
         key=state.LANGUAGE,
         persist_state="session",
         help=_(
-            "German and Chinese cover the menu, the sidebar and how numbers and dates are "
-            "written so far; the pages' own text follows."
+            "The pages, the takeaways, the deck and the workbook follow it, numbers and dates "
+            "too; most chart axes and names from your data stay as they are."
         ),
     )

@@ -247,12 +247,12 @@ def downloads(frames: dict[str, pd.DataFrame], name: str, xlsx: bool = False) ->
     first = next(iter(frames.values()))
     row = st.container(horizontal=True)
     row.download_button(
-        "CSV", lambda: export.csv_bytes(first), f"{name}.csv", "text/csv",
+        _("CSV"), lambda: export.csv_bytes(first), f"{name}.csv", "text/csv",
         icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.{name}.csv",
     )  # fmt: skip
     if xlsx:
         row.download_button(
-            "Excel", lambda: export.xlsx_bytes(frames), f"{name}.xlsx", XLSX_MIME,
+            _("Excel"), lambda: export.xlsx_bytes(frames), f"{name}.xlsx", XLSX_MIME,
             icon=":material/download:", on_click="ignore", key=f"{KEY}.dl.{name}.xlsx",
         )  # fmt: skip
 
