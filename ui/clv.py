@@ -555,7 +555,7 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
         shown[time_column] = shown[time_column].map(
             lambda v: f"{formatting.number(v, 1)} {ngettext(unit, UNIT_WORDS[unit], 2)}"
         )
-    shown["tier"] = shown["tier"].astype(str)
+    shown["tier"] = shown["tier"].astype(str).map(_)
     shown.index.name = _("Customer ID")
     return shown.rename(columns={key: _(title) for key, title in CUSTOMER_COLUMNS.items()})
 
