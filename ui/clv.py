@@ -223,8 +223,22 @@ def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
         return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
 
 
-WHALE_RATES = "the Whale Curve page's activity rates"
+WHALE_RATES = N_("the Whale Curve page's activity rates")
 DEFAULT_RATES = f"{projection.DEFAULT_RATES_SOURCE} (edit them on the Whale Curve page)"
+BASIS_WORDS = (
+    N_("the default activity rates"),  # projection.DEFAULT_RATES_SOURCE
+    N_("gross margin only: no cost-to-serve deducted"),  # clv_values.GROSS_MARGIN_ONLY
+)
+
+
+def cost_basis_words(basis: str) -> str:
+    """What the CLV figures deduct (the values carry it in English, for the deck) in the
+    current language."""
+    if basis == DEFAULT_RATES:
+        return _("{rates} (edit them on the Whale Curve page)").format(
+            rates=_(projection.DEFAULT_RATES_SOURCE)
+        )
+    return _(basis)
 
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
@@ -385,7 +399,7 @@ def value_basis(result: clv_values.CLVValues, currency: str) -> str:
              "{expected}").format(
         margin=formatting.money_short(result.future_margin, currency),
         cost=formatting.money_short(result.future_cost_to_serve, currency),
-        rates=result.cost_basis, expected=expected,
+        rates=cost_basis_words(result.cost_basis), expected=expected,
     )  # fmt: skip
 
 
@@ -556,7 +570,7 @@ def _customer_table(top: pd.DataFrame, currency: str, unit: str) -> pd.DataFrame
         shown[time_column] = shown[time_column].map(
             lambda v: f"{formatting.number(v, 1)} {ngettext(unit, UNIT_WORDS[unit], 2)}"
         )
-    shown["tier"] = shown["tier"].astype(str)
+    shown["tier"] = shown["tier"].astype(str).map(_)
     shown.index.name = _("Customer ID")
     return shown.rename(columns={key: _(title) for key, title in CUSTOMER_COLUMNS.items()})
 

@@ -16,7 +16,7 @@ from cvm_core.errors import CvmError
 from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from ui import clv_value, data, session
-from ui.clv import clv_key
+from ui.clv import clv_key, cost_basis_words
 from ui.tables import show_table
 
 SOURCES = ("acquisition_channel", "region", "industry")
@@ -67,7 +67,8 @@ def show(dataset: Dataset, fitted: clv.CLVFit, values: clv_values.CLVValues, cur
             "back; chance: share of the drawn outcomes in which the average CLV exceeds the "
             "cost."
         ).format(
-            days=formatting.counted(acquisition.NEW_CUSTOMER_DAYS, "day"), basis=values.cost_basis
+            days=formatting.counted(acquisition.NEW_CUSTOMER_DAYS, "day"),
+            basis=cost_basis_words(values.cost_basis),
         )
     )
     _budget_move(value, dataset, currency)

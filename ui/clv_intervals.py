@@ -10,10 +10,12 @@ from cvm_core import formatting
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import intervals as clv_intervals
 from cvm_core.analyses.clv import values as clv_values
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
 from ui.tables import show_table
+
+ALL_WORDS = N_("All customers")  # clv_intervals.ALL, the table's last row
 
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)

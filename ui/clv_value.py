@@ -15,6 +15,7 @@ from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads
 from ui.charts import show_chart
+from ui.clv import cost_basis_words
 from ui.tables import show_table
 
 MATRIX_POINTS = 5000
@@ -115,6 +116,7 @@ def show_acquisition(result: clv_values.CLVValues, dataset: Dataset, currency: s
             "New = first purchase in the {days} before the observation end, with an acquisition cost "
             "in the customer table; CLV as above ({basis})."
         ).format(
-            days=formatting.counted(acquisition.NEW_CUSTOMER_DAYS, "day"), basis=result.cost_basis
+            days=formatting.counted(acquisition.NEW_CUSTOMER_DAYS, "day"),
+            basis=cost_basis_words(result.cost_basis),
         )
     )

@@ -273,7 +273,11 @@ def show_period(result: scorecard_inputs.Scorecard) -> None:
         if result.previous_period
         else ""
     )
-    st.caption(f"**{result.period}**: {span}{partial}{versus}.")
+    st.caption(
+        _("**{period}**: {span}{partial}{versus}.").format(
+            period=result.period, span=span, partial=partial, versus=versus
+        )
+    )
     for note in result.notes:
         st.info(note, icon=":material/info:")
     if result.scenario_labels:

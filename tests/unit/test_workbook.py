@@ -252,10 +252,10 @@ def test_assumed_margin_fills_the_margin_column_and_the_about_sheet_says_so():
 @pytest.mark.parametrize(
     ("language", "sheets", "headers", "about"),
     [
-        ("de", ["Über diese Datei", "Kunden"], ["Kunden-ID", "Erster Kauf", "Nettoumsatz (EUR)"],
+        ("de", ["Über diese Datei", "Kunden"], ["Kunden-ID", "Erstkauf", "Nettoumsatz (EUR)"],
          [["Eintrag", "Wert"], ["Datensatz", "sales.xlsx"]]),
-        ("zh", ["关于本文件", "客户"], ["客户编号", "首次购买", "净收入 (EUR)"],
-         [["项目", "值"], ["数据集", "sales.xlsx"]]),
+        ("zh", ["关于本文件", "客户"], ["客户 ID", "首次购买", "净收入 (EUR)"],
+         [["项目", "价值"], ["数据集", "sales.xlsx"]]),
     ],
 )  # fmt: skip
 def test_sheet_names_and_headers_in_the_current_language(summary, language, sheets, headers, about):
