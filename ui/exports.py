@@ -279,7 +279,7 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
         inputs.retention.annual_retention if inputs.retention is not None else None,
         active_share=inputs.retention.active.share if inputs.retention is not None else None,
     )
-    models, _ = scorecard_defaults.complete_models(analysis_inputs, known)
+    models, _fallbacks = scorecard_defaults.complete_models(analysis_inputs, known)
     return scorecard_run.run(analysis_inputs, inputs.scorecard_settings, models)
 
 

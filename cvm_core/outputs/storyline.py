@@ -183,7 +183,7 @@ def _left_out(notes: Sequence[str]) -> str:
     out: The BG/NBD model is not identifiable from these data.'"""
     parts = []
     for note in notes:
-        head, _, reason = note.partition(": ")
+        head, _colon, reason = note.partition(": ")
         parts.append(f"{head}: {reason.split(': ')[0].split('. ')[0].rstrip('.')}.")
     return " ".join(parts)
 

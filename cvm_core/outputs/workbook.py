@@ -273,7 +273,7 @@ def churn_sheet(churn_by_period: pd.DataFrame) -> Sheet:
     table = churn_by_period[list(present)].copy()
     if "period" in table:
         table["period"] = table["period"].astype(str)
-    table.columns = [name for name, _ in present.values()]
+    table.columns = [name for name, _kind in present.values()]
     return Sheet(N_("Churn by period"), table, {name: kind for name, kind in present.values()})
 
 

@@ -232,3 +232,40 @@ def test_every_keyed_setting_survives_a_page_switch():
         if (lines := widgets_forgetting_their_value(p.read_text(encoding="utf-8")))
     }
     assert forgetting == {}, 'add persist_state="session" to the widgets on these lines'
+
+
+def names_hiding_gettext(source: str) -> list[int]:
+    """Lines that assign to ``_`` in a module that imports ``_`` (gettext) from cvm_core.i18n:
+    ``head, _, tail = text.partition(":")`` makes ``_`` local to the whole function, and a
+    ``_("...")`` anywhere in it then fails (UnboundLocalError, or calls a string)."""
+    tree = ast.parse(source)
+    imports_gettext = any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "cvm_core.i18n"
+        and any(alias.name == "_" for alias in node.names)
+        for node in ast.walk(tree)
+    )
+    if not imports_gettext:
+        return []
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)
+    ]
+
+
+def test_the_finder_finds_gettext_hidden_by_a_throwaway_name():
+    hidden = "from cvm_core.i18n import _\ndef f(t):\n    a, _, b = t.partition(':')\n"
+    assert names_hiding_gettext(hidden) == [3]
+    assert names_hiding_gettext("def f(t):\n    a, _, b = t.partition(':')\n") == []
+
+
+def test_no_module_hides_gettext():
+    paths = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"),
+             *CORE.rglob("*.py")]  # fmt: skip
+    hiding = {
+        str(p.relative_to(ROOT)): lines
+        for p in paths
+        if (lines := names_hiding_gettext(p.read_text(encoding="utf-8")))
+    }
+    assert hiding == {}, "name the throwaway something else than _ (it is gettext here)"
