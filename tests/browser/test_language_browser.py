@@ -30,3 +30,7 @@ def test_switch_the_app_to_german_and_back(page, app_server):
     choose(page, "Sprache", "English")
     expect(sidebar.get_by_text("Time unit")).to_be_visible()
     expect(page).to_have_url(re.compile(r"cvm\.lang=en"))
+    # Choice widgets keep their values across the switch: the browser held the German labels,
+    # and the page once stopped with "Unknown value measure 'Net revenue'".
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.get_by_role("tab", name="At risk & win back")).to_be_visible()
