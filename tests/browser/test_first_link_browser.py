@@ -22,5 +22,6 @@ def test_a_link_to_a_page_is_the_first_request_after_a_start(make_app_server, br
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav.get_by_role("link", name="Kundenbindung")).to_be_visible(timeout=60_000)
     expect(nav.get_by_role("link", name="app")).to_have_count(0)  # not the pages-folder menu
-    expect(page.get_by_text("Es sind noch keine Daten geladen")).to_be_visible()  # the guard, in German
+    guard = page.get_by_text("Es sind noch keine Daten geladen")  # the page's guard, in German
+    expect(guard).to_be_visible()
     context.close()
