@@ -362,6 +362,21 @@ def test_parse_value(text, unit, expected):
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [("1.200", "money", 1200.0), ("1.234,50 €", "money", 1234.5), ("35,5 %", "share", 0.355),
+     ("4,5 Tage", "days", 4.5), ("-3", "money", -3.0)],
+)  # fmt: skip
+def test_parse_value_reads_german_as_the_german_page_shows_numbers(text, unit, expected):
+    from cvm_core import i18n
+
+    i18n.use("de")
+    try:
+        assert scorecard_presenting.parse_value(text, unit) == pytest.approx(expected)
+    finally:
+        i18n.use("en")
+
+
 def test_parse_value_refuses_text_without_a_number():
     with pytest.raises(ValidationError, match="'lots' is not a number"):
         scorecard_presenting.parse_value("lots", "money")

@@ -10,11 +10,13 @@ import re
 import numpy as np
 import pandas as pd
 
+from cvm_core import i18n
 from cvm_core.analyses.scorecard.formats import DISPLAY_SCALE, format_change, format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard
 from cvm_core.analyses.scorecard.specs import MONEY
 from cvm_core.analyses.scorecard.takeaways import takeaway
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import _
 
 TABLE_HEADERS = (
     "Perspective", "Measure", "Definition", "Value", "Previous period", "Change", "Target",
@@ -100,13 +102,18 @@ def parse_value(text: object, unit: str) -> float | None:
     if isinstance(text, int | float):
         number = float(text)
     else:
-        cleaned = re.sub(r"[^0-9.\-]", "", str(text).replace(",", ""))
-        if not str(text).strip():
+        written = str(text)
+        if i18n.current() == "de":  # as the page shows numbers: '1.200' is 1200, '35,5 %' 35.5
+            written = written.replace(".", "").replace(",", ".")
+        cleaned = re.sub(r"[^0-9.\-]", "", written.replace(",", ""))
+        if not written.strip():
             return None
         try:
             number = float(cleaned)
         except ValueError:
             raise ValidationError(
-                f"'{text}' is not a number. Type a plain number such as 1200, or 35 for 35%."
+                _(
+                    "'{text}' is not a number. Type a plain number such as 1200, or 35 for 35%."
+                ).format(text=text)
             ) from None
     return number / DISPLAY_SCALE.get(unit, 1.0)
