@@ -414,9 +414,7 @@ def header_text(label: str) -> str:
     reads "Nettoumsatz (EUR)" in German). Sheets and tables keep their English column names, so
     number formats and tests address columns the same way in every language."""
     money = _MONEY_LABEL.match(label)
-    if money and _(money["name"]) != money["name"]:
-        return f"{_(money['name'])} ({money['currency']})"
-    return _(label)
+    return f"{_(money['name'])} ({money['currency']})" if money else _(label)
 
 
 def _write_column(
