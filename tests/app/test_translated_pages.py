@@ -10,6 +10,7 @@ when a listed text is no longer shown (delete it from the list, which only shrin
 from __future__ import annotations
 
 import contextvars
+import json
 import re
 from pathlib import Path
 
@@ -33,7 +34,7 @@ WIDGETS = (
 
 def shown_texts(at) -> set[str]:
     """Headings, Markdown, captions, alerts, metric labels and help, widget labels and help, tab
-    and expander labels: what the user reads outside charts and tables."""
+    and expander labels, and the texts of every chart (see :func:`chart_texts`)."""
     texts = set()
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
                  "error", "success"):  # fmt: skip
@@ -45,7 +46,51 @@ def shown_texts(at) -> set[str]:
             texts |= {widget.label, getattr(widget, "help", "") or ""}
     for kind in ("tab", "expander"):
         texts |= {getattr(block, "label", "") or "" for block in at.get(kind)}
+    for chart in at.get("vega_lite_chart"):
+        texts |= chart_texts(json.loads(chart.proto.spec))
     return {t for t in texts if t}
+
+
+ENCODED_TITLES = ("x", "y", "color", "size", "shape", "opacity", "theta", "radius")
+"""Channels whose axis or legend shows a title: the field's name when the chart gives none (x2
+and y2 share their partner's axis; a channel without a scale draws no legend)."""
+
+
+def chart_texts(spec) -> set[str]:
+    """A Vega-Lite spec's titles and subtitles (chart, axes, legends, tooltips), and the field
+    names Vega-Lite would show as an axis or legend title because the chart gives none."""
+    texts: set[str] = set()
+    if isinstance(spec, list):
+        for item in spec:
+            texts |= chart_texts(item)
+        return texts
+    if not isinstance(spec, dict):
+        return texts
+    for key, value in spec.items():
+        if key in ("title", "subtitle"):
+            if isinstance(value, str):
+                texts.add(value)
+            elif isinstance(value, list):
+                texts.add(" ".join(str(v) for v in value))
+            else:
+                texts |= chart_texts(value)
+        elif key == "text" and isinstance(value, str | list) and "subtitle" in spec:
+            texts.add(value if isinstance(value, str) else " ".join(map(str, value)))
+        elif key == "encoding" and isinstance(value, dict):
+            for channel, definition in value.items():
+                untitled = (
+                    channel in ENCODED_TITLES and isinstance(definition, dict)
+                    and "field" in definition and "title" not in definition
+                    and definition.get("axis", {}) is not None
+                    and definition.get("legend", {}) is not None
+                    and definition.get("scale", {}) is not None
+                )  # fmt: skip
+                if untitled:
+                    texts.add(f"{definition['field']} (field name as title)")
+            texts |= chart_texts(value)
+        elif key not in ("data", "datasets"):  # data values are the user's, not the app's
+            texts |= chart_texts(value)
+    return texts
 
 
 def unmarked(texts: set[str]) -> set[str]:
