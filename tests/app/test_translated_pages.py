@@ -59,38 +59,38 @@ and y2 share their partner's axis; a channel without a scale draws no legend).""
 def chart_texts(spec) -> set[str]:
     """A Vega-Lite spec's titles and subtitles (chart, axes, legends, tooltips), and the field
     names Vega-Lite would show as an axis or legend title because the chart gives none."""
-    texts: set[str] = set()
     if isinstance(spec, list):
-        for item in spec:
-            texts |= chart_texts(item)
-        return texts
+        return set().union(*(chart_texts(item) for item in spec))
     if not isinstance(spec, dict):
-        return texts
+        return set()
+    texts: set[str] = set()
     for key, value in spec.items():
         if key in ("title", "subtitle"):
-            if isinstance(value, str):
-                texts.add(value)
-            elif isinstance(value, list):
-                texts.add(" ".join(str(v) for v in value))
-            else:
-                texts |= chart_texts(value)
+            texts |= {_joined(value)} if isinstance(value, str | list) else chart_texts(value)
         elif key == "text" and isinstance(value, str | list) and "subtitle" in spec:
-            texts.add(value if isinstance(value, str) else " ".join(map(str, value)))
+            texts.add(_joined(value))  # a title object's text
         elif key == "encoding" and isinstance(value, dict):
-            for channel, definition in value.items():
-                untitled = (
-                    channel in ENCODED_TITLES and isinstance(definition, dict)
-                    and "field" in definition and "title" not in definition
-                    and definition.get("axis", {}) is not None
-                    and definition.get("legend", {}) is not None
-                    and definition.get("scale", {}) is not None
-                )  # fmt: skip
-                if untitled:
-                    texts.add(f"{definition['field']} (field name as title)")
-            texts |= chart_texts(value)
+            texts |= _field_names_as_titles(value) | chart_texts(value)
         elif key not in ("data", "datasets"):  # data values are the user's, not the app's
             texts |= chart_texts(value)
     return texts
+
+
+def _joined(text: str | list) -> str:
+    return text if isinstance(text, str) else " ".join(map(str, text))
+
+
+def _field_names_as_titles(encoding: dict) -> set[str]:
+    found = set()
+    for channel, definition in encoding.items():
+        shows_title = (
+            channel in ENCODED_TITLES and isinstance(definition, dict)
+            and "field" in definition and "title" not in definition
+            and all(definition.get(part, {}) is not None for part in ("axis", "legend", "scale"))
+        )  # fmt: skip
+        if shows_title:
+            found.add(f"{definition['field']} (field name as title)")
+    return found
 
 
 def unmarked(texts: set[str]) -> set[str]:
