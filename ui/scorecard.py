@@ -360,7 +360,7 @@ def _scorecard_frame(result: scorecard_inputs.Scorecard) -> pd.DataFrame:
     trends = result.trends.groupby("key")["value"].apply(list)
     units = t["unit"].tolist()
     frame = pd.DataFrame({
-        "Measure": t["measure"],
+        "Measure": [specs.measure_name(k, m) for k, m in zip(t["key"], t["measure"], strict=True)],
         "Value": [formats.format_value(v, u, cur) for v, u in zip(t["value"], units, strict=True)],
         "Previous": [_("snapshot") if s else formats.format_value(v, u, cur) for v, u, s in zip(t["previous"], units, t["snapshot"], strict=True)],
         "Change": [formats.format_change(c, p, u, cur) for c, p, u in zip(t["change"], t["change_pct"], units, strict=True)],
@@ -368,7 +368,7 @@ def _scorecard_frame(result: scorecard_inputs.Scorecard) -> pd.DataFrame:
         "Target": [_shown(v, u, cur) for v, u in zip(t["target"], units, strict=True)],
         "Status": [_(STATUS_MARKS[s]) for s in t["status"]],
         "Scenario": [formats.format_value(v, u, cur) for v, u in zip(t["projected"], units, strict=True)],
-        "Definition": [d if not n else _("{definition} Needs {needs}.").format(definition=d, needs=n) for d, n in zip(t["definition"], t["needs"], strict=True)],
+        "Definition": [_(d) if not n else _("{definition} Needs {needs}.").format(definition=_(d), needs=_(n)) for d, n in zip(t["definition"], t["needs"], strict=True)],
     })  # fmt: skip
     return frame if result.scenario_labels else frame.drop(columns=["Scenario"])
 
@@ -409,9 +409,10 @@ def show_typed_inputs(result: scorecard_inputs.Scorecard) -> None:
         st.caption(_("Every measure is computed from the data."))
         return
     frame = pd.DataFrame({
-        "Measure": rows["measure"], "Would be computed from": rows["needs"].str.capitalize(),
+        "Measure": [specs.measure_name(k, m) for k, m in zip(rows["key"], rows["measure"], strict=True)],
+        "Would be computed from": [_(n)[:1].upper() + _(n)[1:] for n in rows["needs"]],
         "Your value": [_shown(v, u, result.currency) if s == "typed in" else "" for v, u, s in zip(rows["value"], rows["unit"], rows["source"], strict=True)],
-        "Unit": ["%" if u == specs.SHARE else result.currency if u == specs.MONEY else u for u in rows["unit"]],
+        "Unit": ["%" if u == specs.SHARE else result.currency if u == specs.MONEY else _(u) for u in rows["unit"]],
     })  # fmt: skip
     key = f"{_editor_key()}.typed"
     edit_table(

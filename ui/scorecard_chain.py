@@ -14,7 +14,7 @@ import streamlit as st
 
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import run as retention_run
-from cvm_core.analyses.scorecard import charts, hierarchy
+from cvm_core.analyses.scorecard import charts, hierarchy, specs
 from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.specs import SHARE
@@ -67,7 +67,7 @@ def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.
     pipeline = pipeline_view.pipeline_for_scorecard(dataset)
     extra = hierarchy.indicators(card, dataset.transactions, known.clv, at_risk, pipeline, sources)
     options = [n.key for n in hierarchy.NODES]
-    names = {n.key: f"{n.level}: {n.name}" for n in hierarchy.NODES}
+    names = {n.key: f"{_(n.level)}: {_(n.name)}" for n in hierarchy.NODES}
     with st.expander(_("Measures in the chain"), icon=":material/checklist:"):
         picked = _pick(options, names)
     return hierarchy.build_hierarchy(card, settings, extra, tuple(picked))
@@ -87,7 +87,10 @@ def show(chain_table: pd.DataFrame, currency: str) -> None:
         st.info(_("Pick at least one measure for the chain."))
         return
     table = hierarchy.hierarchy_table(chain_table, currency)
-    off = chain_table.loc[chain_table["status"] == "off target", "measure"].tolist()
+    off = [
+        specs.measure_name(k, m)
+        for k, m in chain_table.loc[chain_table["status"] == specs.OFF_TARGET, ["key", "measure"]].itertuples(index=False)
+    ]  # fmt: skip
     if off:
         takeaway = _("Off target: {measures}.").format(measures=", ".join(off))
     elif chain_table["target"].notna().any():
@@ -97,7 +100,7 @@ def show(chain_table: pd.DataFrame, currency: str) -> None:
     bridge = hierarchy.bridge_sentence(chain_table, currency)
     takeaway += f" {bridge}" if bridge else ""
     show_chart(charts.chain_chart(chain_table, table), takeaway, data=table)
-    shown = table.assign(Source=chain_table["source"].to_numpy())
+    shown = table.assign(Source=[specs.shown_source(s) for s in chain_table["source"]])
     # A static table (a dozen rows of text): the scorecard's own tables below stay the page's
     # dataframes, in their order.
     st.table(shown.set_index("Level").rename(columns=_).rename_axis(_("Level")))
@@ -123,11 +126,11 @@ def _targets(chain_table: pd.DataFrame, currency: str) -> None:
             st.session_state[widget] = None if now is None else now * scale
             unit = " (%)" if scale == 100 else f" ({currency})" if node.unit == "money" else ""
             col.number_input(
-                node.name + unit, key=widget, persist_state="session", placeholder=_("no target"),
+                _(node.name) + unit, key=widget, persist_state="session", placeholder=_("no target"),
                 on_change=_set_target, args=(key, widget, scale),
             )  # fmt: skip
         st.caption(_("Current values:") + " " + "; ".join(
-            f"{_OWN[k].name} {format_value(v, _OWN[k].unit, currency)}"
+            f"{_(_OWN[k].name)} {format_value(v, _OWN[k].unit, currency)}"
             for k, v in zip(chain_table["key"], chain_table["value"], strict=True) if k in _OWN
         ))  # fmt: skip
 

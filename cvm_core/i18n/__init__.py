@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import re
 from pathlib import Path
 
 LANGUAGES = {"en": "English", "de": "Deutsch", "zh": "中文"}
@@ -113,3 +114,18 @@ def _catalog(language: str) -> dict:
         elif message.string:
             out[message.id] = message.string
     return out
+
+
+_BRACKETED = re.compile(r"^(?P<name>.+) \((?P<rest>[^()]*)\)$")
+
+
+def header_text(label: str) -> str:
+    """A column's header in the current language. A label the catalogs lack whole is translated
+    before its last bracket, which is kept: "Net revenue (EUR)" reads "Nettoumsatz (EUR)", "Value
+    (2024Q3)" "Wert (2024Q3)". Tables keep their English column names, so code, number formats
+    and tests address columns the same way in every language; only the header row is translated."""
+    whole = _(label)
+    if whole != label:
+        return whole
+    part = _BRACKETED.match(label)
+    return f"{_(part['name'])} ({part['rest']})" if part else whole

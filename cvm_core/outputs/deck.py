@@ -264,7 +264,7 @@ def _table_slide(
     for j, column_width in enumerate(_column_widths(table, width)):
         grid.columns[j].width = Emu(column_width)
     for j, column in enumerate(table.columns):
-        _fill_cell(grid.cell(0, j), clean_text(column), header=True)
+        _fill_cell(grid.cell(0, j), clean_text(i18n.header_text(str(column))), header=True)
     for i, row in enumerate(table.itertuples(index=False), start=1):
         for j, value in enumerate(row):
             _fill_cell(grid.cell(i, j), _cell_text(value))

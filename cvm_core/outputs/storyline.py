@@ -32,7 +32,7 @@ from cvm_core.analyses.profitability.slides import WHALE_TITLE, whale_slide
 from cvm_core.analyses.retention import charts as retention_charts
 from cvm_core.analyses.retention import takeaways as retention_takeaways
 from cvm_core.analyses.retention.cohorts import coarser_cohorts
-from cvm_core.analyses.scorecard import hierarchy, presenting
+from cvm_core.analyses.scorecard import hierarchy, presenting, specs
 from cvm_core.i18n import N_, Nn_, _
 from cvm_core.outputs.report import Report
 from cvm_core.outputs.story_fixes import fixes_table
@@ -346,9 +346,13 @@ def scorecard_story_table(table: pd.DataFrame) -> pd.DataFrame:
     if not values or "Measure" not in table:
         return table.iloc[0:0]
     has_value = table[values[0]].astype(str).str.strip().ne("–")
-    key = table[table["Measure"].isin(KEY_MEASURES) & has_value].copy()
+    # The table is in the current language (presenting.scorecard_table), so are the names.
+    key = table[table["Measure"].isin([_(m) for m in KEY_MEASURES]) & has_value].copy()
     if "Status" in key:
-        off = key["Status"].astype(str).str.contains("off|below|above|watch", case=False)
+        missed = [_(specs.OFF_TARGET), _(specs.WATCH)]
+        off = key["Status"].isin(missed) | key["Status"].astype(str).str.contains(
+            "off|below|above|watch", case=False
+        )
         key = pd.concat([key[off], key[~off]])
     keep = [c for c in table.columns if _first_word(c) in SCORECARD_STORY_COLUMNS]
     return key[keep].head(SCORECARD_ROWS).reset_index(drop=True)
@@ -392,7 +396,12 @@ def chain_slides(report: Report) -> list[StorySlide]:
 
     chain = report.chain
     table = hierarchy.hierarchy_table(chain, report.currency)[list(CHAIN_COLUMNS)]
-    off = chain.loc[chain["status"] == "off target", "measure"].tolist()
+    off = [
+        specs.measure_name(k, m)
+        for k, m in chain.loc[chain["status"] == specs.OFF_TARGET, ["key", "measure"]].itertuples(
+            index=False
+        )
+    ]
     targets = int(chain["target"].notna().sum())
     if off:
         text = _(

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from cvm_core import i18n
 from cvm_core.i18n import N_, _
 from cvm_core.outputs import export
 
@@ -62,7 +63,7 @@ HEADERS = (
     N_("Unprofitable customers"), N_("Average CLV"),
 )  # fmt: skip
 """Column names the tables below write as literals, marked for the catalogs: the header row shows
-them translated (:func:`header_text`), the frames keep them in English."""
+them translated (:func:`cvm_core.i18n.header_text`), the frames keep them in English."""
 
 _SUMMARY_COLUMNS = {
     "first_purchase": (N_("First purchase"), DATE),
@@ -392,7 +393,7 @@ def _write_sheet(book, sheet: Sheet, name: str, header, formats: dict) -> None:
     by_row = {export.neutralise_text(str(c)) for c in sheet.row_kind_columns}
     for j, column in enumerate(table.columns):
         kind = _kind(table[column], declared.get(column))
-        worksheet.write_string(0, j, header_text(str(column)), header)
+        worksheet.write_string(0, j, i18n.header_text(str(column)), header)
         if column in by_row and sheet.row_kinds is not None:
             row_formats = [formats[k] for k in sheet.row_kinds]
             _write_column(worksheet, table[column], j, kind, None, row_formats)
@@ -404,17 +405,6 @@ def _write_sheet(book, sheet: Sheet, name: str, header, formats: dict) -> None:
     if len(table.columns):
         worksheet.autofilter(0, 0, max(len(table), 1), len(table.columns) - 1)
         worksheet.set_row(0, 32)
-
-
-_MONEY_LABEL = re.compile(r"^(?P<name>.+) \((?P<currency>[A-Z]{3})\)$")
-
-
-def header_text(label: str) -> str:
-    """A column's header in the current language: the label's translation ("Net revenue (EUR)"
-    reads "Nettoumsatz (EUR)" in German). Sheets and tables keep their English column names, so
-    number formats and tests address columns the same way in every language."""
-    money = _MONEY_LABEL.match(label)
-    return f"{_(money['name'])} ({money['currency']})" if money else _(label)
 
 
 def _write_column(

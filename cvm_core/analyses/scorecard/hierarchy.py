@@ -21,9 +21,18 @@ from cvm_core.analyses.scorecard.bridge import revenue_bridge
 from cvm_core.analyses.scorecard.build import measure_status
 from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
-from cvm_core.analyses.scorecard.specs import HIGHER, LOWER, MONEY, NUMBER, SHARE, SPECS
+from cvm_core.analyses.scorecard.specs import (
+    HIGHER,
+    LOWER,
+    MONEY,
+    NUMBER,
+    SHARE,
+    SPECS,
+    measure_name,
+)
+from cvm_core.i18n import N_, _
 
-GOAL, PROCESS, LEADING = "Goal", "Process measure", "Leading indicator"
+GOAL, PROCESS, LEADING = N_("Goal"), N_("Process measure"), N_("Leading indicator")
 LEVELS = (GOAL, PROCESS, LEADING)
 
 
@@ -42,33 +51,33 @@ class Node:
     default: bool = True
 
 
-_PIPELINE_NEEDS = "an opportunities sheet with its history (Sales Pipeline page)"
+_PIPELINE_NEEDS = N_("an opportunities sheet with its history (Sales Pipeline page)")
 NODES: tuple[Node, ...] = (
-    Node("profit_per_customer", GOAL, "Customer profitability", "Profit per customer", MONEY),
-    Node("customer_equity", GOAL, "Customer equity", "Customer equity (sum of CLV)", MONEY,
-         needs="CLV predictions (Customer Lifetime Value page)"),
-    Node("revenue_growth", GOAL, "Growth", "Revenue growth (on previous period)", SHARE),
-    Node("unprofitable_share", PROCESS, "Selection", SPECS["unprofitable_share"].name, SHARE,
+    Node("profit_per_customer", GOAL, N_("Customer profitability"), N_("Profit per customer"), MONEY),
+    Node("customer_equity", GOAL, N_("Customer equity"), N_("Customer equity (sum of CLV)"), MONEY,
+         needs=N_("CLV predictions (Customer Lifetime Value page)")),
+    Node("revenue_growth", GOAL, N_("Growth"), N_("Revenue growth (on previous period)"), SHARE),
+    Node("unprofitable_share", PROCESS, N_("Selection"), SPECS["unprofitable_share"].name, SHARE,
          LOWER, ("profit_per_customer",)),
-    Node("new_customers", PROCESS, "Acquisition", SPECS["new_customers"].name, "count",
+    Node("new_customers", PROCESS, N_("Acquisition"), SPECS["new_customers"].name, "count",
          drives=("revenue_growth", "customer_equity")),
-    Node("new_customer_clv", PROCESS, "Acquisition", SPECS["new_customer_clv"].name, MONEY,
+    Node("new_customer_clv", PROCESS, N_("Acquisition"), SPECS["new_customer_clv"].name, MONEY,
          drives=("customer_equity",)),
-    Node("active_share", PROCESS, "Retention", SPECS["active_share"].name, SHARE,
+    Node("active_share", PROCESS, N_("Retention"), SPECS["active_share"].name, SHARE,
          drives=("customer_equity", "profit_per_customer")),
-    Node("annual_retention", PROCESS, "Retention", SPECS["annual_retention"].name, SHARE,
+    Node("annual_retention", PROCESS, N_("Retention"), SPECS["annual_retention"].name, SHARE,
          drives=("customer_equity",), default=False),
-    Node("products_per_customer", PROCESS, "Growth", SPECS["products_per_customer"].name, NUMBER,
+    Node("products_per_customer", PROCESS, N_("Growth"), SPECS["products_per_customer"].name, NUMBER,
          drives=("revenue_growth",)),
-    Node("share_of_wallet", PROCESS, "Growth", SPECS["share_of_wallet"].name, SHARE,
+    Node("share_of_wallet", PROCESS, N_("Growth"), SPECS["share_of_wallet"].name, SHARE,
          drives=("revenue_growth",), default=False),
-    Node("pipeline_coverage", LEADING, "Acquisition", "Pipeline coverage (× target)", NUMBER,
+    Node("pipeline_coverage", LEADING, N_("Acquisition"), N_("Pipeline coverage (× target)"), NUMBER,
          drives=("new_customers",), needs=_PIPELINE_NEEDS),
-    Node("forecast_accuracy", LEADING, "Acquisition", "Forecast accuracy", SHARE,
+    Node("forecast_accuracy", LEADING, N_("Acquisition"), N_("Forecast accuracy"), SHARE,
          drives=("new_customers",), needs=_PIPELINE_NEEDS),
-    Node("at_risk_value", LEADING, "Retention", "Value of at-risk customers", MONEY, LOWER,
-         ("active_share",), needs="the Retention page's at-risk list"),
-    Node("cross_sell_rate", LEADING, "Growth", SPECS["cross_sell_rate"].name, SHARE,
+    Node("at_risk_value", LEADING, N_("Retention"), N_("Value of at-risk customers"), MONEY, LOWER,
+         ("active_share",), needs=N_("the Retention page's at-risk list")),
+    Node("cross_sell_rate", LEADING, N_("Growth"), SPECS["cross_sell_rate"].name, SHARE,
          drives=("products_per_customer",)),
 )  # fmt: skip
 """Every measure the chain offers, top down; those marked ``default`` are shown unless a client
@@ -202,15 +211,15 @@ def build_hierarchy(
 def hierarchy_table(chain: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The chain as text for a slide's native table and the page: Level, Area, Measure, Value,
     Target, Status, Drives (by measure name), and the revenue change each area explains."""
-    names = dict(zip(chain["key"], chain["measure"], strict=True))
+    names = {k: measure_name(k, m) for k, m in zip(chain["key"], chain["measure"], strict=True)}
     return pd.DataFrame(
         {
-            "Level": chain["level"],
-            "Area": chain["group"],
-            "Measure": chain["measure"],
+            "Level": [_(level) for level in chain["level"]],
+            "Area": [_(group) for group in chain["group"]],
+            "Measure": [names[k] for k in chain["key"]],
             "Value": [format_value(v, u, currency) for v, u in zip(chain["value"], chain["unit"], strict=True)],
             "Target": [format_value(v, u, currency) for v, u in zip(chain["target"], chain["unit"], strict=True)],
-            "Status": chain["status"],
+            "Status": [_(status) for status in chain["status"]],
             "Drives": [", ".join(names[k] for k in d.split(", ") if k) for d in chain["drives"]],
             CONTRIBUTION: [_signed(v, currency) for v in chain["contribution"]],
         }
@@ -230,11 +239,21 @@ def bridge_sentence(chain: pd.DataFrame, currency: str) -> str:
         return ""
     process = chain[(chain["level"] == PROCESS) & np.isfinite(chain["contribution"])]
     parts = ", ".join(
-        f"{group.lower()} {_signed(value, currency)}"
+        f"{_area_in_sentence(group)} {_signed(value, currency)}"
         for group, value in zip(process["group"], process["contribution"], strict=True)
     )
     total = _signed(rows.at["revenue_growth", "contribution"], currency)
-    return f"Net revenue {total} on the period before" + (f": {parts}." if parts else ".")
+    if parts:
+        return _("Net revenue {total} on the period before: {parts}.").format(
+            total=total, parts=parts
+        )
+    return _("Net revenue {total} on the period before.").format(total=total)
+
+
+def _area_in_sentence(group: str) -> str:
+    """'acquisition' mid-sentence in English; German nouns keep their capital."""
+    name = _(group)
+    return name.lower() if name == group else name
 
 
 def _signed(value: float, currency: str) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 from cvm_core import i18n
 from cvm_core.analyses.scorecard.formats import DISPLAY_SCALE, format_change, format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard
-from cvm_core.analyses.scorecard.specs import MONEY
+from cvm_core.analyses.scorecard.specs import MONEY, measure_name, shown_source
 from cvm_core.analyses.scorecard.takeaways import takeaway
 from cvm_core.errors import ValidationError
 from cvm_core.i18n import _
@@ -42,15 +42,23 @@ def scorecard_table(result: Scorecard, formatted: bool = True) -> pd.DataFrame:
         Previous period headers name the periods.
     """
     t = result.table
-    how = [s if s else f"Needs {n}" for s, n in zip(t["source"], t["needs"], strict=True)]
+    how = [
+        shown_source(s) if s else _("Needs {needs}").format(needs=_(n))
+        for s, n in zip(t["source"], t["needs"], strict=True)
+    ]
     value_header = f"Value ({result.period})"
-    previous_header = f"Previous ({result.previous_period or 'none'})"
+    previous_header = f"Previous ({result.previous_period or _('none')})"
+    # Results are cached across languages, so their texts are English until shown.
+    perspective = [_(p) for p in t["perspective"]]
+    measure = [measure_name(k, m) for k, m in zip(t["key"], t["measure"], strict=True)]
+    definition = [_(d) for d in t["definition"]]
+    status = [_(s) for s in t["status"]]
     if not formatted:
         out = pd.DataFrame({
-            "Perspective": t["perspective"], "Measure": t["measure"], "Definition": t["definition"],
-            "Unit": [result.currency if u == MONEY else u for u in t["unit"]], value_header: t["value"],
+            "Perspective": perspective, "Measure": measure, "Definition": definition,
+            "Unit": [result.currency if u == MONEY else _(u) for u in t["unit"]], value_header: t["value"],
             previous_header: t["previous"], "Change": t["change"], "Target": t["target"],
-            "Status": t["status"], "Scenario": t["projected"], "Source / how to enable": how,
+            "Status": status, "Scenario": t["projected"], "Source / how to enable": how,
         })  # fmt: skip
         return out.astype(object).where(out.notna(), None)
     cur = result.currency
@@ -63,9 +71,9 @@ def scorecard_table(result: Scorecard, formatted: bool = True) -> pd.DataFrame:
     ]
     snapshot = t["snapshot"].to_numpy()
     return pd.DataFrame({
-        "Perspective": t["perspective"], "Measure": t["measure"], "Definition": t["definition"],
-        value_header: value, previous_header: np.where(snapshot, "snapshot", previous),
-        "Change": changes, "Target": target, "Status": t["status"], "Scenario": projected,
+        "Perspective": perspective, "Measure": measure, "Definition": definition,
+        value_header: value, previous_header: np.where(snapshot, _("snapshot"), previous),
+        "Change": changes, "Target": target, "Status": status, "Scenario": projected,
         "Source / how to enable": how,
     })  # fmt: skip
 

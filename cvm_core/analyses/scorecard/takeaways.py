@@ -8,7 +8,7 @@ import pandas as pd
 from cvm_core import formatting
 from cvm_core.analyses.scorecard.formats import finite, format_change, format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard
-from cvm_core.analyses.scorecard.specs import HIGHER, ON_TARGET
+from cvm_core.analyses.scorecard.specs import HIGHER, ON_TARGET, measure_name
 from cvm_core.i18n import _, ngettext
 
 
@@ -37,7 +37,7 @@ def takeaway(result: Scorecard) -> str:
         improved=formatting.count(improved),
         n=formatting.count(len(t)),
         previous=result.previous_period,
-        measure=top["measure"],
+        measure=measure_name(top["key"], top["measure"]),
         move=move,
         value=format_value(top["value"], top["unit"], result.currency),
     )
