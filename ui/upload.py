@@ -90,7 +90,7 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
         sheets = SheetRoles(tx, customers, cost, opportunities, history if opportunities else None)
     table = workbook.tables[sheets.transactions]
     for note in table.notes:  # e.g. title rows skipped above the header (quoting the file's text)
-        st.info(formatting.escape_markdown(note))
+        st.info(formatting.escape_markdown(i18n.shown(note)))
     frame = table.frame
     guess = guess_mapping(frame)
     if not guess.roles:
@@ -388,7 +388,7 @@ def show_overview(dataset: Dataset) -> None:
 def show_quality_report(dataset: Dataset) -> None:
     for note in dataset.notes:  # to act on: outside the collapsed report
         if isinstance(note, Attention):
-            st.warning(formatting.escape_markdown(note), icon=":material/warning:")
+            st.warning(formatting.escape_markdown(i18n.shown(note)), icon=":material/warning:")
     validation = dataset.validation
     rejected = validation.rejected
     kept = len(dataset.transactions)
@@ -402,7 +402,7 @@ def show_quality_report(dataset: Dataset) -> None:
     ):
         for note in dataset.notes:
             if not isinstance(note, Attention):
-                st.markdown(f"- {formatting.escape_markdown(note)}")
+                st.markdown(f"- {formatting.escape_markdown(i18n.shown(note))}")
         if matched := intake_channels.mapped_values(dataset.channel_mapping):
             pairs = ", ".join(f"{raw} → {channel}" for raw, channel in matched.items())
             st.markdown(

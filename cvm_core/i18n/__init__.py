@@ -129,3 +129,54 @@ def header_text(label: str) -> str:
         return whole
     part = _BRACKETED.match(label)
     return f"{_(part['name'])} ({part['rest']})" if part else whole
+
+
+class Message(str):
+    """A sentence kept in English that reads in the current language where it is shown.
+
+    Intake notes and other texts stored with a cached result (a loaded dataset is kept across
+    language switches) are made when the data is read; a page shows them later, in whatever
+    language is on then. A Message is that English sentence, a plain ``str`` everywhere (tests,
+    logs, JSON), that also keeps its template and values: :func:`shown` renders it again through
+    the catalogs, whole numbers grouped as the language writes them. Mark the template with N_.
+
+    ``Message("{n} return rows kept as negative revenue.", n=4741)`` is the str "4,741 return rows
+    kept as negative revenue."; shown in German "4.741 Retourenzeilen als negativer Umsatz
+    behalten."
+    """
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values: object) -> Message:
+        english = template.format(**{k: _english(v) for k, v in values.items()})
+        message = super().__new__(cls, english)
+        message.template, message.values = template, values
+        return message
+
+    def __reduce__(self):  # pickled (a saved session) with its template and values
+        return (_message, (type(self), self.template, self.values))
+
+    def in_language(self) -> str:
+        from cvm_core import formatting
+
+        def local(value: object) -> object:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return formatting.count(value)
+            return shown(value) if isinstance(value, Message) else value
+
+        return _(self.template).format(**{k: local(v) for k, v in self.values.items()})
+
+
+def _message(cls: type, template: str, values: dict) -> Message:
+    return cls(template, **values)
+
+
+def _english(value: object) -> object:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def shown(text: object) -> str:
+    """``text`` as the reader sees it: a :class:`Message` in the current language, anything else
+    as it is (a plain str was written in the language it was made in)."""
+    return text.in_language() if isinstance(text, Message) else str(text)

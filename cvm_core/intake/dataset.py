@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import CurrencyGuess, ParsedColumn, guess_currency, parse_amounts
 from cvm_core.intake.channels import map_channels
 from cvm_core.intake.dates import parse_dates
@@ -355,7 +356,7 @@ def attach_tables(
     return dataclasses.replace(dataset, notes=tuple(notes), fingerprint=key, **changes)
 
 
-class Attention(str):
+class Attention(Message):
     """A note the user must act on (shown as a warning, not among the other notes): e.g. a
     customer table whose ids mostly match no transaction. Still a str everywhere else."""
 
@@ -384,18 +385,29 @@ def match_note(
     ids = pd.Index(table_ids).unique()
     n = len(ids)
     matched = int(ids.isin(pd.Index(customer_ids).unique()).sum())
-    where = f"the {kind} table ('{name}')"
+    table = _TABLE_NAMES[kind]
     if n == 0:
-        return f"The {kind} table ('{name}') lists no customer ids, so it adds nothing."
+        return Message(N_("The {table} table ('{name}') lists no customer ids, so it adds nothing."), table=table, name=name)  # fmt: skip
     if matched / n < MIN_ID_MATCH_SHARE:
         return Attention(
-            f"Only {matched:,} of {n:,} customer ids in {where} appear in the transactions; "
-            "check that the same customer ids are used."
-        )
+            N_("Only {matched} of {n} customer ids in the {table} table ('{name}') appear in the "
+               "transactions; check that the same customer ids are used."),
+            matched=matched, n=n, table=table, name=name,
+        )  # fmt: skip
     if matched == n:
-        return f"All {n:,} customer ids in {where} appear in the transactions."
+        return Message(N_("All {n} customer ids in the {table} table ('{name}') appear in the transactions."), n=n, table=table, name=name)  # fmt: skip
     share = int(100 * matched / n)  # rounded down: 99.6% is not "100%"
-    return f"{matched:,} of {n:,} customer ids in {where} ({share}%) appear in the transactions."
+    return Message(
+        N_("{matched} of {n} customer ids in the {table} table ('{name}') ({share}%) appear in the transactions."),
+        matched=matched, n=n, table=table, name=name, share=share,
+    )  # fmt: skip
+
+
+_TABLE_NAMES = {
+    "attributes": Message(N_("attributes")),
+    "cost-to-serve": Message(N_("cost-to-serve")),
+}
+"""The side tables as a note names them (translated with the note)."""
 
 
 def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:

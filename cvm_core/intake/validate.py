@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.amount_columns import AmountColumns, other_currencies
 from cvm_core.intake.dates import implausible_date_reasons, parse_dates
 from cvm_core.intake.distinct import expand, factorize_column
@@ -217,7 +218,7 @@ def validate_transactions(
     )
     n_returns = int(transactions["is_return"].sum())
     if n_returns:
-        notes.append(f"{n_returns:,} return rows kept as negative revenue.")
+        notes.append(Message(N_("{n} return rows kept as negative revenue."), n=n_returns))
     n_zero = int((transactions["revenue"] == 0).sum())
     if n_zero == 1:
         notes.append("1 row has an amount of 0; it counts as a purchase with no revenue.")

@@ -106,3 +106,24 @@ def test_a_month_reads_as_each_language_writes_it(language):
     assert formatting.month(september) == "Sept. 2024"
     language("zh")
     assert formatting.month(september) == "2024年9月"
+
+
+def test_a_message_is_english_text_that_reads_in_the_language_it_is_shown_in():
+    import pickle
+
+    from cvm_core.intake.dataset import Attention, match_note
+
+    note = i18n.Message("{n} return rows kept as negative revenue.", n=4741)
+    assert note == "4,741 return rows kept as negative revenue."  # a str, in English
+    i18n.use("de")
+    try:
+        assert i18n.shown(note) == "4.741 Retourenzeilen als negativer Umsatz übernommen."
+        warning = match_note(["a", "b", "c"], ["a"], "cost-to-serve", "Service")
+        assert isinstance(warning, Attention)
+        assert i18n.shown(pickle.loads(pickle.dumps(warning))) == (
+            "Nur 1 von 3 Kundennummern der Cost-to-Serve-Tabelle („Service“) kommen in den "
+            "Transaktionen vor; prüfen Sie, ob dieselben Kundennummern verwendet werden."
+        )
+        assert i18n.shown("plain text") == "plain text"
+    finally:
+        i18n.use("en")
