@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses import assumptions
 from cvm_core.analyses.clv import charts, constants, scenario, tiers
 from cvm_core.analyses.clv import fit as clv
@@ -378,7 +378,7 @@ def show_headline(
           "discount rate {rate} a year.").format(
             basis=value_basis(result, currency), models=clv_takeaways.model_words(fitted),
             customers=formatting.counted(n, "customer"), end=formatting.date(fitted.settings.observation_end),
-            margin=result.margin_basis, rate=formatting.pct(result.settings.discount_rate, 1))
+            margin=i18n.shown(result.margin_basis), rate=formatting.pct(result.settings.discount_rate, 1))
     )  # fmt: skip
     one_time = clv_takeaways.one_time_buyers_note(fitted)
     if one_time:

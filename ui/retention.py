@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import charts, takeaways
@@ -463,7 +463,7 @@ def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) 
                    measure=_(tenure.measure.capitalize())),
                name="Value by year of the relationship", data=tenure.table,
                takeaway=takeaways.tenure_takeaway(tenure, currency))  # fmt: skip
-    st.info(tenure.claim, icon=":material/fact_check:")
+    st.info(i18n.shown(tenure.claim), icon=":material/fact_check:")
 
 
 def show_lists(

@@ -163,9 +163,51 @@ class Message(str):
         def local(value: object) -> object:
             if isinstance(value, int) and not isinstance(value, bool):
                 return formatting.count(value)
+            if isinstance(value, Percent):
+                return formatting.pct(value.share, value.decimals)
+            if isinstance(value, Number):
+                return formatting.number(float(value), value.decimals)
             return shown(value) if isinstance(value, Message) else value
 
         return _(self.template).format(**{k: local(v) for k, v in self.values.items()})
+
+
+class Percent(float):
+    """A share in a :class:`Message`: '34.7%' in English, '34,7 %' in German."""
+
+    decimals: int
+
+    def __new__(cls, share: float, decimals: int = 1) -> Percent:
+        percent = super().__new__(cls, share)
+        percent.decimals = decimals
+        return percent
+
+    def __reduce__(self):
+        return (Percent, (float(self), self.decimals))
+
+    @property
+    def share(self) -> float:
+        return float(self)
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec or f".{self.decimals}%")
+
+
+class Number(float):
+    """A number with decimals in a :class:`Message`: '1.5' in English, '1,5' in German."""
+
+    decimals: int
+
+    def __new__(cls, value: float, decimals: int = 1) -> Number:
+        number = super().__new__(cls, value)
+        number.decimals = decimals
+        return number
+
+    def __reduce__(self):
+        return (Number, (float(self), self.decimals))
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec or f",.{self.decimals}f")
 
 
 def _message(cls: type, template: str, values: dict) -> Message:

@@ -21,6 +21,7 @@ from cvm_core.analyses.clv.transaction_model import (
     p_alive,
 )
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, Percent
 from cvm_core.intake.summary import UNIT_DAYS
 
 DEFAULT_HORIZON_MONTHS = 36
@@ -56,7 +57,9 @@ def margin_rates(summary: pd.DataFrame, margin: float | None) -> tuple[np.ndarra
     if margin is not None:
         if not 0.0 <= margin <= 1.0:
             raise ValidationError("The margin is a percentage of revenue between 0% and 100%.")
-        return np.full(n, float(margin)), f"{margin:.0%} of revenue for every customer"
+        return np.full(n, float(margin)), Message(
+            N_("{margin} of revenue for every customer"), margin=Percent(margin, 0)
+        )
     cost = summary["cost"].to_numpy(dtype=float)
     net = summary["net_revenue"].to_numpy(dtype=float)
     known = np.isfinite(cost) & (net > 0)
@@ -68,10 +71,11 @@ def margin_rates(summary: pd.DataFrame, margin: float | None) -> tuple[np.ndarra
     overall = float(np.clip((net[known] - cost[known]).sum() / net[known].sum(), *MARGIN_RANGE))
     own = np.divide(net - np.nan_to_num(cost), net, out=np.full(n, overall), where=known)
     rates = np.where(known, np.clip(own, *MARGIN_RANGE), overall)
-    return rates, (
-        f"each customer's own margin from the cost column (overall {overall:.1%}; clipped to "
-        f"{MARGIN_RANGE[0]:.0%}-{MARGIN_RANGE[1]:.0%})"
-    )
+    return rates, Message(
+        N_("each customer's own margin from the cost column (overall {overall}; clipped to "
+           "{low}-{high})"),
+        overall=Percent(overall), low=Percent(MARGIN_RANGE[0], 0), high=Percent(MARGIN_RANGE[1], 0),
+    )  # fmt: skip
 
 
 def predict_customer_value(

@@ -11,6 +11,7 @@ from cvm_core.analyses.retention.cohorts import (
     customer_positions,
 )
 from cvm_core.analyses.retention.days import day_number, day_numbers, require
+from cvm_core.i18n import N_, Message, Number
 
 TENURE_YEARS = 4
 """Relationship years shown separately; the last one collects that year and later (4+)."""
@@ -115,31 +116,39 @@ def _tenure_table(
 
 
 def _claim_text(table: pd.DataFrame, measure: str) -> str:
+    """The rule of thumb checked on this data, as a Message: the result is cached across
+    language switches, so the page renders it in the language on screen (i18n.shown)."""
     known = table[table["value_per_customer_year"].notna()]
-    claim = (
-        "Rule of thumb: a customer kept for four years can yield around three times the profit of "
-        "their first year."
-    )
+    what = Message(measure)  # 'gross margin' or 'net revenue', translated where shown
     if len(known) < 2 or not np.isfinite(known["ratio_to_year1"].iloc[-1]):
-        return (
-            f"{claim} This data does not follow enough customers beyond their first year (or has "
-            f"no positive first-year {measure}), so it cannot be checked."
-        )
+        return Message(
+            N_("Rule of thumb: a customer kept for four years can yield around three times the "
+               "profit of their first year. This data does not follow enough customers beyond "
+               "their first year (or has no positive first-year {measure}), so it cannot be "
+               "checked."),
+            measure=what,
+        )  # fmt: skip
     last = known.iloc[-1]
-    ratio = float(last["ratio_to_year1"])
-    found = (
-        f"Here a kept customer in {last['label'].lower()} of the relationship yields {ratio:.1f}× "
-        f"the yearly {measure} of a first-year customer"
-    )
+    ratio = Number(float(last["ratio_to_year1"]))
+    year = str(last["label"]).removeprefix("Year ")  # '3', or '5+' for the last, open year
     if int(last["year"]) < TENURE_YEARS:
-        return (
-            f"{claim} {found}. The data does not reach year {TENURE_YEARS} for enough customers, so "
-            "the claim can only be checked in part."
-        )
+        return Message(
+            N_("Rule of thumb: a customer kept for four years can yield around three times the "
+               "profit of their first year. Here a kept customer in year {year} of the "
+               "relationship yields {ratio}× the yearly {measure} of a first-year customer. The "
+               "data does not reach year {years} for enough customers, so the claim can only be "
+               "checked in part."),
+            year=year, ratio=ratio, measure=what, years=TENURE_YEARS,
+        )  # fmt: skip
     if ratio >= DOMAIN_CLAIM_RATIO * 1.25:
-        verdict = "more than the rule of thumb says"
+        verdict = Message(N_("more than the rule of thumb says"))
     elif ratio >= DOMAIN_CLAIM_RATIO * 0.75:
-        verdict = "in line with the rule of thumb"
+        verdict = Message(N_("in line with the rule of thumb"))
     else:
-        verdict = "well below the rule of thumb: in this business, loyalty pays less"
-    return f"{claim} {found}: {verdict}."
+        verdict = Message(N_("well below the rule of thumb: in this business, loyalty pays less"))
+    return Message(
+        N_("Rule of thumb: a customer kept for four years can yield around three times the profit "
+           "of their first year. Here a kept customer in year {year} of the relationship yields "
+           "{ratio}× the yearly {measure} of a first-year customer: {verdict}."),
+        year=year, ratio=ratio, measure=what, verdict=verdict,
+    )  # fmt: skip

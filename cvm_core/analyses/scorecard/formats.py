@@ -9,6 +9,7 @@ import numpy as np
 
 from cvm_core import formatting
 from cvm_core.analyses.scorecard.specs import COUNT, DAYS, MONEY, NUMBER, SHARE
+from cvm_core.i18n import _
 
 
 def finite(value: object) -> bool:
@@ -35,6 +36,11 @@ def format_value(value: float | None, unit: str, currency: str = "EUR") -> str:
     return formats[unit](float(value))
 
 
+def _signed(text: str) -> str:
+    """'+3.3%' for a rise: a change shows its sign either way."""
+    return text if text.startswith(("-", "−")) else f"+{text}"
+
+
 def short_value(value: float | None, unit: str, currency: str = "EUR") -> str:
     """Compact form for chart labels: '€79k', '65%', '204', '6.2'."""
     if not finite(value):
@@ -57,8 +63,8 @@ def format_change(
     if not finite(change):
         return "–"
     if unit == SHARE:
-        return f"{change * 100:+,.1f} pts"
+        return _("{change} pts").format(change=_signed(formatting.number(change * 100, 1)))
     if finite(change_pct):
-        return f"{change_pct * 100:+,.1f}%"
+        return _signed(formatting.pct(change_pct, 1))
     sign = "+" if change >= 0 else "-"
     return sign + format_value(abs(change), unit, currency)
