@@ -163,40 +163,17 @@ class Message(str):
         def local(value: object) -> object:
             if isinstance(value, int) and not isinstance(value, bool):
                 return formatting.count(value)
-            if isinstance(value, Percent):
-                return formatting.pct(value.share, value.decimals)
-            if isinstance(value, Number):
-                return formatting.number(float(value), value.decimals)
-            return shown(value) if isinstance(value, Message) else value
+            return value.in_language() if isinstance(value, Message | Number) else value
 
         return _(self.template).format(**{k: local(v) for k, v in self.values.items()})
-
-
-class Percent(float):
-    """A share in a :class:`Message`: '34.7%' in English, '34,7 %' in German."""
-
-    decimals: int
-
-    def __new__(cls, share: float, decimals: int = 1) -> Percent:
-        percent = super().__new__(cls, share)
-        percent.decimals = decimals
-        return percent
-
-    def __reduce__(self):
-        return (Percent, (float(self), self.decimals))
-
-    @property
-    def share(self) -> float:
-        return float(self)
-
-    def __format__(self, spec: str) -> str:
-        return format(float(self), spec or f".{self.decimals}%")
 
 
 class Number(float):
     """A number with decimals in a :class:`Message`: '1.5' in English, '1,5' in German."""
 
     decimals: int
+    english = ",.{decimals}f"
+    """The format spec that writes it in English (the Message's str)."""
 
     def __new__(cls, value: float, decimals: int = 1) -> Number:
         number = super().__new__(cls, value)
@@ -204,10 +181,26 @@ class Number(float):
         return number
 
     def __reduce__(self):
-        return (Number, (float(self), self.decimals))
+        return (type(self), (float(self), self.decimals))
 
     def __format__(self, spec: str) -> str:
-        return format(float(self), spec or f",.{self.decimals}f")
+        return format(float(self), spec or self.english.format(decimals=self.decimals))
+
+    def in_language(self) -> str:
+        from cvm_core import formatting
+
+        return formatting.number(float(self), self.decimals)
+
+
+class Percent(Number):
+    """A share in a :class:`Message`: 0.347 reads '34.7%' in English, '34,7 %' in German."""
+
+    english = ".{decimals}%"
+
+    def in_language(self) -> str:
+        from cvm_core import formatting
+
+        return formatting.pct(float(self), self.decimals)
 
 
 def _message(cls: type, template: str, values: dict) -> Message:
@@ -221,4 +214,4 @@ def _english(value: object) -> object:
 def shown(text: object) -> str:
     """``text`` as the reader sees it: a :class:`Message` in the current language, anything else
     as it is (a plain str was written in the language it was made in)."""
-    return text.in_language() if isinstance(text, Message) else str(text)
+    return text.in_language() if isinstance(text, Message | Number) else str(text)
