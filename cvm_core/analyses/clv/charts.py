@@ -381,6 +381,9 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
         if in_pct
         else ("cum_value", money_title(_("Cumulative profit"), currency))
     )
+    # The curves' names (the value matrix's "Profit to date", "Expected future profit (CLV)") in
+    # the language: nothing reads them after the chart.
+    curves = curves.assign(curve=curves["curve"].map(_))
     names = list(dict.fromkeys(curves["curve"]))
     return (
         alt.Chart(curves)

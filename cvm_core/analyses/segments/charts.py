@@ -9,7 +9,7 @@ import pandas as pd
 
 from cvm_core import chart_labels, formatting
 from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, money_title
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 
 # Greens for the best customers, blues for new ones, ambers and reds for those slipping away,
 # greys for the gone: the map reads like a traffic light.
@@ -28,6 +28,9 @@ SEGMENT_COLORS = {
 }
 _DARK = {"Champions", "Loyal", "Promising", "Can't lose them", "Lost", "At risk"}
 MAX_HEATMAP_CATEGORIES = 25
+NONE = N_("(none)")
+"""The next-best chart's row of customers without an offer
+(:func:`cvm_core.analyses.segments.affinity.recommendation_counts`)."""
 
 
 def _segment_scale(segments: list[str]) -> alt.Scale:
@@ -329,10 +332,12 @@ def lift_heatmap(pairs: pd.DataFrame, categories: list[str]) -> alt.LayerChart:
 
 def next_best_chart(counts: pd.DataFrame) -> alt.LayerChart:
     """How many customers each category is the next-best offer for ("(none)" last, in grey)."""
-    order = [c for c in counts["category"] if c != "(none)"] + ["(none)"]
+    none = _(NONE)  # the app's own label; the categories are the user's and stay as they are
+    order = [c for c in counts["category"] if c != NONE] + [none]
     data = counts.assign(
+        category=counts["category"].where(counts["category"] != NONE, none),
         label=counts["share"].map(lambda s: formatting.pct(s, 0)),
-        offered=counts["category"] != "(none)",
+        offered=counts["category"] != NONE,
     )
     base = alt.Chart(data).encode(
         y=alt.Y("category:N", sort=order, title=_("Next-best category")),
