@@ -13,11 +13,39 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, POSITIVE, money_title
+from cvm_core.i18n import N_, _
 
-ACTUAL, PREDICTED = "Actual", "Model"
-_SERIES = alt.Scale(domain=[ACTUAL, PREDICTED], range=[PALETTE[0], PALETTE[1]])
+ACTUAL, PREDICTED = N_("Actual"), N_("Model")
+"""The two series of the model checks (translated where drawn)."""
 TIER_COLORS = ["#8e9eab", "#d4ac0d", "#7f8c8d", "#34495e", "#16a085", "#c0392b"]
 UNIT_WORDS = {"day": "days", "week": "weeks", "month": "months"}
+PHASES = {"calibration": N_("calibration"), "holdout": N_("holdout")}
+"""The cumulative frame's phases, as the tooltip names them."""
+HOLDOUT_SUBTITLES = {
+    "day": N_("Mean purchases per customer in the {periods}-day holdout, by repeat purchases before it"),
+    "week": N_("Mean purchases per customer in the {periods}-week holdout, by repeat purchases before it"),
+    "month": N_("Mean purchases per customer in the {periods}-month holdout, by repeat purchases before it"),
+}  # fmt: skip
+"""Whole sentences per time unit: the unit word is not glued into a translated sentence."""
+RECENCY_TITLES = {
+    "day": N_("Time from first to last purchase (days)"),
+    "week": N_("Time from first to last purchase (weeks)"),
+    "month": N_("Time from first to last purchase (months)"),
+}
+LAST_PURCHASE_TITLES = {
+    "day": N_("Last purchase after (days)"),
+    "week": N_("Last purchase after (weeks)"),
+    "month": N_("Last purchase after (months)"),
+}
+FIRST_BOUGHT_SUBTITLES = {
+    "day": N_("For a customer who first bought {age} days ago"),
+    "week": N_("For a customer who first bought {age} weeks ago"),
+    "month": N_("For a customer who first bought {age} months ago"),
+}
+
+
+def _series_scale(actual: str, model: str) -> alt.Scale:
+    return alt.Scale(domain=[actual, model], range=[PALETTE[0], PALETTE[1]])
 
 
 def cumulative_chart(cumulative: pd.DataFrame, calibration_end: pd.Timestamp) -> alt.LayerChart:
@@ -34,34 +62,41 @@ def cumulative_chart(cumulative: pd.DataFrame, calibration_end: pd.Timestamp) ->
         var_name="series",
         value_name="purchases",
     )
-    long["series"] = long["series"].map({"actual": ACTUAL, "predicted": PREDICTED})
+    actual, model = _(ACTUAL), _(PREDICTED)
+    long["series"] = long["series"].map({"actual": actual, "predicted": model})
+    long["phase"] = long["phase"].replace({phase: _(name) for phase, name in PHASES.items()})
     lines = (
         alt.Chart(long)
         .mark_line(strokeWidth=3)
         .encode(
             x=alt.X(
                 "date:T",
-                title="Date",
+                title=_("Date"),
                 axis=alt.Axis(
                     format="%b %Y",
                     labelOverlap="greedy",
                     tickCount={"interval": "month", "step": 3},
                 ),
             ),
-            y=alt.Y("purchases:Q", title="Cumulative repeat purchases", axis=alt.Axis(format="~s")),
+            y=alt.Y(
+                "purchases:Q", title=_("Cumulative repeat purchases"), axis=alt.Axis(format="~s")
+            ),
             color=alt.Color(
-                "series:N", scale=_SERIES, title=None, legend=alt.Legend(orient="bottom")
+                "series:N",
+                scale=_series_scale(actual, model),
+                title=None,
+                legend=alt.Legend(orient="bottom"),
             ),
             strokeDash=alt.StrokeDash(
                 "series:N",
-                scale=alt.Scale(domain=[ACTUAL, PREDICTED], range=[[1, 0], [7, 4]]),
+                scale=alt.Scale(domain=[actual, model], range=[[1, 0], [7, 4]]),
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
-                alt.Tooltip("series:N", title="Series"),
-                alt.Tooltip("purchases:Q", title="Repeat purchases", format=",.0f"),
-                alt.Tooltip("phase:N", title="Period"),
+                alt.Tooltip("date:T", title=_("Date"), format="%d %b %Y"),
+                alt.Tooltip("series:N", title=_("Series")),
+                alt.Tooltip("purchases:Q", title=_("Repeat purchases"), format=",.0f"),
+                alt.Tooltip("phase:N", title=_("Period")),
             ],
         )
     )
@@ -71,13 +106,15 @@ def cumulative_chart(cumulative: pd.DataFrame, calibration_end: pd.Timestamp) ->
         )
         .mark_rule(color="#7f8c8d", strokeDash=[4, 4], strokeWidth=1.5)
         .encode(
-            x="date:T", tooltip=[alt.Tooltip("date:T", title="Calibration end", format="%d %b %Y")]
+            # The same title as the lines' axis: the layers share one.
+            x=alt.X("date:T", title=_("Date")),
+            tooltip=[alt.Tooltip("date:T", title=_("Calibration end"), format="%d %b %Y")],
         )
     )
     return alt.layer(lines, rule).properties(
         title=alt.Title(
-            "Repeat purchases: actual vs model",
-            subtitle="Left of the dashed line the model saw the data; right of it, it did not.",
+            _("Repeat purchases: actual vs model"),
+            subtitle=_("Left of the dashed line the model saw the data; right of it, it did not."),
         ),
         height=320,
     )
@@ -92,13 +129,12 @@ def holdout_by_frequency_chart(by_frequency: pd.DataFrame, periods: float, unit:
         :attr:`cvm_core.analyses.clv.fit.HoldoutCheck.by_frequency` (frequency, customers, actual, predicted).
     """
     title = alt.Title(
-        "Holdout purchases by past frequency: actual vs model",
-        subtitle=f"Mean purchases per customer in the {periods:,.0f}-{UNIT_WORDS[unit][:-1]} "
-        "holdout, by repeat purchases before it",
+        _("Holdout purchases by past frequency: actual vs model"),
+        subtitle=_(HOLDOUT_SUBTITLES[unit]).format(periods=formatting.number(periods, 0)),
     )
     return _actual_vs_model_bars(
-        by_frequency, "frequency", "Repeat purchases in the calibration period",
-        "Calibration repeat purchases", title,
+        by_frequency, "frequency", _("Repeat purchases in the calibration period"),
+        _("Calibration repeat purchases"), title,
     )  # fmt: skip
 
 
@@ -113,7 +149,8 @@ def _actual_vs_model_bars(
         var_name="series",
         value_name="mean",
     )
-    long["series"] = long["series"].map({"actual": ACTUAL, "predicted": PREDICTED})
+    actual, model = _(ACTUAL), _(PREDICTED)
+    long["series"] = long["series"].map({"actual": actual, "predicted": model})
     long[group] = long[group].astype(str)
     order = [str(v) for v in table[group]]
     return (
@@ -121,16 +158,19 @@ def _actual_vs_model_bars(
         .mark_bar()
         .encode(
             x=alt.X(f"{group}:N", title=axis_title, sort=order, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("series:N", sort=[ACTUAL, PREDICTED]),
-            y=alt.Y("mean:Q", title="Purchases per customer"),
+            xOffset=alt.XOffset("series:N", sort=[actual, model]),
+            y=alt.Y("mean:Q", title=_("Purchases per customer")),
             color=alt.Color(
-                "series:N", scale=_SERIES, title=None, legend=alt.Legend(orient="bottom")
+                "series:N",
+                scale=_series_scale(actual, model),
+                title=None,
+                legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
                 alt.Tooltip(f"{group}:N", title=tooltip_title),
-                alt.Tooltip("series:N", title="Series"),
-                alt.Tooltip("mean:Q", title="Mean holdout purchases", format=".2f"),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
+                alt.Tooltip("series:N", title=_("Series")),
+                alt.Tooltip("mean:Q", title=_("Mean holdout purchases"), format=".2f"),
+                alt.Tooltip("customers:Q", title=_("Customers"), format=","),
             ],
         )
         .properties(title=title, height=300)
@@ -147,22 +187,24 @@ def clv_histogram_chart(
     distribution : DataFrame
         :func:`cvm_core.analyses.clv.fit.clv_distribution` (lower, upper, customers, share).
     """
-    title = money_title(f"CLV over {formatting.counted(horizon_months, 'month')}", currency)
+    title = money_title(
+        _("CLV over {months}").format(months=formatting.counted(horizon_months, "month")), currency
+    )
     return (
         alt.Chart(distribution)
         .mark_bar(color=NEUTRAL, binSpacing=1)
         .encode(
             x=alt.X("lower:Q", bin="binned", title=title, axis=alt.Axis(format="~s")),
             x2="upper:Q",
-            y=alt.Y("customers:Q", title="Customers"),
+            y=alt.Y("customers:Q", title=_("Customers")),
             tooltip=[
-                alt.Tooltip("lower:Q", title=money_title("From", currency), format=MONEY_FORMAT),
-                alt.Tooltip("upper:Q", title=money_title("To", currency), format=MONEY_FORMAT),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
-                alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
+                alt.Tooltip("lower:Q", title=money_title(_("From"), currency), format=MONEY_FORMAT),
+                alt.Tooltip("upper:Q", title=money_title(_("To"), currency), format=MONEY_FORMAT),
+                alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+                alt.Tooltip("share:Q", title=_("Share of customers"), format=".1%"),
             ],
         )
-        .properties(title="Distribution of customer lifetime value", height=300)
+        .properties(title=_("Distribution of customer lifetime value"), height=300)
     )
 
 
@@ -174,7 +216,6 @@ def p_alive_heatmap(matrix: pd.DataFrame, unit: str) -> alt.Chart:
     matrix : DataFrame
         :func:`cvm_core.analyses.clv.fit.p_alive_matrix` (frequency, recency, T, p_alive).
     """
-    words = UNIT_WORDS[unit]
     age = float(matrix["T"].iloc[0]) if len(matrix) else 0.0
     frame = matrix.assign(recency=matrix["recency"].round(2), p_alive=matrix["p_alive"].round(4))
     return (
@@ -183,26 +224,26 @@ def p_alive_heatmap(matrix: pd.DataFrame, unit: str) -> alt.Chart:
         .encode(
             x=alt.X(
                 "recency:O",
-                title=f"Time from first to last purchase ({words})",
+                title=_(RECENCY_TITLES[unit]),
                 axis=alt.Axis(format=".0f", labelAngle=0, labelOverlap=True),
             ),
-            y=alt.Y("frequency:O", title="Repeat purchases", sort="descending"),
+            y=alt.Y("frequency:O", title=_("Repeat purchases"), sort="descending"),
             color=alt.Color(
                 "p_alive:Q",
-                title="P(alive)",
+                title=_("P(alive)"),
                 scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
                 legend=alt.Legend(format="%"),
             ),
             tooltip=[
-                alt.Tooltip("frequency:O", title="Repeat purchases"),
-                alt.Tooltip("recency:Q", title=f"Last purchase after ({words})", format=".1f"),
-                alt.Tooltip("p_alive:Q", title="P(alive)", format=".1%"),
+                alt.Tooltip("frequency:O", title=_("Repeat purchases")),
+                alt.Tooltip("recency:Q", title=_(LAST_PURCHASE_TITLES[unit]), format=".1f"),
+                alt.Tooltip("p_alive:Q", title=_("P(alive)"), format=".1%"),
             ],
         )
         .properties(
             title=alt.Title(
-                "Probability a customer is still active",
-                subtitle=f"For a customer who first bought {age:,.0f} {words} ago",
+                _("Probability a customer is still active"),
+                subtitle=_(FIRST_BOUGHT_SUBTITLES[unit]).format(age=formatting.number(age, 0)),
             ),
             height=340,
         )
@@ -218,9 +259,9 @@ def tier_shares_chart(tiers: pd.DataFrame) -> alt.Chart:
         :func:`cvm_core.analyses.clv.tiers.tier_summary`.
     """
     labels = {
-        "customer_share": "Customers",
-        "clv_share": "Future value (CLV)",
-        "revenue_share": "Past revenue",
+        "customer_share": _("Customers"),
+        "clv_share": _("Future value (CLV)"),
+        "revenue_share": _("Past revenue"),
     }
     long = tiers.melt(
         id_vars=["tier"], value_vars=list(labels), var_name="measure", value_name="share"
@@ -234,7 +275,7 @@ def tier_shares_chart(tiers: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("tier:N", title=None, sort=order),
             yOffset=alt.YOffset("measure:N", sort=list(labels.values())),
-            x=alt.X("share:Q", title="Share of the total (%)", axis=alt.Axis(format="%")),
+            x=alt.X("share:Q", title=_("Share of the total (%)"), axis=alt.Axis(format="%")),
             color=alt.Color(
                 "measure:N",
                 title=None,
@@ -243,13 +284,14 @@ def tier_shares_chart(tiers: pd.DataFrame) -> alt.Chart:
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("tier:N", title="Tier"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("share:Q", title="Share", format=".1%"),
+                alt.Tooltip("tier:N", title=_("Tier")),
+                alt.Tooltip("measure:N", title=_("Measure")),
+                alt.Tooltip("share:Q", title=_("Share"), format=".1%"),
             ],
         )
         .properties(
-            title="Customer pyramid: customers, future value and past revenue by tier", height=320
+            title=_("Customer pyramid: customers, future value and past revenue by tier"),
+            height=320,
         )
     )
 
@@ -263,7 +305,7 @@ def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
         :attr:`cvm_core.analyses.clv.scenario.ScenarioProjection.by_tier`.
     """
     rows = by_tier[by_tier["tier"] != "Total"]
-    labels = {"baseline_clv": "Today's course", "scenario_clv": "With treatment"}
+    labels = {"baseline_clv": _("Today's course"), "scenario_clv": _("With treatment")}
     long = rows.melt(
         id_vars=["tier", "treatment_cost"],
         value_vars=list(labels),
@@ -271,7 +313,7 @@ def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
         value_name="clv",
     )
     long["case"] = long["case"].map(labels)
-    title = money_title("Projected CLV", currency)
+    title = money_title(_("Projected CLV"), currency)
     return (
         alt.Chart(long)
         .mark_bar()
@@ -289,18 +331,19 @@ def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("tier:N", title="Tier"),
-                alt.Tooltip("case:N", title="Case"),
+                alt.Tooltip("tier:N", title=_("Tier")),
+                alt.Tooltip("case:N", title=_("Case")),
                 alt.Tooltip("clv:Q", title=title, format=MONEY_FORMAT),
                 alt.Tooltip(
                     "treatment_cost:Q",
-                    title=money_title("Treatment cost", currency),
+                    title=money_title(_("Treatment cost"), currency),
                     format=MONEY_FORMAT,
                 ),
             ],
         )
         .properties(
-            title="What-if: projected CLV per tier, today's course vs with treatment", height=320
+            title=_("What-if: projected CLV per tier, today's course vs with treatment"),
+            height=320,
         )
     )
 
@@ -324,8 +367,8 @@ def _bar_headroom(values: pd.Series) -> alt.Scale:
 def decile_chart(deciles: pd.DataFrame) -> alt.Chart:
     """Mean holdout purchases, predicted and actual, per tenth of customers by prediction."""
     return _actual_vs_model_bars(
-        deciles, "decile", "Tenth of customers by the model's prediction (1 = lowest)", "Tenth",
-        "Holdout purchases by tenth of prediction",
+        deciles, "decile", _("Tenth of customers by the model's prediction (1 = lowest)"),
+        _("Tenth"), _("Holdout purchases by tenth of prediction"),
     )  # fmt: skip
 
 
@@ -334,10 +377,13 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
     their own totals when both are positive, else in money."""
     in_pct = bool(curves["cum_pct"].notna().all())
     field, title = (
-        ("cum_pct", "Cumulative share of the curve's total")
+        ("cum_pct", _("Cumulative share of the curve's total"))
         if in_pct
-        else ("cum_value", money_title("Cumulative profit", currency))
+        else ("cum_value", money_title(_("Cumulative profit"), currency))
     )
+    # The curves' names (the value matrix's "Profit to date", "Expected future profit (CLV)") in
+    # the language: nothing reads them after the chart.
+    curves = curves.assign(curve=curves["curve"].map(_))
     names = list(dict.fromkeys(curves["curve"]))
     return (
         alt.Chart(curves)
@@ -345,7 +391,7 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
         .encode(
             x=alt.X(
                 "customer_share:Q",
-                title="Customers, most valuable first (% of customers)",
+                title=_("Customers, most valuable first (% of customers)"),
                 # Tens, as on the Whale page: in 5% steps the labels touch on a narrow page.
                 axis=alt.Axis(format="%", tickCount=10),
             ),
@@ -360,15 +406,15 @@ def value_curves_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
                 "curve:N", scale=alt.Scale(domain=names, range=[[6, 4], [1, 0]]), legend=None
             ),
             tooltip=[
-                alt.Tooltip("curve:N", title="Curve"),
-                alt.Tooltip("customer_share:Q", title="Customers", format=".1%"),
-                alt.Tooltip("cum_pct:Q", title="Share of total", format=".1%"),
+                alt.Tooltip("curve:N", title=_("Curve")),
+                alt.Tooltip("customer_share:Q", title=_("Customers"), format=".1%"),
+                alt.Tooltip("cum_pct:Q", title=_("Share of total"), format=".1%"),
                 alt.Tooltip(
-                    "cum_value:Q", title=money_title("Cumulative", currency), format=MONEY_FORMAT
+                    "cum_value:Q", title=money_title(_("Cumulative"), currency), format=MONEY_FORMAT
                 ),
             ],
         )
-        .properties(title="Whale curve: profit to date and expected future profit", height=340)
+        .properties(title=_("Whale curve: profit to date and expected future profit"), height=340)
     )
 
 
@@ -385,13 +431,13 @@ def value_matrix_chart(points: pd.DataFrame, currency: str, quadrants: list[str]
         .encode(
             x=alt.X(
                 "profit_to_date:Q",
-                title=money_title("Profit to date", currency),
+                title=money_title(_("Profit to date"), currency),
                 scale=alt.Scale(type="symlog"),
                 axis=alt.Axis(format="~s"),
             ),
             y=alt.Y(
                 "future_value:Q",
-                title=money_title("Expected future profit (CLV)", currency),
+                title=money_title(_("Expected future profit (CLV)"), currency),
                 scale=alt.Scale(type="symlog"),
                 axis=alt.Axis(format="~s"),
             ),
@@ -402,11 +448,11 @@ def value_matrix_chart(points: pd.DataFrame, currency: str, quadrants: list[str]
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("customer_id:N", title="Customer"),
-                alt.Tooltip("quadrant:N", title="Cell"),
-                alt.Tooltip("profit_to_date:Q", title="Profit to date", format=MONEY_FORMAT),
-                alt.Tooltip("future_value:Q", title="CLV", format=MONEY_FORMAT),
+                alt.Tooltip("customer_id:N", title=_("Customer")),
+                alt.Tooltip("quadrant:N", title=_("Cell")),
+                alt.Tooltip("profit_to_date:Q", title=_("Profit to date"), format=MONEY_FORMAT),
+                alt.Tooltip("future_value:Q", title=_("CLV"), format=MONEY_FORMAT),
             ],
         )
-        .properties(title="Value matrix: profit to date x expected future profit", height=380)
+        .properties(title=_("Value matrix: profit to date x expected future profit"), height=380)
     )

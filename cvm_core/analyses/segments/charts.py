@@ -7,8 +7,9 @@ import math
 import altair as alt
 import pandas as pd
 
-from cvm_core import chart_labels
+from cvm_core import chart_labels, formatting
 from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, money_title
+from cvm_core.i18n import N_, _
 
 # Greens for the best customers, blues for new ones, ambers and reds for those slipping away,
 # greys for the gone: the map reads like a traffic light.
@@ -27,6 +28,9 @@ SEGMENT_COLORS = {
 }
 _DARK = {"Champions", "Loyal", "Promising", "Can't lose them", "Lost", "At risk"}
 MAX_HEATMAP_CATEGORIES = 25
+NONE = N_("(none)")
+"""The next-best chart's row of customers without an offer
+(:func:`cvm_core.analyses.segments.affinity.recommendation_counts`)."""
 
 
 def _segment_scale(segments: list[str]) -> alt.Scale:
@@ -46,29 +50,29 @@ def rfm_map_chart(cells: pd.DataFrame, segments: list[str]) -> alt.LayerChart:
         Segment names in display order (legend order).
     """
     data = cells.assign(
-        label=cells["share"].map(lambda s: f"{s:.1%}"),
+        label=cells["share"].map(lambda s: formatting.pct(s, 1)),
         ink=cells["segment"].map(lambda s: "white" if s in _DARK else "#1b1b1b"),
     )
     base = alt.Chart(data).encode(
         x=alt.X(
             "fm_score:O",
-            title="Frequency & monetary score (FM, 5 = best)",
+            title=_("Frequency & monetary score (FM, 5 = best)"),
             axis=alt.Axis(labelAngle=0),
         ),
-        y=alt.Y("r_score:O", title="Recency score (R, 5 = most recent)", sort="descending"),
+        y=alt.Y("r_score:O", title=_("Recency score (R, 5 = most recent)"), sort="descending"),
     )
     tooltip = [
-        alt.Tooltip("segment:N", title="Segment"),
-        alt.Tooltip("r_score:O", title="R score"),
-        alt.Tooltip("fm_score:O", title="FM score"),
-        alt.Tooltip("customers:Q", title="Customers", format=","),
-        alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
+        alt.Tooltip("segment:N", title=_("Segment")),
+        alt.Tooltip("r_score:O", title=_("R score")),
+        alt.Tooltip("fm_score:O", title=_("FM score")),
+        alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+        alt.Tooltip("share:Q", title=_("Share of customers"), format=".1%"),
     ]
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
             "segment:N",
             scale=_segment_scale(segments),
-            title="Segment",
+            title=_("Segment"),
             legend=None,
         ),
         tooltip=tooltip,
@@ -80,7 +84,7 @@ def rfm_map_chart(cells: pd.DataFrame, segments: list[str]) -> alt.LayerChart:
         text="label:N", color=alt.Color("ink:N", scale=None), tooltip=tooltip
     )
     return alt.layer(rect, name, share).properties(
-        title="RFM segment map: where your customers sit", width=700, height=400
+        title=_("RFM segment map: where your customers sit"), width=700, height=400
     )
 
 
@@ -92,11 +96,13 @@ def contribution_chart(table: pd.DataFrame, dimension: str, has_margin: bool) ->
     table : DataFrame
         From :func:`cvm_core.analyses.segments.rfm.segment_contribution`.
     dimension : str
-        What the groups are ("RFM segment", "Region", ...), for the title.
+        What the groups are ("RFM segment", "Region", ...), for the title: in English, translated
+        here as the page's selectbox shows it (a column name of the user's file stays as it is).
     """
-    measures = {"customer_share": "Customers", "revenue_share": "Net revenue"}
+    groups = _(dimension)
+    measures = {"customer_share": _("Customers"), "revenue_share": _("Net revenue")}
     if has_margin and "margin_share" in table:
-        measures["margin_share"] = "Margin"
+        measures["margin_share"] = _("Margin")
     long = table.melt(
         id_vars=["segment"], value_vars=list(measures), var_name="measure", value_name="share"
     )
@@ -104,21 +110,21 @@ def contribution_chart(table: pd.DataFrame, dimension: str, has_margin: bool) ->
     long["measure"] = long["measure"].map(measures)
     order = list(table["segment"])
     base = alt.Chart(long).encode(
-        y=alt.Y("segment:N", sort=order, title=dimension),
-        x=alt.X("share:Q", title="Share of total", axis=alt.Axis(format="%")),
+        y=alt.Y("segment:N", sort=order, title=groups),
+        x=alt.X("share:Q", title=_("Share of total"), axis=alt.Axis(format="%")),
         yOffset=alt.YOffset("measure:N", sort=list(measures.values())),
         color=alt.Color(
             "measure:N",
-            title="Share of",
+            title=_("Share of"),
             sort=list(measures.values()),
             scale=alt.Scale(
                 domain=list(measures.values()), range=[PALETTE[5], NEUTRAL, PALETTE[2]]
             ),
         ),
         tooltip=[
-            alt.Tooltip("segment:N", title=dimension),
-            alt.Tooltip("measure:N", title="Share of"),
-            alt.Tooltip("share:Q", title="Share", format=".1%"),
+            alt.Tooltip("segment:N", title=groups),
+            alt.Tooltip("measure:N", title=_("Share of")),
+            alt.Tooltip("share:Q", title=_("Share"), format=".1%"),
         ],
     )
     bars = base.mark_bar()
@@ -127,7 +133,8 @@ def contribution_chart(table: pd.DataFrame, dimension: str, has_margin: bool) ->
     )
     height = max(200, 16 * len(measures) * len(order))
     return alt.layer(bars, labels).properties(
-        title=f"Share of customers vs share of value, by {dimension}", height=height
+        title=_("Share of customers vs share of value, by {groups}").format(groups=groups),
+        height=height,
     )
 
 
@@ -137,16 +144,16 @@ def silhouette_chart(silhouette: pd.Series, chosen_k: int) -> alt.LayerChart:
     data["chosen"] = data["k"] == chosen_k
     top = float(data["silhouette"].max()) if len(data) else 1.0
     base = alt.Chart(data).encode(
-        x=alt.X("k:O", title="Number of clusters (k)", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("k:O", title=_("Number of clusters (k)"), axis=alt.Axis(labelAngle=0)),
         # Headroom above the best k so its marker is not cut by the plot edge.
         y=alt.Y(
             "silhouette:Q",
-            title="Mean silhouette",
+            title=_("Mean silhouette"),
             scale=alt.Scale(domain=[min(0.0, float(data["silhouette"].min())), top * 1.2]),
         ),
         tooltip=[
             alt.Tooltip("k:O", title="k"),
-            alt.Tooltip("silhouette:Q", title="Silhouette", format=".3f"),
+            alt.Tooltip("silhouette:Q", title=_("Silhouette"), format=".3f"),
         ],
     )
     line = base.mark_line(color=NEUTRAL, point=True)
@@ -154,7 +161,7 @@ def silhouette_chart(silhouette: pd.Series, chosen_k: int) -> alt.LayerChart:
         size=250, color=PALETTE[1], filled=True
     )
     return alt.layer(line, chosen).properties(
-        title="How well separated the clusters are, by k", height=260
+        title=_("How well separated the clusters are, by k"), height=260
     )
 
 
@@ -167,9 +174,14 @@ def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.LayerChart:
         From :func:`cvm_core.analyses.segments.rfm.segment_contribution` with avg_recency_days and
         avg_frequency (the cluster profile), highest value first.
     """
-    revenue = money_title("Net revenue per customer", currency)
+    revenue = money_title(_("Net revenue per customer"), currency)
+    recency = _("Average days since last purchase")
+    legend = _("Cluster (biggest bubble = most customers)")
+    share_of = _("{share} of customers")
     data = profile[profile["segment"] != "(not recorded)"].assign(
-        label=lambda d: d["customer_share"].map(lambda s: f"{s:.0%} of customers")
+        label=lambda d: d["customer_share"].map(
+            lambda s: share_of.format(share=formatting.pct(s, 0))
+        )
     )
     # Room around the extremes so the largest bubbles are not cut by the plot edge.
     x_max = float(data["avg_recency_days"].max()) * 1.15 + 10
@@ -178,7 +190,7 @@ def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.LayerChart:
     base = alt.Chart(data).encode(
         x=alt.X(
             "avg_recency_days:Q",
-            title="Average days since last purchase",
+            title=recency,
             scale=alt.Scale(domain=[0, x_max], nice=False),
             axis=alt.Axis(tickCount=8),
         ),
@@ -189,22 +201,20 @@ def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.LayerChart:
             axis=alt.Axis(format=MONEY_FORMAT),
         ),
         tooltip=[
-            alt.Tooltip("segment:N", title="Cluster"),
-            alt.Tooltip("customers:Q", title="Customers", format=","),
-            alt.Tooltip("customer_share:Q", title="Share of customers", format=".1%"),
-            alt.Tooltip("revenue_share:Q", title="Share of net revenue", format=".1%"),
+            alt.Tooltip("segment:N", title=_("Cluster")),
+            alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+            alt.Tooltip("customer_share:Q", title=_("Share of customers"), format=".1%"),
+            alt.Tooltip("revenue_share:Q", title=_("Share of net revenue"), format=".1%"),
             alt.Tooltip("revenue_per_customer:Q", title=revenue, format=MONEY_FORMAT),
-            alt.Tooltip("avg_frequency:Q", title="Average orders", format=".1f"),
-            alt.Tooltip(
-                "avg_recency_days:Q", title="Average days since last purchase", format=".0f"
-            ),
+            alt.Tooltip("avg_frequency:Q", title=_("Average orders"), format=".1f"),
+            alt.Tooltip("avg_recency_days:Q", title=recency, format=".0f"),
         ],
     )
     bubbles = base.mark_circle(opacity=0.85, stroke="white").encode(
         size=alt.Size("customers:Q", scale=alt.Scale(range=[150, 3000]), legend=None),
         color=alt.Color(
             "segment:N",
-            title="Cluster (biggest bubble = most customers)",
+            title=legend,
             sort=list(data["segment"]),
             scale=alt.Scale(range=PALETTE),
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=400, titleLimit=400),
@@ -212,18 +222,22 @@ def cluster_map_chart(profile: pd.DataFrame, currency: str) -> alt.LayerChart:
     )
     layout = _place_cluster_labels(data, (0.0, x_max), tuple(y_domain))
     # In the bubble's colour: a label pushed away from a crowd of bubbles still says whose it is.
-    color = alt.Color("segment:N", sort=list(data["segment"]), scale=alt.Scale(range=PALETTE))
+    # The bubbles' titles again: the layers share one axis and legend, merged from every layer's.
+    color = alt.Color(
+        "segment:N", title=legend, sort=list(data["segment"]), scale=alt.Scale(range=PALETTE)
+    )
     labels = chart_labels.text_layers(
-        layout, "avg_recency_days:Q", "revenue_per_customer:Q", encodings={"color": color},
+        layout, alt.X("avg_recency_days:Q", title=recency),
+        alt.Y("revenue_per_customer:Q", title=revenue), encodings={"color": color},
         rename={"x": "avg_recency_days", "y": "revenue_per_customer", "key": "segment"},
         fontSize=CLUSTER_LABEL_SIZE, fontWeight="bold",
     )  # fmt: skip
-    title = alt.Title("Clusters by recency and value")
+    title = alt.Title(_("Clusters by recency and value"))
     if dropped := layout.for_slides().dropped:
         # Bubbles too close to label each: their shares go to the subtitle, so none is lost.
-        title = alt.Title(title.text, subtitle="Not labelled for lack of room: " + "; ".join(
-            f"{label.key}: {label.text}" for label in dropped
-        ) + ".")  # fmt: skip
+        title = alt.Title(title.text, subtitle=_("Not labelled for lack of room: {labels}.").format(
+            labels="; ".join(f"{label.key}: {label.text}" for label in dropped)
+        ))  # fmt: skip
     return alt.layer(bubbles, *labels).properties(title=title, height=CLUSTER_HEIGHT)
 
 
@@ -259,15 +273,15 @@ def categories_per_customer_chart(distribution: pd.DataFrame) -> alt.Chart:
         alt.Chart(distribution)
         .mark_bar(color=NEUTRAL)
         .encode(
-            x=alt.X("categories:O", title="Categories bought", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("share:Q", title="Share of customers", axis=alt.Axis(format="%")),
+            x=alt.X("categories:O", title=_("Categories bought"), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("share:Q", title=_("Share of customers"), axis=alt.Axis(format="%")),
             tooltip=[
-                alt.Tooltip("categories:O", title="Categories bought"),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
-                alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
+                alt.Tooltip("categories:O", title=_("Categories bought")),
+                alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+                alt.Tooltip("share:Q", title=_("Share of customers"), format=".1%"),
             ],
         )
-        .properties(title="Products (categories) per customer", height=260)
+        .properties(title=_("Products (categories) per customer"), height=260)
     )
 
 
@@ -284,21 +298,21 @@ def lift_heatmap(pairs: pd.DataFrame, categories: list[str]) -> alt.LayerChart:
     shown = categories[:MAX_HEATMAP_CATEGORIES]
     data = pairs[pairs["antecedent"].isin(shown) & pairs["consequent"].isin(shown)]
     base = alt.Chart(data).encode(
-        x=alt.X("consequent:N", sort=shown, title="…also bought", axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("antecedent:N", sort=shown, title="Customers who bought…"),
+        x=alt.X("consequent:N", sort=shown, title=_("…also bought"), axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("antecedent:N", sort=shown, title=_("Customers who bought…")),
         tooltip=[
-            alt.Tooltip("antecedent:N", title="Bought"),
-            alt.Tooltip("consequent:N", title="Also bought"),
-            alt.Tooltip("customers_both:Q", title="Customers who bought both", format=","),
-            alt.Tooltip("support:Q", title="Support (share of customers)", format=".1%"),
-            alt.Tooltip("confidence:Q", title="Confidence", format=".1%"),
-            alt.Tooltip("lift:Q", title="Lift", format=".2f"),
+            alt.Tooltip("antecedent:N", title=_("Bought")),
+            alt.Tooltip("consequent:N", title=_("Also bought")),
+            alt.Tooltip("customers_both:Q", title=_("Customers who bought both"), format=","),
+            alt.Tooltip("support:Q", title=_("Support (share of customers)"), format=".1%"),
+            alt.Tooltip("confidence:Q", title=_("Confidence"), format=".1%"),
+            alt.Tooltip("lift:Q", title=_("Lift"), format=".2f"),
         ],
     )
     rect = base.mark_rect().encode(
         color=alt.Color(
             "lift:Q",
-            title="Lift",
+            title=_("Lift"),
             scale=alt.Scale(scheme="blueorange", reverse=True, domainMid=1.0),
         )
     )
@@ -310,7 +324,7 @@ def lift_heatmap(pairs: pd.DataFrame, categories: list[str]) -> alt.LayerChart:
         color=alt.condition(dark, alt.value("white"), alt.value("#1b1b1b")),
     )
     return alt.layer(rect, text).properties(
-        title="Lift between categories (1 = as often as chance)",
+        title=_("Lift between categories (1 = as often as chance)"),
         width=alt.Step(70),
         height=alt.Step(36),
     )
@@ -318,17 +332,20 @@ def lift_heatmap(pairs: pd.DataFrame, categories: list[str]) -> alt.LayerChart:
 
 def next_best_chart(counts: pd.DataFrame) -> alt.LayerChart:
     """How many customers each category is the next-best offer for ("(none)" last, in grey)."""
-    order = [c for c in counts["category"] if c != "(none)"] + ["(none)"]
+    none = _(NONE)  # the app's own label; the categories are the user's and stay as they are
+    order = [c for c in counts["category"] if c != NONE] + [none]
     data = counts.assign(
-        label=counts["share"].map(lambda s: f"{s:.0%}"), offered=counts["category"] != "(none)"
+        category=counts["category"].where(counts["category"] != NONE, none),
+        label=counts["share"].map(lambda s: formatting.pct(s, 0)),
+        offered=counts["category"] != NONE,
     )
     base = alt.Chart(data).encode(
-        y=alt.Y("category:N", sort=order, title="Next-best category"),
-        x=alt.X("customers:Q", title="Customers", axis=alt.Axis(format=",.0f")),
+        y=alt.Y("category:N", sort=order, title=_("Next-best category")),
+        x=alt.X("customers:Q", title=_("Customers"), axis=alt.Axis(format=",.0f")),
         tooltip=[
-            alt.Tooltip("category:N", title="Category"),
-            alt.Tooltip("customers:Q", title="Customers", format=","),
-            alt.Tooltip("share:Q", title="Share of customers", format=".1%"),
+            alt.Tooltip("category:N", title=_("Category")),
+            alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+            alt.Tooltip("share:Q", title=_("Share of customers"), format=".1%"),
         ],
     )
     bars = base.mark_bar().encode(
@@ -336,6 +353,6 @@ def next_best_chart(counts: pd.DataFrame) -> alt.LayerChart:
     )
     labels = base.mark_text(align="left", dx=3, fontSize=11, color="#333333").encode(text="label:N")
     return alt.layer(bars, labels).properties(
-        title="Next-best category: how many customers each would be offered to",
+        title=_("Next-best category: how many customers each would be offered to"),
         height=alt.Step(26),
     )
