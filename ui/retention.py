@@ -271,7 +271,7 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
     cols[2].metric(
         _("Annual retention"),
         formatting.pct(result.annual_retention),
-        help=result.annual_retention_source,
+        help=i18n.shown(result.annual_retention_source),
     )
     longest = result.longest_lifetime_days
     cols[3].metric(_("Median lifetime"), f"> {formatting.counted(longest, 'day')}" if median is None else f"{formatting.counted(median, 'day')}",
@@ -589,7 +589,7 @@ def show_economics(result: retention_analysis.RetentionResult, dataset: Dataset)
           "is worth {clv} today. The gain of +N points is (CLV at *r* + N − CLV at *r*) × {customers} "
           "not churned today ({parts}).").format(
             formula=econ.formula, retention=formatting.pct(econ.annual_retention),
-            source=econ.retention_source, value=formatting.money(econ.value_per_customer_year, currency),
+            source=i18n.shown(econ.retention_source), value=formatting.money(econ.value_per_customer_year, currency),
             measure=_(econ.measure), discount=formatting.pct(econ.discount_rate, 0),
             clv=formatting.money(econ.base_clv, currency),
             customers=formatting.counted(econ.active_customers, "customer"), parts=_not_churned_parts(result))

@@ -163,7 +163,7 @@ class Message(str):
         def local(value: object) -> object:
             if isinstance(value, int) and not isinstance(value, bool):
                 return formatting.count(value)
-            return value.in_language() if isinstance(value, Message | Number) else value
+            return value.in_language() if hasattr(value, "in_language") else value
 
         return _(self.template).format(**{k: local(v) for k, v in self.values.items()})
 
@@ -203,6 +203,25 @@ class Percent(Number):
         return formatting.pct(float(self), self.decimals)
 
 
+class Date(str):
+    """A day in a :class:`Message`: '01 Jan 2024' in English, '01.01.2024' in German."""
+
+    day: object
+
+    def __new__(cls, day) -> Date:
+        date = super().__new__(cls, f"{day:%d %b %Y}")
+        date.day = day
+        return date
+
+    def __reduce__(self):
+        return (Date, (self.day,))
+
+    def in_language(self) -> str:
+        from cvm_core import formatting
+
+        return formatting.date(self.day)
+
+
 def _message(cls: type, template: str, values: dict) -> Message:
     return cls(template, **values)
 
@@ -214,4 +233,4 @@ def _english(value: object) -> object:
 def shown(text: object) -> str:
     """``text`` as the reader sees it: a :class:`Message` in the current language, anything else
     as it is (a plain str was written in the language it was made in)."""
-    return text.in_language() if isinstance(text, Message | Number) else str(text)
+    return text.in_language() if hasattr(text, "in_language") else str(text)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cvm_core import formatting
 from cvm_core.analyses.retention.cohorts import (
     DEFAULT_PERIOD,
     customer_positions,
@@ -19,6 +18,7 @@ from cvm_core.analyses.retention.cohorts import (
 )
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.defaults import ACQUISITION_YEAR, CHURNED
+from cvm_core.i18n import N_, Date, Message
 
 MIN_RETENTION_HORIZON_DAYS = 56
 """Annual retention is measured over at least this many days (8 weeks) before annualising."""
@@ -236,17 +236,20 @@ def annual_retention(
     on_books = distinct(spells.loc[covering, "customer"].to_numpy())
     if horizon < MIN_RETENTION_HORIZON_DAYS or on_books.size == 0:
         weeks = 2 * MIN_RETENTION_HORIZON_DAYS // 7
-        return (
-            None,
-            f"not measurable: it needs at least {formatting.counted(weeks, 'week')} of history",
+        return None, Message(
+            N_("not measurable: it needs at least {weeks} weeks of history"), weeks=weeks
         )
     kept = int((status["status"].to_numpy()[on_books] != CHURNED).sum()) / on_books.size
-    how = (
-        f"of the {formatting.counted(int(on_books.size), 'customer')} active on {since:%d %b %Y}, the "
-        f"share still active {'a year' if horizon == 365 else formatting.counted(horizon, 'day')} later"
-    )
+    # Messages: the result is cached across languages; the page shows them in the one on screen.
+    customers, since = int(on_books.size), Date(since)
     if horizon == 365:
-        return kept, how
-    return kept ** (
-        365 / horizon
-    ), how + ", annualised (less than a year of history to look back on)"
+        return kept, Message(
+            N_("of the {customers} customers active on {since}, the share still active a year "
+               "later"),
+            customers=customers, since=since,
+        )  # fmt: skip
+    return kept ** (365 / horizon), Message(
+        N_("of the {customers} customers active on {since}, the share still active {days} days "
+           "later, annualised (less than a year of history to look back on)"),
+        customers=customers, since=since, days=horizon,
+    )  # fmt: skip
