@@ -105,7 +105,7 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
         legend = money_title(legend, currency)
     since = _(SINCE_ACQUISITION[period])
     data = long.assign(
-        row=long["cohort"] + "  (" + long["cohort_size"].map("{:,}".format) + ")",
+        row=long["cohort"] + "  (" + long["cohort_size"].map(formatting.count) + ")",
         money_label=[formatting.money_short(v, currency) for v in long[measure]]
         if fmt == MONEY_FORMAT else "",
     )  # fmt: skip
