@@ -85,3 +85,62 @@ def test_churn_rate_axis_names_each_month_once():
     svg = export.chart_svg(charts.churn_rate_chart(table, "month"))
     shown = re.findall(r'<text[^>]*opacity="1"[^>]*>([A-Z][a-z]{2} \d{4})</text>', svg)
     assert shown and len(shown) == len(set(shown))
+
+
+def test_every_chart_text_goes_through_the_catalogs(monkeypatch):
+    """In the pseudo-language each title reads ⟦title⟧; the data's names stay as they are."""
+    import contextvars
+
+    from cvm_core import i18n
+    from tests.app.test_translated_pages import chart_texts, unmarked
+
+    monkeypatch.setattr(i18n, "_pseudo", contextvars.ContextVar("pseudo", default=True))
+    long = tables(TINY, end="2024-03-31").to_long()
+    built = [charts.cohort_heatmap(long, m, p, "EUR") for m in charts.HEATMAPS for p in charts.PERIOD_NAMES]  # fmt: skip
+    profile = gaps.gap_profile(SPELL_TX)
+    built += [charts.gap_histogram_chart(profile.histogram, 20, d) for d in (20, 30)]
+    spells = gaps.activity_spells(SPELL_TX, 30, SPELL_END)
+    built += [charts.churn_rate_chart(R.churn_by_period(spells, p, SPELL_END), p) for p in ("month", "week")]  # fmt: skip
+    status = status_of(CHURN_TX, gaps.ChurnRule(30), "2024-03-31")
+    groups = pd.DataFrame({"Sales rep": ["Ann", "Ann", "Bo", "Bo"]}, index=status.index)
+    by_group = R.churn_by_group(status, groups)
+    built.append(charts.churn_by_group_chart(by_group, "Sales rep"))
+    survival = retention_survival.survival_analysis(status, groups["Sales rep"])
+    built.append(charts.survival_chart(survival.curves, survival.confidence))
+    tenure = pd.DataFrame(
+        {"year": [1, 2], "label": ["Year 1", "Year 2+"], "customers": [4, 3],
+         "customer_years": [3.5, 2.0], "value": [350.0, 260.0],
+         "value_per_customer_year": [100.0, 130.0], "ratio_to_year1": [1.0, 1.3]}
+    )  # fmt: skip
+    for measure in charts.TENURE_TITLES:
+        built.append(charts.tenure_chart(tenure, measure, "EUR"))
+    econ = economics.retention_economics(0.8, 100.0, 1000, 0.1, (1, 5))
+    built.append(charts.economics_chart(econ.table, "USD"))
+    specs = [chart.to_dict() for chart in built]
+    # The customer table's column 'Sales rep' names the axis as the file has it.
+    assert set().union(*(unmarked(chart_texts(spec)) for spec in specs)) == {"Sales rep"}
+    tenure_rows = chart_rows(specs[-2])
+    assert [r["label"] for r in tenure_rows] == ["⟦Year 1⟧", "⟦Year 2+⟧"]
+
+
+def test_code_named_groupings_are_marked_for_the_catalogs():
+    assert set(charts.GROUPING_WORDS) == charts.BUILT_GROUPINGS
+
+
+def test_churn_by_group_names_code_built_groupings_in_the_language(monkeypatch):
+    from cvm_core import i18n
+
+    status = status_of(CHURN_TX, gaps.ChurnRule(30), "2024-03-31")
+    groups = pd.DataFrame({"RFM segment": ["A", "A", "B", "B"]}, index=status.index)
+    by_group = R.churn_by_group(status, groups)
+    spec = charts.churn_by_group_chart(by_group, "RFM segment").to_dict()
+    assert spec["title"] == "Churn by rfm segment"  # English: lower case mid-title, as before
+    monkeypatch.setattr(i18n, "_catalog", lambda language: {"RFM segment": "RFM-Segment",
+                                                            "Churn by {grouping}": "Abwanderung nach {grouping}"})  # fmt: skip
+    i18n.use("de")
+    try:
+        spec = charts.churn_by_group_chart(by_group, "RFM segment").to_dict()
+    finally:
+        i18n.use("en")
+    assert spec["title"] == "Abwanderung nach RFM-Segment"
+    assert spec["encoding"]["y"]["title"] == "RFM-Segment"

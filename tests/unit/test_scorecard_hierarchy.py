@@ -123,3 +123,27 @@ def test_the_bridge_in_one_sentence():
     assert hierarchy.bridge_sentence(chain, "EUR") == (
         "Net revenue +€20 on the period before: acquisition +€30, retention -€25, growth +€15."
     )
+
+
+def test_the_charts_texts_go_through_the_catalogs(card, monkeypatch):
+    """In the pseudo-language every title reads ⟦title⟧; statuses are coloured by their shown
+    (translated) names."""
+    import contextvars
+
+    from cvm_core import i18n
+    from tests.app.test_translated_pages import chart_texts, unmarked
+
+    chain = hierarchy.build_hierarchy(card, inputs.ScorecardSettings(), hierarchy.indicators(card, shop(), shop_clv()))  # fmt: skip
+    table = hierarchy.hierarchy_table(chain, "EUR")
+    monkeypatch.setattr(i18n, "_pseudo", contextvars.ContextVar("pseudo", default=True))
+    specs = [
+        charts.trend_heatmap(card.trends).to_dict(),
+        charts.channel_chart(card.breakdowns["channel"], "EUR").to_dict(),
+        charts.segment_chart(card.breakdowns["segment"], "EUR").to_dict(),
+        charts.chain_chart(chain, table).to_dict(),
+    ]
+    assert set().union(*(unmarked(chart_texts(spec)) for spec in specs)) == set()
+    rects = specs[-1]["layer"][1]
+    shown = {row["status"] for row in specs[-1]["datasets"][rects["data"]["name"]]}
+    assert shown and shown <= set(rects["encoding"]["color"]["scale"]["domain"])
+    assert all(s.startswith("⟦") for s in shown)

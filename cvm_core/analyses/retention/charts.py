@@ -9,7 +9,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
+from cvm_core.analyses.retention.churn import GROUP_COLUMNS, LABELLED_GROUPINGS, MAIN_CHANNEL
+from cvm_core.analyses.retention.defaults import ACQUISITION_YEAR
 from cvm_core.chart_style import (
     MAX_CHART_ROWS,
     MONEY_FORMAT,
@@ -18,20 +20,68 @@ from cvm_core.chart_style import (
     PALETTE,
     money_title,
 )
+from cvm_core.i18n import N_, _
 
 DAYS_PER_MONTH = 365.25 / 12
 HEATMAP_TEXT_MAX_COLUMNS = 40
 """Beyond this many periods the cell labels would overlap; the tooltip still has every value."""
 
 HEATMAPS = {
-    "customer_retention": ("Customer retention", "Customers who bought / cohort size", ".0%"),
-    "revenue_retention": ("Net revenue retention", "Net revenue / first-period revenue", ".0%"),
+    "customer_retention": (
+        N_("Customer retention"),
+        N_("Customers who bought / cohort size"),
+        ".0%",
+    ),
+    "revenue_retention": (
+        N_("Net revenue retention"),
+        N_("Net revenue / first-period revenue"),
+        ".0%",
+    ),
     "cumulative_revenue_per_customer": (
-        "Cumulative net revenue per acquired customer",
-        "Net revenue to date / cohort size",
+        N_("Cumulative net revenue per acquired customer"),
+        N_("Net revenue to date / cohort size"),
         MONEY_FORMAT,
     ),
 }
+"""measure -> (title, legend title, value format); the texts in English, translated where shown."""
+PERIOD_NAMES = {"month": N_("Month"), "quarter": N_("Quarter"), "week": N_("Week")}
+"""Cohort period -> its name as an axis title (whole words: each language has its own)."""
+SINCE_ACQUISITION = {
+    "month": N_("Months since acquisition"),
+    "quarter": N_("Quarters since acquisition"),
+    "week": N_("Weeks since acquisition"),
+}
+COHORT_AXIS = {
+    "month": N_("Cohort (customers acquired), by first-purchase month"),
+    "quarter": N_("Cohort (customers acquired), by first-purchase quarter"),
+    "week": N_("Cohort (customers acquired), by first-purchase week"),
+}
+CHURN_RATE_TITLES = {
+    "month": N_("Churn rate per month"),
+    "quarter": N_("Churn rate per quarter"),
+    "week": N_("Churn rate per week"),
+}
+TENURE_TITLES = {
+    "gross margin": N_("Gross margin per kept customer, by year of the relationship"),
+    "net revenue": N_("Net revenue per kept customer, by year of the relationship"),
+}
+"""The tenure's measure (cvm_core.analyses.retention.tenure) -> the chart's title."""
+BUILT_GROUPINGS = frozenset(
+    [ACQUISITION_YEAR, MAIN_CHANNEL, *GROUP_COLUMNS.values(), *LABELLED_GROUPINGS.values()]
+)
+"""Groupings the code names (translated where shown); others are the customer table's columns,
+shown as the file names them."""
+GROUPING_WORDS = (
+    N_("Acquisition year"), N_("Main channel"), N_("Acquisition channel"), N_("Region"),
+    N_("Industry"), N_("RFM segment"), N_("Cluster"), N_("CLV tier"),
+)  # fmt: skip
+"""BUILT_GROUPINGS marked for the catalogs (a test keeps the two alike)."""
+BUILT_GROUPS = {
+    "All customers": N_("All customers"),
+    "Other": N_("Other"),
+    "Unknown": N_("Unknown"),
+}
+"""Group levels the code makes (no grouping; lumped small levels; missing values)."""
 
 
 def _check_rows(frame: pd.DataFrame) -> None:
@@ -50,10 +100,12 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
     """
     _check_rows(long)
     title, legend, fmt = HEATMAPS[measure]
+    legend = _(legend)
     if measure == "cumulative_revenue_per_customer":
         legend = money_title(legend, currency)
+    since = _(SINCE_ACQUISITION[period])
     data = long.assign(
-        row=long["cohort"] + "  (" + long["cohort_size"].map("{:,}".format) + ")",
+        row=long["cohort"] + "  (" + long["cohort_size"].map(formatting.count) + ")",
         money_label=[formatting.money_short(v, currency) for v in long[measure]]
         if fmt == MONEY_FORMAT else "",
     )  # fmt: skip
@@ -64,12 +116,8 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
     high = float(later.quantile(0.95)) if later.notna().any() else 1.0
     domain = [0, max(high, 0.05)] if fmt == ".0%" else [0, max(high, 1.0)]
     base = alt.Chart(data).encode(
-        x=alt.X(
-            "age:O", title=f"{period.capitalize()}s since acquisition", axis=alt.Axis(labelAngle=0)
-        ),
-        y=alt.Y(
-            "row:O", sort=rows, title=f"Cohort (customers acquired), by first-purchase {period}"
-        ),
+        x=alt.X("age:O", title=since, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("row:O", sort=rows, title=_(COHORT_AXIS[period])),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -79,18 +127,18 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
             legend=alt.Legend(format=fmt, orient="bottom", gradientLength=300, titleLimit=600),
         ),
         tooltip=[
-            alt.Tooltip("cohort:N", title="Cohort"),
-            alt.Tooltip("cohort_size:Q", title="Customers acquired", format=","),
-            alt.Tooltip("age:O", title=f"{period.capitalize()}s since acquisition"),
-            alt.Tooltip("active_customers:Q", title="Customers who bought", format=","),
-            alt.Tooltip("customer_retention:Q", title="Customer retention", format=".1%"),
+            alt.Tooltip("cohort:N", title=_("Cohort")),
+            alt.Tooltip("cohort_size:Q", title=_("Customers acquired"), format=","),
+            alt.Tooltip("age:O", title=since),
+            alt.Tooltip("active_customers:Q", title=_("Customers who bought"), format=","),
+            alt.Tooltip("customer_retention:Q", title=_("Customer retention"), format=".1%"),
             alt.Tooltip(
-                "net_revenue:Q", title=money_title("Net revenue", currency), format=MONEY_FORMAT
+                "net_revenue:Q", title=money_title(_("Net revenue"), currency), format=MONEY_FORMAT
             ),
-            alt.Tooltip("revenue_retention:Q", title="Net revenue retention", format=".1%"),
+            alt.Tooltip("revenue_retention:Q", title=_("Net revenue retention"), format=".1%"),
             alt.Tooltip(
                 "cumulative_revenue_per_customer:Q",
-                title=money_title("Cumulative net revenue per customer", currency),
+                title=money_title(_("Cumulative net revenue per customer"), currency),
                 format=MONEY_FORMAT,
             ),
         ],
@@ -109,7 +157,7 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
         )
     cell_width = 36 if n_ages > 18 else 48
     return alt.layer(*layers).properties(
-        title=alt.Title(title, subtitle=_heatmap_subtitle(measure)),
+        title=alt.Title(_(title), subtitle=_heatmap_subtitle(measure)),
         width=alt.Step(cell_width),
         height=alt.Step(22),
     )
@@ -122,10 +170,14 @@ def _cell_font(n_ages: int) -> int:
 
 def _heatmap_subtitle(measure: str) -> str:
     if measure == "customer_retention":
-        return "Share of each cohort who bought in that period; period 0 is 100% by construction."
+        return _(
+            "Share of each cohort who bought in that period; period 0 is 100% by construction."
+        )
     if measure == "revenue_retention":
-        return "Above 100%: the cohort's survivors spend more than the whole cohort did at first."
-    return "Net revenue from each cohort so far, divided by the customers it started with."
+        return _(
+            "Above 100%: the cohort's survivors spend more than the whole cohort did at first."
+        )
+    return _("Net revenue from each cohort so far, divided by the customers it started with.")
 
 
 def gap_histogram_chart(
@@ -133,8 +185,12 @@ def gap_histogram_chart(
 ) -> alt.LayerChart:
     """Distribution of days between consecutive purchases, with the churn window marked."""
     _check_rows(histogram)
+    days_title = _("Days between consecutive purchases")
+    count = formatting.count
     labels = [
-        f"{a:,.0f} or more" if tail else f"{a:,.0f} to {b - 1:,.0f}"
+        _("{low} or more").format(low=count(a))
+        if tail
+        else _("{low} to {high}").format(low=count(a), high=count(b - 1))
         for a, b, tail in zip(
             histogram["gap_from"], histogram["gap_to"], histogram["open_ended"], strict=True
         )
@@ -145,38 +201,39 @@ def gap_histogram_chart(
         .encode(
             x=alt.X(
                 "gap_from:Q",
-                title="Days between consecutive purchases",
+                title=days_title,
                 bin="binned",
                 axis=alt.Axis(labelOverlap="greedy", labelSeparation=8),
             ),
             x2="gap_to:Q",
             y=alt.Y(
                 "share:Q",
-                title="Share of gaps (each customer weighted equally)",
+                title=_("Share of gaps (each customer weighted equally)"),
                 axis=alt.Axis(format="%"),
             ),
             tooltip=[
-                alt.Tooltip("bin:N", title="Days"),
+                alt.Tooltip("bin:N", title=_("Days")),
                 alt.Tooltip(
-                    "share:Q", title="Share of gaps (customers weighted equally)", format=".1%"
+                    "share:Q", title=_("Share of gaps (customers weighted equally)"), format=".1%"
                 ),
-                alt.Tooltip("cumulative_share:Q", title="Share up to here", format=".1%"),
-                alt.Tooltip("repeat_purchases:Q", title="Repeat purchases", format=","),
+                alt.Tooltip("cumulative_share:Q", title=_("Share up to here"), format=".1%"),
+                alt.Tooltip("repeat_purchases:Q", title=_("Repeat purchases"), format=","),
             ],
         )
     )
     marks = pd.DataFrame(
-        {"days": [window_days, quantile_days], "label": ["Churn window", "Suggested (90th pct)"]}
-    )
+        {"days": [window_days, quantile_days],
+         "label": [_("Churn window"), _("Suggested (90th pct)")]}
+    )  # fmt: skip
     if window_days == quantile_days:  # one line, so one legend entry
         marks = pd.DataFrame(
-            {"days": [window_days], "label": ["Churn window = suggested (90th pct)"]}
+            {"days": [window_days], "label": [_("Churn window = suggested (90th pct)")]}
         )
     rules = (
         alt.Chart(marks)
         .mark_rule(strokeWidth=2, strokeDash=[6, 4])
         .encode(
-            x="days:Q",
+            x=alt.X("days:Q", title=days_title),  # the bars' title: one axis title, not two
             color=alt.Color(
                 "label:N",
                 title=None,
@@ -185,22 +242,23 @@ def gap_histogram_chart(
             ),
             tooltip=[
                 alt.Tooltip("label:N", title=" "),
-                alt.Tooltip("days:Q", title="Days", format=",.0f"),
+                alt.Tooltip("days:Q", title=_("Days"), format=",.0f"),
             ],
         )
     )
     return alt.layer(bars, rules).properties(
-        title="How long customers wait between purchases", height=260
+        title=_("How long customers wait between purchases"), height=260
     )
 
 
 def churn_rate_chart(period_churn: pd.DataFrame, period: str) -> alt.LayerChart:
     """Churn rate per period (line) over the customers active at the period's start."""
     _check_rows(period_churn)
+    name = _(PERIOD_NAMES[period])
     base = alt.Chart(period_churn).encode(
         x=alt.X(
             "period_start:T",
-            title=period.capitalize(),
+            title=name,
             # Ticks on month starts: Vega's default ticks (weeks, on a short range) repeated each
             # month's name ("Nov 1997 Nov 1997"); greedy hides the ones that would not fit.
             axis=alt.Axis(
@@ -208,83 +266,104 @@ def churn_rate_chart(period_churn: pd.DataFrame, period: str) -> alt.LayerChart:
             ),
         ),
         tooltip=[
-            alt.Tooltip("period:N", title=period.capitalize()),
-            alt.Tooltip("customers_at_start:Q", title="Active at start", format=","),
-            alt.Tooltip("churned:Q", title="Churned (lapsed)", format=","),
-            alt.Tooltip("churn_rate:Q", title="Churn rate", format=".1%"),
-            alt.Tooltip("new:Q", title="New customers", format=","),
-            alt.Tooltip("reactivated:Q", title="Came back", format=","),
+            alt.Tooltip("period:N", title=name),
+            alt.Tooltip("customers_at_start:Q", title=_("Active at start"), format=","),
+            alt.Tooltip("churned:Q", title=_("Churned (lapsed)"), format=","),
+            alt.Tooltip("churn_rate:Q", title=_("Churn rate"), format=".1%"),
+            alt.Tooltip("new:Q", title=_("New customers"), format=","),
+            alt.Tooltip("reactivated:Q", title=_("Came back"), format=","),
         ],
     )
     line = base.mark_line(color=NEGATIVE, strokeWidth=3, point=True).encode(
-        y=alt.Y("churn_rate:Q", title="Churn rate", axis=alt.Axis(format="%")),
+        y=alt.Y("churn_rate:Q", title=_("Churn rate"), axis=alt.Axis(format="%")),
     )
-    return alt.layer(line).properties(title=f"Churn rate per {period}", height=300)
+    return alt.layer(line).properties(title=_(CHURN_RATE_TITLES[period]), height=300)
 
 
 def churn_by_group_chart(groups: pd.DataFrame, grouping: str) -> alt.Chart:
     """Churned share per level of one grouping (rows of :func:`cvm_core.analyses.retention.churn.churn_by_group`)."""
     _check_rows(groups)
+    shown = grouping_name(grouping)
+    # Lower case inside the English title ('Churn by acquisition year'); German nouns keep theirs.
+    in_title = shown.lower() if i18n.current() == "en" else shown
     return (
-        alt.Chart(groups)
+        alt.Chart(groups.assign(group=_group_names(groups["group"])))
         .mark_bar(color=NEGATIVE, opacity=0.85)
         .encode(
-            y=alt.Y("group:N", title=grouping, sort="-x"),
+            y=alt.Y("group:N", title=shown, sort="-x"),
             x=alt.X(
                 "churn_rate:Q",
-                title="Churned share of customers old enough to tell",
+                title=_("Churned share of customers old enough to tell"),
                 axis=alt.Axis(format="%", tickCount=6),
             ),
             tooltip=[
-                alt.Tooltip("group:N", title=grouping),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
-                alt.Tooltip("churned:Q", title="Churned", format=","),
-                alt.Tooltip("churn_rate:Q", title="Churned share", format=".1%"),
+                alt.Tooltip("group:N", title=shown),
+                alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+                alt.Tooltip("churned:Q", title=_("Churned"), format=","),
+                alt.Tooltip("churn_rate:Q", title=_("Churned share"), format=".1%"),
             ],
         )
-        .properties(title=f"Churn by {grouping.lower()}", height=alt.Step(28))
+        .properties(title=_("Churn by {grouping}").format(grouping=in_title), height=alt.Step(28))
     )
+
+
+def grouping_name(grouping: str) -> str:
+    """A grouping's name as shown: translated when the code named it ('Acquisition year'), as the
+    customer table names it otherwise."""
+    return _(grouping) if grouping in BUILT_GROUPINGS else grouping
+
+
+def _group_names(groups: pd.Series) -> pd.Series:
+    """Group levels as shown: the code's own ('Other', 'Unknown', 'All customers') translated,
+    the data's as they are."""
+    return groups.map(lambda g: _(BUILT_GROUPS[g]) if g in BUILT_GROUPS else g)
 
 
 def survival_chart(curves: pd.DataFrame, confidence: float) -> alt.LayerChart:
     """Kaplan-Meier survival curves (step lines) with confidence bands, one colour per group."""
     _check_rows(curves)
-    data = curves.assign(months=curves["days"] / DAYS_PER_MONTH)
+    level = formatting.pct(confidence, 0)
+    data = curves.assign(
+        months=curves["days"] / DAYS_PER_MONTH, group=_group_names(curves["group"])
+    )
     color = alt.Color(
-        "group:N", title="Group", legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3)
+        "group:N", title=_("Group"), legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3)
     )
     base = alt.Chart(data).encode(
-        x=alt.X("months:Q", title="Months since first purchase", scale=alt.Scale(nice=False))
+        x=alt.X("months:Q", title=_("Months since first purchase"), scale=alt.Scale(nice=False))
     )
+    # Every layer's y titled alike: the layered axis would list each layer's title (or field).
+    share = _("Share of customers still active")
     band = base.mark_area(opacity=0.18, interpolate="step-after").encode(
-        y=alt.Y("lower:Q", title="Share of customers still active", axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("lower:Q", title=share, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
         y2="upper:Q",
         color=alt.Color("group:N", legend=None),
     )  # fmt: skip
     line = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(
-        y="survival:Q",
+        y=alt.Y("survival:Q", title=share),
         color=color,
         tooltip=[
-            alt.Tooltip("group:N", title="Group"),
-            alt.Tooltip("days:Q", title="Days since first purchase", format=",.0f"),
-            alt.Tooltip("survival:Q", title="Still active", format=".1%"),
-            alt.Tooltip("lower:Q", title=f"{confidence:.0%} band from", format=".1%"),
-            alt.Tooltip("upper:Q", title="to", format=".1%"),
+            alt.Tooltip("group:N", title=_("Group")),
+            alt.Tooltip("days:Q", title=_("Days since first purchase"), format=",.0f"),
+            alt.Tooltip("survival:Q", title=_("Still active"), format=".1%"),
+            alt.Tooltip("lower:Q", title=_("{confidence} band from").format(confidence=level),
+                        format=".1%"),
+            alt.Tooltip("upper:Q", title=_("{confidence} band to").format(confidence=level),
+                        format=".1%"),
         ],
-    )
+    )  # fmt: skip
     half = (
         alt.Chart(pd.DataFrame({"y": [0.5]}))
         .mark_rule(color="#7f8c8d", strokeDash=[4, 4])
-        .encode(y="y:Q")
+        .encode(y=alt.Y("y:Q", title=share))
     )
     return (
         alt.layer(band, line, half)
         .resolve_legend(color="independent")
         .properties(
             title=alt.Title(
-                "How long customers stay (Kaplan-Meier)",
-                subtitle="Dashed line: 50% (median lifetime)",
+                _("How long customers stay (Kaplan-Meier)"),
+                subtitle=_("Dashed line: 50% (median lifetime)"),
             ),
             height=340,
         )
@@ -295,11 +374,12 @@ def tenure_chart(table: pd.DataFrame, measure: str, currency: str) -> alt.LayerC
     """Value per active customer-year in each year of the relationship."""
     _check_rows(table)
     data = table[table["value_per_customer_year"].notna()]
-    title = money_title("Per customer-year", currency)
+    data = data.assign(label=_year_labels(data))
+    title = money_title(_("Per customer-year"), currency)
     base = alt.Chart(data).encode(
         x=alt.X(
             "label:N",
-            title="Year of the relationship",
+            title=_("Year of the relationship"),
             sort=list(data["label"]),
             axis=alt.Axis(labelAngle=0),
         ),
@@ -307,54 +387,64 @@ def tenure_chart(table: pd.DataFrame, measure: str, currency: str) -> alt.LayerC
     )
     bars = base.mark_bar(color=NEUTRAL, opacity=0.85).encode(
         tooltip=[
-            alt.Tooltip("label:N", title="Year"),
+            alt.Tooltip("label:N", title=_("Year")),
             alt.Tooltip("value_per_customer_year:Q", title=title, format=MONEY_FORMAT),
-            alt.Tooltip("ratio_to_year1:Q", title="× year 1", format=".2f"),
-            alt.Tooltip("customers:Q", title="Customers", format=","),
-            alt.Tooltip("customer_years:Q", title="Active customer-years", format=",.0f"),
+            alt.Tooltip("ratio_to_year1:Q", title=_("× year 1"), format=".2f"),
+            alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+            alt.Tooltip("customer_years:Q", title=_("Active customer-years"), format=",.0f"),
         ]
     )
     text = base.mark_text(dy=-8, fontSize=13).encode(
         text=alt.Text("ratio_to_year1:Q", format=".2f")
     )
     return alt.layer(bars, text).properties(
-        title=alt.Title(f"{measure.capitalize()} per kept customer, by year of the relationship",
-                        subtitle="Label: multiple of year 1"),
+        title=alt.Title(_(TENURE_TITLES[measure]), subtitle=_("Label: multiple of year 1")),
         height=300,
-    )  # fmt: skip
+    )
+
+
+def _year_labels(table: pd.DataFrame) -> list[str]:
+    """The tenure's year labels ('Year 1' .. 'Year 4+') in the current language."""
+    return [
+        _("Year {year}+").format(year=year) if str(label).endswith("+")
+        else _("Year {year}").format(year=year)
+        for year, label in zip(table["year"], table["label"], strict=True)
+    ]  # fmt: skip
 
 
 def economics_chart(table: pd.DataFrame, currency: str) -> alt.Chart:
     """Value of +N points of annual retention on the current customer base."""
     _check_rows(table)
-    data = table.assign(label="+" + table["uplift_points"].astype(str) + " pts")
-    title = money_title("Added value", currency)
+    data = table.assign(
+        label=[_("+{points} pts").format(points=p) for p in table["uplift_points"].astype(str)]
+    )
+    title = money_title(_("Added value"), currency)
     return (
         alt.Chart(data)
         .mark_bar(color=PALETTE[2], opacity=0.9)
         .encode(
             x=alt.X(
                 "label:N",
-                title="Annual retention uplift",
+                title=_("Annual retention uplift"),
                 sort=list(data["label"]),
                 axis=alt.Axis(labelAngle=0),
             ),
             y=alt.Y("uplift_total:Q", title=title, axis=alt.Axis(format="~s")),
             tooltip=[
-                alt.Tooltip("label:N", title="Uplift"),
-                alt.Tooltip("retention:Q", title="Annual retention", format=".1%"),
+                alt.Tooltip("label:N", title=_("Uplift")),
+                alt.Tooltip("retention:Q", title=_("Annual retention"), format=".1%"),
                 alt.Tooltip(
                     "clv_per_customer:Q",
-                    title=money_title("CLV per customer", currency),
+                    title=money_title(_("CLV per customer"), currency),
                     format=MONEY_FORMAT,
                 ),
                 alt.Tooltip(
                     "uplift_per_customer:Q",
-                    title=money_title("Gain per customer", currency),
+                    title=money_title(_("Gain per customer"), currency),
                     format=MONEY_FORMAT,
                 ),
                 alt.Tooltip("uplift_total:Q", title=title, format=MONEY_FORMAT),
             ],
         )
-        .properties(title="What more retention is worth", height=300)
+        .properties(title=_("What more retention is worth"), height=300)
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cvm_core.analyses.retention.charts import churn_rate_chart
+from cvm_core.analyses.retention.charts import CHURN_RATE_TITLES, churn_rate_chart
 from cvm_core.analyses.retention.takeaways import churn_period_takeaway
+from cvm_core.i18n import _
 from cvm_core.slides import ChartSlide
 
 
 def churn_period_title(period: str) -> str:
-    return f"Churn rate per {period}"
+    """'Churn rate per month', in the current language (the chart's own title)."""
+    return _(CHURN_RATE_TITLES[period])
 
 
 def churn_period_slide(churn_by_period: pd.DataFrame, period: str) -> ChartSlide:

@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, POSITIVE, money_title
+from cvm_core.i18n import N_, _
 
 _BETTER = "#7cc492"  # a light shade of the project's positive green
 _WORSE = "#e3867a"  # and of its negative red
@@ -32,13 +33,13 @@ def trend_heatmap(trends: pd.DataFrame) -> alt.LayerChart:
     base = alt.Chart(data).encode(
         x=alt.X("period:O", title=None, sort=periods, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("measure:N", title=None, sort=rows, axis=alt.Axis(labelLimit=320)),
-        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("period:N", title="Period"),
-                 alt.Tooltip("label:N", title="Value"),
-                 alt.Tooltip("score:Q", title="Against its average (std. dev., + = better)", format="+.1f")],
+        tooltip=[alt.Tooltip("measure:N", title=_("Measure")), alt.Tooltip("period:N", title=_("Period")),
+                 alt.Tooltip("label:N", title=_("Value")),
+                 alt.Tooltip("score:Q", title=_("Against its average (std. dev., + = better)"), format="+.1f")],
     )  # fmt: skip
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color(
-            "score:Q", title="Against the measure's average", legend=None,
+            "score:Q", title=_("Against the measure's average"), legend=None,
             # Light ends keep the black figures readable; straight RGB blending avoids purple tints.
             scale=alt.Scale(domain=[-2, 0, 2], range=[_WORSE, "#f4f6f8", _BETTER], interpolate="rgb"),
         )
@@ -46,8 +47,8 @@ def trend_heatmap(trends: pd.DataFrame) -> alt.LayerChart:
     text = base.mark_text(fontSize=12).encode(text="label:N")
     return (cells + text).properties(
         title=alt.TitleParams(
-            "Scorecard trends",
-            subtitle="Each measure by period; green: better than its own average, red: worse",
+            _("Scorecard trends"),
+            subtitle=_("Each measure by period; green: better than its own average, red: worse"),
         ),
         width=alt.Step(62),
         height=alt.Step(24),
@@ -64,14 +65,14 @@ def channel_chart(table: pd.DataFrame, currency: str) -> alt.LayerChart:
     """
     data = table[["group", "customers", "net_revenue", "cost_to_serve", "cost_to_serve_share"]]
     base = alt.Chart(data).encode(
-        y=alt.Y("group:N", title="Main channel", sort="-x"),
-        x=alt.X("cost_to_serve_share:Q", title="Cost-to-serve (% of net revenue)", axis=alt.Axis(format="%")),
+        y=alt.Y("group:N", title=_("Main channel"), sort="-x"),
+        x=alt.X("cost_to_serve_share:Q", title=_("Cost-to-serve (% of net revenue)"), axis=alt.Axis(format="%")),
         tooltip=[
-            alt.Tooltip("group:N", title="Main channel"),
-            alt.Tooltip("customers:Q", title="Buying customers", format=","),
-            alt.Tooltip("net_revenue:Q", title=money_title("Net revenue", currency), format=MONEY_FORMAT),
-            alt.Tooltip("cost_to_serve:Q", title=money_title("Cost-to-serve", currency), format=MONEY_FORMAT),
-            alt.Tooltip("cost_to_serve_share:Q", title="Cost-to-serve / net revenue", format=".1%"),
+            alt.Tooltip("group:N", title=_("Main channel")),
+            alt.Tooltip("customers:Q", title=_("Buying customers"), format=","),
+            alt.Tooltip("net_revenue:Q", title=money_title(_("Net revenue"), currency), format=MONEY_FORMAT),
+            alt.Tooltip("cost_to_serve:Q", title=money_title(_("Cost-to-serve"), currency), format=MONEY_FORMAT),
+            alt.Tooltip("cost_to_serve_share:Q", title=_("Cost-to-serve / net revenue"), format=".1%"),
         ],
     )  # fmt: skip
     bars = base.mark_bar(color=NEUTRAL)
@@ -79,7 +80,7 @@ def channel_chart(table: pd.DataFrame, currency: str) -> alt.LayerChart:
         text=alt.Text("cost_to_serve_share:Q", format=".1%")
     )
     return (bars + labels).properties(
-        title=alt.TitleParams("Cost-to-serve by channel", subtitle="Customers grouped by the channel they buy through most"),
+        title=alt.TitleParams(_("Cost-to-serve by channel"), subtitle=_("Customers grouped by the channel they buy through most")),
         height=alt.Step(34),
     )  # fmt: skip
 
@@ -97,14 +98,14 @@ def segment_chart(table: pd.DataFrame, currency: str) -> alt.LayerChart:
     )
     order = list(data["group"])
     base = alt.Chart(data).encode(
-        y=alt.Y("group:N", title="RFM segment", sort=order),
-        x=alt.X("profit:Q", title=money_title("Operating profit in the period", currency), axis=alt.Axis(format="~s")),
+        y=alt.Y("group:N", title=_("RFM segment"), sort=order),
+        x=alt.X("profit:Q", title=money_title(_("Operating profit in the period"), currency), axis=alt.Axis(format="~s")),
         tooltip=[
-            alt.Tooltip("group:N", title="Segment"),
-            alt.Tooltip("customers:Q", title="Buying customers", format=","),
-            alt.Tooltip("net_revenue:Q", title=money_title("Net revenue", currency), format=MONEY_FORMAT),
-            alt.Tooltip("profit:Q", title=money_title("Operating profit", currency), format=MONEY_FORMAT),
-            alt.Tooltip("profit_share:Q", title="Share of total profit", format=".1%"),
+            alt.Tooltip("group:N", title=_("Segment")),
+            alt.Tooltip("customers:Q", title=_("Buying customers"), format=","),
+            alt.Tooltip("net_revenue:Q", title=money_title(_("Net revenue"), currency), format=MONEY_FORMAT),
+            alt.Tooltip("profit:Q", title=money_title(_("Operating profit"), currency), format=MONEY_FORMAT),
+            alt.Tooltip("profit_share:Q", title=_("Share of total profit"), format=".1%"),
         ],
     )  # fmt: skip
     bars = base.mark_bar().encode(
@@ -116,23 +117,25 @@ def segment_chart(table: pd.DataFrame, currency: str) -> alt.LayerChart:
     )
     return bars.properties(
         title=alt.TitleParams(
-            "Profit contribution by segment", subtitle="Operating profit of each RFM segment"
+            _("Profit contribution by segment"), subtitle=_("Operating profit of each RFM segment")
         ),
         height=alt.Step(26),
     )
 
 
 _STATUS_COLOURS = {
-    "on target": "#cfe8d6", "watch": "#f6e2b3", "off target": "#f3c7c1",
-    "no target set": "#e9edf1", "no value": "#f7f8fa",
+    N_("on target"): "#cfe8d6", N_("watch"): "#f6e2b3", N_("off target"): "#f3c7c1",
+    N_("no target set"): "#e9edf1", N_("no value"): "#f7f8fa",
 }  # fmt: skip
+"""The chain's statuses (cvm_core.analyses.scorecard.specs), in English; shown translated."""
 _HALF_HEIGHT = 0.3
 _WIDTH = 900
 
 
 def chain_layout(chain: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Boxes (one per measure: centre, half width, label lines) and links (child -> parent) of
-    the hierarchy, goals on the top row; ``table`` is its text version (Value, Target)."""
+    the hierarchy, goals on the top row; ``table`` is its text version (Measure, Level, Value,
+    Target: what the boxes show)."""
     levels = list(dict.fromkeys(chain["level"]))
     boxes = chain[["key", "level", "measure", "status"]].copy()
     boxes["row"] = boxes["level"].map({lv: i for i, lv in enumerate(levels)})
@@ -140,8 +143,11 @@ def chain_layout(chain: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame
     per_row = boxes.groupby("row")["key"].transform("size")
     boxes["x"] = (boxes["slot"] + 0.5) / per_row
     boxes["half"] = 0.48 / per_row
+    # Measures and levels as the table shows them (in the current language); rows by the chain's.
+    boxes["measure"] = table["Measure"].to_numpy()
+    boxes["level"] = table["Level"].to_numpy()
     boxes["value_text"] = [
-        f"{v}" + (f" (target {t})" if t != "–" else "")
+        _("{value} (target {target})").format(value=v, target=t) if t != "–" else f"{v}"
         for v, t in zip(table["Value"], table["Target"], strict=True)
     ]
     where = boxes.set_index("key")[["x", "row"]]
@@ -168,17 +174,18 @@ def chain_chart(chain: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
     data = boxes.assign(
         x1=boxes["x"] - boxes["half"], x2=boxes["x"] + boxes["half"],
         y1=boxes["row"] - _HALF_HEIGHT, y2=boxes["row"] + _HALF_HEIGHT,
+        status=[_(s) if s in _STATUS_COLOURS else s for s in boxes["status"]],
     )  # fmt: skip
-    tooltip = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("value_text:N", title="Value"),
-               alt.Tooltip("status:N", title="Status"), alt.Tooltip("level:N", title="Level")]  # fmt: skip
+    tooltip = [alt.Tooltip("measure:N", title=_("Measure")), alt.Tooltip("value_text:N", title=_("Value")),
+               alt.Tooltip("status:N", title=_("Status")), alt.Tooltip("level:N", title=_("Level"))]  # fmt: skip
     rects = alt.Chart(data).mark_rect(stroke="#7f8c8d", cornerRadius=4).encode(
         x=alt.X("x1:Q", scale=x, **plain), x2="x2:Q", y=alt.Y("y1:Q", scale=y, **plain), y2="y2:Q",
-        color=alt.Color("status:N", title="Status", scale=alt.Scale(
-            domain=list(_STATUS_COLOURS), range=list(_STATUS_COLOURS.values()))),
+        color=alt.Color("status:N", title=_("Status"), scale=alt.Scale(
+            domain=[_(s) for s in _STATUS_COLOURS], range=list(_STATUS_COLOURS.values()))),
         tooltip=tooltip,
     )  # fmt: skip
     texts = []
-    for _, row in data.groupby("row"):  # a row of many boxes has narrower ones: cut its text
+    for _row, row in data.groupby("row"):  # a row of many boxes has narrower ones: cut its text
         limit = float(2 * row["half"].iloc[0] * _WIDTH - 10)
         base = alt.Chart(row).encode(
             x=alt.X("x:Q", scale=x, **plain), y=alt.Y("row:Q", scale=y, **plain), tooltip=tooltip
@@ -187,9 +194,12 @@ def chain_chart(chain: pd.DataFrame, table: pd.DataFrame) -> alt.LayerChart:
             text="measure:N"))  # fmt: skip
         texts.append(base.mark_text(fontSize=11, limit=limit, dy=9).encode(text="value_text:N"))
     levels = list(dict.fromkeys(chain["level"]))
-    subtitle = " → ".join(reversed(levels)) if levels else ""
+    subtitle = " → ".join(_(level) for level in reversed(levels)) if levels else ""
     return alt.layer(edges, rects, *texts).properties(
-        title=alt.TitleParams("What drives the goals", subtitle=f"Read bottom up: {subtitle}"),
+        title=alt.TitleParams(
+            _("What drives the goals"),
+            subtitle=_("Read bottom up: {levels}").format(levels=subtitle),
+        ),
         width=_WIDTH,
         height=110 * rows,
     )
