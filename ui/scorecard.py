@@ -305,7 +305,7 @@ def show_headline(result: scorecard_inputs.Scorecard) -> None:
         column.metric(
             _(label), formats.format_value(row["value"], row["unit"], result.currency),
             None if delta == "–" else delta, delta_color="normal" if row["better"] == specs.HIGHER else "inverse",
-            help=row["definition"],
+            help=_(row["definition"]),
         )  # fmt: skip
         if math.isfinite(row["projected"]):
             column.caption(
