@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.segments import affinity, campaigns, charts, defaults, takeaways
 from cvm_core.analyses.segments import analysis as segments_analysis
@@ -242,7 +242,7 @@ def show_headline(result: segments_analysis.SegmentAnalysis) -> None:
 
 def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
     for note in result.rfm.notes:
-        st.info(note, icon=":material/info:")
+        st.info(i18n.shown(note), icon=":material/info:")
     cells = core.grid_cells(result.rfm)
     order = list(result.rfm.table["rfm_segment"].cat.categories)
     table = result.contribution["RFM segment"]
@@ -287,7 +287,7 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
         )
         return
     for note in clusters.notes_:
-        st.info(note, icon=":material/info:")
+        st.info(i18n.shown(note), icon=":material/info:")
     how = (
         _("chosen by you")
         if clusters.n_clusters is not None

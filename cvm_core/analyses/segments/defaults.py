@@ -3,6 +3,8 @@ descriptions, frequency measures, cluster features and their labels."""
 
 from __future__ import annotations
 
+from cvm_core.i18n import N_
+
 # --- RFM --------------------------------------------------------------------------------------
 
 N_SCORES = 5
@@ -31,7 +33,7 @@ RFM_SEGMENT_DESCRIPTIONS: dict[str, str] = {
     "Lost": "Lowest on every measure. Try one reactivation, then stop spending on them.",
 }
 
-FREQUENCY_MEASURES: dict[str, str] = {"orders": "orders", "purchase_days": "purchase days"}
+FREQUENCY_MEASURES: dict[str, str] = {"orders": N_("orders"), "purchase_days": N_("purchase days")}
 """Summary columns that can serve as F, with the word shown to users."""
 
 

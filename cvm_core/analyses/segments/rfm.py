@@ -15,7 +15,7 @@ import pandas as pd
 
 from cvm_core.analyses.segments.defaults import FREQUENCY_MEASURES, N_SCORES, RFM_SEGMENT_GRID
 from cvm_core.errors import ValidationError
-from cvm_core.formatting import count, pct
+from cvm_core.i18n import N_, Message, Number, Percent
 
 RFM_SEGMENT_ORDER: tuple[str, ...] = (
     "Champions", "Loyal", "Potential loyalists", "New", "Promising", "Need attention",
@@ -272,67 +272,84 @@ def rfm_scores(
 
 
 def _rfm_notes(table: pd.DataFrame, frequency: str) -> list[str]:
+    """What the user should know about the scores, as Messages: the result is cached across
+    language switches, and the page shows them in the language on screen (i18n.shown)."""
     n = len(table)
     notes = []
     if n < N_SCORES:
-        notes.append(
-            f"Only {n} customer{'s' if n != 1 else ''}: scores are spread over 1-5 by rank, so "
-            "the segments are indicative only."
-        )
+        notes.append(Message(
+            N_("Only {n} customer: scores are spread over 1-5 by rank, so the segments are "
+               "indicative only.") if n == 1 else
+            N_("Only {n} customers: scores are spread over 1-5 by rank, so the segments are "
+               "indicative only."),
+            n=n,
+        ))  # fmt: skip
     words = {
-        "recency_days": ("days since the last purchase", "R", "orders, then spend"),
-        "monetary": ("net revenue", "M", FREQUENCY_MEASURES[frequency]),
-    }
+        "recency_days": (Message(N_("days since the last purchase")), "R", Message(N_("orders, then spend"))),
+        "monetary": (Message(N_("net revenue")), "M", Message(FREQUENCY_MEASURES[frequency])),
+    }  # fmt: skip
     notes.extend(_frequency_notes(table, frequency))
     for column, (label, letter, tiebreak) in words.items():
         counts = table[column].value_counts()
         top = int(counts.iloc[0])
         mode = float(counts.index[counts.to_numpy() == top].min())
-        shown = count(mode) if column != "monetary" else f"{mode:,.2f}"
+        shown = Number(mode, 0 if column != "monetary" else 2)
         if len(counts) == 1 and n > 1:
-            notes.append(
-                f"All customers have the same {label} ({shown}): it cannot tell them apart, so "
-                f"everyone gets {letter} = 3."
-            )
+            notes.append(Message(
+                N_("All customers have the same {label} ({value}): it cannot tell them apart, so "
+                   "everyone gets {letter} = 3."),
+                label=label, value=shown, letter=letter,
+            ))  # fmt: skip
         elif top / n > 1 / N_SCORES and n >= N_SCORES:
-            notes.append(
-                f"{pct(top / n, 0)} of customers have the same {label} ({shown}); they are ordered "
-                f"by {tiebreak} so that each {letter} score still holds about a fifth of customers."
-            )
+            notes.append(Message(
+                N_("{share} of customers have the same {label} ({value}); they are ordered by "
+                   "{tiebreak} so that each {letter} score still holds about a fifth of customers."),
+                share=Percent(top / n, 0), label=label, value=shown, tiebreak=tiebreak, letter=letter,
+            ))  # fmt: skip
     only_returns = int((table["frequency"] == 0).sum())
     if only_returns:
-        notes.append(
-            f"{count(only_returns)} customer{'s' if only_returns != 1 else ''} only returned goods in "
-            "this period (no purchase): they get the lowest F and M scores. Their purchases may lie "
-            "before the data starts; check the return flag if this looks wrong."
-        )
+        notes.append(Message(
+            N_("{n} customer only returned goods in this period (no purchase): they get the "
+               "lowest F and M scores. Their purchases may lie before the data starts; check the "
+               "return flag if this looks wrong.") if only_returns == 1 else
+            N_("{n} customers only returned goods in this period (no purchase): they get the "
+               "lowest F and M scores. Their purchases may lie before the data starts; check the "
+               "return flag if this looks wrong."),
+            n=only_returns,
+        ))  # fmt: skip
     non_positive = int(((table["monetary"] <= 0) & (table["frequency"] > 0)).sum())
     if non_positive:
-        notes.append(
-            f"{count(non_positive)} customer{'s' if non_positive != 1 else ''} returned as much as "
-            "they bought or more (net revenue of zero or less) and get the lowest M scores."
-        )
+        notes.append(Message(
+            N_("{n} customer returned as much as they bought or more (net revenue of zero or "
+               "less) and get the lowest M scores.") if non_positive == 1 else
+            N_("{n} customers returned as much as they bought or more (net revenue of zero or "
+               "less) and get the lowest M scores."),
+            n=non_positive,
+        ))  # fmt: skip
     return notes
 
 
 def _frequency_notes(table: pd.DataFrame, frequency: str) -> list[str]:
     """Say when equal purchase counts leave F scores unused (F ties share a score)."""
     used = np.unique(table["f_score"])
-    label = FREQUENCY_MEASURES[frequency]
-    lowest = table["frequency"].min()
+    label = Message(FREQUENCY_MEASURES[frequency])
+    lowest = int(table["frequency"].min())
     if len(table) > 1 and (table["frequency"] == lowest).all():
-        return [
-            f"All customers have the same {label} ({count(lowest)}): it cannot tell them apart, "
-            "so everyone gets F = 3."
-        ]
+        return [Message(
+            N_("All customers have the same {label} ({value}): it cannot tell them apart, so "
+               "everyone gets {letter} = 3."),
+            label=label, value=lowest, letter="F",
+        )]  # fmt: skip
     if len(table) < N_SCORES or len(used) >= N_SCORES:
         return []
     share = float((table["frequency"] == lowest).mean())
-    return [
-        f"Only {len(used)} of the 5 F scores are used ({', '.join(str(s) for s in used)}): "
-        f"customers with the same {label} share a score, and {pct(share, 0)} of customers have "
-        f"the lowest ({count(lowest)}), so they all get F = 1."
-    ]
+    return [Message(
+        N_("Only {used} of the 5 F scores are used ({scores}): customers with the same {label} "
+           "share a score, and {share} of customers have the lowest ({lowest}), so they all get "
+           "F = 1."),
+        used=len(used), scores=", ".join(str(s) for s in used), label=label,
+        share=Percent(share, 0), lowest=lowest,
+    )]  # fmt: skip
 
 
 def segment_grid_frame(grid: Mapping[int, Sequence[str]] = RFM_SEGMENT_GRID) -> pd.DataFrame:
