@@ -295,11 +295,7 @@ def _rfm_notes(table: pd.DataFrame, frequency: str) -> list[str]:
         mode = float(counts.index[counts.to_numpy() == top].min())
         shown = Number(mode, 0 if column != "monetary" else 2)
         if len(counts) == 1 and n > 1:
-            notes.append(Message(
-                N_("All customers have the same {label} ({value}): it cannot tell them apart, so "
-                   "everyone gets {letter} = 3."),
-                label=label, value=shown, letter=letter,
-            ))  # fmt: skip
+            notes.append(_all_the_same(label, shown, letter))
         elif top / n > 1 / N_SCORES and n >= N_SCORES:
             notes.append(Message(
                 N_("{share} of customers have the same {label} ({value}); they are ordered by "
@@ -329,17 +325,21 @@ def _rfm_notes(table: pd.DataFrame, frequency: str) -> list[str]:
     return notes
 
 
+def _all_the_same(label: Message, value: object, letter: str) -> Message:
+    return Message(
+        N_("All customers have the same {label} ({value}): it cannot tell them apart, so everyone "
+           "gets {letter} = 3."),
+        label=label, value=value, letter=letter,
+    )  # fmt: skip
+
+
 def _frequency_notes(table: pd.DataFrame, frequency: str) -> list[str]:
     """Say when equal purchase counts leave F scores unused (F ties share a score)."""
     used = np.unique(table["f_score"])
     label = Message(FREQUENCY_MEASURES[frequency])
     lowest = int(table["frequency"].min())
     if len(table) > 1 and (table["frequency"] == lowest).all():
-        return [Message(
-            N_("All customers have the same {label} ({value}): it cannot tell them apart, so "
-               "everyone gets {letter} = 3."),
-            label=label, value=lowest, letter="F",
-        )]  # fmt: skip
+        return [_all_the_same(label, lowest, "F")]
     if len(table) < N_SCORES or len(used) >= N_SCORES:
         return []
     share = float((table["frequency"] == lowest).mean())
