@@ -16,31 +16,24 @@ from cvm_core.analyses.profitability.curve import (
     WhaleSummary,
     whole_pct,
 )
-from cvm_core.analyses.profitability.whatif import AFTER, TODAY
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, money_title
 from cvm_core.i18n import N_, _
 
 GREY = "#7f8c8d"
 WHALE_HEIGHT = 420
-_ZONES = alt.Scale(domain=[PROFITABLE_ZONE, LOSS_ZONE], range=[POSITIVE, NEGATIVE])
 _SHARE_AXIS = alt.Axis(format="%", tickCount=10)
 _ZONE_NAMES = {PROFITABLE_ZONE: N_("Profitable customers"), LOSS_ZONE: N_("Loss-making customers")}
-"""The curve's zones (English in the core's frames) as the legend shows them."""
-_CURVE_NAMES = {TODAY: N_("Today"), AFTER: N_("After the fixes")}
-"""The what-if's two curves (English in the core's frame) as the legend shows them."""
-_STEP_NAMES = (
-    N_("Profit today"), N_("Channel migration"), N_("Small-order policy"),
-    N_("Lower service level"), N_("Price increase"), N_("Customers lost"),
-    N_("Parting with the worst"), N_("Profit after the fixes"),
-)  # fmt: skip
-"""The waterfall's steps as the what-if names them (its totals and the labels of
-:data:`~cvm_core.analyses.profitability.levers.registry.LEVERS`), English in the core's frame:
-marked here for the catalogs, the chart shows them translated."""
+"""The curve's zones (English in the core's frames; green, red) as the legend names them."""
+_STEP_NAMES = (N_("Profit today"), N_("Channel migration"), N_("Small-order policy"),
+               N_("Lower service level"), N_("Price increase"), N_("Customers lost"),
+               N_("Parting with the worst"), N_("Profit after the fixes"))  # fmt: skip
+"""The what-if's waterfall steps (English in its frame: the totals and levers.registry.LEVERS),
+marked for the catalogs; the chart shows them translated."""
 
 
 def _zones() -> alt.Scale:
     """The zones' colours, keyed by their names in the current language."""
-    return alt.Scale(domain=[_(_ZONE_NAMES[z]) for z in _ZONES.domain], range=_ZONES.range)
+    return alt.Scale(domain=[_(n) for n in _ZONE_NAMES.values()], range=[POSITIVE, NEGATIVE])
 
 
 def _zone_names(frame: pd.DataFrame) -> pd.DataFrame:
@@ -411,10 +404,7 @@ def loss_drivers_chart(drivers: pd.DataFrame, currency: str) -> alt.Chart:
     )
     loss_makers, profitable = _("Loss-makers"), _("Profitable")
     long["who"] = long["who"].map(
-        {
-            "per_loss_maker": loss_makers,
-            "per_profitable_customer": profitable,
-        }
+        {"per_loss_maker": loss_makers, "per_profitable_customer": profitable}
     )
     return (
         alt.Chart(long)
@@ -426,10 +416,7 @@ def loss_drivers_chart(drivers: pd.DataFrame, currency: str) -> alt.Chart:
             color=alt.Color(
                 "who:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=[loss_makers, profitable],
-                    range=[NEGATIVE, POSITIVE],
-                ),
+                scale=alt.Scale(domain=[loss_makers, profitable], range=[NEGATIVE, POSITIVE]),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
@@ -503,8 +490,8 @@ def worst_customers_chart(long: pd.DataFrame, currency: str) -> alt.LayerChart:
 
 def scenario_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
     """Cumulative profit today and after the fixes, in money, against today's customer count."""
-    # The curves' names in the language (a copy: the core's frame keeps TODAY / AFTER).
-    names = {key: _(name) for key, name in _CURVE_NAMES.items()}
+    # The curves' names (whatif.TODAY, AFTER) in the language; the core's frame keeps English.
+    names = {"Today": _("Today"), "After the fixes": _("After the fixes")}
     domain = list(names.values())
     return (
         alt.Chart(curves.assign(curve=curves["curve"].map(lambda c: names.get(c, c))))
