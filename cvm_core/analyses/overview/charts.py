@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from cvm_core.chart_style import MONEY_FORMAT, NEUTRAL, PALETTE, money_title
+from cvm_core.i18n import _
 
 
 def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerChart:
@@ -34,26 +35,28 @@ def monthly_activity_chart(monthly: pd.DataFrame, currency: str) -> alt.LayerCha
         labelOverlap="greedy",  # on a narrow screen, drop labels rather than overprint them
     )
     base = alt.Chart(monthly)
-    revenue_title = money_title("Net revenue", currency)
+    revenue_title, month = money_title(_("Net revenue"), currency), _("Month")
     bars = base.mark_bar(color=NEUTRAL, opacity=0.85, width=alt.RelativeBandSize(0.8)).encode(
-        x=alt.X("yearmonth(month):T", title="Month", axis=axis),
+        x=alt.X("yearmonth(month):T", title=month, axis=axis),
         y=alt.Y("net_revenue:Q", title=revenue_title, axis=alt.Axis(format="~s")),
         tooltip=[
-            alt.Tooltip("month:T", title="Month", format="%B %Y"),
+            alt.Tooltip("month:T", title=month, format="%B %Y"),
             alt.Tooltip("net_revenue:Q", title=revenue_title, format=MONEY_FORMAT),
-            alt.Tooltip("active_customers:Q", title="Active customers", format=","),
+            alt.Tooltip("active_customers:Q", title=_("Active customers"), format=","),
         ],
     )
     line = base.mark_line(
         color=PALETTE[1], strokeWidth=3, point=alt.OverlayMarkDef(color=PALETTE[1])
     ).encode(
-        x=alt.X("yearmonth(month):T", bandPosition=0.5),  # the middle of each month's bar
+        # The middle of each month's bar. Every layer names the axis alike: Vega-Lite joins
+        # different names ("Month, month") and drops the name when one layer has none.
+        x=alt.X("yearmonth(month):T", title=month, bandPosition=0.5),
         y=alt.Y(
-            "active_customers:Q", title="Active customers", axis=alt.Axis(titleColor=PALETTE[1])
+            "active_customers:Q", title=_("Active customers"), axis=alt.Axis(titleColor=PALETTE[1])
         ),
     )
     return (
         alt.layer(bars, line)
         .resolve_scale(y="independent")
-        .properties(title="Revenue and active customers by month", height=260)
+        .properties(title=_("Revenue and active customers by month"), height=260)
     )

@@ -7,10 +7,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from cvm_core import chart_labels
+from cvm_core import chart_labels, formatting
 from cvm_core.analyses.pipeline.accuracy import ABOUT_RIGHT, OPTIMISTIC, PESSIMISTIC, TOO_FEW
 from cvm_core.analyses.pipeline.analysis import PipelineResult
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, POSITIVE, money_title
+from cvm_core.i18n import N_, _
 
 VERDICT_COLOURS = {
     OPTIMISTIC: NEGATIVE,
@@ -18,6 +19,20 @@ VERDICT_COLOURS = {
     ABOUT_RIGHT: POSITIVE,
     TOO_FEW: "#7f8c8d",
 }
+VERDICT_NAMES = {
+    OPTIMISTIC: N_("optimistic"),
+    PESSIMISTIC: N_("pessimistic"),
+    ABOUT_RIGHT: N_("about right"),
+    TOO_FEW: N_("too few months"),
+}
+"""The verdicts (English in the core's frames, which compare them) as the chart shows them."""
+SOURCE_LABELS = (
+    N_("from the file"),
+    N_("from the file, some edited"),
+    N_("learned from history"),
+    N_("learned from history, some edited"),
+)
+"""Every :attr:`PipelineResult.source_label`, marked for the catalogs (whole phrases)."""
 
 
 def forecast_chart(result: PipelineResult) -> alt.Chart:
@@ -25,27 +40,30 @@ def forecast_chart(result: PipelineResult) -> alt.Chart:
     data = result.by("close_month", "stage")
     order = list(result.stages.index)
     data = data.assign(stage_order=data["stage"].map({s: i for i, s in enumerate(order)}))
-    money = money_title("Weighted pipeline", result.currency)
+    money = money_title(_("Weighted pipeline"), result.currency)
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("close_month:O", title="Expected close month", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("close_month:O", title=_("Expected close month"), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("weighted:Q", title=money, axis=alt.Axis(format=MONEY_FORMAT)),
-            color=alt.Color("stage:N", title="Stage", sort=order),
+            color=alt.Color("stage:N", title=_("Stage"), sort=order),
             order=alt.Order("stage_order:Q"),
             tooltip=[
-                alt.Tooltip("close_month:N", title="Close month"),
-                alt.Tooltip("stage:N", title="Stage"),
-                alt.Tooltip("opportunities:Q", title="Open opportunities"),
-                alt.Tooltip("amount:Q", title=money_title("Amount", result.currency), format=MONEY_FORMAT),
+                alt.Tooltip("close_month:N", title=_("Close month")),
+                alt.Tooltip("stage:N", title=_("Stage")),
+                alt.Tooltip("opportunities:Q", title=_("Open opportunities")),
+                alt.Tooltip(
+                    "amount:Q", title=money_title(_("Amount"), result.currency), format=MONEY_FORMAT
+                ),
                 alt.Tooltip("weighted:Q", title=money, format=MONEY_FORMAT),
             ],
         )
         .properties(
             title=alt.TitleParams(
-                "Pipeline forecast by close month",
-                subtitle=f"Amount x probability ({result.source_label}), open opportunities",
+                _("Pipeline forecast by close month"),
+                subtitle=_("Amount x probability ({source}), open opportunities").format(
+                    source=_(result.source_label)),
             ),
             height=320,
         )
@@ -56,31 +74,40 @@ def funnel_chart(result: PipelineResult) -> alt.LayerChart:
     """Opportunities that reached each stage (bars), labelled with the share that moved on."""
     data = result.funnel[["stage", "reached", "conversion", "median_days"]].copy()
     data["label"] = [
-        f"{r:,} · {c:.0%} move on" if np.isfinite(c) else f"{r:,}"
+        _label(r, c, _("{count} · {share} move on"))
         for r, c in zip(data["reached"], data["conversion"], strict=True)
     ]
     data.loc[data.index[-1:], "label"] = [
-        f"{r:,} · {c:.0%} won" if np.isfinite(c) else f"{r:,}"
+        _label(r, c, _("{count} · {share} won"))
         for r, c in zip(data["reached"][-1:], data["conversion"][-1:], strict=True)
     ]
     base = alt.Chart(data).encode(
         y=alt.Y("stage:N", title=None, sort=list(data["stage"]), axis=alt.Axis(labelLimit=220)),
-        x=alt.X("reached:Q", title="Opportunities that reached the stage"),
+        x=alt.X("reached:Q", title=_("Opportunities that reached the stage")),
         tooltip=[
-            alt.Tooltip("stage:N", title="Stage"),
-            alt.Tooltip("reached:Q", title="Reached", format=","),
-            alt.Tooltip("conversion:Q", title="Moved on (of those decided)", format=".0%"),
-            alt.Tooltip("median_days:Q", title="Median days in stage", format=".0f"),
+            alt.Tooltip("stage:N", title=_("Stage")),
+            alt.Tooltip("reached:Q", title=_("Reached"), format=","),
+            alt.Tooltip("conversion:Q", title=_("Moved on (of those decided)"), format=".0%"),
+            alt.Tooltip("median_days:Q", title=_("Median days in stage"), format=".0f"),
         ],
     )
     bars = base.mark_bar(color=NEUTRAL)
     text = base.mark_text(align="left", dx=4, fontSize=13).encode(text="label:N")
     return (bars + text).properties(
         title=alt.TitleParams(
-            "Sales funnel", subtitle="Opportunities reaching each stage; share moving on from it"
+            _("Sales funnel"),
+            subtitle=_("Opportunities reaching each stage; share moving on from it"),
         ),
         height=alt.Step(44),
     )
+
+
+def _label(reached: int, conversion: float, words: str) -> str:
+    """'1,234 · 45% move on' (``words`` the template), or the count alone with no share."""
+    count = formatting.count(reached)
+    if not np.isfinite(conversion):
+        return count
+    return words.format(count=count, share=formatting.pct(conversion, 0))
 
 
 BIAS_HEIGHT = 340
@@ -98,6 +125,8 @@ def bias_chart(result: PipelineResult) -> alt.LayerChart:
     """
     reps = result.reps if result.reps is not None else pd.DataFrame(columns=["bias"])
     data = reps[np.isfinite(reps["bias"].astype(float))].copy()
+    if "verdict" in data:  # a copy: the core's frame keeps the English verdicts it compares
+        data["verdict"] = data["verdict"].map(lambda v: _(VERDICT_NAMES.get(v, v)))
     tol = result.settings.bias_tolerance
     low, high = _bias_domain(data["bias"][data["bias"] > 0], tol)
     # A rep who forecast nothing (bias 0) sits at the left edge.
@@ -105,49 +134,57 @@ def bias_chart(result: PipelineResult) -> alt.LayerChart:
     domain = (float(np.log(low)), float(np.log(high)))
     ticks = [float(np.log(t)) for t in _BIAS_TICKS if low <= t <= high]
     x_scale = alt.Scale(domain=list(domain), nice=False)
+    # Every layer names the x axis alike: Vega-Lite joins different names and drops the name
+    # when a layer has none.
+    x_title = _("Forecast / won (1 = right on)")
     x = alt.X(
-        "log_bias:Q", title="Forecast / won (1 = right on)", scale=x_scale,
+        "log_bias:Q", title=x_title, scale=x_scale,
         axis=alt.Axis(values=ticks, labelExpr="format(exp(datum.value), '.2~f')"),
     )  # fmt: skip
     y = alt.Y(
-        "over_share:Q", title="Months over-forecast",
+        "over_share:Q", title=_("Months over-forecast"),
         scale=alt.Scale(domain=[0, 1], nice=False), axis=alt.Axis(format=".0%"),
     )  # fmt: skip
     band = (
         alt.Chart(pd.DataFrame({"lo": [np.log(max(1 - tol, low))], "hi": [np.log(min(1 + tol, high))]}))
         .mark_rect(color=POSITIVE, opacity=0.12)
-        .encode(x=alt.X("lo:Q", scale=x_scale), x2="hi:Q")
+        .encode(x=alt.X("lo:Q", title=x_title, scale=x_scale), x2="hi:Q")
     )  # fmt: skip
     rule = alt.Chart(pd.DataFrame({"one": [0.0]})).mark_rule(color="#555", strokeDash=[4, 3]).encode(
-        x=alt.X("one:Q", scale=x_scale)
+        x=alt.X("one:Q", title=x_title, scale=x_scale)
     )  # fmt: skip
     base = alt.Chart(data).encode(
         x=x, y=y,
         tooltip=[
-            alt.Tooltip("owner:N", title="Sales rep"), alt.Tooltip("verdict:N", title="Verdict"),
-            alt.Tooltip("bias:Q", title="Forecast / won", format=".2f"),
-            alt.Tooltip("over_share:Q", title="Months over-forecast", format=".0%"),
-            alt.Tooltip("accuracy:Q", title="Accuracy", format=".0%"),
-            alt.Tooltip("months:Q", title="Months"),
+            alt.Tooltip("owner:N", title=_("Sales rep")),
+            alt.Tooltip("verdict:N", title=_("Verdict")),
+            alt.Tooltip("bias:Q", title=_("Forecast / won"), format=".2f"),
+            alt.Tooltip("over_share:Q", title=_("Months over-forecast"), format=".0%"),
+            alt.Tooltip("accuracy:Q", title=_("Accuracy"), format=".0%"),
+            alt.Tooltip("months:Q", title=_("Months")),
         ],
     )  # fmt: skip
     colour = alt.Color(
-        "verdict:N", title="Verdict",
-        scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
+        "verdict:N", title=_("Verdict"),
+        scale=alt.Scale(domain=[_(VERDICT_NAMES[v]) for v in VERDICT_COLOURS],
+                        range=list(VERDICT_COLOURS.values())),
     )  # fmt: skip
     dots = base.mark_circle(size=160, opacity=0.9).encode(color=colour)
     layout = _place_rep_labels(data, domain)
     names = chart_labels.text_layers(
-        layout, "log_bias:Q", "over_share:Q",
+        layout, x, y,
         rename={"x": "log_bias", "y": "over_share", "key": "owner"}, fontSize=BIAS_LABEL_SIZE,
     )  # fmt: skip
-    subtitle = (
-        f"Month-end forecast for the next month against what was won; green band: within ±{tol:.0%}"
-    )
+    subtitle = _(
+        "Month-end forecast for the next month against what was won; green band: within "
+        "±{tolerance}"
+    ).format(tolerance=formatting.pct(tol, 0))
     if dropped := layout.for_slides().dropped:
-        subtitle += ". Not labelled for lack of room: " + ", ".join(d.text for d in dropped)
+        subtitle += ". " + _("Not labelled for lack of room: {labels}").format(
+            labels=", ".join(d.text for d in dropped))  # fmt: skip
     return alt.layer(band, rule, dots, *names).properties(
-        title=alt.TitleParams("Forecast bias by sales rep", subtitle=subtitle), height=BIAS_HEIGHT
+        title=alt.TitleParams(_("Forecast bias by sales rep"), subtitle=subtitle),
+        height=BIAS_HEIGHT,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from cvm_core import chart_labels, formatting
+from cvm_core import chart_labels, formatting, i18n
 from cvm_core.analyses.profitability.curve import (
     LOSS_ZONE,
     PROFITABLE_ZONE,
@@ -17,12 +17,35 @@ from cvm_core.analyses.profitability.curve import (
     whole_pct,
 )
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, PALETTE, POSITIVE, money_title
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 
 GREY = "#7f8c8d"
 WHALE_HEIGHT = 420
-_ZONES = alt.Scale(domain=[PROFITABLE_ZONE, LOSS_ZONE], range=[POSITIVE, NEGATIVE])
 _SHARE_AXIS = alt.Axis(format="%", tickCount=10)
+_ZONE_NAMES = {PROFITABLE_ZONE: N_("Profitable customers"), LOSS_ZONE: N_("Loss-making customers")}
+"""The curve's zones (English in the core's frames; green, red) as the legend names them."""
+_STEP_NAMES = (N_("Profit today"), N_("Channel migration"), N_("Small-order policy"),
+               N_("Lower service level"), N_("Price increase"), N_("Customers lost"),
+               N_("Parting with the worst"), N_("Profit after the fixes"))  # fmt: skip
+"""The what-if's waterfall steps (English in its frame: the totals and levers.registry.LEVERS),
+marked for the catalogs; the chart shows them translated."""
+
+
+def _zones() -> alt.Scale:
+    """The zones' colours, keyed by their names in the current language."""
+    return alt.Scale(domain=[_(n) for n in _ZONE_NAMES.values()], range=[POSITIVE, NEGATIVE])
+
+
+def _zone_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its zone column in the current language (a copy; the core's stays English)."""
+    return frame.assign(zone=frame["zone"].map(lambda z: _(_ZONE_NAMES.get(z, z))))
+
+
+def _group_name(group_title: str) -> str:
+    """The grouping inside a title: 'Main channel' -> 'main channel' in English (as the titles
+    always read), as written in German (nouns keep their capital) and Chinese."""
+    name = _(group_title)
+    return name.lower() if i18n.current() == "en" else name
 
 
 def _share_x(field: str = "customer_share", title: str | None = None) -> alt.X:
@@ -58,23 +81,30 @@ def whale_chart(
         ["cum_profit_pct"] if percent else []
     )
     tooltip = [
-        alt.Tooltip("rank:Q", title="Customers counted", format=","),
-        alt.Tooltip("customer_share:Q", title="Share of customers", format=".1%"),
+        alt.Tooltip("rank:Q", title=_("Customers counted"), format=","),
+        alt.Tooltip("customer_share:Q", title=_("Share of customers"), format=".1%"),
         alt.Tooltip(
-            "cum_profit:Q", title=money_title("Cumulative profit", currency), format=MONEY_FORMAT
+            "cum_profit:Q", title=money_title(_("Cumulative profit"), currency), format=MONEY_FORMAT
         ),
         alt.Tooltip(
-            "profit:Q", title=money_title("This customer's profit", currency), format=MONEY_FORMAT
+            "profit:Q",
+            title=money_title(_("This customer's profit"), currency),
+            format=MONEY_FORMAT,
         ),
     ]
     if percent:
         tooltip.insert(
-            2, alt.Tooltip("cum_profit_pct:Q", title="Cumulative profit (% of total)", format=".1%")
+            2,
+            alt.Tooltip(
+                "cum_profit_pct:Q", title=_("Cumulative profit (% of total)"), format=".1%"
+            ),
         )
     # Area and line share one inline dataset, given to the layer once (not per mark); the other
     # layers bring their own small data. Rounded for the browser only (a third of the payload).
-    data = points[columns].round(
-        {"customer_share": 5, "cum_profit_pct": 5, "cum_profit": 2, "profit": 2}
+    data = _zone_names(
+        points[columns].round(
+            {"customer_share": 5, "cum_profit_pct": 5, "cum_profit": 2, "profit": 2}
+        )
     )
     area = (
         alt.Chart()
@@ -89,7 +119,7 @@ def whale_chart(
                 stack=None,
                 scale=_headroom(points[y_field]),
             ),
-            color=alt.Color("zone:N", scale=_ZONES, legend=None),
+            color=alt.Color("zone:N", scale=_zones(), legend=None),
         )
     )
     line = (
@@ -97,15 +127,17 @@ def whale_chart(
         .mark_line(strokeWidth=3.5)
         .encode(
             x=_share_x(),
-            y=f"{y_field}:Q",
-            color=alt.Color("zone:N", scale=_ZONES, title=None, legend=alt.Legend(orient="bottom")),
+            y=alt.Y(f"{y_field}:Q", title=y_title),
+            color=alt.Color(
+                "zone:N", scale=_zones(), title=None, legend=alt.Legend(orient="bottom")
+            ),
             tooltip=tooltip,
         )
     )
     reference = (
         alt.Chart(pd.DataFrame({"y": [1.0 if percent else 0.0]}))
         .mark_rule(color=GREY, strokeDash=[6, 4], strokeWidth=1.5)
-        .encode(y="y:Q")
+        .encode(y=alt.Y("y:Q", title=y_title))
     )
     # The end label goes below the end when the curve falls into it from above (loss-makers in
     # the tail), above it when the curve rises into it (every customer profitable) or it is the
@@ -113,7 +145,7 @@ def whale_chart(
     end_below = percent and not summary.all_profitable
     scale = _headroom(points[y_field])
     layout = _layout_marks(marks, y_field, end_below, tuple(scale.domain), points)
-    layers = [area, line, reference, *_mark_layers(marks, layout, y_field, percent)]
+    layers = [area, line, reference, *_mark_layers(marks, layout, y_field, y_title, percent)]
     subtitle = [_subtitle(summary)]
     if dropped := layout.for_slides().dropped:
         # Labels with no free place in the plot are still said, in the chart's own subtitle, so
@@ -186,15 +218,23 @@ def _layout_marks(
 
 
 def _mark_layers(
-    marks: pd.DataFrame, layout: chart_labels.BandedLayout, y_field: str, percent: bool
+    marks: pd.DataFrame,
+    layout: chart_labels.BandedLayout,
+    y_field: str,
+    y_title: str,
+    percent: bool,
 ) -> list[alt.Chart]:
     if marks.empty:
         return []
-    base = alt.Chart(marks).encode(x="customer_share:Q", y=f"{y_field}:Q")
-    tooltip = [alt.Tooltip("label:N", title="Point")]
+    # The curve's titles on every layer: Vega-Lite joins different ones ("Customers ...,
+    # customer_share") and drops the title when a layer has none.
+    x = alt.X("customer_share:Q", title=_("Customers, most profitable first (%)"))
+    y = alt.Y(f"{y_field}:Q", title=y_title)
+    base = alt.Chart(marks).encode(x=x, y=y)
+    tooltip = [alt.Tooltip("label:N", title=_("Point"))]
     layers = [base.mark_point(filled=True, size=110, color="#2c3e50").encode(tooltip=tooltip)]
     layers += chart_labels.text_layers(
-        layout, "customer_share:Q", f"{y_field}:Q", rename={"x": "customer_share", "y": y_field},
+        layout, x, y, rename={"x": "customer_share", "y": y_field},
         fontSize=LABEL_FONT_SIZE, fontWeight="bold", color="#2c3e50",
     )  # fmt: skip
     peak = marks[marks["key"] == "peak"]
@@ -202,7 +242,7 @@ def _mark_layers(
         drop = (
             alt.Chart(peak)
             .mark_rule(color=NEGATIVE, strokeDash=[3, 3])
-            .encode(x="customer_share:Q", y=f"{y_field}:Q", y2=alt.datum(1.0 if percent else 0.0))
+            .encode(x=x, y=y, y2=alt.datum(1.0 if percent else 0.0))
         )
         layers.insert(0, drop)
     return layers
@@ -213,33 +253,32 @@ def profit_revenue_chart(points: pd.DataFrame) -> alt.LayerChart:
 
     The diagonal is where profit would accrue in proportion to revenue.
     """
-    base = alt.Chart(points).encode(
-        x=_share_x("cum_revenue_share", "Cumulative net revenue (% of total)"),
-    )
+    x_title, y_title = _("Cumulative net revenue (% of total)"), _("Cumulative profit (% of total)")
+    base = alt.Chart(_zone_names(points)).encode(x=_share_x("cum_revenue_share", x_title))
     line = base.mark_line(strokeWidth=3).encode(
-        y=alt.Y(
-            "cum_profit_pct:Q", title="Cumulative profit (% of total)", axis=alt.Axis(format="%")
-        ),
-        color=alt.Color("zone:N", scale=_ZONES, title=None, legend=alt.Legend(orient="bottom")),
+        y=alt.Y("cum_profit_pct:Q", title=y_title, axis=alt.Axis(format="%")),
+        color=alt.Color("zone:N", scale=_zones(), title=None, legend=alt.Legend(orient="bottom")),
         tooltip=[
-            alt.Tooltip("customer_share:Q", title="Share of customers", format=".1%"),
-            alt.Tooltip("cum_revenue_share:Q", title="Share of revenue", format=".1%"),
-            alt.Tooltip("cum_profit_pct:Q", title="Share of profit", format=".1%"),
+            alt.Tooltip("customer_share:Q", title=_("Share of customers"), format=".1%"),
+            alt.Tooltip("cum_revenue_share:Q", title=_("Share of revenue"), format=".1%"),
+            alt.Tooltip("cum_profit_pct:Q", title=_("Share of profit"), format=".1%"),
         ],
     )
+    # Every layer names the axes alike (Vega-Lite joins different names).
     diagonal = (
         alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
         .mark_line(color=GREY, strokeDash=[6, 4])
-        .encode(x="x:Q", y="y:Q")
+        .encode(x=alt.X("x:Q", title=x_title), y=alt.Y("y:Q", title=y_title))
     )
     hundred = (
         alt.Chart(pd.DataFrame({"y": [1.0]}))
         .mark_rule(color=GREY, strokeDash=[2, 4])
-        .encode(y="y:Q")
+        .encode(y=alt.Y("y:Q", title=y_title))
     )
     return alt.layer(diagonal, hundred, line).properties(
         title=alt.Title(
-            "Profit against revenue", subtitle="Dashed diagonal: profit in proportion to revenue."
+            _("Profit against revenue"),
+            subtitle=_("Dashed diagonal: profit in proportion to revenue."),
         ),
         height=380,
     )
@@ -247,30 +286,33 @@ def profit_revenue_chart(points: pd.DataFrame) -> alt.LayerChart:
 
 def segment_chart(points: pd.DataFrame, group_title: str) -> alt.LayerChart:
     """One whale curve per group, each as % of that group's own profit."""
+    y_title = _("Cumulative profit (% of the group's profit)")
     base = alt.Chart(points).encode(
-        x=_share_x("customer_share", "Customers of the group, most profitable first (%)")
+        x=_share_x("customer_share", _("Customers of the group, most profitable first (%)"))
     )
     lines = base.mark_line(strokeWidth=2.5).encode(
         y=alt.Y(
             "cum_profit_pct:Q",
-            title="Cumulative profit (% of the group's profit)",
+            title=y_title,
             axis=alt.Axis(format="%"),
         ),
-        color=alt.Color("group:N", title=group_title, scale=alt.Scale(range=PALETTE)),
+        color=alt.Color("group:N", title=_(group_title), scale=alt.Scale(range=PALETTE)),
         tooltip=[
-            alt.Tooltip("group:N", title=group_title),
-            alt.Tooltip("customers:Q", title="Customers in group", format=","),
-            alt.Tooltip("customer_share:Q", title="Share of the group", format=".1%"),
-            alt.Tooltip("cum_profit_pct:Q", title="Cumulative profit (% of group)", format=".1%"),
+            alt.Tooltip("group:N", title=_(group_title)),
+            alt.Tooltip("customers:Q", title=_("Customers in group"), format=","),
+            alt.Tooltip("customer_share:Q", title=_("Share of the group"), format=".1%"),
+            alt.Tooltip(
+                "cum_profit_pct:Q", title=_("Cumulative profit (% of group)"), format=".1%"
+            ),
         ],
     )
     hundred = (
         alt.Chart(pd.DataFrame({"y": [1.0]}))
         .mark_rule(color=GREY, strokeDash=[6, 4])
-        .encode(y="y:Q")
+        .encode(y=alt.Y("y:Q", title=y_title))  # as the lines: Vega-Lite joins different titles
     )
     return alt.layer(hundred, lines).properties(
-        title=f"Whale curves by {group_title.lower()}", height=380
+        title=_("Whale curves by {group}").format(group=_group_name(group_title)), height=380
     )
 
 
@@ -281,10 +323,10 @@ def profit_by_chart(table: pd.DataFrame, group_title: str, currency: str) -> alt
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("group:N", title=group_title, sort=list(frame["group"])),
+            y=alt.Y("group:N", title=_(group_title), sort=list(frame["group"])),
             x=alt.X(
                 "profit:Q",
-                title=money_title("Operating profit", currency),
+                title=money_title(_("Operating profit"), currency),
                 axis=alt.Axis(format="~s"),
             ),
             color=alt.Color(
@@ -293,23 +335,32 @@ def profit_by_chart(table: pd.DataFrame, group_title: str, currency: str) -> alt
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("group:N", title=group_title),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
+                alt.Tooltip("group:N", title=_(group_title)),
+                alt.Tooltip("customers:Q", title=_("Customers"), format=","),
                 alt.Tooltip(
-                    "net_revenue:Q", title=money_title("Net revenue", currency), format=MONEY_FORMAT
-                ),
-                alt.Tooltip(
-                    "cost_to_serve:Q",
-                    title=money_title("Cost-to-serve", currency),
+                    "net_revenue:Q",
+                    title=money_title(_("Net revenue"), currency),
                     format=MONEY_FORMAT,
                 ),
                 alt.Tooltip(
-                    "profit:Q", title=money_title("Operating profit", currency), format=MONEY_FORMAT
+                    "cost_to_serve:Q",
+                    title=money_title(_("Cost-to-serve"), currency),
+                    format=MONEY_FORMAT,
                 ),
-                alt.Tooltip("unprofitable_share:Q", title="Unprofitable customers", format=".0%"),
+                alt.Tooltip(
+                    "profit:Q",
+                    title=money_title(_("Operating profit"), currency),
+                    format=MONEY_FORMAT,
+                ),
+                alt.Tooltip(
+                    "unprofitable_share:Q", title=_("Unprofitable customers"), format=".0%"
+                ),
             ],
         )
-        .properties(title=f"Operating profit by {group_title.lower()}", height=alt.Step(34))
+        .properties(
+            title=_("Operating profit by {group}").format(group=_group_name(group_title)),
+            height=alt.Step(34),
+        )
     )
 
 
@@ -320,24 +371,26 @@ def activity_cost_chart(activities: pd.DataFrame, currency: str) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar(color=NEUTRAL)
         .encode(
-            y=alt.Y("activity:N", title="Activity", sort="-x"),
+            y=alt.Y("activity:N", title=_("Activity"), sort="-x"),
             x=alt.X(
-                "cost:Q", title=money_title("Cost assigned", currency), axis=alt.Axis(format="~s")
+                "cost:Q",
+                title=money_title(_("Cost assigned"), currency),
+                axis=alt.Axis(format="~s"),
             ),
             tooltip=[
-                alt.Tooltip("activity:N", title="Activity"),
-                alt.Tooltip("driver:N", title="Cost driver"),
-                alt.Tooltip("volume:Q", title="Driver volume", format=",.0f"),
+                alt.Tooltip("activity:N", title=_("Activity")),
+                alt.Tooltip("driver:N", title=_("Cost driver")),
+                alt.Tooltip("volume:Q", title=_("Driver volume"), format=",.0f"),
                 alt.Tooltip(
-                    "rate:Q", title=money_title("Cost per driver unit", currency), format=",.2f"
+                    "rate:Q", title=money_title(_("Cost per driver unit"), currency), format=",.2f"
                 ),
                 alt.Tooltip(
-                    "cost:Q", title=money_title("Cost assigned", currency), format=MONEY_FORMAT
+                    "cost:Q", title=money_title(_("Cost assigned"), currency), format=MONEY_FORMAT
                 ),
-                alt.Tooltip("share:Q", title="Share of cost-to-serve", format=".1%"),
+                alt.Tooltip("share:Q", title=_("Share of cost-to-serve"), format=".1%"),
             ],
         )
-        .properties(title="Cost-to-serve by activity", height=alt.Step(28))
+        .properties(title=_("Cost-to-serve by activity"), height=alt.Step(28))
     )
 
 
@@ -349,69 +402,61 @@ def loss_drivers_chart(drivers: pd.DataFrame, currency: str) -> alt.Chart:
         var_name="who",
         value_name="cost",
     )
+    loss_makers, profitable = _("Loss-makers"), _("Profitable")
     long["who"] = long["who"].map(
-        {
-            "per_loss_maker": "Loss-makers",
-            "per_profitable_customer": "Profitable",
-        }
+        {"per_loss_maker": loss_makers, "per_profitable_customer": profitable}
     )
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("activity:N", title="Activity", sort=list(drivers["activity"])),
+            y=alt.Y("activity:N", title=_("Activity"), sort=list(drivers["activity"])),
             yOffset=alt.YOffset("who:N"),
-            x=alt.X("cost:Q", title=money_title("Cost-to-serve per customer", currency)),
+            x=alt.X("cost:Q", title=money_title(_("Cost-to-serve per customer"), currency)),
             color=alt.Color(
                 "who:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=["Loss-makers", "Profitable"],
-                    range=[NEGATIVE, POSITIVE],
-                ),
+                scale=alt.Scale(domain=[loss_makers, profitable], range=[NEGATIVE, POSITIVE]),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("activity:N", title="Activity"),
-                alt.Tooltip("who:N", title="Customers"),
+                alt.Tooltip("activity:N", title=_("Activity")),
+                alt.Tooltip("who:N", title=_("Customers")),
                 alt.Tooltip(
-                    "cost:Q", title=money_title("Cost per customer", currency), format=",.2f"
+                    "cost:Q", title=money_title(_("Cost per customer"), currency), format=",.2f"
                 ),
             ],
         )
-        .properties(title="Cost per customer by activity", height=alt.Step(14))
+        .properties(title=_("Cost per customer by activity"), height=alt.Step(14))
     )
 
 
 def worst_customers_chart(long: pd.DataFrame, currency: str) -> alt.LayerChart:
     """The worst customers' cost-to-serve stacked by activity, with their gross margin as a tick."""
     order = list(long.sort_values("position")["customer_id"].drop_duplicates())
-    y = alt.Y("customer_id:N", title="Customer (worst first)", sort=order)
+    y = alt.Y("customer_id:N", title=_("Customer (worst first)"), sort=order)
+    # Two lines: on one, the title is wider than a narrow plot and runs into the y axis's title.
+    # Both layers carry it (Vega-Lite cannot merge a two-line title with an empty one).
+    x_title = [money_title(_("Cost-to-serve (bars)"), currency), _("and gross margin (black tick)")]
     bars = (
         alt.Chart(long)
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X(
-                "sum(cost):Q",
-                # Two lines: on one, the title is wider than a narrow plot and runs into the
-                # y axis's title.
-                title=[
-                    money_title("Cost-to-serve (bars)", currency),
-                    "and gross margin (black tick)",
-                ],
-            ),
+            x=alt.X("sum(cost):Q", title=x_title),
             color=alt.Color(
                 "activity:N",
-                title="Activity",
+                title=_("Activity"),
                 scale=alt.Scale(range=PALETTE + ["#34495e", "#a04000", "#5d6d7e", "#117a65"]),
             ),
             tooltip=[
-                alt.Tooltip("customer_id:N", title="Customer"),
-                alt.Tooltip("activity:N", title="Activity"),
-                alt.Tooltip("cost:Q", title=money_title("Cost", currency), format=MONEY_FORMAT),
+                alt.Tooltip("customer_id:N", title=_("Customer")),
+                alt.Tooltip("activity:N", title=_("Activity")),
+                alt.Tooltip("cost:Q", title=money_title(_("Cost"), currency), format=MONEY_FORMAT),
                 alt.Tooltip(
-                    "profit:Q", title=money_title("Operating profit", currency), format=MONEY_FORMAT
+                    "profit:Q",
+                    title=money_title(_("Operating profit"), currency),
+                    format=MONEY_FORMAT,
                 ),
             ],
         )
@@ -422,71 +467,78 @@ def worst_customers_chart(long: pd.DataFrame, currency: str) -> alt.LayerChart:
         .mark_tick(color="black", thickness=3, size=22)
         .encode(
             y=y,
-            x="gross_margin:Q",
+            x=alt.X("gross_margin:Q", title=x_title),
             tooltip=[
-                alt.Tooltip("customer_id:N", title="Customer"),
+                alt.Tooltip("customer_id:N", title=_("Customer")),
                 alt.Tooltip(
                     "gross_margin:Q",
-                    title=money_title("Gross margin", currency),
+                    title=money_title(_("Gross margin"), currency),
                     format=MONEY_FORMAT,
                 ),
                 alt.Tooltip(
-                    "profit:Q", title=money_title("Operating profit", currency), format=MONEY_FORMAT
+                    "profit:Q",
+                    title=money_title(_("Operating profit"), currency),
+                    format=MONEY_FORMAT,
                 ),
             ],
         )
     )
     return alt.layer(bars, ticks).properties(
-        title=f"The {len(order)} biggest loss-makers", height=alt.Step(24)
+        title=_("The {count} biggest loss-makers").format(count=len(order)), height=alt.Step(24)
     )
 
 
 def scenario_chart(curves: pd.DataFrame, currency: str) -> alt.Chart:
     """Cumulative profit today and after the fixes, in money, against today's customer count."""
+    # The curves' names (whatif.TODAY, AFTER) in the language; the core's frame keeps English.
+    names = {"Today": _("Today"), "After the fixes": _("After the fixes")}
+    domain = list(names.values())
     return (
-        alt.Chart(curves)
+        alt.Chart(curves.assign(curve=curves["curve"].map(lambda c: names.get(c, c))))
         .mark_line(strokeWidth=3)
         .encode(
             x=_share_x(
-                "customer_share", "Customers, most profitable first (% of today's customers)"
+                "customer_share", _("Customers, most profitable first (% of today's customers)")
             ),
             y=alt.Y(
                 "cum_profit:Q",
-                title=money_title("Cumulative profit", currency),
+                title=money_title(_("Cumulative profit"), currency),
                 axis=alt.Axis(format="~s"),
             ),
             color=alt.Color(
                 "curve:N",
                 title=None,
-                scale=alt.Scale(domain=["Today", "After the fixes"], range=[GREY, NEUTRAL]),
+                scale=alt.Scale(domain=domain, range=[GREY, NEUTRAL]),
                 legend=alt.Legend(orient="bottom"),
             ),
             strokeDash=alt.StrokeDash(
                 "curve:N",
-                scale=alt.Scale(domain=["Today", "After the fixes"], range=[[6, 4], [1, 0]]),
+                scale=alt.Scale(domain=domain, range=[[6, 4], [1, 0]]),
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("curve:N", title="Curve"),
-                alt.Tooltip("rank:Q", title="Customers counted", format=","),
+                alt.Tooltip("curve:N", title=_("Curve")),
+                alt.Tooltip("rank:Q", title=_("Customers counted"), format=","),
                 alt.Tooltip(
                     "cum_profit:Q",
-                    title=money_title("Cumulative profit", currency),
+                    title=money_title(_("Cumulative profit"), currency),
                     format=MONEY_FORMAT,
                 ),
             ],
         )
-        .properties(title="Whale curve today and after the fixes", height=360)
+        .properties(title=_("Whale curve today and after the fixes"), height=360)
     )
 
 
 def waterfall_chart(steps: pd.DataFrame, currency: str) -> alt.LayerChart:
     """Profit today, each lever's contribution, profit after: a horizontal waterfall (long labels)."""
+    total, adds, costs = _("Total"), _("Adds profit"), _("Costs profit")
+    steps = steps.assign(step=steps["step"].map(_))  # a copy: the core's frame stays English
     frame = steps.assign(
         low=steps[["start", "end"]].min(axis=1),
         high=steps[["start", "end"]].max(axis=1),
         kind_label=[
-            "Total" if k == "total" else ("Adds profit" if d >= 0 else "Costs profit")
+            total if k == "total" else (adds if d >= 0 else costs)
             for k, d in zip(steps["kind"], steps["delta"], strict=True)
         ],
         # Levers are changes (+/-), totals are levels: the label says which.
@@ -499,32 +551,36 @@ def waterfall_chart(steps: pd.DataFrame, currency: str) -> alt.LayerChart:
     base = alt.Chart(frame).encode(
         y=alt.Y("step:N", title=None, sort=list(frame["step"]), axis=alt.Axis(labelLimit=220))
     )
+    x_title = money_title(_("Operating profit"), currency)
     bars = base.mark_bar(height=alt.RelativeBandSize(0.7)).encode(
         x=alt.X(
             "low:Q",
-            title=money_title("Operating profit", currency),
+            title=x_title,
             axis=alt.Axis(format="~s", tickCount=5, labelOverlap=True),
         ),
         x2="high:Q",
         color=alt.Color(
             "kind_label:N",
             title=None,
-            scale=alt.Scale(
-                domain=["Total", "Adds profit", "Costs profit"], range=[NEUTRAL, POSITIVE, NEGATIVE]
-            ),
+            scale=alt.Scale(domain=[total, adds, costs], range=[NEUTRAL, POSITIVE, NEGATIVE]),
             legend=alt.Legend(orient="bottom"),
         ),
         tooltip=[
-            alt.Tooltip("step:N", title="Step"),
+            alt.Tooltip("step:N", title=_("Step")),
             alt.Tooltip(
-                "delta:Q", title=money_title("Change / total", currency), format=MONEY_FORMAT
+                "delta:Q", title=money_title(_("Change / total"), currency), format=MONEY_FORMAT
             ),
             alt.Tooltip(
-                "end:Q", title=money_title("Profit after this step", currency), format=MONEY_FORMAT
+                "end:Q",
+                title=money_title(_("Profit after this step"), currency),
+                format=MONEY_FORMAT,
             ),
         ],
     )
-    text = base.mark_text(align="left", dx=5, fontSize=12).encode(x="high:Q", text="label:N")
+    text = base.mark_text(align="left", dx=5, fontSize=12).encode(
+        x=alt.X("high:Q", title=x_title),
+        text="label:N",  # the bars' title
+    )
     return alt.layer(bars, text).properties(
-        title="Where the change in profit comes from", height=alt.Step(34)
+        title=_("Where the change in profit comes from"), height=alt.Step(34)
     )

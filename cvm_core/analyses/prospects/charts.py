@@ -19,23 +19,34 @@ def lift_chart(traits: Traits) -> alt.LayerChart:
         decile_label=[f"{d * 10 - 9}-{d * 10}%" for d in traits.lift["decile"]]
     )
     order = table["decile_label"].tolist()
+    # The target is the top tier(s) as the analysis names them ("Platinum", "Platinum or Gold").
+    target = traits.target
+    y_title = _("Lift: times as likely to be {target}").format(target=target)
     bars = (
         alt.Chart(table)
         .mark_bar(color=PALETTE[0])
         .encode(
-            x=alt.X("decile_label:N", sort=order, title="Held-out customers by score, best first"),
-            y=alt.Y("lift:Q", title=f"Lift: times as likely to be {traits.target}"),
+            x=alt.X(
+                "decile_label:N", sort=order, title=_("Held-out customers by score, best first")
+            ),
+            y=alt.Y("lift:Q", title=y_title),
             tooltip=[
-                alt.Tooltip("decile_label:N", title="Customers"),
-                alt.Tooltip("lift:Q", title="Lift", format=".2f"),
-                alt.Tooltip("cumulative_lift:Q", title="Lift so far", format=".2f"),
-                alt.Tooltip("captured:Q", title=f"Share of {traits.target} found", format=".0%"),
+                alt.Tooltip("decile_label:N", title=_("Customers")),
+                alt.Tooltip("lift:Q", title=_("Lift"), format=".2f"),
+                alt.Tooltip("cumulative_lift:Q", title=_("Lift so far"), format=".2f"),
+                alt.Tooltip(
+                    "captured:Q",
+                    title=_("Share of {target} found").format(target=target),
+                    format=".0%",
+                ),
             ],
         )
     )
     rule = alt.Chart(pd.DataFrame({"lift": [1.0]})).mark_rule(color=PALETTE[5], strokeDash=[4, 4])
-    return (bars + rule.encode(y="lift:Q")).properties(
-        title=f"Who is {traits.target}: lift by score decile (held-out customers)", height=300
+    # The bars' title on the rule too: Vega-Lite joins different titles and drops a missing one.
+    return (bars + rule.encode(y=alt.Y("lift:Q", title=y_title))).properties(
+        title=_("Who is {target}: lift by score decile (held-out customers)").format(target=target),
+        height=300,
     )
 
 
@@ -49,15 +60,21 @@ def attribute_chart(traits: Traits, top: int = 10) -> alt.Chart:
         .mark_bar(color=PALETTE[1])
         .encode(
             y=alt.Y("name:N", sort=table["name"].tolist(), title=None),
-            x=alt.X("lift:Q", title=f"Times as likely to be {traits.target}"),
+            x=alt.X(
+                "lift:Q", title=_("Times as likely to be {target}").format(target=traits.target)
+            ),
             tooltip=[
-                alt.Tooltip("name:N", title="Attribute"),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
-                alt.Tooltip("rate:Q", title=f"Share {traits.target}", format=".1%"),
-                alt.Tooltip("lift:Q", title="Lift", format=".2f"),
+                alt.Tooltip("name:N", title=_("Attribute")),
+                alt.Tooltip("customers:Q", title=_("Customers"), format=","),
+                alt.Tooltip(
+                    "rate:Q", title=_("Share {target}").format(target=traits.target), format=".1%"
+                ),
+                alt.Tooltip("lift:Q", title=_("Lift"), format=".2f"),
             ],
         )
-        .properties(title=f"Attributes of {traits.target} customers", height=300)
+        .properties(
+            title=_("Attributes of {target} customers").format(target=traits.target), height=300
+        )
     )
 
 
