@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -27,6 +28,9 @@ class DeckChart:
     title: str
     chart: alt.TopLevelMixin
     takeaway: str
+    language: str = "en"
+    """The language it was drawn in: the deck takes the charts drawn in the current one (after a
+    switch, a chart seen in both would otherwise be on two slides, one per language)."""
 
 
 _drawing = threading.local()
@@ -91,7 +95,14 @@ def _same_inputs(old: tuple, new: tuple) -> bool:
 
 
 def _file_stem(title: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_").lower()[:60] or "chart"
+    """A chart's file name and widget keys from its title: ASCII letters and digits. A title with
+    other letters (Chinese, German umlauts) also gets a short hash of itself: two Chinese titles
+    would otherwise both be "chart" and their download buttons share a key."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", title).strip("_").lower()[:60]
+    if title.isascii():
+        return stem or "chart"
+    digest = hashlib.sha1(title.encode()).hexdigest()[:8]
+    return f"{stem[:51]}_{digest}" if stem else f"chart_{digest}"
 
 
 def show_chart(
@@ -154,7 +165,7 @@ def show_chart(
 def _remember_for_deck(stem: str, title: str, chart: alt.TopLevelMixin, takeaway: str) -> None:
     """Keep the latest version of each chart shown, in order of first appearance, for the deck."""
     charts = st.session_state.setdefault(state.DECK_CHARTS, {})
-    charts[stem] = DeckChart(title=title, chart=chart, takeaway=takeaway)
+    charts[stem] = DeckChart(title=title, chart=chart, takeaway=takeaway, language=i18n.current())
 
 
 def _title_of(chart: alt.TopLevelMixin) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses import assumptions
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
@@ -333,7 +333,8 @@ def workbook_bytes(inputs: ExportInputs) -> bytes:
 def _viewed_charts() -> list[ChartSlide]:
     """The charts shown on the pages this session, for the deck's appendix."""
     shown = st.session_state.get(state.DECK_CHARTS) or {}
-    return [ChartSlide(c.title, c.takeaway, c.chart) for c in shown.values()]
+    here = i18n.current()
+    return [ChartSlide(c.title, c.takeaway, c.chart) for c in shown.values() if c.language == here]
 
 
 def export_section(dataset: Dataset) -> None:

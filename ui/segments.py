@@ -201,6 +201,8 @@ def _column_config(currency: str, dimension: str) -> dict:
 def _table(frame: pd.DataFrame, currency: str, dimension: str) -> None:
     """A contribution table with units in the headers, whole money amounts and every row visible."""
     shown = frame.dropna(axis=1, how="all")
+    if dimension == "RFM segment":  # the app's own names, kept English in the result
+        shown = shown.assign(segment=[_(s) for s in shown["segment"]])
     shares = [c for c in shown.columns if c.endswith("_share")]
     amounts = [c for c in shown.select_dtypes("number").columns if c not in shares]
     # Shares as 0-100 with one decimal, so every row reads alike ("15.4%", "62.0%").
@@ -230,7 +232,7 @@ def show_headline(result: segments_analysis.SegmentAnalysis) -> None:
         if name in table.index:
             row = table.loc[name]
             col.metric(
-                name,
+                _(name),
                 formatting.pct(row["customer_share"]),
                 help=_("Share of customers; they bring {share} of net revenue.").format(
                     share=formatting.pct(row["revenue_share"])
@@ -261,10 +263,12 @@ def show_rfm(result: segments_analysis.SegmentAnalysis, currency: str) -> None:
     with st.expander(_("What each segment means, and what to do")):
         meaning = pd.DataFrame(
             {
-                _("Segment"): order,
+                _("Segment"): [_(s) for s in order],
                 _("What it means"): [
-                    defaults.RFM_SEGMENT_DESCRIPTIONS.get(
-                        s, _("Your own segment (from the edited map).")
+                    _(
+                        defaults.RFM_SEGMENT_DESCRIPTIONS.get(
+                            s, "Your own segment (from the edited map)."
+                        )
                     )
                     for s in order
                 ],

@@ -34,9 +34,10 @@ NONE = N_("(none)")
 
 
 def _segment_scale(segments: list[str]) -> alt.Scale:
+    """Colours by the English names; the domain as the chart shows them (translated)."""
     extra = iter(PALETTE * 3)
     colors = [SEGMENT_COLORS.get(s) or next(extra) for s in segments]
-    return alt.Scale(domain=segments, range=colors)
+    return alt.Scale(domain=[_(s) for s in segments], range=colors)
 
 
 def rfm_map_chart(cells: pd.DataFrame, segments: list[str]) -> alt.LayerChart:
@@ -52,6 +53,7 @@ def rfm_map_chart(cells: pd.DataFrame, segments: list[str]) -> alt.LayerChart:
     data = cells.assign(
         label=cells["share"].map(lambda s: formatting.pct(s, 1)),
         ink=cells["segment"].map(lambda s: "white" if s in _DARK else "#1b1b1b"),
+        segment=[_(s) for s in cells["segment"]],  # after the colours, which go by English names
     )
     base = alt.Chart(data).encode(
         x=alt.X(

@@ -20,17 +20,19 @@ RFM_SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
 1..5. FM is the rounded-up mean of the F and M scores. Modelled on the widely used R x FM grid."""
 
 RFM_SEGMENT_DESCRIPTIONS: dict[str, str] = {
-    "Champions": "Bought recently, buy often, spend the most. Reward them; ask for referrals.",
-    "Loyal": "Buy often and spend well. Offer loyalty benefits and upgrades.",
-    "Potential loyalists": "Recent customers with some repeat buying. Offer membership or bundles.",
-    "New": "Bought for the first time recently. Onboard them well.",
-    "Promising": "Recent but low spend. Build the habit with targeted offers.",
-    "Need attention": "Average on every measure and slipping. Reactivate with limited offers.",
-    "About to sleep": "Below average and fading. Share popular products; win them back now.",
-    "At risk": "Spent well and bought often, but long ago. Send personal win-back offers.",
-    "Can't lose them": "Top spenders who have not come back. Contact them personally.",
-    "Hibernating": "Low spend, few orders, long ago. Offer relevant products at low cost.",
-    "Lost": "Lowest on every measure. Try one reactivation, then stop spending on them.",
+    "Champions": N_("Bought recently, buy often, spend the most. Reward them; ask for referrals."),
+    "Loyal": N_("Buy often and spend well. Offer loyalty benefits and upgrades."),
+    "Potential loyalists": N_(
+        "Recent customers with some repeat buying. Offer membership or bundles."
+    ),
+    "New": N_("Bought for the first time recently. Onboard them well."),
+    "Promising": N_("Recent but low spend. Build the habit with targeted offers."),
+    "Need attention": N_("Average on every measure and slipping. Reactivate with limited offers."),
+    "About to sleep": N_("Below average and fading. Share popular products; win them back now."),
+    "At risk": N_("Spent well and bought often, but long ago. Send personal win-back offers."),
+    "Can't lose them": N_("Top spenders who have not come back. Contact them personally."),
+    "Hibernating": N_("Low spend, few orders, long ago. Offer relevant products at low cost."),
+    "Lost": N_("Lowest on every measure. Try one reactivation, then stop spending on them."),
 }
 
 FREQUENCY_MEASURES: dict[str, str] = {"orders": N_("orders"), "purchase_days": N_("purchase days")}

@@ -18,10 +18,13 @@ from cvm_core.errors import ValidationError
 from cvm_core.i18n import N_, Message, Number, Percent
 
 RFM_SEGMENT_ORDER: tuple[str, ...] = (
-    "Champions", "Loyal", "Potential loyalists", "New", "Promising", "Need attention",
-    "About to sleep", "At risk", "Can't lose them", "Hibernating", "Lost",
+    N_("Champions"), N_("Loyal"), N_("Potential loyalists"), N_("New"), N_("Promising"),
+    N_("Need attention"), N_("About to sleep"), N_("At risk"), N_("Can't lose them"),
+    N_("Hibernating"), N_("Lost"),
 )  # fmt: skip
-"""Order in which segments are listed (names missing here follow in grid order)."""
+"""Order in which segments are listed (names missing here follow in grid order). The names stay
+English in results (they are data: filters, colours and the edited map compare them); they are
+translated where shown, with ``_(name)`` (a user's own segment name is shown as it is)."""
 
 RFM_COLUMNS = (
     "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "fm_score",
