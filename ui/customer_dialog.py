@@ -26,6 +26,7 @@ from cvm_core.errors import CvmError
 from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
+from ui.tables import show_table
 
 SEARCH = "cvm.customer.search"
 """The sidebar's customer search box."""
@@ -88,7 +89,7 @@ def _customer(dataset: Dataset, customer_id: str) -> None:
     with costs:
         _costs(view, currency)
     with recent:
-        st.dataframe(view.purchases, hide_index=True, width="stretch")
+        show_table(view.purchases, hide_index=True, width="stretch")
     with about:
         _about(view)
 
@@ -136,8 +137,8 @@ def _costs(view: CustomerView, currency: str) -> None:
         return
     cost = _("Cost ({currency})").format(currency=currency)
     table = pd.DataFrame({_("Activity"): view.costs.index, cost: view.costs.to_numpy()})
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={cost: st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
+    show_table(table, hide_index=True, width="stretch",
+               column_config={cost: st.column_config.NumberColumn(format="%.2f")})  # fmt: skip
 
 
 def _about(view: CustomerView) -> None:
@@ -148,7 +149,7 @@ def _about(view: CustomerView) -> None:
         st.info(_("No attributes or segment yet: open the Segments page, or add a customer table."))
         return
     frame = pd.DataFrame({"": list(rows), _("Value"): [str(v) for v in rows.values()]})
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_table(frame, hide_index=True, width="stretch")
 
 
 def selectable_table(frame: pd.DataFrame, ids: pd.Series, dataset: Dataset, key: str, **kwargs):

@@ -35,7 +35,7 @@ from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import presenting, specs
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import export, workbook, workspace
 from cvm_core.slides import ChartSlide
@@ -284,15 +284,14 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
 
 
 MISSING_HINTS = {
-    "RFM segments and clusters": "open the Segments page, then download again",
-    "CLV, value tiers and P(alive)": "open the Customer Lifetime Value page, then download again",
-    "Cost-to-serve and operating profit": "open the Profitability Whale Curve page, then download again",
-    "Cohorts and churn": "open the Retention page, then download again",
-    "Traits of valuable customers": "open the Segments page's 'Traits of valuable customers' "
-    "tab, then download again",
-    "CLV ranges and new customers by source": "open the Customer Lifetime Value page's 'Value "
-    "tiers' and 'Value matrix' tabs, then download again",
-}
+    N_("RFM segments and clusters"): N_("open the Segments page, then download again"),
+    N_("CLV, value tiers and P(alive)"): N_("open the Customer Lifetime Value page, then download again"),
+    N_("Cost-to-serve and operating profit"): N_("open the Profitability Whale Curve page, then download again"),
+    N_("Cohorts and churn"): N_("open the Retention page, then download again"),
+    N_("Traits of valuable customers"): N_("open the Segments page's 'Traits of valuable customers' tab, then download again"),
+    N_("CLV ranges and new customers by source"): N_("open the Customer Lifetime Value page's 'Value tiers' and 'Value matrix' tabs, then download again"),
+}  # fmt: skip
+"""What the workbook's About sheet says to do for each part it lacks (translated when written)."""
 
 
 def workbook_bytes(inputs: ExportInputs) -> bytes:

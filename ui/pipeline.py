@@ -294,6 +294,7 @@ def show_accuracy(result: PipelineResult) -> None:
         return
     _chart(charts.bias_chart(result), takeaways.bias(result), result.reps)
     reps = result.reps.assign(
+        verdict=result.reps["verdict"].map(lambda v: _(charts.VERDICT_NAMES.get(v, v))),
         bias=result.reps["bias"].map(lambda b: f"{formatting.number(b, 2)}x" if b == b else "–"),
         accuracy=result.reps["accuracy"].map(lambda a: formatting.pct(a, 0)),
         over_share=result.reps["over_share"].map(lambda a: formatting.pct(a, 0)),

@@ -414,6 +414,7 @@ def show_churn(result: retention_analysis.RetentionResult, gaps: retention_gaps.
     grouping = st.selectbox(
         _("Churn by"),
         list(dict.fromkeys(by_group["grouping"])),
+        format_func=_,  # the app's own groupings translate; a column of the user's file stays
         key=f"{KEY}.churn_group",
         persist_state="session",
     )

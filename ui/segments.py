@@ -335,7 +335,7 @@ def show_clusters(result: segments_analysis.SegmentAnalysis, currency: str) -> N
         ),
         name="Clusters by recency and value",
         data=profile,
-        takeaway=takeaways.contribution_takeaway(profile, "cluster"),
+        takeaway=takeaways.contribution_takeaway(profile, N_("cluster")),
     )
     _table(profile.drop(columns=["avg_monetary"]), currency, "Cluster")
     if len(clusters.silhouette_) > 1:

@@ -385,7 +385,7 @@ def match_note(
     ids = pd.Index(table_ids).unique()
     n = len(ids)
     matched = int(ids.isin(pd.Index(customer_ids).unique()).sum())
-    table = _TABLE_NAMES[kind]
+    table = Message(N_("attributes")) if kind == "attributes" else Message(N_("cost-to-serve"))
     if n == 0:
         return Message(N_("The {table} table ('{name}') lists no customer ids, so it adds nothing."), table=table, name=name)  # fmt: skip
     if matched / n < MIN_ID_MATCH_SHARE:
@@ -401,13 +401,6 @@ def match_note(
         N_("{matched} of {n} customer ids in the {table} table ('{name}') ({share}%) appear in the transactions."),
         matched=matched, n=n, table=table, name=name, share=share,
     )  # fmt: skip
-
-
-_TABLE_NAMES = {
-    "attributes": Message(N_("attributes")),
-    "cost-to-serve": Message(N_("cost-to-serve")),
-}
-"""The side tables as a note names them (translated with the note)."""
 
 
 def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:

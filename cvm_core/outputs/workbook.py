@@ -501,15 +501,15 @@ def build_workbook(
     made_on = made_on or dt.date.today()
     missing = dict(missing or {})
     parts = {
-        "RFM segments and clusters": segments,
-        "CLV, value tiers and P(alive)": clv,
-        "Cost-to-serve and operating profit": pnl,
-        "Cohorts and churn": retention,
-        "Scorecard": scorecard,
+        N_("RFM segments and clusters"): segments,
+        N_("CLV, value tiers and P(alive)"): clv,
+        N_("Cost-to-serve and operating profit"): pnl,
+        N_("Cohorts and churn"): retention,
+        N_("Scorecard"): scorecard,
     }
     for part, value in parts.items():
         if value is None:
-            missing.setdefault(part, "not computed")
+            missing.setdefault(part, N_("not computed"))
     sheets = [customer_table(summary, segments=segments, clv=clv, pnl=pnl, names=names,
                              currency=currency)]  # fmt: skip
     if segments is not None and "rfm_segment" in segments:
@@ -518,15 +518,21 @@ def build_workbook(
         if getattr(retention, "cohorts", None) is not None:
             sheets += cohort_sheets(retention.cohorts, currency)
         elif getattr(retention, "cohort_message", None):
-            missing["Cohort tables"] = retention.cohort_message
+            missing[N_("Cohort tables")] = retention.cohort_message
         churn = getattr(retention, "churn_by_period", None)
         if churn is not None and not churn.empty:
             sheets.append(churn_sheet(churn))
     if scorecard is not None:
         sheets.append(scorecard_sheet(scorecard, currency))
     sheets += list(extra)
-    lines = [f"Sheets: {', '.join(s.name for s in sheets)}."]
-    lines += [f"Not included - {part}: {how}" for part, how in missing.items()]
-    lines.append("Percentages are stored as shares (0.25) and shown as 25.0%.")
+    # Written now, in the language of the download (part and hint texts are marked English).
+    lines = [_("Sheets: {names}.").format(names=", ".join(_(s.name) for s in sheets))]
+    lines += [
+        _("Not included - {part}: {how}").format(
+            part=_(part), how=i18n.shown(how) if isinstance(how, i18n.Message) else _(how)
+        )
+        for part, how in missing.items()
+    ]
+    lines.append(_("Percentages are stored as shares (0.25) and shown as 25.0%."))
     about = about_sheet(dataset_name, currency, made_on, lines, assumed)
     return write_workbook([about, *sheets])

@@ -111,6 +111,9 @@ def contribution_chart(table: pd.DataFrame, dimension: str, has_margin: bool) ->
     long = long.dropna(subset=["share"])
     long["measure"] = long["measure"].map(measures)
     order = list(table["segment"])
+    if dimension == "RFM segment":  # the app's own names, English in the result
+        long["segment"] = [_(name) for name in long["segment"]]
+        order = [_(name) for name in order]
     base = alt.Chart(long).encode(
         y=alt.Y("segment:N", sort=order, title=groups),
         x=alt.X("share:Q", title=_("Share of total"), axis=alt.Axis(format="%")),

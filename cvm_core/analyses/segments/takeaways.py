@@ -39,9 +39,11 @@ def contribution_takeaway(table: pd.DataFrame, dimension: str) -> str:
         if with_margin
         else _("{dimension} '{segment}': {customers} of customers bring {revenue} of net revenue.")
     )
+    shown = _(dimension)  # the app's own groupings translate; a column of the user's file stays
     return text.format(
-        dimension=f"{dimension[:1].upper()}{dimension[1:]}",
-        segment=top["segment"],
+        dimension=f"{shown[:1].upper()}{shown[1:]}",
+        # RFM segment names are the app's (English in the result); other groups are the user's.
+        segment=_(top["segment"]) if dimension == "RFM segment" else top["segment"],
         customers=pct(top["customer_share"], 0),
         revenue=pct(top["revenue_share"], 0),
         margin=pct(top["margin_share"], 0) if with_margin else "",
