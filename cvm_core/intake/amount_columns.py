@@ -17,7 +17,7 @@ import pandas as pd
 from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import ParsedColumn, guess_currency, parse_amounts, uses_decimal_comma
 from cvm_core.intake.distinct import factorize_column
-from cvm_core.intake.messages import Joined
+from cvm_core.intake.messages import Decimal, Joined
 from cvm_core.intake.tables import RawTable
 
 
@@ -74,8 +74,8 @@ class AmountColumns:
 
 def dots_note(column: str, example: str, german: str) -> str:
     """Which reading of "1.500" was taken and how to get the other."""
-    whole = f"{int(example.replace('.', '')):,}"  # 1.500 -> "1,500"
-    decimal = f"{float(example):g}"  # 1.500 -> "1.5"
+    whole = int(example.replace(".", ""))  # 1.500 -> 1500, "1,500" in English
+    decimal = Decimal(f"{float(example):g}")  # 1.500 -> "1.5" ("1,5" in German)
     if german:
         return Message(
             N_("Amounts like {example} in '{column}' were read as {whole} (the dot as a thousands "

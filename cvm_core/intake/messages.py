@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from cvm_core.i18n import N_, Message, _, shown
+from cvm_core.i18n import N_, Message, _, current, shown
 
 
 class Joined(Message):
@@ -29,6 +29,22 @@ class Joined(Message):
             return shown(value) if isinstance(value, Message) else _(str(value))
 
         return self.template.format(**{k: local(v) for k, v in self.values.items()})
+
+
+class Decimal(Message):
+    """A number with decimals inside a note, written as the reader's language writes it: "1.5",
+    in German "1,5". Its English text is the spelling given."""
+
+    def __new__(cls, template: str, **values: object) -> Decimal:
+        number = str.__new__(cls, template)
+        number.template, number.values = template, {}
+        return number
+
+    def in_language(self) -> str:
+        return self.template.translate(_GERMAN_SEPARATORS) if current() == "de" else self.template
+
+
+_GERMAN_SEPARATORS = str.maketrans(",.", ".,")
 
 
 DATE_ORDER_NOTES = {
