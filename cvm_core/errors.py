@@ -1,7 +1,9 @@
 """The project's own exceptions.
 
 Every failure a user can cause is raised as a subclass of :class:`CvmError` whose message says what
-is wrong and what to do, in words a business user understands. The UI shows ``str(error)`` as it is.
+is wrong and what to do, in words a business user understands. The message is English; one made
+as an :class:`~cvm_core.i18n.Message` is shown in the reader's language
+(:func:`cvm_core.i18n.error_text`), any other as it is.
 """
 
 from __future__ import annotations
@@ -48,11 +50,15 @@ class AmbiguousDateOrderError(ValidationError):
     def __init__(self, column: str, examples: list[str]):
         self.column = column
         self.examples = examples
-        shown = ", ".join(examples[:4])
+        from cvm_core.i18n import N_, Message
+
         super().__init__(
-            f"The dates in column '{column}' can be read day-first or month-first "
-            f"(for example {shown}). Please choose which one your file uses."
-        )
+            Message(
+                N_("The dates in column '{column}' can be read day-first or month-first "
+                   "(for example {examples}). Please choose which one your file uses."),
+                column=column, examples=", ".join(examples[:4]),
+            )
+        )  # fmt: skip
 
 
 class ModelError(CvmError):

@@ -5,7 +5,7 @@ import logging
 
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
 from cvm_core.i18n import _
 from ui import data, loaders, state, uploads
@@ -53,7 +53,7 @@ if loaded := st.session_state.pop(JUST_LOADED, None):
 def report_failure(error: Exception, key: str) -> None:
     """Show what went wrong and that the previous dataset is still there; never a traceback."""
     if isinstance(error, CvmError):
-        message = str(error)
+        message = i18n.error_text(error)  # in the language on screen
     else:
         log.exception("Unexpected error while loading a file")
         message = _(
@@ -118,7 +118,7 @@ elif upload is not None:
         report_failure(error, key)
     else:
         for note in workbook.notes:
-            st.info(formatting.escape_markdown(note))
+            st.info(formatting.escape_markdown(i18n.shown(note)))
         needs_order = isinstance(st.session_state.get(f"{key}.ambiguous"), str)
         choice = mapping_form(workbook, key, needs_order)
         with st.expander(

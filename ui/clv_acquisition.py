@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.clv import acquisition, acquisition_value
 from cvm_core.analyses.clv import fit as clv
 from cvm_core.analyses.clv import values as clv_values
@@ -111,7 +111,7 @@ def _budget_move(value: acquisition_value.SourceValue, dataset: Dataset, currenc
     try:
         move = acquisition_value.move_budget(value, source, target, float(amount))
     except CvmError as error:
-        st.info(str(error), icon=":material/info:")
+        st.info(i18n.error_text(error), icon=":material/info:")
         return
     st.markdown(formatting.escape_markdown(move.sentence(currency)))
     st.caption(

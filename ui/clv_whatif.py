@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.clv import charts, scenario
 from cvm_core.analyses.clv import intervals as clv_intervals
 from cvm_core.analyses.clv import takeaways as clv_takeaways
@@ -70,7 +70,7 @@ def what_if(
     try:
         projection = scenario.project(base, chosen)
     except CvmError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(i18n.error_text(error), icon=":material/error:")
         return
     session.publish(session.CLV_SCENARIO, dataset, projection)
     total = projection.total

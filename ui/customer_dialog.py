@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.clv.value_matrix import value_matrix
 from cvm_core.analyses.customer_view import (
     MAX_MATCHES,
@@ -69,7 +69,7 @@ def _customer(dataset: Dataset, customer_id: str) -> None:
     try:
         view = build_view(dataset, customer_id)
     except CvmError as error:
-        st.error(str(error), icon=":material/person_off:")
+        st.error(i18n.error_text(error), icon=":material/person_off:")
         return
     heading = view.customer_id + (f" · {view.name}" if view.name else "")
     st.subheader(formatting.escape_markdown(heading))

@@ -35,7 +35,7 @@ from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import presenting, specs
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
-from cvm_core.i18n import N_, _
+from cvm_core.i18n import N_, Message, _
 from cvm_core.intake.dataset import Dataset, load_file
 from cvm_core.outputs import export, workbook, workspace
 from cvm_core.slides import ChartSlide
@@ -123,7 +123,8 @@ def _on_workspace_upload() -> None:
     try:
         loaded = workspace.load_workspace(upload.getvalue())
     except CvmError as error:
-        st.session_state[WS_MESSAGE] = ("error", f"Could not open '{upload.name}': {error}")
+        st.session_state[WS_MESSAGE] = ("error", Message(
+            N_("Could not open '{name}': {error}"), name=upload.name, error=_error(error)))  # fmt: skip
         return
     if loaded.dataset is not None:
         data.set_dataset(loaded.dataset)
@@ -132,11 +133,11 @@ def _on_workspace_upload() -> None:
     dataset = data.active_dataset()
     if dataset is None:
         st.session_state[WS_PENDING] = loaded
-        st.session_state[WS_MESSAGE] = (
-            "warning",
-            f"Workspace opened. Its settings apply as soon as data is loaded (it was saved for "
-            f"'{loaded.dataset_name or 'unknown data'}').",
-        )
+        st.session_state[WS_MESSAGE] = ("warning", Message(
+            N_("Workspace opened. Its settings apply as soon as data is loaded (it was saved for "
+               "'{name}')."),
+            name=loaded.dataset_name or Message(N_("unknown data")),
+        ))  # fmt: skip
         return
     st.session_state[WS_MESSAGE] = _applied(loaded, dataset)
 
@@ -149,11 +150,11 @@ def _on_data_upload() -> None:
     try:
         dataset = load_file(upload.getvalue(), upload.name, loaded.mapping)
     except CvmError as error:
-        st.session_state[WS_MESSAGE] = (
-            "error",
-            f"Could not read '{upload.name}' with the workspace's column mapping: {error} "
-            "Load it on the Upload page instead, then open the workspace again.",
-        )
+        st.session_state[WS_MESSAGE] = ("error", Message(
+            N_("Could not read '{name}' with the workspace's column mapping: {error} Load it on "
+               "the Upload page instead, then open the workspace again."),
+            name=upload.name, error=_error(error),
+        ))  # fmt: skip
         return
     data.set_dataset(dataset)
     st.session_state.pop(WS_PENDING, None)
@@ -165,14 +166,25 @@ def _applied(
     loaded: workspace.Workspace, dataset: Dataset, same_data: bool = False
 ) -> tuple[str, str]:
     restored = apply_settings(st.session_state, loaded.settings, dataset)
-    text = f"Workspace opened: {len(restored)} settings restored for '{dataset.name}'."
     other = loaded.fingerprint and loaded.fingerprint != dataset.fingerprint
     if loaded.dataset is None and other and not same_data:
-        return "warning", (
-            f"{text} They were saved for '{loaded.dataset_name}', which is not the data loaded now: "
-            "check the settings, or load that data and open the workspace again."
-        )
-    return "success", text
+        return "warning", Message(
+            N_("Workspace opened: {n} settings restored for '{name}'. They were saved for "
+               "'{saved_for}', which is not the data loaded now: check the settings, or load that "
+               "data and open the workspace again."),
+            n=len(restored), name=dataset.name, saved_for=loaded.dataset_name,
+        )  # fmt: skip
+    return "success", Message(
+        N_("Workspace opened: {n} settings restored for '{name}'."), n=len(restored), name=dataset.name
+    )  # fmt: skip
+
+
+def _error(error: Exception) -> str | Message:
+    """An error's message as a Message when it was raised with one (the Upload page's intake
+    errors are), else its text: it is shown later, in the language on screen then."""
+    return (
+        error.args[0] if len(error.args) == 1 and isinstance(error.args[0], Message) else str(error)
+    )
 
 
 def apply_pending() -> None:
@@ -395,14 +407,14 @@ def workspace_section(dataset: Dataset | None) -> None:
         opened = st.session_state.get(WS_OPENED)
         if opened is not None and (dataset is None or dataset.fingerprint != opened.fingerprint):
             st.file_uploader(
-                f"Sales file for it ('{opened.dataset_name}')", type=DATA_FILE_TYPES,
+                _("Sales file for it ('{name}')").format(name=opened.dataset_name), type=DATA_FILE_TYPES,
                 key=WS_DATA_UPLOAD, on_change=_on_data_upload,
-                help="Read with the column mapping saved in the workspace: "
-                + ", ".join(f"{role} ← {column}" for role, column in opened.mapping.roles.items()),
+                help=_("Read with the column mapping saved in the workspace: {pairs}").format(
+                    pairs=", ".join(f"{role} ← {column}" for role, column in opened.mapping.roles.items())),
             )  # fmt: skip
         message = st.session_state.get(WS_MESSAGE)
         if message:
             kind, text = message
             # The text names files and datasets from the workspace: shown as text, never markup.
             show = {"success": st.success, "warning": st.warning}.get(kind, st.error)
-            show(formatting.escape_markdown(text))
+            show(formatting.escape_markdown(i18n.shown(text)))

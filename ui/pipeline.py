@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.pipeline import charts, stages, takeaways
 from cvm_core.analyses.pipeline.analysis import NO_PIPELINE, PipelineResult, PipelineSettings
@@ -60,7 +60,7 @@ def require_pipeline(dataset: Dataset) -> None:
         try:
             attach(dataset, upload.getvalue(), upload.name)
         except CvmError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(i18n.error_text(error), icon=":material/error:")
         else:
             st.rerun()
     st.stop()
@@ -163,7 +163,7 @@ def analyse(dataset: Dataset, settings: PipelineSettings) -> PipelineResult:
                 inputs, dataset.fingerprint, data.currency(dataset), settings, clv_key
             )
     except CvmError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(i18n.error_text(error), icon=":material/error:")
         st.stop()
     session.publish(session.PIPELINE, dataset, result)  # the Scorecard's leading indicators
     return result
@@ -222,7 +222,7 @@ def show_headline(result: PipelineResult) -> None:
         )
     )
     for note in result.notes:
-        st.info(formatting.escape_markdown(note))
+        st.info(formatting.escape_markdown(i18n.shown(note)))
 
 
 def _labelled(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:

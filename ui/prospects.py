@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.prospects import charts, scoring
 from cvm_core.analyses.prospects import run as prospects
@@ -55,7 +55,7 @@ def analyse(dataset: Dataset, settings: prospects.ProspectSettings):
                 inputs.observation_end.date(), clv_key, settings,
             )  # fmt: skip
     except CvmError as error:
-        st.info(str(error), icon=":material/info:")
+        st.info(i18n.error_text(error), icon=":material/info:")
         return None
 
 
@@ -150,7 +150,7 @@ def show_leads(result: prospects.ProspectsResult, dataset: Dataset, currency: st
         )
         scored = result.score(leads)
     except CvmError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(i18n.error_text(error), icon=":material/error:")
         return
     st.success(
         formatting.escape_markdown(scoring.summary_sentence(scored, currency)),

@@ -424,13 +424,18 @@ def show_quality_report(dataset: Dataset) -> None:
         if rejected.empty:
             st.success(_("Every row was used."))
             return
-        counts = validation.reason_counts().rename_axis(_("Reason")).reset_index(name=_("Rows"))
+        counts = validation.reason_counts()
+        counts.index = counts.index.map(i18n.shown)  # each reason in the reader's language
+        counts = counts.rename_axis(_("Reason")).reset_index(name=_("Rows"))
         st.dataframe(counts, hide_index=True)
         rows_set_aside_download(rejected)
 
 
 def rows_set_aside_download(rejected: pd.DataFrame) -> None:
-    """The rows not used, each with its reason and row number in the file (built when clicked)."""
+    """The rows not used, each with its reason and row number in the file (built when clicked).
+
+    The file stays English (its reasons and column names), like a log: it is read next to the
+    source file and sent on to whoever fixes the export."""
     st.download_button(
         _("Download the rows set aside (CSV)"),
         lambda: export.csv_bytes(rejected),

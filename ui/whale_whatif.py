@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.profitability import analysis, charts, whatif_settings
 from cvm_core.analyses.profitability import whatif as whale_whatif
 from cvm_core.analyses.profitability.activities import ASSUMED_CHANNEL_SUFFIX
@@ -211,7 +211,7 @@ def what_if(result: analysis.WhaleAnalysis, dataset: Dataset) -> None:
     try:
         outcome = whale_whatif.apply_scenario(result.what_if, scenario, tier, currency=currency)
     except CvmError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(i18n.error_text(error), icon=":material/error:")
         return
     session.publish(session.WHALE_SCENARIO, dataset, scenario)
     if outcome.target_customers == 0:

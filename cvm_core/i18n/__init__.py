@@ -234,3 +234,12 @@ def shown(text: object) -> str:
     """``text`` as the reader sees it: a :class:`Message` in the current language, anything else
     as it is (a plain str was written in the language it was made in)."""
     return text.in_language() if hasattr(text, "in_language") else str(text)
+
+
+def error_text(error: BaseException) -> str:
+    """An exception's message as the reader sees it: one raised with a :class:`Message` in the
+    current language, any other as ``str(error)``."""
+    args = getattr(error, "args", ())
+    if len(args) == 1 and isinstance(args[0], Message):
+        return shown(args[0])
+    return str(error)

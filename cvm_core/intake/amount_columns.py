@@ -14,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import ParsedColumn, guess_currency, parse_amounts, uses_decimal_comma
 from cvm_core.intake.distinct import factorize_column
+from cvm_core.intake.messages import Decimal, Joined
 from cvm_core.intake.tables import RawTable
 
 
@@ -53,9 +55,9 @@ class AmountColumns:
 
     def _find_german_evidence(self, column: str) -> str:
         if self.table.delimiter == ";":
-            return "its fields are separated by semicolons"
+            return Message(N_("its fields are separated by semicolons"))
         if self.dates_note.startswith("day-first (dates with dots"):
-            return "its dates are written like 31.12.2024"
+            return Message(N_("its dates are written like 31.12.2024"))
         for other in self.table.frame.columns:
             values = self.table.frame[other]
             if other == column or not (
@@ -66,25 +68,29 @@ class AmountColumns:
             text = pd.Series(uniques[:5000], dtype=object)
             text = text[text.map(lambda v: isinstance(v, str))].str.strip()
             if len(text) and uses_decimal_comma(text):
-                return f"column '{other}' has decimal commas"
+                return Message(N_("column '{column}' has decimal commas"), column=other)
         return ""
 
 
 def dots_note(column: str, example: str, german: str) -> str:
     """Which reading of "1.500" was taken and how to get the other."""
-    whole = f"{int(example.replace('.', '')):,}"  # 1.500 -> "1,500"
-    decimal = f"{float(example):g}"  # 1.500 -> "1.5"
+    whole = int(example.replace(".", ""))  # 1.500 -> 1500, "1,500" in English
+    decimal = Decimal(f"{float(example):g}")  # 1.500 -> "1.5" ("1,5" in German)
     if german:
-        return (
-            f"Amounts like {example} in '{column}' were read as {whole} (the dot as a thousands "
-            f"separator, as in German files: {german}). If they mean {decimal}, write them with a "
-            f"decimal comma ({decimal.replace('.', ',')}) and upload the file again."
-        )
-    return (
-        f"Amounts like {example} in '{column}' were read as {decimal} (the dot as a decimal "
-        f"point: nothing else in the file looks German). If they mean {whole}, write them "
-        f"without the dot ({example.replace('.', '')}) and upload the file again."
-    )
+        return Message(
+            N_("Amounts like {example} in '{column}' were read as {whole} (the dot as a thousands "
+               "separator, as in German files: {german}). If they mean {decimal}, write them with a "
+               "decimal comma ({comma}) and upload the file again."),
+            example=example, column=column, whole=whole, german=german, decimal=decimal,
+            comma=decimal.replace(".", ","),
+        )  # fmt: skip
+    return Message(
+        N_("Amounts like {example} in '{column}' were read as {decimal} (the dot as a decimal "
+           "point: nothing else in the file looks German). If they mean {whole}, write them "
+           "without the dot ({plain}) and upload the file again."),
+        example=example, column=column, decimal=decimal, whole=whole,
+        plain=example.replace(".", ""),
+    )  # fmt: skip
 
 
 def other_currencies(
@@ -103,10 +109,11 @@ def other_currencies(
     others = {str(code): int(n) for code, n in counts.items() if code != main}
     if not others:
         return "", {}, ""
-    listed = ", ".join(f"{n:,} in {code}" for code, n in others.items())
-    note = (
-        f"Rows of '{column}' in another currency than {main} were set aside, so that they are "
-        f"not added up with {main} amounts: {listed}. Convert them to {main} in the file, or "
-        "upload each currency as a file of its own."
-    )
+    listed = Joined.of([Message(N_("{n} in {code}"), n=n, code=code) for code, n in others.items()])
+    note = Message(
+        N_("Rows of '{column}' in another currency than {main} were set aside, so that they are "
+           "not added up with {main} amounts: {listed}. Convert them to {main} in the file, or "
+           "upload each currency as a file of its own."),
+        column=column, main=main, listed=listed,
+    )  # fmt: skip
     return main, others, note

@@ -407,9 +407,7 @@ def _table_ids(table: RawTable, id_column: str) -> tuple[pd.Series, list[str]]:
     ids = clean_ids(table.frame[id_column])
     notes = []
     if ids.isna().any():
-        notes.append(
-            f"{int(ids.isna().sum()):,} rows of '{table.name}' have no customer id and were left out."
-        )
+        notes.append(Message(N_("{n} rows of '{name}' have no customer id and were left out."), n=int(ids.isna().sum()), name=table.name))  # fmt: skip
     return ids, notes
 
 
@@ -434,7 +432,7 @@ def prepare_customer_table(
         out[column] = table.frame[column].to_numpy()
     out = out[out.index.notna()]
     if out.index.duplicated().any():
-        notes.append(f"'{table.name}' lists some customers twice; the first row of each was used.")
+        notes.append(Message(N_("'{name}' lists some customers twice; the first row of each was used."), name=table.name))  # fmt: skip
         out = out[~out.index.duplicated()]
     return out, notes
 
@@ -453,9 +451,7 @@ def prepare_cost_to_serve(table: RawTable) -> tuple[pd.DataFrame, list[str]]:
         if (~np.isnan(parsed.values)).mean() >= 0.9:
             out[column] = np.nan_to_num(_plausible_amounts(parsed, column, table.name, notes))
         else:
-            notes.append(
-                f"Column '{column}' of '{table.name}' is not numeric; not used as a cost driver."
-            )
+            notes.append(Message(N_("Column '{column}' of '{name}' is not numeric; not used as a cost driver."), column=column, name=table.name))  # fmt: skip
     out = out[out.index.notna()]
     return out.groupby(level=0).sum(), notes
 
@@ -472,11 +468,9 @@ def _plausible_amounts(
     if absurd.any():
         out[absurd] = np.nan
         n = int(absurd.sum())
-        notes.append(
-            f"{n:,} value{'s' if n != 1 else ''} in column '{column}' of '{table}' "
-            f"{'are' if n != 1 else 'is'} over {MAX_ABS_AMOUNT:,.0f} (plus or minus), probably "
-            "mistyped, and left empty."
-        )
+        one = N_("{n} value in column '{column}' of '{name}' is over {limit} (plus or minus), probably mistyped, and left empty.")  # fmt: skip
+        more = N_("{n} values in column '{column}' of '{name}' are over {limit} (plus or minus), probably mistyped, and left empty.")  # fmt: skip
+        notes.append(Message(one if n == 1 else more, n=n, column=column, name=table, limit=int(MAX_ABS_AMOUNT)))  # fmt: skip
     return out
 
 
@@ -519,18 +513,12 @@ def dataset_from_summary(
     """
     missing = [c for c in SUMMARY_COLUMNS if c not in summary]
     if missing:
-        raise ValidationError(
-            f"The summary file lacks the columns {', '.join(missing)}; write it again with "
-            "`python -m cvm_core summarize`."
-        )
+        raise ValidationError(Message(N_("The summary file lacks the columns {columns}; write it again with `python -m cvm_core summarize`."), columns=", ".join(missing)))  # fmt: skip
     unit = str(settings.get("unit", ""))
     if unit not in UNIT_DAYS:
-        raise ValidationError(
-            f"The summary file's time unit '{unit}' is not day, week or month; write it again "
-            "with `python -m cvm_core summarize --unit week`."
-        )
+        raise ValidationError(Message(N_("The summary file's time unit '{unit}' is not day, week or month; write it again with `python -m cvm_core summarize --unit week`."), unit=unit))  # fmt: skip
     if summary.empty:
-        raise ValidationError("The summary file has no customers; summarise a period with sales.")
+        raise ValidationError(Message(N_("The summary file has no customers; summarise a period with sales.")))  # fmt: skip
     end = settings.get("observation_end")
     info = SummaryInfo(
         unit=unit,
@@ -543,10 +531,9 @@ def dataset_from_summary(
     validation = ValidationResult(
         empty_transactions(), pd.DataFrame(columns=["Row in file", "Reason"]), len(frame)
     )
-    note = (
-        f"A customer summary of {len(frame):,} customers made by the {info.engine or 'unknown'} "
-        "engine; pages that need single transactions say so."
-    )
+    known = N_("A customer summary of {n} customers made by the {engine} engine; pages that need single transactions say so.")  # fmt: skip
+    unknown = N_("A customer summary of {n} customers made by the unknown engine; pages that need single transactions say so.")  # fmt: skip
+    note = Message(known if info.engine else unknown, n=len(frame), engine=info.engine)
     stored = str(settings.get("currency") or "")
     return Dataset(
         name=name,
@@ -584,7 +571,7 @@ def summary_in_unit(summary: pd.DataFrame, from_unit: str, to_unit: str) -> pd.D
     """
     for unit in (from_unit, to_unit):
         if unit not in UNIT_DAYS:
-            raise ValidationError(f"Unknown time unit '{unit}'; choose day, week or month.")
+            raise ValidationError(Message(N_("Unknown time unit '{unit}'; choose day, week or month."), unit=unit))  # fmt: skip
     if from_unit == to_unit:
         return summary
     out = summary.copy()

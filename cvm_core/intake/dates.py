@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import AmbiguousDateOrderError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import ParsedColumn, is_filled
 from cvm_core.intake.distinct import expand, factorize_column
 
@@ -101,10 +102,15 @@ def implausible_date_reason(kind: str, day: pd.Timestamp | None, today: pd.Times
     >>> implausible_date_reason("early", None, pd.Timestamp("2026-12-04"))
     'date before 1990: probably a blank or mistyped date'
     """
-    date = f"date {day:%Y-%m-%d} is" if day is not None else "date"
+    year, today_text = f"{EARLIEST_DATE:%Y}", f"{today:%Y-%m-%d}"
+    if day is None:
+        if kind == "early":
+            return Message(N_("date before {year}: probably a blank or mistyped date"), year=year)
+        return Message(N_("date more than a year after today ({today}): probably a mistyped date"), today=today_text)  # fmt: skip
+    date = f"{day:%Y-%m-%d}"
     if kind == "early":
-        return f"{date} before {EARLIEST_DATE:%Y}: probably a blank or mistyped date"
-    return f"{date} more than a year after today ({today:%Y-%m-%d}): probably a mistyped date"
+        return Message(N_("date {date} is before {year}: probably a blank or mistyped date"), date=date, year=year)  # fmt: skip
+    return Message(N_("date {date} is more than a year after today ({today}): probably a mistyped date"), date=date, today=today_text)  # fmt: skip
 
 
 def parse_dates(column: pd.Series, order: str = "auto", column_name: str = "") -> ParsedColumn:

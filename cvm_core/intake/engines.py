@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cvm_core.errors import CvmError, ReadError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import check_parquet_size
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
@@ -405,19 +406,13 @@ def read_summary(source: str | Path | bytes, name: str | None = None) -> tuple[p
     try:
         table = pq.read_table(_parquet_source(source))
     except (OSError, pa.ArrowInvalid) as error:
-        raise ReadError(f"{name} is not a readable Parquet file ({excerpt(error)}).") from error
+        raise ReadError(Message(N_("{name} is not a readable Parquet file ({error})."), name=name, error=excerpt(error))) from error  # fmt: skip
     raw = (table.schema.metadata or {}).get(SUMMARY_METADATA_KEY)
     if raw is None or "customer_id" not in table.column_names:
-        raise ReadError(
-            f"{name} is not a customer summary written by "
-            "`python -m cvm_core summarize`; upload the transactions instead."
-        )
+        raise ReadError(Message(N_("{name} is not a customer summary written by `python -m cvm_core summarize`; upload the transactions instead."), name=name))  # fmt: skip
     try:
         settings = json.loads(raw)
     except ValueError as error:
-        raise ReadError(
-            f"{name} has unreadable summary metadata; write it again with "
-            "`python -m cvm_core summarize`."
-        ) from error
+        raise ReadError(Message(N_("{name} has unreadable summary metadata; write it again with `python -m cvm_core summarize`."), name=name)) from error  # fmt: skip
     frame = table.to_pandas().set_index("customer_id")
     return frame, settings

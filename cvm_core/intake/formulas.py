@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.tables import RawTable
 
 # A cell with a formula and no saved result: <c r="D2"><f>C2*2</f></c> or <f>..</f><v></v>,
@@ -103,8 +104,7 @@ def unsaved_formula_rows(
         if role in needed:
             unsaved[rows] = True
         n = len(rows)
-        notes.append(
-            f"Column '{column}' holds formulas without saved results in {n:,} "
-            f"row{'s' if n != 1 else ''}: open the file in Excel, save it, and upload again."
-        )
+        one = N_("Column '{column}' holds formulas without saved results in {n} row: open the file in Excel, save it, and upload again.")  # fmt: skip
+        more = N_("Column '{column}' holds formulas without saved results in {n} rows: open the file in Excel, save it, and upload again.")  # fmt: skip
+        notes.append(Message(one if n == 1 else more, column=column, n=n))
     return unsaved, notes

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ReadError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.formulas import formulas_without_results
 from cvm_core.intake.tables import (  # RawTable, Workbook, find_header_row: importers use io
@@ -36,6 +37,7 @@ from cvm_core.intake.tables import (  # RawTable, Workbook, find_header_row: imp
     cell_filled,
     column_has_values,
     find_header_row,
+    header_found_notes,
     long_header_notes,
     table_from_grid,
     unique_names,
@@ -89,7 +91,7 @@ def read_workbook(
     notes: list[str] = []
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if kind == "csv" and suffix in {"xlsx", "xlsm", "xls", "xlsb", "ods"}:
-        notes.append(f"'{filename}' is named like a workbook but holds plain text; read it as CSV.")
+        notes.append(Message(N_("'{filename}' is named like a workbook but holds plain text; read it as CSV."), filename=filename))  # fmt: skip
     if kind == "csv":
         return _read_text(data, filename, header_rows or {}, notes)
     if kind == "parquet":
@@ -102,13 +104,13 @@ def read_workbook(
 
 
 _NOT_TABLES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"Rar!", "a RAR archive"),
+    (b"%PDF", Message(N_("a PDF document"))),
+    (b"\x89PNG", Message(N_("a PNG image"))),
+    (b"\xff\xd8\xff", Message(N_("a JPEG image"))),
+    (b"GIF8", Message(N_("a GIF image"))),
+    (b"\x1f\x8b", Message(N_("a gzip archive"))),
+    (b"7z\xbc\xaf", Message(N_("a 7-Zip archive"))),
+    (b"Rar!", Message(N_("a RAR archive"))),
 )
 """Formats people upload by mistake (a report instead of its data) whose bytes may decode as
 text: a PDF read in a legacy encoding looked like a one-column CSV."""
@@ -120,24 +122,27 @@ def sniff_format(data: bytes, filename: str) -> str:
         return "parquet"
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_OOXML_MARK in data[:1_000_000] or _ENCRYPTED_OOXML_MARK in data:
-            raise ReadError(
-                f"'{filename}' is password-protected. Open it in Excel, remove the password "
-                "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, and upload again."
-            )
+            raise ReadError(Message(
+                N_("'{filename}' is password-protected. Open it in Excel, remove the password "
+                   "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, and upload again."),
+                filename=filename,
+            ))  # fmt: skip
         return "xls"
     if data.startswith(_ZIP_MAGIC):
         return _zip_kind(data, filename)
     kind = next((k for magic, k in _NOT_TABLES if data.startswith(magic)), None)
     if kind is not None:
-        raise ReadError(
-            f"'{filename}' is {kind}, not a table of sales. Export the data from the system it "
-            "came from as Excel or CSV, and upload that."
-        )
+        raise ReadError(Message(
+            N_("'{filename}' is {kind}, not a table of sales. Export the data from the system it "
+               "came from as Excel or CSV, and upload that."),
+            filename=filename, kind=kind,
+        ))  # fmt: skip
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReadError(
-            f"'{filename}' is not a spreadsheet or text file we can read. "
-            "Upload CSV, TSV, TXT, Excel (xlsx, xlsm, xls, xlsb), OpenDocument (ods) or Parquet."
-        )
+        raise ReadError(Message(
+            N_("'{filename}' is not a spreadsheet or text file we can read. "
+               "Upload CSV, TSV, TXT, Excel (xlsx, xlsm, xls, xlsb), OpenDocument (ods) or Parquet."),
+            filename=filename,
+        ))  # fmt: skip
     return "csv"
 
 
@@ -145,34 +150,38 @@ def _zip_kind(data: bytes, filename: str) -> str:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except zipfile.BadZipFile as exc:
-        raise ReadError(
-            f"'{filename}' looks like a workbook but is damaged ({excerpt(exc)}). Open it in Excel, "
-            "save a copy, and upload that; or export the sheet as CSV."
-        ) from exc
+        raise ReadError(_damaged(filename, exc)) from exc
     if "mimetype" in names and any(n == "content.xml" for n in names):
         return "ods"
     if "xl/workbook.bin" in names:
         return "xlsb"
     if "xl/workbook.xml" in names:
         return "xlsx"
-    raise ReadError(
-        f"'{filename}' is a zip archive but not an Excel or OpenDocument workbook. "
-        "Unzip it and upload the spreadsheet inside."
-    )
+    raise ReadError(Message(
+        N_("'{filename}' is a zip archive but not an Excel or OpenDocument workbook. "
+           "Unzip it and upload the spreadsheet inside."),
+        filename=filename,
+    ))  # fmt: skip
+
+
+def _damaged(filename: str, error: Exception) -> Message:
+    return Message(
+        N_("'{filename}' looks like a workbook but is damaged ({error}). Open it in Excel, "
+           "save a copy, and upload that; or export the sheet as CSV."),
+        filename=filename, error=excerpt(error),
+    )  # fmt: skip
 
 
 def _check_size(data: bytes, filename: str) -> None:
     if len(data) == 0:
-        raise ReadError(
-            f"'{filename}' is empty (0 bytes). Export the data again and upload that file."
-        )
+        raise ReadError(Message(N_("'{filename}' is empty (0 bytes). Export the data again and upload that file."), filename=filename))  # fmt: skip
     if len(data) > MAX_FILE_BYTES:
-        raise ReadError(
-            f"'{filename}' is {len(data) / 1024**2:,.0f} MB; the limit is "
-            f"{MAX_FILE_BYTES / 1024**2:,.0f} MB. Save it as CSV or Parquet (much smaller), "
-            "or make its customer summary with `python -m cvm_core summarize FILE summary.parquet "
-            "--engine duckdb` and upload that."
-        )
+        raise ReadError(Message(
+            N_("'{filename}' is {size} MB; the limit is {limit} MB. Save it as CSV or Parquet (much "
+               "smaller), or make its customer summary with `python -m cvm_core summarize FILE "
+               "summary.parquet --engine duckdb` and upload that."),
+            filename=filename, size=round(len(data) / 1024**2), limit=round(MAX_FILE_BYTES / 1024**2),
+        ))  # fmt: skip
 
 
 def _check_zip_safety(data: bytes, filename: str) -> None:
@@ -186,10 +195,7 @@ def _check_zip_safety(data: bytes, filename: str) -> None:
                 _check_no_entities(archive, info, filename)
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
         # Bad checksums, encrypted members, unknown compression: zipfile's own errors.
-        raise ReadError(
-            f"'{filename}' looks like a workbook but is damaged ({excerpt(exc)}). Open it in Excel, "
-            "save a copy, and upload that; or export the sheet as CSV."
-        ) from exc
+        raise ReadError(_damaged(filename, exc)) from exc
 
 
 def _check_unpacked_size(infos: list[zipfile.ZipInfo], filename: str) -> None:
@@ -204,10 +210,11 @@ def _check_unpacked_size(infos: list[zipfile.ZipInfo], filename: str) -> None:
         if info.file_size / max(info.compress_size, 1) > MAX_COMPRESSION_RATIO:
             tight += info.file_size
     if total > MAX_UNCOMPRESSED_BYTES or tight > MAX_TIGHTLY_PACKED_BYTES:
-        raise ReadError(
-            f"'{filename}' unpacks to far more data than a real workbook of its size "
-            "(a 'zip bomb'), so it was not opened. Save the sheet again from Excel, or as CSV."
-        )
+        raise ReadError(Message(
+            N_("'{filename}' unpacks to far more data than a real workbook of its size "
+               "(a 'zip bomb'), so it was not opened. Save the sheet again from Excel, or as CSV."),
+            filename=filename,
+        ))  # fmt: skip
 
 
 _PROLOG_ITEMS = re.compile(rb"(?:\s|\xef\xbb\xbf|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
@@ -224,20 +231,22 @@ def _check_no_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo, filename
             head += chunk
             rest = head[_PROLOG_ITEMS.match(head).end() :]
             if rest[:9].upper() == b"<!DOCTYPE" or b"<!ENTITY" in rest[:4096].upper():
-                raise ReadError(
-                    f"'{filename}' contains XML entity declarations, which Excel never writes and "
-                    "which can be used to attack the reader, so it was not opened. Save it again "
-                    "from Excel or export it as CSV."
-                )
+                raise ReadError(Message(
+                    N_("'{filename}' contains XML entity declarations, which Excel never writes and "
+                       "which can be used to attack the reader, so it was not opened. Save it again "
+                       "from Excel or export it as CSV."),
+                    filename=filename,
+                ))  # fmt: skip
             unfinished = rest.startswith((b"<!--", b"<?")) or len(rest) < 9
             if not unfinished or not chunk:
                 return  # the root element (or not XML at all: the workbook reader will say so)
             if len(head) > MAX_PROLOG_BYTES:
-                raise ReadError(
-                    f"'{filename}' holds an XML part with over 1 MB of comments before its content, "
-                    "which Excel never writes, so it was not opened. Save it again from Excel or "
-                    "export it as CSV."
-                )
+                raise ReadError(Message(
+                    N_("'{filename}' holds an XML part with over 1 MB of comments before its content, "
+                       "which Excel never writes, so it was not opened. Save it again from Excel or "
+                       "export it as CSV."),
+                    filename=filename,
+                ))  # fmt: skip
 
 
 # --- text files --------------------------------------------------------------------------------
@@ -292,15 +301,13 @@ def _read_text(
 ) -> Workbook:
     encoding = detect_encoding(data)
     if encoding not in {"utf-8", "utf-8-sig"}:
-        notes.append(f"Read '{filename}' with the {encoding} encoding.")
+        notes.append(Message(N_("Read '{filename}' with the {encoding} encoding."), filename=filename, encoding=encoding))  # fmt: skip
     head_text = data[:200_000].decode(encoding, errors="replace")
     # Only CR and LF end a line in a CSV file; str.splitlines() would also split on U+2028, form
     # feeds and other separators that may sit inside a cell, shifting every row number after them.
     head_lines = io.StringIO(head_text, newline="").readlines()[:200]
     if not any(line.strip() for line in head_lines):
-        raise ReadError(
-            f"'{filename}' has no text in it. Export the data again and upload that file."
-        )
+        raise ReadError(Message(N_("'{filename}' has no text in it. Export the data again and upload that file."), filename=filename))  # fmt: skip
     delimiter = detect_delimiter(head_lines)
     # Records, not lines: a quoted title cell may hold a line break (Excel's Alt+Enter).
     records, ends = _head_records(head_lines, delimiter)
@@ -318,7 +325,7 @@ def _read_text(
     if table is None:  # ragged rows, blank lines or quoted line breaks: the tolerant reader
         text = data.decode(encoding, errors="replace")
         if "\ufffd" in text:
-            notes.append("Some characters could not be decoded and show as '\ufffd'.")
+            notes.append(Message(N_("Some characters could not be decoded and show as '\ufffd'.")))
         grid = _read_csv_grid(text, delimiter, width)
         table = table_from_grid(grid.astype("category"), filename, header_idx + 1)
     table = dataclasses.replace(table, delimiter=delimiter)
@@ -391,13 +398,7 @@ def _read_body_fast(
     frame = table.to_pandas(deduplicate_objects=False)
     keep = [c for c in frame.columns if not c.startswith("column_") or column_has_values(frame[c])]
     frame = frame[keep]
-    notes = long_header_notes(header) + (
-        (
-            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
-        )
-        if header_idx
-        else ()
-    )
+    notes = long_header_notes(header) + header_found_notes(header_idx)
     rows = np.arange(header_idx + 2, header_idx + 2 + len(frame))
     return RawTable(frame, rows, header_idx + 1, filename, notes)
 
@@ -419,12 +420,13 @@ def _read_csv_grid(text: str, delimiter: str, width: int) -> pd.DataFrame:
         except pd.errors.ParserError as exc:
             found = re.search(r"saw (\d+)", str(exc))
             if not found:
-                raise ReadError(
-                    f"The file could not be read as a table ({excerpt(exc)}). Save it again as "
-                    "CSV from the program that made it, and upload that."
-                ) from exc
+                raise ReadError(Message(
+                    N_("The file could not be read as a table ({error}). Save it again as "
+                       "CSV from the program that made it, and upload that."),
+                    error=excerpt(exc),
+                )) from exc  # fmt: skip
             width = int(found.group(1))
-    raise ReadError("The file's rows have too many different numbers of fields to read as a table.")
+    raise ReadError(Message(N_("The file's rows have too many different numbers of fields to read as a table.")))  # fmt: skip
 
 
 def _arrow_encoding(encoding: str, data: bytes) -> str:
@@ -444,16 +446,17 @@ def _read_spreadsheet(
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several internal types for damaged files
-        raise ReadError(
-            f"'{filename}' could not be opened as a {kind} workbook ({excerpt(exc)}). "
-            "It may be damaged or password-protected: open it in Excel, save a copy, and upload that."
-        ) from exc
+        raise ReadError(Message(
+            N_("'{filename}' could not be opened as a {kind} workbook ({error}). It may be damaged "
+               "or password-protected: open it in Excel, save a copy, and upload that."),
+            filename=filename, kind=kind, error=excerpt(exc),
+        )) from exc  # fmt: skip
     tables: dict[str, RawTable] = {}
     for name in book.sheet_names:
         try:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # a chart sheet or a damaged sheet: say so, read the rest
-            notes.append(f"Sheet '{name}' could not be read ({excerpt(exc)}); skipped.")
+            notes.append(Message(N_("Sheet '{name}' could not be read ({error}); skipped."), name=name, error=excerpt(exc)))  # fmt: skip
             continue
         if not any(any(cell_filled(v) for v in row) for row in rows):
             continue
@@ -466,10 +469,11 @@ def _read_spreadsheet(
             pd.DataFrame(rows, dtype=object), name, header_rows.get(name), formulas
         )
     if not tables:
-        raise ReadError(
-            f"Every sheet in '{filename}' is empty. Open it in Excel, check that the sales data "
-            "is in this file, save, and upload again."
-        )
+        raise ReadError(Message(
+            N_("Every sheet in '{filename}' is empty. Open it in Excel, check that the sales data "
+               "is in this file, save, and upload again."),
+            filename=filename,
+        ))  # fmt: skip
     return Workbook(tables, kind, notes=notes)
 
 
@@ -490,11 +494,12 @@ def check_parquet_size(data: bytes, filename: str) -> None:
     # count at least 8 bytes per cell: what the cells take once they are in memory.
     unpacked = max(encoded, meta.num_rows * meta.num_columns * 8)
     if unpacked > MAX_UNCOMPRESSED_BYTES:
-        raise ReadError(
-            f"'{filename}' unpacks to about {unpacked / 1024**2:,.0f} MB, more than this app reads "
-            "at once. Upload its customer summary instead, made with `python -m cvm_core "
-            "summarize FILE summary.parquet --engine duckdb`."
-        )
+        raise ReadError(Message(
+            N_("'{filename}' unpacks to about {size} MB, more than this app reads at once. Upload "
+               "its customer summary instead, made with `python -m cvm_core summarize FILE "
+               "summary.parquet --engine duckdb`."),
+            filename=filename, size=round(unpacked / 1024**2),
+        ))  # fmt: skip
 
 
 def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
@@ -506,23 +511,20 @@ def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
         table, nested = _nested_as_text(table)
         frame = table.to_pandas()
     except Exception as exc:
-        raise ReadError(
-            f"'{filename}' could not be read as Parquet ({excerpt(exc)}). Export it again, or save "
-            "the data as CSV and upload that."
-        ) from exc
+        raise ReadError(Message(
+            N_("'{filename}' could not be read as Parquet ({error}). Export it again, or save "
+               "the data as CSV and upload that."),
+            filename=filename, error=excerpt(exc),
+        )) from exc  # fmt: skip
     if frame.empty:
-        raise ReadError(
-            f"'{filename}' holds no rows. Export the data again with its rows and upload that file."
-        )
+        raise ReadError(Message(N_("'{filename}' holds no rows. Export the data again with its rows and upload that file."), filename=filename))  # fmt: skip
     if nested:
         names = ", ".join(f"'{excerpt(c)}'" for c in nested[:5]) + (
             ", ..." if len(nested) > 5 else ""
         )
-        one = len(nested) == 1
-        notes.append(
-            f"Column{'' if one else 's'} {names} of '{filename}' hold{'s' if one else ''} lists or "
-            f"records (nested data) and {'was' if one else 'were'} read as text."
-        )
+        one = N_("Column {names} of '{filename}' holds lists or records (nested data) and was read as text.")  # fmt: skip
+        more = N_("Columns {names} of '{filename}' hold lists or records (nested data) and were read as text.")  # fmt: skip
+        notes.append(Message(one if len(nested) == 1 else more, names=names, filename=filename))
     frame = frame.reset_index(drop=frame.index.name is None)
     raw_names = [str(c) for c in frame.columns]
     frame.columns = unique_names(raw_names)

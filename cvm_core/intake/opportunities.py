@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import AmbiguousDateOrderError, ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import parse_amounts
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.io import RawTable, Workbook
@@ -214,10 +215,11 @@ def read_pipeline(
         history = prepare_snapshots(workbook.tables[snapshots], rejected, notes)
         unknown = ~history["opportunity_id"].isin(opps["opportunity_id"])
         if unknown.any():
-            notes.append(
-                f"{int(unknown.sum()):,} snapshot rows name opportunities that are not in "
-                f"'{opportunities}'; they count for the forecasts but have no outcome."
-            )
+            notes.append(Message(
+                N_("{n} snapshot rows name opportunities that are not in '{sheet}'; they count "
+                   "for the forecasts but have no outcome."),
+                n=int(unknown.sum()), sheet=opportunities,
+            ))  # fmt: skip
     names = tuple(n for n in (opportunities, snapshots) if n)
     tables = OpportunityTables(opps, history, notes=tuple(notes), sheets=names)
     if rejected:
@@ -235,11 +237,12 @@ def optional_pipeline(
     try:
         tables = read_pipeline(workbook, *sheets)
     except ValidationError as error:
-        notes.append(f"The opportunities were not read: {error}")
+        reason = error.args[0] if error.args and isinstance(error.args[0], Message) else str(error)
+        notes.append(Message(N_("The opportunities were not read: {error}"), error=reason))
         return None
     gone = len(tables.rejected)
     if gone:
-        notes.append(f"{gone:,} opportunity rows were left out (see the Pipeline page).")
+        notes.append(Message(N_("{n} opportunity rows were left out (see the Pipeline page)."), n=gone))  # fmt: skip
     notes.extend(tables.notes)
     return tables
 
@@ -255,7 +258,7 @@ def _dates(values: pd.Series | None, column: str, n: int, notes: list[str]) -> n
     try:
         return parse_dates(values, "auto", column).values
     except AmbiguousDateOrderError:
-        notes.append(f"Dates in '{column}' could be read either way; read day first.")
+        notes.append(Message(N_("Dates in '{column}' could be read either way; read day first."), column=column))  # fmt: skip
         return parse_dates(values, "dayfirst", column).values
 
 
@@ -306,10 +309,11 @@ def _kept(table: RawTable, checks: tuple, rejected: list[pd.DataFrame]) -> np.nd
 def _require(table: RawTable, roles: dict[str, str], needed: tuple[str, ...], labels: dict) -> None:
     missing = [labels[r] for r in needed if r not in roles]
     if missing:
-        raise ValidationError(
-            f"The sheet '{table.name}' has no column for {', '.join(missing)}; name the "
-            f"column(s) e.g. {', '.join(repr(labels[r]) for r in needed)}."
-        )
+        raise ValidationError(Message(
+            N_("The sheet '{name}' has no column for {missing}; name the column(s) e.g. {examples}."),
+            name=table.name, missing=", ".join(missing),
+            examples=", ".join(repr(labels[r]) for r in needed),
+        ))  # fmt: skip
 
 
 def prepare_opportunities(
@@ -348,20 +352,22 @@ def prepare_opportunities(
     closed = frame["outcome"] != OPEN
     frame["closed_on"] = frame["closed_on"].fillna(frame["close_date"].where(closed))
     checks = (
-        (frame["opportunity_id"].isna().to_numpy(), "no opportunity id"),
-        (np.isnan(frame["amount"].to_numpy()), "amount missing or not a number"),
-        (frame["amount"].to_numpy() < 0, "negative amount"),
-        ((stage.isin(["", "nan", "None"])).to_numpy(), "no stage"),
+        (frame["opportunity_id"].isna().to_numpy(), Message(N_("no opportunity id"))),
+        (np.isnan(frame["amount"].to_numpy()), Message(N_("amount missing or not a number"))),
+        (frame["amount"].to_numpy() < 0, Message(N_("negative amount"))),
+        ((stage.isin(["", "nan", "None"])).to_numpy(), Message(N_("no stage"))),
     )
     keep = _kept(table, checks, rejected)
     twice = frame["opportunity_id"].duplicated().to_numpy() & keep
-    _reject(table, twice, "opportunity listed twice (the first row was used)", rejected)
+    listed_twice = Message(N_("opportunity listed twice (the first row was used)"))
+    _reject(table, twice, listed_twice, rejected)
     keep &= ~twice
     if not keep.any():
-        raise ValidationError(
-            f"No row of '{table.name}' is a usable opportunity (each needs an id, a stage and an "
-            "amount); see the rows left out."
-        )
+        raise ValidationError(Message(
+            N_("No row of '{name}' is a usable opportunity (each needs an id, a stage and an "
+               "amount); see the rows left out."),
+            name=table.name,
+        ))  # fmt: skip
     return frame[keep].reset_index(drop=True)
 
 
@@ -393,8 +399,11 @@ def prepare_snapshots(
         }
     )  # fmt: skip
     checks = (
-        (frame["snapshot_date"].isna().to_numpy(), "snapshot date missing or not a date"),
-        (frame["opportunity_id"].isna().to_numpy(), "no opportunity id"),
+        (
+            frame["snapshot_date"].isna().to_numpy(),
+            Message(N_("snapshot date missing or not a date")),
+        ),
+        (frame["opportunity_id"].isna().to_numpy(), Message(N_("no opportunity id"))),
     )
     keep = _kept(table, checks, rejected)
     return frame[keep].reset_index(drop=True)

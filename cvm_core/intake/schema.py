@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import parse_amounts
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.distinct import expand, factorize_column
@@ -365,8 +366,23 @@ def guess_mapping(frame: pd.DataFrame, roles: dict[str, str] | None = None) -> C
 
 
 _COPY_SUFFIX = re.compile(r"^(.*) \((\d+)\)$")  # how io.read_workbook names a repeated header
-_COUNT_WORDS = {2: "Two", 3: "Three", 4: "Four"}
-_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
+_COUNT_WORDS = {2: Message(N_("Two")), 3: Message(N_("Three")), 4: Message(N_("Four"))}
+_ORDINALS = {
+    1: Message(N_("first")),
+    2: Message(N_("second")),
+    3: Message(N_("third")),
+    4: Message(N_("fourth")),
+}
+
+
+class RoleLabel(Message):
+    """A role's label inside a sentence: lower-cased in English ("unit price"), in another
+    language the label as the catalogs translate it (German nouns keep their capital)."""
+
+    def __new__(cls, template: str, **values: object) -> RoleLabel:
+        label = str.__new__(cls, template[:1].lower() + template[1:])
+        label.template, label.values = template, {}
+        return label
 
 
 def duplicate_header_notes(columns: list[str] | pd.Index, roles: dict[str, str]) -> list[str]:
@@ -388,15 +404,24 @@ def duplicate_header_notes(columns: list[str] | pd.Index, roles: dict[str, str])
         if not others:
             continue
         base = group[0]
-        count = _COUNT_WORDS.get(len(group), f"{len(group):,}")
-        nth = _ORDINALS.get(group.index(used) + 1, f"number {group.index(used) + 1}")
-        label = TRANSACTION_ROLES.get(role, role)
-        label = label[0].lower() + label[1:]
+        count = _COUNT_WORDS.get(len(group), len(group))
+        position = group.index(used) + 1
+        nth = _ORDINALS.get(position) or Message(N_("number {n}"), n=str(position))
+        label = RoleLabel(TRANSACTION_ROLES.get(role, role))
         choices = ", ".join(f"'{c}'" for c in others)
+        template = (
+            N_(
+                "{count} columns are called '{base}'; used the {nth} ('{used}') as {label}; choose the other ({choices}) in the column mapping if that is the right one."
+            )  # fmt: skip
+            if len(others) == 1
+            else N_(
+                "{count} columns are called '{base}'; used the {nth} ('{used}') as {label}; choose another ({choices}) in the column mapping if that is the right one."
+            )  # fmt: skip
+        )
         notes.append(
-            f"{count} columns are called '{base}'; used the {nth} ('{used}') as {label}; choose "
-            f"{'the other' if len(others) == 1 else 'another'} ({choices}) in the column mapping "
-            "if that is the right one."
+            Message(
+                template, count=count, base=base, nth=nth, used=used, label=label, choices=choices
+            )
         )
     return notes
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 """Length of each time unit in days."""
@@ -66,13 +67,13 @@ def customer_summary(
         monetary_value (mean spend per repeat purchase day; 0 without repeats), avg_order_value.
     """
     if unit not in UNIT_DAYS:
-        raise ValidationError(f"Unknown time unit '{unit}'; choose day, week or month.")
+        raise ValidationError(Message(N_("Unknown time unit '{unit}'; choose day, week or month."), unit=unit))  # fmt: skip
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
     tx = _up_to(transactions, end)
     if tx.empty:
-        raise ValidationError(f"No transactions on or before the observation end {end:%Y-%m-%d}.")
+        raise ValidationError(Message(N_("No transactions on or before the observation end {end}."), end=f"{end:%Y-%m-%d}"))  # fmt: skip
     codes, customers = pd.factorize(tx["customer_id"], sort=True)
     days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     revenue = tx["revenue"].to_numpy(dtype=float)

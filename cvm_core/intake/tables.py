@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.distinct import factorize_column
 from cvm_core.intake.schema import header_keyword_hits
 
@@ -133,10 +134,21 @@ def long_header_notes(names: list[str]) -> tuple[str, ...]:
     n = sum(len(" ".join(str(raw).split())) > MAX_HEADER_CHARS for raw in names)
     if not n:
         return ()
+    one = N_("{n} column name longer than {limit} characters was shortened (ending in '…'). If this is not the header row, choose the right one.")  # fmt: skip
+    more = N_("{n} column names longer than {limit} characters were shortened (ending in '…'). If this is not the header row, choose the right one.")  # fmt: skip
+    return (Message(one if n == 1 else more, n=n, limit=str(MAX_HEADER_CHARS)),)
+
+
+def header_found_notes(header_idx: int) -> tuple[str, ...]:
+    """A note when the header is not in the first row: the rows above it were skipped."""
+    if not header_idx:
+        return ()
     return (
-        f"{n:,} column name{'s' if n != 1 else ''} longer than {MAX_HEADER_CHARS} characters "
-        f"{'were' if n != 1 else 'was'} shortened (ending in '…'). If this is not the header "
-        "row, choose the right one.",
+        Message(
+            N_("Found the header in row {row}; the {n} row(s) above it were skipped as titles."),
+            row=str(header_idx + 1),
+            n=str(header_idx),
+        ),
     )
 
 
@@ -156,11 +168,7 @@ def table_from_grid(
     keep = [j for j, h in enumerate(header) if h or column_has_values(body.iloc[:, j])]
     body = body.iloc[:, keep].reset_index(drop=True)
     body.columns = unique_names([header[j] for j in keep])
-    notes = long_header_notes([header[j] for j in keep])
-    if header_idx > 0:
-        notes += (
-            f"Found the header in row {header_idx + 1}; the {header_idx} row(s) above it were skipped as titles.",
-        )
+    notes = long_header_notes([header[j] for j in keep]) + header_found_notes(header_idx)
     source_rows = np.arange(header_idx + 2, header_idx + 2 + len(body))
     formula_cells: dict[str, list[int]] = {}
     position = {j: k for k, j in enumerate(keep)}

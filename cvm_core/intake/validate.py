@@ -20,6 +20,7 @@ from cvm_core.intake.dates import implausible_date_reasons, parse_dates
 from cvm_core.intake.distinct import expand, factorize_column
 from cvm_core.intake.formulas import unsaved_formula_rows
 from cvm_core.intake.io import RawTable
+from cvm_core.intake.messages import DATE_ORDER_NOTES, Joined, nothing_kept_message
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, clean_ids, parse_flags
 
 MAX_ABS_AMOUNT = 1e12
@@ -27,29 +28,31 @@ MAX_ABS_AMOUNT = 1e12
 worth a trillion: such a number is a slip, an id or a barcode in the wrong column, and 1e308 would
 overflow every sum it enters to infinity."""
 
-# Reasons, in the order they are checked: a row gets the first that applies.
-FORMULA = (
-    "formula without a saved result (the file was not saved by Excel): open the file in Excel, "
-    "save it, and upload again"
-)
-BLANK = "blank row"
-TOTALS = "totals or subtotal row"
-MISSING_ID = "missing customer id"
-MISSING_DATE = "missing date"
-BAD_DATE = "unreadable date"
+# Reasons, in the order they are checked: a row gets the first that applies. Each is a Message:
+# the English text in the rows set aside (and their download), the reader's language on the page.
+FORMULA = Message(
+    N_("formula without a saved result (the file was not saved by Excel): open the file in Excel, "
+       "save it, and upload again")
+)  # fmt: skip
+BLANK = Message(N_("blank row"))
+TOTALS = Message(N_("totals or subtotal row"))
+MISSING_ID = Message(N_("missing customer id"))
+MISSING_DATE = Message(N_("missing date"))
+BAD_DATE = Message(N_("unreadable date"))
 # Then dates out of range, naming the date (see dates.implausible_date_reasons):
 #   "date 1899-12-30 is before 1990: probably a blank or mistyped date"
 #   "date 2099-01-01 is more than a year after today (2026-12-04): probably a mistyped date"
-MISSING_AMOUNT = "missing amount"
-BAD_AMOUNT = "amount is not a number"
-HUGE_AMOUNT = (
-    f"amount over {MAX_ABS_AMOUNT:,.0f} (plus or minus): probably a mistyped number, or an id or "
-    "a code in the amount column"
-)
-BAD_COST = "cost of goods is not a number"
-HUGE_COST = f"cost of goods over {MAX_ABS_AMOUNT:,.0f} (plus or minus): probably a mistyped number"
-AFTER_END = "date after the observation end"
-DUPLICATE = "duplicate of an earlier row (same values in every column)"
+MISSING_AMOUNT = Message(N_("missing amount"))
+BAD_AMOUNT = Message(N_("amount is not a number"))
+HUGE_AMOUNT = Message(
+    N_("amount over {limit} (plus or minus): probably a mistyped number, or an id or a code in "
+       "the amount column"),
+    limit=int(MAX_ABS_AMOUNT),
+)  # fmt: skip
+BAD_COST = Message(N_("cost of goods is not a number"))
+HUGE_COST = Message(N_("cost of goods over {limit} (plus or minus): probably a mistyped number"), limit=int(MAX_ABS_AMOUNT))  # fmt: skip
+AFTER_END = Message(N_("date after the observation end"))
+DUPLICATE = Message(N_("duplicate of an earlier row (same values in every column)"))
 
 _TOTALS_WORD_LIST = (
     r"grand\s*total",
@@ -152,10 +155,11 @@ def validate_transactions(
     notes: list[str] = []
 
     if frame.empty:
-        raise ValidationError(
-            f"'{table.name}' has only a header row and no data rows below it. Export the data "
-            "again with its rows, or pick the sheet that holds the transactions."
-        )
+        raise ValidationError(Message(
+            N_("'{name}' has only a header row and no data rows below it. Export the data "
+               "again with its rows, or pick the sheet that holds the transactions."),
+            name=table.name,
+        ))  # fmt: skip
     dates = parse_dates(frame[mapping.roles["date"]], options.date_order, mapping.roles["date"])
     unsaved, formula_notes = unsaved_formula_rows(table, mapping.roles, _NEEDED_ROLES)
     checks.reject(unsaved, FORMULA)
@@ -171,7 +175,7 @@ def validate_transactions(
     for rows, reason_of in implausible_date_reasons(dates.values, checks.kept(), today):
         checks.reject_each(rows, dates.values, reason_of)
     if dates.note:
-        notes.append(f"Dates like 03/04/2024 were read {dates.note}.")
+        notes.append(DATE_ORDER_NOTES[dates.note])
 
     amounts = AmountColumns(table, dates.note)
     revenue, revenue_invalid, revenue_notes = _revenue(frame, mapping, amounts)
@@ -193,15 +197,16 @@ def validate_transactions(
     if drop is True or (drop == "auto" and "order_id" in mapping.roles):
         checks.reject(duplicates, DUPLICATE)
     elif duplicates.any():
-        notes.append(
-            f"{int(duplicates.sum()):,} rows are identical to an earlier row; they were kept as repeat "
-            "purchases because there is no order id to tell them from copies."
-        )
+        notes.append(Message(
+            N_("{n} rows are identical to an earlier row; they were kept as repeat purchases "
+               "because there is no order id to tell them from copies."),
+            n=int(duplicates.sum()),
+        ))  # fmt: skip
 
     kept = checks.kept()
     if not kept.any():
         raise ValidationError(
-            _nothing_kept_message(checks, len(frame), table),
+            nothing_kept_message(pd.Series(checks.reasons()), checks.names, len(frame), table.name),
             rejected=_rejected_rows(frame, checks, table.source_rows),
         )
     notes += amounts.notes
@@ -221,11 +226,9 @@ def validate_transactions(
         notes.append(Message(N_("{n} return rows kept as negative revenue."), n=n_returns))
     n_zero = int((transactions["revenue"] == 0).sum())
     if n_zero == 1:
-        notes.append("1 row has an amount of 0; it counts as a purchase with no revenue.")
+        notes.append(Message(N_("1 row has an amount of 0; it counts as a purchase with no revenue.")))  # fmt: skip
     elif n_zero:
-        notes.append(
-            f"{n_zero:,} rows have an amount of 0; they count as purchases with no revenue."
-        )
+        notes.append(Message(N_("{n} rows have an amount of 0; they count as purchases with no revenue."), n=n_zero))  # fmt: skip
     rejected = _rejected_rows(frame, checks, table.source_rows)
     return ValidationResult(transactions, rejected, len(frame), tuple(notes), currency)
 
@@ -274,16 +277,18 @@ class _RowChecks:
 def _check_required(mapping: ColumnMapping, table: RawTable) -> None:
     missing = mapping.missing_required()
     if missing:
-        labels = ", ".join(TRANSACTION_ROLES[m] for m in missing)
-        raise ValidationError(
-            f"No column is chosen for: {labels}. Pick the matching columns of '{table.name}' in the "
-            "column mapping (revenue can also come from quantity x unit price)."
-        )
+        labels = Joined.of(TRANSACTION_ROLES[m] for m in missing)
+        raise ValidationError(Message(
+            N_("No column is chosen for: {labels}. Pick the matching columns of '{name}' in the "
+               "column mapping (revenue can also come from quantity x unit price)."),
+            labels=labels, name=table.name,
+        ))  # fmt: skip
     unknown = [c for c in mapping.roles.values() if c not in table.frame.columns]
     if unknown:
-        raise ValidationError(
-            f"The mapping names columns that are not in '{table.name}': {unknown}."
-        )
+        raise ValidationError(Message(
+            N_("The mapping names columns that are not in '{name}': {columns}."),
+            name=table.name, columns=str(unknown),
+        ))  # fmt: skip
 
 
 def _blank_mask(column: pd.Series) -> np.ndarray:
@@ -468,7 +473,8 @@ def _reject_other_currencies(
     open_rows = checks.kept()
     main, others, note = other_currencies(marks, open_rows, column)
     for code in others:
-        checks.reject(open_rows & (marks == code), f"amount in {code} in a {main} column")
+        reason = Message(N_("amount in {code} in a {main} column"), code=code, main=main)
+        checks.reject(open_rows & (marks == code), reason)
     return main, [note] if note else []
 
 
@@ -479,15 +485,15 @@ def _revenue(
     if "revenue" in mapping.roles:
         parsed = amounts(mapping.roles["revenue"])
         revenue, invalid = parsed.values, parsed.invalid
-        if parsed.note:
-            notes.append(f"Amounts in '{mapping.roles['revenue']}' use a {parsed.note}.")
+        if parsed.note:  # "decimal comma", the only note an amount column gets
+            notes.append(Message(N_("Amounts in '{column}' use a decimal comma."), column=mapping.roles["revenue"]))  # fmt: skip
     else:
         quantity = amounts(mapping.roles["quantity"])
         price = amounts(mapping.roles["unit_price"])
         with np.errstate(over="ignore", invalid="ignore"):  # 1e200 x 1e200 is set aside below
             revenue = quantity.values * price.values
         invalid = quantity.invalid | price.invalid
-        notes.append("Revenue computed as quantity x unit price (no revenue column was chosen).")
+        notes.append(Message(N_("Revenue computed as quantity x unit price (no revenue column was chosen).")))  # fmt: skip
     if "return_flag" in mapping.roles:
         flagged = parse_flags(frame[mapping.roles["return_flag"]])
         revenue = np.where(flagged, -np.abs(revenue), revenue)
@@ -564,17 +570,3 @@ def _rejected_rows(
     rows.insert(0, "Reason", checks.reasons(mask))
     rows.insert(0, "Row in file", source_rows[mask])
     return rows.reset_index(drop=True)
-
-
-def _nothing_kept_message(checks: _RowChecks, n: int, table: RawTable) -> str:
-    counts = pd.Series(checks.reasons()).value_counts().head(3)
-    reasons = "; ".join(
-        f"{count:,} row{'s' if count != 1 else ''}: {reason}" for reason, count in counts.items()
-    )
-    where = "the right columns are mapped"
-    if not table.name.lower().endswith((".csv", ".tsv", ".txt", ".parquet")):  # a sheet name
-        where += " and the right sheet is chosen"
-    return (
-        f"None of the {n:,} rows could be used ({reasons}). Check that {where}; the rows set "
-        "aside, each with its reason, are in the download below."
-    )
