@@ -38,7 +38,7 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     table = matrix.table
     cols = st.columns(len(table))
     for col, row in zip(cols, table.itertuples(), strict=True):
-        col.metric(row.quadrant, formatting.count(row.customers), help=row.action)
+        col.metric(_(row.quadrant), formatting.count(row.customers), help=_(row.action))
         col.caption(
             _("CLV {clv} · to date {profit}").format(
                 clv=formatting.money_short(row.future_value, currency),
@@ -56,21 +56,21 @@ def show_value_matrix(matrix: ValueMatrix | None, dataset: Dataset, currency: st
     if sampled:
         points = points.sample(MATRIX_POINTS, random_state=0)
     points = points.reset_index(names="customer_id").assign(
-        quadrant=lambda f: f["quadrant"].astype(str)
+        quadrant=lambda f: [_(q) for q in f["quadrant"].astype(str)]
     )
-    show_chart(charts.value_matrix_chart(points, currency, list(QUADRANTS)),
+    show_chart(charts.value_matrix_chart(points, currency, [_(q) for q in QUADRANTS]),
                _("Right = profitable so far, up = expected to be profitable from now on.") + " "
                + (_("A random {sample} of {customers}.").format(sample=formatting.count(MATRIX_POINTS),
                   customers=formatting.counted(len(matrix.customers), "customer"))
                   if sampled else _("Every customer.")),
                name="Value matrix", data=table, takeaway=matrix.takeaway(currency))  # fmt: skip
     shown = pd.DataFrame({
-        _("Cell"): table["quadrant"],
+        _("Cell"): [_(q) for q in table["quadrant"]],
         _("Customers"): table["customers"].map(formatting.count),
         _("Share of customers"): table["customer_share"].map(lambda v: formatting.pct(v, 1)),
         _("Profit to date"): table["profit_to_date"].map(lambda v: formatting.money(v, currency)),
         _("Expected future profit (CLV)"): table["future_value"].map(lambda v: formatting.money(v, currency)),
-        _("What to do"): table["action"],
+        _("What to do"): [_(a) for a in table["action"]],
     })  # fmt: skip
     show_table(shown, hide_index=True, width="stretch")
     st.caption(_("Every customer with their cell:"))

@@ -12,9 +12,7 @@ import re
 import pytest
 
 from cvm_core import i18n
-from tests.app.conftest import open_in_app
-from tests.app.test_translated_pages import PAGES, chart_texts
-from ui import state
+from tests.app.test_translated_pages import VIEWS, chart_texts, open_view
 from ui.tables import localized_columns
 
 ENGLISH_GROUPING = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
@@ -64,9 +62,9 @@ def printf_columns(at) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_no_english_number_format_on_the_page_in_german(page, german, demo_dataset):
-    at = open_in_app(page, demo_dataset, **{state.LANGUAGE: "de"})
+@pytest.mark.parametrize("view", VIEWS)
+def test_no_english_number_format_on_the_page_in_german(view, german, demo_dataset):
+    at = open_view(view, demo_dataset)
     assert not at.exception, [e.value for e in at.exception]
     found = {t: english_numbers(t) for t in page_texts(at) if english_numbers(t)}
     assert found == {}

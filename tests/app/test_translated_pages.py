@@ -23,6 +23,13 @@ PAGES = [
     "pages/upload.py", "pages/segments.py", "pages/whale_curve.py", "pages/clv.py",
     "pages/retention.py", "pages/scorecard.py", "pages/pipeline.py",
 ]  # fmt: skip
+LAZY_TABS = [
+    ("pages/clv.py", "clv.tab", "Value tiers"), ("pages/clv.py", "clv.tab", "Value matrix"),
+    ("pages/segments.py", "segments.tab", "Traits of valuable customers"),
+]  # fmt: skip
+"""Tabs that run only when opened (ui/tabs.lazy_tabs): each is walked too."""
+VIEWS = [*PAGES, *(f"{page} ({tab})" for page, _key, tab in LAZY_TABS)]
+"""Every page as it opens, and each lazy tab open: the headings of untranslated_texts.txt."""
 LISTED = Path(__file__).with_name("untranslated_texts.txt")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 """A text with a word in it; numbers, amounts, ids and dates alone are data, not text."""
@@ -122,16 +129,34 @@ def test_the_pseudo_language_marks_what_goes_through_the_catalogs(pseudo):
     assert unmarked({"⟦Time unit⟧", "Time unit", "4,000", "C01160", "€920k"}) == {"Time unit"}
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_every_text_on_the_page_goes_through_the_catalogs(page, pseudo, demo_dataset):
-    at = open_in_app(page, demo_dataset)
+def open_view(view: str, dataset, label=i18n._):
+    """A page, or a page with one of its lazy tabs open (the tab's label as the page shows it)."""
+    for page, key, tab in LAZY_TABS:
+        if view == f"{page} ({tab})":
+            return open_in_app(page, dataset, **{key: label(tab)})
+    return open_in_app(view, dataset)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_text_on_the_page_goes_through_the_catalogs(view, pseudo, demo_dataset):
+    at = open_view(view, demo_dataset)
     assert not at.exception, [e.value for e in at.exception]
     found = unmarked(shown_texts(at))
-    known = listed().get(page, set())
+    known = listed().get(view, set())
     new = sorted(found - known)
-    assert new == [], f"mark these texts with _() (or list them under '## {page}'): {new}"
+    assert new == [], f"mark these texts with _() (or list them under '## {view}'): {new}"
     gone = sorted(known - found)
     assert gone == [], f"translated now: delete them from {LISTED.name}: {gone}"
+
+
+@pytest.mark.parametrize("language", ["de", "zh"])
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_page_runs_in_german_and_chinese(view, language, monkeypatch, demo_dataset):
+    """Translated titles name widgets and files: two Chinese chart titles once made the same
+    download key and stopped the Pipeline page (StreamlitDuplicateElementKey)."""
+    monkeypatch.setattr(i18n, "_language", contextvars.ContextVar("cvm_language", default=language))
+    at = open_view(view, demo_dataset)
+    assert not at.exception, [e.value for e in at.exception]
 
 
 def write_listed() -> None:
@@ -144,9 +169,9 @@ def write_listed() -> None:
     path = demo_workbook.DEMO_WORKBOOK_PATH
     dataset = load_file(path.read_bytes(), path.name)
     lines = [LISTED.read_text(encoding="utf-8").splitlines()[0]]
-    for page in PAGES:
-        texts = sorted(unmarked(shown_texts(open_in_app(page, dataset))))
-        lines += ["", f"## {page}", *texts]
+    for view in VIEWS:
+        texts = sorted(unmarked(shown_texts(open_view(view, dataset))))
+        lines += ["", f"## {view}", *texts]
     LISTED.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cvm_core import formatting
+from cvm_core.i18n import _
 
 NEW_CUSTOMER_DAYS = 365
 """Customers whose first purchase lies within this many days of the observation end are new."""
@@ -96,15 +97,20 @@ def acquisition_takeaway(table: pd.DataFrame, currency: str) -> str:
     """Whether a new customer is worth their acquisition cost, and the best and worst channel."""
     total = table.iloc[-1]
     money = formatting.money
-    text = (
-        f"A customer won in the last year cost {money(total['acquisition_cost'], currency)} to "
-        f"acquire and is expected to bring {money(total['clv'], currency)} of future profit"
-    )
+    cost, clv = money(total["acquisition_cost"], currency), money(total["clv"], currency)
     channels = table.iloc[:-1]
-    if len(channels) >= 2:
-        best, worst = channels.iloc[0], channels.iloc[-1]
-        text += (
-            f"; best channel {best['channel']} ({money(best['clv_minus_cost'], currency)} more "
-            f"than it costs), worst {worst['channel']} ({money(worst['clv_minus_cost'], currency)})"
-        )
-    return text + "."
+    if len(channels) < 2:
+        return _(
+            "A customer won in the last year cost {cost} to acquire and is expected to bring "
+            "{clv} of future profit."
+        ).format(cost=cost, clv=clv)
+    best, worst = channels.iloc[0], channels.iloc[-1]
+    return _(
+        "A customer won in the last year cost {cost} to acquire and is expected to bring {clv} "
+        "of future profit; best channel {best} ({best_gain} more than it costs), worst {worst} "
+        "({worst_gain})."
+    ).format(
+        cost=cost, clv=clv, best=best["channel"], worst=worst["channel"],
+        best_gain=money(best["clv_minus_cost"], currency),
+        worst_gain=money(worst["clv_minus_cost"], currency),
+    )  # fmt: skip

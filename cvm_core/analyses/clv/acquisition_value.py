@@ -146,14 +146,21 @@ class BudgetMove:
     better_chance: float
 
     def sentence(self, currency: str) -> str:
-        money = formatting.money
-        return (
-            f"Moving {money(self.amount, currency)} from {self.source} to {self.target} wins "
-            f"{self.customers_won:,.0f} customers there and {self.customers_lost:,.0f} fewer in "
-            f"{self.source}: {money(self.value_change, currency)} of future profit "
-            f"({'more' if self.value_change >= 0 else 'less'}), better with probability "
-            f"{formatting.pct(self.better_chance, 0)}."
-        )
+        text = (
+            _("Moving {amount} from {source} to {target} wins {won} customers there and {lost} "
+              "fewer in {source}: {change} of future profit (more), better with probability "
+              "{chance}.")
+            if self.value_change >= 0 else
+            _("Moving {amount} from {source} to {target} wins {won} customers there and {lost} "
+              "fewer in {source}: {change} of future profit (less), better with probability "
+              "{chance}.")
+        )  # fmt: skip
+        return text.format(
+            amount=formatting.money(self.amount, currency), source=self.source, target=self.target,
+            won=formatting.count(self.customers_won), lost=formatting.count(self.customers_lost),
+            change=formatting.money(self.value_change, currency),
+            chance=formatting.pct(self.better_chance, 0),
+        )  # fmt: skip
 
 
 def move_budget(value: SourceValue, source: str, target: str, amount: float) -> BudgetMove:

@@ -34,20 +34,27 @@ from cvm_core.analyses.profitability.curve import (
     downsample_ranks,
     whale_curve,
 )
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 
-PROTECT, BUILD, FIX, PART_WITH, GONE = "Protect", "Build", "Fix", "Part with", "Gone"
+PROTECT, BUILD, FIX, PART_WITH, GONE = (
+    N_("Protect"),
+    N_("Build"),
+    N_("Fix"),
+    N_("Part with"),
+    N_("Gone"),
+)
 QUADRANTS: dict[str, str] = {
-    PROTECT: "Profitable today and expected to stay so: keep them served and retained.",
-    BUILD: "Losing money today, expected to earn: invest to develop them.",
-    FIX: "Profitable so far, expected to cost more than they bring: fix cost-to-serve or "
-    "pricing before they turn.",
-    PART_WITH: "Losing money today and expected to keep losing: reprice, move to cheaper "
-    "channels, or let go.",
-    GONE: "No material future value either way (probably lapsed): win back the ones who were "
-    "valuable, let the rest go.",
-}
-"""Cell -> what it means and what to do, in the order the page lists them."""
+    PROTECT: N_("Profitable today and expected to stay so: keep them served and retained."),
+    BUILD: N_("Losing money today, expected to earn: invest to develop them."),
+    FIX: N_("Profitable so far, expected to cost more than they bring: fix cost-to-serve or "
+            "pricing before they turn."),
+    PART_WITH: N_("Losing money today and expected to keep losing: reprice, move to cheaper "
+                  "channels, or let go."),
+    GONE: N_("No material future value either way (probably lapsed): win back the ones who were "
+             "valuable, let the rest go."),
+}  # fmt: skip
+"""Cell -> what it means and what to do, in the order the page lists them. English in the
+result (cached across languages); translated where shown."""
 MATERIAL_SHARE = 0.01
 """A CLV smaller in size than this share of the mean absolute CLV counts as no future value."""
 

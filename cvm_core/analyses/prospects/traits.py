@@ -22,6 +22,7 @@ from sklearn.tree import DecisionTreeClassifier
 from cvm_core import formatting
 from cvm_core.analyses.prospects.features import label, one_hot
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import _
 
 MIN_CUSTOMERS = 100
 MIN_TOP = 20
@@ -79,11 +80,11 @@ class Traits:
 
 
 def rule_sentence(row, target: str) -> str:
-    return (
-        f"Customers with {row.rule} are {row.lift:.1f}x as likely to be {target} "
-        f"({formatting.count(row.top)} of {formatting.count(row.customers)}, "
-        f"{formatting.pct(row.rate, 0)})."
-    )
+    return _("Customers with {rule} are {lift}x as likely to be {target} ({top} of {customers}, {rate}).").format(
+        rule=row.rule, lift=formatting.number(row.lift, 1), target=target,
+        top=formatting.count(row.top), customers=formatting.count(row.customers),
+        rate=formatting.pct(row.rate, 0),
+    )  # fmt: skip
 
 
 def find_traits(
@@ -280,7 +281,7 @@ def _describe(conditions: list[tuple[str, str, bool]]) -> str:
 
 def _importance(tree, columns) -> pd.Series:
     by_attribute: dict[str, float] = {}
-    for (attribute, _), weight in zip(columns, tree.feature_importances_, strict=True):
+    for (attribute, _value), weight in zip(columns, tree.feature_importances_, strict=True):
         by_attribute[label(attribute)] = by_attribute.get(label(attribute), 0.0) + float(weight)
     return pd.Series(by_attribute, name="importance").sort_values(ascending=False)
 
