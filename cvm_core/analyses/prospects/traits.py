@@ -167,7 +167,7 @@ def lift_table(score: np.ndarray, y: np.ndarray, bins: int = 10) -> pd.DataFrame
     order = np.argsort(-score, kind="stable")
     s, t = score[order], y[order].astype(float)
     # Cumulative top-tier count at each position, with ties spread evenly over their block.
-    _, starts, counts = np.unique(-s, return_index=True, return_counts=True)
+    _values, starts, counts = np.unique(-s, return_index=True, return_counts=True)
     block_top = np.add.reduceat(t, starts)
     cum_before = np.concatenate([[0.0], np.cumsum(block_top)])
     edges = np.linspace(0, n, bins + 1)
@@ -266,7 +266,7 @@ def _leaf_paths(tree, columns) -> dict[int, list[tuple[str, str, bool]]]:
 def _describe(conditions: list[tuple[str, str, bool]]) -> str:
     """ "Industry = Hospitality and Region not North"; an equality makes the same attribute's
     exclusions redundant, so they are dropped."""
-    equal = {a for a, _, is_equal in conditions if is_equal}
+    equal = {a for a, _value, is_equal in conditions if is_equal}
     parts = []
     for attribute, value, is_equal in conditions:
         if is_equal:
