@@ -83,7 +83,7 @@ def _label(source: str) -> str:
 def _shown(table: pd.DataFrame, currency: str, source: str) -> pd.DataFrame:
     money = lambda v: formatting.money(v, currency)  # noqa: E731
     return pd.DataFrame({
-        source: table["channel"],
+        source: [_(c) if c == ALL_CHANNELS else c for c in table["channel"]],
         _("New customers"): table["customers"].map(formatting.count),
         _("Acquisition cost per customer"): table["acquisition_cost"].map(money),
         _("CLV per customer"): table["clv"].map(money),

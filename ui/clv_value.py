@@ -103,7 +103,7 @@ def show_acquisition(result: clv_values.CLVValues, dataset: Dataset, currency: s
         return
     st.caption(acquisition.acquisition_takeaway(table, currency))
     shown = pd.DataFrame({
-        _("Acquisition channel"): table["channel"],
+        _("Acquisition channel"): [_(c) if c == acquisition.ALL_CHANNELS else c for c in table["channel"]],
         _("New customers"): table["customers"].map(formatting.count),
         _("Acquisition cost per customer"): table["acquisition_cost"].map(lambda v: formatting.money(v, currency)),
         _("CLV per customer"): table["clv"].map(lambda v: formatting.money(v, currency)),

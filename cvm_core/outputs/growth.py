@@ -59,7 +59,7 @@ def source_table(value: acquisition_value.SourceValue, currency: str) -> pd.Data
     table = value.table
     span = _("{clv} ({low} to {high})")
     return pd.DataFrame({
-        _("Source"): table["channel"],
+        _("Source"): [_(c) if c == acquisition_value.ALL_CHANNELS else c for c in table["channel"]],
         _("New customers"): table["customers"].map(formatting.count),
         _("Acquisition cost"): table["acquisition_cost"].map(money),
         _("CLV (80% range)"): [span.format(clv=money(c), low=money(lo), high=money(hi)) for c, lo, hi in zip(table["clv"], table["clv_low"], table["clv_high"], strict=True)],

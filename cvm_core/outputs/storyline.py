@@ -256,6 +256,7 @@ def _segment_slide(report: Report) -> StorySlide | None:
     table = table[table["customers"] > 0]
     if len(table) < 2:
         return None
+    table = table.assign(group=[_(name) for name in table["group"]])  # the app's RFM names
     takeaway = takeaways.group_takeaway(table, _("RFM segment"), report.currency)
     chart = whale_charts.profit_by_chart(table, "RFM segment", report.currency)
     return StorySlide(
@@ -287,7 +288,7 @@ def _value_matrix_slide(report: Report) -> StorySlide | None:
     total = float(rows["customers"].sum())
     shown = pd.DataFrame(
         {
-            _("Group"): rows.index,
+            _("Group"): [_(quadrant) for quadrant in rows.index],
             _("Customers"): [
                 f"{formatting.count(n)} ({formatting.pct(n / total, 0)})" for n in rows["customers"]
             ],

@@ -12,11 +12,11 @@ from __future__ import annotations
 import pandas as pd
 
 from cvm_core import formatting
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 
 NEW_CUSTOMER_DAYS = 365
 """Customers whose first purchase lies within this many days of the observation end are new."""
-ALL_CHANNELS = "All channels"
+ALL_CHANNELS = N_("All channels")
 ACQUISITION_COLUMNS = (
     "channel", "customers", "acquisition_cost", "clv", "clv_minus_cost", "clv_per_cost",
 )  # fmt: skip

@@ -226,7 +226,9 @@ def hierarchy_table(chain: pd.DataFrame, currency: str) -> pd.DataFrame:
     )  # fmt: skip
 
 
-CONTRIBUTION = "Revenue change explained"
+CONTRIBUTION = N_("Revenue change explained")
+HEADERS = (N_("Level"), N_("Area"), N_("Drives"))
+"""The chain table's other headers, for the catalogs (translated in the header row)."""
 
 
 def bridge_sentence(chain: pd.DataFrame, currency: str) -> str:

@@ -16,12 +16,14 @@ from cvm_core.analyses.scorecard.inputs import Scorecard
 from cvm_core.analyses.scorecard.specs import MONEY, measure_name, shown_source
 from cvm_core.analyses.scorecard.takeaways import takeaway
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, _
 
 TABLE_HEADERS = (
-    "Perspective", "Measure", "Definition", "Value", "Previous period", "Change", "Target",
-    "Status", "Scenario", "Source / how to enable",
+    N_("Perspective"), N_("Measure"), N_("Definition"), N_("Value"), N_("Previous period"),
+    N_("Change"), N_("Target"), N_("Status"), N_("Scenario"), N_("Source / how to enable"),
+    N_("Unit"), N_("Previous"),
 )  # fmt: skip
+"""Column headers (English in the frame; the deck and the workbook translate the header row)."""
 
 
 def scorecard_table(result: Scorecard, formatted: bool = True) -> pd.DataFrame:
