@@ -141,6 +141,24 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|:#])")
 """Emphasis, code, links, HTML, maths, tables, Streamlit's :icon: / :color[...] and headings."""
 
 
+_ENGLISH_MONTH = re.compile(r"^(?P<month>[A-Z][a-z]{2}) (?P<year>\d{4})$")
+
+
+def period_label(label: str) -> str:
+    """A stored period label as the language writes it: a month kept in English in a (cached)
+    result, 'Dec 2024', reads 'Dez. 2024' in German and '2024年12月' in Chinese; other labels
+    ('2024Q4', 'Q4 2024', '2024') as they are."""
+    text = str(label)
+    match = _ENGLISH_MONTH.match(text)
+    if match is None or i18n.current() == "en":
+        return text
+    try:
+        first = dt.datetime.strptime(text, "%b %Y").date()
+    except ValueError:  # three letters that are not a month
+        return text
+    return month(first)
+
+
 def escape_markdown(text: str) -> str:
     """User text (file, sheet and column names) shown in Markdown as typed, never as markup or
     links: 'Q1_**final**.xlsx' stays literal."""

@@ -127,3 +127,16 @@ def test_a_message_is_english_text_that_reads_in_the_language_it_is_shown_in():
         assert i18n.shown("plain text") == "plain text"
     finally:
         i18n.use("en")
+
+
+def test_a_stored_english_month_label_reads_as_the_language_writes_it():
+    assert formatting.period_label("Dec 2024") == "Dec 2024"
+    i18n.use("de")
+    try:
+        assert formatting.period_label("Dec 2024") == "Dez. 2024"
+        assert formatting.period_label("Mar 2024") == "März 2024"
+        assert formatting.period_label("Q4 2024") == "Q4 2024"  # not a month: as it is
+        i18n.use("zh")
+        assert formatting.period_label("Dec 2024") == "2024年12月"
+    finally:
+        i18n.use("en")

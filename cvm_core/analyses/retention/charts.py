@@ -105,7 +105,10 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
         legend = money_title(legend, currency)
     since = _(SINCE_ACQUISITION[period])
     data = long.assign(
-        row=long["cohort"] + "  (" + long["cohort_size"].map(formatting.count) + ")",
+        # 'cohort' stays as stored (the page's row selection filters by it); this one is shown
+        cohort_shown=[formatting.period_label(c) for c in long["cohort"]],
+        row=[f"{formatting.period_label(c)}  ({formatting.count(n)})"
+             for c, n in zip(long["cohort"], long["cohort_size"], strict=True)],
         money_label=[formatting.money_short(v, currency) for v in long[measure]]
         if fmt == MONEY_FORMAT else "",
     )  # fmt: skip
@@ -127,7 +130,7 @@ def cohort_heatmap(long: pd.DataFrame, measure: str, period: str, currency: str)
             legend=alt.Legend(format=fmt, orient="bottom", gradientLength=300, titleLimit=600),
         ),
         tooltip=[
-            alt.Tooltip("cohort:N", title=_("Cohort")),
+            alt.Tooltip("cohort_shown:N", title=_("Cohort")),
             alt.Tooltip("cohort_size:Q", title=_("Customers acquired"), format=","),
             alt.Tooltip("age:O", title=since),
             alt.Tooltip("active_customers:Q", title=_("Customers who bought"), format=","),
@@ -255,6 +258,9 @@ def churn_rate_chart(period_churn: pd.DataFrame, period: str) -> alt.LayerChart:
     """Churn rate per period (line) over the customers active at the period's start."""
     _check_rows(period_churn)
     name = _(PERIOD_NAMES[period])
+    period_churn = period_churn.assign(
+        period=[formatting.period_label(p) for p in period_churn["period"]]
+    )  # month labels are kept English in the (cached) result
     base = alt.Chart(period_churn).encode(
         x=alt.X(
             "period_start:T",

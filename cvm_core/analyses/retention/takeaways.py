@@ -120,7 +120,7 @@ def churn_period_takeaway(table: pd.DataFrame, period: str) -> str:
         average=formatting.pct(average),
         period=_(period),
         periods=formatting.counted(len(recent), period),
-        last=last["period"],
+        last=formatting.period_label(last["period"]),
         rate=formatting.pct(last["churn_rate"]),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cvm_core import formatting
 from cvm_core.analyses.scorecard.specs import measure_name
 from cvm_core.chart_style import MONEY_FORMAT, NEGATIVE, NEUTRAL, POSITIVE, money_title
 from cvm_core.i18n import N_, _
@@ -29,7 +30,8 @@ def trend_heatmap(trends: pd.DataFrame) -> alt.LayerChart:
         :attr:`cvm_core.analyses.scorecard.inputs.Scorecard.trends` (measure, period, period_start, label, score).
     """
     data = trends[["measure", "period", "period_start", "label", "score"]].assign(
-        measure=[measure_name(k, m) for k, m in zip(trends["key"], trends["measure"], strict=True)]
+        measure=[measure_name(k, m) for k, m in zip(trends["key"], trends["measure"], strict=True)],
+        period=[formatting.period_label(p) for p in trends["period"]],
     )  # the result keeps English names (cached across languages); the chart shows them translated
     rows = list(dict.fromkeys(data["measure"]))
     periods = list(dict.fromkeys(data.sort_values("period_start")["period"]))
