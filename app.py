@@ -61,7 +61,7 @@ def sidebar() -> None:
             languages.switch()
             exports.workspace_section(None)
             return
-        st.markdown(f"**{formatting.escape_markdown(dataset.name)}**")
+        st.markdown(f"**{formatting.escape_markdown(i18n.shown(dataset.name))}**")
         st.caption(
             f"{_counts(dataset)} · "
             f"{formatting.date(dataset.observation_start)} – {formatting.date(dataset.observation_end)}"

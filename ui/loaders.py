@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from cvm_core.i18n import N_, _
+from cvm_core.i18n import N_, Message, _
 from cvm_core.intake import cdnow, demo_workbook, engines
 from cvm_core.intake.dataset import (
     Dataset,
@@ -139,7 +139,8 @@ def _load_demo(name: str) -> Dataset:
             cdnow.load_cdnow_transactions(), "CDNOW sample", currency="USD",
             currency_source="from the CDNOW sample's documentation (US dollars)",
         )  # fmt: skip
-    return dataclasses.replace(demo_workbook.demo_dataset(), name=DEMO_RETAIL)
+    # A Message: the sidebar, headings, deck and workbook show the name in the language on screen.
+    return dataclasses.replace(demo_workbook.demo_dataset(), name=Message(DEMO_RETAIL))
 
 
 def read_extra(file_digest: str, filename: str, _data: bytes) -> RawTable:

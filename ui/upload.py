@@ -266,7 +266,9 @@ def show_summary_overview(dataset: Dataset) -> None:
     """Headline figures of a summary-only dataset: customers, net revenue, period, engine."""
     summary, info, money = dataset.summary, dataset.summary_info, data.currency(dataset)
     st.subheader(
-        _("Loaded: {name} (customer summary)").format(name=formatting.escape_markdown(dataset.name))
+        _("Loaded: {name} (customer summary)").format(
+            name=formatting.escape_markdown(i18n.shown(dataset.name))
+        )
     )
     cols = st.columns(4)
     cols[0].metric(_("Customers"), formatting.count(len(summary)))
@@ -318,7 +320,7 @@ def show_still_loaded(dataset: Dataset) -> None:
         _(
             "Still loaded: the previous dataset **{name}**. The pages use it until you click "
             "'Use this data' above."
-        ).format(name=formatting.escape_markdown(dataset.name)),
+        ).format(name=formatting.escape_markdown(i18n.shown(dataset.name))),
         icon=":material/history:",
     )
 
@@ -331,7 +333,9 @@ def show_overview(dataset: Dataset) -> None:
     summary = data.customer_summary(dataset)
     overview = dataset_overview(dataset.transactions, summary)
     money = data.currency(dataset)
-    st.subheader(_("Loaded: {name}").format(name=formatting.escape_markdown(dataset.name)))
+    st.subheader(
+        _("Loaded: {name}").format(name=formatting.escape_markdown(i18n.shown(dataset.name)))
+    )
     cols = st.columns(6)
     cols[0].metric(_("Customers"), formatting.count(overview.customers))
     cols[1].metric(_("Transactions"), formatting.count(overview.transactions))

@@ -147,7 +147,9 @@ def _title_slide(prs, client: str, dataset_name: str, made_on: dt.date) -> None:
     )
     title.text_frame.text = clean_text(heading, MAX_TITLE_CHARS)
     day = f"{made_on:%d %B %Y}" if i18n.current() == "en" else formatting.date(made_on)
-    subtitle.text_frame.text = _("Data: {name}").format(name=clean_text(dataset_name)) + f"\n{day}"
+    subtitle.text_frame.text = (
+        _("Data: {name}").format(name=clean_text(i18n.shown(dataset_name))) + f"\n{day}"
+    )
     for shape, size in ((title, 40), (subtitle, 22)):
         for paragraph in shape.text_frame.paragraphs:
             for run in paragraph.runs:

@@ -309,7 +309,7 @@ def about_sheet(
     """A first sheet that says where the numbers come from, what they assume and what is (not
     yet) included."""
     rows = [
-        (_("Dataset"), dataset_name),
+        (_("Dataset"), i18n.shown(dataset_name)),
         (_("Made on"), f"{made_on:%Y-%m-%d}"),
         (_("Currency"), currency),
         *((_("Assumed"), line) for line in assumed),

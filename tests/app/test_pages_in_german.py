@@ -5,6 +5,7 @@ for in the address bar, as a link opens it; the other pages run alone with the l
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from cvm_core import i18n
 from tests.app.conftest import ROOT, open_app
 from tests.app.test_whale_page import shop_activities, shop_dataset
-from ui import state
+from ui import loaders, state
 from ui.whale import activity_table_key
 
 NBSP = "\u00a0"
@@ -41,7 +42,9 @@ def back_to_english():
 
 
 def test_the_upload_page_reads_in_german(demo_dataset):
-    at = open_app(demo_dataset, **{"cvm.lang": "de"})
+    # Named as the demo button names it (ui.loaders): an English Message, shown translated.
+    demo = dataclasses.replace(demo_dataset, name=i18n.Message(loaders.DEMO_RETAIL))
+    at = open_app(demo, **{"cvm.lang": "de"})
     assert not at.exception
     assert at.title[0].value == "Verkaufsdaten hochladen"
     buttons = [b.label for b in at.button]
@@ -53,6 +56,8 @@ def test_the_upload_page_reads_in_german(demo_dataset):
     captions = " ".join(c.value for c in at.main.caption)
     assert "Aufträge · Nettoumsatz" in captions
     assert at.main.expander[0].label.startswith("Datenqualität:")
+    # The demo's name is kept English in the (shared) dataset and shown in the reader's language.
+    assert "**Demo Einzelhandel (4.000 Kunden, 3 Jahre)**" in [m.value for m in at.sidebar.markdown]
 
 
 def test_the_whale_page_reads_in_german():
