@@ -24,6 +24,7 @@ from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention import slides as retention_slides
+from cvm_core.analyses.retention import survival as retention_survival
 from cvm_core.analyses.retention.cohorts import PERIODS, cohort_of
 from cvm_core.errors import CvmError
 from cvm_core.i18n import N_, Nn_, _, ngettext
@@ -327,7 +328,7 @@ def show_cohorts(result: retention_analysis.RetentionResult, currency: str) -> l
                _("Rows: customers grouped by the {period} of their first purchase (cohort size in brackets). "
                  "Empty cells lie beyond the last complete {period} ({last}). "
                  "Click a row to list only that cohort's customers under 'At risk & win back' "
-                 "(shift-click for more than one).").format(period=_period_word(period), last=tables.last_complete_label),
+                 "(shift-click for more than one).").format(period=_period_word(period), last=formatting.period_label(tables.last_complete_label)),
                name=charts.HEATMAPS[measure][0] + " by cohort", data=long,
                takeaway=takeaways.cohort_takeaway(tables, measure, currency),
                selection=alt.selection_point(name=COHORTS.name, fields=["cohort"], nearest=True),
@@ -451,7 +452,9 @@ def show_survival(result: retention_analysis.RetentionResult, dataset: Dataset) 
         "churned": st.column_config.NumberColumn(_("Churned"), format="%,d"),
         "median": _("Median lifetime"), "one_year": _("Still active after 1 year")})  # fmt: skip
     if survival.logrank_p is not None:
-        st.markdown("**" + _("Log-rank test.") + "** " + survival.reading)
+        # Read again here: the stored reading is in the language the (cached) result was made in.
+        reading = retention_survival.logrank_reading(survival.logrank_p, len(survival.groups))
+        st.markdown("**" + _("Log-rank test.") + "** " + reading)
     downloads(
         {"Survival curves": survival.curves, "Groups": survival.groups}, "survival", xlsx=True
     )

@@ -100,9 +100,27 @@ def _field_names_as_titles(encoding: dict) -> set[str]:
     return found
 
 
+MARKED = re.compile(
+    f"{re.escape(i18n.PSEUDO_OPEN)}[^{i18n.PSEUDO_OPEN}{i18n.PSEUDO_CLOSE}]*{re.escape(i18n.PSEUDO_CLOSE)}"
+)
+"""One marked text with no other marked text inside it."""
+
+
+MARKUP = re.compile(r":[a-z]+\[|:material/[a-z_]+:|\b[A-Z]{2,}\b|\bExcel\b")
+"""Streamlit markup (':orange[', ':material/info:'), codes and names the same in every language
+('EUR', 'CSV', 'RFM', 'Excel')."""
+
+
 def unmarked(texts: set[str]) -> set[str]:
-    """The texts without the marks, each on one line (as listed)."""
-    return {" ".join(t.split()) for t in texts if i18n.PSEUDO_OPEN not in t and WORDS.search(t)}
+    """The texts with words outside the marks, each on one line (as listed): an English sentence
+    with a translated word in it ('Churned: no purchase in the last ⟦days⟧') is still English."""
+    return {" ".join(t.split()) for t in texts if WORDS.search(_outside_marks(t))}
+
+
+def _outside_marks(text: str) -> str:
+    while (inner := MARKED.sub(" ", text)) != text:  # innermost first: a template's values
+        text = inner
+    return MARKUP.sub(" ", text)
 
 
 def listed() -> dict[str, set[str]]:

@@ -34,6 +34,7 @@ from cvm_core.analyses.profitability.levers.working import Working
 from cvm_core.analyses.profitability.pnl import CustomerPnL
 from cvm_core.analyses.profitability.scenario_base import ScenarioBase, prepare, target_mask
 from cvm_core.analyses.profitability.whatif_settings import WhaleScenario
+from cvm_core.i18n import _
 
 TODAY = "Today"
 AFTER = "After the fixes"
@@ -227,58 +228,57 @@ def _curve_frame(
 
 
 def scenario_assumptions(scenario: WhaleScenario, currency: str = "EUR") -> list[str]:
-    """The assumptions behind the active levers, in words, for the page."""
+    """The assumptions behind the active levers, in words, for the page (in its language)."""
     s, money = scenario, formatting.money
+    pct = formatting.pct
     out = [
-        "Activity costs are treated as variable: when customers order, call or buy less, that "
-        "cost goes away with them (in practice some capacity cost stays until it is cut)."
-    ]
+        _("Activity costs are treated as variable: when customers order, call or buy less, that "
+          "cost goes away with them (in practice some capacity cost stays until it is cut).")
+    ]  # fmt: skip
     if lever_active(s, "migrate_share"):
-        out.append(
-            f"{s.migrate_share:.0%} of the chosen customers' {s.migrate_from} orders move to "
-            f"{s.migrate_to} with the same value and lines; only the per-channel order costs change "
-            "(deliveries and service counts stay as they are)."
-        )
+        out.append(_(
+            "{share} of the chosen customers' {source} orders move to {target} with the same value "
+            "and lines; only the per-channel order costs change (deliveries and service counts "
+            "stay as they are)."
+        ).format(share=pct(s.migrate_share, 0), source=s.migrate_from, target=s.migrate_to))  # fmt: skip
     if lever_active(s, "small_order_policy") and s.small_order_policy == "surcharge":
-        out.append(
-            f"A surcharge of {money(s.surcharge, currency, 2)} on every order below "
-            f"{money(s.order_limit, currency)} is paid in full; nobody orders less because of it "
-            "unless you set customers lost below."
-        )
+        out.append(_(
+            "A surcharge of {fee} on every order below {limit} is paid in full; nobody orders less "
+            "because of it unless you set customers lost below."
+        ).format(fee=money(s.surcharge, currency, 2), limit=money(s.order_limit, currency)))  # fmt: skip
     if lever_active(s, "small_order_policy") and s.small_order_policy == "minimum":
-        out.append(
-            f"With a minimum order value of {money(s.order_limit, currency)}, customers bundle their "
-            "smaller orders into orders of that value with the same total spend: fewer orders, the "
-            "same goods. Per-order costs fall with the number of orders; deliveries and service "
-            "counts from the cost-to-serve table stay as they are."
-        )
+        out.append(_(
+            "With a minimum order value of {limit}, customers bundle their smaller orders into "
+            "orders of that value with the same total spend: fewer orders, the same goods. "
+            "Per-order costs fall with the number of orders; deliveries and service counts from "
+            "the cost-to-serve table stay as they are."
+        ).format(limit=money(s.order_limit, currency)))  # fmt: skip
     if s.service_cut:
-        which = ", ".join(s.service_activities) if s.service_activities else "every activity"
-        out.append(
-            f"A lower service level cuts the cost per driver unit of {which} by {s.service_cut:.0%} "
-            "for the chosen customers, without losing sales."
-        )
+        which = ", ".join(s.service_activities) if s.service_activities else _("every activity")
+        out.append(_(
+            "A lower service level cuts the cost per driver unit of {which} by {cut} for the "
+            "chosen customers, without losing sales."
+        ).format(which=which, cut=pct(s.service_cut, 0)))  # fmt: skip
     if s.price_increase:
-        out.append(
-            f"Prices rise (or discounts shrink) by {s.price_increase:.1%} for the chosen customers "
-            "with the same volumes and cost of goods: no volume loss unless you set customers lost."
-        )
+        out.append(_(
+            "Prices rise (or discounts shrink) by {rise} for the chosen customers with the same "
+            "volumes and cost of goods: no volume loss unless you set customers lost."
+        ).format(rise=pct(s.price_increase, 1)))  # fmt: skip
     if s.churn:
-        out.append(
-            f"{s.churn:.0%} of the chosen customers leave because of the changes: each one's "
-            f"revenue and costs count at {1 - s.churn:.0%} (an expected value, not a list of who "
-            "leaves)."
-        )
+        out.append(_(
+            "{lost} of the chosen customers leave because of the changes: each one's revenue and "
+            "costs count at {kept} (an expected value, not a list of who leaves)."
+        ).format(lost=pct(s.churn, 0), kept=pct(1 - s.churn, 0)))  # fmt: skip
     if s.part_with:
-        out.append(
-            f"Parting with the least profitable {s.part_with:.0%} of the chosen customers (by "
-            "today's profit) removes their revenue, cost of goods and cost-to-serve entirely."
-        )
-    if sum(lever_active(s, a) for _, a, _ in LEVERS) > 1:
-        out.append(
-            "Each lever's contribution is measured after the levers before it (in the order shown), "
-            "so the contributions add up to the total change."
-        )
+        out.append(_(
+            "Parting with the least profitable {share} of the chosen customers (by today's "
+            "profit) removes their revenue, cost of goods and cost-to-serve entirely."
+        ).format(share=pct(s.part_with, 0)))  # fmt: skip
+    if sum(lever_active(s, attribute) for _label, attribute, _kind in LEVERS) > 1:
+        out.append(_(
+            "Each lever's contribution is measured after the levers before it (in the order "
+            "shown), so the contributions add up to the total change."
+        ))  # fmt: skip
     return out
 
 

@@ -31,6 +31,7 @@ from cvm_core.analyses.retention.cohorts import (
 from cvm_core.analyses.retention.days import dates_of_days, day_number, day_numbers, end_of, require
 from cvm_core.analyses.retention.defaults import ACTIVE, CHURNED, INACTIVITY, P_ALIVE, TOO_NEW
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import _
 
 DEFAULT_GAP_QUANTILE = 0.9
 """The churn window suggested from the data: this quantile of the inter-purchase gaps."""
@@ -135,7 +136,7 @@ def _gaps_and_customers(
 
 def customer_weights(customers: np.ndarray) -> np.ndarray:
     """Weight 1 / (the customer's number of gaps) per gap: every customer counts once."""
-    _, inverse, counts = np.unique(customers, return_inverse=True, return_counts=True)
+    _ids, inverse, counts = np.unique(customers, return_inverse=True, return_counts=True)
     return 1.0 / counts[inverse.reshape(-1)]
 
 
@@ -296,16 +297,19 @@ class ChurnRule(Settings):
 
     def describe(self) -> str:
         """The rule in one sentence, for the page and exports."""
-        young = (
-            f"Customers whose first purchase is less than {formatting.counted(self.window_days, 'day')} before the "
-            "observation end are too new to tell and never counted as churned."
-        )
+        window = formatting.counted(self.window_days, "day")
+        young = _(
+            "Customers whose first purchase is less than {window} before the observation end are "
+            "too new to tell and never counted as churned."
+        ).format(window=window)
         if self.method == P_ALIVE:
-            return (
+            return _(
                 "Churned: the CLV model's probability that the customer is still active, P(alive), "
-                f"is below {formatting.pct(self.p_alive_threshold, 0)}. {young}"
-            )
-        return f"Churned: no purchase in the last {formatting.counted(self.window_days, 'day')}. {young}"
+                "is below {threshold}. {young}"
+            ).format(threshold=formatting.pct(self.p_alive_threshold, 0), young=young)
+        return _("Churned: no purchase in the last {window}. {young}").format(
+            window=window, young=young
+        )
 
 
 def churn_status(

@@ -18,6 +18,7 @@ from cvm_core import formatting
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.kaplan_meier import KaplanMeier, kaplan_meier, logrank_test
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import _
 
 MAX_CURVE_POINTS = 4000
 CONFIDENCE = 0.95
@@ -144,21 +145,26 @@ class LifetimeProfile:
     def sentence(self) -> str:
         """E.g. '52% of customers have not come back after their first purchase; repeat buyers
         stay about 10 months (median).'"""
-        once = (
-            f"{formatting.pct(self.one_time_share, 0)} of customers have not come back after their "
-            "first purchase"
-        )
+        once = formatting.pct(self.one_time_share, 0)
         if self.repeat_customers == 0:
-            return once + "."
+            return _("{share} of customers have not come back after their first purchase.").format(
+                share=once
+            )
         if self.repeat_median_days is None:
-            return once + "; more than half of the repeat buyers are still active."
+            return _(
+                "{share} of customers have not come back after their first purchase; more than "
+                "half of the repeat buyers are still active."
+            ).format(share=once)
         months = self.repeat_median_days / DAYS_PER_MONTH
         stay = (
-            f"about {formatting.counted(months, 'month')}"
+            _("about {months}").format(months=formatting.counted(months, "month"))
             if months >= 2
-            else f"{formatting.counted(self.repeat_median_days, 'day')}"
+            else formatting.counted(self.repeat_median_days, "day")
         )
-        return f"{once}; repeat buyers stay {stay} (median)."
+        return _(
+            "{share} of customers have not come back after their first purchase; repeat buyers "
+            "stay {stay} (median)."
+        ).format(share=once, stay=stay)
 
 
 def lifetime_profile(status: pd.DataFrame) -> LifetimeProfile:
@@ -195,7 +201,7 @@ def _group_row(kmf: KaplanMeier, name: str, members: pd.DataFrame) -> dict:
 def _thin(curves: pd.DataFrame, per_group: int) -> pd.DataFrame:
     """Keep at most ``per_group`` steps per curve (evenly spaced, first and last always kept)."""
     parts = []
-    for _, curve in curves.groupby("group", sort=False):
+    for _group, curve in curves.groupby("group", sort=False):
         if len(curve) > per_group:
             picks = np.unique(np.linspace(0, len(curve) - 1, max(per_group, 2)).round().astype(int))
             curve = curve.iloc[picks]
@@ -206,20 +212,22 @@ def _thin(curves: pd.DataFrame, per_group: int) -> pd.DataFrame:
 def logrank_reading(p_value: float | None, n_groups: int) -> str:
     """What a log-rank p-value means, in words a business user can act on."""
     if p_value is None or n_groups < 2:
-        return "Choose a grouping to compare how long different kinds of customers stay."
-    shown = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+        return _("Choose a grouping to compare how long different kinds of customers stay.")
+    shown = "p < 0.001" if p_value < 0.001 else f"p = {formatting.number(p_value, 3)}"
     if p_value < 0.01:
-        return (
-            f"The groups clearly differ in how long customers stay ({shown}): a difference this "
-            "large would almost never arise by chance. With many customers even small differences "
-            "are detected, so judge the size of the gap between the curves too."
+        text = _(
+            "The groups clearly differ in how long customers stay ({p}): a difference this large "
+            "would almost never arise by chance. With many customers even small differences are "
+            "detected, so judge the size of the gap between the curves too."
         )
-    if p_value < 0.05:
-        return (
-            f"The groups probably differ in how long customers stay ({shown}): a difference this "
-            "large would arise by chance less than one time in twenty."
+    elif p_value < 0.05:
+        text = _(
+            "The groups probably differ in how long customers stay ({p}): a difference this large "
+            "would arise by chance less than one time in twenty."
         )
-    return (
-        f"No clear difference between the groups ({shown}): the gaps between the curves could "
-        "well be chance. Don't treat these groups differently on this evidence alone."
-    )
+    else:
+        text = _(
+            "No clear difference between the groups ({p}): the gaps between the curves could "
+            "well be chance. Don't treat these groups differently on this evidence alone."
+        )
+    return text.format(p=shown)
