@@ -77,6 +77,9 @@ def test_pipeline_page_on_the_demo_data(page, app_server, expected):
     with expect_rerun(page):
         combo.click()
         combo.press_sequentially("Learned")
+        # Enter picks the highlighted option: wait until the filtered list shows it (on a fresh
+        # machine's chromium the Enter came before the list and only the typed text stayed).
+        expect(page.get_by_role("option", name="Learned from history")).to_be_visible()
         combo.press("Enter")
     print(f"probability source switched in {time.perf_counter() - started:.2f} s")
     learned = expected["learned"]
