@@ -268,7 +268,9 @@ def tier_shares_chart(tiers: pd.DataFrame) -> alt.Chart:
     )
     long["measure"] = long["measure"].map(labels)
     long["share"] = long["share"].fillna(0.0)
-    order = list(tiers["tier"])
+    # Tier names are kept English in the result (settings name them); a user's own stay as typed.
+    long["tier"] = [_(str(t)) for t in long["tier"]]
+    order = [_(str(t)) for t in tiers["tier"]]
     return (
         alt.Chart(long)
         .mark_bar()
@@ -313,12 +315,18 @@ def scenario_chart(by_tier: pd.DataFrame, currency: str) -> alt.Chart:
         value_name="clv",
     )
     long["case"] = long["case"].map(labels)
+    long["tier"] = [_(str(t)) for t in long["tier"]]  # English in the result, as the tabs show
     title = money_title(_("Projected CLV"), currency)
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("tier:N", title=None, sort=list(rows["tier"]), axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "tier:N",
+                title=None,
+                sort=[_(str(t)) for t in rows["tier"]],
+                axis=alt.Axis(labelAngle=0),
+            ),
             xOffset=alt.XOffset("case:N", sort=list(labels.values())),
             y=alt.Y(
                 "clv:Q", title=title, axis=alt.Axis(format="~s"), scale=_bar_headroom(long["clv"])

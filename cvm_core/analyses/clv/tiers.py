@@ -134,6 +134,6 @@ def tier_takeaway(tiers: pd.DataFrame) -> str:
     return _(
         "{tier}: {customers} of customers hold {future} of future value and {past} of past revenue."
     ).format(
-        tier=top["tier"], customers=formatting.pct(top["customer_share"], 0),
+        tier=_(str(top["tier"])), customers=formatting.pct(top["customer_share"], 0),
         future=formatting.pct(top["clv_share"], 0), past=formatting.pct(top["revenue_share"], 0),
     )  # fmt: skip
