@@ -142,7 +142,7 @@ class Message(str):
 
     ``Message("{n} return rows kept as negative revenue.", n=4741)`` is the str "4,741 return rows
     kept as negative revenue."; shown in German "4.741 Retourenzeilen als negativer Umsatz
-    behalten."
+    übernommen."
     """
 
     template: str
