@@ -3,6 +3,7 @@ customers form the top tiers, and what a tiered treatment would be worth."""
 
 import streamlit as st
 
+from cvm_core import i18n
 from cvm_core.errors import CvmError
 from cvm_core.i18n import _
 from ui import assumed, clv_acquisition, clv_intervals, clv_value, clv_whatif, data, tabs
@@ -29,7 +30,7 @@ try:
     fitted = view.fit(dataset, fit_settings)
     values, base, matrix = view.values(dataset, fitted, value_settings)
 except CvmError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(i18n.error_text(error), icon=":material/error:")
     st.stop()
 
 view.show_notes(fitted)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cvm_core import i18n
 from cvm_core.errors import CvmError
 from cvm_core.i18n import _
 from ui import assumed, data, scorecard_chain
@@ -22,7 +23,7 @@ settings = view.settings_form(dataset)
 try:
     result, defaults = view.scorecard(dataset, settings)
 except CvmError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(i18n.error_text(error), icon=":material/error:")
     st.stop()
 
 view.show_period(result)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.errors import CvmError
 from cvm_core.i18n import _
 from ui import assumed, data, whale_whatif
@@ -29,7 +29,7 @@ with st.expander(_("Cost-to-serve model: activities and rates"), icon=":material
 try:
     result = view.analysis(dataset, model)
 except CvmError as error:
-    st.error(formatting.escape_markdown(str(error)), icon=":material/error:")
+    st.error(formatting.escape_markdown(i18n.error_text(error)), icon=":material/error:")
     st.stop()
 
 with top:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.errors import CvmError
 from cvm_core.i18n import _, ngettext
 from cvm_core.intake.dataset import Dataset
@@ -72,7 +72,7 @@ def _story(dataset, settings, viewed, scorecard) -> tuple[str, list[StorySlide]]
         with st.spinner(_("Running the analyses with your settings…")):
             story = _build_story(dataset, settings, viewed, scorecard)
     except CvmError as error:
-        st.error(formatting.escape_markdown(_("The deck cannot be built: {error}").format(error=error)),
+        st.error(formatting.escape_markdown(_("The deck cannot be built: {error}").format(error=i18n.error_text(error))),
                  icon=":material/error:")  # fmt: skip
         return None
     st.session_state[STORY] = (key, story)

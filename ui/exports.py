@@ -124,7 +124,7 @@ def _on_workspace_upload() -> None:
         loaded = workspace.load_workspace(upload.getvalue())
     except CvmError as error:
         st.session_state[WS_MESSAGE] = ("error", Message(
-            N_("Could not open '{name}': {error}"), name=upload.name, error=_error(error)))  # fmt: skip
+            N_("Could not open '{name}': {error}"), name=upload.name, error=i18n.error_message(error)))  # fmt: skip
         return
     if loaded.dataset is not None:
         data.set_dataset(loaded.dataset)
@@ -153,7 +153,7 @@ def _on_data_upload() -> None:
         st.session_state[WS_MESSAGE] = ("error", Message(
             N_("Could not read '{name}' with the workspace's column mapping: {error} Load it on "
                "the Upload page instead, then open the workspace again."),
-            name=upload.name, error=_error(error),
+            name=upload.name, error=i18n.error_message(error),
         ))  # fmt: skip
         return
     data.set_dataset(dataset)
@@ -177,14 +177,6 @@ def _applied(
     return "success", Message(
         N_("Workspace opened: {n} settings restored for '{name}'."), n=len(restored), name=dataset.name
     )  # fmt: skip
-
-
-def _error(error: Exception) -> str | Message:
-    """An error's message as a Message when it was raised with one (the Upload page's intake
-    errors are), else its text: it is shown later, in the language on screen then."""
-    return (
-        error.args[0] if len(error.args) == 1 and isinstance(error.args[0], Message) else str(error)
-    )
 
 
 def apply_pending() -> None:

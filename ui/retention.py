@@ -173,7 +173,7 @@ def analyse(
             return base
         return _revise(base, dataset, inputs.summary, clv, key, settings)
     except CvmError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(i18n.error_text(error), icon=":material/error:")
         st.stop()
 
 

@@ -19,7 +19,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.clv.scenario import Treatment
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import pnl as profitability
@@ -38,7 +38,7 @@ from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import periods as scorecard_periods
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
-from cvm_core.i18n import N_, _, ngettext
+from cvm_core.i18n import N_, Message, _, ngettext
 from cvm_core.intake.dataset import Dataset
 from ui import data, downloads, session
 from ui import whale as whale_view
@@ -114,7 +114,7 @@ def _default_clv(
     try:
         return scorecard_defaults.default_clv(_inputs), ""
     except CvmError as error:
-        return None, str(error)
+        return None, i18n.error_message(error)
 
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
@@ -125,7 +125,7 @@ def _default_segments_retention(
         segments = scorecard_defaults.default_segments(_inputs)
         return segments, scorecard_defaults.default_retention(_inputs), ""
     except CvmError as error:
-        return None, (None, None), str(error)
+        return None, (None, None), i18n.error_message(error)
 
 
 def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, str]]:
@@ -154,7 +154,9 @@ def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, st
         if retention is None:
             figures, defaults["retention"] = default_figures, message
     for name, (_path, title, default) in PAGES.items():
-        sources[name] = f"{title} page" if name not in defaults else default
+        sources[name] = (  # Messages: the scorecard is cached across languages
+            Message(N_("{page} page"), page=Message(title)) if name not in defaults else specs.source_text(default)
+        )  # fmt: skip
     annual, active = figures
     known = scorecard_inputs.ModelInputs(pnl, clv, segments, annual, tuple(sources.items()), active)
     return known, defaults
@@ -334,7 +336,7 @@ def _save_edits(
         try:
             value = presenting.parse_value(change[column], units[int(row)])
         except CvmError as error:
-            st.session_state[_EDIT_ERROR] = str(error)
+            st.session_state[_EDIT_ERROR] = i18n.error_message(error)
             continue
         if value is None:
             values.pop(key, None)
@@ -352,7 +354,7 @@ def _shown(value: float, unit: str, currency: str) -> str:
 def show_edit_error() -> None:
     message = st.session_state.pop(_EDIT_ERROR, None)
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(i18n.shown(message), icon=":material/error:")
 
 
 def _scorecard_frame(result: scorecard_inputs.Scorecard) -> pd.DataFrame:

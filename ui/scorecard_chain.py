@@ -57,13 +57,13 @@ def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.
     retention = session.read(session.RETENTION, dataset)
     sources = {"clv": dict(known.sources).get("clv", ""), "pipeline": "Sales Pipeline page"}
     if retention is not None:
-        at_risk, sources["at_risk"] = retention.at_risk, "Retention page's at-risk list"
+        at_risk, sources["at_risk"] = retention.at_risk, N_("Retention page's at-risk list")
     else:
         inputs = data.analysis_inputs(dataset).with_results(clv=known.clv)
         with st.spinner(_("Listing the customers at risk…")):
             at_risk = _default_at_risk(inputs, dataset.fingerprint, inputs.unit,
                                    inputs.observation_end.date(), _clv_key(known.clv))  # fmt: skip
-        sources["at_risk"] = "at-risk list with the Retention page's defaults"
+        sources["at_risk"] = N_("at-risk list with the Retention page's defaults")
     pipeline = pipeline_view.pipeline_for_scorecard(dataset)
     extra = hierarchy.indicators(card, dataset.transactions, known.clv, at_risk, pipeline, sources)
     options = [n.key for n in hierarchy.NODES]

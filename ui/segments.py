@@ -141,7 +141,7 @@ def _segment_map(dataset: Dataset) -> tuple[tuple[str, ...], ...]:
         try:
             grid = core.grid_from_frame(edited)
         except CvmError as error:
-            st.error(formatting.escape_markdown(f"{error} " + _("Using the default map until then.")),
+            st.error(formatting.escape_markdown(f"{i18n.error_text(error)} " + _("Using the default map until then.")),
                      icon=":material/error:")  # fmt: skip
             grid = defaults.RFM_SEGMENT_GRID
     return tuple(tuple(grid[r]) for r in range(1, defaults.N_SCORES + 1))
@@ -168,7 +168,7 @@ def analyse(
         with st.spinner(_("Scoring, clustering and pairing categories…")):
             result = _analyse(inputs, dataset.fingerprint, inputs.unit, end, settings)
     except CvmError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(i18n.error_text(error), icon=":material/error:")
         st.stop()
     session.publish(session.SEGMENTS, dataset, result.segment_frame())
     return result

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import analysis as profitability_analysis
@@ -80,7 +80,7 @@ def _activity_upload(dataset: Dataset) -> None:
     try:
         table = profitability_activities.read_activity_table(raw, upload.name)
     except CvmError as error:
-        st.error(formatting.escape_markdown(_("Could not use '{name}': {error}").format(name=upload.name, error=error)),
+        st.error(formatting.escape_markdown(_("Could not use '{name}': {error}").format(name=upload.name, error=i18n.error_text(error))),
                  icon=":material/error:")  # fmt: skip
         return
     _set_base(dataset, table)
@@ -138,7 +138,7 @@ def _editor(dataset: Dataset, drivers: list[str], currency: str) -> pd.DataFrame
         table = profitability_activities.activity_table(edited)
     except CvmError as error:
         st.error(
-            f"{error} " + _("Until this is fixed the last valid table is used."),
+            f"{i18n.error_text(error)} " + _("Until this is fixed the last valid table is used."),
             icon=":material/error:",
         )
         valid = st.session_state.get(_key("valid", dataset))

@@ -239,7 +239,11 @@ def shown(text: object) -> str:
 def error_text(error: BaseException) -> str:
     """An exception's message as the reader sees it: one raised with a :class:`Message` in the
     current language, any other as ``str(error)``."""
+    return shown(error_message(error))
+
+
+def error_message(error: BaseException) -> str:
+    """An exception's message to keep and show later (a cached result, a message for the next
+    run): its :class:`Message` when it was raised with one, else ``str(error)``."""
     args = getattr(error, "args", ())
-    if len(args) == 1 and isinstance(args[0], Message):
-        return shown(args[0])
-    return str(error)
+    return args[0] if len(args) == 1 and isinstance(args[0], Message) else str(error)

@@ -60,6 +60,7 @@ from cvm_core.analyses.scorecard.specs import (
     TREND_PERIODS,
     WATCH,
     WHALE_SCENARIO_MEASURES,
+    source_text,
 )
 from cvm_core.analyses.scorecard.transaction_measures import (
     clv_measures,
@@ -68,6 +69,7 @@ from cvm_core.analyses.scorecard.transaction_measures import (
     transaction_measures,
 )
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 # --- assembling the scorecard --------------------------------------------------------------------
 
@@ -275,11 +277,16 @@ def _add_projections(
 
 def _source(key: str, sources: dict[str, str]) -> str:
     group = _INPUT_OF.get(key, "transactions")
+    given = N_("given")
     if group == "segments":
-        return f"P&L: {sources.get('pnl', 'given')}; segments: {sources.get('segments', 'given')}"
+        return Message(
+            N_("P&L: {pnl}; segments: {segments}"),
+            pnl=source_text(sources.get("pnl", given)),
+            segments=source_text(sources.get("segments", given)),
+        )
     if group in ("transactions", "customers"):
-        return "transactions" if group == "transactions" else "customer table"
-    return sources.get(group, "given")
+        return Message(N_("transactions") if group == "transactions" else N_("customer table"))
+    return source_text(sources.get(group, given))
 
 
 def _current(values: _Values, key: str, selected: int) -> tuple[float, float]:
@@ -301,7 +308,7 @@ def _table(
         value, previous = _current(values, spec.key, selected)
         source = _source(spec.key, sources) if spec.key in values.available else ""
         if not finite(value) and finite(typed.get(spec.key)):
-            value, source = float(typed[spec.key]), "typed in"
+            value, source = float(typed[spec.key]), Message(N_("typed in"))
         change = value - previous if finite(value) and finite(previous) else math.nan
         target = targets.get(spec.key, math.nan)
         rows.append({

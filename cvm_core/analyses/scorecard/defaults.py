@@ -11,8 +11,9 @@ import pandas as pd
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard.inputs import ModelInputs
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_
 
-DEFAULT_SOURCE = "default settings"
+DEFAULT_SOURCE = N_("default settings")
 
 
 def default_pnl(inputs: AnalysisInputs) -> pd.DataFrame:

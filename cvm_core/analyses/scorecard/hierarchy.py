@@ -29,8 +29,9 @@ from cvm_core.analyses.scorecard.specs import (
     SHARE,
     SPECS,
     measure_name,
+    source_text,
 )
-from cvm_core.i18n import N_, _
+from cvm_core.i18n import N_, Message, _
 
 GOAL, PROCESS, LEADING = N_("Goal"), N_("Process measure"), N_("Leading indicator")
 LEVELS = (GOAL, PROCESS, LEADING)
@@ -131,19 +132,28 @@ def indicators(
     """
     told = dict(sources or {})
     values: dict[str, float | None] = {"revenue_growth": _growth(card, transactions)}
-    out_sources = {"revenue_growth": f"transactions, {card.period} against {card.previous_period}"}
+    out_sources = {"revenue_growth": Message(
+        N_("transactions, {period} against {previous}"), period=card.period, previous=str(card.previous_period),
+    )}  # fmt: skip
     if clv is not None and "clv" in clv:
         values["customer_equity"] = float(clv["clv"].sum())
-        out_sources["customer_equity"] = told.get("clv", "CLV predictions")
+        out_sources["customer_equity"] = source_text(told.get("clv", N_("CLV predictions")))
     if at_risk is not None and "value" in at_risk:
         values["at_risk_value"] = float(at_risk["value"].sum())
-        out_sources["at_risk_value"] = told.get("at_risk", "Retention at-risk list")
+        out_sources["at_risk_value"] = source_text(
+            told.get("at_risk", N_("Retention at-risk list"))
+        )
     if pipeline is not None:
         values["pipeline_coverage"] = pipeline.coverage.ratio
         values["forecast_accuracy"] = pipeline.team.get("accuracy")
-        where = told.get("pipeline", "Sales Pipeline")
-        out_sources["pipeline_coverage"] = f"{where}, target {pipeline.coverage.target_source}"
-        out_sources["forecast_accuracy"] = f"{where}, month-end forecasts against won"
+        where = source_text(told.get("pipeline", N_("Sales Pipeline")))
+        out_sources["pipeline_coverage"] = Message(
+            N_("{where}, target {target}"), where=where,
+            target=source_text(pipeline.coverage.target_source),
+        )  # fmt: skip
+        out_sources["forecast_accuracy"] = Message(
+            N_("{where}, month-end forecasts against won"), where=where
+        )
     contributions: dict[str, float] = {}
     bridge = revenue_bridge(transactions, card.period_start, card.frequency)
     if bridge is not None:

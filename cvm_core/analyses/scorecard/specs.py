@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cvm_core.i18n import N_, _
+from cvm_core.i18n import N_, Message, _, shown
 
 PERSPECTIVES = (
     N_("Financial"), N_("Customer outcomes"), N_("Selection"), N_("Acquisition"), N_("Retention"),
@@ -166,8 +166,17 @@ def measure_name(key: str, name: str) -> str:
     return _(name)
 
 
+def source_text(text: str) -> str:
+    """Where a value comes from, named in English by the code ('transactions', 'CLV page'), kept
+    as a Message: the result is cached across languages, and the name reads in the language on
+    screen (:func:`shown_source`)."""
+    return text if isinstance(text, Message) or "{" in text else Message(text)
+
+
 def shown_source(text: str) -> str:
     """Where a value comes from, or 'Needs <what would enable it>', in the current language."""
+    if isinstance(text, Message):  # a default that could not be computed: its error
+        return shown(text)
     if text.startswith("Needs "):
         return _("Needs {needs}").format(needs=_(text[len("Needs ") :]))
     return _(text)
