@@ -8,7 +8,6 @@ import pandas as pd
 
 from cvm_core.analyses.retention.defaults import DEFAULT_DISCOUNT_RATE, DEFAULT_UPLIFT_POINTS
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import N_, Message, Percent
 
 # --------------------------------------------------------------------------------------------
 # Retention economics
@@ -42,20 +41,11 @@ class RetentionEconomics:
 def lifetime_value(margin: float, retention: float, discount_rate: float) -> float:
     """m (1 + d) / (1 + d - r): the discounted sum of m r^t / (1 + d)^t over t = 0, 1, 2, ..."""
     if not 0 <= retention <= 1:
-        raise ValidationError(
-            Message(
-                N_("Annual retention must be between {low} and {high}."),
-                low=Percent(0, 0), high=Percent(1, 0),
-            )
-        )  # fmt: skip
+        raise ValidationError("Annual retention must be between 0% and 100%.")
     if discount_rate <= 0:
         raise ValidationError(
-            Message(
-                N_("The discount rate must be above {low}: set it to your cost of capital, e.g. "
-                   "{example}."),
-                low=Percent(0, 0), example=Percent(0.1, 0),
-            )
-        )  # fmt: skip
+            "The discount rate must be above 0%: set it to your cost of capital, e.g. 10%."
+        )
     return margin * (1 + discount_rate) / (1 + discount_rate - retention)
 
 
