@@ -5,9 +5,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from cvm_core import formatting, i18n
-from cvm_core.i18n import N_, _
-from ui import customer_dialog, data, exports, languages, links, loaders, reload, state
+from ui import startup
+
+# Before the core's imports: scripts/serve.py may still be importing it in its warm-up thread, and
+# two threads importing scikit-learn at once can deadlock (ui/startup.py).
+startup.wait_for_warm_up()
+
+from cvm_core import formatting, i18n  # noqa: E402
+from cvm_core.i18n import N_, _  # noqa: E402
+from ui import customer_dialog, data, exports, languages, links, loaders, reload, state  # noqa: E402
 
 HERE = Path(__file__).parent
 # A committed image, not ":material/diamond:": Streamlit fetches a material icon favicon from

@@ -6,7 +6,8 @@ Streamlit runs app.py only when a browser connects, so the first visitor after a
 for pandas, altair, scikit-learn, scipy, python-pptx and the core to import (~3.5 s of the first
 page on this machine). Here a background thread imports every cvm_core module while the server
 starts, and reads the demo workbook on a ``--demo`` start; the first session then finds them
-loaded. cvm_core never imports streamlit, so nothing here touches Streamlit's runtime; the app
+loaded (app.py waits for the thread first, through ui/startup.py: two threads importing
+scikit-learn at once can deadlock). cvm_core never imports streamlit, so nothing here touches Streamlit's runtime; the app
 behaves exactly as under `streamlit run`.
 """
 
@@ -19,13 +20,22 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ui import startup  # noqa: E402 - needs ROOT on the path; imports nothing heavy
 
 
 def warm_up(demo: bool) -> None:
     """For a ``--demo`` start, read the demo workbook the first page shows (first: a visitor
     arriving at once needs it before anything else); then import every module of cvm_core (and
-    with them the libraries they use)."""
-    sys.path.insert(0, str(ROOT))
+    with them the libraries they use). Whatever happens, the gate app.py waits at opens."""
+    try:
+        _import_everything(demo)
+    finally:
+        startup.warm_up_finished()
+
+
+def _import_everything(demo: bool) -> None:
     if demo:
         from cvm_core.intake import demo_workbook
 
@@ -56,6 +66,7 @@ def route_every_link_through_app_py() -> None:
 
 def main() -> int:
     demo = "--demo" in sys.argv[1:]
+    startup.warm_up_started()
     threading.Thread(target=warm_up, args=(demo,), name="warm-up", daemon=True).start()
     route_every_link_through_app_py()
     from streamlit.web import cli

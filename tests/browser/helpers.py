@@ -98,6 +98,49 @@ def expect_rerun(page, timeout_ms: float = 60_000) -> Iterator[None]:
     wait_for_app(page, timeout_ms)
 
 
+def open_tab(page, name: str, timeout_ms: float = 120_000) -> None:
+    """Open the tab ``name`` on a page whose tabs rerun it (ui/tabs.lazy_tabs: Segments, CLV) and
+    wait for that run: a click on a button inside the tab while the run still draws it can be lost
+    (the download it asked for never came, in full runs under load)."""
+    tab = page.get_by_role("tab", name=name)
+    wait_for_app(page, timeout_ms)
+    if tab.get_attribute("aria-selected") == "true":
+        return  # already open (a reload keeps the session's tab): a click would not rerun
+    with expect_rerun(page, timeout_ms=timeout_ms):
+        tab.click()
+
+
+def choose_option(page, combo, typed: str, option: str, attempts: int = 3) -> None:
+    """Pick ``option`` in the select box ``combo`` by typing ``typed`` and pressing Enter once the
+    filtered list shows it, and wait for the rerun it causes. Tried again when the list resets
+    before the option shows or the box does not take it (under load the popover re-filtered and
+    the typed text was lost)."""
+    from playwright.sync_api import expect  # here: the module imports without playwright
+
+    wanted = page.get_by_role("option", name=option)
+    for attempt in range(attempts):
+        last = attempt == attempts - 1
+        wait_for_app(page)
+        before = finished_runs(page)
+        combo.click()
+        combo.press("ControlOrMeta+a")  # a retry types over what the last attempt left
+        combo.press_sequentially(typed)
+        try:
+            expect(wanted).to_be_visible(timeout=10_000)
+            combo.press("Enter")
+            expect(combo).to_have_value(option, timeout=10_000)
+        except AssertionError:
+            if last:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        deadline = time.monotonic() + 60
+        while finished_runs(page) == before and time.monotonic() < deadline:
+            page.wait_for_timeout(20)
+        wait_for_app(page)
+        return
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as tests/browser/artifacts/NAME.png and return its path."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from cvm_core.analyses.pipeline.analysis import PipelineSettings
 from cvm_core.analyses.pipeline.run import run
 from cvm_core.intake import demo_workbook
 from cvm_core.intake.demo_pipeline import PLANTED
-from tests.browser.helpers import expect_rerun, open_with_demo, screenshot
+from tests.browser.helpers import choose_option, expect_rerun, open_with_demo, screenshot
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -72,15 +72,9 @@ def test_pipeline_page_on_the_demo_data(page, app_server, expected):
     started = time.perf_counter()
     combo = page.get_by_role("combobox", name="Stage probabilities")
     expect(combo).to_be_in_viewport()  # the expander has opened (a click while it animates is lost)
-    # Typed, not clicked in the list: the list's popover closed at random under load in full
-    # runs (the page's charts re-laying out as the expander opened), and the click then waited.
-    with expect_rerun(page):
-        combo.click()
-        combo.press_sequentially("Learned")
-        # Enter picks the highlighted option: wait until the filtered list shows it (on a fresh
-        # machine's chromium the Enter came before the list and only the typed text stayed).
-        expect(page.get_by_role("option", name="Learned from history")).to_be_visible()
-        combo.press("Enter")
+    # Typed, not clicked in the list: the list's popover closed at random under load as the
+    # expander's charts re-laid out. Tried again if the typed text is lost (see choose_option).
+    choose_option(page, combo, "Learned", "Learned from history")
     print(f"probability source switched in {time.perf_counter() - started:.2f} s")
     learned = expected["learned"]
     expect(metric("Weighted pipeline")).to_have_text(formatting.money_short(learned.weighted_total))

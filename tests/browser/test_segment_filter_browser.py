@@ -8,6 +8,7 @@ import pytest
 from tests.browser.helpers import (
     click_chart,
     expect_rerun,
+    open_tab,
     open_with_demo,
     screenshot,
     wait_for_app,
@@ -18,7 +19,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 def test_click_a_segment_bar_and_the_table_follows(page, app_server):
     open_with_demo(page, app_server, "Segments")
-    page.get_by_role("tab", name="Contribution").click()  # tabs switch in the browser, no rerun
+    open_tab(page, "Contribution")  # Segments draws only the open tab: a rerun
     panel = page.get_by_role("tabpanel", name="Contribution")
     # The first group's bars start at the zero line, left of the middle, in the first row.
     click_chart(page, panel, 0.3, 54)
@@ -28,7 +29,7 @@ def test_click_a_segment_bar_and_the_table_follows(page, app_server):
     expect(page).to_have_url(re.compile(r"[?&]groups=RFM"))
     page.reload()  # the filter comes back from the address bar
     wait_for_app(page)
-    page.get_by_role("tab", name="Contribution").click()
+    open_tab(page, "Contribution")
     panel = page.get_by_role("tabpanel", name="Contribution")
     chip = panel.get_by_role("button", name="RFM segment:")
     expect(chip).to_be_visible(timeout=120_000)

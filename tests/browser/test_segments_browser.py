@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from tests.browser.helpers import expect_rerun, screenshot, wait_for_app
+from tests.browser.helpers import expect_rerun, open_tab, screenshot, wait_for_app
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -30,7 +30,7 @@ def test_segments_page_on_the_demo_data(page, app_server):
         page.get_by_role("option", name="4", exact=True).click()
     expect(metrics.filter(has_text="Clusters").get_by_test_id("stMetricValue")).to_have_text("4")
 
-    page.get_by_role("tab", name="Download lists").click()
+    open_tab(page, "Download lists")
     button = page.get_by_role("button", name="Segment membership (CSV)")
     with page.expect_download(timeout=120_000) as info:
         button.click()
