@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Self
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 
 class SettingsError(ValidationError):
@@ -94,21 +95,33 @@ class Settings:
         """
         prefix = where or cls.__name__
         if not isinstance(raw, Mapping):
-            raise SettingsError(f"{prefix}: expected an object of settings, got {_show(raw)}.")
+            raise SettingsError(
+                Message(
+                    N_("{where}: expected an object of settings, got {value}."),
+                    where=prefix,
+                    value=_show(raw),
+                )  # fmt: skip
+            )
         values = dict(raw)
         version = values.pop("version", cls.VERSION)
         if not isinstance(version, int) or isinstance(version, bool) or version > cls.VERSION:
             raise SettingsError(
-                f"{prefix}.version: {_show(version)} is not a version this app reads "
-                f"(up to {cls.VERSION}); the file was made by a newer version of the app."
-            )
+                Message(
+                    N_("{where}.version: {value} is not a version this app reads (up to {newest}); "
+                       "the file was made by a newer version of the app."),
+                    where=prefix, value=_show(version), newest=cls.VERSION,
+                )
+            )  # fmt: skip
         values = cls.upgrade(values, version)
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init and f.compare}  # type: ignore[arg-type]
         unknown = sorted(set(values) - set(fields))
         if unknown:
             raise SettingsError(
-                f"{prefix}: unknown setting '{unknown[0]}'; known: {', '.join(fields)}."
-            )
+                Message(
+                    N_("{where}: unknown setting '{name}'; known: {known}."),
+                    where=prefix, name=unknown[0], known=", ".join(fields),
+                )
+            )  # fmt: skip
         hints = typing.get_type_hints(cls)
         kwargs = {
             name: _read(values[name], hints[name], fields[name], f"{prefix}.{name}")
@@ -156,11 +169,18 @@ def _coerce_tuple(value: Any, args: tuple, where: str) -> tuple:
     if isinstance(value, Mapping) and len(args) == 2 and args[1] is Ellipsis:
         value = sorted(value.items())  # {"measure": 60} reads as (("measure", 60.0),)
     if not isinstance(value, list | tuple):
-        raise SettingsError(f"{where}: expected a list, got {_show(value)}.")
+        raise SettingsError(
+            Message(N_("{where}: expected a list, got {value}."), where=where, value=_show(value))
+        )
     if len(args) == 2 and args[1] is Ellipsis:
         return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
     if len(value) != len(args):
-        raise SettingsError(f"{where}: expected {len(args)} items, got {len(value)}.")
+        raise SettingsError(
+            Message(
+                N_("{where}: expected {expected} items, got {got}."),
+                where=where, expected=str(len(args)), got=str(len(value)),
+            )
+        )  # fmt: skip
     return tuple(
         _coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True))
     )
@@ -169,7 +189,11 @@ def _coerce_tuple(value: Any, args: tuple, where: str) -> tuple:
 def _read_bool(value: Any, where: str) -> bool:
     if isinstance(value, bool):
         return value
-    raise SettingsError(f"{where}: expected true or false, got {_show(value)}.")
+    raise SettingsError(
+        Message(
+            N_("{where}: expected true or false, got {value}."), where=where, value=_show(value)
+        )  # fmt: skip
+    )
 
 
 def _read_int(value: Any, where: str) -> int:
@@ -177,19 +201,27 @@ def _read_int(value: Any, where: str) -> int:
         value = int(value)  # JSON writers may store 36 as 36.0
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise SettingsError(f"{where}: expected a whole number, got {_show(value)}.")
+    raise SettingsError(
+        Message(
+            N_("{where}: expected a whole number, got {value}."), where=where, value=_show(value)
+        )  # fmt: skip
+    )
 
 
 def _read_float(value: Any, where: str) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
-    raise SettingsError(f"{where}: expected a number, got {_show(value)}.")
+    raise SettingsError(
+        Message(N_("{where}: expected a number, got {value}."), where=where, value=_show(value))
+    )
 
 
 def _read_str(value: Any, where: str) -> str:
     if isinstance(value, str):
         return value
-    raise SettingsError(f"{where}: expected text, got {_show(value)}.")
+    raise SettingsError(
+        Message(N_("{where}: expected text, got {value}."), where=where, value=_show(value))
+    )
 
 
 def _read_timestamp(value: Any, where: str) -> pd.Timestamp:
@@ -202,7 +234,13 @@ def _read_timestamp(value: Any, where: str) -> pd.Timestamp:
             stamp = pd.NaT
         if stamp is not pd.NaT and 1900 <= stamp.year <= 2200:
             return stamp
-    raise SettingsError(f"{where}: expected a date like 2024-12-31, got {_show(value)}.")
+    raise SettingsError(
+        Message(
+            N_("{where}: expected a date like 2024-12-31, got {value}."),
+            where=where,
+            value=_show(value),
+        )  # fmt: skip
+    )
 
 
 _SCALARS = {
@@ -217,7 +255,14 @@ _SCALARS = {
 def _check_limits(value: Any, limits: Limits, where: str) -> None:
     if limits.choices is not None and value not in limits.choices:
         options = ", ".join(repr(c) for c in limits.choices)
-        raise SettingsError(f"{where}: {_show(value)} is not one of {options}.")
+        raise SettingsError(
+            Message(
+                N_("{where}: {value} is not one of {options}."),
+                where=where,
+                value=_show(value),
+                options=options,
+            )  # fmt: skip
+        )
     items = enumerate(value) if isinstance(value, tuple) else [(None, value)]
     for index, number in items:
         if not isinstance(number, int | float) or isinstance(number, bool):
@@ -227,9 +272,12 @@ def _check_limits(value: Any, limits: Limits, where: str) -> None:
         ):
             place = where if index is None else f"{where}[{index}]"
             raise SettingsError(
-                f"{place}: {number:g} is outside the allowed range "
-                f"{_bound(limits.low, '-inf')} to {_bound(limits.high, '+inf')}."
-            )
+                Message(
+                    N_("{where}: {value} is outside the allowed range {low} to {high}."),
+                    where=place, value=f"{number:g}",
+                    low=_bound(limits.low, "-inf"), high=_bound(limits.high, "+inf"),
+                )
+            )  # fmt: skip
 
 
 def _bound(value: float | None, infinite: str) -> str:

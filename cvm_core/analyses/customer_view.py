@@ -18,6 +18,7 @@ from cvm_core import formatting
 from cvm_core.analyses.retention.defaults import ACTIVE, CHURNED
 from cvm_core.analyses.retention.gaps import ChurnRule, churn_status
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 RECENT_PURCHASES = 20
 """Rows of the purchase list (the monthly table has every month)."""
@@ -151,7 +152,11 @@ def find_customer(summary: pd.DataFrame, query: str) -> str:
     hits = ids[folded == wanted.replace(" ", "").lower()]
     if len(hits):
         return str(hits[0])
-    raise ValidationError(f"No customer '{wanted}' in the data ({len(ids):,} customers).")
+    raise ValidationError(
+        Message(
+            N_("No customer '{wanted}' in the data ({n} customers)."), wanted=wanted, n=len(ids)
+        )
+    )
 
 
 MAX_MATCHES = 20

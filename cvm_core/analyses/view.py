@@ -8,7 +8,7 @@ import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import LANGUAGES
+from cvm_core.i18n import LANGUAGES, N_, Message
 from cvm_core.intake.summary import UNIT_DAYS
 
 
@@ -26,6 +26,9 @@ class ViewSettings(Settings):
         # which would then stand beside every amount on every page and slide.
         if self.currency is not None and not 1 <= len(str(self.currency).strip()) <= 3:
             raise ValidationError(
-                f"currency: {str(self.currency)[:20]!r} is not a currency code (up to 3 "
-                "characters, e.g. EUR)"
-            )
+                Message(
+                    N_("currency: {value} is not a currency code (up to {high} characters, e.g. "
+                       "EUR)"),
+                    value=repr(str(self.currency)[:20]), high=3,
+                )
+            )  # fmt: skip

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import CvmError, ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.dataset import Dataset, dataset_from_summary
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.opportunities import OpportunityTables
@@ -153,7 +154,7 @@ def decode_value(value: Any) -> Any:
     if set(value) == {"$table"}:
         table = value["$table"]
         if not isinstance(table, dict) or not isinstance(table.get("rows"), list):
-            raise ValueError("malformed table")
+            raise ValueError(Message(N_("malformed table")))
         rows = [[decode_value(v) for v in row] for row in table["rows"]]
         return pd.DataFrame(rows, columns=[str(c) for c in table.get("columns", [])])
     return {str(k): decode_value(v) for k, v in value.items()}
@@ -181,7 +182,9 @@ def _document(settings: dict[str, Any], dataset: Dataset | None) -> dict:
     try:
         analyses, page = split_settings(plain)
     except SettingError as error:
-        raise WorkspaceError(f"The workspace cannot be saved: {error}") from error
+        raise WorkspaceError(
+            Message(N_("The workspace cannot be saved: {error}"), error=_reason(error))
+        ) from error
     document: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -217,7 +220,7 @@ def save_workspace(
     if not include_data:
         return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
     if dataset is None:
-        raise WorkspaceError("There is no data to include: load a dataset first.")
+        raise WorkspaceError(Message(N_("There is no data to include: load a dataset first.")))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         files = {}
@@ -267,7 +270,9 @@ def _parquet(frame: pd.DataFrame) -> bytes:
         return frame.to_parquet(index=True)
     except (TypeError, ValueError, ArithmeticError, ImportError) as error:
         if isinstance(error, ImportError):
-            raise WorkspaceError("Saving the data needs pyarrow; save without the data.") from error
+            raise WorkspaceError(
+                Message(N_("Saving the data needs pyarrow; save without the data."))
+            ) from error
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].map(lambda v: None if _plain(v) is None else str(v))
@@ -276,10 +281,16 @@ def _parquet(frame: pd.DataFrame) -> bytes:
 
 # --- loading ----------------------------------------------------------------------------------
 
-_FOREIGN = (
+_FOREIGN = N_(
     "This file is not a workspace saved by this app. Choose a .json or .zip file made with "
     "'Save workspace'."
 )
+
+
+def _reason(error: BaseException) -> object:
+    """A caught error's text for a message: its Message (shown in the reader's language) or str."""
+    args = error.args
+    return args[0] if len(args) == 1 and isinstance(args[0], Message) else str(error)
 
 
 def load_workspace(data: bytes) -> Workspace:
@@ -292,13 +303,16 @@ def load_workspace(data: bytes) -> Workspace:
     """
     if not data:
         raise WorkspaceError(
-            "The workspace file is empty. Choose the file made with 'Save workspace'."
+            Message(N_("The workspace file is empty. Choose the file made with 'Save workspace'."))
         )
     if len(data) > MAX_FILE_BYTES:
         raise WorkspaceError(
-            f"The workspace file is larger than {MAX_FILE_BYTES // 2**20} MB; save the workspace "
-            "without the data and upload the data file instead."
-        )
+            Message(
+                N_("The workspace file is larger than {mb} MB; save the workspace without the "
+                   "data and upload the data file instead."),
+                mb=str(MAX_FILE_BYTES // 2**20),
+            )
+        )  # fmt: skip
     if data[:2] == b"PK":
         return _load_zip(data)
     return _from_document(_parse_json(data), None)
@@ -307,28 +321,43 @@ def load_workspace(data: bytes) -> Workspace:
 def _parse_json(data: bytes) -> dict:
     if len(data) > MAX_SETTINGS_BYTES:
         raise WorkspaceError(
-            f"The workspace's settings are larger than {MAX_SETTINGS_BYTES // 2**20} MB, far more "
-            "than the app writes; the file is refused. Save the workspace again from the app."
-        )
+            Message(
+                N_("The workspace's settings are larger than {mb} MB, far more than the app "
+                   "writes; the file is refused. Save the workspace again from the app."),
+                mb=str(MAX_SETTINGS_BYTES // 2**20),
+            )
+        )  # fmt: skip
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise WorkspaceError(f"{_FOREIGN} (It is not readable JSON: {error}.)") from error
+        raise WorkspaceError(
+            Message(N_("{foreign} (It is not readable JSON: {error}.)"), foreign=Message(_FOREIGN), error=str(error))
+        ) from error  # fmt: skip
     except RecursionError as error:  # thousands of nested brackets: no workspace looks like that
-        raise WorkspaceError(f"{_FOREIGN} (It nests too deeply to be one.)") from error
+        raise WorkspaceError(
+            Message(N_("{foreign} (It nests too deeply to be one.)"), foreign=Message(_FOREIGN))
+        ) from error
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise WorkspaceError(_FOREIGN)
+        raise WorkspaceError(Message(_FOREIGN))
     version = document.get("version")
     if not isinstance(version, int) or version < 1:
-        raise WorkspaceError("The workspace file has no valid version number; it is damaged.")
+        raise WorkspaceError(
+            Message(N_("The workspace file has no valid version number; it is damaged."))
+        )
     if version > VERSION:
         raise WorkspaceError(
-            f"This workspace was saved by a newer version of the app (format {version}; this app "
-            f"reads up to {VERSION}). Update the app, or save the workspace again from this one."
-        )
+            Message(
+                N_("This workspace was saved by a newer version of the app (format {version}; "
+                   "this app reads up to {newest}). Update the app, or save the workspace again "
+                   "from this one."),
+                version=str(version), newest=str(VERSION),
+            )
+        )  # fmt: skip
     for part in ("settings", "page", "analyses"):
         if not isinstance(document.get(part, {}), dict):
-            raise WorkspaceError("The workspace file is damaged: its settings are not readable.")
+            raise WorkspaceError(
+                Message(N_("The workspace file is damaged: its settings are not readable."))
+            )
     return document
 
 
@@ -338,7 +367,10 @@ def _from_document(document: dict, dataset: Dataset | None) -> Workspace:
         settings = {str(k): decode_value(v) for k, v in stored.items()}
     except (ValueError, TypeError, AttributeError) as error:
         raise WorkspaceError(
-            f"The workspace file is damaged: a setting is unreadable ({error})."
+            Message(
+                N_("The workspace file is damaged: a setting is unreadable ({error})."),
+                error=_reason(error),
+            )
         ) from error
     try:  # before anything reaches a page: a hand-edited value must not break one later
         if document["version"] == 1:
@@ -347,13 +379,16 @@ def _from_document(document: dict, dataset: Dataset | None) -> Workspace:
             settings = join_settings(document.get("analyses", {}), settings)
     except SettingError as error:
         raise WorkspaceError(
-            f"The workspace cannot be opened: {error} Correct or remove it in the file, or save "
-            "the workspace again from the app."
-        ) from error
+            Message(
+                N_("The workspace cannot be opened: {error} Correct or remove it in the file, or "
+                   "save the workspace again from the app."),
+                error=_reason(error),
+            )
+        ) from error  # fmt: skip
     info = document.get("dataset") or {}
     if not isinstance(info, dict):
         raise WorkspaceError(
-            "The workspace file is damaged: its dataset description is unreadable."
+            Message(N_("The workspace file is damaged: its dataset description is unreadable."))
         )
     return Workspace(
         settings=settings,
@@ -373,7 +408,9 @@ def _mapping(raw: Any) -> ColumnMapping | None:
     attributes = raw.get("attributes", [])
     channels = raw.get("channels", {})  # absent in files saved before channels were matched
     if not all(isinstance(x, t) for x, t in ((roles, dict), (attributes, list), (channels, dict))):
-        raise WorkspaceError("The workspace file is damaged: its column mapping is unreadable.")
+        raise WorkspaceError(
+            Message(N_("The workspace file is damaged: its column mapping is unreadable."))
+        )
     return ColumnMapping(
         {str(k): str(v) for k, v in roles.items()},
         tuple(map(str, attributes)),
@@ -392,18 +429,24 @@ def _load_zip(data: bytes) -> Workspace:
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise WorkspaceError(
-            f"The workspace file is damaged (not a readable zip: {error})."
+            Message(
+                N_("The workspace file is damaged (not a readable zip: {error})."), error=str(error)
+            )
         ) from error
     if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-        raise WorkspaceError("The workspace file would unpack to more than 2 GB; it is refused.")
+        raise WorkspaceError(
+            Message(N_("The workspace file would unpack to more than 2 GB; it is refused."))
+        )
     names = {i.filename for i in infos}
     if JSON_NAME not in names:
-        raise WorkspaceError(_FOREIGN)
+        raise WorkspaceError(Message(_FOREIGN))
     try:
         document = _parse_json(archive.read(JSON_NAME))
         dataset = _read_dataset(archive, document)
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
-        raise WorkspaceError(f"The workspace file is damaged ({error}); save it again.") from error
+        raise WorkspaceError(
+            Message(N_("The workspace file is damaged ({error}); save it again."), error=_reason(error))
+        ) from error  # fmt: skip
     return _from_document(document, dataset)
 
 
@@ -423,9 +466,12 @@ def _check_transactions(frame: pd.DataFrame) -> None:
         problems = _bad_columns(frame)
     if problems:
         raise WorkspaceError(
-            f"The workspace file is damaged: its transactions table has bad columns "
-            f"({', '.join(problems)}). Save the workspace again, or open the sales file instead."
-        )
+            Message(
+                N_("The workspace file is damaged: its transactions table has bad columns "
+                   "({columns}). Save the workspace again, or open the sales file instead."),
+                columns=", ".join(problems),
+            )
+        )  # fmt: skip
 
 
 def _bad_columns(frame: pd.DataFrame) -> list[str]:
@@ -463,7 +509,9 @@ def _summary_dataset(tables: dict, meta: dict, info: dict) -> Dataset:
         )
         return dataclasses.replace(dataset, currency_source=str(info.get("currency_source") or ""))
     except ValidationError as error:
-        raise WorkspaceError(f"The workspace file is damaged: {error}") from error
+        raise WorkspaceError(
+            Message(N_("The workspace file is damaged: {error}"), error=_reason(error))
+        ) from error
 
 
 def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
@@ -474,25 +522,33 @@ def _read_dataset(archive: zipfile.ZipFile, document: dict) -> Dataset | None:
     for name, digest in meta["files"].items():
         if name not in DATA_TABLES:
             raise WorkspaceError(
-                f"The workspace file holds an unknown table '{name}'; it is refused."
+                Message(
+                    N_("The workspace file holds an unknown table '{name}'; it is refused."),
+                    name=name,
+                )
             )
         payload = archive.read(f"data/{name}.parquet")
         if hashlib.sha256(payload).hexdigest() != digest:
             raise WorkspaceError(
-                f"The workspace file is damaged: its {name} table does not match its checksum. "
-                "Save the workspace again."
-            )
+                Message(
+                    N_("The workspace file is damaged: its {name} table does not match its "
+                       "checksum. Save the workspace again."),
+                    name=name,
+                )
+            )  # fmt: skip
         try:
             tables[name] = pd.read_parquet(io.BytesIO(payload))
         except Exception as error:  # noqa: BLE001 - pyarrow raises many kinds for damaged bytes
             raise WorkspaceError(
-                f"The workspace file is damaged: its {name} table is unreadable."
-            ) from error
+                Message(N_("The workspace file is damaged: its {name} table is unreadable."), name=name)
+            ) from error  # fmt: skip
     info = document.get("dataset") or {}
     if "transactions" not in tables and "summary" in tables:
         return _summary_dataset(tables, meta, info)
     if "transactions" not in tables:
-        raise WorkspaceError("The workspace file is damaged: it has no transactions table.")
+        raise WorkspaceError(
+            Message(N_("The workspace file is damaged: it has no transactions table."))
+        )
     _check_transactions(tables["transactions"])
     mapping = _mapping(info.get("mapping")) or ColumnMapping()
     rejected = tables.get("rejected", pd.DataFrame(columns=["Row in file", "Reason"]))

@@ -39,6 +39,7 @@ from cvm_core.analyses.scorecard.specs import SPECS
 from cvm_core.analyses.segments.analysis import SegmentSettings
 from cvm_core.analyses.view import ViewSettings
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, shown
 
 MARGIN_FROM_COST = "From the cost column"
 MARGIN_PERCENT = "Percent of revenue"
@@ -249,10 +250,18 @@ def check_settings(settings: Mapping[str, Any]) -> None:
     for name, value in settings.items():
         if name in _CHOICES and value not in _CHOICES[name]:
             raise SettingError(
-                f"Setting '{name}' = {value!r}: not one of {', '.join(_CHOICES[name])}."
-            )
+                Message(
+                    N_("Setting '{name}' = {value}: not one of {options}."),
+                    name=name, value=repr(value), options=", ".join(_CHOICES[name]),
+                )
+            )  # fmt: skip
         if name in _FLAGS and not isinstance(value, bool):
-            raise SettingError(f"Setting '{name}' = {value!r}: expected true or false.")
+            raise SettingError(
+                Message(
+                    N_("Setting '{name}' = {value}: expected true or false."),
+                    name=name, value=repr(value),
+                )
+            )  # fmt: skip
         spec = _field_of(name)
         if spec is None:
             continue
@@ -260,13 +269,44 @@ def check_settings(settings: Mapping[str, Any]) -> None:
             spec.part.from_dict({spec.field: spec.convert(value)}, where="")
         except (SettingsError, ValidationError) as error:
             # "ValueSettings.tier_cutoffs[0]: 1.2 is outside ..." -> "tier_cutoffs[0] 1.2 is ..."
-            place, _, detail = str(error).partition(": ")
+            place, _sep, detail = str(error).partition(": ")
+            reason: object = _Detail(error.args[0]) if len(error.args) == 1 else detail
             if not isinstance(error, SettingsError) or not detail:
-                place, detail = spec.field, str(error)
+                place, reason = spec.field, _reason(error)
             raise SettingError(
-                f"Setting '{name}' ({spec.label or spec.field}) = {_show(value)}: "
-                f"{place.split('.', 1)[-1]} {detail}"
-            ) from error
+                Message(
+                    N_("Setting '{name}' ({label}) = {value}: {field} {detail}"),
+                    name=name, label=spec.label or spec.field, value=_show(value),
+                    field=place.split(".", 1)[-1], detail=reason,
+                )
+            ) from error  # fmt: skip
+
+
+def _reason(error: BaseException) -> object:
+    """A caught error's text for a message: its Message (shown in the reader's language) or str."""
+    args = error.args
+    return args[0] if len(args) == 1 and isinstance(args[0], Message) else str(error)
+
+
+class _Detail(str):
+    """What a settings error says after its field ("ValueSettings.x: 5 is outside ..." -> "5 is
+    outside ..."), in the reader's language: the catalogs keep "{where}" first."""
+
+    def __new__(cls, message: object) -> _Detail:
+        detail = super().__new__(cls, str(message).partition(": ")[2])
+        detail.message = message
+        return detail
+
+    def __reduce__(self):
+        return (_Detail, (self.message,))
+
+    def in_language(self) -> str:
+        text = shown(self.message)  # "{where}: ..."; Chinese writes the colon "{where}："
+        cuts = [(text.find(sep), sep) for sep in (": ", "：") if sep in text]
+        if not cuts:
+            return text
+        at, sep = min(cuts)
+        return text[at + len(sep) :]
 
 
 def _show(value: Any) -> str:
@@ -379,27 +419,40 @@ def join_settings(analyses: Any, page: Mapping[str, Any]) -> dict[str, Any]:
     """The stored settings again from a file's analyses and page state; every analysis's
     settings are validated by its own Settings class (errors name the field)."""
     if not isinstance(analyses, Mapping):
-        raise SettingError("The workspace's analyses are not readable.")
+        raise SettingError(Message(N_("The workspace's analyses are not readable.")))
     settings: dict[str, Any] = {}
     for analysis, parts in analyses.items():
         if not isinstance(parts, Mapping):
-            raise SettingError(f"The workspace's settings for '{analysis}' are not readable.")
+            raise SettingError(
+                Message(
+                    N_("The workspace's settings for '{analysis}' are not readable."),
+                    analysis=analysis,
+                )
+            )
         for key, values in parts.items():
             part = _CLASS_OF.get((analysis, key))
             if part is None or not isinstance(values, Mapping):
-                raise SettingError(f"The workspace has unknown settings '{analysis}.{key}'.")
+                raise SettingError(
+                    Message(
+                        N_("The workspace has unknown settings '{analysis}.{key}'."),
+                        analysis=analysis, key=key,
+                    )
+                )  # fmt: skip
             try:
                 read = part.from_dict(values, where=f"{analysis}.{key}")
             except SettingsError as error:
-                raise SettingError(f"{error}") from error
+                raise SettingError(_reason(error)) from error
             for field in values:
                 if field == "version":
                     continue
                 name = _NAME_OF.get((part, field))
                 if name is None:
                     raise SettingError(
-                        f"'{analysis}.{key}.{field}' is not a setting a workspace keeps."
-                    )
+                        Message(
+                            N_("'{analysis}.{key}.{field}' is not a setting a workspace keeps."),
+                            analysis=analysis, key=key, field=field,
+                        )
+                    )  # fmt: skip
                 settings[name] = FIELDS[name].back(getattr(read, field))
     check_settings(page)
     return {**settings, **page}

@@ -47,6 +47,7 @@ from cvm_core.analyses.retention.survival import (
 )
 from cvm_core.analyses.retention.tenure import TenureProfit, profit_by_tenure
 from cvm_core.errors import CvmError, ValidationError
+from cvm_core.i18n import N_, Message
 
 # --------------------------------------------------------------------------------------------
 # Everything for the page, in one call
@@ -167,13 +168,15 @@ def analyse_retention(
     --------
     revise_retention : cheaply redo the parts that depend on grouping, lists and discount rate.
     """
-    require(transactions, ("customer_id", "date", "revenue", "is_return"), "transactions")
+    require(transactions, ("customer_id", "date", "revenue", "is_return"), N_("transactions"))
     if not (~transactions["is_return"].astype(bool)).any():
         raise ValidationError(
-            "Retention needs at least one sale: every row of this data is a return, so no "
-            "customer has a purchase to be retained from. Check the return flag or the signs of "
-            "the amounts on the Upload page."
-        )
+            Message(
+                N_("Retention needs at least one sale: every row of this data is a return, so no "
+                   "customer has a purchase to be retained from. Check the return flag or the "
+                   "signs of the amounts on the Upload page.")
+            )
+        )  # fmt: skip
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )
@@ -231,7 +234,9 @@ def revise_retention(
         old.rule.window_days, old.rule.p_alive_threshold,
     ) and (settings.rule.method == old.rule.method or "p_alive" not in result.status)  # fmt: skip
     if settings.period != old.period or not same_rule:
-        raise ValidationError("The period or churn rule changed: run the whole analysis again.")
+        raise ValidationError(
+            Message(N_("The period or churn rule changed: run the whole analysis again."))
+        )
     changes: dict[str, object] = {}
     grouping = settings.grouping if settings.grouping in result.groups.columns else None
     if _force or grouping != old.grouping:

@@ -67,7 +67,7 @@ def churn_by_period(
         to the last complete one. customers_at_start - churned + new + reactivated is the next
         period's customers_at_start (up to customers who join and lapse within one period).
     """
-    require(spells, ("start", "lapse"), "activity spells")
+    require(spells, ("start", "lapse"), N_("activity spells"))
     end = pd.Timestamp(observation_end) if observation_end is not None else spells["start"].max()
     start_ord = np.sort(period_ordinals(spells["start"].to_numpy(), period))
     lapsed = spells[spells["lapse"].notna()]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 PERIODS: dict[str, str] = {"month": "M", "quarter": "Q", "week": "W-SUN"}
 """Cohort period -> pandas period frequency (weeks run Monday to Sunday)."""
@@ -223,7 +224,9 @@ def cohort_tables(
     )
     buyers = summary[summary["purchase_days"] > 0]
     if buyers.empty:
-        raise ValidationError("No customer has a purchase (only returns); cohorts need purchases.")
+        raise ValidationError(
+            Message(N_("No customer has a purchase (only returns); cohorts need purchases."))
+        )
     cohort_ord = period_ordinals(buyers["first_purchase"].to_numpy(), period)
     first_ord = int(cohort_ord.min())
     last_ord = last_complete_ordinal(end, period)
@@ -307,30 +310,64 @@ def _assemble(
 
 def _check_period(period: str) -> None:
     if period not in PERIODS:
-        raise ValidationError(f"Unknown cohort period '{period}'; choose month, quarter or week.")
+        raise ValidationError(
+            Message(N_("Unknown cohort period '{period}'; choose month, quarter or week."), period=period)
+        )  # fmt: skip
 
 
 def _check_columns(transactions: pd.DataFrame, summary: pd.DataFrame) -> None:
     missing = {"customer_id", "date", "revenue", "is_return"} - set(transactions.columns)
     if missing:
-        raise ValidationError(f"The transactions lack the column(s) {', '.join(sorted(missing))}.")
+        raise ValidationError(
+            Message(
+                N_("The transactions lack the column(s) {columns}."),
+                columns=", ".join(sorted(missing)),
+            )
+        )
     if not {"first_purchase", "purchase_days"} <= set(summary.columns):
-        raise ValidationError("The customer summary lacks first_purchase / purchase_days.")
+        raise ValidationError(
+            Message(N_("The customer summary lacks first_purchase / purchase_days."))
+        )
+
+
+_TOO_SHORT = {
+    "month": N_(
+        "The data covers less than two complete months, so no cohort can be followed beyond its "
+        "first month. Choose a shorter period (e.g. week) or load a longer history."
+    ),
+    "quarter": N_(
+        "The data covers less than two complete quarters, so no cohort can be followed beyond its "
+        "first quarter. Choose a shorter period (e.g. week) or load a longer history."
+    ),
+    "week": N_(
+        "The data covers less than two complete weeks, so no cohort can be followed beyond its "
+        "first week. Choose a shorter period (e.g. week) or load a longer history."
+    ),
+}
+_ONE_COHORT = {
+    "month": N_(
+        "All customers made their first purchase in the same month: there is only one cohort to "
+        "show. Choose a shorter period (e.g. week) or load data with customers acquired at "
+        "different times."
+    ),
+    "quarter": N_(
+        "All customers made their first purchase in the same quarter: there is only one cohort to "
+        "show. Choose a shorter period (e.g. week) or load data with customers acquired at "
+        "different times."
+    ),
+    "week": N_(
+        "All customers made their first purchase in the same week: there is only one cohort to "
+        "show. Choose a shorter period (e.g. week) or load data with customers acquired at "
+        "different times."
+    ),
+}
 
 
 def _check_enough(n_periods: int, n_cohorts: int, period: str) -> None:
     if n_periods < 2:
-        raise ValidationError(
-            f"The data covers less than two complete {period}s, so no cohort can be followed "
-            f"beyond its first {period}. Choose a shorter period (e.g. week) or load a longer "
-            "history."
-        )
+        raise ValidationError(Message(_TOO_SHORT[period]))
     if n_cohorts < 2:
-        raise ValidationError(
-            f"All customers made their first purchase in the same {period}: there is only one "
-            f"cohort to show. Choose a shorter period (e.g. week) or load data with customers "
-            "acquired at different times."
-        )
+        raise ValidationError(Message(_ONE_COHORT[period]))
 
 
 def coarser_cohorts(long: pd.DataFrame, max_rows: int = 8, max_age: int = 12) -> pd.DataFrame:

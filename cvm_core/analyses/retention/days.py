@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 # --------------------------------------------------------------------------------------------
 # Helpers
@@ -13,9 +14,15 @@ from cvm_core.errors import ValidationError
 
 
 def require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    """Refuse ``frame`` without ``columns``; ``what`` names the table, marked with N_."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValidationError(f"The {what} lacks the column(s) {', '.join(missing)}.")
+        raise ValidationError(
+            Message(
+                N_("The {what} lacks the column(s) {columns}."),
+                what=Message(what), columns=", ".join(missing),
+            )
+        )  # fmt: skip
 
 
 def day_numbers(dates: pd.Series) -> np.ndarray:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from cvm_core.analyses.retention.defaults import DEFAULT_DISCOUNT_RATE, DEFAULT_UPLIFT_POINTS
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, Percent
 
 # --------------------------------------------------------------------------------------------
 # Retention economics
@@ -41,11 +42,20 @@ class RetentionEconomics:
 def lifetime_value(margin: float, retention: float, discount_rate: float) -> float:
     """m (1 + d) / (1 + d - r): the discounted sum of m r^t / (1 + d)^t over t = 0, 1, 2, ..."""
     if not 0 <= retention <= 1:
-        raise ValidationError("Annual retention must be between 0% and 100%.")
+        raise ValidationError(
+            Message(
+                N_("Annual retention must be between {low} and {high}."),
+                low=Percent(0, 0), high=Percent(1, 0),
+            )
+        )  # fmt: skip
     if discount_rate <= 0:
         raise ValidationError(
-            "The discount rate must be above 0%: set it to your cost of capital, e.g. 10%."
-        )
+            Message(
+                N_("The discount rate must be above {low}: set it to your cost of capital, e.g. "
+                   "{example}."),
+                low=Percent(0, 0), example=Percent(0.1, 0),
+            )
+        )  # fmt: skip
     return margin * (1 + discount_rate) / (1 + discount_rate - retention)
 
 

@@ -31,7 +31,7 @@ from cvm_core.analyses.retention.cohorts import (
 from cvm_core.analyses.retention.days import dates_of_days, day_number, day_numbers, end_of, require
 from cvm_core.analyses.retention.defaults import ACTIVE, CHURNED, INACTIVITY, P_ALIVE, TOO_NEW
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, Message, Percent, _
 
 DEFAULT_GAP_QUANTILE = 0.9
 """The churn window suggested from the data: this quantile of the inter-purchase gaps."""
@@ -206,7 +206,12 @@ def gap_profile(
         Histogram bins up to the 99th percentile.
     """
     if not 0 < quantile < 1:
-        raise ValidationError("The gap percentile for the churn window must be between 0 and 1.")
+        raise ValidationError(
+            Message(
+                N_("The gap percentile for the churn window must be between {low} and {high}."),
+                low=0, high=1,
+            )
+        )  # fmt: skip
     gaps, customers = _gaps_and_customers(transactions, observation_end)
     if gaps.size == 0:
         empty = pd.DataFrame(
@@ -289,11 +294,22 @@ class ChurnRule(Settings):
 
     def __post_init__(self) -> None:
         if self.method not in (INACTIVITY, P_ALIVE):
-            raise ValidationError(f"Unknown churn method '{self.method}'.")
+            raise ValidationError(
+                Message(N_("Unknown churn method '{method}'."), method=self.method)
+            )
         if not (isinstance(self.window_days, int | np.integer) and self.window_days >= 1):
-            raise ValidationError("The churn window must be a whole number of days, at least 1.")
+            raise ValidationError(
+                Message(
+                    N_("The churn window must be a whole number of days, at least {low}."), low=1
+                )
+            )
         if not 0 < self.p_alive_threshold < 1:
-            raise ValidationError("The P(alive) threshold must be between 0% and 100%.")
+            raise ValidationError(
+                Message(
+                    N_("The P(alive) threshold must be between {low} and {high}."),
+                    low=Percent(0, 0), high=Percent(1, 0),
+                )
+            )  # fmt: skip
 
     def describe(self) -> str:
         """The rule in one sentence, for the page and exports."""
@@ -346,7 +362,7 @@ def churn_status(
     would otherwise be 0 days. Active and too-new customers are followed up to the observation
     end (censored).
     """
-    require(summary, ("first_purchase", "last_purchase", "purchase_days"), "customer summary")
+    require(summary, ("first_purchase", "last_purchase", "purchase_days"), N_("customer summary"))
     end = (
         pd.Timestamp(observation_end)
         if observation_end is not None
@@ -354,8 +370,11 @@ def churn_status(
     )
     if rule.method == P_ALIVE and p_alive is None:
         raise ValidationError(
-            "Churn by P(alive) needs the CLV model: fit it on the Customer Lifetime Value page."
-        )
+            Message(
+                N_("Churn by P(alive) needs the CLV model: fit it on the Customer Lifetime Value "
+                   "page.")
+            )
+        )  # fmt: skip
     first, last = summary["first_purchase"], summary["last_purchase"]
     since_last = (end - last).dt.days.to_numpy()
     tenure = (end - first).dt.days.to_numpy()

@@ -15,12 +15,22 @@ from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.retention.defaults import CHURNED, P_ALIVE
 from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, Percent
 
 DEFAULT_TOP_SHARE = 0.2
 """'Valuable' = the top 20% of customers by the chosen value measure."""
 DEFAULT_OVERDUE_FACTOR = 2.0
 """Overdue = days since the last purchase above this multiple of the customer's own mean gap."""
 VALUE_MEASURES = {"net_revenue": "net revenue", "margin": "gross margin", "clv": "CLV"}
+
+
+def _unknown_measure(measure: str) -> ValidationError:
+    return ValidationError(
+        Message(
+            N_("Unknown value measure '{measure}'; choose {choices}."),
+            measure=measure, choices=", ".join(VALUE_MEASURES),
+        )
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -33,18 +43,20 @@ def customer_value(
 ) -> pd.Series:
     """The value customers are ranked by: net revenue, gross margin or CLV (by customer_id)."""
     if measure not in VALUE_MEASURES:
-        raise ValidationError(
-            f"Unknown value measure '{measure}'; choose {', '.join(VALUE_MEASURES)}."
-        )
+        raise _unknown_measure(measure)
     if measure == "clv":
         if clv is None:
-            raise ValidationError("Ranking by CLV needs the CLV model: fit it on the CLV page.")
+            raise ValidationError(
+                Message(N_("Ranking by CLV needs the CLV model: fit it on the CLV page."))
+            )
         return clv.reindex(summary.index).astype(float).rename("value")
     if measure == "margin" and summary["margin"].isna().all():
         raise ValidationError(
-            "Margin needs a cost-of-goods (or margin %) column; map one on the Upload page or rank "
-            "by net revenue."
-        )
+            Message(
+                N_("Margin needs a cost-of-goods (or margin %) column; map one on the Upload page "
+                   "or rank by net revenue.")
+            )
+        )  # fmt: skip
     return summary[measure].astype(float).rename("value")
 
 
@@ -67,9 +79,14 @@ class ListSettings(Settings):
 
     def __post_init__(self) -> None:
         if not 0 < self.top_share <= 1:
-            raise ValidationError("The share of valuable customers must be between 0% and 100%.")
+            raise ValidationError(
+                Message(
+                    N_("The share of valuable customers must be between {low} and {high}."),
+                    low=Percent(0, 0), high=Percent(1, 0),
+                )
+            )  # fmt: skip
         if self.overdue_factor <= 0:
-            raise ValidationError("The overdue factor must be positive.")
+            raise ValidationError(Message(N_("The overdue factor must be positive.")))
 
 
 LIST_COLUMNS = [
@@ -97,9 +114,7 @@ def list_for_export(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
     after the customer, as on screen.
     """
     if measure not in VALUE_MEASURES:
-        raise ValidationError(
-            f"Unknown value measure '{measure}'; choose {', '.join(VALUE_MEASURES)}."
-        )
+        raise _unknown_measure(measure)
     columns = [c for c in LIST_COLUMN_LABELS if c in frame.columns and c != measure]
     labels = LIST_COLUMN_LABELS | {"value": VALUE_MEASURES[measure].capitalize()}
     return frame[columns].rename(columns=labels)

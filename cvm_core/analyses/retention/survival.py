@@ -18,7 +18,7 @@ from cvm_core import formatting
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.kaplan_meier import KaplanMeier, kaplan_meier, logrank_test
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, Message, _
 
 MAX_CURVE_POINTS = 4000
 CONFIDENCE = 0.95
@@ -81,9 +81,11 @@ def survival_analysis(
     groups : Series, optional
         A grouping by customer_id (a column of :func:`customer_groups`).
     """
-    require(status, ("lifetime_days", "event"), "churn status")
+    require(status, ("lifetime_days", "event"), N_("churn status"))
     if status.empty:
-        raise ValidationError("No customers to follow: the survival curve needs customers.")
+        raise ValidationError(
+            Message(N_("No customers to follow: the survival curve needs customers."))
+        )
     labels = (
         pd.Series("All customers", index=status.index)
         if groups is None

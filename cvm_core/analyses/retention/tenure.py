@@ -70,7 +70,7 @@ def profit_by_tenure(
     min_customer_years : float
         Years with less active time than this get no figure (NaN): too little data.
     """
-    require(status, ("first_purchase", "last_purchase"), "churn status")
+    require(status, ("first_purchase", "last_purchase"), N_("churn status"))
     end = (
         pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
     )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 MAX_CATEGORIES = 100
 """More categories than this are cut to the most bought ones (the rest are too thin to pair)."""
@@ -112,9 +113,12 @@ def category_baskets(
     """
     if "category" not in transactions or transactions["category"].notna().sum() == 0:
         raise ValidationError(
-            "The data has no product category column, so cross-sell affinity cannot be computed. "
-            "Map a category (or product group) column on the Upload page to see it."
-        )
+            Message(
+                N_("The data has no product category column, so cross-sell affinity cannot be "
+                   "computed. Map a category (or product group) column on the Upload page to see "
+                   "it.")
+            )
+        )  # fmt: skip
     if customers is None:
         customers = pd.Index(pd.unique(transactions["customer_id"]), name="customer_id")
     selected = ~transactions["is_return"].to_numpy() & transactions["category"].notna().to_numpy()

@@ -25,6 +25,7 @@ from cvm_core.analyses.segments.defaults import (
 )
 from cvm_core.analyses.segments.rfm import RFMResult, rfm_scores
 from cvm_core.errors import ModelError, ValidationError
+from cvm_core.i18n import N_, Message
 
 # --- the whole analysis -----------------------------------------------------------------------
 
@@ -196,10 +197,15 @@ def _clusters(
         available = numeric_attributes(customers_table, cost_to_serve)
         unknown = [a for a in settings.cluster_attributes if a not in available.columns]
         if unknown:
-            raise ValidationError(
-                f"Unknown customer attribute(s) {', '.join(unknown)}; numeric attributes available: "
-                f"{', '.join(map(str, available.columns)) or 'none'}."
-            )
+            names = ", ".join(map(str, available.columns))
+            template = (
+                N_("Unknown customer attribute(s) {unknown}; numeric attributes available: "
+                   "{available}.")
+                if names
+                else N_("Unknown customer attribute(s) {unknown}; numeric attributes available: "
+                        "none.")
+            )  # fmt: skip
+            raise ValidationError(Message(template, unknown=", ".join(unknown), available=names))
         features = features.join(
             available[list(settings.cluster_attributes)].reindex(features.index)
         )

@@ -18,10 +18,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from cvm_core import formatting
 from cvm_core.analyses.segments.defaults import FEATURE_LABELS, RFM_FEATURES
 from cvm_core.errors import ModelError, ValidationError
-from cvm_core.formatting import count
+from cvm_core.i18n import N_, Message
 
 K_RANGE = (2, 8)
 """The k whose silhouette is computed (and that a user may choose)."""
@@ -215,9 +214,11 @@ class CustomerClusters:
             )
         if not used:
             raise ModelError(
-                "All customers look the same on every measure chosen, so there are no groups to "
-                "find. Add customer attributes or use more data."
-            )
+                Message(
+                    N_("All customers look the same on every measure chosen, so there are no "
+                       "groups to find. Add customer attributes or use more data.")
+                )
+            )  # fmt: skip
         return used
 
     def _k_values(self, n: int, distinct: int) -> list[int]:
@@ -226,22 +227,20 @@ class CustomerClusters:
         if self.n_clusters is not None:
             k = int(self.n_clusters)
             if k < 2:
-                raise ModelError("Choose at least 2 clusters.")
+                raise ModelError(Message(N_("Choose at least {low} clusters."), low=2))
             if k > distinct:
-                who = (
-                    f"{formatting.counted(n, 'customer')}"
-                    if distinct == n
-                    else f"{count(distinct)} distinct customer profiles"
-                )
                 raise ModelError(
-                    f"There are only {who}, fewer than the {k} clusters asked for. Choose at most "
-                    f"{distinct} clusters, or let the page choose."
+                    Message(_too_few_template(n, distinct), n=n, distinct=distinct, k=k)
                 )
         elif not values:
-            raise ModelError(
-                f"Clustering needs at least 3 customers with different profiles; there "
-                f"{'is' if distinct == 1 else 'are'} only {distinct} here."
-            )
+            template = (
+                N_("Clustering needs at least {low} customers with different profiles; there is "
+                   "only {distinct} here.")
+                if distinct == 1
+                else N_("Clustering needs at least {low} customers with different profiles; "
+                        "there are only {distinct} here.")
+            )  # fmt: skip
+            raise ModelError(Message(template, low=3, distinct=distinct))
         return values
 
     def _fit_kmeans(self, z: np.ndarray) -> KMeans | MiniBatchKMeans:
@@ -275,12 +274,32 @@ class CustomerClusters:
         return KMeans(k, init=init, n_init=n_init, random_state=self.random_state).fit(z)
 
 
+def _too_few_template(n: int, distinct: int) -> str:
+    """The message for more clusters asked than customers (or distinct profiles) to split."""
+    if distinct != n:
+        return N_(
+            "There are only {distinct} distinct customer profiles, fewer than the {k} clusters "
+            "asked for. Choose at most {distinct} clusters, or let the page choose."
+        )
+    if n == 1:
+        return N_(
+            "There are only {n} customer, fewer than the {k} clusters asked for. Choose at most "
+            "{distinct} clusters, or let the page choose."
+        )
+    return N_(
+        "There are only {n} customers, fewer than the {k} clusters asked for. Choose at most "
+        "{distinct} clusters, or let the page choose."
+    )
+
+
 def _check_features(features: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in RFM_FEATURES if c not in features.columns]
     if missing:
-        raise ValidationError(f"Clustering needs the columns {', '.join(missing)}.")
+        raise ValidationError(
+            Message(N_("Clustering needs the columns {columns}."), columns=", ".join(missing))
+        )
     if len(features) == 0:
-        raise ModelError("There are no customers to cluster.")
+        raise ModelError(Message(N_("There are no customers to cluster.")))
     numeric = features.apply(pd.to_numeric, errors="coerce")
     return numeric.replace([np.inf, -np.inf], np.nan)
 

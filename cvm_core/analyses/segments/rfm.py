@@ -144,15 +144,21 @@ def _check_grid(grid: Mapping[int, Sequence[str]]) -> None:
         len(r) != N_SCORES for r in grid.values()
     ):
         raise ValidationError(
-            "The RFM segment map must name a segment for every R score 1-5 and FM score 1-5."
-        )
+            Message(
+                N_("The RFM segment map must name a segment for every R score 1-5 and FM score "
+                   "1-5.")
+            )
+        )  # fmt: skip
     for r in range(N_SCORES, 0, -1):
         for fm, name in enumerate(grid[r], start=1):
             if not isinstance(name, str) or not name.strip():
                 raise ValidationError(
-                    f"The RFM segment map has no segment name for R = {r}, FM = {fm}. Type a name "
-                    "into that cell, or reset the map to the default."
-                )
+                    Message(
+                        N_("The RFM segment map has no segment name for R = {r}, FM = {fm}. Type "
+                           "a name into that cell, or reset the map to the default."),
+                        r=r, fm=fm,
+                    )
+                )  # fmt: skip
 
 
 def grid_from_frame(frame: pd.DataFrame) -> dict[int, tuple[str, ...]]:
@@ -165,7 +171,9 @@ def grid_from_frame(frame: pd.DataFrame) -> dict[int, tuple[str, ...]]:
         When the table is not 5 x 5 or a cell is empty.
     """
     if frame.shape != (N_SCORES, N_SCORES):
-        raise ValidationError("The RFM segment map must have 5 rows (R = 5..1) and 5 columns (FM).")
+        raise ValidationError(
+            Message(N_("The RFM segment map must have 5 rows (R = 5..1) and 5 columns (FM)."))
+        )
     cells = frame.to_numpy(dtype=object)
     grid = {
         N_SCORES - i: tuple(str(v).strip() if isinstance(v, str) else "" for v in cells[i])
@@ -220,19 +228,26 @@ def rfm_scores(
     """
     if frequency not in FREQUENCY_MEASURES:
         raise ValidationError(
-            f"Frequency must be one of {', '.join(FREQUENCY_MEASURES)}; got '{frequency}'."
-        )
+            Message(
+                N_("Frequency must be one of {choices}; got '{value}'."),
+                choices=", ".join(FREQUENCY_MEASURES), value=frequency,
+            )
+        )  # fmt: skip
     missing = {"last_purchase", frequency, "net_revenue"} - set(summary.columns)
     if missing:
-        raise ValidationError(f"The customer summary lacks {', '.join(sorted(missing))}.")
+        raise ValidationError(
+            Message(N_("The customer summary lacks {columns}."), columns=", ".join(sorted(missing)))
+        )  # fmt: skip
     if summary.empty:
-        raise ValidationError("There are no customers to score.")
+        raise ValidationError(Message(N_("There are no customers to score.")))
     if not (summary[frequency] > 0).any():
         raise ValidationError(
-            "Every transaction up to the observation end is a return, so there are no purchases "
-            "to segment. Check the return flag or revenue sign mapping on the Upload page, or move "
-            "the observation end."
-        )
+            Message(
+                N_("Every transaction up to the observation end is a return, so there are no "
+                   "purchases to segment. Check the return flag or revenue sign mapping on the "
+                   "Upload page, or move the observation end.")
+            )
+        )  # fmt: skip
     _check_grid(grid)
     end = (
         pd.Timestamp(observation_end)
