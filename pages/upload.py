@@ -37,7 +37,7 @@ def activate(dataset) -> None:
     """Make the dataset active and run again, so the sidebar (drawn before this page) shows it."""
     data.set_dataset(dataset)
     held = st.session_state.get(UPLOADER)  # the demo buttons run before the uploader is drawn
-    st.session_state[state.UPLOAD_SHOWN] = loaders.digest(held.getvalue()) if held else ""
+    st.session_state[state.UPLOAD_SHOWN] = loaders.upload_digest(held) if held else ""
     st.session_state.pop(state.UPLOAD_LOAD_ERROR, None)
     st.session_state[JUST_LOADED] = dataset.name
     st.rerun()
@@ -87,7 +87,7 @@ upload = st.file_uploader(
     "with `python -m cvm_core summarize FILE summary.parquet --engine duckdb` and upload the summary."),
 )  # fmt: skip
 raw = upload.getvalue() if upload is not None else b""
-key = loaders.digest(raw)
+key = loaders.upload_digest(upload)
 if upload is not None and loaders.is_summary_file(upload.name, raw):
     try:  # a customer summary file: nothing to map, the whole file is the dataset
         summary_dataset = loaders.load_summary(key, upload.name, raw)

@@ -48,6 +48,18 @@ def digest(data: bytes) -> str:
     return fingerprint(data)
 
 
+def upload_digest(upload) -> str:
+    """The fingerprint of the file in the uploader (``None``: no file), hashed once per upload:
+    the page asks for it on every run, and a 79 MB file took 90 ms a hash."""
+    if upload is None:
+        return digest(b"")
+    file_id, known = st.session_state.get(state.UPLOAD_DIGEST, (None, ""))
+    if file_id != upload.file_id:
+        known = digest(upload.getvalue())
+        st.session_state[state.UPLOAD_DIGEST] = (upload.file_id, known)
+    return known
+
+
 def _kept(kind: str, key: tuple, make: Callable[[], T], spinner: str) -> T:
     """``make()``, kept in this session under ``(kind, key)`` (at most :data:`KEPT_PER_KIND` per
     kind, the least recently used dropped first). Failures are not kept: the next run tries again."""

@@ -20,6 +20,8 @@ UPLOAD_LOAD_ERROR = "cvm.upload.error"
 UPLOAD_KEPT = "cvm.upload.kept"
 """dict kind -> {key: result}: the Upload page's workbooks and datasets, kept in the session that
 uploaded them (ui/loaders.py), so they go when it ends."""
+UPLOAD_DIGEST = "cvm.upload.digest"
+"""(file id, fingerprint) of the file in the uploader, hashed once per upload."""
 UPLOAD_SHOWN = "cvm.upload.shown"
 """Digest of what the Upload page's file uploader held when the active dataset was loaded: a
 different file there is a new one being mapped, and the active dataset's figures are not its."""
