@@ -33,9 +33,6 @@ PAGE_SPECS = [
     ("pages/pipeline.py", N_("Sales Pipeline"), ":material/filter_alt:"),
 ]
 UNITS = (N_("day"), N_("week"), N_("month"))
-# How the sidebar's date field writes a date (of the orders Streamlit offers). Not a docstring:
-# Streamlit's magic would print a bare string in app.py on every page.
-_DATE_FORMATS = {"en": "YYYY/MM/DD", "de": "DD.MM.YYYY", "zh": "YYYY/MM/DD"}
 
 
 def pages() -> list:
@@ -101,7 +98,7 @@ def sidebar() -> None:
                 "data. Pick a date in the calendar, or type it and click outside the field to "
                 "apply it."
             ),
-            format=_DATE_FORMATS[i18n.current()],
+            format=languages.date_input_format(),
         )
         st.text_input(
             _("Currency"),

@@ -30,7 +30,7 @@ from cvm_core.analyses.retention import active as retention_active
 from cvm_core.i18n import N_, _, ngettext
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
-from ui import assumed, customer_dialog, data, downloads, session
+from ui import assumed, customer_dialog, data, downloads, languages, session
 from ui import retention as retention_view
 from ui import whale as whale_view
 from ui.charts import show_chart
@@ -126,6 +126,7 @@ def fit_settings_form(dataset: Dataset) -> clv.FitSettings:
             _("Calibration end"), value=default, min_value=(start + pd.Timedelta(days=1)).date(),
             max_value=(end - pd.Timedelta(days=1)).date(), key=clv_key(f"calibration_end.{end:%Y%m%d}", dataset), persist_state="session",
             help=_("Default: the last third of the period is kept back as holdout."),
+            format=languages.date_input_format(),
         )  # fmt: skip
         calibration_end = pd.Timestamp(chosen)
     return clv.FitSettings(model, data.unit(), calibration_end, end, True)

@@ -11,6 +11,14 @@ from ui import state
 SHOWN = "cvm.lang.shown"
 """The language the last run was drawn in."""
 
+DATE_INPUT_FORMATS = {"en": "YYYY/MM/DD", "de": "DD.MM.YYYY", "zh": "YYYY/MM/DD"}
+"""How a date field writes its date in each language (of the orders st.date_input offers)."""
+
+
+def date_input_format() -> str:
+    """``format=`` for every st.date_input, so that all date fields read alike in one language."""
+    return DATE_INPUT_FORMATS[i18n.current()]
+
 
 def choose() -> None:
     """Make this run's language the session's choice; a new session starts in the browser's
