@@ -59,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Fit only the chosen model (faster); with --model auto the models are always "
         "compared, as Auto chooses by the comparison.",
     )
+    parser.add_argument(
+        "--no-ranges",
+        action="store_true",
+        help="Leave out the 80%% and 95%% CLV ranges per tier (faster: they simulate every "
+        "customer's purchases many times over).",
+    )
 
 
 def _calibration_end(
@@ -101,8 +107,9 @@ def run(args: argparse.Namespace) -> dict:
     ) if not inputs.transactions.empty else None  # fmt: skip
     if new is not None:
         report["new_customers_vs_acquisition_cost"] = _records(new)
-    ranges = intervals_of(result.fit, result.values).groups  # the CLV page's ranges
-    report["clv_ranges"] = {row.pop("group"): row for row in _records(ranges)}
+    if not args.no_ranges:
+        ranges = intervals_of(result.fit, result.values).groups  # the CLV page's ranges
+        report["clv_ranges"] = {row.pop("group"): row for row in _records(ranges)}
     matrix = result.value_matrix()
     if matrix is not None:
         report["value_matrix"] = {

@@ -175,3 +175,15 @@ def test_the_clv_command_prints_the_tier_ranges(capsys, demo_clv_result):
     for tier, row in tiers.iterrows():
         assert ranges[tier]["clv"] == pytest.approx(row["clv"], abs=1e-3)
         assert ranges[tier]["low_95"] <= ranges[tier]["clv"] <= ranges[tier]["high_95"]
+
+
+def test_the_clv_command_leaves_the_ranges_out_when_asked(capsys):
+    import json
+
+    from cvm_core.__main__ import main
+    from cvm_core.intake.demo_workbook import DEMO_WORKBOOK_PATH
+
+    assert main(["clv", str(DEMO_WORKBOOK_PATH), "--json", "--no-ranges"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "clv_ranges" not in report
+    assert report["clv"]["total"] > 0  # the rest of the report is still there
