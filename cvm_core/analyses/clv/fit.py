@@ -21,6 +21,7 @@ from cvm_core.analyses.clv.holdout import (
 from cvm_core.analyses.clv.spend_model import SpendModel
 from cvm_core.analyses.clv.transaction_model import TransactionModel, log_likelihood
 from cvm_core.errors import ModelError, ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.summary import UNIT_DAYS, customer_summary
 
 COMPARE_SAMPLE = 50_000
@@ -110,8 +111,11 @@ def fit_clv(
     """
     if settings.model not in MODEL_CHOICES:
         raise ValidationError(
-            f"Unknown model '{settings.model}'; choose {', '.join(MODEL_CHOICES)}."
-        )
+            Message(
+                N_("Unknown model '{model}'; choose {choices}."),
+                model=settings.model, choices=", ".join(MODEL_CHOICES),
+            )
+        )  # fmt: skip
     if transactions.empty:
         _check_summary_only(settings, summary)
     end = pd.Timestamp(settings.observation_end or transactions["date"].max())
@@ -201,14 +205,19 @@ def _check_summary_only(settings: FitSettings, summary: pd.DataFrame | None) -> 
     the holdout's actual purchases are single transactions after the calibration end."""
     if summary is None or settings.observation_end is None:
         raise ValidationError(
-            "There are no transactions to fit; upload the transactions or a customer summary file."
-        )
+            Message(
+                N_("There are no transactions to fit; upload the transactions or a customer "
+                   "summary file.")
+            )
+        )  # fmt: skip
     if settings.calibration_end is not None:
         raise ValidationError(
-            "Holdout validation needs the transactions (the purchases after the calibration end); "
-            "this dataset is a customer summary. Switch the holdout off, or upload the "
-            "transactions file."
-        )
+            Message(
+                N_("Holdout validation needs the transactions (the purchases after the calibration "
+                   "end); this dataset is a customer summary. Switch the holdout off, or upload "
+                   "the transactions file.")
+            )
+        )  # fmt: skip
 
 
 def _with_context(build: Callable, prefix: str):
@@ -227,14 +236,20 @@ def _check_calibration_end(
     start, end = transactions["date"].min(), settings.observation_end
     if cal_end >= end:
         raise ValidationError(
-            f"The calibration end {cal_end:%Y-%m-%d} leaves no holdout period before the "
-            f"observation end {end:%Y-%m-%d}; choose an earlier date or 'no holdout'."
-        )
+            Message(
+                N_("The calibration end {calibration_end} leaves no holdout period before the "
+                   "observation end {end}; choose an earlier date or 'no holdout'."),
+                calibration_end=f"{cal_end:%Y-%m-%d}", end=f"{end:%Y-%m-%d}",
+            )
+        )  # fmt: skip
     if cal_end <= start:
         raise ValidationError(
-            f"The calibration end {cal_end:%Y-%m-%d} is before the first transaction "
-            f"({start:%Y-%m-%d}); choose a later date."
-        )
+            Message(
+                N_("The calibration end {calibration_end} is before the first transaction "
+                   "({start}); choose a later date."),
+                calibration_end=f"{cal_end:%Y-%m-%d}", start=f"{start:%Y-%m-%d}",
+            )
+        )  # fmt: skip
     return cal_end
 
 

@@ -26,6 +26,7 @@ from cvm_core.analyses.clv.likelihoods import (
 )
 from cvm_core.analyses.clv.models import MODEL_SPECS
 from cvm_core.errors import ModelError, ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.summary import UNIT_DAYS
 
 PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
@@ -102,7 +103,12 @@ class TransactionModel:
             Too few customers or repeat buyers, or no convergence even with a penalty.
         """
         if self.model not in MODEL_SPECS:
-            raise ValidationError(f"Unknown model '{self.model}'; choose {', '.join(MODEL_SPECS)}.")
+            raise ValidationError(
+                Message(
+                    N_("Unknown model '{model}'; choose {choices}."),
+                    model=self.model, choices=", ".join(MODEL_SPECS),
+                )
+            )  # fmt: skip
         rows = collapse_histories(summary)
         _check_enough_data(rows)
         scale = 1.0 / float(rows.T.max())
