@@ -26,6 +26,7 @@ from cvm_core.analyses.profitability.activities import (
     UNKNOWN_CHANNEL,
 )
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 # --- drivers from the data -----------------------------------------------------------------------
 
@@ -145,9 +146,11 @@ def _customer_codes(transactions: pd.DataFrame, index: pd.Index) -> np.ndarray:
     codes = index_positions(index, transactions["customer_id"])
     if (codes < 0).any():
         raise ValidationError(
-            "The transactions contain customers the customer summary does not know; recompute "
-            "the summary with the same observation end."
-        )
+            Message(
+                N_("The transactions contain customers the customer summary does not know; "
+                   "recompute the summary with the same observation end.")
+            )
+        )  # fmt: skip
     return codes
 
 
