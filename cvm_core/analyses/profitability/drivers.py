@@ -145,13 +145,18 @@ def index_positions(index: pd.Index, values: np.ndarray | pd.Series) -> np.ndarr
 def _customer_codes(transactions: pd.DataFrame, index: pd.Index) -> np.ndarray:
     codes = index_positions(index, transactions["customer_id"])
     if (codes < 0).any():
-        raise ValidationError(
-            Message(
-                N_("The transactions contain customers the customer summary does not know; "
-                   "recompute the summary with the same observation end.")
-            )
-        )  # fmt: skip
+        raise unknown_customers()
     return codes
+
+
+def unknown_customers() -> ValidationError:
+    """The error for transactions of customers missing from the customer summary."""
+    return ValidationError(
+        Message(
+            N_("The transactions contain customers the customer summary does not know; "
+               "recompute the summary with the same observation end.")
+        )
+    )  # fmt: skip
 
 
 def _pair_codes(customer: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
