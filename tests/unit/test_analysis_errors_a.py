@@ -96,3 +96,23 @@ def test_a_dataset_without_opportunities_reads_the_marked_text(pseudo):
         analyse_pipeline(None)
     assert str(raised.value) == NO_PIPELINE
     assert i18n.error_text(raised.value) == f"⟦{NO_PIPELINE}⟧"
+
+
+def test_too_few_customers_for_a_clv_model_is_a_translatable_message():
+    # The counted customers are worded when the error is raised (formatting.counted), so this
+    # one is checked in English: the sentence as before, kept with its template for the catalogs.
+    from cvm_core.analyses.clv.transaction_model import TransactionModel
+    from cvm_core.errors import ModelError
+
+    summary = pd.DataFrame({"frequency": [1.0, 0.0], "recency": [5.0, 0.0], "T": [10.0, 8.0]})
+    with pytest.raises(ModelError) as raised:
+        TransactionModel().fit(summary)
+    text = (
+        "Only 2 customers to learn from; lifetime-value models need at least 100 to estimate how "
+        "customers buy and leave. Use a longer period or more data."
+    )
+    assert str(raised.value) == text
+    message = i18n.error_message(raised.value)
+    assert isinstance(message, i18n.Message)
+    assert message.template.startswith("Only {customers} to learn from; lifetime-value models")
+    assert i18n.error_text(raised.value) == text
