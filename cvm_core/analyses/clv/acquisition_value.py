@@ -25,7 +25,7 @@ from cvm_core.analyses.clv.intervals import clv_intervals
 from cvm_core.analyses.clv.transaction_model import alive_purchases, month_grid
 from cvm_core.analyses.clv.values import CLVValues
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, Message, _
 
 OLDER = "(not new)"
 LEVEL = 0.80
@@ -169,12 +169,16 @@ def move_budget(value: SourceValue, source: str, target: str, amount: float) -> 
     for name in (source, target):
         if name not in table.index or name == ALL_CHANNELS:
             known = ", ".join(c for c in table.index if c != ALL_CHANNELS)
-            raise ValidationError(f"No source called '{name}'; sources: {known}.")
+            raise ValidationError(
+                Message(N_("No source called '{name}'; sources: {known}."), name=name, known=known)
+            )
     if amount < 0:
-        raise ValidationError("The budget to move is an amount of money above zero.")
+        raise ValidationError(Message(N_("The budget to move is an amount of money above zero.")))
     cost = table["acquisition_cost"]
     if cost[source] <= 0 or cost[target] <= 0:
-        raise ValidationError("Budget can only move between sources with an acquisition cost.")
+        raise ValidationError(
+            Message(N_("Budget can only move between sources with an acquisition cost."))
+        )
     lost, won = amount / cost[source], amount / cost[target]
     change = won * value.draws[target] - lost * value.draws[source]
     return BudgetMove(

@@ -21,6 +21,7 @@ from cvm_core.analyses.clv.holdout import (
 from cvm_core.analyses.clv.spend_model import SpendModel
 from cvm_core.analyses.clv.transaction_model import TransactionModel, log_likelihood
 from cvm_core.errors import ModelError, ValidationError
+from cvm_core.i18n import N_, Message, error_message
 from cvm_core.intake.summary import UNIT_DAYS, customer_summary
 
 COMPARE_SAMPLE = 50_000
@@ -110,8 +111,11 @@ def fit_clv(
     """
     if settings.model not in MODEL_CHOICES:
         raise ValidationError(
-            f"Unknown model '{settings.model}'; choose {', '.join(MODEL_CHOICES)}."
-        )
+            Message(
+                N_("Unknown model '{model}'; choose {choices}."),
+                model=settings.model, choices=", ".join(MODEL_CHOICES),
+            )
+        )  # fmt: skip
     if transactions.empty:
         _check_summary_only(settings, summary)
     end = pd.Timestamp(settings.observation_end or transactions["date"].max())
@@ -129,7 +133,7 @@ def fit_clv(
         actual = holdout_purchases(transactions, calibration.index, cal_end, end)
         periods = (end - cal_end).days / UNIT_DAYS[settings.unit]
     fits, comparison = _compare(calibration, actual, periods, settings)
-    where = "" if cal_end is None else f"In the calibration period (up to {cal_end:%Y-%m-%d}): "
+    where = None if cal_end is None else f"{cal_end:%Y-%m-%d}"
     calibration_spend = _with_context(lambda: SpendModel().fit(calibration), where)
     candidates = _ranked(comparison) if auto else [settings.model]
     skipped: list[str] = []
@@ -148,7 +152,7 @@ def fit_clv(
     spend = (
         calibration_spend
         if cal_end is None
-        else _with_context(lambda: SpendModel().fit(summary), "")
+        else _with_context(lambda: SpendModel().fit(summary), None)
     )
     holdout = cumulative = None
     if cal_end is not None:
@@ -175,7 +179,7 @@ def _ranked(comparison: pd.DataFrame) -> list[str]:
 
 def _refit(key: str, summary: pd.DataFrame, chosen: TransactionModel) -> TransactionModel:
     """The model on the whole period; its optimum lies near the calibration period's: start there."""
-    return _with_context(lambda: TransactionModel(key).fit(summary, near=chosen.params_), "")
+    return _with_context(lambda: TransactionModel(key).fit(summary, near=chosen.params_), None)
 
 
 def _resolve_auto(
@@ -189,7 +193,7 @@ def _resolve_auto(
     every calibration customer if the comparison fitted it to a sample (``fits`` is updated in
     place)."""
     if fits[key].n_customers_ < len(calibration):
-        where = "" if cal_end is None else "In the calibration period: "
+        where = None if cal_end is None else ""
         fits[key] = _with_context(lambda: TransactionModel(key).fit(calibration), where)
     return FitSettings(
         key, settings.unit, settings.calibration_end, settings.observation_end, settings.compare
@@ -201,21 +205,38 @@ def _check_summary_only(settings: FitSettings, summary: pd.DataFrame | None) -> 
     the holdout's actual purchases are single transactions after the calibration end."""
     if summary is None or settings.observation_end is None:
         raise ValidationError(
-            "There are no transactions to fit; upload the transactions or a customer summary file."
-        )
+            Message(
+                N_("There are no transactions to fit; upload the transactions or a customer "
+                   "summary file.")
+            )
+        )  # fmt: skip
     if settings.calibration_end is not None:
         raise ValidationError(
-            "Holdout validation needs the transactions (the purchases after the calibration end); "
-            "this dataset is a customer summary. Switch the holdout off, or upload the "
-            "transactions file."
-        )
+            Message(
+                N_("Holdout validation needs the transactions (the purchases after the calibration "
+                   "end); this dataset is a customer summary. Switch the holdout off, or upload "
+                   "the transactions file.")
+            )
+        )  # fmt: skip
 
 
-def _with_context(build: Callable, prefix: str):
+def _with_context(build: Callable, where: str | None):
     try:
         return build()
     except ModelError as error:
-        raise ModelError(prefix + str(error)) from error
+        raise ModelError(_in_period(error_message(error), where)) from error
+
+
+def _in_period(message: str, where: str | None) -> str:
+    """``message`` as it is (``where`` None), or said to be in the calibration period ("") up to
+    the day ``where``."""
+    if where is None:
+        return message
+    if not where:
+        return Message(N_("In the calibration period: {error}"), error=message)
+    return Message(
+        N_("In the calibration period (up to {date}): {error}"), date=where, error=message
+    )
 
 
 def _check_calibration_end(
@@ -227,14 +248,20 @@ def _check_calibration_end(
     start, end = transactions["date"].min(), settings.observation_end
     if cal_end >= end:
         raise ValidationError(
-            f"The calibration end {cal_end:%Y-%m-%d} leaves no holdout period before the "
-            f"observation end {end:%Y-%m-%d}; choose an earlier date or 'no holdout'."
-        )
+            Message(
+                N_("The calibration end {calibration_end} leaves no holdout period before the "
+                   "observation end {end}; choose an earlier date or 'no holdout'."),
+                calibration_end=f"{cal_end:%Y-%m-%d}", end=f"{end:%Y-%m-%d}",
+            )
+        )  # fmt: skip
     if cal_end <= start:
         raise ValidationError(
-            f"The calibration end {cal_end:%Y-%m-%d} is before the first transaction "
-            f"({start:%Y-%m-%d}); choose a later date."
-        )
+            Message(
+                N_("The calibration end {calibration_end} is before the first transaction "
+                   "({start}); choose a later date."),
+                calibration_end=f"{cal_end:%Y-%m-%d}", start=f"{start:%Y-%m-%d}",
+            )
+        )  # fmt: skip
     return cal_end
 
 
@@ -242,7 +269,7 @@ def _compare(
     calibration: pd.DataFrame, actual: pd.Series | None, periods: float, settings: FitSettings
 ) -> tuple[dict[str, TransactionModel], pd.DataFrame]:
     """Fit every model (or only the chosen one) to the calibration data and score it."""
-    where = "" if actual is None else "In the calibration period: "
+    where = None if actual is None else ""
     keys = list(MODELS) if settings.compare else [settings.model]  # Auto always compares
     fits, rows = {}, []
     for key in keys:
@@ -253,8 +280,8 @@ def _compare(
             fitted = TransactionModel(key).fit(data)
         except ModelError as error:
             if key == settings.model:
-                raise ModelError(where + str(error)) from error
-            rows.append({"model": key, "name": MODELS[key], "error": str(error)})
+                raise ModelError(_in_period(error_message(error), where)) from error
+            rows.append({"model": key, "name": MODELS[key], "error": error_message(error)})
             continue
         fits[key] = fitted
         rows.append(_score(fitted, calibration, actual, periods))
@@ -272,7 +299,7 @@ def _compare(
             table[column] = np.nan if column != "parameters" and column != "error" else ""
     ok = table["log_likelihood"].notna()
     if not ok.any():  # Auto, and no model could be fitted: the first one's reason
-        raise ModelError(where + str(table["error"].iloc[0]))
+        raise ModelError(_in_period(table["error"].iloc[0], where))
     score = table["holdout_mae"] if actual is not None else -table["log_likelihood"]
     best = score.where(ok).idxmin()
     table["recommended"] = table.index == best

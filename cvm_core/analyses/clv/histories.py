@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 # ---------------------------------------------------------------------------------------------
 # Distinct histories
@@ -77,11 +78,18 @@ def collapse_histories(summary: pd.DataFrame) -> HistoryRows:
 def _check_summary(summary: pd.DataFrame) -> None:
     missing = [c for c in ("frequency", "recency", "T") if c not in summary]
     if missing:
-        raise ValidationError(f"The customer summary lacks {', '.join(missing)}.")
+        raise ValidationError(
+            Message(N_("The customer summary lacks {columns}."), columns=", ".join(missing))
+        )
     x, tx, age = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     if not (np.isfinite(x).all() and np.isfinite(tx).all() and np.isfinite(age).all()):
-        raise ValidationError("The customer summary has missing frequency, recency or T values.")
+        raise ValidationError(
+            Message(N_("The customer summary has missing frequency, recency or T values."))
+        )
     if (x < 0).any() or (tx < 0).any() or (tx > age + 1e-9).any():
         raise ValidationError(
-            "Recency must lie between 0 and the customer's age T; check the observation end."
-        )
+            Message(
+                N_("Recency must lie between 0 and the customer's age T; check the observation "
+                   "end.")
+            )
+        )  # fmt: skip

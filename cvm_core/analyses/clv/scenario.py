@@ -39,6 +39,7 @@ import pandas as pd
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.clv import histories, transaction_model
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, Percent
 
 UPLIFT_LIMITS = {
     "retention_uplift": (0.0, 0.9),
@@ -46,6 +47,11 @@ UPLIFT_LIMITS = {
     "spend_uplift": (0.0, 2.0),
 }
 """Allowed range of each uplift (shares): 0.9 = 90% less drop-out at most."""
+UPLIFT_LABELS = {
+    "retention_uplift": N_("retention uplift"),
+    "frequency_uplift": N_("frequency uplift"),
+    "spend_uplift": N_("spend uplift"),
+}
 
 MEMO_ENTRIES = 64
 """Lever pairs remembered per scenario base (each holds one array per distinct tier history)."""
@@ -81,10 +87,17 @@ class Treatment(Settings):
         for name, (low, high) in UPLIFT_LIMITS.items():
             value = getattr(self, name)
             if not (np.isfinite(value) and low <= value <= high):
-                label = name.replace("_", " ")
-                raise ValidationError(f"The {label} must be between {low:.0%} and {high:.0%}.")
+                raise ValidationError(
+                    Message(
+                        N_("The {label} must be between {low} and {high}."),
+                        label=Message(UPLIFT_LABELS[name]), low=Percent(low, 0),
+                        high=Percent(high, 0),
+                    )
+                )  # fmt: skip
         if not (np.isfinite(self.cost_per_customer_year) and self.cost_per_customer_year >= 0):
-            raise ValidationError("The treatment cost per customer and year cannot be negative.")
+            raise ValidationError(
+                Message(N_("The treatment cost per customer and year cannot be negative."))
+            )
 
     @property
     def changes_behaviour(self) -> bool:
@@ -170,7 +183,9 @@ def prepare(
     needed = ["frequency", "T", "p_alive", "expected_spend", "margin_rate", "tier"]
     missing = [c for c in needed if c not in customers]
     if missing:
-        raise ValidationError(f"The CLV table lacks {', '.join(missing)}.")
+        raise ValidationError(
+            Message(N_("The CLV table lacks {columns}."), columns=", ".join(missing))
+        )
     tiers = customers["tier"]
     names = (
         list(tiers.cat.categories)
@@ -276,8 +291,11 @@ def project(base: ScenarioBase, scenario: Scenario) -> ScenarioProjection:
     unknown = [tier for tier, _ in scenario.treatments if tier not in base.tiers]
     if unknown:
         raise ValidationError(
-            f"No tier called {', '.join(unknown)}; tiers: {', '.join(base.tiers)}."
-        )
+            Message(
+                N_("No tier called {unknown}; tiers: {tiers}."),
+                unknown=", ".join(unknown), tiers=", ".join(base.tiers),
+            )
+        )  # fmt: skip
     rows = [_project_tier(base, group, scenario.treatment(group.tier)) for group in base.groups]
     table = pd.DataFrame(rows, columns=list(PROJECTION_COLUMNS))
     total = table.drop(columns=["tier", "roi"]).sum()

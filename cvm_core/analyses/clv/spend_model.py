@@ -15,6 +15,7 @@ from cvm_core.analyses.clv.backend import single_blas_thread
 from cvm_core.analyses.clv.constants import PENALIZER_STEPS
 from cvm_core.analyses.clv.likelihoods import LOG_BOUND, minimise
 from cvm_core.errors import ModelError
+from cvm_core.i18n import N_, Message
 
 SPEND_PARAMETER_NAMES = ("p", "q", "gamma")
 MIN_SPEND_CUSTOMERS = 10
@@ -58,9 +59,12 @@ class SpendModel:
         self.excluded_ = int((repeat & ~usable).sum())
         if usable.sum() < MIN_SPEND_CUSTOMERS:
             raise ModelError(
-                f"Only {int(usable.sum())} repeat buyers have a positive spend; the spend model "
-                f"needs at least {MIN_SPEND_CUSTOMERS}. Check the revenue column and returns."
-            )
+                Message(
+                    N_("Only {buyers} repeat buyers have a positive spend; the spend model needs "
+                       "at least {minimum}. Check the revenue column and returns."),
+                    buyers=int(usable.sum()), minimum=MIN_SPEND_CUSTOMERS,
+                )
+            )  # fmt: skip
         x, m = x[usable], m[usable]
         for penalizer in [self.penalizer_coef] + [
             p for p in PENALIZER_STEPS if p > self.penalizer_coef
@@ -70,7 +74,7 @@ class SpendModel:
             if theta is not None:
                 break
         else:
-            raise ModelError("The spend model could not be fitted to this data.")
+            raise ModelError(Message(N_("The spend model could not be fitted to this data.")))
         self.params_ = pd.Series(np.exp(theta), index=SPEND_PARAMETER_NAMES)
         self.log_likelihood_ = float(_gg_loglik(np.exp(theta), _SpendData.build(x, m))[0])
         self.n_customers_ = int(usable.sum())

@@ -12,7 +12,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, Message, Percent, _
 
 DEFAULT_TIER_NAMES: tuple[str, ...] = ("Platinum", "Gold", "Iron", "Lead")
 """Tier names from the most to the least valuable."""
@@ -31,17 +31,28 @@ def check_tiers(cutoffs: tuple[float, ...], names: tuple[str, ...]) -> None:
     one more name than cut-offs."""
     if len(names) != len(cutoffs) + 1:
         raise ValidationError(
-            f"{len(names)} tier names need {len(names) - 1} cut-offs; got {len(cutoffs)}."
-        )
+            Message(
+                N_("{names} tier names need {needed} cut-offs; got {got}."),
+                names=len(names), needed=len(names) - 1, got=len(cutoffs),
+            )
+        )  # fmt: skip
     if len(set(names)) != len(names):
-        raise ValidationError("Tier names must differ from each other.")
+        raise ValidationError(Message(N_("Tier names must differ from each other.")))
     edges = np.asarray(cutoffs, dtype=float)
     if np.any(~np.isfinite(edges)) or np.any(edges <= 0) or np.any(edges >= 1):
-        raise ValidationError("Tier cut-offs are shares of customers between 0% and 100%.")
+        raise ValidationError(
+            Message(
+                N_("Tier cut-offs are shares of customers between {low} and {high}."),
+                low=Percent(0, 0), high=Percent(1, 0),
+            )
+        )  # fmt: skip
     if np.any(np.diff(edges) <= 0):
         raise ValidationError(
-            "Each tier cut-off must be above the previous one (e.g. top 5%, top 20%, top 50%)."
-        )
+            Message(
+                N_("Each tier cut-off must be above the previous one (e.g. top 5%, top 20%, top "
+                   "50%).")
+            )
+        )  # fmt: skip
 
 
 def assign_tiers(
@@ -102,7 +113,9 @@ def tier_summary(
     """
     for column in (value, revenue, tier):
         if column not in frame:
-            raise ValidationError(f"The customer table has no '{column}' column.")
+            raise ValidationError(
+                Message(N_("The customer table has no '{column}' column."), column=column)
+            )
     grouped = frame.groupby(tier, observed=False)
     out = pd.DataFrame(
         {

@@ -26,6 +26,7 @@ from cvm_core.analyses.clv.likelihoods import (
 )
 from cvm_core.analyses.clv.models import MODEL_SPECS
 from cvm_core.errors import ModelError, ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.summary import UNIT_DAYS
 
 PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
@@ -102,7 +103,12 @@ class TransactionModel:
             Too few customers or repeat buyers, or no convergence even with a penalty.
         """
         if self.model not in MODEL_SPECS:
-            raise ValidationError(f"Unknown model '{self.model}'; choose {', '.join(MODEL_SPECS)}.")
+            raise ValidationError(
+                Message(
+                    N_("Unknown model '{model}'; choose {choices}."),
+                    model=self.model, choices=", ".join(MODEL_SPECS),
+                )
+            )  # fmt: skip
         rows = collapse_histories(summary)
         _check_enough_data(rows)
         scale = 1.0 / float(rows.T.max())
@@ -230,18 +236,19 @@ def _start(model: str, near: pd.Series | None, scale: float) -> np.ndarray | Non
 
 def _failure_message(name: str, rows: HistoryRows, unidentified: bool) -> str:
     if not unidentified:
-        return (
-            f"The {name} model could not be fitted to this data, even with a penalty on its "
-            "parameters. Try another model, another time unit or a longer history."
-        )
-    repeaters = int(rows.weights[rows.frequency > 0].sum())
-    return (
-        f"The {name} model is not identifiable from these data: with {repeaters:,} repeat buyers "
-        f"among {formatting.counted(rows.n_customers, 'customer')} its parameters run off to zero or infinity "
-        "(the data cannot tell how customers differ or when they drop out), even with a penalty. "
-        "Its P(alive) and CLV would mean nothing. Use a longer history or more customers, or "
-        "another model."
-    )
+        return Message(
+            N_("The {name} model could not be fitted to this data, even with a penalty on its "
+               "parameters. Try another model, another time unit or a longer history."),
+            name=name,
+        )  # fmt: skip
+    return Message(
+        N_("The {name} model is not identifiable from these data: with {repeaters} repeat buyers "
+           "among {customers} its parameters run off to zero or infinity (the data cannot tell "
+           "how customers differ or when they drop out), even with a penalty. Its P(alive) and "
+           "CLV would mean nothing. Use a longer history or more customers, or another model."),
+        name=name, repeaters=int(rows.weights[rows.frequency > 0].sum()),
+        customers=formatting.counted(rows.n_customers, "customer"),
+    )  # fmt: skip
 
 
 def _check_enough_data(rows: HistoryRows) -> None:
@@ -249,20 +256,30 @@ def _check_enough_data(rows: HistoryRows) -> None:
     repeaters = int(rows.weights[rows.frequency > 0].sum())
     if n < MIN_CUSTOMERS:
         raise ModelError(
-            f"Only {formatting.counted(n, 'customer')} to learn from; lifetime-value models need at least "
-            f"{MIN_CUSTOMERS} to estimate how customers buy and leave. Use a longer period or more "
-            "data."
-        )
+            Message(
+                N_("Only {customers} to learn from; lifetime-value models need at least {minimum} "
+                   "to estimate how customers buy and leave. Use a longer period or more data."),
+                customers=formatting.counted(n, "customer"), minimum=MIN_CUSTOMERS,
+            )
+        )  # fmt: skip
     if repeaters < MIN_REPEAT_CUSTOMERS:
-        who = (
-            "No customer" if repeaters == 0 else f"Only {formatting.counted(repeaters, 'customer')}"
-        )
         raise ModelError(
-            f"{who} bought more than once (on different days). The models learn purchase rates "
-            "and drop-out from repeat purchases and need at least "
-            f"{MIN_REPEAT_CUSTOMERS} repeat buyers: use a longer period, a later calibration end, "
-            "or check that the customer id column identifies customers across orders."
-        )
+            Message(
+                N_("No customer bought more than once (on different days). The models learn "
+                   "purchase rates and drop-out from repeat purchases and need at least {minimum} "
+                   "repeat buyers: use a longer period, a later calibration end, or check that "
+                   "the customer id column identifies customers across orders."),
+                minimum=MIN_REPEAT_CUSTOMERS,
+            )
+            if repeaters == 0
+            else Message(
+                N_("Only {customers} bought more than once (on different days). The models learn "
+                   "purchase rates and drop-out from repeat purchases and need at least {minimum} "
+                   "repeat buyers: use a longer period, a later calibration end, or check that "
+                   "the customer id column identifies customers across orders."),
+                customers=formatting.counted(repeaters, "customer"), minimum=MIN_REPEAT_CUSTOMERS,
+            )
+        )  # fmt: skip
 
 
 def _unscale(model: str, scaled: np.ndarray, scale: float) -> np.ndarray:

@@ -56,7 +56,12 @@ def margin_rates(summary: pd.DataFrame, margin: float | None) -> tuple[np.ndarra
     n = len(summary)
     if margin is not None:
         if not 0.0 <= margin <= 1.0:
-            raise ValidationError("The margin is a percentage of revenue between 0% and 100%.")
+            raise ValidationError(
+                Message(
+                    N_("The margin is a percentage of revenue between {low} and {high}."),
+                    low=Percent(0, 0), high=Percent(1, 0),
+                )
+            )  # fmt: skip
         return np.full(n, float(margin)), Message(
             N_("{margin} of revenue for every customer"), margin=Percent(margin, 0)
         )
@@ -65,9 +70,11 @@ def margin_rates(summary: pd.DataFrame, margin: float | None) -> tuple[np.ndarra
     known = np.isfinite(cost) & (net > 0)
     if not known.any():
         raise ValidationError(
-            "No cost of goods is mapped for these customers, so margins cannot come from it; "
-            "enter a margin percentage instead."
-        )
+            Message(
+                N_("No cost of goods is mapped for these customers, so margins cannot come from "
+                   "it; enter a margin percentage instead.")
+            )
+        )  # fmt: skip
     overall = float(np.clip((net[known] - cost[known]).sum() / net[known].sum(), *MARGIN_RANGE))
     own = np.divide(net - np.nan_to_num(cost), net, out=np.full(n, overall), where=known)
     rates = np.where(known, np.clip(own, *MARGIN_RANGE), overall)
@@ -126,7 +133,9 @@ def predict_customer_value(
     _check_value_settings(horizon_months, discount_rate, unit)
     rows = histories if histories is not None else collapse_histories(summary)
     if len(rows.inverse) != len(summary):
-        raise ValidationError("The customer histories do not belong to this customer summary.")
+        raise ValidationError(
+            Message(N_("The customer histories do not belong to this customer summary."))
+        )
     params = model._params()
     with single_blas_thread():
         alive_rows = p_alive(model.model, params, rows.frequency, rows.recency, rows.T)
@@ -191,11 +200,20 @@ def _service_costs(costs: pd.DataFrame | None, index: pd.Index) -> tuple[np.ndar
 
 def _check_value_settings(horizon_months: int, discount_rate: float, unit: str) -> None:
     if unit not in UNIT_DAYS:
-        raise ValidationError(f"Unknown time unit '{unit}'; choose day, week or month.")
+        raise ValidationError(
+            Message(N_("Unknown time unit '{unit}'; choose day, week or month."), unit=unit)
+        )
     if not 1 <= int(horizon_months) <= 240:
-        raise ValidationError("The CLV horizon must be between 1 and 240 months.")
+        raise ValidationError(
+            Message(N_("The CLV horizon must be between {low} and {high} months."), low=1, high=240)
+        )
     if not 0.0 <= discount_rate < 1.0:
-        raise ValidationError("The annual discount rate must be between 0% and 100%.")
+        raise ValidationError(
+            Message(
+                N_("The annual discount rate must be between {low} and {high}."),
+                low=Percent(0, 0), high=Percent(1, 0),
+            )
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ import pandas as pd
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.pipeline import accuracy, forecast, stages
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.opportunities import WON, OpportunityTables
 
-NO_PIPELINE = (
+NO_PIPELINE = N_(
     "This dataset has no opportunities. Add a sheet of opportunities to the workbook (columns "
     "such as Opportunity ID, Customer ID, Sales Rep, Stage, Amount, Probability, Expected Close "
     "Date, Outcome) or load a CRM opportunities export on its own."
@@ -106,9 +107,11 @@ def as_of_date(tables: OpportunityTables) -> pd.Timestamp:
     known = [d for d in dates if pd.notna(d)]
     if not known:
         raise ValidationError(
-            "The opportunities carry no dates (created, closed or snapshot), so the pipeline "
-            "cannot be placed in time; add a created or close date column."
-        )
+            Message(
+                N_("The opportunities carry no dates (created, closed or snapshot), so the "
+                   "pipeline cannot be placed in time; add a created or close date column.")
+            )
+        )  # fmt: skip
     return pd.Timestamp(max(known)).normalize()
 
 
@@ -127,7 +130,7 @@ def analyse_pipeline(
         Without opportunities (:data:`NO_PIPELINE`) or when they carry no dates.
     """
     if tables is None:
-        raise ValidationError(NO_PIPELINE)
+        raise ValidationError(Message(NO_PIPELINE))
     opps, snaps = tables.opportunities, tables.snapshots
     as_of = pd.Timestamp(settings.as_of) if settings.as_of is not None else as_of_date(tables)
     source = settings.probability_source

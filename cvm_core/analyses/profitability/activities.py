@@ -17,6 +17,7 @@ import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, error_message
 
 # --- drivers -------------------------------------------------------------------------------------
 
@@ -156,9 +157,13 @@ def _rename_activity_columns(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [ACTIVITY_LABELS[c] for c in ("activity", "driver") if c not in table]
     if missing:
         raise ValidationError(
-            f"The activity table needs the columns {', '.join(ACTIVITY_LABELS.values())}; "
-            f"'{' and '.join(missing)}' not found (it has: {', '.join(map(str, frame.columns))})."
-        )
+            Message(
+                N_("The activity table needs the columns {columns}; '{missing}' not found (it "
+                   "has: {found})."),
+                columns=", ".join(ACTIVITY_LABELS.values()), missing=" and ".join(missing),
+                found=", ".join(map(str, frame.columns)),
+            )
+        )  # fmt: skip
     return table
 
 
@@ -168,15 +173,20 @@ def _numeric_rates(table: pd.DataFrame, column: str) -> pd.Series:
     if bad.any():
         row = table.loc[bad.idxmax()]
         raise ValidationError(
-            f"'{ACTIVITY_LABELS[column]}' of activity '{row['activity']}' is not a number "
-            f"('{row[column]}'). Type a plain number such as 12.5."
-        )
+            Message(
+                N_("'{column}' of activity '{activity}' is not a number ('{value}'). Type a plain "
+                   "number such as 12.5."),
+                column=ACTIVITY_LABELS[column], activity=row["activity"], value=row[column],
+            )
+        )  # fmt: skip
     if (values < 0).any():
         row = table.loc[(values < 0).idxmax()]
         raise ValidationError(
-            f"'{ACTIVITY_LABELS[column]}' of activity '{row['activity']}' is negative; rates must "
-            "be zero or more."
-        )
+            Message(
+                N_("'{column}' of activity '{activity}' is negative; rates must be zero or more."),
+                column=ACTIVITY_LABELS[column], activity=row["activity"],
+            )
+        )  # fmt: skip
     return values.astype(float)
 
 
@@ -185,22 +195,33 @@ def _check_activity_rows(table: pd.DataFrame) -> None:
     if unnamed.any():
         i = int(np.flatnonzero(unnamed)[0])
         raise ValidationError(
-            f"Row {i + 1} of the activity table needs both an activity name and a cost driver."
-        )
+            Message(
+                N_("Row {row} of the activity table needs both an activity name and a cost "
+                   "driver."),
+                row=i + 1,
+            )
+        )  # fmt: skip
     duplicated = table["activity"].duplicated()
     if duplicated.any():
         name = table.loc[duplicated, "activity"].iloc[0]
         raise ValidationError(
-            f"The activity '{name}' appears twice; give each activity its own name."
-        )
+            Message(
+                N_("The activity '{name}' appears twice; give each activity its own name."),
+                name=name,
+            )
+        )  # fmt: skip
     timed = table["minutes_per_unit"].notna() & (table["minutes_per_unit"] > 0)
     no_price = timed & table["cost_per_minute"].isna()
     if no_price.any():
         name = table.loc[no_price, "activity"].iloc[0]
         raise ValidationError(
-            f"Activity '{name}' has minutes per driver unit but no cost per minute: fill in both "
-            "(time-driven costing), or clear the minutes and give a cost per driver unit."
-        )
+            Message(
+                N_("Activity '{name}' has minutes per driver unit but no cost per minute: fill in "
+                   "both (time-driven costing), or clear the minutes and give a cost per driver "
+                   "unit."),
+                name=name,
+            )
+        )  # fmt: skip
 
 
 def effective_rates(table: pd.DataFrame) -> pd.Series:
@@ -314,8 +335,10 @@ def read_activity_table(data: bytes, filename: str) -> pd.DataFrame:
         try:
             return activity_table(table.frame)
         except ValidationError as error:
-            errors.append(str(error))
-    raise ValidationError(errors[0] if errors else f"'{filename}' holds no table.")
+            errors.append(error_message(error))
+    raise ValidationError(
+        errors[0] if errors else Message(N_("'{filename}' holds no table."), filename=filename)
+    )
 
 
 def activity_table_for_export(table: pd.DataFrame) -> pd.DataFrame:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, Message, _
 
 TOP_SHARE = 0.2
 """The top slice of customers whose profit share is reported (the top 20%)."""
@@ -184,9 +184,13 @@ class WhaleCurve:
 def _check_profit(profit: pd.Series) -> np.ndarray:
     values = np.asarray(profit, dtype=float)
     if values.size == 0:
-        raise ValidationError("There are no customers to rank: the profit table is empty.")
+        raise ValidationError(
+            Message(N_("There are no customers to rank: the profit table is empty."))
+        )
     if not np.isfinite(values).all():
-        raise ValidationError("Some customer profits are missing or infinite; check the cost data.")
+        raise ValidationError(
+            Message(N_("Some customer profits are missing or infinite; check the cost data."))
+        )
     return values
 
 

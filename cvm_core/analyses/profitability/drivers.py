@@ -26,6 +26,7 @@ from cvm_core.analyses.profitability.activities import (
     UNKNOWN_CHANNEL,
 )
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 # --- drivers from the data -----------------------------------------------------------------------
 
@@ -144,11 +145,18 @@ def index_positions(index: pd.Index, values: np.ndarray | pd.Series) -> np.ndarr
 def _customer_codes(transactions: pd.DataFrame, index: pd.Index) -> np.ndarray:
     codes = index_positions(index, transactions["customer_id"])
     if (codes < 0).any():
-        raise ValidationError(
-            "The transactions contain customers the customer summary does not know; recompute "
-            "the summary with the same observation end."
-        )
+        raise unknown_customers()
     return codes
+
+
+def unknown_customers() -> ValidationError:
+    """The error for transactions of customers missing from the customer summary."""
+    return ValidationError(
+        Message(
+            N_("The transactions contain customers the customer summary does not know; "
+               "recompute the summary with the same observation end.")
+        )
+    )  # fmt: skip
 
 
 def _pair_codes(customer: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ from cvm_core.analyses.profitability.drivers import (
     transaction_drivers,
 )
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, Percent
 
 # --- the customer P&L ----------------------------------------------------------------------------
 
@@ -286,10 +287,13 @@ def customer_pnl(
     """
     if not 0.0 <= gross_margin <= 1.0:
         raise ValidationError(
-            f"The gross margin must be between 0% and 100% (got {gross_margin:.0%})."
-        )
+            Message(
+                N_("The gross margin must be between {low} and {high} (got {margin})."),
+                low=Percent(0, 0), high=Percent(1, 0), margin=Percent(gross_margin, 0),
+            )
+        )  # fmt: skip
     if small_order_threshold < 0:
-        raise ValidationError("The small-order threshold must be zero or more.")
+        raise ValidationError(Message(N_("The small-order threshold must be zero or more.")))
     table = activity_table(DEFAULT_ACTIVITIES if activities is None else activities)
     everything = transactions
     if observation_end is not None:

@@ -23,6 +23,7 @@ from cvm_core.analyses.profitability.whatif_settings import (
     TIER_PREFIX,
 )
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 _MEMO_SIZE = (
     8  # order-value limits remembered per P&L (each is two arrays of one float per customer)
@@ -172,13 +173,18 @@ def target_mask(base: ScenarioBase, target: str, tiers: pd.Series | None = None)
     if target.startswith(TIER_PREFIX):
         if tiers is None:
             raise ValidationError(
-                "Value tiers come from the CLV page: run it first, or choose another group."
+                Message(
+                    N_("Value tiers come from the CLV page: run it first, or choose another group.")
+                )
             )
         return _tier_mask(tiers, base.index, target[len(TIER_PREFIX) :])
     raise ValidationError(
-        f"Unknown customer group '{target}'; choose unprofitable customers, all customers or a "
-        "value tier."
-    )
+        Message(
+            N_("Unknown customer group '{target}'; choose unprofitable customers, all customers "
+               "or a value tier."),
+            target=target,
+        )
+    )  # fmt: skip
 
 
 def _tier_mask(tiers: pd.Series, index: pd.Index, name: str) -> np.ndarray:

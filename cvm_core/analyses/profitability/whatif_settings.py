@@ -9,11 +9,20 @@ from cvm_core.analyses.profitability.activities import (
     SMALL_ORDER_THRESHOLD,
 )
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message, Percent
 
 TARGET_UNPROFITABLE = "unprofitable"
 TARGET_ALL = "all"
 TIER_PREFIX = "tier:"
 SMALL_ORDER_POLICIES = ("none", "surcharge", "minimum")
+SHARE_LABELS = {
+    "migrate_share": N_("Migrate share"),
+    "service_cut": N_("Service cut"),
+    "churn": N_("Churn"),
+    "part_with": N_("Part with"),
+    "price_increase": N_("Price increase"),
+}
+"""The shares a scenario checks (0-100%), with their names in the error message."""
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -58,15 +67,20 @@ class WhaleScenario(Settings):
 
     def check(self) -> None:
         """Raise ValidationError for shares outside 0-100%, a bad policy or a negative amount."""
-        for name in ("migrate_share", "service_cut", "churn", "part_with", "price_increase"):
+        for name, label in SHARE_LABELS.items():
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValidationError(
-                    f"'{name.replace('_', ' ').capitalize()}' must be between 0% and 100%."
-                )
+                    Message(
+                        N_("'{label}' must be between {low} and {high}."),
+                        label=Message(label), low=Percent(0, 0), high=Percent(1, 0),
+                    )
+                )  # fmt: skip
         if self.small_order_policy not in SMALL_ORDER_POLICIES:
             raise ValidationError(
-                f"Unknown small-order policy '{self.small_order_policy}'; choose one of "
-                f"{', '.join(SMALL_ORDER_POLICIES)}."
-            )
+                Message(
+                    N_("Unknown small-order policy '{policy}'; choose one of {choices}."),
+                    policy=self.small_order_policy, choices=", ".join(SMALL_ORDER_POLICIES),
+                )
+            )  # fmt: skip
         if self.order_limit < 0 or self.surcharge < 0:
-            raise ValidationError("Order values and surcharges must be zero or more.")
+            raise ValidationError(Message(N_("Order values and surcharges must be zero or more.")))

@@ -21,6 +21,7 @@ from sklearn.tree import DecisionTreeRegressor
 from cvm_core import formatting
 from cvm_core.analyses.prospects.features import NOT_RECORDED, encode, label, one_hot
 from cvm_core.errors import MappingError, ValidationError
+from cvm_core.i18n import N_, Message
 from cvm_core.intake.io import read_workbook
 from cvm_core.intake.schema import CUSTOMER_ROLES, guess_mapping
 
@@ -122,7 +123,9 @@ def read_leads(
     """
     workbook = read_workbook(data, filename)
     if not workbook.tables:
-        raise ValidationError(f"'{filename}' holds no table of leads.")
+        raise ValidationError(
+            Message(N_("'{filename}' holds no table of leads."), filename=filename)
+        )
     frame = next(iter(workbook.tables.values())).frame.reset_index(drop=True)
     return map_leads(frame, known, mapping, tuple(workbook.notes))
 
@@ -145,9 +148,12 @@ def map_leads(
     if not mapping:
         wanted = ", ".join(label(a) for a in known) or "none"
         raise MappingError(
-            "No column of the lead list matches an attribute the customers have "
-            f"({wanted}): name a column like one of them, or map it by hand."
-        )
+            Message(
+                N_("No column of the lead list matches an attribute the customers have "
+                   "({wanted}): name a column like one of them, or map it by hand."),
+                wanted=wanted,
+            )
+        )  # fmt: skip
     attributes = pd.DataFrame({a: _clean(frame[c]) for a, c in mapping.items()}, index=frame.index)
     return LeadList(frame, attributes, mapping, notes)
 

@@ -22,7 +22,7 @@ from sklearn.tree import DecisionTreeClassifier
 from cvm_core import formatting
 from cvm_core.analyses.prospects.features import label, one_hot
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import _
+from cvm_core.i18n import N_, Message, _
 
 MIN_CUSTOMERS = 100
 MIN_TOP = 20
@@ -137,15 +137,22 @@ def find_traits(
 def _check(features: pd.DataFrame, y: np.ndarray) -> None:
     if features.shape[1] == 0:
         raise ValidationError(
-            "There are no customer attributes to learn from: add a Customers sheet with "
-            "acquisition channel, region or industry, or transactions with category or channel."
-        )
+            Message(
+                N_("There are no customer attributes to learn from: add a Customers sheet with "
+                   "acquisition channel, region or industry, or transactions with category or "
+                   "channel.")
+            )
+        )  # fmt: skip
     if len(y) < MIN_CUSTOMERS or y.sum() < MIN_TOP or (~y).sum() < MIN_TOP:
         raise ValidationError(
-            f"{formatting.counted(len(y), 'customer')} with {formatting.count(int(y.sum()))} in "
-            f"the top tier are too few to tell what sets them apart: it needs at least "
-            f"{MIN_CUSTOMERS} customers and {MIN_TOP} in the top tier (choose more top tiers)."
-        )
+            Message(
+                N_("{customers} with {top} in the top tier are too few to tell what sets them "
+                   "apart: it needs at least {min_customers} customers and {min_top} in the top "
+                   "tier (choose more top tiers)."),
+                customers=formatting.counted(len(y), "customer"), top=int(y.sum()),
+                min_customers=MIN_CUSTOMERS, min_top=MIN_TOP,
+            )
+        )  # fmt: skip
 
 
 def _tree(max_depth: int, min_leaf_share: float, n: int, random_state: int):

@@ -14,9 +14,9 @@ from cvm_core.analyses.profitability.drivers import (
     factorize_small_ints,
     id_codes,
     index_positions,
+    unknown_customers,
 )
 from cvm_core.analyses.scorecard.periods import Periods
-from cvm_core.errors import ValidationError
 
 # --- per customer and period ---------------------------------------------------------------------
 
@@ -108,10 +108,7 @@ def period_activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: Periods) -
     n, n_periods = len(summary), len(periods.index)
     cust = index_positions(summary.index, tx["customer_id"])
     if (cust < 0).any():
-        raise ValidationError(
-            "The transactions contain customers the customer summary does not know; recompute the "
-            "summary with the same observation end."
-        )
+        raise unknown_customers()
     key = cust.astype(np.int64) * n_periods + periods.codes
     # int64 per (customer, period) in the hash-free path: up to twice the usual table allowance
     dense = n * n_periods * 8 <= 2 * _TABLE_BYTES_PER_ROW * len(key)

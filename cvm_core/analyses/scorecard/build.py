@@ -69,7 +69,7 @@ from cvm_core.analyses.scorecard.transaction_measures import (
     transaction_measures,
 )
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import N_, Message
+from cvm_core.i18n import N_, Date, Message
 
 # --- assembling the scorecard --------------------------------------------------------------------
 
@@ -168,7 +168,10 @@ def build_scorecard(
     tx = transactions[~later] if later.any() else transactions  # no copy when nothing is later
     if tx.empty:
         raise ValidationError(
-            f"No transactions on or before {end:%d %b %Y}: choose a later observation end."
+            Message(
+                N_("No transactions on or before {end}: choose a later observation end."),
+                end=Date(end),
+            )
         )
     start = pd.Timestamp(tx["date"].min())
     index = pd.period_range(start, end, freq=settings.frequency)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from cvm_core.analyses.scorecard.specs import FREQUENCIES
 from cvm_core.errors import ValidationError
+from cvm_core.i18n import N_, Message
 
 # --- periods -------------------------------------------------------------------------------------
 
@@ -63,7 +64,12 @@ def period_labels(start: pd.Timestamp, end: pd.Timestamp, frequency: str) -> lis
 
 def check_frequency(frequency: str) -> None:
     if frequency not in FREQUENCIES:
-        raise ValidationError(f"Unknown period '{frequency}'; choose Q (quarter) or M (month).")
+        raise ValidationError(
+            Message(
+                N_("Unknown period '{frequency}'; choose Q (quarter) or M (month)."),
+                frequency=frequency,
+            )
+        )
 
 
 def choose_period(index: pd.PeriodIndex, end: pd.Timestamp, wanted: str | None) -> int:
@@ -71,8 +77,12 @@ def choose_period(index: pd.PeriodIndex, end: pd.Timestamp, wanted: str | None) 
     if wanted is not None:
         if wanted not in labels:
             raise ValidationError(
-                f"There is no period '{wanted}' in the data; choose one of {labels[0]} to {labels[-1]}."
-            )
+                Message(
+                    N_("There is no period '{wanted}' in the data; choose one of {first} to "
+                       "{last}."),
+                    wanted=wanted, first=labels[0], last=labels[-1],
+                )
+            )  # fmt: skip
         return labels.index(wanted)
     complete = index.end_time.normalize() <= end.normalize()
     return int(np.flatnonzero(complete)[-1]) if complete.any() else len(index) - 1

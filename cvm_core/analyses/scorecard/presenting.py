@@ -16,7 +16,7 @@ from cvm_core.analyses.scorecard.inputs import Scorecard
 from cvm_core.analyses.scorecard.specs import MONEY, measure_name, shown_source
 from cvm_core.analyses.scorecard.takeaways import takeaway
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import N_, _
+from cvm_core.i18n import N_, Message, _
 
 TABLE_HEADERS = (
     N_("Perspective"), N_("Measure"), N_("Definition"), N_("Value"), N_("Previous period"),
@@ -122,8 +122,11 @@ def parse_value(text: object, unit: str) -> float | None:
             number = float(cleaned)
         except ValueError:
             raise ValidationError(
-                _(
-                    "'{text}' is not a number. Type a plain number such as 1200, or 35 for 35%."
-                ).format(text=text)
+                Message(
+                    N_(
+                        "'{text}' is not a number. Type a plain number such as 1200, or 35 for 35%."
+                    ),
+                    text=text,
+                )
             ) from None
     return number / DISPLAY_SCALE.get(unit, 1.0)
