@@ -314,7 +314,7 @@ def values(
 
 def show_notes(fitted: clv.CLVFit) -> None:
     for note in fitted.notes:
-        st.warning(note, icon=":material/info:")
+        st.warning(formatting.escape_markdown(i18n.shown(note)), icon=":material/info:")
 
 
 def active_customers(

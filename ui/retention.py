@@ -287,7 +287,7 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
     )
     st.caption(f"{result.settings.rule.describe()} {result.lifetimes.sentence()}")
     for note in result.notes:
-        st.info(note)
+        st.info(formatting.escape_markdown(i18n.shown(note)))
 
 
 def _encode_cohorts(chosen: list) -> str | None:

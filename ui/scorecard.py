@@ -281,7 +281,7 @@ def show_period(result: scorecard_inputs.Scorecard) -> None:
         )
     )
     for note in result.notes:
-        st.info(note, icon=":material/info:")
+        st.info(formatting.escape_markdown(i18n.shown(note)), icon=":material/info:")
     if result.scenario_labels:
         st.info(
             _("Scenario column: projected values with {scenarios}.").format(

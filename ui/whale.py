@@ -318,7 +318,7 @@ def show_curve(
         selection=alt.selection_interval(name=filters.SLICE.name, encodings=["x"]), key=filters.SLICE.widget_key(),
     )  # fmt: skip
     for note in result.result.notes:
-        st.info(note, icon=":material/info:")
+        st.info(formatting.escape_markdown(i18n.shown(note)), icon=":material/info:")
     return filters.span_from(filters.SLICE.text(event))
 
 

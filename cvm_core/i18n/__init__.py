@@ -206,20 +206,33 @@ class Percent(Number):
 class Date(str):
     """A day in a :class:`Message`: '01 Jan 2024' in English, '01.01.2024' in German."""
 
+    english = "{:%d %b %Y}"
+    """How the Message's English str writes it."""
     day: object
 
     def __new__(cls, day) -> Date:
-        date = super().__new__(cls, f"{day:%d %b %Y}")
-        date.day = day
-        return date
+        text = super().__new__(cls, cls.english.format(day))
+        text.day = day
+        return text
 
     def __reduce__(self):
-        return (Date, (self.day,))
+        return (type(self), (self.day,))
 
     def in_language(self) -> str:
         from cvm_core import formatting
 
         return formatting.date(self.day)
+
+
+class Month(Date):
+    """A month in a :class:`Message`: 'December 2024' in English, 'Dez. 2024' in German."""
+
+    english = "{:%B %Y}"
+
+    def in_language(self) -> str:
+        from cvm_core import formatting
+
+        return formatting.month(self.day)
 
 
 def _message(cls: type, template: str, values: dict) -> Message:

@@ -43,6 +43,7 @@ from cvm_core.analyses.scorecard import hierarchy
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
+from cvm_core.i18n import N_, Message, error_message
 from cvm_core.intake.dataset import Dataset
 from cvm_core.intake.summary import monthly_activity
 from cvm_core.outputs import workspace_settings
@@ -236,7 +237,7 @@ def _clv(inputs: AnalysisInputs, settings: ReportSettings, notes: list[str]):
     try:
         return clv_run.run(inputs, settings.clv_settings(inputs))
     except CvmError as error:
-        notes.append(f"CLV left out: {error}")
+        notes.append(Message(N_("CLV left out: {reason}"), reason=error_message(error)))
         return None
 
 
@@ -244,7 +245,7 @@ def _retention(inputs: AnalysisInputs, settings: RetentionSettings, notes: list[
     try:
         return retention_run.run(inputs, settings)
     except CvmError as error:
-        notes.append(f"Retention left out: {error}")
+        notes.append(Message(N_("Retention left out: {reason}"), reason=error_message(error)))
         return None
 
 
@@ -255,7 +256,7 @@ def _pipeline(inputs: AnalysisInputs, settings: PipelineSettings, notes: list[st
     try:
         return pipeline_run.run(inputs, settings)
     except CvmError as error:
-        notes.append(f"Sales pipeline left out: {error}")
+        notes.append(Message(N_("Sales pipeline left out: {reason}"), reason=error_message(error)))
         return None
 
 
@@ -264,5 +265,5 @@ def _scorecard(inputs, settings: ReportSettings, models, notes: list[str]):
     try:
         return scorecard_run.run(inputs, settings.scorecard, models)
     except CvmError as error:
-        notes.append(f"Scorecard left out: {error}")
+        notes.append(Message(N_("Scorecard left out: {reason}"), reason=error_message(error)))
         return None

@@ -183,7 +183,10 @@ def _left_out(notes: Sequence[str]) -> str:
     out: The BG/NBD model is not identifiable from these data.'"""
     parts = []
     for note in notes:
-        head, _colon, reason = note.partition(": ")
+        head, colon, reason = i18n.shown(note).partition(": ")
+        if not colon:  # no ': ' after the analysis's name (Chinese writes '：'): the whole note
+            parts.append(head)
+            continue
         parts.append(f"{head}: {reason.split(': ')[0].split('. ')[0].rstrip('.')}.")
     return " ".join(parts)
 

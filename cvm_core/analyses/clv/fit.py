@@ -148,7 +148,10 @@ def fit_clv(
             if key == candidates[-1]:
                 raise
             # Auto: the recommended model cannot be fitted to every customer; the next best can.
-            skipped.append(f"Auto skipped {MODELS[key]}: {error}")
+            skipped.append(
+                Message(N_("Auto skipped {model}: {error}"), model=MODELS[key],
+                        error=error_message(error))
+            )  # fmt: skip
     spend = (
         calibration_spend
         if cal_end is None

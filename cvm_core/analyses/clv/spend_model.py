@@ -95,13 +95,20 @@ class SpendModel:
         notes = []
         if self.excluded_:
             notes.append(
-                f"{self.excluded_:,} repeat buyers were left out of the spend model because their "
-                "returns outweigh their repeat purchases (mean repeat spend of zero or less); their "
-                "expected spend leans on the average customer, scaled down by their own record."
-            )
+                Message(
+                    N_("{n} repeat buyers were left out of the spend model because their returns "
+                       "outweigh their repeat purchases (mean repeat spend of zero or less); their "
+                       "expected spend leans on the average customer, scaled down by their own "
+                       "record."),
+                    n=int(self.excluded_),
+                )
+            )  # fmt: skip
         if penalizer > self.penalizer_coef:
             notes.append(
-                f"The spend model was refitted with a penalty of {penalizer:g} to converge."
+                Message(
+                    N_("The spend model was refitted with a penalty of {penalty} to converge."),
+                    penalty=f"{penalizer:g}",
+                )
             )
         return tuple(notes)
 

@@ -141,17 +141,7 @@ class TransactionModel:
         self.histories_ = rows
         self.notes_ = ()
         if penalizer > self.penalizer_coef:
-            why = (
-                "could not pin down its parameters from these data alone (they ran off to zero "
-                "or infinity)"
-                if unidentified
-                else "did not converge on its own"
-            )
-            self.notes_ = (
-                f"Penalised fit: the {self.name} model {why}, so it was refitted with a penalty "
-                f"of {penalizer:g} on the parameters, which pulls them towards moderate values. "
-                "Its figures lean on that penalty as much as on the data: read them with care.",
-            )
+            self.notes_ = (_penalised_note(self.name, penalizer, unidentified),)
         return self
 
     def _optimise(
@@ -377,3 +367,21 @@ def discounted_alive_purchases(
     increments = np.diff(path, axis=1)
     discounted = increments @ discount_factors(horizon_months, discount_rate)
     return discounted[codes], path[:, -1][codes]
+
+
+def _penalised_note(name: str, penalizer: float, unidentified: bool) -> Message:
+    """What a penalised refit means for the figures, shown above them on the CLV page."""
+    if unidentified:
+        template = N_(
+            "Penalised fit: the {name} model could not pin down its parameters from these data "
+            "alone (they ran off to zero or infinity), so it was refitted with a penalty of "
+            "{penalty} on the parameters, which pulls them towards moderate values. Its figures "
+            "lean on that penalty as much as on the data: read them with care."
+        )
+    else:
+        template = N_(
+            "Penalised fit: the {name} model did not converge on its own, so it was refitted with "
+            "a penalty of {penalty} on the parameters, which pulls them towards moderate values. "
+            "Its figures lean on that penalty as much as on the data: read them with care."
+        )
+    return Message(template, name=name, penalty=f"{penalizer:g}")

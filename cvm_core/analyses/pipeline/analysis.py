@@ -12,7 +12,7 @@ import pandas as pd
 from cvm_core.analyses.base import Settings, setting
 from cvm_core.analyses.pipeline import accuracy, forecast, stages
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import N_, Message
+from cvm_core.i18n import N_, Message, Month
 from cvm_core.intake.opportunities import WON, OpportunityTables
 
 NO_PIPELINE = N_(
@@ -152,9 +152,12 @@ def analyse_pipeline(
     overdue = int(pipeline["overdue"].sum())
     if overdue:
         notes.append(
-            f"{overdue:,} open opportunities are past their expected close date; they count as "
-            f"expected in {as_of:%B %Y}."
-        )
+            Message(
+                N_("{n} open opportunities are past their expected close date; they count as "
+                   "expected in {month}."),
+                n=overdue, month=Month(as_of),
+            )
+        )  # fmt: skip
     monthly = reps = None
     team: dict = {}
     message = "Forecast accuracy needs the opportunity history (periodic snapshots)."

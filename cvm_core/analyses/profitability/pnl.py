@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cvm_core import formatting
 from cvm_core.analyses.profitability.activities import (
     DEFAULT_ACTIVITIES,
     DEFAULT_GROSS_MARGIN,
@@ -105,10 +104,14 @@ def _cogs(summary: pd.DataFrame, gross_margin: float) -> tuple[np.ndarray, str, 
     if not known.any():
         return from_margin, "margin setting", []
     n = int((~known).sum())
-    note = (
-        f"{formatting.counted(n, 'customer')} {'has' if n == 1 else 'have'} no cost of goods in "
-        f"the data; their cost of goods is estimated with the {gross_margin:.0%} margin setting."
-    )
+    note = Message(
+        N_("{n} customer has no cost of goods in the data; their cost of goods is estimated with "
+           "the {margin} margin setting.")
+        if n == 1
+        else N_("{n} customers have no cost of goods in the data; their cost of goods is "
+                "estimated with the {margin} margin setting."),
+        n=n, margin=Percent(gross_margin, 0),
+    )  # fmt: skip
     return np.where(known, cost, from_margin), "cost column + margin setting", [note]
 
 
@@ -124,16 +127,27 @@ def _service_drivers(
     unknown = int((~table.index.isin(index)).sum())
     if unknown:
         notes.append(
-            f"{formatting.counted(unknown, 'customer')} of the cost-to-serve table "
-            f"{'has' if unknown == 1 else 'have'} no transactions in the period analysed; their "
-            "activities are not counted."
-        )
+            Message(
+                N_("{n} customer of the cost-to-serve table has no transactions in the period "
+                   "analysed; their activities are not counted.")
+                if unknown == 1
+                else N_("{n} customers of the cost-to-serve table have no transactions in the "
+                        "period analysed; their activities are not counted."),
+                n=unknown,
+            )
+        )  # fmt: skip
     missing = int((~index.isin(table.index)).sum())
     if missing:
         notes.append(
-            f"{formatting.counted(missing, 'customer')} {'is' if missing == 1 else 'are'} missing "
-            "from the cost-to-serve table; their service drivers (calls, visits, ...) count as zero."
-        )
+            Message(
+                N_("{n} customer is missing from the cost-to-serve table; their service drivers "
+                   "(calls, visits, ...) count as zero.")
+                if missing == 1
+                else N_("{n} customers are missing from the cost-to-serve table; their service "
+                        "drivers (calls, visits, ...) count as zero."),
+                n=missing,
+            )
+        )  # fmt: skip
     return table.reindex(index).fillna(0.0).astype(float), notes
 
 
@@ -174,16 +188,24 @@ def _activity_notes(table: pd.DataFrame) -> list[str]:
             f"{a} ({d})" for a, d in zip(unknown["activity"], unknown["driver"], strict=True)
         )
         notes.append(
-            f"{len(unknown)} activit{'y uses a driver' if len(unknown) == 1 else 'ies use drivers'} "
-            f"this dataset does not have, so {'it costs' if len(unknown) == 1 else 'they cost'} "
-            f"nothing here: {listed}. Pick another driver or map the column."
-        )
+            Message(
+                N_("{n} activity uses a driver this dataset does not have, so it costs nothing "
+                   "here: {listed}. Pick another driver or map the column.")
+                if len(unknown) == 1
+                else N_("{n} activities use drivers this dataset does not have, so they cost "
+                        "nothing here: {listed}. Pick another driver or map the column."),
+                n=len(unknown), listed=listed,
+            )
+        )  # fmt: skip
     unpriced = table[table["status"] == "no rate given"]
     if len(unpriced):
         notes.append(
-            f"No rate given yet for: {', '.join(unpriced['activity'])}; these cost nothing until "
-            "you fill in a cost per driver unit (or minutes and cost per minute)."
-        )
+            Message(
+                N_("No rate given yet for: {activities}; these cost nothing until you fill in a "
+                   "cost per driver unit (or minutes and cost per minute)."),
+                activities=", ".join(unpriced["activity"]),
+            )
+        )  # fmt: skip
     return notes
 
 

@@ -184,7 +184,10 @@ def analyse_retention(
     notes = []
     rule = settings.rule or default_rule(transactions, end)
     if rule.method == P_ALIVE and p_alive is None:
-        notes.append("P(alive) is not available (fit the CLV model first); churn uses inactivity.")
+        notes.append(
+            Message(N_("P(alive) is not available (fit the CLV model first); churn uses "
+                       "inactivity."))
+        )  # fmt: skip
         rule = replace(rule, method=INACTIVITY)
     status = churn_status(summary, rule, end, p_alive)
     cohorts, cohort_message = _cohorts_or_message(transactions, summary, settings.period, end)

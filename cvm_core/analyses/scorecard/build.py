@@ -194,9 +194,11 @@ def build_scorecard(
     _add_projections(values, act, summary, scenarios, models, selected)
     if selected == 0:
         values.notes.append(
-            "This is the first period in the data: customers who bought before the data starts "
-            "count as new here, and there is no previous period to compare with."
-        )
+            Message(
+                N_("This is the first period in the data: customers who bought before the data "
+                   "starts count as new here, and there is no previous period to compare with.")
+            )
+        )  # fmt: skip
     period = index[selected]
     return Scorecard(
         table=_table(values, selected, settings, dict(models.sources)),
@@ -255,8 +257,11 @@ def _add_pnl(
         values.names["segment_contribution"] = f"{SPECS['segment_contribution'].name} ({top})"
     else:
         values.notes.append(
-            "Total operating profit in the period is not positive, so segment shares of it are not shown."
-        )
+            Message(
+                N_("Total operating profit in the period is not positive, so segment shares of it "
+                   "are not shown.")
+            )
+        )  # fmt: skip
 
 
 def _add_projections(

@@ -11,7 +11,7 @@ import pandas as pd
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard.inputs import ModelInputs
 from cvm_core.errors import CvmError
-from cvm_core.i18n import N_
+from cvm_core.i18n import N_, Message, error_message
 
 DEFAULT_SOURCE = N_("default settings")
 
@@ -98,13 +98,20 @@ def complete_models(
         try:
             clv, sources["clv"] = default_clv(inputs), DEFAULT_SOURCE
         except CvmError as error:
-            notes.append(f"CLV measures left out: {error}")
+            notes.append(
+                Message(N_("CLV measures left out: {reason}"), reason=error_message(error))
+            )
     if segments is None:
         segments, sources["segments"] = default_segments(inputs), DEFAULT_SOURCE
     if annual is None and active is None:
         try:
             (annual, active), sources["retention"] = default_retention(inputs), DEFAULT_SOURCE
         except CvmError as error:
-            notes.append(f"Annual retention and active customers left out: {error}")
+            notes.append(
+                Message(
+                    N_("Annual retention and active customers left out: {reason}"),
+                    reason=error_message(error),
+                )
+            )
     models = ModelInputs(pnl, clv, segments, annual, tuple(sources.items()), active)
     return models, tuple(notes)

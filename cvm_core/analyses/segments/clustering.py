@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from cvm_core import i18n
 from cvm_core.analyses.segments.defaults import FEATURE_LABELS, RFM_FEATURES
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.i18n import N_, Message
@@ -217,7 +218,10 @@ class CustomerClusters:
                 continue
             label = FEATURE_LABELS.get(column, column)
             self.notes_.append(
-                f"All customers have the same {label.lower()}, so it was left out of clustering."
+                Message(
+                    N_("All customers have the same {measure}, so it was left out of clustering."),
+                    measure=_FeatureName(label),
+                )
             )
         if not used:
             raise ModelError(
@@ -379,3 +383,21 @@ def name_clusters(
     median_value = frame["monetary"].groupby(labels).median().reindex(range(k))
     order = sorted(range(k), key=lambda g: (-mean_value[g], -median_value[g], names[g]))
     return names, [names[g] for g in order]
+
+
+class _FeatureName(str):
+    """A clustering measure inside a sentence: lower case in English ('days since last purchase'),
+    the catalog's own form elsewhere (German nouns keep their capital)."""
+
+    label: str
+
+    def __new__(cls, label: str) -> _FeatureName:
+        name = super().__new__(cls, label.lower())
+        name.label = label
+        return name
+
+    def __reduce__(self):
+        return (_FeatureName, (self.label,))
+
+    def in_language(self) -> str:
+        return self.lower() if i18n.current() == "en" else i18n._(self.label)

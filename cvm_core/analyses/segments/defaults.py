@@ -43,9 +43,9 @@ FREQUENCY_MEASURES: dict[str, str] = {"orders": N_("orders"), "purchase_days": N
 
 RFM_FEATURES = ("recency_days", "frequency", "monetary")
 FEATURE_LABELS = {
-    "recency_days": "Days since last purchase",
-    "frequency": "Orders",
-    "monetary": "Net revenue",
+    "recency_days": N_("Days since last purchase"),
+    "frequency": N_("Orders"),
+    "monetary": N_("Net revenue"),
 }
 
 
