@@ -354,7 +354,8 @@ def _shown(value: float, unit: str, currency: str) -> str:
 def show_edit_error() -> None:
     message = st.session_state.pop(_EDIT_ERROR, None)
     if message:
-        st.error(i18n.shown(message), icon=":material/error:")
+        shown = formatting.escape_markdown(i18n.shown(message))  # it quotes what the user typed
+        st.error(shown, icon=":material/error:")
 
 
 def _scorecard_frame(result: scorecard_inputs.Scorecard) -> pd.DataFrame:
