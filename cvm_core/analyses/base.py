@@ -95,13 +95,7 @@ class Settings:
         """
         prefix = where or cls.__name__
         if not isinstance(raw, Mapping):
-            raise SettingsError(
-                Message(
-                    N_("{where}: expected an object of settings, got {value}."),
-                    where=prefix,
-                    value=_show(raw),
-                )  # fmt: skip
-            )
+            raise _wrong(N_("{where}: expected an object of settings, got {value}."), prefix, raw)
         values = dict(raw)
         version = values.pop("version", cls.VERSION)
         if not isinstance(version, int) or isinstance(version, bool) or version > cls.VERSION:
@@ -169,9 +163,7 @@ def _coerce_tuple(value: Any, args: tuple, where: str) -> tuple:
     if isinstance(value, Mapping) and len(args) == 2 and args[1] is Ellipsis:
         value = sorted(value.items())  # {"measure": 60} reads as (("measure", 60.0),)
     if not isinstance(value, list | tuple):
-        raise SettingsError(
-            Message(N_("{where}: expected a list, got {value}."), where=where, value=_show(value))
-        )
+        raise _wrong(N_("{where}: expected a list, got {value}."), where, value)
     if len(args) == 2 and args[1] is Ellipsis:
         return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
     if len(value) != len(args):
@@ -186,14 +178,15 @@ def _coerce_tuple(value: Any, args: tuple, where: str) -> tuple:
     )
 
 
+def _wrong(template: str, where: str, value: Any) -> SettingsError:
+    """The error for a setting of the wrong kind: ``template`` with the field and the value."""
+    return SettingsError(Message(template, where=where, value=_show(value)))
+
+
 def _read_bool(value: Any, where: str) -> bool:
     if isinstance(value, bool):
         return value
-    raise SettingsError(
-        Message(
-            N_("{where}: expected true or false, got {value}."), where=where, value=_show(value)
-        )  # fmt: skip
-    )
+    raise _wrong(N_("{where}: expected true or false, got {value}."), where, value)
 
 
 def _read_int(value: Any, where: str) -> int:
@@ -201,27 +194,19 @@ def _read_int(value: Any, where: str) -> int:
         value = int(value)  # JSON writers may store 36 as 36.0
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise SettingsError(
-        Message(
-            N_("{where}: expected a whole number, got {value}."), where=where, value=_show(value)
-        )  # fmt: skip
-    )
+    raise _wrong(N_("{where}: expected a whole number, got {value}."), where, value)
 
 
 def _read_float(value: Any, where: str) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
-    raise SettingsError(
-        Message(N_("{where}: expected a number, got {value}."), where=where, value=_show(value))
-    )
+    raise _wrong(N_("{where}: expected a number, got {value}."), where, value)
 
 
 def _read_str(value: Any, where: str) -> str:
     if isinstance(value, str):
         return value
-    raise SettingsError(
-        Message(N_("{where}: expected text, got {value}."), where=where, value=_show(value))
-    )
+    raise _wrong(N_("{where}: expected text, got {value}."), where, value)
 
 
 def _read_timestamp(value: Any, where: str) -> pd.Timestamp:
@@ -234,13 +219,7 @@ def _read_timestamp(value: Any, where: str) -> pd.Timestamp:
             stamp = pd.NaT
         if stamp is not pd.NaT and 1900 <= stamp.year <= 2200:
             return stamp
-    raise SettingsError(
-        Message(
-            N_("{where}: expected a date like 2024-12-31, got {value}."),
-            where=where,
-            value=_show(value),
-        )  # fmt: skip
-    )
+    raise _wrong(N_("{where}: expected a date like 2024-12-31, got {value}."), where, value)
 
 
 _SCALARS = {

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import AmbiguousDateOrderError, ValidationError
-from cvm_core.i18n import N_, Message
+from cvm_core.i18n import N_, Message, error_message
 from cvm_core.intake.amounts import parse_amounts
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.io import RawTable, Workbook
@@ -237,8 +237,9 @@ def optional_pipeline(
     try:
         tables = read_pipeline(workbook, *sheets)
     except ValidationError as error:
-        reason = error.args[0] if error.args and isinstance(error.args[0], Message) else str(error)
-        notes.append(Message(N_("The opportunities were not read: {error}"), error=reason))
+        notes.append(
+            Message(N_("The opportunities were not read: {error}"), error=error_message(error))
+        )
         return None
     gone = len(tables.rejected)
     if gone:

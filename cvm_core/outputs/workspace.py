@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.errors import CvmError, ValidationError
-from cvm_core.i18n import N_, Message
+from cvm_core.i18n import N_, Message, error_message
 from cvm_core.intake.dataset import Dataset, dataset_from_summary
 from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.opportunities import OpportunityTables
@@ -183,7 +183,7 @@ def _document(settings: dict[str, Any], dataset: Dataset | None) -> dict:
         analyses, page = split_settings(plain)
     except SettingError as error:
         raise WorkspaceError(
-            Message(N_("The workspace cannot be saved: {error}"), error=_reason(error))
+            Message(N_("The workspace cannot be saved: {error}"), error=error_message(error))
         ) from error
     document: dict[str, Any] = {
         "format": FORMAT,
@@ -287,12 +287,6 @@ _FOREIGN = N_(
 )
 
 
-def _reason(error: BaseException) -> object:
-    """A caught error's text for a message: its Message (shown in the reader's language) or str."""
-    args = error.args
-    return args[0] if len(args) == 1 and isinstance(args[0], Message) else str(error)
-
-
 def load_workspace(data: bytes) -> Workspace:
     """Read a workspace file made by :func:`save_workspace`; check everything first.
 
@@ -369,7 +363,7 @@ def _from_document(document: dict, dataset: Dataset | None) -> Workspace:
         raise WorkspaceError(
             Message(
                 N_("The workspace file is damaged: a setting is unreadable ({error})."),
-                error=_reason(error),
+                error=error_message(error),
             )
         ) from error
     try:  # before anything reaches a page: a hand-edited value must not break one later
@@ -382,7 +376,7 @@ def _from_document(document: dict, dataset: Dataset | None) -> Workspace:
             Message(
                 N_("The workspace cannot be opened: {error} Correct or remove it in the file, or "
                    "save the workspace again from the app."),
-                error=_reason(error),
+                error=error_message(error),
             )
         ) from error  # fmt: skip
     info = document.get("dataset") or {}
@@ -445,7 +439,7 @@ def _load_zip(data: bytes) -> Workspace:
         dataset = _read_dataset(archive, document)
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
         raise WorkspaceError(
-            Message(N_("The workspace file is damaged ({error}); save it again."), error=_reason(error))
+            Message(N_("The workspace file is damaged ({error}); save it again."), error=error_message(error))
         ) from error  # fmt: skip
     return _from_document(document, dataset)
 
@@ -510,7 +504,7 @@ def _summary_dataset(tables: dict, meta: dict, info: dict) -> Dataset:
         return dataclasses.replace(dataset, currency_source=str(info.get("currency_source") or ""))
     except ValidationError as error:
         raise WorkspaceError(
-            Message(N_("The workspace file is damaged: {error}"), error=_reason(error))
+            Message(N_("The workspace file is damaged: {error}"), error=error_message(error))
         ) from error
 
 

@@ -39,7 +39,7 @@ from cvm_core.analyses.scorecard.specs import SPECS
 from cvm_core.analyses.segments.analysis import SegmentSettings
 from cvm_core.analyses.view import ViewSettings
 from cvm_core.errors import ValidationError
-from cvm_core.i18n import N_, Message, shown
+from cvm_core.i18n import N_, Message, error_message, shown
 
 MARGIN_FROM_COST = "From the cost column"
 MARGIN_PERCENT = "Percent of revenue"
@@ -272,7 +272,7 @@ def check_settings(settings: Mapping[str, Any]) -> None:
             place, _sep, detail = str(error).partition(": ")
             reason: object = _Detail(error.args[0]) if len(error.args) == 1 else detail
             if not isinstance(error, SettingsError) or not detail:
-                place, reason = spec.field, _reason(error)
+                place, reason = spec.field, error_message(error)
             raise SettingError(
                 Message(
                     N_("Setting '{name}' ({label}) = {value}: {field} {detail}"),
@@ -280,12 +280,6 @@ def check_settings(settings: Mapping[str, Any]) -> None:
                     field=place.split(".", 1)[-1], detail=reason,
                 )
             ) from error  # fmt: skip
-
-
-def _reason(error: BaseException) -> object:
-    """A caught error's text for a message: its Message (shown in the reader's language) or str."""
-    args = error.args
-    return args[0] if len(args) == 1 and isinstance(args[0], Message) else str(error)
 
 
 class _Detail(str):
@@ -441,7 +435,7 @@ def join_settings(analyses: Any, page: Mapping[str, Any]) -> dict[str, Any]:
             try:
                 read = part.from_dict(values, where=f"{analysis}.{key}")
             except SettingsError as error:
-                raise SettingError(_reason(error)) from error
+                raise SettingError(error_message(error)) from error
             for field in values:
                 if field == "version":
                     continue
