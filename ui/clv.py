@@ -249,7 +249,7 @@ def _service_costs(
     return projection.costs_of(_pnl.result, _summary, unit, source)
 
 
-def _cost_model(dataset: Dataset) -> tuple[CostModel, str]:
+def cost_model(dataset: Dataset) -> tuple[CostModel, str]:
     """The Whale Curve page's cost model once that page has run on this dataset, else the
     default rates; and which it is, in words."""
     model = session.read(session.COST_MODEL, dataset)
@@ -260,10 +260,10 @@ def service_costs(
     dataset: Dataset, settings: clv_values.ValueSettings
 ) -> projection.ServiceCosts | None:
     """The cost-to-serve CLV deducts, from the P&L the Whale Curve page caches (so it is not
-    computed twice) under :func:`_cost_model` (None: gross-margin CLV)."""
+    computed twice) under :func:`cost_model` (None: gross-margin CLV)."""
     if not settings.net_of_cost_to_serve or not dataset.has_transactions:
         return None
-    model, source = _cost_model(dataset)
+    model, source = cost_model(dataset)
     pnl = whale_view.cached_analysis(dataset, model)
     key = (dataset.fingerprint, data.observation_end(dataset).date(), model)
     return _service_costs(pnl, data.customer_summary(dataset), key, data.unit(), source)
@@ -296,7 +296,7 @@ def values(
     per-customer table is published for other pages."""
     costs = service_costs(dataset, settings)
     # The cost rates are keyed by what made them (the cache must not hash a per-customer frame).
-    costs_key = () if costs is None else _cost_model(dataset)
+    costs_key = () if costs is None else cost_model(dataset)
     with st.spinner(_("Valuing every customer…")):
         result, base, matrix = _values(
             fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key

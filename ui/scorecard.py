@@ -12,6 +12,7 @@ workspace can carry them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -20,11 +21,13 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting, i18n
+from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.scenario import Treatment
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import pnl as profitability
 from cvm_core.analyses.profitability import whatif
 from cvm_core.analyses.profitability.run import CostModel
+from cvm_core.analyses.retention.analysis import RetentionResult
 from cvm_core.analyses.scorecard import (
     charts,
     formats,
@@ -40,6 +43,7 @@ from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.errors import CvmError
 from cvm_core.i18n import N_, Message, _, ngettext
 from cvm_core.intake.dataset import Dataset
+from ui import clv as clv_view
 from ui import data, downloads, session
 from ui import whale as whale_view
 from ui.charts import show_chart
@@ -109,7 +113,7 @@ def _default_pnl(dataset: Dataset) -> profitability.CustomerPnL:
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_clv(
-    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
+    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date, cost_model: CostModel
 ) -> tuple[pd.DataFrame | None, str]:
     try:
         return scorecard_defaults.default_clv(_inputs), ""
@@ -117,15 +121,50 @@ def _default_clv(
         return None, i18n.error_message(error)
 
 
+def _default_clv_of(dataset: Dataset) -> tuple[pd.DataFrame | None, str]:
+    """The CLV page's default result: cost-to-serve from the Whale page's cached P&L at the rates
+    the CLV page would use (so the P&L is not computed a second time inside the CLV run)."""
+    inputs = data.analysis_inputs(dataset)
+    costs = clv_view.service_costs(dataset, clv_values.ValueSettings())
+    inputs = dataclasses.replace(inputs, service_costs=costs)
+    cost_model = clv_view.cost_model(dataset)[0]
+    return _default_clv(inputs, dataset.fingerprint, inputs.unit, inputs.observation_end.date(), cost_model)  # fmt: skip
+
+
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
-def _default_segments_retention(
+def _default_segments(
     _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date
-) -> tuple[pd.Series | None, float | None, str]:
+) -> tuple[pd.Series | None, str]:
     try:
-        segments = scorecard_defaults.default_segments(_inputs)
-        return segments, scorecard_defaults.default_retention(_inputs), ""
+        return scorecard_defaults.default_segments(_inputs), ""
     except CvmError as error:
-        return None, (None, None), i18n.error_message(error)
+        return None, i18n.error_message(error)
+
+
+@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
+def _default_retention(
+    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date, clv_key: float
+) -> tuple[RetentionResult | None, str]:
+    try:
+        return scorecard_defaults.default_retention_result(_inputs), ""
+    except CvmError as error:
+        return None, i18n.error_message(error)
+
+
+def _clv_key(clv: pd.DataFrame | None) -> float:
+    """Tells CLV results apart for the cache: the at-risk list ranks customers by their CLV."""
+    return -1.0 if clv is None else float(clv["clv"].sum()) + len(clv)
+
+
+def default_retention(
+    dataset: Dataset, clv: pd.DataFrame | None
+) -> tuple[RetentionResult | None, str]:
+    """The Retention page's default result, with ``clv`` ranking its at-risk list: one run for
+    the scorecard's annual retention and active share and for the chain's at-risk list (the
+    default churn rule is inactivity, so the figures do not depend on the CLV)."""
+    inputs = data.analysis_inputs(dataset).with_results(clv=clv)
+    with st.spinner(_("Measuring retention with the Retention page's defaults…")):
+        return _default_retention(inputs, dataset.fingerprint, inputs.unit, inputs.observation_end.date(), _clv_key(clv))  # fmt: skip
 
 
 def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, str]]:
@@ -139,20 +178,20 @@ def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, st
     clv = session.read(session.CLV_CUSTOMERS, dataset)
     if clv is None:
         with st.spinner(_("Fitting the CLV model with default settings…")):
-            clv, defaults["clv"] = _default_clv(*args)
+            clv, defaults["clv"] = _default_clv_of(dataset)
     segments_frame = session.read(session.SEGMENTS, dataset)
-    retention = session.read(session.RETENTION, dataset)
     segments = segments_frame["rfm_segment"] if segments_frame is not None else None
+    if segments is None:
+        with st.spinner(_("Scoring RFM segments…")):
+            segments, defaults["segments"] = _default_segments(*args)
+    retention = session.read(session.RETENTION, dataset)
+    if retention is None:
+        retention, defaults["retention"] = default_retention(dataset, clv)
     figures = (
-        (retention.annual_retention, retention.active.share) if retention is not None else None
+        (retention.annual_retention, retention.active.share)
+        if retention is not None
+        else (None, None)
     )
-    if segments is None or retention is None:
-        with st.spinner(_("Scoring RFM segments and retention…")):
-            default_segments, default_figures, message = _default_segments_retention(*args)
-        if segments is None:
-            segments, defaults["segments"] = default_segments, message
-        if retention is None:
-            figures, defaults["retention"] = default_figures, message
     for name, (_path, title, default) in PAGES.items():
         sources[name] = (  # Messages: the scorecard is cached across languages
             Message(N_("{page} page"), page=Message(title)) if name not in defaults else specs.source_text(default)

@@ -7,23 +7,18 @@ customer equity, Retention's at-risk list, the Sales Pipeline), else from their 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
-from cvm_core.analyses.inputs import AnalysisInputs
-from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.scorecard import charts, hierarchy, specs
 from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.specs import SHARE
-from cvm_core.errors import CvmError
 from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
-from ui import data, session
 from ui import pipeline as pipeline_view
 from ui import scorecard as scorecard_view
+from ui import session
 from ui.charts import show_chart
 
 PICKED = f"{scorecard_view.KEY}.chain.picked"
@@ -36,21 +31,6 @@ TABLE_TITLES = (
 """Column titles of the chain's table (hierarchy.hierarchy_table), translated where shown."""
 
 
-@st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
-def _default_at_risk(
-    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date, clv_key: float
-) -> pd.DataFrame | None:
-    try:
-        return retention_run.run(_inputs).at_risk
-    except CvmError:
-        return None
-
-
-def _clv_key(clv: pd.DataFrame | None) -> float:
-    """Tells CLV results apart for the cache: the at-risk list ranks customers by their CLV."""
-    return -1.0 if clv is None else float(clv["clv"].sum()) + len(clv)
-
-
 def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.DataFrame:
     """The hierarchy for the scorecard shown, with the measures the user picked."""
     known = scorecard_view.models(dataset)[0]  # cached: the scorecard just asked for them
@@ -58,11 +38,9 @@ def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.
     sources = {"clv": dict(known.sources).get("clv", ""), "pipeline": "Sales Pipeline page"}
     if retention is not None:
         at_risk, sources["at_risk"] = retention.at_risk, N_("Retention page's at-risk list")
-    else:
-        inputs = data.analysis_inputs(dataset).with_results(clv=known.clv)
-        with st.spinner(_("Listing the customers at risk…")):
-            at_risk = _default_at_risk(inputs, dataset.fingerprint, inputs.unit,
-                                   inputs.observation_end.date(), _clv_key(known.clv))  # fmt: skip
+    else:  # the run that gave the scorecard its annual retention (cached)
+        default = scorecard_view.default_retention(dataset, known.clv)[0]
+        at_risk = default.at_risk if default is not None else None
         sources["at_risk"] = N_("at-risk list with the Retention page's defaults")
     pipeline = pipeline_view.pipeline_for_scorecard(dataset)
     extra = hierarchy.indicators(card, dataset.transactions, known.clv, at_risk, pipeline, sources)

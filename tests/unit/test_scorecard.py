@@ -605,3 +605,20 @@ def test_default_retention_is_measured_to_the_observation_end():
         1.0,
         1.0,
     )
+
+
+def test_one_default_retention_run_serves_the_figures_and_the_at_risk_list():
+    # The Scorecard page runs the default retention once, with the CLV (the at-risk list shows
+    # each customer's P(alive) from it), and reads annual retention and the active share from that run. The default churn
+    # rule is inactivity, so those figures must not move with the CLV given.
+    from cvm_core.intake import demo_workbook
+
+    inputs = AnalysisInputs.of(demo_workbook.demo_dataset())
+    ids = inputs.summary.index
+    clv = pd.DataFrame(
+        {"p_alive": 0.25, "clv": np.arange(len(ids), dtype=float), "tier": "Top"}, index=ids
+    )
+    with_clv = defaults.default_retention_result(inputs.with_results(clv=clv))
+    assert (with_clv.annual_retention, with_clv.active.share) == defaults.default_retention(inputs)
+    assert len(with_clv.at_risk) > 0
+    assert set(with_clv.at_risk["p_alive"]) == {0.25}

@@ -5,6 +5,7 @@ command line, the report and the exports alike."""
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,6 +13,9 @@ from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard.inputs import ModelInputs
 from cvm_core.errors import CvmError
 from cvm_core.i18n import N_, Message, error_message
+
+if TYPE_CHECKING:  # imported where run: the retention analysis only when it is needed
+    from cvm_core.analyses.retention.analysis import RetentionResult
 
 DEFAULT_SOURCE = N_("default settings")
 
@@ -45,13 +49,22 @@ def default_segments(inputs: AnalysisInputs) -> pd.Series:
     return segments.rfm_scores(inputs.summary, inputs.observation_end).table["rfm_segment"]
 
 
-def default_retention(inputs: AnalysisInputs) -> tuple[float | None, float | None]:
-    """Annual retention and the active share with the Retention page's default settings,
-    measured to the observation end (not to the last transaction before it, which may be days
-    earlier)."""
+def default_retention_result(inputs: AnalysisInputs) -> RetentionResult:
+    """The retention analysis with the Retention page's default settings, measured to the
+    observation end (not to the last transaction before it, which may be days earlier).
+
+    The inputs' CLV, where given, ranks the at-risk list. The default churn rule is inactivity,
+    so annual retention and the active share are the same with or without it: one run serves
+    both the scorecard's figures and the chain's at-risk list.
+    """
     from cvm_core.analyses.retention import run as retention
 
-    result = retention.run(dataclasses.replace(inputs, clv=None, segments=None))
+    return retention.run(dataclasses.replace(inputs, segments=None))
+
+
+def default_retention(inputs: AnalysisInputs) -> tuple[float | None, float | None]:
+    """Annual retention and the active share of :func:`default_retention_result`."""
+    result = default_retention_result(dataclasses.replace(inputs, clv=None))
     return result.annual_retention, result.active.share
 
 
@@ -60,11 +73,10 @@ def default_chain(inputs: AnalysisInputs, card, settings, models: ModelInputs) -
     at-risk list and the sales pipeline at their defaults (the pipeline where the dataset has
     opportunities), for callers without pages (the command line)."""
     from cvm_core.analyses.pipeline import run as pipeline_run
-    from cvm_core.analyses.retention import run as retention
     from cvm_core.analyses.scorecard import hierarchy
 
     try:
-        at_risk = retention.run(dataclasses.replace(inputs, clv=models.clv, segments=None)).at_risk
+        at_risk = default_retention_result(dataclasses.replace(inputs, clv=models.clv)).at_risk
     except CvmError:
         at_risk = None
     pipeline = None
