@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from cvm_core.intake.schema import clean_ids
+from cvm_core.intake.schema import id_counts
 
 STORE, PHONE, ONLINE, FIELD_SALES = "Store", "Phone", "Online", "Field sales"
 CHANNELS: tuple[str, ...] = (STORE, PHONE, ONLINE, FIELD_SALES)
@@ -158,7 +158,7 @@ def channel_choices(
         synonym gives, else :data:`KEEP_AS_WRITTEN`) and ``channel`` (the current choice: one of
         :data:`CHANNELS` or :data:`KEEP_AS_WRITTEN`).
     """
-    counts = clean_ids(column).value_counts(dropna=True).head(limit)
+    counts = id_counts(column).head(limit)
     values = [str(v) for v in counts.index]
     guesses = [guess_channel(v) or KEEP_AS_WRITTEN for v in values]
     used = channel_mapping(values, overrides)

@@ -476,6 +476,28 @@ def clean_ids(column: pd.Series) -> pd.Series:
     return pd.Series(expand(codes, cleaned, None), index=column.index, dtype=object)
 
 
+def id_counts(column: pd.Series) -> pd.Series:
+    """Exactly ``clean_ids(column).value_counts()``, counted on the distinct raw values.
+
+    The rows are never turned into text: each distinct value is cleaned once and the counts of
+    values that clean to the same text (" Web" and "Web") are added. A third of the time on a
+    million rows of a few channels, on every run of the Upload page.
+    """
+    codes, uniques = factorize_column(column)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    # value_counts counts in order of first appearance before it sorts, so ties come out in that
+    # order. Factorized codes follow it already; a categorical's follow its categories.
+    order = (
+        pd.unique(codes[codes >= 0])
+        if isinstance(column.dtype, pd.CategoricalDtype)
+        else np.arange(len(uniques))
+    )
+    cleaned = pd.Series([_id_text(u) for u in uniques[order]], dtype=object).replace("", None)
+    kept = cleaned.notna().to_numpy()
+    summed = pd.Series(counts[order][kept]).groupby(cleaned[kept].to_numpy(), sort=False).sum()
+    return summed.sort_values(ascending=False).rename("count").rename_axis(None)
+
+
 def _id_text(value: object) -> str | None:
     if isinstance(value, float):
         if np.isnan(value):

@@ -15,7 +15,7 @@ from cvm_core.errors import AmbiguousDateOrderError, ValidationError
 from cvm_core.intake.amounts import CurrencyGuess, detect_currency, guess_currency, parse_amounts
 from cvm_core.intake.dates import parse_dates
 from cvm_core.intake.distinct import expand
-from cvm_core.intake.schema import clean_ids, guess_mapping, parse_flags
+from cvm_core.intake.schema import clean_ids, guess_mapping, id_counts, parse_flags
 
 
 def text_column(values) -> pd.Series:
@@ -234,6 +234,18 @@ def test_return_flags():
 def test_clean_ids():
     column = pd.Series([1001.0, " K1 ", "", None, 12, np.nan, "007", 1.5], dtype=object)
     assert clean_ids(column).tolist() == ["1001", "K1", None, None, "12", None, "007", "1.5"]
+
+
+def test_id_counts_count_each_cleaned_text_as_value_counts_would():
+    # " Web" and "Web" are one channel, 1.0 and "1" one id; blanks and missing are not counted.
+    # Web and 1 tie at 3 and keep their order of first appearance, as value_counts keeps it.
+    column = text_column([" Web", 1.0, "Shop", "Web", "1", "", None, "Web ", "1", float("nan")])
+    counts = id_counts(column)
+    assert counts.to_dict() == {"Web": 3, "1": 3, "Shop": 1}
+    assert list(counts.index) == ["Web", "1", "Shop"]
+    expected = clean_ids(column).value_counts()
+    pd.testing.assert_series_equal(counts, expected)
+    pd.testing.assert_series_equal(id_counts(column.astype("category")), expected)
 
 
 @pytest.mark.parametrize(
