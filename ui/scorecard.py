@@ -103,12 +103,12 @@ def settings_form(dataset: Dataset) -> scorecard_inputs.ScorecardSettings:
     return scorecard_inputs.ScorecardSettings(frequency, period, targets, typed, band / 100)
 
 
-def _default_pnl(dataset: Dataset) -> profitability.CustomerPnL:
-    """The P&L at the default activity rates, from the Whale page's cache: the Whale page and the
-    CLV page's cost-to-serve have usually computed it already (a copy of its own cost ~1.5 s at
-    1M transactions on every first Scorecard render)."""
+def _whale_pnl(dataset: Dataset) -> profitability.CustomerPnL:
+    """The P&L at the rates the other pages use (the Whale page's once it has run, else the
+    default rates), from the Whale page's cache: that page and the CLV page's cost-to-serve have
+    usually computed it already (a copy of its own cost ~1 s at 1M transactions)."""
     with st.spinner(_("Costing every customer with the default rates…")):
-        return whale_view.cached_analysis(dataset, CostModel()).result
+        return whale_view.cached_analysis(dataset, clv_view.cost_model(dataset)[0]).result
 
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
@@ -174,7 +174,7 @@ def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, st
     defaults, sources = {}, {}
     pnl = session.read(session.WHALE_PNL, dataset)
     if pnl is None:
-        pnl, defaults["pnl"] = _default_pnl(dataset).pnl, ""
+        pnl, defaults["pnl"] = _whale_pnl(dataset).pnl, ""
     clv = session.read(session.CLV_CUSTOMERS, dataset)
     if clv is None:
         with st.spinner(_("Fitting the CLV model with default settings…")):
@@ -206,7 +206,7 @@ def scenarios(dataset: Dataset, inputs: scorecard_inputs.ModelInputs) -> scoreca
     whale_pnl, whale_label = None, ""
     fixes = session.read(session.WHALE_SCENARIO, dataset)
     if fixes is not None and inputs.pnl is not None:
-        pnl_result = _default_pnl(dataset)  # the fixes are replayed at the default rates
+        pnl_result = _whale_pnl(dataset)  # the Whale page's own (cached) P&L
         tiers = inputs.clv["tier"] if inputs.clv is not None and "tier" in inputs.clv else None
         try:
             outcome = whatif.apply_scenario(pnl_result, fixes, tiers)
@@ -217,8 +217,8 @@ def scenarios(dataset: Dataset, inputs: scorecard_inputs.ModelInputs) -> scoreca
             whale_pnl = pnl_measures.replay_pnl(inputs.pnl, pnl_result.pnl, outcome.pnl)
             whale_label = f"Whale Curve fixes ({', '.join(levers).lower()}) for {formatting.counted(outcome.target_customers, 'customer')}"
             if not inputs.pnl["profit"].equals(pnl_result.pnl["profit"]):
-                # The page's own rates are not published; its fixes are replayed on the default
-                # rates and their effect added to the page's P&L (see pnl_measures.replay_pnl).
+                # Only where the P&L shown is not the one the fixes were replayed on: their
+                # effect is added to it (see pnl_measures.replay_pnl).
                 whale_label += " (effect measured with the default activity rates)"
     clv_increment, clv_label = None, ""
     projection = session.read(session.CLV_SCENARIO, dataset)
