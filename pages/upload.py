@@ -8,7 +8,7 @@ import streamlit as st
 from cvm_core import formatting, i18n
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
 from cvm_core.i18n import _
-from ui import data, loaders, state, uploads
+from ui import data, loaders, prefetch, state, uploads
 from ui.upload import (
     JUST_LOADED,
     mapping_form,
@@ -172,5 +172,7 @@ if failure and upload is not None and failure[0] == key:
 active = data.active_dataset()
 if active is not None and st.session_state.get(state.UPLOAD_SHOWN, "") == (key if upload else ""):
     show_overview(active)
+    if loaded:  # just activated: the other pages' first analyses start while the user reads
+        prefetch.start(active)
 elif active is not None:  # a new file is being mapped: the figures above it are not its own
     show_still_loaded(active)

@@ -10,6 +10,8 @@ views are in :mod:`ui.clv_value`, the what-if fragment in :mod:`ui.clv_whatif`.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -222,6 +224,25 @@ def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
     """The cached fit (the models are read-only once fitted)."""
     with st.spinner(_("Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…")):
         return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
+
+
+def default_fit_settings(dataset: Dataset) -> clv.FitSettings:
+    """What :func:`fit_settings_form` returns before the user touches it: the first model
+    choice (Auto), and a holdout from the default calibration end where the data allows one."""
+    end = data.observation_end(dataset)
+    start = dataset.observation_start
+    model = next(iter(constants.MODEL_CHOICES))
+    calibration_end = None
+    if dataset.has_transactions and (end - start).days >= MIN_HOLDOUT_SPAN_DAYS:
+        calibration_end = pd.Timestamp(clv_holdout.default_calibration_end(start, end).date())
+    return clv.FitSettings(model, data.unit(), calibration_end, end, True)
+
+
+def default_job(dataset: Dataset) -> partial:
+    """The page's fit with its default settings, as a call for the background prefetch
+    (ui/prefetch.py), through the same cache :func:`fit` reads."""
+    settings = default_fit_settings(dataset)
+    return partial(_fit, dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
 
 
 WHALE_RATES = N_("the Whale Curve page's activity rates")

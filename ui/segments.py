@@ -158,6 +158,15 @@ def _analyse(
     return segments_run.run(_inputs, settings)
 
 
+def default_job(dataset: Dataset) -> partial:
+    """The page's first analysis (its settings as the form starts) as a call for the background
+    prefetch (ui/prefetch.py), through the same cache the page reads."""
+    inputs = data.analysis_inputs(dataset)
+    end = inputs.observation_end.date()
+    settings = segments_analysis.SegmentSettings()  # what settings_form returns untouched
+    return partial(_analyse, inputs, dataset.fingerprint, inputs.unit, end, settings)
+
+
 def analyse(
     dataset: Dataset, settings: segments_analysis.SegmentSettings
 ) -> segments_analysis.SegmentAnalysis:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
@@ -222,6 +223,25 @@ def _analysis(
     currency: str,
 ) -> profitability_analysis.WhaleAnalysis:
     return profitability_run.run(_inputs, model)
+
+
+def default_model(dataset: Dataset) -> CostModel:
+    """The cost model :func:`cost_model_form` returns before the user touches it."""
+    settings = profitability_activities.CostModelSettings(
+        float(profitability_activities.SMALL_ORDER_THRESHOLD),
+        int(profitability_activities.DEFAULT_GROSS_MARGIN * 100) / 100,  # the slider's whole %
+    )
+    table = profitability_activities.activity_table(default_table(dataset))
+    return CostModel.from_table(table, settings)
+
+
+def default_job(dataset: Dataset) -> Callable[[], object]:
+    """The page's first analysis as a call for the background prefetch (ui/prefetch.py), through
+    the same cache the page reads. The default table is made in the call: it costs a pass over
+    the orders, which the page's run should not wait for."""
+    inputs = data.analysis_inputs(dataset)
+    key = (dataset.fingerprint, inputs.unit, inputs.observation_end.date())
+    return lambda: _analysis(inputs, *key, default_model(dataset), inputs.currency)
 
 
 def cached_analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
