@@ -49,13 +49,15 @@ def page_assumptions(
     Whale page's P&L is already cached, rather than costing every customer to find out.
     """
     published = session.read(session.COST_MODEL, dataset)
-    model = model or published or CostModel()
+    given = model
+    model = model or published or CostModel()  # CostModel(): worded as the built-in rates
     channels = None
     ready = compute or published is not None
     if assumptions.CHANNEL_RATES in topics and dataset.has_transactions and ready:
         from ui import whale as whale_view  # the P&L the page shows (cached): its added rates
 
-        channels = whale_view.cached_analysis(dataset, model).result.assumed_channel_rates
+        costed = given or whale_view.model_in_use(dataset)
+        channels = whale_view.cached_analysis(dataset, costed).result.assumed_channel_rates
     rule_words, chosen = None, False
     if assumptions.CHURN_RULE in topics and dataset.has_transactions:
         default, rule = retention_view.default_rule(dataset), retention_view.churn_rule(dataset)

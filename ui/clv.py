@@ -272,9 +272,10 @@ def _service_costs(
 
 def cost_model(dataset: Dataset) -> tuple[CostModel, str]:
     """The Whale Curve page's cost model once that page has run on this dataset, else the
-    default rates; and which it is, in words."""
-    model = session.read(session.COST_MODEL, dataset)
-    return (model, WHALE_RATES) if model is not None else (CostModel(), DEFAULT_RATES)
+    default rates as that page starts with them (:func:`ui.whale.model_in_use`: the P&L the
+    background prefetch made for the Whale page serves here too); and which it is, in words."""
+    published = session.read(session.COST_MODEL, dataset) is not None
+    return whale_view.model_in_use(dataset), WHALE_RATES if published else DEFAULT_RATES
 
 
 def service_costs(

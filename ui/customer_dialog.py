@@ -21,7 +21,6 @@ from cvm_core.analyses.customer_view import (
     customer_view,
     search_customers,
 )
-from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.errors import CvmError
 from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset
@@ -37,8 +36,7 @@ def build_view(dataset: Dataset, customer_id: str) -> CustomerView:
     from ui import retention as retention_view
     from ui import whale as whale_view
 
-    model = session.read(session.COST_MODEL, dataset) or CostModel()
-    pnl = whale_view.cached_analysis(dataset, model).result
+    pnl = whale_view.cached_analysis(dataset, whale_view.model_in_use(dataset)).result
     clv = session.read(session.CLV_CUSTOMERS, dataset, ("clv", "p_alive", "tier"))
     quadrants = None
     if clv is not None:

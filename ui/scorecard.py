@@ -12,7 +12,6 @@ workspace can carry them.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -21,11 +20,12 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting, i18n
-from cvm_core.analyses.clv import values as clv_values
+from cvm_core.analyses.clv import fit as clv_fit
+from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv.scenario import Treatment
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import pnl as profitability
-from cvm_core.analyses.profitability import whatif
+from cvm_core.analyses.profitability import projection, whatif
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention.analysis import RetentionResult
 from cvm_core.analyses.scorecard import (
@@ -113,22 +113,28 @@ def _whale_pnl(dataset: Dataset) -> profitability.CustomerPnL:
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _default_clv(
-    _inputs: AnalysisInputs, fingerprint: str, unit: str, end: dt.date, cost_model: CostModel
-) -> tuple[pd.DataFrame | None, str]:
-    try:
-        return scorecard_defaults.default_clv(_inputs), ""
-    except CvmError as error:
-        return None, i18n.error_message(error)
+    _fitted: clv_fit.CLVFit,
+    _costs: projection.ServiceCosts | None,
+    fingerprint: str,
+    fit_settings: clv_fit.FitSettings,
+    cost_model: CostModel,
+) -> pd.DataFrame:
+    values = clv_run.value(_fitted, clv_run.CLVSettings().value, _costs)
+    return values.customers[["p_alive", "clv", "tier"]]
 
 
 def _default_clv_of(dataset: Dataset) -> tuple[pd.DataFrame | None, str]:
-    """The CLV page's default result: cost-to-serve from the Whale page's cached P&L at the rates
-    the CLV page would use (so the P&L is not computed a second time inside the CLV run)."""
-    inputs = data.analysis_inputs(dataset)
-    costs = clv_view.service_costs(dataset, clv_values.ValueSettings())
-    inputs = dataclasses.replace(inputs, service_costs=costs)
+    """The CLV page's default result, from that page's fit cache (which the background prefetch
+    after a load fills) and with cost-to-serve from the Whale page's cached P&L at the rates the
+    CLV page would use: nothing here is fitted or costed a second time."""
+    settings = clv_view.default_fit_settings(dataset)
+    try:
+        fitted = clv_view.fit(dataset, settings)
+    except CvmError as error:
+        return None, i18n.error_message(error)
+    costs = clv_view.service_costs(dataset, clv_run.CLVSettings().value)
     cost_model = clv_view.cost_model(dataset)[0]
-    return _default_clv(inputs, dataset.fingerprint, inputs.unit, inputs.observation_end.date(), cost_model)  # fmt: skip
+    return _default_clv(fitted, costs, dataset.fingerprint, settings, cost_model), ""
 
 
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
@@ -176,9 +182,8 @@ def models(dataset: Dataset) -> tuple[scorecard_inputs.ModelInputs, dict[str, st
     if pnl is None:
         pnl, defaults["pnl"] = _whale_pnl(dataset).pnl, ""
     clv = session.read(session.CLV_CUSTOMERS, dataset)
-    if clv is None:
-        with st.spinner(_("Fitting the CLV model with default settings…")):
-            clv, defaults["clv"] = _default_clv_of(dataset)
+    if clv is None:  # the fit shows the CLV page's spinner
+        clv, defaults["clv"] = _default_clv_of(dataset)
     segments_frame = session.read(session.SEGMENTS, dataset)
     segments = segments_frame["rfm_segment"] if segments_frame is not None else None
     if segments is None:

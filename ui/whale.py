@@ -235,6 +235,14 @@ def default_model(dataset: Dataset) -> CostModel:
     return CostModel.from_table(table, settings)
 
 
+def model_in_use(dataset: Dataset) -> CostModel:
+    """The cost model the pages cost customers with: this page's once it has run on the
+    dataset, else the one it starts with. One model, so one cached P&L serves every page (the
+    core's CostModel() gives the same figures under another cache key)."""
+    published = session.read(session.COST_MODEL, dataset)
+    return published if published is not None else default_model(dataset)
+
+
 def default_job(dataset: Dataset) -> Callable[[], object]:
     """The page's first analysis as a call for the background prefetch (ui/prefetch.py), through
     the same cache the page reads. The default table is made in the call: it costs a pass over

@@ -64,6 +64,21 @@ def test_pages_opened_after_a_load_find_their_first_analysis_computed(monkeypatc
     assert calls == []
 
 
+def test_the_scorecard_opened_first_uses_the_prefetched_fit_and_pnl(monkeypatch, calls):
+    # Its default CLV comes from the CLV page's fit cache and its P&L from the Whale page's, at
+    # the rates that page starts with: the prefetch has made both.
+    monkeypatch.setenv(prefetch.ENV, "1")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = load_demo(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300))
+    for thread in list(prefetch._threads.values()):
+        thread.join(timeout=300)
+    calls.clear()
+    at.switch_page("pages/scorecard.py").run()
+    assert not at.exception and not at.error
+    assert calls == []
+
+
 def test_no_prefetch_when_turned_off(monkeypatch, calls):
     monkeypatch.setenv(prefetch.ENV, "0")
     at = load_demo(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300))
