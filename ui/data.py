@@ -143,6 +143,13 @@ def customer_summary(dataset: Dataset) -> pd.DataFrame:
         return _cached_summary(dataset, dataset.fingerprint, unit(), end)
 
 
+def summary_for_overview(dataset: Dataset, unit: str) -> pd.DataFrame:
+    """The summary :func:`customer_summary` gives a dataset just loaded (its whole period, no end
+    chosen yet), for the early build in the background (ui/loaders.start_build): no session state
+    is read here, the caller passes the sidebar's unit."""
+    return _cached_summary(dataset, dataset.fingerprint, unit, dataset.observation_end.date())
+
+
 def analysis_inputs(dataset: Dataset) -> AnalysisInputs:
     """What every analysis's ``run`` reads, with the sidebar's unit, observation end and currency
     and the one customer summary above."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import streamlit as st
@@ -30,7 +31,7 @@ from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationOptions
-from ui import state
+from ui import data, state
 
 T = TypeVar("T")
 
@@ -62,13 +63,20 @@ def upload_digest(upload) -> str:
 
 def _kept(kind: str, key: tuple, make: Callable[[], T], spinner: str) -> T:
     """``make()``, kept in this session under ``(kind, key)`` (at most :data:`KEPT_PER_KIND` per
-    kind, the least recently used dropped first). Failures are not kept: the next run tries again."""
+    kind, the least recently used dropped first). Failures are not kept: the next run tries again.
+    A result started early in the background (:func:`start_build`) is waited for, not made again.
+    """
     kept = st.session_state.setdefault(state.UPLOAD_KEPT, {}).setdefault(kind, {})
     if key in kept:
         kept[key] = kept.pop(key)  # now the most recently used
         return kept[key]
+    early = st.session_state.get(state.UPLOAD_EARLY, {})
     with st.spinner(_(spinner)):
-        value = make()
+        if (kind, key) in early:  # raises the build's error as make() would; a failed build
+            value = early[(kind, key)].result()  # stays there, so it is not started again
+            del early[(kind, key)]
+        else:
+            value = make()
     kept[key] = value
     while len(kept) > KEPT_PER_KIND:
         del kept[next(iter(kept))]
@@ -100,6 +108,49 @@ def build(
         "build", (*key, channel_items),
         lambda: _build(key, _data, channel_items), N_("Checking every row…"),
     )  # fmt: skip
+
+
+_EARLY_BUILDS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cvm-early-build")
+"""One worker for every session: an early build uses one core, the other stays the users'."""
+
+
+def start_build(
+    file_digest: str,
+    filename: str,
+    header_rows: tuple[tuple[str, int], ...],
+    sheets: SheetRoles,
+    mapping_items: tuple[tuple[str, str], ...],
+    attributes: tuple[str, ...],
+    options: ValidationOptions,
+    _data: bytes,
+    channel_items: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """Start :func:`build` for the mapping on screen in the background, with the customer summary
+    the overview shows next, while the user checks the mapping: "Use this data" then finds the
+    dataset built (or waits for the build in progress) instead of starting it then, ~2.5 s at 1M
+    rows. Same arguments as :func:`build`. Nothing starts while an earlier early build of this
+    session runs (a mapping being edited), for a result already kept, or with the prefetch off.
+    """
+    from ui import prefetch  # imports the pages' modules only when it runs
+
+    key = (file_digest, filename, header_rows, sheets, mapping_items, attributes, options)
+    full = ("build", (*key, channel_items))
+    early = st.session_state.setdefault(state.UPLOAD_EARLY, {})
+    kept = st.session_state.get(state.UPLOAD_KEPT, {}).get("build", {})
+    if not prefetch.enabled() or full in early or full[1] in kept:
+        return
+    if any(not future.done() for future in early.values()):
+        return
+    early.clear()  # builds for a mapping since changed
+    early[full] = _EARLY_BUILDS.submit(_build_and_summarise, key, _data, channel_items, data.unit())
+
+
+def _build_and_summarise(
+    key: tuple, _data: bytes, channel_items: tuple[tuple[str, str], ...], unit: str
+) -> Dataset:
+    dataset = _build(key, _data, channel_items)
+    data.summary_for_overview(dataset, unit)
+    return dataset
 
 
 def _build(key: tuple, _data: bytes, channel_items: tuple[tuple[str, str], ...]) -> Dataset:

@@ -21,11 +21,27 @@ from collections.abc import Callable
 from cvm_core.intake.dataset import Dataset
 
 ENV = "CVM_PREFETCH"
-"""Set to 0 to turn the prefetch off (the tests that count core calls or time pages do)."""
+"""Set to 0 to turn the background work off: this prefetch and the Upload page's early build
+(ui/loaders.start_build). The tests do, as they count core calls or time pages."""
 _MAX_REMEMBERED = 8
 _threads: dict[tuple, threading.Thread] = {}
 _lock = threading.Lock()
 log = logging.getLogger(__name__)
+
+
+class _NoContextWarnings(logging.Filter):
+    """Streamlit warns "missing ScriptRunContext" when a cache is used outside a script run,
+    which is what the background threads (named ``cvm-...``) do on purpose: their caches are
+    the process-wide ones and they draw nothing. Other threads' warnings still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ours = threading.current_thread().name.startswith("cvm-")
+        return not (ours and "missing ScriptRunContext" in record.getMessage())
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    _NoContextWarnings()
+)
 
 
 def enabled() -> bool:

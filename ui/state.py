@@ -20,6 +20,9 @@ UPLOAD_LOAD_ERROR = "cvm.upload.error"
 UPLOAD_KEPT = "cvm.upload.kept"
 """dict kind -> {key: result}: the Upload page's workbooks and datasets, kept in the session that
 uploaded them (ui/loaders.py), so they go when it ends."""
+UPLOAD_EARLY = "cvm.upload.early"
+"""dict (kind, key) -> Future: a dataset being built in the background for the mapping on screen
+(ui/loaders.start_build), taken by :func:`ui.loaders.build` when "Use this data" asks for it."""
 UPLOAD_DIGEST = "cvm.upload.digest"
 """(file id, fingerprint) of the file in the uploader, hashed once per upload."""
 UPLOAD_SHOWN = "cvm.upload.shown"

@@ -1,9 +1,9 @@
-"""The background prefetch after a load (ui/prefetch.py): the pages' first analyses are computed
-while the user reads the overview, and the pages then find them in their own caches.
+"""Work done in the background while the user reads: the dataset built for the mapping on screen
+(ui/loaders.start_build), and after a load the pages' first analyses (ui/prefetch.py).
 
-The test that matters is the second half: a page opened afterwards computes nothing. It fails if
-a page's default settings (its form untouched) drift from the ones the prefetch assumes, which
-would make the prefetch compute a result no page ever reads.
+The tests that matter check what happens next: "Use this data" builds nothing, a page opened
+afterwards computes nothing. They fail if a page's default settings (its form untouched) drift
+from the ones the prefetch assumes, which would make it compute a result no page ever reads.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from streamlit.testing.v1 import AppTest
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.segments import run as segments_run
+from cvm_core.intake import summary as intake_summary
 from tests.app.conftest import ROOT
-from ui import loaders, prefetch
+from ui import loaders, prefetch, state
+
+FILES = ROOT / "tests" / "files"
 
 SPIED = {"segments": (segments_run, "run"), "whale": (profitability_run, "run"),
          "clv": (clv_run, "fit")}  # fmt: skip
@@ -84,3 +87,75 @@ def test_no_prefetch_when_turned_off(monkeypatch, calls):
     at = load_demo(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300))
     assert not at.exception
     assert calls == []
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list[tuple[str, str]]:
+    """(step, thread name) of every dataset build and customer summary."""
+    made: list[tuple[str, str]] = []
+    for name, module, function in (
+        ("build", loaders, "build_dataset"), ("summary", intake_summary, "customer_summary"),
+    ):  # fmt: skip
+        original = getattr(module, function)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            made.append((_name, threading.current_thread().name))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, function, spy)
+    return made
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upload.file").set_value((name, data, "text/csv"))
+    return at.run()
+
+
+def wait_for_early_builds(at: AppTest) -> None:
+    for future in list(at.session_state[state.UPLOAD_EARLY].values()):
+        future.exception(timeout=120)  # done, whether it failed or not
+
+
+def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(monkeypatch, builds):
+    monkeypatch.setenv(prefetch.ENV, "1")
+    messy = (FILES / "messy_de_cp1252.csv").read_bytes()
+    at = upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300), "messy.csv", messy)
+    assert not at.exception and not at.error
+    wait_for_early_builds(at)
+    # Built and summarised in the background, before any click.
+    assert builds == [("build", "cvm-early-build_0"), ("summary", "cvm-early-build_0")]
+    builds.clear()
+    at.button(key=f"{loaders.digest(messy)}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state[state.DATASET].transactions["revenue"].tolist() == [
+        1234.5, 89.9, -12.5, -45.0, -310.0, 2000.0,
+    ]  # fmt: skip
+    assert {m.label: m.value for m in at.metric}["Customers"] == "3"
+    assert [step for step, _thread in builds if step == "build"] == []  # nothing built again
+    assert ("summary", "ScriptRunner.scriptThread") not in builds
+
+
+def test_an_early_build_that_fails_is_reported_on_use_and_not_started_again(monkeypatch, builds):
+    # Day and month cannot be told apart: the build asks which it is, as without the prefetch.
+    monkeypatch.setenv(prefetch.ENV, "1")
+    data = b"Customer ID,Date,Revenue\nA,03/04/2024,10\nB,05/06/2024,20\n"
+    at = upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300), "us.csv", data)
+    wait_for_early_builds(at)
+    assert builds == [("build", "cvm-early-build_0")]
+    key = loaders.digest(data)
+    at.button(key=f"{key}.load").click()
+    at.run()
+    assert not at.exception
+    assert state.DATASET not in at.session_state
+    assert any("please choose day first or month first" in w.value for w in at.warning)
+    at.radio(key=f"{key}.date_order").set_value("monthfirst").run()
+    wait_for_early_builds(at)
+    at.button(key=f"{key}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    dates = at.session_state[state.DATASET].transactions["date"].dt.strftime("%Y-%m-%d")
+    assert dates.tolist() == ["2024-03-04", "2024-05-06"]
+    # The failing mapping was built once; the chosen order once more, in the background.
+    assert [b for b in builds if b[0] == "build"] == [("build", "cvm-early-build_0")] * 2
