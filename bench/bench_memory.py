@@ -1,8 +1,10 @@
 """Memory benchmark: does the Streamlit server give memory back after its sessions end?
 
 Run: python3 bench/bench_memory.py [--sessions 10] [--rows 100000] [--ttl 30] [--max-wait 300]
+     [--serve]
 
-Starts the app (``python -m streamlit run app.py`` on a free 127.0.0.1 port, from the repository
+Starts the app (``python -m streamlit run app.py``, or with ``--serve`` scripts/serve.py as README
+command 1 does, on a free 127.0.0.1 port, from the repository
 root so .streamlit/config.toml applies) with ``server.disconnectedSessionTTL`` shortened to
 ``--ttl`` seconds (the default is 120 s: how long Streamlit keeps a closed tab's session for a
 reconnect), then drives Debian's chromium (/usr/bin/chromium, launched as tests/browser does)
@@ -213,7 +215,7 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
     files = [csv_file(args.rows, i) for i in range(args.sessions)]
     log = Path(tempfile.mkdtemp(prefix="cvm-bench-memory-")) / "streamlit.log"
     port = free_port()
-    server = start_server(port, args.ttl, log)
+    server = start_server(port, args.ttl, log, warm_up=args.serve)
     base_url = f"http://127.0.0.1:{port}"
     result: dict[str, float] = {}
     pw = sync_playwright().start()
@@ -283,6 +285,8 @@ def main() -> None:
     parser.add_argument("--visit", nargs="*", default=[], choices=sorted(PAGES),
                         help="pages each tab opens after loading its file")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--serve", action="store_true",
+                        help="start as README command 1 does (scripts/serve.py), not streamlit run")  # fmt: skip
     args = parser.parse_args()
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be 1-{MAX_SESSIONS}")

@@ -66,6 +66,10 @@ def route_every_link_through_app_py() -> None:
 
 def main() -> int:
     demo = "--demo" in sys.argv[1:]
+    # Before any thread exists, so that every thread's malloc arena counts (ui/memory.py).
+    from ui.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()
     startup.warm_up_started()
     threading.Thread(target=warm_up, args=(demo,), name="warm-up", daemon=True).start()
     route_every_link_through_app_py()
