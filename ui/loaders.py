@@ -31,7 +31,7 @@ from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import RawTable, Workbook, read_workbook
 from cvm_core.intake.schema import ColumnMapping
 from cvm_core.intake.validate import ValidationOptions
-from ui import data, state
+from ui import data, prefetch, state
 
 T = TypeVar("T")
 
@@ -129,10 +129,9 @@ def start_build(
     the overview shows next, while the user checks the mapping: "Use this data" then finds the
     dataset built (or waits for the build in progress) instead of starting it then, ~2.5 s at 1M
     rows. Same arguments as :func:`build`. Nothing starts while an earlier early build of this
-    session runs (a mapping being edited), for a result already kept, or with the prefetch off.
+    session runs (a mapping being edited), for a result already kept, or with the background
+    work off (``CVM_PREFETCH=0``, :func:`ui.prefetch.enabled`).
     """
-    from ui import prefetch  # imports the pages' modules only when it runs
-
     key = (file_digest, filename, header_rows, sheets, mapping_items, attributes, options)
     full = ("build", (*key, channel_items))
     early = st.session_state.setdefault(state.UPLOAD_EARLY, {})
