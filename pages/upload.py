@@ -138,7 +138,7 @@ elif upload is not None:
             extra_cost = st.file_uploader(
                 _("Cost-to-serve file"), type=FILE_TYPES, key=f"{key}.cts"
             )
-        choices = (
+        choices = loaders.BuildChoices(
             key, upload.name, headers, choice.sheets, tuple(choice.mapping.roles.items()),
             choice.mapping.attributes, choice.options, raw, tuple(choice.mapping.channels.items()),
         )  # fmt: skip
@@ -146,7 +146,7 @@ elif upload is not None:
             _("Use this data"), type="primary", icon=":material/check:", key=f"{key}.load"
         ):
             try:
-                dataset = loaders.build(*choices)
+                dataset = loaders.build(choices)
                 dataset = loaders.with_extra_tables(dataset, extra_customers, extra_cost)
             except AmbiguousDateOrderError as error:
                 st.session_state[f"{key}.ambiguous"] = str(error)
@@ -157,7 +157,7 @@ elif upload is not None:
             else:
                 activate(dataclasses.replace(dataset, name=upload.name))
         else:  # built in the background while the user checks the mapping
-            loaders.start_build(*choices)
+            loaders.start_build(choices)
 
 failure = st.session_state.get(state.UPLOAD_LOAD_ERROR)
 if failure and upload is not None and failure[0] == key:

@@ -92,81 +92,79 @@ def read(
     )  # fmt: skip
 
 
-def build(
-    file_digest: str,
-    filename: str,
-    header_rows: tuple[tuple[str, int], ...],
-    sheets: SheetRoles,
-    mapping_items: tuple[tuple[str, str], ...],
-    attributes: tuple[str, ...],
-    options: ValidationOptions,
-    _data: bytes,
-    channel_items: tuple[tuple[str, str], ...] = (),
-) -> Dataset:
-    key = (file_digest, filename, header_rows, sheets, mapping_items, attributes, options)
-    return _kept(
-        "build", (*key, channel_items),
-        lambda: _build(key, _data, channel_items), N_("Checking every row…"),
-    )  # fmt: skip
+@dataclasses.dataclass(frozen=True)
+class BuildChoices:
+    """What makes a dataset of an upload: the file (its bytes and their digest) and the choices
+    made on the Upload page."""
+
+    file_digest: str
+    filename: str
+    header_rows: tuple[tuple[str, int], ...]
+    sheets: SheetRoles
+    mapping_items: tuple[tuple[str, str], ...]
+    attributes: tuple[str, ...]
+    options: ValidationOptions
+    data: bytes = dataclasses.field(repr=False, compare=False)  # the digest stands for the bytes
+    channel_items: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        """Everything but the bytes: the session keeps results under it, not the file."""
+        return (self.file_digest, self.filename, self.header_rows, self.sheets,
+                self.mapping_items, self.attributes, self.options, self.channel_items)  # fmt: skip
+
+
+def build(choices: BuildChoices) -> Dataset:
+    return _kept("build", choices.key, lambda: _build(choices), N_("Checking every row…"))
 
 
 _EARLY_BUILDS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cvm-early-build")
 """One worker for every session: an early build uses one core, the other stays the users'."""
 
 
-def start_build(
-    file_digest: str,
-    filename: str,
-    header_rows: tuple[tuple[str, int], ...],
-    sheets: SheetRoles,
-    mapping_items: tuple[tuple[str, str], ...],
-    attributes: tuple[str, ...],
-    options: ValidationOptions,
-    _data: bytes,
-    channel_items: tuple[tuple[str, str], ...] = (),
-) -> None:
+def start_build(choices: BuildChoices) -> None:
     """Start :func:`build` for the mapping on screen in the background, with the customer summary
     the overview shows next, while the user checks the mapping: "Use this data" then finds the
     dataset built (or waits for the build in progress) instead of starting it then, ~2.5 s at 1M
-    rows. Same arguments as :func:`build`. Nothing starts while an earlier early build of this
-    session runs (a mapping being edited), for a result already kept, or with the background
-    work off (``CVM_PREFETCH=0``, :func:`ui.prefetch.enabled`).
+    rows. Nothing starts while an earlier early build of this session runs (a mapping being
+    edited), for a result already kept, or with the background work off (``CVM_PREFETCH=0``,
+    :func:`ui.prefetch.enabled`).
     """
-    key = (file_digest, filename, header_rows, sheets, mapping_items, attributes, options)
-    full = ("build", (*key, channel_items))
+    full = ("build", choices.key)
     early = st.session_state.setdefault(state.UPLOAD_EARLY, {})
     kept = st.session_state.get(state.UPLOAD_KEPT, {}).get("build", {})
-    if not prefetch.enabled() or full in early or full[1] in kept:
+    if not prefetch.enabled() or full in early or choices.key in kept:
         return
     if any(not future.done() for future in early.values()):
         return
     early.clear()  # builds for a mapping since changed
-    early[full] = _EARLY_BUILDS.submit(_build_and_summarise, key, _data, channel_items, data.unit())
+    early[full] = _EARLY_BUILDS.submit(_build_and_summarise, choices, data.unit())
 
 
-def _build_and_summarise(
-    key: tuple, _data: bytes, channel_items: tuple[tuple[str, str], ...], unit: str
-) -> Dataset:
-    dataset = _build(key, _data, channel_items)
+def _build_and_summarise(choices: BuildChoices, unit: str) -> Dataset:
+    dataset = _build(choices)
     data.summary_for_overview(dataset, unit)
     return dataset
 
 
-def _build(key: tuple, _data: bytes, channel_items: tuple[tuple[str, str], ...]) -> Dataset:
-    """:func:`build`'s work; ``key`` is its arguments up to ``options``, in order."""
-    file_digest, filename, header_rows, sheets, mapping_items, attributes, options = key
-    workbook = read(file_digest, filename, header_rows, _data)
-    mapping = ColumnMapping(dict(mapping_items), attributes, dict(channel_items))
+def _build(choices: BuildChoices) -> Dataset:
+    workbook = read(choices.file_digest, choices.filename, choices.header_rows, choices.data)
+    mapping = ColumnMapping(
+        dict(choices.mapping_items), choices.attributes, dict(choices.channel_items)
+    )
     # The same bytes read another way (header row, sheet, mapping, options) are another dataset.
-    parts = (file_digest, header_rows, sheets, mapping_items, options)
-    if channel_items:  # appended only when set, so earlier fingerprints stay valid
-        parts += (channel_items,)
+    parts = (
+        choices.file_digest, choices.header_rows, choices.sheets, choices.mapping_items,
+        choices.options,
+    )  # fmt: skip
+    if choices.channel_items:  # appended only when set, so earlier fingerprints stay valid
+        parts += (choices.channel_items,)
     return build_dataset(
         workbook,
-        sheets,
+        choices.sheets,
         mapping,
-        options,
-        name=filename,
+        choices.options,
+        name=choices.filename,
         fingerprint=fingerprint(repr(parts).encode()),
     )
 

@@ -226,12 +226,18 @@ def _analysis(
 
 
 def default_model(dataset: Dataset) -> CostModel:
-    """The cost model :func:`cost_model_form` returns before the user touches it."""
+    """The cost model :func:`cost_model_form` returns before the user touches it (kept per
+    dataset: the CLV page, the assumptions strip and the customer dialog ask on every rerun)."""
+    return _default_model(dataset, dataset.fingerprint)
+
+
+@st.cache_resource(max_entries=8, ttl="2h", show_spinner=False)  # immutable: shared, not copied
+def _default_model(_dataset: Dataset, fingerprint: str) -> CostModel:
     settings = profitability_activities.CostModelSettings(
         float(profitability_activities.SMALL_ORDER_THRESHOLD),
         int(profitability_activities.DEFAULT_GROSS_MARGIN * 100) / 100,  # the slider's whole %
     )
-    table = profitability_activities.activity_table(default_table(dataset))
+    table = profitability_activities.activity_table(default_table(_dataset))
     return CostModel.from_table(table, settings)
 
 

@@ -28,11 +28,11 @@ SPIED = {"segments": (segments_run, "run"), "whale": (profitability_run, "run"),
 PAGES = {"segments": "pages/segments.py", "whale": "pages/whale_curve.py", "clv": "pages/clv.py"}
 
 
-@pytest.fixture
-def calls(monkeypatch) -> list[tuple[str, str]]:
-    """(analysis, thread name) of every call of the pages' analyses."""
+def spy_on(monkeypatch, targets: dict) -> list[tuple[str, str]]:
+    """(name, thread name) of every call of the functions ``targets`` names: name -> (module,
+    function name)."""
     made: list[tuple[str, str]] = []
-    for name, (module, function) in SPIED.items():
+    for name, (module, function) in targets.items():
         original = getattr(module, function)
 
         def spy(*args, _original=original, _name=name, **kwargs):
@@ -41,6 +41,12 @@ def calls(monkeypatch) -> list[tuple[str, str]]:
 
         monkeypatch.setattr(module, function, spy)
     return made
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[tuple[str, str]]:
+    """(analysis, thread name) of every call of the pages' analyses."""
+    return spy_on(monkeypatch, SPIED)
 
 
 def load_demo(at: AppTest) -> AppTest:
@@ -92,18 +98,10 @@ def test_no_prefetch_when_turned_off(monkeypatch, calls):
 @pytest.fixture
 def builds(monkeypatch) -> list[tuple[str, str]]:
     """(step, thread name) of every dataset build and customer summary."""
-    made: list[tuple[str, str]] = []
-    for name, module, function in (
-        ("build", loaders, "build_dataset"), ("summary", intake_summary, "customer_summary"),
-    ):  # fmt: skip
-        original = getattr(module, function)
-
-        def spy(*args, _original=original, _name=name, **kwargs):
-            made.append((_name, threading.current_thread().name))
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(module, function, spy)
-    return made
+    return spy_on(
+        monkeypatch,
+        {"build": (loaders, "build_dataset"), "summary": (intake_summary, "customer_summary")},
+    )
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
