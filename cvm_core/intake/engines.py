@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cvm_core.analyses.profitability.activities import UNKNOWN_CHANNEL
 from cvm_core.errors import CvmError, ReadError
 from cvm_core.i18n import N_, Message
 from cvm_core.intake.excerpt import excerpt
@@ -33,7 +34,7 @@ from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
 ENGINES = ("pandas", "duckdb", "spark")
 _SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 REQUIRED_COLUMNS = ("customer_id", "date", "revenue")
-OPTIONAL_COLUMNS = ("is_return", "order_id", "cost")
+OPTIONAL_COLUMNS = ("is_return", "order_id", "cost", "channel", "quantity")
 SUMMARY_METADATA_KEY = b"cvm.summary"
 """Parquet key-value metadata of a summary file: unit, observation end and engine, as JSON."""
 
@@ -44,15 +45,75 @@ _INSTALL_HINT = {
 
 
 @dataclass(frozen=True)
-class _Dialect:
-    """What differs between the engines' SQL: only how to count days between two dates."""
+class Dialect:
+    """What differs between the engines' SQL: quoting, one date function, two names."""
 
+    quote: str  # around column names
     day_diff: str  # format string with {start} and {end}
     text_type: str
+    min_by: str  # the aggregate "value of the row with the smallest key"
+
+    def column(self, name: str) -> str:
+        return f"{self.quote}{name}{self.quote}"
 
 
-_DUCKDB = _Dialect(day_diff="date_diff('day', {start}, {end})", text_type="VARCHAR")
-_SPARK = _Dialect(day_diff="datediff({end}, {start})", text_type="STRING")
+DUCKDB = Dialect(
+    quote='"', day_diff="date_diff('day', {start}, {end})", text_type="VARCHAR", min_by="arg_min"
+)
+SPARK = Dialect(quote="`", day_diff="datediff({end}, {start})", text_type="STRING", min_by="min_by")
+ROW_ORDER = "cvm_row"
+"""Column the runners add to the source: each row's place in it (the first line of an order
+names its channel, as in pandas)."""
+
+
+def kept_transactions_sql(
+    table: str, present: Mapping[str, str], observation_end: str | None, dialect: Dialect
+) -> str:
+    """The CTEs ``tx`` (canonical columns, rows missing a required value dropped), ``bounds``
+    (end_day) and ``kept`` (tx up to the observation end) that every aggregation starts from.
+
+    ``kept`` has customer_id (text), day, revenue, is_return, order_id (text or NULL), cost,
+    channel (text, 'Unknown' when missing), quantity and the row order.
+    """
+
+    def col(role: str) -> str:
+        return dialect.column(present[role])
+
+    text = dialect.text_type
+    is_return = (
+        f"CAST({col('is_return')} AS BOOLEAN)"
+        if "is_return" in present
+        else f"({col('revenue')} < 0)"
+    )
+    order_id = f"CAST({col('order_id')} AS {text})" if "order_id" in present else "NULL"
+    cost = f"CAST({col('cost')} AS DOUBLE)" if "cost" in present else "CAST(NULL AS DOUBLE)"
+    channel = (
+        f"COALESCE(CAST({col('channel')} AS {text}), '{UNKNOWN_CHANNEL}')"
+        if "channel" in present
+        else f"'{UNKNOWN_CHANNEL}'"
+    )
+    quantity = (
+        f"CAST({col('quantity')} AS DOUBLE)" if "quantity" in present else "CAST(NULL AS DOUBLE)"
+    )
+    # One row either way: a literal end needs no FROM (with one it would repeat per transaction).
+    end = (
+        f"DATE '{pd.Timestamp(observation_end):%Y-%m-%d}' AS end_day"
+        if observation_end
+        else "MAX(day) AS end_day FROM tx"
+    )
+    return f"""
+tx AS (
+    SELECT CAST({col("customer_id")} AS {text}) AS customer_id,
+           CAST({col("date")} AS DATE) AS day,
+           CAST({col("revenue")} AS DOUBLE) AS revenue,
+           {is_return} AS is_return, {order_id} AS order_id, {cost} AS cost,
+           {channel} AS channel, {quantity} AS quantity, {ROW_ORDER} AS row_order
+    FROM {table}
+    WHERE {col("customer_id")} IS NOT NULL AND {col("date")} IS NOT NULL
+      AND {col("revenue")} IS NOT NULL
+),
+bounds AS (SELECT {end}),
+kept AS (SELECT tx.* FROM tx CROSS JOIN bounds WHERE tx.day <= bounds.end_day)"""
 
 
 def summary_sql(
@@ -60,7 +121,7 @@ def summary_sql(
     present: Mapping[str, str],
     unit: str,
     observation_end: str | None,
-    dialect: _Dialect,
+    dialect: Dialect,
 ) -> str:
     """The customer summary as one SQL query over ``table``.
 
@@ -71,39 +132,10 @@ def summary_sql(
     """
     if unit not in UNIT_DAYS:
         raise CvmError(f"Unknown time unit '{unit}'; choose day, week or month.")
-
-    def col(role: str) -> str:
-        return f'"{present[role]}"' if dialect is _DUCKDB else f"`{present[role]}`"
-
-    is_return = (
-        f"CAST({col('is_return')} AS BOOLEAN)"
-        if "is_return" in present
-        else f"({col('revenue')} < 0)"
-    )
-    order_id = (
-        f"CAST({col('order_id')} AS {dialect.text_type})" if "order_id" in present else "NULL"
-    )
-    cost = f"CAST({col('cost')} AS DOUBLE)" if "cost" in present else "CAST(NULL AS DOUBLE)"
-    # One row either way: a literal end needs no FROM (with one it would repeat per transaction).
-    end = (
-        f"DATE '{pd.Timestamp(observation_end):%Y-%m-%d}' AS end_day"
-        if observation_end
-        else "MAX(day) AS end_day FROM tx"
-    )
     days = 1.0 / UNIT_DAYS[unit]
     diff = dialect.day_diff.format
     return f"""
-WITH tx AS (
-    SELECT CAST({col("customer_id")} AS {dialect.text_type}) AS customer_id,
-           CAST({col("date")} AS DATE) AS day,
-           CAST({col("revenue")} AS DOUBLE) AS revenue,
-           {is_return} AS is_return, {order_id} AS order_id, {cost} AS cost
-    FROM {table}
-    WHERE {col("customer_id")} IS NOT NULL AND {col("date")} IS NOT NULL
-      AND {col("revenue")} IS NOT NULL
-),
-bounds AS (SELECT {end}),
-kept AS (SELECT tx.* FROM tx CROSS JOIN bounds WHERE tx.day <= bounds.end_day),
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
 daily AS (
     SELECT customer_id, day, SUM(revenue) AS value,
            ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY day) AS nth_day
@@ -177,15 +209,46 @@ def summarize(
         return _summarize_pandas(source, unit, observation_end, columns or {})
     if isinstance(source, pd.DataFrame):
         raise CvmError(f"The {engine} engine reads files; write the table to Parquet first.")
-    path = str(source)
+    return _tidy(
+        run_query(
+            source,
+            engine,
+            lambda table, present, dialect: summary_sql(
+                table, present, unit, observation_end, dialect
+            ),
+            columns,
+            memory_limit,
+        )
+    )
+
+
+QueryBuilder = Callable[[str, Mapping[str, str], Dialect], str]
+"""(table, canonical role -> column, dialect) -> one SQL query over the table."""
+
+
+def run_query(
+    path: str | Path,
+    engine: str,
+    build: QueryBuilder,
+    columns: Mapping[str, str] | None = None,
+    memory_limit: str = "2GB",
+) -> pd.DataFrame:
+    """Run the query ``build`` writes over a Parquet or CSV file of canonical transactions.
+
+    The table the query reads has the file's columns plus :data:`ROW_ORDER`. Raises our
+    ReadError (one line) for files the engine cannot read, CvmError for a missing column.
+    """
+    if engine not in ("duckdb", "spark"):
+        raise CvmError(f"Unknown engine '{engine}'; choose duckdb or spark.")
+    path = str(path)
     if path.lower().endswith(_SPREADSHEET_SUFFIXES):
         raise CvmError(
             f"The {engine} engine reads Parquet or CSV files of cleaned transactions, not "
             "spreadsheets. Use --engine pandas for a spreadsheet (it maps and validates it)."
         )
     if engine == "duckdb":
-        return _summarize_duckdb(path, unit, observation_end, columns or {}, memory_limit)
-    return _summarize_spark(path, unit, observation_end, columns or {})
+        return _run_duckdb(path, build, columns or {}, memory_limit)
+    return _run_spark(path, build, columns or {})
 
 
 def _present_roles(available: list[str], columns: Mapping[str, str]) -> dict[str, str]:
@@ -228,12 +291,22 @@ def _read_canonical(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def _summarize_duckdb(
-    path: str, unit: str, end: str | None, columns: Mapping[str, str], memory_limit: str
+def _run_duckdb(
+    path: str, build: QueryBuilder, columns: Mapping[str, str], memory_limit: str
 ) -> pd.DataFrame:
     duckdb = _import_engine("duckdb")
-    reader = "read_csv_auto" if path.lower().endswith((".csv", ".txt")) else "read_parquet"
-    source = f"{reader}('{path.replace(chr(39), chr(39) * 2)}')"
+    quoted = path.replace(chr(39), chr(39) * 2)
+    if path.lower().endswith((".csv", ".txt")):
+        # DuckDB keeps a CSV's rows in file order (insertion order is preserved by default).
+        source = f"read_csv_auto('{quoted}')"
+        numbered = f"(SELECT *, ROW_NUMBER() OVER () AS {ROW_ORDER} FROM {source})"
+    else:
+        source = f"read_parquet('{quoted}')"
+        numbered = (
+            f"(SELECT * EXCLUDE (cvm_file, file_row_number), "
+            f"(cvm_file, file_row_number) AS {ROW_ORDER} "
+            f"FROM read_parquet('{quoted}', filename='cvm_file', file_row_number=true))"
+        )
     with duckdb.connect() as con:
         # Larger-than-memory input: cap memory and let DuckDB spill sorted/hashed runs to disk.
         con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -251,14 +324,14 @@ def _summarize_duckdb(
                 "unfinished copy, download or export), make it again; otherwise check its last "
                 "lines. Then run the command again."
             )
-        sql = summary_sql(source, _present_roles(available, columns), unit, end, _DUCKDB)
+        sql = build(f"{numbered} AS source", _present_roles(available, columns), DUCKDB)
         try:
             # Rows are read here, not at DESCRIBE (a sample): a line cut off at the end of the
             # file, or a value of another type far down, fails only now.
-            return _tidy(con.execute(sql).fetch_df())
+            return con.execute(sql).fetch_df()
         except duckdb.OutOfMemoryException as error:
             raise CvmError(
-                f"DuckDB ran out of memory summarising {Path(path).name} within its cap of "
+                f"DuckDB ran out of memory reading {Path(path).name} within its cap of "
                 f"{memory_limit}; run again with a larger --memory-limit (e.g. 4GB)."
             ) from error
         except duckdb.Error as error:
@@ -293,9 +366,7 @@ def _engine_error(engine: str, path: str, error: Exception) -> ReadError:
     )
 
 
-def _summarize_spark(
-    path: str, unit: str, end: str | None, columns: Mapping[str, str]
-) -> pd.DataFrame:
+def _run_spark(path: str, build: QueryBuilder, columns: Mapping[str, str]) -> pd.DataFrame:
     _import_engine("spark")
     from pyspark.sql import SparkSession
 
@@ -325,13 +396,17 @@ def _summarize_spark(
             else ""
         )
         raise ReadError(f"Spark could not read {path}.{hint}") from error
-    frame.createOrReplaceTempView("cvm_transactions")
-    sql = summary_sql("cvm_transactions", _present_roles(frame.columns, columns), unit, end, _SPARK)
+    from pyspark.sql.functions import monotonically_increasing_id
+
+    # Increasing in file order: partitions follow the file, ids increase within each.
+    numbered = frame.withColumn(ROW_ORDER, monotonically_increasing_id())
+    numbered.createOrReplaceTempView("cvm_transactions")
+    sql = build("cvm_transactions", _present_roles(frame.columns, columns), SPARK)
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
 
     try:
-        return _tidy(spark.sql(sql).toPandas())
+        return spark.sql(sql).toPandas()
     except (Py4JJavaError, PySparkException) as error:  # rows are read (and fail) only here
         raise _engine_error("Spark", path, error) from error
 

@@ -13,6 +13,7 @@ from cvm_core.__main__ import main
 from cvm_core.errors import CvmError, ReadError
 from cvm_core.intake import engines
 from cvm_core.intake.summary import customer_summary
+from tests.unit.engine_files import SPARK, demo_transactions, parquet_and_csv, write_parquet
 
 NAN = np.nan
 
@@ -62,25 +63,12 @@ EXPECTED = pd.DataFrame(
     index=pd.Index(["A", "B", "C"], name="customer_id"),
 )
 
-# Spark needs a JVM; without one its cases are reported as skipped, not quietly left out.
-SPARK = pytest.param(
-    "spark", marks=pytest.mark.skipif(not shutil.which("java"), reason="no Java for PySpark")
-)
 ENGINES_HERE = ["pandas", "duckdb", SPARK]
-
-
-def _parquet(frame: pd.DataFrame, path) -> str:
-    # Microsecond timestamps: Spark cannot read pandas' default nanoseconds.
-    frame.to_parquet(path, coerce_timestamps="us", allow_truncated_timestamps=True)
-    return str(path)
 
 
 @pytest.fixture(scope="module")
 def fixture_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("engines")
-    csv = folder / "tx.csv"
-    TRANSACTIONS.to_csv(csv, index=False)
-    return {"parquet": _parquet(TRANSACTIONS, folder / "tx.parquet"), "csv": str(csv)}
+    return parquet_and_csv(TRANSACTIONS, tmp_path_factory.mktemp("engines"))
 
 
 @pytest.mark.parametrize("engine", ENGINES_HERE)
@@ -108,26 +96,22 @@ def test_engines_equal_pandas_on_the_demo_data(engine, demo_transactions_file):
 
 @pytest.fixture(scope="module")
 def demo_transactions_file(tmp_path_factory):
-    from cvm_core.intake.dataset import load_file
-    from cvm_core.intake.demo_workbook import DEMO_WORKBOOK_PATH
-
-    dataset = load_file(DEMO_WORKBOOK_PATH.read_bytes(), DEMO_WORKBOOK_PATH.name)
     columns = ["customer_id", "date", "revenue", "is_return", "order_id", "cost"]
-    transactions = dataset.transactions[columns]
-    path = _parquet(transactions, tmp_path_factory.mktemp("demo") / "demo.parquet")
+    transactions = demo_transactions(columns)
+    path = write_parquet(transactions, tmp_path_factory.mktemp("demo") / "demo.parquet")
     return path, transactions
 
 
 def test_lines_without_order_id_count_one_order_per_purchase_day(tmp_path):
     tx = TRANSACTIONS.copy()
     tx.loc[tx["customer_id"] == "A", "order_id"] = None
-    got = engines.summarize(_parquet(tx, tmp_path / "t.parquet"), "duckdb", "week", END)
+    got = engines.summarize(write_parquet(tx, tmp_path / "t.parquet"), "duckdb", "week", END)
     assert got.loc["A", "orders"] == 2  # two purchase days, no order ids
 
 
 def test_other_column_names_are_mapped(tmp_path):
     renamed = TRANSACTIONS.rename(columns={"customer_id": "Kunde", "revenue": "Umsatz"})
-    path = _parquet(renamed, tmp_path / "t.parquet")
+    path = write_parquet(renamed, tmp_path / "t.parquet")
     got = engines.summarize(
         path, "duckdb", "week", END, columns={"customer_id": "Kunde", "revenue": "Umsatz"}
     )
@@ -135,7 +119,7 @@ def test_other_column_names_are_mapped(tmp_path):
 
 
 def test_missing_required_column_says_which_and_how_to_map(tmp_path):
-    path = _parquet(TRANSACTIONS.drop(columns="revenue"), tmp_path / "t.parquet")
+    path = write_parquet(TRANSACTIONS.drop(columns="revenue"), tmp_path / "t.parquet")
     with pytest.raises(CvmError, match=r"no column for revenue.*--map ROLE=COLUMN"):
         engines.summarize(path, "duckdb")
 

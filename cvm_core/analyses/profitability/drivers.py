@@ -307,24 +307,97 @@ def transaction_drivers(
     purchase = ~transactions["is_return"].to_numpy()
     keys = _document_keys(transactions)
     orders = _orders(transactions, codes, purchase, keys)
+    units = None
+    if "quantity" in transactions and transactions["quantity"].notna().any():
+        quantity = np.nan_to_num(transactions["quantity"].to_numpy(dtype=float))
+        units = np.bincount(codes[purchase], np.abs(quantity[purchase]), minlength=n)
+    lines = LineCounts(
+        order_lines=np.bincount(codes[purchase], minlength=n).astype(float),
+        returned_lines=np.bincount(codes[~purchase], minlength=n).astype(float),
+        returns=_return_documents(codes, ~purchase, n, keys),
+        units=units,
+    )
+    drivers = driver_frame(
+        summary.index, orders, lines, "channel" in transactions, small_order_threshold
+    )
+    return drivers, orders
+
+
+@dataclass(frozen=True)
+class LineCounts:
+    """Per customer (aligned with the P&L's index): purchase lines, returned lines, return
+    documents, and units bought (None when the data has no quantities)."""
+
+    order_lines: np.ndarray
+    returned_lines: np.ndarray
+    returns: np.ndarray
+    units: np.ndarray | None
+
+
+def driver_frame(
+    index: pd.Index,
+    orders: OrderTable,
+    lines: LineCounts,
+    has_channel: bool,
+    small_order_threshold: float = SMALL_ORDER_THRESHOLD,
+) -> pd.DataFrame:
+    """The drivers table of :func:`transaction_drivers` from orders and line counts, however
+    they were computed (numpy here, or SQL: :func:`drivers_from_tables`)."""
+    n = len(index)
     out = {
         CUSTOMERS: np.ones(n),
         ORDERS: np.bincount(orders.customer, minlength=n).astype(float),
-        ORDER_LINES: np.bincount(codes[purchase], minlength=n).astype(float),
-        RETURNS: _return_documents(codes, ~purchase, n, keys),
-        RETURNED_LINES: np.bincount(codes[~purchase], minlength=n).astype(float),
+        ORDER_LINES: lines.order_lines,
+        RETURNS: lines.returns,
+        RETURNED_LINES: lines.returned_lines,
         SMALL_ORDERS: np.bincount(
             orders.customer, orders.value < small_order_threshold, minlength=n
         ).astype(float),
     }
-    if "quantity" in transactions and transactions["quantity"].notna().any():
-        quantity = np.nan_to_num(transactions["quantity"].to_numpy(dtype=float))
-        out[UNITS] = np.bincount(codes[purchase], np.abs(quantity[purchase]), minlength=n)
-    if "channel" in transactions:
+    if lines.units is not None:
+        out[UNITS] = lines.units
+    if has_channel:
         per_channel = channel_order_counts(orders, n)
         for j, name in enumerate(orders.channels):
             out[f"{CHANNEL_PREFIX}{name}"] = per_channel[:, j]
-    return pd.DataFrame(out, index=summary.index), orders
+    return pd.DataFrame(out, index=index)
+
+
+def drivers_from_tables(
+    index: pd.Index,
+    orders: pd.DataFrame,
+    line_counts: pd.DataFrame,
+    has_channel: bool,
+    small_order_threshold: float = SMALL_ORDER_THRESHOLD,
+) -> tuple[pd.DataFrame, OrderTable]:
+    """:func:`transaction_drivers` from the ``orders`` and ``line_counts`` tables of
+    :mod:`cvm_core.intake.aggregations` (DuckDB or Spark), for the customers of ``index``."""
+    customer = index.get_indexer(orders["customer_id"])
+    if (customer < 0).any():
+        raise unknown_customers()
+    channels = tuple(sorted(set(orders["channel"].astype(str))))
+    channel = pd.Index(channels).get_indexer(orders["channel"].astype(str))
+    table = OrderTable(
+        customer.astype(np.int64),
+        orders["value"].to_numpy(dtype=float),
+        channel.astype(np.int64),
+        channels if len(orders) else (UNKNOWN_CHANNEL,),
+    )
+    if not line_counts["customer_id"].isin(index).all():
+        raise unknown_customers()
+    counts = line_counts.set_index("customer_id").reindex(index)
+
+    def column(name: str) -> np.ndarray:
+        return counts[name].fillna(0).to_numpy(dtype=float)
+
+    has_units = line_counts["known_quantities"].sum() > 0
+    lines = LineCounts(
+        order_lines=column("order_lines"),
+        returned_lines=column("returned_lines"),
+        returns=column("returns"),
+        units=column("units") if has_units else None,
+    )
+    return driver_frame(index, table, lines, has_channel, small_order_threshold), table
 
 
 def channel_order_counts(orders: OrderTable, n: int) -> np.ndarray:

@@ -259,6 +259,33 @@ def cohort_tables(
     )  # fmt: skip
 
 
+def tables_from_cells(cells: pd.DataFrame, period: str = DEFAULT_PERIOD) -> CohortTables:
+    """:func:`cohort_tables` from the ``cohort_cells`` table of :mod:`cvm_core.intake.aggregations`
+    (DuckDB or Spark): cohort and age (period ordinals), active_customers, net_revenue, and the
+    last complete period (last_ord) and observation end (end_day) on every row."""
+    _check_period(period)
+    if cells.empty:
+        raise ValidationError(
+            Message(N_("No customer has a purchase (only returns); cohorts need purchases."))
+        )
+    cohort = cells["cohort"].to_numpy(dtype=np.int64)
+    age = cells["age"].to_numpy(dtype=np.int64)
+    first_ord, last_ord = int(cohort.min()), int(cells["last_ord"].iloc[0])
+    ordinals = np.unique(cohort)
+    _check_enough(last_ord - first_ord + 1, ordinals.size, period)
+    shape = (int(cohort.max()) - first_ord + 1, last_ord - first_ord + 1)
+    active = np.zeros(shape)
+    net = np.zeros(shape)
+    active[cohort - first_ord, age] = cells["active_customers"].to_numpy(dtype=float)
+    net[cohort - first_ord, age] = cells["net_revenue"].to_numpy(dtype=float)
+    present = ordinals - first_ord
+    sizes = active[present, 0].astype(np.int64)  # every buyer bought in their first period
+    return _assemble(
+        period, ordinals, pd.Timestamp(cells["end_day"].iloc[0]), last_ord, sizes,
+        active[present], net[present], _observed_mask(shape)[present],
+    )  # fmt: skip
+
+
 def _distinct_buyers(
     customer: np.ndarray, cell: np.ndarray, shape: tuple[int, int], n_customers: int
 ) -> np.ndarray:

@@ -190,6 +190,34 @@ def activity_spells(
     )
 
 
+GAP_COUNT_COLUMNS = ("gap_days", "repeat_purchases", "customer_weight")
+
+
+def gap_counts(
+    transactions: pd.DataFrame, observation_end: pd.Timestamp | str | None = None
+) -> pd.DataFrame:
+    """The gaps between purchase days counted per length: all :func:`gap_profile` needs.
+
+    Returns
+    -------
+    DataFrame
+        gap_days (sorted), repeat_purchases (gaps of that length) and customer_weight (the sum of
+        1 / (the customer's number of gaps) over them: each customer's gaps share one vote). The
+        same table as :func:`cvm_core.intake.aggregations.gap_counts_sql`.
+    """
+    gaps, customers = _gaps_and_customers(transactions, observation_end)
+    lengths, slot = np.unique(gaps, return_inverse=True)
+    slot = slot.reshape(-1)
+    weights = customer_weights(customers) if gaps.size else np.zeros(0)
+    return pd.DataFrame(
+        {
+            "gap_days": lengths.astype(np.int64),
+            "repeat_purchases": np.bincount(slot, minlength=len(lengths)).astype(np.int64),
+            "customer_weight": np.bincount(slot, weights, minlength=len(lengths)),
+        }
+    )
+
+
 def gap_profile(
     transactions: pd.DataFrame,
     observation_end: pd.Timestamp | str | None = None,
@@ -205,6 +233,13 @@ def gap_profile(
     bins : int
         Histogram bins up to the 99th percentile.
     """
+    return profile_from_gap_counts(gap_counts(transactions, observation_end), quantile, bins)
+
+
+def profile_from_gap_counts(
+    counts: pd.DataFrame, quantile: float = DEFAULT_GAP_QUANTILE, bins: int = 40
+) -> GapProfile:
+    """:func:`gap_profile` from :func:`gap_counts` (or the same table from DuckDB or Spark)."""
     if not 0 < quantile < 1:
         raise ValidationError(
             Message(
@@ -212,8 +247,11 @@ def gap_profile(
                 low=0, high=1,
             )
         )  # fmt: skip
-    gaps, customers = _gaps_and_customers(transactions, observation_end)
-    if gaps.size == 0:
+    counts = counts.sort_values("gap_days")
+    gaps = counts["gap_days"].to_numpy(dtype=np.int64)
+    repeats = counts["repeat_purchases"].to_numpy(dtype=np.int64)
+    weights = counts["customer_weight"].to_numpy(dtype=float)
+    if repeats.sum() == 0:
         empty = pd.DataFrame(
             columns=[
                 "gap_from",
@@ -229,8 +267,8 @@ def gap_profile(
             f"{formatting.counted(FALLBACK_WINDOW_DAYS, 'day')} is used. Set one that suits your business."
         )
         return GapProfile(0, {}, FALLBACK_WINDOW_DAYS, quantile, empty, note)
-    weights = customer_weights(customers)
     levels = (0.5, 0.75, 0.9, 0.95)
+    # Equal gaps summed into one value with their summed weight: the same quantiles.
     values = weighted_quantiles(gaps, weights, levels)
     window = weighted_quantiles(gaps, weights, (quantile,))[0]
     suggested = min(max(int(math.ceil(window)), MIN_WINDOW_DAYS), MAX_WINDOW_DAYS)
@@ -244,22 +282,34 @@ def gap_profile(
             "decades apart often mean mistyped years."
         )
     return GapProfile(
-        repeat_purchases=int(gaps.size),
+        repeat_purchases=int(repeats.sum()),
         quantiles={q: float(v) for q, v in zip(levels, values, strict=True)},
         suggested_window_days=suggested,
         quantile=quantile,
-        histogram=_gap_histogram(gaps, weights, bins),
+        histogram=_gap_histogram(gaps, repeats, weights, bins),
         repeat_customers=int(weights.sum().round()),
         note=note,
     )
 
 
-def _gap_histogram(gaps: np.ndarray, weights: np.ndarray, bins: int) -> pd.DataFrame:
-    top = max(float(np.quantile(gaps, 0.99)), 1.0)
+def _counted_quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float:
+    """np.quantile (linear) of the values each repeated its count times, without repeating them."""
+    n = int(counts.sum())
+    position = (n - 1) * q
+    low = int(math.floor(position))
+    ends = np.cumsum(counts)  # sorted rank k holds values[searchsorted(ends, k, "right")]
+    at = values[np.searchsorted(ends, [low, min(low + 1, n - 1)], side="right")].astype(float)
+    return float(at[0] + (position - low) * (at[1] - at[0]))
+
+
+def _gap_histogram(
+    gaps: np.ndarray, repeats: np.ndarray, weights: np.ndarray, bins: int
+) -> pd.DataFrame:
+    top = max(_counted_quantile(gaps, repeats, 0.99), 1.0)
     width = max(int(math.ceil(top / bins)), 1)
     edges = np.arange(0, top + width, width, dtype=float)
     slot = np.minimum(gaps // width, len(edges) - 1).astype(np.int64)
-    counts = np.bincount(slot, minlength=len(edges))[: len(edges)]
+    counts = np.bincount(slot, repeats, minlength=len(edges))[: len(edges)]
     weight = np.bincount(slot, weights=weights, minlength=len(edges))[: len(edges)]
     out = pd.DataFrame(
         {

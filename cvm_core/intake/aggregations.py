@@ -1,0 +1,197 @@
+"""The transaction-level aggregations behind the pages, as SQL that DuckDB and Spark both run.
+
+Past the customer summary (:mod:`cvm_core.intake.engines`), a few analyses still read transaction
+rows: the Whale P&L's activity drivers (orders, lines, returns, small orders, orders per channel)
+and its what-if levers (which act on orders), the churn window suggested from the gaps between
+purchases, and the acquisition cohorts. Each is one query here, written once for both engines,
+returning a table no longer than the orders and usually a few hundred rows:
+
+========================  =================================================================
+table                     one row per
+========================  =================================================================
+``orders``                purchase order: customer_id, value (gross), channel (of its first
+                          line; 'Unknown' when missing)
+``line_counts``           customer: order_lines, returned_lines, returns (return documents),
+                          units (sum of |quantity| over purchase lines), known_quantities
+``gap_counts``            gap length in days: repeat_purchases, customer_weight
+``cohort_cells``          (cohort, age): active_customers, net_revenue, plus last_ord and end_day
+========================  =================================================================
+
+The pandas engine computes the same tables with numpy inside the analyses (the reference), and
+each analysis finishes from the table in one function both paths share
+(:func:`~cvm_core.analyses.profitability.drivers.drivers_from_tables`,
+:func:`~cvm_core.analyses.retention.gaps.profile_from_gap_counts`,
+:func:`~cvm_core.analyses.retention.cohorts.tables_from_cells`); tests assert that the engines give
+the pandas results on hand-built fixtures and on the demo data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from cvm_core.errors import CvmError
+from cvm_core.intake.engines import Dialect, kept_transactions_sql, run_query
+
+PERIODS = ("month", "quarter", "week")
+_EPOCH = "DATE '1970-01-01'"
+
+
+def _document_key(dialect: Dialect) -> str:
+    """An order: its order id, or for lines without one the customer's day (as in pandas)."""
+    return f"COALESCE('o:' || order_id, 'd:' || CAST(day AS {dialect.text_type}))"
+
+
+def orders_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """One row per purchase order: customer_id, value (gross) and channel (its first line's)."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT customer_id, SUM(revenue) AS value, {dialect.min_by}(channel, row_order) AS channel
+FROM kept WHERE NOT is_return
+GROUP BY customer_id, {_document_key(dialect)}
+"""
+
+
+def line_counts_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Per customer: purchase lines, returned lines, return documents and units bought."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT customer_id,
+       SUM(CASE WHEN is_return THEN 0 ELSE 1 END) AS order_lines,
+       SUM(CASE WHEN is_return THEN 1 ELSE 0 END) AS returned_lines,
+       COUNT(DISTINCT CASE WHEN is_return THEN {_document_key(dialect)} END) AS returns,
+       SUM(CASE WHEN NOT is_return THEN ABS(quantity) END) AS units,
+       COUNT(quantity) AS known_quantities
+FROM kept GROUP BY customer_id
+"""
+
+
+def gap_counts_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Gaps between a customer's consecutive purchase days, counted per length, each gap weighted
+    1 / (its customer's number of gaps)."""
+    diff = dialect.day_diff.format
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+days AS (SELECT DISTINCT customer_id, day FROM kept WHERE NOT is_return),
+steps AS (
+    SELECT customer_id, day,
+           LAG(day) OVER (PARTITION BY customer_id ORDER BY day) AS previous_day
+    FROM days
+),
+gaps AS (
+    SELECT customer_id, {diff(start="previous_day", end="day")} AS gap_days
+    FROM steps WHERE previous_day IS NOT NULL
+),
+weighted AS (
+    SELECT gap_days, 1.0 / COUNT(*) OVER (PARTITION BY customer_id) AS weight FROM gaps
+)
+SELECT gap_days, COUNT(*) AS repeat_purchases, SUM(weight) AS customer_weight
+FROM weighted GROUP BY gap_days ORDER BY gap_days
+"""
+
+
+def period_ordinal_sql(day: str, period: str, dialect: Dialect) -> str:
+    """The SQL twin of :func:`cvm_core.analyses.retention.cohorts.period_ordinals`."""
+    months = f"((year({day}) - 1970) * 12 + month({day}) - 1)"
+    if period == "month":
+        return months
+    if period == "quarter":
+        return f"CAST(floor({months} / 3.0) AS BIGINT)"
+    if period == "week":  # weeks from Monday: 1970-01-01 was a Thursday
+        days = dialect.day_diff.format(start=_EPOCH, end=day)
+        return f"CAST(floor(({days} + 3) / 7.0) AS BIGINT)"
+    raise CvmError(f"Unknown cohort period '{period}'; choose month, quarter or week.")
+
+
+def cohort_cells_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    period: str = "month",
+) -> str:
+    """Per (acquisition period, periods since): buyers and net revenue, as cohort_tables counts.
+
+    A customer's cohort is the period of their first purchase (returns-only customers have none);
+    the acquisition period counts whole, later periods only up to the last complete one (last_ord,
+    returned with end_day on every row).
+    """
+    ordinal = partial(period_ordinal_sql, period=period, dialect=dialect)
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+firsts AS (
+    SELECT customer_id, MIN(day) AS first_day FROM kept WHERE NOT is_return GROUP BY customer_id
+),
+last AS (
+    SELECT end_day, CASE WHEN {ordinal("end_day + 1")} > {ordinal("end_day")}
+                         THEN {ordinal("end_day")} ELSE {ordinal("end_day")} - 1 END AS last_ord
+    FROM bounds
+),
+lines AS (
+    SELECT k.customer_id, k.revenue, k.is_return, {ordinal("f.first_day")} AS cohort,
+           {ordinal("k.day")} AS line_ord
+    FROM kept k JOIN firsts f ON k.customer_id = f.customer_id
+)
+SELECT cohort, line_ord - cohort AS age,
+       COUNT(DISTINCT CASE WHEN NOT is_return THEN customer_id END) AS active_customers,
+       SUM(revenue) AS net_revenue, MIN(last.last_ord) AS last_ord, MIN(last.end_day) AS end_day
+FROM lines CROSS JOIN last
+WHERE line_ord = cohort OR (line_ord > cohort AND line_ord <= last.last_ord)
+GROUP BY cohort, line_ord - cohort
+ORDER BY cohort, age
+"""
+
+
+TABLES = {
+    "orders": orders_sql,
+    "line_counts": line_counts_sql,
+    "gap_counts": gap_counts_sql,
+    "cohort_cells": cohort_cells_sql,
+}
+
+
+def aggregate(
+    path: str | Path,
+    table: str,
+    engine: str = "duckdb",
+    observation_end: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    memory_limit: str = "2GB",
+    **options: str,
+) -> pd.DataFrame:
+    """One of :data:`TABLES` over a Parquet or CSV file of canonical transactions.
+
+    Parameters
+    ----------
+    path : str or Path
+        As for :func:`cvm_core.intake.engines.summarize` (a file, a folder or a glob).
+    table : str
+        A key of :data:`TABLES`.
+    engine : {"duckdb", "spark"}
+    observation_end : str, optional
+        Later transactions are left out; default the last date in the file.
+    columns : mapping, optional
+        Canonical role -> column name in the file.
+    options
+        The query's own settings (``period`` for cohort_cells).
+    """
+    if table not in TABLES:
+        raise CvmError(f"Unknown table '{table}'; choose one of {', '.join(TABLES)}.")
+    query = TABLES[table]
+
+    def build(source: str, present: Mapping[str, str], dialect: Dialect) -> str:
+        return query(source, present, dialect, observation_end, **options)
+
+    frame = run_query(path, engine, build, columns, memory_limit)
+    if "customer_id" in frame:
+        frame["customer_id"] = frame["customer_id"].astype(str)
+    return frame

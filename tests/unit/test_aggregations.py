@@ -1,0 +1,202 @@
+"""The page aggregations from DuckDB and Spark: hand-computed tables, and the pandas results.
+
+Each engine's table, finished by the function the pandas path uses too, must give what the
+analyses compute from the transactions in memory: the Whale P&L's drivers and orders, the gap
+profile behind the churn window, and the cohort tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cvm_core.analyses.profitability.drivers import drivers_from_tables, transaction_drivers
+from cvm_core.analyses.retention.cohorts import cohort_tables, tables_from_cells
+from cvm_core.analyses.retention.gaps import gap_counts, gap_profile, profile_from_gap_counts
+from cvm_core.errors import CvmError
+from cvm_core.intake import aggregations
+from cvm_core.intake.summary import customer_summary
+from tests.unit.engine_files import SPARK, demo_transactions, parquet_and_csv, write_parquet
+
+NAN = np.nan
+# A: order O1 (two Online lines, 150), O2 (Phone, 20), a return R1 of O2.
+# B: one order O3 whose first line is Field sales (500) and second Online (10).
+# C: O4 (Phone, 30) and O5 (no channel, 25). D: two lines without an order id on one day (45).
+# E: three Online orders of 60 on 1 Jan, 31 Jan and 1 Mar.
+ROWS = [
+    ("A", "2024-01-02", 100.0, 2, "O1", "Online"),
+    ("A", "2024-01-02", 50.0, 1, "O1", "Online"),
+    ("A", "2024-02-01", 20.0, 4, "O2", "Phone"),
+    ("A", "2024-02-10", -20.0, -4, "R1", "Phone"),
+    ("B", "2024-01-05", 500.0, 10, "O3", "Field sales"),
+    ("B", "2024-01-05", 10.0, 1, "O3", "Online"),
+    ("C", "2024-01-07", 30.0, 1, "O4", "Phone"),
+    ("C", "2024-03-01", 25.0, 1, "O5", None),
+    ("D", "2024-03-05", 40.0, NAN, None, "Online"),
+    ("D", "2024-03-05", 5.0, 2, None, "Phone"),
+    ("E", "2024-01-01", 60.0, 1, "E1", "Online"),
+    ("E", "2024-01-31", 60.0, 1, "E2", "Online"),
+    ("E", "2024-03-01", 60.0, 1, "E3", "Online"),
+]
+TRANSACTIONS = pd.DataFrame(
+    ROWS, columns=["customer_id", "date", "revenue", "quantity", "order_id", "channel"]
+).assign(date=lambda t: pd.to_datetime(t["date"]), is_return=lambda t: t["revenue"] < 0)
+END = "2024-03-31"
+
+# Worked by hand (small orders: gross value under 50).
+EXPECTED_DRIVERS = pd.DataFrame(
+    {
+        "Customers": [1.0] * 5,
+        "Orders": [2.0, 1.0, 2.0, 1.0, 3.0],
+        "Order lines": [3.0, 2.0, 2.0, 2.0, 3.0],
+        "Returns": [1.0, 0.0, 0.0, 0.0, 0.0],
+        "Returned lines": [1.0, 0.0, 0.0, 0.0, 0.0],
+        "Small orders": [1.0, 0.0, 2.0, 1.0, 0.0],  # O2 (20); O4, O5; D's 45
+        "Units": [7.0, 11.0, 2.0, 2.0, 3.0],  # D's line without a quantity counts 0
+        "Orders via Field sales": [0.0, 1.0, 0.0, 0.0, 0.0],
+        "Orders via Online": [1.0, 0.0, 0.0, 1.0, 3.0],  # O3 is Field sales: its first line
+        "Orders via Phone": [1.0, 0.0, 1.0, 0.0, 0.0],
+        "Orders via Unknown": [0.0, 0.0, 1.0, 0.0, 0.0],
+    },
+    index=pd.Index(list("ABCDE"), name="customer_id"),
+)
+# Gaps: A 30 days (1 Jan..1 Feb; the return is no purchase), C 54 (7 Jan..1 Mar, 2024 is a leap
+# year), E 30 and 30 (each half of E's vote).
+EXPECTED_GAPS = pd.DataFrame(
+    {"gap_days": [30, 54], "repeat_purchases": [3, 1], "customer_weight": [2.0, 1.0]}
+)
+# Monthly cohorts (Jan 2024 = month 648 since Jan 1970): A, B, C, E in January, D in March.
+EXPECTED_CELLS = pd.DataFrame(
+    {
+        "cohort": [648, 648, 648, 650],
+        "age": [0, 1, 2, 0],
+        "active_customers": [4, 1, 2, 1],  # February: only A bought
+        "net_revenue": [810.0, 0.0, 85.0, 45.0],  # A's February order was returned
+    }
+)
+
+ENGINES = ["duckdb", SPARK]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return parquet_and_csv(TRANSACTIONS, tmp_path_factory.mktemp("aggregations"))
+
+
+def _drivers(path: str, engine: str, summary: pd.DataFrame, end: str | None = END):
+    orders = aggregations.aggregate(path, "orders", engine, end)
+    lines = aggregations.aggregate(path, "line_counts", engine, end)
+    return drivers_from_tables(summary.index, orders, lines, has_channel=True)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("kind", ["parquet", "csv"])
+def test_hand_computed_drivers(engine, kind, files):
+    summary = customer_summary(TRANSACTIONS, observation_end=END)
+    drivers, orders = _drivers(files[kind], engine, summary)
+    pd.testing.assert_frame_equal(drivers, EXPECTED_DRIVERS, check_names=False)
+    assert sorted(orders.value.tolist()) == [20.0, 25.0, 30.0, 45.0, 60.0, 60.0, 60.0, 150.0, 510.0]
+
+
+def test_the_pandas_drivers_are_the_hand_computed_ones():
+    drivers, _ = transaction_drivers(TRANSACTIONS, customer_summary(TRANSACTIONS))
+    pd.testing.assert_frame_equal(drivers, EXPECTED_DRIVERS, check_names=False)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hand_computed_gap_counts(engine, files):
+    got = aggregations.aggregate(files["parquet"], "gap_counts", engine, END)
+    pd.testing.assert_frame_equal(got, EXPECTED_GAPS, check_dtype=False)
+    pd.testing.assert_frame_equal(gap_counts(TRANSACTIONS, END), EXPECTED_GAPS)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hand_computed_cohort_cells(engine, files):
+    got = aggregations.aggregate(files["parquet"], "cohort_cells", engine, END, period="month")
+    assert (got["last_ord"] == 650).all()  # March 2024, complete on 31 March
+    assert (pd.to_datetime(got["end_day"]) == pd.Timestamp(END)).all()
+    cells = got[EXPECTED_CELLS.columns]
+    pd.testing.assert_frame_equal(cells, EXPECTED_CELLS, check_dtype=False)
+    tables = tables_from_cells(got, "month")
+    assert tables.sizes.to_dict() == {"Jan 2024": 4, "Mar 2024": 1}
+    assert tables.customer_retention.loc["Jan 2024"].tolist() == [1.0, 0.25, 0.5]
+
+
+def test_an_unknown_table_or_period_says_which_exist(files):
+    with pytest.raises(CvmError, match="orders, line_counts, gap_counts, cohort_cells"):
+        aggregations.aggregate(files["parquet"], "baskets")
+    with pytest.raises(CvmError, match="month, quarter or week"):
+        aggregations.aggregate(files["parquet"], "cohort_cells", period="year")
+
+
+def test_customers_the_summary_does_not_know_are_refused(files):
+    summary = customer_summary(TRANSACTIONS[TRANSACTIONS["customer_id"] != "E"])
+    with pytest.raises(CvmError, match="customers the customer summary does not know"):
+        _drivers(files["parquet"], "duckdb", summary)
+
+
+# --- the demo data: every engine gives the pandas results -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    columns = ["customer_id", "date", "revenue", "is_return", "order_id", "quantity", "channel"]
+    transactions = demo_transactions(columns)
+    path = write_parquet(transactions, tmp_path_factory.mktemp("demo") / "demo.parquet")
+    return path, transactions
+
+
+DEMO_END = "2024-06-30"
+
+
+def _up_to_end(transactions: pd.DataFrame) -> pd.DataFrame:
+    return transactions[transactions["date"] <= DEMO_END]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_demo_drivers_and_orders_equal_pandas(engine, demo):
+    path, transactions = demo
+    kept = _up_to_end(transactions)
+    summary = customer_summary(kept, observation_end=DEMO_END)
+    expected, expected_orders = transaction_drivers(kept, summary)
+    got, orders = _drivers(path, engine, summary, DEMO_END)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    assert orders.channels == expected_orders.channels
+
+    def rows(table):  # orders come in another sequence from SQL
+        frame = pd.DataFrame({"c": table.customer, "v": table.value, "ch": table.channel})
+        return frame.sort_values(["c", "v", "ch"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(rows(orders), rows(expected_orders), check_exact=False)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_demo_gap_profile_equals_pandas(engine, demo):
+    path, transactions = demo
+    expected = gap_profile(transactions, DEMO_END)
+    got = profile_from_gap_counts(aggregations.aggregate(path, "gap_counts", engine, DEMO_END))
+    assert got.suggested_window_days == expected.suggested_window_days
+    assert got.quantiles == expected.quantiles
+    assert (got.repeat_purchases, got.repeat_customers) == (
+        expected.repeat_purchases,
+        expected.repeat_customers,
+    )
+    pd.testing.assert_frame_equal(got.histogram, expected.histogram, check_exact=False)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("period", ["month", "quarter", "week"])
+def test_demo_cohort_tables_equal_pandas(engine, period, demo):
+    path, transactions = demo
+    summary = customer_summary(transactions, observation_end=DEMO_END)
+    expected = cohort_tables(transactions, summary, period, DEMO_END)
+    cells = aggregations.aggregate(path, "cohort_cells", engine, DEMO_END, period=period)
+    got = tables_from_cells(cells, period)
+    assert got.last_complete_period == expected.last_complete_period
+    assert got.observation_end == expected.observation_end
+    pd.testing.assert_series_equal(got.sizes, expected.sizes)
+    for name in ("customer_retention", "revenue_retention", "net_revenue", "active_customers"):
+        pd.testing.assert_frame_equal(
+            getattr(got, name), getattr(expected, name), check_exact=False, rtol=1e-9
+        )
