@@ -3,7 +3,7 @@
 Past the customer summary (:mod:`cvm_core.intake.engines`), a few analyses still read transaction
 rows: the Whale P&L's activity drivers (orders, lines, returns, small orders, orders per channel)
 and its what-if levers (which act on orders), the churn window suggested from the gaps between
-purchases, and the acquisition cohorts. Each is one query here, written once for both engines,
+purchases, the acquisition cohorts, and the Scorecard's period measures. Each is one query here, written once for both engines,
 returning a table no longer than the orders and usually a few hundred rows:
 
 ========================  =================================================================
@@ -15,6 +15,10 @@ table                     one row per
                           units (sum of |quantity| over purchase lines), known_quantities
 ``gap_counts``            gap length in days: repeat_purchases, customer_weight
 ``cohort_cells``          (cohort, age): active_customers, net_revenue, plus last_ord and end_day
+``period_activity``       (customer, period): gross, returns, orders, lines, products and
+                          categories bought (the Scorecard's measures)
+``item_first_periods``    (customer, category or product): the period first bought (cross-sell)
+``channel_revenue``       (customer, channel): gross purchase revenue (main channel)
 ========================  =================================================================
 
 The pandas engine computes the same tables with numpy inside the analyses (the reference), and
@@ -33,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cvm_core.analyses.profitability.activities import UNKNOWN_CHANNEL
 from cvm_core.errors import CvmError
 from cvm_core.intake.engines import Dialect, kept_transactions_sql, run_query
 
@@ -51,7 +56,8 @@ def orders_sql(
     """One row per purchase order: customer_id, value (gross) and channel (its first line's)."""
     return f"""
 WITH {kept_transactions_sql(table, present, observation_end, dialect)}
-SELECT customer_id, SUM(revenue) AS value, {dialect.min_by}(channel, row_order) AS channel
+SELECT customer_id, SUM(revenue) AS value,
+       {dialect.min_by}(COALESCE(channel, '{UNKNOWN_CHANNEL}'), row_order) AS channel
 FROM kept WHERE NOT is_return
 GROUP BY customer_id, {_document_key(dialect)}
 """
@@ -151,11 +157,82 @@ ORDER BY cohort, age
 """
 
 
+def period_number_sql(day: str, frequency: str) -> str:
+    """The SQL twin of :func:`cvm_core.analyses.scorecard.periods.period_numbers`: months (M) or
+    quarters (Q) since year 0."""
+    if frequency == "M":
+        return f"(year({day}) * 12 + month({day}) - 1)"
+    if frequency == "Q":
+        return f"(year({day}) * 4 + CAST(floor((month({day}) - 1) / 3.0) AS BIGINT))"
+    raise CvmError(f"Unknown period '{frequency}'; choose Q (quarter) or M (month).")
+
+
+def period_activity_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    frequency: str = "Q",
+) -> str:
+    """The Scorecard's (customer, period) table: gross, returns, orders, lines and distinct
+    products and categories bought, with the first and last day and the observation end."""
+    number = period_number_sql("day", frequency)
+    bought = "CASE WHEN NOT is_return THEN {} END".format
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT customer_id, {number} AS period_number,
+       SUM(CASE WHEN is_return THEN 0.0 ELSE revenue END) AS gross,
+       SUM(CASE WHEN is_return THEN -revenue ELSE 0.0 END) AS returns,
+       COUNT(DISTINCT {bought(_document_key(dialect))}) AS orders,
+       COUNT(*) AS lines,
+       COUNT(DISTINCT {bought("product")}) AS products,
+       COUNT(DISTINCT {bought("category")}) AS categories,
+       COUNT(product) AS known_products, COUNT(category) AS known_categories,
+       MIN(day) AS first_day, MAX(day) AS last_day, MIN(bounds.end_day) AS end_day
+FROM kept CROSS JOIN bounds
+GROUP BY customer_id, {number}
+"""
+
+
+def item_first_periods_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    frequency: str = "Q",
+    item: str = "category",
+) -> str:
+    """Per customer and category (or product) bought: the period number of the first purchase."""
+    if item not in ("category", "product"):
+        raise CvmError(f"Unknown item column '{item}'; choose category or product.")
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT customer_id, {item} AS item, MIN({period_number_sql("day", frequency)}) AS first_period
+FROM kept WHERE NOT is_return AND {item} IS NOT NULL
+GROUP BY customer_id, {item}
+"""
+
+
+def channel_revenue_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Gross purchase revenue per customer and recorded channel (for each one's main channel)."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT customer_id, channel, SUM(revenue) AS revenue
+FROM kept WHERE NOT is_return AND channel IS NOT NULL
+GROUP BY customer_id, channel
+"""
+
+
 TABLES = {
     "orders": orders_sql,
     "line_counts": line_counts_sql,
     "gap_counts": gap_counts_sql,
     "cohort_cells": cohort_cells_sql,
+    "period_activity": period_activity_sql,
+    "item_first_periods": item_first_periods_sql,
+    "channel_revenue": channel_revenue_sql,
 }
 
 
@@ -182,7 +259,8 @@ def aggregate(
     columns : mapping, optional
         Canonical role -> column name in the file.
     options
-        The query's own settings (``period`` for cohort_cells).
+        The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
+        period_activity and item_first_periods; ``item`` for item_first_periods.
     """
     if table not in TABLES:
         raise CvmError(f"Unknown table '{table}'; choose one of {', '.join(TABLES)}.")

@@ -24,7 +24,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cvm_core.analyses.profitability.activities import UNKNOWN_CHANNEL
 from cvm_core.errors import CvmError, ReadError
 from cvm_core.i18n import N_, Message
 from cvm_core.intake.excerpt import excerpt
@@ -34,7 +33,9 @@ from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
 ENGINES = ("pandas", "duckdb", "spark")
 _SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 REQUIRED_COLUMNS = ("customer_id", "date", "revenue")
-OPTIONAL_COLUMNS = ("is_return", "order_id", "cost", "channel", "quantity")
+OPTIONAL_COLUMNS = (
+    "is_return", "order_id", "cost", "channel", "quantity", "product", "category",
+)  # fmt: skip
 SUMMARY_METADATA_KEY = b"cvm.summary"
 """Parquet key-value metadata of a summary file: unit, observation end and engine, as JSON."""
 
@@ -72,8 +73,8 @@ def kept_transactions_sql(
     """The CTEs ``tx`` (canonical columns, rows missing a required value dropped), ``bounds``
     (end_day) and ``kept`` (tx up to the observation end) that every aggregation starts from.
 
-    ``kept`` has customer_id (text), day, revenue, is_return, order_id (text or NULL), cost,
-    channel (text, 'Unknown' when missing), quantity and the row order.
+    ``kept`` has customer_id (text), day, revenue, is_return, order_id, cost, channel, quantity,
+    product, category (NULL when missing or not in the source) and the row order.
     """
 
     def col(role: str) -> str:
@@ -85,16 +86,12 @@ def kept_transactions_sql(
         if "is_return" in present
         else f"({col('revenue')} < 0)"
     )
-    order_id = f"CAST({col('order_id')} AS {text})" if "order_id" in present else "NULL"
-    cost = f"CAST({col('cost')} AS DOUBLE)" if "cost" in present else "CAST(NULL AS DOUBLE)"
-    channel = (
-        f"COALESCE(CAST({col('channel')} AS {text}), '{UNKNOWN_CHANNEL}')"
-        if "channel" in present
-        else f"'{UNKNOWN_CHANNEL}'"
-    )
-    quantity = (
-        f"CAST({col('quantity')} AS DOUBLE)" if "quantity" in present else "CAST(NULL AS DOUBLE)"
-    )
+
+    def optional(role: str, sql_type: str) -> str:
+        return (
+            f"CAST({col(role)} AS {sql_type})" if role in present else f"CAST(NULL AS {sql_type})"
+        )
+
     # One row either way: a literal end needs no FROM (with one it would repeat per transaction).
     end = (
         f"DATE '{pd.Timestamp(observation_end):%Y-%m-%d}' AS end_day"
@@ -106,8 +103,11 @@ tx AS (
     SELECT CAST({col("customer_id")} AS {text}) AS customer_id,
            CAST({col("date")} AS DATE) AS day,
            CAST({col("revenue")} AS DOUBLE) AS revenue,
-           {is_return} AS is_return, {order_id} AS order_id, {cost} AS cost,
-           {channel} AS channel, {quantity} AS quantity, {ROW_ORDER} AS row_order
+           {is_return} AS is_return, {optional("order_id", text)} AS order_id,
+           {optional("cost", "DOUBLE")} AS cost,
+           {optional("channel", text)} AS channel, {optional("quantity", "DOUBLE")} AS quantity,
+           {optional("product", text)} AS product, {optional("category", text)} AS category,
+           {ROW_ORDER} AS row_order
     FROM {table}
     WHERE {col("customer_id")} IS NOT NULL AND {col("date")} IS NOT NULL
       AND {col("revenue")} IS NOT NULL

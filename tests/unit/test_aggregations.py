@@ -14,6 +14,18 @@ import pytest
 from cvm_core.analyses.profitability.drivers import drivers_from_tables, transaction_drivers
 from cvm_core.analyses.retention.cohorts import cohort_tables, tables_from_cells
 from cvm_core.analyses.retention.gaps import gap_counts, gap_profile, profile_from_gap_counts
+from cvm_core.analyses.scorecard.activity import (
+    activity_from_table,
+    period_activity,
+    periods_of_table,
+)
+from cvm_core.analyses.scorecard.periods import transaction_periods
+from cvm_core.analyses.scorecard.transaction_measures import (
+    cross_sell,
+    cross_sell_from_table,
+    transaction_measures,
+)
+from cvm_core.analyses.segments.contribution import main_channel, main_channel_from_revenue
 from cvm_core.errors import CvmError
 from cvm_core.intake import aggregations
 from cvm_core.intake.summary import customer_summary
@@ -142,6 +154,7 @@ def test_customers_the_summary_does_not_know_are_refused(files):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     columns = ["customer_id", "date", "revenue", "is_return", "order_id", "quantity", "channel"]
+    columns += ["product", "category"]
     transactions = demo_transactions(columns)
     path = write_parquet(transactions, tmp_path_factory.mktemp("demo") / "demo.parquet")
     return path, transactions
@@ -200,3 +213,85 @@ def test_demo_cohort_tables_equal_pandas(engine, period, demo):
         pd.testing.assert_frame_equal(
             getattr(got, name), getattr(expected, name), check_exact=False, rtol=1e-9
         )
+
+
+# --- the Scorecard's period tables ------------------------------------------------------------
+
+
+def _activity(path: str, engine: str, summary: pd.DataFrame, frequency: str, end: str):
+    table = aggregations.aggregate(path, "period_activity", engine, end, frequency=frequency)
+    periods = periods_of_table(table, frequency)
+    return activity_from_table(table, summary, periods), periods
+
+
+def _pairs(act) -> pd.DataFrame:
+    """The (customer, period) rows in one order (pandas and SQL number them differently)."""
+    columns = {"customer": act.customer, "period": act.period, "gross": act.gross}
+    columns |= {"returns": act.returns, "orders": act.orders, "rows": act.rows}
+    if act.items is not None:
+        columns["items"] = act.items
+    return pd.DataFrame(columns).sort_values(["customer", "period"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hand_computed_period_activity(engine, files):
+    summary = customer_summary(TRANSACTIONS, observation_end=END)
+    act, periods = _activity(files["parquet"], engine, summary, "M", END)
+    assert [str(p) for p in periods.index] == ["2024-01", "2024-02", "2024-03"]
+    got = _pairs(act)
+    # A bought 150 in January and 20 in February, returned 20 in February (R1 is a return, not
+    # an order); B's order O3 has two lines; D's two lines without an order id are one order.
+    assert got.values.tolist() == [
+        [0, 0, 150.0, 0.0, 1.0, 2.0],
+        [0, 1, 20.0, 20.0, 1.0, 2.0],
+        [1, 0, 510.0, 0.0, 1.0, 2.0],
+        [2, 0, 30.0, 0.0, 1.0, 1.0],
+        [2, 2, 25.0, 0.0, 1.0, 1.0],
+        [3, 2, 45.0, 0.0, 1.0, 2.0],
+        [4, 0, 120.0, 0.0, 2.0, 2.0],
+        [4, 2, 60.0, 0.0, 1.0, 1.0],
+    ]
+    assert act.first_period.tolist() == [0, 0, 0, 2, 0]
+
+
+@pytest.fixture(scope="module")
+def demo_summary(demo):
+    _path, transactions = demo
+    return customer_summary(transactions, observation_end=DEMO_END)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("frequency", ["Q", "M"])
+def test_demo_scorecard_tables_equal_pandas(engine, frequency, demo, demo_summary):
+    path, transactions = demo
+    kept = _up_to_end(transactions)
+    periods = transaction_periods(kept, frequency, pd.Timestamp(DEMO_END))
+    expected = period_activity(kept, demo_summary, periods)
+    act, got_periods = _activity(path, engine, demo_summary, frequency, DEMO_END)
+    assert got_periods.index.equals(periods.index)
+    assert (got_periods.data_start, got_periods.end) == (periods.data_start, periods.end)
+    assert act.items is not None  # the demo has products
+    pd.testing.assert_frame_equal(_pairs(act), _pairs(expected), check_exact=False, rtol=1e-12)
+    np.testing.assert_array_equal(act.first_period, expected.first_period)
+    measures, expected_measures = transaction_measures(act), transaction_measures(expected)
+    assert measures.keys() == expected_measures.keys()
+    for key, values in expected_measures.items():
+        np.testing.assert_allclose(measures[key], values, rtol=1e-12, err_msg=key)
+    firsts = aggregations.aggregate(
+        path, "item_first_periods", engine, DEMO_END, frequency=frequency, item="category"
+    )
+    np.testing.assert_allclose(
+        cross_sell_from_table(act, firsts, demo_summary.index, got_periods),
+        cross_sell(kept, expected, periods),
+        rtol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_demo_main_channels_equal_pandas(engine, demo, demo_summary):
+    path, transactions = demo
+    revenue = aggregations.aggregate(path, "channel_revenue", engine, DEMO_END)
+    got = main_channel_from_revenue(revenue, demo_summary.index)
+    expected = main_channel(_up_to_end(transactions), demo_summary.index)
+    pd.testing.assert_series_equal(got, expected)
+    assert got.nunique() > 1

@@ -16,7 +16,7 @@ from cvm_core.analyses.profitability.drivers import (
     index_positions,
     unknown_customers,
 )
-from cvm_core.analyses.scorecard.periods import Periods
+from cvm_core.analyses.scorecard.periods import Periods, period_number
 
 # --- per customer and period ---------------------------------------------------------------------
 
@@ -35,7 +35,7 @@ class Activity:
     rows: np.ndarray
     items: np.ndarray | None  # distinct products (or categories) bought
     first_period: np.ndarray  # per customer
-    row_customer: np.ndarray  # customer code of each transaction
+    row_customer: np.ndarray | None  # customer code of each transaction (None: built by SQL)
 
     @property
     def net(self) -> np.ndarray:
@@ -135,6 +135,40 @@ def period_activity(tx: pd.DataFrame, summary: pd.DataFrame, periods: Periods) -
         items=bought,
         first_period=periods.code_of(summary["first_purchase"]),
         row_customer=cust.astype(np.int64),
+    )
+
+
+def periods_of_table(table: pd.DataFrame, frequency: str) -> Periods:
+    """The Scorecard's periods for a ``period_activity`` table of
+    :mod:`cvm_core.intake.aggregations`: from its first day to its observation end."""
+    start = pd.Timestamp(table["first_day"].min())
+    end = pd.Timestamp(table["end_day"].iloc[0])
+    index = pd.period_range(start, end, freq=frequency)
+    return Periods(np.zeros(0, np.int64), index, start, end)  # no rows: no row codes
+
+
+def activity_from_table(table: pd.DataFrame, summary: pd.DataFrame, periods: Periods) -> Activity:
+    """:func:`period_activity` from the ``period_activity`` table (DuckDB or Spark)."""
+    customer = summary.index.get_indexer(table["customer_id"])
+    if (customer < 0).any():
+        raise unknown_customers()
+    items = None
+    for column in ("products", "categories"):  # the first with values, as item_codes picks
+        if table[f"known_{column}"].sum() > 0:
+            items = table[column].to_numpy(dtype=float)
+            break
+    return Activity(
+        n=len(summary),
+        n_periods=len(periods.index),
+        customer=customer.astype(np.int64),
+        period=table["period_number"].to_numpy(dtype=np.int64) - period_number(periods.index[0]),
+        gross=table["gross"].to_numpy(dtype=float),
+        returns=table["returns"].to_numpy(dtype=float),
+        orders=table["orders"].to_numpy(dtype=float),
+        rows=table["lines"].to_numpy(dtype=float),
+        items=items,
+        first_period=periods.code_of(summary["first_purchase"]),
+        row_customer=None,
     )
 
 

@@ -34,12 +34,10 @@ from cvm_core.analyses.scorecard.activity import Activity, period_activity
 from cvm_core.analyses.scorecard.formats import finite, short_value
 from cvm_core.analyses.scorecard.inputs import ModelInputs, Scenarios, Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.periods import (
-    Periods,
     check_frequency,
     choose_period,
     period_label,
-    period_number,
-    period_numbers,
+    transaction_periods,
 )
 from cvm_core.analyses.scorecard.pnl_measures import (
     group_table,
@@ -173,10 +171,8 @@ def build_scorecard(
                 end=Date(end),
             )
         )
-    start = pd.Timestamp(tx["date"].min())
-    index = pd.period_range(start, end, freq=settings.frequency)
-    codes = period_numbers(tx["date"], settings.frequency) - period_number(index[0])
-    periods = Periods(codes, index, start, end)
+    periods = transaction_periods(tx, settings.frequency, end)
+    index, start = periods.index, periods.data_start
     act = period_activity(tx, summary, periods)
     selected = choose_period(index, end, settings.period)
     values = _Values(series=transaction_measures(act))

@@ -34,6 +34,14 @@ class Periods:
         return ((ends - starts).astype(np.int64) + 1).astype(float)
 
 
+def transaction_periods(tx: pd.DataFrame, frequency: str, end: pd.Timestamp) -> Periods:
+    """Every period from the first transaction's to ``end``, and each transaction's period code."""
+    start = pd.Timestamp(tx["date"].min())
+    index = pd.period_range(start, end, freq=frequency)
+    codes = period_numbers(tx["date"], frequency) - period_number(index[0])
+    return Periods(codes, index, start, end)
+
+
 def period_numbers(dates: pd.Series, freq: str) -> np.ndarray:
     """Quarter or month number since year 0 (fast on a million rows, unlike to_period)."""
     values = dates.to_numpy()

@@ -20,7 +20,7 @@ from cvm_core.analyses.scorecard.activity import (
     item_codes,
     safe_ratio,
 )
-from cvm_core.analyses.scorecard.periods import Periods
+from cvm_core.analyses.scorecard.periods import Periods, period_number
 
 _REFERRAL = re.compile(r"(?i)referr|recommend|empfehl|weiterempf|推荐|介绍")
 
@@ -67,10 +67,24 @@ def cross_sell(tx: pd.DataFrame, act: Activity, periods: Periods) -> np.ndarray 
     buy = ~tx["is_return"].to_numpy(dtype=bool) & (items >= 0)
     width = int(items.max()) + 1
     owner, first = _first_purchase_periods(act, buy, items, width, periods.codes)
+    return cross_sell_rate(act, owner, first)
+
+
+def cross_sell_rate(act: Activity, owner: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Cross-sell per period from each (customer, item) bought: its customer and first period."""
     new_to_them = first > act.first_period[owner]
     crossed = distinct_per_group(first[new_to_them], owner[new_to_them], act.n_periods)
     returning = act.count(act.active & (act.period > act.first_period[act.customer]))
     return safe_ratio(crossed, returning)
+
+
+def cross_sell_from_table(
+    act: Activity, table: pd.DataFrame, customers: pd.Index, periods: Periods
+) -> np.ndarray:
+    """:func:`cross_sell` from the ``item_first_periods`` table (DuckDB or Spark)."""
+    owner = customers.get_indexer(table["customer_id"]).astype(np.int64)
+    first = table["first_period"].to_numpy(dtype=np.int64) - period_number(periods.index[0])
+    return cross_sell_rate(act, owner, first)
 
 
 def _first_purchase_periods(

@@ -101,21 +101,38 @@ def main_channel(
     Series
         Indexed like ``customers``; "(not recorded)" where a customer has no channel.
     """
-    out = pd.Series(NOT_RECORDED, index=customers, name="main_channel", dtype=object)
     if "channel" not in transactions:
-        return out
+        return _main_channels(customers, np.zeros(0, np.int64), pd.Series(), np.zeros(0))
     selected = ~transactions["is_return"].to_numpy() & transactions["channel"].notna().to_numpy()
     if customer_codes is None:
         cust = customers.get_indexer(transactions["customer_id"].to_numpy()[selected])
     else:
         cust = np.asarray(customer_codes)[selected]
-    channel, names = pd.factorize(transactions["channel"][selected].astype(str), sort=True)
+    channels = transactions["channel"][selected].astype(str)
+    return _main_channels(
+        customers, cust, channels, transactions["revenue"].to_numpy(float)[selected]
+    )
+
+
+def main_channel_from_revenue(revenue: pd.DataFrame, customers: pd.Index) -> pd.Series:
+    """:func:`main_channel` from the ``channel_revenue`` table (DuckDB or Spark)."""
+    cust = customers.get_indexer(revenue["customer_id"])
+    return _main_channels(
+        customers, cust, revenue["channel"].astype(str), revenue["revenue"].to_numpy(float)
+    )
+
+
+def _main_channels(
+    customers: pd.Index, cust: np.ndarray, channels: pd.Series, revenue: np.ndarray
+) -> pd.Series:
+    """Each customer's top channel by revenue from rows of (customer position, channel, revenue)."""
+    out = pd.Series(NOT_RECORDED, index=customers, name="main_channel", dtype=object)
     keep = cust >= 0
     if not keep.any():
         return out
+    channel, names = pd.factorize(channels, sort=True)
     key = cust[keep].astype(np.int64) * len(names) + channel[keep]
-    revenue = transactions["revenue"].to_numpy(float)[selected][keep]
-    who, which = _top_channel(key, revenue, len(customers), len(names))
+    who, which = _top_channel(key, revenue[keep], len(customers), len(names))
     out.iloc[who] = np.asarray(names, dtype=object)[which]
     return out
 
