@@ -3,7 +3,8 @@
 Past the customer summary (:mod:`cvm_core.intake.engines`), a few analyses still read transaction
 rows: the Whale P&L's activity drivers (orders, lines, returns, small orders, orders per channel)
 and its what-if levers (which act on orders), the churn window suggested from the gaps between
-purchases, the acquisition cohorts, and the Scorecard's period measures. Each is one query here, written once for both engines,
+purchases, the acquisition cohorts, the Scorecard's period measures, and the categories each
+customer bought (the Segments page's cross-sell affinity). Each is one query here, written once for both engines,
 returning a table no longer than the orders and usually a few hundred rows:
 
 ========================  =================================================================
@@ -19,6 +20,7 @@ table                     one row per
                           categories bought (the Scorecard's measures)
 ``item_first_periods``    (customer, category or product): the period first bought (cross-sell)
 ``channel_revenue``       (customer, channel): gross purchase revenue (main channel)
+``customer_categories``   (customer, category) bought: the baskets of the cross-sell affinity
 ========================  =================================================================
 
 The pandas engine computes the same tables with numpy inside the analyses (the reference), and
@@ -225,6 +227,16 @@ GROUP BY customer_id, channel
 """
 
 
+def customer_categories_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Each (customer, category) with a purchase: the baskets of the cross-sell affinity."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT DISTINCT customer_id, category FROM kept WHERE NOT is_return AND category IS NOT NULL
+"""
+
+
 TABLES = {
     "orders": orders_sql,
     "line_counts": line_counts_sql,
@@ -233,6 +245,7 @@ TABLES = {
     "period_activity": period_activity_sql,
     "item_first_periods": item_first_periods_sql,
     "channel_revenue": channel_revenue_sql,
+    "customer_categories": customer_categories_sql,
 }
 
 

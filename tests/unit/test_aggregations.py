@@ -25,6 +25,7 @@ from cvm_core.analyses.scorecard.transaction_measures import (
     cross_sell_from_table,
     transaction_measures,
 )
+from cvm_core.analyses.segments.affinity import baskets_from_pairs, category_baskets
 from cvm_core.analyses.segments.contribution import main_channel, main_channel_from_revenue
 from cvm_core.errors import CvmError
 from cvm_core.intake import aggregations
@@ -295,3 +296,25 @@ def test_demo_main_channels_equal_pandas(engine, demo, demo_summary):
     expected = main_channel(_up_to_end(transactions), demo_summary.index)
     pd.testing.assert_series_equal(got, expected)
     assert got.nunique() > 1
+
+
+# --- the Segments page's category baskets -----------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_demo_category_baskets_equal_pandas(engine, demo, demo_summary):
+    path, transactions = demo
+    pairs = aggregations.aggregate(path, "customer_categories", engine, DEMO_END)
+    got = baskets_from_pairs(pairs, demo_summary.index)
+    expected = category_baskets(_up_to_end(transactions), demo_summary.index)
+    assert got.categories.equals(expected.categories)
+    np.testing.assert_array_equal(got.sets, expected.sets)
+    np.testing.assert_array_equal(got.set_of_customer, expected.set_of_customer)
+    assert len(got.sets) > 10
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_categorised_purchase_says_to_map_a_category(engine, files):
+    pairs = aggregations.aggregate(files["parquet"], "customer_categories", engine, END)
+    with pytest.raises(CvmError, match="no product category column"):
+        baskets_from_pairs(pairs, pd.Index(list("ABCDE")))

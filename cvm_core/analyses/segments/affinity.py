@@ -45,6 +45,12 @@ PAIR_COLUMNS = (
 )  # fmt: skip
 
 
+_NO_CATEGORIES = N_(
+    "The data has no product category column, so cross-sell affinity cannot be computed. Map a "
+    "category (or product group) column on the Upload page to see it."
+)
+
+
 @dataclass(frozen=True)
 class CategoryBaskets:
     """Which categories each customer bought, stored as distinct category sets.
@@ -112,13 +118,7 @@ def category_baskets(
         When there is no category column or it is empty.
     """
     if "category" not in transactions or transactions["category"].notna().sum() == 0:
-        raise ValidationError(
-            Message(
-                N_("The data has no product category column, so cross-sell affinity cannot be "
-                   "computed. Map a category (or product group) column on the Upload page to see "
-                   "it.")
-            )
-        )  # fmt: skip
+        raise ValidationError(Message(_NO_CATEGORIES))
     if customers is None:
         customers = pd.Index(pd.unique(transactions["customer_id"]), name="customer_id")
     selected = ~transactions["is_return"].to_numpy() & transactions["category"].notna().to_numpy()
@@ -126,7 +126,26 @@ def category_baskets(
         cust = customers.get_indexer(transactions["customer_id"].to_numpy()[selected])
     else:
         cust = np.asarray(customer_codes)[selected]
-    cat_codes, cat_names = pd.factorize(transactions["category"][selected].astype(str))
+    categories = transactions["category"][selected].astype(str)
+    return _baskets(customers, cust, categories, max_categories)
+
+
+def baskets_from_pairs(
+    pairs: pd.DataFrame, customers: pd.Index, max_categories: int = MAX_CATEGORIES
+) -> CategoryBaskets:
+    """:func:`category_baskets` from the ``customer_categories`` table of
+    :mod:`cvm_core.intake.aggregations` (DuckDB or Spark): customer_id, category bought."""
+    if pairs.empty:
+        raise ValidationError(Message(_NO_CATEGORIES))
+    cust = customers.get_indexer(pairs["customer_id"])
+    return _baskets(customers, cust, pairs["category"].astype(str), max_categories)
+
+
+def _baskets(
+    customers: pd.Index, cust: np.ndarray, categories: pd.Series, max_categories: int
+) -> CategoryBaskets:
+    """The baskets from the (customer position, category) of every categorised purchase."""
+    cat_codes, cat_names = pd.factorize(categories)
     keep = cust >= 0
     cust, cat_codes = cust[keep].astype(np.int64), cat_codes[keep]
     matrix, kept = _bought_matrix(
