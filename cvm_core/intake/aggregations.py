@@ -3,8 +3,9 @@
 Past the customer summary (:mod:`cvm_core.intake.engines`), a few analyses still read transaction
 rows: the Whale P&L's activity drivers (orders, lines, returns, small orders, orders per channel)
 and its what-if levers (which act on orders), the churn window suggested from the gaps between
-purchases, the acquisition cohorts, the Scorecard's period measures, and the categories each
-customer bought (the Segments page's cross-sell affinity). Each is one query here, written once for both engines,
+purchases, the acquisition cohorts, spells of activity and profit by year of the relationship
+(Retention), the Scorecard's period measures, and the categories each customer bought (the
+Segments page's cross-sell affinity). Each is one query here, written once for both engines,
 returning a table no longer than the orders and usually a few hundred rows:
 
 ========================  =================================================================
@@ -21,6 +22,9 @@ table                     one row per
 ``item_first_periods``    (customer, category or product): the period first bought (cross-sell)
 ``channel_revenue``       (customer, channel): gross purchase revenue (main channel)
 ``customer_categories``   (customer, category) bought: the baskets of the cross-sell affinity
+``activity_spells``       spell of activity: customer_id, start, lapse, returning (churn by
+                          period and annual retention)
+``tenure_values``         year of the relationship: net_revenue, gross_margin (profit by tenure)
 ========================  =================================================================
 
 The pandas engine computes the same tables with numpy inside the analyses (the reference), and
@@ -237,6 +241,78 @@ SELECT DISTINCT customer_id, category FROM kept WHERE NOT is_return AND category
 """
 
 
+def activity_spells_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    window_days: int = 90,
+) -> str:
+    """Spells of activity (see :func:`cvm_core.analyses.retention.gaps.activity_spells`): a spell
+    starts at a customer's first purchase day or one more than ``window_days`` after the previous;
+    it lapses the day after the window following its last purchase day, if that is observed."""
+    window = int(window_days)
+    diff = dialect.day_diff.format
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+days AS (SELECT DISTINCT customer_id, day FROM kept WHERE NOT is_return),
+marked AS (
+    SELECT customer_id, day,
+           CASE WHEN LAG(day) OVER (PARTITION BY customer_id ORDER BY day) IS NULL
+                  OR {diff(start="LAG(day) OVER (PARTITION BY customer_id ORDER BY day)", end="day")}
+                     > {window}
+                THEN 1 ELSE 0 END AS starts
+    FROM days
+),
+numbered AS (
+    SELECT customer_id, day,
+           SUM(starts) OVER (PARTITION BY customer_id ORDER BY day
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS spell
+    FROM marked
+),
+spells AS (
+    SELECT customer_id, spell, MIN(day) AS start, MAX(day) AS last_day
+    FROM numbered GROUP BY customer_id, spell
+)
+SELECT customer_id, start,
+       CASE WHEN last_day + {window + 1} > bounds.end_day THEN NULL
+            ELSE last_day + {window + 1} END AS lapse,
+       spell > 1 AS returning
+FROM spells CROSS JOIN bounds
+ORDER BY customer_id, start
+"""
+
+
+def tenure_values_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    max_year: int = 4,
+) -> str:
+    """Net revenue and gross margin per year of the relationship (year 0 = the first 365 days from
+    the customer's first purchase, the last year collecting later ones), and the lines without a
+    cost (any one means the margin is not known everywhere)."""
+    diff = dialect.day_diff.format
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+firsts AS (
+    SELECT customer_id,
+           COALESCE(MIN(CASE WHEN NOT is_return THEN day END), MIN(day)) AS first_day
+    FROM kept GROUP BY customer_id
+),
+years AS (
+    SELECT k.revenue, k.cost,
+           LEAST(GREATEST(CAST(floor({diff(start="f.first_day", end="k.day")} / 365.0) AS BIGINT),
+                          0), {int(max_year) - 1}) AS year
+    FROM kept k JOIN firsts f ON k.customer_id = f.customer_id
+)
+SELECT year, SUM(revenue) AS net_revenue, SUM(revenue - cost) AS gross_margin,
+       SUM(CASE WHEN cost IS NULL THEN 1 ELSE 0 END) AS lines_without_cost, COUNT(*) AS lines
+FROM years GROUP BY year ORDER BY year
+"""
+
+
 TABLES = {
     "orders": orders_sql,
     "line_counts": line_counts_sql,
@@ -246,6 +322,8 @@ TABLES = {
     "item_first_periods": item_first_periods_sql,
     "channel_revenue": channel_revenue_sql,
     "customer_categories": customer_categories_sql,
+    "activity_spells": activity_spells_sql,
+    "tenure_values": tenure_values_sql,
 }
 
 
@@ -256,7 +334,7 @@ def aggregate(
     observation_end: str | None = None,
     columns: Mapping[str, str] | None = None,
     memory_limit: str = "2GB",
-    **options: str,
+    **options: str | int,
 ) -> pd.DataFrame:
     """One of :data:`TABLES` over a Parquet or CSV file of canonical transactions.
 
@@ -273,7 +351,8 @@ def aggregate(
         Canonical role -> column name in the file.
     options
         The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
-        period_activity and item_first_periods; ``item`` for item_first_periods.
+        period_activity and item_first_periods; ``item`` for item_first_periods;
+        ``window_days`` for activity_spells; ``max_year`` for tenure_values.
     """
     if table not in TABLES:
         raise CvmError(f"Unknown table '{table}'; choose one of {', '.join(TABLES)}.")

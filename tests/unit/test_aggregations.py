@@ -13,7 +13,16 @@ import pytest
 
 from cvm_core.analyses.profitability.drivers import drivers_from_tables, transaction_drivers
 from cvm_core.analyses.retention.cohorts import cohort_tables, tables_from_cells
-from cvm_core.analyses.retention.gaps import gap_counts, gap_profile, profile_from_gap_counts
+from cvm_core.analyses.retention.gaps import (
+    ChurnRule,
+    activity_spells,
+    churn_status,
+    gap_counts,
+    gap_profile,
+    profile_from_gap_counts,
+    spells_from_table,
+)
+from cvm_core.analyses.retention.tenure import profit_by_tenure, tenure_from_table
 from cvm_core.analyses.scorecard.activity import (
     activity_from_table,
     period_activity,
@@ -155,7 +164,7 @@ def test_customers_the_summary_does_not_know_are_refused(files):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     columns = ["customer_id", "date", "revenue", "is_return", "order_id", "quantity", "channel"]
-    columns += ["product", "category"]
+    columns += ["product", "category", "cost"]
     transactions = demo_transactions(columns)
     path = write_parquet(transactions, tmp_path_factory.mktemp("demo") / "demo.parquet")
     return path, transactions
@@ -318,3 +327,63 @@ def test_no_categorised_purchase_says_to_map_a_category(engine, files):
     pairs = aggregations.aggregate(files["parquet"], "customer_categories", engine, END)
     with pytest.raises(CvmError, match="no product category column"):
         baskets_from_pairs(pairs, pd.Index(list("ABCDE")))
+
+
+# --- Retention: spells of activity and profit by year of the relationship ---------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hand_computed_spells(engine, files):
+    table = aggregations.aggregate(files["parquet"], "activity_spells", engine, END, window_days=29)
+    got = spells_from_table(table, pd.Index(list("ABCDE")))
+    # Window 29 days: A's 30-day gap and C's 54 start new spells, as do E's 30-day gaps. A spell
+    # lapses 30 days after its last purchase, if that is on or before 31 March (not D's).
+    rows = [
+        (0, "2024-01-02", "2024-02-01", False),
+        (0, "2024-02-01", "2024-03-02", True),
+        (1, "2024-01-05", "2024-02-04", False),
+        (2, "2024-01-07", "2024-02-06", False),
+        (2, "2024-03-01", "2024-03-31", True),
+        (3, "2024-03-05", None, False),
+        (4, "2024-01-01", "2024-01-31", False),
+        (4, "2024-01-31", "2024-03-01", True),
+        (4, "2024-03-01", "2024-03-31", True),
+    ]
+    expected = pd.DataFrame(rows, columns=["customer", "start", "lapse", "returning"])
+    expected[["start", "lapse"]] = expected[["start", "lapse"]].apply(pd.to_datetime)
+    pd.testing.assert_frame_equal(got, expected)
+    tx = TRANSACTIONS
+    pd.testing.assert_frame_equal(
+        activity_spells(tx, 29, END, pd.Index(list("ABCDE"))), expected, check_dtype=False
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("window", [30, 120])
+def test_demo_spells_and_tenure_equal_pandas(engine, window, demo, demo_summary):
+    path, transactions = demo
+    index = demo_summary.index
+    table = aggregations.aggregate(path, "activity_spells", engine, DEMO_END, window_days=window)
+    expected = activity_spells(transactions, window, DEMO_END, index)
+    pd.testing.assert_frame_equal(spells_from_table(table, index), expected, check_dtype=False)
+    status = churn_status(demo_summary, ChurnRule(window), DEMO_END)
+    values = aggregations.aggregate(path, "tenure_values", engine, DEMO_END)
+    got = tenure_from_table(values, status, window, pd.Timestamp(DEMO_END))
+    want = profit_by_tenure(transactions, status, window, pd.Timestamp(DEMO_END))
+    assert got.measure == want.measure == "gross margin"  # the demo has a cost on every line
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-9)
+    assert got.claim == want.claim
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_tenure_uses_the_margin_only_when_every_line_has_a_cost(engine, tmp_path):
+    tx = TRANSACTIONS.assign(cost=TRANSACTIONS["revenue"] * 0.5)
+    summary = customer_summary(tx, observation_end=END)
+    status = churn_status(summary, ChurnRule(30), END)
+    for costs, measure in ((tx, "gross margin"), (tx.assign(cost=tx["cost"].where(tx.index != 3)), "net revenue")):  # fmt: skip
+        path = write_parquet(costs, tmp_path / f"{measure}.parquet")
+        values = aggregations.aggregate(path, "tenure_values", engine, END)
+        got = tenure_from_table(values, status, 30, pd.Timestamp(END))
+        want = profit_by_tenure(costs, status, 30, pd.Timestamp(END))
+        assert got.measure == want.measure == measure
+        pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-12)

@@ -190,6 +190,22 @@ def activity_spells(
     )
 
 
+def spells_from_table(table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """:func:`activity_spells` from the ``activity_spells`` table (DuckDB or Spark), for the
+    customers of ``index``."""
+    customer = index.get_indexer(table["customer_id"])
+    keep = customer >= 0
+    out = pd.DataFrame(
+        {
+            "customer": customer[keep].astype(np.int64),
+            "start": pd.to_datetime(table["start"]).to_numpy()[keep].astype("datetime64[ns]"),
+            "lapse": pd.to_datetime(table["lapse"]).to_numpy()[keep].astype("datetime64[ns]"),
+            "returning": table["returning"].to_numpy(dtype=bool)[keep],
+        }
+    )
+    return out.sort_values(["customer", "start"], kind="stable").reset_index(drop=True)
+
+
 GAP_COUNT_COLUMNS = ("gap_days", "repeat_purchases", "customer_weight")
 
 

@@ -84,7 +84,37 @@ def profit_by_tenure(
     tenure = day_numbers(transactions["date"])[in_time][keep] - first_day[position[keep]]
     year = np.clip(tenure // 365, 0, max_year - 1)
     totals = np.bincount(year, value[keep], minlength=max_year)[:max_year]
+    return tenure_profit(totals, use_margin, status, window_days, end, max_year, min_customer_years)
 
+
+def tenure_from_table(
+    values: pd.DataFrame,
+    status: pd.DataFrame,
+    window_days: int,
+    observation_end: pd.Timestamp,
+    max_year: int = TENURE_YEARS,
+    min_customer_years: float = MIN_TENURE_CUSTOMER_YEARS,
+) -> TenureProfit:
+    """:func:`profit_by_tenure` from the ``tenure_values`` table (DuckDB or Spark)."""
+    use_margin = bool(values["lines"].sum() > 0 and values["lines_without_cost"].sum() == 0)
+    column = "gross_margin" if use_margin else "net_revenue"
+    totals = np.zeros(max_year)
+    totals[values["year"].to_numpy(dtype=np.int64)] = values[column].to_numpy(dtype=float)
+    return tenure_profit(totals, use_margin, status, window_days, observation_end, max_year,
+                         min_customer_years)  # fmt: skip
+
+
+def tenure_profit(
+    totals: np.ndarray,
+    use_margin: bool,
+    status: pd.DataFrame,
+    window_days: int,
+    end: pd.Timestamp,
+    max_year: int,
+    min_customer_years: float,
+) -> TenureProfit:
+    """The table from each relationship year's value and every customer's time as active."""
+    first_day = day_numbers(status["first_purchase"])
     stop = np.minimum(day_numbers(status["last_purchase"]) + window_days, day_number(end) + 1)
     active_days = np.maximum(stop - first_day, 0).astype(float)
     starts = np.arange(max_year) * 365.0
