@@ -9,7 +9,6 @@ import pandas as pd
 
 from cvm_core.analyses.retention.cohorts import (
     DEFAULT_PERIOD,
-    customer_positions,
     distinct,
     last_complete_ordinal,
     ordinal_to_period,
@@ -18,6 +17,8 @@ from cvm_core.analyses.retention.cohorts import (
 )
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.defaults import ACQUISITION_YEAR, CHURNED
+from cvm_core.analyses.segments.contribution import main_channel
+from cvm_core.analyses.segments.defaults import NOT_RECORDED
 from cvm_core.i18n import N_, Date, Message
 
 MIN_RETENTION_HORIZON_DAYS = 56
@@ -181,18 +182,10 @@ def customer_groups(
 
 
 def _main_channel(transactions: pd.DataFrame, index: pd.Index) -> pd.Series:
-    keep = ~transactions["is_return"].to_numpy() & transactions["channel"].notna().to_numpy()
-    customer = customer_positions(index, transactions["customer_id"].to_numpy()[keep])
-    known = customer >= 0
-    channel_code, channels = pd.factorize(transactions["channel"].to_numpy()[keep][known])
-    # Customers x channels is small (channels are few); one bincount fills it.
-    flat = customer[known] * len(channels) + channel_code
-    revenue = transactions["revenue"].to_numpy(dtype=float)[keep][known]
-    spend = np.bincount(flat, revenue, minlength=len(index) * len(channels))
-    spend = spend.reshape(len(index), max(len(channels), 1))
-    best = np.where(spend.max(axis=1) > 0, spend.argmax(axis=1), -1)
-    labels = np.asarray(channels, dtype=object)
-    return pd.Series(np.where(best >= 0, labels[np.maximum(best, 0)], None), index=index)
+    """The Segments page's and the Scorecard's main channel (most purchase revenue, ties by
+    name), so a customer is in the same channel on every page; None where none is recorded."""
+    channels = main_channel(transactions, index)
+    return channels.where(channels != NOT_RECORDED, None).rename(None)
 
 
 def _lump(values: pd.Series, max_levels: int) -> pd.Series:
