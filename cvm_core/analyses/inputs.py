@@ -19,6 +19,7 @@ from cvm_core.intake.summary import customer_summary
 
 if TYPE_CHECKING:
     from cvm_core.analyses.profitability.projection import ServiceCosts
+    from cvm_core.analyses.sources import TransactionSource
     from cvm_core.intake.dataset import Dataset
     from cvm_core.intake.opportunities import OpportunityTables
 
@@ -48,6 +49,9 @@ class AnalysisInputs:
         CLV analysis deducts them; without them it uses the default activity rates).
     opportunities : OpportunityTables, optional
         The dataset's sales pipeline (opportunities and their history), where it has one.
+    source : TransactionSource, optional
+        Where the transactions are when they are not in ``transactions``: a file DuckDB or Spark
+        aggregates (:mod:`cvm_core.analyses.sources`). Analyses read :attr:`transaction_source`.
     """
 
     transactions: pd.DataFrame
@@ -61,6 +65,16 @@ class AnalysisInputs:
     segments: pd.DataFrame | None = None
     service_costs: ServiceCosts | None = None
     opportunities: OpportunityTables | None = None
+    source: TransactionSource | None = None
+
+    @property
+    def transaction_source(self) -> TransactionSource:
+        """The transactions' source: :attr:`source`, else the transactions in memory."""
+        # Imported here: the sources bring in the retention and segments modules, which most
+        # commands that build inputs never use.
+        from cvm_core.analyses.sources import FrameSource
+
+        return self.source if self.source is not None else FrameSource(self.transactions)
 
     @classmethod
     def of(

@@ -33,6 +33,32 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unit", choices=["day", "week", "month"], default="week")
 
 
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """--engine and --memory-limit: read a Parquet/CSV file of canonical transactions with DuckDB
+    (beyond memory) or Spark instead of loading it into pandas."""
+    parser.add_argument(
+        "--engine",
+        choices=("pandas", "duckdb", "spark"),
+        default="pandas",
+        help="pandas (default) reads any spreadsheet; duckdb reads Parquet/CSV of cleaned "
+        "transactions larger than memory from disk; spark runs on Apache Spark.",
+    )
+    parser.add_argument(
+        "--memory-limit", default="2GB", help="DuckDB's memory cap before it spills to disk."
+    )
+
+
+def engine_columns(items: list[str]) -> dict[str, str]:
+    """--map ROLE=COLUMN items as the engines take them: canonical role -> column."""
+    names = {}
+    for item in items:
+        role, _, column = item.partition("=")
+        if not column:
+            raise CvmError(f"--map takes ROLE=COLUMN; got '{item}'.")
+        names[role] = column
+    return names
+
+
 def load_from_args(args: argparse.Namespace) -> Dataset:
     """Read and validate the file named on the command line, applying --sheet and --map."""
     if not args.file.exists():

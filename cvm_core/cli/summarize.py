@@ -6,18 +6,14 @@ import argparse
 import time
 from pathlib import Path
 
-from cvm_core.cli.inputs import load_from_args
-from cvm_core.errors import CvmError
+from cvm_core.cli.inputs import add_engine_arguments, engine_columns, load_from_args
 from cvm_core.intake import engines
 from cvm_core.intake.summary import customer_summary
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("output", type=Path, help="Parquet file to write, e.g. summary.parquet.")
-    parser.add_argument("--engine", choices=engines.ENGINES, default="pandas")
-    parser.add_argument(
-        "--memory-limit", default="2GB", help="DuckDB's memory cap before it spills to disk."
-    )
+    add_engine_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -33,7 +29,7 @@ def run(args: argparse.Namespace) -> dict:
             args.engine,
             args.unit,
             args.observation_end,
-            columns=_column_names(args.map),
+            columns=engine_columns(args.map),
             memory_limit=args.memory_limit,
         )
     seconds = time.perf_counter() - started
@@ -52,13 +48,3 @@ def run(args: argparse.Namespace) -> dict:
         "net_revenue": round(float(summary["net_revenue"].sum()), 2),
         "seconds": round(seconds, 2),
     }
-
-
-def _column_names(items: list[str]) -> dict[str, str]:
-    names = {}
-    for item in items:
-        role, _, column = item.partition("=")
-        if not column:
-            raise CvmError(f"--map takes ROLE=COLUMN; got '{item}'.")
-        names[role] = column
-    return names

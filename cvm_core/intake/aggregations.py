@@ -25,6 +25,7 @@ table                     one row per
 ``activity_spells``       spell of activity: customer_id, start, lapse, returning (churn by
                           period and annual retention)
 ``tenure_values``         year of the relationship: net_revenue, gross_margin (profit by tenure)
+``last_day``              (one row) the latest transaction date: the default observation end
 ========================  =================================================================
 
 The pandas engine computes the same tables with numpy inside the analyses (the reference), and
@@ -313,6 +314,16 @@ FROM years GROUP BY year ORDER BY year
 """
 
 
+def last_day_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """The latest transaction date (one row): the default observation end."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT MAX(day) AS last_day FROM tx
+"""
+
+
 TABLES = {
     "orders": orders_sql,
     "line_counts": line_counts_sql,
@@ -324,6 +335,7 @@ TABLES = {
     "customer_categories": customer_categories_sql,
     "activity_spells": activity_spells_sql,
     "tenure_values": tenure_values_sql,
+    "last_day": last_day_sql,
 }
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.analyses.base import Settings, setting
-from cvm_core.analyses.retention.active import ActiveCustomers, count_active, default_rule
+from cvm_core.analyses.retention.active import ActiveCustomers, count_active
 from cvm_core.analyses.retention.churn import (
     annual_retention,
     churn_by_group,
@@ -22,7 +22,6 @@ from cvm_core.analyses.retention.cohorts import (
     DEFAULT_PERIOD,
     PERIODS,
     CohortTables,
-    cohort_tables,
 )
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.defaults import (
@@ -36,7 +35,7 @@ from cvm_core.analyses.retention.defaults import (
     TOO_NEW,
 )
 from cvm_core.analyses.retention.economics import RetentionEconomics, retention_economics
-from cvm_core.analyses.retention.gaps import ChurnRule, activity_spells, churn_status
+from cvm_core.analyses.retention.gaps import ChurnRule, churn_status
 from cvm_core.analyses.retention.lists import ListSettings, action_lists
 from cvm_core.analyses.retention.survival import (
     LifetimeProfile,
@@ -45,7 +44,8 @@ from cvm_core.analyses.retention.survival import (
     median_lifetime,
     survival_analysis,
 )
-from cvm_core.analyses.retention.tenure import TenureProfit, profit_by_tenure
+from cvm_core.analyses.retention.tenure import TenureProfit
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.errors import CvmError, ValidationError
 from cvm_core.i18n import N_, Message
 
@@ -141,7 +141,7 @@ def clv_columns(clv: pd.DataFrame | None) -> tuple[pd.Series | None, pd.Series |
 
 
 def analyse_retention(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | TransactionSource,
     summary: pd.DataFrame,
     settings: RetentionSettings = RetentionSettings(),
     customers: pd.DataFrame | None = None,
@@ -153,9 +153,11 @@ def analyse_retention(
 
     Parameters
     ----------
-    transactions, summary : DataFrame
-        Canonical transactions and their :func:`cvm_core.intake.summary.customer_summary` (same
-        observation end).
+    transactions : DataFrame or TransactionSource
+        Canonical transactions, or where they are (:mod:`cvm_core.analyses.sources`: a file
+        DuckDB or Spark aggregates).
+    summary : DataFrame
+        Their :func:`cvm_core.intake.summary.customer_summary` (same observation end).
     settings : RetentionSettings
     customers : DataFrame, optional
         The dataset's customer table (groupings, names).
@@ -168,8 +170,9 @@ def analyse_retention(
     --------
     revise_retention : cheaply redo the parts that depend on grouping, lists and discount rate.
     """
-    require(transactions, ("customer_id", "date", "revenue", "is_return"), N_("transactions"))
-    if not (~transactions["is_return"].astype(bool)).any():
+    source = source_of(transactions)
+    require(summary, ("purchase_days",), N_("customer summary"))
+    if not (summary["purchase_days"] > 0).any():
         raise ValidationError(
             Message(
                 N_("Retention needs at least one sale: every row of this data is a return, so no "
@@ -177,12 +180,10 @@ def analyse_retention(
                    "signs of the amounts on the Upload page.")
             )
         )  # fmt: skip
-    end = (
-        pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
-    )
+    end = pd.Timestamp(observation_end) if observation_end is not None else source.last_date()
     p_alive, _ = clv_columns(clv)
     notes = []
-    rule = settings.rule or default_rule(transactions, end)
+    rule = settings.rule or ChurnRule(source.gap_profile(end).suggested_window_days)
     if rule.method == P_ALIVE and p_alive is None:
         notes.append(
             Message(N_("P(alive) is not available (fit the CLV model first); churn uses "
@@ -190,10 +191,10 @@ def analyse_retention(
         )  # fmt: skip
         rule = replace(rule, method=INACTIVITY)
     status = churn_status(summary, rule, end, p_alive)
-    cohorts, cohort_message = _cohorts_or_message(transactions, summary, settings.period, end)
-    spells = activity_spells(transactions, rule.window_days, end, summary.index)
-    groups = customer_groups(transactions, summary, customers, labelled=(segments, clv))
-    tenure = profit_by_tenure(transactions, status, rule.window_days, end)
+    cohorts, cohort_message = _cohorts_or_message(source, summary, settings.period, end)
+    spells = source.activity_spells(rule.window_days, end, summary.index)
+    groups = customer_groups(source, summary, customers, labelled=(segments, clv))
+    tenure = source.profit_by_tenure(status, rule.window_days, end)
     rate, source = annual_retention(spells, status, end)
     by_period = churn_by_period(spells, settings.period, end)
     base = RetentionResult(
@@ -285,10 +286,10 @@ def _churn_period_message(
 
 
 def _cohorts_or_message(
-    transactions: pd.DataFrame, summary: pd.DataFrame, period: str, end: pd.Timestamp
+    source: TransactionSource, summary: pd.DataFrame, period: str, end: pd.Timestamp
 ) -> tuple[CohortTables | None, str | None]:
     try:
-        return cohort_tables(transactions, summary, period, end), None
+        return source.cohort_tables(summary, period, end), None
     except CvmError as error:
         return None, str(error)
 

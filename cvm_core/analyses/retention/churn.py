@@ -17,8 +17,8 @@ from cvm_core.analyses.retention.cohorts import (
 )
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.defaults import ACQUISITION_YEAR, CHURNED
-from cvm_core.analyses.segments.contribution import main_channel
 from cvm_core.analyses.segments.defaults import NOT_RECORDED
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.i18n import N_, Date, Message
 
 MIN_RETENTION_HORIZON_DAYS = 56
@@ -146,7 +146,7 @@ def churn_by_group(status: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
 
 
 def customer_groups(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | TransactionSource,
     summary: pd.DataFrame,
     customers: pd.DataFrame | None = None,
     max_levels: int = MAX_GROUP_LEVELS,
@@ -163,8 +163,10 @@ def customer_groups(
     """
     out = pd.DataFrame(index=summary.index)
     out[ACQUISITION_YEAR] = summary["first_purchase"].dt.year.astype(str)
-    if "channel" in transactions and transactions["channel"].notna().any():
-        out[MAIN_CHANNEL] = _main_channel(transactions, summary.index)
+    channels = source_of(transactions).main_channel(summary.index)
+    if channels is not None:
+        # Segments' and the Scorecard's definition, so a customer is in one channel everywhere.
+        out[MAIN_CHANNEL] = channels.where(channels != NOT_RECORDED, None).rename(None)
     if customers is not None:
         for column in customers.columns:
             if column in SKIPPED_CUSTOMER_COLUMNS or pd.api.types.is_numeric_dtype(
@@ -179,13 +181,6 @@ def customer_groups(
             if frame is not None and column in frame and frame[column].notna().any():
                 out[name] = frame[column].reindex(summary.index)
     return out.apply(lambda col: _lump(col, max_levels))
-
-
-def _main_channel(transactions: pd.DataFrame, index: pd.Index) -> pd.Series:
-    """The Segments page's and the Scorecard's main channel (most purchase revenue, ties by
-    name), so a customer is in the same channel on every page; None where none is recorded."""
-    channels = main_channel(transactions, index)
-    return channels.where(channels != NOT_RECORDED, None).rename(None)
 
 
 def _lump(values: pd.Series, max_levels: int) -> pd.Series:

@@ -18,6 +18,6 @@ def run(
 ) -> RetentionResult:
     """Cohorts, churn by period, survival, tenure profit, at-risk and win-back lists."""
     return analyse_retention(
-        inputs.transactions, inputs.summary, settings, inputs.customers, inputs.clv,
+        inputs.transaction_source, inputs.summary, settings, inputs.customers, inputs.clv,
         inputs.observation_end, inputs.segments,
     )  # fmt: skip

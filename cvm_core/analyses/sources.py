@@ -1,0 +1,149 @@
+"""Where the transaction-level steps of an analysis run: in memory, or on a file by DuckDB or Spark.
+
+Past the customer summary, an analysis needs the transaction rows for a few results only (the
+gap profile, cohorts, spells of activity, profit by tenure, each customer's main channel). It asks
+a source for them:
+
+* :class:`FrameSource` computes them from a DataFrame with the numpy code of the analyses (small
+  and medium data; what the app and the command line use for uploaded spreadsheets),
+* :class:`FileSource` runs the SQL of :mod:`cvm_core.intake.aggregations` over a Parquet or CSV
+  file of canonical transactions with DuckDB (beyond memory: the rows stay on disk) or Spark (a
+  cluster), and finishes with the same functions.
+
+Both give equal results (tests/unit/test_aggregations.py, test_sources.py), so an analysis is
+written once, against this interface, whichever runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from cvm_core.analyses.retention.cohorts import CohortTables, cohort_tables, tables_from_cells
+from cvm_core.analyses.retention.days import require
+from cvm_core.analyses.retention.gaps import (
+    GapProfile,
+    activity_spells,
+    gap_profile,
+    profile_from_gap_counts,
+    spells_from_table,
+)
+from cvm_core.analyses.retention.tenure import TenureProfit, profit_by_tenure, tenure_from_table
+from cvm_core.analyses.segments.contribution import main_channel, main_channel_from_revenue
+from cvm_core.i18n import N_
+
+
+class TransactionSource(Protocol):
+    """The transaction-level results analyses ask for (see the module's docstring)."""
+
+    def last_date(self) -> pd.Timestamp:
+        """The latest transaction date (the default observation end)."""
+
+    def gap_profile(self, end: pd.Timestamp) -> GapProfile: ...
+
+    def cohort_tables(self, summary: pd.DataFrame, period: str, end: pd.Timestamp) -> CohortTables:
+        """Raises ValidationError as :func:`cohort_tables` does (too short, one cohort)."""
+
+    def activity_spells(self, window_days: int, end: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+        """:func:`cvm_core.analyses.retention.gaps.activity_spells`."""
+
+    def profit_by_tenure(
+        self, status: pd.DataFrame, window_days: int, end: pd.Timestamp
+    ) -> TenureProfit: ...
+
+    def main_channel(self, index: pd.Index) -> pd.Series | None:
+        """Each customer's main channel (None: the data records no channel)."""
+
+
+@dataclass(frozen=True, eq=False)
+class FrameSource:
+    """Transactions in memory (canonical columns)."""
+
+    transactions: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        require(self.transactions, ("customer_id", "date", "revenue", "is_return"), N_("transactions"))  # fmt: skip
+
+    def last_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.transactions["date"].max())
+
+    def gap_profile(self, end: pd.Timestamp) -> GapProfile:
+        return gap_profile(self.transactions, end)
+
+    def cohort_tables(self, summary: pd.DataFrame, period: str, end: pd.Timestamp) -> CohortTables:
+        return cohort_tables(self.transactions, summary, period, end)
+
+    def activity_spells(self, window_days: int, end: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+        return activity_spells(self.transactions, window_days, end, index)
+
+    def profit_by_tenure(
+        self, status: pd.DataFrame, window_days: int, end: pd.Timestamp
+    ) -> TenureProfit:
+        return profit_by_tenure(self.transactions, status, window_days, end)
+
+    def main_channel(self, index: pd.Index) -> pd.Series | None:
+        tx = self.transactions
+        if "channel" not in tx or not tx["channel"].notna().any():
+            return None
+        return main_channel(tx, index)
+
+
+@dataclass(frozen=True, eq=False)
+class FileSource:
+    """Canonical transactions in a Parquet or CSV file (or a folder or glob of Parquet files),
+    aggregated by DuckDB or Spark; the rows are never loaded into pandas.
+
+    Attributes
+    ----------
+    path : str or Path
+    engine : {"duckdb", "spark"}
+    columns : mapping
+        Canonical role -> column name in the file, where they differ.
+    memory_limit : str
+        DuckDB's cap; beyond it DuckDB spills to disk.
+    """
+
+    path: str | Path
+    engine: str = "duckdb"
+    columns: Mapping[str, str] = field(default_factory=dict)
+    memory_limit: str = "2GB"
+
+    def table(self, name: str, end: pd.Timestamp | None, **options: str | int) -> pd.DataFrame:
+        """One table of :mod:`cvm_core.intake.aggregations` up to ``end``."""
+        from cvm_core.intake.aggregations import aggregate  # DuckDB/Spark only when asked
+
+        day = None if end is None else f"{pd.Timestamp(end):%Y-%m-%d}"
+        return aggregate(
+            self.path, name, self.engine, day, self.columns, self.memory_limit, **options
+        )
+
+    def last_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.table("last_day", None)["last_day"].iloc[0])
+
+    def gap_profile(self, end: pd.Timestamp) -> GapProfile:
+        return profile_from_gap_counts(self.table("gap_counts", end))
+
+    def cohort_tables(self, summary: pd.DataFrame, period: str, end: pd.Timestamp) -> CohortTables:
+        return tables_from_cells(self.table("cohort_cells", end, period=period), period)
+
+    def activity_spells(self, window_days: int, end: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+        table = self.table("activity_spells", end, window_days=window_days)
+        return spells_from_table(table, index)
+
+    def profit_by_tenure(
+        self, status: pd.DataFrame, window_days: int, end: pd.Timestamp
+    ) -> TenureProfit:
+        return tenure_from_table(self.table("tenure_values", end), status, window_days, end)
+
+    def main_channel(self, index: pd.Index) -> pd.Series | None:
+        revenue = self.table("channel_revenue", None)
+        return main_channel_from_revenue(revenue, index) if len(revenue) else None
+
+
+def source_of(transactions: pd.DataFrame | TransactionSource) -> TransactionSource:
+    """A source for either transactions in memory or a source already."""
+    return FrameSource(transactions) if isinstance(transactions, pd.DataFrame) else transactions

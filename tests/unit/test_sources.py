@@ -1,0 +1,105 @@
+"""One analysis, two sources: the Retention analysis from transactions in memory and from a file
+aggregated by DuckDB or Spark gives the same result, field by field."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cvm_core.__main__ import main
+from cvm_core.analyses.retention.analysis import RetentionSettings, analyse_retention
+from cvm_core.analyses.retention.gaps import ChurnRule
+from cvm_core.analyses.sources import FileSource, FrameSource
+from cvm_core.intake import engines
+from tests.unit.engine_files import SPARK, demo_transactions, write_parquet
+
+END = pd.Timestamp("2024-06-30")
+COLUMNS = ["customer_id", "date", "revenue", "is_return", "order_id", "channel", "category"]
+COLUMNS += ["cost"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    transactions = demo_transactions(COLUMNS)
+    path = write_parquet(transactions, tmp_path_factory.mktemp("sources") / "demo.parquet")
+    # The summary from the engine too, as a command reading the file would have it.
+    summary = engines.summarize(path, "duckdb", "week", f"{END:%Y-%m-%d}")
+    return path, transactions, summary
+
+
+def assert_same(got, want, where: str = "result") -> None:
+    """Equal results: frames and numbers to the last few bits of a double, the rest exactly."""
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9, obj=where)
+    elif isinstance(want, pd.Series):
+        pd.testing.assert_series_equal(got, want, check_exact=False, rtol=1e-9, obj=where)
+    elif isinstance(want, float) and not isinstance(got, str):
+        assert got == pytest.approx(want, rel=1e-9, nan_ok=True), where
+    elif dataclasses.is_dataclass(want) and not isinstance(want, type):
+        for item in dataclasses.fields(want):
+            assert_same(getattr(got, item.name), getattr(want, item.name), f"{where}.{item.name}")
+    elif isinstance(want, dict):
+        assert got.keys() == want.keys(), where
+        for key in want:
+            assert_same(got[key], want[key], f"{where}[{key!r}]")
+    elif isinstance(want, pd.Index):
+        assert got.equals(want), where
+    elif isinstance(want, np.ndarray):
+        np.testing.assert_allclose(got, want, rtol=1e-9, err_msg=where)
+    else:
+        assert got == want, where
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+@pytest.mark.parametrize("rule", [None, ChurnRule(60)], ids=["suggested window", "60 days"])
+def test_retention_from_a_file_equals_retention_in_memory(engine, rule, demo):
+    path, transactions, summary = demo
+    settings = RetentionSettings(rule=rule, grouping="Main channel")
+    want = analyse_retention(FrameSource(transactions), summary, settings, observation_end=END)
+    got = analyse_retention(FileSource(path, engine), summary, settings, observation_end=END)
+    assert want.cohorts is not None and want.groups["Main channel"].nunique() > 1
+    assert_same(got, want)
+
+
+def test_the_observation_end_defaults_to_the_files_last_date(demo):
+    path, transactions, _summary = demo
+    assert FileSource(path).last_date() == FrameSource(transactions).last_date()
+    assert FileSource(path).last_date() == pd.Timestamp("2024-12-31")
+
+
+def test_the_comparison_sees_a_difference(demo):
+    """The helper above must not pass everything: a different window is a different result."""
+    path, transactions, summary = demo
+    first = analyse_retention(transactions, summary, RetentionSettings(rule=ChurnRule(60)), observation_end=END)  # fmt: skip
+    other = analyse_retention(transactions, summary, RetentionSettings(rule=ChurnRule(61)), observation_end=END)  # fmt: skip
+    with pytest.raises(AssertionError):
+        assert_same(other, first)
+
+
+def _retention_command(path: str, capsys, *options: str) -> dict:
+    assert (
+        main(["retention", path, "--json", "--observation-end", f"{END:%Y-%m-%d}", *options]) == 0
+    )
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+def test_the_retention_command_prints_the_same_with_an_engine(engine, demo, capsys):
+    path = demo[0]
+    want = _retention_command(path, capsys)  # pandas: the file through the app's intake
+    got = _retention_command(path, capsys, "--engine", engine, "--churn-days", "60")
+    assert got["churn_window_days"] == 60  # the options still apply
+    got = _retention_command(path, capsys, "--engine", engine)
+    assert (got.pop("engine"), want.pop("engine")) == (engine, "pandas")
+    assert got == want
+    assert want["customers"]["Churned"] > 0 and want["cohorts"]["sizes"]
+
+
+def test_the_retention_command_with_duckdb_names_a_missing_column(tmp_path, capsys):
+    path = write_parquet(pd.DataFrame({"who": ["A"], "date": [END], "revenue": [1.0]}), tmp_path / "t.parquet")  # fmt: skip
+    assert main(["retention", path, "--engine", "duckdb"]) != 0
+    assert "customer_id ('customer_id')" in capsys.readouterr().err
