@@ -23,6 +23,12 @@ from typing import Protocol
 
 import pandas as pd
 
+from cvm_core.analyses.profitability.drivers import (
+    OrderTable,
+    drivers_from_tables,
+    orders_per_channel,
+    transaction_drivers,
+)
 from cvm_core.analyses.retention.cohorts import CohortTables, cohort_tables, tables_from_cells
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.gaps import (
@@ -58,6 +64,17 @@ class TransactionSource(Protocol):
     def main_channel(self, index: pd.Index) -> pd.Series | None:
         """Each customer's main channel (None: the data records no channel)."""
 
+    def has_channel(self) -> bool:
+        """Whether the data has a channel column (the Whale P&L then charges orders by channel)."""
+
+    def transaction_drivers(
+        self, summary: pd.DataFrame, small_order_threshold: float, end: pd.Timestamp | None
+    ) -> tuple[pd.DataFrame, OrderTable]:
+        """:func:`cvm_core.analyses.profitability.drivers.transaction_drivers` up to ``end``."""
+
+    def orders_per_channel(self) -> pd.Series:
+        """Purchase orders per channel over all the data (the default activity table's rates)."""
+
 
 @dataclass(frozen=True, eq=False)
 class FrameSource:
@@ -91,6 +108,22 @@ class FrameSource:
             return None
         return main_channel(tx, index)
 
+    def has_channel(self) -> bool:
+        return "channel" in self.transactions
+
+    def transaction_drivers(
+        self, summary: pd.DataFrame, small_order_threshold: float, end: pd.Timestamp | None
+    ) -> tuple[pd.DataFrame, OrderTable]:
+        tx = self.transactions
+        if end is not None:
+            kept = tx["date"] <= pd.Timestamp(end)
+            if not kept.all():  # no copy of millions of rows when nothing is later
+                tx = tx[kept]
+        return transaction_drivers(tx, summary, small_order_threshold)
+
+    def orders_per_channel(self) -> pd.Series:
+        return orders_per_channel(self.transactions)
+
 
 @dataclass(frozen=True, eq=False)
 class FileSource:
@@ -111,6 +144,7 @@ class FileSource:
     engine: str = "duckdb"
     columns: Mapping[str, str] = field(default_factory=dict)
     memory_limit: str = "2GB"
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str, end: pd.Timestamp | None, **options: str | int) -> pd.DataFrame:
         """One table of :mod:`cvm_core.intake.aggregations` up to ``end``."""
@@ -122,7 +156,11 @@ class FileSource:
         )
 
     def last_date(self) -> pd.Timestamp:
-        return pd.Timestamp(self.table("last_day", None)["last_day"].iloc[0])
+        if "last_date" not in self._cache:
+            self._cache["last_date"] = pd.Timestamp(
+                self.table("last_day", None)["last_day"].iloc[0]
+            )
+        return self._cache["last_date"]
 
     def gap_profile(self, end: pd.Timestamp) -> GapProfile:
         return profile_from_gap_counts(self.table("gap_counts", end))
@@ -142,6 +180,31 @@ class FileSource:
     def main_channel(self, index: pd.Index) -> pd.Series | None:
         revenue = self.table("channel_revenue", None)
         return main_channel_from_revenue(revenue, index) if len(revenue) else None
+
+    def has_channel(self) -> bool:
+        return "channel" in self._roles()
+
+    def transaction_drivers(
+        self, summary: pd.DataFrame, small_order_threshold: float, end: pd.Timestamp | None
+    ) -> tuple[pd.DataFrame, OrderTable]:
+        orders, lines = self.table("orders", end), self.table("line_counts", end)
+        return drivers_from_tables(
+            summary.index, orders, lines, self.has_channel(), small_order_threshold
+        )
+
+    def orders_per_channel(self) -> pd.Series:
+        if not self.has_channel():
+            return pd.Series(dtype=float)
+        orders = self.table("orders", None)
+        return orders.groupby("channel")["value"].size().astype(float).rename("orders")
+
+    def _roles(self) -> dict[str, str]:
+        """Canonical role -> column of the file (read from its schema once)."""
+        if "roles" not in self._cache:
+            from cvm_core.intake.engines import source_roles
+
+            self._cache["roles"] = source_roles(self.path, self.engine, self.columns)
+        return self._cache["roles"]
 
 
 def source_of(transactions: pd.DataFrame | TransactionSource) -> TransactionSource:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cvm_core.errors import CvmError
 from cvm_core.intake.dataset import Dataset, build_dataset, guess_sheet_roles
@@ -12,6 +13,9 @@ from cvm_core.intake.fingerprint import fingerprint
 from cvm_core.intake.io import read_workbook
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping, guess_mapping
 from cvm_core.intake.validate import ValidationOptions
+
+if TYPE_CHECKING:
+    from cvm_core.analyses.inputs import AnalysisInputs
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +61,29 @@ def engine_columns(items: list[str]) -> dict[str, str]:
             raise CvmError(f"--map takes ROLE=COLUMN; got '{item}'.")
         names[role] = column
     return names
+
+
+def inputs_from_args(args: argparse.Namespace) -> tuple[str, AnalysisInputs]:
+    """The dataset's name and analysis inputs: the file loaded into pandas through the intake
+    (--engine pandas), or left on disk for DuckDB or Spark, which then compute the customer summary
+    and every aggregation the analysis asks its source for."""
+    from cvm_core.analyses.inputs import AnalysisInputs
+
+    if args.engine == "pandas":
+        dataset = load_from_args(args)
+        return dataset.name, AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    import pandas as pd
+
+    from cvm_core.analyses.sources import FileSource
+    from cvm_core.intake import engines
+
+    columns = engine_columns(args.map)
+    source = FileSource(args.file, args.engine, columns, args.memory_limit)
+    end = pd.Timestamp(args.observation_end) if args.observation_end else source.last_date()
+    summary = engines.summarize(
+        args.file, args.engine, args.unit, f"{end:%Y-%m-%d}", columns, args.memory_limit
+    )
+    return args.file.name, AnalysisInputs(pd.DataFrame(), summary, end, args.unit, source=source)
 
 
 def load_from_args(args: argparse.Namespace) -> Dataset:

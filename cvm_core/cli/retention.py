@@ -8,15 +8,12 @@ import math
 import pandas as pd
 
 from cvm_core import formatting
-from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import analysis
 from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.analyses.retention import lists as retention_lists
 from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.retention.cohorts import DEFAULT_PERIOD, PERIODS
-from cvm_core.analyses.sources import FileSource
-from cvm_core.cli.inputs import add_engine_arguments, engine_columns, load_from_args
-from cvm_core.intake import engines
+from cvm_core.cli.inputs import add_engine_arguments, inputs_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +47,7 @@ def _share(value: float) -> float | None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    name, inputs = _inputs(args)
+    name, inputs = inputs_from_args(args)
     end = inputs.observation_end
     gaps = inputs.transaction_source.gap_profile(end)
     window = args.churn_days or gaps.suggested_window_days
@@ -95,22 +92,6 @@ def run(args: argparse.Namespace) -> dict:
         "at_risk_customers": len(result.at_risk),
         "win_back_customers": len(result.win_back),
     }
-
-
-def _inputs(args: argparse.Namespace) -> tuple[str, AnalysisInputs]:
-    """The dataset's name and inputs: loaded into pandas, or left on disk for DuckDB or Spark
-    (the customer summary and every aggregation then run in the engine)."""
-    if args.engine == "pandas":
-        dataset = load_from_args(args)
-        return dataset.name, AnalysisInputs.of(dataset, args.unit, args.observation_end)
-    columns = engine_columns(args.map)
-    source = FileSource(args.file, args.engine, columns, args.memory_limit)
-    end = pd.Timestamp(args.observation_end) if args.observation_end else source.last_date()
-    summary = engines.summarize(
-        args.file, args.engine, args.unit, f"{end:%Y-%m-%d}", columns, args.memory_limit
-    )
-    inputs = AnalysisInputs(pd.DataFrame(), summary, end, args.unit, source=source)
-    return args.file.name, inputs
 
 
 def _cohorts(result: analysis.RetentionResult) -> dict:

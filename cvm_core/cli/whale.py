@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.profitability.run import CostModel
-from cvm_core.cli.inputs import load_from_args
+from cvm_core.cli.inputs import add_engine_arguments, inputs_from_args
 from cvm_core.errors import CvmError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_engine_arguments(parser)
     parser.add_argument(
         "--activities",
         type=Path,
@@ -41,7 +41,7 @@ def _percent(share: float | None) -> float | None:
 
 
 def run(args: argparse.Namespace) -> dict:
-    dataset = load_from_args(args)
+    name, inputs = inputs_from_args(args)
     activities = None
     if args.activities:
         if not args.activities.exists():
@@ -49,7 +49,6 @@ def run(args: argparse.Namespace) -> dict:
         activities = profitability_activities.read_activity_table(
             args.activities.read_bytes(), args.activities.name
         )
-    inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
     settings = profitability_activities.CostModelSettings(args.small_order, args.margin / 100)
     rows = None if activities is None else CostModel.from_table(activities, settings).activities
     analysis = profitability_run.run(inputs, CostModel(rows, settings))
@@ -57,8 +56,9 @@ def run(args: argparse.Namespace) -> dict:
     result = analysis.result
     totals = result.reconciliation()
     return {
-        "dataset": dataset.name,
-        "currency": dataset.currency,
+        "dataset": name,
+        "engine": args.engine,
+        "currency": inputs.currency,
         "customers": s.customers,
         "cost_of_goods_from": result.cogs_source,
         "total_profit": round(s.total_profit, 2),
@@ -74,6 +74,6 @@ def run(args: argparse.Namespace) -> dict:
             row.activity: round(float(row.cost), 2)
             for row in result.activities.itertuples(index=False)
         },
-        "explanation": s.explanation(dataset.currency),
+        "explanation": s.explanation(inputs.currency),
         "notes": list(result.notes),
     }

@@ -226,6 +226,20 @@ QueryBuilder = Callable[[str, Mapping[str, str], Dialect], str]
 """(table, canonical role -> column, dialect) -> one SQL query over the table."""
 
 
+def source_roles(
+    path: str | Path, engine: str, columns: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Canonical role -> column name for the roles a transactions file has (its schema only)."""
+    found: dict[str, str] = {}
+
+    def build(table: str, present: Mapping[str, str], dialect: Dialect) -> str:
+        found.update(present)
+        return f"SELECT 1 AS one FROM {table} LIMIT 0"
+
+    run_query(path, engine, build, columns)
+    return found
+
+
 def run_query(
     path: str | Path,
     engine: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,3 +35,11 @@ def parquet_and_csv(frame: pd.DataFrame, folder) -> dict[str, str]:
     csv = folder / "tx.csv"
     frame.to_csv(csv, index=False)
     return {"parquet": write_parquet(frame, folder / "tx.parquet"), "csv": str(csv)}
+
+
+def sorted_orders(table) -> pd.DataFrame:
+    """An OrderTable's rows in one order (SQL returns orders in another sequence). Values are
+    rounded first: sums in another order differ in the last bits, which would reorder equal ones."""
+    frame = pd.DataFrame({"customer": table.customer, "value": table.value.round(6)})
+    frame["channel"] = np.asarray(table.channels, dtype=object)[table.channel]
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)

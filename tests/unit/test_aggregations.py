@@ -39,7 +39,13 @@ from cvm_core.analyses.segments.contribution import main_channel, main_channel_f
 from cvm_core.errors import CvmError
 from cvm_core.intake import aggregations
 from cvm_core.intake.summary import customer_summary
-from tests.unit.engine_files import SPARK, demo_transactions, parquet_and_csv, write_parquet
+from tests.unit.engine_files import (
+    SPARK,
+    demo_transactions,
+    parquet_and_csv,
+    sorted_orders,
+    write_parquet,
+)
 
 NAN = np.nan
 # A: order O1 (two Online lines, 150), O2 (Phone, 20), a return R1 of O2.
@@ -186,12 +192,7 @@ def test_demo_drivers_and_orders_equal_pandas(engine, demo):
     got, orders = _drivers(path, engine, summary, DEMO_END)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
     assert orders.channels == expected_orders.channels
-
-    def rows(table):  # orders come in another sequence from SQL
-        frame = pd.DataFrame({"c": table.customer, "v": table.value, "ch": table.channel})
-        return frame.sort_values(["c", "v", "ch"]).reset_index(drop=True)
-
-    pd.testing.assert_frame_equal(rows(orders), rows(expected_orders), check_exact=False)
+    pd.testing.assert_frame_equal(sorted_orders(orders), sorted_orders(expected_orders))
 
 
 @pytest.mark.parametrize("engine", ENGINES)

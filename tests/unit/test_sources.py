@@ -11,15 +11,16 @@ import pandas as pd
 import pytest
 
 from cvm_core.__main__ import main
+from cvm_core.analyses.profitability.pnl import customer_pnl
 from cvm_core.analyses.retention.analysis import RetentionSettings, analyse_retention
 from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.analyses.sources import FileSource, FrameSource
 from cvm_core.intake import engines
-from tests.unit.engine_files import SPARK, demo_transactions, write_parquet
+from tests.unit.engine_files import SPARK, demo_transactions, sorted_orders, write_parquet
 
 END = pd.Timestamp("2024-06-30")
 COLUMNS = ["customer_id", "date", "revenue", "is_return", "order_id", "channel", "category"]
-COLUMNS += ["cost"]
+COLUMNS += ["cost", "quantity", "product"]
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +104,32 @@ def test_the_retention_command_with_duckdb_names_a_missing_column(tmp_path, caps
     path = write_parquet(pd.DataFrame({"who": ["A"], "date": [END], "revenue": [1.0]}), tmp_path / "t.parquet")  # fmt: skip
     assert main(["retention", path, "--engine", "duckdb"]) != 0
     assert "customer_id ('customer_id')" in capsys.readouterr().err
+
+
+# --- the Whale P&L -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+@pytest.mark.parametrize("end", [END, None], ids=["mid-year end", "the last date"])
+def test_the_customer_pnl_from_a_file_equals_the_pnl_in_memory(engine, end, demo):
+    path, transactions, _summary = demo
+    last = FrameSource(transactions).last_date()
+    summary = engines.summarize(path, "duckdb", "week", f"{end or last:%Y-%m-%d}")
+    want = customer_pnl(summary, FrameSource(transactions), observation_end=end)
+    got = customer_pnl(summary, FileSource(path, engine), observation_end=end)
+    pd.testing.assert_frame_equal(sorted_orders(got.orders), sorted_orders(want.orders))
+    assert_same(dataclasses.replace(got, orders=None), dataclasses.replace(want, orders=None))
+    assert want.pnl["cost_to_serve"].sum() > 0 and want.pnl["main_channel"].nunique() > 1
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+def test_the_whale_command_prints_the_same_with_an_engine(engine, demo, capsys):
+    path = demo[0]
+    argv = ["whale", path, "--json", "--observation-end", f"{END:%Y-%m-%d}"]
+    assert main(argv) == 0
+    want = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--engine", engine]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert (got.pop("engine"), want.pop("engine")) == (engine, "pandas")
+    assert got == want
+    assert want["unprofitable_customers"] > 0

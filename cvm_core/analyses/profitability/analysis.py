@@ -21,6 +21,7 @@ from cvm_core.analyses.profitability.curve import (
 )
 from cvm_core.analyses.profitability.pnl import CustomerPnL, customer_pnl
 from cvm_core.analyses.profitability.scenario_base import ScenarioBase, prepare
+from cvm_core.analyses.sources import TransactionSource
 
 # --- the analysis the page shows -----------------------------------------------------------------
 
@@ -42,7 +43,7 @@ class WhaleAnalysis:
 
 def analyse(
     summary: pd.DataFrame,
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | TransactionSource,
     activities: pd.DataFrame | None = None,
     cost_to_serve: pd.DataFrame | None = None,
     small_order_threshold: float = SMALL_ORDER_THRESHOLD,

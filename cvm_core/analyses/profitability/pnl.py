@@ -24,9 +24,8 @@ from cvm_core.analyses.profitability.drivers import (
     OrderTable,
     channel_order_counts,
     order_counts_by_channel,
-    orders_per_channel,
-    transaction_drivers,
 )
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.errors import ValidationError
 from cvm_core.i18n import N_, Message, Percent
 
@@ -245,7 +244,7 @@ def _main_channel(orders: OrderTable, n: int, has_channel: bool) -> np.ndarray:
     return np.where(counts.sum(axis=1) > 0, main, "(returns only)")
 
 
-def default_activity_table(transactions: pd.DataFrame) -> pd.DataFrame:
+def default_activity_table(transactions: pd.DataFrame | TransactionSource) -> pd.DataFrame:
     """The default activity table for a dataset: :data:`DEFAULT_ACTIVITIES` plus an assumed row
     (average channel rate) for each channel in the data the defaults do not price.
 
@@ -254,8 +253,8 @@ def default_activity_table(transactions: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    transactions : DataFrame
-        Canonical transactions (``Dataset.transactions``).
+    transactions : DataFrame or TransactionSource
+        Canonical transactions (``Dataset.transactions``), or where they are.
 
     Returns
     -------
@@ -263,12 +262,12 @@ def default_activity_table(transactions: pd.DataFrame) -> pd.DataFrame:
         A checked activity table (:func:`activity_table`).
     """
     table = activity_table(DEFAULT_ACTIVITIES)
-    return with_assumed_channel_rates(table, orders_per_channel(transactions))
+    return with_assumed_channel_rates(table, source_of(transactions).orders_per_channel())
 
 
 def customer_pnl(
     summary: pd.DataFrame,
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | TransactionSource,
     activities: pd.DataFrame | None = None,
     cost_to_serve: pd.DataFrame | None = None,
     small_order_threshold: float = SMALL_ORDER_THRESHOLD,
@@ -281,9 +280,9 @@ def customer_pnl(
     ----------
     summary : DataFrame
         :func:`cvm_core.intake.summary.customer_summary` (revenue, returns, net_revenue, cost, orders).
-    transactions : DataFrame
+    transactions : DataFrame or TransactionSource
         Canonical transactions (customer_id, date, revenue, is_return; order_id, quantity and
-        channel when mapped).
+        channel when mapped), or where they are (:mod:`cvm_core.analyses.sources`).
     activities : DataFrame, optional
         Activity table (see :func:`activity_table`); default :data:`DEFAULT_ACTIVITIES`. A
         channel in the data that it does not price is charged the average channel rate (see
@@ -317,18 +316,16 @@ def customer_pnl(
     if small_order_threshold < 0:
         raise ValidationError(Message(N_("The small-order threshold must be zero or more.")))
     table = activity_table(DEFAULT_ACTIVITIES if activities is None else activities)
-    everything = transactions
-    if observation_end is not None:
-        kept = transactions["date"] <= pd.Timestamp(observation_end)
-        if not kept.all():  # no copy of millions of rows when nothing is later
-            transactions = transactions[kept]
-    tx_drivers, orders = transaction_drivers(transactions, summary, small_order_threshold)
-    if "channel" in transactions:
+    source = source_of(transactions)
+    end = None if observation_end is None else pd.Timestamp(observation_end)
+    tx_drivers, orders = source.transaction_drivers(summary, small_order_threshold, end)
+    has_channel = source.has_channel()
+    if has_channel:
         # The default table is completed from all the data, as default_activity_table does for
         # the page, so the rates agree whatever the observation end; a given table from the
         # orders it is charged on.
-        whole = activities is None and transactions is not everything
-        counts = orders_per_channel(everything) if whole else order_counts_by_channel(orders)
+        whole = activities is None and end is not None and source.last_date() > end
+        counts = source.orders_per_channel() if whole else order_counts_by_channel(orders)
         table = with_assumed_channel_rates(table, counts)
     service, notes = _service_drivers(cost_to_serve, summary.index)
     extra = [c for c in service.columns if str(c) not in tx_drivers.columns]
@@ -350,7 +347,7 @@ def customer_pnl(
             "profit": operating_profit(gross, cost_to_serve_total),
             "orders": summary["orders"].to_numpy(),
             "avg_order_value": summary["avg_order_value"].to_numpy(dtype=float),
-            "main_channel": _main_channel(orders, len(summary), "channel" in transactions),
+            "main_channel": _main_channel(orders, len(summary), has_channel),
         },
         index=summary.index,
     )

@@ -46,7 +46,7 @@ class CostModel:
 def run(inputs: AnalysisInputs, model: CostModel = CostModel()) -> WhaleAnalysis:  # noqa: B008
     """Every customer's P&L with activity-based cost-to-serve, and the whale curve."""
     return analyse(
-        inputs.summary, inputs.transactions, model.frame(), inputs.cost_to_serve,
+        inputs.summary, inputs.transaction_source, model.frame(), inputs.cost_to_serve,
         model.settings.small_order_threshold, model.settings.gross_margin,
         inputs.observation_end, inputs.currency,
     )  # fmt: skip
