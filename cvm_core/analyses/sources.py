@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from cvm_core.analyses.profitability.drivers import (
@@ -39,6 +40,11 @@ from cvm_core.analyses.retention.gaps import (
     spells_from_table,
 )
 from cvm_core.analyses.retention.tenure import TenureProfit, profit_by_tenure, tenure_from_table
+from cvm_core.analyses.segments.affinity import (
+    CategoryBaskets,
+    baskets_from_pairs,
+    category_baskets,
+)
 from cvm_core.analyses.segments.contribution import main_channel, main_channel_from_revenue
 from cvm_core.i18n import N_
 
@@ -61,8 +67,11 @@ class TransactionSource(Protocol):
         self, status: pd.DataFrame, window_days: int, end: pd.Timestamp
     ) -> TenureProfit: ...
 
-    def main_channel(self, index: pd.Index) -> pd.Series | None:
-        """Each customer's main channel (None: the data records no channel)."""
+    def main_channel(self, index: pd.Index, end: pd.Timestamp | None) -> pd.Series | None:
+        """Each customer's main channel up to ``end`` (None: the data records no channel)."""
+
+    def category_baskets(self, index: pd.Index, end: pd.Timestamp) -> CategoryBaskets:
+        """:func:`cvm_core.analyses.segments.affinity.category_baskets` up to ``end``."""
 
     def has_channel(self) -> bool:
         """Whether the data has a channel column (the Whale P&L then charges orders by channel)."""
@@ -81,6 +90,7 @@ class FrameSource:
     """Transactions in memory (canonical columns)."""
 
     transactions: pd.DataFrame
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         require(self.transactions, ("customer_id", "date", "revenue", "is_return"), N_("transactions"))  # fmt: skip
@@ -102,11 +112,32 @@ class FrameSource:
     ) -> TenureProfit:
         return profit_by_tenure(self.transactions, status, window_days, end)
 
-    def main_channel(self, index: pd.Index) -> pd.Series | None:
-        tx = self.transactions
+    def main_channel(self, index: pd.Index, end: pd.Timestamp | None) -> pd.Series | None:
+        tx = self._up_to(end)
         if "channel" not in tx or not tx["channel"].notna().any():
             return None
-        return main_channel(tx, index)
+        return main_channel(tx, index, self._codes(index, end))
+
+    def category_baskets(self, index: pd.Index, end: pd.Timestamp) -> CategoryBaskets:
+        return category_baskets(self._up_to(end), index, customer_codes=self._codes(index, end))
+
+    def _up_to(self, end: pd.Timestamp | None) -> pd.DataFrame:
+        """The rows up to ``end``, kept for the next call (one filter for several results)."""
+        if end is None:
+            return self.transactions
+        if self._cache.get("end") != end:
+            tx = self.transactions
+            kept = tx["date"] <= end
+            self._cache.clear()
+            self._cache.update(end=end, rows=tx if kept.all() else tx[kept])
+        return self._cache["rows"]
+
+    def _codes(self, index: pd.Index, end: pd.Timestamp | None) -> np.ndarray:
+        """Each kept row's position in ``index``: looking up millions of ids is the slow part."""
+        key = ("codes", id(index), end)
+        if key not in self._cache:
+            self._cache[key] = index.get_indexer(self._up_to(end)["customer_id"].to_numpy())
+        return self._cache[key]
 
     def has_channel(self) -> bool:
         return "channel" in self.transactions
@@ -177,9 +208,12 @@ class FileSource:
     ) -> TenureProfit:
         return tenure_from_table(self.table("tenure_values", end), status, window_days, end)
 
-    def main_channel(self, index: pd.Index) -> pd.Series | None:
-        revenue = self.table("channel_revenue", None)
+    def main_channel(self, index: pd.Index, end: pd.Timestamp | None) -> pd.Series | None:
+        revenue = self.table("channel_revenue", end)
         return main_channel_from_revenue(revenue, index) if len(revenue) else None
+
+    def category_baskets(self, index: pd.Index, end: pd.Timestamp) -> CategoryBaskets:
+        return baskets_from_pairs(self.table("customer_categories", end), index)
 
     def has_channel(self) -> bool:
         return "channel" in self._roles()

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.segments import affinity, analysis, clustering, defaults
 from cvm_core.analyses.segments import rfm as core
 from cvm_core.analyses.segments import run as segments_run
-from cvm_core.cli.inputs import load_from_args
+from cvm_core.cli.inputs import add_engine_arguments, inputs_from_args
 from cvm_core.errors import ValidationError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_engine_arguments(parser)
     parser.add_argument(
         "--k",
         type=int,
@@ -142,8 +142,7 @@ def _affinity(result: analysis.SegmentAnalysis, top: int) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict:
-    dataset = load_from_args(args)
-    inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    name, inputs = inputs_from_args(args)
     summary, end = inputs.summary, inputs.observation_end
     settings = analysis.SegmentSettings(
         frequency=args.frequency, n_clusters=args.k, cluster_attributes=tuple(args.attribute)
@@ -152,8 +151,9 @@ def run(args: argparse.Namespace) -> dict:
         settings = dataclasses.replace(settings, grid=read_segment_map(args.segment_map))
     result = segments_run.run(inputs, settings)
     return {
-        "dataset": dataset.name,
-        "currency": dataset.currency,
+        "dataset": name,
+        "engine": args.engine,
+        "currency": inputs.currency,
         "customers": len(summary),
         "observation_end": f"{end:%Y-%m-%d}",
         "frequency": args.frequency,

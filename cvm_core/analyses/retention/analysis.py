@@ -193,7 +193,7 @@ def analyse_retention(
     status = churn_status(summary, rule, end, p_alive)
     cohorts, cohort_message = _cohorts_or_message(source, summary, settings.period, end)
     spells = source.activity_spells(rule.window_days, end, summary.index)
-    groups = customer_groups(source, summary, customers, labelled=(segments, clv))
+    groups = customer_groups(source, summary, customers, labelled=(segments, clv), end=end)
     tenure = source.profit_by_tenure(status, rule.window_days, end)
     rate, source = annual_retention(spells, status, end)
     by_period = churn_by_period(spells, settings.period, end)

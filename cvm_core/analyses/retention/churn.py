@@ -151,6 +151,7 @@ def customer_groups(
     customers: pd.DataFrame | None = None,
     max_levels: int = MAX_GROUP_LEVELS,
     labelled: tuple[pd.DataFrame | None, ...] = (),
+    end: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Groupings to compare churn and survival by, one column each, indexed like ``summary``.
 
@@ -159,11 +160,12 @@ def customer_groups(
     categorical columns (acquisition channel, region, industry, other attributes with at most 50
     distinct values); and, from the frames in ``labelled`` (the Segments page's and the CLV
     model's results, by customer_id), the columns of :data:`LABELLED_GROUPINGS` (RFM segment,
-    cluster, CLV tier). Each keeps its ``max_levels - 1`` largest levels plus 'Other'.
+    cluster, CLV tier). Each keeps its ``max_levels - 1`` largest levels plus 'Other'. The main
+    channel counts purchases up to ``end`` (default: all), as on the Segments page.
     """
     out = pd.DataFrame(index=summary.index)
     out[ACQUISITION_YEAR] = summary["first_purchase"].dt.year.astype(str)
-    channels = source_of(transactions).main_channel(summary.index)
+    channels = source_of(transactions).main_channel(summary.index, end)
     if channels is not None:
         # Segments' and the Scorecard's definition, so a customer is in one channel everywhere.
         out[MAIN_CHANNEL] = channels.where(channels != NOT_RECORDED, None).rename(None)

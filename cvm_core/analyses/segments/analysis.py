@@ -24,6 +24,7 @@ from cvm_core.analyses.segments.defaults import (
     RFM_SEGMENT_GRID,
 )
 from cvm_core.analyses.segments.rfm import RFMResult, rfm_scores
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.i18n import N_, Message
 
@@ -101,7 +102,7 @@ ALL_CUSTOMERS = "All customers"
 
 def analyse_segments(
     summary: pd.DataFrame,
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | TransactionSource,
     customers_table: pd.DataFrame | None = None,
     cost_to_serve: pd.DataFrame | None = None,
     settings: SegmentSettings = SegmentSettings(),  # noqa: B008 - frozen, safe as a default
@@ -113,8 +114,9 @@ def analyse_segments(
     ----------
     summary : DataFrame
         The customer summary for the chosen unit and observation end.
-    transactions : DataFrame
-        Canonical transactions (rows after ``observation_end`` are ignored).
+    transactions : DataFrame or TransactionSource
+        Canonical transactions (rows after ``observation_end`` are ignored), or where they are
+        (:mod:`cvm_core.analyses.sources`).
     customers_table, cost_to_serve : DataFrame, optional
         The dataset's customer attributes and cost-to-serve drivers.
     settings : SegmentSettings
@@ -125,12 +127,8 @@ def analyse_segments(
     -------
     SegmentAnalysis
     """
-    end = (
-        pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
-    )
-    tx = transactions[transactions["date"] <= end]
-    # Each line's customer position, looked up once for the breakdowns and the baskets below.
-    codes = summary.index.get_indexer(tx["customer_id"].to_numpy())
+    source = source_of(transactions)
+    end = pd.Timestamp(observation_end) if observation_end is not None else source.last_date()
     rfm = rfm_scores(summary, end, settings.frequency, settings.segment_grid)
     features = rfm.table[list(RFM_FEATURES)]
     clusters, cluster_message, features = _clusters(
@@ -143,7 +141,8 @@ def analyse_segments(
     if clusters is not None:
         cluster_profile = segment_contribution(summary, clusters.labels_, features)
         contribution["Cluster"] = cluster_profile
-    for label, groups in customer_groups(tx, customers_table, summary.index, codes).items():
+    channels = source.main_channel(summary.index, end)
+    for label, groups in customer_groups(channels, customers_table, summary.index).items():
         contribution[label] = segment_contribution(summary, groups, features)
     scopes = {
         f"RFM: {s}": (rfm.table["rfm_segment"] == s).to_numpy()
@@ -151,7 +150,7 @@ def analyse_segments(
     }
     if clusters is not None:
         scopes |= {f"Cluster: {c}": (clusters.labels_ == c).to_numpy() for c in clusters.order_}
-    cross = _affinity(tx, summary.index, codes, scopes, settings)
+    cross = _affinity(source, summary.index, end, scopes, settings)
     membership = _membership(rfm, clusters, cross.next_best, customers_table)
     return SegmentAnalysis(
         rfm=rfm,
@@ -226,15 +225,15 @@ class _Affinity:
 
 
 def _affinity(
-    tx: pd.DataFrame,
+    source: TransactionSource,
     index: pd.Index,
-    codes: np.ndarray,
+    end: pd.Timestamp,
     scopes: dict[str, np.ndarray],
     settings: SegmentSettings,
 ) -> _Affinity:
     min_customers = settings.min_pair_customers
     try:
-        baskets = affinity.category_baskets(tx, index, customer_codes=codes)
+        baskets = source.category_baskets(index, end)
     except ValidationError as error:
         return _Affinity(message=str(error))
     everyone = {ALL_CUSTOMERS: None} | {k: m for k, m in scopes.items() if m.any()}

@@ -163,12 +163,10 @@ def attribute_label(column: str) -> str:
 
 
 def customer_groups(
-    transactions: pd.DataFrame,
-    customers_table: pd.DataFrame | None,
-    index: pd.Index,
-    customer_codes: np.ndarray | None = None,
+    channels: pd.Series | None, customers_table: pd.DataFrame | None, index: pd.Index
 ) -> dict[str, pd.Series]:
-    """Categorical breakdowns of customers: main channel and the customer table's categories.
+    """Categorical breakdowns of customers: main channel (``channels``, from :func:`main_channel`;
+    None without one) and the customer table's categories.
 
     Returns
     -------
@@ -177,8 +175,8 @@ def customer_groups(
         Attributes with a single value or more than :data:`MAX_GROUP_LEVELS` values are skipped.
     """
     groups: dict[str, pd.Series] = {}
-    if "channel" in transactions and transactions["channel"].notna().any():
-        groups["Main channel"] = main_channel(transactions, index, customer_codes)
+    if channels is not None:
+        groups["Main channel"] = channels
     if customers_table is None:
         return groups
     table = customers_table[~customers_table.index.duplicated()]

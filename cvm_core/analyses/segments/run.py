@@ -13,6 +13,6 @@ def run(
 ) -> SegmentAnalysis:
     """RFM segments, clusters, contribution by segment and cross-sell affinity."""
     return analyse_segments(
-        inputs.summary, inputs.transactions, inputs.customers, inputs.cost_to_serve, settings,
+        inputs.summary, inputs.transaction_source, inputs.customers, inputs.cost_to_serve, settings,
         inputs.observation_end,
     )  # fmt: skip
