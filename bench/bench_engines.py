@@ -94,6 +94,8 @@ def time_aggregations(path: Path, memory_limit: str) -> list[tuple[str, float, i
         "period_activity": {"frequency": "Q"},
         "item_first_periods": {"frequency": "Q"},
         "activity_spells": {"window_days": 120},
+        "holdout_days": {"calibration_end": "2023-06-30"},
+        "repeat_days": {"calibration_end": "2023-06-30"},
     }
     out = []
     for name in aggregations.TABLES:

@@ -68,6 +68,11 @@ class AnalysisInputs:
     source: TransactionSource | None = None
 
     @property
+    def has_transactions(self) -> bool:
+        """False for a dataset that is only a precomputed customer summary."""
+        return self.source is not None or not self.transactions.empty
+
+    @property
     def transaction_source(self) -> TransactionSource:
         """The transactions' source: :attr:`source`, else the transactions in memory."""
         # Imported here: the sources bring in the retention and segments modules, which most

@@ -24,6 +24,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.clv.holdout import (
+    holdout_purchases,
+    repeat_purchases_per_day,
+    repeats_from_table,
+)
 from cvm_core.analyses.profitability.drivers import (
     OrderTable,
     drivers_from_tables,
@@ -47,6 +52,7 @@ from cvm_core.analyses.segments.affinity import (
 )
 from cvm_core.analyses.segments.contribution import main_channel, main_channel_from_revenue
 from cvm_core.i18n import N_
+from cvm_core.intake.summary import customer_summary
 
 
 class TransactionSource(Protocol):
@@ -54,6 +60,23 @@ class TransactionSource(Protocol):
 
     def last_date(self) -> pd.Timestamp:
         """The latest transaction date (the default observation end)."""
+
+    def first_date(self) -> pd.Timestamp:
+        """The first transaction date."""
+
+    def summary(self, unit: str, end: pd.Timestamp) -> pd.DataFrame:
+        """:func:`cvm_core.intake.summary.customer_summary` up to ``end``."""
+
+    def holdout_purchases(
+        self, customers: pd.Index, calibration_end: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.Series:
+        """:func:`cvm_core.analyses.clv.holdout.holdout_purchases`."""
+
+    def repeat_purchases(
+        self, calibration: pd.DataFrame, calibration_end: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.Series:
+        """:func:`cvm_core.analyses.clv.holdout.repeat_purchases_per_day` of the customers of
+        ``calibration`` (the summary up to ``calibration_end``)."""
 
     def gap_profile(self, end: pd.Timestamp) -> GapProfile: ...
 
@@ -97,6 +120,22 @@ class FrameSource:
 
     def last_date(self) -> pd.Timestamp:
         return pd.Timestamp(self.transactions["date"].max())
+
+    def first_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.transactions["date"].min())
+
+    def summary(self, unit: str, end: pd.Timestamp) -> pd.DataFrame:
+        return customer_summary(self._up_to(end), unit, end)
+
+    def holdout_purchases(
+        self, customers: pd.Index, calibration_end: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.Series:
+        return holdout_purchases(self.transactions, customers, calibration_end, end)
+
+    def repeat_purchases(
+        self, calibration: pd.DataFrame, calibration_end: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.Series:
+        return repeat_purchases_per_day(self.transactions, calibration, end)
 
     def gap_profile(self, end: pd.Timestamp) -> GapProfile:
         return gap_profile(self.transactions, end)
@@ -187,11 +226,36 @@ class FileSource:
         )
 
     def last_date(self) -> pd.Timestamp:
-        if "last_date" not in self._cache:
-            self._cache["last_date"] = pd.Timestamp(
-                self.table("last_day", None)["last_day"].iloc[0]
-            )
-        return self._cache["last_date"]
+        return self._date_range()[1]
+
+    def first_date(self) -> pd.Timestamp:
+        return self._date_range()[0]
+
+    def _date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        if "dates" not in self._cache:
+            row = self.table("date_range", None).iloc[0]
+            self._cache["dates"] = (pd.Timestamp(row["first_day"]), pd.Timestamp(row["last_day"]))
+        return self._cache["dates"]
+
+    def summary(self, unit: str, end: pd.Timestamp) -> pd.DataFrame:
+        from cvm_core.intake.engines import summarize
+
+        return summarize(
+            str(self.path), self.engine, unit, f"{end:%Y-%m-%d}", self.columns, self.memory_limit
+        )
+
+    def holdout_purchases(
+        self, customers: pd.Index, calibration_end: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.Series:
+        table = self.table("holdout_days", end, calibration_end=f"{calibration_end:%Y-%m-%d}")
+        counts = table.set_index("customer_id")["holdout_purchases"]
+        return counts.reindex(customers, fill_value=0).astype(float).rename("holdout_purchases")
+
+    def repeat_purchases(
+        self, calibration: pd.DataFrame, calibration_end: pd.Timestamp, end: pd.Timestamp
+    ) -> pd.Series:
+        table = self.table("repeat_days", end, calibration_end=f"{calibration_end:%Y-%m-%d}")
+        return repeats_from_table(table)
 
     def gap_profile(self, end: pd.Timestamp) -> GapProfile:
         return profile_from_gap_counts(self.table("gap_counts", end))

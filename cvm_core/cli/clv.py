@@ -16,11 +16,12 @@ from cvm_core.analyses.clv.intervals import intervals_of
 from cvm_core.analyses.clv.value_matrix import expected_losers
 from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.retention import active
-from cvm_core.cli.inputs import load_from_args
+from cvm_core.cli.inputs import add_engine_arguments, inputs_from_args
 from cvm_core.errors import CvmError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_engine_arguments(parser)
     parser.add_argument(
         "--model",
         choices=list(constants.MODEL_CHOICES),
@@ -67,13 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _calibration_end(
-    text: str, transactions: pd.DataFrame, end: pd.Timestamp
-) -> pd.Timestamp | None:
+def _calibration_end(text: str, inputs: AnalysisInputs) -> pd.Timestamp | None:
     if text.lower() == "none":
         return None
     if text.lower() == "auto":
-        return clv_holdout.default_calibration_end(transactions["date"].min(), end)
+        start = inputs.transaction_source.first_date() if inputs.has_transactions else pd.NaT
+        return clv_holdout.default_calibration_end(start, inputs.observation_end)
     try:
         return pd.Timestamp(text)
     except ValueError as error:
@@ -83,13 +83,10 @@ def _calibration_end(
 
 
 def run(args: argparse.Namespace) -> dict:
-    dataset = load_from_args(args)
-    inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    name, inputs = inputs_from_args(args)
     fit_settings = clv.FitSettings(
         model=args.model,
-        calibration_end=_calibration_end(
-            args.calibration_end, dataset.transactions, inputs.observation_end
-        ),
+        calibration_end=_calibration_end(args.calibration_end, inputs),
         compare=not args.no_compare,
     )
     margin = None if args.margin is None else args.margin / 100  # None: as the page defaults
@@ -100,11 +97,11 @@ def run(args: argparse.Namespace) -> dict:
         net_of_cost_to_serve=not args.gross_margin_only,
     )
     result = clv_run.run(inputs, clv_run.CLVSettings(fit_settings, value_settings))
-    report = _report(dataset.name, result.fit, result.values)
+    report = {"engine": args.engine, **_report(name, result.fit, result.values)}
     new = acquisition.acquisition_view(
-        result.values.customers["clv"], inputs.summary["first_purchase"], dataset.customers,
+        result.values.customers["clv"], inputs.summary["first_purchase"], inputs.customers,
         inputs.observation_end,
-    ) if not inputs.transactions.empty else None  # fmt: skip
+    ) if inputs.has_transactions else None  # fmt: skip
     if new is not None:
         report["new_customers_vs_acquisition_cost"] = _records(new)
     if not args.no_ranges:
@@ -120,8 +117,8 @@ def run(args: argparse.Namespace) -> dict:
             }
             for row in matrix.table.itertuples()
         }
-    if not inputs.transactions.empty:  # the Retention page's default rule, as every page counts
-        rule = active.default_rule(inputs.transactions, inputs.observation_end)
+    if inputs.has_transactions:  # the Retention page's default rule, as every page counts
+        rule = active.default_rule(inputs.transaction_source, inputs.observation_end)
         report["active_customers"] = _active(
             active.active_customers(inputs.summary, rule, inputs.observation_end)
         )

@@ -4,7 +4,7 @@ Past the customer summary (:mod:`cvm_core.intake.engines`), a few analyses still
 rows: the Whale P&L's activity drivers (orders, lines, returns, small orders, orders per channel)
 and its what-if levers (which act on orders), the churn window suggested from the gaps between
 purchases, the acquisition cohorts, spells of activity and profit by year of the relationship
-(Retention), the Scorecard's period measures, and the categories each customer bought (the
+(Retention), the CLV models' holdout purchases and repeat purchases by day, the Scorecard's period measures, and the categories each customer bought (the
 Segments page's cross-sell affinity). Each is one query here, written once for both engines,
 returning a table no longer than the orders and usually a few hundred rows:
 
@@ -25,7 +25,9 @@ table                     one row per
 ``activity_spells``       spell of activity: customer_id, start, lapse, returning (churn by
                           period and annual retention)
 ``tenure_values``         year of the relationship: net_revenue, gross_margin (profit by tenure)
-``last_day``              (one row) the latest transaction date: the default observation end
+``date_range``            (one row) first_day, last_day: the default observation end
+``holdout_days``          customer seen by a calibration end: purchase days after it (CLV)
+``repeat_days``           day: repeat purchase days of those customers (CLV tracking chart)
 ========================  =================================================================
 
 The pandas engine computes the same tables with numpy inside the analyses (the reference), and
@@ -314,13 +316,62 @@ FROM years GROUP BY year ORDER BY year
 """
 
 
-def last_day_sql(
+def date_range_sql(
     table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
 ) -> str:
-    """The latest transaction date (one row): the default observation end."""
+    """The first and the latest transaction date (one row; the latest is the default end)."""
     return f"""
 WITH {kept_transactions_sql(table, present, observation_end, dialect)}
-SELECT MAX(day) AS last_day FROM tx
+SELECT MIN(day) AS first_day, MAX(day) AS last_day FROM tx
+"""
+
+
+def _calibration_firsts(calibration_end: str) -> str:
+    """CTE ``firsts``: each customer seen by the calibration end and their first purchase day in
+    it (a first return's day when they only returned then, as the customer summary dates it)."""
+    return f"""firsts AS (
+    SELECT customer_id,
+           COALESCE(MIN(CASE WHEN NOT is_return THEN day END), MIN(day)) AS first_day
+    FROM kept WHERE day <= DATE '{pd.Timestamp(calibration_end):%Y-%m-%d}' GROUP BY customer_id
+)"""
+
+
+def holdout_days_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    calibration_end: str = "",
+) -> str:
+    """Per customer seen by the calibration end: purchase days after it, up to the observation
+    end (what the CLV models' holdout check compares predictions with)."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+{_calibration_firsts(calibration_end)}
+SELECT f.customer_id, COUNT(DISTINCT k.day) AS holdout_purchases
+FROM firsts f JOIN kept k ON f.customer_id = k.customer_id
+WHERE NOT k.is_return AND k.day > DATE '{pd.Timestamp(calibration_end):%Y-%m-%d}'
+GROUP BY f.customer_id
+"""
+
+
+def repeat_days_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    calibration_end: str = "",
+) -> str:
+    """Per day: repeat purchase days (after the customer's first) of the customers seen by the
+    calibration end (the CLV page's cumulative repeat purchases, actual)."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+{_calibration_firsts(calibration_end)},
+days AS (SELECT DISTINCT customer_id, day FROM kept WHERE NOT is_return)
+SELECT d.day, COUNT(*) AS repeat_purchases
+FROM days d JOIN firsts f ON d.customer_id = f.customer_id
+WHERE d.day > f.first_day
+GROUP BY d.day ORDER BY d.day
 """
 
 
@@ -335,7 +386,9 @@ TABLES = {
     "customer_categories": customer_categories_sql,
     "activity_spells": activity_spells_sql,
     "tenure_values": tenure_values_sql,
-    "last_day": last_day_sql,
+    "date_range": date_range_sql,
+    "holdout_days": holdout_days_sql,
+    "repeat_days": repeat_days_sql,
 }
 
 
@@ -364,7 +417,8 @@ def aggregate(
     options
         The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
         period_activity and item_first_periods; ``item`` for item_first_periods;
-        ``window_days`` for activity_spells; ``max_year`` for tenure_values.
+        ``window_days`` for activity_spells; ``max_year`` for tenure_values;
+        ``calibration_end`` for holdout_days and repeat_days.
     """
     if table not in TABLES:
         raise CvmError(f"Unknown table '{table}'; choose one of {', '.join(TABLES)}.")

@@ -16,13 +16,13 @@ from cvm_core.analyses.clv.holdout import (
     HoldoutCheck,
     check_holdout,
     cumulative_repeat_purchases,
-    holdout_purchases,
 )
 from cvm_core.analyses.clv.spend_model import SpendModel
 from cvm_core.analyses.clv.transaction_model import TransactionModel, log_likelihood
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.errors import ModelError, ValidationError
 from cvm_core.i18n import N_, Message, error_message
-from cvm_core.intake.summary import UNIT_DAYS, customer_summary
+from cvm_core.intake.summary import UNIT_DAYS
 
 COMPARE_SAMPLE = 50_000
 """Above this many calibration customers, the models other than the chosen one are fitted to a
@@ -90,14 +90,17 @@ class CLVFit:
 
 
 def fit_clv(
-    transactions: pd.DataFrame, settings: FitSettings, summary: pd.DataFrame | None = None
+    transactions: pd.DataFrame | TransactionSource,
+    settings: FitSettings,
+    summary: pd.DataFrame | None = None,
 ) -> CLVFit:
     """Fit the CLV models, validate them on the holdout and compare them.
 
     Parameters
     ----------
-    transactions : DataFrame
-        Canonical transactions (customer_id, date, revenue, is_return, ...). May be empty when
+    transactions : DataFrame or TransactionSource
+        Canonical transactions (customer_id, date, revenue, is_return, ...), or where they are
+        (:mod:`cvm_core.analyses.sources`). An empty DataFrame when
         ``summary`` is a precomputed customer summary (a summary file): the models are then fitted
         to the whole period, without holdout, and ``settings.observation_end`` must be given.
     settings : FitSettings
@@ -116,21 +119,23 @@ def fit_clv(
                 model=settings.model, choices=", ".join(MODEL_CHOICES),
             )
         )  # fmt: skip
-    if transactions.empty:
-        _check_summary_only(settings, summary)
-    end = pd.Timestamp(settings.observation_end or transactions["date"].max())
+    source = None
+    if isinstance(transactions, pd.DataFrame) and transactions.empty:
+        _check_summary_only(settings, summary)  # a summary file: no holdout, a given end
+    else:
+        source = source_of(transactions)
+    end = pd.Timestamp(settings.observation_end or source.last_date())
     auto = settings.model == AUTO
     settings = FitSettings(
         settings.model, settings.unit, settings.calibration_end, end, settings.compare or auto
     )
-    summary = summary if summary is not None else customer_summary(transactions, settings.unit, end)
-    cal_end = _check_calibration_end(transactions, settings)
+    summary = summary if summary is not None else source.summary(settings.unit, end)
+    cal_end = _check_calibration_end(source, settings)
     if cal_end is None:
         calibration, actual, periods = summary, None, 0.0
     else:
-        tx = transactions[transactions["date"] <= cal_end]
-        calibration = customer_summary(tx, settings.unit, cal_end)
-        actual = holdout_purchases(transactions, calibration.index, cal_end, end)
+        calibration = source.summary(settings.unit, cal_end)
+        actual = source.holdout_purchases(calibration.index, cal_end, end)
         periods = (end - cal_end).days / UNIT_DAYS[settings.unit]
     fits, comparison = _compare(calibration, actual, periods, settings)
     where = None if cal_end is None else f"{cal_end:%Y-%m-%d}"
@@ -160,8 +165,9 @@ def fit_clv(
     holdout = cumulative = None
     if cal_end is not None:
         holdout = check_holdout(chosen, calibration, actual, periods)
+        repeats = source.repeat_purchases(calibration, cal_end, end)
         cumulative = cumulative_repeat_purchases(
-            transactions, chosen, calibration, settings.unit, cal_end, end
+            repeats, chosen, calibration, settings.unit, cal_end, end
         )
     recommended = str(comparison.loc[comparison["recommended"], "model"].iloc[0])
     notes = tuple(dict.fromkeys((*skipped, *chosen.notes_, *model.notes_, *spend.notes_)))
@@ -243,12 +249,12 @@ def _in_period(message: str, where: str | None) -> str:
 
 
 def _check_calibration_end(
-    transactions: pd.DataFrame, settings: FitSettings
+    source: TransactionSource | None, settings: FitSettings
 ) -> pd.Timestamp | None:
-    if settings.calibration_end is None:
+    if settings.calibration_end is None or source is None:
         return None
     cal_end = pd.Timestamp(settings.calibration_end)
-    start, end = transactions["date"].min(), settings.observation_end
+    start, end = source.first_date(), settings.observation_end
     if cal_end >= end:
         raise ValidationError(
             Message(

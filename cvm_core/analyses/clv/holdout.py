@@ -172,7 +172,7 @@ def _deciles(predicted: np.ndarray, observed: np.ndarray) -> pd.DataFrame:
 
 
 def cumulative_repeat_purchases(
-    transactions: pd.DataFrame,
+    repeats: pd.Series,
     model: TransactionModel,
     calibration: pd.DataFrame,
     unit: str,
@@ -181,6 +181,9 @@ def cumulative_repeat_purchases(
     max_points: int = MAX_CHART_POINTS,
 ) -> pd.DataFrame:
     """Cumulative repeat purchases of the calibration customers: actual vs the model's expectation.
+
+    ``repeats`` counts their repeat purchase days per day number
+    (:func:`repeat_purchases_per_day`, or the ``repeat_days`` table of DuckDB or Spark).
 
     The expectation sums, over customers, the expected repeat purchases of a new customer within
     the time since their first purchase (the model's unconditional curve).
@@ -200,8 +203,8 @@ def cumulative_repeat_purchases(
         np.r_[np.arange(start + step, end_day, step).round(), cal_day, end_day]
     ).astype(np.int64)
 
-    repeat_days = _repeat_purchase_days(transactions, calibration, observation_end) - start
-    per_day = np.bincount(repeat_days, minlength=end_day - start + 1)
+    days = repeats.index.to_numpy(dtype=np.int64) - start
+    per_day = np.bincount(days, repeats.to_numpy(dtype=float), minlength=end_day - start + 1)
     actual = np.cumsum(per_day)[grid - start]
 
     births, counts = np.unique(first, return_counts=True)
@@ -219,6 +222,22 @@ def cumulative_repeat_purchases(
 
 def _day(value: pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(value), "D").astype(np.int64))
+
+
+def repeat_purchases_per_day(
+    transactions: pd.DataFrame, calibration: pd.DataFrame, observation_end: pd.Timestamp
+) -> pd.Series:
+    """Repeat purchase days (not a customer's first) of the calibration customers up to the
+    observation end, counted per day number (days since 1970)."""
+    days, counts = np.unique(_repeat_purchase_days(transactions, calibration, observation_end),
+                             return_counts=True)  # fmt: skip
+    return pd.Series(counts.astype(np.int64), index=days, name="repeat_purchases")
+
+
+def repeats_from_table(table: pd.DataFrame) -> pd.Series:
+    """:func:`repeat_purchases_per_day` from the ``repeat_days`` table (DuckDB or Spark)."""
+    days = pd.to_datetime(table["day"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    return pd.Series(table["repeat_purchases"].to_numpy(dtype=np.int64), index=days, name="repeat_purchases")  # fmt: skip
 
 
 def _repeat_purchase_days(

@@ -28,6 +28,7 @@ from cvm_core.analyses.clv.values import (
     default_margin,
 )
 from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.sources import TransactionSource
 
 if TYPE_CHECKING:
     from cvm_core.analyses.profitability.projection import ServiceCosts
@@ -66,7 +67,9 @@ def matrix_of(values: CLVValues, costs: ServiceCosts | None) -> ValueMatrix | No
     return value_matrix(costs.profit_to_date, values.customers["clv"])
 
 
-def fit(transactions: pd.DataFrame, summary: pd.DataFrame, settings: FitSettings) -> CLVFit:
+def fit(
+    transactions: pd.DataFrame | TransactionSource, summary: pd.DataFrame, settings: FitSettings
+) -> CLVFit:
     """Fit (and, with a calibration end, check on the holdout and compare) the models."""
     return fit_clv(transactions, settings, summary)
 
@@ -89,7 +92,7 @@ def service_costs(inputs: AnalysisInputs, settings: ValueSettings) -> ServiceCos
     """The cost-to-serve rates CLV deducts: the inputs' (the Whale Curve page's activity table),
     else the default activity rates; None for gross-margin CLV or a customer summary file (it
     has no activities to cost)."""
-    if not settings.net_of_cost_to_serve or inputs.transactions.empty:
+    if not settings.net_of_cost_to_serve or not inputs.has_transactions:
         return None
     if inputs.service_costs is not None:
         return inputs.service_costs
@@ -104,8 +107,8 @@ def default_fit_settings(inputs: AnalysisInputs, model: str = DEFAULT_CHOICE) ->
     they value customers with the model the page shows."""
     end = inputs.observation_end
     calibration_end = None
-    if not inputs.transactions.empty:
-        calibration_end = default_calibration_end(inputs.transactions["date"].min(), end)
+    if inputs.has_transactions:
+        calibration_end = default_calibration_end(inputs.transaction_source.first_date(), end)
     return FitSettings(model, inputs.unit, calibration_end, end, compare=True)
 
 
@@ -114,6 +117,8 @@ def run(inputs: AnalysisInputs, settings: CLVSettings = CLVSettings()) -> CLVRes
     fit_settings = dataclasses.replace(
         settings.fit, unit=inputs.unit, observation_end=inputs.observation_end
     )
-    fitted = fit(inputs.transactions, inputs.summary, fit_settings)
+    # A customer summary file has no transactions: the empty frame says so to fit_clv.
+    transactions = inputs.transaction_source if inputs.has_transactions else inputs.transactions
+    fitted = fit(transactions, inputs.summary, fit_settings)
     costs = service_costs(inputs, settings.value)
     return CLVResult(fitted, value(fitted, settings.value, costs), costs)

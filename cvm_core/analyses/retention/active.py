@@ -15,7 +15,8 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.analyses.retention.defaults import ACTIVE, CHURNED, INACTIVITY, P_ALIVE, TOO_NEW
-from cvm_core.analyses.retention.gaps import ChurnRule, churn_status, gap_profile
+from cvm_core.analyses.retention.gaps import ChurnRule, churn_status
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.i18n import _
 
 
@@ -83,9 +84,12 @@ def count_active(status: pd.DataFrame, rule: ChurnRule) -> ActiveCustomers:
     )
 
 
-def default_rule(transactions: pd.DataFrame, observation_end: pd.Timestamp) -> ChurnRule:
+def default_rule(
+    transactions: pd.DataFrame | TransactionSource, observation_end: pd.Timestamp
+) -> ChurnRule:
     """The Retention page's default: inactivity for the window the data suggests."""
-    return ChurnRule(gap_profile(transactions, observation_end).suggested_window_days)
+    window = source_of(transactions).gap_profile(observation_end).suggested_window_days
+    return ChurnRule(window)
 
 
 def active_customers(
