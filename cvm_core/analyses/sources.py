@@ -45,6 +45,15 @@ from cvm_core.analyses.retention.gaps import (
     spells_from_table,
 )
 from cvm_core.analyses.retention.tenure import TenureProfit, profit_by_tenure, tenure_from_table
+from cvm_core.analyses.scorecard.activity import (
+    Activity,
+    activity_from_table,
+    period_activity,
+    periods_of_table,
+)
+from cvm_core.analyses.scorecard.bridge import RevenueBridge, bridge_of_rows, revenue_bridge
+from cvm_core.analyses.scorecard.periods import Periods, transaction_periods
+from cvm_core.analyses.scorecard.transaction_measures import cross_sell, cross_sell_from_table
 from cvm_core.analyses.segments.affinity import (
     CategoryBaskets,
     baskets_from_pairs,
@@ -106,6 +115,23 @@ class TransactionSource(Protocol):
 
     def orders_per_channel(self) -> pd.Series:
         """Purchase orders per channel over all the data (the default activity table's rates)."""
+
+    def period_tables(
+        self, summary: pd.DataFrame, frequency: str, end: pd.Timestamp
+    ) -> PeriodTables:
+        """The Scorecard's (customer, period) activity up to ``end`` and its cross-sell rates."""
+
+    def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
+        """:func:`cvm_core.analyses.scorecard.bridge.revenue_bridge` over all the data."""
+
+
+@dataclass(frozen=True)
+class PeriodTables:
+    """What the Scorecard's period measures are computed from."""
+
+    activity: Activity
+    periods: Periods
+    cross_sell: np.ndarray | None  # per period; None without categories or products
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,6 +219,19 @@ class FrameSource:
 
     def orders_per_channel(self) -> pd.Series:
         return orders_per_channel(self.transactions)
+
+    def period_tables(
+        self, summary: pd.DataFrame, frequency: str, end: pd.Timestamp
+    ) -> PeriodTables:
+        tx = self._up_to(end)
+        periods = transaction_periods(tx, frequency, end)
+        act = period_activity(tx, summary, periods)
+        # The rows' customer positions, for a main-channel breakdown asked for next.
+        self._cache[("codes", id(summary.index), end)] = act.row_customer
+        return PeriodTables(act, periods, cross_sell(tx, act, periods))
+
+    def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
+        return revenue_bridge(self.transactions, period_start, frequency)
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,6 +335,30 @@ class FileSource:
         orders = self.table("orders", None)
         return orders.groupby("channel")["value"].size().astype(float).rename("orders")
 
+    def period_tables(
+        self, summary: pd.DataFrame, frequency: str, end: pd.Timestamp
+    ) -> PeriodTables:
+        table = self.table("period_activity", end, frequency=frequency)
+        periods = periods_of_table(table, frequency)
+        act = activity_from_table(table, summary, periods)
+        # Cross-sell counts categories, else products, as the in-memory path picks them.
+        item = next((i for i, c in _ITEMS if table[f"known_{c}"].sum() > 0), None)
+        cross = None
+        if item is not None:
+            firsts = self.table("item_first_periods", end, frequency=frequency, item=item)
+            cross = cross_sell_from_table(act, firsts, summary.index, periods)
+        return PeriodTables(act, periods, cross)
+
+    def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
+        table = self.table("period_activity", None, frequency=frequency)
+        codes, customers = pd.factorize(table["customer_id"])
+        # Months or quarters since year 0 -> pandas' period ordinals (since 1970).
+        ordinals = table["period_number"].to_numpy(dtype=np.int64) - 1970 * (
+            12 if frequency == "M" else 4
+        )
+        revenue = (table["gross"] - table["returns"]).to_numpy(dtype=float)
+        return bridge_of_rows(codes, ordinals, revenue, len(customers), period_start, frequency)
+
     def _roles(self) -> dict[str, str]:
         """Canonical role -> column of the file (read from its schema once)."""
         if "roles" not in self._cache:
@@ -303,6 +366,9 @@ class FileSource:
 
             self._cache["roles"] = source_roles(self.path, self.engine, self.columns)
         return self._cache["roles"]
+
+
+_ITEMS = (("category", "categories"), ("product", "products"))
 
 
 def source_of(transactions: pd.DataFrame | TransactionSource) -> TransactionSource:

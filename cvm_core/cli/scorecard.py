@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import argparse
 
-from cvm_core.analyses.inputs import AnalysisInputs
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.analyses.scorecard import hierarchy, inputs, presenting, specs
 from cvm_core.analyses.scorecard import run as scorecard_run
-from cvm_core.cli.inputs import load_from_args
+from cvm_core.cli.inputs import add_engine_arguments, inputs_from_args
 from cvm_core.errors import CvmError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_engine_arguments(parser)
     parser.add_argument(
         "--period-length",
         choices=list(specs.FREQUENCIES),
@@ -57,8 +57,7 @@ def _pairs(items: list[str], flag: str) -> tuple[tuple[str, float], ...]:
 
 
 def run(args: argparse.Namespace) -> dict:
-    dataset = load_from_args(args)
-    analysis_inputs = AnalysisInputs.of(dataset, args.unit, args.observation_end)
+    name, analysis_inputs = inputs_from_args(args)
     # The other analyses at their defaults; a model the data cannot support is left out.
     models, notes = scorecard_defaults.complete_models(analysis_inputs)
     settings = inputs.ScorecardSettings(
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> dict:
         typed=_pairs(args.value, "--value"),
     )
     result = scorecard_run.run(analysis_inputs, settings, models)
-    out = {"dataset": dataset.name, **presenting.as_dict(result)}
+    out = {"dataset": name, "engine": args.engine, **presenting.as_dict(result)}
     chain = scorecard_defaults.default_chain(analysis_inputs, result, settings, models)
     out["hierarchy"] = [
         {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}

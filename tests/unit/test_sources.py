@@ -15,6 +15,8 @@ from cvm_core.analyses.clv.fit import FitSettings, fit_clv
 from cvm_core.analyses.profitability.pnl import customer_pnl
 from cvm_core.analyses.retention.analysis import RetentionSettings, analyse_retention
 from cvm_core.analyses.retention.gaps import ChurnRule
+from cvm_core.analyses.scorecard.build import build_scorecard
+from cvm_core.analyses.scorecard.inputs import ScorecardSettings
 from cvm_core.analyses.segments.analysis import analyse_segments
 from cvm_core.analyses.sources import FileSource, FrameSource
 from cvm_core.intake import engines
@@ -108,18 +110,18 @@ def assert_close(got, want, where: str = "output") -> None:
 
 
 @pytest.mark.parametrize("engine", ["duckdb", SPARK])
-@pytest.mark.parametrize("command", ["retention", "whale", "segments", "clv"])
+@pytest.mark.parametrize("command", ["retention", "whale", "segments", "clv", "scorecard"])
 def test_a_command_prints_the_same_with_an_engine(command, engine, demo, capsys):
     path = demo[0]
     options = ["--no-ranges"] if command == "clv" else []  # ranges simulate: slow, and random
     want = _command(command, path, capsys, *options)  # pandas: through the app's intake
     got = _command(command, path, capsys, *options, "--engine", engine)
     assert (got.pop("engine"), want.pop("engine")) == (engine, "pandas")
-    if command == "clv":
+    if command in ("clv", "scorecard"):  # the CLV model's optimiser, and unrounded sums
         assert_close(got, want)
     else:
         assert got == want
-    assert want["customers"]
+    assert want["customers"] if command != "scorecard" else want["measures"]
 
 
 def test_the_retention_command_keeps_its_options_with_an_engine(demo, capsys):
@@ -188,3 +190,24 @@ def test_the_clv_holdout_from_a_file_counts_what_the_fit_in_memory_counts(engine
         pd.Series(want.calibration_model.params_),
         rtol=1e-5,
     )
+
+
+# --- the Scorecard -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+@pytest.mark.parametrize("frequency", ["Q", "M"])
+def test_the_scorecard_from_a_file_equals_the_scorecard_in_memory(engine, frequency, demo):
+    path, transactions, summary = demo
+    settings = ScorecardSettings(frequency=frequency)
+    want = build_scorecard(
+        FrameSource(transactions), summary, settings=settings, observation_end=END
+    )
+    got = build_scorecard(FileSource(path, engine), summary, settings=settings, observation_end=END)
+    assert_same(got.table, want.table, "table")
+    assert_same(got.trends, want.trends, "trends")
+    assert "cross_sell_rate" in set(want.table["key"])
+    start = pd.Timestamp("2024-04-01") if frequency == "Q" else pd.Timestamp("2024-06-01")
+    bridge = FileSource(path, engine).revenue_bridge(start, frequency)
+    assert_same(bridge, FrameSource(transactions).revenue_bridge(start, frequency), "bridge")
+    assert bridge.new_customers > 0 and bridge.lost_customers > 0

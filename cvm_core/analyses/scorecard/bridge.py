@@ -54,12 +54,24 @@ def revenue_bridge(
     if transactions.empty:
         return None
     periods = transactions["date"].dt.to_period(frequency).array.asi8
+    codes, customers = pd.factorize(transactions["customer_id"])
+    revenue = transactions["revenue"].to_numpy(dtype=float)
+    return bridge_of_rows(codes, periods, revenue, len(customers), period_start, frequency)
+
+
+def bridge_of_rows(
+    codes: np.ndarray,
+    periods: np.ndarray,
+    revenue: np.ndarray,
+    n: int,
+    period_start: pd.Timestamp,
+    frequency: str,
+) -> RevenueBridge | None:
+    """The bridge from rows of (customer code below ``n``, period ordinal as pandas numbers
+    periods, net revenue): transactions, or (customer, period) sums from DuckDB or Spark."""
     now = pd.Period(period_start, freq=frequency).ordinal
     if not (periods < now).any():
         return None
-    codes, customers = pd.factorize(transactions["customer_id"])
-    n = len(customers)
-    revenue = transactions["revenue"].to_numpy(dtype=float)
 
     def per_customer(period: int) -> tuple[np.ndarray, np.ndarray]:
         rows = (periods == period) & (codes >= 0)

@@ -30,14 +30,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.scorecard.activity import Activity, period_activity
+from cvm_core.analyses.scorecard.activity import Activity
 from cvm_core.analyses.scorecard.formats import finite, short_value
 from cvm_core.analyses.scorecard.inputs import ModelInputs, Scenarios, Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.periods import (
     check_frequency,
     choose_period,
     period_label,
-    transaction_periods,
 )
 from cvm_core.analyses.scorecard.pnl_measures import (
     group_table,
@@ -62,10 +61,10 @@ from cvm_core.analyses.scorecard.specs import (
 )
 from cvm_core.analyses.scorecard.transaction_measures import (
     clv_measures,
-    cross_sell,
     customer_table_measures,
     transaction_measures,
 )
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.errors import ValidationError
 from cvm_core.i18n import N_, Date, Message
 
@@ -119,7 +118,7 @@ class _Values:
 
 
 def build_scorecard(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | TransactionSource,
     summary: pd.DataFrame,
     customers: pd.DataFrame | None = None,
     models: ModelInputs = ModelInputs(),  # noqa: B008 - frozen dataclasses, safe as defaults
@@ -132,9 +131,9 @@ def build_scorecard(
 
     Parameters
     ----------
-    transactions : DataFrame
+    transactions : DataFrame or TransactionSource
         Canonical transactions (customer_id, date, revenue, is_return; order_id, product,
-        category when mapped).
+        category when mapped), or where they are (:mod:`cvm_core.analyses.sources`).
     summary : DataFrame
         :func:`cvm_core.intake.summary.customer_summary` up to ``observation_end``.
     customers : DataFrame, optional
@@ -159,26 +158,23 @@ def build_scorecard(
         that does not match the transactions.
     """
     check_frequency(settings.frequency)
-    end = (
-        pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
-    )
-    later = transactions["date"] > end
-    tx = transactions[~later] if later.any() else transactions  # no copy when nothing is later
-    if tx.empty:
+    source = source_of(transactions)
+    end = pd.Timestamp(observation_end) if observation_end is not None else source.last_date()
+    first = source.first_date()
+    if pd.isna(first) or first > end:  # no rows at all (a summary file), or none by the end
         raise ValidationError(
             Message(
                 N_("No transactions on or before {end}: choose a later observation end."),
                 end=Date(end),
             )
         )
-    periods = transaction_periods(tx, settings.frequency, end)
+    tables = source.period_tables(summary, settings.frequency, end)
+    periods, act = tables.periods, tables.activity
     index, start = periods.index, periods.data_start
-    act = period_activity(tx, summary, periods)
     selected = choose_period(index, end, settings.period)
     values = _Values(series=transaction_measures(act))
-    cross = cross_sell(tx, act, periods)
-    if cross is not None:
-        values.series["cross_sell_rate"] = cross
+    if tables.cross_sell is not None:
+        values.series["cross_sell_rate"] = tables.cross_sell
     values.series |= customer_table_measures(customers, summary, act, periods.days())
     _add_clv(values, models.clv, summary, act)
     for key in ("annual_retention", "active_share"):
@@ -186,7 +182,7 @@ def build_scorecard(
         if figure is not None and finite(figure):
             values.snapshots[key] = float(figure)
     if models.pnl is not None:
-        _add_pnl(values, act, tx, summary, models, selected)
+        _add_pnl(values, act, source.main_channel(summary.index, end), summary, models, selected)
     _add_projections(values, act, summary, scenarios, models, selected)
     if selected == 0:
         values.notes.append(
@@ -226,21 +222,16 @@ def _add_clv(
 def _add_pnl(
     values: _Values,
     act: Activity,
-    tx: pd.DataFrame,
+    channels: pd.Series | None,
     summary: pd.DataFrame,
     models: ModelInputs,
     selected: int,
 ) -> None:
-    from cvm_core.analyses.segments.contribution import (
-        main_channel,  # segments is heavy; only needed with a P&L
-    )
-
     pairs = period_pnl(act, models.pnl, summary.index)
     measures = pnl_measures(act, pairs)
     for key in ("profit_per_customer", "unprofitable_share", "cost_to_serve_share"):
         values.series[key] = measures[key]
-    if "channel" in tx and tx["channel"].notna().any():
-        channels = main_channel(tx, summary.index, act.row_customer)
+    if channels is not None:
         values.breakdowns["channel"] = group_table(act, pairs, channels, selected)
     if models.segments is None:
         return

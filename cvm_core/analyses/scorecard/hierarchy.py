@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cvm_core.analyses.scorecard.bridge import revenue_bridge
+from cvm_core.analyses.scorecard.bridge import RevenueBridge
 from cvm_core.analyses.scorecard.build import measure_status
 from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
@@ -31,6 +31,7 @@ from cvm_core.analyses.scorecard.specs import (
     measure_name,
     source_text,
 )
+from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.i18n import N_, Message, _
 
 GOAL, PROCESS, LEADING = N_("Goal"), N_("Process measure"), N_("Leading indicator")
@@ -109,7 +110,7 @@ class Indicators:
 
 def indicators(
     card: Scorecard,
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | TransactionSource,
     clv: pd.DataFrame | None = None,
     at_risk: pd.DataFrame | None = None,
     pipeline=None,
@@ -131,7 +132,10 @@ def indicators(
         Where clv, at_risk and pipeline came from ("clv": "CLV page", ...).
     """
     told = dict(sources or {})
-    values: dict[str, float | None] = {"revenue_growth": _growth(card, transactions)}
+    bridge = None
+    if card.previous_period is not None:
+        bridge = source_of(transactions).revenue_bridge(card.period_start, card.frequency)
+    values: dict[str, float | None] = {"revenue_growth": _growth(bridge)}
     out_sources = {"revenue_growth": Message(
         N_("transactions, {period} against {previous}"), period=card.period, previous=str(card.previous_period),
     )}  # fmt: skip
@@ -155,21 +159,16 @@ def indicators(
             N_("{where}, month-end forecasts against won"), where=where
         )
     contributions: dict[str, float] = {}
-    bridge = revenue_bridge(transactions, card.period_start, card.frequency)
     if bridge is not None:
         contributions = {**bridge.contributions, "revenue_growth": bridge.now - bridge.before}
     return Indicators(values, out_sources, contributions)
 
 
-def _growth(card: Scorecard, transactions: pd.DataFrame) -> float | None:
+def _growth(bridge: RevenueBridge | None) -> float | None:
     """Net revenue in the period / in the period before - 1 (None without both)."""
-    if card.previous_period is None or transactions.empty:
+    if bridge is None or bridge.before <= 0:
         return None
-    period = pd.Period(card.period_start, freq=card.frequency)
-    dates = transactions["date"].dt.to_period(card.frequency)
-    now = float(transactions.loc[dates == period, "revenue"].sum())
-    before = float(transactions.loc[dates == period - 1, "revenue"].sum())
-    return now / before - 1 if before > 0 else None
+    return bridge.now / bridge.before - 1
 
 
 def build_hierarchy(

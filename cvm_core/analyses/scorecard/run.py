@@ -21,6 +21,6 @@ def run(
 ) -> Scorecard:
     """Every measure for the chosen period, the previous one, trends and status against targets."""
     return build_scorecard(
-        inputs.transactions, inputs.summary, inputs.customers, models, settings, scenarios,
+        inputs.transaction_source, inputs.summary, inputs.customers, models, settings, scenarios,
         inputs.observation_end, inputs.currency,
     )  # fmt: skip
