@@ -1,8 +1,10 @@
 """Where the transaction-level steps of an analysis run: in memory, or on a file by DuckDB or Spark.
 
-Past the customer summary, an analysis needs the transaction rows for a few results only (the
-gap profile, cohorts, spells of activity, profit by tenure, each customer's main channel). It asks
-a source for them:
+Past the customer summary, an analysis needs the transaction rows for a few results only: the
+Whale P&L's drivers and orders, the CLV models' calibration summary, holdout and repeat purchases,
+Retention's gap profile, cohorts, spells and profit by tenure, the Scorecard's customer-by-period
+activity, cross-sell and revenue bridge, and Segments' category baskets and main channels. It
+asks a source for them:
 
 * :class:`FrameSource` computes them from a DataFrame with the numpy code of the analyses (small
   and medium data; what the app and the command line use for uploaded spreadsheets),
@@ -187,12 +189,13 @@ class FrameSource:
         return category_baskets(self._up_to(end), index, customer_codes=self._codes(index, end))
 
     def _up_to(self, end: pd.Timestamp | None) -> pd.DataFrame:
-        """The rows up to ``end``, kept for the next call (one filter for several results)."""
+        """The rows up to ``end``, kept for the next call (one filter for several results; no
+        copy of millions of rows when nothing is later)."""
         if end is None:
             return self.transactions
         if self._cache.get("end") != end:
             tx = self.transactions
-            kept = tx["date"] <= end
+            kept = tx["date"] <= pd.Timestamp(end)
             self._cache.clear()
             self._cache.update(end=end, rows=tx if kept.all() else tx[kept])
         return self._cache["rows"]
@@ -210,12 +213,7 @@ class FrameSource:
     def transaction_drivers(
         self, summary: pd.DataFrame, small_order_threshold: float, end: pd.Timestamp | None
     ) -> tuple[pd.DataFrame, OrderTable]:
-        tx = self.transactions
-        if end is not None:
-            kept = tx["date"] <= pd.Timestamp(end)
-            if not kept.all():  # no copy of millions of rows when nothing is later
-                tx = tx[kept]
-        return transaction_drivers(tx, summary, small_order_threshold)
+        return transaction_drivers(self._up_to(end), summary, small_order_threshold)
 
     def orders_per_channel(self) -> pd.Series:
         return orders_per_channel(self.transactions)
@@ -332,8 +330,8 @@ class FileSource:
     def orders_per_channel(self) -> pd.Series:
         if not self.has_channel():
             return pd.Series(dtype=float)
-        orders = self.table("orders", None)
-        return orders.groupby("channel")["value"].size().astype(float).rename("orders")
+        counts = self.table("channel_orders", None).set_index("channel")["orders"]
+        return counts.astype(float).rename_axis(None)
 
     def period_tables(
         self, summary: pd.DataFrame, frequency: str, end: pd.Timestamp

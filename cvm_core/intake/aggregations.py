@@ -13,6 +13,7 @@ table                     one row per
 ========================  =================================================================
 ``orders``                purchase order: customer_id, value (gross), channel (of its first
                           line; 'Unknown' when missing)
+``channel_orders``        channel: purchase orders (the default activity table's channel rates)
 ``line_counts``           customer: order_lines, returned_lines, returns (return documents),
                           units (sum of |quantity| over purchase lines), known_quantities
 ``gap_counts``            gap length in days: repeat_purchases, customer_weight
@@ -64,11 +65,21 @@ def orders_sql(
 ) -> str:
     """One row per purchase order: customer_id, value (gross) and channel (its first line's)."""
     return f"""
-WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+WITH {kept_transactions_sql(table, present, observation_end, dialect, row_order=True)}
 SELECT customer_id, SUM(revenue) AS value,
        {dialect.min_by}(COALESCE(channel, '{UNKNOWN_CHANNEL}'), row_order) AS channel
 FROM kept WHERE NOT is_return
 GROUP BY customer_id, {_document_key(dialect)}
+"""
+
+
+def channel_orders_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Purchase orders per channel (the orders table counted in the engine, not fetched)."""
+    return f"""
+SELECT channel, COUNT(*) AS orders FROM ({orders_sql(table, present, dialect, observation_end)})
+GROUP BY channel ORDER BY channel
 """
 
 
@@ -377,6 +388,7 @@ GROUP BY d.day ORDER BY d.day
 
 TABLES = {
     "orders": orders_sql,
+    "channel_orders": channel_orders_sql,
     "line_counts": line_counts_sql,
     "gap_counts": gap_counts_sql,
     "cohort_cells": cohort_cells_sql,

@@ -68,13 +68,18 @@ names its channel, as in pandas)."""
 
 
 def kept_transactions_sql(
-    table: str, present: Mapping[str, str], observation_end: str | None, dialect: Dialect
+    table: str,
+    present: Mapping[str, str],
+    observation_end: str | None,
+    dialect: Dialect,
+    row_order: bool = False,
 ) -> str:
     """The CTEs ``tx`` (canonical columns, rows missing a required value dropped), ``bounds``
     (end_day) and ``kept`` (tx up to the observation end) that every aggregation starts from.
 
     ``kept`` has customer_id (text), day, revenue, is_return, order_id, cost, channel, quantity,
-    product, category (NULL when missing or not in the source) and the row order.
+    product, category (NULL when missing or not in the source) and, with ``row_order``, each
+    row's place in the source (NULL without: numbering a CSV's rows costs DuckDB a pass).
     """
 
     def col(role: str) -> str:
@@ -107,7 +112,7 @@ tx AS (
            {optional("cost", "DOUBLE")} AS cost,
            {optional("channel", text)} AS channel, {optional("quantity", "DOUBLE")} AS quantity,
            {optional("product", text)} AS product, {optional("category", text)} AS category,
-           {ROW_ORDER} AS row_order
+           {ROW_ORDER if row_order else "CAST(NULL AS BIGINT)"} AS row_order
     FROM {table}
     WHERE {col("customer_id")} IS NOT NULL AND {col("date")} IS NOT NULL
       AND {col("revenue")} IS NOT NULL
@@ -249,7 +254,8 @@ def run_query(
 ) -> pd.DataFrame:
     """Run the query ``build`` writes over a Parquet or CSV file of canonical transactions.
 
-    The table the query reads has the file's columns plus :data:`ROW_ORDER`. Raises our
+    The table the query reads has the file's columns plus :data:`ROW_ORDER` (DuckDB numbers the
+    rows only for a query that reads it). Raises our
     ReadError (one line) for files the engine cannot read, CvmError for a missing column.
     """
     if engine not in ("duckdb", "spark"):
@@ -338,7 +344,10 @@ def _run_duckdb(
                 "unfinished copy, download or export), make it again; otherwise check its last "
                 "lines. Then run the command again."
             )
-        sql = build(f"{numbered} AS source", _present_roles(available, columns), DUCKDB)
+        present = _present_roles(available, columns)
+        sql = build(f"{source} AS source", present, DUCKDB)
+        if ROW_ORDER in sql:  # the query reads the rows' order: number them
+            sql = build(f"{numbered} AS source", present, DUCKDB)
         try:
             # Rows are read here, not at DESCRIBE (a sample): a line cut off at the end of the
             # file, or a value of another type far down, fails only now.
