@@ -348,13 +348,13 @@ class FileSource:
         return PeriodTables(act, periods, cross)
 
     def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
-        table = self.table("period_activity", None, frequency=frequency)
+        # pandas' period ordinals count from 1970, the SQL period numbers from year 0.
+        since_year_0 = 1970 * (12 if frequency == "M" else 4)
+        now = pd.Period(period_start, freq=frequency).ordinal + since_year_0
+        table = self.table("bridge_rows", None, frequency=frequency, period=now)
         codes, customers = pd.factorize(table["customer_id"])
-        # Months or quarters since year 0 -> pandas' period ordinals (since 1970).
-        ordinals = table["period_number"].to_numpy(dtype=np.int64) - 1970 * (
-            12 if frequency == "M" else 4
-        )
-        revenue = (table["gross"] - table["returns"]).to_numpy(dtype=float)
+        ordinals = table["period_number"].to_numpy(dtype=np.int64) - since_year_0
+        revenue = table["revenue"].to_numpy(dtype=float)
         return bridge_of_rows(codes, ordinals, revenue, len(customers), period_start, frequency)
 
     def _roles(self) -> dict[str, str]:

@@ -20,6 +20,8 @@ table                     one row per
 ``cohort_cells``          (cohort, age): active_customers, net_revenue, plus last_ord and end_day
 ``period_activity``       (customer, period): gross, returns, orders, lines, products and
                           categories bought (the Scorecard's measures)
+``bridge_rows``           (customer, period): net revenue in a period and the one before, and
+                          each customer's first period (the Scorecard's revenue bridge)
 ``item_first_periods``    (customer, category or product): the period first bought (cross-sell)
 ``channel_revenue``       (customer, channel): gross purchase revenue (main channel)
 ``customer_categories``   (customer, category) bought: the baskets of the cross-sell affinity
@@ -214,6 +216,31 @@ GROUP BY customer_id, {number}
 """
 
 
+def bridge_rows_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    frequency: str = "Q",
+    period: int = 0,
+) -> str:
+    """What the revenue bridge into ``period`` (a period number) needs: each customer's net
+    revenue in that period and the one before, and their first period (with revenue 0)."""
+    number = period_number_sql("day", frequency)
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+pairs AS (
+    SELECT customer_id, {number} AS period_number, SUM(revenue) AS revenue
+    FROM kept GROUP BY customer_id, {number}
+)
+SELECT customer_id, period_number, revenue FROM pairs
+WHERE period_number BETWEEN {int(period) - 1} AND {int(period)}
+UNION ALL
+SELECT customer_id, MIN(period_number) AS period_number, 0.0 AS revenue
+FROM pairs GROUP BY customer_id
+"""
+
+
 def item_first_periods_sql(
     table: str,
     present: Mapping[str, str],
@@ -393,6 +420,7 @@ TABLES = {
     "gap_counts": gap_counts_sql,
     "cohort_cells": cohort_cells_sql,
     "period_activity": period_activity_sql,
+    "bridge_rows": bridge_rows_sql,
     "item_first_periods": item_first_periods_sql,
     "channel_revenue": channel_revenue_sql,
     "customer_categories": customer_categories_sql,
@@ -428,7 +456,8 @@ def aggregate(
         Canonical role -> column name in the file.
     options
         The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
-        period_activity and item_first_periods; ``item`` for item_first_periods;
+        period_activity, item_first_periods and bridge_rows; ``period`` for bridge_rows;
+        ``item`` for item_first_periods;
         ``window_days`` for activity_spells; ``max_year`` for tenure_values;
         ``calibration_end`` for holdout_days and repeat_days.
     """

@@ -68,7 +68,8 @@ def bridge_of_rows(
     frequency: str,
 ) -> RevenueBridge | None:
     """The bridge from rows of (customer code below ``n``, period ordinal as pandas numbers
-    periods, net revenue): transactions, or (customer, period) sums from DuckDB or Spark."""
+    periods, net revenue): transactions, or the ``bridge_rows`` sums of DuckDB or Spark (which
+    add a row of 0 in each customer's first period: harmless, they have rows there anyway)."""
     now = pd.Period(period_start, freq=frequency).ordinal
     if not (periods < now).any():
         return None
