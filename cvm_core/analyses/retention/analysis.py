@@ -195,7 +195,7 @@ def analyse_retention(
     spells = source.activity_spells(rule.window_days, end, summary.index)
     groups = customer_groups(source, summary, customers, labelled=(segments, clv), end=end)
     tenure = source.profit_by_tenure(status, rule.window_days, end)
-    rate, source = annual_retention(spells, status, end)
+    rate, rate_source = annual_retention(spells, status, end)
     by_period = churn_by_period(spells, settings.period, end)
     base = RetentionResult(
         settings=replace(settings, rule=rule, grouping=None),
@@ -212,7 +212,7 @@ def analyse_retention(
         lifetimes=lifetime_profile(status),
         tenure=tenure,
         annual_retention=rate,
-        annual_retention_source=source,
+        annual_retention_source=rate_source,
         notes=tuple(notes),
     )
     return revise_retention(base, summary, settings, customers, clv, _force=True)
