@@ -34,6 +34,7 @@ from cvm_core.analyses.clv.holdout import (
 from cvm_core.analyses.profitability.drivers import (
     OrderTable,
     drivers_from_tables,
+    index_positions,
     orders_per_channel,
     transaction_drivers,
 )
@@ -285,8 +286,10 @@ class FileSource:
         self, customers: pd.Index, calibration_end: pd.Timestamp, end: pd.Timestamp
     ) -> pd.Series:
         table = self.table("holdout_days", end, calibration_end=f"{calibration_end:%Y-%m-%d}")
-        counts = table.set_index("customer_id")["holdout_purchases"]
-        return counts.reindex(customers, fill_value=0).astype(float).rename("holdout_purchases")
+        out = np.zeros(len(customers))
+        row = index_positions(customers, table["customer_id"])
+        out[row[row >= 0]] = table["holdout_purchases"].to_numpy(dtype=float)[row >= 0]
+        return pd.Series(out, index=customers, name="holdout_purchases")
 
     def repeat_purchases(
         self, calibration: pd.DataFrame, calibration_end: pd.Timestamp, end: pd.Timestamp
@@ -330,8 +333,9 @@ class FileSource:
     def orders_per_channel(self) -> pd.Series:
         if not self.has_channel():
             return pd.Series(dtype=float)
-        counts = self.table("channel_orders", None).set_index("channel")["orders"]
-        return counts.astype(float).rename_axis(None)
+        table = self.table("channel_orders", None)
+        names = pd.Index(table["channel"].astype(str))  # plain text, as the pandas path names them
+        return pd.Series(table["orders"].to_numpy(dtype=float), index=names, name="orders")
 
     def period_tables(
         self, summary: pd.DataFrame, frequency: str, end: pd.Timestamp

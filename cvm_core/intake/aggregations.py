@@ -441,7 +441,9 @@ def aggregate(
     memory_limit: str = "2GB",
     **options: str | int,
 ) -> pd.DataFrame:
-    """One of :data:`TABLES` over a Parquet or CSV file of canonical transactions.
+    """One of :data:`TABLES` over a Parquet or CSV file of canonical transactions (customer ids
+    as a categorical from DuckDB: look them up with
+    :func:`cvm_core.analyses.profitability.drivers.index_positions`).
 
     Parameters
     ----------
@@ -469,6 +471,6 @@ def aggregate(
         return query(source, present, dialect, observation_end, **options)
 
     frame = run_query(path, engine, build, columns, memory_limit)
-    if "customer_id" in frame:
-        frame["customer_id"] = frame["customer_id"].astype(str)
+    if "customer_id" in frame and not isinstance(frame["customer_id"].dtype, pd.CategoricalDtype):
+        frame["customer_id"] = frame["customer_id"].astype(str)  # Spark's, as text
     return frame

@@ -134,7 +134,12 @@ def _factorize_ids(
 
 
 def index_positions(index: pd.Index, values: np.ndarray | pd.Series) -> np.ndarray:
-    """Exactly ``index.get_indexer(values)``, looking each run of equal adjacent values up once."""
+    """Exactly ``index.get_indexer(values)``, looking each run of equal adjacent values up once
+    (each distinct value once for a categorical, as the engines return customer ids)."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        categorical = pd.Categorical(values)
+        lookup = np.append(index.get_indexer(categorical.categories), -1)  # code -1: missing
+        return lookup[categorical.codes]
     values = np.asarray(values)
     starts = _run_starts(values) if values.dtype.kind in "Oiub" else None
     if starts is None:
@@ -372,23 +377,29 @@ def drivers_from_tables(
 ) -> tuple[pd.DataFrame, OrderTable]:
     """:func:`transaction_drivers` from the ``orders`` and ``line_counts`` tables of
     :mod:`cvm_core.intake.aggregations` (DuckDB or Spark), for the customers of ``index``."""
-    customer = index.get_indexer(orders["customer_id"])
+    customer = index_positions(index, orders["customer_id"])
     if (customer < 0).any():
         raise unknown_customers()
-    channels = tuple(sorted(set(orders["channel"].astype(str))))
-    channel = pd.Index(channels).get_indexer(orders["channel"].astype(str))
+    labels = orders["channel"]
+    if not isinstance(labels.dtype, pd.CategoricalDtype):  # Spark's: text per order
+        labels = labels.astype(str).astype("category")
+    labels = labels.cat.remove_unused_categories()
+    channels = tuple(sorted(map(str, labels.cat.categories)))
+    channel = index_positions(pd.Index(channels), labels)
     table = OrderTable(
         customer.astype(np.int64),
         orders["value"].to_numpy(dtype=float),
         channel.astype(np.int64),
         channels if len(orders) else (UNKNOWN_CHANNEL,),
     )
-    if not line_counts["customer_id"].isin(index).all():
+    row = index_positions(index, line_counts["customer_id"])
+    if (row < 0).any():
         raise unknown_customers()
-    counts = line_counts.set_index("customer_id").reindex(index)
 
     def column(name: str) -> np.ndarray:
-        return counts[name].fillna(0).to_numpy(dtype=float)
+        out = np.zeros(len(index))
+        out[row] = line_counts[name].fillna(0).to_numpy(dtype=float)
+        return out
 
     has_units = line_counts["known_quantities"].sum() > 0
     lines = LineCounts(

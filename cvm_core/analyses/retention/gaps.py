@@ -24,6 +24,7 @@ import pandas as pd
 
 from cvm_core import formatting
 from cvm_core.analyses.base import Settings, setting
+from cvm_core.analyses.profitability.drivers import index_positions
 from cvm_core.analyses.retention.cohorts import (
     customer_positions,
     distinct,
@@ -193,7 +194,7 @@ def activity_spells(
 def spells_from_table(table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """:func:`activity_spells` from the ``activity_spells`` table (DuckDB or Spark), for the
     customers of ``index``."""
-    customer = index.get_indexer(table["customer_id"])
+    customer = index_positions(index, table["customer_id"])
     keep = customer >= 0
     out = pd.DataFrame(
         {

@@ -149,7 +149,7 @@ def periods_of_table(table: pd.DataFrame, frequency: str) -> Periods:
 
 def activity_from_table(table: pd.DataFrame, summary: pd.DataFrame, periods: Periods) -> Activity:
     """:func:`period_activity` from the ``period_activity`` table (DuckDB or Spark)."""
-    customer = summary.index.get_indexer(table["customer_id"])
+    customer = index_positions(summary.index, table["customer_id"])
     if (customer < 0).any():
         raise unknown_customers()
     items = None

@@ -12,6 +12,7 @@ import pandas as pd
 
 from cvm_core.analyses.profitability.drivers import (
     factorize_ids,
+    index_positions,
 )
 from cvm_core.analyses.scorecard import activity
 from cvm_core.analyses.scorecard.activity import (
@@ -82,7 +83,7 @@ def cross_sell_from_table(
     act: Activity, table: pd.DataFrame, customers: pd.Index, periods: Periods
 ) -> np.ndarray:
     """:func:`cross_sell` from the ``item_first_periods`` table (DuckDB or Spark)."""
-    owner = customers.get_indexer(table["customer_id"]).astype(np.int64)
+    owner = index_positions(customers, table["customer_id"]).astype(np.int64)
     first = table["first_period"].to_numpy(dtype=np.int64) - period_number(periods.index[0])
     return cross_sell_rate(act, owner, first)
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core import formatting
+from cvm_core.analyses.profitability.drivers import index_positions
 from cvm_core.errors import ValidationError
 from cvm_core.i18n import N_, Message
 
@@ -137,7 +138,7 @@ def baskets_from_pairs(
     :mod:`cvm_core.intake.aggregations` (DuckDB or Spark): customer_id, category bought."""
     if pairs.empty:
         raise ValidationError(Message(_NO_CATEGORIES))
-    cust = customers.get_indexer(pairs["customer_id"])
+    cust = index_positions(customers, pairs["customer_id"])
     return _baskets(customers, cust, pairs["category"].astype(str), max_categories)
 
 

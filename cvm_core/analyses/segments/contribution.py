@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cvm_core.analyses.profitability.drivers import index_positions
 from cvm_core.analyses.segments.defaults import FEATURE_LABELS, NOT_RECORDED
 from cvm_core.intake.schema import CUSTOMER_ROLES
 
@@ -116,7 +117,7 @@ def main_channel(
 
 def main_channel_from_revenue(revenue: pd.DataFrame, customers: pd.Index) -> pd.Series:
     """:func:`main_channel` from the ``channel_revenue`` table (DuckDB or Spark)."""
-    cust = customers.get_indexer(revenue["customer_id"])
+    cust = index_positions(customers, revenue["customer_id"])
     return _main_channels(
         customers, cust, revenue["channel"].astype(str), revenue["revenue"].to_numpy(float)
     )
