@@ -4,9 +4,10 @@ Past the customer summary (:mod:`cvm_core.intake.engines`), a few analyses still
 rows: the Whale P&L's activity drivers (orders, lines, returns, small orders, orders per channel)
 and its what-if levers (which act on orders), the churn window suggested from the gaps between
 purchases, the acquisition cohorts, spells of activity and profit by year of the relationship
-(Retention), the CLV models' holdout purchases and repeat purchases by day, the Scorecard's period measures, and the categories each customer bought (the
-Segments page's cross-sell affinity). Each is one query here, written once for both engines,
-returning a table no longer than the orders and usually a few hundred rows:
+(Retention), the CLV models' holdout purchases and repeat purchases by day, the Scorecard's
+period measures, and the categories each customer bought (the Segments page's cross-sell
+affinity). Each is one query here, written once for both engines, returning from one row to one
+row per order:
 
 ========================  =================================================================
 table                     one row per
@@ -33,12 +34,10 @@ table                     one row per
 ``repeat_days``           day: repeat purchase days of those customers (CLV tracking chart)
 ========================  =================================================================
 
-The pandas engine computes the same tables with numpy inside the analyses (the reference), and
-each analysis finishes from the table in one function both paths share
-(:func:`~cvm_core.analyses.profitability.drivers.drivers_from_tables`,
-:func:`~cvm_core.analyses.retention.gaps.profile_from_gap_counts`,
-:func:`~cvm_core.analyses.retention.cohorts.tables_from_cells`); tests assert that the engines give
-the pandas results on hand-built fixtures and on the demo data.
+Transactions in memory get the same results from the analyses' numpy code (the reference); each
+analysis finishes from these tables with functions that path uses too, and asks for them through
+:mod:`cvm_core.analyses.sources` (``FileSource`` runs these queries). Tests assert that the
+engines give the pandas results on hand-built fixtures and on the demo data.
 """
 
 from __future__ import annotations

@@ -79,8 +79,12 @@ def test_the_observation_end_defaults_to_the_files_last_date(demo):
 def test_the_comparison_sees_a_difference(demo):
     """The helper above must not pass everything: a different window is a different result."""
     path, transactions, summary = demo
-    first = analyse_retention(transactions, summary, RetentionSettings(rule=ChurnRule(60)), observation_end=END)  # fmt: skip
-    other = analyse_retention(transactions, summary, RetentionSettings(rule=ChurnRule(61)), observation_end=END)  # fmt: skip
+    first, other = [
+        analyse_retention(
+            transactions, summary, RetentionSettings(rule=ChurnRule(days)), observation_end=END
+        )
+        for days in (60, 61)
+    ]
     with pytest.raises(AssertionError):
         assert_same(other, first)
 
@@ -92,9 +96,8 @@ def _command(command: str, path: str, capsys, *options: str) -> dict:
 
 def assert_close(got, want, where: str = "output") -> None:
     """Printed results alike: text and counts equal, numbers to 1e-5 relative (or the last printed
-    digit of a share). The CLV models
-    are fitted by an optimiser, which turns summaries equal to 1e-12 into parameters equal to
-    about 1e-6."""
+    digit of a share). The CLV models are fitted by an optimiser, which turns summaries equal to
+    1e-12 into parameters equal to about 1e-6."""
     if isinstance(want, dict):
         assert got.keys() == want.keys(), where
         for key in want:
