@@ -41,6 +41,15 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
     echo "WARNING: /usr/bin/chromium is missing: the browser tests will be SKIPPED, not run." >&2
 fi
+# The Spark engine's equality tests run PySpark in local mode, which needs a Java runtime (17+).
+# Installed on its own, so a machine without the package still gets chromium above.
+if ! command -v java >/dev/null 2>&1; then
+    echo "== installing with apt: default-jre-headless"
+    apt_install default-jre-headless </dev/null || true
+fi
+if ! command -v java >/dev/null 2>&1; then
+    echo "WARNING: no Java runtime: the Spark engine's tests will be SKIPPED, not run." >&2
+fi
 
 echo "== ruff check"
 lint=0
