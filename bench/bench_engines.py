@@ -36,9 +36,8 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CACHE = Path("/tmp/cvm_bench")
-ROWS_PER_CUSTOMER = 23.6  # the demo generator's average over its three years
-CHUNK_CUSTOMERS = 100_000
+from bench_pipeline import CACHE, demo_chunks  # noqa: E402 - the same generated demo data
+
 END = "2024-06-30"
 CANONICAL = {
     "Order ID": "order_id", "Order Date": "date", "Customer ID": "customer_id",
@@ -52,22 +51,13 @@ def parquet_path(rows: int) -> Path:
     path = CACHE / f"canonical_{rows}.parquet"
     if path.exists():
         return path
-    from cvm_core.intake import demo
-
     CACHE.mkdir(parents=True, exist_ok=True)
-    customers = max(round(rows / ROWS_PER_CUSTOMER), 50)
     partial, writer = path.with_suffix(".part"), None
-    for k, first in enumerate(range(0, customers, CHUNK_CUSTOMERS)):
-        n = min(CHUNK_CUSTOMERS, customers - first)
-        tx = demo.generate_demo_tables(n_customers=n, seed=11 + k, pipeline=False)["Transactions"]
-        tx = tx[list(CANONICAL)].rename(columns=CANONICAL)
-        for column in ("customer_id", "order_id"):  # each chunk numbers from 1: keep them apart
-            tx[column] = f"K{k}-" + tx[column].astype(str)
+    for chunk in demo_chunks(rows, pipeline=False):
+        tx = chunk[list(CANONICAL)].rename(columns=CANONICAL)
+        tx["date"] = tx["date"].astype("datetime64[us]")  # Spark cannot read nanoseconds
         tx["is_return"] = tx["revenue"] < 0
-        table = pa.Table.from_pandas(tx, preserve_index=False).cast(
-            pa.schema([f.with_type(pa.timestamp("us")) if f.name == "date" else f
-                       for f in pa.Table.from_pandas(tx, preserve_index=False).schema])
-        )  # fmt: skip
+        table = pa.Table.from_pandas(tx, preserve_index=False)
         writer = writer or pq.ParquetWriter(partial, table.schema)
         writer.write_table(table)
     writer.close()

@@ -49,7 +49,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -95,28 +95,42 @@ PARTS = {  # stages timed on their own that also run inside a page's analysis (n
 # --- data ----------------------------------------------------------------------------------------
 
 
+def demo_customers(rows: int) -> int:
+    """Customers the demo generator needs for about ``rows`` transaction rows."""
+    return max(round(rows / ROWS_PER_CUSTOMER), 50)
+
+
+def demo_chunks(rows: int, pipeline: bool = True) -> Iterator[pd.DataFrame]:
+    """The demo generator's Transactions sheet for about ``rows`` rows, generated in chunks of
+    :data:`CHUNK_CUSTOMERS` customers (a seed each, to bound memory)."""
+    from cvm_core.intake import demo
+
+    customers = demo_customers(rows)
+    for k, first in enumerate(range(0, customers, CHUNK_CUSTOMERS)):
+        n = min(CHUNK_CUSTOMERS, customers - first)
+        tx = demo.generate_demo_tables(n_customers=n, seed=11 + k, pipeline=pipeline)
+        tx = tx["Transactions"]
+        if k:  # each chunk numbers its customers and orders from 1: keep them apart
+            for column in ("Customer ID", "Order ID"):
+                tx[column] = f"K{k}-" + tx[column].astype(str)
+        yield tx
+
+
 def csv_path(rows: int) -> Path:
     """The cached CSV for ``rows`` target rows, generated on first use."""
     path = CACHE / f"transactions_{rows}.csv"
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
-    from cvm_core.intake import demo
-
-    customers = max(round(rows / ROWS_PER_CUSTOMER), 50)
     partial = path.with_suffix(".part")
     start = time.perf_counter()
     with partial.open("w", encoding="utf-8", newline="") as out:
-        for k, first in enumerate(range(0, customers, CHUNK_CUSTOMERS)):
-            n = min(CHUNK_CUSTOMERS, customers - first)
-            tx = demo.generate_demo_tables(n_customers=n, seed=11 + k)["Transactions"]
-            if k:  # each chunk numbers its customers and orders from 1: keep them apart
-                for column in ("Customer ID", "Order ID"):
-                    tx[column] = f"K{k}-" + tx[column].astype(str)
+        for k, tx in enumerate(demo_chunks(rows)):
             tx.to_csv(out, index=False, header=k == 0, date_format="%Y-%m-%d")
     partial.rename(path)
     print(
-        f"generated {path} ({customers:,} customers) in {time.perf_counter() - start:.0f} s",
+        f"generated {path} ({demo_customers(rows):,} customers) in "
+        f"{time.perf_counter() - start:.0f} s",
         file=sys.stderr,
         flush=True,
     )
