@@ -48,10 +48,13 @@ def pages() -> list:
 def _counts(dataset) -> str:
     if not dataset.has_transactions:
         return formatting.counted(len(dataset.summary), "customer") + " (" + _("summary file") + ")"
-    tx = dataset.transactions
+    if dataset.transaction_file is not None:  # a large upload: its rows stay on disk
+        customers, lines = len(data.customer_summary(dataset)), dataset.transaction_file.lines
+    else:
+        tx = dataset.transactions
+        customers, lines = tx["customer_id"].nunique(), len(tx)
     return (
-        f"{formatting.counted(tx['customer_id'].nunique(), 'customer')} · "
-        f"{formatting.counted(len(tx), 'transaction')}"
+        f"{formatting.counted(customers, 'customer')} · {formatting.counted(lines, 'transaction')}"
     )
 
 

@@ -3,6 +3,7 @@
     python3 bench/bench_browser.py                 # ~1M transactions (generated once into /tmp)
     python3 bench/bench_browser.py --rows 100000
     python3 bench/bench_browser.py --read 5        # the user reads mapping and overview 5 s each
+    python3 bench/bench_browser.py --large 10000000  # beyond memory: a 10M-row Parquet file
 
 Starts the app (``streamlit run app.py`` on a free port, as bench_memory does) and drives Debian's
 chromium with Playwright, one user doing, in order:
@@ -95,11 +96,11 @@ def drive(page, base_url: str, csv: Path, steps: Steps, moves: int, read: float)
         uploader = page.get_by_test_id("stFileUploader").filter(
             has_text="Upload a sales spreadsheet"
         )
-        with expect_rerun(page, timeout_ms=300_000):
+        with expect_rerun(page, timeout_ms=900_000):
             uploader.locator('input[type="file"]').set_input_files(str(csv))
 
     def use_this_data() -> None:
-        with expect_rerun(page, timeout_ms=300_000):
+        with expect_rerun(page, timeout_ms=900_000):
             page.get_by_role("button", name="Use this data").click()
         expect(page.get_by_role("heading", name=f"Loaded: {csv.name}")).to_be_visible()
 
@@ -110,7 +111,7 @@ def drive(page, base_url: str, csv: Path, steps: Steps, moves: int, read: float)
 
     def visit(name: str):
         def go() -> None:
-            with expect_rerun(page, timeout_ms=300_000):
+            with expect_rerun(page, timeout_ms=900_000):
                 page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
             expect(page.get_by_role("heading", name=name).first).to_be_visible()
 
@@ -133,6 +134,8 @@ def drive(page, base_url: str, csv: Path, steps: Steps, moves: int, read: float)
     steps.rows.append(
         ("upload + all six pages", sum(walls), sum(cpus), BUDGETS["upload + all six pages"])
     )
+    if not moves:
+        return
     visit("Customer Lifetime Value")()
     for label, kind in (
         ("CLV horizon (months)", "the whole page reruns"),
@@ -179,31 +182,40 @@ def measure(
     rows: int, moves: int, read: float, prefetch: bool
 ) -> tuple[Steps, tuple[float, float], Path]:
     import bench_pipeline  # the cached CSV generator, shared with the pipeline benchmark
+
+    csv = bench_pipeline.csv_path(rows)
+    os.environ["CVM_PREFETCH"] = "1" if prefetch else "0"  # the server inherits it
+    steps, _peak = walk(csv, moves, read, timeout_ms=300_000)
+    return steps, command_line(csv), csv
+
+
+def walk(path: Path, moves: int, read: float, timeout_ms: int) -> tuple[Steps, float]:
+    """One user's walk (:func:`drive`) on a fresh server started with this process's
+    environment: the steps and the server's peak RSS (MB)."""
     from bench_memory import start_server
     from playwright.sync_api import sync_playwright
 
-    csv = bench_pipeline.csv_path(rows)
     log = Path(tempfile.mkdtemp(prefix="cvm-bench-browser-")) / "streamlit.log"
     port = free_port()
-    os.environ["CVM_PREFETCH"] = "1" if prefetch else "0"  # the server inherits it
     server = start_server(port, 120, log, warm_up=True)
     pw = sync_playwright().start()
     try:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.set_default_timeout(300_000)
+        context.set_default_timeout(timeout_ms)
         page = context.new_page()
         from tests.browser.helpers import track_runs
 
         track_runs(page)
         time.sleep(10)  # the server's warm-up (scripts/serve.py) as on a workshop machine
         steps = Steps(server.pid)
-        drive(page, f"http://127.0.0.1:{port}", csv, steps, moves, read)
+        drive(page, f"http://127.0.0.1:{port}", path, steps, moves, read)
+        peak = peak_rss_mb(server.pid)
         browser.close()
     finally:
         pw.stop()
         stop_server(server)
-    return steps, command_line(csv), csv
+    return steps, peak
 
 
 def report(steps: Steps, cli: tuple[float, float], csv: Path, title: str) -> None:
@@ -227,15 +239,65 @@ def report(steps: Steps, cli: tuple[float, float], csv: Path, title: str) -> Non
     )
 
 
+def measure_large(rows: int, on_disk: bool) -> tuple[Steps, float, Path]:
+    """Upload + six pages with ``rows`` transactions as a Parquet file, the server's peak RSS (MB)
+    and the file: ``on_disk`` as the app does it (DuckDB over the file), else the naive way (the
+    size for large files raised, so the rows are read into pandas as a small file's are)."""
+    import bench_engines  # the canonical Parquet generator, shared with the engines benchmark
+
+    path = bench_engines.parquet_path(rows)
+    os.environ["CVM_PREFETCH"] = "1"  # the app's default
+    os.environ["CVM_LARGE_FILE_ROWS"] = "2000000" if on_disk else str(10**12)
+    steps, peak = walk(path, moves=0, read=0.0, timeout_ms=900_000)
+    return steps, peak, path
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def report_large(rows: int) -> None:
+    """Beyond memory (issue 17 item 5): the naive way and the app's, side by side."""
+    runs = []
+    for on_disk in (False, True):
+        how = "on disk (DuckDB)" if on_disk else "naive (read into pandas)"
+        print(f"{rows:,} rows from Parquet, {how}", file=sys.stderr)
+        runs.append((how, *measure_large(rows, on_disk)))
+    path = runs[0][3]
+    print(f"\n{path.name} ({path.stat().st_size / 1e6:.1f} MB), upload + six pages\n")
+    print("| step | " + " | ".join(f"{how}: wall (s) / server CPU (s)" for how, *_ in runs) + " |")
+    print("|---|" + "---:|" * len(runs))
+    names = [row[0] for row in runs[0][1].rows]
+    for name in names:
+        cells = []
+        for _how, steps, _peak, _path in runs:
+            row = next((r for r in steps.rows if r[0] == name), None)
+            cells.append(f"{row[1]:.2f} / {row[2]:.2f}" if row else "")
+        budget = " (budget 30 s)" if name == "upload + all six pages" else ""
+        print(f"| {name}{budget} | " + " | ".join(cells) + " |")
+    peaks = " | ".join(f"{peak:,.0f}" for _how, _steps, peak, _path in runs)
+    print(f"| server peak RSS, MB (budget 2,500) | {peaks} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="target transaction rows")
+    parser.add_argument("--large", type=int, default=0, metavar="ROWS",
+                        help="instead: upload + six pages from a Parquet file of ROWS rows, "
+                        "naive (pandas) and on disk (DuckDB), with the server's peak memory")  # fmt: skip
     parser.add_argument("--moves", type=int, default=5, help="slider moves to time")
     parser.add_argument("--read", type=float, default=0.0,
                         help="seconds the user checks the mapping, and reads the overview")  # fmt: skip
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} not found: apt-get install chromium")
+    if args.large:
+        report_large(args.large)
+        return
     reading = (
         f"the mapping and the overview read for {args.read:g} s each" if args.read else "no pause"
     )

@@ -245,6 +245,7 @@ def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ())
     from cvm_core.analyses.segments import clustering as segments_clustering
     from cvm_core.analyses.segments import defaults
     from cvm_core.analyses.segments import rfm as segments
+    from cvm_core.analyses.sources import FrameSource
     from cvm_core.intake import io as cvm_io
     from cvm_core.intake import summary
     from cvm_core.intake.dataset import build_dataset, guess_sheet_roles
@@ -275,7 +276,7 @@ def run_ours(path: Path, profile: int, repeat: int, named: tuple[str, ...] = ())
     emit(customers=len(summ))
     rec.run(
         "Upload page: overview + monthly activity",
-        lambda: (summary.dataset_overview(tx, summ), summary.monthly_activity(tx)),
+        lambda: (summary.dataset_overview(FrameSource(tx), summ), summary.monthly_activity(tx)),
     )
     rfm = rec.run("  RFM scores", lambda: segments.rfm_scores(summ, end))
     features = rfm.table[list(defaults.RFM_FEATURES)]

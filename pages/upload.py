@@ -8,6 +8,7 @@ import streamlit as st
 from cvm_core import formatting, i18n
 from cvm_core.errors import AmbiguousDateOrderError, CvmError
 from cvm_core.i18n import _
+from cvm_core.intake import large_files
 from ui import data, loaders, prefetch, state, uploads
 from ui.upload import (
     JUST_LOADED,
@@ -96,6 +97,32 @@ if upload is not None and loaders.is_summary_file(upload.name, raw):
     else:
         if summary_file_form(summary_dataset, key):
             activate(summary_dataset)
+elif upload is not None and large_files.is_large_upload(upload.name, raw):
+    try:  # too large for memory: saved to disk, mapped on a sample, analysed by DuckDB
+        path, sample = loaders.large_sample(key, upload.name, raw)
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page
+        report_failure(error, key)
+    else:
+        rows = large_files.parquet_rows(raw) or 0
+        st.info(
+            _("This file has {rows} rows, more than {limit}: it stays on the server's disk and "
+              "each page's tables are computed from it by DuckDB. Check the columns below (read "
+              "from its first {sample} rows).").format(
+                rows=formatting.count(rows), limit=formatting.count(large_files.LARGE_FILE_ROWS),
+                sample=formatting.count(large_files.SAMPLE_ROWS),
+            ),
+            icon=":material/database:",
+        )  # fmt: skip
+        choice = mapping_form(sample, key, False, on_disk=True)
+        if st.button(
+            _("Use this data"), type="primary", icon=":material/check:", key=f"{key}.load"
+        ):
+            try:
+                dataset = loaders.build_large(key, upload.name, path, rows, choice.mapping)
+            except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page
+                report_failure(error, key)
+            else:
+                activate(dataset)
 elif upload is not None:
     with st.expander(_("Reading options")):
         header_row = st.number_input(

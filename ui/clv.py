@@ -25,6 +25,7 @@ from cvm_core.analyses.clv import slides as clv_slides
 from cvm_core.analyses.clv import takeaways as clv_takeaways
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.value_matrix import ValueMatrix, expected_losers
+from cvm_core.analyses.inputs import dataset_source
 from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
@@ -217,7 +218,9 @@ def _margin_input(column, dataset: Dataset) -> float | None:
 def _fit(
     _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, settings: clv.FitSettings
 ) -> clv.CLVFit:
-    return clv_run.fit(_dataset.transactions, _summary, settings)
+    # A summary file has no transactions: its empty frame says so to the fit.
+    source = dataset_source(_dataset) if _dataset.has_transactions else _dataset.transactions
+    return clv_run.fit(source, _summary, settings)
 
 
 def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:

@@ -21,6 +21,7 @@ from cvm_core.analyses.customer_view import (
     customer_view,
     search_customers,
 )
+from cvm_core.analyses.inputs import dataset_source
 from cvm_core.errors import CvmError
 from cvm_core.i18n import _
 from cvm_core.intake.dataset import Dataset
@@ -50,7 +51,7 @@ def build_view(dataset: Dataset, customer_id: str) -> CustomerView:
         else None
     )
     return customer_view(
-        customer_id, dataset.transactions, data.customer_summary(dataset),
+        customer_id, dataset_source(dataset).customer_rows(customer_id), data.customer_summary(dataset),
         data.observation_end(dataset), customers=dataset.customers, pnl=pnl, clv=clv,
         quadrants=quadrants, segments=segments, rule=rule, next_best=next_best,
     )  # fmt: skip

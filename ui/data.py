@@ -15,9 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting
-from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.inputs import AnalysisInputs, dataset_source, on_file
 from cvm_core.i18n import N_, _
-from cvm_core.intake import summary
 from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, summary_in_unit
 from ui import session, state
 
@@ -128,7 +127,8 @@ def observation_end(dataset: Dataset) -> pd.Timestamp:
 
 @st.cache_data(max_entries=8, ttl="2h", show_spinner=False)  # the caller's, translated
 def _cached_summary(_dataset: Dataset, fingerprint: str, unit: str, end: dt.date) -> pd.DataFrame:
-    return summary.customer_summary(_dataset.transactions, unit, pd.Timestamp(end))
+    # A large upload's summary comes from DuckDB over its file; the rest from the rows in memory.
+    return dataset_source(_dataset).summary(unit, pd.Timestamp(end))
 
 
 def customer_summary(dataset: Dataset) -> pd.DataFrame:
@@ -155,7 +155,7 @@ def analysis_inputs(dataset: Dataset) -> AnalysisInputs:
     and the one customer summary above."""
     return AnalysisInputs(
         dataset.transactions, customer_summary(dataset), observation_end(dataset), unit(),
-        dataset.customers, dataset.cost_to_serve, currency(dataset),
+        dataset.customers, dataset.cost_to_serve, currency(dataset), source=on_file(dataset),
     )  # fmt: skip
 
 

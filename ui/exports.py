@@ -29,7 +29,7 @@ import streamlit as st
 
 from cvm_core import formatting, i18n
 from cvm_core.analyses import assumptions
-from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.inputs import AnalysisInputs, on_file
 from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import presenting, specs
@@ -274,7 +274,7 @@ def build_scorecard(inputs: ExportInputs) -> scorecard_inputs.Scorecard | None:
     ds = inputs.dataset
     analysis_inputs = AnalysisInputs(
         ds.transactions, inputs.summary, inputs.end, inputs.unit, ds.customers, ds.cost_to_serve,
-        inputs.currency,
+        inputs.currency, source=on_file(ds),
     )  # fmt: skip
     known = scorecard_inputs.ModelInputs(
         inputs.pnl,
@@ -377,11 +377,16 @@ def workspace_section(dataset: Dataset | None) -> None:
     """Save the settings (optionally with the data) and open a saved workspace."""
     with st.expander(_("Workspace"), icon=":material/save:"):
         if dataset is not None:
+            on_disk = dataset.transaction_file is not None  # millions of rows: not in a zip
             include = st.checkbox(
                 _("Include the data"), key=WS_INCLUDE_DATA, persist_state="session",
+                disabled=on_disk,
                 help=_("Off: only the settings (a small .json; load the same data file, then open "
                 "it). On: a .zip with the data too, so the workshop needs nothing else."),
-            )  # fmt: skip
+            ) and not on_disk  # fmt: skip
+            if on_disk:
+                st.caption(_("This file is too large to pack into a workspace: the workspace "
+                             "keeps the settings; upload the file with it."))  # fmt: skip
             settings = collect_settings(dict(st.session_state), dataset)
             suffix = "zip" if include else "json"
             st.download_button(

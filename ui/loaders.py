@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 import streamlit as st
 
 from cvm_core.i18n import N_, Message, _
-from cvm_core.intake import cdnow, demo_workbook, engines
+from cvm_core.intake import cdnow, demo_workbook, engines, large_files
 from cvm_core.intake.dataset import (
     Dataset,
     SheetRoles,
@@ -167,6 +168,31 @@ def _build(choices: BuildChoices) -> Dataset:
         name=choices.filename,
         fingerprint=fingerprint(repr(parts).encode()),
     )
+
+
+def large_sample(file_digest: str, filename: str, _data: bytes) -> tuple[Path, Workbook]:
+    """A large upload (:mod:`cvm_core.intake.large_files`) saved to disk once, and its first
+    rows as a workbook for the mapping form; nothing else of it is read into memory."""
+
+    def make() -> tuple[Path, Workbook]:
+        path = large_files.save_upload(_data, file_digest)
+        return path, large_files.sample_workbook(path, filename)
+
+    return _kept("large", (file_digest, filename), make, N_("Saving the file to disk…"))
+
+
+def build_large(
+    file_digest: str, filename: str, path: Path, rows: int, mapping: ColumnMapping
+) -> Dataset:
+    """The dataset of a large upload: its transactions stay in ``path``, DuckDB reads them."""
+    items = tuple(mapping.roles.items())
+    return _kept(
+        "large-dataset", (file_digest, items),
+        lambda: large_files.dataset_from_file(
+            path, filename, mapping, fingerprint(repr((file_digest, items)).encode()), rows
+        ),
+        N_("Checking the file with DuckDB…"),
+    )  # fmt: skip
 
 
 def is_summary_file(filename: str, data: bytes) -> bool:

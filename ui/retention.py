@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting, i18n
-from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.inputs import AnalysisInputs, dataset_source
 from cvm_core.analyses.retention import analysis as retention_analysis
 from cvm_core.analyses.retention import charts, takeaways
 from cvm_core.analyses.retention import defaults as retention_defaults
@@ -81,7 +81,7 @@ def key(name: str, dataset: Dataset) -> str:
 
 @st.cache_data(max_entries=8, ttl="2h", show_spinner=False)
 def _gap_profile(_dataset: Dataset, fingerprint: str, end: dt.date) -> retention_gaps.GapProfile:
-    return retention_gaps.gap_profile(_dataset.transactions, pd.Timestamp(end))
+    return dataset_source(_dataset).gap_profile(pd.Timestamp(end))
 
 
 def gap_profile(dataset: Dataset) -> retention_gaps.GapProfile:

@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting, i18n
+from cvm_core.analyses.inputs import dataset_source
 from cvm_core.analyses.overview.slides import monthly_slide
 from cvm_core.i18n import N_, _
 from cvm_core.intake import channels as intake_channels
 from cvm_core.intake.dataset import Attention, Dataset, SheetRoles, guess_sheet_roles
 from cvm_core.intake.io import Workbook
 from cvm_core.intake.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
-from cvm_core.intake.summary import dataset_overview, monthly_activity
+from cvm_core.intake.summary import dataset_overview
 from cvm_core.intake.validate import ValidationOptions
 from cvm_core.outputs import export
 from ui import data
@@ -57,8 +58,13 @@ class MappingChoice:
     options: ValidationOptions
 
 
-def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> MappingChoice:
-    """Sheet roles, one selectbox per column role (pre-filled with our guesses), date order."""
+def mapping_form(
+    workbook: Workbook, key: str, date_order_needed: bool, on_disk: bool = False
+) -> MappingChoice:
+    """Sheet roles, one selectbox per column role (pre-filled with our guesses), date order.
+
+    ``on_disk``: a large file's sample (:mod:`cvm_core.intake.large_files`): its dates are typed
+    and its channels are used as written, so neither question is asked."""
     guessed = guess_sheet_roles(workbook)
     names = list(workbook.tables)
     sheets = guessed
@@ -136,8 +142,12 @@ def mapping_form(workbook: Workbook, key: str, date_order_needed: bool) -> Mappi
             "Columns not mapped are kept as attributes (e.g. region)."
         )
     )
-    channels = channel_form(frame, roles.get("channel"), f"{key}.{sheets.transactions}")
     attributes = tuple(c for c in frame.columns if c not in roles.values())
+    if on_disk:
+        mapping = ColumnMapping(roles, attributes)
+        _preview(frame, mapping)
+        return MappingChoice(sheets, mapping, ValidationOptions())
+    channels = channel_form(frame, roles.get("channel"), f"{key}.{sheets.transactions}")
     mapping = ColumnMapping(roles, attributes, channels)
     order = st.radio(
         _("How are dates like 03/04/2024 written?"),
@@ -234,7 +244,7 @@ def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
 
 @st.cache_data(max_entries=4, ttl="2h", show_spinner=False)
 def _monthly_activity(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
-    return monthly_activity(_dataset.transactions)
+    return dataset_source(_dataset).monthly_activity()
 
 
 def summary_file_form(dataset: Dataset, key: str) -> bool:
@@ -331,7 +341,7 @@ def show_overview(dataset: Dataset) -> None:
         show_summary_overview(dataset)
         return
     summary = data.customer_summary(dataset)
-    overview = dataset_overview(dataset.transactions, summary)
+    overview = dataset_overview(dataset_source(dataset), summary)
     money = data.currency(dataset)
     st.subheader(
         _("Loaded: {name}").format(name=formatting.escape_markdown(i18n.shown(dataset.name)))
@@ -395,7 +405,7 @@ def show_quality_report(dataset: Dataset) -> None:
             st.warning(formatting.escape_markdown(i18n.shown(note)), icon=":material/warning:")
     validation = dataset.validation
     rejected = validation.rejected
-    kept = len(dataset.transactions)
+    kept = dataset_source(dataset).line_count()
     with st.expander(
         _("Data quality: {kept} of {read} rows kept, {rejected} set aside").format(
             kept=formatting.count(kept),

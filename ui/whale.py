@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from cvm_core import formatting, i18n
-from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.inputs import AnalysisInputs, dataset_source
 from cvm_core.analyses.profitability import activities as profitability_activities
 from cvm_core.analyses.profitability import analysis as profitability_analysis
 from cvm_core.analyses.profitability import charts, drilldown, takeaways
@@ -100,8 +100,14 @@ def _set_base(dataset: Dataset, table: pd.DataFrame) -> None:
 
 
 @st.cache_data(max_entries=4, ttl="2h", show_spinner=False)
+def _available_drivers(_dataset: Dataset, fingerprint: str) -> list[str]:
+    # Cached: listing the channels reads every row (72 ms at 1M rows; a query for a large file).
+    return profitability_drivers.available_drivers(dataset_source(_dataset), _dataset.cost_to_serve)
+
+
+@st.cache_data(max_entries=4, ttl="2h", show_spinner=False)
 def _default_table(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
-    return profitability.default_activity_table(_dataset.transactions)
+    return profitability.default_activity_table(dataset_source(_dataset))
 
 
 def default_table(dataset: Dataset) -> pd.DataFrame:
@@ -174,7 +180,7 @@ def _assumed_note(table: pd.DataFrame, currency: str) -> None:
 def cost_model_form(dataset: Dataset) -> CostModel:
     """Activity table editor (with load/save/reset), small-order threshold and margin setting."""
     currency = data.currency(dataset)
-    drivers = profitability_drivers.available_drivers(dataset.transactions, dataset.cost_to_serve)
+    drivers = _available_drivers(dataset, dataset.fingerprint)
     st.caption(
         _(
             "Each activity's cost is its driver volume times the cost per driver unit (or, "

@@ -99,11 +99,16 @@ class AnalysisInputs:
         if summary is None and not dataset.has_transactions:
             summary = dataset.summary
             unit = dataset.summary_info.unit if dataset.summary_info else unit
+        source = on_file(dataset)
         if summary is None:
-            summary = customer_summary(dataset.transactions, unit, end)
+            summary = (
+                customer_summary(dataset.transactions, unit, end)
+                if source is None
+                else source.summary(unit, end)
+            )
         return cls(
             dataset.transactions, summary, end, unit, dataset.customers, dataset.cost_to_serve,
-            dataset.currency, opportunities=dataset.opportunities,
+            dataset.currency, opportunities=dataset.opportunities, source=source,
         )  # fmt: skip
 
     def with_results(
@@ -111,3 +116,19 @@ class AnalysisInputs:
     ) -> AnalysisInputs:
         """The same inputs with other analyses' per-customer results added."""
         return dataclasses.replace(self, clv=clv, segments=segments)
+
+
+def on_file(dataset: Dataset) -> TransactionSource | None:
+    """The source of a dataset whose transactions stay on disk (a large upload), else None."""
+    if dataset.transaction_file is None:
+        return None
+    from cvm_core.analyses.sources import file_source  # DuckDB and the analyses, when needed
+
+    return file_source(dataset.transaction_file)
+
+
+def dataset_source(dataset: Dataset) -> TransactionSource:
+    """Where ``dataset``'s transactions are: its file on disk, else its rows in memory."""
+    from cvm_core.analyses.sources import FrameSource
+
+    return on_file(dataset) or FrameSource(dataset.transactions)

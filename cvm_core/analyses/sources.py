@@ -18,6 +18,7 @@ written once, against this interface, whichever runs it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from cvm_core.analyses.profitability.drivers import (
     orders_per_channel,
     transaction_drivers,
 )
+from cvm_core.analyses.prospects.features import first_purchase_table, first_year_table
 from cvm_core.analyses.retention.cohorts import CohortTables, cohort_tables, tables_from_cells
 from cvm_core.analyses.retention.days import require
 from cvm_core.analyses.retention.gaps import (
@@ -64,7 +66,9 @@ from cvm_core.analyses.segments.affinity import (
 )
 from cvm_core.analyses.segments.contribution import main_channel, main_channel_from_revenue
 from cvm_core.i18n import N_
-from cvm_core.intake.summary import customer_summary
+from cvm_core.intake.engines import OPTIONAL_COLUMNS
+from cvm_core.intake.large_files import TransactionFile
+from cvm_core.intake.summary import customer_summary, monthly_activity
 
 
 class TransactionSource(Protocol):
@@ -126,6 +130,35 @@ class TransactionSource(Protocol):
 
     def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
         """:func:`cvm_core.analyses.scorecard.bridge.revenue_bridge` over all the data."""
+
+    def line_count(self) -> int:
+        """Transaction lines kept (all dates)."""
+
+    def monthly_activity(self) -> pd.DataFrame:
+        """:func:`cvm_core.intake.summary.monthly_activity` (the Upload page's chart)."""
+
+    def channels(self) -> Channels | None:
+        """The channels written in the data (None: no channel column)."""
+
+    def has_quantities(self) -> bool:
+        """Whether any line records a quantity (units are then a cost driver)."""
+
+    def first_purchases(self) -> pd.DataFrame:
+        """:func:`cvm_core.analyses.prospects.features.first_purchase_table`."""
+
+    def first_year(self) -> pd.DataFrame:
+        """:func:`cvm_core.analyses.prospects.scoring.first_year_table`."""
+
+    def customer_rows(self, customer_id: str) -> pd.DataFrame:
+        """One customer's lines (canonical columns; those the data lacks left out)."""
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The channel names written in the data, sorted as text, and whether some lines have none."""
+
+    names: tuple[str, ...]
+    some_missing: bool
 
 
 @dataclass(frozen=True)
@@ -232,6 +265,34 @@ class FrameSource:
     def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
         return revenue_bridge(self.transactions, period_start, frequency)
 
+    def line_count(self) -> int:
+        return len(self.transactions)
+
+    def monthly_activity(self) -> pd.DataFrame:
+        return monthly_activity(self.transactions)
+
+    def channels(self) -> Channels | None:
+        if "channel" not in self.transactions:
+            return None
+        # One factorize gives both the distinct channels and whether any is missing (code -1):
+        # a third of dropna().unique() plus isna() on a million rows.
+        codes, names = pd.factorize(self.transactions["channel"].to_numpy())
+        return Channels(tuple(sorted(map(str, names))), bool((codes < 0).any()))
+
+    def has_quantities(self) -> bool:
+        tx = self.transactions
+        return "quantity" in tx and bool(tx["quantity"].notna().any())
+
+    def first_purchases(self) -> pd.DataFrame:
+        return first_purchase_table(self.transactions)
+
+    def first_year(self) -> pd.DataFrame:
+        return first_year_table(self.transactions)
+
+    def customer_rows(self, customer_id: str) -> pd.DataFrame:
+        tx = self.transactions
+        return tx[tx["customer_id"].astype(str) == str(customer_id)]
+
 
 @dataclass(frozen=True, eq=False)
 class FileSource:
@@ -270,9 +331,13 @@ class FileSource:
         return self._date_range()[0]
 
     def _date_range(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        row = self._date_row()
+        return pd.Timestamp(row["first_day"]), pd.Timestamp(row["last_day"])
+
+    def _date_row(self) -> pd.Series:
+        """First and last day, lines and known quantities: one pass over the file, kept."""
         if "dates" not in self._cache:
-            row = self.table("date_range", None).iloc[0]
-            self._cache["dates"] = (pd.Timestamp(row["first_day"]), pd.Timestamp(row["last_day"]))
+            self._cache["dates"] = self.table("date_range", None).iloc[0]
         return self._cache["dates"]
 
     def summary(self, unit: str, end: pd.Timestamp) -> pd.DataFrame:
@@ -361,6 +426,42 @@ class FileSource:
         revenue = table["revenue"].to_numpy(dtype=float)
         return bridge_of_rows(codes, ordinals, revenue, len(customers), period_start, frequency)
 
+    def line_count(self) -> int:
+        return int(self._date_row()["lines"])
+
+    def monthly_activity(self) -> pd.DataFrame:
+        table = self.table("monthly_activity", None)
+        table["month"] = pd.to_datetime(table["month"]).astype("datetime64[ns]")
+        table["active_customers"] = table["active_customers"].astype(np.int64)
+        return table
+
+    def channels(self) -> Channels | None:
+        if not self.has_channel():
+            return None
+        written = self.table("channel_values", None)["channel"]
+        names = tuple(sorted(str(c) for c in written.dropna()))
+        return Channels(names, bool(written.isna().any()))
+
+    def has_quantities(self) -> bool:
+        return int(self._date_row()["known_quantity"]) > 0
+
+    def first_purchases(self) -> pd.DataFrame:
+        table = self.table("first_purchases", None)
+        # Columns the file lacks are NULL in SQL; the in-memory table has none of them.
+        missing = {"category": "first_category", "channel": "first_channel"}
+        return table.drop(columns=[c for r, c in missing.items() if r not in self._roles()])
+
+    def first_year(self) -> pd.DataFrame:
+        return self.table("first_year", None)
+
+    def customer_rows(self, customer_id: str) -> pd.DataFrame:
+        rows = self.table("customer_rows", None, customer_id=str(customer_id))
+        rows = rows.rename(columns={"day": "date"})
+        rows["date"] = pd.to_datetime(rows["date"]).astype("datetime64[ns]")
+        rows["customer_id"] = rows["customer_id"].astype(str)
+        optional = [c for c in OPTIONAL_COLUMNS if c not in self._roles() and c != "is_return"]
+        return rows.drop(columns=optional)
+
     def _roles(self) -> dict[str, str]:
         """Canonical role -> column of the file (read from its schema once)."""
         if "roles" not in self._cache:
@@ -376,3 +477,11 @@ _ITEMS = (("category", "categories"), ("product", "products"))
 def source_of(transactions: pd.DataFrame | TransactionSource) -> TransactionSource:
     """A source for either transactions in memory or a source already."""
     return FrameSource(transactions) if isinstance(transactions, pd.DataFrame) else transactions
+
+
+@functools.lru_cache(maxsize=4)
+def file_source(transaction_file: TransactionFile) -> FileSource:
+    """One source per large upload in this process, so what it learnt of the file (date range,
+    columns) is read once for every page and session."""
+    tf = transaction_file
+    return FileSource(tf.path, tf.engine, dict(tf.columns), tf.memory_limit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from cvm_core.analyses.sources import FrameSource
 from cvm_core.cli.inputs import load_from_args
 from cvm_core.intake.summary import customer_summary, dataset_overview
 
@@ -20,7 +21,7 @@ def run(args: argparse.Namespace) -> dict:
         "dataset": dataset.name,
         "currency": dataset.currency,
         "mapping": dataset.mapping.roles,
-        "overview": dataset_overview(dataset.transactions, summary).as_dict(),
+        "overview": dataset_overview(FrameSource(dataset.transactions), summary).as_dict(),
         "validation": {
             "rows_read": validation.rows_read,
             "rows_kept": len(dataset.transactions),

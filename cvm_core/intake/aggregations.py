@@ -29,7 +29,13 @@ table                     one row per
 ``activity_spells``       spell of activity: customer_id, start, lapse, returning (churn by
                           period and annual retention)
 ``tenure_values``         year of the relationship: net_revenue, gross_margin (profit by tenure)
-``date_range``            (one row) first_day, last_day: the default observation end
+``date_range``            (one row) first_day, last_day (the default observation end), lines,
+                          known_<role>: values of each optional column
+``monthly_activity``      calendar month: net_revenue, active_customers (the Upload page)
+``channel_values``        channel written in the data (NULL when some lines have none)
+``first_purchases``       customer: first purchase day's revenue, category, channel (Prospects)
+``first_year``            customer: first day, net revenue of the 365 days from it (Prospects)
+``customer_rows``         line of one customer (the customer dialog)
 ``holdout_days``          customer seen by a calibration end: purchase days after it (CLV)
 ``repeat_days``           day: repeat purchase days of those customers (CLV tracking chart)
 ========================  =================================================================
@@ -50,7 +56,7 @@ import pandas as pd
 
 from cvm_core.analyses.profitability.activities import UNKNOWN_CHANNEL
 from cvm_core.errors import CvmError
-from cvm_core.intake.engines import Dialect, kept_transactions_sql, run_query
+from cvm_core.intake.engines import OPTIONAL_COLUMNS, Dialect, kept_transactions_sql, run_query
 
 PERIODS = ("month", "quarter", "week")
 _EPOCH = "DATE '1970-01-01'"
@@ -356,10 +362,103 @@ FROM years GROUP BY year ORDER BY year
 def date_range_sql(
     table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
 ) -> str:
-    """The first and the latest transaction date (one row; the latest is the default end)."""
+    """The first and the latest transaction date (one row; the latest is the default end), the
+    lines kept and, per optional column, how many record a value (known_<role>; the same pass)."""
+    known = ", ".join(f"COUNT({role}) AS known_{role}" for role in OPTIONAL_COLUMNS)
     return f"""
 WITH {kept_transactions_sql(table, present, observation_end, dialect)}
-SELECT MIN(day) AS first_day, MAX(day) AS last_day FROM tx
+SELECT MIN(day) AS first_day, MAX(day) AS last_day, COUNT(*) AS lines, {known}
+FROM tx
+"""
+
+
+def monthly_activity_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Per calendar month (its first day): net revenue and active customers, over all the data."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT make_date(year(day), month(day), 1) AS month, SUM(revenue) AS net_revenue,
+       COUNT(DISTINCT customer_id) AS active_customers
+FROM tx GROUP BY make_date(year(day), month(day), 1) ORDER BY month
+"""
+
+
+def channel_values_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Each channel written in the data, NULL among them when some lines have none."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT DISTINCT channel FROM tx
+"""
+
+
+def _top_of_day(column: str) -> str:
+    """CTE ``top_<column>``: each customer's ``column`` with the most revenue on their first
+    purchase day (ties to the first name), among lines that record one."""
+    return f"""top_{column} AS (
+    SELECT customer_id, {column} FROM (
+        SELECT customer_id, {column}, ROW_NUMBER() OVER (
+            PARTITION BY customer_id ORDER BY SUM(revenue) DESC, {column}) AS place
+        FROM first_lines WHERE {column} IS NOT NULL GROUP BY customer_id, {column}
+    ) ranked WHERE place = 1
+)"""
+
+
+def first_purchases_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Per customer with a purchase: the revenue of their first purchase day and its main
+    category and channel (the traits the Prospects analysis learns from)."""
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+sales AS (SELECT * FROM tx WHERE NOT is_return),
+first_lines AS (
+    SELECT s.* FROM sales s
+    JOIN (SELECT customer_id, MIN(day) AS day FROM sales GROUP BY customer_id) f
+      ON s.customer_id = f.customer_id AND s.day = f.day
+),
+{_top_of_day("category")},
+{_top_of_day("channel")}
+SELECT v.customer_id, v.first_order_value, c.category AS first_category,
+       h.channel AS first_channel
+FROM (SELECT customer_id, SUM(revenue) AS first_order_value FROM first_lines
+      GROUP BY customer_id) v
+LEFT JOIN top_category c ON v.customer_id = c.customer_id
+LEFT JOIN top_channel h ON v.customer_id = h.customer_id
+"""
+
+
+def first_year_sql(
+    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
+) -> str:
+    """Per customer: the first transaction day and the net revenue of the 365 days from it."""
+    diff = dialect.day_diff.format
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+firsts AS (SELECT customer_id, MIN(day) AS first_day FROM tx GROUP BY customer_id)
+SELECT t.customer_id, MIN(f.first_day) AS first_day,
+       SUM(CASE WHEN {diff(start="f.first_day", end="t.day")} < 365 THEN t.revenue ELSE 0 END)
+           AS first_year_revenue
+FROM tx t JOIN firsts f ON t.customer_id = f.customer_id GROUP BY t.customer_id
+"""
+
+
+def customer_rows_sql(
+    table: str,
+    present: Mapping[str, str],
+    dialect: Dialect,
+    observation_end: str | None = None,
+    customer_id: str = "",
+) -> str:
+    """One customer's transaction lines by day (the customer dialog's history)."""
+    key = str(customer_id).replace("'", "''")
+    return f"""
+WITH {kept_transactions_sql(table, present, observation_end, dialect)}
+SELECT customer_id, day, revenue, is_return, order_id, cost, channel, quantity, product,
+       category
+FROM tx WHERE customer_id = '{key}' ORDER BY day
 """
 
 
@@ -426,6 +525,11 @@ TABLES = {
     "activity_spells": activity_spells_sql,
     "tenure_values": tenure_values_sql,
     "date_range": date_range_sql,
+    "monthly_activity": monthly_activity_sql,
+    "channel_values": channel_values_sql,
+    "first_purchases": first_purchases_sql,
+    "first_year": first_year_sql,
+    "customer_rows": customer_rows_sql,
     "holdout_days": holdout_days_sql,
     "repeat_days": repeat_days_sql,
 }
@@ -460,7 +564,7 @@ def aggregate(
         period_activity, item_first_periods and bridge_rows; ``period`` for bridge_rows;
         ``item`` for item_first_periods;
         ``window_days`` for activity_spells; ``max_year`` for tenure_values;
-        ``calibration_end`` for holdout_days and repeat_days.
+        ``calibration_end`` for holdout_days and repeat_days; ``customer_id`` for customer_rows.
     """
     if table not in TABLES:
         raise CvmError(f"Unknown table '{table}'; choose one of {', '.join(TABLES)}.")

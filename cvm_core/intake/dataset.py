@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ from cvm_core.intake.validate import (
     ValidationResult,
     validate_transactions,
 )
+
+if TYPE_CHECKING:
+    from cvm_core.intake.large_files import TransactionFile
 
 DEFAULT_CURRENCY = "EUR"
 _COST_DRIVER_WORDS = re.compile(
@@ -112,6 +116,9 @@ class Dataset:
         :data:`DEFAULT_CURRENCY` was assumed.
     opportunities : OpportunityTables, optional
         The sales pipeline (:mod:`cvm_core.intake.opportunities`), when the file has one.
+    transaction_file : TransactionFile, optional
+        Set for an upload too large to hold in memory: its transactions stay in that file and
+        the analyses aggregate them there (``transactions`` is then empty).
     channel_mapping : dict[str, str]
         Each channel value as written in the file -> the channel the transactions hold: the cost
         model's name where a synonym matched or the user chose one ("Telefon" -> "Phone"), else
@@ -132,11 +139,14 @@ class Dataset:
     currency_source: str = ""
     channel_mapping: dict[str, str] = field(default_factory=dict)
     opportunities: OpportunityTables | None = None
+    transaction_file: TransactionFile | None = None
 
     @property
     def has_transactions(self) -> bool:
         """False for a dataset that is only a precomputed customer summary."""
-        return self.summary is None or len(self.transactions) > 0
+        return (
+            self.transaction_file is not None or self.summary is None or len(self.transactions) > 0
+        )
 
     @property
     def observation_end(self) -> pd.Timestamp:
@@ -149,17 +159,23 @@ class Dataset:
             if info.observation_end is not None:
                 return pd.Timestamp(info.observation_end)
             return pd.Timestamp(self.summary["last_purchase"].max())
+        if self.transaction_file is not None:
+            return self.transaction_file.last_date
         return pd.Timestamp(self.transactions["date"].max())
 
     @property
     def observation_start(self) -> pd.Timestamp:
         if not self.has_transactions:
             return pd.Timestamp(self.summary["first_purchase"].min())
+        if self.transaction_file is not None:
+            return self.transaction_file.first_date
         return pd.Timestamp(self.transactions["date"].min())
 
     def has(self, column: str) -> bool:
         """Whether the transactions (for a summary file: the summary) carry this column with any
         value in it."""
+        if self.transaction_file is not None:
+            return column in ("customer_id", "date", "revenue", *self.transaction_file.known)
         table = self.transactions if self.has_transactions else self.summary
         return bool(column in table and table[column].notna().any())
 

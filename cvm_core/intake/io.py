@@ -22,6 +22,7 @@ import json
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -506,9 +507,14 @@ def _read_parquet(data: bytes, filename: str, notes: list[str]) -> Workbook:
     import pyarrow.parquet as pq
 
     check_parquet_size(data, filename)
+    return parquet_workbook(lambda: pq.read_table(io.BytesIO(data)), filename, notes)
+
+
+def parquet_workbook(read: Callable[[], object], filename: str, notes: list[str]) -> Workbook:
+    """The one-table workbook of the Arrow table ``read()`` returns (all of a Parquet file, or
+    its first rows), with nested columns as text; our ReadError when it fails or is empty."""
     try:
-        table = pq.read_table(io.BytesIO(data))
-        table, nested = _nested_as_text(table)
+        table, nested = _nested_as_text(read())
         frame = table.to_pandas()
     except Exception as exc:
         raise ReadError(Message(

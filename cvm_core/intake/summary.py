@@ -10,6 +10,7 @@ rounding dates to weeks, which shifts customers between periods and breaks publi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -229,17 +230,28 @@ class DatasetOverview:
         }
 
 
-def dataset_overview(transactions: pd.DataFrame, summary: pd.DataFrame) -> DatasetOverview:
-    """Customers, transactions, date range, revenue, returns share and repeat share."""
+class TransactionCounts(Protocol):
+    """The part of a transaction source the overview reads."""
+
+    def line_count(self) -> int: ...
+    def first_date(self) -> pd.Timestamp: ...
+    def last_date(self) -> pd.Timestamp: ...
+
+
+def dataset_overview(source: TransactionCounts, summary: pd.DataFrame) -> DatasetOverview:
+    """Customers, transactions, date range, revenue, returns share and repeat share.
+
+    ``source``: where the transactions are (:mod:`cvm_core.analyses.sources`: in memory or in a
+    file), for their number and dates."""
     revenue = float(summary["revenue"].sum())
     returns = float(summary["returns"].sum())
     margin = float(summary["margin"].sum()) if summary["cost"].notna().any() else None
     return DatasetOverview(
         customers=len(summary),
-        transactions=len(transactions),
+        transactions=source.line_count(),
         orders=int(summary["orders"].sum()),
-        first_date=pd.Timestamp(transactions["date"].min()),
-        last_date=pd.Timestamp(transactions["date"].max()),
+        first_date=source.first_date(),
+        last_date=source.last_date(),
         revenue=revenue,
         returns=returns,
         net_revenue=revenue - returns,

@@ -15,7 +15,7 @@ import pandas as pd
 from cvm_core import formatting
 from cvm_core.analyses.clv import acquisition_value
 from cvm_core.analyses.clv.intervals import intervals_of
-from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.inputs import AnalysisInputs, on_file
 from cvm_core.analyses.prospects import charts as prospect_charts
 from cvm_core.analyses.prospects import run as prospects
 from cvm_core.errors import CvmError
@@ -36,7 +36,7 @@ def _prospects(report: Report) -> prospects.ProspectsResult | None:
     inputs = AnalysisInputs(
         dataset.transactions, report.summary, fit.settings.observation_end, fit.settings.unit,
         dataset.customers, dataset.cost_to_serve, report.currency,
-        clv=report.clv_result.values.customers,
+        clv=report.clv_result.values.customers, source=on_file(dataset),
     )  # fmt: skip
     try:
         return prospects.run(inputs)

@@ -23,7 +23,7 @@ from cvm_core.analyses.clv import constants
 from cvm_core.analyses.clv import run as clv_run
 from cvm_core.analyses.clv import values as clv_values
 from cvm_core.analyses.clv.slides import pyramid_slide
-from cvm_core.analyses.inputs import AnalysisInputs
+from cvm_core.analyses.inputs import AnalysisInputs, dataset_source, on_file
 from cvm_core.analyses.overview.slides import monthly_slide
 from cvm_core.analyses.pipeline import run as pipeline_run
 from cvm_core.analyses.pipeline.analysis import PipelineSettings
@@ -42,17 +42,17 @@ from cvm_core.analyses.scorecard import defaults as scorecard_defaults
 from cvm_core.analyses.scorecard import hierarchy
 from cvm_core.analyses.scorecard import inputs as scorecard_inputs
 from cvm_core.analyses.scorecard import run as scorecard_run
+from cvm_core.analyses.sources import TransactionSource
 from cvm_core.errors import CvmError
 from cvm_core.i18n import N_, Message, error_message
 from cvm_core.intake.dataset import Dataset
-from cvm_core.intake.summary import monthly_activity
 from cvm_core.outputs import workspace_settings
 from cvm_core.slides import ChartSlide
 
 
 def overview_slide(dataset: Dataset, currency: str) -> ChartSlide:
     """Net revenue and active customers by month (the Upload page's chart)."""
-    return monthly_slide(monthly_activity(dataset.transactions), currency)
+    return monthly_slide(dataset_source(dataset).monthly_activity(), currency)
 
 
 # --- settings from a workspace -----------------------------------------------------------------
@@ -191,7 +191,9 @@ def build_report(
     if card is not None:
         at_risk = retention.at_risk if retention is not None else None
         told = {"clv": "report settings", "pipeline": "Sales Pipeline"}
-        extra = hierarchy.indicators(card, inputs.transactions, clv_frame, at_risk, pipeline, told)
+        extra = hierarchy.indicators(
+            card, inputs.transaction_source, clv_frame, at_risk, pipeline, told
+        )
         chain = hierarchy.build_hierarchy(card, settings.scorecard, extra)
     return Report(
         inputs.summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes),
@@ -201,7 +203,9 @@ def build_report(
     )  # fmt: skip
 
 
-def _rule_chosen(rule: ChurnRule | None, transactions: pd.DataFrame, end: pd.Timestamp) -> bool:
+def _rule_chosen(
+    rule: ChurnRule | None, transactions: pd.DataFrame | TransactionSource, end: pd.Timestamp
+) -> bool:
     """A stored rule counts as chosen only when it differs from the data's default one (the
     page stores its window even when nobody moved it)."""
     return rule is not None and rule != default_rule(transactions, end)
@@ -226,7 +230,7 @@ def report_assumptions(
         rule_words=retention.active.rule_words() if retention is not None else None,
         rule_chosen=_rule_chosen(
             settings.retention.rule,
-            dataset.transactions,
+            on_file(dataset) or dataset.transactions,
             retention.observation_end if retention is not None else dataset.observation_end,
         ),
         assumed_channel_rates=analysis.result.assumed_channel_rates if analysis else None,

@@ -12,6 +12,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
+from cvm_core.analyses.sources import FrameSource
 from cvm_core.errors import ValidationError
 from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.summary import (
@@ -157,7 +158,7 @@ def test_blank_order_ids_count_as_separate_purchases():
 
 def test_overview_by_hand(tx):
     summary = customer_summary(tx)
-    overview = dataset_overview(tx, summary)
+    overview = dataset_overview(FrameSource(tx), summary)
     assert overview.as_dict() == {
         "customers": 4,
         "transactions": 10,
@@ -218,7 +219,7 @@ def test_all_customers_buying_once():
     assert summary["recency"].tolist() == [0.0, 0.0, 0.0]
     assert summary["T"].tolist() == [2.0, 1.0, 0.0]
     assert summary["monetary_value"].tolist() == [0.0, 0.0, 0.0]
-    assert dataset_overview(dataset.transactions, summary).repeat_customer_share == 0.0
+    assert dataset_overview(FrameSource(dataset.transactions), summary).repeat_customer_share == 0.0
 
 
 # --- CDNOW against its published summary --------------------------------------------------------

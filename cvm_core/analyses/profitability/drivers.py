@@ -8,6 +8,7 @@ linearly to 10M transactions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from cvm_core.analyses.profitability.activities import (
 )
 from cvm_core.errors import ValidationError
 from cvm_core.i18n import N_, Message
+
+if TYPE_CHECKING:
+    from cvm_core.analyses.sources import TransactionSource
 
 # --- drivers from the data -----------------------------------------------------------------------
 
@@ -441,17 +445,16 @@ def order_counts_by_channel(orders: OrderTable) -> pd.Series:
     return pd.Series(counts, index=list(orders.channels), name="orders")
 
 
-def available_drivers(transactions: pd.DataFrame, cost_to_serve: pd.DataFrame | None) -> list[str]:
-    """Names of every driver this dataset offers, for the activity editor's choice list."""
+def available_drivers(source: TransactionSource, cost_to_serve: pd.DataFrame | None) -> list[str]:
+    """Names of every driver this dataset offers, for the activity editor's choice list (from the
+    transactions' source: in memory or on a file)."""
     names = [CUSTOMERS, ORDERS, ORDER_LINES, RETURNS, RETURNED_LINES, SMALL_ORDERS]
-    if "quantity" in transactions and transactions["quantity"].notna().any():
+    if source.has_quantities():
         names.append(UNITS)
-    if "channel" in transactions:
-        # One factorize gives both the distinct channels and whether any is missing (code -1):
-        # a third of dropna().unique() plus isna() on a million rows.
-        codes, channels = pd.factorize(transactions["channel"].to_numpy())
-        names += [f"{CHANNEL_PREFIX}{c}" for c in sorted(map(str, channels))]
-        if (codes < 0).any():
+    channels = source.channels()
+    if channels is not None:
+        names += [f"{CHANNEL_PREFIX}{c}" for c in channels.names]
+        if channels.some_missing:
             names.append(f"{CHANNEL_PREFIX}{UNKNOWN_CHANNEL}")
     if cost_to_serve is not None:
         names += [str(c) for c in cost_to_serve.columns if str(c) not in names]

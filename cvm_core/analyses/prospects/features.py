@@ -9,8 +9,15 @@ Hospitality"); numbers are cut into quartiles with their ranges as labels. Missi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+from cvm_core.analyses.profitability.drivers import index_positions
+
+if TYPE_CHECKING:
+    from cvm_core.analyses.sources import TransactionSource
 
 NOT_RECORDED = "(not recorded)"
 ATTRIBUTE_LABELS: dict[str, str] = {
@@ -98,38 +105,101 @@ def bin_labels(edges: np.ndarray) -> list[str]:
 def first_purchase(transactions: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """Each customer's first purchase day: its value (quartiles), its main category (the largest
     revenue that day) and its channel, where the transactions have them."""
-    out = pd.DataFrame(index=index)
+    return first_purchase_from_table(first_purchase_table(transactions), index)
+
+
+def first_purchase_table(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Per customer with a purchase: customer_id, first_order_value (the first purchase day's
+    revenue) and, where the columns exist, first_category and first_channel (the one with the
+    most revenue that day; ties to the first name). The table the engines' ``first_purchases``
+    query returns."""
     if transactions.empty:
-        return out
+        return pd.DataFrame(columns=["customer_id", "first_order_value"])
     sales = transactions
     if "is_return" in sales:
         sales = sales[~sales["is_return"].astype(bool)]
     first_day = sales.groupby("customer_id", observed=True)["date"].transform("min")
     first = sales[sales["date"] == first_day]
-    value = first.groupby("customer_id", observed=True)["revenue"].sum().reindex(index)
-    out["first_order_value"] = quartiles(value)
+    table = (
+        first.groupby("customer_id", observed=True)["revenue"].sum().to_frame("first_order_value")
+    )
     for column, name in (("category", "first_category"), ("channel", "first_channel")):
-        if column in first and first[column].notna().any():
-            out[name] = _main_value(first, column).reindex(index).fillna(NOT_RECORDED).astype(str)
+        if column in first:
+            table[name] = _main_value(first, column).reindex(table.index)
+    return table.reset_index()
+
+
+def first_purchase_from_table(table: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """:func:`first_purchase` from :func:`first_purchase_table`'s table (either path's)."""
+    out = pd.DataFrame(index=index)
+    if table.empty:
+        return out
+    row = index_positions(index, table["customer_id"])
+    known = row >= 0
+
+    def per_customer(column: str) -> pd.Series:
+        values = pd.Series(np.nan, index=index, dtype=object)
+        values.iloc[row[known]] = table[column].to_numpy(dtype=object)[known]
+        return values
+
+    out["first_order_value"] = quartiles(per_customer("first_order_value").astype(float))
+    for name in ("first_category", "first_channel"):
+        if name in table and table[name].notna().any():
+            out[name] = per_customer(name).fillna(NOT_RECORDED).astype(str)
     return out
 
 
 def _main_value(first: pd.DataFrame, column: str) -> pd.Series:
-    by_value = first.groupby(["customer_id", column], observed=True)["revenue"].sum()
+    # Text, so that ties go to the first name whatever order a categorical's codes have.
+    lines = first.assign(**{column: first[column].astype("string")})
+    by_value = lines.groupby(["customer_id", column], observed=True)["revenue"].sum()
     top = by_value.reset_index().sort_values(
-        ["customer_id", "revenue"], ascending=[True, False], kind="stable"
+        ["customer_id", "revenue", column], ascending=[True, False, True], kind="stable"
     )
     return top.drop_duplicates("customer_id").set_index("customer_id")[column].astype(str)
 
 
+def first_year_table(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Per customer: first_day (their first transaction) and first_year_revenue (net revenue of
+    the 365 days from it): the table the engines' ``first_year`` query returns."""
+    if transactions.empty:
+        return pd.DataFrame(columns=["customer_id", "first_day", "first_year_revenue"])
+    first = transactions.groupby("customer_id", observed=True)["date"].transform("min")
+    year = transactions["date"] < first + pd.Timedelta(days=365)
+    grouped = transactions.assign(year_revenue=transactions["revenue"].where(year, 0.0)).groupby(
+        "customer_id", observed=True
+    )
+    return pd.DataFrame(
+        {"first_day": grouped["date"].min(), "first_year_revenue": grouped["year_revenue"].sum()}
+    ).reset_index()
+
+
+def first_year_revenue(
+    table: pd.DataFrame, index: pd.Index, observation_end: pd.Timestamp
+) -> pd.Series:
+    """Each customer's first-year net revenue (:func:`first_year_table`), NaN for customers whose
+    first year is not over by ``observation_end``."""
+    out = pd.Series(np.nan, index=index)
+    if table.empty:
+        return out
+    row = index_positions(index, table["customer_id"])
+    known = row >= 0
+    revenue = out.copy()
+    revenue.iloc[row[known]] = table["first_year_revenue"].to_numpy(dtype=float)[known]
+    started = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    started.iloc[row[known]] = pd.to_datetime(table["first_day"]).to_numpy()[known]
+    whole_year = started <= pd.Timestamp(observation_end) - pd.Timedelta(days=365)
+    return revenue.fillna(0.0).where(whole_year)
+
+
 def customer_features(
-    transactions: pd.DataFrame, customers: pd.DataFrame | None, index: pd.Index
+    source: TransactionSource, customers: pd.DataFrame | None, index: pd.Index
 ) -> pd.DataFrame:
     """Every trait of every customer of ``index``: the customer table's attributes, then the
-    first purchase's. Columns are attribute keys (see :func:`label`), values text."""
-    return pd.concat(
-        [customer_attributes(customers, index), first_purchase(transactions, index)], axis=1
-    )
+    first purchase's (from the transactions' ``source``: in memory or on a file). Columns are
+    attribute keys (see :func:`label`), values text."""
+    firsts = first_purchase_from_table(source.first_purchases(), index)
+    return pd.concat([customer_attributes(customers, index), firsts], axis=1)
 
 
 def one_hot(features: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:

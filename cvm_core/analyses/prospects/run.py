@@ -76,14 +76,15 @@ def run(
     clv = clv_table(inputs)
     tiers, notes = top_tiers(clv["tier"], settings.top_tiers)
     target = " or ".join(tiers)
-    features = feats.customer_features(inputs.transactions, inputs.customers, clv.index)
+    source = inputs.transaction_source
+    features = feats.customer_features(source, inputs.customers, clv.index)
     traits = find_traits(
         features, clv["tier"].isin(tiers), target, settings.max_depth, settings.min_leaf_share,
         settings.test_share, settings.random_state,
     )  # fmt: skip
     attributes = feats.customer_attributes(inputs.customers, clv.index)
     values = customer_values(
-        clv, inputs.summary, inputs.transactions, attributes, inputs.observation_end, tiers
+        clv, inputs.summary, source.first_year(), attributes, inputs.observation_end, tiers
     )
     return ProspectsResult(traits, values, features, settings, inputs.currency, notes)
 

@@ -19,7 +19,13 @@ import pandas as pd
 from sklearn.tree import DecisionTreeRegressor
 
 from cvm_core import formatting
-from cvm_core.analyses.prospects.features import NOT_RECORDED, encode, label, one_hot
+from cvm_core.analyses.prospects.features import (
+    NOT_RECORDED,
+    encode,
+    first_year_revenue,
+    label,
+    one_hot,
+)
 from cvm_core.errors import MappingError, ValidationError
 from cvm_core.i18n import N_, Message
 from cvm_core.intake.io import read_workbook
@@ -65,18 +71,19 @@ class CustomerValues:
 def customer_values(
     clv: pd.DataFrame,
     summary: pd.DataFrame,
-    transactions: pd.DataFrame,
+    first_year: pd.DataFrame,
     attributes: pd.DataFrame,
     observation_end: pd.Timestamp,
     top_tiers: tuple[str, ...],
 ) -> CustomerValues:
-    """First-year and lifetime value of every customer, next to their CLV and tier."""
+    """First-year and lifetime value of every customer, next to their CLV and tier
+    (``first_year``: :func:`first_year_table`, or the engines' ``first_year`` query)."""
     margin = clv["margin_rate"].reindex(summary.index).fillna(0.0)
     to_date = summary["net_revenue"].reindex(clv.index).fillna(0.0) * margin.reindex(clv.index)
     values = pd.DataFrame(
         {
             "clv": clv["clv"],
-            "first_year_value": _first_year_revenue(transactions, clv.index, observation_end)
+            "first_year_value": first_year_revenue(first_year, clv.index, observation_end)
             * margin.reindex(clv.index),
             "lifetime_value": to_date + clv["clv"],
             "tier": clv["tier"].astype(str),
@@ -85,19 +92,6 @@ def customer_values(
     tiers = list(clv["tier"].cat.categories) if hasattr(clv["tier"], "cat") else []
     floor = values.groupby("tier")["clv"].min().reindex(tiers).dropna()
     return CustomerValues(attributes, values, floor, top_tiers)
-
-
-def _first_year_revenue(
-    transactions: pd.DataFrame, index: pd.Index, observation_end: pd.Timestamp
-) -> pd.Series:
-    if transactions.empty:
-        return pd.Series(np.nan, index=index)
-    first = transactions.groupby("customer_id", observed=True)["date"].transform("min")
-    year = transactions[transactions["date"] < first + pd.Timedelta(days=365)]
-    revenue = year.groupby("customer_id", observed=True)["revenue"].sum().reindex(index)
-    started = transactions.groupby("customer_id", observed=True)["date"].min().reindex(index)
-    whole_year = started <= pd.Timestamp(observation_end) - pd.Timedelta(days=365)
-    return revenue.fillna(0.0).where(whole_year)
 
 
 # --- the lead list --------------------------------------------------------------------------------
