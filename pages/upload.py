@@ -84,7 +84,8 @@ if demos.button(_("Load {name}").format(name=_(loaders.DEMO_CDNOW)), icon=":mate
 upload = st.file_uploader(
     _("Upload a sales spreadsheet"), type=FILE_TYPES, key=UPLOADER,
     help=_("CSV, TSV, TXT, Excel (xlsx, xlsm, xls, xlsb), OpenDocument or Parquet, up to 200 MB. "
-    "Larger files: save them as Parquet (about a sixth of the size), or summarise them first "
+    "Larger files: save them as Parquet (about a sixth of the size; Parquet of more than 2 million "
+    "rows stays on the server's disk and is analysed there), or summarise them first "
     "with `python -m cvm_core summarize FILE summary.parquet --engine duckdb` and upload the summary."),
 )  # fmt: skip
 raw = upload.getvalue() if upload is not None else b""

@@ -19,6 +19,7 @@ written once, against this interface, whichever runs it.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,13 +314,32 @@ class FileSource:
     engine: str = "duckdb"
     columns: Mapping[str, str] = field(default_factory=dict)
     memory_limit: str = "2GB"
+    keep_tables: bool = False
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str, end: pd.Timestamp | None, **options: str | int) -> pd.DataFrame:
-        """One table of :mod:`cvm_core.intake.aggregations` up to ``end``."""
+        """One table of :mod:`cvm_core.intake.aggregations` up to ``end``.
+
+        With ``keep_tables`` (a file that never changes, such as an upload saved under its
+        digest) the last :data:`KEPT_TABLES` tables are kept: several pages ask for the same
+        one (each customer's channel revenue: Segments, Retention and the Scorecard), and a
+        table asked for by two threads at once is computed once."""
+        day = None if end is None else f"{pd.Timestamp(end):%Y-%m-%d}"
+        if not self.keep_tables:
+            return self._query(name, day, options)
+        key = ("table", name, day, tuple(sorted(options.items())))
+        with self._cache.setdefault(("lock", key), threading.Lock()):  # setdefault is atomic
+            kept = self._cache.setdefault("tables", {})
+            if key not in kept:
+                kept[key] = self._query(name, day, options)
+                while len(kept) > KEPT_TABLES:
+                    kept.pop(next(iter(kept)))
+            table = kept[key] = kept.pop(key)  # now the most recently used
+        return table.copy(deep=False)  # a caller's new columns stay its own
+
+    def _query(self, name: str, day: str | None, options: Mapping[str, str | int]) -> pd.DataFrame:
         from cvm_core.intake.aggregations import aggregate  # DuckDB/Spark only when asked
 
-        day = None if end is None else f"{pd.Timestamp(end):%Y-%m-%d}"
         return aggregate(
             self.path, name, self.engine, day, self.columns, self.memory_limit, **options
         )
@@ -398,6 +418,10 @@ class FileSource:
     def orders_per_channel(self) -> pd.Series:
         if not self.has_channel():
             return pd.Series(dtype=float)
+        if self.keep_tables:  # the orders up to the last date are all the orders: kept already
+            channels = self.table("orders", self.last_date())["channel"].astype(str)
+            counts = channels.value_counts().sort_index().astype(float)
+            return pd.Series(counts.to_numpy(), index=counts.index, name="orders")
         table = self.table("channel_orders", None)
         names = pd.Index(table["channel"].astype(str))  # plain text, as the pandas path names them
         return pd.Series(table["orders"].to_numpy(dtype=float), index=names, name="orders")
@@ -472,6 +496,8 @@ class FileSource:
 
 
 _ITEMS = (("category", "categories"), ("product", "products"))
+KEPT_TABLES = 12
+"""Tables a FileSource with ``keep_tables`` keeps (the largest, the orders, ~35 MB at 10M rows)."""
 
 
 def source_of(transactions: pd.DataFrame | TransactionSource) -> TransactionSource:
@@ -484,4 +510,4 @@ def file_source(transaction_file: TransactionFile) -> FileSource:
     """One source per large upload in this process, so what it learnt of the file (date range,
     columns) is read once for every page and session."""
     tf = transaction_file
-    return FileSource(tf.path, tf.engine, dict(tf.columns), tf.memory_limit)
+    return FileSource(tf.path, tf.engine, dict(tf.columns), tf.memory_limit, keep_tables=True)

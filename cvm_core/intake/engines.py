@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ DUCKDB = Dialect(
     quote='"', day_diff="date_diff('day', {start}, {end})", text_type="VARCHAR", min_by="arg_min"
 )
 SPARK = Dialect(quote="`", day_diff="datediff({end}, {start})", text_type="STRING", min_by="min_by")
+_DUCKDB_TURN = threading.Lock()
 ROW_ORDER = "cvm_row"
 """Column the runners add to the source: each row's place in it (the first line of an order
 names its channel, as in pandas)."""
@@ -328,7 +330,9 @@ def _run_duckdb(
             f"(cvm_file, file_row_number) AS {ROW_ORDER} "
             f"FROM read_parquet('{quoted}', filename='cvm_file', file_row_number=true))"
         )
-    with duckdb.connect() as con:
+    # One query at a time in a process: each uses every core, and two at once (the app's
+    # pages and their prefetch) would each take up to the memory cap.
+    with _DUCKDB_TURN, duckdb.connect() as con:
         # Larger-than-memory input: cap memory and let DuckDB spill sorted/hashed runs to disk.
         con.execute(f"SET memory_limit = '{memory_limit}'")
         try:

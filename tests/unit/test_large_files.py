@@ -251,3 +251,20 @@ def test_overview_from_the_file(demo):
     overview = dataset_overview(source, inputs.summary)
     memory = dataset_overview(FrameSource(transactions), inputs.summary)
     assert overview == memory and overview.transactions == len(transactions)
+
+
+def test_a_source_that_keeps_its_tables_gives_the_same_results(demo):
+    path, transactions = demo
+    kept, fresh = FileSource(path, keep_tables=True), FileSource(path)
+    # Orders per channel from the kept orders table, not the channel_orders query.
+    pd.testing.assert_series_equal(kept.orders_per_channel(), fresh.orders_per_channel())
+    pd.testing.assert_series_equal(  # the in-memory path leaves its index unnamed
+        kept.orders_per_channel(), FrameSource(transactions).orders_per_channel(), check_names=False
+    )
+    end = transactions["date"].max()
+    first = kept.table("channel_revenue", end)
+    first["added by a caller"] = 1.0
+    again = kept.table("channel_revenue", end)
+    assert "added by a caller" not in again
+    pd.testing.assert_frame_equal(again, fresh.table("channel_revenue", end))
+    assert [key[1] for key in kept._cache["tables"]] == ["date_range", "orders", "channel_revenue"]
