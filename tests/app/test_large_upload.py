@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import io
 
+import openpyxl
 import pytest
+from pptx import Presentation
 
 from cvm_core import formatting
 from cvm_core.intake import large_files
+from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.schema import ColumnMapping
-from tests.app.conftest import open_in_app, run_page
+from cvm_core.outputs import deck
+from tests.app.conftest import open_app, open_in_app, run_page
 from tests.unit.engine_files import write_parquet
-from ui import loaders, state
+from ui import deck_dialog, exports, loaders, state
 
 COLUMNS = ["customer_id", "date", "revenue", "is_return", "order_id", "channel", "category"]
 COLUMNS += ["cost", "quantity", "product"]
@@ -103,3 +107,24 @@ def test_every_page_runs_on_a_large_file(page, file_dataset):
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.title or at.header or at.subheader
+
+
+def test_the_deck_workbook_and_workspace_of_a_large_file(file_dataset, demo_dataset, downloads):
+    """The exports read the file through DuckDB and tell the story the same rows in memory tell."""
+    memory = dataset_from_frame(demo_dataset.transactions[COLUMNS], "demo.parquet")
+    titles = {}
+    for name, dataset in (("file", file_dataset), ("memory", memory)):
+        at = open_app(dataset)
+        assert not at.exception
+        settings = exports.collect_settings(at.session_state.to_dict(), dataset)
+        story = deck_dialog._build_story(dataset, settings, [], None)
+        prs = Presentation(io.BytesIO(deck.build_deck("", dataset.name, story)))
+        titles[name] = [s.shapes.title.text for s in prs.slides if s.shapes.title is not None]
+    assert titles["file"] == titles["memory"]
+    assert "Where we stand: revenue and active customers by month" in titles["file"]
+    at = open_app(file_dataset)
+    book = next(f for name, f in downloads.items() if name.endswith(".xlsx"))()
+    assert openpyxl.load_workbook(io.BytesIO(book)).sheetnames[0] == "About"
+    # A file this large is not packed into a workspace: the box is off and says why.
+    assert at.sidebar.checkbox(key=exports.WS_INCLUDE_DATA).disabled
+    assert any("too large to pack into a workspace" in c.value for c in at.sidebar.caption)
