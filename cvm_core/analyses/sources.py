@@ -321,11 +321,12 @@ class FileSource:
         """One table of :mod:`cvm_core.intake.aggregations` up to ``end``.
 
         With ``keep_tables`` (a file that never changes, such as an upload saved under its
-        digest) the last :data:`KEPT_TABLES` tables are kept: several pages ask for the same
-        one (each customer's channel revenue: Segments, Retention and the Scorecard), and a
-        table asked for by two threads at once is computed once."""
+        digest) the tables several pages ask for (:data:`SHARED_TABLES`) are kept, the last
+        :data:`KEPT_TABLES` of them, and one asked for by two threads at once is computed once.
+        The others are each read by one analysis whose result the page caches: keeping them
+        would only hold memory (~400 MB at 10M rows)."""
         day = None if end is None else f"{pd.Timestamp(end):%Y-%m-%d}"
-        if not self.keep_tables:
+        if not self.keep_tables or name not in SHARED_TABLES:
             return self._query(name, day, options)
         key = ("table", name, day, tuple(sorted(options.items())))
         with self._cache.setdefault(("lock", key), threading.Lock()):  # setdefault is atomic
@@ -496,8 +497,12 @@ class FileSource:
 
 
 _ITEMS = (("category", "categories"), ("product", "products"))
-KEPT_TABLES = 12
-"""Tables a FileSource with ``keep_tables`` keeps (the largest, the orders, ~35 MB at 10M rows)."""
+KEPT_TABLES = 6
+"""Tables a FileSource with ``keep_tables`` keeps (the orders: 93 MB at 10M rows)."""
+SHARED_TABLES = frozenset({"orders", "channel_revenue", "date_range"})
+"""Tables several pages ask for: the orders (the Whale's drivers and its default channel rates,
+the CLV page's cost-to-serve), each customer's channel revenue (main channel on Segments,
+Retention and the Scorecard), the date range."""
 
 
 def source_of(transactions: pd.DataFrame | TransactionSource) -> TransactionSource:
