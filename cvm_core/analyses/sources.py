@@ -148,7 +148,7 @@ class TransactionSource(Protocol):
         """:func:`cvm_core.analyses.prospects.features.first_purchase_table`."""
 
     def first_year(self) -> pd.DataFrame:
-        """:func:`cvm_core.analyses.prospects.scoring.first_year_table`."""
+        """:func:`cvm_core.analyses.prospects.features.first_year_table`."""
 
     def customer_rows(self, customer_id: str) -> pd.DataFrame:
         """One customer's lines (canonical columns; those the data lacks left out)."""
@@ -356,7 +356,7 @@ class FileSource:
         return pd.Timestamp(row["first_day"]), pd.Timestamp(row["last_day"])
 
     def _date_row(self) -> pd.Series:
-        """First and last day, lines and known quantities: one pass over the file, kept."""
+        """First and last day, lines kept and each optional column's values: one pass, kept."""
         if "dates" not in self._cache:
             self._cache["dates"] = self.table("date_range", None).iloc[0]
         return self._cache["dates"]

@@ -3,8 +3,8 @@
 A Parquet file of more than :data:`LARGE_FILE_ROWS` rows is not read into pandas (ten million
 rows took the server to 5.4 GB that way). It is written to :func:`upload_folder` once, its column
 mapping is checked on a sample of its first rows, and the dataset built from it carries a
-:class:`~cvm_core.intake.dataset.TransactionFile`: every page then asks DuckDB for the per-customer
-and per-period tables it needs (:mod:`cvm_core.intake.aggregations`), never for the rows.
+:class:`TransactionFile`: every page then asks DuckDB for the per-customer and per-period tables
+it needs (:mod:`cvm_core.intake.aggregations`), never for the rows.
 
 Such a file must already be clean, as a data warehouse exports it: a date column of dates (or ISO
 text), a numeric amount, one row per line. Spreadsheet clean-up (title rows, decimal commas,
@@ -25,11 +25,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cvm_core.errors import ValidationError
+from cvm_core.errors import ReadError, ValidationError
 from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import guess_currency
 from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, empty_transactions
 from cvm_core.intake.engines import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import Workbook, parquet_workbook
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping
 from cvm_core.intake.validate import MISSING_AMOUNT, MISSING_DATE, MISSING_ID, ValidationResult
@@ -150,7 +151,17 @@ def dataset_from_file(
     from cvm_core.intake.aggregations import aggregate  # DuckDB only for large files
 
     columns, ignored = _columns(path, mapping)
-    row = aggregate(path, "date_range", columns=columns).iloc[0]
+    try:
+        row = aggregate(path, "date_range", columns=columns).iloc[0]
+    except ReadError as error:
+        if "Conversion Error" not in str(error):
+            raise
+        # A text date far down the file that the sample did not show.
+        raise ValidationError(Message(
+            N_("A value of column '{column}' in '{filename}' is not a date DuckDB can read "
+               "({error}). A file this large needs dates, or text dates written like 2024-03-31."),
+            column=columns["date"], filename=filename, error=excerpt(str(error), 120),
+        )) from error  # fmt: skip
     lines = int(row["lines"])
     if lines == 0:
         raise ValidationError(Message(N_("No row of '{filename}' has a customer, a date and an amount."), filename=filename))  # fmt: skip
@@ -170,9 +181,9 @@ def dataset_from_file(
     guess = guess_currency(None, revenue)
     return Dataset(
         name=filename,
-        transactions=_no_rows(),
+        transactions=empty_transactions(),
         validation=ValidationResult(
-            _no_rows(),
+            empty_transactions(),
             rows_set_aside(path, columns) if rows > lines else _none_set_aside(),
             rows,
         ),  # fmt: skip
@@ -196,6 +207,8 @@ def _columns(path: Path, mapping: ColumnMapping) -> tuple[dict[str, str], list[s
     date_type, amount_type = schema.field(roles["date"]).type, schema.field(roles["revenue"]).type
     if not (pa.types.is_temporal(date_type) or pa.types.is_string(date_type)):
         raise ValidationError(_type_message(roles["date"], str(date_type), N_("dates")))
+    if pa.types.is_string(date_type):
+        _check_text_dates(path, roles["date"])
     if not (pa.types.is_integer(amount_type) or pa.types.is_floating(amount_type)
             or pa.types.is_decimal(amount_type)):  # fmt: skip
         raise ValidationError(_type_message(roles["revenue"], str(amount_type), N_("numbers")))
@@ -207,6 +220,23 @@ def _columns(path: Path, mapping: ColumnMapping) -> tuple[dict[str, str], list[s
     if flag is not None and "is_return" not in used:
         ignored.append("return_flag")
     return used, ignored
+
+
+def _check_text_dates(path: Path, column: str) -> None:
+    """Text dates must be ISO (2024-03-31) for DuckDB: the first rows say whether they are."""
+    batch = next(pq.ParquetFile(path).iter_batches(batch_size=SAMPLE_ROWS, columns=[column]), None)
+    if batch is None:
+        return
+    text = batch.column(0).to_pandas().dropna()
+    read = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    if read.isna().any():
+        raise ValidationError(Message(
+            N_("Column '{column}' holds dates written as text like '{example}'; a file this large "
+               "is analysed on disk and needs dates, or text dates written like 2024-03-31. "
+               "Export it with that column as a date, or upload a smaller extract, which is "
+               "cleaned on reading."),
+            column=column, example=excerpt(str(text[read.isna()].iloc[0]), 30),
+        ))  # fmt: skip
 
 
 def _type_message(column: str, found: str, wanted: str) -> Message:
@@ -225,10 +255,6 @@ def _note(filename: str, rows: int, lines: int) -> Message:
            "an amount). Its rows are not cleaned as a spreadsheet's are."),
         filename=filename, rows=f"{rows:,}", limit=f"{LARGE_FILE_ROWS:,}", lines=f"{lines:,}",
     )  # fmt: skip
-
-
-def _no_rows() -> pd.DataFrame:
-    return empty_transactions()
 
 
 def _none_set_aside() -> pd.DataFrame:

@@ -180,6 +180,24 @@ def test_a_text_amount_column_is_refused_with_a_reason(tmp_path):
         file_dataset(path, {"customer_id": "c", "date": "d", "revenue": "r"})
 
 
+def test_text_dates_must_be_iso(tmp_path):
+    roles = {"customer_id": "c", "date": "d", "revenue": "r"}
+    german = pd.DataFrame({"c": ["A", "B"], "d": ["05.01.2023", "06.01.2023"], "r": [1.0, 2.0]})
+    path = write_parquet(german, tmp_path / "de.parquet")
+    with pytest.raises(ValidationError, match="'d' holds dates written as text like '05.01.2023'"):
+        file_dataset(path, roles)
+    # ISO text is read as dates; one bad date past the sample gets its own message.
+    iso = pd.DataFrame({"c": ["A"] * 2001 + ["B"], "d": ["2023-01-05"] * 2001 + ["31.12.2023"],
+                        "r": [1.0] * 2002})  # fmt: skip
+    path = write_parquet(iso, tmp_path / "iso.parquet")
+    with pytest.raises(
+        ValidationError, match="A value of column 'd' in 'sales.parquet' is not a date"
+    ):
+        file_dataset(path, roles)
+    dataset = file_dataset(write_parquet(iso.head(2001), tmp_path / "ok.parquet"), roles)
+    assert dataset.observation_end == pd.Timestamp("2023-01-05")
+
+
 def test_only_parquet_over_the_stated_size_goes_to_disk(demo, monkeypatch):
     path, transactions = demo
     data = open(path, "rb").read()
