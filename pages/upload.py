@@ -12,6 +12,7 @@ from cvm_core.intake import large_files
 from ui import data, loaders, prefetch, state, uploads
 from ui.upload import (
     JUST_LOADED,
+    large_file_form,
     mapping_form,
     rows_set_aside_download,
     show_overview,
@@ -105,19 +106,7 @@ elif upload is not None and large_files.is_large_upload(upload.name, raw):
         report_failure(error, key)
     else:
         rows = large_files.parquet_rows(raw) or 0
-        st.info(
-            _("This file has {rows} rows, more than {limit}: it stays on the server's disk and "
-              "each page's tables are computed from it by DuckDB. Check the columns below (read "
-              "from its first {sample} rows).").format(
-                rows=formatting.count(rows), limit=formatting.count(large_files.LARGE_FILE_ROWS),
-                sample=formatting.count(large_files.SAMPLE_ROWS),
-            ),
-            icon=":material/database:",
-        )  # fmt: skip
-        choice = mapping_form(sample, key, False, on_disk=True)
-        if st.button(
-            _("Use this data"), type="primary", icon=":material/check:", key=f"{key}.load"
-        ):
+        if choice := large_file_form(sample, rows, key):
             try:
                 dataset = loaders.build_large(key, upload.name, path, rows, choice.mapping)
             except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page

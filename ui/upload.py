@@ -12,6 +12,7 @@ from cvm_core.analyses.inputs import dataset_source
 from cvm_core.analyses.overview.slides import monthly_slide
 from cvm_core.i18n import N_, _
 from cvm_core.intake import channels as intake_channels
+from cvm_core.intake import large_files
 from cvm_core.intake.dataset import Attention, Dataset, SheetRoles, guess_sheet_roles
 from cvm_core.intake.io import Workbook
 from cvm_core.intake.schema import REQUIRED_ROLES, TRANSACTION_ROLES, ColumnMapping, guess_mapping
@@ -164,6 +165,25 @@ def mapping_form(
         )
     _preview(frame, mapping)
     return MappingChoice(sheets, mapping, ValidationOptions(date_order=order))
+
+
+def large_file_form(sample: Workbook, rows: int, key: str) -> MappingChoice | None:
+    """What happens to a file too large for memory, its column mapping (read from ``sample``, its
+    first rows) and a button to use it: the mapping when clicked, else None."""
+    st.info(
+        _("This file has {rows} rows, more than {limit}: it stays on the server's disk and "
+          "each page's tables are computed from it by DuckDB. Check the columns below (read "
+          "from its first {sample} rows).").format(
+            rows=formatting.count(rows), limit=formatting.count(large_files.LARGE_FILE_ROWS),
+            sample=formatting.count(large_files.SAMPLE_ROWS),
+        ),
+        icon=":material/database:",
+    )  # fmt: skip
+    choice = mapping_form(sample, key, False, on_disk=True)
+    clicked = st.button(
+        _("Use this data"), type="primary", icon=":material/check:", key=f"{key}.load"
+    )
+    return choice if clicked else None
 
 
 def channel_form(frame: pd.DataFrame, column: str | None, key: str) -> dict[str, str]:
