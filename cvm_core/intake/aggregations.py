@@ -67,6 +67,10 @@ def _document_key(dialect: Dialect) -> str:
     return f"COALESCE('o:' || order_id, 'd:' || CAST(day AS {dialect.text_type}))"
 
 
+_DOCUMENT_COLUMNS = "order_id, CASE WHEN order_id IS NULL THEN day END"
+"""The same orders as :func:`_document_key` to group by, without building a text per line."""
+
+
 def orders_sql(
     table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
 ) -> str:
@@ -76,7 +80,7 @@ WITH {kept_transactions_sql(table, present, observation_end, dialect, row_order=
 SELECT customer_id, SUM(revenue) AS value,
        {dialect.min_by}(COALESCE(channel, '{UNKNOWN_CHANNEL}'), row_order) AS channel
 FROM kept WHERE NOT is_return
-GROUP BY customer_id, {_document_key(dialect)}
+GROUP BY customer_id, {_DOCUMENT_COLUMNS}
 """
 
 

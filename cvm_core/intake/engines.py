@@ -325,11 +325,19 @@ def _run_duckdb(
         numbered = f"(SELECT *, ROW_NUMBER() OVER () AS {ROW_ORDER} FROM {source})"
     else:
         source = f"read_parquet('{quoted}')"
-        numbered = (
-            f"(SELECT * EXCLUDE (cvm_file, file_row_number), "
-            f"(cvm_file, file_row_number) AS {ROW_ORDER} "
-            f"FROM read_parquet('{quoted}', filename='cvm_file', file_row_number=true))"
-        )
+        # Each row's place: its row number in one file (an integer: 0.5 s less for the orders of
+        # 10M rows than a pair), else (file name, row number) across a folder's or glob's files.
+        if Path(path).is_file():
+            numbered = (
+                f"(SELECT * EXCLUDE (file_row_number), file_row_number AS {ROW_ORDER} "
+                f"FROM read_parquet('{quoted}', file_row_number=true))"
+            )
+        else:
+            numbered = (
+                f"(SELECT * EXCLUDE (cvm_file, file_row_number), "
+                f"(cvm_file, file_row_number) AS {ROW_ORDER} "
+                f"FROM read_parquet('{quoted}', filename='cvm_file', file_row_number=true))"
+            )
     # One query at a time in a process: each uses every core, and two at once (the app's
     # pages and their prefetch) would each take up to the memory cap.
     with _DUCKDB_TURN, duckdb.connect() as con:
@@ -374,13 +382,27 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
     hundred thousand. Whole-number sums (DuckDB's HUGEINT, decimal(38, 0) in Arrow) become
     int64 rather than Python Decimals; dates become datetime64.
     """
+    texts = {}
     for position, column in enumerate(table.columns):
         name = table.column_names[position]
         if pa.types.is_string(column.type):  # ids, channels, categories: few distinct values
-            table = table.set_column(position, name, pc.dictionary_encode(column))
+            texts[name] = _categorical(column)
         elif pa.types.is_decimal(column.type) and column.type.scale == 0:
             table = table.set_column(position, name, pc.cast(column, pa.int64()))
-    return table.to_pandas(date_as_object=False)
+    frame = table.drop_columns(list(texts)).to_pandas(date_as_object=False)
+    for name, values in texts.items():
+        frame[name] = values
+    return frame[table.column_names]
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """Text as a pandas categorical, built from Arrow's codes and distinct values: pyarrow's own
+    conversion of a dictionary column took 0.65 s for 3.7M order rows' customer ids, this 0.1 s.
+    Categories in order of first appearance, as pyarrow's; missing values are code -1."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)|Malformed CSV record: ([^\n]*?)(?: SQLSTATE|$)")
