@@ -430,7 +430,7 @@ class FileSource:
     def period_tables(
         self, summary: pd.DataFrame, frequency: str, end: pd.Timestamp
     ) -> PeriodTables:
-        table = self.table("period_activity", end, frequency=frequency)
+        table = self._period_activity(end, frequency)
         periods = periods_of_table(table, frequency)
         act = activity_from_table(table, summary, periods)
         # Cross-sell counts categories, else products, as the in-memory path picks them.
@@ -440,6 +440,17 @@ class FileSource:
             firsts = self.table("item_first_periods", end, frequency=frequency, item=item)
             cross = cross_sell_from_table(act, firsts, summary.index, periods)
         return PeriodTables(act, periods, cross)
+
+    def _period_activity(self, end: pd.Timestamp, frequency: str) -> pd.DataFrame:
+        """The ``period_activity`` table counting distinct products per period, else categories:
+        the first with values up to ``end``, as the in-memory path picks (item_codes). The file's
+        known values choose which to count first; a second query only when its products all
+        come after ``end``."""
+        item = "product" if self._date_row()["known_product"] > 0 else "category"
+        table = self.table("period_activity", end, frequency=frequency, item=item)
+        if item == "product" and not table["known_items"].any() and table["known_categories"].any():
+            table = self.table("period_activity", end, frequency=frequency, item="category")
+        return table
 
     def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
         # pandas' period ordinals count from 1970, the SQL period numbers from year 0.

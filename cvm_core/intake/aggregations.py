@@ -19,8 +19,8 @@ table                     one row per
                           units (sum of |quantity| over purchase lines), known_quantities
 ``gap_counts``            gap length in days: repeat_purchases, customer_weight
 ``cohort_cells``          (cohort, age): active_customers, net_revenue, plus last_ord and end_day
-``period_activity``       (customer, period): gross, returns, orders, lines, products and
-                          categories bought (the Scorecard's measures)
+``period_activity``       (customer, period): gross, returns, orders, lines, products (or
+                          categories) bought (the Scorecard's measures)
 ``bridge_rows``           (customer, period): net revenue in a period and the one before, and
                           each customer's first period (the Scorecard's revenue bridge)
 ``item_first_periods``    (customer, category or product): the period first bought (cross-sell)
@@ -204,9 +204,16 @@ def period_activity_sql(
     dialect: Dialect,
     observation_end: str | None = None,
     frequency: str = "Q",
+    item: str = "product",
 ) -> str:
-    """The Scorecard's (customer, period) table: gross, returns, orders, lines and distinct
-    products and categories bought, with the first and last day and the observation end."""
+    """The Scorecard's (customer, period) table: gross, returns, orders, lines and the distinct
+    ``item``s (products or categories) bought, how many lines name a product, a category and the
+    item, with the first and last day and the observation end.
+
+    One kind of item is counted, the one the Scorecard uses: each distinct count costs DuckDB
+    about 1.2 s and 0.3 GB at 10M rows."""
+    if item not in ("category", "product"):
+        raise CvmError(f"Unknown item column '{item}'; choose category or product.")
     number = period_number_sql("day", frequency)
     bought = "CASE WHEN NOT is_return THEN {} END".format
     return f"""
@@ -216,9 +223,9 @@ SELECT customer_id, {number} AS period_number,
        SUM(CASE WHEN is_return THEN -revenue ELSE 0.0 END) AS returns,
        COUNT(DISTINCT {bought(_document_key(dialect))}) AS orders,
        COUNT(*) AS lines,
-       COUNT(DISTINCT {bought("product")}) AS products,
-       COUNT(DISTINCT {bought("category")}) AS categories,
+       COUNT(DISTINCT {bought(item)}) AS items,
        COUNT(product) AS known_products, COUNT(category) AS known_categories,
+       COUNT({item}) AS known_items,
        MIN(day) AS first_day, MAX(day) AS last_day, MIN(bounds.end_day) AS end_day
 FROM kept CROSS JOIN bounds
 GROUP BY customer_id, {number}
@@ -566,7 +573,7 @@ def aggregate(
     options
         The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
         period_activity, item_first_periods and bridge_rows; ``period`` for bridge_rows;
-        ``item`` for item_first_periods;
+        ``item`` for period_activity and item_first_periods;
         ``window_days`` for activity_spells; ``max_year`` for tenure_values;
         ``calibration_end`` for holdout_days and repeat_days; ``customer_id`` for customer_rows.
     """

@@ -214,3 +214,26 @@ def test_the_scorecard_from_a_file_equals_the_scorecard_in_memory(engine, freque
     bridge = FileSource(path, engine).revenue_bridge(start, frequency)
     assert_same(bridge, FrameSource(transactions).revenue_bridge(start, frequency), "bridge")
     assert bridge.new_customers > 0 and bridge.lost_customers > 0
+
+
+@pytest.mark.parametrize("products", ["after the end", "none"])
+def test_the_scorecard_counts_categories_where_no_product_is_known_by_the_end(
+    products, demo, tmp_path
+):
+    """The in-memory path counts distinct products per period, else categories (the first
+    with values up to the end); the file's query counts the same kind."""
+    _path, transactions, summary = demo
+    transactions = transactions.copy()
+    kept = transactions["date"] > END  # products named only after the end, or nowhere
+    transactions["product"] = transactions["product"].where(kept & (products != "none"), None)
+    path = write_parquet(transactions, tmp_path / "late_products.parquet")
+    want = FrameSource(transactions).period_tables(summary, "Q", END)
+    got = FileSource(path, "duckdb").period_tables(summary, "Q", END)
+    categories = transactions.loc[transactions["date"] <= END, "category"]
+    # Categories, not products: never more distinct ones than lines, some with two or more.
+    assert want.activity.items is not None and want.activity.items.max() >= 2
+    assert want.activity.items.max() <= categories.nunique()
+    order = np.lexsort((got.activity.period, got.activity.customer))
+    expected = np.lexsort((want.activity.period, want.activity.customer))
+    np.testing.assert_array_equal(got.activity.items[order], want.activity.items[expected])
+    assert_same(got.cross_sell, want.cross_sell, "cross-sell")

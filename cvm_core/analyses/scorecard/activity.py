@@ -152,11 +152,8 @@ def activity_from_table(table: pd.DataFrame, summary: pd.DataFrame, periods: Per
     customer = index_positions(summary.index, table["customer_id"])
     if (customer < 0).any():
         raise unknown_customers()
-    items = None
-    for column in ("products", "categories"):  # the first with values, as item_codes picks
-        if table[f"known_{column}"].sum() > 0:
-            items = table[column].to_numpy(dtype=float)
-            break
+    # The query counted products, else categories: the first with values, as item_codes picks.
+    items = table["items"].to_numpy(dtype=float) if table["known_items"].sum() > 0 else None
     return Activity(
         n=len(summary),
         n_periods=len(periods.index),
