@@ -420,9 +420,13 @@ class FileSource:
         if not self.has_channel():
             return pd.Series(dtype=float)
         if self.keep_tables:  # the orders up to the last date are all the orders: kept already
-            channels = self.table("orders", self.last_date())["channel"].astype(str)
-            counts = channels.value_counts().sort_index().astype(float)
-            return pd.Series(counts.to_numpy(), index=counts.index, name="orders")
+            channels = self.table("orders", self.last_date())["channel"].astype("category")
+            # Counted by code: a text per order (3.7M at 10M lines) took 2.6 s to make.
+            counts = np.bincount(channels.cat.codes, minlength=len(channels.cat.categories))
+            names = channels.cat.categories.astype(str)
+            return pd.Series(counts.astype(float), index=names, name="orders")[
+                counts > 0
+            ].sort_index()
         table = self.table("channel_orders", None)
         names = pd.Index(table["channel"].astype(str))  # plain text, as the pandas path names them
         return pd.Series(table["orders"].to_numpy(dtype=float), index=names, name="orders")
