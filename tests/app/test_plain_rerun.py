@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -17,8 +18,9 @@ from cvm_core.analyses.profitability import run as profitability_run
 from cvm_core.analyses.retention import run as retention_run
 from cvm_core.analyses.scorecard import run as scorecard_run
 from cvm_core.analyses.segments import run as segments_run
+from cvm_core.analyses.sources import FrameSource
 from cvm_core.intake import summary
-from ui import state
+from ui import data, state
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/segments.py", "pages/whale_curve.py", "pages/clv.py", "pages/retention.py",
@@ -62,3 +64,19 @@ def test_a_plain_rerun_computes_no_analysis(warm_app, page, monkeypatch):
     warm_app.run()
     assert not warm_app.exception
     assert calls == []
+
+
+def test_no_page_writes_into_the_customer_summary_they_share(warm_app, demo_dataset, monkeypatch):
+    """Every page reads one cached summary, each run a shallow copy of it (ui/data.py): a page
+    may add columns to its copy, but a value written into it would reach every other page."""
+    end = demo_dataset.observation_end
+
+    def not_cached(*_args):
+        pytest.fail("the summary the pages read is not in the cache")
+
+    monkeypatch.setattr(data, "dataset_source", not_cached)
+    shared = data._cached_summary(demo_dataset, demo_dataset.fingerprint, "week", end.date())
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(
+        shared, FrameSource(demo_dataset.transactions).summary("week", end)
+    )
