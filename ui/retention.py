@@ -11,7 +11,6 @@ import datetime as dt
 from pathlib import Path
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -65,9 +64,6 @@ def _period_word(period: str) -> str:
 
 KEY = "cvm.retention"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CLV_KEY_MEMO = f"{KEY}.clv_key"
-"""(CLV result frame, its content hash): see _frame_key."""
-SEGMENTS_KEY_MEMO = f"{KEY}.segments_key"
 
 
 def key(name: str, dataset: Dataset) -> str:
@@ -111,23 +107,6 @@ def segments_frame(dataset: Dataset) -> pd.DataFrame | None:
     return session.read(session.SEGMENTS, dataset)
 
 
-def _frame_key(frame: pd.DataFrame | None, memo: str) -> str:
-    """A content hash of another page's result, computed once per object.
-
-    Hashing a million rows costs ~0.1 s, too much for every rerun, so the key is kept next to
-    the frame it belongs to; holding the frame keeps ``is`` an exact identity test.
-    """
-    if frame is None:
-        return ""
-    known = st.session_state.get(memo)
-    if known is not None and known[0] is frame:
-        return known[1]
-    digest = pd.util.hash_pandas_object(frame, index=True).to_numpy()
-    key = f"{len(frame)}:{int(digest.sum(dtype=np.uint64))}:{int(np.bitwise_xor.reduce(digest))}"
-    st.session_state[memo] = (frame, key)
-    return key
-
-
 @st.cache_resource(max_entries=4, ttl="2h", show_spinner=False)
 def _analyse(
     _inputs: AnalysisInputs,
@@ -163,7 +142,7 @@ def analyse(
     segments = segments_frame(dataset)
     inputs = data.analysis_inputs(dataset).with_results(clv=clv, segments=segments)
     heavy = retention_analysis.RetentionSettings(period=settings.period, rule=settings.rule)
-    other_pages = (_frame_key(clv, CLV_KEY_MEMO), _frame_key(segments, SEGMENTS_KEY_MEMO))
+    other_pages = (session.content_key(clv), session.content_key(segments))
     end = inputs.observation_end.date()
     key = (dataset.fingerprint, inputs.unit, end, heavy, other_pages)
     try:

@@ -236,19 +236,12 @@ def scenarios(dataset: Dataset, inputs: scorecard_inputs.ModelInputs) -> scoreca
 
 
 def _digest(*parts: object) -> str:
-    """A content hash of frames and values, so the cached scorecard follows the other pages."""
+    """A content hash of frames and values, so the cached scorecard follows the other pages
+    (each frame hashed once: :func:`ui.session.content_key`)."""
     h = hashlib.sha1()
     for part in parts:
-        if isinstance(part, pd.DataFrame | pd.Series):
-            h.update(
-                pd.util.hash_pandas_object(
-                    part.astype(str) if isinstance(part, pd.Series) else part
-                )
-                .to_numpy()
-                .tobytes()
-            )
-        else:
-            h.update(repr(part).encode())
+        is_frame = isinstance(part, pd.DataFrame | pd.Series)
+        h.update((session.content_key(part) if is_frame else repr(part)).encode())
     return h.hexdigest()
 
 
@@ -266,9 +259,8 @@ def scorecard(
     """The cached scorecard, and which pages' models fell back to defaults (with any error)."""
     inputs, defaults = models(dataset)
     what_if = scenarios(dataset, inputs)
-    clv_part = inputs.clv[["clv", "tier"]] if inputs.clv is not None else None
     key = _digest(
-        dataset.fingerprint, data.unit(), inputs.pnl, clv_part, inputs.segments, inputs.annual_retention, inputs.active_share,
+        dataset.fingerprint, data.unit(), inputs.pnl, inputs.clv, inputs.segments, inputs.annual_retention, inputs.active_share,
         inputs.sources, what_if.whale_pnl, what_if.whale_label, what_if.clv_incremental, what_if.clv_label,
     )  # fmt: skip
     end = data.observation_end(dataset).date()

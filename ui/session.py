@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -114,3 +115,30 @@ def forget_all() -> None:
     """Drop every published result (a new dataset was loaded)."""
     for slot in PER_DATASET:
         st.session_state.pop(slot.key, None)
+
+
+_CONTENT_KEYS = "cvm.content_keys"
+_KEPT_CONTENT_KEYS = 8
+
+
+def content_key(frame: pd.DataFrame | pd.Series | None) -> str:
+    """A content hash of another page's result, for a cache key that follows it, computed once
+    per object.
+
+    Hashing 424k customers' P&L costs ~0.3 s, too much for every rerun, so the key is kept
+    beside the object it belongs to (the last few); holding the object keeps ``is`` an exact
+    identity test. Series are hashed as text (segment labels of mixed types).
+    """
+    if frame is None:
+        return ""
+    known = st.session_state.setdefault(_CONTENT_KEYS, {})
+    kept = known.get(id(frame))
+    if kept is not None and kept[0] is frame:
+        return kept[1]
+    values = frame.astype(str) if isinstance(frame, pd.Series) else frame
+    digest = pd.util.hash_pandas_object(values, index=True).to_numpy()
+    key = f"{len(frame)}:{int(digest.sum(dtype=np.uint64))}:{int(np.bitwise_xor.reduce(digest))}"
+    known[id(frame)] = (frame, key)
+    while len(known) > _KEPT_CONTENT_KEYS:
+        known.pop(next(iter(known)))
+    return key
