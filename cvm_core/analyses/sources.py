@@ -423,7 +423,7 @@ class FileSource:
             channels = self.table("orders", self.last_date())["channel"].astype("category")
             # Counted by code: a text per order (3.7M at 10M lines) took 2.6 s to make.
             counts = np.bincount(channels.cat.codes, minlength=len(channels.cat.categories))
-            names = channels.cat.categories.astype(str)
+            names = pd.Index(channels.cat.categories.astype(str), name="channel")
             return pd.Series(counts.astype(float), index=names, name="orders")[
                 counts > 0
             ].sort_index()

@@ -379,20 +379,22 @@ def _to_frame(table: pa.Table) -> pd.DataFrame:
 
     An aggregation returns up to one row per order (2.9M at 10M lines): that many ids as Python
     strings cost seconds to build and again to look up, while their distinct values are a few
-    hundred thousand. Whole-number sums (DuckDB's HUGEINT, decimal(38, 0) in Arrow) become
-    int64 rather than Python Decimals; dates become datetime64.
+    hundred thousand. Decimals become int64 (whole-number sums: DuckDB's HUGEINT, decimal(38, 0)
+    in Arrow) or float64 (days times a unit's fraction), not Python Decimals (0.3 s for the
+    summary's recency and T at 424k customers); dates become datetime64.
     """
     texts = {}
     for position, column in enumerate(table.columns):
         name = table.column_names[position]
         if pa.types.is_string(column.type):  # ids, channels, categories: few distinct values
-            texts[name] = _categorical(column)
-        elif pa.types.is_decimal(column.type) and column.type.scale == 0:
-            table = table.set_column(position, name, pc.cast(column, pa.int64()))
-    frame = table.drop_columns(list(texts)).to_pandas(date_as_object=False)
-    for name, values in texts.items():
-        frame[name] = values
-    return frame[table.column_names]
+            texts[position] = (name, _categorical(column))
+        elif pa.types.is_decimal(column.type):
+            number = pa.int64() if column.type.scale == 0 else pa.float64()
+            table = table.set_column(position, name, pc.cast(column, number))
+    frame = table.drop_columns([name for name, _ in texts.values()]).to_pandas(date_as_object=False)
+    for position, (name, values) in texts.items():  # in column order: each lands in its place
+        frame.insert(position, name, values)
+    return frame
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
