@@ -29,7 +29,7 @@ from cvm_core.errors import ReadError, ValidationError
 from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import guess_currency
 from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, empty_transactions
-from cvm_core.intake.engines import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from cvm_core.intake.engines import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, clean_id_sql
 from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import Workbook, parquet_workbook
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping
@@ -270,26 +270,32 @@ def rows_set_aside(path: Path, columns: Mapping[str, str]) -> pd.DataFrame:
     file`` (counting from 1), ``Reason`` and their cells as text (the first :data:`MAX_SET_ASIDE`)."""
     import duckdb
 
-    def col(role: str) -> str:
-        return '"' + columns[role].replace('"', '""') + '"'
-
-    reasons = " ".join(
-        f"WHEN {col(role)} IS NULL THEN '{reason}'"
-        for role, reason in (
-            ("customer_id", MISSING_ID),
-            ("date", MISSING_DATE),
-            ("revenue", MISSING_AMOUNT),
-        )
-    )
     quoted = str(path).replace("'", "''")
-    query = f"""
+    with duckdb.connect() as con:
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{quoted}')").fetchall()
+        types = {row[0]: row[1] for row in described}
+        values = {  # an id is missing as the engines read it: blank text too (clean_id_sql)
+            role: clean_id_sql(column, types[column])
+            if role == "customer_id"
+            else '"' + column.replace('"', '""') + '"'
+            for role, column in columns.items()
+            if role in REQUIRED_COLUMNS
+        }
+        reasons = " ".join(
+            f"WHEN {values[role]} IS NULL THEN '{reason}'"
+            for role, reason in (
+                ("customer_id", MISSING_ID),
+                ("date", MISSING_DATE),
+                ("revenue", MISSING_AMOUNT),
+            )
+        )
+        query = f"""
 SELECT file_row_number + 1 AS "Row in file", CASE {reasons} END AS "Reason",
        * EXCLUDE (file_row_number)
 FROM read_parquet('{quoted}', file_row_number = true)
-WHERE {" OR ".join(f"{col(r)} IS NULL" for r in REQUIRED_COLUMNS)}
+WHERE {" OR ".join(f"{values[r]} IS NULL" for r in REQUIRED_COLUMNS)}
 ORDER BY file_row_number LIMIT {MAX_SET_ASIDE}
 """
-    with duckdb.connect() as con:
         rows = con.execute(query).df()
     cells = rows.columns[2:]
     rows[cells] = rows[cells].astype(str).replace({"nan": "", "None": "", "NaT": "", "<NA>": ""})

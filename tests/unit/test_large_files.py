@@ -15,7 +15,7 @@ from cvm_core.analyses.sources import Channels, FileSource, FrameSource
 from cvm_core.errors import ValidationError
 from cvm_core.intake import large_files
 from cvm_core.intake.dataset import dataset_from_frame
-from cvm_core.intake.schema import ColumnMapping
+from cvm_core.intake.schema import ColumnMapping, clean_ids
 from cvm_core.intake.summary import dataset_overview
 from tests.unit.engine_files import SPARK, demo_transactions, write_parquet
 from tests.unit.test_sources import assert_same
@@ -171,6 +171,33 @@ def test_rows_without_a_customer_date_or_amount_are_listed(tmp_path):
     assert rejected["Reason"].tolist() == ["missing customer id", "missing date", "missing amount"]
     assert rejected["umsatz"].tolist() == ["20.0", "30.0", ""]
     assert dataset.transaction_file.lines == 1 and dataset.validation.rows_read == 4
+
+
+@pytest.mark.parametrize("engine", ["duckdb", SPARK])
+@pytest.mark.parametrize(
+    ("ids", "customers"),
+    [
+        ([1001.0, 1001.0, 1002.0, None, 1003.5], ["1001", "1002", "1003.5"]),
+        ([" A1", "A1 ", "\u3000B2\xa0", "", " \t"], ["A1", "B2"]),
+    ],
+    ids=["whole numbers stored as floats", "text with blanks"],
+)
+def test_customer_ids_on_disk_are_read_as_the_intake_reads_them(engine, ids, customers, tmp_path):
+    """A workbook's 1001.0 is customer '1001' and ' A1' is 'A1' (schema.clean_ids): the same
+    file on disk gives the same customers, and blank ids are set aside as missing."""
+    days = pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29"])
+    frame = pd.DataFrame({"kunde": ids, "datum": days, "umsatz": [10.0, 20.0, 30.0, 40.0, 50.0]})
+    path = write_parquet(frame, tmp_path / "ids.parquet")
+    assert sorted(clean_ids(frame["kunde"]).dropna().unique()) == customers  # in memory
+    roles = {"customer_id": "kunde", "date": "datum", "revenue": "umsatz"}
+    source = FileSource(path, engine, columns=roles)
+    summary = source.summary("week", days[-1])
+    assert sorted(summary.index) == customers
+    dataset = file_dataset(path, roles)
+    blank = [i + 1 for i, value in enumerate(ids) if clean_ids(pd.Series([value])).isna().all()]
+    assert dataset.validation.rejected["Row in file"].tolist() == blank
+    assert set(dataset.validation.rejected["Reason"]) == {"missing customer id"}
+    assert dataset.transaction_file.lines == len(ids) - len(blank)
 
 
 def test_a_text_amount_column_is_refused_with_a_reason(tmp_path):
