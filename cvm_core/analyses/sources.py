@@ -68,7 +68,7 @@ from cvm_core.analyses.segments.affinity import (
 from cvm_core.analyses.segments.contribution import main_channel, main_channel_from_revenue
 from cvm_core.i18n import N_
 from cvm_core.intake.engines import OPTIONAL_COLUMNS
-from cvm_core.intake.large_files import TransactionFile
+from cvm_core.intake.large_files import TransactionFile, mark_in_use
 from cvm_core.intake.summary import customer_summary, monthly_activity
 
 
@@ -308,6 +308,11 @@ class FileSource:
         Canonical role -> column name in the file, where they differ.
     memory_limit : str
         DuckDB's cap; beyond it DuckDB spills to disk.
+    keep_tables : bool
+        Keep the tables several pages ask for (a file that never changes).
+    upload : bool
+        A file the app saved for an upload (:func:`cvm_core.intake.large_files.save_upload`):
+        each query marks it in use, so the upload folder's clean-up keeps it while it is used.
     """
 
     path: str | Path
@@ -315,6 +320,7 @@ class FileSource:
     columns: Mapping[str, str] = field(default_factory=dict)
     memory_limit: str = "2GB"
     keep_tables: bool = False
+    upload: bool = False
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str, end: pd.Timestamp | None, **options: str | int) -> pd.DataFrame:
@@ -341,9 +347,14 @@ class FileSource:
     def _query(self, name: str, day: str | None, options: Mapping[str, str | int]) -> pd.DataFrame:
         from cvm_core.intake.aggregations import aggregate  # DuckDB/Spark only when asked
 
+        self._in_use()
         return aggregate(
             self.path, name, self.engine, day, self.columns, self.memory_limit, **options
         )
+
+    def _in_use(self) -> None:
+        if self.upload:
+            mark_in_use(Path(self.path))
 
     def last_date(self) -> pd.Timestamp:
         return self._date_range()[1]
@@ -364,6 +375,7 @@ class FileSource:
     def summary(self, unit: str, end: pd.Timestamp) -> pd.DataFrame:
         from cvm_core.intake.engines import summarize
 
+        self._in_use()
         return summarize(
             str(self.path), self.engine, unit, f"{end:%Y-%m-%d}", self.columns, self.memory_limit
         )
@@ -530,4 +542,6 @@ def file_source(transaction_file: TransactionFile) -> FileSource:
     """One source per large upload in this process, so what it learnt of the file (date range,
     columns) is read once for every page and session."""
     tf = transaction_file
-    return FileSource(tf.path, tf.engine, dict(tf.columns), tf.memory_limit, keep_tables=True)
+    return FileSource(
+        tf.path, tf.engine, dict(tf.columns), tf.memory_limit, keep_tables=True, upload=True
+    )

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from cvm_core.errors import CvmError, ReadError
 from cvm_core.i18n import N_, Message
+from cvm_core.intake.engine_ids import duckdb_clean_id, spark_clean_id
 from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import check_parquet_size
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
@@ -359,7 +360,8 @@ def _run_duckdb(
         present = _present_roles(available, columns)
         id_type = types[available.index(present["customer_id"])]
         source, numbered = (
-            _with_clean_ids(s, present["customer_id"], id_type) for s in (source, numbered)
+            _with_clean_ids(s, DUCKDB.column(present["customer_id"]), id_type)
+            for s in (source, numbered)
         )
         sql = build(f"{source} AS source", present, DUCKDB)
         if ROW_ORDER in sql:  # the query reads the rows' order: number them
@@ -377,40 +379,10 @@ def _run_duckdb(
             raise _engine_error("DuckDB", path, error) from error
 
 
-_BLANKS = " \t\n\r\x0b\x0c\xa0\u3000"
-"""Blank characters trimmed off text ids: Python's str.strip() (the intake's) strips these and
-rarer Unicode spaces."""
-
-
-def clean_id_sql(column: str, sql_type: str) -> str:
-    """DuckDB SQL reading a customer id column as the intake reads ids
-    (:func:`cvm_core.intake.schema.clean_ids`): text trimmed, blank text missing, and a whole
-    number stored as a float without its '.0' (1001.0 is customer '1001', as in a workbook), so
-    one file gives the same customers on disk as in memory. Other types are left as they are."""
-    name = DUCKDB.column(column)
-    if sql_type in ("FLOAT", "DOUBLE"):
-        whole = f"isfinite({name}) AND {name} = floor({name}) AND abs({name}) < 1e38"
-        return (
-            f"CASE WHEN isnan({name}) THEN NULL WHEN {whole} THEN "
-            f"CAST(CAST({name} AS HUGEINT) AS VARCHAR) ELSE CAST({name} AS VARCHAR) END"
-        )
-    if sql_type == "VARCHAR":
-        # Trimming every id costs DuckDB 1.5 s at 10M lines; looking at both ends first 0.2 s.
-        codes = "(" + ", ".join(str(ord(c)) for c in _BLANKS) + ")"
-        blanks = " || ".join(f"chr({ord(c)})" for c in _BLANKS)
-        return (
-            f"CASE WHEN {name} = '' THEN NULL WHEN ord({name}) IN {codes} "
-            f"OR ord(right({name}, 1)) IN {codes} THEN NULLIF(trim({name}, {blanks}), '') "
-            f"ELSE {name} END"
-        )
-    return name
-
-
-def _with_clean_ids(source: str, column: str, sql_type: str) -> str:
-    cleaned = clean_id_sql(column, sql_type)
-    if cleaned == DUCKDB.column(column):
-        return source
-    return f"(SELECT * REPLACE ({cleaned} AS {DUCKDB.column(column)}) FROM {source})"
+def _with_clean_ids(source: str, name: str, sql_type: str) -> str:
+    """The source with its customer id column ``name`` (quoted) read as the intake reads ids."""
+    cleaned = duckdb_clean_id(name, sql_type)
+    return source if cleaned == name else f"(SELECT * REPLACE ({cleaned} AS {name}) FROM {source})"
 
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:
@@ -508,8 +480,8 @@ def _run_spark(path: str, build: QueryBuilder, columns: Mapping[str, str]) -> pd
 
     present = _present_roles(frame.columns, columns)
     id_column = present["customer_id"]
-    cleaned = _spark_clean_id(id_column, dict(frame.dtypes)[id_column])
-    if cleaned is not None:  # the ids as DuckDB and the intake read them (clean_id_sql)
+    cleaned = spark_clean_id(SPARK.column(id_column), dict(frame.dtypes)[id_column])
+    if cleaned is not None:  # the ids as DuckDB and the intake read them
         from pyspark.sql.functions import expr
 
         frame = frame.withColumn(id_column, expr(cleaned))
@@ -524,20 +496,6 @@ def _run_spark(path: str, build: QueryBuilder, columns: Mapping[str, str]) -> pd
         return spark.sql(sql).toPandas()
     except (Py4JJavaError, PySparkException) as error:  # rows are read (and fail) only here
         raise _engine_error("Spark", path, error) from error
-
-
-def _spark_clean_id(column: str, spark_type: str) -> str | None:
-    """:func:`clean_id_sql` in Spark SQL (None: nothing to clean)."""
-    name = SPARK.column(column)
-    if spark_type in ("float", "double"):
-        return (
-            f"CASE WHEN isnan({name}) THEN NULL WHEN {name} = floor({name}) AND abs({name}) < 1e38 "
-            f"THEN CAST(CAST({name} AS DECIMAL(38, 0)) AS STRING) ELSE CAST({name} AS STRING) END"
-        )
-    if spark_type == "string":
-        blanks = "".join(f"\\u{ord(c):04x}" for c in _BLANKS)
-        return f"NULLIF(trim(BOTH '{blanks}' FROM {name}), '')"
-    return None
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from cvm_core.errors import ReadError, ValidationError
 from cvm_core.i18n import N_, Message
 from cvm_core.intake.amounts import guess_currency
 from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, empty_transactions
-from cvm_core.intake.engines import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, clean_id_sql
+from cvm_core.intake.engine_ids import duckdb_clean_id
+from cvm_core.intake.engines import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import Workbook, parquet_workbook
 from cvm_core.intake.schema import TRANSACTION_ROLES, ColumnMapping
@@ -112,6 +113,22 @@ def save_upload(data: bytes, digest: str) -> Path:
         partial.replace(path)  # whole or absent: a reader never sees half a file
     path.touch()  # in use again
     return path
+
+
+def mark_in_use(path: Path) -> None:
+    """Mark a saved upload as used now: the clean-up (:func:`save_upload`) deletes only uploads
+    nobody has used for :data:`KEEP_DAYS` days. One already deleted (a session left open longer,
+    or another server's clean-up) is said so, not left to DuckDB's 'no files found'."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        raise ReadError(
+            Message(
+                N_("The uploaded file is no longer on the server (uploads nobody has used for "
+                   "{days} days are deleted). Upload it again."),
+                days=KEEP_DAYS,
+            )
+        ) from None  # fmt: skip
 
 
 def _prune(folder: Path, keep: Path) -> None:
@@ -274,13 +291,13 @@ def rows_set_aside(path: Path, columns: Mapping[str, str]) -> pd.DataFrame:
     with duckdb.connect() as con:
         described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{quoted}')").fetchall()
         types = {row[0]: row[1] for row in described}
-        values = {  # an id is missing as the engines read it: blank text too (clean_id_sql)
-            role: clean_id_sql(column, types[column])
-            if role == "customer_id"
-            else '"' + column.replace('"', '""') + '"'
-            for role, column in columns.items()
-            if role in REQUIRED_COLUMNS
+        quoted_names = {
+            role: '"' + columns[role].replace('"', '""') + '"' for role in REQUIRED_COLUMNS
         }
+        values = dict(quoted_names)  # an id is missing as the engines read it: blank text too
+        values["customer_id"] = duckdb_clean_id(
+            quoted_names["customer_id"], types[columns["customer_id"]]
+        )
         reasons = " ".join(
             f"WHEN {values[role]} IS NULL THEN '{reason}'"
             for role, reason in (

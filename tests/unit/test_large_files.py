@@ -4,6 +4,9 @@ analysis run through AnalysisInputs from it, equal to the same rows in memory.""
 
 from __future__ import annotations
 
+import os
+import time
+
 import pandas as pd
 import pytest
 
@@ -12,7 +15,7 @@ from cvm_core.analyses.inputs import AnalysisInputs, dataset_source
 from cvm_core.analyses.profitability.drivers import available_drivers
 from cvm_core.analyses.prospects import features as feats
 from cvm_core.analyses.sources import Channels, FileSource, FrameSource
-from cvm_core.errors import ValidationError
+from cvm_core.errors import ReadError, ValidationError
 from cvm_core.intake import large_files
 from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.schema import ColumnMapping, clean_ids
@@ -242,6 +245,22 @@ def test_saved_once_under_its_digest(demo, tmp_path, monkeypatch):
     assert first == tmp_path / "abc.parquet" and first.read_bytes() == data
     assert large_files.save_upload(data, "abc") == first
     assert [p.name for p in tmp_path.iterdir()] == ["abc.parquet"]
+
+
+def test_an_upload_in_use_is_kept_and_one_deleted_is_explained(demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("CVM_UPLOAD_DIR", str(tmp_path))
+    data = open(demo[0], "rb").read()
+    used, idle = large_files.save_upload(data, "used"), large_files.save_upload(data, "idle")
+    three_days_ago = time.time() - 3 * 86400
+    for path in (used, idle):
+        os.utime(path, (three_days_ago, three_days_ago))
+    source = FileSource(used, upload=True)
+    source.table("date_range", None)  # a page reads the upload: it is in use
+    large_files.save_upload(data, "next")  # the next upload cleans up
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next.parquet", "used.parquet"]
+    used.unlink()  # e.g. by another server's clean-up
+    with pytest.raises(ReadError, match="no longer on the server.*Upload it again"):
+        source.table("date_range", None)
 
 
 # -- every analysis from the file dataset equals the one from the same rows in memory ----------
