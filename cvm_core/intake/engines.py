@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from cvm_core.errors import CvmError, ReadError
 from cvm_core.i18n import N_, Message
-from cvm_core.intake.engine_ids import duckdb_clean_id, spark_clean_id
+from cvm_core.intake.engine_ids import spark_clean_id, text_ids_need_cleaning, with_clean_ids
 from cvm_core.intake.excerpt import excerpt
 from cvm_core.intake.io import check_parquet_size
 from cvm_core.intake.summary import SUMMARY_COLUMNS, UNIT_DAYS, customer_summary
@@ -358,11 +358,14 @@ def _run_duckdb(
                 "lines. Then run the command again."
             )
         present = _present_roles(available, columns)
+        id_name = DUCKDB.column(present["customer_id"])
         id_type = types[available.index(present["customer_id"])]
-        source, numbered = (
-            _with_clean_ids(s, DUCKDB.column(present["customer_id"]), id_type)
-            for s in (source, numbered)
-        )
+        try:  # reads the id column: a line cut off at the end of a CSV fails here already
+            unclean = id_type != "VARCHAR" or text_ids_need_cleaning(con, source, path, id_name)
+        except duckdb.Error as error:
+            raise _engine_error("DuckDB", path, error) from error
+        if unclean:
+            source, numbered = (with_clean_ids(s, id_name, id_type) for s in (source, numbered))
         sql = build(f"{source} AS source", present, DUCKDB)
         if ROW_ORDER in sql:  # the query reads the rows' order: number them
             sql = build(f"{numbered} AS source", present, DUCKDB)
@@ -377,12 +380,6 @@ def _run_duckdb(
             ) from error
         except duckdb.Error as error:
             raise _engine_error("DuckDB", path, error) from error
-
-
-def _with_clean_ids(source: str, name: str, sql_type: str) -> str:
-    """The source with its customer id column ``name`` (quoted) read as the intake reads ids."""
-    cleaned = duckdb_clean_id(name, sql_type)
-    return source if cleaned == name else f"(SELECT * REPLACE ({cleaned} AS {name}) FROM {source})"
 
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from cvm_core.analyses.profitability.drivers import available_drivers
 from cvm_core.analyses.prospects import features as feats
 from cvm_core.analyses.sources import Channels, FileSource, FrameSource
 from cvm_core.errors import ReadError, ValidationError
-from cvm_core.intake import large_files
+from cvm_core.intake import engine_ids, large_files
 from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.schema import ColumnMapping, clean_ids
 from cvm_core.intake.summary import dataset_overview
@@ -201,6 +201,16 @@ def test_customer_ids_on_disk_are_read_as_the_intake_reads_them(engine, ids, cus
     assert dataset.validation.rejected["Row in file"].tolist() == blank
     assert set(dataset.validation.rejected["Reason"]) == {"missing customer id"}
     assert dataset.transaction_file.lines == len(ids) - len(blank)
+
+
+def test_only_a_file_with_padded_or_blank_text_ids_is_cleaned_in_every_query(tmp_path):
+    import duckdb
+
+    for ids, expected in ((["A1", "B2"], False), (["A1", "B2 "], True), (["A1", ""], True)):
+        path = write_parquet(pd.DataFrame({"kunde": ids}), tmp_path / f"{expected}{len(ids[1])}.pq")
+        source = f"read_parquet('{path}')"
+        with duckdb.connect() as con:
+            assert engine_ids.text_ids_need_cleaning(con, source, str(path), '"kunde"') is expected
 
 
 def test_a_text_amount_column_is_refused_with_a_reason(tmp_path):
