@@ -16,7 +16,7 @@ from cvm_core.analyses.profitability.drivers import available_drivers
 from cvm_core.analyses.prospects import features as feats
 from cvm_core.analyses.sources import Channels, FileSource, FrameSource
 from cvm_core.errors import ReadError, ValidationError
-from cvm_core.intake import engine_ids, large_files
+from cvm_core.intake import engine_ids, engines, large_files
 from cvm_core.intake.dataset import dataset_from_frame
 from cvm_core.intake.schema import ColumnMapping, clean_ids
 from cvm_core.intake.summary import dataset_overview
@@ -196,6 +196,8 @@ def test_customer_ids_on_disk_are_read_as_the_intake_reads_them(engine, ids, cus
     source = FileSource(path, engine, columns=roles)
     summary = source.summary("week", days[-1])
     assert sorted(summary.index) == customers
+    pandas_engine = engines.summarize(path, "pandas", "week", f"{days[-1]:%Y-%m-%d}", roles)
+    assert sorted(pandas_engine.index) == customers  # the command line's in-memory engine
     dataset = file_dataset(path, roles)
     blank = [i + 1 for i, value in enumerate(ids) if clean_ids(pd.Series([value])).isna().all()]
     assert dataset.validation.rejected["Row in file"].tolist() == blank
