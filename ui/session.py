@@ -9,6 +9,7 @@ defaults. Every slot is declared here, so what travels between pages is visible 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -118,7 +119,6 @@ def forget_all() -> None:
 
 
 _CONTENT_KEYS = "cvm.content_keys"
-_KEPT_CONTENT_KEYS = 8
 
 
 def content_key(frame: pd.DataFrame | pd.Series | None) -> str:
@@ -126,19 +126,20 @@ def content_key(frame: pd.DataFrame | pd.Series | None) -> str:
     per object.
 
     Hashing 424k customers' P&L costs ~0.3 s, too much for every rerun, so the key is kept
-    beside the object it belongs to (the last few); holding the object keeps ``is`` an exact
-    identity test. Series are hashed as text (segment labels of mixed types).
+    beside a weak reference to the object it belongs to: ``is`` stays an exact identity test,
+    and a frame made for one run only (a replayed P&L) is not kept alive by its key. Series are
+    hashed as text (segment labels of mixed types).
     """
     if frame is None:
         return ""
     known = st.session_state.setdefault(_CONTENT_KEYS, {})
     kept = known.get(id(frame))
-    if kept is not None and kept[0] is frame:
+    if kept is not None and kept[0]() is frame:
         return kept[1]
     values = frame.astype(str) if isinstance(frame, pd.Series) else frame
     digest = pd.util.hash_pandas_object(values, index=True).to_numpy()
     key = f"{len(frame)}:{int(digest.sum(dtype=np.uint64))}:{int(np.bitwise_xor.reduce(digest))}"
-    known[id(frame)] = (frame, key)
-    while len(known) > _KEPT_CONTENT_KEYS:
-        known.pop(next(iter(known)))
+    for gone in [k for k, (ref, _key) in known.items() if ref() is None]:
+        del known[gone]
+    known[id(frame)] = (weakref.ref(frame), key)
     return key
