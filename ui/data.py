@@ -17,7 +17,8 @@ import streamlit as st
 from cvm_core import formatting
 from cvm_core.analyses.inputs import AnalysisInputs, dataset_source, on_file
 from cvm_core.i18n import N_, _
-from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset, summary_in_unit
+from cvm_core.intake.dataset import DEFAULT_CURRENCY, Dataset
+from cvm_core.intake.summary import summary_in_unit
 from ui import session, state
 
 NEEDS_TRANSACTIONS: dict[str, str] = {

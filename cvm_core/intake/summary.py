@@ -273,3 +273,21 @@ def monthly_activity(transactions: pd.DataFrame) -> pd.DataFrame:
     )
     out.index.name = "month"
     return out.reset_index()
+
+
+def summary_in_unit(summary: pd.DataFrame, from_unit: str, to_unit: str) -> pd.DataFrame:
+    """A summary's recency and T re-expressed in another time unit (days = value x unit length).
+
+    The summary itself when the units agree; otherwise a copy, the input is never changed.
+    """
+    for unit in (from_unit, to_unit):
+        if unit not in UNIT_DAYS:
+            raise ValidationError(Message(N_("Unknown time unit '{unit}'; choose day, week or month."), unit=unit))  # fmt: skip
+    if from_unit == to_unit:
+        return summary
+    out = summary.copy()
+    for column in ("recency", "T"):
+        out[column] = (
+            summary[column].to_numpy(dtype=float) * UNIT_DAYS[from_unit] / UNIT_DAYS[to_unit]
+        )
+    return out

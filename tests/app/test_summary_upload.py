@@ -21,9 +21,8 @@ from cvm_core.intake.dataset import (
     Dataset,
     dataset_from_summary,
     empty_transactions,
-    summary_in_unit,
 )
-from cvm_core.intake.summary import customer_summary
+from cvm_core.intake.summary import customer_summary, summary_in_unit
 from tests.app.conftest import ROOT
 from ui import data, loaders, session, state
 

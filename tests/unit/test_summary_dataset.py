@@ -15,9 +15,8 @@ from cvm_core.intake.dataset import (
     dataset_from_frame,
     dataset_from_summary,
     empty_transactions,
-    summary_in_unit,
 )
-from cvm_core.intake.summary import SUMMARY_COLUMNS
+from cvm_core.intake.summary import SUMMARY_COLUMNS, summary_in_unit
 
 # Two customers, weekly unit, summarised up to 29 Jan 2024 (see tests/unit/test_engines.py):
 # A first bought 1 Jan (T = 28 days = 4 weeks), last 15 Jan (recency 14 days = 2 weeks);
