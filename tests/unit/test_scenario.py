@@ -177,3 +177,29 @@ def test_remembered_projections_are_not_stale(base):
     # 20% less drop-out: Gamma(2, 15), E(12) = 15 * 12 / 27 = 6.667.
     assert gold(0.2) == pytest.approx(15 * 15 * 12 / 27)
     assert len(base._memo) == 2  # (Gold, 0.5) and (Gold, 0.2); no treatment needs none
+
+
+def test_a_longer_horizon_after_a_shorter_one_adds_months_by_hand():
+    # x=1, T=1 month: E(t) = 12 t / (12 + t) while alive (see pareto_model); x=3: rate
+    # (1+3)/(1+1) = 2 a month, so twice that. No discounting: the totals are E(H).
+    params = pareto_model().params_.to_numpy()
+    x, age = np.array([1.0, 3.0, 1.0]), np.array([1.0, 1.0, 1.0])
+    for months in (6, 12, 3, 12):
+        discounted, total = transaction_model.discounted_alive_purchases(
+            "pareto", params, x, age, months, 0.0, "month"
+        )
+        expected = 12 * months / (12 + months) * np.array([1.0, 2.0, 1.0])
+        assert total == pytest.approx(expected)
+        assert discounted == pytest.approx(expected)
+
+
+def test_tiers_take_their_customers_baseline_by_hand():
+    # Gold: A (x=1, weight 15, E(12) = 6) and D (x=3, P(alive) 0.5, spend 100, margin 30%:
+    # weight 15, E(12) = 12); Lead as before. Gold = 15 * 6 + 15 * 12 = 270; Lead 36.
+    table = customers()
+    table.loc["D"] = [3.0, 1.0, 0.5, 100.0, 0.3, "Gold"]
+    table = table.loc[["D", "B", "A", "C"]]  # D's pair first: the order must not matter
+    base = scenario.prepare(table, pareto_model(), "month", 12, 0.0)
+    by_tier = scenario.project(base, scenario.Scenario()).by_tier.set_index("tier")
+    assert by_tier.loc["Gold", "baseline_clv"] == pytest.approx(270)
+    assert by_tier.loc["Lead", "baseline_clv"] == pytest.approx(36)

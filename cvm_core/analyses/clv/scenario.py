@@ -193,14 +193,16 @@ def prepare(
         else sorted(tiers.unique())
     )
     values = _value_terms(customers)
+    # Every customer's untreated discounted purchases in one evaluation (the CLV values just made
+    # the same one, so it is found again), each tier taking its customers' share.
+    baseline = _discounted(
+        model.model, model.params_.to_numpy(), customers["frequency"].to_numpy(dtype=float),
+        customers["T"].to_numpy(dtype=float), unit, horizon_months, discount_rate,
+    )  # fmt: skip
     groups = []
     for name in names:
         mask = (tiers == name).to_numpy()
-        groups.append(
-            _group(
-                name, customers.loc[mask], values[mask], model, unit, horizon_months, discount_rate
-            )
-        )
+        groups.append(_group(name, customers.loc[mask], values[mask], baseline[mask]))
     params = tuple(float(v) for v in model.params_.to_numpy())
     return ScenarioBase(
         model.model, params, unit, int(horizon_months), float(discount_rate), tuple(groups)
@@ -224,7 +226,9 @@ def _value_terms(customers: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _group(name, frame, values, model, unit, horizon_months, discount_rate) -> _TierGroup:
+def _group(name, frame, values, discounted) -> _TierGroup:
+    """One tier collapsed to its distinct (frequency, age) pairs; ``discounted`` is each of its
+    customers' untreated discounted alive purchases (equal within a pair)."""
     x = frame["frequency"].to_numpy(dtype=float)
     age = frame["T"].to_numpy(dtype=float)
     codes, (ux, uage) = histories.factorize_rows(x, age) if len(x) else (np.empty(0, int), [x, age])
@@ -232,9 +236,8 @@ def _group(name, frame, values, model, unit, horizon_months, discount_rate) -> _
         np.bincount(codes, weights=values[:, k], minlength=len(ux)) if len(x) else np.empty(0)
         for k in range(3)
     ]
-    baseline = _discounted(
-        model.model, model.params_.to_numpy(), ux, uage, unit, horizon_months, discount_rate
-    )
+    baseline = np.zeros(len(ux))
+    baseline[codes] = discounted
     return _TierGroup(name, len(x), np.asarray(ux, float), np.asarray(uage, float), *sums, baseline)
 
 

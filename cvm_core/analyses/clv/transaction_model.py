@@ -4,7 +4,10 @@ expected purchases of customers known to be alive, discounted over a horizon.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -361,12 +364,58 @@ def discounted_alive_purchases(
     Evaluated on the distinct (frequency, T) pairs: recency only enters through P(alive).
     """
     codes, (ux, uage) = factorize_rows(np.asarray(x, dtype=float), np.asarray(age, dtype=float))
-    path = alive_purchases(
-        model, params, ux, uage, month_grid(horizon_months, unit), rate_factor, dropout_factor
-    )
+    if rate_factor == 1.0 and dropout_factor == 1.0:
+        path = _BASELINE_PATHS.path(model, params, ux, uage, horizon_months, unit)
+    else:  # a what-if's: the scenario keeps its own
+        grid = month_grid(horizon_months, unit)
+        path = alive_purchases(model, params, ux, uage, grid, rate_factor, dropout_factor)
     increments = np.diff(path, axis=1)
     discounted = increments @ discount_factors(horizon_months, discount_rate)
     return discounted[codes], path[:, -1][codes]
+
+
+class _MonthlyPaths:
+    """The untreated alive purchases by month of the last fits' customers, kept across horizons.
+
+    Each month's value depends on nothing but the month, so a longer horizon only adds months: the
+    CLV page's horizon slider reran every month of every customer twice per move (its values and
+    its what-if base), 0.18 s of a 0.43 s rerun at 1M transactions. Keyed by the model, its
+    parameters, the unit and the set of distinct (frequency, age) pairs (in a fixed order, so the
+    CLV table's histories and the what-if's customers find the same entry); a few entries only
+    (each at most pairs x 241 months of floats).
+    """
+
+    KEPT = 2
+
+    def __init__(self) -> None:
+        self._paths: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def path(
+        self, model: str, params: np.ndarray, x: np.ndarray, age: np.ndarray, months: int, unit: str
+    ) -> np.ndarray:
+        """Alive purchases at 0, 1, ..., ``months`` months (as :func:`alive_purchases`)."""
+        order = np.lexsort((age, x))
+        x, age = np.ascontiguousarray(x[order], float), np.ascontiguousarray(age[order], float)
+        pairs = hashlib.blake2b(x.tobytes() + age.tobytes(), digest_size=16).digest()
+        key = (model, np.asarray(params, float).tobytes(), unit, pairs)
+        with self._lock:
+            known = self._paths.pop(key, None)
+        grid = month_grid(months, unit)
+        done = 0 if known is None else known.shape[1]
+        if done < len(grid):
+            later = alive_purchases(model, params, x, age, grid[done:])
+            known = later if known is None else np.hstack([known, later])
+        with self._lock:  # back in as the most recently used
+            self._paths[key] = known
+            while len(self._paths) > self.KEPT:
+                self._paths.popitem(last=False)
+        path = np.empty((len(order), len(grid)))
+        path[order] = known[:, : len(grid)]
+        return path
+
+
+_BASELINE_PATHS = _MonthlyPaths()
 
 
 def _penalised_note(name: str, penalizer: float, unidentified: bool) -> Message:
