@@ -13,6 +13,7 @@ behaves exactly as under `streamlit run`.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import sys
@@ -31,8 +32,19 @@ def warm_up(demo: bool) -> None:
     with them the libraries they use). Whatever happens, the gate app.py waits at opens."""
     try:
         _import_everything(demo)
+        _freeze_what_was_imported()
     finally:
         startup.warm_up_finished()
+
+
+def _freeze_what_was_imported() -> None:
+    """Move every object alive now (the modules, their functions and classes: ~200,000 objects)
+    out of the garbage collector's sight. Streamlit collects all generations after every script
+    run (runner.postScriptGC), and walking those objects cost ~0.1 s of every rerun, a third of
+    a CLV slider move at 1M rows; they live as long as the process, so there is nothing to find
+    among them. Objects made later (datasets, results) are still collected after each run."""
+    gc.collect()
+    gc.freeze()
 
 
 def _import_everything(demo: bool) -> None:
