@@ -48,11 +48,12 @@ def pages() -> list:
 def _counts(dataset) -> str:
     if not dataset.has_transactions:
         return formatting.counted(len(dataset.summary), "customer") + " (" + _("summary file") + ")"
-    if dataset.transaction_file is not None:  # a large upload: its rows stay on disk
-        customers, lines = len(data.customer_summary(dataset)), dataset.transaction_file.lines
-    else:
-        tx = dataset.transactions
-        customers, lines = tx["customer_id"].nunique(), len(tx)
+    customers = data.customer_count(dataset)
+    lines = (
+        len(dataset.transactions)
+        if dataset.transaction_file is None
+        else dataset.transaction_file.lines  # a large upload: its rows stay on disk
+    )
     return (
         f"{formatting.counted(customers, 'customer')} · {formatting.counted(lines, 'transaction')}"
     )

@@ -30,6 +30,7 @@ from cvm_core.analyses.profitability import projection
 from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention import active as retention_active
+from cvm_core.analyses.retention import gaps as retention_gaps
 from cvm_core.i18n import N_, _, ngettext
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
@@ -225,8 +226,12 @@ def _fit(
 
 def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
     """The cached fit (the models are read-only once fitted)."""
-    with st.spinner(_("Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…")):
-        return _fit(dataset, data.customer_summary(dataset), dataset.fingerprint, settings)
+    summary = data.customer_summary(dataset)
+    return data.with_spinner(
+        _("Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…"),
+        ("clv.fit", dataset.fingerprint, settings),
+        lambda: _fit(dataset, summary, dataset.fingerprint, settings),
+    )
 
 
 def default_fit_settings(dataset: Dataset) -> clv.FitSettings:
@@ -294,6 +299,13 @@ def service_costs(
     return _service_costs(pnl, data.customer_summary(dataset), key, data.unit(), source)
 
 
+PUBLISHED_COLUMNS = [
+    "p_alive", "expected_purchases", "expected_spend", "margin_rate", "future_margin",
+    "future_cost_to_serve", "clv", "tier",
+]  # fmt: skip
+"""The per-customer CLV columns other pages read (session.CLV_CUSTOMERS)."""
+
+
 @st.cache_resource(max_entries=16, ttl="2h", show_spinner=False)
 def _values(
     _fit: clv.CLVFit,
@@ -311,7 +323,8 @@ def _values(
         settings.horizon_months,
         settings.discount_rate,
     )
-    return values, base, clv_run.matrix_of(values, _costs)
+    published = values.customers[PUBLISHED_COLUMNS]  # taken once: 8 columns of every customer
+    return values, base, clv_run.matrix_of(values, _costs), published
 
 
 def values(
@@ -322,15 +335,13 @@ def values(
     costs = service_costs(dataset, settings)
     # The cost rates are keyed by what made them (the cache must not hash a per-customer frame).
     costs_key = () if costs is None else cost_model(dataset)
-    with st.spinner(_("Valuing every customer…")):
-        result, base, matrix = _values(
-            fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key
-        )
-    columns = [
-        "p_alive", "expected_purchases", "expected_spend", "margin_rate", "future_margin",
-        "future_cost_to_serve", "clv", "tier",
-    ]  # fmt: skip
-    session.publish(session.CLV_CUSTOMERS, dataset, result.customers[columns])
+    result, base, matrix, published = data.with_spinner(
+        _("Valuing every customer…"),
+        ("clv.values", dataset.fingerprint, fitted.settings, settings, costs_key),
+        lambda: _values(fitted, dataset.fingerprint, fitted.settings, settings, costs, costs_key),
+    )
+    # Shared by every session, as the customer summary is (ui/data.py): each gets a shallow copy.
+    session.publish(session.CLV_CUSTOMERS, dataset, published.copy(deep=False))
     return result, base, matrix
 
 
@@ -343,17 +354,31 @@ def show_notes(fitted: clv.CLVFit) -> None:
 
 
 def active_customers(
-    dataset: Dataset, result: clv_values.CLVValues
+    dataset: Dataset, fitted: clv.CLVFit, result: clv_values.CLVValues
 ) -> retention_active.ActiveCustomers | None:
     """Active customers under the one churn rule: the Retention page's once it has run on this
     dataset, else its default (inactivity for the window the data suggests). None for a customer
     summary file, which has no purchase dates to apply a rule to."""
     if not dataset.has_transactions:
         return None
-    return retention_active.active_customers(
-        data.customer_summary(dataset), retention_view.churn_rule(dataset),
-        data.observation_end(dataset), result.customers["p_alive"],
+    return _active_customers(
+        data.customer_summary(dataset), result.customers["p_alive"], dataset.fingerprint,
+        fitted.settings, data.observation_end(dataset), retention_view.churn_rule(dataset),
     )  # fmt: skip
+
+
+@st.cache_resource(max_entries=8, ttl="2h", show_spinner=False)
+def _active_customers(
+    _summary: pd.DataFrame,
+    _p_alive: pd.Series,
+    fingerprint: str,
+    fit_settings: clv.FitSettings,
+    observation_end: pd.Timestamp,
+    rule: retention_gaps.ChurnRule,
+) -> retention_active.ActiveCustomers:
+    # P(alive) comes from the fit alone, so a horizon or margin move finds this again (the
+    # count walks every customer: 24 ms of each rerun at 1M rows).
+    return retention_active.active_customers(_summary, rule, observation_end, _p_alive)
 
 
 def assumed_topics(result: clv_values.CLVValues) -> tuple[str, ...]:
@@ -568,7 +593,7 @@ def show_customers(
     )
     st.caption(_("Download the CLV of every customer:"))
     downloads.csv_and_excel(
-        _export_table(result.customers, names),
+        lambda: _export_table(result.customers, names),  # built on a click: 1M rows otherwise
         "customer_clv",
         "clv.dl.customers",
         _("Customer CLV"),

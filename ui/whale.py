@@ -269,8 +269,12 @@ def cached_analysis(dataset: Dataset, model: CostModel) -> profitability_analysi
     reads its cost-to-serve from here, so a P&L the Whale page made is not computed again)."""
     inputs = data.analysis_inputs(dataset)
     end = inputs.observation_end.date()
-    with st.spinner(_("Costing every customer's activities…")):  # shown after 0.5 s only
-        return _analysis(inputs, dataset.fingerprint, inputs.unit, end, model, inputs.currency)
+    key = (dataset.fingerprint, inputs.unit, end, model, inputs.currency)
+    return data.with_spinner(
+        _("Costing every customer's activities…"),
+        ("whale.analysis", *key),
+        lambda: _analysis(inputs, *key),
+    )
 
 
 def analysis(dataset: Dataset, model: CostModel) -> profitability_analysis.WhaleAnalysis:
