@@ -34,17 +34,20 @@ except CvmError as error:
     st.stop()
 
 view.show_notes(fitted)
-active = view.active_customers(dataset, values)
+active = view.active_customers(dataset, fitted, values)
 view.show_headline(values, fitted, currency, active)
 assumed.show_strip(assumed.page_assumptions(dataset, view.assumed_topics(values)))
 
 validation_tab, customers_tab, tiers_tab, matrix_tab = tabs.lazy_tabs(
     [_("Validation"), _("Customers"), _("Value tiers"), _("Value matrix")], key="clv.tab"
 )
-with validation_tab:
-    view.show_validation(fitted, dataset)
-with customers_tab:
-    view.show_customers(values, fitted, dataset, currency, active)
+# Only the open tab is drawn: a horizon move redrew every tab's charts in the browser.
+if validation_tab.open:
+    with validation_tab:
+        view.show_validation(fitted, dataset)
+if customers_tab.open:
+    with customers_tab:
+        view.show_customers(values, fitted, dataset, currency, active)
 if tiers_tab.open:  # every customer's CLV range is simulated: only once looked at
     with tiers_tab:
         view.show_tiers(values, currency)
