@@ -136,5 +136,6 @@ sidebar()
 page = st.navigation(pages())
 try:
     page.run()
+    exports.refresh_after_page(data.active_dataset())  # the workbook gets what the page made
 finally:  # also when the page stops early or asks for a rerun: the address bar follows
     links.record(page.url_path)

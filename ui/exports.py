@@ -340,6 +340,33 @@ def _viewed_charts() -> list[ChartSlide]:
     return [ChartSlide(c.title, c.takeaway, c.chart) for c in shown.values() if c.language == here]
 
 
+@dataclass
+class _LatestInputs:
+    inputs: ExportInputs | None = None
+
+
+_LATEST = "cvm.export.latest_inputs"
+
+
+def _latest_inputs() -> _LatestInputs:
+    """The session's holder of what the workbook button builds from (one object per session,
+    so the button's callable sees what :func:`refresh_after_page` puts in it)."""
+    return st.session_state.setdefault(_LATEST, _LatestInputs())
+
+
+def refresh_after_page(dataset: Dataset | None) -> None:
+    """Take the workbook's inputs again once the page has run (app.py calls this).
+
+    The sidebar is drawn before the page, so the snapshot it takes holds what the pages published
+    up to the run before: on a first visit of the CLV page the workbook had no CLV, and after a
+    horizon move it had the old horizon's values. The button's file is built when clicked, from
+    the holder, so it gets this run's results.
+    """
+    latest = st.session_state.get(_LATEST)
+    if dataset is not None and latest is not None and latest.inputs is not None:
+        latest.inputs = snapshot(dataset)
+
+
 def export_section(dataset: Dataset) -> None:
     """Client name, Make deck (the slide picker), Download workbook."""
     st.markdown("### " + _("Export"))
@@ -351,6 +378,8 @@ def export_section(dataset: Dataset) -> None:
         placeholder="e.g. Acme GmbH",
     )
     inputs = snapshot(dataset)
+    latest = _latest_inputs()
+    latest.inputs = inputs
     stem, today = export.file_stem(dataset.name), f"{dt.date.today():%Y%m%d}"
     viewed = _viewed_charts()
     if not dataset.has_transactions and not viewed:
@@ -365,7 +394,7 @@ def export_section(dataset: Dataset) -> None:
         settings = collect_settings(dict(st.session_state), dataset)
         deck_dialog.deck_dialog(dataset, settings, viewed, inputs.client, inputs.scorecard)
     st.download_button(
-        _("Download workbook"), lambda: workbook_bytes(inputs), f"{stem}_results_{today}.xlsx",
+        _("Download workbook"), lambda: workbook_bytes(latest.inputs), f"{stem}_results_{today}.xlsx",
         workbook.WORKBOOK_MIME, key="cvm.export.workbook", on_click="ignore",
         icon=":material/table_view:", width="stretch",
         help=_("Excel: customers with segment, CLV, tier, P(alive) and profit; segments; cohorts; "

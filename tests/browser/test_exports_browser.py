@@ -91,3 +91,34 @@ def test_deck_workbook_and_workspace_from_the_sidebar(page, app_server):
     expect(sidebar.get_by_test_id("stAlert").filter(has_text="Workspace opened")).to_be_visible()
     expect(client).to_have_value("Acme GmbH")
     screenshot(page, "exports_sidebar")
+
+
+def clv_total(book_download) -> float:
+    """The sum of the workbook's CLV column (Customers sheet)."""
+    with open(book_download.path(), "rb") as f:
+        customers = openpyxl.load_workbook(io.BytesIO(f.read()))["Customers"]
+    headers = [c.value for c in customers[1]]
+    assert "CLV (EUR)" in headers, headers
+    j = headers.index("CLV (EUR)")
+    return sum(row[j] for row in customers.iter_rows(min_row=2, values_only=True))
+
+
+def test_the_workbook_has_the_clv_the_page_shows(page, app_server):
+    """The sidebar is drawn before the page: a workbook built from what it saw lacked the CLV on
+    a first visit of the CLV page, and kept the old values after a horizon move."""
+    page.goto(app_server)
+    wait_for_app(page)
+    with expect_rerun(page, timeout_ms=120_000):
+        page.get_by_role("button", name="Load Demo retail").click()
+    with expect_rerun(page, timeout_ms=180_000):
+        page.get_by_test_id("stSidebarNav").get_by_role(
+            "link", name="Customer Lifetime Value"
+        ).click()
+    expect(page.get_by_role("heading", name="Customer lifetime value")).to_be_visible()
+    at_36 = clv_total(download(page, "Download workbook"))  # the first visit: CLV is there
+    slider = page.get_by_role("slider", name="CLV horizon (months)")
+    with expect_rerun(page, timeout_ms=120_000):
+        slider.press("Home")  # the shortest horizon
+    expect(page.get_by_text(re.compile(r"Total CLV, next \d month"))).to_be_visible()
+    shorter = clv_total(download(page, "Download workbook"))
+    assert 0 < shorter < at_36  # fewer months ahead hold less future value
