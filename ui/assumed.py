@@ -10,10 +10,11 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from cvm_core import formatting
+from cvm_core import formatting, i18n
 from cvm_core.analyses import assumptions
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention.active import ActiveCustomers
+from cvm_core.analyses.retention.gaps import ChurnRule
 from cvm_core.i18n import N_, _
 from cvm_core.intake.dataset import Dataset
 from ui import data, session
@@ -37,6 +38,10 @@ COST_TOPICS = (
 ALL_TOPICS = (*COST_TOPICS, assumptions.CHURN_RULE)
 
 
+_MEMO = "cvm.assumed.memo"
+"""Session key: what :func:`page_assumptions` found, by everything it depends on."""
+
+
 def page_assumptions(
     dataset: Dataset,
     topics: tuple[str, ...],
@@ -47,31 +52,55 @@ def page_assumptions(
 
     ``compute=False`` (the sidebar, drawn on every page) names channel rates only when the
     Whale page's P&L is already cached, rather than costing every customer to find out.
+    Kept per session by what they depend on: every page and the sidebar ask on every run, and
+    finding them (the summary's cost column, the activity table against the built-in one, the
+    channels without a rate) cost 25-35 ms of each rerun at 1M rows.
     """
     published = session.read(session.COST_MODEL, dataset)
-    given = model
-    model = model or published or CostModel()  # CostModel(): worded as the built-in rates
-    channels = None
-    ready = compute or published is not None
-    if assumptions.CHANNEL_RATES in topics and dataset.has_transactions and ready:
-        from ui import whale as whale_view  # the P&L the page shows (cached): its added rates
+    shown_model = model or published or CostModel()  # CostModel(): worded as the built-in rates
+    costed = None  # the P&L whose added channel rates are named
+    if assumptions.CHANNEL_RATES in topics and dataset.has_transactions:
+        if compute or published is not None:
+            from ui import whale as whale_view  # the P&L the page shows (cached): its added rates
 
-        costed = given or whale_view.model_in_use(dataset)
-        channels = whale_view.cached_analysis(dataset, costed).result.assumed_channel_rates
-    rule_words, chosen = None, False
+            costed = model or whale_view.model_in_use(dataset)
+    rule = default = None
     if assumptions.CHURN_RULE in topics and dataset.has_transactions:
         default, rule = retention_view.default_rule(dataset), retention_view.churn_rule(dataset)
-        rule_words = ActiveCustomers(0, 0, 0, rule).rule_words()
-        chosen = rule != default
+    currency = data.currency(dataset)
+    key = (dataset.fingerprint, data.unit(), data.observation_end(dataset), shown_model, costed,
+           currency, rule, default, topics, i18n.current())  # fmt: skip
+    memo = st.session_state.setdefault(_MEMO, {})
+    if key not in memo:
+        if len(memo) >= 16:
+            memo.clear()
+        memo[key] = _find(dataset, topics, shown_model, costed, currency, rule, default)
+    return memo[key]
+
+
+def _find(
+    dataset: Dataset,
+    topics: tuple[str, ...],
+    model: CostModel,
+    costed: CostModel | None,
+    currency: str,
+    rule: ChurnRule | None,
+    default: ChurnRule | None,
+) -> tuple[assumptions.Assumption, ...]:
+    channels = None
+    if costed is not None:
+        from ui import whale as whale_view
+
+        channels = whale_view.cached_analysis(dataset, costed).result.assumed_channel_rates
     return assumptions.for_inputs(
         data.customer_summary(dataset),
         gross_margin=model.settings.gross_margin,
         activities=model.frame(),
-        currency=data.currency(dataset),
+        currency=currency,
         dataset_currency=dataset.currency,
         currency_source=dataset.currency_source,
-        rule_words=rule_words,
-        rule_chosen=chosen,
+        rule_words=None if rule is None else ActiveCustomers(0, 0, 0, rule).rule_words(),
+        rule_chosen=rule is not None and rule != default,
         assumed_channel_rates=channels,
         topics=topics,
     )

@@ -297,6 +297,18 @@ def test_assumptions_strip_names_what_the_profit_rests_on(demo_dataset):
     assert "built-in cost-to-serve rates" not in _strip(at)
 
 
+def test_the_strip_follows_a_change_in_the_same_session(demo_dataset):
+    """The strip is kept per session by what it depends on (ui/assumed.page_assumptions): a
+    currency typed after the first run takes "amounts in EUR" out of it on the next."""
+    at = run_page(PAGE, demo_dataset)
+    assert "amounts in EUR" in _strip(at)
+    at.session_state[f"{state.CURRENCY}.{demo_dataset.fingerprint}"] = "CHF"
+    at.run()
+    assert not at.exception
+    assert "amounts in" not in _strip(at)
+    assert "the built-in cost-to-serve rates" in _strip(at)
+
+
 def test_a_channel_without_a_rate_is_charged_the_average_and_said_so():
     # The shop's Field sales order (B) comes in as "Kiosk", which no default rate prices. The
     # default table gets "Kiosk orders (assumed: ...)" at the order-weighted average of the priced
