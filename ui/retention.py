@@ -85,6 +85,12 @@ def gap_profile(dataset: Dataset) -> retention_gaps.GapProfile:
         return _gap_profile(dataset, dataset.fingerprint, data.observation_end(dataset).date())
 
 
+def gap_profile_at_load(dataset: Dataset) -> retention_gaps.GapProfile:
+    """:func:`gap_profile` of a dataset just loaded (its whole period; no session state is read:
+    the Upload page's early build calls it in the background, ui/loaders)."""
+    return _gap_profile(dataset, dataset.fingerprint, dataset.observation_end.date())
+
+
 def default_rule(dataset: Dataset) -> retention_gaps.ChurnRule:
     """The page's starting rule: inactivity for the window the data suggests."""
     return retention_gaps.ChurnRule(gap_profile(dataset).suggested_window_days)

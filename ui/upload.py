@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -186,6 +187,23 @@ def large_file_form(sample: Workbook, rows: int, key: str) -> MappingChoice | No
     return choice if clicked else None
 
 
+_CHOICES: dict[int, tuple[weakref.ref, dict[str, pd.DataFrame]]] = {}
+"""id(frame) -> (the frame, weakly; its channel choices by column): found once per table."""
+
+
+def _channel_choices(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The channel values with their row counts, counted once per table read: the Upload page
+    runs again on every click while a file is in the uploader (70 ms a run at 1M rows)."""
+    kept = _CHOICES.get(id(frame))
+    if kept is None or kept[0]() is not frame:
+        for gone in [k for k, (ref, _choices) in _CHOICES.items() if ref() is None]:
+            del _CHOICES[gone]
+        kept = _CHOICES[id(frame)] = (weakref.ref(frame), {})
+    if column not in kept[1]:
+        kept[1][column] = intake_channels.channel_choices(frame[column])
+    return kept[1][column]
+
+
 def channel_form(frame: pd.DataFrame, column: str | None, key: str) -> dict[str, str]:
     """Which cost-model channel each channel value is (pre-filled from the synonyms).
 
@@ -194,7 +212,7 @@ def channel_form(frame: pd.DataFrame, column: str | None, key: str) -> dict[str,
     """
     if column is None:
         return {}
-    choices = intake_channels.channel_choices(frame[column])
+    choices = _channel_choices(frame, column)
     if choices.empty:
         return {}
     st.markdown(
@@ -253,7 +271,7 @@ def _optional_select(
 def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
     if not mapping.roles:
         return
-    preview = frame[list(mapping.roles.values())].head(15).copy()
+    preview = frame.head(15)[list(mapping.roles.values())].copy()  # not 1M rows, then 15
     preview.columns = [f"{_(TRANSACTION_ROLES[r])} ← {c}" for r, c in mapping.roles.items()]
     st.markdown(
         "**" + _("Preview of the mapped columns") + "** " + _("(first 15 rows, as in the file)")
@@ -265,6 +283,11 @@ def _preview(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
 @st.cache_data(max_entries=4, ttl="2h", show_spinner=False)
 def _monthly_activity(_dataset: Dataset, fingerprint: str) -> pd.DataFrame:
     return dataset_source(_dataset).monthly_activity()
+
+
+def monthly_activity(dataset: Dataset) -> pd.DataFrame:
+    """Net revenue and active customers per month, for the overview (cached per dataset)."""
+    return _monthly_activity(dataset, dataset.fingerprint)
 
 
 def summary_file_form(dataset: Dataset, key: str) -> bool:
@@ -398,7 +421,7 @@ def show_overview(dataset: Dataset) -> None:
             net_revenue=formatting.money(overview.net_revenue, money),
         )
     )
-    monthly = _monthly_activity(dataset, dataset.fingerprint)
+    monthly = monthly_activity(dataset)
     slide = monthly_slide(monthly, money)
     show_chart(
         slide.chart,

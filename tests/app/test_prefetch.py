@@ -101,7 +101,12 @@ def builds(monkeypatch) -> list[tuple[str, str]]:
     the transaction source's)."""
     return spy_on(
         monkeypatch,
-        {"build": (loaders, "build_dataset"), "summary": (sources, "customer_summary")},
+        {
+            "build": (loaders, "build_dataset"),
+            "summary": (sources, "customer_summary"),
+            "months": (sources, "monthly_activity"),
+            "gaps": (sources, "gap_profile"),
+        },
     )
 
 
@@ -123,14 +128,19 @@ def wait_for_early_builds(at: AppTest) -> None:
 
 def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(monkeypatch, builds):
     monkeypatch.setenv(prefetch.ENV, "1")
+    st.cache_resource.clear()  # nothing left from another test of the same file
+    st.cache_data.clear()
     messy = (FILES / "messy_de_cp1252.csv").read_bytes()
     at = upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300), "messy.csv", messy)
     assert not at.exception and not at.error
     wait_for_early_builds(at)
-    # Built and summarised in the background, before any click.
+    # Built and summarised in the background, before any click, with the overview's months and
+    # the gaps between purchases the sidebar's churn-rule assumption comes from.
     assert not_prefetch(builds) == [
         ("build", "cvm-early-build_0"),
         ("summary", "cvm-early-build_0"),
+        ("months", "cvm-early-build_0"),
+        ("gaps", "cvm-early-build_0"),
     ]
     builds.clear()
     at.button(key=f"{loaders.digest(messy)}.load").click()
@@ -141,7 +151,8 @@ def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(mon
     ]  # fmt: skip
     assert {m.label: m.value for m in at.metric}["Customers"] == "3"
     assert [step for step, _thread in builds if step == "build"] == []  # nothing built again
-    assert ("summary", "ScriptRunner.scriptThread") not in builds
+    in_the_run = [step for step, thread in builds if thread == "ScriptRunner.scriptThread"]
+    assert in_the_run == []  # no summary, months or gaps made between the click and the overview
 
 
 def test_an_early_build_that_fails_is_reported_on_use_and_not_started_again(monkeypatch, builds):
