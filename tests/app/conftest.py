@@ -14,6 +14,17 @@ from ui import state
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def background_work_starts_at_once(monkeypatch):
+    """In the server, background work waits for the run that started it to reach the browser
+    (ui/prefetch.AFTER_SECONDS, ui/reload.PACK_AFTER_SECONDS); AppTest has no browser, and the
+    tests that wait for that work would wait out every delay queued before them."""
+    from ui import prefetch, reload
+
+    monkeypatch.setattr(prefetch, "AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(reload, "PACK_AFTER_SECONDS", 0.0)
+
+
 @pytest.fixture(scope="session")
 def demo_dataset() -> Dataset:
     """The committed demo workbook, read through the same pipeline as an upload."""
