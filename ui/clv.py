@@ -31,6 +31,7 @@ from cvm_core.analyses.profitability.analysis import WhaleAnalysis
 from cvm_core.analyses.profitability.run import CostModel
 from cvm_core.analyses.retention import active as retention_active
 from cvm_core.analyses.retention import gaps as retention_gaps
+from cvm_core.errors import CvmError
 from cvm_core.i18n import N_, _, ngettext
 from cvm_core.intake.dataset import Dataset
 from cvm_core.outputs import workspace_settings
@@ -218,20 +219,30 @@ def _margin_input(column, dataset: Dataset) -> float | None:
 )
 def _fit(
     _dataset: Dataset, _summary: pd.DataFrame, fingerprint: str, settings: clv.FitSettings
-) -> clv.CLVFit:
+) -> clv.CLVFit | CvmError:
     # A summary file has no transactions: its empty frame says so to the fit.
     source = dataset_source(_dataset) if _dataset.has_transactions else _dataset.transactions
-    return clv_run.fit(source, _summary, settings)
+    try:
+        return clv_run.fit(source, _summary, settings)
+    except CvmError as error:
+        # Kept like a fit: a cache keeps no exception, so data the models cannot fit (a short
+        # history: "not identifiable") were fitted again on every click of the page, 9 s each
+        # for a 300-customer file, to fail the same way.
+        return error
 
 
 def fit(dataset: Dataset, settings: clv.FitSettings) -> clv.CLVFit:
-    """The cached fit (the models are read-only once fitted)."""
+    """The cached fit (the models are read-only once fitted); raises the CvmError it failed
+    with, also when that failure is the one kept."""
     summary = data.customer_summary(dataset)
-    return data.with_spinner(
+    fitted = data.with_spinner(
         _("Fitting BG/NBD, Pareto/NBD and MBG/NBD and checking them on the holdout…"),
         ("clv.fit", dataset.fingerprint, settings),
         lambda: _fit(dataset, summary, dataset.fingerprint, settings),
     )
+    if isinstance(fitted, CvmError):
+        raise fitted.with_traceback(None)  # the kept error, without the last raise's trail
+    return fitted
 
 
 def default_fit_settings(dataset: Dataset) -> clv.FitSettings:

@@ -150,3 +150,32 @@ def test_no_page_writes_into_the_customer_summary_they_share(warm_app, demo_data
     pd.testing.assert_frame_equal(
         shared, FrameSource(demo_dataset.transactions).summary("week", end)
     )
+
+
+def test_a_fit_that_failed_is_not_fitted_again_on_the_next_click(monkeypatch):
+    """A cache keeps no exception: on data the models cannot fit (the German test export: 300
+    customers, 279 of them repeat buyers, BG/NBD not identifiable) every click of the CLV page
+    fitted again, 9 s each in the browser, to fail the same way. The failure is kept too."""
+    from cvm_core.intake.dataset import load_file
+
+    path = ROOT / "tests" / "files" / "german_export.xlsx"
+    dataset = load_file(path.read_bytes(), path.name)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state[state.DATASET] = dataset
+    at.switch_page("pages/clv.py").run()
+    assert not at.exception
+    failed = [e.value for e in at.error]
+    assert any("not identifiable" in text for text in failed)
+    fits: list[int] = []
+    original = clv_run.fit
+
+    def spy(*args, **kwargs):
+        fits.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(clv_run, "fit", spy)
+    horizon = next(s for s in at.slider if "horizon" in s.label.lower())
+    horizon.set_value(horizon.value - 3).run()
+    assert not at.exception
+    assert fits == []
+    assert [e.value for e in at.error] == failed  # the same message, in the same place
