@@ -114,6 +114,19 @@ def test_a_cache_hit_starts_no_spinner(monkeypatch):
     assert shown == ["Working…"] * 3
 
 
+def counted(monkeypatch, module, name: str) -> list[int]:
+    """One entry per call of ``module.name`` from now on (the function still runs)."""
+    calls: list[int] = []
+    original = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
 def test_a_horizon_move_does_not_count_active_customers_again(demo_dataset, monkeypatch):
     """P(alive) comes from the fit alone: the active count under the churn rule is kept per fit
     (ui/clv.active_customers), so the horizon slider does not walk every customer again."""
@@ -121,14 +134,7 @@ def test_a_horizon_move_does_not_count_active_customers_again(demo_dataset, monk
     at.session_state[state.DATASET] = demo_dataset
     at.switch_page("pages/clv.py").run()
     headline = [m.value for m in at.metric]
-    calls: list[int] = []
-    original = retention_active.active_customers
-
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(retention_active, "active_customers", spy)
+    calls = counted(monkeypatch, retention_active, "active_customers")
     horizon = next(s for s in at.slider if "horizon" in s.label.lower())
     horizon.set_value(horizon.value + 6).run()
     assert not at.exception
@@ -166,14 +172,7 @@ def test_a_fit_that_failed_is_not_fitted_again_on_the_next_click(monkeypatch):
     assert not at.exception
     failed = [e.value for e in at.error]
     assert any("not identifiable" in text for text in failed)
-    fits: list[int] = []
-    original = clv_run.fit
-
-    def spy(*args, **kwargs):
-        fits.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(clv_run, "fit", spy)
+    fits = counted(monkeypatch, clv_run, "fit")
     horizon = next(s for s in at.slider if "horizon" in s.label.lower())
     horizon.set_value(horizon.value - 3).run()
     assert not at.exception

@@ -10,7 +10,7 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from tests.browser.helpers import expect_rerun, screenshot, wait_for_app
+from tests.browser.helpers import expect_rerun, open_with_demo, screenshot, wait_for_app
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -106,14 +106,7 @@ def clv_total(book_download) -> float:
 def test_the_workbook_has_the_clv_the_page_shows(page, app_server):
     """The sidebar is drawn before the page: a workbook built from what it saw lacked the CLV on
     a first visit of the CLV page, and kept the old values after a horizon move."""
-    page.goto(app_server)
-    wait_for_app(page)
-    with expect_rerun(page, timeout_ms=120_000):
-        page.get_by_role("button", name="Load Demo retail").click()
-    with expect_rerun(page, timeout_ms=180_000):
-        page.get_by_test_id("stSidebarNav").get_by_role(
-            "link", name="Customer Lifetime Value"
-        ).click()
+    open_with_demo(page, app_server, "Customer Lifetime Value")
     expect(page.get_by_role("heading", name="Customer lifetime value")).to_be_visible()
     at_36 = clv_total(download(page, "Download workbook"))  # the first visit: CLV is there
     slider = page.get_by_role("slider", name="CLV horizon (months)")
