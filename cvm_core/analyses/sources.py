@@ -348,9 +348,15 @@ class FileSource:
         from cvm_core.intake.aggregations import aggregate  # DuckDB/Spark only when asked
 
         self._in_use()
+        parts = self._parts() if name in SPLIT_TABLES and day is not None else 1
         return aggregate(
-            self.path, name, self.engine, day, self.columns, self.memory_limit, **options
+            self.path, name, self.engine, day, self.columns, self.memory_limit, parts, **options
         )
+
+    def _parts(self) -> int:
+        """Shares of the customers a :data:`SPLIT_TABLES` query runs in: one per
+        :data:`LINES_PER_PART` lines of the file."""
+        return max(1, -(-int(self._date_row()["lines"]) // LINES_PER_PART))
 
     def _in_use(self) -> None:
         if self.upload:
@@ -525,6 +531,11 @@ class FileSource:
 _ITEMS = (("category", "categories"), ("product", "products"))
 KEPT_TABLES = 6
 """Tables a FileSource with ``keep_tables`` keeps (the orders: 93 MB at 10M rows)."""
+SPLIT_TABLES = frozenset({"period_activity"})
+"""Tables a FileSource computes in shares of the customers (aggregate's ``parts``), as the server's
+memory peak: the Scorecard's period table (two distinct counts per customer and quarter) took
+DuckDB 1.66 GB above the interpreter at 10M lines in one query, 0.73 GB in three (+0.7 s)."""
+LINES_PER_PART = 3_500_000
 SHARED_TABLES = frozenset({"orders", "channel_revenue", "date_range"})
 """Tables several pages ask for: the orders (the Whale's drivers and its default channel rates,
 the CLV page's cost-to-serve), each customer's channel revenue (main channel on Segments,

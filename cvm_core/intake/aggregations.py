@@ -545,6 +545,11 @@ TABLES = {
     "repeat_days": repeat_days_sql,
 }
 
+PER_CUSTOMER = frozenset({"orders", "line_counts", "period_activity", "bridge_rows",
+                          "item_first_periods", "channel_revenue", "customer_categories",
+                          "first_purchases", "first_year", "holdout_days"})  # fmt: skip
+"""Tables whose every row comes from one customer's lines, in no set order: computable in parts."""
+
 
 def aggregate(
     path: str | Path,
@@ -553,11 +558,11 @@ def aggregate(
     observation_end: str | None = None,
     columns: Mapping[str, str] | None = None,
     memory_limit: str = "2GB",
+    parts: int = 1,
     **options: str | int,
 ) -> pd.DataFrame:
     """One of :data:`TABLES` over a Parquet or CSV file of canonical transactions (customer ids
-    as a categorical from DuckDB: look them up with
-    :func:`cvm_core.analyses.profitability.drivers.index_positions`).
+    as a categorical from DuckDB: look them up with ``profitability.drivers.index_positions``).
 
     Parameters
     ----------
@@ -570,21 +575,26 @@ def aggregate(
         Later transactions are left out; default the last date in the file.
     columns : mapping, optional
         Canonical role -> column name in the file.
+    parts : int
+        For :data:`PER_CUSTOMER` tables with an ``observation_end``: DuckDB computes this many
+        shares of the customers one after another (less memory; see engines.run_query).
     options
-        The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
-        period_activity, item_first_periods and bridge_rows; ``period`` for bridge_rows;
-        ``item`` for period_activity and item_first_periods;
-        ``window_days`` for activity_spells; ``max_year`` for tenure_values;
-        ``calibration_end`` for holdout_days and repeat_days; ``customer_id`` for customer_rows.
+        The query's own settings: ``period`` for cohort_cells and bridge_rows; ``frequency``
+        ("Q" or "M") for period_activity, item_first_periods and bridge_rows; ``item`` for
+        period_activity and item_first_periods; ``window_days`` for activity_spells; ``max_year``
+        for tenure_values; ``calibration_end`` for holdout_days and repeat_days; ``customer_id``
+        for customer_rows.
     """
     if table not in TABLES:
         raise CvmError(f"Unknown table '{table}'; choose one of {', '.join(TABLES)}.")
+    if parts > 1 and (table not in PER_CUSTOMER or observation_end is None):
+        raise CvmError(f"'{table}' cannot be computed in parts (without an observation end).")
     query = TABLES[table]
 
     def build(source: str, present: Mapping[str, str], dialect: Dialect) -> str:
         return query(source, present, dialect, observation_end, **options)
 
-    frame = run_query(path, engine, build, columns, memory_limit)
+    frame = run_query(path, engine, build, columns, memory_limit, parts)
     if "customer_id" in frame and not isinstance(frame["customer_id"].dtype, pd.CategoricalDtype):
         frame["customer_id"] = frame["customer_id"].astype(str)  # Spark's, as text
     return frame

@@ -256,11 +256,15 @@ def run_query(
     build: QueryBuilder,
     columns: Mapping[str, str] | None = None,
     memory_limit: str = "2GB",
+    parts: int = 1,
 ) -> pd.DataFrame:
     """Run the query ``build`` writes over a Parquet or CSV file of canonical transactions.
 
     The table the query reads has the file's columns plus :data:`ROW_ORDER` (DuckDB numbers the
-    rows only for a query that reads it). Raises our
+    rows only for a query that reads it). With ``parts`` > 1 DuckDB runs the query once per share
+    of the customers (by a hash of the id) and stacks the results: for a query whose every row
+    comes from one customer's lines, the same rows in another order, with a fraction of the memory
+    (its hash tables hold one share's groups). Spark ignores it. Raises our
     ReadError (one line) for files the engine cannot read, CvmError for a missing column.
     """
     if engine not in ("duckdb", "spark"):
@@ -272,7 +276,7 @@ def run_query(
             "spreadsheets. Use --engine pandas for a spreadsheet (it maps and validates it)."
         )
     if engine == "duckdb":
-        return _run_duckdb(path, build, columns or {}, memory_limit)
+        return _run_duckdb(path, build, columns or {}, memory_limit, parts)
     return _run_spark(path, build, columns or {})
 
 
@@ -317,7 +321,7 @@ def _read_canonical(path: Path) -> pd.DataFrame:
 
 
 def _run_duckdb(
-    path: str, build: QueryBuilder, columns: Mapping[str, str], memory_limit: str
+    path: str, build: QueryBuilder, columns: Mapping[str, str], memory_limit: str, parts: int = 1
 ) -> pd.DataFrame:
     duckdb = _import_engine("duckdb")
     quoted = path.replace(chr(39), chr(39) * 2)
@@ -367,13 +371,18 @@ def _run_duckdb(
             raise _engine_error("DuckDB", path, error) from error
         if unclean:
             source, numbered = (with_clean_ids(s, id_name, id_type) for s in (source, numbered))
-        sql = build(f"{source} AS source", present, DUCKDB)
-        if ROW_ORDER in sql:  # the query reads the rows' order: number them
-            sql = build(f"{numbered} AS source", present, DUCKDB)
+        if ROW_ORDER in build(f"{source} AS source", present, DUCKDB):  # the rows' order is read
+            source = numbered  # number them
+        results = []
         try:
-            # Rows are read here, not at DESCRIBE (a sample): a line cut off at the end of the
-            # file, or a value of another type far down, fails only now.
-            return _to_frame(con.execute(sql).to_arrow_table())
+            for part in range(parts):
+                # The share filters the (cleaned) id: one customer's lines all land in one part.
+                share = f"(SELECT * FROM {source} WHERE hash({id_name}) % {parts} = {part})"
+                sql = build(f"{share if parts > 1 else source} AS source", present, DUCKDB)
+                # Rows are read here, not at DESCRIBE (a sample): a line cut off at the end of
+                # the file, or a value of another type far down, fails only now.
+                results.append(con.execute(sql).to_arrow_table())
+            return _to_frame(pa.concat_tables(results))
         except duckdb.OutOfMemoryException as error:
             raise CvmError(
                 f"DuckDB ran out of memory reading {Path(path).name} within its cap of "

@@ -388,3 +388,65 @@ def test_tenure_uses_the_margin_only_when_every_line_has_a_cost(engine, tmp_path
         want = profit_by_tenure(costs, status, 30, pd.Timestamp(END))
         assert got.measure == want.measure == measure
         pd.testing.assert_frame_equal(got.table, want.table, check_exact=False, rtol=1e-12)
+
+
+# --- in parts: a share of the customers at a time, the same rows -------------------------------
+
+PART_OPTIONS = {
+    "period_activity": {"frequency": "Q", "item": "product"},
+    "bridge_rows": {"frequency": "Q", "period": 8097},  # 2024 Q2 as a period number
+    "item_first_periods": {"frequency": "M", "item": "category"},
+    "holdout_days": {"calibration_end": "2024-03-31"},
+}
+
+
+def _in_one_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by their values (texts as text: each result lists its categories in the order
+    it met them)."""
+    texts = frame.select_dtypes("category").columns
+    frame = frame.astype(dict.fromkeys(texts, object))
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("table", sorted(aggregations.PER_CUSTOMER))
+def test_a_per_customer_table_in_parts_has_the_rows_of_the_whole(table, demo):
+    path, _transactions = demo
+    options = PART_OPTIONS.get(table, {})
+    whole = aggregations.aggregate(path, table, "duckdb", DEMO_END, **options)
+    parts = aggregations.aggregate(path, table, "duckdb", DEMO_END, parts=3, **options)
+    assert len(whole) > 100
+    pd.testing.assert_frame_equal(_in_one_order(parts), _in_one_order(whole))
+
+
+def test_the_parts_are_shares_of_the_customers(demo):
+    """Each part is one query over its own customers: together all of them, none twice."""
+    from cvm_core.intake.engines import run_query
+
+    path, transactions = demo
+    counted = run_query(path, "duckdb", lambda table, _present, _dialect: (
+        f"SELECT COUNT(DISTINCT customer_id) AS customers FROM {table}"), parts=3)  # fmt: skip
+    assert len(counted) == 3
+    assert counted["customers"].sum() == transactions["customer_id"].nunique()
+    assert counted["customers"].max() < transactions["customer_id"].nunique() * 0.5
+
+
+def test_a_customer_written_with_blanks_around_the_id_stays_in_one_part(tmp_path):
+    """Parts split the cleaned ids: 'A', ' A' and 'A\u3000' are one customer (as the intake reads
+    them), so their lines must not land in different parts."""
+    spellings = ["A", " A", "A ", "  A", "\tA", "A\t", "\u00a0A", "A\u00a0", "A\u3000", " A "]
+    frame = pd.DataFrame({
+        "customer_id": spellings + ["B", "C", "D"],
+        "date": pd.to_datetime(["2024-01-01"] * 13) + pd.to_timedelta(range(13), unit="D"),
+        "revenue": 10.0,
+    })  # fmt: skip
+    path = write_parquet(frame, tmp_path / "padded.parquet")
+    counts = aggregations.aggregate(path, "line_counts", "duckdb", END, parts=4)
+    lines = counts.set_index(counts["customer_id"].astype(str))["order_lines"]
+    assert lines.to_dict() == {"A": 10, "B": 1, "C": 1, "D": 1}
+
+
+def test_only_per_customer_tables_with_an_end_run_in_parts(files):
+    with pytest.raises(CvmError, match="cannot be computed in parts"):
+        aggregations.aggregate(files["parquet"], "gap_counts", "duckdb", END, parts=2)
+    with pytest.raises(CvmError, match="cannot be computed in parts"):
+        aggregations.aggregate(files["parquet"], "orders", "duckdb", None, parts=2)

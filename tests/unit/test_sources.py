@@ -216,6 +216,30 @@ def test_the_scorecard_from_a_file_equals_the_scorecard_in_memory(engine, freque
     assert bridge.new_customers > 0 and bridge.lost_customers > 0
 
 
+def test_a_large_files_scorecard_runs_its_period_table_in_parts(demo, monkeypatch):
+    """Past LINES_PER_PART lines the period table is computed a share of the customers at a time
+    (the server's memory peak at 10M lines); the Scorecard reads the same."""
+    import cvm_core.analyses.sources as sources
+    import cvm_core.intake.aggregations as aggregations
+
+    path, transactions, summary = demo
+    asked = []
+    real = aggregations.aggregate
+    monkeypatch.setattr(
+        aggregations, "aggregate", lambda *a, **k: asked.append((a[1], a[6])) or real(*a, **k)
+    )
+    monkeypatch.setattr(sources, "LINES_PER_PART", len(transactions) // 3 + 1)
+    settings = ScorecardSettings(frequency="Q")
+    got = build_scorecard(FileSource(path), summary, settings=settings, observation_end=END)
+    assert ("period_activity", 3) in asked
+    assert {parts for table, parts in asked if table != "period_activity"} == {1}
+    want = build_scorecard(
+        FrameSource(transactions), summary, settings=settings, observation_end=END
+    )
+    assert_same(got.table, want.table, "table")
+    assert_same(got.trends, want.trends, "trends")
+
+
 @pytest.mark.parametrize("products", ["after the end", "none"])
 def test_the_scorecard_counts_categories_where_no_product_is_known_by_the_end(
     products, demo, tmp_path
