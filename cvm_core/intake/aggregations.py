@@ -56,7 +56,13 @@ import pandas as pd
 
 from cvm_core.analyses.profitability.activities import UNKNOWN_CHANNEL
 from cvm_core.errors import CvmError
-from cvm_core.intake.engines import OPTIONAL_COLUMNS, Dialect, kept_transactions_sql, run_query
+from cvm_core.intake.engines import (
+    DOCUMENT_COLUMNS,
+    OPTIONAL_COLUMNS,
+    Dialect,
+    kept_transactions_sql,
+    run_query,
+)
 
 PERIODS = ("month", "quarter", "week")
 _EPOCH = "DATE '1970-01-01'"
@@ -65,10 +71,6 @@ _EPOCH = "DATE '1970-01-01'"
 def _document_key(dialect: Dialect) -> str:
     """An order: its order id, or for lines without one the customer's day (as in pandas)."""
     return f"COALESCE('o:' || order_id, 'd:' || CAST(day AS {dialect.text_type}))"
-
-
-_DOCUMENT_COLUMNS = "order_id, CASE WHEN order_id IS NULL THEN day END"
-"""The same orders as :func:`_document_key` to group by, without building a text per line."""
 
 
 def orders_sql(
@@ -80,7 +82,7 @@ WITH {kept_transactions_sql(table, present, observation_end, dialect, row_order=
 SELECT customer_id, SUM(revenue) AS value,
        {dialect.min_by}(COALESCE(channel, '{UNKNOWN_CHANNEL}'), row_order) AS channel
 FROM kept WHERE NOT is_return
-GROUP BY customer_id, {_DOCUMENT_COLUMNS}
+GROUP BY customer_id, {DOCUMENT_COLUMNS}
 """
 
 
@@ -208,10 +210,8 @@ def period_activity_sql(
 ) -> str:
     """The Scorecard's (customer, period) table: gross, returns, orders, lines and the distinct
     ``item``s (products or categories) bought, how many lines name a product, a category and the
-    item, with the first and last day and the observation end.
-
-    One kind of item is counted, the one the Scorecard uses: each distinct count cost DuckDB
-    about 1.2 s at 10M rows (and a hash table per group in memory)."""
+    item, the first and last day and the observation end. One kind of item is counted (the
+    Scorecard's): each distinct count cost DuckDB ~1.2 s at 10M rows, and a hash table per group."""
     if item not in ("category", "product"):
         raise CvmError(f"Unknown item column '{item}'; choose category or product.")
     number = period_number_sql("day", frequency)
