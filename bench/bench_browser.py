@@ -4,6 +4,7 @@
     python3 bench/bench_browser.py --rows 100000
     python3 bench/bench_browser.py --read 5        # the user reads mapping and overview 5 s each
     python3 bench/bench_browser.py --large 10000000  # beyond memory: a 10M-row Parquet file
+    python3 bench/bench_browser.py --large 10000000 --read 5  # ... with the user reading
 
 Starts the app (``streamlit run app.py`` on a free port, as bench_memory does) and drives Debian's
 chromium with Playwright, one user doing, in order:
@@ -239,16 +240,17 @@ def report(steps: Steps, cli: tuple[float, float], csv: Path, title: str) -> Non
     )
 
 
-def measure_large(rows: int, on_disk: bool) -> tuple[Steps, float, Path]:
+def measure_large(rows: int, on_disk: bool, read: float = 0.0) -> tuple[Steps, float, Path]:
     """Upload + six pages with ``rows`` transactions as a Parquet file, the server's peak RSS (MB)
     and the file: ``on_disk`` as the app does it (DuckDB over the file), else the naive way (the
-    size for large files raised, so the rows are read into pandas as a small file's are)."""
+    size for large files raised, so the rows are read into pandas as a small file's are).
+    ``read``: seconds the user checks the mapping and reads the overview, as in :func:`drive`."""
     import bench_engines  # the canonical Parquet generator, shared with the engines benchmark
 
     path = bench_engines.parquet_path(rows)
     os.environ["CVM_PREFETCH"] = "1"  # the app's default
     os.environ["CVM_LARGE_FILE_ROWS"] = "2000000" if on_disk else str(10**12)
-    steps, peak = walk(path, moves=0, read=0.0, timeout_ms=900_000)
+    steps, peak = walk(path, moves=0, read=read, timeout_ms=900_000)
     return steps, peak, path
 
 
@@ -260,15 +262,16 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def report_large(rows: int) -> None:
+def report_large(rows: int, read: float) -> None:
     """Beyond memory (issue 17 item 5): the naive way and the app's, side by side."""
     runs = []
     for on_disk in (False, True):
         how = "on disk (DuckDB)" if on_disk else "naive (read into pandas)"
         print(f"{rows:,} rows from Parquet, {how}", file=sys.stderr)
-        runs.append((how, *measure_large(rows, on_disk)))
+        runs.append((how, *measure_large(rows, on_disk, read)))
     path = runs[0][3]
-    print(f"\n{path.name} ({path.stat().st_size / 1e6:.1f} MB), upload + six pages\n")
+    pause = f"mapping and overview read for {read:g} s each" if read else "no pause to read"
+    print(f"\n{path.name} ({path.stat().st_size / 1e6:.1f} MB), upload + six pages, {pause}\n")
     print("| step | " + " | ".join(f"{how}: wall (s) / server CPU (s)" for how, *_ in runs) + " |")
     print("|---|" + "---:|" * len(runs))
     names = [row[0] for row in runs[0][1].rows]
@@ -296,7 +299,7 @@ def main() -> None:
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} not found: apt-get install chromium")
     if args.large:
-        report_large(args.large)
+        report_large(args.large, args.read)
         return
     reading = (
         f"the mapping and the overview read for {args.read:g} s each" if args.read else "no pause"

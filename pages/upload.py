@@ -106,13 +106,16 @@ elif upload is not None and large_files.is_large_upload(upload.name, raw):
         report_failure(error, key)
     else:
         rows = large_files.parquet_rows(raw) or 0
-        if choice := large_file_form(sample, rows, key):
+        choice, clicked = large_file_form(sample, rows, key)
+        if clicked:
             try:
                 dataset = loaders.build_large(key, upload.name, path, rows, choice.mapping)
             except Exception as error:  # noqa: BLE001 - every failure becomes a message in the page
                 report_failure(error, key)
             else:
                 activate(dataset)
+        else:  # checked by DuckDB in the background while the user checks the mapping
+            loaders.start_build_large(key, upload.name, path, rows, choice.mapping)
 elif upload is not None:
     with st.expander(_("Reading options")):
         header_row = st.number_input(

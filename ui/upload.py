@@ -168,9 +168,9 @@ def mapping_form(
     return MappingChoice(sheets, mapping, ValidationOptions(date_order=order))
 
 
-def large_file_form(sample: Workbook, rows: int, key: str) -> MappingChoice | None:
+def large_file_form(sample: Workbook, rows: int, key: str) -> tuple[MappingChoice, bool]:
     """What happens to a file too large for memory, its column mapping (read from ``sample``, its
-    first rows) and a button to use it: the mapping when clicked, else None."""
+    first rows) and a button to use it: the mapping, and whether the button was clicked."""
     st.info(
         _("This file has {rows} rows, more than {limit}: it stays on the server's disk and "
           "each page's tables are computed from it by DuckDB. Check the columns below (read "
@@ -184,7 +184,7 @@ def large_file_form(sample: Workbook, rows: int, key: str) -> MappingChoice | No
     clicked = st.button(
         _("Use this data"), type="primary", icon=":material/check:", key=f"{key}.load"
     )
-    return choice if clicked else None
+    return choice, clicked
 
 
 _CHOICES: dict[int, tuple[weakref.ref, dict[str, pd.DataFrame]]] = {}

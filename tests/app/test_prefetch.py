@@ -155,6 +155,50 @@ def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(mon
     assert in_the_run == []  # no summary, months or gaps made between the click and the overview
 
 
+def test_a_large_file_is_checked_and_summarised_by_duckdb_while_the_mapping_is_checked(
+    monkeypatch, tmp_path, demo_dataset
+):
+    """A file too large for memory: DuckDB's check of the file, the summary, the months and the
+    gaps (6.3 s after the click at 10M lines) run while the user reads the mapping form."""
+    import io
+
+    from cvm_core.intake import large_files
+
+    monkeypatch.setenv(prefetch.ENV, "1")
+    monkeypatch.setattr(large_files, "LARGE_FILE_ROWS", 1000)  # the demo data counts as large
+    monkeypatch.setenv("CVM_UPLOAD_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    builds = spy_on(monkeypatch, {
+        "check": (large_files, "dataset_from_file"),
+        "summary": (sources.FileSource, "summary"),
+        "months": (sources.FileSource, "monthly_activity"),
+        "gaps": (sources.FileSource, "gap_profile"),
+    })  # fmt: skip
+    buffer = io.BytesIO()
+    demo_dataset.transactions[["customer_id", "date", "revenue", "order_id"]].to_parquet(buffer)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upload.file").set_value(("big.parquet", buffer.getvalue(), "x"))
+    at.run()
+    assert not at.exception and not at.error
+    wait_for_early_builds(at)
+    assert not_prefetch(builds) == [
+        ("check", "cvm-early-build_0"),
+        ("summary", "cvm-early-build_0"),
+        ("months", "cvm-early-build_0"),
+        ("gaps", "cvm-early-build_0"),
+    ]
+    builds.clear()
+    at.button(key=f"{loaders.digest(buffer.getvalue())}.load").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state[state.DATASET].transaction_file is not None
+    assert {m.label: m.value for m in at.metric}["Customers"] == "4,000"
+    in_the_run = [step for step, thread in builds if thread == "ScriptRunner.scriptThread"]
+    assert in_the_run == []  # nothing checked or summarised between the click and the overview
+
+
 def test_an_early_build_that_fails_is_reported_on_use_and_not_started_again(monkeypatch, builds):
     # Day and month cannot be told apart: the build asks which it is, as without the prefetch.
     monkeypatch.setenv(prefetch.ENV, "1")
