@@ -246,7 +246,7 @@ def downloads(frames: dict[str, pd.DataFrame], name: str, xlsx: bool = False) ->
 def show_headline(result: retention_analysis.RetentionResult) -> None:
     counts = result.counts
     median = result.median_lifetime_days
-    cols = st.columns(5)
+    cols = st.columns(6)  # the lists' counts apart: "10,555 / 2,871" was cut off at 424k customers
     active = result.active
     cols[0].metric(_("Active customers"), active.share_text(),
                    help=active.sentence() + " " + _("Plus {n} too new to tell. The CLV page, the Scorecard "
@@ -266,10 +266,8 @@ def show_headline(result: retention_analysis.RetentionResult) -> None:
                         "'> {days}': more than half are still active after the longest lifetime the data "
                         "follows, so the median is not reached yet.").format(days=formatting.counted(longest, "day"))
                         + " " + result.lifetimes.sentence())  # fmt: skip
-    cols[4].metric(
-        _("At risk / win back"),
-        f"{formatting.count(len(result.at_risk))} / {formatting.count(len(result.win_back))}",
-    )
+    cols[4].metric(_("At risk"), formatting.count(len(result.at_risk)))
+    cols[5].metric(_("Win back"), formatting.count(len(result.win_back)))
     st.caption(f"{result.settings.rule.describe()} {result.lifetimes.sentence()}")
     for note in result.notes:
         st.info(formatting.escape_markdown(i18n.shown(note)))

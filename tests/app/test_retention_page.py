@@ -78,7 +78,8 @@ def test_page_shows_the_analysis_of_the_demo_data(dataset):
     assert shown["Active customers"] == result.active.share_text()
     assert shown["Annual retention"] == f"{result.annual_retention * 100:.1f}%"
     assert shown["Median lifetime"] == f"{result.median_lifetime_days:,.0f} days"
-    assert shown["At risk / win back"] == f"{len(result.at_risk):,} / {len(result.win_back):,}"
+    assert shown["At risk"] == f"{len(result.at_risk):,}"
+    assert shown["Win back"] == f"{len(result.win_back):,}"
     assert [t.label for t in at.tabs] == [
         "Cohorts", "Churn", "Survival", "At risk & win back", "Retention economics",
     ]  # fmt: skip
