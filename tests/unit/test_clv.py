@@ -288,11 +288,11 @@ def test_failed_optimisation_is_retried_with_a_penalty(monkeypatch, calibration)
     real = transaction_model.TransactionModel._optimise
     tried = []
 
-    def fails_without_penalty(self, rows, scale, penalizer, start=None):
+    def fails_without_penalty(self, rows, scale, penalizer, start=None, precise=False):
         tried.append(penalizer)
         if penalizer < 0.01:
             return None, True  # no optimum, stopped where the parameters are pinned down
-        return real(self, rows, scale, penalizer, start)
+        return real(self, rows, scale, penalizer, start, precise)
 
     monkeypatch.setattr(transaction_model.TransactionModel, "_optimise", fails_without_penalty)
     model = transaction_model.TransactionModel("bgnbd").fit(calibration)
@@ -501,6 +501,31 @@ def test_auto_uses_the_model_the_comparison_recommends(cdnow_tx):
         "Pareto/NBD (chosen by Auto: the lowest holdout error per customer of the models compared)"
     )
     assert takeaways.one_time_buyers_note(fitted) is None
+
+
+def test_auto_refits_the_sampled_winner_to_everyone_from_the_samples_optimum(
+    monkeypatch, cdnow_tx, calibration
+):
+    """Large data: the comparison fits Pareto/NBD to a sample; Auto refits it to every
+    calibration customer starting at the sample's optimum, and reaches the optimum a cold fit
+    reaches: the same likelihood and the published parameters."""
+    monkeypatch.setattr(clv, "COMPARE_SAMPLE", 1000)
+    starts = []
+    real_fit = transaction_model.TransactionModel.fit
+
+    def fit(self, summary, near=None, precise=False):
+        starts.append((self.model, len(summary), near is not None))
+        return real_fit(self, summary, near, precise)
+
+    monkeypatch.setattr(transaction_model.TransactionModel, "fit", fit)
+    fitted = clv.fit_clv(cdnow_tx, clv.FitSettings("auto", "week", CAL_END, OBS_END))
+    assert fitted.calibration_model.model == "pareto"
+    assert ("pareto", 1000, False) in starts and ("pareto", 2357, True) in starts
+    cold = real_fit(transaction_model.TransactionModel("pareto"), calibration)
+    assert fitted.calibration_model.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-9)
+    assert _rounded(fitted.calibration_model.params_, 3) == _rounded(cold.params_, 3) == {
+        "r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669,
+    }  # fmt: skip
 
 
 def test_auto_falls_back_to_the_next_best_model_when_the_recommended_one_fails(
