@@ -1,13 +1,9 @@
 """The transaction-level aggregations behind the pages, as SQL that DuckDB and Spark both run.
 
-Past the customer summary (:mod:`cvm_core.intake.engines`), a few analyses still read transaction
-rows: the Whale P&L's activity drivers (orders, lines, returns, small orders, orders per channel)
-and its what-if levers (which act on orders), the churn window suggested from the gaps between
-purchases, the acquisition cohorts, spells of activity and profit by year of the relationship
-(Retention), the CLV models' holdout purchases and repeat purchases by day, the Scorecard's
-period measures, and the categories each customer bought (the Segments page's cross-sell
-affinity). Each is one query here, written once for both engines, returning from one row to one
-row per order:
+Past the customer summary (:mod:`cvm_core.intake.engines`), the analyses that still read
+transaction rows (the Whale P&L's drivers and levers, Retention's gaps, cohorts, spells and
+tenure profit, the CLV holdout, the Scorecard's period measures, Segments' cross-sell baskets)
+read these tables: each one query, written once for both engines, from one row to one per order:
 
 ========================  =================================================================
 table                     one row per
@@ -162,31 +158,34 @@ def cohort_cells_sql(
 
     A customer's cohort is the period of their first purchase (returns-only customers have none);
     the acquisition period counts whole, later periods only up to the last complete one (last_ord,
-    returned with end_day on every row).
+    returned with end_day on every row). Lines are summed per customer and period first, so buyers
+    are counted rows, not distinct ids over a join of every line (1.35 -> 0.57 s at 10M lines).
     """
     ordinal = partial(period_ordinal_sql, period=period, dialect=dialect)
     return f"""
 WITH {kept_transactions_sql(table, present, observation_end, dialect)},
+periods AS (
+    SELECT customer_id, {ordinal("day")} AS line_ord, SUM(revenue) AS net_revenue,
+           MAX(CASE WHEN is_return THEN 0 ELSE 1 END) AS bought,
+           MIN(CASE WHEN NOT is_return THEN day END) AS first_bought
+    FROM kept GROUP BY customer_id, {ordinal("day")}
+),
 firsts AS (
-    SELECT customer_id, MIN(day) AS first_day FROM kept WHERE NOT is_return GROUP BY customer_id
+    SELECT customer_id, {ordinal("MIN(first_bought)")} AS cohort FROM periods
+    GROUP BY customer_id HAVING MIN(first_bought) IS NOT NULL
 ),
 last AS (
     SELECT end_day, CASE WHEN {ordinal("end_day + 1")} > {ordinal("end_day")}
                          THEN {ordinal("end_day")} ELSE {ordinal("end_day")} - 1 END AS last_ord
     FROM bounds
-),
-lines AS (
-    SELECT k.customer_id, k.revenue, k.is_return, {ordinal("f.first_day")} AS cohort,
-           {ordinal("k.day")} AS line_ord
-    FROM kept k JOIN firsts f ON k.customer_id = f.customer_id
 )
-SELECT cohort, line_ord - cohort AS age,
-       COUNT(DISTINCT CASE WHEN NOT is_return THEN customer_id END) AS active_customers,
-       SUM(revenue) AS net_revenue, MIN(last.last_ord) AS last_ord, MIN(last.end_day) AS end_day
-FROM lines CROSS JOIN last
-WHERE line_ord = cohort OR (line_ord > cohort AND line_ord <= last.last_ord)
-GROUP BY cohort, line_ord - cohort
-ORDER BY cohort, age
+SELECT f.cohort, p.line_ord - f.cohort AS age, SUM(p.bought) AS active_customers,
+       SUM(p.net_revenue) AS net_revenue, MIN(last.last_ord) AS last_ord,
+       MIN(last.end_day) AS end_day
+FROM periods p JOIN firsts f ON p.customer_id = f.customer_id CROSS JOIN last
+WHERE p.line_ord = f.cohort OR (p.line_ord > f.cohort AND p.line_ord <= last.last_ord)
+GROUP BY f.cohort, p.line_ord - f.cohort
+ORDER BY f.cohort, age
 """
 
 
