@@ -8,6 +8,7 @@ from the ones the prefetch assumes, which would make it compute a result no page
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
@@ -126,6 +127,13 @@ def wait_for_early_builds(at: AppTest) -> None:
         future.exception(timeout=120)  # done, whether it failed or not
 
 
+def built_early(first: str) -> list[tuple[str, str]]:
+    """What the early build does before any click, in its thread: ``first`` (the build or the
+    large file's check), the summary, the overview's months and the gaps between purchases the
+    sidebar's churn-rule assumption comes from."""
+    return [(step, "cvm-early-build_0") for step in (first, "summary", "months", "gaps")]
+
+
 def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(monkeypatch, builds):
     monkeypatch.setenv(prefetch.ENV, "1")
     st.cache_resource.clear()  # nothing left from another test of the same file
@@ -134,14 +142,7 @@ def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(mon
     at = upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300), "messy.csv", messy)
     assert not at.exception and not at.error
     wait_for_early_builds(at)
-    # Built and summarised in the background, before any click, with the overview's months and
-    # the gaps between purchases the sidebar's churn-rule assumption comes from.
-    assert not_prefetch(builds) == [
-        ("build", "cvm-early-build_0"),
-        ("summary", "cvm-early-build_0"),
-        ("months", "cvm-early-build_0"),
-        ("gaps", "cvm-early-build_0"),
-    ]
+    assert not_prefetch(builds) == built_early("build")
     builds.clear()
     at.button(key=f"{loaders.digest(messy)}.load").click()
     at.run()
@@ -160,8 +161,6 @@ def test_a_large_file_is_checked_and_summarised_by_duckdb_while_the_mapping_is_c
 ):
     """A file too large for memory: DuckDB's check of the file, the summary, the months and the
     gaps (6.3 s after the click at 10M lines) run while the user reads the mapping form."""
-    import io
-
     from cvm_core.intake import large_files
 
     monkeypatch.setenv(prefetch.ENV, "1")
@@ -177,18 +176,11 @@ def test_a_large_file_is_checked_and_summarised_by_duckdb_while_the_mapping_is_c
     })  # fmt: skip
     buffer = io.BytesIO()
     demo_dataset.transactions[["customer_id", "date", "revenue", "order_id"]].to_parquet(buffer)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page("pages/upload.py").run()
-    at.file_uploader(key="upload.file").set_value(("big.parquet", buffer.getvalue(), "x"))
-    at.run()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at = upload(app, "big.parquet", buffer.getvalue())
     assert not at.exception and not at.error
     wait_for_early_builds(at)
-    assert not_prefetch(builds) == [
-        ("check", "cvm-early-build_0"),
-        ("summary", "cvm-early-build_0"),
-        ("months", "cvm-early-build_0"),
-        ("gaps", "cvm-early-build_0"),
-    ]
+    assert not_prefetch(builds) == built_early("check")
     builds.clear()
     at.button(key=f"{loaders.digest(buffer.getvalue())}.load").click()
     at.run()
