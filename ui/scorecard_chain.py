@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cvm_core.analyses.inputs import dataset_source
 from cvm_core.analyses.scorecard import charts, hierarchy, specs
 from cvm_core.analyses.scorecard.formats import format_value
 from cvm_core.analyses.scorecard.inputs import Scorecard, ScorecardSettings
@@ -44,9 +43,7 @@ def chain(dataset: Dataset, card: Scorecard, settings: ScorecardSettings) -> pd.
         at_risk = default.at_risk if default is not None else None
         sources["at_risk"] = N_("at-risk list with the Retention page's defaults")
     pipeline = pipeline_view.pipeline_for_scorecard(dataset)
-    extra = hierarchy.indicators(
-        card, dataset_source(dataset), known.clv, at_risk, pipeline, sources
-    )
+    extra = hierarchy.indicators(card, known.clv, at_risk, pipeline, sources)
     options = [n.key for n in hierarchy.NODES]
     names = {n.key: f"{_(n.level)}: {_(n.name)}" for n in hierarchy.NODES}
     with st.expander(_("Measures in the chain"), icon=":material/checklist:"):

@@ -3,7 +3,7 @@
 Past the customer summary, an analysis needs the transaction rows for a few results only: the
 Whale P&L's drivers and orders, the CLV models' calibration summary, holdout and repeat purchases,
 Retention's gap profile, cohorts, spells and profit by tenure, the Scorecard's customer-by-period
-activity, cross-sell and revenue bridge, and Segments' category baskets and main channels. It
+activity and cross-sell, and Segments' category baskets and main channels. It
 asks a source for them:
 
 * :class:`FrameSource` computes them from a DataFrame with the numpy code of the analyses (small
@@ -57,7 +57,6 @@ from cvm_core.analyses.scorecard.activity import (
     period_activity,
     periods_of_table,
 )
-from cvm_core.analyses.scorecard.bridge import RevenueBridge, bridge_of_rows, revenue_bridge
 from cvm_core.analyses.scorecard.periods import Periods, transaction_periods
 from cvm_core.analyses.scorecard.transaction_measures import cross_sell, cross_sell_from_table
 from cvm_core.analyses.segments.affinity import (
@@ -128,9 +127,6 @@ class TransactionSource(Protocol):
         self, summary: pd.DataFrame, frequency: str, end: pd.Timestamp
     ) -> PeriodTables:
         """The Scorecard's (customer, period) activity up to ``end`` and its cross-sell rates."""
-
-    def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
-        """:func:`cvm_core.analyses.scorecard.bridge.revenue_bridge` over all the data."""
 
     def line_count(self) -> int:
         """Transaction lines kept (all dates)."""
@@ -262,9 +258,6 @@ class FrameSource:
         # The rows' customer positions, for a main-channel breakdown asked for next.
         self._cache[("codes", id(summary.index), end)] = act.row_customer
         return PeriodTables(act, periods, cross_sell(tx, act, periods))
-
-    def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
-        return revenue_bridge(self.transactions, period_start, frequency)
 
     def line_count(self) -> int:
         return len(self.transactions)
@@ -472,16 +465,6 @@ class FileSource:
         if item == "product" and not table["known_items"].any() and table["known_categories"].any():
             table = self.table("period_activity", end, frequency=frequency, item="category")
         return table
-
-    def revenue_bridge(self, period_start: pd.Timestamp, frequency: str) -> RevenueBridge | None:
-        # pandas' period ordinals count from 1970, the SQL period numbers from year 0.
-        since_year_0 = 1970 * (12 if frequency == "M" else 4)
-        now = pd.Period(period_start, freq=frequency).ordinal + since_year_0
-        table = self.table("bridge_rows", None, frequency=frequency, period=now)
-        codes, customers = pd.factorize(table["customer_id"])
-        ordinals = table["period_number"].to_numpy(dtype=np.int64) - since_year_0
-        revenue = table["revenue"].to_numpy(dtype=float)
-        return bridge_of_rows(codes, ordinals, revenue, len(customers), period_start, frequency)
 
     def line_count(self) -> int:
         return int(self._date_row()["lines"])

@@ -17,8 +17,6 @@ table                     one row per
 ``cohort_cells``          (cohort, age): active_customers, net_revenue, plus last_ord and end_day
 ``period_activity``       (customer, period): gross, returns, orders, lines, products (or
                           categories) bought (the Scorecard's measures)
-``bridge_rows``           (customer, period): net revenue in a period and the one before, and
-                          each customer's first period (the Scorecard's revenue bridge)
 ``item_first_periods``    (customer, category or product): the period first bought (cross-sell)
 ``channel_revenue``       (customer, channel): gross purchase revenue (main channel)
 ``customer_categories``   (customer, category) bought: the baskets of the cross-sell affinity
@@ -228,31 +226,6 @@ SELECT customer_id, {number} AS period_number,
        MIN(day) AS first_day, MAX(day) AS last_day, MIN(bounds.end_day) AS end_day
 FROM kept CROSS JOIN bounds
 GROUP BY customer_id, {number}
-"""
-
-
-def bridge_rows_sql(
-    table: str,
-    present: Mapping[str, str],
-    dialect: Dialect,
-    observation_end: str | None = None,
-    frequency: str = "Q",
-    period: int = 0,
-) -> str:
-    """What the revenue bridge into ``period`` (a period number) needs: each customer's net
-    revenue in that period and the one before, and their first period (with revenue 0)."""
-    number = period_number_sql("day", frequency)
-    return f"""
-WITH {kept_transactions_sql(table, present, observation_end, dialect)},
-pairs AS (
-    SELECT customer_id, {number} AS period_number, SUM(revenue) AS revenue
-    FROM kept GROUP BY customer_id, {number}
-)
-SELECT customer_id, period_number, revenue FROM pairs
-WHERE period_number BETWEEN {int(period) - 1} AND {int(period)}
-UNION ALL
-SELECT customer_id, MIN(period_number) AS period_number, 0.0 AS revenue
-FROM pairs GROUP BY customer_id
 """
 
 
@@ -528,7 +501,6 @@ TABLES = {
     "gap_counts": gap_counts_sql,
     "cohort_cells": cohort_cells_sql,
     "period_activity": period_activity_sql,
-    "bridge_rows": bridge_rows_sql,
     "item_first_periods": item_first_periods_sql,
     "channel_revenue": channel_revenue_sql,
     "customer_categories": customer_categories_sql,
@@ -544,8 +516,8 @@ TABLES = {
     "repeat_days": repeat_days_sql,
 }
 
-PER_CUSTOMER = frozenset({"orders", "line_counts", "period_activity", "bridge_rows",
-                          "item_first_periods", "channel_revenue", "customer_categories",
+PER_CUSTOMER = frozenset({"orders", "line_counts", "period_activity", "item_first_periods",
+                          "channel_revenue", "customer_categories",
                           "first_purchases", "first_year", "holdout_days"})  # fmt: skip
 """Tables whose every row comes from one customer's lines, in no set order: computable in parts."""
 
@@ -578,8 +550,8 @@ def aggregate(
         For :data:`PER_CUSTOMER` tables with an ``observation_end``: DuckDB computes this many
         shares of the customers one after another (less memory; see engines.run_query).
     options
-        The query's own settings: ``period`` for cohort_cells and bridge_rows; ``frequency``
-        ("Q" or "M") for period_activity, item_first_periods and bridge_rows; ``item`` for
+        The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
+        period_activity and item_first_periods; ``item`` for
         period_activity and item_first_periods; ``window_days`` for activity_spells; ``max_year``
         for tenure_values; ``calibration_end`` for holdout_days and repeat_days; ``customer_id``
         for customer_rows.

@@ -191,9 +191,7 @@ def build_report(
     if card is not None:
         at_risk = retention.at_risk if retention is not None else None
         told = {"clv": "report settings", "pipeline": "Sales Pipeline"}
-        extra = hierarchy.indicators(
-            card, inputs.transaction_source, clv_frame, at_risk, pipeline, told
-        )
+        extra = hierarchy.indicators(card, clv_frame, at_risk, pipeline, told)
         chain = hierarchy.build_hierarchy(card, settings.scorecard, extra)
     return Report(
         inputs.summary, rfm, clv_frame, pnl, retention, card, charts, currency, tuple(notes),

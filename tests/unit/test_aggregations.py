@@ -394,7 +394,6 @@ def test_tenure_uses_the_margin_only_when_every_line_has_a_cost(engine, tmp_path
 
 PART_OPTIONS = {
     "period_activity": {"frequency": "Q", "item": "product"},
-    "bridge_rows": {"frequency": "Q", "period": 8097},  # 2024 Q2 as a period number
     "item_first_periods": {"frequency": "M", "item": "category"},
     "holdout_days": {"calibration_end": "2024-03-31"},
 }

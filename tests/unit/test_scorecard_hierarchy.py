@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cvm_core.analyses.scorecard import charts, hierarchy, inputs
-from tests.unit.test_scorecard import build, shop, shop_clv
+from tests.unit.test_scorecard import build, shop_clv
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def card() -> inputs.Scorecard:
 
 def test_goals_process_measures_and_leading_indicators(card):
     at_risk = pd.DataFrame({"value": [100.0, 25.0]})
-    extra = hierarchy.indicators(card, shop(), shop_clv(), at_risk, None, {"clv": "test CLV"})
+    extra = hierarchy.indicators(card, shop_clv(), at_risk, None, {"clv": "test CLV"})
     settings = inputs.ScorecardSettings(
         targets=(("customer_equity", 500.0), ("revenue_growth", 0.0), ("new_customers", 2.0))
     )
@@ -42,7 +42,7 @@ def test_goals_process_measures_and_leading_indicators(card):
 
 
 def test_a_client_picks_fewer_measures(card):
-    extra = hierarchy.indicators(card, shop(), shop_clv())
+    extra = hierarchy.indicators(card, shop_clv())
     picked = ("customer_equity", "new_customers", "cross_sell_rate")
     chain = hierarchy.build_hierarchy(card, inputs.ScorecardSettings(), extra, picked)
     assert list(chain["key"]) == list(picked)
@@ -52,7 +52,7 @@ def test_a_client_picks_fewer_measures(card):
 
 
 def test_the_chain_as_a_table_and_a_picture(card):
-    extra = hierarchy.indicators(card, shop(), shop_clv())
+    extra = hierarchy.indicators(card, shop_clv())
     chain = hierarchy.build_hierarchy(card, inputs.ScorecardSettings(), extra)
     table = hierarchy.hierarchy_table(chain, "EUR")
     assert list(table.columns) == [
@@ -103,7 +103,7 @@ def test_chain_targets_and_pipeline_settings_reach_the_report_from_a_workspace()
 def test_each_process_area_carries_its_part_of_the_revenue_change(card):
     """The bridge (hand-checked in test_revenue_bridge.py) on the chain: acquisition, retention
     and growth add up to the change on the growth goal; selection explains no revenue."""
-    extra = hierarchy.indicators(card, shop(), shop_clv())
+    extra = hierarchy.indicators(card, shop_clv())
     chain = hierarchy.build_hierarchy(card, inputs.ScorecardSettings(), extra).set_index("key")
     areas = chain[chain["level"] == hierarchy.PROCESS].groupby("group")["contribution"]
     parts = areas.sum(min_count=1)
@@ -133,7 +133,7 @@ def test_the_charts_texts_go_through_the_catalogs(card, monkeypatch):
     from cvm_core import i18n
     from tests.app.test_translated_pages import chart_texts, unmarked
 
-    chain = hierarchy.build_hierarchy(card, inputs.ScorecardSettings(), hierarchy.indicators(card, shop(), shop_clv()))  # fmt: skip
+    chain = hierarchy.build_hierarchy(card, inputs.ScorecardSettings(), hierarchy.indicators(card, shop_clv()))  # fmt: skip
     table = hierarchy.hierarchy_table(chain, "EUR")
     monkeypatch.setattr(i18n, "_pseudo", contextvars.ContextVar("pseudo", default=True))
     specs = [

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cvm_core.analyses.scorecard.activity import Activity
+from cvm_core.analyses.scorecard.bridge import bridge_of_pairs
 from cvm_core.analyses.scorecard.formats import finite, short_value
 from cvm_core.analyses.scorecard.inputs import ModelInputs, Scenarios, Scorecard, ScorecardSettings
 from cvm_core.analyses.scorecard.periods import (
@@ -206,6 +207,7 @@ def build_scorecard(
         currency=currency,
         scenario_labels=tuple(s for s in (scenarios.whale_label, scenarios.clv_label) if s),
         notes=tuple(values.notes),
+        bridge=bridge_of_pairs(act.customer, act.period, act.net, act.n, selected),
     )
 
 

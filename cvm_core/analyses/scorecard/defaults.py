@@ -86,9 +86,7 @@ def default_chain(inputs: AnalysisInputs, card, settings, models: ModelInputs) -
         except CvmError:
             pipeline = None
     sources = {"clv": dict(models.sources).get("clv", DEFAULT_SOURCE), "pipeline": "Sales Pipeline"}
-    extra = hierarchy.indicators(
-        card, inputs.transaction_source, models.clv, at_risk, pipeline, sources
-    )
+    extra = hierarchy.indicators(card, models.clv, at_risk, pipeline, sources)
     return hierarchy.build_hierarchy(card, settings, extra)
 
 

@@ -31,7 +31,6 @@ from cvm_core.analyses.scorecard.specs import (
     measure_name,
     source_text,
 )
-from cvm_core.analyses.sources import TransactionSource, source_of
 from cvm_core.i18n import N_, Message, _
 
 GOAL, PROCESS, LEADING = N_("Goal"), N_("Process measure"), N_("Leading indicator")
@@ -110,7 +109,6 @@ class Indicators:
 
 def indicators(
     card: Scorecard,
-    transactions: pd.DataFrame | TransactionSource,
     clv: pd.DataFrame | None = None,
     at_risk: pd.DataFrame | None = None,
     pipeline=None,
@@ -121,7 +119,7 @@ def indicators(
     Parameters
     ----------
     card : Scorecard
-        For the period and the previous one (growth compares their net revenue).
+        For the period and the previous one (growth compares their net revenue: its bridge).
     clv : DataFrame, optional
         Per-customer CLV ("clv" column): equity is its sum.
     at_risk : DataFrame, optional
@@ -132,9 +130,7 @@ def indicators(
         Where clv, at_risk and pipeline came from ("clv": "CLV page", ...).
     """
     told = dict(sources or {})
-    bridge = None
-    if card.previous_period is not None:
-        bridge = source_of(transactions).revenue_bridge(card.period_start, card.frequency)
+    bridge = card.bridge
     values: dict[str, float | None] = {"revenue_growth": _growth(bridge)}
     out_sources = {"revenue_growth": Message(
         N_("transactions, {period} against {previous}"), period=card.period, previous=str(card.previous_period),

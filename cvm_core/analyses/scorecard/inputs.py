@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cvm_core.analyses.base import Settings, setting
+from cvm_core.analyses.scorecard.bridge import RevenueBridge
 from cvm_core.analyses.scorecard.specs import (
     DEFAULT_FREQUENCY,
     DEFAULT_WATCH_BAND,
@@ -117,6 +118,9 @@ class Scorecard:
     currency : str
     scenario_labels : tuple of str
     notes : tuple of str
+    bridge : RevenueBridge, optional
+        The change in net revenue from the period before split by process area, from the same
+        period table as the measures (None in the first period).
     """
 
     table: pd.DataFrame
@@ -132,6 +136,7 @@ class Scorecard:
     currency: str = "EUR"
     scenario_labels: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    bridge: RevenueBridge | None = None
 
     def row(self, key: str) -> pd.Series:
         return self.table.set_index("key").loc[key]
