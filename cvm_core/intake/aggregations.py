@@ -17,9 +17,9 @@ table                     one row per
 ``cohort_cells``          (cohort, age): active_customers, net_revenue, plus last_ord and end_day
 ``period_activity``       (customer, period): gross, returns, orders, lines, products (or
                           categories) bought (the Scorecard's measures)
-``item_first_periods``    (customer, category or product): the period first bought (cross-sell)
+``item_first_periods``    (customer, category or product) bought: the period first bought (the
+                          Scorecard's cross-sell; Segments' baskets of the cross-sell affinity)
 ``channel_revenue``       (customer, channel): gross purchase revenue (main channel)
-``customer_categories``   (customer, category) bought: the baskets of the cross-sell affinity
 ``activity_spells``       spell of activity: customer_id, start, lapse, returning (churn by
                           period and annual retention)
 ``tenure_values``         year of the relationship: net_revenue, gross_margin (profit by tenure)
@@ -260,16 +260,6 @@ GROUP BY customer_id, channel
 """
 
 
-def customer_categories_sql(
-    table: str, present: Mapping[str, str], dialect: Dialect, observation_end: str | None = None
-) -> str:
-    """Each (customer, category) with a purchase: the baskets of the cross-sell affinity."""
-    return f"""
-WITH {kept_transactions_sql(table, present, observation_end, dialect)}
-SELECT DISTINCT customer_id, category FROM kept WHERE NOT is_return AND category IS NOT NULL
-"""
-
-
 def activity_spells_sql(
     table: str,
     present: Mapping[str, str],
@@ -503,7 +493,6 @@ TABLES = {
     "period_activity": period_activity_sql,
     "item_first_periods": item_first_periods_sql,
     "channel_revenue": channel_revenue_sql,
-    "customer_categories": customer_categories_sql,
     "activity_spells": activity_spells_sql,
     "tenure_values": tenure_values_sql,
     "date_range": date_range_sql,
@@ -517,8 +506,7 @@ TABLES = {
 }
 
 PER_CUSTOMER = frozenset({"orders", "line_counts", "period_activity", "item_first_periods",
-                          "channel_revenue", "customer_categories",
-                          "first_purchases", "first_year", "holdout_days"})  # fmt: skip
+                          "channel_revenue", "first_purchases", "first_year", "holdout_days"})  # fmt: skip
 """Tables whose every row comes from one customer's lines, in no set order: computable in parts."""
 
 

@@ -314,7 +314,9 @@ def test_demo_main_channels_equal_pandas(engine, demo, demo_summary):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_demo_category_baskets_equal_pandas(engine, demo, demo_summary):
     path, transactions = demo
-    pairs = aggregations.aggregate(path, "customer_categories", engine, DEMO_END)
+    pairs = aggregations.aggregate(
+        path, "item_first_periods", engine, DEMO_END, frequency="Q", item="category"
+    )
     got = baskets_from_pairs(pairs, demo_summary.index)
     expected = category_baskets(_up_to_end(transactions), demo_summary.index)
     assert got.categories.equals(expected.categories)
@@ -325,7 +327,9 @@ def test_demo_category_baskets_equal_pandas(engine, demo, demo_summary):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_no_categorised_purchase_says_to_map_a_category(engine, files):
-    pairs = aggregations.aggregate(files["parquet"], "customer_categories", engine, END)
+    pairs = aggregations.aggregate(
+        files["parquet"], "item_first_periods", engine, END, frequency="Q", item="category"
+    )
     with pytest.raises(CvmError, match="no product category column"):
         baskets_from_pairs(pairs, pd.Index(list("ABCDE")))
 

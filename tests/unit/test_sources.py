@@ -170,6 +170,36 @@ def test_segments_from_a_file_equal_segments_in_memory(engine, demo):
     assert want.next_best["next_best_category"].notna().any()
 
 
+def test_segments_and_the_scorecard_share_one_query_per_table_on_a_kept_file(demo, monkeypatch):
+    """An upload's source (keep_tables) asks DuckDB once for the categories each customer bought
+    (Segments' baskets, the Scorecard's cross-sell) and once for the channel revenue (the main
+    channel of both); the results equal the in-memory ones."""
+    import cvm_core.analyses.sources as sources
+    import cvm_core.intake.aggregations as aggregations
+
+    path, transactions, summary = demo
+    asked, channels = [], []
+    real, real_channels = aggregations.aggregate, sources.main_channel_from_revenue
+    monkeypatch.setattr(
+        aggregations, "aggregate", lambda *a, **k: asked.append(a[1]) or real(*a, **k)
+    )
+    monkeypatch.setattr(
+        sources, "main_channel_from_revenue", lambda *a: channels.append(1) or real_channels(*a)
+    )
+    source = FileSource(path, keep_tables=True)
+    segments = analyse_segments(summary, source, observation_end=END)
+    card = build_scorecard(source, summary, settings=ScorecardSettings(), observation_end=END)
+    first = source.main_channel(summary.index, END)
+    assert source.main_channel(summary.index, END) is not first  # the caller's own copy
+    # Each once; the categories bought by the cross-sell's table, not a table of their own.
+    assert asked == ["channel_revenue", "item_first_periods", "date_range", "period_activity"]
+    assert len(channels) == 1
+    want = analyse_segments(summary, FrameSource(transactions), observation_end=END)
+    assert_same(segments.affinity, want.affinity, "affinity")
+    want_card = build_scorecard(FrameSource(transactions), summary, observation_end=END)
+    assert_same(card.table, want_card.table, "table")
+
+
 # --- the CLV fit with a holdout ------------------------------------------------------------------
 
 

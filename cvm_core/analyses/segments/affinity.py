@@ -134,12 +134,13 @@ def category_baskets(
 def baskets_from_pairs(
     pairs: pd.DataFrame, customers: pd.Index, max_categories: int = MAX_CATEGORIES
 ) -> CategoryBaskets:
-    """:func:`category_baskets` from the ``customer_categories`` table of
-    :mod:`cvm_core.intake.aggregations` (DuckDB or Spark): customer_id, category bought."""
+    """:func:`category_baskets` from the ``item_first_periods`` table of categories
+    (:mod:`cvm_core.intake.aggregations`, DuckDB or Spark): customer_id, item (a category bought),
+    one row per pair."""
     if pairs.empty:
         raise ValidationError(Message(_NO_CATEGORIES))
     cust = index_positions(customers, pairs["customer_id"])
-    return _baskets(customers, cust, pairs["category"].astype(str), max_categories)
+    return _baskets(customers, cust, pairs["item"].astype(str), max_categories)
 
 
 def _baskets(
