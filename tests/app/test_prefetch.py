@@ -50,6 +50,12 @@ def calls(monkeypatch) -> list[tuple[str, str]]:
     return spy_on(monkeypatch, SPIED)
 
 
+def join_prefetch() -> None:
+    for threads in list(prefetch._threads.values()):
+        for thread in threads:
+            thread.join(timeout=300)
+
+
 def load_demo(at: AppTest) -> AppTest:
     at.switch_page("pages/upload.py").run()
     next(b for b in at.button if b.label.startswith(f"Load {loaders.DEMO_RETAIL}")).click()
@@ -62,10 +68,10 @@ def test_pages_opened_after_a_load_find_their_first_analysis_computed(monkeypatc
     st.cache_data.clear()
     at = load_demo(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300))
     assert not at.exception and not at.error
-    for thread in list(prefetch._threads.values()):
-        thread.join(timeout=300)
+    join_prefetch()
     assert sorted(calls) == [
-        ("clv", "cvm-prefetch"), ("segments", "cvm-prefetch"), ("whale", "cvm-prefetch"),
+        ("clv", "cvm-prefetch-clv"), ("segments", "cvm-prefetch-segments-whale"),
+        ("whale", "cvm-prefetch-segments-whale"),
     ]  # fmt: skip
     calls.clear()
     for name, page in PAGES.items():  # in menu order, as a user walks them
@@ -81,8 +87,7 @@ def test_the_scorecard_opened_first_uses_the_prefetched_fit_and_pnl(monkeypatch,
     st.cache_resource.clear()
     st.cache_data.clear()
     at = load_demo(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300))
-    for thread in list(prefetch._threads.values()):
-        thread.join(timeout=300)
+    join_prefetch()
     calls.clear()
     at.switch_page("pages/scorecard.py").run()
     assert not at.exception and not at.error
