@@ -151,15 +151,17 @@ def mapping_form(
         return MappingChoice(sheets, mapping, ValidationOptions())
     channels = channel_form(frame, roles.get("channel"), f"{key}.{sheets.transactions}")
     mapping = ColumnMapping(roles, attributes, channels)
-    order = st.radio(
-        _("How are dates like 03/04/2024 written?"),
-        list(DATE_ORDER_LABELS),
-        format_func=lambda order: _(DATE_ORDER_LABELS[order]),
-        horizontal=True,
-        key=f"{key}.date_order",
-        persist_state="session",
-        index=0,
-    )
+    order = "auto"
+    if "date" in roles:  # the question is about the date column: none chosen, nothing to ask
+        order = st.radio(
+            _("How are dates like 03/04/2024 written?"),
+            list(DATE_ORDER_LABELS),
+            format_func=lambda order: _(DATE_ORDER_LABELS[order]),
+            horizontal=True,
+            key=f"{key}.date_order",
+            persist_state="session",
+            index=0,
+        )
     if date_order_needed and order == "auto":
         st.warning(
             _("The dates can be read either way: please choose day first or month first above.")

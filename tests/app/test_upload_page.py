@@ -132,6 +132,18 @@ def test_ambiguous_dates_ask_and_load_once_the_order_is_chosen():
     assert dates.tolist() == ["2024-03-04", "2024-05-06"]
 
 
+def test_no_date_column_chosen_no_question_about_how_dates_are_written():
+    data = b"Customer ID,Note,Revenue\nA,first,10\nB,second,20\n"
+    at = upload(run_page(PAGE), "no_dates.csv", data)
+    key = loaders.digest(data)
+    assert not at.exception
+    date = f"{key}.no_dates.csv.date"  # the mapping's keys carry the sheet: a CSV's name
+    assert at.selectbox(key=date).value == "(none)"  # nothing looks like dates
+    assert not [r for r in at.radio if r.key == f"{key}.date_order"]
+    at.selectbox(key=date).set_value("Note").run()
+    assert [r for r in at.radio if r.key == f"{key}.date_order"]
+
+
 def encrypted_workbook() -> bytes:
     import msoffcrypto.format.ooxml
 
