@@ -3,8 +3,8 @@
 Past the customer summary, an analysis needs the transaction rows for a few results only: the
 Whale P&L's drivers and orders, the CLV models' calibration summary, holdout and repeat purchases,
 Retention's gap profile, cohorts, spells and profit by tenure, the Scorecard's customer-by-period
-activity and cross-sell, and Segments' category baskets and main channels. It
-asks a source for them:
+activity and cross-sell, and Segments' category baskets and main channels. It asks a source for
+them:
 
 * :class:`FrameSource` computes them from a DataFrame with the numpy code of the analyses (small
   and medium data; what the app and the command line use for uploaded spreadsheets),
@@ -57,8 +57,8 @@ from cvm_core.analyses.scorecard.activity import (
     period_activity,
     periods_of_table,
 )
-from cvm_core.analyses.scorecard.inputs import ScorecardSettings
 from cvm_core.analyses.scorecard.periods import Periods, transaction_periods
+from cvm_core.analyses.scorecard.specs import DEFAULT_FREQUENCY
 from cvm_core.analyses.scorecard.transaction_measures import cross_sell, cross_sell_from_table
 from cvm_core.analyses.segments.affinity import (
     CategoryBaskets,
@@ -534,7 +534,7 @@ SHARED_TABLES = frozenset({"orders", "channel_revenue", "date_range", "item_firs
 the CLV page's cost-to-serve), each customer's channel revenue (main channel on Segments,
 Retention and the Scorecard), the date range, and the categories each customer bought with the
 quarter of the first purchase (Segments' baskets, the Scorecard's cross-sell: 0.8 s at 10M)."""
-BASKET_FREQUENCY = ScorecardSettings().frequency
+BASKET_FREQUENCY = DEFAULT_FREQUENCY
 
 
 def source_of(transactions: pd.DataFrame | TransactionSource) -> TransactionSource:

@@ -538,11 +538,10 @@ def aggregate(
         For :data:`PER_CUSTOMER` tables with an ``observation_end``: DuckDB computes this many
         shares of the customers one after another (less memory; see engines.run_query).
     options
-        The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") for
-        period_activity and item_first_periods; ``item`` for
-        period_activity and item_first_periods; ``window_days`` for activity_spells; ``max_year``
-        for tenure_values; ``calibration_end`` for holdout_days and repeat_days; ``customer_id``
-        for customer_rows.
+        The query's own settings: ``period`` for cohort_cells; ``frequency`` ("Q" or "M") and
+        ``item`` for period_activity and item_first_periods; ``window_days`` for activity_spells;
+        ``max_year`` for tenure_values; ``calibration_end`` for holdout_days and repeat_days;
+        ``customer_id`` for customer_rows.
     """
     if table not in TABLES:
         raise CvmError(f"Unknown table '{table}'; choose one of {', '.join(TABLES)}.")
