@@ -384,16 +384,11 @@ def drivers_from_tables(
     customer = index_positions(index, orders["customer_id"])
     if (customer < 0).any():
         raise unknown_customers()
-    labels = orders["channel"]
-    if not isinstance(labels.dtype, pd.CategoricalDtype):  # Spark's: text per order
-        labels = labels.astype(str).astype("category")
-    labels = labels.cat.remove_unused_categories()
-    channels = tuple(sorted(map(str, labels.cat.categories)))
-    channel = index_positions(pd.Index(channels), labels)
+    channels, channel = _used_channels(orders["channel"])
     table = OrderTable(
         customer.astype(np.int64),
         orders["value"].to_numpy(dtype=float),
-        channel.astype(np.int64),
+        channel,
         channels if len(orders) else (UNKNOWN_CHANNEL,),
     )
     row = index_positions(index, line_counts["customer_id"])
@@ -413,6 +408,20 @@ def drivers_from_tables(
         units=column("units") if has_units else None,
     )
     return driver_frame(index, table, lines, has_channel, small_order_threshold), table
+
+
+def _used_channels(labels: pd.Series) -> tuple[tuple[str, ...], np.ndarray]:
+    """The channels the orders name, sorted, and each order's position among them. Counted by
+    category code: remove_unused_categories sorted 3.7M codes (0.28 s at 10M lines)."""
+    if not isinstance(labels.dtype, pd.CategoricalDtype):  # Spark's: text per order
+        labels = labels.astype(str).astype("category")
+    codes = labels.cat.codes.to_numpy()  # every order has a channel ('Unknown' when missing)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(labels.cat.categories)))
+    names = np.asarray(labels.cat.categories.astype(str), dtype=object)[used]
+    order = np.argsort(names.astype(str), kind="stable")
+    position = np.zeros(len(labels.cat.categories), dtype=np.int64)
+    position[used[order]] = np.arange(len(order))
+    return tuple(str(name) for name in names[order]), position[codes]
 
 
 def channel_order_counts(orders: OrderTable, n: int) -> np.ndarray:

@@ -120,7 +120,9 @@ def prepare(result: CustomerPnL) -> ScenarioBase:
     profit = pnl["profit"].to_numpy(dtype=float)
     n = len(profit)
     orders = result.orders
-    by_value = np.argsort(orders.value, kind="stable")
+    # Not stable: orders of equal value fall on the same side of any limit, so their order
+    # changes no count or sum in below(); 0.16 against 0.36 s for 3.7M orders (10M lines).
+    by_value = np.argsort(orders.value)
     worst_first = np.argsort(profit, kind="stable")
     # Sorting ascending and reading backwards gives the same sequence of values as ranking
     # descending, so the cumulative sums equal the whale curve's exactly.
