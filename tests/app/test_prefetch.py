@@ -50,6 +50,24 @@ def calls(monkeypatch) -> list[tuple[str, str]]:
     return spy_on(monkeypatch, SPIED)
 
 
+@pytest.fixture
+def background_on(monkeypatch) -> None:
+    """The background work on, and no analysis left in the caches by another test of the same
+    data (the tests check what is computed, and where)."""
+    monkeypatch.setenv(prefetch.ENV, "1")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def _background_joined():
+    """Each test's background analyses finished before the next test (and before the interpreter
+    exits: a daemon thread stopped inside numpy or DuckDB at exit aborted the process, rc 134, in
+    4 of 6 runs of this file alone, after every test had passed)."""
+    yield
+    join_prefetch()
+
+
 def join_prefetch() -> None:
     for threads in list(prefetch._threads.values()):
         for thread in threads:
@@ -62,10 +80,7 @@ def load_demo(at: AppTest) -> AppTest:
     return at.run()
 
 
-def test_pages_opened_after_a_load_find_their_first_analysis_computed(monkeypatch, calls):
-    monkeypatch.setenv(prefetch.ENV, "1")
-    st.cache_resource.clear()  # nothing left from other tests of the same demo data
-    st.cache_data.clear()
+def test_pages_opened_after_a_load_find_their_first_analysis_computed(background_on, calls):
     at = load_demo(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300))
     assert not at.exception and not at.error
     join_prefetch()
@@ -80,12 +95,9 @@ def test_pages_opened_after_a_load_find_their_first_analysis_computed(monkeypatc
     assert calls == []
 
 
-def test_the_scorecard_opened_first_uses_the_prefetched_fit_and_pnl(monkeypatch, calls):
+def test_the_scorecard_opened_first_uses_the_prefetched_fit_and_pnl(background_on, calls):
     # Its default CLV comes from the CLV page's fit cache and its P&L from the Whale page's, at
     # the rates that page starts with: the prefetch has made both.
-    monkeypatch.setenv(prefetch.ENV, "1")
-    st.cache_resource.clear()
-    st.cache_data.clear()
     at = load_demo(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300))
     join_prefetch()
     calls.clear()
@@ -139,10 +151,7 @@ def built_early(first: str) -> list[tuple[str, str]]:
     return [(step, "cvm-early-build_0") for step in (first, "summary", "months", "gaps")]
 
 
-def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(monkeypatch, builds):
-    monkeypatch.setenv(prefetch.ENV, "1")
-    st.cache_resource.clear()  # nothing left from another test of the same file
-    st.cache_data.clear()
+def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(background_on, builds):
     messy = (FILES / "messy_de_cp1252.csv").read_bytes()
     at = upload(AppTest.from_file(str(ROOT / "app.py"), default_timeout=300), "messy.csv", messy)
     assert not at.exception and not at.error
@@ -162,17 +171,14 @@ def test_use_this_data_finds_the_dataset_built_while_the_mapping_was_checked(mon
 
 
 def test_a_large_file_is_checked_and_summarised_by_duckdb_while_the_mapping_is_checked(
-    monkeypatch, tmp_path, demo_dataset
+    background_on, monkeypatch, tmp_path, demo_dataset
 ):
     """A file too large for memory: DuckDB's check of the file, the summary, the months and the
     gaps (6.3 s after the click at 10M lines) run while the user reads the mapping form."""
     from cvm_core.intake import large_files
 
-    monkeypatch.setenv(prefetch.ENV, "1")
     monkeypatch.setattr(large_files, "LARGE_FILE_ROWS", 1000)  # the demo data counts as large
     monkeypatch.setenv("CVM_UPLOAD_DIR", str(tmp_path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
     builds = spy_on(monkeypatch, {
         "check": (large_files, "dataset_from_file"),
         "summary": (sources.FileSource, "summary"),
